@@ -1,0 +1,19 @@
+"""Test settings: hermetic (no network, no real mail), fast password hashing."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F401,F403
+from .base import database_from_environment
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+_TMP = Path(tempfile.mkdtemp(prefix="suivi-tests-"))
+DATABASES = {"default": database_from_environment(_TMP / "test.sqlite3")}
+MEDIA_ROOT = _TMP / "media"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

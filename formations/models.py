@@ -1,0 +1,362 @@
+"""Funders, programmes, formations and their contract rules, structures, participants,
+and the people who use the application with their roles."""
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Funder(models.Model):
+    class Kind(models.TextChoices):
+        FEDER = "feder", "FEDER"
+        FSE = "fse", "FSE"
+        FSE_PLUS = "fse_plus", "FSE+"
+        REGION = "region", _("Région")
+        DEPARTEMENT = "departement", _("Département")
+        CAF = "caf", "CAF"
+        ETAT = "etat", _("État")
+        OTHER = "other", _("Autre")
+
+    # Funds of the European Union: their documents carry the EU emblem block.
+    EU_KINDS = frozenset({Kind.FEDER, Kind.FSE, Kind.FSE_PLUS})
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    emblem = models.ImageField(_("logo"), upload_to="funders/", blank=True)
+    publicity_sentence = models.TextField(
+        _("mention obligatoire"),
+        blank=True,
+        help_text=_("Phrase imprimée sur chaque document, par ex. « Cofinancé par l'Union européenne »."),
+    )
+
+    class Meta:
+        verbose_name = _("financeur")
+        verbose_name_plural = _("financeurs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_eu_fund(self) -> bool:
+        return self.kind in self.EU_KINDS
+
+
+class Structure(models.Model):
+    class Kind(models.TextChoices):
+        CCAS = "ccas", _("CCAS / CIAS")
+        UDCCAS = "udccas", _("UDCCAS")
+        CENTRE_SOCIAL = "centre_social", _("Centre social")
+        MAISON_QUARTIER = "maison_quartier", _("Maison de quartier")
+        MISSION_LOCALE = "mission_locale", _("Mission locale")
+        PIE = "pie", _("Projet insertion emploi (PIE)")
+        SIAE = "siae", _("SIAE")
+        ASSOCIATION_RSA = "association_rsa", _("Association référente RSA")
+        FRANCE_TRAVAIL = "france_travail", _("France Travail")
+        ASE = "ase", _("Aide sociale à l'enfance (ASE)")
+        MDE = "mde", _("Maison de l'emploi (MDE)")
+        SERVICE_SOCIAL = "service_social", _("Service social départemental")
+        MEDIATION_NUMERIQUE = "mediation_numerique", _("Organisme de médiation numérique")
+        COLLECTIVITE = "collectivite", _("Collectivité")
+        ASSOCIATION = "association", _("Association")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    territory = models.CharField(
+        _("territoire"), max_length=120, blank=True, help_text=_("Ex. : Lille Sud, Valenciennois, Mayotte.")
+    )
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="structure_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("formations:structure_detail", args=[self.pk])
+
+
+class Programme(models.Model):
+    reference = models.CharField(_("référence"), max_length=60, unique=True)
+    title = models.CharField(_("intitulé"), max_length=255)
+    carrier = models.CharField(_("porteur"), max_length=255, help_text=_("Organisation qui porte l'opération."))
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    description = models.TextField(_("description"), blank=True)
+    funders = models.ManyToManyField(Funder, verbose_name=_("financeurs"), related_name="programmes", blank=True)
+    structures = models.ManyToManyField(
+        Structure, verbose_name=_("structures partenaires"), related_name="programmes", blank=True
+    )
+    publicity_sentence = models.TextField(
+        _("mention de l'opération"),
+        blank=True,
+        help_text=_("Mention propre à l'opération, imprimée après celles des financeurs."),
+    )
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="programme_period_ordered"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("formations:programme_detail", args=[self.pk])
+
+
+class Formation(models.Model):
+    class PricingMode(models.TextChoices):
+        GLOBAL = "global", _("Forfait global")
+        PER_DAY = "per_day", _("À la journée")
+        PER_TRAINEE_HOUR = "per_trainee_hour", _("À l'heure-stagiaire")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="formations"
+    )
+    contract_reference = models.CharField(
+        _("référence du marché"), max_length=60, unique=True, help_text=_("Ex. : FEDER-2018-AO.3")
+    )
+    title = models.CharField(_("intitulé"), max_length=255)
+    objectives = models.TextField(_("objectifs"), blank=True)
+    audience = models.TextField(_("public visé"), blank=True)
+    amount = models.DecimalField(_("montant du marché (€)"), max_digits=12, decimal_places=2)
+    pricing_mode = models.CharField(_("mode de tarification"), max_length=20, choices=PricingMode.choices)
+    unit_price = models.DecimalField(
+        _("prix unitaire (€)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text=_("Prix de la journée ou de l'heure-stagiaire selon le mode."),
+    )
+    planned_units = models.DecimalField(
+        _("unités prévues"), max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text=_("Jours, heures-stagiaires ou unités de réalisation prévus au marché."),
+    )
+    start_date = models.DateField(_("début d'exécution"), null=True, blank=True)
+    end_date = models.DateField(_("fin d'exécution"), null=True, blank=True)
+    # Contract rules (all optional: a tender states only some of them).
+    group_size_min = models.PositiveSmallIntegerField(_("taille de groupe min."), null=True, blank=True)
+    group_size_max = models.PositiveSmallIntegerField(_("taille de groupe max."), null=True, blank=True)
+    min_hours_per_day = models.DecimalField(
+        _("heures minimum par jour"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    sessions_min = models.PositiveSmallIntegerField(_("nombre de sessions min."), null=True, blank=True)
+    sessions_max = models.PositiveSmallIntegerField(_("nombre de sessions max."), null=True, blank=True)
+    trainees_target_min = models.PositiveIntegerField(_("stagiaires visés min."), null=True, blank=True)
+    trainees_target_max = models.PositiveIntegerField(_("stagiaires visés max."), null=True, blank=True)
+    attendees_per_structure_min = models.PositiveSmallIntegerField(
+        _("participants par structure et session min."), null=True, blank=True
+    )
+    attendees_per_structure_max = models.PositiveSmallIntegerField(
+        _("participants par structure et session max."), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("formation")
+        verbose_name_plural = _("formations")
+        ordering = ["contract_reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group_size_min__isnull=True) | Q(group_size_max__isnull=True)
+                | Q(group_size_min__lte=F("group_size_max")),
+                name="formation_group_size_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_min__isnull=True) | Q(sessions_max__isnull=True)
+                | Q(sessions_min__lte=F("sessions_max")),
+                name="formation_sessions_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(trainees_target_min__isnull=True) | Q(trainees_target_max__isnull=True)
+                | Q(trainees_target_min__lte=F("trainees_target_max")),
+                name="formation_trainees_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendees_per_structure_min__isnull=True)
+                | Q(attendees_per_structure_max__isnull=True)
+                | Q(attendees_per_structure_min__lte=F("attendees_per_structure_max")),
+                name="formation_attendees_per_structure_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_reference} — {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("formations:formation_detail", args=[self.pk])
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for low, high in (
+            ("group_size_min", "group_size_max"),
+            ("sessions_min", "sessions_max"),
+            ("trainees_target_min", "trainees_target_max"),
+            ("attendees_per_structure_min", "attendees_per_structure_max"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                errors[high] = _("Le maximum doit être supérieur ou égal au minimum.")
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            errors["end_date"] = _("La fin doit suivre le début.")
+        if self.pricing_mode in (self.PricingMode.PER_DAY, self.PricingMode.PER_TRAINEE_HOUR) and not self.unit_price:
+            errors["unit_price"] = _("Ce mode de tarification demande un prix unitaire.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Participant(models.Model):
+    last_name = models.CharField(_("nom"), max_length=120)
+    first_name = models.CharField(_("prénom"), max_length=120)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.PROTECT, related_name="participants"
+    )
+    post_taken_on = models.DateField(_("date de prise de poste"), null=True, blank=True)
+    contact_consent = models.BooleanField(
+        _("accepte d'être recontacté·e"), default=False,
+        help_text=_("Pour les évaluations à froid et le suivi après la formation."),
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("participant·e")
+        verbose_name_plural = _("participant·es")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            # One person, one record: the same e-mail cannot be registered twice.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="participant_email_unique_ci"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    def get_absolute_url(self):
+        return reverse("formations:participant_detail", args=[self.pk])
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinateur·rice")
+        TRAINER = "trainer", _("Formateur·rice")
+        FUNDER_AUDITOR = "funder_auditor", _("Auditeur·rice financeur")
+        STRUCTURE_REFERENT = "structure_referent", _("Référent·e structure")
+
+    role = models.CharField(_("rôle"), max_length=30, choices=Role.choices, default=Role.COORDINATOR)
+    funders = models.ManyToManyField(
+        Funder, verbose_name=_("financeurs audités"), related_name="auditors", blank=True,
+        help_text=_("Pour un·e auditeur·rice : les financeurs dont il ou elle voit les opérations."),
+    )
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referents",
+        help_text=_("Pour un·e référent·e : la seule structure dont il ou elle voit les données."),
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+
+    class Meta:
+        verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="structure_referent") | Q(structure__isnull=False),
+                name="referent_has_structure",
+            ),
+        ]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.role == self.Role.STRUCTURE_REFERENT and not self.structure_id:
+            raise ValidationError({"structure": _("Un·e référent·e structure doit être rattaché·e à une structure.")})
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_superuser or self.role == self.Role.COORDINATOR
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == self.Role.TRAINER
+
+    @property
+    def is_funder_auditor(self) -> bool:
+        return self.role == self.Role.FUNDER_AUDITOR
+
+    @property
+    def is_structure_referent(self) -> bool:
+        return self.role == self.Role.STRUCTURE_REFERENT
+
+
+class AuditEntry(models.Model):
+    """Append-only journal of what users did that a funder may question."""
+
+    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("auteur"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("type d'objet"), max_length=80, blank=True)
+    object_id = models.CharField(_("identifiant"), max_length=40, blank=True)
+    summary = models.CharField(_("résumé"), max_length=500, blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+class DemoEmail(models.Model):
+    """An e-mail kept instead of sent, shown on the demo mailbox page."""
+
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    from_email = models.CharField(_("expéditeur"), max_length=255)
+    to = models.TextField(_("destinataires"))
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("message"))
+    html_body = models.TextField(_("message HTML"), blank=True)
+    attachments = models.JSONField(_("pièces jointes"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail de démonstration")
+        verbose_name_plural = _("e-mails de démonstration")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return self.subject

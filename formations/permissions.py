@@ -1,0 +1,46 @@
+"""Who may do what. Roles are evaluated here only; selectors and views reuse these."""
+
+from django.core.exceptions import PermissionDenied
+
+from formations.models import User
+
+
+def can_manage(user) -> bool:
+    """Coordinators set up programmes, formations, structures and participants."""
+    return user.is_authenticated and (user.is_superuser or user.role == User.Role.COORDINATOR)
+
+
+def is_trainer(user) -> bool:
+    return user.is_authenticated and user.role == User.Role.TRAINER
+
+
+def is_funder_auditor(user) -> bool:
+    return user.is_authenticated and not user.is_superuser and user.role == User.Role.FUNDER_AUDITOR
+
+
+def is_structure_referent(user) -> bool:
+    return user.is_authenticated and not user.is_superuser and user.role == User.Role.STRUCTURE_REFERENT
+
+
+class RoleRequiredMixin:
+    """Restricts a view to some roles. Coordinators (and superusers) may always enter.
+
+    `allowed_roles = None` admits every signed-in user; object scoping then comes from
+    the view's selector, never from `Model.objects`.
+    """
+
+    allowed_roles: tuple[str, ...] | None = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not (can_manage(user) or self.allowed_roles is None or user.role in self.allowed_roles):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ManagerRequiredMixin(RoleRequiredMixin):
+    allowed_roles = ()

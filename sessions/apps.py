@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingSessionsConfig(AppConfig):
+    name = "sessions"
+    # "sessions" is django.contrib.sessions' label; this one is settled for good so
+    # that no migration ever has to move.
+    label = "training_sessions"
+    verbose_name = _("Sessions et émargements")

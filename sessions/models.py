@@ -1,0 +1,292 @@
+"""Sessions, half-day slots, enrolments, attendance (émargement), seals and rectifications.
+
+Attendance is the unit funders audit. Rows are written only through `sessions.services`;
+once a slot is sealed its rows never change in place except through a rectification,
+which `verify_seals` can undo to recompute the original digest.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from formations.models import Formation, Participant
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s"), params={"tz": value}) from None
+
+
+class TrainingSession(models.Model):
+    class Modality(models.TextChoices):
+        ON_SITE = "on_site", _("Présentiel")
+        REMOTE = "remote", _("À distance")
+        HYBRID = "hybrid", _("Hybride")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Programmée")
+        COMPLETED = "completed", _("Terminée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    TIME_ZONE_CHOICES = [
+        ("Europe/Paris", _("Europe/Paris (métropole)")),
+        ("Indian/Mayotte", _("Indian/Mayotte (Mayotte)")),
+        ("Indian/Reunion", _("Indian/Reunion (La Réunion)")),
+        ("America/Martinique", _("America/Martinique")),
+        ("America/Guadeloupe", _("America/Guadeloupe")),
+        ("America/Cayenne", _("America/Cayenne (Guyane)")),
+        ("Pacific/Noumea", _("Pacific/Noumea")),
+        ("Pacific/Tahiti", _("Pacific/Tahiti")),
+    ]
+
+    formation = models.ForeignKey(
+        Formation, verbose_name=_("formation"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    code = models.CharField(_("code"), max_length=60, unique=True, help_text=_("Ex. : LABO-2021-1"))
+    place = models.CharField(_("lieu"), max_length=255, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    time_zone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris",
+        choices=TIME_ZONE_CHOICES, validators=[validate_time_zone],
+    )
+    modality = models.CharField(_("modalité"), max_length=20, choices=Modality.choices, default=Modality.ON_SITE)
+    remote_url = models.URLField(_("lien de visioconférence"), blank=True)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("formateur·rices"), related_name="trained_sessions",
+        blank=True, limit_choices_to={"role": "trainer"},
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("sessions:session_detail", args=[self.pk])
+
+    @cached_property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Slot(models.Model):
+    """A half-day (demi-journée): the unit of attendance funders audit."""
+
+    session = models.ForeignKey(
+        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="slots"
+    )
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("contresigné par"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    countersigned_at = models.DateTimeField(_("contresigné le"), null=True, blank=True)
+    countersignature = models.JSONField(_("contre-signature"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demi-journée")
+        verbose_name_plural = _("demi-journées")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="slot_starts_before_end"),
+            models.UniqueConstraint(fields=["session", "starts_at"], name="slot_unique_start_per_session"),
+        ]
+
+    def __str__(self):
+        local = self.local_start
+        return f"{self.session.code} {local:%d/%m/%Y %H:%M}–{self.local_end:%H:%M}"
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.starts_at, self.session.tzinfo)
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.ends_at, self.session.tzinfo)
+
+    @property
+    def planned_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def is_sealed(self) -> bool:
+        return hasattr(self, "seal")
+
+    @property
+    def is_countersigned(self) -> bool:
+        return self.countersigned_at is not None
+
+
+class Enrolment(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant·e"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    enrolled_at = models.DateTimeField(_("inscrit·e le"), auto_now_add=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    convocation_sent_at = models.DateTimeField(_("convocation envoyée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["participant__last_name", "participant__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "participant"], name="enrolment_unique_per_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} — {self.session}"
+
+
+class PaperSheetScan(models.Model):
+    """The scan of a paper sheet signed in the room, kept as the proof of keyed-in attendance."""
+
+    slot = models.ForeignKey(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="paper_scans")
+    file = models.FileField(_("fichier"), upload_to="paper_sheets/%Y/%m/")
+    original_name = models.CharField(_("nom d'origine"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scan de feuille papier")
+        verbose_name_plural = _("scans de feuilles papier")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Attendance(models.Model):
+    """One émargement: one participant, one half-day."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Présent·e")
+        LATE = "late", _("Retard")
+        LEFT_EARLY = "left_early", _("Départ anticipé")
+        ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
+        ABSENT = "absent", _("Absent")
+
+    class Method(models.TextChoices):
+        TABLET = "tablet", _("Tablette du formateur")
+        QR_CODE = "qr_code", _("QR code sur son téléphone")
+        REMOTE_LINK = "remote_link", _("Lien personnel à distance")
+        PAPER = "paper", _("Feuille papier saisie")
+        TRAINER = "trainer", _("Relevé par le formateur")
+
+    PARTIAL_STATUSES = frozenset({Status.LATE, Status.LEFT_EARLY})
+    ABSENT_STATUSES = frozenset({Status.ABSENT, Status.ABSENT_EXCUSED})
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("inscription"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    slot = models.ForeignKey(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="attendances")
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices)
+    minutes_attended = models.PositiveSmallIntegerField(_("minutes de présence"), null=True, blank=True)
+    method = models.CharField(_("mode de recueil"), max_length=20, choices=Method.choices)
+    signature = models.JSONField(_("signature (tracé vectoriel)"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signé le (serveur)"), null=True, blank=True)
+    device_signed_at = models.DateTimeField(_("signé le (appareil)"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=500, blank=True)
+    nonce = models.CharField(_("nonce client"), max_length=64, null=True, blank=True, unique=True)
+    paper_scan = models.ForeignKey(
+        PaperSheetScan, verbose_name=_("scan papier"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="attendances",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("relevé par"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("émargement")
+        verbose_name_plural = _("émargements")
+        ordering = ["slot__starts_at"]
+        constraints = [
+            # The rule funders rely on: one signature per person and half-day.
+            models.UniqueConstraint(fields=["enrolment", "slot"], name="attendance_unique_per_enrolment_slot"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["late", "left_early"]) | Q(minutes_attended__isnull=False),
+                name="attendance_partial_has_minutes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.participant} — {self.slot} — {self.get_status_display()}"
+
+    @property
+    def is_signed(self) -> bool:
+        """Signed by the participant, or keyed in from a scanned paper sheet."""
+        return bool(self.signature) or (self.method == self.Method.PAPER and self.paper_scan_id is not None)
+
+
+class Seal(models.Model):
+    """Closing a half-day seals it: a SHA-256 digest over its records, chained to the
+    session's previous seal."""
+
+    slot = models.OneToOneField(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="seal")
+    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="seals")
+    sequence = models.PositiveIntegerField(_("rang dans la chaîne"))
+    previous_digest = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
+    digest = models.CharField(_("empreinte"), max_length=64)
+    record_digests = models.JSONField(_("empreintes des émargements"), default=dict)
+    sealed_at = models.DateTimeField(_("scellé le"))
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("scellement")
+        verbose_name_plural = _("scellements")
+        ordering = ["session", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "sequence"], name="seal_unique_sequence_per_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.slot} {self.digest[:12]}"
+
+
+class Rectification(models.Model):
+    """A correction to a sealed émargement: append-only, with author, reason and time."""
+
+    attendance = models.ForeignKey(
+        Attendance, verbose_name=_("émargement"), on_delete=models.PROTECT, related_name="rectifications"
+    )
+    old_values = models.JSONField(_("anciennes valeurs"))
+    new_values = models.JSONField(_("nouvelles valeurs"))
+    reason = models.TextField(_("motif"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("date"))
+    previous_digest = models.CharField(_("empreinte précédente"), max_length=64)
+    digest = models.CharField(_("empreinte"), max_length=64)
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.attendance} ({self.created_at:%d/%m/%Y})"
