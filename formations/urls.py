@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "formations"
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("formations.urls_import")),
+]

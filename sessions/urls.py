@@ -1,3 +1,12 @@
+from django.urls import include, path
+
 app_name = "sessions"
 
-urlpatterns = []
+# One module per area (planning, signing, enrolment and calendars, paper fallback),
+# all under the "sessions" namespace.
+urlpatterns = [
+    path("", include("sessions.urls_manage")),
+    path("", include("sessions.urls_signing")),
+    path("", include("sessions.urls_enrolment")),
+    path("", include("sessions.urls_paper")),
+]
