@@ -134,9 +134,19 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
-)
+# Outgoing mail (convocations, signing links). SMTP by default, configured from the environment.
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("SUIVI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("SUIVI_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("SUIVI_EMAIL_PORT", 25)),
+            "username": os.environ.get("SUIVI_EMAIL_USER", ""),
+            "password": os.environ.get("SUIVI_EMAIL_PASSWORD", ""),
+            "use_tls": os.environ.get("SUIVI_EMAIL_USE_TLS", "0") == "1",
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formations@localhost")
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).

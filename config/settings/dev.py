@@ -8,5 +8,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # The demo never sends mail: messages are kept and shown on the demo mailbox page.
-EMAIL_BACKEND = "formations.mail.DemoMailboxBackend"
+MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
 SUIVI_DEMO_MAILBOX = True

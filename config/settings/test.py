@@ -12,7 +12,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="suivi-tests-"))
 DATABASES = {"default": database_from_environment(_TMP / "test.sqlite3")}
 MEDIA_ROOT = _TMP / "media"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,171 @@
+"""Demo data of the formations app: the programmes of the five tenders in
+`../shared/seeds/` with their real structures, fictional participants, one account per role.
+
+Idempotent: every object is keyed by a natural key and updated in place, so running
+`load_demo` twice leaves the same data.
+"""
+
+import datetime as dt
+import json
+import random
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from formations.models import Formation, Funder, Participant, Programme, Structure, User
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+DEMO_PASSWORD = "demo-suivi"
+DEMO_EMAIL_DOMAIN = "demo.example.org"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    description: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("coordination", User.Role.COORDINATOR, "coordinatrice : met en place les programmes et les sessions"),
+    DemoAccount("formateur", User.Role.TRAINER, "formateur : anime les sessions, recueille les émargements"),
+    DemoAccount("formatrice", User.Role.TRAINER, "formatrice : anime les labos de Mayotte"),
+    DemoAccount("auditeur", User.Role.FUNDER_AUDITOR, "auditeur FEDER et FSE : consulte et télécharge les justificatifs"),
+    DemoAccount("referent", User.Role.STRUCTURE_REFERENT, "référente du CCAS de Mamoudzou : ne voit que sa structure"),
+]
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_text.lower().replace(" ", "-") if c.isalnum() or c == "-")
+
+
+def load_fixture() -> dict:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load(*, data: dict | None = None) -> dict:
+    """Creates or updates the demo programmes, structures, participants and accounts."""
+    data = data or load_fixture()
+    funders = {}
+    for item in data["funders"]:
+        funders[item["name"]], _ = Funder.objects.update_or_create(
+            name=item["name"], defaults={"kind": item["kind"], "publicity_sentence": item["publicity_sentence"]}
+        )
+    structures = {}
+    for item in data["structures"]:
+        defaults = {k: item.get(k, "") for k in ("kind", "address", "postal_code", "commune", "territory", "phone")}
+        structures[item["name"]], _ = Structure.objects.update_or_create(name=item["name"], defaults=defaults)
+    programmes = {}
+    for item in data["programmes"]:
+        programme, _ = Programme.objects.update_or_create(
+            reference=item["reference"],
+            defaults={
+                "title": item["title"],
+                "carrier": item["carrier"],
+                "start_date": dt.date.fromisoformat(item["start_date"]),
+                "end_date": dt.date.fromisoformat(item["end_date"]),
+                "description": item["description"],
+                "publicity_sentence": item["publicity_sentence"],
+            },
+        )
+        programme.funders.set([funders[name] for name in item["funders"]])
+        programme.structures.set([structures[name] for name in item["structures"]])
+        programmes[item["reference"]] = programme
+    formations = {}
+    for item in data["formations"]:
+        defaults = {k: v for k, v in item.items() if k not in ("programme", "contract_reference")}
+        for key in ("amount", "unit_price", "planned_units", "min_hours_per_day"):
+            if key in defaults:
+                defaults[key] = Decimal(defaults[key])
+        for key in ("start_date", "end_date"):
+            if key in defaults:
+                defaults[key] = dt.date.fromisoformat(defaults[key])
+        defaults["programme"] = programmes[item["programme"]]
+        formations[item["contract_reference"]], _ = Formation.objects.update_or_create(
+            contract_reference=item["contract_reference"], defaults=defaults
+        )
+    participants = _load_participants(data, structures)
+    accounts = _load_accounts(funders, structures)
+    return {
+        "funders": funders,
+        "structures": structures,
+        "programmes": programmes,
+        "formations": formations,
+        "participants": participants,
+        "accounts": accounts,
+    }
+
+
+def _participants_per_structure(structure: Structure) -> int:
+    return {
+        Structure.Kind.CCAS: 3,
+        Structure.Kind.UDCCAS: 2,
+        Structure.Kind.MAISON_QUARTIER: 2,
+    }.get(structure.kind, 4 if structure.territory == "Lille Sud" else (12 if structure.territory == "Seine-Saint-Denis" else 2))
+
+
+def _load_participants(data: dict, structures: dict) -> list[Participant]:
+    # A fixed seed: the same fictional people every time, so the demo stays idempotent.
+    rng = random.Random(2026)
+    names = data["names"]
+    participants = []
+    for structure in structures.values():
+        mayotte = structure.territory == "Mayotte"
+        last_names = names["mayotte_last"] if mayotte else names["metro_last"]
+        first_names = names["mayotte_first"] if mayotte else names["metro_first"]
+        if structure.kind in (Structure.Kind.CCAS, Structure.Kind.UDCCAS):
+            jobs = names["jobs_ccas"]
+        elif structure.territory == "Seine-Saint-Denis":
+            jobs = names["jobs_ssd"]
+        else:
+            jobs = names["jobs_centre_social"]
+        for index in range(_participants_per_structure(structure)):
+            last_name, first_name = rng.choice(last_names), rng.choice(first_names)
+            email = f"{_slug(first_name)}.{_slug(last_name)}.{structure.pk}-{index + 1}@{DEMO_EMAIL_DOMAIN}"
+            participant, _ = Participant.objects.update_or_create(
+                email=email,
+                defaults={
+                    "last_name": last_name,
+                    "first_name": first_name,
+                    "structure": structure,
+                    "job_title": rng.choice(jobs),
+                    "phone": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    "post_taken_on": dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 400)),
+                    "contact_consent": rng.random() < 0.8,
+                },
+            )
+            participants.append(participant)
+    return participants
+
+
+def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
+    names = {
+        "coordination": ("Claire", "Vasseur"),
+        "formateur": ("Julien", "Masson"),
+        "formatrice": ("Anissa", "Boura"),
+        "auditeur": ("Marc", "Delattre"),
+        "referent": ("Zaïnaba", "Ahamada"),
+    }
+    accounts = {}
+    for account in DEMO_ACCOUNTS:
+        first_name, last_name = names[account.username]
+        user, created = User.objects.get_or_create(username=account.username)
+        user.first_name, user.last_name = first_name, last_name
+        user.email = f"{account.username}@{DEMO_EMAIL_DOMAIN}"
+        user.role = account.role
+        user.is_staff = account.role == User.Role.COORDINATOR
+        user.is_superuser = account.role == User.Role.COORDINATOR
+        user.structure = structures["CCAS de Mamoudzou"] if account.role == User.Role.STRUCTURE_REFERENT else None
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        if account.role == User.Role.FUNDER_AUDITOR:
+            user.funders.set([funders["FEDER"], funders["FSE"]])
+        accounts[account.username] = user
+    return accounts

@@ -1,0 +1,25 @@
+"""`python manage.py load_demo`: the demo of every app, idempotent.
+
+It lives in livrables, the top of the dependency chain, because it is the one app
+allowed to call every other app's demo loader."""
+
+from django.core.management.base import BaseCommand
+
+from formations import demo as formations_demo
+
+
+class Command(BaseCommand):
+    help = "Charge (ou met à jour) les programmes de démonstration et affiche les comptes."
+
+    def handle(self, *args, **options):
+        loaded = formations_demo.load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Démo chargée : {len(loaded['programmes'])} programmes, {len(loaded['formations'])} formations, "
+                f"{len(loaded['structures'])} structures, {len(loaded['participants'])} participant·es."
+            )
+        )
+        self.stdout.write("\nComptes de démonstration (mot de passe : %s) :" % formations_demo.DEMO_PASSWORD)
+        for account in formations_demo.DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.username:<14} {account.description}")
+        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous avec l'un de ces comptes.\n")
