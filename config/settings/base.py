@@ -158,3 +158,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Émargement (attendance core): participants may sign a half-day from its start minus
+# this margin to its end plus this margin (a late arrival signs on arrival, a trainer
+# finishing the round after the end still can).
+SUIVI_SIGNING_MARGIN_MINUTES = int(os.environ.get("SUIVI_SIGNING_MARGIN_MINUTES", 30))
+# The QR code shown in the room changes every this many seconds (one period of grace
+# is allowed for scanning), so a photo sent to an absent colleague soon stops working.
+SUIVI_QR_ROTATION_SECONDS = int(os.environ.get("SUIVI_QR_ROTATION_SECONDS", 60))
+
+# Participant import: files with more rows than this are refused.
+SUIVI_IMPORT_MAX_ROWS = int(os.environ.get("SUIVI_IMPORT_MAX_ROWS", 5000))

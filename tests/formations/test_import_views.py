@@ -1,0 +1,215 @@
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from formations.models import AuditEntry, Participant, Structure
+from formations.views_import import SESSION_KEY, _pending_dir
+from tests.factories import ParticipantFactory
+from tests.factories.importing import csv_bytes, person, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("formations:participant_import")
+
+
+def counts():
+    return Participant.objects.count(), Structure.objects.count()
+
+
+def upload(client, content, name="participants.csv"):
+    return client.post(IMPORT_URL, {"fichier": SimpleUploadedFile(name, content)})
+
+
+def token_of(response):
+    match = re.search(r"/participants/import/([A-Za-z0-9_-]+)/$", response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def confirm_url(token):
+    return reverse("formations:participant_import_confirm", args=[token])
+
+
+GOOD = csv_bytes([
+    person(nom="Martin", prenom="Hélène", email="helene@example.org", date="15/03/2019"),
+    person(nom="Bernard", prenom="Luc", email="luc@example.org", type_structure=""),
+], delimiter=";", encoding="cp1252")
+
+
+def test_upload_page_lists_columns_and_template_link(coordinator_client):
+    response = coordinator_client.get(IMPORT_URL)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<label for="id_fichier">' in html and 'id="id_fichier"' in html
+    for column in ("nom", "prenom", "email", "structure", "type_structure", "date_prise_de_poste"):
+        assert f"<code>{column}</code>" in html
+    assert reverse("formations:participant_import_template") in html
+    assert "Taille maximale : 10 Mo" in html
+
+
+def test_template_download_has_the_header_row(coordinator_client):
+    response = coordinator_client.get(reverse("formations:participant_import_template"))
+
+    assert response["Content-Disposition"] == 'attachment; filename="modele_participants.csv"'
+    assert response.content.decode("utf-8-sig") == (
+        "nom;prenom;email;telephone;fonction;structure;type_structure;commune;"
+        "date_prise_de_poste\r\n"
+    )
+
+
+def test_preview_then_confirm_creates(coordinator_client, coordinator):
+    response = upload(coordinator_client, GOOD)
+    assert response.status_code == 302
+    token = token_of(response)
+
+    preview = coordinator_client.get(response["Location"])
+
+    html = preview.content.decode()
+    assert counts() == (0, 0)
+    assert "Confirmer l'import" in html
+    assert confirm_url(token) in html
+    assert "MARTIN Hélène" in html and "BERNARD Luc" in html
+    assert "Société Saint-Vincent" in html
+    assert preview.context["report"].created_count == 2
+
+    result = coordinator_client.post(confirm_url(token))
+
+    assert result.status_code == 200
+    assert counts() == (2, 1)
+    assert result.context["report"].applied
+    assert "2 participant·e(s) créé·es" in result.content.decode()
+    assert AuditEntry.objects.get(action="participants_imported").actor == coordinator
+    assert not list(_pending_dir().glob(f"{token}*"))
+
+
+def test_double_confirm_imports_once(coordinator_client):
+    token = token_of(upload(coordinator_client, GOOD))
+    coordinator_client.post(confirm_url(token))
+
+    second = coordinator_client.post(confirm_url(token), follow=True)
+
+    assert counts() == (2, 1)
+    assert AuditEntry.objects.filter(action="participants_imported").count() == 1
+    assert "déjà été confirmé ou a expiré" in second.content.decode()
+
+
+def test_preview_with_errors_has_no_confirm_button_and_highlights_lines(coordinator_client):
+    content = csv_bytes([
+        person(nom="Martin", email="helene@example.org"),
+        person(nom="Durand", email="pas-un-mail"),
+    ])
+    response = upload(coordinator_client, content)
+
+    preview = coordinator_client.get(response["Location"])
+
+    html = preview.content.decode()
+    assert "Confirmer l'import" not in html
+    assert "Import impossible." in html and "1 ligne est en erreur." in html
+    row = re.search(r'<tr class="import-line import-error">(.*?)</tr>', html, re.S).group(1)
+    assert '<th scope="row">3</th>' in row
+    assert "✗ Erreur" in row
+    assert "Adresse e-mail invalide : « pas-un-mail »." in row
+
+
+def test_confirm_refused_when_file_has_errors(coordinator_client):
+    token = token_of(upload(coordinator_client, csv_bytes([
+        person(nom="Martin", email="helene@example.org"),
+        person(nom="Durand", structure="Inconnue", type_structure=""),
+    ])))
+
+    result = coordinator_client.post(confirm_url(token))
+
+    assert counts() == (0, 0)
+    assert result.context["report"].has_errors
+    assert "Import refusé" in result.content.decode()
+    assert not AuditEntry.objects.exists()
+
+
+def test_confirm_revalidates_data_changed_since_preview(coordinator_client):
+    token = token_of(upload(coordinator_client, GOOD))
+    coordinator_client.get(reverse("formations:participant_import_preview", args=[token]))
+    luc = ParticipantFactory(email="LUC@example.org", last_name="Bernard", first_name="Luc")
+
+    result = coordinator_client.post(confirm_url(token))
+
+    report = result.context["report"]
+    assert (report.created_count, report.existing_count) == (1, 1)
+    assert report.lines[1].existing == luc
+    assert Participant.objects.filter(email__iexact="luc@example.org").count() == 1
+    assert f"n° {luc.pk}" in result.content.decode()
+
+
+def test_token_of_another_session_is_refused(client, coordinator_client, coordinator):
+    from tests.factories import UserFactory
+
+    token = token_of(upload(coordinator_client, GOOD))
+    client.force_login(UserFactory())  # another coordinator, another session
+
+    response = client.post(confirm_url(token))
+
+    assert response.status_code == 302 and response["Location"] == IMPORT_URL
+    assert counts() == (0, 0)
+
+
+def test_oversized_upload_is_refused_with_the_limit(coordinator_client, settings):
+    settings.SUIVI_MAX_UPLOAD_BYTES = 1024
+
+    response = upload(coordinator_client, GOOD + b"x" * 2000)
+
+    assert response.status_code == 200
+    assert "dépasse la taille maximale autorisée (1 Ko)" in response.content.decode()
+    assert SESSION_KEY not in coordinator_client.session
+
+
+def test_garbage_binary_upload_shows_a_message_not_a_500(coordinator_client):
+    response = upload(coordinator_client, bytes(range(256)) * 10, name="scan.csv")
+
+    preview = coordinator_client.get(response["Location"])
+
+    assert preview.status_code == 200
+    assert "Erreur : fichier refusé" in preview.content.decode()
+    assert "caractères binaires" in preview.content.decode()
+
+
+def test_other_format_is_refused_by_the_form(coordinator_client):
+    response = upload(coordinator_client, b"%PDF-1.4", name="liste.pdf")
+
+    assert response.status_code == 200
+    assert "fournissez un fichier .csv ou .xlsx" in response.content.decode()
+
+
+def test_xlsx_upload_preview(coordinator_client):
+    response = upload(coordinator_client, xlsx_bytes([person(email="a@example.org")]), "liste.xlsx")
+
+    preview = coordinator_client.get(response["Location"])
+
+    assert preview.context["report"].created_count == 1
+
+
+@pytest.mark.parametrize("role_fixture", ["trainer", "auditor", "referent"])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", IMPORT_URL),
+        ("post", IMPORT_URL),
+        ("get", reverse("formations:participant_import_template")),
+        ("get", reverse("formations:participant_import_preview", args=["a" * 24])),
+        ("post", confirm_url("a" * 24)),
+    ],
+)
+def test_non_coordinators_get_403(client, request, role_fixture, method, url):
+    client.force_login(request.getfixturevalue(role_fixture))
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
