@@ -1,0 +1,485 @@
+"""Reading and checking a CSV of paper sheets keyed in (`import_attendance`), all or nothing.
+
+Three steps, kept apart so each can be tested alone:
+
+1. `read_csv(content)` decodes bytes (UTF-8 with or without BOM, else Windows-1252),
+   detects the delimiter (comma or semicolon) and maps the header (accents and case
+   ignored) to our column keys; rows keep the line numbers a spreadsheet shows (header = 1).
+2. `parse_rows(rows)` is pure: it checks dates, times, statuses and minutes.
+3. `resolve_lines(lines, actor=, scan_provided=)` finds each line's enrolment and slot
+   with a constant number of queries (sessions, slots, enrolments, participants,
+   attendances and scans of the codes in the file are fetched once) and reports unknown
+   sessions, missing half-days, unknown or unenrolled people, duplicates, sealed
+   half-days and half-days without a scanned sheet.
+
+`check_file()` runs the three; the command writes only when it returns no error, through
+`sessions.services.paper.paper_sheets_import`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models.functions import Lower, Upper
+from django.utils.translation import gettext as _
+
+from formations.models import Participant
+from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
+from sessions.selectors.visibility import sessions_run_by
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    meaning: str
+    format: str
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("session", "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
+    Column(
+        "date", "Date de la demi-journée (heure locale de la session)", "JJ/MM/AAAA ou AAAA-MM-JJ"
+    ),
+    Column(
+        "debut",
+        "Heure de début de la demi-journée (heure locale)",
+        "HH:MM",
+        ("heure_debut", "heure", "debut_demi_journee"),
+    ),
+    Column(
+        "email",
+        "E-mail de la personne inscrite",
+        "adresse e-mail",
+        ("e_mail", "mail", "courriel", "adresse_e_mail", "adresse_mail"),
+    ),
+    Column(
+        "statut",
+        "Statut lu sur la feuille",
+        "present, retard, depart_anticipe, absent_excuse, absent",
+        ("status",),
+    ),
+    Column(
+        "minutes",
+        "Minutes de présence",
+        "entier, obligatoire pour retard et départ anticipé",
+        ("minutes_de_presence", "minutes_presence"),
+    ),
+)
+REQUIRED_COLUMNS = ("session", "date", "debut", "email", "statut")
+
+STATUS_ALIASES = {
+    "present": Attendance.Status.PRESENT,
+    "presente": Attendance.Status.PRESENT,
+    "presents": Attendance.Status.PRESENT,
+    "retard": Attendance.Status.LATE,
+    "en_retard": Attendance.Status.LATE,
+    "depart_anticipe": Attendance.Status.LEFT_EARLY,
+    "depart_anticipee": Attendance.Status.LEFT_EARLY,
+    "absent_excuse": Attendance.Status.ABSENT_EXCUSED,
+    "absente_excusee": Attendance.Status.ABSENT_EXCUSED,
+    "absent_excusee": Attendance.Status.ABSENT_EXCUSED,
+    "excuse": Attendance.Status.ABSENT_EXCUSED,
+    "excusee": Attendance.Status.ABSENT_EXCUSED,
+    "absent": Attendance.Status.ABSENT,
+    "absente": Attendance.Status.ABSENT,
+}
+
+
+def normalise(text: str) -> str:
+    """« Départ anticipé » → "depart_anticipe"; « Présent·e » → "presente"."""
+    text = unicodedata.normalize("NFKD", text.strip().lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[·.()]", "", text)
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def status_from_text(text: str) -> str | None:
+    key = normalise(text)
+    for status in Attendance.Status:
+        if key in (status.value, normalise(str(status.label))):
+            return status.value
+    return STATUS_ALIASES.get(key)
+
+
+_HEADER_KEYS = {normalise(c.key): c.key for c in COLUMNS} | {
+    normalise(alias): c.key for c in COLUMNS for alias in c.aliases
+}
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self):
+        if self.line:
+            return _("Ligne %(line)d : %(message)s") % {"line": self.line, "message": self.message}
+        return self.message
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    line: int
+    session_code: str
+    date: dt.date
+    start: dt.time
+    email: str
+    status: str
+    minutes: int | None
+
+
+@dataclass(frozen=True)
+class ResolvedLine:
+    line: int
+    enrolment: Enrolment
+    slot: Slot
+    status: str
+    minutes: int | None
+
+
+@dataclass
+class ImportCheck:
+    lines: list[ResolvedLine] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def entries_by_slot(self) -> dict[Slot, list[tuple[Enrolment, str, int | None]]]:
+        by_slot: dict[Slot, list] = {}
+        for line in self.lines:
+            by_slot.setdefault(line.slot, []).append((line.enrolment, line.status, line.minutes))
+        return by_slot
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (encoding, missing columns, empty)."""
+
+
+# --- 1. Reading ------------------------------------------------------------------------
+
+
+def decode(content: bytes) -> str:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="strict")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
+        return content.decode("cp1252", errors="replace")
+
+
+def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column key: cell}) for each non-empty data row. Raises ImportFileError."""
+    try:
+        text = decode(content)
+    except UnicodeDecodeError:
+        raise ImportFileError(_("Le fichier n'est pas un texte UTF-8 lisible.")) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError(_("Le fichier est vide.")) from None
+    except csv.Error as exc:
+        raise ImportFileError(_("Fichier CSV illisible : %(error)s") % {"error": exc}) from None
+    keys = [_HEADER_KEYS.get(normalise(name)) for name in header]
+    missing = [key for key in REQUIRED_COLUMNS if key not in keys]
+    if missing:
+        raise ImportFileError(
+            _(
+                "Ligne 1 : colonne(s) obligatoire(s) absente(s) : %(columns)s. "
+                "Colonnes attendues : %(expected)s."
+            )
+            % {"columns": ", ".join(missing), "expected": ", ".join(c.key for c in COLUMNS)}
+        )
+    rows = []
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            row = {}
+            for key, cell in zip(keys, cells, strict=False):
+                if key and key not in row:
+                    row[key] = cell.strip()
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("Ligne %(line)d : CSV illisible (%(error)s).")
+            % {"line": reader.line_num, "error": exc}
+        ) from None
+    if not rows:
+        raise ImportFileError(_("Le fichier ne contient aucune ligne à importer."))
+    return rows
+
+
+# --- 2. Parsing (pure) -----------------------------------------------------------------
+
+
+def parse_date(text: str) -> dt.date | None:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_time(text: str) -> dt.time | None:
+    text = text.strip().lower().replace("h", ":")
+    if text.endswith(":"):
+        text += "00"
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedLine], list[LineError]]:
+    lines, errors = [], []
+    for number, row in rows:
+        problems = []
+        code = row.get("session", "")
+        if not code:
+            problems.append(_("code de session manquant"))
+        date_text = row.get("date", "")
+        date = parse_date(date_text)
+        if date is None:
+            problems.append(
+                _("date invalide « %(value)s » (attendu JJ/MM/AAAA ou AAAA-MM-JJ)")
+                % {"value": date_text}
+            )
+        start_text = row.get("debut", "")
+        start = parse_time(start_text)
+        if start is None:
+            problems.append(
+                _("heure de début invalide « %(value)s » (attendu HH:MM)") % {"value": start_text}
+            )
+        email = row.get("email", "").strip()
+        if not email or "@" not in email:
+            problems.append(_("e-mail manquant ou invalide « %(value)s »") % {"value": email})
+        status_text = row.get("statut", "")
+        status = status_from_text(status_text) if status_text else None
+        if status is None:
+            problems.append(
+                _(
+                    "statut inconnu « %(value)s » (attendu : présent, retard, départ anticipé, "
+                    "absent excusé, absent)"
+                )
+                % {"value": status_text}
+            )
+        minutes = None
+        minutes_text = row.get("minutes", "").strip()
+        if status in Attendance.PARTIAL_STATUSES:
+            if not minutes_text:
+                problems.append(
+                    _("minutes de présence obligatoires pour un retard ou un départ anticipé")
+                )
+            elif not minutes_text.isdigit() or int(minutes_text) <= 0:
+                problems.append(
+                    _("minutes de présence invalides « %(value)s » (entier positif attendu)")
+                    % {"value": minutes_text}
+                )
+            else:
+                minutes = int(minutes_text)
+        if problems:
+            errors.append(LineError(number, " ; ".join(problems) + "."))
+            continue
+        lines.append(ParsedLine(number, code, date, start, email, status, minutes))
+    return lines, errors
+
+
+# --- 3. Resolving (constant number of queries) -----------------------------------------
+
+
+def _slot_label(slot: Slot) -> str:
+    return f"{slot.session.code} {slot.local_start:%d/%m/%Y %H:%M}"
+
+
+def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -> ImportCheck:
+    """Finds the enrolment and slot of each parsed line. Queries do not grow with lines."""
+    check = ImportCheck()
+    codes = {line.session_code.upper() for line in lines}
+    sessions = {
+        s.code.upper(): s
+        for s in TrainingSession.objects.annotate(code_upper=Upper("code")).filter(
+            code_upper__in=codes
+        )
+    }
+    session_ids = [s.pk for s in sessions.values()]
+    runnable = set()
+    if actor is not None:
+        runnable = set(
+            sessions_run_by(user=actor).filter(pk__in=session_ids).values_list("pk", flat=True)
+        )
+    slots = {}
+    for slot in Slot.objects.filter(session_id__in=session_ids).select_related("session", "seal"):
+        local = slot.local_start
+        slots[(slot.session_id, local.date(), local.time().replace(second=0, microsecond=0))] = slot
+    enrolments = {
+        (e.session_id, e.participant.email.lower()): e
+        for e in Enrolment.objects.filter(session_id__in=session_ids).select_related("participant")
+    }
+    emails = {line.email.lower() for line in lines}
+    known_emails = set(
+        Participant.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .values_list("email_lower", flat=True)
+    )
+    existing = {
+        (a.enrolment_id, a.slot_id): a
+        for a in Attendance.objects.filter(slot_id__in=[s.pk for s in slots.values()])
+    }
+    slots_with_scan = set(
+        PaperSheetScan.objects.filter(slot_id__in=[s.pk for s in slots.values()]).values_list(
+            "slot_id", flat=True
+        )
+    )
+
+    seen: dict[tuple[int, int], int] = {}
+    not_runnable: dict[str, list[int]] = {}
+    without_scan: dict[Slot, list[int]] = {}
+    for line in lines:
+        session = sessions.get(line.session_code.upper())
+        if session is None:
+            check.errors.append(
+                LineError(
+                    line.line, _("session inconnue « %(code)s ».") % {"code": line.session_code}
+                )
+            )
+            continue
+        slot = slots.get((session.pk, line.date, line.start))
+        if slot is None:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _(
+                        "aucune demi-journée de la session %(code)s ne commence le %(date)s "
+                        "à %(start)s (heure locale, %(tz)s)."
+                    )
+                    % {
+                        "code": session.code,
+                        "date": f"{line.date:%d/%m/%Y}",
+                        "start": f"{line.start:%H:%M}",
+                        "tz": session.time_zone,
+                    },
+                )
+            )
+            continue
+        enrolment = enrolments.get((session.pk, line.email.lower()))
+        if enrolment is None:
+            if line.email.lower() in known_emails:
+                message = _("%(email)s n'est pas inscrit·e à la session %(code)s.")
+            else:
+                message = _("participant·e inconnu·e : aucune personne avec l'e-mail %(email)s.")
+            check.errors.append(
+                LineError(line.line, message % {"email": line.email, "code": session.code})
+            )
+            continue
+        key = (enrolment.pk, slot.pk)
+        if key in seen:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _("doublon de la ligne %(other)d (même personne, même demi-journée).")
+                    % {"other": seen[key]},
+                )
+            )
+            continue
+        seen[key] = line.line
+        if slot.is_sealed:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _("la demi-journée %(slot)s est scellée : passez par une rectification.")
+                    % {"slot": _slot_label(slot)},
+                )
+            )
+            continue
+        previous = existing.get(key)
+        if previous is not None and previous.signature:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _("%(name)s a déjà émargé pour la demi-journée %(slot)s (%(method)s).")
+                    % {
+                        "name": enrolment.participant.full_name,
+                        "slot": _slot_label(slot),
+                        "method": previous.get_method_display(),
+                    },
+                )
+            )
+            continue
+        if line.minutes is not None and line.minutes >= slot.planned_minutes:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _(
+                        "%(minutes)d minutes de présence : pour un retard ou un départ anticipé, "
+                        "entre 1 et %(max)d (la demi-journée dure %(planned)d minutes)."
+                    )
+                    % {
+                        "minutes": line.minutes,
+                        "max": slot.planned_minutes - 1,
+                        "planned": slot.planned_minutes,
+                    },
+                )
+            )
+            continue
+        if actor is not None and session.pk not in runnable:
+            not_runnable.setdefault(session.code, []).append(line.line)
+            continue
+        if not scan_provided and slot.pk not in slots_with_scan:
+            without_scan.setdefault(slot, []).append(line.line)
+            continue
+        check.lines.append(ResolvedLine(line.line, enrolment, slot, line.status, line.minutes))
+
+    for code, numbers in not_runnable.items():
+        check.errors.append(
+            LineError(
+                numbers[0],
+                _(
+                    "%(user)s n'est ni formateur·rice de la session %(code)s ni coordinateur·rice "
+                    "(lignes %(lines)s)."
+                )
+                % {"user": actor.username, "code": code, "lines": ", ".join(map(str, numbers))},
+            )
+        )
+    for slot, numbers in without_scan.items():
+        check.errors.append(
+            LineError(
+                numbers[0],
+                _(
+                    "aucune feuille scannée pour la demi-journée %(slot)s (lignes %(lines)s) : "
+                    "une saisie papier ne compte qu'avec le scan de la feuille ; joignez-le avec "
+                    "--scan FICHIER ou déposez-le d'abord sur la page de la demi-journée."
+                )
+                % {"slot": _slot_label(slot), "lines": ", ".join(map(str, numbers))},
+            )
+        )
+    check.errors.sort(key=lambda e: e.line)
+    return check
+
+
+def check_file(content: bytes, *, actor=None, scan_provided: bool) -> ImportCheck:
+    """Reads, parses and resolves a CSV; errors of every line are reported together."""
+    try:
+        rows = read_csv(content)
+    except ImportFileError as exc:
+        return ImportCheck(errors=[LineError(0, str(exc))])
+    parsed, errors = parse_rows(rows)
+    check = (
+        resolve_lines(parsed, actor=actor, scan_provided=scan_provided) if parsed else ImportCheck()
+    )
+    check.errors = sorted(errors + check.errors, key=lambda e: e.line)
+    return check

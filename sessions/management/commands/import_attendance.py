@@ -1,0 +1,104 @@
+import os
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from sessions.attendance_import import COLUMNS, check_file
+from sessions.exceptions import SessionsError
+from sessions.services.paper import check_scan_file, paper_sheets_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Saisit des feuilles d'émargement papier depuis un CSV (colonnes : "
+        + ", ".join(c.key for c in COLUMNS)
+        + "). Tout ou rien : à la moindre erreur, rien n'est écrit."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "file", help="Fichier CSV (UTF-8 ou Windows-1252, virgule ou point-virgule)."
+        )
+        parser.add_argument(
+            "--scan",
+            metavar="PATH",
+            help="Scan de la feuille signée (PDF, JPEG ou PNG), joint comme preuve à chaque "
+            "demi-journée concernée. "
+            "Sans cette option, chaque demi-journée doit déjà avoir un scan.",
+        )
+        parser.add_argument(
+            "--actor",
+            metavar="USERNAME",
+            help="Identifiant de la personne qui saisit (obligatoire).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Vérifie le fichier sans rien écrire."
+        )
+
+    def handle(self, *args, file, scan=None, actor=None, dry_run=False, **options):
+        if not actor:
+            raise CommandError(
+                "--actor USERNAME est obligatoire : il désigne la personne enregistrée comme "
+                "auteur de la saisie."
+            )
+        user = get_user_model().objects.filter(username=actor).first()
+        if user is None:
+            raise CommandError(f"Utilisateur·rice inconnu·e : « {actor} » (option --actor).")
+        try:
+            content = Path(file).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Impossible de lire {file} : {exc.strerror or exc}.") from None
+
+        scan_handle = None
+        if scan:
+            try:
+                scan_handle = open(scan, "rb")  # noqa: SIM115 - closed in finally
+            except OSError as exc:
+                raise CommandError(
+                    f"Impossible de lire le scan {scan} : {exc.strerror or exc}."
+                ) from None
+        try:
+            scan_file = File(scan_handle, name=os.path.basename(scan)) if scan_handle else None
+            if scan_file is not None:
+                try:
+                    check_scan_file(scan_file)
+                except SessionsError as exc:
+                    raise CommandError(f"Scan refusé ({scan}) : {exc.message}") from None
+
+            check = check_file(content, actor=user, scan_provided=scan_file is not None)
+            if not check.ok:
+                raise CommandError(
+                    "\n".join(
+                        [f"{len(check.errors)} erreur(s) : rien n'a été importé."]
+                        + [str(error) for error in check.errors]
+                    )
+                )
+            by_slot = check.entries_by_slot()
+            if dry_run:
+                self.stdout.write(
+                    f"Vérification réussie : {len(check.lines)} ligne(s) valide(s) sur "
+                    f"{len(by_slot)} demi-journée(s). Rien n'a été écrit (--dry-run)."
+                )
+                return
+            try:
+                attendances = paper_sheets_import(
+                    entries_by_slot=by_slot, actor=user, scan_file=scan_file
+                )
+            except SessionsError as exc:
+                where = ""
+                for line in check.lines:
+                    if line.enrolment == getattr(exc, "enrolment", None) and line.slot == getattr(
+                        exc, "slot", None
+                    ):
+                        where = f"Ligne {line.line} : "
+                raise CommandError(f"Rien n'a été importé. {where}{exc.message}") from None
+        finally:
+            if scan_handle:
+                scan_handle.close()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(attendances)} émargement(s) saisi(s) sur {len(by_slot)} demi-journée(s)."
+            )
+        )
