@@ -8,3 +8,11 @@ class TrainingSessionsConfig(AppConfig):
     # that no migration ever has to move.
     label = "training_sessions"
     verbose_name = _("Sessions et émargements")
+
+    def ready(self):
+        # Sessions data on formations pages: formations only holds the registries and
+        # never imports sessions (dependencies point one way).
+        from formations import panels as registry
+        from sessions import panels
+
+        panels.register(registry)
