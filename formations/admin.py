@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from formations.models import AuditEntry, DemoEmail, Formation, Funder, Participant, Programme, Structure, User
+from formations.models import (
+    AuditEntry,
+    DemoEmail,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Structure,
+    User,
+)
 
 
 @admin.register(Funder)
@@ -46,7 +55,9 @@ class ParticipantAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "structure"]
     list_filter = ["role", "is_staff"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Rôle dans Suivi Formations"), {"fields": ["role", "funders", "structure"]}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Rôle dans Suivi Formations"), {"fields": ["role", "funders", "structure"]}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Rôle"), {"fields": ["role", "structure"]}),)
     filter_horizontal = ["funders", "groups", "user_permissions"]
 

@@ -5,7 +5,9 @@ from django.db import models
 from formations.models import AuditEntry
 
 
-def log_action(*, actor, action: str, obj: models.Model | None = None, summary: str = "", data=None) -> AuditEntry:
+def log_action(
+    *, actor, action: str, obj: models.Model | None = None, summary: str = "", data=None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,

@@ -31,11 +31,25 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("coordination", User.Role.COORDINATOR, "coordinatrice : met en place les programmes et les sessions"),
-    DemoAccount("formateur", User.Role.TRAINER, "formateur : anime les sessions, recueille les émargements"),
+    DemoAccount(
+        "coordination",
+        User.Role.COORDINATOR,
+        "coordinatrice : met en place les programmes et les sessions",
+    ),
+    DemoAccount(
+        "formateur", User.Role.TRAINER, "formateur : anime les sessions, recueille les émargements"
+    ),
     DemoAccount("formatrice", User.Role.TRAINER, "formatrice : anime les labos de Mayotte"),
-    DemoAccount("auditeur", User.Role.FUNDER_AUDITOR, "auditeur FEDER et FSE : consulte et télécharge les justificatifs"),
-    DemoAccount("referent", User.Role.STRUCTURE_REFERENT, "référente du CCAS de Mamoudzou : ne voit que sa structure"),
+    DemoAccount(
+        "auditeur",
+        User.Role.FUNDER_AUDITOR,
+        "auditeur FEDER et FSE : consulte et télécharge les justificatifs",
+    ),
+    DemoAccount(
+        "referent",
+        User.Role.STRUCTURE_REFERENT,
+        "référente du CCAS de Mamoudzou : ne voit que sa structure",
+    ),
 ]
 
 
@@ -55,12 +69,18 @@ def load(*, data: dict | None = None) -> dict:
     funders = {}
     for item in data["funders"]:
         funders[item["name"]], _ = Funder.objects.update_or_create(
-            name=item["name"], defaults={"kind": item["kind"], "publicity_sentence": item["publicity_sentence"]}
+            name=item["name"],
+            defaults={"kind": item["kind"], "publicity_sentence": item["publicity_sentence"]},
         )
     structures = {}
     for item in data["structures"]:
-        defaults = {k: item.get(k, "") for k in ("kind", "address", "postal_code", "commune", "territory", "phone")}
-        structures[item["name"]], _ = Structure.objects.update_or_create(name=item["name"], defaults=defaults)
+        defaults = {
+            k: item.get(k, "")
+            for k in ("kind", "address", "postal_code", "commune", "territory", "phone")
+        }
+        structures[item["name"]], _ = Structure.objects.update_or_create(
+            name=item["name"], defaults=defaults
+        )
     programmes = {}
     for item in data["programmes"]:
         programme, _ = Programme.objects.update_or_create(
@@ -107,7 +127,12 @@ def _participants_per_structure(structure: Structure) -> int:
         Structure.Kind.CCAS: 3,
         Structure.Kind.UDCCAS: 2,
         Structure.Kind.MAISON_QUARTIER: 2,
-    }.get(structure.kind, 4 if structure.territory == "Lille Sud" else (12 if structure.territory == "Seine-Saint-Denis" else 2))
+    }.get(
+        structure.kind,
+        4
+        if structure.territory == "Lille Sud"
+        else (12 if structure.territory == "Seine-Saint-Denis" else 2),
+    )
 
 
 def _load_participants(data: dict, structures: dict) -> list[Participant]:
@@ -127,7 +152,8 @@ def _load_participants(data: dict, structures: dict) -> list[Participant]:
             jobs = names["jobs_centre_social"]
         for index in range(_participants_per_structure(structure)):
             last_name, first_name = rng.choice(last_names), rng.choice(first_names)
-            email = f"{_slug(first_name)}.{_slug(last_name)}.{structure.pk}-{index + 1}@{DEMO_EMAIL_DOMAIN}"
+            local_part = f"{_slug(first_name)}.{_slug(last_name)}.{structure.pk}-{index + 1}"
+            email = f"{local_part}@{DEMO_EMAIL_DOMAIN}"
             participant, _ = Participant.objects.update_or_create(
                 email=email,
                 defaults={
@@ -135,7 +161,7 @@ def _load_participants(data: dict, structures: dict) -> list[Participant]:
                     "first_name": first_name,
                     "structure": structure,
                     "job_title": rng.choice(jobs),
-                    "phone": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    "phone": "06 " + " ".join(str(rng.randint(10, 99)) for _ in range(4)),
                     "post_taken_on": dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 400)),
                     "contact_consent": rng.random() < 0.8,
                 },
@@ -161,7 +187,11 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
         user.role = account.role
         user.is_staff = account.role == User.Role.COORDINATOR
         user.is_superuser = account.role == User.Role.COORDINATOR
-        user.structure = structures["CCAS de Mamoudzou"] if account.role == User.Role.STRUCTURE_REFERENT else None
+        user.structure = (
+            structures["CCAS de Mamoudzou"]
+            if account.role == User.Role.STRUCTURE_REFERENT
+            else None
+        )
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
         user.save()

@@ -21,7 +21,11 @@ class DemoMailboxBackend(BaseEmailBackend):
                 if isinstance(content, str):
                     content = content.encode()
                 attachments.append(
-                    {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+                    {
+                        "filename": filename,
+                        "mimetype": mimetype,
+                        "content": base64.b64encode(content).decode(),
+                    }
                 )
             DemoEmail.objects.create(
                 from_email=message.from_email,

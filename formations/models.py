@@ -35,7 +35,9 @@ class Funder(models.Model):
     publicity_sentence = models.TextField(
         _("mention obligatoire"),
         blank=True,
-        help_text=_("Phrase imprimée sur chaque document, par ex. « Cofinancé par l'Union européenne »."),
+        help_text=_(
+            "Phrase imprimée sur chaque document, par ex. « Cofinancé par l'Union européenne »."
+        ),
     )
 
     class Meta:
@@ -76,7 +78,10 @@ class Structure(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     commune = models.CharField(_("commune"), max_length=120, blank=True)
     territory = models.CharField(
-        _("territoire"), max_length=120, blank=True, help_text=_("Ex. : Lille Sud, Valenciennois, Mayotte.")
+        _("territoire"),
+        max_length=120,
+        blank=True,
+        help_text=_("Ex. : Lille Sud, Valenciennois, Mayotte."),
     )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
 
@@ -98,11 +103,15 @@ class Structure(models.Model):
 class Programme(models.Model):
     reference = models.CharField(_("référence"), max_length=60, unique=True)
     title = models.CharField(_("intitulé"), max_length=255)
-    carrier = models.CharField(_("porteur"), max_length=255, help_text=_("Organisation qui porte l'opération."))
+    carrier = models.CharField(
+        _("porteur"), max_length=255, help_text=_("Organisation qui porte l'opération.")
+    )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
     description = models.TextField(_("description"), blank=True)
-    funders = models.ManyToManyField(Funder, verbose_name=_("financeurs"), related_name="programmes", blank=True)
+    funders = models.ManyToManyField(
+        Funder, verbose_name=_("financeurs"), related_name="programmes", blank=True
+    )
     structures = models.ManyToManyField(
         Structure, verbose_name=_("structures partenaires"), related_name="programmes", blank=True
     )
@@ -117,7 +126,9 @@ class Programme(models.Model):
         verbose_name_plural = _("programmes")
         ordering = ["-start_date", "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="programme_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")), name="programme_period_ordered"
+            ),
         ]
 
     def __str__(self):
@@ -143,27 +154,49 @@ class Formation(models.Model):
     objectives = models.TextField(_("objectifs"), blank=True)
     audience = models.TextField(_("public visé"), blank=True)
     amount = models.DecimalField(_("montant du marché (€)"), max_digits=12, decimal_places=2)
-    pricing_mode = models.CharField(_("mode de tarification"), max_length=20, choices=PricingMode.choices)
+    pricing_mode = models.CharField(
+        _("mode de tarification"), max_length=20, choices=PricingMode.choices
+    )
     unit_price = models.DecimalField(
-        _("prix unitaire (€)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("prix unitaire (€)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Prix de la journée ou de l'heure-stagiaire selon le mode."),
     )
     planned_units = models.DecimalField(
-        _("unités prévues"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("unités prévues"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Jours, heures-stagiaires ou unités de réalisation prévus au marché."),
     )
     start_date = models.DateField(_("début d'exécution"), null=True, blank=True)
     end_date = models.DateField(_("fin d'exécution"), null=True, blank=True)
     # Contract rules (all optional: a tender states only some of them).
-    group_size_min = models.PositiveSmallIntegerField(_("taille de groupe min."), null=True, blank=True)
-    group_size_max = models.PositiveSmallIntegerField(_("taille de groupe max."), null=True, blank=True)
+    group_size_min = models.PositiveSmallIntegerField(
+        _("taille de groupe min."), null=True, blank=True
+    )
+    group_size_max = models.PositiveSmallIntegerField(
+        _("taille de groupe max."), null=True, blank=True
+    )
     min_hours_per_day = models.DecimalField(
         _("heures minimum par jour"), max_digits=4, decimal_places=2, null=True, blank=True
     )
-    sessions_min = models.PositiveSmallIntegerField(_("nombre de sessions min."), null=True, blank=True)
-    sessions_max = models.PositiveSmallIntegerField(_("nombre de sessions max."), null=True, blank=True)
-    trainees_target_min = models.PositiveIntegerField(_("stagiaires visés min."), null=True, blank=True)
-    trainees_target_max = models.PositiveIntegerField(_("stagiaires visés max."), null=True, blank=True)
+    sessions_min = models.PositiveSmallIntegerField(
+        _("nombre de sessions min."), null=True, blank=True
+    )
+    sessions_max = models.PositiveSmallIntegerField(
+        _("nombre de sessions max."), null=True, blank=True
+    )
+    trainees_target_min = models.PositiveIntegerField(
+        _("stagiaires visés min."), null=True, blank=True
+    )
+    trainees_target_max = models.PositiveIntegerField(
+        _("stagiaires visés max."), null=True, blank=True
+    )
     attendees_per_structure_min = models.PositiveSmallIntegerField(
         _("participants par structure et session min."), null=True, blank=True
     )
@@ -177,17 +210,20 @@ class Formation(models.Model):
         ordering = ["contract_reference"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(group_size_min__isnull=True) | Q(group_size_max__isnull=True)
+                condition=Q(group_size_min__isnull=True)
+                | Q(group_size_max__isnull=True)
                 | Q(group_size_min__lte=F("group_size_max")),
                 name="formation_group_size_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(sessions_min__isnull=True) | Q(sessions_max__isnull=True)
+                condition=Q(sessions_min__isnull=True)
+                | Q(sessions_max__isnull=True)
                 | Q(sessions_min__lte=F("sessions_max")),
                 name="formation_sessions_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(trainees_target_min__isnull=True) | Q(trainees_target_max__isnull=True)
+                condition=Q(trainees_target_min__isnull=True)
+                | Q(trainees_target_max__isnull=True)
                 | Q(trainees_target_min__lte=F("trainees_target_max")),
                 name="formation_trainees_ordered",
             ),
@@ -220,7 +256,10 @@ class Formation(models.Model):
                 errors[high] = _("Le maximum doit être supérieur ou égal au minimum.")
         if self.start_date and self.end_date and self.start_date > self.end_date:
             errors["end_date"] = _("La fin doit suivre le début.")
-        if self.pricing_mode in (self.PricingMode.PER_DAY, self.PricingMode.PER_TRAINEE_HOUR) and not self.unit_price:
+        if (
+            self.pricing_mode in (self.PricingMode.PER_DAY, self.PricingMode.PER_TRAINEE_HOUR)
+            and not self.unit_price
+        ):
             errors["unit_price"] = _("Ce mode de tarification demande un prix unitaire.")
         if errors:
             raise ValidationError(errors)
@@ -233,14 +272,20 @@ class Participant(models.Model):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)
     structure = models.ForeignKey(
-        Structure, verbose_name=_("structure"), on_delete=models.PROTECT, related_name="participants"
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        related_name="participants",
     )
     post_taken_on = models.DateField(_("date de prise de poste"), null=True, blank=True)
     contact_consent = models.BooleanField(
-        _("accepte d'être recontacté·e"), default=False,
+        _("accepte d'être recontacté·e"),
+        default=False,
         help_text=_("Pour les évaluations à froid et le suivi après la formation."),
     )
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -258,12 +303,12 @@ class Participant(models.Model):
     def __str__(self):
         return self.full_name
 
+    def get_absolute_url(self):
+        return reverse("formations:participant_detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.last_name.upper()} {self.first_name}"
-
-    def get_absolute_url(self):
-        return reverse("formations:participant_detail", args=[self.pk])
 
 
 class User(AbstractUser):
@@ -273,17 +318,30 @@ class User(AbstractUser):
         FUNDER_AUDITOR = "funder_auditor", _("Auditeur·rice financeur")
         STRUCTURE_REFERENT = "structure_referent", _("Référent·e structure")
 
-    role = models.CharField(_("rôle"), max_length=30, choices=Role.choices, default=Role.COORDINATOR)
+    role = models.CharField(
+        _("rôle"), max_length=30, choices=Role.choices, default=Role.COORDINATOR
+    )
     funders = models.ManyToManyField(
-        Funder, verbose_name=_("financeurs audités"), related_name="auditors", blank=True,
-        help_text=_("Pour un·e auditeur·rice : les financeurs dont il ou elle voit les opérations."),
+        Funder,
+        verbose_name=_("financeurs audités"),
+        related_name="auditors",
+        blank=True,
+        help_text=_(
+            "Pour un·e auditeur·rice : les financeurs dont il ou elle voit les opérations."
+        ),
     )
     structure = models.ForeignKey(
-        Structure, verbose_name=_("structure"), on_delete=models.PROTECT, null=True, blank=True,
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="referents",
         help_text=_("Pour un·e référent·e : la seule structure dont il ou elle voit les données."),
     )
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False
+    )
 
     class Meta:
         verbose_name = _("utilisateur·rice")
@@ -300,7 +358,9 @@ class User(AbstractUser):
 
         super().clean()
         if self.role == self.Role.STRUCTURE_REFERENT and not self.structure_id:
-            raise ValidationError({"structure": _("Un·e référent·e structure doit être rattaché·e à une structure.")})
+            raise ValidationError(
+                {"structure": _("Un·e référent·e structure doit être rattaché·e à une structure.")}
+            )
 
     @property
     def is_coordinator(self) -> bool:
@@ -324,7 +384,12 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name=_("auteur"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("auteur"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=80)
     object_type = models.CharField(_("type d'objet"), max_length=80, blank=True)

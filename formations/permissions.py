@@ -19,7 +19,11 @@ def is_funder_auditor(user) -> bool:
 
 
 def is_structure_referent(user) -> bool:
-    return user.is_authenticated and not user.is_superuser and user.role == User.Role.STRUCTURE_REFERENT
+    return (
+        user.is_authenticated
+        and not user.is_superuser
+        and user.role == User.Role.STRUCTURE_REFERENT
+    )
 
 
 class RoleRequiredMixin:

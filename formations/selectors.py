@@ -39,7 +39,9 @@ def structures_visible_to(*, user) -> QuerySet[Structure]:
         return qs.filter(pk=user.structure_id)
     if is_funder_auditor(user):
         return qs.filter(
-            pk__in=Structure.objects.filter(programmes__in=programmes_visible_to(user=user)).values("pk")
+            pk__in=Structure.objects.filter(programmes__in=programmes_visible_to(user=user)).values(
+                "pk"
+            )
         )
     if is_trainer(user):
         return qs.filter(pk__in=participants_visible_to(user=user).values("structure_id"))

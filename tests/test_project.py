@@ -20,17 +20,30 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_settings_refuse_to_start_without_secret():
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
+    }
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
@@ -39,11 +52,21 @@ def test_production_settings_refuse_to_start_without_secret():
 @pytest.mark.django_db
 def test_load_demo_builds_the_tenders_and_is_idempotent():
     call_command("load_demo", stdout=open(os.devnull, "w"))
-    counts = (Programme.objects.count(), Formation.objects.count(), Structure.objects.count(),
-              Participant.objects.count(), User.objects.count())
+    counts = (
+        Programme.objects.count(),
+        Formation.objects.count(),
+        Structure.objects.count(),
+        Participant.objects.count(),
+        User.objects.count(),
+    )
     call_command("load_demo", stdout=open(os.devnull, "w"))
-    assert (Programme.objects.count(), Formation.objects.count(), Structure.objects.count(),
-            Participant.objects.count(), User.objects.count()) == counts
+    assert (
+        Programme.objects.count(),
+        Formation.objects.count(),
+        Structure.objects.count(),
+        Participant.objects.count(),
+        User.objects.count(),
+    ) == counts
     # The real structures of the tenders.
     assert Structure.objects.filter(territory="Mayotte", kind=Structure.Kind.CCAS).count() == 17
     assert Structure.objects.filter(name="UDCCAS de Mayotte").exists()

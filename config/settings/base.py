@@ -137,7 +137,9 @@ SECURE_CSP = {
 # Outgoing mail (convocations, signing links). SMTP by default, configured from the environment.
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("SUIVI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "BACKEND": os.environ.get(
+            "SUIVI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+        ),
         "OPTIONS": {
             "host": os.environ.get("SUIVI_EMAIL_HOST", "localhost"),
             "port": int(os.environ.get("SUIVI_EMAIL_PORT", 25)),

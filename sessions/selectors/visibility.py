@@ -18,13 +18,16 @@ def sessions_visible_to(*, user) -> QuerySet[TrainingSession]:
         return qs.filter(formation__programme__in=programmes_visible_to(user=user))
     if is_structure_referent(user):
         return qs.filter(
-            pk__in=Enrolment.objects.filter(participant__structure_id=user.structure_id).values("session_id")
+            pk__in=Enrolment.objects.filter(participant__structure_id=user.structure_id).values(
+                "session_id"
+            )
         )
     return qs.none()
 
 
 def sessions_run_by(*, user) -> QuerySet[TrainingSession]:
-    """Sessions the user may run (sign, mark, countersign, seal): trainers' own, or all for coordinators."""
+    """Sessions the user may run (sign, mark, countersign, seal): a trainer's own, all for
+    coordinators."""
     qs = TrainingSession.objects.select_related("formation__programme")
     if can_manage(user):
         return qs

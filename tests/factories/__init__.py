@@ -124,5 +124,7 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     slot = factory.SubFactory(SlotFactory, session=factory.SelfAttribute("..enrolment.session"))
     status = Attendance.Status.PRESENT
     method = Attendance.Method.TABLET
-    signature = factory.LazyFunction(lambda: {"width": 300, "height": 150, "strokes": [[[10, 10, 0], [50, 40, 16]]]})
+    signature = factory.LazyFunction(
+        lambda: {"width": 300, "height": 150, "strokes": [[[10, 10, 0], [50, 40, 16]]]}
+    )
     signed_at = factory.LazyFunction(timezone.now)

@@ -15,11 +15,14 @@ class Command(BaseCommand):
         loaded = formations_demo.load()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Démo chargée : {len(loaded['programmes'])} programmes, {len(loaded['formations'])} formations, "
-                f"{len(loaded['structures'])} structures, {len(loaded['participants'])} participant·es."
+                f"Démo chargée : {len(loaded['programmes'])} programmes, "
+                f"{len(loaded['formations'])} formations, {len(loaded['structures'])} structures, "
+                f"{len(loaded['participants'])} participant·es."
             )
         )
-        self.stdout.write("\nComptes de démonstration (mot de passe : %s) :" % formations_demo.DEMO_PASSWORD)
+        self.stdout.write(
+            f"\nComptes de démonstration (mot de passe : {formations_demo.DEMO_PASSWORD}) :"
+        )
         for account in formations_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<14} {account.description}")
-        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous avec l'un de ces comptes.\n")
+        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous avec un de ces comptes.")
