@@ -1,7 +1,48 @@
 from django.urls import include, path
 
+from formations import views
+
 app_name = "formations"
 
 urlpatterns = [
     path("", include("formations.urls_import")),
+    path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
+    path("programmes/nouveau/", views.ProgrammeCreateView.as_view(), name="programme_create"),
+    path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
+    path(
+        "programmes/<int:pk>/modifier/", views.ProgrammeUpdateView.as_view(), name="programme_edit"
+    ),
+    path("formations/", views.FormationListView.as_view(), name="formation_list"),
+    path("formations/nouvelle/", views.FormationCreateView.as_view(), name="formation_create"),
+    path("formations/<int:pk>/", views.FormationDetailView.as_view(), name="formation_detail"),
+    path(
+        "formations/<int:pk>/modifier/", views.FormationUpdateView.as_view(), name="formation_edit"
+    ),
+    path("structures/", views.StructureListView.as_view(), name="structure_list"),
+    path("structures/nouvelle/", views.StructureCreateView.as_view(), name="structure_create"),
+    path("structures/<int:pk>/", views.StructureDetailView.as_view(), name="structure_detail"),
+    path(
+        "structures/<int:pk>/modifier/", views.StructureUpdateView.as_view(), name="structure_edit"
+    ),
+    path("participants/", views.ParticipantListView.as_view(), name="participant_list"),
+    path("participants/nouveau/", views.ParticipantCreateView.as_view(), name="participant_create"),
+    path(
+        "participants/<int:pk>/", views.ParticipantDetailView.as_view(), name="participant_detail"
+    ),
+    path(
+        "participants/<int:pk>/modifier/",
+        views.ParticipantUpdateView.as_view(),
+        name="participant_edit",
+    ),
+    path("financeurs/", views.FunderListView.as_view(), name="funder_list"),
+    path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),
+    path("financeurs/<int:pk>/", views.FunderDetailView.as_view(), name="funder_detail"),
+    path("financeurs/<int:pk>/modifier/", views.FunderUpdateView.as_view(), name="funder_edit"),
+    path("demo/boite-mail/", views.DemoMailboxView.as_view(), name="demo_mailbox"),
+    path("demo/boite-mail/<int:pk>/", views.DemoEmailView.as_view(), name="demo_email"),
+    path(
+        "demo/boite-mail/<int:pk>/pieces-jointes/<int:index>/",
+        views.DemoEmailAttachmentView.as_view(),
+        name="demo_email_attachment",
+    ),
 ]

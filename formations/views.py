@@ -1,6 +1,33 @@
-from django.views.generic import TemplateView
+import base64
+import binascii
 
-from formations import selectors
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from formations import filters, forms, selectors, services, tables
+from formations.exports import FrenchTableExport
+from formations.models import DemoEmail, Funder
+from formations.panels import (
+    DASHBOARD_PANELS,
+    FORMATION_PANELS,
+    PARTICIPANT_PANELS,
+    STRUCTURE_PANELS,
+    collect_panels,
+)
+from formations.permissions import ManagerRequiredMixin, RoleRequiredMixin, can_manage
+
+PER_PAGE = 25
 
 
 class DashboardView(TemplateView):
@@ -13,5 +40,467 @@ class DashboardView(TemplateView):
             formation_count=selectors.formations_visible_to(user=user).count(),
             structure_count=selectors.structures_visible_to(user=user).count(),
             participant_count=selectors.participants_visible_to(user=user).count(),
+            panels=collect_panels(DASHBOARD_PANELS, self.request, None),
             **kwargs,
         )
+
+
+# --- Lists -----------------------------------------------------------------------------
+
+
+class ListPageView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    """Filtered, sorted, paginated list with CSV / XLSX export of the filtered rows.
+
+    `get_queryset()` starts from a scoped selector; the export uses the same queryset,
+    so a file never holds a row the page would not show.
+    """
+
+    allowed_roles = None
+    template_name = "formations/list.html"
+    export_class = FrenchTableExport
+    export_formats = (FrenchTableExport.CSV, FrenchTableExport.XLSX)
+    page_title = ""
+    create_url_name = ""
+
+    def is_export(self) -> bool:
+        return self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param))
+
+    def get_table_pagination(self, table):
+        if self.is_export():
+            return False
+        return {"per_page": PER_PAGE}
+
+    def get_table_kwargs(self):
+        if can_manage(self.request.user):
+            return {}
+        return {"exclude": ("actions",)}
+
+    def get_dataset_kwargs(self):
+        return {"title": str(self.page_title)[:31]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_title"] = self.page_title
+        if self.create_url_name and can_manage(self.request.user):
+            context["create_url"] = reverse(self.create_url_name)
+        context["export_formats"] = [(fmt, fmt.upper()) for fmt in self.export_formats]
+        return context
+
+
+class ProgrammeListView(ListPageView):
+    page_title = gettext_lazy("Programmes")
+    export_name = "programmes"
+    table_class = tables.ProgrammeTable
+    filterset_class = filters.ProgrammeFilter
+    create_url_name = "formations:programme_create"
+
+    def get_queryset(self):
+        return selectors.programmes_visible_to(user=self.request.user).prefetch_related(
+            Prefetch("funders", queryset=Funder.objects.order_by("name"))
+        )
+
+
+class FormationListView(ListPageView):
+    page_title = gettext_lazy("Formations")
+    export_name = "formations"
+    table_class = tables.FormationTable
+    filterset_class = filters.FormationFilter
+    create_url_name = "formations:formation_create"
+
+    def get_queryset(self):
+        return selectors.formations_visible_to(user=self.request.user).select_related("programme")
+
+
+def structures_with_counts(*, user):
+    """Visible structures with the number of their participants this user may see."""
+    qs = selectors.structures_visible_to(user=user)
+    if can_manage(user):
+        return qs.annotate(participant_count=Count("participants"))
+    visible = selectors.participants_visible_to(user=user).values("pk")
+    return qs.annotate(participant_count=Count("participants", filter=Q(participants__in=visible)))
+
+
+class StructureListView(ListPageView):
+    page_title = gettext_lazy("Structures")
+    export_name = "structures"
+    table_class = tables.StructureTable
+    filterset_class = filters.StructureFilter
+    create_url_name = "formations:structure_create"
+
+    def get_queryset(self):
+        return structures_with_counts(user=self.request.user)
+
+
+class ParticipantListView(ListPageView):
+    page_title = gettext_lazy("Participant·es")
+    export_name = "participants"
+    table_class = tables.ParticipantTable
+    filterset_class = filters.ParticipantFilter
+    create_url_name = "formations:participant_create"
+
+    def get_queryset(self):
+        return selectors.participants_visible_to(user=self.request.user).select_related("structure")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if can_manage(self.request.user):
+            context["import_url"] = reverse("formations:participant_import")
+        return context
+
+
+class FunderListView(ListPageView):
+    allowed_roles = ()
+    page_title = gettext_lazy("Financeurs")
+    export_name = "financeurs"
+    table_class = tables.FunderTable
+    filterset_class = filters.FunderFilter
+    create_url_name = "formations:funder_create"
+
+    def get_queryset(self):
+        return Funder.objects.annotate(programme_count=Count("programmes"))
+
+
+# --- Detail pages ----------------------------------------------------------------------
+
+
+class ScopedDetailView(RoleRequiredMixin, DetailView):
+    """Fetches through a scoped selector: an object the user may not see is a 404."""
+
+    allowed_roles = None
+    selector = None
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+
+class ProgrammeDetailView(ScopedDetailView):
+    template_name = "formations/programme_detail.html"
+    selector = staticmethod(selectors.programmes_visible_to)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        programme = self.object
+        return super().get_context_data(
+            funders=programme.funders.order_by("name"),
+            structures=selectors.structures_visible_to(user=user)
+            .filter(programmes=programme)
+            .order_by("name"),
+            formations=selectors.formations_visible_to(user=user)
+            .filter(programme=programme)
+            .order_by("contract_reference"),
+            **kwargs,
+        )
+
+
+class FormationDetailView(ScopedDetailView):
+    template_name = "formations/formation_detail.html"
+    selector = staticmethod(selectors.formations_visible_to)
+
+    def get_context_data(self, **kwargs):
+        formation = self.object
+        return super().get_context_data(
+            rules=contract_rules(formation),
+            panels=collect_panels(FORMATION_PANELS, self.request, formation),
+            **kwargs,
+        )
+
+
+def _range(low, high, unit: str = "") -> str:
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        if low == high:
+            return f"{low}{suffix}"
+        return _("de %(low)s à %(high)s") % {"low": low, "high": high} + suffix
+    if low is not None:
+        return _("au moins %(low)s") % {"low": low} + suffix
+    if high is not None:
+        return _("au plus %(high)s") % {"high": high} + suffix
+    return ""
+
+
+def _hours(value) -> str:
+    text = f"{value:f}".rstrip("0").rstrip(".").replace(".", ",")
+    return _("%(hours)s h au moins") % {"hours": text}
+
+
+def contract_rules(formation) -> list[tuple[str, str]]:
+    """The contract rules of a formation as (label, French text), « non précisé » when unset."""
+    unset = _("non précisé")
+    f = formation
+    return [
+        (
+            _("Taille de groupe"),
+            _range(f.group_size_min, f.group_size_max, _("stagiaires")) or unset,
+        ),
+        (
+            _("Heures de formation par jour"),
+            _hours(f.min_hours_per_day) if f.min_hours_per_day is not None else unset,
+        ),
+        (_("Nombre de sessions"), _range(f.sessions_min, f.sessions_max) or unset),
+        (
+            _("Stagiaires visés"),
+            _range(f.trainees_target_min, f.trainees_target_max, _("stagiaires")) or unset,
+        ),
+        (
+            _("Participant·es par structure et par session"),
+            _range(f.attendees_per_structure_min, f.attendees_per_structure_max) or unset,
+        ),
+    ]
+
+
+class StructureDetailView(ScopedDetailView):
+    template_name = "formations/structure_detail.html"
+    selector = staticmethod(selectors.structures_visible_to)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        structure = self.object
+        participants = selectors.participants_visible_to(user=user).filter(structure=structure)
+        table = tables.ParticipantTable(
+            participants.select_related("structure"),
+            exclude=("structure", "structure_kind", "commune")
+            + (() if can_manage(user) else ("actions",)),
+        )
+        table.caption = _("Participant·es de %(structure)s") % {"structure": structure.name}
+        RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
+        return super().get_context_data(
+            table=table,
+            programmes=selectors.programmes_visible_to(user=user)
+            .filter(pk__in=structure.programmes.values("pk"))
+            .order_by("-start_date"),
+            panels=collect_panels(STRUCTURE_PANELS, self.request, structure),
+            **kwargs,
+        )
+
+
+class ParticipantDetailView(ScopedDetailView):
+    template_name = "formations/participant_detail.html"
+    selector = staticmethod(selectors.participants_visible_to)
+
+    def get_context_data(self, **kwargs):
+        participant = self.object
+        return super().get_context_data(
+            structure_visible=selectors.structures_visible_to(user=self.request.user)
+            .filter(pk=participant.structure_id)
+            .exists(),
+            panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
+            **kwargs,
+        )
+
+
+class FunderDetailView(ManagerRequiredMixin, DetailView):
+    template_name = "formations/funder_detail.html"
+
+    def get_queryset(self):
+        return Funder.objects.all()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            programmes=selectors.programmes_visible_to(user=self.request.user)
+            .filter(funders=self.object)
+            .order_by("-start_date"),
+            **kwargs,
+        )
+
+
+# --- Create / edit (coordinators) ------------------------------------------------------
+
+
+class RecordFormMixin(ManagerRequiredMixin):
+    """Coordinators only (403 for others, GET and POST); the save goes through
+    `services.record_save`, which writes the audit entry."""
+
+    template_name = "formations/form.html"
+    selector = None
+    created_message = ""
+    updated_message = ""
+    cancel_url_name = ""
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+    def form_valid(self, form):
+        creating = form.instance._state.adding
+        try:
+            self.object = services.record_save(form=form, actor=self.request.user)
+        except services.RecordConflict as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        message = self.created_message if creating else self.updated_message
+        messages.success(self.request, message % {"name": self.object})
+        return redirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = getattr(self, "object", None)
+        if obj is not None and obj.pk:
+            context["page_title"] = _("Modifier « %(name)s »") % {"name": obj}
+            context["cancel_url"] = self.get_success_url()
+        else:
+            context["page_title"] = self.create_title
+            context["cancel_url"] = reverse(self.cancel_url_name)
+        return context
+
+
+class ProgrammeFormMixin(RecordFormMixin):
+    form_class = forms.ProgrammeForm
+    selector = staticmethod(selectors.programmes_visible_to)
+    create_title = gettext_lazy("Nouveau programme")
+    created_message = gettext_lazy("Le programme « %(name)s » a été créé.")
+    updated_message = gettext_lazy("Le programme « %(name)s » a été modifié.")
+    cancel_url_name = "formations:programme_list"
+
+
+class ProgrammeCreateView(ProgrammeFormMixin, CreateView):
+    pass
+
+
+class ProgrammeUpdateView(ProgrammeFormMixin, UpdateView):
+    pass
+
+
+class FormationFormMixin(RecordFormMixin):
+    form_class = forms.FormationForm
+    selector = staticmethod(selectors.formations_visible_to)
+    create_title = gettext_lazy("Nouvelle formation")
+    created_message = gettext_lazy("La formation « %(name)s » a été créée.")
+    updated_message = gettext_lazy("La formation « %(name)s » a été modifiée.")
+    cancel_url_name = "formations:formation_list"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        programme = self.request.GET.get("programme")
+        if programme and programme.isdigit():
+            initial["programme"] = programme
+        return initial
+
+
+class FormationCreateView(FormationFormMixin, CreateView):
+    pass
+
+
+class FormationUpdateView(FormationFormMixin, UpdateView):
+    pass
+
+
+class StructureFormMixin(RecordFormMixin):
+    form_class = forms.StructureForm
+    selector = staticmethod(selectors.structures_visible_to)
+    create_title = gettext_lazy("Nouvelle structure")
+    created_message = gettext_lazy("La structure « %(name)s » a été créée.")
+    updated_message = gettext_lazy("La structure « %(name)s » a été modifiée.")
+    cancel_url_name = "formations:structure_list"
+
+
+class StructureCreateView(StructureFormMixin, CreateView):
+    pass
+
+
+class StructureUpdateView(StructureFormMixin, UpdateView):
+    pass
+
+
+class ParticipantFormMixin(RecordFormMixin):
+    form_class = forms.ParticipantForm
+    selector = staticmethod(selectors.participants_visible_to)
+    create_title = gettext_lazy("Nouveau ou nouvelle participant·e")
+    created_message = gettext_lazy("La fiche de « %(name)s » a été créée.")
+    updated_message = gettext_lazy("La fiche de « %(name)s » a été modifiée.")
+    cancel_url_name = "formations:participant_list"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        structure = self.request.GET.get("structure")
+        if structure and structure.isdigit():
+            initial["structure"] = structure
+        return initial
+
+
+class ParticipantCreateView(ParticipantFormMixin, CreateView):
+    pass
+
+
+class ParticipantUpdateView(ParticipantFormMixin, UpdateView):
+    pass
+
+
+def _all_funders(*, user):
+    return Funder.objects.all()
+
+
+class FunderFormMixin(RecordFormMixin):
+    form_class = forms.FunderForm
+    selector = staticmethod(_all_funders)
+    create_title = gettext_lazy("Nouveau financeur")
+    created_message = gettext_lazy("Le financeur « %(name)s » a été créé.")
+    updated_message = gettext_lazy("Le financeur « %(name)s » a été modifié.")
+    cancel_url_name = "formations:funder_list"
+
+    def get_success_url(self):
+        return reverse("formations:funder_detail", args=[self.object.pk])
+
+
+class FunderCreateView(FunderFormMixin, CreateView):
+    pass
+
+
+class FunderUpdateView(FunderFormMixin, UpdateView):
+    pass
+
+
+# --- Demo mailbox ----------------------------------------------------------------------
+
+
+class DemoMailboxMixin(ManagerRequiredMixin):
+    """Only in the demo (`SUIVI_DEMO_MAILBOX`), only for coordinators."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not getattr(settings, "SUIVI_DEMO_MAILBOX", False):
+            raise Http404(_("La boîte mail de démonstration n'est pas activée."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DemoMailboxView(DemoMailboxMixin, ListView):
+    template_name = "formations/demo_mailbox.html"
+    paginate_by = PER_PAGE
+    context_object_name = "emails"
+
+    def get_queryset(self):
+        return DemoEmail.objects.defer("body", "html_body").order_by("-sent_at", "-pk")
+
+
+class DemoEmailView(DemoMailboxMixin, DetailView):
+    template_name = "formations/demo_email.html"
+    context_object_name = "email"
+
+    def get_queryset(self):
+        return DemoEmail.objects.all()
+
+
+class DemoEmailAttachmentView(DemoMailboxMixin, DetailView):
+    def get_queryset(self):
+        return DemoEmail.objects.all()
+
+    def get(self, request, *args, **kwargs):
+        email = self.get_object()
+        index = kwargs["index"]
+        attachments = email.attachments or []
+        if index >= len(attachments):
+            raise Http404(_("Pièce jointe introuvable."))
+        attachment = attachments[index]
+        try:
+            content = base64.b64decode(attachment.get("content", ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise Http404(_("Pièce jointe illisible.")) from None
+        filename = attachment.get("filename") or f"piece-jointe-{index + 1}"
+        response = HttpResponse(
+            content, content_type=attachment.get("mimetype") or "application/octet-stream"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response

@@ -1,0 +1,228 @@
+"""Filters of the formations lists. Every dropdown offers only what the user may see:
+querysets are callables of the request that start from the scoped selectors."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from formations import selectors
+from formations.models import Formation, Funder, Participant, Programme, Structure
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def visible_programmes(request):
+    user = _user(request)
+    if user is None:
+        return Programme.objects.none()
+    return selectors.programmes_visible_to(user=user).order_by("reference")
+
+
+def visible_structures(request):
+    user = _user(request)
+    if user is None:
+        return Structure.objects.none()
+    return selectors.structures_visible_to(user=user).order_by("name")
+
+
+def visible_funders(request):
+    user = _user(request)
+    if user is None:
+        return Funder.objects.none()
+    return Funder.objects.filter(
+        pk__in=selectors.programmes_visible_to(user=user).values("funders")
+    ).order_by("name")
+
+
+def search_words(queryset, fields: tuple[str, ...], value: str):
+    """Every word must match at least one of the fields (case-insensitive, substring)."""
+    for word in value.split():
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text `q` over `search_fields` and territory choices drawn
+    from the structures the user may see."""
+
+    search_fields: tuple[str, ...] = ()
+    search_hint = ""
+
+    q = django_filters.CharFilter(label=_("Recherche"), method="filter_search")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"type": "search", "placeholder": self.search_hint}
+        )
+        if "territory" in self.filters:
+            self.filters["territory"].extra["choices"] = self.territory_choices()
+
+    def territory_choices(self):
+        user = _user(self.request)
+        if user is None:
+            return []
+        territories = (
+            selectors.structures_visible_to(user=user)
+            .exclude(territory="")
+            .order_by("territory")
+            .values_list("territory", flat=True)
+            .distinct()
+        )
+        return [(territory, territory) for territory in territories]
+
+    def filter_search(self, queryset, name, value):
+        return search_words(queryset, self.search_fields, value)
+
+
+def _territory_filter(field_name):
+    return django_filters.ChoiceFilter(
+        label=_("Territoire"), field_name=field_name, choices=[], empty_label=_("Tous")
+    )
+
+
+def _kind_filter(field_name):
+    return django_filters.ChoiceFilter(
+        label=_("Type de structure"),
+        field_name=field_name,
+        choices=Structure.Kind.choices,
+        empty_label=_("Tous"),
+    )
+
+
+class ParticipantFilter(SearchFilterSet):
+    search_hint = _("Nom, prénom, e-mail, fonction, structure, commune")
+    search_fields = (
+        "last_name",
+        "first_name",
+        "email",
+        "job_title",
+        "structure__name",
+        "structure__commune",
+    )
+
+    kind = _kind_filter("structure__kind")
+    territory = _territory_filter("structure__territory")
+    structure = django_filters.ModelChoiceFilter(
+        label=_("Structure"), queryset=visible_structures, empty_label=_("Toutes")
+    )
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme"),
+        queryset=visible_programmes,
+        method="filter_programme",
+        empty_label=_("Tous"),
+    )
+
+    class Meta:
+        model = Participant
+        fields = ["q", "kind", "territory", "structure", "programme"]
+
+    def filter_programme(self, queryset, name, value):
+        # A participant belongs to a programme through a partner structure or an enrolment.
+        by_structure = Participant.objects.filter(structure__programmes=value).values("pk")
+        by_enrolment = Participant.objects.filter(
+            enrolments__session__formation__programme=value
+        ).values("pk")
+        return queryset.filter(Q(pk__in=by_structure) | Q(pk__in=by_enrolment))
+
+
+class StructureFilter(SearchFilterSet):
+    search_hint = _("Nom, commune, code postal, territoire")
+    search_fields = ("name", "commune", "postal_code", "territory", "address")
+
+    kind = _kind_filter("kind")
+    territory = _territory_filter("territory")
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme"),
+        queryset=visible_programmes,
+        method="filter_programme",
+        empty_label=_("Tous"),
+    )
+
+    class Meta:
+        model = Structure
+        fields = ["q", "kind", "territory", "programme"]
+
+    def filter_programme(self, queryset, name, value):
+        return queryset.filter(pk__in=Structure.objects.filter(programmes=value).values("pk"))
+
+
+class ProgrammeFilter(SearchFilterSet):
+    search_hint = _("Référence, intitulé, porteur")
+    search_fields = ("reference", "title", "carrier", "description")
+
+    funder = django_filters.ModelChoiceFilter(
+        label=_("Financeur"),
+        queryset=visible_funders,
+        method="filter_funder",
+        empty_label=_("Tous"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Type de structure partenaire"),
+        choices=Structure.Kind.choices,
+        method="filter_kind",
+        empty_label=_("Tous"),
+    )
+    territory = django_filters.ChoiceFilter(
+        label=_("Territoire"), choices=[], method="filter_territory", empty_label=_("Tous")
+    )
+
+    class Meta:
+        model = Programme
+        fields = ["q", "funder", "kind", "territory"]
+
+    def filter_funder(self, queryset, name, value):
+        return queryset.filter(pk__in=Programme.objects.filter(funders=value).values("pk"))
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(pk__in=Programme.objects.filter(structures__kind=value).values("pk"))
+
+    def filter_territory(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Programme.objects.filter(structures__territory=value).values("pk")
+        )
+
+
+class FormationFilter(SearchFilterSet):
+    search_hint = _("Référence du marché, intitulé, programme")
+    search_fields = ("contract_reference", "title", "programme__reference", "programme__title")
+
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme"), queryset=visible_programmes, empty_label=_("Tous")
+    )
+    pricing_mode = django_filters.ChoiceFilter(
+        label=_("Mode de tarification"),
+        choices=Formation.PricingMode.choices,
+        empty_label=_("Tous"),
+    )
+    territory = django_filters.ChoiceFilter(
+        label=_("Territoire"), choices=[], method="filter_territory", empty_label=_("Tous")
+    )
+
+    class Meta:
+        model = Formation
+        fields = ["q", "programme", "pricing_mode", "territory"]
+
+    def filter_territory(self, queryset, name, value):
+        return queryset.filter(
+            programme__in=Programme.objects.filter(structures__territory=value).values("pk")
+        )
+
+
+class FunderFilter(SearchFilterSet):
+    search_hint = _("Nom, mention obligatoire")
+    search_fields = ("name", "publicity_sentence")
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"), choices=Funder.Kind.choices, empty_label=_("Tous")
+    )
+
+    class Meta:
+        model = Funder
+        fields = ["q", "kind"]

@@ -1,0 +1,228 @@
+"""Create / edit forms of the formations app. Choices offered in dropdowns come from the
+scoped selectors; uniqueness rules the database enforces are checked here first so the
+user gets a French message next to the field instead of a server error."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from formations import selectors
+from formations.models import Formation, Funder, Participant, Programme, Structure
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class FieldsetsMixin:
+    """`fieldsets = [(legend, (field names…)), …]`; templates iterate `form.grouped_fields`."""
+
+    fieldsets: list[tuple[str, tuple[str, ...]]] = []
+
+    def grouped_fields(self):
+        groups = []
+        seen = set()
+        for legend, names in self.fieldsets:
+            fields = [self[name] for name in names if name in self.fields]
+            seen.update(names)
+            groups.append((legend, fields))
+        rest = [self[name] for name in self.fields if name not in seen]
+        if rest:
+            groups.append(("", rest))
+        return groups
+
+
+class UserScopedModelForm(FieldsetsMixin, forms.ModelForm):
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+def _unique_ci(form, model, field: str, value: str, message):
+    """Case-insensitive uniqueness (the database holds a `Lower(field)` constraint)."""
+    if not value:
+        return value
+    others = model.objects.filter(**{f"{field}__iexact": value})
+    if form.instance.pk:
+        others = others.exclude(pk=form.instance.pk)
+    if others.exists():
+        raise forms.ValidationError(message, code="unique")
+    return value
+
+
+class FunderForm(UserScopedModelForm):
+    class Meta:
+        model = Funder
+        fields = ["name", "kind", "emblem", "publicity_sentence"]
+        widgets = {"publicity_sentence": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"emblem": _("Image PNG ou JPEG, imprimée sur les documents.")}
+
+
+class ProgrammeForm(UserScopedModelForm):
+    fieldsets = [
+        (
+            _("Opération"),
+            ("reference", "title", "carrier", "start_date", "end_date", "description"),
+        ),
+        (_("Financement et partenaires"), ("funders", "structures")),
+        (_("Publicité"), ("publicity_sentence",)),
+    ]
+
+    class Meta:
+        model = Programme
+        fields = [
+            "reference",
+            "title",
+            "carrier",
+            "start_date",
+            "end_date",
+            "description",
+            "funders",
+            "structures",
+            "publicity_sentence",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "publicity_sentence": forms.Textarea(attrs={"rows": 3}),
+            "funders": forms.CheckboxSelectMultiple,
+            "structures": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "reference": _("Ex. : CSC-MEL-2018. Reprise sur chaque document."),
+            "funders": _("Leurs emblèmes et mentions obligatoires figurent sur chaque document."),
+            "structures": _("Structures dont les professionnel·les suivent les formations."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structures"].queryset = selectors.structures_visible_to(user=self.user)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", _("La fin doit être postérieure ou égale au début."))
+        return cleaned
+
+
+class FormationForm(UserScopedModelForm):
+    fieldsets = [
+        (_("Marché"), ("programme", "contract_reference", "title", "objectives", "audience")),
+        (_("Tarification"), ("amount", "pricing_mode", "unit_price", "planned_units")),
+        (_("Période d'exécution"), ("start_date", "end_date")),
+        (
+            _("Règles du marché"),
+            (
+                "group_size_min",
+                "group_size_max",
+                "min_hours_per_day",
+                "sessions_min",
+                "sessions_max",
+                "trainees_target_min",
+                "trainees_target_max",
+                "attendees_per_structure_min",
+                "attendees_per_structure_max",
+            ),
+        ),
+    ]
+
+    class Meta:
+        model = Formation
+        fields = [
+            "programme",
+            "contract_reference",
+            "title",
+            "objectives",
+            "audience",
+            "amount",
+            "pricing_mode",
+            "unit_price",
+            "planned_units",
+            "start_date",
+            "end_date",
+            "group_size_min",
+            "group_size_max",
+            "min_hours_per_day",
+            "sessions_min",
+            "sessions_max",
+            "trainees_target_min",
+            "trainees_target_max",
+            "attendees_per_structure_min",
+            "attendees_per_structure_max",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "objectives": forms.Textarea(attrs={"rows": 4}),
+            "audience": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "group_size_min": _("Ex. : 10 stagiaires par groupe au moins."),
+            "group_size_max": _("Ex. : 15 stagiaires par groupe au plus."),
+            "min_hours_per_day": _("Ex. : 7 heures de formation par jour."),
+            "sessions_min": _("Nombre de sessions à réaliser au moins."),
+            "sessions_max": _("Nombre de sessions à réaliser au plus."),
+            "trainees_target_min": _("Nombre de stagiaires à former sur tout le marché."),
+            "attendees_per_structure_min": _("Ex. : 1 agent·e par structure et par session."),
+            "attendees_per_structure_max": _("Ex. : 3 agent·es par structure et par session."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.programmes_visible_to(user=self.user)
+
+
+class StructureForm(UserScopedModelForm):
+    class Meta:
+        model = Structure
+        fields = ["name", "kind", "address", "postal_code", "commune", "territory", "phone"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def clean_name(self):
+        return _unique_ci(
+            self,
+            Structure,
+            "name",
+            self.cleaned_data.get("name"),
+            _("Une structure porte déjà ce nom (majuscules et minuscules confondues)."),
+        )
+
+
+class ParticipantForm(UserScopedModelForm):
+    class Meta:
+        model = Participant
+        fields = [
+            "last_name",
+            "first_name",
+            "email",
+            "phone",
+            "job_title",
+            "structure",
+            "post_taken_on",
+            "contact_consent",
+        ]
+        widgets = {
+            "post_taken_on": DateInput(),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        help_texts = {
+            "email": _("Sert aux convocations et aux liens d'émargement ; unique par personne."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = selectors.structures_visible_to(user=self.user)
+
+    def clean_email(self):
+        email = (self.cleaned_data.get("email") or "").strip()
+        return _unique_ci(
+            self,
+            Participant,
+            "email",
+            email,
+            _("Un·e participant·e est déjà inscrit·e avec cette adresse e-mail."),
+        )

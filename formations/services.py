@@ -1,0 +1,54 @@
+"""Writes of the formations app made from the coordinators' forms.
+
+Every create or edit goes through `record_save`, so the audit journal says who set up or
+changed a programme, a formation (its contract rules), a structure, a participant or a
+funder, and which fields moved.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.forms import ModelForm
+from django.utils.translation import gettext as _
+
+from formations.audit import log_action
+
+
+class RecordConflict(Exception):
+    """The database refused the row (e.g. a duplicate written by someone else meanwhile)."""
+
+    code = "conflict"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def record_save(*, form: ModelForm, actor) -> Model:
+    """Save a validated ModelForm (instance and many-to-many) and log it.
+
+    Writes the row, its m2m links, and one audit entry ``<model>_created`` or
+    ``<model>_updated`` with the changed field names. Raises `RecordConflict` when the
+    database rejects the row after the form validated (a concurrent duplicate): nothing
+    is written then.
+    """
+    creating = form.instance._state.adding
+    try:
+        with transaction.atomic():
+            obj = form.save()
+    except IntegrityError as exc:
+        raise RecordConflict(
+            _(
+                "Enregistrement impossible : un enregistrement identique vient d'être créé. "
+                "Vérifiez les valeurs uniques (référence, nom, e-mail) puis réessayez."
+            )
+        ) from exc
+    model_name = obj._meta.model_name
+    log_action(
+        actor=actor,
+        action=f"{model_name}_{'created' if creating else 'updated'}",
+        obj=obj,
+        summary=str(obj),
+        data={"fields": sorted(form.changed_data)},
+    )
+    return obj

@@ -1,0 +1,196 @@
+"""Tables of the formations lists (django-tables2). Formatting lives in `render_<column>`
+(HTML page) and `value_<column>` (CSV / XLSX exports); no table runs a query per row:
+the views hand over querysets with `select_related`, `prefetch_related` and annotations."""
+
+import django_tables2 as tables
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from formations.models import Formation, Funder, Participant, Programme, Structure
+
+
+def yes_no(value) -> str:
+    return str(_("oui")) if value else str(_("non"))
+
+
+def euros(value) -> str:
+    if value is None:
+        return ""
+    return f"{number_format(value, decimal_pos=2, force_grouping=True)} €"
+
+
+class EditColumn(tables.TemplateColumn):
+    """The « Modifier » link of coordinators: never exported, never sorted."""
+
+    def __init__(self, url_name: str, **kwargs):
+        super().__init__(
+            template_name="formations/_edit_cell.html",
+            extra_context={"url_name": url_name},
+            verbose_name=_("Actions"),
+            orderable=False,
+            exclude_from_export=True,
+            empty_values=(),
+            **kwargs,
+        )
+
+
+class BaseTable(tables.Table):
+    caption = ""
+    empty_text = _("Aucun résultat.")
+
+    class Meta:
+        attrs = {"class": "table"}
+        template_name = "tables/table.html"
+
+
+class ProgrammeTable(BaseTable):
+    caption = _("Programmes")
+
+    reference = tables.Column(linkify=True)
+    title = tables.Column()
+    carrier = tables.Column()
+    period = tables.Column(
+        verbose_name=_("Période"), accessor="start_date", order_by=("start_date", "end_date")
+    )
+    funders = tables.ManyToManyColumn(verbose_name=_("Financeurs"))
+    actions = EditColumn("formations:programme_edit")
+
+    class Meta(BaseTable.Meta):
+        model = Programme
+        fields = ("reference", "title", "carrier", "period", "funders", "actions")
+
+    def render_period(self, record):
+        return format_html(
+            "{} – {}",
+            date_format(record.start_date, "SHORT_DATE_FORMAT"),
+            date_format(record.end_date, "SHORT_DATE_FORMAT"),
+        )
+
+    def value_period(self, record):
+        return f"{record.start_date:%d/%m/%Y} – {record.end_date:%d/%m/%Y}"
+
+    def value_funders(self, record):
+        return ", ".join(funder.name for funder in record.funders.all())
+
+
+class FormationTable(BaseTable):
+    caption = _("Formations")
+
+    contract_reference = tables.Column(linkify=True)
+    title = tables.Column()
+    programme = tables.Column(
+        verbose_name=_("Programme"),
+        order_by=("programme__reference",),
+        accessor="programme__reference",
+    )
+    pricing_mode = tables.Column()
+    amount = tables.Column(attrs={"td": {"class": "number"}, "th": {"class": "number"}})
+    actions = EditColumn("formations:formation_edit")
+
+    class Meta(BaseTable.Meta):
+        model = Formation
+        fields = ("contract_reference", "title", "programme", "pricing_mode", "amount", "actions")
+
+    def render_programme(self, record):
+        return format_html(
+            '<a href="{}">{}</a>', record.programme.get_absolute_url(), record.programme.reference
+        )
+
+    def value_programme(self, record):
+        return record.programme.reference
+
+    def render_amount(self, value):
+        return euros(value)
+
+    def value_amount(self, value):
+        return value
+
+
+class StructureTable(BaseTable):
+    caption = _("Structures")
+
+    name = tables.Column(linkify=True)
+    kind = tables.Column()
+    commune = tables.Column()
+    territory = tables.Column()
+    participant_count = tables.Column(
+        verbose_name=_("Participant·es"),
+        attrs={"td": {"class": "number"}, "th": {"class": "number"}},
+    )
+    actions = EditColumn("formations:structure_edit")
+
+    class Meta(BaseTable.Meta):
+        model = Structure
+        fields = ("name", "kind", "commune", "territory", "participant_count", "actions")
+
+
+class ParticipantTable(BaseTable):
+    caption = _("Participant·es")
+
+    last_name = tables.Column(linkify=True)
+    first_name = tables.Column()
+    email = tables.EmailColumn()
+    phone = tables.Column()
+    job_title = tables.Column()
+    structure = tables.Column(order_by=("structure__name",))
+    structure_kind = tables.Column(
+        verbose_name=_("Type de structure"),
+        accessor="structure__kind",
+        order_by=("structure__kind",),
+    )
+    commune = tables.Column(
+        verbose_name=_("Commune"), accessor="structure__commune", order_by=("structure__commune",)
+    )
+    post_taken_on = tables.DateColumn(short=True)
+    contact_consent = tables.Column(verbose_name=_("Consentement"))
+    actions = EditColumn("formations:participant_edit")
+
+    class Meta(BaseTable.Meta):
+        model = Participant
+        fields = (
+            "last_name",
+            "first_name",
+            "email",
+            "phone",
+            "job_title",
+            "structure",
+            "structure_kind",
+            "commune",
+            "post_taken_on",
+            "contact_consent",
+            "actions",
+        )
+
+    def render_structure(self, record):
+        return format_html(
+            '<a href="{}">{}</a>', record.structure.get_absolute_url(), record.structure.name
+        )
+
+    def value_structure(self, record):
+        return record.structure.name
+
+    def render_contact_consent(self, value):
+        return yes_no(value)
+
+    def value_contact_consent(self, value):
+        return yes_no(value)
+
+    def value_post_taken_on(self, value):
+        return value
+
+
+class FunderTable(BaseTable):
+    caption = _("Financeurs")
+
+    name = tables.Column(linkify=("formations:funder_detail", {"pk": tables.A("pk")}))
+    kind = tables.Column()
+    publicity_sentence = tables.Column()
+    programme_count = tables.Column(
+        verbose_name=_("Programmes"), attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    actions = EditColumn("formations:funder_edit")
+
+    class Meta(BaseTable.Meta):
+        model = Funder
+        fields = ("name", "kind", "publicity_sentence", "programme_count", "actions")

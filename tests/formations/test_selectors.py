@@ -1,0 +1,105 @@
+import pytest
+from django.test import RequestFactory
+
+from formations import filters, selectors
+from formations.models import Funder
+from formations.views import structures_with_counts
+from tests.factories import (
+    EnrolmentFactory,
+    FormationFactory,
+    FunderFactory,
+    ParticipantFactory,
+    ProgrammeFactory,
+    StructureFactory,
+    TrainingSessionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(auditor, referent, trainer):
+    feder = auditor.funders.get()
+    audited = ProgrammeFactory(reference="FEDER-OP")
+    audited.funders.add(feder)
+    audited.structures.add(referent.structure)
+    other = ProgrammeFactory(reference="CAF-OP")
+    other.funders.add(FunderFactory(name="CAF", kind=Funder.Kind.CAF))
+    other_structure = StructureFactory()
+    other.structures.add(other_structure)
+
+    session = TrainingSessionFactory(formation=FormationFactory(programme=audited))
+    session.trainers.add(trainer)
+    own = ParticipantFactory(structure=referent.structure)
+    colleague = ParticipantFactory(structure=referent.structure)
+    EnrolmentFactory(session=session, participant=own)
+    outsider = ParticipantFactory(structure=other_structure)
+    EnrolmentFactory(session__formation=FormationFactory(programme=other), participant=outsider)
+    return {
+        "audited": audited,
+        "other": other,
+        "own": own,
+        "colleague": colleague,
+        "outsider": outsider,
+        "referent_structure": referent.structure,
+        "other_structure": other_structure,
+    }
+
+
+def pks(qs):
+    return set(qs.values_list("pk", flat=True))
+
+
+def test_coordinator_sees_everything(coordinator, world):
+    assert pks(selectors.programmes_visible_to(user=coordinator)) == {
+        world["audited"].pk,
+        world["other"].pk,
+    }
+    assert len(pks(selectors.participants_visible_to(user=coordinator))) == 3
+
+
+def test_referent_sees_own_structure_and_its_people(referent, world):
+    assert pks(selectors.structures_visible_to(user=referent)) == {world["referent_structure"].pk}
+    assert pks(selectors.participants_visible_to(user=referent)) == {
+        world["own"].pk,
+        world["colleague"].pk,
+    }
+    assert pks(selectors.programmes_visible_to(user=referent)) == {world["audited"].pk}
+
+
+def test_auditor_sees_programmes_of_their_funders(auditor, world):
+    assert pks(selectors.programmes_visible_to(user=auditor)) == {world["audited"].pk}
+    assert pks(selectors.formations_visible_to(user=auditor)) == pks(
+        world["audited"].formations.all()
+    )
+    assert pks(selectors.participants_visible_to(user=auditor)) == {world["own"].pk}
+    assert world["other_structure"].pk not in pks(selectors.structures_visible_to(user=auditor))
+
+
+def test_trainer_sees_participants_of_own_sessions(trainer, world):
+    assert pks(selectors.participants_visible_to(user=trainer)) == {world["own"].pk}
+    assert pks(selectors.structures_visible_to(user=trainer)) == {world["referent_structure"].pk}
+
+
+def test_structures_with_counts_counts_only_visible_participants(trainer, coordinator, world):
+    as_trainer = {s.pk: s.participant_count for s in structures_with_counts(user=trainer)}
+    assert as_trainer == {world["referent_structure"].pk: 1}
+    as_coordinator = {s.pk: s.participant_count for s in structures_with_counts(user=coordinator)}
+    assert as_coordinator[world["referent_structure"].pk] == 2
+    assert as_coordinator[world["other_structure"].pk] == 1
+
+
+def test_filter_choices_are_scoped(auditor, referent, world):
+    request = RequestFactory().get("/")
+    request.user = auditor
+    assert list(filters.visible_programmes(request)) == [world["audited"]]
+    assert list(filters.visible_funders(request)) == list(auditor.funders.all())
+    request.user = referent
+    assert list(filters.visible_structures(request)) == [world["referent_structure"]]
+    territories = filters.ParticipantFilter(request=request).filters["territory"].extra["choices"]
+    assert territories == [(referent.structure.territory, referent.structure.territory)]
+
+
+def test_filter_choices_without_request_are_empty():
+    assert not filters.visible_programmes(None).exists()
+    assert not filters.visible_structures(None).exists()
