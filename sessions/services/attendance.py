@@ -1,0 +1,683 @@
+"""Émargement services: every way an attendance row is written goes through here
+(tablet, QR code, remote link, paper key-in, trainer marks, countersignature, closing,
+rectification), so the rules hold whatever the entry point.
+
+Errors are `AttendanceError(message_fr, code=...)`; the codes are stable and listed in
+each docstring. Every write leaves an audit-log entry.
+
+Locks: every service that writes rows of a slot first locks the slot row
+(`SELECT ... FOR UPDATE`). On PostgreSQL this serialises signers, marks and the close of
+one half-day, so "is it sealed?" / "does a row exist?" cannot change between the check
+and the write. `slot_close` locks the session row *before* the slot (seals of a session
+form one chain); nothing locks in the other order, so there is no deadlock. On SQLite,
+`transaction_mode=IMMEDIATE` already serialises every write transaction.
+"""
+
+import datetime as dt
+import hashlib
+import ipaddress
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from formations.audit import log_action
+from sessions.exceptions import AttendanceError
+from sessions.models import (
+    Attendance,
+    Enrolment,
+    PaperSheetScan,
+    Rectification,
+    Seal,
+    Slot,
+    TrainingSession,
+)
+from sessions.permissions import can_run_session
+from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
+from sessions.signatures import validate_signature
+
+SIGN_METHODS = frozenset(
+    {Attendance.Method.TABLET, Attendance.Method.QR_CODE, Attendance.Method.REMOTE_LINK}
+)
+# A trainer may record someone present, late or gone early before that person signs:
+# the signature is then attached to the trainer's row instead of being refused.
+ATTACHABLE_STATUSES = frozenset(
+    {Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY}
+)
+
+
+# --- Windows ------------------------------------------------------------------------
+
+
+def signing_window(*, slot: Slot) -> tuple[dt.datetime, dt.datetime]:
+    """When participants may sign: [start − margin, end + margin] (SUIVI_SIGNING_MARGIN_MINUTES)."""
+    margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
+    return slot.starts_at - margin, slot.ends_at + margin
+
+
+def ensure_signing_window(*, slot: Slot, now: dt.datetime | None = None) -> None:
+    """Raises AttendanceError(code="outside_window") naming the window in the session's
+    local time when `now` is outside it."""
+    now = now or timezone.now()
+    opens, closes = signing_window(slot=slot)
+    if opens <= now <= closes:
+        return
+    tz = slot.session.tzinfo
+    local_open, local_close = timezone.localtime(opens, tz), timezone.localtime(closes, tz)
+    if local_open.date() == local_close.date():
+        window = _("le %(date)s de %(start)s à %(end)s") % {
+            "date": local_open.strftime("%d/%m/%Y"),
+            "start": local_open.strftime("%H:%M"),
+            "end": local_close.strftime("%H:%M"),
+        }
+    else:
+        window = _("du %(start)s au %(end)s") % {
+            "start": local_open.strftime("%d/%m/%Y %H:%M"),
+            "end": local_close.strftime("%d/%m/%Y %H:%M"),
+        }
+    state = _("n'est pas encore ouvert") if now < opens else _("est clos")
+    raise AttendanceError(
+        _(
+            "L'émargement de cette demi-journée %(state)s : il est possible %(window)s "
+            "(heure de %(tz)s)."
+        )
+        % {"state": state, "window": window, "tz": slot.session.time_zone},
+        code="outside_window",
+    )
+
+
+# --- Shared checks ------------------------------------------------------------------
+
+
+def _lock_slot(slot_id: int) -> Slot:
+    """A fresh copy of the slot, its row locked until the transaction ends."""
+    # of=("self",): lock the slot row only, never the joined session row, so the lock
+    # order session → slot of slot_close cannot be inverted here.
+    return Slot.objects.select_for_update(of=("self",)).select_related("session").get(pk=slot_id)
+
+
+def _ensure_same_session(enrolment: Enrolment, slot: Slot) -> None:
+    if enrolment.session_id != slot.session_id:
+        raise AttendanceError(
+            _("Cette personne n'est pas inscrite à la session de cette demi-journée."),
+            code="wrong_session",
+        )
+
+
+def _ensure_not_sealed(slot: Slot) -> None:
+    # A query, not `slot.is_sealed`: a cached instance may predate the seal.
+    if Seal.objects.filter(slot_id=slot.pk).exists():
+        raise AttendanceError(
+            _(
+                "Cette demi-journée est close et scellée : elle ne peut plus être modifiée "
+                "que par une rectification motivée."
+            ),
+            code="slot_sealed",
+        )
+
+
+def _participant_name(enrolment: Enrolment) -> str:
+    return enrolment.participant.full_name
+
+
+def validate_status_minutes(
+    *, slot: Slot, status: str, minutes_attended: int | None
+) -> tuple[str, int | None]:
+    """The trainer's status rules, shared by marks, paper key-in and rectifications.
+
+    present → minutes not recorded (the whole slot counts; the planned minutes are
+    accepted and dropped); late / left_early → minutes required, 1 to planned − 1;
+    absent / absent_excused → 0 or nothing. Returns (status, minutes to store).
+    Codes: invalid_status, invalid_minutes.
+    """
+    if status not in Attendance.Status.values:
+        raise AttendanceError(
+            _("Statut d'émargement inconnu : %(status)s.") % {"status": status},
+            code="invalid_status",
+        )
+    planned = slot.planned_minutes
+    if minutes_attended is not None and (
+        isinstance(minutes_attended, bool) or not isinstance(minutes_attended, int)
+    ):
+        raise AttendanceError(
+            _("Le nombre de minutes doit être un entier."), code="invalid_minutes"
+        )
+    if status == Attendance.Status.PRESENT:
+        if minutes_attended not in (None, planned):
+            raise AttendanceError(
+                _(
+                    "Une présence complète compte les %(planned)s minutes de la demi-journée ; "
+                    "pour une présence partielle, choisissez « Retard » ou « Départ anticipé »."
+                )
+                % {"planned": planned},
+                code="invalid_minutes",
+            )
+        return status, None
+    if status in Attendance.PARTIAL_STATUSES:
+        if minutes_attended is None or not 1 <= minutes_attended <= planned - 1:
+            raise AttendanceError(
+                _(
+                    "Indiquez les minutes de présence réelles, entre 1 et %(max)s "
+                    "(la demi-journée dure %(planned)s minutes)."
+                )
+                % {"max": planned - 1, "planned": planned},
+                code="invalid_minutes",
+            )
+        return status, minutes_attended
+    if minutes_attended not in (None, 0):
+        raise AttendanceError(
+            _("Une absence ne compte aucune minute de présence."), code="invalid_minutes"
+        )
+    return status, None
+
+
+def _clean_nonce(nonce) -> str | None:
+    if nonce is None or nonce == "":
+        return None
+    nonce = str(nonce)
+    # The column holds 64 characters; a longer client nonce is kept as its SHA-256.
+    return nonce if len(nonce) <= 64 else hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def _clean_ip(ip) -> str | None:
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(ip).strip()))
+    except ValueError:
+        return None
+
+
+def _clean_device_time(value) -> dt.datetime | None:
+    """The client's own clock, informational only: an unreadable value is dropped
+    rather than refusing the signature."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            moment = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)  # JS Date.now()
+        else:
+            moment = parse_datetime(str(value))
+    except (ValueError, OverflowError, OSError):
+        return None
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return moment
+
+
+def _already_signed(existing: Attendance, enrolment: Enrolment) -> AttendanceError:
+    name = _participant_name(enrolment)
+    if existing.status in Attendance.ABSENT_STATUSES and not existing.is_signed:
+        return AttendanceError(
+            _(
+                "%(name)s a été noté·e absent·e pour cette demi-journée : "
+                "voyez avec le formateur ou la formatrice pour corriger."
+            )
+            % {"name": name},
+            code="already_signed",
+        )
+    return AttendanceError(
+        _("L'émargement de %(name)s pour cette demi-journée est déjà enregistré.") % {"name": name},
+        code="already_signed",
+    )
+
+
+def _attendance_values(attendance: Attendance) -> dict:
+    return {"status": attendance.status, "minutes_attended": attendance.minutes_attended}
+
+
+# --- Participant signature ----------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_sign(
+    *,
+    enrolment: Enrolment,
+    slot: Slot,
+    signature: dict,
+    method: str,
+    ip: str | None,
+    user_agent: str,
+    nonce: str | None = None,
+    device_signed_at=None,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """Records a participant's own signature for one half-day (tablet, QR code, remote link).
+
+    Writes one Attendance (status present, the normalised vector signature, server time
+    `signed_at`, the device's clock if given, IP, user agent, nonce) or, when the trainer
+    already recorded the person present / late / left early without a signature, attaches
+    the signature to that row. Audit action `attendance.sign`.
+
+    Idempotent: a retry with the same nonce returns the row already written (even once
+    the window closed or the slot was sealed: it is the same signature).
+
+    Codes: wrong_session, slot_sealed, outside_window, invalid_signature, already_signed,
+    nonce_reused (a nonce already used for someone else or another half-day).
+    """
+    if method not in SIGN_METHODS:
+        raise ValueError(f"attendance_sign does not record method {method!r}")
+    now = now or timezone.now()
+    _ensure_same_session(enrolment, slot)
+    slot = _lock_slot(slot.pk)
+    nonce = _clean_nonce(nonce)
+    if nonce is not None:
+        replay = Attendance.objects.filter(nonce=nonce).first()
+        if replay is not None:
+            if replay.enrolment_id == enrolment.pk and replay.slot_id == slot.pk:
+                return replay
+            raise AttendanceError(
+                _("Cette signature a déjà été envoyée pour une autre personne ou demi-journée."),
+                code="nonce_reused",
+            )
+    _ensure_not_sealed(slot)
+    ensure_signing_window(slot=slot, now=now)
+    clean_signature = validate_signature(signature)
+
+    attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
+    attached = attendance is not None
+    if attached:
+        if (
+            attendance.signature
+            or attendance.method != Attendance.Method.TRAINER
+            or (attendance.status not in ATTACHABLE_STATUSES)
+        ):
+            raise _already_signed(attendance, enrolment)
+    else:
+        attendance = Attendance(enrolment=enrolment, slot=slot, status=Attendance.Status.PRESENT)
+    attendance.signature = clean_signature
+    attendance.method = method
+    attendance.signed_at = now
+    attendance.device_signed_at = _clean_device_time(device_signed_at)
+    attendance.ip_address = _clean_ip(ip)
+    attendance.user_agent = (user_agent or "")[:500]
+    attendance.nonce = nonce
+    # Uniqueness is left to the database (checked above, enforced by the constraint) so a
+    # lost race surfaces as IntegrityError below, not as a ValidationError.
+    attendance.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        # A savepoint: the outer transaction stays usable after the constraint fires.
+        with transaction.atomic():
+            attendance.save()
+    except IntegrityError:
+        # Another request for the same person and half-day won (possible where the slot
+        # lock is not taken, e.g. a row written by other code). Same answer as if it had
+        # committed before we looked.
+        winner = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
+        if winner is not None:
+            if nonce is not None and winner.nonce == nonce:
+                return winner
+            raise _already_signed(winner, enrolment) from None
+        raise AttendanceError(
+            _("Cette signature a déjà été envoyée pour une autre personne ou demi-journée."),
+            code="nonce_reused",
+        ) from None
+    log_action(
+        actor=None,
+        action="attendance.sign",
+        obj=attendance,
+        summary=_("Émargement de %(name)s (%(slot)s)")
+        % {"name": _participant_name(enrolment), "slot": slot},
+        data={
+            "slot": slot.pk,
+            "enrolment": enrolment.pk,
+            "method": method,
+            "signed_at": iso_utc(now),
+            "device_signed_at": iso_utc(attendance.device_signed_at),
+            "ip": attendance.ip_address,
+            "attached_to_trainer_row": attached,
+        },
+    )
+    return attendance
+
+
+# --- Trainer actions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_mark(
+    *,
+    enrolment: Enrolment,
+    slot: Slot,
+    status: str,
+    minutes_attended: int | None,
+    actor,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """The trainer records a status: present, late / left_early (with the minutes
+    actually attended), absent, absent_excused.
+
+    Updates the person's row for the slot (keeping any signature) or creates one
+    (method `trainer`, no signature, `recorded_by` = actor). A row signed by the
+    participant is never turned into an absence silently. Audit action
+    `attendance.mark` with old and new values.
+
+    Codes: wrong_session, slot_sealed, invalid_status, invalid_minutes,
+    signed_cannot_be_absent.
+    """
+    now = now or timezone.now()
+    _ensure_same_session(enrolment, slot)
+    slot = _lock_slot(slot.pk)
+    _ensure_not_sealed(slot)
+    status, minutes = validate_status_minutes(
+        slot=slot, status=status, minutes_attended=minutes_attended
+    )
+    attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
+    if attendance is None:
+        old = None
+        attendance = Attendance(enrolment=enrolment, slot=slot, method=Attendance.Method.TRAINER)
+    else:
+        old = _attendance_values(attendance)
+        if status in Attendance.ABSENT_STATUSES and attendance.is_signed:
+            raise AttendanceError(
+                _(
+                    "%(name)s a signé pour cette demi-journée : une personne qui a signé ne "
+                    "peut pas être notée absente. Après la clôture, passez par une "
+                    "rectification motivée."
+                )
+                % {"name": _participant_name(enrolment)},
+                code="signed_cannot_be_absent",
+            )
+    attendance.status = status
+    attendance.minutes_attended = minutes
+    attendance.recorded_by = actor
+    attendance.full_clean(validate_unique=False, validate_constraints=False)
+    attendance.save()
+    log_action(
+        actor=actor,
+        action="attendance.mark",
+        obj=attendance,
+        summary=_("%(name)s : %(status)s (%(slot)s)")
+        % {
+            "name": _participant_name(enrolment),
+            "status": attendance.get_status_display(),
+            "slot": slot,
+        },
+        data={
+            "slot": slot.pk,
+            "enrolment": enrolment.pk,
+            "old": old,
+            "new": _attendance_values(attendance),
+            "at": iso_utc(now),
+        },
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_key_in(
+    *,
+    enrolment: Enrolment,
+    slot: Slot,
+    status: str,
+    minutes_attended: int | None,
+    scan: PaperSheetScan | None,
+    actor,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """Keys in one line of a paper sheet signed in the room.
+
+    `scan` must be a PaperSheetScan of this slot: keyed-in attendance counts only with
+    the scanned sheet attached. Creates or updates the row with method `paper`, the
+    scan, `recorded_by` = actor; a row the participant signed electronically is left
+    alone. Audit action `attendance.key_in`.
+
+    Codes: wrong_session, slot_sealed, scan_missing, invalid_status, invalid_minutes,
+    already_signed.
+    """
+    now = now or timezone.now()
+    _ensure_same_session(enrolment, slot)
+    slot = _lock_slot(slot.pk)
+    _ensure_not_sealed(slot)
+    if scan is None or scan.slot_id != slot.pk:
+        raise AttendanceError(
+            _(
+                "Joignez d'abord le scan de la feuille papier de cette demi-journée : "
+                "la saisie papier ne compte qu'avec la feuille scannée."
+            ),
+            code="scan_missing",
+        )
+    status, minutes = validate_status_minutes(
+        slot=slot, status=status, minutes_attended=minutes_attended
+    )
+    attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
+    old = None
+    if attendance is None:
+        attendance = Attendance(enrolment=enrolment, slot=slot)
+    elif attendance.signature:
+        raise _already_signed(attendance, enrolment)
+    else:
+        old = _attendance_values(attendance)
+    attendance.status = status
+    attendance.minutes_attended = minutes
+    attendance.method = Attendance.Method.PAPER
+    attendance.paper_scan = scan
+    attendance.recorded_by = actor
+    attendance.full_clean(validate_unique=False, validate_constraints=False)
+    attendance.save()
+    log_action(
+        actor=actor,
+        action="attendance.key_in",
+        obj=attendance,
+        summary=_("Saisie papier : %(name)s, %(status)s (%(slot)s)")
+        % {
+            "name": _participant_name(enrolment),
+            "status": attendance.get_status_display(),
+            "slot": slot,
+        },
+        data={
+            "slot": slot.pk,
+            "enrolment": enrolment.pk,
+            "scan": scan.pk,
+            "scan_sha256": scan.sha256,
+            "old": old,
+            "new": _attendance_values(attendance),
+            "at": iso_utc(now),
+        },
+    )
+    return attendance
+
+
+def _ensure_runs_session(user, session: TrainingSession) -> None:
+    if user is None or not can_run_session(user, session):
+        raise AttendanceError(
+            _(
+                "Seul·e un·e formateur·rice de la session ou un·e coordinateur·rice "
+                "peut faire cela."
+            ),
+            code="not_trainer",
+        )
+
+
+@transaction.atomic
+def slot_countersign(
+    *, slot: Slot, trainer, signature: dict, now: dt.datetime | None = None
+) -> Slot:
+    """The trainer countersigns the half-day (same vector signature format).
+
+    Stores `countersignature`, `countersigned_by`, `countersigned_at` (a new
+    countersignature before the close replaces the previous one). Audit action
+    `slot.countersign`. Returns the updated slot (the instance passed in is updated too).
+
+    Codes: not_trainer (neither a trainer of the session nor a coordinator),
+    slot_sealed, invalid_signature.
+    """
+    now = now or timezone.now()
+    locked = _lock_slot(slot.pk)
+    _ensure_runs_session(trainer, locked.session)
+    _ensure_not_sealed(locked)
+    clean_signature = validate_signature(signature)
+    replaced = locked.countersigned_at is not None
+    locked.countersignature = clean_signature
+    locked.countersigned_by = trainer
+    locked.countersigned_at = now
+    locked.full_clean(validate_unique=False, validate_constraints=False)
+    locked.save(update_fields=["countersignature", "countersigned_by", "countersigned_at"])
+    slot.countersignature, slot.countersigned_by, slot.countersigned_at = (
+        clean_signature,
+        trainer,
+        now,
+    )
+    log_action(
+        actor=trainer,
+        action="slot.countersign",
+        obj=locked,
+        summary=_("Contre-signature de %(slot)s") % {"slot": locked},
+        data={"slot": locked.pk, "at": iso_utc(now), "replaced": replaced},
+    )
+    return locked
+
+
+@transaction.atomic
+def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
+    """Closes and seals a countersigned half-day.
+
+    Every enrolment of the session without a row for this slot gets an `absent` row
+    (method `trainer`, no signature): on the sheet the empty cells are struck out, so
+    nobody can sign afterwards. Then the slot is sealed (`sessions.sealing.seal_slot`):
+    a digest over every row, chained to the session's previous seal. Audit action
+    `slot.close`. Returns the Seal.
+
+    Codes: not_trainer, already_sealed, not_countersigned.
+    """
+    now = now or timezone.now()
+    # Session first, then slot: the session lock keeps the seal chain linear when two
+    # half-days of one session are closed at the same moment (same sequence otherwise).
+    session = TrainingSession.objects.select_for_update().get(pk=slot.session_id)
+    slot = _lock_slot(slot.pk)
+    _ensure_runs_session(actor, session)
+    if Seal.objects.filter(slot_id=slot.pk).exists():
+        raise AttendanceError(
+            _("Cette demi-journée est déjà close et scellée."), code="already_sealed"
+        )
+    if not slot.is_countersigned:
+        raise AttendanceError(
+            _(
+                "La demi-journée doit être contre-signée par le formateur ou la formatrice "
+                "avant d'être close."
+            ),
+            code="not_countersigned",
+        )
+    missing = list(Enrolment.objects.filter(session_id=session.pk).exclude(attendances__slot=slot))
+    Attendance.objects.bulk_create(
+        [
+            Attendance(
+                enrolment=enrolment,
+                slot=slot,
+                status=Attendance.Status.ABSENT,
+                method=Attendance.Method.TRAINER,
+                recorded_by=actor,
+            )
+            for enrolment in missing
+        ]
+    )
+    seal = seal_slot(slot=slot, actor=actor, now=now)
+    log_action(
+        actor=actor,
+        action="slot.close",
+        obj=seal,
+        summary=_("Clôture et scellement de %(slot)s (%(absent)d absence(s) ajoutée(s))")
+        % {"slot": slot, "absent": len(missing)},
+        # verify_seals reads session, slot and digest back from this entry.
+        data={
+            "session": session.pk,
+            "slot": slot.pk,
+            "slot_label": str(slot),
+            "sequence": seal.sequence,
+            "digest": seal.digest,
+            "previous_digest": seal.previous_digest,
+            "records": len(seal.record_digests),
+            "absent_added": [enrolment.pk for enrolment in missing],
+        },
+    )
+    return seal
+
+
+@transaction.atomic
+def attendance_rectify(
+    *,
+    attendance: Attendance,
+    status: str,
+    minutes_attended: int | None,
+    reason: str,
+    author,
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """Corrects a sealed émargement: the row takes the new values and an append-only
+    Rectification keeps old and new values (changed fields only), author, reason, time,
+    and its digest chained to the slot's chain head (the seal, then earlier
+    rectifications), so `verify_seals` can tell it from a silent edit. Audit action
+    `attendance.rectify`.
+
+    Codes: not_sealed, reason_required, invalid_status, invalid_minutes, no_change.
+    """
+    now = now or timezone.now()
+    slot = _lock_slot(attendance.slot_id)
+    if not Seal.objects.filter(slot_id=slot.pk).exists():
+        raise AttendanceError(
+            _("Cette demi-journée n'est pas encore scellée : modifiez directement l'émargement."),
+            code="not_sealed",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise AttendanceError(_("Indiquez le motif de la rectification."), code="reason_required")
+    status, minutes = validate_status_minutes(
+        slot=slot, status=status, minutes_attended=minutes_attended
+    )
+    row = Attendance.objects.select_related("enrolment__participant").get(pk=attendance.pk)
+    old = _attendance_values(row)
+    new = {"status": status, "minutes_attended": minutes}
+    changed = [name for name in old if old[name] != new[name]]
+    if not changed:
+        raise AttendanceError(
+            _("La rectification ne change rien à l'émargement."), code="no_change"
+        )
+    rectification = Rectification(
+        attendance=row,
+        old_values={name: old[name] for name in changed},
+        new_values={name: new[name] for name in changed},
+        reason=reason,
+        author=author,
+        created_at=now,
+        previous_digest=slot_chain_head(slot=slot),
+    )
+    rectification.digest = rectification_digest(rectification)
+    rectification.full_clean()
+    row.status, row.minutes_attended = status, minutes
+    row.full_clean(validate_unique=False, validate_constraints=False)
+    row.save(update_fields=["status", "minutes_attended", "updated_at"])
+    rectification.save()
+    attendance.status, attendance.minutes_attended = status, minutes
+    log_action(
+        actor=author,
+        action="attendance.rectify",
+        obj=rectification,
+        summary=_("Rectification de l'émargement de %(name)s (%(slot)s) : %(reason)s")
+        % {"name": _participant_name(row.enrolment), "slot": slot, "reason": reason},
+        data={
+            "attendance": row.pk,
+            "old": rectification.old_values,
+            "new": rectification.new_values,
+            "digest": rectification.digest,
+        },
+    )
+    return rectification
+
+
+__all__ = [
+    "attendance_key_in",
+    "attendance_mark",
+    "attendance_rectify",
+    "attendance_sign",
+    "ensure_signing_window",
+    "signing_window",
+    "slot_close",
+    "slot_countersign",
+    "validate_status_minutes",
+]
