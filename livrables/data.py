@@ -1,0 +1,439 @@
+"""Plain, frozen data handed to the PDF renderers. Every query a document needs runs here,
+in a constant number whatever the number of participants or half-days; the renderers in
+`livrables.pdf` never touch the ORM."""
+
+import datetime as dt
+import hashlib
+import urllib.parse
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions.models import Attendance, Rectification, Slot, TrainingSession
+
+# ---------------------------------------------------------------------------- dataclasses
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A drawn signature: polylines in the pad's CSS pixels (y grows downwards)."""
+
+    width: float
+    height: float
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(s) for s in self.strokes)
+
+
+@dataclass(frozen=True)
+class FunderInfo:
+    kind: str
+    kind_label: str
+    name: str
+    sentence: str
+    is_eu: bool
+    emblem_path: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    pk: int
+    index: int  # 1-based position on the sheet
+    date: dt.date  # local date
+    start: dt.time  # local
+    end: dt.time  # local
+    planned_minutes: int
+    countersigned_by: str = ""
+    countersigned_at: dt.datetime | None = None  # local
+    countersignature: Signature | None = None
+    seal_digest: str | None = None
+    paper_url: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def times(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One participant × one half-day. `status` is None when nothing was recorded."""
+
+    status: str | None = None
+    status_label: str = ""
+    minutes_attended: int | None = None
+    planned_minutes: int = 0
+    signature: Signature | None = None
+    signed_at: dt.datetime | None = None  # local
+    method: str = ""
+    method_label: str = ""
+    rectification_refs: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.status is None
+
+    @property
+    def is_absent(self) -> bool:
+        return self.status in (Attendance.Status.ABSENT, Attendance.Status.ABSENT_EXCUSED)
+
+
+@dataclass(frozen=True)
+class Row:
+    participant_name: str
+    structure_name: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class RectificationInfo:
+    ref: str  # "R1", "R2"… referenced from the cells
+    participant_name: str
+    slot_label: str
+    old: str
+    new: str
+    reason: str
+    author: str
+    created_at: dt.datetime  # local
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class SealInfo:
+    slot_index: int
+    slot_label: str
+    sequence: int
+    digest: str
+    previous_digest: str
+    sealed_at: dt.datetime  # local
+    sealed_by: str
+
+    @property
+    def short(self) -> str:
+        return self.digest[:16]
+
+
+@dataclass(frozen=True)
+class SheetData:
+    number: str
+    generated_at: dt.datetime  # aware, in the session's time zone
+    programme_reference: str
+    programme_title: str
+    programme_carrier: str
+    contract_reference: str
+    formation_title: str
+    session_code: str
+    place: str
+    address: str
+    modality: str
+    time_zone: str
+    trainers: tuple[str, ...]
+    funders: tuple[FunderInfo, ...]
+    programme_sentence: str
+    slots: tuple[SlotInfo, ...]
+    rows: tuple[Row, ...]
+    rectifications: tuple[RectificationInfo, ...] = ()
+    seals: tuple[SealInfo, ...] = ()
+    verification_url: str = ""
+    blank: bool = False
+
+    @property
+    def seal_digests(self) -> tuple[str, ...]:
+        return tuple(s.digest for s in self.seals)
+
+    @property
+    def first_date(self) -> dt.date | None:
+        return self.slots[0].date if self.slots else None
+
+    @property
+    def last_date(self) -> dt.date | None:
+        return self.slots[-1].date if self.slots else None
+
+    @property
+    def has_eu_funder(self) -> bool:
+        return any(f.is_eu for f in self.funders)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def parse_signature(value) -> Signature | None:
+    """The pad's JSON (`{"width", "height", "strokes": [[[x, y, t], …], …]}`) as a
+    `Signature`; None when there is nothing drawable. Tolerant: bad points are skipped."""
+    if not isinstance(value, dict):
+        return None
+    strokes = []
+    for stroke in value.get("strokes") or ():
+        if not isinstance(stroke, list | tuple):
+            continue
+        points = []
+        for point in stroke:
+            try:
+                points.append((float(point[0]), float(point[1])))
+            except (TypeError, ValueError, IndexError, KeyError):
+                continue
+        if points:
+            strokes.append(tuple(points))
+    if not strokes:
+        return None
+    try:
+        width = float(value.get("width") or 0)
+        height = float(value.get("height") or 0)
+    except (TypeError, ValueError):
+        width = height = 0.0
+    if width <= 0 or height <= 0:
+        width = max(x for s in strokes for x, _y in s) or 1.0
+        height = max(y for s in strokes for _x, y in s) or 1.0
+    return Signature(width=width, height=height, strokes=tuple(strokes))
+
+
+def user_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def status_label(status: str | None, minutes_attended: int | None, planned_minutes: int) -> str:
+    """« Absent », « Absent excusé », « Retard (NN min) », « Départ anticipé (NN min) »: for
+    partial attendance NN is the minutes missed (planned − attended)."""
+    if status is None:
+        return ""
+    if status in Attendance.PARTIAL_STATUSES:
+        missed = max(0, planned_minutes - (minutes_attended or 0))
+        if status == Attendance.Status.LATE:
+            return _("Retard (%(minutes)s min)") % {"minutes": missed}
+        return _("Départ anticipé (%(minutes)s min)") % {"minutes": missed}
+    return str(Attendance.Status(status).label) if status in Attendance.Status.values else status
+
+
+def describe_values(values) -> str:
+    """A rectification's old or new values in words, e.g. « Retard (30 min) »."""
+    if not isinstance(values, dict):
+        return str(values or "")
+    parts = []
+    status = values.get("status")
+    minutes = values.get("minutes_attended")
+    if status in Attendance.Status.values:
+        parts.append(str(Attendance.Status(status).label))
+    elif status:
+        parts.append(str(status))
+    if minutes is not None:
+        parts.append(_("%(minutes)s min de présence") % {"minutes": minutes})
+    for key, value in values.items():
+        if key not in ("status", "minutes_attended"):
+            parts.append(f"{key} : {value}")
+    return ", ".join(parts)
+
+
+def paper_url(slot_pk: int) -> str:
+    try:
+        path = reverse("sessions:slot_paper", args=[slot_pk])
+    except NoReverseMatch:
+        path = f"/demi-journees/{slot_pk}/papier/"
+    return settings.SUIVI_BASE_URL.rstrip("/") + path
+
+
+def verification_url(number: str) -> str:
+    return f"{settings.SUIVI_BASE_URL.rstrip('/')}/verifier/{urllib.parse.quote(number, safe='')}/"
+
+
+def document_number(
+    *, prefix: str, session: TrainingSession, now: dt.datetime, fingerprint: str
+) -> str:
+    """`EMG-<session code>-<yyyymmddHHMMSS UTC>-<4 hex>`: the suffix comes from the sheet's
+    content (seals, rectifications, attendance), so two sheets issued in the same second
+    but with different contents still get different numbers."""
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+    suffix = hashlib.sha256(f"{session.pk}|{stamp}|{fingerprint}".encode()).hexdigest()[:4].upper()
+    return f"{prefix}-{session.code}-{stamp}-{suffix}"
+
+
+# ---------------------------------------------------------------------------- builder
+
+
+def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None) -> SheetData:
+    """Everything the feuille d'émargement (or, with `blank=True`, the paper sheet to sign)
+    shows, as frozen dataclasses.
+
+    Queries (constant): session with formation and programme, funders, trainers, slots
+    with seal and countersigner, enrolments with participants and structures, and — for
+    the signed sheet — attendances and rectifications with their authors.
+    """
+    now = now or timezone.now()
+    session = TrainingSession.objects.select_related("formation__programme").get(pk=session.pk)
+    tz = session.tzinfo
+    formation = session.formation
+    programme = formation.programme
+
+    funders = tuple(
+        FunderInfo(
+            kind=f.kind,
+            kind_label=str(f.get_kind_display()),
+            name=f.name,
+            sentence=f.publicity_sentence,
+            is_eu=f.is_eu_fund,
+            emblem_path=_emblem_path(f),
+        )
+        for f in programme.funders.order_by("name")
+    )
+    trainers = tuple(
+        user_name(u) for u in session.trainers.order_by("last_name", "first_name", "username")
+    )
+    slots = list(
+        Slot.objects.filter(session=session)
+        .select_related("seal__sealed_by", "countersigned_by")
+        .order_by("starts_at")
+    )
+    enrolments = list(
+        session.enrolments.select_related("participant__structure").order_by(
+            "participant__last_name", "participant__first_name", "pk"
+        )
+    )
+
+    slot_infos = []
+    seals = []
+    for index, slot in enumerate(slots, start=1):
+        start, end = timezone.localtime(slot.starts_at, tz), timezone.localtime(slot.ends_at, tz)
+        seal = getattr(slot, "seal", None) if slot.is_sealed else None
+        info = SlotInfo(
+            pk=slot.pk,
+            index=index,
+            date=start.date(),
+            start=start.time(),
+            end=end.time(),
+            planned_minutes=slot.planned_minutes,
+            countersigned_by=user_name(slot.countersigned_by) if not blank else "",
+            countersigned_at=(
+                timezone.localtime(slot.countersigned_at, tz)
+                if slot.countersigned_at and not blank
+                else None
+            ),
+            countersignature=parse_signature(slot.countersignature) if not blank else None,
+            seal_digest=seal.digest if seal else None,
+            paper_url=paper_url(slot.pk),
+        )
+        slot_infos.append(info)
+        if seal is not None:
+            seals.append(
+                SealInfo(
+                    slot_index=index,
+                    slot_label=info.label,
+                    sequence=seal.sequence,
+                    digest=seal.digest,
+                    previous_digest=seal.previous_digest,
+                    sealed_at=timezone.localtime(seal.sealed_at, tz),
+                    sealed_by=user_name(seal.sealed_by),
+                )
+            )
+
+    attendances: dict[tuple[int, int], Attendance] = {}
+    rectifications: list[RectificationInfo] = []
+    refs_by_attendance: dict[int, list[str]] = {}
+    if not blank:
+        for att in Attendance.objects.filter(slot__session=session):
+            attendances[(att.enrolment_id, att.slot_id)] = att
+        slot_labels = {s.pk: s.label for s in slot_infos}
+        names = {e.pk: e.participant.full_name for e in enrolments}
+        rect_qs = (
+            Rectification.objects.filter(attendance__slot__session=session)
+            .select_related("author", "attendance")
+            .order_by("created_at", "pk")
+        )
+        for number, rect in enumerate(rect_qs, start=1):
+            ref = f"R{number}"
+            refs_by_attendance.setdefault(rect.attendance_id, []).append(ref)
+            rectifications.append(
+                RectificationInfo(
+                    ref=ref,
+                    participant_name=names.get(rect.attendance.enrolment_id, ""),
+                    slot_label=slot_labels.get(rect.attendance.slot_id, ""),
+                    old=describe_values(rect.old_values),
+                    new=describe_values(rect.new_values),
+                    reason=rect.reason,
+                    author=user_name(rect.author),
+                    created_at=timezone.localtime(rect.created_at, tz),
+                    digest=rect.digest,
+                )
+            )
+
+    rows = []
+    for enrolment in enrolments:
+        cells = []
+        for slot, info in zip(slots, slot_infos, strict=True):
+            att = attendances.get((enrolment.pk, slot.pk))
+            cells.append(
+                _cell(att, info, tz, refs_by_attendance)
+                if att
+                else Cell(planned_minutes=info.planned_minutes)
+            )
+        participant = enrolment.participant
+        rows.append(
+            Row(
+                participant_name=participant.full_name,
+                structure_name=participant.structure.name,
+                cells=tuple(cells),
+            )
+        )
+
+    fingerprint = "|".join(
+        [s.digest for s in seals]
+        + [str(len(attendances)), str(len(rectifications)), str(len(enrolments))]
+        + [f"{a.pk}:{a.updated_at.isoformat()}" for a in attendances.values()]
+    )
+    number = document_number(
+        prefix="EMV" if blank else "EMG", session=session, now=now, fingerprint=fingerprint
+    )
+    return SheetData(
+        number=number,
+        generated_at=timezone.localtime(now, tz),
+        programme_reference=programme.reference,
+        programme_title=programme.title,
+        programme_carrier=programme.carrier,
+        contract_reference=formation.contract_reference,
+        formation_title=formation.title,
+        session_code=session.code,
+        place=session.place,
+        address=session.address,
+        modality=str(session.get_modality_display()),
+        time_zone=session.time_zone,
+        trainers=trainers,
+        funders=funders,
+        programme_sentence=programme.publicity_sentence,
+        slots=tuple(slot_infos),
+        rows=tuple(rows),
+        rectifications=tuple(rectifications),
+        seals=tuple(seals),
+        verification_url=verification_url(number),
+        blank=blank,
+    )
+
+
+def _cell(att: Attendance, info: SlotInfo, tz, refs_by_attendance) -> Cell:
+    return Cell(
+        status=att.status,
+        status_label=status_label(att.status, att.minutes_attended, info.planned_minutes),
+        minutes_attended=att.minutes_attended,
+        planned_minutes=info.planned_minutes,
+        signature=parse_signature(att.signature),
+        signed_at=timezone.localtime(att.signed_at, tz) if att.signed_at else None,
+        method=att.method,
+        method_label=str(att.get_method_display()),
+        rectification_refs=tuple(refs_by_attendance.get(att.pk, ())),
+    )
+
+
+def _emblem_path(funder) -> str | None:
+    if not funder.emblem:
+        return None
+    try:
+        return funder.emblem.path
+    except (NotImplementedError, ValueError):
+        return None

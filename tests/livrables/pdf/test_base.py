@@ -1,0 +1,112 @@
+import io
+import math
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+from PIL import Image
+from reportlab.pdfgen.canvas import Canvas
+
+from livrables.pdf.base import _emblem_ops, draw_funders_band, safe_text
+
+
+def test_safe_text_escapes_markup_and_normalises_to_nfc():
+    decomposed = "Nguye\u0302\u0303n <b>&</b>"
+
+    assert safe_text(decomposed) == "Nguy\u1ec5n &lt;b&gt;&amp;&lt;/b&gt;"
+    assert safe_text(None) == ""
+
+
+def test_eu_emblem_has_twelve_upright_stars_on_a_third_of_the_height():
+    height = 36.0
+    ops = _emblem_ops(0.0, 0.0, height)
+    stars = [
+        [tuple(map(float, line.split()[:2])) for line in chunk.strip().splitlines()]
+        for chunk in ops.removesuffix("f").split("h")
+        if chunk.strip()
+    ]
+    centre = (height * 1.5 / 2, height / 2)
+
+    assert len(stars) == 12
+    for points in stars:
+        assert len(points) == 10
+        outer = points[0::2]
+        cx = sum(x for x, _y in outer) / 5
+        cy = sum(y for _x, y in outer) / 5
+        assert math.dist((cx, cy), centre) == pytest.approx(height / 3, abs=0.01)
+        assert math.dist(points[0], (cx, cy)) == pytest.approx(height / 18, abs=0.01)
+        # Upright: the first point straight above the star's centre.
+        assert points[0][0] == pytest.approx(cx, abs=0.01)
+        assert points[0][1] > cy
+
+
+@dataclass
+class FakeFunder:
+    name: str
+    is_eu: bool
+    emblem_path: str | None = None
+
+
+class RecordingCanvas(Canvas):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.images = []
+
+    def drawImage(self, image, x, y, width=None, height=None, **kwargs):  # noqa: N802
+        self.images.append((width, height))
+        return super().drawImage(image, x, y, width, height, **kwargs)
+
+
+def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem(tmp_path):
+    logo = tmp_path / "region.png"
+    Image.new("RGB", (900, 600), "red").save(logo)
+    tall = tmp_path / "caf.png"
+    Image.new("RGB", (200, 800), "blue").save(tall)
+    canvas = RecordingCanvas(io.BytesIO())
+    height = 30
+
+    draw_funders_band(
+        canvas,
+        0,
+        0,
+        height,
+        [
+            FakeFunder("FEDER", True),
+            FakeFunder("Région", False, str(logo)),
+            FakeFunder("CAF", False, str(tall)),
+            FakeFunder("État", False),
+        ],
+        max_width=800,
+    )
+
+    assert len(canvas.images) == 2
+    for width, drawn_height in canvas.images:
+        assert width <= height * 1.5 + 1e-6
+        assert drawn_height <= height + 1e-6
+
+
+@pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+    reason="needs poppler-utils and zbar-tools",
+)
+def test_blank_sheet_qr_codes_decode_to_each_half_day_paper_page(sheet_world, tmp_path):
+    from django.conf import settings
+    from django.urls import reverse
+
+    from livrables.data import build_sheet_data
+    from livrables.pdf.blank_sheet import render_blank_sheet
+
+    pdf = tmp_path / "blank.pdf"
+    pdf.write_bytes(render_blank_sheet(build_sheet_data(session=sheet_world.session, blank=True)))
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    result = subprocess.run(
+        ["zbarimg", "-q", "--raw", *sorted(str(p) for p in tmp_path.glob("p*.png"))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    decoded = set(result.stdout.split())
+    for slot in (sheet_world.morning, sheet_world.afternoon):
+        url = settings.SUIVI_BASE_URL + reverse("sessions:slot_paper", args=[slot.pk])
+        assert url in decoded
