@@ -6,6 +6,7 @@ allowed to call every other app's demo loader."""
 from django.core.management.base import BaseCommand
 
 from formations import demo as formations_demo
+from sessions import demo as sessions_demo
 
 
 class Command(BaseCommand):
@@ -13,11 +14,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         loaded = formations_demo.load()
+        sessions = sessions_demo.load(
+            accounts=loaded["accounts"], coordinator=loaded["accounts"]["coordination"]
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
                 f"{len(loaded['formations'])} formations, {len(loaded['structures'])} structures, "
-                f"{len(loaded['participants'])} participant·es."
+                f"{len(loaded['participants'])} participant·es, "
+                f"{len(sessions)} nouvelles sessions."
             )
         )
         self.stdout.write(
@@ -25,4 +30,4 @@ class Command(BaseCommand):
         )
         for account in formations_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<14} {account.description}")
-        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous avec un de ces comptes.")
+        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous.")

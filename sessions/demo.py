@@ -1,0 +1,343 @@
+"""Demo sessions: past ones whose half-days are signed, countersigned and sealed (with late
+arrivals, absences and one rectification), one running today and upcoming ones.
+
+Everything is written through the same services the pages use, at the slot's own time
+(`now=`), so the demo data passes `verify_seals`. Idempotent: a session that already
+exists is left as it is (a sealed half-day never changes in place).
+"""
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from formations.models import Formation, Participant, Structure, User
+from sessions.models import Attendance, Enrolment, Slot, TrainingSession
+from sessions.services.attendance import (
+    attendance_mark,
+    attendance_rectify,
+    attendance_sign,
+    slot_close,
+    slot_countersign,
+)
+
+MORNING = (dt.time(9, 0), dt.time(12, 30))
+AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
+DEMO_IP = "192.0.2.10"  # documentation range: no real device
+DEMO_USER_AGENT = "Mozilla/5.0 (Linux; Android 13; Tablette de démonstration)"
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    code: str
+    formation: str
+    first_day: dt.date
+    days: int
+    place: str
+    address: str
+    time_zone: str
+    structures: tuple[str, ...] | None  # None: all the programme's structures
+    group_size: int
+    trainer: str
+    modality: str = TrainingSession.Modality.ON_SITE
+
+
+def demo_signature(rng: random.Random, width: int = 320, height: int = 120) -> dict:
+    """A plausible handwritten scribble as vector strokes, like the pad posts."""
+    strokes = []
+    x = rng.uniform(15, 40)
+    t = 0
+    for _ in range(rng.randint(2, 3)):
+        points = []
+        base_y = rng.uniform(45, 75)
+        amplitude = rng.uniform(15, 30)
+        for step in range(rng.randint(25, 45)):
+            x += rng.uniform(2.5, 6)
+            y = base_y + amplitude * math.sin(step / rng.uniform(1.5, 3)) + rng.uniform(-3, 3)
+            t += rng.randint(8, 20)
+            points.append([round(min(x, width - 5), 1), round(min(max(y, 5), height - 5), 1), t])
+        strokes.append(points)
+        x += rng.uniform(8, 20)
+        t += 120
+    return {"width": width, "height": height, "strokes": strokes}
+
+
+def _slots_for(session: TrainingSession, first_day: dt.date, days: int) -> list[Slot]:
+    slots = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        for start, end in (MORNING, AFTERNOON):
+            slots.append(
+                Slot.objects.create(
+                    session=session,
+                    starts_at=timezone.make_aware(dt.datetime.combine(day, start), session.tzinfo),
+                    ends_at=timezone.make_aware(dt.datetime.combine(day, end), session.tzinfo),
+                )
+            )
+    return slots
+
+
+def _pick_participants(
+    spec: DemoSession, formation: Formation, rng: random.Random
+) -> list[Participant]:
+    structures = Structure.objects.filter(programmes=formation.programme)
+    if spec.structures:
+        structures = structures.filter(name__in=spec.structures)
+    people = list(Participant.objects.filter(structure__in=structures).order_by("pk"))
+    rng.shuffle(people)
+    # At most 3 per structure: the DESIGN PALAS rule, harmless elsewhere.
+    chosen, per_structure = [], {}
+    for person in people:
+        if per_structure.get(person.structure_id, 0) >= 3:
+            continue
+        per_structure[person.structure_id] = per_structure.get(person.structure_id, 0) + 1
+        chosen.append(person)
+        if len(chosen) == spec.group_size:
+            break
+    return chosen
+
+
+def _run_past_slot(
+    slot: Slot, enrolments: list[Enrolment], trainer: User, rng: random.Random
+) -> None:
+    """Signs, marks and seals one past half-day the way a trainer would have."""
+    start = slot.starts_at
+    methods = [Attendance.Method.TABLET, Attendance.Method.TABLET, Attendance.Method.QR_CODE]
+    if slot.session.modality == TrainingSession.Modality.REMOTE:
+        methods = [Attendance.Method.REMOTE_LINK]
+    for index, enrolment in enumerate(enrolments):
+        roll = rng.random()
+        if roll < 0.06:
+            status = Attendance.Status.ABSENT_EXCUSED
+        elif roll < 0.10:
+            continue  # never came: closing the slot strikes the cell out as absent
+        else:
+            signed_at = start + dt.timedelta(minutes=rng.randint(0, 25), seconds=index * 7)
+            attendance_sign(
+                enrolment=enrolment,
+                slot=slot,
+                signature=demo_signature(rng),
+                method=rng.choice(methods),
+                ip=DEMO_IP,
+                user_agent=DEMO_USER_AGENT,
+                nonce=f"demo-{slot.pk}-{enrolment.pk}",
+                now=signed_at,
+            )
+            if roll < 0.18:
+                status = Attendance.Status.LATE
+            elif roll < 0.24:
+                status = Attendance.Status.LEFT_EARLY
+            else:
+                continue
+        minutes = None
+        if status in (Attendance.Status.LATE, Attendance.Status.LEFT_EARLY):
+            minutes = slot.planned_minutes - rng.choice([30, 45, 60, 90])
+        attendance_mark(
+            enrolment=enrolment,
+            slot=slot,
+            status=status,
+            minutes_attended=minutes,
+            actor=trainer,
+            now=start + dt.timedelta(minutes=40),
+        )
+    slot_countersign(slot=slot, trainer=trainer, signature=demo_signature(rng), now=slot.ends_at)
+    slot_close(slot=slot, actor=trainer, now=slot.ends_at + dt.timedelta(minutes=5))
+
+
+def _demo_sessions(today: dt.date) -> list[DemoSession]:
+    labo_place = "Pôle culturel de Chirongui"
+    specs = [
+        DemoSession(
+            "AO3-2018-03",
+            "FEDER-2018-AO.3",
+            dt.date(2018, 3, 13),
+            1,
+            "Centre social et culturel de l'Arbrisseau",
+            "194 rue Vaisseau le Vengeur, 59000 Lille",
+            "Europe/Paris",
+            None,
+            8,
+            "formateur",
+        ),
+        DemoSession(
+            "AO3-2018-04",
+            "FEDER-2018-AO.3",
+            dt.date(2018, 4, 10),
+            1,
+            "Centre social Lazare Garreau",
+            "Lille",
+            "Europe/Paris",
+            None,
+            8,
+            "formateur",
+        ),
+        DemoSession(
+            "LABO-2021-1",
+            "FSE-DESIGN-PALAS-FAIS-LABO",
+            dt.date(2021, 10, 4),
+            3,
+            labo_place,
+            "Chirongui, Mayotte",
+            "Indian/Mayotte",
+            None,
+            15,
+            "formatrice",
+        ),
+        DemoSession(
+            "LABO-2021-2",
+            "FSE-DESIGN-PALAS-FAIS-LABO",
+            dt.date(2021, 12, 6),
+            3,
+            "Hôtel de ville de Mamoudzou",
+            "Mamoudzou, Mayotte",
+            "Indian/Mayotte",
+            None,
+            15,
+            "formatrice",
+        ),
+        DemoSession(
+            "CD93-2022-01",
+            "CD93-DEIAT-2021-NI",
+            dt.date(2022, 2, 8),
+            1,
+            "Immeuble Verdi, Bobigny",
+            "Bobigny",
+            "Europe/Paris",
+            None,
+            12,
+            "formateur",
+        ),
+        DemoSession(
+            "CD93-2022-02",
+            "CD93-DEIAT-2021-NI",
+            dt.date(2022, 3, 15),
+            1,
+            "Maison de l'emploi, Clichy-sous-Bois",
+            "Clichy-sous-Bois",
+            "Europe/Paris",
+            None,
+            13,
+            "formateur",
+        ),
+        DemoSession(
+            "CD93-2022-03",
+            "CD93-DEIAT-2021-NI",
+            dt.date(2022, 4, 12),
+            1,
+            "Visioconférence",
+            "",
+            "Europe/Paris",
+            None,
+            11,
+            "formateur",
+            TrainingSession.Modality.REMOTE,
+        ),
+        # Running today and upcoming: the tablet, QR code and remote pages have something live.
+        DemoSession(
+            "CD93-DEMO-AUJOURDHUI",
+            "CD93-DEIAT-2021-NI",
+            today,
+            1,
+            "Salle de démonstration, Bobigny",
+            "Bobigny",
+            "Europe/Paris",
+            None,
+            12,
+            "formateur",
+        ),
+        DemoSession(
+            "CD93-DEMO-A-VENIR",
+            "CD93-DEIAT-2021-NI",
+            today + dt.timedelta(days=14),
+            1,
+            "Mission locale de Saint-Ouen",
+            "Saint-Ouen-sur-Seine",
+            "Europe/Paris",
+            None,
+            14,
+            "formateur",
+        ),
+        DemoSession(
+            "LABO-DEMO-A-VENIR",
+            "FSE-DESIGN-PALAS-FAIS-LABO",
+            today + dt.timedelta(days=21),
+            3,
+            labo_place,
+            "Chirongui, Mayotte",
+            "Indian/Mayotte",
+            None,
+            15,
+            "formatrice",
+        ),
+    ]
+    return specs
+
+
+def load(
+    *, accounts: dict[str, User], coordinator: User, today: dt.date | None = None
+) -> list[TrainingSession]:
+    today = today or timezone.localdate()
+    rng = random.Random(93)
+    created = []
+    for spec in _demo_sessions(today):
+        if TrainingSession.objects.filter(code=spec.code).exists():
+            continue
+        created.append(_create_session(spec, accounts, coordinator, rng, today))
+    return created
+
+
+@transaction.atomic
+def _create_session(spec, accounts, coordinator, rng, today) -> TrainingSession:
+    formation = Formation.objects.get(contract_reference=spec.formation)
+    trainer = accounts[spec.trainer]
+    session = TrainingSession.objects.create(
+        formation=formation,
+        code=spec.code,
+        place=spec.place,
+        address=spec.address,
+        time_zone=spec.time_zone,
+        modality=spec.modality,
+        remote_url="https://visio.example.org/cd93"
+        if spec.modality == TrainingSession.Modality.REMOTE
+        else "",
+        status=TrainingSession.Status.COMPLETED
+        if spec.first_day < today
+        else TrainingSession.Status.PLANNED,
+    )
+    session.trainers.add(trainer)
+    slots = _slots_for(session, spec.first_day, spec.days)
+    enrolments = [
+        Enrolment.objects.create(session=session, participant=p, enrolled_by=coordinator)
+        for p in _pick_participants(spec, formation, rng)
+    ]
+    if spec.first_day < today:
+        for slot in slots:
+            _run_past_slot(slot, enrolments, trainer, rng)
+        _rectify_one(session, coordinator)
+    return session
+
+
+def _rectify_one(session: TrainingSession, author: User) -> None:
+    """One correction after sealing, as happens: a departure the trainer forgot to record."""
+    if session.code not in ("LABO-2021-1", "CD93-2022-01"):
+        return
+    attendance = (
+        Attendance.objects.filter(slot__session=session, status=Attendance.Status.PRESENT)
+        .select_related("slot")
+        .order_by("-slot__starts_at", "pk")
+        .first()
+    )
+    if attendance is None:
+        return
+    attendance_rectify(
+        attendance=attendance,
+        status=Attendance.Status.LEFT_EARLY,
+        minutes_attended=attendance.slot.planned_minutes - 45,
+        reason="Départ à 16 h 15 signalé par la structure ; oubli de saisie le jour même, "
+        "corrigé après vérification avec le formateur.",
+        author=author,
+        now=attendance.slot.ends_at + dt.timedelta(days=2),
+    )
