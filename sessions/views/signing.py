@@ -1,0 +1,891 @@
+import io
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from sessions.exceptions import AttendanceError, SessionsError
+from sessions.forms_signing import (
+    CloseSlotForm,
+    MarkForm,
+    QrSignatureForm,
+    RectifyForm,
+    SignatureForm,
+)
+from sessions.models import Attendance, Enrolment, Rectification, Slot
+from sessions.selectors.visibility import slots_run_by
+from sessions.services.attendance import (
+    attendance_mark,
+    attendance_rectify,
+    attendance_sign,
+    ensure_signing_window,
+    signing_window,
+    slot_close,
+    slot_countersign,
+)
+from sessions.services.remote_links import remote_links, send_remote_links
+from sessions.tokens import (
+    check_qr_token,
+    check_remote_link_token,
+    qr_seconds_until_rotation,
+    qr_token,
+)
+
+# The QR code shown in the room rotates every minute; drawing a signature on a phone takes
+# longer than the one period of grace the token allows. At scan time the page hands out a
+# signed "scan ticket" that stays good for this long.
+SCAN_TICKET_SALT = "sessions.qr-scan-ticket"
+SCAN_TICKET_MAX_AGE = 5 * 60
+
+# HTTP status of the public refusal page, by error code.
+REFUSAL_STATUS = {
+    "qr_expired": 410,
+    "ticket_expired": 410,
+    "slot_sealed": 410,
+    "already_signed": 409,
+    "nonce_reused": 409,
+}
+
+REFUSAL_TITLES = {
+    "qr_expired": gettext_lazy("QR code expiré"),
+    "ticket_expired": gettext_lazy("Délai dépassé"),
+    "qr_invalid": gettext_lazy("QR code non valide"),
+    "qr_wrong_slot": gettext_lazy("QR code d'une autre demi-journée"),
+    "link_invalid": gettext_lazy("Lien non valide"),
+    "outside_window": gettext_lazy("Émargement fermé"),
+    "slot_sealed": gettext_lazy("Demi-journée close"),
+    "already_signed": gettext_lazy("Émargement déjà enregistré"),
+    "nonce_reused": gettext_lazy("Signature déjà envoyée"),
+}
+
+ROW_STATE_TO_SIGN = gettext_lazy("À signer")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def client_user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:500]
+
+
+def signature_svg(signature) -> dict | None:
+    """Path data to redraw a stored vector signature as inline SVG (no script, no style)."""
+    if not isinstance(signature, dict):
+        return None
+    paths = []
+    for stroke in signature.get("strokes") or []:
+        if not stroke:
+            continue
+        points = [f"{p[0]} {p[1]}" for p in stroke]
+        paths.append("M" + " L".join(points))
+    if not paths:
+        return None
+    return {"width": signature.get("width"), "height": signature.get("height"), "paths": paths}
+
+
+def realised_minutes(attendance: Attendance | None, slot: Slot) -> int | None:
+    """Minutes as recorded (the counting rules — signed, countersigned — live in
+    `sessions.selectors.hours`; this is what the row says)."""
+    if attendance is None:
+        return None
+    if attendance.status == Attendance.Status.PRESENT:
+        return slot.planned_minutes
+    if attendance.status in Attendance.PARTIAL_STATUSES:
+        return attendance.minutes_attended
+    return 0
+
+
+def blocks_signing(attendance: Attendance | None) -> bool:
+    """Whether the participant can no longer sign (`attendance_sign` would refuse with
+    already_signed): signed already, or recorded absent by the trainer."""
+    if attendance is None:
+        return False
+    return attendance.is_signed or attendance.status in Attendance.ABSENT_STATUSES
+
+
+def sealed_error() -> AttendanceError:
+    return AttendanceError(
+        _("Cette demi-journée est close et scellée : il n'est plus possible de signer."),
+        code="slot_sealed",
+    )
+
+
+def window_problem(slot: Slot) -> str | None:
+    try:
+        ensure_signing_window(slot=slot)
+    except AttendanceError as exc:
+        return exc.message
+    return None
+
+
+def slot_enrolments(slot: Slot):
+    return Enrolment.objects.filter(session_id=slot.session_id).select_related(
+        "participant__structure"
+    )
+
+
+def slot_attendances(slot: Slot) -> dict[int, Attendance]:
+    return {
+        a.enrolment_id: a
+        for a in Attendance.objects.filter(slot=slot).select_related("paper_scan", "recorded_by")
+    }
+
+
+def trainer_slot(request, pk: int) -> Slot:
+    """The slot if the user runs its session (trainers of the session, coordinators)."""
+    return get_object_or_404(
+        slots_run_by(user=request.user).select_related("countersigned_by", "seal__sealed_by"),
+        pk=pk,
+    )
+
+
+def render_refusal(request, error: SessionsError, *, slot: Slot | None = None, hint: str = ""):
+    status = REFUSAL_STATUS.get(error.code, 403)
+    response = render(
+        request,
+        "sessions/signing/refused.html",
+        {
+            "title": REFUSAL_TITLES.get(error.code, _("Émargement refusé")),
+            "message": error.message,
+            "code": error.code,
+            "hint": hint,
+            "slot": slot,
+        },
+        status=status,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def render_done(request, attendance: Attendance, slot: Slot):
+    response = render(
+        request,
+        "sessions/signing/done.html",
+        {
+            "attendance": attendance,
+            "slot": slot,
+            "session": slot.session,
+            "participant": attendance.enrolment.participant,
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# --------------------------------------------------------------------------- trainer's page
+
+
+@dataclass
+class SlotRow:
+    enrolment: Enrolment
+    attendance: Attendance | None
+    minutes: int | None
+    signature: dict | None
+    mark_form: MarkForm | None = None
+    rectify_form: RectifyForm | None = None
+
+    @property
+    def participant(self):
+        return self.enrolment.participant
+
+    @property
+    def state(self) -> str:
+        if self.attendance is None:
+            return ROW_STATE_TO_SIGN
+        return self.attendance.get_status_display()
+
+    @property
+    def unsigned_presence(self) -> bool:
+        """Recorded present / late / left early by the trainer, not (yet) signed: does not
+        count until the participant signs."""
+        a = self.attendance
+        return a is not None and not a.is_signed and a.status not in Attendance.ABSENT_STATUSES
+
+
+class SlotDetailView(View):
+    template_name = "sessions/signing/slot_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.slot = trainer_slot(request, kwargs["pk"])
+        self.session = self.slot.session
+        self.sealed = self.slot.is_sealed
+        self.bound_forms = {}
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        return self.render_page()
+
+    def post(self, request, pk):
+        action = request.POST.get("action")
+        handler = {
+            "mark": self.post_mark,
+            "countersign": self.post_countersign,
+            "close": self.post_close,
+            "rectify": self.post_rectify,
+        }.get(action)
+        if handler is None:
+            return self.back()
+        return handler()
+
+    def back(self, anchor: str = ""):
+        url = reverse("sessions:slot_detail", args=[self.slot.pk])
+        return redirect(url + (f"#{anchor}" if anchor else ""))
+
+    def posted_pk(self, name: str) -> int | None:
+        try:
+            return int(self.request.POST.get(name, ""))
+        except ValueError:
+            return None
+
+    # -- actions
+
+    def post_mark(self):
+        enrolment = slot_enrolments(self.slot).filter(pk=self.posted_pk("enrolment")).first()
+        if enrolment is None:
+            messages.error(self.request, _("Cette personne n'est pas inscrite à cette session."))
+            return self.back()
+        form = MarkForm(
+            self.request.POST,
+            prefix=f"mark-{enrolment.pk}",
+            planned_minutes=self.slot.planned_minutes,
+        )
+        if form.is_valid():
+            try:
+                attendance = attendance_mark(
+                    enrolment=enrolment,
+                    slot=self.slot,
+                    status=form.cleaned_data["status"],
+                    minutes_attended=form.cleaned_data["minutes_attended"],
+                    actor=self.request.user,
+                )
+            except AttendanceError as exc:
+                field = "minutes_attended" if exc.code == "invalid_minutes" else None
+                form.add_error(field, exc.message)
+            else:
+                status = attendance.get_status_display()
+                if attendance.status in Attendance.PARTIAL_STATUSES:
+                    status += " " + _("(%(minutes)s min)") % {
+                        "minutes": attendance.minutes_attended
+                    }
+                messages.success(
+                    self.request,
+                    _("%(name)s : %(status)s enregistré.")
+                    % {"name": enrolment.participant.full_name, "status": status},
+                )
+                return self.back(f"ligne-{enrolment.pk}")
+        messages.error(
+            self.request,
+            _("%(name)s : le relevé n'a pas été enregistré, voyez l'erreur sur sa ligne.")
+            % {"name": enrolment.participant.full_name},
+        )
+        self.bound_forms[("mark", enrolment.pk)] = form
+        return self.render_page(status=400)
+
+    def is_session_trainer(self) -> bool:
+        return self.session.trainers.filter(pk=self.request.user.pk).exists()
+
+    def post_countersign(self):
+        form = SignatureForm(self.request.POST, prefix="contresignature")
+        if not self.is_session_trainer():
+            # The sheet shows this signature as the trainer's: a coordinator may run the
+            # half-day but does not countersign in a trainer's place.
+            form.is_valid()
+            form.add_error(
+                None, _("Seul·e un·e formateur·rice de cette session peut contresigner.")
+            )
+        elif form.is_valid():
+            try:
+                slot_countersign(
+                    slot=self.slot,
+                    trainer=self.request.user,
+                    signature=form.cleaned_data["signature"],
+                )
+            except AttendanceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(self.request, _("Demi-journée contresignée."))
+                return self.back("contresignature")
+        self.bound_forms["countersign"] = form
+        return self.render_page(status=400)
+
+    def post_close(self):
+        form = CloseSlotForm(self.request.POST, prefix="cloture")
+        if form.is_valid():
+            try:
+                seal = slot_close(slot=self.slot, actor=self.request.user)
+            except AttendanceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    self.request,
+                    _("Demi-journée close et scellée. Empreinte : %(digest)s")
+                    % {"digest": seal.digest},
+                )
+                return self.back("scellement")
+        self.bound_forms["close"] = form
+        return self.render_page(status=400)
+
+    def post_rectify(self):
+        attendance = (
+            Attendance.objects.filter(slot=self.slot)
+            .select_related("enrolment__participant")
+            .filter(pk=self.posted_pk("attendance"))
+            .first()
+        )
+        if attendance is None:
+            messages.error(self.request, _("Émargement introuvable pour cette demi-journée."))
+            return self.back()
+        form = RectifyForm(
+            self.request.POST,
+            prefix=f"rectify-{attendance.pk}",
+            planned_minutes=self.slot.planned_minutes,
+        )
+        if form.is_valid():
+            try:
+                attendance_rectify(
+                    attendance=attendance,
+                    status=form.cleaned_data["status"],
+                    minutes_attended=form.cleaned_data["minutes_attended"],
+                    reason=form.cleaned_data["reason"],
+                    author=self.request.user,
+                )
+            except AttendanceError as exc:
+                field = {"invalid_minutes": "minutes_attended", "reason_required": "reason"}.get(
+                    exc.code
+                )
+                form.add_error(field, exc.message)
+            else:
+                messages.success(
+                    self.request,
+                    _("Rectification enregistrée pour %(name)s.")
+                    % {"name": attendance.enrolment.participant.full_name},
+                )
+                return self.back("rectifications")
+        messages.error(
+            self.request,
+            _("%(name)s : la rectification n'a pas été enregistrée, voyez l'erreur sur sa ligne.")
+            % {"name": attendance.enrolment.participant.full_name},
+        )
+        self.bound_forms[("rectify", attendance.enrolment_id)] = form
+        return self.render_page(status=400)
+
+    # -- page
+
+    def rows(self) -> list[SlotRow]:
+        attendances = slot_attendances(self.slot)
+        planned = self.slot.planned_minutes
+        rows = []
+        for enrolment in slot_enrolments(self.slot):
+            attendance = attendances.get(enrolment.pk)
+            row = SlotRow(
+                enrolment=enrolment,
+                attendance=attendance,
+                minutes=realised_minutes(attendance, self.slot),
+                signature=signature_svg(attendance.signature) if attendance else None,
+            )
+            initial = {}
+            if attendance is not None:
+                initial = {
+                    "status": attendance.status,
+                    "minutes_attended": attendance.minutes_attended,
+                }
+            if not self.sealed:
+                row.mark_form = self.bound_forms.get(("mark", enrolment.pk)) or MarkForm(
+                    prefix=f"mark-{enrolment.pk}", initial=initial, planned_minutes=planned
+                )
+            elif attendance is not None:
+                row.rectify_form = self.bound_forms.get(("rectify", enrolment.pk)) or RectifyForm(
+                    prefix=f"rectify-{attendance.pk}", initial=initial, planned_minutes=planned
+                )
+            rows.append(row)
+        return rows
+
+    def rectifications(self):
+        rectifications = (
+            Rectification.objects.filter(attendance__slot=self.slot)
+            .select_related("author", "attendance__enrolment__participant")
+            .order_by("created_at", "pk")
+        )
+        labels = dict(Attendance.Status.choices)
+
+        def describe(values: dict) -> str:
+            parts = []
+            if "status" in values:
+                parts.append(str(labels.get(values["status"], values["status"])))
+            if values.get("minutes_attended") is not None:
+                parts.append(_("%(minutes)s min") % {"minutes": values["minutes_attended"]})
+            elif "minutes_attended" in values and "status" not in values:
+                parts.append(_("minutes non renseignées"))
+            return ", ".join(parts)
+
+        return [
+            {"rectification": r, "old": describe(r.old_values), "new": describe(r.new_values)}
+            for r in rectifications
+        ]
+
+    def render_page(self, status: int = 200):
+        slot = self.slot
+        rows = self.rows()
+        is_session_trainer = self.is_session_trainer()
+        signed = sum(1 for row in rows if row.attendance is not None and row.attendance.is_signed)
+        context = {
+            "slot": slot,
+            "session": self.session,
+            "sealed": self.sealed,
+            "seal": slot.seal if self.sealed else None,
+            "rows": rows,
+            "signed_count": signed,
+            "planned_minutes": slot.planned_minutes,
+            "window_problem": window_problem(slot) if not self.sealed else None,
+            "signing_window": signing_window(slot=slot),
+            "countersignature": signature_svg(slot.countersignature),
+            "countersign_form": self.bound_forms.get("countersign")
+            or SignatureForm(prefix="contresignature"),
+            "can_countersign": not self.sealed and is_session_trainer,
+            "close_form": self.bound_forms.get("close") or CloseSlotForm(prefix="cloture"),
+            "rectifications": self.rectifications() if self.sealed else [],
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+# --------------------------------------------------------------------------- tablet mode
+
+
+class SlotTabletView(View):
+    template_name = "sessions/signing/tablet.html"
+
+    def get(self, request, pk):
+        slot = trainer_slot(request, pk)
+        attendances = slot_attendances(slot)
+        entries = [
+            {
+                "enrolment": enrolment,
+                "attendance": attendances.get(enrolment.pk),
+                "done": blocks_signing(attendances.get(enrolment.pk)),
+            }
+            for enrolment in slot_enrolments(slot)
+        ]
+        response = render(
+            request,
+            self.template_name,
+            {
+                "slot": slot,
+                "session": slot.session,
+                "sealed": slot.is_sealed,
+                "entries": entries,
+                "signed_count": sum(1 for e in entries if e["done"]),
+                "window_problem": None if slot.is_sealed else window_problem(slot),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class SlotTabletSignView(View):
+    template_name = "sessions/signing/tablet_sign.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.slot = trainer_slot(request, kwargs["pk"])
+        self.enrolment = get_object_or_404(slot_enrolments(self.slot), pk=kwargs["enrolment_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def back(self):
+        return redirect("sessions:slot_tablet", pk=self.slot.pk)
+
+    def get(self, request, pk, enrolment_pk):
+        if self.slot.is_sealed:
+            messages.error(
+                request, _("Cette demi-journée est close et scellée : plus aucune signature.")
+            )
+            return self.back()
+        if blocks_signing(
+            Attendance.objects.filter(enrolment=self.enrolment, slot=self.slot).first()
+        ):
+            messages.info(
+                request,
+                _("L'émargement de %(name)s est déjà enregistré.")
+                % {"name": self.enrolment.participant.full_name},
+            )
+            return self.back()
+        return self.render_form(SignatureForm())
+
+    def post(self, request, pk, enrolment_pk):
+        form = SignatureForm(request.POST)
+        if form.is_valid():
+            try:
+                attendance_sign(
+                    enrolment=self.enrolment,
+                    slot=self.slot,
+                    signature=form.cleaned_data["signature"],
+                    method=Attendance.Method.TABLET,
+                    ip=client_ip(request),
+                    user_agent=client_user_agent(request),
+                    nonce=form.cleaned_data["nonce"],
+                    device_signed_at=form.cleaned_data["device_time"],
+                )
+            except AttendanceError as exc:
+                if exc.code != "invalid_signature":
+                    messages.error(request, exc.message)
+                    return self.back()
+                form.add_error("signature", exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Merci %(name)s, votre signature est enregistrée.")
+                    % {"name": self.enrolment.participant.full_name},
+                )
+                return self.back()
+        return self.render_form(form, status=400)
+
+    def render_form(self, form, status=200):
+        response = render(
+            self.request,
+            self.template_name,
+            {
+                "slot": self.slot,
+                "session": self.slot.session,
+                "enrolment": self.enrolment,
+                "participant": self.enrolment.participant,
+                "form": form,
+            },
+            status=status,
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+# --------------------------------------------------------------------------- QR code mode
+
+
+def qr_sign_url(request, slot: Slot, token: str) -> str:
+    return request.build_absolute_uri(reverse("sessions:sign_qr", args=[slot.pk, token]))
+
+
+class SlotQrView(View):
+    template_name = "sessions/signing/qr.html"
+
+    def get(self, request, pk):
+        slot = trainer_slot(request, pk)
+        now = timezone.now()
+        token = qr_token(slot=slot, at=now)
+        response = render(
+            request,
+            self.template_name,
+            {
+                "slot": slot,
+                "session": slot.session,
+                "sealed": slot.is_sealed,
+                "sign_url": qr_sign_url(request, slot, token),
+                "image_url": reverse("sessions:slot_qr_image", args=[slot.pk]),
+                "rotation_seconds": settings.SUIVI_QR_ROTATION_SECONDS,
+                "seconds_left": qr_seconds_until_rotation(at=now),
+                "window_problem": None if slot.is_sealed else window_problem(slot),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+class SlotQrImageView(View):
+    """The current QR code as SVG. `qr-rotate.js` reads the URL it encodes and the seconds
+    before the next one from the X-Qr-Url and X-Qr-Seconds-Left headers."""
+
+    def get(self, request, pk):
+        slot = trainer_slot(request, pk)
+        if slot.is_sealed:
+            response = HttpResponse(
+                _("Demi-journée close et scellée."),
+                status=410,
+                content_type="text/plain; charset=utf-8",
+            )
+            add_never_cache_headers(response)
+            return response
+        now = timezone.now()
+        url = qr_sign_url(request, slot, qr_token(slot=slot, at=now))
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(
+            buffer,
+            kind="svg",
+            scale=1,
+            border=2,
+            light="#fff",
+            xmldecl=False,
+            omitsize=True,
+            svgclass="qr-svg",
+            title=_("QR code d'émargement"),
+        )
+        svg = buffer.getvalue()
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+        response["X-Qr-Url"] = url
+        response["X-Qr-Seconds-Left"] = str(qr_seconds_until_rotation(at=now))
+        response["X-Content-Type-Options"] = "nosniff"
+        add_never_cache_headers(response)
+        return response
+
+
+def scan_ticket_value(slot: Slot, token: str) -> str:
+    return f"{slot.pk}:{token}"
+
+
+def scan_ticket(slot: Slot, token: str) -> str:
+    return signing.TimestampSigner(salt=SCAN_TICKET_SALT).sign(scan_ticket_value(slot, token))
+
+
+def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
+    try:
+        value = signing.TimestampSigner(salt=SCAN_TICKET_SALT).unsign(
+            ticket or "", max_age=SCAN_TICKET_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise AttendanceError(
+            _(
+                "Plus de %(minutes)s minutes se sont écoulées depuis le scan : "
+                "scannez à nouveau le QR code affiché dans la salle."
+            )
+            % {"minutes": SCAN_TICKET_MAX_AGE // 60},
+            code="ticket_expired",
+        ) from None
+    except signing.BadSignature:
+        value = None
+    if value != scan_ticket_value(slot, token):
+        raise AttendanceError(
+            _("Ce QR code n'est pas valide. Scannez le QR code affiché dans la salle."),
+            code="qr_invalid",
+        )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignQrView(View):
+    """Public: a participant signs on their own phone after scanning the room's QR code."""
+
+    template_name = "sessions/signing/sign_qr.html"
+    hint = gettext_lazy("Demandez au formateur ou à la formatrice d'afficher le QR code actuel.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.slot = (
+            Slot.objects.select_related("session__formation").filter(pk=kwargs["slot_pk"]).first()
+        )
+        if self.slot is None:
+            return render_refusal(
+                request,
+                AttendanceError(
+                    _("Ce QR code n'est pas valide. Scannez le QR code affiché dans la salle."),
+                    code="qr_invalid",
+                ),
+                hint=self.hint,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def enrolments(self, *, exclude_done: bool):
+        enrolments = slot_enrolments(self.slot)
+        if exclude_done:
+            # Names already signed are not offered again; on POST every enrolment is
+            # accepted so that a retry with the same nonce gets the same answer.
+            done = [pk for pk, a in slot_attendances(self.slot).items() if blocks_signing(a)]
+            enrolments = enrolments.exclude(pk__in=done)
+        return enrolments
+
+    def get(self, request, slot_pk, token):
+        try:
+            check_qr_token(token=token, slot=self.slot)
+            if self.slot.is_sealed:
+                raise sealed_error()
+        except AttendanceError as exc:
+            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+        form = QrSignatureForm(
+            enrolments=self.enrolments(exclude_done=True),
+            initial={"ticket": scan_ticket(self.slot, token)},
+        )
+        return self.render_form(form)
+
+    def post(self, request, slot_pk, token):
+        try:
+            check_scan_ticket(request.POST.get("ticket", ""), self.slot, token)
+        except AttendanceError as exc:
+            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+        form = QrSignatureForm(request.POST, enrolments=self.enrolments(exclude_done=False))
+        if form.is_valid():
+            try:
+                attendance = attendance_sign(
+                    enrolment=form.cleaned_data["enrolment"],
+                    slot=self.slot,
+                    signature=form.cleaned_data["signature"],
+                    method=Attendance.Method.QR_CODE,
+                    ip=client_ip(request),
+                    user_agent=client_user_agent(request),
+                    nonce=form.cleaned_data["nonce"],
+                    device_signed_at=form.cleaned_data["device_time"],
+                )
+            except AttendanceError as exc:
+                if exc.code != "invalid_signature":
+                    return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+                form.add_error("signature", exc.message)
+            else:
+                return render_done(request, attendance, self.slot)
+        return self.render_form(form, status=400)
+
+    def render_form(self, form, status=200):
+        response = render(
+            self.request,
+            self.template_name,
+            {"slot": self.slot, "session": self.slot.session, "form": form},
+            status=status,
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+# --------------------------------------------------------------------------- remote links
+
+
+class SlotRemoteLinksView(View):
+    template_name = "sessions/signing/remote_links.html"
+
+    def url_for(self, token: str) -> str:
+        return self.request.build_absolute_uri(reverse("sessions:sign_remote", args=[token]))
+
+    def get(self, request, pk):
+        slot = trainer_slot(request, pk)
+        links = remote_links(slot=slot, url_for=self.url_for)
+        response = render(
+            request,
+            self.template_name,
+            {
+                "slot": slot,
+                "session": slot.session,
+                "sealed": slot.is_sealed,
+                "links": links,
+                "without_email": [link for link in links if not link.enrolment.participant.email],
+                "window": signing_window(slot=slot),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+    def post(self, request, pk):
+        slot = trainer_slot(request, pk)
+        try:
+            result = send_remote_links(slot=slot, actor=request.user, url_for=self.url_for)
+        except SessionsError as exc:
+            messages.error(request, exc.message)
+        else:
+            if result.sent:
+                messages.success(
+                    request,
+                    _("%(count)s lien(s) personnel(s) envoyé(s) par e-mail.")
+                    % {"count": len(result.sent)},
+                )
+            else:
+                messages.info(request, _("Aucun e-mail envoyé."))
+            if result.without_email:
+                messages.warning(
+                    request,
+                    _("Sans adresse e-mail (à transmettre autrement) : %(names)s.")
+                    % {"names": ", ".join(e.participant.full_name for e in result.without_email)},
+                )
+            if result.already_done:
+                messages.info(
+                    request,
+                    _("Déjà émargé·es ou noté·es absent·es, non relancé·es : %(names)s.")
+                    % {"names": ", ".join(e.participant.full_name for e in result.already_done)},
+                )
+        return redirect("sessions:slot_remote_links", pk=slot.pk)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignRemoteView(View):
+    """Public: a remote participant signs with their personal link for one half-day."""
+
+    template_name = "sessions/signing/sign_remote.html"
+    hint = gettext_lazy(
+        "En cas de difficulté, contactez votre formateur ou votre formatrice : "
+        "il ou elle peut relever votre présence."
+    )
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.enrolment, self.slot = check_remote_link_token(token=kwargs["token"])
+            self.check_open()
+        except AttendanceError as exc:
+            return render_refusal(request, exc, slot=getattr(self, "slot", None), hint=self.hint)
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_open(self):
+        if self.slot.is_sealed:
+            raise sealed_error()
+        attendance = Attendance.objects.filter(enrolment=self.enrolment, slot=self.slot).first()
+        if attendance is not None and attendance.is_signed and self.request.method == "GET":
+            # On POST the service answers instead: a retry with the same nonce gets the
+            # row already written, another signature gets already_signed.
+            message = _(
+                "Votre émargement pour cette demi-journée est déjà enregistré. "
+                "Ce lien ne sert qu'une fois."
+            )
+            if attendance.signed_at:
+                local = timezone.localtime(attendance.signed_at, self.slot.session.tzinfo)
+                message = _(
+                    "Votre émargement pour cette demi-journée est déjà enregistré "
+                    "(le %(day)s à %(time)s). Ce lien ne sert qu'une fois."
+                ) % {"day": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+            raise AttendanceError(message, code="already_signed")
+        if attendance is not None and attendance.status in Attendance.ABSENT_STATUSES:
+            raise AttendanceError(
+                _(
+                    "Vous avez été noté·e absent·e pour cette demi-journée : "
+                    "voyez avec le formateur ou la formatrice pour corriger."
+                ),
+                code="already_signed",
+            )
+
+    def get(self, request, token):
+        return self.render_form(SignatureForm())
+
+    def post(self, request, token):
+        form = SignatureForm(request.POST)
+        if form.is_valid():
+            try:
+                attendance = attendance_sign(
+                    enrolment=self.enrolment,
+                    slot=self.slot,
+                    signature=form.cleaned_data["signature"],
+                    method=Attendance.Method.REMOTE_LINK,
+                    ip=client_ip(request),
+                    user_agent=client_user_agent(request),
+                    nonce=form.cleaned_data["nonce"],
+                    device_signed_at=form.cleaned_data["device_time"],
+                )
+            except AttendanceError as exc:
+                if exc.code != "invalid_signature":
+                    return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+                form.add_error("signature", exc.message)
+            else:
+                return render_done(request, attendance, self.slot)
+        return self.render_form(form, status=400)
+
+    def render_form(self, form, status=200):
+        response = render(
+            self.request,
+            self.template_name,
+            {
+                "slot": self.slot,
+                "session": self.slot.session,
+                "participant": self.enrolment.participant,
+                "form": form,
+            },
+            status=status,
+        )
+        add_never_cache_headers(response)
+        return response
