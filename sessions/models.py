@@ -55,16 +55,26 @@ class TrainingSession(models.Model):
     place = models.CharField(_("lieu"), max_length=255, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     time_zone = models.CharField(
-        _("fuseau horaire"), max_length=64, default="Europe/Paris",
-        choices=TIME_ZONE_CHOICES, validators=[validate_time_zone],
+        _("fuseau horaire"),
+        max_length=64,
+        default="Europe/Paris",
+        choices=TIME_ZONE_CHOICES,
+        validators=[validate_time_zone],
     )
-    modality = models.CharField(_("modalité"), max_length=20, choices=Modality.choices, default=Modality.ON_SITE)
+    modality = models.CharField(
+        _("modalité"), max_length=20, choices=Modality.choices, default=Modality.ON_SITE
+    )
     remote_url = models.URLField(_("lien de visioconférence"), blank=True)
     trainers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("formateur·rices"), related_name="trained_sessions",
-        blank=True, limit_choices_to={"role": "trainer"},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("formateur·rices"),
+        related_name="trained_sessions",
+        blank=True,
+        limit_choices_to={"role": "trainer"},
     )
-    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -93,8 +103,12 @@ class Slot(models.Model):
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"))
     countersigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("contresigné par"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contresigné par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     countersigned_at = models.DateTimeField(_("contresigné le"), null=True, blank=True)
     countersignature = models.JSONField(_("contre-signature"), null=True, blank=True)
@@ -104,8 +118,12 @@ class Slot(models.Model):
         verbose_name_plural = _("demi-journées")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="slot_starts_before_end"),
-            models.UniqueConstraint(fields=["session", "starts_at"], name="slot_unique_start_per_session"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="slot_starts_before_end"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "starts_at"], name="slot_unique_start_per_session"
+            ),
         ]
 
     def __str__(self):
@@ -135,10 +153,16 @@ class Slot(models.Model):
 
 class Enrolment(models.Model):
     session = models.ForeignKey(
-        TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="enrolments"
+        TrainingSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
     )
     participant = models.ForeignKey(
-        Participant, verbose_name=_("participant·e"), on_delete=models.PROTECT, related_name="enrolments"
+        Participant,
+        verbose_name=_("participant·e"),
+        on_delete=models.PROTECT,
+        related_name="enrolments",
     )
     enrolled_at = models.DateTimeField(_("inscrit·e le"), auto_now_add=True)
     enrolled_by = models.ForeignKey(
@@ -151,7 +175,9 @@ class Enrolment(models.Model):
         verbose_name_plural = _("inscriptions")
         ordering = ["participant__last_name", "participant__first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "participant"], name="enrolment_unique_per_session"),
+            models.UniqueConstraint(
+                fields=["session", "participant"], name="enrolment_unique_per_session"
+            ),
         ]
 
     def __str__(self):
@@ -161,12 +187,16 @@ class Enrolment(models.Model):
 class PaperSheetScan(models.Model):
     """The scan of a paper sheet signed in the room, kept as the proof of keyed-in attendance."""
 
-    slot = models.ForeignKey(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="paper_scans")
+    slot = models.ForeignKey(
+        Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="paper_scans"
+    )
     file = models.FileField(_("fichier"), upload_to="paper_sheets/%Y/%m/")
     original_name = models.CharField(_("nom d'origine"), max_length=255)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("taille (octets)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
 
     class Meta:
@@ -199,11 +229,18 @@ class Attendance(models.Model):
     ABSENT_STATUSES = frozenset({Status.ABSENT, Status.ABSENT_EXCUSED})
 
     enrolment = models.ForeignKey(
-        Enrolment, verbose_name=_("inscription"), on_delete=models.PROTECT, related_name="attendances"
+        Enrolment,
+        verbose_name=_("inscription"),
+        on_delete=models.PROTECT,
+        related_name="attendances",
     )
-    slot = models.ForeignKey(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="attendances")
+    slot = models.ForeignKey(
+        Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="attendances"
+    )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices)
-    minutes_attended = models.PositiveSmallIntegerField(_("minutes de présence"), null=True, blank=True)
+    minutes_attended = models.PositiveSmallIntegerField(
+        _("minutes de présence"), null=True, blank=True
+    )
     method = models.CharField(_("mode de recueil"), max_length=20, choices=Method.choices)
     signature = models.JSONField(_("signature (tracé vectoriel)"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signé le (serveur)"), null=True, blank=True)
@@ -212,12 +249,20 @@ class Attendance(models.Model):
     user_agent = models.CharField(_("navigateur"), max_length=500, blank=True)
     nonce = models.CharField(_("nonce client"), max_length=64, null=True, blank=True, unique=True)
     paper_scan = models.ForeignKey(
-        PaperSheetScan, verbose_name=_("scan papier"), on_delete=models.PROTECT, null=True, blank=True,
+        PaperSheetScan,
+        verbose_name=_("scan papier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="attendances",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("relevé par"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("relevé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -228,7 +273,9 @@ class Attendance(models.Model):
         ordering = ["slot__starts_at"]
         constraints = [
             # The rule funders rely on: one signature per person and half-day.
-            models.UniqueConstraint(fields=["enrolment", "slot"], name="attendance_unique_per_enrolment_slot"),
+            models.UniqueConstraint(
+                fields=["enrolment", "slot"], name="attendance_unique_per_enrolment_slot"
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=["late", "left_early"]) | Q(minutes_attended__isnull=False),
                 name="attendance_partial_has_minutes",
@@ -241,28 +288,36 @@ class Attendance(models.Model):
     @property
     def is_signed(self) -> bool:
         """Signed by the participant, or keyed in from a scanned paper sheet."""
-        return bool(self.signature) or (self.method == self.Method.PAPER and self.paper_scan_id is not None)
+        return bool(self.signature) or (
+            self.method == self.Method.PAPER and self.paper_scan_id is not None
+        )
 
 
 class Seal(models.Model):
     """Closing a half-day seals it: a SHA-256 digest over its records, chained to the
     session's previous seal."""
 
-    slot = models.OneToOneField(Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="seal")
+    slot = models.OneToOneField(
+        Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="seal"
+    )
     session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="seals")
     sequence = models.PositiveIntegerField(_("rang dans la chaîne"))
     previous_digest = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
     digest = models.CharField(_("empreinte"), max_length=64)
     record_digests = models.JSONField(_("empreintes des émargements"), default=dict)
     sealed_at = models.DateTimeField(_("scellé le"))
-    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("scellement")
         verbose_name_plural = _("scellements")
         ordering = ["session", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "sequence"], name="seal_unique_sequence_per_session"),
+            models.UniqueConstraint(
+                fields=["session", "sequence"], name="seal_unique_sequence_per_session"
+            ),
         ]
 
     def __str__(self):
@@ -273,12 +328,20 @@ class Rectification(models.Model):
     """A correction to a sealed émargement: append-only, with author, reason and time."""
 
     attendance = models.ForeignKey(
-        Attendance, verbose_name=_("émargement"), on_delete=models.PROTECT, related_name="rectifications"
+        Attendance,
+        verbose_name=_("émargement"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
     )
     old_values = models.JSONField(_("anciennes valeurs"))
     new_values = models.JSONField(_("nouvelles valeurs"))
     reason = models.TextField(_("motif"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("date"))
     previous_digest = models.CharField(_("empreinte précédente"), max_length=64)
     digest = models.CharField(_("empreinte"), max_length=64)
