@@ -256,6 +256,15 @@ def document_number(
     return f"{prefix}-{session.code}-{stamp}-{suffix}"
 
 
+def alternative_number(number: str, attempt: int) -> str:
+    """The same number with another 4-character suffix, for when `number` is already
+    registered (the same sheet issued twice in one second: the content, hence the suffix,
+    is the same, but the PDF bytes are not)."""
+    base, _sep, _suffix = number.rpartition("-")
+    suffix = hashlib.sha256(f"{number}|{attempt}".encode()).hexdigest()[:4].upper()
+    return f"{base}-{suffix}"
+
+
 # ---------------------------------------------------------------------------- builder
 
 

@@ -1,8 +1,13 @@
-"""Which sessions' documents a user may download. Views start from these."""
+"""Which sessions' documents a user may download, and the lookups of the public
+verification page. Views start from these."""
+
+import hashlib
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from formations.permissions import is_structure_referent
+from livrables.models import IssuedDocument
 from sessions.models import TrainingSession
 from sessions.selectors.visibility import sessions_run_by, sessions_visible_to
 
@@ -23,3 +28,30 @@ def sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
 def blank_sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
     """Sessions whose blank paper sheet the user may print: the ones they run."""
     return sessions_run_by(user=user)
+
+
+def issued_document_by_number(*, number: str) -> IssuedDocument | None:
+    """The issued document registered under exactly `number` (case-sensitive, no prefix or
+    fuzzy match: the public page must not help anyone guess or list numbers)."""
+    return IssuedDocument.objects.select_related("session").filter(number=number).first()
+
+
+@dataclass(frozen=True)
+class FileComparison:
+    matches: bool
+    sha256: str
+    size: int
+
+
+def compare_file(*, document: IssuedDocument, uploaded_file) -> FileComparison:
+    """Whether an uploaded file is, byte for byte, the registered document: its SHA-256
+    (computed chunk by chunk, whatever the file is) against the one recorded at issue."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    sha256 = digest.hexdigest()
+    return FileComparison(
+        matches=sha256 == document.sha256 and size == document.size, sha256=sha256, size=size
+    )

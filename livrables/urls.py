@@ -11,4 +11,8 @@ urlpatterns = [
         views.session_blank_sheet,
         name="session_blank_sheet",
     ),
+    # Public: the address printed (and QR-coded) on every issued document. Keep it in step
+    # with `livrables.data.verification_url()`.
+    path("verifier/", views.verify_lookup, name="verify_lookup"),
+    path("verifier/<str:number>/", views.verify_document, name="verify_document"),
 ]

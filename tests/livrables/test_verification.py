@@ -1,0 +1,356 @@
+import datetime as dt
+import hashlib
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from formations.models import AuditEntry
+from livrables import services
+from livrables.data import verification_url
+from livrables.models import IssuedDocument
+from livrables.services import issue_blank_sheet, issue_sheet, retention_until
+from tests.livrables.conftest import pdf_text
+
+NOW = dt.datetime(2021, 10, 6, 16, 0, tzinfo=dt.UTC)
+PERSONAL_DATA = [
+    "Nguyễn",
+    "NGUYỄN",
+    "Hương",
+    "Dvořák",
+    "DVOŘÁK",
+    "Öztürk",
+    "ÖZTÜRK",
+    "Ayşe",
+    "Camille",
+    "Théo",
+    "Claire",
+    "Coordo",
+]
+MATCH = "Ce fichier est identique au document émis le"
+MISMATCH = "ne correspond pas au document n°"
+
+
+def verify_url(number):
+    return reverse("livrables:verify_document", args=[number])
+
+
+def upload(content: bytes, name="document.pdf"):
+    return {"file": SimpleUploadedFile(name, content, content_type="application/pdf")}
+
+
+@pytest.fixture
+def issued(sheet_world):
+    """A signed sheet issued by the coordinator: (file handed out, its register row)."""
+    document = issue_sheet(session=sheet_world.session, actor=sheet_world.coordinator, now=NOW)
+    return document, IssuedDocument.objects.get(number=document.number)
+
+
+# ---------------------------------------------------------------------------- issuing
+
+
+def test_session_sheet_download_registers_the_exact_bytes(client, sheet_world):
+    client.force_login(sheet_world.coordinator)
+
+    response = client.get(reverse("livrables:session_sheet", args=[sheet_world.session.pk]))
+
+    record = IssuedDocument.objects.get()
+    assert record.sha256 == hashlib.sha256(response.content).hexdigest()
+    assert record.size == len(response.content)
+    assert record.number in pdf_text(response.content)
+    assert record.kind == IssuedDocument.Kind.ATTENDANCE_SHEET
+    assert record.title == ("Feuille d'émargement — session LABO-2021-1 — FEDER-2018-AO.3")
+    assert record.issued_by == sheet_world.coordinator
+    assert record.session == sheet_world.session
+    # ProgrammeFactory ends on 31/12/2022.
+    assert record.retention_until == dt.date(2032, 12, 31)
+    entry = AuditEntry.objects.get(action="livrables.sheet_issued")
+    assert entry.data["sha256"] == record.sha256 and entry.data["number"] == record.number
+
+
+def test_blank_sheet_download_registers_a_blank_sheet(client, sheet_world):
+    client.force_login(sheet_world.trainer)
+
+    response = client.get(reverse("livrables:session_blank_sheet", args=[sheet_world.session.pk]))
+
+    record = IssuedDocument.objects.get()
+    assert record.kind == IssuedDocument.Kind.BLANK_SHEET
+    assert record.number.startswith("EMV-LABO-2021-1-")
+    assert record.sha256 == hashlib.sha256(response.content).hexdigest()
+    assert record.issued_by == sheet_world.trainer
+
+
+def test_issue_sheet_without_user_registers_no_issuer(sheet_world):
+    document = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
+
+    record = IssuedDocument.objects.get(number=document.number)
+    assert record.issued_by is None
+    assert record.issued_at == NOW
+
+
+def test_issue_twice_in_the_same_second_gets_two_numbers(sheet_world):
+    first = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    second = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+
+    assert first.number != second.number
+    assert second.number.startswith("EMV-LABO-2021-1-20211006160000-")
+    assert len(second.number) == len(first.number)
+    assert second.number in pdf_text(second.content)
+    assert first.number not in pdf_text(second.content)
+    records = {r.number: r.sha256 for r in IssuedDocument.objects.all()}
+    assert records == {first.number: first.sha256, second.number: second.sha256}
+    assert AuditEntry.objects.filter(action="livrables.blank_sheet_issued").count() == 2
+
+
+def test_issue_number_taken_concurrently_is_rendered_again(sheet_world, monkeypatch):
+    first = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    real_free_number = services._free_number
+    calls = []
+
+    def racing_free_number(data):
+        # The first check misses the concurrent row: the insert must collide, then retry.
+        calls.append(data.number)
+        return data if len(calls) == 1 else real_free_number(data)
+
+    monkeypatch.setattr(services, "_free_number", racing_free_number)
+
+    second = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+
+    assert calls[0] == first.number and len(calls) == 2
+    assert second.number != first.number
+    assert second.number in pdf_text(second.content)
+    assert IssuedDocument.objects.get(number=second.number).sha256 == second.sha256
+    assert IssuedDocument.objects.count() == 2
+    assert AuditEntry.objects.filter(action="livrables.blank_sheet_issued").count() == 2
+
+
+def test_issued_document_is_append_only(issued):
+    _document, record = issued
+    record.title = "Autre chose"
+
+    with pytest.raises(ValueError):
+        record.save()
+    with pytest.raises(ValueError):
+        record.delete()
+    assert IssuedDocument.objects.get(pk=record.pk).title != "Autre chose"
+
+
+def test_verification_url_printed_on_the_sheet_opens_its_page(issued):
+    document, record = issued
+    url = f"{settings.SUIVI_BASE_URL}/verifier/{record.number}/"
+    assert url in pdf_text(document.content)
+
+    response = Client().get(url.removeprefix(settings.SUIVI_BASE_URL))
+
+    assert response.status_code == 200
+    assert record.sha256 in response.content.decode()
+
+
+def test_verification_url_printed_on_sheets_is_the_verification_page():
+    number = "EMG-LABO-2021-1-20211006160000-3F9A"
+
+    assert verification_url(number) == settings.SUIVI_BASE_URL + verify_url(number)
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+@pytest.mark.parametrize(
+    ("programme_end", "expected"),
+    [
+        (dt.date(2022, 12, 31), dt.date(2032, 12, 31)),
+        (dt.date(2023, 1, 1), dt.date(2033, 12, 31)),
+        (dt.date(2020, 2, 29), dt.date(2030, 12, 31)),
+        (None, None),
+    ],
+)
+def test_retention_until_is_31_december_ten_years_after_programme_end(programme_end, expected):
+    assert retention_until(programme_end=programme_end) == expected
+
+
+# ---------------------------------------------------------------------------- public page
+
+
+def test_verify_document_is_public_and_shows_the_registered_facts(issued):
+    _document, record = issued
+
+    response = Client().get(verify_url(record.number))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert record.number in content
+    assert "Feuille d&#x27;émargement" in content
+    assert "session LABO-2021-1" in content
+    assert record.sha256 in content
+    assert f"{record.size} octets" in content
+    # Issued at 16:00 UTC, shown in the session's zone (Paris, UTC+2 in October).
+    assert "6 octobre 2021 à 18:00:00" in content
+    assert "31 décembre 2032" in content
+
+
+def test_verify_document_shows_no_personal_data(issued):
+    _document, record = issued
+
+    content = Client().get(verify_url(record.number)).content.decode()
+
+    assert [name for name in PERSONAL_DATA if name in content] == []
+
+
+def test_verify_document_same_bytes_match(issued):
+    document, record = issued
+
+    response = Client().post(verify_url(record.number), upload(document.content))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert MATCH in content
+    assert "6 octobre 2021 à 18:00" in content
+    assert MISMATCH not in content
+
+
+def test_verify_document_modified_bytes_do_not_match(issued):
+    document, record = issued
+    modified = document.content.replace(b"/Producer", b"/Producex", 1)
+    assert modified != document.content and len(modified) == len(document.content)
+
+    response = Client().post(verify_url(record.number), upload(modified))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert (
+        f"Ce fichier ne correspond pas au document n° {record.number} : il a été modifié "
+        "ou ce n'est pas le bon document."
+    ) in content
+    assert hashlib.sha256(modified).hexdigest() in content
+    assert MATCH not in content
+
+
+def test_verify_document_another_issued_sheet_does_not_match(issued, sheet_world):
+    _document, record = issued
+    other = issue_sheet(session=sheet_world.session, actor=None, now=NOW + dt.timedelta(hours=1))
+
+    response = Client().post(verify_url(record.number), upload(other.content))
+
+    assert MISMATCH in response.content.decode()
+
+
+def test_verify_document_non_pdf_upload_reports_a_mismatch(issued):
+    _document, record = issued
+
+    response = Client().post(
+        verify_url(record.number), upload(b"\x89PNG\r\n\x1a\n not a pdf", name="photo.png")
+    )
+
+    assert response.status_code == 200
+    assert MISMATCH in response.content.decode()
+
+
+@pytest.mark.parametrize("excess", [1, 200_000])
+def test_verify_document_oversized_upload_refused(issued, settings, excess):
+    document, record = issued
+    settings.SUIVI_MAX_UPLOAD_BYTES = len(document.content) - 1
+
+    response = Client().post(verify_url(record.number), upload(document.content + b"\0" * excess))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Le fichier dépasse la taille maximale autorisée" in content
+    assert MATCH not in content and MISMATCH not in content
+
+
+def test_verify_document_oversized_upload_keeps_the_csrf_check(issued, settings):
+    """The upload is cut short before the CSRF check reads the body: the token (sent
+    before the file) must still be found, and a post without it still refused."""
+    document, record = issued
+    settings.SUIVI_MAX_UPLOAD_BYTES = 100
+    client = Client(enforce_csrf_checks=True)
+    client.get(verify_url(record.number))
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    refused = client.post(verify_url(record.number), upload(document.content))
+    answered = client.post(
+        verify_url(record.number),
+        {"csrfmiddlewaretoken": token, **upload(document.content)},
+    )
+
+    assert refused.status_code == 403
+    assert answered.status_code == 200
+    assert "Le fichier dépasse la taille maximale autorisée" in answered.content.decode()
+
+
+def test_verify_document_without_file_asks_for_one(issued):
+    _document, record = issued
+
+    response = Client().post(verify_url(record.number), {})
+
+    assert response.status_code == 200
+    assert "Ce champ est obligatoire" in response.content.decode()
+
+
+def test_verify_document_unknown_number_is_404_with_an_explanation(db):
+    response = Client().get(verify_url("EMG-INCONNU-20211006160000-0000"))
+
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "Aucun document n'a été émis sous le numéro" in content
+    assert "EMG-INCONNU-20211006160000-0000" in content
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda n: n[:-1],  # a prefix
+        lambda n: n.lower(),  # another case
+        lambda n: n + "0",  # longer
+        lambda n: n.rpartition("-")[0] + "-%",  # a LIKE wildcard
+    ],
+)
+def test_verify_document_lookup_is_exact(issued, variant):
+    _document, record = issued
+
+    response = Client().get(verify_url(variant(record.number)))
+
+    assert response.status_code == 404
+    assert record.sha256 not in response.content.decode()
+
+
+def test_verify_document_refuses_other_methods(issued):
+    _document, record = issued
+
+    assert Client().put(verify_url(record.number)).status_code == 405
+
+
+# ---------------------------------------------------------------------------- lookup form
+
+
+def test_verify_lookup_is_public_and_shows_a_form(db):
+    response = Client().get(reverse("livrables:verify_lookup"))
+
+    assert response.status_code == 200
+    assert 'name="numero"' in response.content.decode()
+
+
+def test_verify_lookup_redirects_to_the_verification_page(issued):
+    _document, record = issued
+
+    response = Client().get(reverse("livrables:verify_lookup"), {"numero": f"  {record.number} "})
+
+    assert response.status_code == 302
+    assert response["Location"] == verify_url(record.number)
+
+
+def test_verify_lookup_unknown_number_redirects_then_404(db):
+    response = Client().get(
+        reverse("livrables:verify_lookup"), {"numero": "EMG-NIMPORTE-QUOI"}, follow=True
+    )
+
+    assert response.status_code == 404
+
+
+def test_verify_lookup_refuses_a_slash_with_a_message(db):
+    response = Client().get(reverse("livrables:verify_lookup"), {"numero": "EMG/../admin"})
+
+    assert response.status_code == 200
+    assert "ne contient pas de barre oblique" in response.content.decode()
