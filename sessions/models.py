@@ -9,6 +9,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -51,7 +52,22 @@ class TrainingSession(models.Model):
     formation = models.ForeignKey(
         Formation, verbose_name=_("formation"), on_delete=models.PROTECT, related_name="sessions"
     )
-    code = models.CharField(_("code"), max_length=60, unique=True, help_text=_("Ex. : LABO-2021-1"))
+    # The code appears in document numbers and URLs: letters, digits, dot, dash, underscore.
+    code = models.CharField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        help_text=_("Ex. : LABO-2021-1 (lettres, chiffres, point, tiret, souligné)."),
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                _(
+                    "Le code ne peut contenir que des lettres sans accent, des chiffres, "
+                    "« . », « - » et « _ »."
+                ),
+            )
+        ],
+    )
     place = models.CharField(_("lieu"), max_length=255, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     time_zone = models.CharField(
