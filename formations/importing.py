@@ -73,9 +73,10 @@ def too_large_message(size: int | None = None) -> str:
     limit = format_size(max_upload_bytes())
     if size is None:
         return _("Le fichier dépasse la taille maximale autorisée (%(limit)s).") % {"limit": limit}
-    return _(
-        "Le fichier pèse %(size)s : il dépasse la taille maximale autorisée (%(limit)s)."
-    ) % {"size": format_size(size), "limit": limit}
+    return _("Le fichier pèse %(size)s : il dépasse la taille maximale autorisée (%(limit)s).") % {
+        "size": format_size(size),
+        "limit": limit,
+    }
 
 
 # --- Columns ---------------------------------------------------------------------------
@@ -95,28 +96,44 @@ COLUMNS: tuple[Column, ...] = (
     Column("nom", "nom", True, "Nom de famille", "texte, 120 caractères au plus"),
     Column("prenom", "prenom", True, "Prénom", "texte, 120 caractères au plus", ("firstname",)),
     Column(
-        "email", "email", False, "Adresse e-mail (identifie la personne)", "adresse e-mail valide",
+        "email",
+        "email",
+        False,
+        "Adresse e-mail (identifie la personne)",
+        "adresse e-mail valide",
         ("e-mail", "mail", "courriel", "adresse e-mail", "adresse mail"),
     ),
     Column("telephone", "telephone", False, "Téléphone", "texte, 30 caractères au plus", ("tel",)),
     Column("fonction", "fonction", False, "Fonction occupée", "texte, 200 caractères au plus"),
     Column(
-        "structure", "structure", True, "Nom de la structure employeuse",
+        "structure",
+        "structure",
+        True,
+        "Nom de la structure employeuse",
         "texte ; une structure inconnue est créée si son type est donné",
         ("nom de la structure", "nom structure"),
     ),
     Column(
-        "type_structure", "type_structure", False,
+        "type_structure",
+        "type_structure",
+        False,
         "Type de la structure (sert seulement à créer une structure inconnue)",
         "code ou libellé, par ex. « ccas » ou « Centre social »",
         ("type de structure", "type"),
     ),
     Column(
-        "commune", "commune", False, "Commune de la structure (pour une structure créée)",
-        "texte, 120 caractères au plus", ("ville",),
+        "commune",
+        "commune",
+        False,
+        "Commune de la structure (pour une structure créée)",
+        "texte, 120 caractères au plus",
+        ("ville",),
     ),
     Column(
-        "date_prise_de_poste", "date_prise_de_poste", False, "Date de prise de poste",
+        "date_prise_de_poste",
+        "date_prise_de_poste",
+        False,
+        "Date de prise de poste",
         "JJ/MM/AAAA ou AAAA-MM-JJ (ou une date de tableur)",
         ("date de prise de poste", "prise de poste", "date prise poste"),
     ),
@@ -136,6 +153,7 @@ MAX_LENGTHS = {
 
 
 def strip_accents(text: str) -> str:
+    """'Départ anticipé' → 'Depart anticipe' (also used by the paper attendance import)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -257,7 +275,8 @@ def _decode(content: bytes) -> tuple[str, str]:
         ) from exc
 
 
-def _detect_delimiter(text: str) -> str:
+def detect_delimiter(text: str) -> str:
+    """';' when the first non-blank line has more semicolons than commas (French Excel)."""
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
@@ -276,7 +295,7 @@ def read_csv(content: bytes, *, limit: int) -> RawTable:
         # Excel's "sep=;" first line: it picks the delimiter and is not shown as a row.
         delimiter, text = hint.group(1), text[hint.end() :]
     else:
-        delimiter = _detect_delimiter(text)
+        delimiter = detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         # A record is one spreadsheet row, so its index is the line number the user sees.
@@ -740,7 +759,9 @@ def validate_table(table: RawTable, *, known: KnownRecords, file_name: str = "")
                         planned.commune = values["commune"]
                 elif kind:
                     planned = NewStructure(
-                        name=structure_name, kind=kind, commune=values["commune"],
+                        name=structure_name,
+                        kind=kind,
+                        commune=values["commune"],
                         line_numbers=[line_number],
                     )
                     new_structures[key] = planned
@@ -802,10 +823,9 @@ def validate_table(table: RawTable, *, known: KnownRecords, file_name: str = "")
                 _("Déjà connu·e (%(reason)s) : %(record)s.")
                 % {"reason": reason, "record": describe_participant(existing)}
             )
-            if (
-                match_person_name(existing.last_name) != match_person_name(values["nom"])
-                or match_person_name(existing.first_name) != match_person_name(values["prenom"])
-            ):
+            if match_person_name(existing.last_name) != match_person_name(
+                values["nom"]
+            ) or match_person_name(existing.first_name) != match_person_name(values["prenom"]):
                 line.warnings.append(
                     _("Le nom dans le fichier (%(file)s) diffère de la fiche existante.")
                     % {"file": line.full_name}

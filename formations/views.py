@@ -163,14 +163,18 @@ class FunderListView(ListPageView):
 # --- Detail pages ----------------------------------------------------------------------
 
 
-class ScopedDetailView(RoleRequiredMixin, DetailView):
-    """Fetches through a scoped selector: an object the user may not see is a 404."""
+class ScopedQuerysetMixin:
+    """Fetches through a scoped selector, `selector(user=…)`: an object the user may not
+    see is a 404."""
 
-    allowed_roles = None
     selector = None
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
+
+
+class ScopedDetailView(RoleRequiredMixin, ScopedQuerysetMixin, DetailView):
+    allowed_roles = None
 
 
 class ProgrammeDetailView(ScopedDetailView):
@@ -306,18 +310,24 @@ class FunderDetailView(ManagerRequiredMixin, DetailView):
 # --- Create / edit (coordinators) ------------------------------------------------------
 
 
-class RecordFormMixin(ManagerRequiredMixin):
+class RecordFormMixin(ManagerRequiredMixin, ScopedQuerysetMixin):
     """Coordinators only (403 for others, GET and POST); the save goes through
     `services.record_save`, which writes the audit entry."""
 
     template_name = "formations/form.html"
-    selector = None
     created_message = ""
     updated_message = ""
     cancel_url_name = ""
+    # A GET parameter holding the pk of the parent record to pre-select on a new record
+    # ("Nouvelle formation" from a programme's page: ?programme=<pk>).
+    parent_param = ""
 
-    def get_queryset(self):
-        return type(self).selector(user=self.request.user)
+    def get_initial(self):
+        initial = super().get_initial()
+        parent = self.request.GET.get(self.parent_param) if self.parent_param else None
+        if parent and parent.isdigit():
+            initial[self.parent_param] = parent
+        return initial
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -372,13 +382,7 @@ class FormationFormMixin(RecordFormMixin):
     created_message = gettext_lazy("La formation « %(name)s » a été créée.")
     updated_message = gettext_lazy("La formation « %(name)s » a été modifiée.")
     cancel_url_name = "formations:formation_list"
-
-    def get_initial(self):
-        initial = super().get_initial()
-        programme = self.request.GET.get("programme")
-        if programme and programme.isdigit():
-            initial["programme"] = programme
-        return initial
+    parent_param = "programme"
 
 
 class FormationCreateView(FormationFormMixin, CreateView):
@@ -413,13 +417,7 @@ class ParticipantFormMixin(RecordFormMixin):
     created_message = gettext_lazy("La fiche de « %(name)s » a été créée.")
     updated_message = gettext_lazy("La fiche de « %(name)s » a été modifiée.")
     cancel_url_name = "formations:participant_list"
-
-    def get_initial(self):
-        initial = super().get_initial()
-        structure = self.request.GET.get("structure")
-        if structure and structure.isdigit():
-            initial["structure"] = structure
-        return initial
+    parent_param = "structure"
 
 
 class ParticipantCreateView(ParticipantFormMixin, CreateView):

@@ -22,12 +22,12 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext as _
 
+from formations.importing import detect_delimiter, strip_accents
 from formations.models import Participant
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
 from sessions.selectors.visibility import sessions_run_by
@@ -93,8 +93,7 @@ STATUS_ALIASES = {
 
 def normalise(text: str) -> str:
     """« Départ anticipé » → "depart_anticipe"; « Présent·e » → "presente"."""
-    text = unicodedata.normalize("NFKD", text.strip().lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = strip_accents(text.strip().lower())
     text = re.sub(r"[·.()]", "", text)
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
@@ -182,9 +181,7 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
         text = decode(content)
     except UnicodeDecodeError:
         raise ImportFileError(_("Le fichier n'est pas un texte UTF-8 lisible.")) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:

@@ -19,6 +19,7 @@ from livrables.pdf.sheet import (
     base_table_style,
     build_document,
     day_label,
+    group_heading,
     info_block,
     slot_groups,
     slot_width,
@@ -89,18 +90,12 @@ def instructions() -> Paragraph:
 def render_blank_sheet(data: SheetData) -> bytes:
     """The paper sheet to print and sign, as PDF bytes. No queries: everything is in `data`.
     Signatures, statuses and countersignatures in `data` are ignored: every cell is blank."""
-    st = styles()
     story: list = [info_block(data), Spacer(1, 4), instructions(), Spacer(1, 6)]
     groups = slot_groups(data.slots)
     offset = 0
     for group in groups:
         if len(groups) > 1:
-            heading = _("Demi-journées %(first)s à %(last)s sur %(count)s") % {
-                "first": offset + 1,
-                "last": offset + len(group),
-                "count": len(data.slots),
-            }
-            story.append(Paragraph(safe_text(heading), st["h2"]))
+            story.append(group_heading(group, offset=offset, total=len(data.slots)))
         story.append(blank_table(data, group))
         story.append(Spacer(1, 8))
         offset += len(group)

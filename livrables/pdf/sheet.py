@@ -450,6 +450,16 @@ def slot_groups(slots: Sequence[SlotInfo]) -> list[tuple[SlotInfo, ...]]:
     ] or [()]
 
 
+def group_heading(group: tuple[SlotInfo, ...], *, offset: int, total: int) -> Paragraph:
+    """Above each table when the half-days do not fit in one: which ones it shows."""
+    text = _("Demi-journées %(first)s à %(last)s sur %(count)s") % {
+        "first": offset + 1,
+        "last": offset + len(group),
+        "count": total,
+    }
+    return Paragraph(safe_text(text), styles()["h2"])
+
+
 def slot_width(count: int) -> float:
     usable = PAGE[0] - 2 * MARGIN_X - NAME_WIDTH - STRUCTURE_WIDTH
     return min(MAX_SLOT_WIDTH, usable / max(count, 1))
@@ -558,11 +568,62 @@ def legend(data: SheetData) -> Paragraph:
     return Paragraph(safe_text(text), styles()["tiny"])
 
 
-def rectifications_annex(data: SheetData) -> list:
+def annex(
+    *, title: str, intro: str, columns: Sequence[str], rows: list, col_widths: list, space: float
+) -> list:
+    """An annex after the sheet: heading, explanation, then a table whose header row
+    repeats on every page; starts on a new page unless `space` points are left."""
     st = styles()
-    header = [
-        TextCell(t, FONT_BOLD)
-        for t in (
+    table = Table(
+        [[TextCell(c, FONT_BOLD) for c in columns], *rows],
+        colWidths=col_widths,
+        repeatRows=1,
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.55, 0.55, 0.55)),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.94, 0.97)),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [
+        CondPageBreak(space),
+        Paragraph(safe_text(title), st["h2"]),
+        Paragraph(safe_text(intro), st["small"]),
+        Spacer(1, 4),
+        table,
+    ]
+
+
+def rectifications_annex(data: SheetData) -> list:
+    rows = [
+        [TextCell(r.ref, FONT_BOLD)]
+        + [
+            TextCell(t)
+            for t in (
+                r.participant_name,
+                r.slot_label,
+                r.old,
+                r.new,
+                r.reason,
+                r.author,
+                f"{r.created_at:%d/%m/%Y %H:%M}",
+            )
+        ]
+        + [TextCell(r.digest[:16], FONT, 6, 8)]
+        for r in data.rectifications
+    ]
+    return annex(
+        title=_("Rectifications"),
+        intro=_(
+            "Corrections apportées après le scellement d'une demi-journée : chaque "
+            "rectification est un enregistrement ajouté (jamais une modification), avec son "
+            "auteur, son motif et sa date. La feuille ci-dessus montre l'état rectifié."
+        ),
+        columns=(
             _("Réf."),
             _("Participant·e"),
             _("Demi-journée"),
@@ -572,117 +633,52 @@ def rectifications_annex(data: SheetData) -> list:
             _("Auteur"),
             _("Date"),
             _("Empreinte"),
-        )
-    ]
-    rows = [header]
-    for r in data.rectifications:
-        rows.append(
-            [TextCell(r.ref, FONT_BOLD)]
-            + [
-                TextCell(t)
-                for t in (
-                    r.participant_name,
-                    r.slot_label,
-                    r.old,
-                    r.new,
-                    r.reason,
-                    r.author,
-                    f"{r.created_at:%d/%m/%Y %H:%M}",
-                )
-            ]
-            + [TextCell(r.digest[:16], FONT, 6, 8)]
-        )
-    table = Table(
-        rows, colWidths=[28, 112, 88, 80, 80, 172, 85, 60, 80], repeatRows=1, hAlign="LEFT"
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.55, 0.55, 0.55)),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.94, 0.97)),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    intro = Paragraph(
-        safe_text(
-            _(
-                "Corrections apportées après le scellement d'une demi-journée : chaque "
-                "rectification est un enregistrement ajouté (jamais une modification), avec son "
-                "auteur, son motif et sa date. La feuille ci-dessus montre l'état rectifié."
-            )
         ),
-        st["small"],
+        rows=rows,
+        col_widths=[28, 112, 88, 80, 80, 172, 85, 60, 80],
+        space=120,
     )
-    return [
-        CondPageBreak(120),
-        Paragraph(safe_text(_("Rectifications")), st["h2"]),
-        intro,
-        Spacer(1, 4),
-        table,
-    ]
 
 
 def seals_annex(data: SheetData) -> list:
-    st = styles()
-    header = [
-        TextCell(t, FONT_BOLD)
-        for t in (
+    rows = [
+        [TextCell(f"[{seal.slot_index}]", FONT_BOLD)]
+        + [
+            TextCell(t)
+            for t in (
+                seal.slot_label,
+                str(seal.sequence),
+                f"{seal.sealed_at:%d/%m/%Y %H:%M}",
+                seal.sealed_by,
+            )
+        ]
+        + [
+            [
+                TextCell(seal.digest, FONT, 6.5, 8),
+                TextCell(seal.previous_digest or "—", FONT, 6.5, 8, color=GREY),
+            ]
+        ]
+        for seal in data.seals
+    ]
+    return annex(
+        title=_("Scellements"),
+        intro=_(
+            "Chaque demi-journée close est scellée par une empreinte SHA-256 de ses "
+            "émargements, chaînée à l'empreinte du scellement précédent de la session : toute "
+            "modification ultérieure hors rectification est détectable."
+        ),
+        columns=(
             _("N°"),
             _("Demi-journée"),
             _("Rang"),
             _("Scellée le"),
             _("Par"),
             _("Empreinte SHA-256 / empreinte précédente"),
-        )
-    ]
-    rows = [header]
-    for seal in data.seals:
-        rows.append(
-            [TextCell(f"[{seal.slot_index}]", FONT_BOLD)]
-            + [
-                TextCell(t)
-                for t in (
-                    seal.slot_label,
-                    str(seal.sequence),
-                    f"{seal.sealed_at:%d/%m/%Y %H:%M}",
-                    seal.sealed_by,
-                )
-            ]
-            + [
-                [
-                    TextCell(seal.digest, FONT, 6.5, 8),
-                    TextCell(seal.previous_digest or "—", FONT, 6.5, 8, color=GREY),
-                ]
-            ]
-        )
-    table = Table(rows, colWidths=[30, 110, 35, 75, 120, 340], repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.Color(0.55, 0.55, 0.55)),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.94, 0.97)),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    intro = Paragraph(
-        safe_text(
-            _(
-                "Chaque demi-journée close est scellée par une empreinte SHA-256 de ses "
-                "émargements, chaînée à l'empreinte du scellement précédent de la session : toute "
-                "modification ultérieure hors rectification est détectable."
-            )
         ),
-        st["small"],
+        rows=rows,
+        col_widths=[30, 110, 35, 75, 120, 340],
+        space=100,
     )
-    return [
-        CondPageBreak(100),
-        Paragraph(safe_text(_("Scellements")), st["h2"]),
-        intro,
-        Spacer(1, 4),
-        table,
-    ]
 
 
 def build_document(data: SheetData, *, title: str, story: list, seals: bool = True) -> bytes:
@@ -731,18 +727,15 @@ def build_document(data: SheetData, *, title: str, story: list, seals: bool = Tr
 
 def render_sheet(data: SheetData) -> bytes:
     """The signed feuille d'émargement as PDF bytes. No queries: everything is in `data`."""
-    st = styles()
     story: list = [info_block(data), Spacer(1, 6)]
     groups = slot_groups(data.slots)
     offset = 0
     for number, group in enumerate(groups, start=1):
         if len(groups) > 1:
-            heading = _("Demi-journées %(first)s à %(last)s sur %(count)s") % {
-                "first": offset + 1,
-                "last": offset + len(group),
-                "count": len(data.slots),
-            }
-            story += [CondPageBreak(90), Paragraph(safe_text(heading), st["h2"])]
+            story += [
+                CondPageBreak(90),
+                group_heading(group, offset=offset, total=len(data.slots)),
+            ]
         story.append(attendance_table(data, group, offset))
         story.append(Spacer(1, 3))
         offset += len(group)

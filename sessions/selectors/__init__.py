@@ -1,0 +1,53 @@
+"""Reads of the sessions app: scoping (who may see or run what), hours and contract rules.
+Views, tables, exporters and documents start from these; import them from here. The
+query-building helpers (`signed_q`, `slot_minutes`, …) stay in `sessions.selectors.hours`."""
+
+from sessions.selectors.contract import (
+    FormationContractStatus,
+    Offence,
+    RuleState,
+    RuleStatus,
+    contract_status,
+    session_contract_warnings,
+)
+from sessions.selectors.hours import (
+    annotate_enrolment_hours,
+    counted_attendances,
+    hours_by_formation,
+    hours_by_participant,
+    hours_by_session,
+    hours_by_structure,
+    planned_and_realised_by_enrolment,
+    planned_minutes,
+    realised_minutes,
+)
+from sessions.selectors.visibility import (
+    enrolments_visible_to,
+    sessions_run_by,
+    sessions_visible_to,
+    slots_run_by,
+    slots_visible_to,
+)
+
+__all__ = [
+    "FormationContractStatus",
+    "Offence",
+    "RuleState",
+    "RuleStatus",
+    "annotate_enrolment_hours",
+    "contract_status",
+    "counted_attendances",
+    "enrolments_visible_to",
+    "hours_by_formation",
+    "hours_by_participant",
+    "hours_by_session",
+    "hours_by_structure",
+    "planned_and_realised_by_enrolment",
+    "planned_minutes",
+    "realised_minutes",
+    "session_contract_warnings",
+    "sessions_run_by",
+    "sessions_visible_to",
+    "slots_run_by",
+    "slots_visible_to",
+]

@@ -342,11 +342,6 @@ def hours_by_formation(
     )
 
 
-def enrolled_count_subquery() -> Coalesce:
-    """Number of enrolments of the outer session (for annotations elsewhere)."""
-    return count_subquery(Enrolment.objects.filter(session_id=OuterRef("pk")))
-
-
 __all__ = [
     "COUNTED",
     "SIGNED",
@@ -354,7 +349,6 @@ __all__ = [
     "annotate_enrolment_hours",
     "count_subquery",
     "counted_attendances",
-    "enrolled_count_subquery",
     "hours_by_formation",
     "hours_by_participant",
     "hours_by_session",

@@ -18,10 +18,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+
+# The module, not the function: `sessions.tokens` imports `sessions.services.attendance`, so
+# when `sessions.tokens` is imported first this package's `__init__` (and this module) runs
+# while `sessions.tokens` is still half-loaded; the name is looked up at call time instead.
+from sessions import tokens
 from sessions.exceptions import SessionsError
 from sessions.models import Attendance, Enrolment, Seal, Slot
 from sessions.services.attendance import signing_window
-from sessions.tokens import remote_link_token
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ def remote_links(*, slot: Slot, url_for: Callable[[str], str]) -> list[RemoteLin
     return [
         RemoteLink(
             enrolment=enrolment,
-            url=url_for(remote_link_token(enrolment=enrolment, slot=slot)),
+            url=url_for(tokens.remote_link_token(enrolment=enrolment, slot=slot)),
             attendance=attendances.get(enrolment.pk),
         )
         for enrolment in enrolments

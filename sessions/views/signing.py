@@ -152,9 +152,16 @@ def trainer_slot(request, pk: int) -> Slot:
     )
 
 
+def render_uncached(request, template_name: str, context: dict, *, status: int = 200):
+    # Signing pages carry one-time tokens, nonces and live state (who signed, QR codes that
+    # rotate): a cached copy, in the browser's history or a proxy, would be stale or replayed.
+    response = render(request, template_name, context, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
 def render_refusal(request, error: SessionsError, *, slot: Slot | None = None, hint: str = ""):
-    status = REFUSAL_STATUS.get(error.code, 403)
-    response = render(
+    return render_uncached(
         request,
         "sessions/signing/refused.html",
         {
@@ -164,14 +171,12 @@ def render_refusal(request, error: SessionsError, *, slot: Slot | None = None, h
             "hint": hint,
             "slot": slot,
         },
-        status=status,
+        status=REFUSAL_STATUS.get(error.code, 403),
     )
-    add_never_cache_headers(response)
-    return response
 
 
 def render_done(request, attendance: Attendance, slot: Slot):
-    response = render(
+    return render_uncached(
         request,
         "sessions/signing/done.html",
         {
@@ -181,8 +186,38 @@ def render_done(request, attendance: Attendance, slot: Slot):
             "participant": attendance.enrolment.participant,
         },
     )
-    add_never_cache_headers(response)
-    return response
+
+
+def sign_from_form(request, form, *, enrolment: Enrolment, slot: Slot, method: str) -> Attendance:
+    """The participant's own signature from a valid signature form (tablet, QR code, remote
+    link), through `attendance_sign` like every other entry point. Raises `AttendanceError`."""
+    return attendance_sign(
+        enrolment=enrolment,
+        slot=slot,
+        signature=form.cleaned_data["signature"],
+        method=method,
+        ip=client_ip(request),
+        user_agent=client_user_agent(request),
+        nonce=form.cleaned_data["nonce"],
+        device_signed_at=form.cleaned_data["device_time"],
+    )
+
+
+class SignatureFormMixin:
+    """The page with a signature pad for one half-day (tablet, QR code, remote link)."""
+
+    template_name = ""
+
+    def form_context(self) -> dict:
+        return {}
+
+    def render_form(self, form, status=200):
+        return render_uncached(
+            self.request,
+            self.template_name,
+            {"slot": self.slot, "session": self.slot.session, **self.form_context(), "form": form},
+            status=status,
+        )
 
 
 # --------------------------------------------------------------------------- trainer's page
@@ -478,7 +513,7 @@ class SlotTabletView(View):
             }
             for enrolment in slot_enrolments(slot)
         ]
-        response = render(
+        return render_uncached(
             request,
             self.template_name,
             {
@@ -490,11 +525,9 @@ class SlotTabletView(View):
                 "window_problem": None if slot.is_sealed else window_problem(slot),
             },
         )
-        add_never_cache_headers(response)
-        return response
 
 
-class SlotTabletSignView(View):
+class SlotTabletSignView(SignatureFormMixin, View):
     template_name = "sessions/signing/tablet_sign.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -526,15 +559,12 @@ class SlotTabletSignView(View):
         form = SignatureForm(request.POST)
         if form.is_valid():
             try:
-                attendance_sign(
+                sign_from_form(
+                    request,
+                    form,
                     enrolment=self.enrolment,
                     slot=self.slot,
-                    signature=form.cleaned_data["signature"],
                     method=Attendance.Method.TABLET,
-                    ip=client_ip(request),
-                    user_agent=client_user_agent(request),
-                    nonce=form.cleaned_data["nonce"],
-                    device_signed_at=form.cleaned_data["device_time"],
                 )
             except AttendanceError as exc:
                 if exc.code != "invalid_signature":
@@ -550,21 +580,8 @@ class SlotTabletSignView(View):
                 return self.back()
         return self.render_form(form, status=400)
 
-    def render_form(self, form, status=200):
-        response = render(
-            self.request,
-            self.template_name,
-            {
-                "slot": self.slot,
-                "session": self.slot.session,
-                "enrolment": self.enrolment,
-                "participant": self.enrolment.participant,
-                "form": form,
-            },
-            status=status,
-        )
-        add_never_cache_headers(response)
-        return response
+    def form_context(self) -> dict:
+        return {"enrolment": self.enrolment, "participant": self.enrolment.participant}
 
 
 # --------------------------------------------------------------------------- QR code mode
@@ -581,7 +598,7 @@ class SlotQrView(View):
         slot = trainer_slot(request, pk)
         now = timezone.now()
         token = qr_token(slot=slot, at=now)
-        response = render(
+        return render_uncached(
             request,
             self.template_name,
             {
@@ -595,8 +612,6 @@ class SlotQrView(View):
                 "window_problem": None if slot.is_sealed else window_problem(slot),
             },
         )
-        add_never_cache_headers(response)
-        return response
 
 
 class SlotQrImageView(View):
@@ -667,11 +682,41 @@ def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
         )
 
 
+class ParticipantSignView(SignatureFormMixin, View):
+    """A participant signs on their own device: a refusal gets the public refusal page
+    (with `hint`), a signature the service cannot read is asked again on the form."""
+
+    method = ""
+    hint = ""
+
+    def signing_enrolment(self, form) -> Enrolment:
+        raise NotImplementedError
+
+    def sign(self, form):
+        if form.is_valid():
+            try:
+                attendance = sign_from_form(
+                    self.request,
+                    form,
+                    enrolment=self.signing_enrolment(form),
+                    slot=self.slot,
+                    method=self.method,
+                )
+            except AttendanceError as exc:
+                if exc.code != "invalid_signature":
+                    return render_refusal(self.request, exc, slot=self.slot, hint=self.hint)
+                form.add_error("signature", exc.message)
+            else:
+                return render_done(self.request, attendance, self.slot)
+        return self.render_form(form, status=400)
+
+
 @method_decorator(login_not_required, name="dispatch")
-class SignQrView(View):
+class SignQrView(ParticipantSignView):
     """Public: a participant signs on their own phone after scanning the room's QR code."""
 
     template_name = "sessions/signing/sign_qr.html"
+    method = Attendance.Method.QR_CODE
     hint = gettext_lazy("Demandez au formateur ou à la formatrice d'afficher le QR code actuel.")
 
     def dispatch(self, request, *args, **kwargs):
@@ -716,36 +761,12 @@ class SignQrView(View):
             check_scan_ticket(request.POST.get("ticket", ""), self.slot, token)
         except AttendanceError as exc:
             return render_refusal(request, exc, slot=self.slot, hint=self.hint)
-        form = QrSignatureForm(request.POST, enrolments=self.enrolments(exclude_done=False))
-        if form.is_valid():
-            try:
-                attendance = attendance_sign(
-                    enrolment=form.cleaned_data["enrolment"],
-                    slot=self.slot,
-                    signature=form.cleaned_data["signature"],
-                    method=Attendance.Method.QR_CODE,
-                    ip=client_ip(request),
-                    user_agent=client_user_agent(request),
-                    nonce=form.cleaned_data["nonce"],
-                    device_signed_at=form.cleaned_data["device_time"],
-                )
-            except AttendanceError as exc:
-                if exc.code != "invalid_signature":
-                    return render_refusal(request, exc, slot=self.slot, hint=self.hint)
-                form.add_error("signature", exc.message)
-            else:
-                return render_done(request, attendance, self.slot)
-        return self.render_form(form, status=400)
-
-    def render_form(self, form, status=200):
-        response = render(
-            self.request,
-            self.template_name,
-            {"slot": self.slot, "session": self.slot.session, "form": form},
-            status=status,
+        return self.sign(
+            QrSignatureForm(request.POST, enrolments=self.enrolments(exclude_done=False))
         )
-        add_never_cache_headers(response)
-        return response
+
+    def signing_enrolment(self, form) -> Enrolment:
+        return form.cleaned_data["enrolment"]
 
 
 # --------------------------------------------------------------------------- remote links
@@ -760,7 +781,7 @@ class SlotRemoteLinksView(View):
     def get(self, request, pk):
         slot = trainer_slot(request, pk)
         links = remote_links(slot=slot, url_for=self.url_for)
-        response = render(
+        return render_uncached(
             request,
             self.template_name,
             {
@@ -772,8 +793,6 @@ class SlotRemoteLinksView(View):
                 "window": signing_window(slot=slot),
             },
         )
-        add_never_cache_headers(response)
-        return response
 
     def post(self, request, pk):
         slot = trainer_slot(request, pk)
@@ -806,10 +825,11 @@ class SlotRemoteLinksView(View):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class SignRemoteView(View):
+class SignRemoteView(ParticipantSignView):
     """Public: a remote participant signs with their personal link for one half-day."""
 
     template_name = "sessions/signing/sign_remote.html"
+    method = Attendance.Method.REMOTE_LINK
     hint = gettext_lazy(
         "En cas de difficulté, contactez votre formateur ou votre formatrice : "
         "il ou elle peut relever votre présence."
@@ -854,38 +874,10 @@ class SignRemoteView(View):
         return self.render_form(SignatureForm())
 
     def post(self, request, token):
-        form = SignatureForm(request.POST)
-        if form.is_valid():
-            try:
-                attendance = attendance_sign(
-                    enrolment=self.enrolment,
-                    slot=self.slot,
-                    signature=form.cleaned_data["signature"],
-                    method=Attendance.Method.REMOTE_LINK,
-                    ip=client_ip(request),
-                    user_agent=client_user_agent(request),
-                    nonce=form.cleaned_data["nonce"],
-                    device_signed_at=form.cleaned_data["device_time"],
-                )
-            except AttendanceError as exc:
-                if exc.code != "invalid_signature":
-                    return render_refusal(request, exc, slot=self.slot, hint=self.hint)
-                form.add_error("signature", exc.message)
-            else:
-                return render_done(request, attendance, self.slot)
-        return self.render_form(form, status=400)
+        return self.sign(SignatureForm(request.POST))
 
-    def render_form(self, form, status=200):
-        response = render(
-            self.request,
-            self.template_name,
-            {
-                "slot": self.slot,
-                "session": self.slot.session,
-                "participant": self.enrolment.participant,
-                "form": form,
-            },
-            status=status,
-        )
-        add_never_cache_headers(response)
-        return response
+    def signing_enrolment(self, form) -> Enrolment:
+        return self.enrolment
+
+    def form_context(self) -> dict:
+        return {"participant": self.enrolment.participant}
