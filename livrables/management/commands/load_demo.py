@@ -3,6 +3,7 @@
 It lives in livrables, the top of the dependency chain, because it is the one app
 allowed to call every other app's demo loader."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from formations import demo as formations_demo
@@ -30,4 +31,4 @@ class Command(BaseCommand):
         )
         for account in formations_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<14} {account.description}")
-        self.stdout.write("\nOuvrez http://127.0.0.1:8000/ et connectez-vous.")
+        self.stdout.write(f"\nOuvrez {settings.SUIVI_BASE_URL}/ et connectez-vous.")
