@@ -10,6 +10,7 @@ from sessions.selectors.contract import (
     contract_status,
     session_contract_warnings,
 )
+from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.hours import (
     annotate_enrolment_hours,
     counted_attendances,
@@ -37,6 +38,7 @@ __all__ = [
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
+    "enrolment_candidates",
     "enrolments_visible_to",
     "hours_by_formation",
     "hours_by_participant",

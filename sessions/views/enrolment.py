@@ -2,14 +2,13 @@
 or a file, remove an enrolment, send the convocations."""
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
 from formations.permissions import ManagerRequiredMixin
-from formations.selectors import participants_visible_to
 from sessions.exceptions import SessionsError
 from sessions.forms_enrolment import (
     ConfirmForm,
@@ -18,6 +17,7 @@ from sessions.forms_enrolment import (
     EnrolParticipantsForm,
     EnrolStructureForm,
 )
+from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 from sessions.services.enrolment import (
     EnrolmentImportError,
@@ -55,16 +55,7 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
     def render_page(self, session, *, status=200, **forms):
         user = self.request.user
         query = self.request.GET.get("q", "").strip()[:100]
-        candidates = participants_visible_to(user=user).exclude(enrolments__session=session)
-        if query:
-            for word in query.split():
-                candidates = candidates.filter(
-                    Q(last_name__icontains=word)
-                    | Q(first_name__icontains=word)
-                    | Q(email__icontains=word)
-                    | Q(structure__name__icontains=word)
-                )
-        candidates = candidates.order_by("structure__name", "last_name", "first_name")
+        candidates = enrolment_candidates(session=session, user=user, query=query)
         shown = list(candidates[: CANDIDATES_SHOWN + 1])
         enrolments = list(
             session.enrolments.select_related("participant__structure")
