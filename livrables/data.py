@@ -12,7 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.models import Attendance, Rectification, Slot, TrainingSession
+from sessions.models import Attendance, TrainingSession
+from sessions.selectors.sheet import session_records
 
 # ---------------------------------------------------------------------------- dataclasses
 
@@ -277,7 +278,8 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
     the signed sheet — attendances and rectifications with their authors.
     """
     now = now or timezone.now()
-    session = TrainingSession.objects.select_related("formation__programme").get(pk=session.pk)
+    records = session_records(session=session, with_attendance=not blank)
+    session = records.session
     tz = session.tzinfo
     formation = session.formation
     programme = formation.programme
@@ -291,21 +293,11 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
             is_eu=f.is_eu_fund,
             emblem_path=_emblem_path(f),
         )
-        for f in programme.funders.order_by("name")
+        for f in records.funders
     )
-    trainers = tuple(
-        user_name(u) for u in session.trainers.order_by("last_name", "first_name", "username")
-    )
-    slots = list(
-        Slot.objects.filter(session=session)
-        .select_related("seal__sealed_by", "countersigned_by")
-        .order_by("starts_at")
-    )
-    enrolments = list(
-        session.enrolments.select_related("participant__structure").order_by(
-            "participant__last_name", "participant__first_name", "pk"
-        )
-    )
+    trainers = tuple(user_name(u) for u in records.trainers)
+    slots = records.slots
+    enrolments = records.enrolments
 
     slot_infos = []
     seals = []
@@ -343,20 +335,13 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
                 )
             )
 
-    attendances: dict[tuple[int, int], Attendance] = {}
+    attendances = records.attendances
     rectifications: list[RectificationInfo] = []
     refs_by_attendance: dict[int, list[str]] = {}
     if not blank:
-        for att in Attendance.objects.filter(slot__session=session):
-            attendances[(att.enrolment_id, att.slot_id)] = att
         slot_labels = {s.pk: s.label for s in slot_infos}
         names = {e.pk: e.participant.full_name for e in enrolments}
-        rect_qs = (
-            Rectification.objects.filter(attendance__slot__session=session)
-            .select_related("author", "attendance")
-            .order_by("created_at", "pk")
-        )
-        for number, rect in enumerate(rect_qs, start=1):
+        for number, rect in enumerate(records.rectifications, start=1):
             ref = f"R{number}"
             refs_by_attendance.setdefault(rect.attendance_id, []).append(ref)
             rectifications.append(

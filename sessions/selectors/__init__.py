@@ -22,6 +22,7 @@ from sessions.selectors.hours import (
     planned_minutes,
     realised_minutes,
 )
+from sessions.selectors.sheet import SessionRecords, session_records
 from sessions.selectors.visibility import (
     enrolments_visible_to,
     sessions_run_by,
@@ -35,6 +36,7 @@ __all__ = [
     "Offence",
     "RuleState",
     "RuleStatus",
+    "SessionRecords",
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
@@ -48,6 +50,7 @@ __all__ = [
     "planned_minutes",
     "realised_minutes",
     "session_contract_warnings",
+    "session_records",
     "sessions_run_by",
     "sessions_visible_to",
     "slots_run_by",

@@ -1,0 +1,59 @@
+"""The records of one session as the feuille d'émargement shows them. livrables turns them
+into plain data for its renderers; every query of the sheet is here, in constant number."""
+
+from dataclasses import dataclass
+
+from formations.models import Funder, User
+from sessions.models import Attendance, Enrolment, Rectification, Slot, TrainingSession
+
+
+@dataclass(frozen=True)
+class SessionRecords:
+    session: TrainingSession
+    funders: list[Funder]
+    trainers: list[User]
+    slots: list[Slot]
+    enrolments: list[Enrolment]
+    # (enrolment id, slot id) → the émargement; empty when attendance is not asked for.
+    attendances: dict[tuple[int, int], Attendance]
+    rectifications: list[Rectification]
+
+
+def session_records(*, session: TrainingSession, with_attendance: bool = True) -> SessionRecords:
+    """Session with formation and programme, funders, trainers, slots with seal and
+    countersigner, enrolments with participants and structures, and (unless
+    `with_attendance` is false, as for the blank paper sheet) attendances and
+    rectifications with their authors, in chronological order."""
+    session = TrainingSession.objects.select_related("formation__programme").get(pk=session.pk)
+    funders = list(session.formation.programme.funders.order_by("name"))
+    trainers = list(session.trainers.order_by("last_name", "first_name", "username"))
+    slots = list(
+        Slot.objects.filter(session=session)
+        .select_related("seal__sealed_by", "countersigned_by")
+        .order_by("starts_at")
+    )
+    enrolments = list(
+        session.enrolments.select_related("participant__structure").order_by(
+            "participant__last_name", "participant__first_name", "pk"
+        )
+    )
+    attendances, rectifications = {}, []
+    if with_attendance:
+        attendances = {
+            (att.enrolment_id, att.slot_id): att
+            for att in Attendance.objects.filter(slot__session=session)
+        }
+        rectifications = list(
+            Rectification.objects.filter(attendance__slot__session=session)
+            .select_related("author", "attendance")
+            .order_by("created_at", "pk")
+        )
+    return SessionRecords(
+        session=session,
+        funders=funders,
+        trainers=trainers,
+        slots=slots,
+        enrolments=enrolments,
+        attendances=attendances,
+        rectifications=rectifications,
+    )
