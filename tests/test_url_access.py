@@ -1,0 +1,199 @@
+"""Every page of the application, tried by people who must not get it.
+
+The table below names each URL; a URL added without an entry here fails
+`test_every_url_is_listed`, so no page escapes these checks."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from formations.models import DemoEmail, User
+from sessions.models import PaperSheetScan
+from tests.factories import (
+    AttendanceFactory,
+    EnrolmentFactory,
+    FunderFactory,
+    ParticipantFactory,
+    StructureFactory,
+    UserFactory,
+)
+
+PUBLIC = {
+    "login",
+    "logout",
+    "sessions:sign_qr",
+    "sessions:sign_remote",
+    "sessions:calendar_feed_trainer",
+    "sessions:calendar_feed_participant",
+    "livrables:verify_lookup",
+    "livrables:verify_document",
+}
+# Pages any signed-in person may open: their content is scoped by the selectors.
+ANY_SIGNED_IN = {
+    "dashboard",
+    "formations:programme_list",
+    "formations:formation_list",
+    "formations:structure_list",
+    "formations:participant_list",
+    "sessions:session_list",
+}
+
+
+def url_names():
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    continue
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}{pattern.namespace}:"
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield namespace + pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+@pytest.fixture
+def world(db, trainer):
+    """One session run by `trainer`, with a signed half-day, a scan and a kept e-mail."""
+    attendance = AttendanceFactory(enrolment__participant__structure=StructureFactory())
+    session = attendance.enrolment.session
+    session.trainers.add(trainer)
+    slot = attendance.slot
+    scan = PaperSheetScan.objects.create(
+        slot=slot,
+        file=ContentFile(b"%PDF-1.4 scan", name="scan.pdf"),
+        original_name="scan.pdf",
+        sha256="0" * 64,
+        size=13,
+        uploaded_by=trainer,
+    )
+    email = DemoEmail.objects.create(
+        from_email="a@example.org",
+        to="b@example.org",
+        subject="Convocation",
+        body="Bonjour",
+        attachments=[{"filename": "c.ics", "mimetype": "text/calendar", "content": ""}],
+    )
+    participant = attendance.enrolment.participant
+    return {
+        "dashboard": {},
+        "login": {},
+        "logout": {},
+        "formations:participant_import": {},
+        "formations:participant_import_template": {},
+        "formations:participant_import_preview": {"token": "abcdefabcdef"},
+        "formations:participant_import_confirm": {"token": "abcdefabcdef"},
+        "formations:programme_list": {},
+        "formations:programme_create": {},
+        "formations:programme_detail": {"pk": session.formation.programme_id},
+        "formations:programme_edit": {"pk": session.formation.programme_id},
+        "formations:formation_list": {},
+        "formations:formation_create": {},
+        "formations:formation_detail": {"pk": session.formation_id},
+        "formations:formation_edit": {"pk": session.formation_id},
+        "formations:structure_list": {},
+        "formations:structure_create": {},
+        "formations:structure_detail": {"pk": participant.structure_id},
+        "formations:structure_edit": {"pk": participant.structure_id},
+        "formations:participant_list": {},
+        "formations:participant_create": {},
+        "formations:participant_detail": {"pk": participant.pk},
+        "formations:participant_edit": {"pk": participant.pk},
+        "formations:funder_list": {},
+        "formations:funder_create": {},
+        "formations:funder_detail": {"pk": FunderFactory().pk},
+        "formations:funder_edit": {"pk": FunderFactory().pk},
+        "formations:demo_mailbox": {},
+        "formations:demo_email": {"pk": email.pk},
+        "formations:demo_email_attachment": {"pk": email.pk, "index": 0},
+        "sessions:session_list": {},
+        "sessions:session_create": {},
+        "sessions:session_detail": {"pk": session.pk},
+        "sessions:session_edit": {"pk": session.pk},
+        "sessions:slot_detail": {"pk": slot.pk},
+        "sessions:slot_tablet": {"pk": slot.pk},
+        "sessions:slot_tablet_sign": {"pk": slot.pk, "enrolment_pk": attendance.enrolment_id},
+        "sessions:slot_qr": {"pk": slot.pk},
+        "sessions:slot_qr_image": {"pk": slot.pk},
+        "sessions:slot_remote_links": {"pk": slot.pk},
+        "sessions:sign_qr": {"slot_pk": slot.pk, "token": "forged"},
+        "sessions:sign_remote": {"token": "forged"},
+        "sessions:session_enrolments": {"pk": session.pk},
+        "sessions:session_enrol_participants": {"pk": session.pk},
+        "sessions:session_enrol_structure": {"pk": session.pk},
+        "sessions:session_enrol_import": {"pk": session.pk},
+        "sessions:session_unenrol": {"pk": session.pk, "enrolment_pk": attendance.enrolment_id},
+        "sessions:session_convocations": {"pk": session.pk},
+        "sessions:session_ics": {"pk": session.pk},
+        "sessions:calendar_feed_trainer": {"token": "x" * 32},
+        "sessions:calendar_feed_participant": {"token": "x" * 32},
+        "sessions:my_calendar": {},
+        "sessions:my_calendar_regenerate": {},
+        "sessions:slot_paper": {"pk": slot.pk},
+        "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
+        "livrables:session_sheet": {"pk": session.pk},
+        "livrables:session_blank_sheet": {"pk": session.pk},
+        "livrables:verify_lookup": {},
+        "livrables:verify_document": {"number": "EMG-INCONNU"},
+    }
+
+
+def test_every_url_is_listed(world):
+    assert url_names() == set(world), "add the new URL to the world fixture"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_login_everywhere_but_public_pages(client, world):
+    login = reverse("login")
+    for name, kwargs in world.items():
+        if name in PUBLIC:
+            continue
+        url = reverse(name, kwargs=kwargs)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (name, method.__name__, response.status_code)
+            assert response.url.startswith(login), (name, response.url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["other_trainer", "other_referent", "other_auditor"])
+def test_people_outside_the_session_get_nothing_of_it(client, world, role):
+    if role == "other_trainer":
+        user = UserFactory(role=User.Role.TRAINER)
+    elif role == "other_referent":
+        user = UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=StructureFactory())
+        ParticipantFactory(structure=user.structure)
+        EnrolmentFactory(participant__structure=user.structure)
+    else:
+        user = UserFactory(role=User.Role.FUNDER_AUDITOR)
+        user.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
+    client.force_login(user)
+    for name, kwargs in world.items():
+        if name in PUBLIC | ANY_SIGNED_IN | {
+            "sessions:my_calendar",
+            "sessions:my_calendar_regenerate",
+        }:
+            continue
+        url = reverse(name, kwargs=kwargs)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (403, 404, 405), (
+                role,
+                name,
+                method.__name__,
+                response.status_code,
+            )
+
+
+@pytest.mark.django_db
+def test_lists_show_nothing_of_the_session_to_an_outsider(client, world):
+    outsider = UserFactory(role=User.Role.TRAINER)
+    client.force_login(outsider)
+    session_code = reverse("sessions:session_detail", kwargs=world["sessions:session_detail"])
+    for name in ANY_SIGNED_IN:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert session_code.encode() not in response.content, name
