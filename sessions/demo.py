@@ -46,22 +46,37 @@ class DemoSession:
 
 
 def demo_signature(rng: random.Random, width: int = 320, height: int = 120) -> dict:
-    """A plausible handwritten scribble as vector strokes, like the pad posts."""
+    """A plausible handwritten signature as vector strokes, like the pad posts: a run of
+    loops (a trochoid, as a pen writing cursive) followed by an underline flourish."""
     strokes = []
-    x = rng.uniform(15, 40)
-    t = 0
-    for _ in range(rng.randint(2, 3)):
-        points = []
-        base_y = rng.uniform(45, 75)
-        amplitude = rng.uniform(15, 30)
-        for step in range(rng.randint(25, 45)):
-            x += rng.uniform(2.5, 6)
-            y = base_y + amplitude * math.sin(step / rng.uniform(1.5, 3)) + rng.uniform(-3, 3)
-            t += rng.randint(8, 20)
-            points.append([round(min(x, width - 5), 1), round(min(max(y, 5), height - 5), 1), t])
-        strokes.append(points)
-        x += rng.uniform(8, 20)
-        t += 120
+    t_ms = 0
+    x0, baseline = rng.uniform(16, 30), rng.uniform(62, 74)
+    advance, loop = rng.uniform(3.2, 4.4), rng.uniform(7, 10)
+    heights = [rng.choice([12, 14, 16, 26, 30]) for _ in range(9)]
+    turns = rng.uniform(5, 8)
+    points = []
+    step = 0.0
+    while step < turns * 2 * math.pi:
+        letter = heights[int(step / (2 * math.pi)) % len(heights)]
+        x = x0 + advance * step - loop * math.sin(step)
+        y = baseline - letter * (1 - math.cos(step)) / 2 - 4 * math.sin(step / 4)
+        t_ms += rng.randint(6, 14)
+        points.append(
+            [round(min(max(x, 4), width - 4), 1), round(min(max(y, 4), height - 4), 1), t_ms]
+        )
+        step += 0.3
+    strokes.append(points)
+    end_x = points[-1][0]
+    t_ms += 180
+    underline = []
+    for index in range(14):
+        x = x0 - 6 + (end_x - x0 + 18) * index / 13
+        y = baseline + 22 + 5 * math.sin(index / 2.2) - index * 0.6
+        t_ms += rng.randint(8, 16)
+        underline.append(
+            [round(min(max(x, 4), width - 4), 1), round(min(max(y, 4), height - 4), 1), t_ms]
+        )
+    strokes.append(underline)
     return {"width": width, "height": height, "strokes": strokes}
 
 
