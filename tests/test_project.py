@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -5,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from formations.models import Formation, Participant, Programme, Structure, User
+from sessions.models import Attendance, Rectification, Seal, Slot, TrainingSession
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +77,22 @@ def test_load_demo_builds_the_tenders_and_is_idempotent():
     assert Programme.objects.get(reference="CSC-MEL-2018").structures.count() == 4
     assert Formation.objects.get(contract_reference="CD93-DEIAT-2021-NI").min_hours_per_day == 7
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
+
+
+@pytest.mark.django_db
+def test_load_demo_sessions_are_signed_sealed_and_verifiable():
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    sealed = Seal.objects.count()
+    attendances = Attendance.objects.count()
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    assert (Seal.objects.count(), Attendance.objects.count()) == (sealed, attendances)
+    assert sealed > 0
+    assert Rectification.objects.exists()
+    assert Attendance.objects.filter(status=Attendance.Status.LATE).exists()
+    assert Attendance.objects.filter(status=Attendance.Status.ABSENT).exists()
+    assert TrainingSession.objects.filter(time_zone="Indian/Mayotte", seals__isnull=False).exists()
+    today = timezone.localdate()
+    assert Slot.objects.filter(starts_at__date__gte=today, seal__isnull=True).exists()
+    out = io.StringIO()
+    call_command("verify_seals", stdout=out)
+    assert "OK" in out.getvalue()
