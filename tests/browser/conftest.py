@@ -75,6 +75,16 @@ def browser(allow_async_unsafe):
     manager.stop()
 
 
+@pytest.fixture(scope="package")
+def axe(browser):
+    """axe-core, as bundled by axe-playwright-python (no download at test time)."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        _unavailable("the axe-playwright-python package is not installed")
+    return Axe()
+
+
 @pytest.fixture
 def csp_violations():
     return []
