@@ -33,6 +33,9 @@ def blank_sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
 def issued_document_by_number(*, number: str) -> IssuedDocument | None:
     """The issued document registered under exactly `number` (case-sensitive, no prefix or
     fuzzy match: the public page must not help anyone guess or list numbers)."""
+    if "\x00" in number:
+        # No number holds a NUL, and PostgreSQL refuses one in a query parameter.
+        return None
     return IssuedDocument.objects.select_related("session").filter(number=number).first()
 
 

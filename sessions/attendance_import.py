@@ -282,7 +282,8 @@ def parse_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedLine]
                 problems.append(
                     _("minutes de présence obligatoires pour un retard ou un départ anticipé")
                 )
-            elif not minutes_text.isdigit() or int(minutes_text) <= 0:
+            # isdigit() alone admits "²", which int() refuses.
+            elif not (minutes_text.isascii() and minutes_text.isdigit()) or int(minutes_text) <= 0:
                 problems.append(
                     _("minutes de présence invalides « %(value)s » (entier positif attendu)")
                     % {"value": minutes_text}

@@ -39,7 +39,8 @@ class SignatureForm(forms.Form):
         raw = self.cleaned_data["signature"]
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: "[[[[…" nested deeper than the parser's stack (public pages).
             raise forms.ValidationError(
                 _("La signature n'a pas pu être lue : effacez et signez à nouveau.")
             ) from None

@@ -59,7 +59,8 @@ def validate_signature(data) -> dict:
             raise _invalid(_("le tracé est trop volumineux."))
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: "[[[[…" nested deeper than the parser's stack.
             raise _invalid(_("le tracé n'est pas lisible.")) from None
     if not isinstance(data, dict):
         raise _invalid(_("aucun tracé reçu."))
@@ -96,7 +97,10 @@ def validate_signature(data) -> dict:
                 or not all(map(_is_number, point))
             ):
                 raise _invalid(_("point de tracé mal formé."))
-            x, y, t = (float(v) for v in point)
+            try:
+                x, y, t = (float(v) for v in point)
+            except OverflowError:  # an integer of hundreds of digits
+                raise _invalid(_("point de tracé mal formé.")) from None
             if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(t)) or t < 0:
                 raise _invalid(_("point de tracé mal formé."))
             if not (-margin_x <= x <= width + margin_x and -margin_y <= y <= height + margin_y):

@@ -296,7 +296,8 @@ def attendance_sign(
     attendance.signed_at = now
     attendance.device_signed_at = _clean_device_time(device_signed_at)
     attendance.ip_address = _clean_ip(ip)
-    attendance.user_agent = (user_agent or "")[:500]
+    # NUL dropped: the header is anyone's to send, and PostgreSQL refuses NUL in text.
+    attendance.user_agent = (user_agent or "").replace("\x00", "")[:500]
     attendance.nonce = nonce
     # Uniqueness is left to the database (checked above, enforced by the constraint) so a
     # lost race surfaces as IntegrityError below, not as a ValidationError.

@@ -54,7 +54,8 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
 
     def render_page(self, session, *, status=200, **forms):
         user = self.request.user
-        query = self.request.GET.get("q", "").strip()[:100]
+        # NUL dropped: PostgreSQL refuses it in a query parameter.
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
         candidates = enrolment_candidates(session=session, user=user, query=query)
         shown = list(candidates[: CANDIDATES_SHOWN + 1])
         enrolments = list(

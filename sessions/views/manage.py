@@ -120,12 +120,11 @@ class SessionFormView(ManagerRequiredMixin, View):
         locks = _slot_locks(session)
         initial = slot_initial(_existing_specs(session)) if session else []
         initial_fields = {}
-        if session is None and request.GET.get("formation", "").isdigit():
+        formation_param = request.GET.get("formation", "")
+        if session is None and formation_param.isascii() and formation_param.isdigit():
             # "Nouvelle session" from a formation page: that formation, if visible.
             initial_fields["formation"] = (
-                formations_visible_to(user=request.user)
-                .filter(pk=int(request.GET["formation"]))
-                .first()
+                formations_visible_to(user=request.user).filter(pk=int(formation_param)).first()
             )
         return self.render_page(
             session=session,

@@ -298,6 +298,14 @@ def test_verify_document_unknown_number_is_404_with_an_explanation(db):
     assert "EMG-INCONNU-20211006160000-0000" in content
 
 
+def test_verify_document_number_with_nul_byte_is_404_not_server_error(db):
+    # PostgreSQL refuses NUL in a text parameter: the lookup must not reach the database.
+    response = Client().get("/verifier/EMG-A%00B/")
+
+    assert response.status_code == 404
+    assert "Aucun document n'a été émis sous le numéro" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "variant",
     [

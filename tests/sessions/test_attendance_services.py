@@ -117,6 +117,22 @@ def test_sign_unreadable_device_time_and_ip_are_dropped(enrolment, slot):
     assert attendance.device_signed_at is None
 
 
+def test_sign_user_agent_with_nul_byte_stored_without_it(enrolment, slot):
+    # The header comes from anyone (public QR and link pages); PostgreSQL refuses NUL in text.
+    attendance = attendance_sign(
+        enrolment=enrolment,
+        slot=slot,
+        signature=signature(),
+        method="qr_code",
+        ip=None,
+        user_agent="Mozilla\x00/5.0",
+        now=during(slot),
+    )
+
+    attendance.refresh_from_db()
+    assert attendance.user_agent == "Mozilla/5.0"
+
+
 def test_sign_device_time_as_js_milliseconds(enrolment, slot):
     now = during(slot)
     attendance = attendance_sign(
@@ -209,6 +225,8 @@ def _long_signature(points: int) -> dict:
         {"width": 100_000, "height": 120, "strokes": [[[10, 10, 0], [50, 40, 5]]]},
         {"width": 320, "height": 0, "strokes": [[[10, 10, 0], [50, 40, 5]]]},
         _long_signature(10_001),
+        {"width": 320, "height": 120, "strokes": [[[10, 10, 0], [10**400, 40, 5]]]},
+        "[" * 100_000,
     ],
 )
 def test_sign_invalid_signature_refused(enrolment, slot, bad):

@@ -373,6 +373,16 @@ def test_enrolment_page_search_filters_candidates(coordinator_client, session):
     assert list(response.context["candidates"]) == [wanted]
 
 
+def test_enrolment_page_search_with_nul_byte_ignores_it(coordinator_client, session):
+    wanted = ParticipantFactory(last_name="Okafor")
+
+    # PostgreSQL refuses NUL in a text parameter: it must not reach the query.
+    response = coordinator_client.get(url("session_enrolments", session), {"q": "oka\x00f"})
+
+    assert response.status_code == 200
+    assert list(response.context["candidates"]) == [wanted]
+
+
 def test_enrolment_page_enrols_checked_participants(coordinator_client, session):
     people = ParticipantFactory.create_batch(2)
 

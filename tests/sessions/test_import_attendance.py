@@ -387,6 +387,29 @@ def test_parse_rows_late_needs_minutes():
     assert "minutes de présence obligatoires" in errors[0].message
 
 
+@pytest.mark.parametrize("minutes", ["²", "1²", "½"])
+def test_parse_rows_minutes_not_ascii_digits_reported_not_crash(minutes):
+    lines, errors = parse_rows(
+        [
+            (
+                2,
+                {
+                    "session": "S",
+                    "date": "04/10/2021",
+                    "debut": "09:00",
+                    "email": "a@b.fr",
+                    "statut": "retard",
+                    "minutes": minutes,
+                },
+            )
+        ]
+    )
+
+    assert lines == []
+    assert errors[0].line == 2
+    assert "minutes de présence invalides" in errors[0].message
+
+
 def test_normalise_header_names():
     assert normalise(" Début ") == "debut"
     assert normalise("E-mail") == "e_mail"

@@ -595,6 +595,14 @@ def test_session_create_prefills_formation_from_query(client, coordinator):
     assert response.context["form"].initial["formation"] == formation
 
 
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999999"])
+def test_session_create_odd_formation_query_ignored_not_server_error(client, coordinator, value):
+    response = _login(client, coordinator).get(CREATE_URL, {"formation": value})
+
+    assert response.status_code == 200
+    assert response.context["form"].initial.get("formation") is None
+
+
 def test_session_create_generated_rows_saved_as_posted_by_browser(client, coordinator):
     formation = FormationFactory()
     data = _post_data(formation, action="generate")

@@ -350,6 +350,25 @@ def test_remote_link_second_use_refused_already_signed(client, slot, enrolment, 
     assert Attendance.objects.filter(enrolment=enrolment).count() == 1
 
 
+@pytest.mark.parametrize(
+    "posted",
+    [
+        "[" * 100_000,
+        '{"width": 320, "height": 120, "strokes": [[[10, 10, 0], [1%s, 40, 5]]]}' % ("0" * 400),
+    ],
+)
+def test_remote_link_malformed_signature_asked_again_not_server_error(
+    client, slot, enrolment, during, posted
+):
+    url = reverse("sessions:sign_remote", args=[remote_link_token(enrolment=enrolment, slot=slot)])
+
+    response = client.post(url, sign_data(signature=posted))
+
+    assert response.status_code == 400
+    assert "signature" in response.context["form"].errors
+    assert not Attendance.objects.exists()
+
+
 def test_remote_link_forged_refused(client, slot, enrolment, during):
     token = remote_link_token(enrolment=enrolment, slot=slot)
 
