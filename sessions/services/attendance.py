@@ -118,6 +118,17 @@ def _ensure_not_sealed(slot: Slot) -> None:
         )
 
 
+def _ensure_started(slot: Slot, now: dt.datetime) -> None:
+    # A paper sheet cannot have been signed, nor a half-day vouched for, before it began.
+    if now < slot.starts_at:
+        start = timezone.localtime(slot.starts_at, slot.session.tzinfo)
+        raise AttendanceError(
+            _("Cette demi-journée n'a pas encore commencé (début le %(start)s, heure de %(tz)s).")
+            % {"start": start.strftime("%d/%m/%Y à %H:%M"), "tz": slot.session.time_zone},
+            code="slot_not_started",
+        )
+
+
 def _participant_name(enrolment: Enrolment) -> str:
     return enrolment.participant.full_name
 
@@ -429,13 +440,14 @@ def attendance_key_in(
     scan, `recorded_by` = actor; a row the participant signed electronically is left
     alone. Audit action `attendance.key_in`.
 
-    Codes: wrong_session, slot_sealed, scan_missing, invalid_status, invalid_minutes,
-    already_signed.
+    Codes: wrong_session, slot_sealed, slot_not_started, scan_missing, invalid_status,
+    invalid_minutes, already_signed.
     """
     now = now or timezone.now()
     _ensure_same_session(enrolment, slot)
     slot = _lock_slot(slot.pk)
     _ensure_not_sealed(slot)
+    _ensure_started(slot, now)
     if scan is None or scan.slot_id != slot.pk:
         raise AttendanceError(
             _(
@@ -507,12 +519,13 @@ def slot_countersign(
     `slot.countersign`. Returns the updated slot (the instance passed in is updated too).
 
     Codes: not_trainer (neither a trainer of the session nor a coordinator),
-    slot_sealed, invalid_signature.
+    slot_sealed, slot_not_started, invalid_signature.
     """
     now = now or timezone.now()
     locked = _lock_slot(slot.pk)
     _ensure_runs_session(trainer, locked.session)
     _ensure_not_sealed(locked)
+    _ensure_started(locked, now)
     clean_signature = validate_signature(signature)
     replaced = locked.countersigned_at is not None
     locked.countersignature = clean_signature

@@ -615,6 +615,22 @@ def test_key_in_sealed_slot_refused(enrolment, slot, trainer, scan):
     assert _code(excinfo) == "slot_sealed"
 
 
+def test_key_in_before_the_half_day_starts_refused(enrolment, slot, trainer, scan):
+    with pytest.raises(AttendanceError) as excinfo:
+        attendance_key_in(
+            enrolment=enrolment,
+            slot=slot,
+            status="present",
+            minutes_attended=None,
+            scan=scan,
+            actor=trainer,
+            now=slot.starts_at - dt.timedelta(minutes=1),
+        )
+    assert _code(excinfo) == "slot_not_started"
+    assert "04/10/2021 à 09:00" in excinfo.value.message
+    assert not Attendance.objects.exists()
+
+
 # --- slot_countersign -----------------------------------------------------------------
 
 
@@ -634,6 +650,19 @@ def test_countersign_by_coordinator_accepted(slot, coordinator):
     slot_countersign(slot=slot, trainer=coordinator, signature=signature())
     slot.refresh_from_db()
     assert slot.countersigned_by == coordinator
+
+
+def test_countersign_before_the_half_day_starts_refused(slot, trainer):
+    with pytest.raises(AttendanceError) as excinfo:
+        slot_countersign(
+            slot=slot,
+            trainer=trainer,
+            signature=signature(),
+            now=slot.starts_at - dt.timedelta(hours=1),
+        )
+    assert _code(excinfo) == "slot_not_started"
+    slot.refresh_from_db()
+    assert not slot.is_countersigned
 
 
 @pytest.mark.parametrize("role", [User.Role.TRAINER, User.Role.FUNDER_AUDITOR])
