@@ -518,12 +518,18 @@ def slot_countersign(
     countersignature before the close replaces the previous one). Audit action
     `slot.countersign`. Returns the updated slot (the instance passed in is updated too).
 
-    Codes: not_trainer (neither a trainer of the session nor a coordinator),
-    slot_sealed, slot_not_started, invalid_signature.
+    Codes: not_trainer (not one of the session's trainers), slot_sealed,
+    slot_not_started, invalid_signature.
     """
     now = now or timezone.now()
     locked = _lock_slot(slot.pk)
-    _ensure_runs_session(trainer, locked.session)
+    # The sheet shows this signature as the trainer's: a coordinator may run the half-day
+    # but does not countersign in a trainer's place.
+    if trainer is None or not locked.session.trainers.filter(pk=trainer.pk).exists():
+        raise AttendanceError(
+            _("Seul·e un·e formateur·rice de cette session peut contresigner."),
+            code="not_trainer",
+        )
     _ensure_not_sealed(locked)
     _ensure_started(locked, now)
     clean_signature = validate_signature(signature)

@@ -334,14 +334,7 @@ class SlotDetailView(View):
 
     def post_countersign(self):
         form = SignatureForm(self.request.POST, prefix="contresignature")
-        if not self.is_session_trainer():
-            # The sheet shows this signature as the trainer's: a coordinator may run the
-            # half-day but does not countersign in a trainer's place.
-            form.is_valid()
-            form.add_error(
-                None, _("Seul·e un·e formateur·rice de cette session peut contresigner.")
-            )
-        elif form.is_valid():
+        if form.is_valid():
             try:
                 slot_countersign(
                     slot=self.slot,

@@ -646,10 +646,12 @@ def test_countersign_stores_signature_author_and_time(slot, trainer):
     assert AuditEntry.objects.filter(action="slot.countersign", actor=trainer).exists()
 
 
-def test_countersign_by_coordinator_accepted(slot, coordinator):
-    slot_countersign(slot=slot, trainer=coordinator, signature=signature())
+def test_countersign_by_coordinator_refused(slot, coordinator):
+    with pytest.raises(AttendanceError) as excinfo:
+        slot_countersign(slot=slot, trainer=coordinator, signature=signature())
+    assert _code(excinfo) == "not_trainer"
     slot.refresh_from_db()
-    assert slot.countersigned_by == coordinator
+    assert not slot.is_countersigned
 
 
 def test_countersign_before_the_half_day_starts_refused(slot, trainer):

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from django.db import close_old_connections, connection, connections
 
+from formations.models import User
 from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Seal
 from sessions.services.attendance import attendance_sign, slot_close, slot_countersign
@@ -106,8 +107,9 @@ def test_twenty_people_signing_one_slot_at_once_twenty_rows():
 
 
 def test_two_half_days_closed_at_once_chain_stays_linear():
-    trainer = UserFactory()
+    trainer = UserFactory(role=User.Role.TRAINER)
     session = TrainingSessionFactory()
+    session.trainers.add(trainer)
     morning = SlotFactory(session=session)
     afternoon = SlotFactory(
         session=session, starts_at=at_local(morning, 13, 30), ends_at=at_local(morning, 17, 0)
@@ -127,8 +129,9 @@ def test_two_half_days_closed_at_once_chain_stays_linear():
 
 
 def test_signers_racing_the_close_are_either_sealed_in_or_refused():
-    trainer = UserFactory()
+    trainer = UserFactory(role=User.Role.TRAINER)
     slot = SlotFactory()
+    slot.session.trainers.add(trainer)
     enrolments = [EnrolmentFactory(session=slot.session) for _ in range(10)]
     slot_countersign(slot=slot, trainer=trainer, signature=signature(), now=slot.ends_at)
     calls = [_sign(e, slot, f"n-{e.pk}") for e in enrolments]
