@@ -69,6 +69,18 @@ def _code(excinfo) -> str:
     return excinfo.value.code
 
 
+def key_in(enrolment, slot, *, status, scan, actor, minutes=None, now=None):
+    return attendance_key_in(
+        enrolment=enrolment,
+        slot=slot,
+        status=status,
+        minutes_attended=minutes,
+        scan=scan,
+        actor=actor,
+        now=now,
+    )
+
+
 # --- attendance_sign ------------------------------------------------------------------
 
 
@@ -500,14 +512,7 @@ def test_mark_sealed_slot_refused(enrolment, slot, trainer):
 
 
 def test_key_in_creates_paper_row_with_scan(enrolment, slot, trainer, scan):
-    attendance = attendance_key_in(
-        enrolment=enrolment,
-        slot=slot,
-        status="late",
-        minutes_attended=180,
-        scan=scan,
-        actor=trainer,
-    )
+    attendance = key_in(enrolment, slot, status="late", minutes=180, scan=scan, actor=trainer)
     attendance.refresh_from_db()
     assert attendance.method == Attendance.Method.PAPER
     assert attendance.paper_scan == scan
@@ -520,28 +525,14 @@ def test_key_in_updates_trainer_row(enrolment, slot, trainer, scan):
     marked = attendance_mark(
         enrolment=enrolment, slot=slot, status="absent", minutes_attended=None, actor=trainer
     )
-    keyed = attendance_key_in(
-        enrolment=enrolment,
-        slot=slot,
-        status="present",
-        minutes_attended=None,
-        scan=scan,
-        actor=trainer,
-    )
+    keyed = key_in(enrolment, slot, status="present", scan=scan, actor=trainer)
     assert keyed.pk == marked.pk
     assert (keyed.status, keyed.method, keyed.paper_scan_id) == ("present", "paper", scan.pk)
 
 
 def test_key_in_without_scan_refused(enrolment, slot, trainer):
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
-            status="present",
-            minutes_attended=None,
-            scan=None,
-            actor=trainer,
-        )
+        key_in(enrolment, slot, status="present", scan=None, actor=trainer)
     assert _code(excinfo) == "scan_missing"
 
 
@@ -549,79 +540,43 @@ def test_key_in_scan_of_other_slot_refused(enrolment, slot, session, trainer):
     other_slot = SlotFactory(session=session, day=dt.date(2021, 10, 5))
     foreign_scan = PaperSheetScanFactory(slot=other_slot)
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
-            status="present",
-            minutes_attended=None,
-            scan=foreign_scan,
-            actor=trainer,
-        )
+        key_in(enrolment, slot, status="present", scan=foreign_scan, actor=trainer)
     assert _code(excinfo) == "scan_missing"
 
 
 def test_key_in_electronically_signed_refused(enrolment, slot, trainer, scan):
     sign(enrolment, slot)
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
-            status="absent",
-            minutes_attended=None,
-            scan=scan,
-            actor=trainer,
-        )
+        key_in(enrolment, slot, status="absent", scan=scan, actor=trainer)
     assert _code(excinfo) == "already_signed"
     assert Attendance.objects.get().method == Attendance.Method.TABLET
 
 
 def test_key_in_invalid_minutes(enrolment, slot, trainer, scan):
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
-            status="late",
-            minutes_attended=None,
-            scan=scan,
-            actor=trainer,
-        )
+        key_in(enrolment, slot, status="late", scan=scan, actor=trainer)
     assert _code(excinfo) == "invalid_minutes"
 
 
 def test_key_in_wrong_session(slot, trainer, scan):
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=EnrolmentFactory(),
-            slot=slot,
-            status="present",
-            minutes_attended=None,
-            scan=scan,
-            actor=trainer,
-        )
+        key_in(EnrolmentFactory(), slot, status="present", scan=scan, actor=trainer)
     assert _code(excinfo) == "wrong_session"
 
 
 def test_key_in_sealed_slot_refused(enrolment, slot, trainer, scan):
     close(slot, trainer)
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
-            status="present",
-            minutes_attended=None,
-            scan=scan,
-            actor=trainer,
-        )
+        key_in(enrolment, slot, status="present", scan=scan, actor=trainer)
     assert _code(excinfo) == "slot_sealed"
 
 
 def test_key_in_before_the_half_day_starts_refused(enrolment, slot, trainer, scan):
     with pytest.raises(AttendanceError) as excinfo:
-        attendance_key_in(
-            enrolment=enrolment,
-            slot=slot,
+        key_in(
+            enrolment,
+            slot,
             status="present",
-            minutes_attended=None,
             scan=scan,
             actor=trainer,
             now=slot.starts_at - dt.timedelta(minutes=1),
