@@ -189,7 +189,7 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
-        ordering = ["participant__last_name", "participant__first_name"]
+        ordering = ["participant__sort_key", "participant_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "participant"], name="enrolment_unique_per_session"

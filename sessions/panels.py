@@ -265,7 +265,7 @@ def structure_panel(request, structure):
         hours_by_participant(
             participants_qs=participants_visible_to(user=user).filter(structure=structure),
             sessions_qs=sessions_visible_to(user=user),
-        ).order_by("last_name", "first_name")
+        ).order_by("sort_key", "pk")
     )
     if not people:
         return None

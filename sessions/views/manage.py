@@ -263,7 +263,7 @@ class SessionDetailView(RoleRequiredMixin, View):
             .order_by("starts_at")
         )
         enrolments = planned_and_realised_by_enrolment(session=session).order_by(
-            "participant__last_name", "participant__first_name"
+            "participant__sort_key", "participant_id"
         )
         if structure_id is not None:
             enrolments = enrolments.filter(participant__structure_id=structure_id)
