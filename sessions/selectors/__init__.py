@@ -7,8 +7,11 @@ from sessions.selectors.contract import (
     Offence,
     RuleState,
     RuleStatus,
+    RuleWarning,
     contract_status,
+    session_contract_status,
     session_contract_warnings,
+    session_rule_warnings,
 )
 from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.hours import (
@@ -36,6 +39,7 @@ __all__ = [
     "Offence",
     "RuleState",
     "RuleStatus",
+    "RuleWarning",
     "SessionRecords",
     "annotate_enrolment_hours",
     "contract_status",
@@ -49,8 +53,10 @@ __all__ = [
     "planned_and_realised_by_enrolment",
     "planned_minutes",
     "realised_minutes",
+    "session_contract_status",
     "session_contract_warnings",
     "session_records",
+    "session_rule_warnings",
     "sessions_run_by",
     "sessions_visible_to",
     "slots_run_by",
