@@ -22,6 +22,11 @@ from sessions.selectors.hours import (
     planned_minutes,
     realised_minutes,
 )
+from sessions.selectors.risks import (
+    SharedDeviceSignature,
+    device_signed_in_slot,
+    shared_device_signatures,
+)
 from sessions.selectors.sheet import SessionRecords, session_records
 from sessions.selectors.visibility import (
     enrolments_visible_to,
@@ -37,9 +42,11 @@ __all__ = [
     "RuleState",
     "RuleStatus",
     "SessionRecords",
+    "SharedDeviceSignature",
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
+    "device_signed_in_slot",
     "enrolment_candidates",
     "enrolments_visible_to",
     "hours_by_formation",
@@ -51,6 +58,7 @@ __all__ = [
     "realised_minutes",
     "session_contract_warnings",
     "session_records",
+    "shared_device_signatures",
     "sessions_run_by",
     "sessions_visible_to",
     "slots_run_by",

@@ -12,6 +12,7 @@ from sessions.services.attendance import (
     slot_countersign,
     validate_status_minutes,
 )
+from sessions.services.devices import session_set_shared_devices
 from sessions.services.enrolment import (
     EnrolmentImportError,
     EnrolmentResult,
@@ -73,6 +74,7 @@ __all__ = [
     "send_convocations",
     "send_remote_links",
     "session_save",
+    "session_set_shared_devices",
     "signing_window",
     "slot_close",
     "slot_countersign",
