@@ -43,6 +43,7 @@ from sessions.services.remote_links import (
     remote_links,
     send_remote_links,
 )
+from sessions.services.tablet import tablet_lock, tablet_unlock
 
 __all__ = [
     "EnrolmentImportError",
@@ -78,6 +79,8 @@ __all__ = [
     "signing_window",
     "slot_close",
     "slot_countersign",
+    "tablet_lock",
+    "tablet_unlock",
     "trainer_feed_sessions",
     "unenrol",
     "validate_status_minutes",

@@ -40,6 +40,7 @@ from sessions.services.attendance import (
 )
 from sessions.services.devices import session_set_shared_devices
 from sessions.services.remote_links import remote_links, send_remote_links
+from sessions.services.tablet import tablet_lock
 from sessions.tokens import (
     check_qr_token,
     check_remote_link_token,
@@ -516,6 +517,8 @@ class SlotTabletView(View):
 
     def get(self, request, pk):
         slot = trainer_slot(request, pk)
+        # From here on, only this slot's tablet pages open without the trainer's password.
+        tablet_lock(store=request.session, slot=slot, actor=request.user)
         attendances = slot_attendances(slot)
         entries = [
             {
@@ -551,6 +554,7 @@ class SlotTabletSignView(SignatureFormMixin, View):
         return redirect("sessions:slot_tablet", pk=self.slot.pk)
 
     def get(self, request, pk, enrolment_pk):
+        tablet_lock(store=request.session, slot=self.slot, actor=request.user)
         if self.slot.is_sealed:
             messages.error(
                 request, _("Cette demi-journée est close et scellée : plus aucune signature.")

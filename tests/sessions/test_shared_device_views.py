@@ -271,3 +271,13 @@ def test_scan_ticket_of_old_format_refused(phone, slot, alice, during):
     assert response.status_code == 403
     assert not Attendance.objects.exists()
     assert check_scan_ticket(scan_ticket(slot, token, "abc"), slot, token) == "abc"
+
+
+def test_admin_cannot_change_the_setting_behind_the_log(admin_client, slot):
+    url = reverse("admin:training_sessions_trainingsession_change", args=[slot.session_id])
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert 'name="allow_shared_devices"' not in response.content.decode()
+    assert "Autoriser plusieurs signatures depuis un même téléphone" in page_text(response)
