@@ -53,6 +53,8 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     list_select_related = ["formation"]
     filter_horizontal = ["trainers"]
     inlines = [SlotInline]
+    # Changed from the QR page only, through session_set_shared_devices (logged).
+    readonly_fields = ["allow_shared_devices"]
 
 
 @admin.register(Slot)

@@ -231,3 +231,16 @@ class CloseSlotForm(forms.Form):
         required=True,
         error_messages={"required": _("Cochez la case de confirmation pour clôturer et sceller.")},
     )
+
+
+class TabletUnlockForm(forms.Form):
+    """Leaving tablet mode: the signed-in trainer's own password (checked by
+    `sessions.services.tablet.tablet_unlock`)."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Saisissez votre mot de passe.")},
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

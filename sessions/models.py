@@ -92,6 +92,17 @@ class TrainingSession(models.Model):
         _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Off by default: one phone signs for one person per half-day (QR code). A trainer may
+    # allow it for a group that shares phones; such signatures are then recorded and
+    # flagged instead of refused. Changed only through `session_set_shared_devices` (logged).
+    allow_shared_devices = models.BooleanField(
+        _("Autoriser plusieurs signatures depuis un même téléphone"),
+        default=False,
+        help_text=_(
+            "Par défaut, un téléphone ne signe que pour une personne par demi-journée. "
+            "Si vous l'autorisez, les signatures suivantes sont acceptées mais signalées."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -276,6 +287,17 @@ class Attendance(models.Model):
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=500, blank=True)
     nonce = models.CharField(_("nonce client"), max_length=64, null=True, blank=True, unique=True)
+    # QR code signatures: the random id of the scan ticket (one visit of the QR page) and
+    # of the phone (a long-lived signed cookie). Two people of one half-day with the same
+    # ticket or phone are refused, or flagged when the session allows shared phones
+    # (`sessions.selectors.risks.shared_device_signatures`). NULL, not "", when unknown:
+    # SQL never finds NULL equal to NULL, so unknown phones never match each other.
+    device_ticket = models.CharField(  # noqa: DJ001
+        _("ticket de scan"), max_length=64, null=True, blank=True, db_index=True
+    )
+    device_id = models.CharField(  # noqa: DJ001
+        _("identifiant du téléphone"), max_length=64, null=True, blank=True, db_index=True
+    )
     paper_scan = models.ForeignKey(
         PaperSheetScan,
         verbose_name=_("scan papier"),

@@ -119,6 +119,7 @@ def world(db, trainer):
         "sessions:slot_qr": {"pk": slot.pk},
         "sessions:slot_qr_image": {"pk": slot.pk},
         "sessions:slot_remote_links": {"pk": slot.pk},
+        "sessions:tablet_unlock": {},
         "sessions:sign_qr": {"slot_pk": slot.pk, "token": "forged"},
         "sessions:sign_remote": {"token": "forged"},
         "sessions:session_enrolments": {"pk": session.pk},
@@ -175,6 +176,8 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
         if name in PUBLIC | ANY_SIGNED_IN | {
             "sessions:my_calendar",
             "sessions:my_calendar_regenerate",
+            # Without a tablet lock of one's own it only sends one on (to the dashboard).
+            "sessions:tablet_unlock",
         }:
             continue
         url = reverse(name, kwargs=kwargs)

@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tablet mode is locked: other pages ask for the trainer's password (needs the user).
+    "sessions.middleware.TabletLockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -151,10 +151,12 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("dashboard"),
             reverse("sessions:slot_detail", args=[slot.pk]),
             (reverse("sessions:slot_detail", args=[slot.pk]), mark_late_without_minutes),
-            reverse("sessions:slot_tablet", args=[slot.pk]),
-            reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
             reverse("sessions:slot_qr", args=[slot.pk]),
             reverse("sessions:my_calendar"),
+            # Tablet mode locks the browser session: its pages, then the unlock page, last.
+            reverse("sessions:slot_tablet", args=[slot.pk]),
+            reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
+            reverse("sessions:tablet_unlock"),
         ],
         "referent": [reverse("dashboard"), reverse("formations:participant_list")],
         "auditeur": [
