@@ -15,8 +15,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from formations.french import TIME_ZONE_LABELS
 from formations.models import Formation, Participant
 
 
@@ -38,15 +40,19 @@ class TrainingSession(models.Model):
         COMPLETED = "completed", _("Terminée")
         CANCELLED = "cancelled", _("Annulée")
 
+    # « Heure de Mayotte (Indian/Mayotte) »: what people call it, and the zone it stands for.
     TIME_ZONE_CHOICES = [
-        ("Europe/Paris", _("Europe/Paris (métropole)")),
-        ("Indian/Mayotte", _("Indian/Mayotte (Mayotte)")),
-        ("Indian/Reunion", _("Indian/Reunion (La Réunion)")),
-        ("America/Martinique", _("America/Martinique")),
-        ("America/Guadeloupe", _("America/Guadeloupe")),
-        ("America/Cayenne", _("America/Cayenne (Guyane)")),
-        ("Pacific/Noumea", _("Pacific/Noumea")),
-        ("Pacific/Tahiti", _("Pacific/Tahiti")),
+        (zone, format_lazy("{} ({})", capfirst(TIME_ZONE_LABELS[zone]), zone))
+        for zone in (
+            "Europe/Paris",
+            "Indian/Mayotte",
+            "Indian/Reunion",
+            "America/Martinique",
+            "America/Guadeloupe",
+            "America/Cayenne",
+            "Pacific/Noumea",
+            "Pacific/Tahiti",
+        )
     ]
 
     formation = models.ForeignKey(
@@ -104,6 +110,12 @@ class TrainingSession(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # SEQUENCE of the session's calendar events (RFC 5545 §3.8.7.4): raised by
+    # `session_save` whenever what the events show changes (half-days, place, status…),
+    # so that an invitation sent after a change replaces the entry already in agendas.
+    calendar_sequence = models.PositiveIntegerField(
+        _("version du calendrier"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("session")

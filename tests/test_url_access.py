@@ -27,6 +27,8 @@ PUBLIC = {
     "sessions:calendar_feed_participant",
     "livrables:verify_lookup",
     "livrables:verify_document",
+    # Funders' logos only (printed on every document); other media files have no URL.
+    "formations:funder_emblem",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -106,6 +108,7 @@ def world(db, trainer):
         "formations:funder_create": {},
         "formations:funder_detail": {"pk": FunderFactory().pk},
         "formations:funder_edit": {"pk": FunderFactory().pk},
+        "formations:funder_emblem": {"name": "logo.png"},
         "formations:demo_mailbox": {},
         "formations:demo_email": {"pk": email.pk},
         "formations:demo_email_attachment": {"pk": email.pk, "index": 0},

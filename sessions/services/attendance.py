@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.french import time_zone_label
 from sessions.exceptions import AttendanceError
 from sessions.models import (
     Attendance,
@@ -78,11 +79,8 @@ def ensure_signing_window(*, slot: Slot, now: dt.datetime | None = None) -> None
         }
     state = _("n'est pas encore ouvert") if now < opens else _("est clos")
     raise AttendanceError(
-        _(
-            "L'émargement de cette demi-journée %(state)s : il est possible %(window)s "
-            "(heure de %(tz)s)."
-        )
-        % {"state": state, "window": window, "tz": slot.session.time_zone},
+        _("L'émargement de cette demi-journée %(state)s : il est possible %(window)s (%(tz)s).")
+        % {"state": state, "window": window, "tz": time_zone_label(slot.session.time_zone)},
         code="outside_window",
     )
 
@@ -122,8 +120,11 @@ def _ensure_started(slot: Slot, now: dt.datetime) -> None:
     if now < slot.starts_at:
         start = timezone.localtime(slot.starts_at, slot.session.tzinfo)
         raise AttendanceError(
-            _("Cette demi-journée n'a pas encore commencé (début le %(start)s, heure de %(tz)s).")
-            % {"start": start.strftime("%d/%m/%Y à %H:%M"), "tz": slot.session.time_zone},
+            _("Cette demi-journée n'a pas encore commencé (début le %(start)s, %(tz)s).")
+            % {
+                "start": start.strftime("%d/%m/%Y à %H:%M"),
+                "tz": time_zone_label(slot.session.time_zone),
+            },
             code="slot_not_started",
         )
 

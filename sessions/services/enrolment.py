@@ -17,11 +17,11 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from formations.audit import log_action
+from formations.french import long_date
 from formations.importing import (
     ImportFileError,
     header_key,
@@ -352,7 +352,7 @@ def convocation_days(session: TrainingSession, slots) -> list[dict]:
     return [
         {
             "date": day,
-            "label": date_format(day, "l j F Y"),
+            "label": long_date(day, "l j F Y"),
             "half_days": [f"{start:%H:%M}–{end:%H:%M}" for start, end in half_days],
         }
         for day, half_days in ical.session_days(session, slots)
@@ -438,7 +438,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
             "convocations of %s stopped after %s messages: %s", session.code, len(sent), exc
         )
         raise SessionsError(
-            _("L'envoi s'est interrompu après %(count)s convocation(s) : %(error)s")
+            ngettext(
+                "L'envoi s'est interrompu après %(count)s convocation : %(error)s",
+                "L'envoi s'est interrompu après %(count)s convocations : %(error)s",
+                len(sent),
+            )
             % {"count": len(sent), "error": exc},
             code="mail_failed",
         ) from exc
@@ -448,7 +452,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
                 actor=actor,
                 action="enrolment.convocations_sent",
                 obj=session,
-                summary=_("%(count)s convocation(s) envoyée(s) pour la session %(code)s")
+                summary=ngettext(
+                    "%(count)s convocation envoyée pour la session %(code)s",
+                    "%(count)s convocations envoyées pour la session %(code)s",
+                    len(sent),
+                )
                 % {"count": len(sent), "code": session.code},
                 data={"enrolments": sent},
             )

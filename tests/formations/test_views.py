@@ -398,6 +398,23 @@ def test_structure_detail_lists_its_participants(coordinator_client):
     assert "Ailleurs" not in html
 
 
+def test_structure_detail_caption_contracts_the_article(coordinator_client):
+    structure = StructureFactory(name="CCAS de Mamoudzou")
+    ParticipantFactory(structure=structure)
+
+    html = coordinator_client.get(structure.get_absolute_url()).content.decode()
+
+    assert "Participant·es du CCAS de Mamoudzou" in html
+
+
+def test_programme_detail_writes_first_of_month_1er(coordinator_client):
+    programme = ProgrammeFactory(start_date=dt.date(2021, 1, 1), end_date=dt.date(2022, 12, 31))
+
+    html = coordinator_client.get(programme.get_absolute_url()).content.decode()
+
+    assert "du 1er janvier 2021 au 31 décembre 2022" in html
+
+
 # --- Forms -------------------------------------------------------------------------------
 
 

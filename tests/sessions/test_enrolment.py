@@ -340,6 +340,19 @@ def test_send_convocations_one_mail_per_participant_with_email(session, coordina
     assert AuditEntry.objects.get(action="enrolment.convocations_sent").data["enrolments"]
 
 
+def test_send_convocations_writes_first_of_month_1er(coordinator):
+    session = TrainingSessionFactory()
+    add_slot(session, dt.date(2021, 10, 1), dt.time(9, 0), dt.time(12, 30))
+    EnrolmentFactory(session=session)
+
+    send_convocations(session=session, actor=coordinator)
+
+    [message] = mail.outbox
+    assert "vendredi 1er octobre 2021 : 09:00–12:30" in message.body
+    entry = AuditEntry.objects.get(action="enrolment.convocations_sent")
+    assert entry.summary == f"1 convocation envoyée pour la session {session.code}"
+
+
 def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
     session = TrainingSessionFactory(time_zone="Indian/Mayotte", place="CCAS de Mamoudzou")
     add_slot(session, dt.date(2021, 10, 4), dt.time(8, 0), dt.time(12, 0))
@@ -349,7 +362,7 @@ def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
 
     [message] = mail.outbox
     assert "lundi 4 octobre 2021 : 08:00–12:00" in message.body
-    assert "Indian/Mayotte" in message.body
+    assert "Dates et horaires (heure de Mayotte)" in message.body
     [event] = Calendar.from_ical(message.attachments[0].content).events
     assert event["DTSTART"].params["TZID"] == "Indian/Mayotte"
     assert event.start.astimezone(dt.UTC) == dt.datetime(2021, 10, 4, 5, 0, tzinfo=dt.UTC)

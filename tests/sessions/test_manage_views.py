@@ -657,6 +657,19 @@ def test_dashboard_shows_upcoming_sessions_and_today_links(client, trainer):
     assert reverse("sessions:slot_detail", args=[today.pk]) in html
 
 
+def test_dashboard_shows_next_half_day_in_the_session_local_time(client, trainer):
+    # 08:00 in Mayotte is 06:00 in Paris (summer): the page must say 08:00, heure de Mayotte.
+    with time_machine.travel(dt.datetime(2021, 9, 29, 7, 0, tzinfo=dt.UTC), tick=False):
+        session = TrainingSessionFactory(code="LABO-MAY", time_zone="Indian/Mayotte")
+        session.trainers.add(trainer)
+        make_slot(session, dt.date(2021, 10, 1), dt.time(8, 0), dt.time(12, 0), countersigned=False)
+
+        response = _login(client, trainer).get(reverse("dashboard"))
+
+    html = response.content.decode()
+    assert "Prochaine demi-journée : vendredi 1er octobre, 08:00 (heure de Mayotte)" in html
+
+
 def test_dashboard_hours_chart(client, coordinator):
     session, _ = _rich_session(formation__contract_reference="FSE-2022-LOT1")
 
