@@ -121,13 +121,11 @@ class MarkForm(forms.Form):
         label=_("Heure d'arrivée"),
         required=False,
         widget=TimeInput(format="%H:%M"),
-        help_text=_("Pour un retard."),
     )
     departure = forms.TimeField(
         label=_("Heure de départ"),
         required=False,
         widget=TimeInput(format="%H:%M"),
-        help_text=_("Pour un départ anticipé."),
     )
     minutes_missed = forms.IntegerField(
         label=_("ou minutes manquées"),
