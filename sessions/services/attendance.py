@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.french import time_zone_label
@@ -665,7 +666,11 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
         actor=actor,
         action="slot.close",
         obj=seal,
-        summary=_("Clôture et scellement de %(slot)s (%(absent)d absence(s) ajoutée(s))")
+        summary=ngettext(
+            "Clôture et scellement de %(slot)s (%(absent)d absence constatée)",
+            "Clôture et scellement de %(slot)s (%(absent)d absences constatées)",
+            len(missing),
+        )
         % {"slot": slot, "absent": len(missing)},
         # verify_seals reads session, slot and digest back from this entry.
         data={

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from sessions.devices import device_id_from, new_device_id, remember_device
@@ -888,7 +888,11 @@ class SlotRemoteLinksView(View):
             if result.sent:
                 messages.success(
                     request,
-                    _("%(count)s lien(s) personnel(s) envoyé(s) par e-mail.")
+                    ngettext(
+                        "%(count)s lien personnel envoyé par e-mail.",
+                        "%(count)s liens personnels envoyés par e-mail.",
+                        len(result.sent),
+                    )
                     % {"count": len(result.sent)},
                 )
             else:

@@ -321,9 +321,9 @@ def test_session_saved_outside_execution_period_warns(client, coordinator, train
     assert session.slots.count() == 3  # a warning, never a refusal
     warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings == [
-        "La session a 2 demi-journées le 1 juillet 2022, hors de la période d'exécution du "
-        "marché (du 1 janvier 2022 au 30 juin 2022).",
-        "La session s'étend sur 2 jours (du 30 juin 2022 au 1 juillet 2022) ; le marché "
+        "La session a 2 demi-journées le 1er juillet 2022, hors de la période d'exécution du "
+        "marché (du 1er janvier 2022 au 30 juin 2022).",
+        "La session s'étend sur 2 jours (du 30 juin 2022 au 1er juillet 2022) ; le marché "
         "prévoit des sessions d'une journée.",
     ]
     # The session's page repeats them.
@@ -595,7 +595,7 @@ def test_formation_page_flags_session_outside_execution_period(client, coordinat
     html = response.content.decode()
     row = html[html.index('class="rule-execution_period') :]
     row = row[: row.index("</tr>")]
-    assert "du 1 mai 2021 au 31 décembre 2022" in row
+    assert "du 1er mai 2021 au 31 décembre 2022" in row
     assert "non respectée" in row
     assert _detail(late) in row and _detail(inside) not in row
     assert "au moins 2 sessions en 2021" in html
