@@ -27,6 +27,9 @@ PUBLIC = {
     "sessions:calendar_feed_participant",
     "livrables:verify_lookup",
     "livrables:verify_document",
+    "formations:password_set",
+    "formations:password_forgotten",
+    "formations:password_forgotten_done",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -106,6 +109,16 @@ def world(db, trainer):
         "formations:funder_create": {},
         "formations:funder_detail": {"pk": FunderFactory().pk},
         "formations:funder_edit": {"pk": FunderFactory().pk},
+        "formations:account_list": {},
+        "formations:account_create": {},
+        "formations:account_detail": {"pk": trainer.pk},
+        "formations:account_edit": {"pk": trainer.pk},
+        "formations:account_deactivate": {"pk": trainer.pk},
+        "formations:account_reactivate": {"pk": trainer.pk},
+        "formations:account_send_link": {"pk": trainer.pk},
+        "formations:password_set": {"uidb64": "MQ", "token": "forged"},
+        "formations:password_forgotten": {},
+        "formations:password_forgotten_done": {},
         "formations:demo_mailbox": {},
         "formations:demo_email": {"pk": email.pk},
         "formations:demo_email_attachment": {"pk": email.pk, "index": 0},
