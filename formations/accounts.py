@@ -239,10 +239,11 @@ def change_lines(changes: dict) -> list[str]:
             return ", ".join(value) or "—"
         return value or "—"
 
+    # In the order of the form, whatever order the database kept the keys in (jsonb).
     return [
-        f"{field_label(name)} : {shown(name, old)} → {shown(name, new)}"
-        for name, (old, new) in changes.items()
-        if name in TRACKED_FIELDS
+        f"{field_label(name)} : {shown(name, changes[name][0])} → {shown(name, changes[name][1])}"
+        for name in TRACKED_FIELDS
+        if name in changes
     ]
 
 
@@ -352,7 +353,10 @@ def account_update(
         action="account.updated",
         obj=user,
         summary=_("Compte %(username)s modifié : %(fields)s")
-        % {"username": user.username, "fields": ", ".join(field_label(k) for k in changes)},
+        % {
+            "username": user.username,
+            "fields": ", ".join(field_label(k) for k in TRACKED_FIELDS if k in changes),
+        },
         data={"changes": changes},
     )
     return user

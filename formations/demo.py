@@ -34,7 +34,7 @@ DEMO_ACCOUNTS = [
     DemoAccount(
         "coordination",
         User.Role.COORDINATOR,
-        "coordinatrice : met en place les programmes et les sessions",
+        "coordinatrice : met en place programmes et sessions, gère les comptes",
     ),
     DemoAccount(
         "formateur", User.Role.TRAINER, "formateur : anime les sessions, recueille les émargements"
