@@ -4,15 +4,70 @@ and the people who use the application with their roles."""
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from formations.text import french_sort_key
+
+SORT_KEY_MAX_LENGTH = 500
+
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class SortKeyQuerySet(models.QuerySet):
+    """Bulk writes keep `sort_key` in step too: `bulk_create` and `bulk_update` skip
+    `save()` (the participants import creates people with `bulk_create`)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.sort_key = obj.compute_sort_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if set(fields) & set(self.model.SORT_KEY_SOURCES):
+            for obj in objs:
+                obj.sort_key = obj.compute_sort_key()
+            fields = [*fields, "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class SortKeyModel(models.Model):
+    """A model listed by name: `sort_key` (see `french_sort_key`) is derived from the
+    `SORT_KEY_SOURCES` fields on every save, so lists order by one indexed column that
+    sorts the same on SQLite and PostgreSQL."""
+
+    SORT_KEY_SOURCES: tuple[str, ...] = ()
+
+    # blank: derived, never typed; full_clean() runs before save() computes it.
+    sort_key = models.CharField(
+        _("clé de tri"), max_length=SORT_KEY_MAX_LENGTH, db_index=True, editable=False, blank=True
+    )
+
+    objects = SortKeyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        # A derived column, not a business rule: written wherever the name is.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.SORT_KEY_SOURCES):
+            self.sort_key = self.compute_sort_key()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(**kwargs)
+
+    def compute_sort_key(self) -> str:
+        key = french_sort_key(*(getattr(self, name) for name in self.SORT_KEY_SOURCES))
+        return key[:SORT_KEY_MAX_LENGTH]
 
 
 class Funder(models.Model):
@@ -53,7 +108,7 @@ class Funder(models.Model):
         return self.kind in self.EU_KINDS
 
 
-class Structure(models.Model):
+class Structure(SortKeyModel):
     class Kind(models.TextChoices):
         CCAS = "ccas", _("CCAS / CIAS")
         UDCCAS = "udccas", _("UDCCAS")
@@ -72,6 +127,8 @@ class Structure(models.Model):
         ASSOCIATION = "association", _("Association")
         OTHER = "other", _("Autre")
 
+    SORT_KEY_SOURCES = ("name",)
+
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
@@ -88,7 +145,7 @@ class Structure(models.Model):
     class Meta:
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
-        ordering = ["name"]
+        ordering = ["sort_key", "pk"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="structure_name_unique_ci"),
         ]
@@ -203,6 +260,28 @@ class Formation(models.Model):
     attendees_per_structure_max = models.PositiveSmallIntegerField(
         _("participants par structure et session max."), null=True, blank=True
     )
+    # Rhythm of the contract (seeds 000, 003, 004): « dont au moins deux labos en 2021 »,
+    # « labos sur 3 jours consécutifs », « 1 journée, 7 heures minimum », « accompagnement
+    # mensuel ». Checked in ``sessions.selectors.contract``.
+    sessions_min_in_year = models.PositiveSmallIntegerField(
+        _("sessions min. dans l'année"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
+    sessions_min_year = models.PositiveSmallIntegerField(
+        _("année concernée"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    session_days = models.PositiveSmallIntegerField(
+        _("jours consécutifs par session"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    monthly_rhythm = models.BooleanField(_("rythme mensuel"), default=False)
 
     class Meta:
         verbose_name = _("formation")
@@ -233,6 +312,21 @@ class Formation(models.Model):
                 | Q(attendees_per_structure_min__lte=F("attendees_per_structure_max")),
                 name="formation_attendees_per_structure_ordered",
             ),
+            # « au moins N sessions en AAAA »: a count without its year (or the reverse)
+            # says nothing.
+            models.CheckConstraint(
+                condition=Q(sessions_min_in_year__isnull=True, sessions_min_year__isnull=True)
+                | Q(sessions_min_in_year__isnull=False, sessions_min_year__isnull=False),
+                name="formation_sessions_in_year_paired",
+                violation_error_message=_(
+                    "Un minimum de sessions dans l'année demande un nombre et une année."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(session_days__isnull=True) | Q(session_days__gte=1),
+                name="formation_session_days_positive",
+                violation_error_message=_("Une session dure au moins un jour."),
+            ),
         ]
 
     def __str__(self):
@@ -256,6 +350,34 @@ class Formation(models.Model):
                 errors[high] = _("Le maximum doit être supérieur ou égal au minimum.")
         if self.start_date and self.end_date and self.start_date > self.end_date:
             errors["end_date"] = _("La fin doit suivre le début.")
+        count, year = self.sessions_min_in_year, self.sessions_min_year
+        if year is not None and count is None:
+            errors["sessions_min_in_year"] = _(
+                "Indiquez le nombre de sessions attendues en %(year)s."
+            ) % {"year": year}
+        elif count is not None and year is None:
+            errors["sessions_min_year"] = _("Indiquez l'année de ce minimum.")
+        elif year is not None and (
+            (self.start_date and year < self.start_date.year)
+            or (self.end_date and year > self.end_date.year)
+        ):
+            errors["sessions_min_year"] = _(
+                "Cette année est hors de la période d'exécution du marché."
+            )
+        if (
+            count is not None
+            and self.sessions_max is not None
+            and count > self.sessions_max
+            and "sessions_max" not in errors
+        ):
+            errors["sessions_min_in_year"] = _(
+                "Ce minimum dépasse le nombre maximum de sessions du marché (%(max)s)."
+            ) % {"max": self.sessions_max}
+        if self.monthly_rhythm and not (self.start_date and self.end_date):
+            errors["monthly_rhythm"] = _(
+                "Le rythme mensuel se vérifie sur la période d'exécution : indiquez son début "
+                "et sa fin."
+            )
         if (
             self.pricing_mode in (self.PricingMode.PER_DAY, self.PricingMode.PER_TRAINEE_HOUR)
             and not self.unit_price
@@ -265,7 +387,9 @@ class Formation(models.Model):
             raise ValidationError(errors)
 
 
-class Participant(models.Model):
+class Participant(SortKeyModel):
+    SORT_KEY_SOURCES = ("last_name", "first_name")
+
     last_name = models.CharField(_("nom"), max_length=120)
     first_name = models.CharField(_("prénom"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -292,7 +416,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant·e")
         verbose_name_plural = _("participant·es")
-        ordering = ["last_name", "first_name"]
+        ordering = ["sort_key", "pk"]
         constraints = [
             # One person, one record: the same e-mail cannot be registered twice.
             models.UniqueConstraint(

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -17,6 +17,7 @@ from django_tables2.export import ExportMixin
 
 from formations import filters, forms, selectors, services, tables
 from formations.exports import FrenchTableExport
+from formations.french import de_structure
 from formations.models import DemoEmail, Funder
 from formations.panels import (
     DASHBOARD_PANELS,
@@ -112,8 +113,9 @@ class FormationListView(ListPageView):
 
 
 def structures_with_counts(*, user):
-    """Visible structures with the number of their participants this user may see."""
-    qs = selectors.structures_visible_to(user=user)
+    """Visible structures with the number of their participants this user may see, in
+    French order (explicit: Meta.ordering does not apply to a GROUP BY query)."""
+    qs = selectors.structures_visible_to(user=user).order_by("sort_key", "pk")
     if can_manage(user):
         return qs.annotate(participant_count=Count("participants"))
     visible = selectors.participants_visible_to(user=user).values("pk")
@@ -157,7 +159,7 @@ class FunderListView(ListPageView):
     create_url_name = "formations:funder_create"
 
     def get_queryset(self):
-        return Funder.objects.annotate(programme_count=Count("programmes"))
+        return Funder.objects.annotate(programme_count=Count("programmes")).order_by("name", "pk")
 
 
 # --- Detail pages ----------------------------------------------------------------------
@@ -188,7 +190,7 @@ class ProgrammeDetailView(ScopedDetailView):
             funders=programme.funders.order_by("name"),
             structures=selectors.structures_visible_to(user=user)
             .filter(programmes=programme)
-            .order_by("name"),
+            .order_by("sort_key", "pk"),
             formations=selectors.formations_visible_to(user=user)
             .filter(programme=programme)
             .order_by("contract_reference"),
@@ -249,7 +251,32 @@ def contract_rules(formation) -> list[tuple[str, str]]:
             _("Participant·es par structure et par session"),
             _range(f.attendees_per_structure_min, f.attendees_per_structure_max) or unset,
         ),
+        (_("Sessions dans une année"), _sessions_in_year(f) or unset),
+        (_("Durée des sessions"), _session_days(f.session_days) or unset),
+        (
+            _("Rythme"),
+            _("au moins une demi-journée chaque mois de la période d'exécution")
+            if f.monthly_rhythm
+            else unset,
+        ),
     ]
+
+
+def _sessions_in_year(formation) -> str:
+    count, year = formation.sessions_min_in_year, formation.sessions_min_year
+    if count is None or year is None:
+        return ""
+    return ngettext(
+        "au moins %(n)s session en %(year)s", "au moins %(n)s sessions en %(year)s", count
+    ) % {"n": count, "year": year}
+
+
+def _session_days(days) -> str:
+    if days is None:
+        return ""
+    if days == 1:
+        return _("1 journée")
+    return _("%(n)s jours consécutifs") % {"n": days}
 
 
 class StructureDetailView(ScopedDetailView):
@@ -265,7 +292,9 @@ class StructureDetailView(ScopedDetailView):
             exclude=("structure", "structure_kind", "commune")
             + (() if can_manage(user) else ("actions",)),
         )
-        table.caption = _("Participant·es de %(structure)s") % {"structure": structure.name}
+        table.caption = _("Participant·es %(of_structure)s") % {
+            "of_structure": de_structure(structure.name)
+        }
         RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
         return super().get_context_data(
             table=table,

@@ -57,11 +57,29 @@ def retention_until(*, programme_end: dt.date | None) -> dt.date | None:
 
 def issue_sheet(*, session, actor, now=None) -> DocumentFile:
     """Renders the signed feuille d'émargement of `session` as it stands now and registers
-    it (`IssuedDocument` of kind `attendance_sheet`).
+    it (`IssuedDocument` of kind `attendance_sheet`). While some half-day is not sealed the
+    sheet is only a preview: marked « document provisoire » on every page, numbered
+    `PROV-…`, never registered (nothing unsealed may pass for a justificatif).
 
-    Audit action `livrables.sheet_issued` (data: number, sha256, bytes)."""
+    Audit action `livrables.sheet_issued` (data: number, sha256, bytes), or
+    `livrables.sheet_previewed` for a provisional sheet."""
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now)
+    if data.provisional:
+        document = DocumentFile(
+            filename=f"feuille-emargement-provisoire-{data.number}.pdf",
+            content_type=PDF,
+            content=render_sheet(data),
+            number=data.number,
+        )
+        _log(
+            actor=actor,
+            action="livrables.sheet_previewed",
+            session=session,
+            document=document,
+            label=_("Feuille d'émargement provisoire"),
+        )
+        return document
     return _issue(
         data=data,
         render=render_sheet,

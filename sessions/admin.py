@@ -75,13 +75,16 @@ class TrainingSessionAdmin(LockedDeleteMixin, admin.ModelAdmin):
     list_select_related = ["formation"]
     filter_horizontal = ["trainers"]
     inlines = [SlotInline]
+    # Changed from the QR page only, through session_set_shared_devices (logged).
+    readonly_fields = ["allow_shared_devices"]
 
     def get_readonly_fields(self, request, obj=None):
         # Printed on the signed sheet (session_save: formation_locked, time_zone_locked).
         # A read-only field is left out of the admin's form: a posted value is ignored.
+        fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and session_is_locked(session=obj):
-            return ["formation", "time_zone"]
-        return []
+            fields += ["formation", "time_zone"]
+        return fields
 
     def locked_reason(self, obj):
         if session_is_locked(session=obj):

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from formations.french import time_zone_label
 from formations.importing import detect_delimiter, strip_accents
 from formations.models import Participant
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
@@ -192,9 +194,12 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [key for key in REQUIRED_COLUMNS if key not in keys]
     if missing:
         raise ImportFileError(
-            _(
-                "Ligne 1 : colonne(s) obligatoire(s) absente(s) : %(columns)s. "
-                "Colonnes attendues : %(expected)s."
+            ngettext(
+                "Ligne 1 : colonne obligatoire absente : %(columns)s. "
+                "Colonnes attendues : %(expected)s.",
+                "Ligne 1 : colonnes obligatoires absentes : %(columns)s. "
+                "Colonnes attendues : %(expected)s.",
+                len(missing),
             )
             % {"columns": ", ".join(missing), "expected": ", ".join(c.key for c in COLUMNS)}
         )
@@ -363,13 +368,13 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
                     line.line,
                     _(
                         "aucune demi-journée de la session %(code)s ne commence le %(date)s "
-                        "à %(start)s (heure locale, %(tz)s)."
+                        "à %(start)s (%(tz)s)."
                     )
                     % {
                         "code": session.code,
                         "date": f"{line.date:%d/%m/%Y}",
                         "start": f"{line.start:%H:%M}",
-                        "tz": session.time_zone,
+                        "tz": time_zone_label(session.time_zone),
                     },
                 )
             )

@@ -15,8 +15,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from formations.french import TIME_ZONE_LABELS
 from formations.models import Formation, Participant
 
 
@@ -38,15 +40,19 @@ class TrainingSession(models.Model):
         COMPLETED = "completed", _("Terminée")
         CANCELLED = "cancelled", _("Annulée")
 
+    # « Heure de Mayotte (Indian/Mayotte) »: what people call it, and the zone it stands for.
     TIME_ZONE_CHOICES = [
-        ("Europe/Paris", _("Europe/Paris (métropole)")),
-        ("Indian/Mayotte", _("Indian/Mayotte (Mayotte)")),
-        ("Indian/Reunion", _("Indian/Reunion (La Réunion)")),
-        ("America/Martinique", _("America/Martinique")),
-        ("America/Guadeloupe", _("America/Guadeloupe")),
-        ("America/Cayenne", _("America/Cayenne (Guyane)")),
-        ("Pacific/Noumea", _("Pacific/Noumea")),
-        ("Pacific/Tahiti", _("Pacific/Tahiti")),
+        (zone, format_lazy("{} ({})", capfirst(TIME_ZONE_LABELS[zone]), zone))
+        for zone in (
+            "Europe/Paris",
+            "Indian/Mayotte",
+            "Indian/Reunion",
+            "America/Martinique",
+            "America/Guadeloupe",
+            "America/Cayenne",
+            "Pacific/Noumea",
+            "Pacific/Tahiti",
+        )
     ]
 
     formation = models.ForeignKey(
@@ -92,7 +98,24 @@ class TrainingSession(models.Model):
         _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Off by default: one phone signs for one person per half-day (QR code). A trainer may
+    # allow it for a group that shares phones; such signatures are then recorded and
+    # flagged instead of refused. Changed only through `session_set_shared_devices` (logged).
+    allow_shared_devices = models.BooleanField(
+        _("Autoriser plusieurs signatures depuis un même téléphone"),
+        default=False,
+        help_text=_(
+            "Par défaut, un téléphone ne signe que pour une personne par demi-journée. "
+            "Si vous l'autorisez, les signatures suivantes sont acceptées mais signalées."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # SEQUENCE of the session's calendar events (RFC 5545 §3.8.7.4): raised by
+    # `session_save` whenever what the events show changes (half-days, place, status…),
+    # so that an invitation sent after a change replaces the entry already in agendas.
+    calendar_sequence = models.PositiveIntegerField(
+        _("version du calendrier"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -189,7 +212,7 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
-        ordering = ["participant__last_name", "participant__first_name"]
+        ordering = ["participant__sort_key", "participant_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "participant"], name="enrolment_unique_per_session"
@@ -231,6 +254,7 @@ class Attendance(models.Model):
         PRESENT = "present", _("Présent·e")
         LATE = "late", _("Retard")
         LEFT_EARLY = "left_early", _("Départ anticipé")
+        LATE_AND_LEFT_EARLY = "late_left_early", _("Retard et départ anticipé")
         ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
         ABSENT = "absent", _("Absent")
 
@@ -240,8 +264,14 @@ class Attendance(models.Model):
         REMOTE_LINK = "remote_link", _("Lien personnel à distance")
         PAPER = "paper", _("Feuille papier saisie")
         TRAINER = "trainer", _("Relevé par le formateur")
+        # Written by the close for everyone with no row: the person never signed and
+        # nobody recorded them; the sheet says so instead of « relevé par le formateur ».
+        CLOSING = "closing", _("Constaté à la clôture")
 
-    PARTIAL_STATUSES = frozenset({Status.LATE, Status.LEFT_EARLY})
+    PARTIAL_STATUSES = frozenset({Status.LATE, Status.LEFT_EARLY, Status.LATE_AND_LEFT_EARLY})
+    # Statuses that carry an arrival time, and those that carry a departure time.
+    ARRIVAL_STATUSES = frozenset({Status.LATE, Status.LATE_AND_LEFT_EARLY})
+    DEPARTURE_STATUSES = frozenset({Status.LEFT_EARLY, Status.LATE_AND_LEFT_EARLY})
     ABSENT_STATUSES = frozenset({Status.ABSENT, Status.ABSENT_EXCUSED})
 
     enrolment = models.ForeignKey(
@@ -254,6 +284,11 @@ class Attendance(models.Model):
         Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="attendances"
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices)
+    # What the trainer saw: the arrival of a late person, the departure of one who left
+    # early. `minutes_attended` is derived from them (planned − minutes missed) and kept
+    # so that hours stay a plain SQL sum.
+    arrived_at = models.DateTimeField(_("arrivée"), null=True, blank=True)
+    left_at = models.DateTimeField(_("départ"), null=True, blank=True)
     minutes_attended = models.PositiveSmallIntegerField(
         _("minutes de présence"), null=True, blank=True
     )
@@ -264,6 +299,17 @@ class Attendance(models.Model):
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=500, blank=True)
     nonce = models.CharField(_("nonce client"), max_length=64, null=True, blank=True, unique=True)
+    # QR code signatures: the random id of the scan ticket (one visit of the QR page) and
+    # of the phone (a long-lived signed cookie). Two people of one half-day with the same
+    # ticket or phone are refused, or flagged when the session allows shared phones
+    # (`sessions.selectors.risks.shared_device_signatures`). NULL, not "", when unknown:
+    # SQL never finds NULL equal to NULL, so unknown phones never match each other.
+    device_ticket = models.CharField(  # noqa: DJ001
+        _("ticket de scan"), max_length=64, null=True, blank=True, db_index=True
+    )
+    device_id = models.CharField(  # noqa: DJ001
+        _("identifiant du téléphone"), max_length=64, null=True, blank=True, db_index=True
+    )
     paper_scan = models.ForeignKey(
         PaperSheetScan,
         verbose_name=_("scan papier"),
@@ -280,6 +326,10 @@ class Attendance(models.Model):
         blank=True,
         related_name="+",
     )
+    # The person as the sheet names them, taken when the row is written and again when
+    # they sign: a later rename of the participant never changes a signed (and sealed) line.
+    signer_name = models.CharField(_("nom à la signature"), max_length=255, blank=True)
+    signer_structure = models.CharField(_("structure à la signature"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -293,8 +343,19 @@ class Attendance(models.Model):
                 fields=["enrolment", "slot"], name="attendance_unique_per_enrolment_slot"
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["late", "left_early"]) | Q(minutes_attended__isnull=False),
+                condition=~Q(status__in=["late", "left_early", "late_left_early"])
+                | Q(minutes_attended__isnull=False),
                 name="attendance_partial_has_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["late", "late_left_early"], arrived_at__isnull=False)
+                | Q(~Q(status__in=["late", "late_left_early"]), arrived_at__isnull=True),
+                name="attendance_arrival_iff_late",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["left_early", "late_left_early"], left_at__isnull=False)
+                | Q(~Q(status__in=["left_early", "late_left_early"]), left_at__isnull=True),
+                name="attendance_departure_iff_left_early",
             ),
         ]
 
@@ -311,16 +372,25 @@ class Attendance(models.Model):
 
 class Seal(models.Model):
     """Closing a half-day seals it: a SHA-256 digest over its records, chained to the
-    session's previous seal."""
+    session's previous seal. `version` says which canonical form the digests were computed
+    over (`sessions.sealing`), so seals made before a format change still verify."""
+
+    # 1: records and times only. 2: adds the formation, the time zone, arrival and
+    # departure times and each signer's name and structure at signing.
+    CURRENT_VERSION = 2
 
     slot = models.OneToOneField(
         Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="seal"
     )
     session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="seals")
+    version = models.PositiveSmallIntegerField(_("format"), default=CURRENT_VERSION)
     sequence = models.PositiveIntegerField(_("rang dans la chaîne"))
     previous_digest = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
     digest = models.CharField(_("empreinte"), max_length=64)
     record_digests = models.JSONField(_("empreintes des émargements"), default=dict)
+    # The half-day as sealed (its canonical form, hashed into `digest`): verification
+    # names what changed since (time zone, times, formation) instead of a bare mismatch.
+    sealed_slot = models.JSONField(_("demi-journée scellée"), null=True, blank=True)
     sealed_at = models.DateTimeField(_("scellé le"))
     sealed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

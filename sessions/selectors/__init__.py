@@ -7,8 +7,11 @@ from sessions.selectors.contract import (
     Offence,
     RuleState,
     RuleStatus,
+    RuleWarning,
     contract_status,
+    session_contract_status,
     session_contract_warnings,
+    session_rule_warnings,
 )
 from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.hours import (
@@ -21,6 +24,11 @@ from sessions.selectors.hours import (
     planned_and_realised_by_enrolment,
     planned_minutes,
     realised_minutes,
+)
+from sessions.selectors.risks import (
+    SharedDeviceSignature,
+    device_signed_in_slot,
+    shared_device_signatures,
 )
 from sessions.selectors.sheet import SessionRecords, session_records
 from sessions.selectors.visibility import (
@@ -36,10 +44,13 @@ __all__ = [
     "Offence",
     "RuleState",
     "RuleStatus",
+    "RuleWarning",
     "SessionRecords",
+    "SharedDeviceSignature",
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
+    "device_signed_in_slot",
     "enrolment_candidates",
     "enrolments_visible_to",
     "hours_by_formation",
@@ -49,8 +60,11 @@ __all__ = [
     "planned_and_realised_by_enrolment",
     "planned_minutes",
     "realised_minutes",
+    "session_contract_status",
     "session_contract_warnings",
     "session_records",
+    "session_rule_warnings",
+    "shared_device_signatures",
     "sessions_run_by",
     "sessions_visible_to",
     "slots_run_by",

@@ -32,9 +32,11 @@ def session_records(*, session: TrainingSession, with_attendance: bool = True) -
         .select_related("seal__sealed_by", "countersigned_by")
         .order_by("starts_at")
     )
+    for slot in slots:
+        slot.session = session  # local times everywhere without a query per slot
     enrolments = list(
         session.enrolments.select_related("participant__structure").order_by(
-            "participant__last_name", "participant__first_name", "pk"
+            "participant__sort_key", "participant_id"
         )
     )
     attendances, rectifications = {}, []

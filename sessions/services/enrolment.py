@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Count
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from formations.audit import log_action
+from formations.french import long_date
 from formations.importing import (
     ImportFileError,
     header_key,
@@ -35,20 +34,17 @@ from formations.selectors import participants_visible_to
 from sessions import ical
 from sessions.exceptions import SessionsError
 from sessions.models import Enrolment, TrainingSession
+from sessions.selectors.contract import (
+    ENROLMENT_RULES,
+    RuleState,
+    RuleWarning,
+    session_rule_warnings,
+)
 
 logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RuleWarning:
-    """A contract rule the session's enrolments break. Shown, never blocking: the
-    coordinator may have the funder's agreement for a larger group."""
-
-    code: str  # "group_size_max" | "attendees_per_structure_max"
-    message: str
 
 
 @dataclass
@@ -70,43 +66,15 @@ class EnrolmentImportError(SessionsError):
 
 
 def enrolment_rule_warnings(*, session: TrainingSession) -> list[RuleWarning]:
-    """Contract rules of the formation that the current enrolments break: group size
-    maximum, attendees per structure and session maximum."""
-    formation = session.formation
-    warnings = []
-    if formation.group_size_max is not None:
-        count = session.enrolments.count()
-        if count > formation.group_size_max:
-            warnings.append(
-                RuleWarning(
-                    "group_size_max",
-                    _("%(count)s inscrit·es pour un groupe de %(max)s au plus selon le marché.")
-                    % {"count": count, "max": formation.group_size_max},
-                )
-            )
-    if formation.attendees_per_structure_max is not None:
-        over = (
-            session.enrolments.values("participant__structure__name")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=formation.attendees_per_structure_max)
-            .order_by("participant__structure__name")
-        )
-        for row in over:
-            warnings.append(
-                RuleWarning(
-                    "attendees_per_structure_max",
-                    _(
-                        "%(structure)s : %(count)s inscrit·es, le marché en prévoit "
-                        "%(max)s au plus par structure."
-                    )
-                    % {
-                        "structure": row["participant__structure__name"],
-                        "count": row["n"],
-                        "max": formation.attendees_per_structure_max,
-                    },
-                )
-            )
-    return warnings
+    """Contract rules of the formation that the session's enrolments break (group size,
+    attendees per structure and session), from the one contract selector: a maximum
+    exceeded, or a minimum missed once the session is no longer planned. A group still
+    filling up is not warned about after each enrolment; the enrolment page shows it."""
+    return [
+        warning
+        for warning in session_rule_warnings(session=session, rules=ENROLMENT_RULES)
+        if warning.state == RuleState.VIOLATED
+    ]
 
 
 # --------------------------------------------------------------------------- enrolment
@@ -182,7 +150,7 @@ def enrol_participants(*, session: TrainingSession, participants, actor) -> Enro
 
 
 def _person_key(participant: Participant):
-    return (participant.last_name.casefold(), participant.first_name.casefold(), participant.pk)
+    return (participant.sort_key, participant.pk)
 
 
 @transaction.atomic
@@ -384,7 +352,7 @@ def convocation_days(session: TrainingSession, slots) -> list[dict]:
     return [
         {
             "date": day,
-            "label": date_format(day, "l j F Y"),
+            "label": long_date(day, "l j F Y"),
             "half_days": [f"{start:%H:%M}–{end:%H:%M}" for start, end in half_days],
         }
         for day, half_days in ical.session_days(session, slots)
@@ -470,7 +438,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
             "convocations of %s stopped after %s messages: %s", session.code, len(sent), exc
         )
         raise SessionsError(
-            _("L'envoi s'est interrompu après %(count)s convocation(s) : %(error)s")
+            ngettext(
+                "L'envoi s'est interrompu après %(count)s convocation : %(error)s",
+                "L'envoi s'est interrompu après %(count)s convocations : %(error)s",
+                len(sent),
+            )
             % {"count": len(sent), "error": exc},
             code="mail_failed",
         ) from exc
@@ -480,7 +452,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
                 actor=actor,
                 action="enrolment.convocations_sent",
                 obj=session,
-                summary=_("%(count)s convocation(s) envoyée(s) pour la session %(code)s")
+                summary=ngettext(
+                    "%(count)s convocation envoyée pour la session %(code)s",
+                    "%(count)s convocations envoyées pour la session %(code)s",
+                    len(sent),
+                )
                 % {"count": len(sent), "code": session.code},
                 data={"enrolments": sent},
             )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.french import time_zone_label
 from formations.models import User
 from sessions.exceptions import SessionsError
 from sessions.models import Slot, TrainingSession
@@ -40,6 +41,19 @@ SESSION_FIELDS = (
     "status",
     "notes",
 )
+
+# What a session's calendar events show: a change to any of them, or to its half-days,
+# raises `calendar_sequence` (the events' SEQUENCE), so agendas take the new version.
+CALENDAR_FIELDS = {
+    "formation",
+    "code",
+    "place",
+    "address",
+    "time_zone",
+    "modality",
+    "remote_url",
+    "status",
+}
 
 MORNING = (dt.time(9, 0), dt.time(12, 30))
 AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
@@ -94,11 +108,12 @@ def local_to_aware(day: dt.date, time: dt.time, tz) -> dt.datetime:
     # astimezone() to the same tzinfo is a no-op: go through UTC to see the wall clock.
     if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise SessionsError(
-            _(
-                "L'heure %(time)s n'existe pas le %(day)s dans le fuseau %(tz)s "
-                "(changement d'heure)."
-            )
-            % {"time": time.strftime("%H:%M"), "day": day.strftime("%d/%m/%Y"), "tz": tz},
+            _("L'heure %(time)s n'existe pas le %(day)s en %(tz)s (changement d'heure).")
+            % {
+                "time": time.strftime("%H:%M"),
+                "day": day.strftime("%d/%m/%Y"),
+                "tz": time_zone_label(str(tz)),
+            },
             code="slot_nonexistent_time",
         )
     return aware
@@ -201,7 +216,9 @@ def session_save(
     formation or the time zone of a session with a locked half-day, see
     `sessions.selectors.locks`), ``not_trainer``; ``ValidationError`` from ``full_clean()``.
     Nothing is written when anything fails. Audit-logged as ``session.create`` /
-    ``session.update`` with the slots added, moved and removed.
+    ``session.update`` with the slots added, moved and removed. An update that changes
+    what the calendar shows (half-days, ``CALENDAR_FIELDS``) raises
+    ``calendar_sequence``.
 
     Contract rules are not checked here: they warn, never block
     (``sessions.selectors.contract.session_contract_warnings``).
@@ -321,6 +338,10 @@ def session_save(
         if not creating
         else {}
     )
+    if not creating and (added or moved or removed or set(changed) & CALENDAR_FIELDS):
+        # The row is locked (select_for_update above): a plain increment is safe.
+        session.calendar_sequence += 1
+        session.save(update_fields=["calendar_sequence"])
     log_action(
         actor=actor,
         action="session.create" if creating else "session.update",
@@ -334,6 +355,7 @@ def session_save(
             "slots_moved": moved,
             "slots_removed": removed,
             "time_zone": session.time_zone,
+            "calendar_sequence": session.calendar_sequence,
         },
     )
     return session

@@ -1,5 +1,6 @@
 import io
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 import segno
 from django.conf import settings
@@ -13,9 +14,10 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
+from sessions.devices import device_id_from, new_device_id, remember_device
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.forms_signing import (
     CloseSlotForm,
@@ -25,6 +27,8 @@ from sessions.forms_signing import (
     SignatureForm,
 )
 from sessions.models import Attendance, Enrolment, Rectification, Slot
+from sessions.presence import attendance_text, values_text
+from sessions.selectors.risks import device_signed_in_slot, shared_device_signatures
 from sessions.selectors.visibility import slots_run_by
 from sessions.services.attendance import (
     attendance_mark,
@@ -35,7 +39,10 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+from sessions.services.devices import session_set_shared_devices
 from sessions.services.remote_links import remote_links, send_remote_links
+from sessions.services.tablet import tablet_lock
+from sessions.states import state_of
 from sessions.tokens import (
     check_qr_token,
     check_remote_link_token,
@@ -56,6 +63,7 @@ REFUSAL_STATUS = {
     "slot_sealed": 410,
     "already_signed": 409,
     "nonce_reused": 409,
+    "device_already_used": 409,
 }
 
 REFUSAL_TITLES = {
@@ -68,6 +76,7 @@ REFUSAL_TITLES = {
     "slot_sealed": gettext_lazy("Demi-journée close"),
     "already_signed": gettext_lazy("Émargement déjà enregistré"),
     "nonce_reused": gettext_lazy("Signature déjà envoyée"),
+    "device_already_used": gettext_lazy("Téléphone déjà utilisé"),
 }
 
 ROW_STATE_TO_SIGN = gettext_lazy("À signer")
@@ -94,18 +103,6 @@ def signature_svg(signature) -> dict | None:
     if not paths:
         return None
     return {"width": signature.get("width"), "height": signature.get("height"), "paths": paths}
-
-
-def realised_minutes(attendance: Attendance | None, slot: Slot) -> int | None:
-    """Minutes as recorded (the counting rules — signed, countersigned — live in
-    `sessions.selectors.hours`; this is what the row says)."""
-    if attendance is None:
-        return None
-    if attendance.status == Attendance.Status.PRESENT:
-        return slot.planned_minutes
-    if attendance.status in Attendance.PARTIAL_STATUSES:
-        return attendance.minutes_attended
-    return 0
 
 
 def blocks_signing(attendance: Attendance | None) -> bool:
@@ -188,9 +185,12 @@ def render_done(request, attendance: Attendance, slot: Slot):
     )
 
 
-def sign_from_form(request, form, *, enrolment: Enrolment, slot: Slot, method: str) -> Attendance:
+def sign_from_form(
+    request, form, *, enrolment: Enrolment, slot: Slot, method: str, **extra
+) -> Attendance:
     """The participant's own signature from a valid signature form (tablet, QR code, remote
-    link), through `attendance_sign` like every other entry point. Raises `AttendanceError`."""
+    link), through `attendance_sign` like every other entry point (`extra`: the QR code's
+    scan ticket and phone ids). Raises `AttendanceError`."""
     return attendance_sign(
         enrolment=enrolment,
         slot=slot,
@@ -200,6 +200,7 @@ def sign_from_form(request, form, *, enrolment: Enrolment, slot: Slot, method: s
         user_agent=client_user_agent(request),
         nonce=form.cleaned_data["nonce"],
         device_signed_at=form.cleaned_data["device_time"],
+        **extra,
     )
 
 
@@ -227,10 +228,14 @@ class SignatureFormMixin:
 class SlotRow:
     enrolment: Enrolment
     attendance: Attendance | None
-    minutes: int | None
+    presence: str
     signature: dict | None
+    # The mark or rectify form, only for the row the trainer opened (forms on demand: a
+    # page of 200 rows would otherwise render 200 forms).
     mark_form: MarkForm | None = None
     rectify_form: RectifyForm | None = None
+    # Names of the people whose signature came from the same phone (QR code).
+    shared_device_with: list[str] = field(default_factory=list)
 
     @property
     def participant(self):
@@ -241,6 +246,17 @@ class SlotRow:
         if self.attendance is None:
             return ROW_STATE_TO_SIGN
         return self.attendance.get_status_display()
+
+    @property
+    def badge(self) -> str:
+        if self.attendance is None:
+            return "warning"
+        status = self.attendance.status
+        if status == Attendance.Status.PRESENT:
+            return "ok"
+        if status in Attendance.ABSENT_STATUSES:
+            return "error"
+        return "warning"
 
     @property
     def unsigned_presence(self) -> bool:
@@ -285,6 +301,12 @@ class SlotDetailView(View):
         except ValueError:
             return None
 
+    def opened_pk(self, name: str) -> int | None:
+        try:
+            return int(self.request.GET.get(name, ""))
+        except ValueError:
+            return None
+
     # -- actions
 
     def post_mark(self):
@@ -292,33 +314,25 @@ class SlotDetailView(View):
         if enrolment is None:
             messages.error(self.request, _("Cette personne n'est pas inscrite à cette session."))
             return self.back()
-        form = MarkForm(
-            self.request.POST,
-            prefix=f"mark-{enrolment.pk}",
-            planned_minutes=self.slot.planned_minutes,
-        )
+        form = MarkForm(self.request.POST, prefix=f"mark-{enrolment.pk}", slot=self.slot)
         if form.is_valid():
             try:
                 attendance = attendance_mark(
                     enrolment=enrolment,
                     slot=self.slot,
-                    status=form.cleaned_data["status"],
-                    minutes_attended=form.cleaned_data["minutes_attended"],
                     actor=self.request.user,
+                    **form.presence_kwargs(),
                 )
             except AttendanceError as exc:
-                field = "minutes_attended" if exc.code == "invalid_minutes" else None
-                form.add_error(field, exc.message)
+                form.add_service_error(exc)
             else:
-                status = attendance.get_status_display()
-                if attendance.status in Attendance.PARTIAL_STATUSES:
-                    status += " " + _("(%(minutes)s min)") % {
-                        "minutes": attendance.minutes_attended
-                    }
                 messages.success(
                     self.request,
-                    _("%(name)s : %(status)s enregistré.")
-                    % {"name": enrolment.participant.full_name, "status": status},
+                    _("%(name)s : %(presence)s — enregistré.")
+                    % {
+                        "name": enrolment.participant.full_name,
+                        "presence": attendance_text(attendance, self.slot),
+                    },
                 )
                 return self.back(f"ligne-{enrolment.pk}")
         messages.error(
@@ -376,30 +390,25 @@ class SlotDetailView(View):
         if attendance is None:
             messages.error(self.request, _("Émargement introuvable pour cette demi-journée."))
             return self.back()
-        form = RectifyForm(
-            self.request.POST,
-            prefix=f"rectify-{attendance.pk}",
-            planned_minutes=self.slot.planned_minutes,
-        )
+        form = RectifyForm(self.request.POST, prefix=f"rectify-{attendance.pk}", slot=self.slot)
         if form.is_valid():
             try:
                 attendance_rectify(
                     attendance=attendance,
-                    status=form.cleaned_data["status"],
-                    minutes_attended=form.cleaned_data["minutes_attended"],
                     reason=form.cleaned_data["reason"],
                     author=self.request.user,
+                    **form.presence_kwargs(),
                 )
             except AttendanceError as exc:
-                field = {"invalid_minutes": "minutes_attended", "reason_required": "reason"}.get(
-                    exc.code
-                )
-                form.add_error(field, exc.message)
+                form.add_service_error(exc)
             else:
                 messages.success(
                     self.request,
-                    _("Rectification enregistrée pour %(name)s.")
-                    % {"name": attendance.enrolment.participant.full_name},
+                    _("Rectification enregistrée pour %(name)s : %(presence)s.")
+                    % {
+                        "name": attendance.enrolment.participant.full_name,
+                        "presence": attendance_text(attendance, self.slot),
+                    },
                 )
                 return self.back("rectifications")
         messages.error(
@@ -414,29 +423,29 @@ class SlotDetailView(View):
 
     def rows(self) -> list[SlotRow]:
         attendances = slot_attendances(self.slot)
-        planned = self.slot.planned_minutes
+        opened = self.opened_pk("relever")
         rows = []
         for enrolment in slot_enrolments(self.slot):
             attendance = attendances.get(enrolment.pk)
             row = SlotRow(
                 enrolment=enrolment,
                 attendance=attendance,
-                minutes=realised_minutes(attendance, self.slot),
+                presence=attendance_text(attendance, self.slot) if attendance else "",
                 signature=signature_svg(attendance.signature) if attendance else None,
             )
-            initial = {}
-            if attendance is not None:
-                initial = {
-                    "status": attendance.status,
-                    "minutes_attended": attendance.minutes_attended,
-                }
-            if not self.sealed:
-                row.mark_form = self.bound_forms.get(("mark", enrolment.pk)) or MarkForm(
-                    prefix=f"mark-{enrolment.pk}", initial=initial, planned_minutes=planned
+            bound_mark = self.bound_forms.get(("mark", enrolment.pk))
+            bound_rectify = self.bound_forms.get(("rectify", enrolment.pk))
+            if not self.sealed and (bound_mark or opened == enrolment.pk):
+                row.mark_form = bound_mark or MarkForm(
+                    prefix=f"mark-{enrolment.pk}",
+                    initial=MarkForm.initial_for(attendance, self.slot),
+                    slot=self.slot,
                 )
-            elif attendance is not None:
-                row.rectify_form = self.bound_forms.get(("rectify", enrolment.pk)) or RectifyForm(
-                    prefix=f"rectify-{attendance.pk}", initial=initial, planned_minutes=planned
+            elif self.sealed and attendance and (bound_rectify or opened == enrolment.pk):
+                row.rectify_form = bound_rectify or RectifyForm(
+                    prefix=f"rectify-{attendance.pk}",
+                    initial=MarkForm.initial_for(attendance, self.slot),
+                    slot=self.slot,
                 )
             rows.append(row)
         return rows
@@ -447,26 +456,25 @@ class SlotDetailView(View):
             .select_related("author", "attendance__enrolment__participant")
             .order_by("created_at", "pk")
         )
-        labels = dict(Attendance.Status.choices)
-
-        def describe(values: dict) -> str:
-            parts = []
-            if "status" in values:
-                parts.append(str(labels.get(values["status"], values["status"])))
-            if values.get("minutes_attended") is not None:
-                parts.append(_("%(minutes)s min") % {"minutes": values["minutes_attended"]})
-            elif "minutes_attended" in values and "status" not in values:
-                parts.append(_("minutes non renseignées"))
-            return ", ".join(parts)
-
         return [
-            {"rectification": r, "old": describe(r.old_values), "new": describe(r.new_values)}
+            {
+                "rectification": r,
+                "old": values_text(r.old_values, self.slot),
+                "new": values_text(r.new_values, self.slot),
+            }
             for r in rectifications
         ]
 
     def render_page(self, status: int = 200):
         slot = self.slot
         rows = self.rows()
+        shared = {
+            s.attendance.pk: s.shared_with_names
+            for s in shared_device_signatures(session=self.session, slot=slot)
+        }
+        for row in rows:
+            if row.attendance is not None:
+                row.shared_device_with = shared.get(row.attendance.pk, [])
         is_session_trainer = self.is_session_trainer()
         signed = sum(1 for row in rows if row.attendance is not None and row.attendance.is_signed)
         context = {
@@ -474,6 +482,7 @@ class SlotDetailView(View):
             "session": self.session,
             "sealed": self.sealed,
             "seal": slot.seal if self.sealed else None,
+            "state": state_of(slot, now=timezone.now(), sealed=self.sealed),
             "rows": rows,
             "signed_count": signed,
             "planned_minutes": slot.planned_minutes,
@@ -497,6 +506,8 @@ class SlotTabletView(View):
 
     def get(self, request, pk):
         slot = trainer_slot(request, pk)
+        # From here on, only this slot's tablet pages open without the trainer's password.
+        tablet_lock(store=request.session, slot=slot, actor=request.user)
         attendances = slot_attendances(slot)
         entries = [
             {
@@ -532,6 +543,7 @@ class SlotTabletSignView(SignatureFormMixin, View):
         return redirect("sessions:slot_tablet", pk=self.slot.pk)
 
     def get(self, request, pk, enrolment_pk):
+        tablet_lock(store=request.session, slot=self.slot, actor=request.user)
         if self.slot.is_sealed:
             messages.error(
                 request, _("Cette demi-journée est close et scellée : plus aucune signature.")
@@ -603,8 +615,29 @@ class SlotQrView(View):
                 "rotation_seconds": settings.SUIVI_QR_ROTATION_SECONDS,
                 "seconds_left": qr_seconds_until_rotation(at=now),
                 "window_problem": None if slot.is_sealed else window_problem(slot),
+                "allow_shared_devices": slot.session.allow_shared_devices,
             },
         )
+
+    def post(self, request, pk):
+        """The session's shared-phones setting, changed from the QR page."""
+        slot = trainer_slot(request, pk)
+        allowed = request.POST.get("allow_shared_devices") == "1"
+        try:
+            session_set_shared_devices(session=slot.session, allowed=allowed, actor=request.user)
+        except SessionsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Plusieurs signatures depuis un même téléphone sont maintenant acceptées "
+                    "pour cette session ; elles sont signalées sur la page de la demi-journée."
+                )
+                if allowed
+                else _("Un téléphone ne signe plus que pour une personne par demi-journée."),
+            )
+        return redirect("sessions:slot_qr", pk=slot.pk)
 
 
 class SlotQrImageView(View):
@@ -644,15 +677,17 @@ class SlotQrImageView(View):
         return response
 
 
-def scan_ticket_value(slot: Slot, token: str) -> str:
-    return f"{slot.pk}:{token}"
+def scan_ticket(slot: Slot, token: str, ticket_id: str | None = None) -> str:
+    """A signed `"<slot id>:<QR token>:<ticket id>"`; the random ticket id names this one
+    visit of the QR page, so that it signs for one person only (`attendance_sign`)."""
+    ticket_id = ticket_id or secrets.token_urlsafe(16)
+    return signing.TimestampSigner(salt=SCAN_TICKET_SALT).sign(f"{slot.pk}:{token}:{ticket_id}")
 
 
-def scan_ticket(slot: Slot, token: str) -> str:
-    return signing.TimestampSigner(salt=SCAN_TICKET_SALT).sign(scan_ticket_value(slot, token))
+def check_scan_ticket(ticket: str, slot: Slot, token: str) -> str:
+    """The ticket id of a genuine, recent scan ticket of this slot and QR token.
 
-
-def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
+    Codes: ticket_expired, qr_invalid."""
     try:
         value = signing.TimestampSigner(salt=SCAN_TICKET_SALT).unsign(
             ticket or "", max_age=SCAN_TICKET_MAX_AGE
@@ -668,11 +703,14 @@ def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
         ) from None
     except signing.BadSignature:
         value = None
-    if value != scan_ticket_value(slot, token):
+    prefix = f"{slot.pk}:{token}:"
+    ticket_id = value[len(prefix) :] if value and value.startswith(prefix) else ""
+    if not ticket_id or ":" in ticket_id:
         raise AttendanceError(
             _("Ce QR code n'est pas valide. Scannez le QR code affiché dans la salle."),
             code="qr_invalid",
         )
+    return ticket_id
 
 
 class ParticipantSignView(SignatureFormMixin, View):
@@ -685,6 +723,12 @@ class ParticipantSignView(SignatureFormMixin, View):
     def signing_enrolment(self, form) -> Enrolment:
         raise NotImplementedError
 
+    def sign_kwargs(self) -> dict:
+        return {}
+
+    def refusal_hint(self, code: str) -> str:
+        return self.hint
+
     def sign(self, form):
         if form.is_valid():
             try:
@@ -694,10 +738,13 @@ class ParticipantSignView(SignatureFormMixin, View):
                     enrolment=self.signing_enrolment(form),
                     slot=self.slot,
                     method=self.method,
+                    **self.sign_kwargs(),
                 )
             except AttendanceError as exc:
                 if exc.code != "invalid_signature":
-                    return render_refusal(self.request, exc, slot=self.slot, hint=self.hint)
+                    return render_refusal(
+                        self.request, exc, slot=self.slot, hint=self.refusal_hint(exc.code)
+                    )
                 form.add_error("signature", exc.message)
             else:
                 return render_done(self.request, attendance, self.slot)
@@ -736,27 +783,71 @@ class SignQrView(ParticipantSignView):
             enrolments = enrolments.exclude(pk__in=done)
         return enrolments
 
+    device_hint = gettext_lazy(
+        "Sans téléphone à vous, demandez au formateur ou à la formatrice de signer sur sa tablette."
+    )
+
+    def dispatch_with_device(self, handler, *args, **kwargs):
+        # The phone's id comes from its signed cookie; a phone without one (first visit,
+        # cookie cleared, forged) gets a new id, remembered on whatever page answers.
+        self.device_id = device_id_from(self.request)
+        issued = self.device_id is None
+        if issued:
+            self.device_id = new_device_id()
+        response = handler(*args, **kwargs)
+        if issued:
+            remember_device(self.request, response, self.device_id)
+        return response
+
     def get(self, request, slot_pk, token):
+        return self.dispatch_with_device(self.show_form, token)
+
+    def post(self, request, slot_pk, token):
+        return self.dispatch_with_device(self.post_signature, token)
+
+    def show_form(self, token):
         try:
             check_qr_token(token=token, slot=self.slot)
             if self.slot.is_sealed:
                 raise sealed_error()
+            if not self.slot.session.allow_shared_devices and device_signed_in_slot(
+                slot=self.slot, device_id=self.device_id
+            ):
+                # Said before anyone draws a signature the service would refuse.
+                raise AttendanceError(
+                    _(
+                        "Ce téléphone a déjà servi à émarger pendant cette demi-journée. "
+                        "Chaque personne signe sur son propre téléphone, ou sur la tablette "
+                        "du formateur."
+                    ),
+                    code="device_already_used",
+                )
         except AttendanceError as exc:
-            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+            return render_refusal(
+                self.request, exc, slot=self.slot, hint=self.refusal_hint(exc.code)
+            )
         form = QrSignatureForm(
             enrolments=self.enrolments(exclude_done=True),
             initial={"ticket": scan_ticket(self.slot, token)},
         )
         return self.render_form(form)
 
-    def post(self, request, slot_pk, token):
+    def post_signature(self, token):
         try:
-            check_scan_ticket(request.POST.get("ticket", ""), self.slot, token)
+            self.ticket_id = check_scan_ticket(
+                self.request.POST.get("ticket", ""), self.slot, token
+            )
         except AttendanceError as exc:
-            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+            return render_refusal(self.request, exc, slot=self.slot, hint=self.hint)
         return self.sign(
-            QrSignatureForm(request.POST, enrolments=self.enrolments(exclude_done=False))
+            QrSignatureForm(self.request.POST, enrolments=self.enrolments(exclude_done=False))
         )
+
+    def sign_kwargs(self) -> dict:
+        return {"device_ticket": self.ticket_id, "device_id": self.device_id}
+
+    def refusal_hint(self, code: str) -> str:
+        return self.device_hint if code == "device_already_used" else self.hint
 
     def signing_enrolment(self, form) -> Enrolment:
         return form.cleaned_data["enrolment"]
@@ -797,7 +888,11 @@ class SlotRemoteLinksView(View):
             if result.sent:
                 messages.success(
                     request,
-                    _("%(count)s lien(s) personnel(s) envoyé(s) par e-mail.")
+                    ngettext(
+                        "%(count)s lien personnel envoyé par e-mail.",
+                        "%(count)s liens personnels envoyés par e-mail.",
+                        len(result.sent),
+                    )
                     % {"count": len(result.sent)},
                 )
             else:

@@ -104,6 +104,9 @@ def test_admin_cannot_change_time_zone_or_formation_of_a_locked_session(admin_cl
 
 def test_admin_changes_time_zone_of_a_session_without_evidence(admin_client):
     session, _morning = _locked_session(None)
+    page = admin_client.get(_url("trainingsession", session.pk))
+    # Changed from the QR page only, locked or not.
+    assert b'name="allow_shared_devices"' not in page.content
 
     response = _post_session_change(admin_client, session, time_zone="Indian/Mayotte")
 

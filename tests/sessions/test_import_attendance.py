@@ -124,7 +124,7 @@ def test_import_attendance_valid_csv_imports_paper_rows_with_scan(
     assert set(scans) == {morning.pk, afternoon.pk}
     assert all(a.paper_scan_id == scans[a.slot_id].pk for a in rows.values())
     assert {s.original_name for s in scans.values()} == {"feuille-lundi.pdf"}
-    assert "3 émargement(s)" in capsys.readouterr().out
+    assert "3 émargements saisis sur 2 demi-journées." in capsys.readouterr().out
 
 
 def test_import_attendance_bad_line_writes_nothing_and_names_line(
@@ -142,7 +142,7 @@ def test_import_attendance_bad_line_writes_nothing_and_names_line(
         _run(path, scan=scan_path, actor=trainer.username)
 
     message = str(exc.value)
-    assert "rien n'a été importé" in message
+    assert "2 erreurs : rien n'a été importé." in message
     assert "Ligne 3 : participant·e inconnu·e" in message
     assert "inconnu@example.org" in message
     assert "Ligne 4 : minutes de présence obligatoires" in message
@@ -213,7 +213,10 @@ def test_import_attendance_dry_run_writes_nothing(
 
     assert not Attendance.objects.exists()
     assert not PaperSheetScan.objects.exists()
-    assert "Rien n'a été écrit" in capsys.readouterr().out
+    assert (
+        "Vérification réussie : 1 ligne valide sur 1 demi-journée. Rien n'a été écrit"
+        in capsys.readouterr().out
+    )
 
 
 def test_import_attendance_unknown_actor_refused(tmp_path, morning, alice, scan_path):
@@ -285,7 +288,13 @@ def test_check_file_missing_column_reported():
     )
 
     assert len(check.errors) == 1
-    assert "debut" in str(check.errors[0])
+    assert "colonne obligatoire absente : debut." in str(check.errors[0])
+
+
+def test_check_file_missing_columns_plural():
+    check = check_file(b"session,email,statut\nX,a@b.fr,present\n", scan_provided=True)
+
+    assert "colonnes obligatoires absentes : date, debut." in str(check.errors[0])
 
 
 def test_check_file_sealed_slot_refused(session, trainer, coordinator, morning, alice):

@@ -4,10 +4,16 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sessions.attendance_import import COLUMNS, check_file
 from sessions.exceptions import SessionsError
 from sessions.services.paper import check_scan_file, paper_sheets_import
+
+
+def half_days(count: int) -> str:
+    return ngettext("%(n)s demi-journée", "%(n)s demi-journées", count) % {"n": count}
 
 
 class Command(BaseCommand):
@@ -71,15 +77,31 @@ class Command(BaseCommand):
             if not check.ok:
                 raise CommandError(
                     "\n".join(
-                        [f"{len(check.errors)} erreur(s) : rien n'a été importé."]
+                        [
+                            ngettext(
+                                "%(n)s erreur : rien n'a été importé.",
+                                "%(n)s erreurs : rien n'a été importé.",
+                                len(check.errors),
+                            )
+                            % {"n": len(check.errors)}
+                        ]
                         + [str(error) for error in check.errors]
                     )
                 )
             by_slot = check.entries_by_slot()
             if dry_run:
                 self.stdout.write(
-                    f"Vérification réussie : {len(check.lines)} ligne(s) valide(s) sur "
-                    f"{len(by_slot)} demi-journée(s). Rien n'a été écrit (--dry-run)."
+                    _(
+                        "Vérification réussie : %(lines)s sur %(slots)s. "
+                        "Rien n'a été écrit (--dry-run)."
+                    )
+                    % {
+                        "lines": ngettext(
+                            "%(n)s ligne valide", "%(n)s lignes valides", len(check.lines)
+                        )
+                        % {"n": len(check.lines)},
+                        "slots": half_days(len(by_slot)),
+                    }
                 )
                 return
             try:
@@ -99,6 +121,13 @@ class Command(BaseCommand):
                 scan_handle.close()
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(attendances)} émargement(s) saisi(s) sur {len(by_slot)} demi-journée(s)."
+                _("%(attendances)s sur %(slots)s.")
+                % {
+                    "attendances": ngettext(
+                        "%(n)s émargement saisi", "%(n)s émargements saisis", len(attendances)
+                    )
+                    % {"n": len(attendances)},
+                    "slots": half_days(len(by_slot)),
+                }
             )
         )

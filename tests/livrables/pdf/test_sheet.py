@@ -54,9 +54,10 @@ def test_sheet_shows_statuses_in_words(sheet):
     text = pdf_text(pdf)
     assert "Absent excusé" in text
     assert text.replace("Absent excusé", "").count("Absent") >= 1
-    # Late by 30 minutes (180 of 210 attended), left 60 minutes early (150 of 210).
-    assert "Retard (30 min)" in text
-    assert "Départ anticipé (60 min)" in text
+    # Late by 30 minutes (arrived 09:30), left 60 minutes early (at 16:00): the same
+    # words as the trainer's page.
+    assert "Retard : arrivée 09:30, 30 min manquées" in text
+    assert "Départ anticipé : départ 16:00, 60 min manquées" in text
 
 
 def test_sheet_carries_funders_sentences_and_references(sheet):
@@ -98,7 +99,7 @@ def test_sheet_footer_has_number_generation_time_and_verification_url(sheet):
     text = pdf_text(pdf)
     assert data.number.startswith("EMG-LABO-2021-1-20211006160000-")
     assert data.number in text
-    assert "06/10/2021 à 18:00 (Europe/Paris)" in text
+    assert "06/10/2021 à 18:00 (heure de Paris)" in text
     assert f"/verifier/{data.number}/" in text
     assert "Page 1 / 1" in text
 
