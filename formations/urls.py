@@ -6,6 +6,7 @@ app_name = "formations"
 
 urlpatterns = [
     path("", include("formations.urls_import")),
+    path("", include("formations.urls_accounts")),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
     path("programmes/nouveau/", views.ProgrammeCreateView.as_view(), name="programme_create"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),

@@ -419,21 +419,49 @@ def test_session_edit_refuses_moving_attended_slot(client, coordinator):
     assert Slot.objects.filter(pk=morning.pk).exists()
 
 
-def test_session_edit_time_zone_change_refused_once_attended(client, coordinator):
+def test_session_edit_time_zone_and_formation_fixed_once_attended(client, coordinator):
     session = TrainingSessionFactory(time_zone="Europe/Paris", place="Avant")
+    formation = session.formation
     morning = make_slot(session, DAY, *MORNING, countersigned=False)
     attend(EnrolmentFactory(session=session), morning)
+    _login(client, coordinator)
+
+    page = client.get(_edit(session))
+    assert page.context["form"].fields["time_zone"].disabled
+    assert page.context["form"].fields["formation"].disabled
+    assert "Ne peut plus changer" in page.content.decode()
+
+    # What is posted for the disabled fields is ignored; the rest is saved.
     rows = [("2021-10-04", "09:00", "12:30", morning.pk)]
     data = _edit_data(session, rows, place="Après")
+    data["time_zone"] = "Indian/Mayotte"
+    data["formation"] = str(FormationFactory().pk)
+    response = client.post(_edit(session), data)
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    morning.refresh_from_db()
+    assert (session.time_zone, session.formation, session.place) == (
+        "Europe/Paris",
+        formation,
+        "Après",
+    )
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+
+
+def test_session_edit_time_zone_free_before_any_evidence(client, coordinator):
+    session = TrainingSessionFactory(time_zone="Europe/Paris")
+    morning = make_slot(session, DAY, *MORNING, countersigned=False)
+    rows = [("2021-10-04", "09:00", "12:30", morning.pk)]
+    data = _edit_data(session, rows)
     data["time_zone"] = "Indian/Mayotte"
 
     response = _login(client, coordinator).post(_edit(session), data)
 
-    assert response.status_code == 200
-    assert response.context["service_error"].code == "slot_has_attendance"
-    assert 'data-code="slot_has_attendance"' in response.content.decode()
-    session.refresh_from_db()
-    assert (session.time_zone, session.place) == ("Europe/Paris", "Avant")
+    assert response.status_code == 302
+    morning.refresh_from_db()
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+    assert morning.session.time_zone == "Indian/Mayotte"
 
 
 def test_session_edit_page_marks_locked_rows(client, coordinator):

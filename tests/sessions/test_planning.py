@@ -325,6 +325,77 @@ def test_session_save_formation_locked_once_attended(coordinator):
     assert exc.value.code == "formation_locked"
 
 
+@pytest.mark.parametrize("lock", ["attendance", "countersignature", "seal"])
+def test_session_save_time_zone_locked_once_a_half_day_is(coordinator, lock):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+    morning = session.slots.order_by("starts_at").first()
+    if lock == "attendance":
+        attend(EnrolmentFactory(session=session), morning, "present")
+    else:
+        countersign(morning)
+    if lock == "seal":
+        Seal.objects.create(
+            slot=morning,
+            session=session,
+            sequence=1,
+            digest="a" * 64,
+            sealed_at=timezone.now(),
+            sealed_by=coordinator,
+        )
+    # Same instants, typed in Mayotte time: no half-day moves, only the zone would change.
+    mayotte = [
+        SlotSpec(
+            s.starts_at.astimezone(dt.timezone(dt.timedelta(hours=3))).date(),
+            s.starts_at.astimezone(dt.timezone(dt.timedelta(hours=3))).time(),
+            s.ends_at.astimezone(dt.timezone(dt.timedelta(hours=3))).time(),
+            s.pk,
+        )
+        for s in session.slots.order_by("starts_at")
+    ]
+
+    with pytest.raises(SessionsError) as exc:
+        session_save(
+            actor=coordinator,
+            session=session,
+            data={"time_zone": "Indian/Mayotte"},
+            slots=mayotte,
+        )
+
+    assert exc.value.code == "time_zone_locked"
+    session.refresh_from_db()
+    assert session.time_zone == "Europe/Paris"
+
+
+def test_session_save_formation_locked_once_countersigned(coordinator):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+    countersign(session.slots.order_by("starts_at").first())
+
+    with pytest.raises(SessionsError) as exc:
+        session_save(
+            actor=coordinator,
+            session=session,
+            data={"formation": FormationFactory()},
+            slots=_specs(session),
+        )
+
+    assert exc.value.code == "formation_locked"
+
+
+def test_session_save_time_zone_free_without_evidence(coordinator):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+
+    session_save(
+        actor=coordinator,
+        session=session,
+        data={"time_zone": "Indian/Mayotte"},
+        slots=_specs(session),
+    )
+
+    morning = Slot.objects.filter(session=session).order_by("starts_at").first()
+    assert morning.session.time_zone == "Indian/Mayotte"
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+
+
 def test_session_save_calendar_sequence_rises_when_what_agendas_show_changes(coordinator):
     session = _create(coordinator, [(dt.date(2021, 10, 4), NINE, HALF_TWELVE)])
     created = session.calendar_sequence
