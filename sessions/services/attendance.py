@@ -36,7 +36,7 @@ from sessions.models import (
     Slot,
     TrainingSession,
 )
-from sessions.permissions import can_run_session
+from sessions.permissions import can_run_session, trains_session
 from sessions.presence import Presence, attendance_text, resolve_presence
 from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
 from sessions.signatures import validate_signature
@@ -584,7 +584,7 @@ def slot_countersign(
     locked = _lock_slot(slot.pk)
     # The sheet shows this signature as the trainer's: a coordinator may run the half-day
     # but does not countersign in a trainer's place.
-    if trainer is None or not locked.session.trainers.filter(pk=trainer.pk).exists():
+    if not trains_session(trainer, locked.session):
         raise AttendanceError(
             _("Seul·e un·e formateur·rice de cette session peut contresigner."),
             code="not_trainer",

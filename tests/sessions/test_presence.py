@@ -260,3 +260,17 @@ def test_twenty_minutes_late_end_to_end(client, trainer, coordinator, slot, enro
     pdf = client.get(reverse("livrables:session_sheet", args=[slot.session.pk]))
     assert pdf.status_code == 200
     assert words in pdf_text(pdf.content)
+
+
+def test_a_former_trainer_now_auditor_can_no_longer_run_their_old_sessions(
+    slot, enrolment, trainer
+):
+    from sessions.services import slot_countersign
+
+    trainer.role = "funder_auditor"
+    trainer.save()
+    with pytest.raises(AttendanceError) as marked:
+        attendance_mark(enrolment=enrolment, slot=slot, status="present", actor=trainer)
+    with pytest.raises(AttendanceError) as countersigned:
+        slot_countersign(slot=slot, trainer=trainer, signature=SIGNATURE, now=slot.ends_at)
+    assert (marked.value.code, countersigned.value.code) == ("not_trainer", "not_trainer")
