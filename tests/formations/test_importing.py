@@ -882,3 +882,10 @@ def test_import_query_count_does_not_grow_with_rows(dry_run):
     large = _queries_for_import(60, dry_run=dry_run)
 
     assert large == small
+
+
+def test_every_listed_spelling_gives_its_own_type():
+    # A spelling shadowed by another type's label or code would silently misfile structures.
+    for kind, spellings in importing.KIND_SPELLINGS.items():
+        for spelling in spellings:
+            assert parse_kind(spelling) == kind, spelling
