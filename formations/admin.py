@@ -81,9 +81,9 @@ class FormationAdmin(admin.ModelAdmin):
 
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "commune", "territory"]
+    list_display = ["name", "kind", "kind_label", "commune", "territory"]
     list_filter = ["kind", "territory"]
-    search_fields = ["name", "commune"]
+    search_fields = ["name", "commune", "kind_label"]
 
 
 @admin.register(Participant)

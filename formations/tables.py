@@ -125,6 +125,15 @@ class StructureTable(BaseTable):
         model = Structure
         fields = ("name", "kind", "commune", "territory", "participant_count", "actions")
 
+    def render_kind(self, value, record):
+        # A type unknown at import stays visible until a coordinator reclassifies it.
+        if record.kind_label:
+            return _("%(kind)s (déclaré « %(label)s »)") % {
+                "kind": value,
+                "label": record.kind_label,
+            }
+        return value
+
 
 class ParticipantTable(BaseTable):
     caption = _("Participant·es")

@@ -1,10 +1,12 @@
-"""Reading and checking a CSV of paper sheets keyed in (`import_attendance`), all or nothing.
+"""Reading and checking a file of paper sheets keyed in (`import_attendance`), all or nothing.
 
 Three steps, kept apart so each can be tested alone:
 
-1. `read_csv(content)` decodes bytes (UTF-8 with or without BOM, else Windows-1252),
-   detects the delimiter (comma or semicolon) and maps the header (accents and case
-   ignored) to our column keys; rows keep the line numbers a spreadsheet shows (header = 1).
+1. `read_rows(content, file_name=)` reads the file with the shared table reader
+   (`formations.tabular`: CSV in UTF-8 with or without BOM or Windows-1252, comma or
+   semicolon, or the first sheet of an XLSX workbook; size and row limits) and maps the
+   header to `COLUMNS` (case, accents, spaces and synonyms ignored); each row is a
+   {column key: text} dict with the line number a spreadsheet shows (header = 1).
 2. `parse_rows(rows)` is pure: it checks dates, times, statuses and minutes.
 3. `resolve_lines(lines, actor=, scan_provided=)` finds each line's enrolment and slot
    with a constant number of queries (sessions, slots, enrolments, participants,
@@ -13,67 +15,63 @@ Three steps, kept apart so each can be tested alone:
    half-days and half-days without a scanned sheet.
 
 `check_file()` runs the three; the command writes only when it returns no error, through
-`sessions.services.paper.paper_sheets_import`.
+`sessions.services.paper.paper_sheets_import`. A new column is one more `Column` in
+`COLUMNS` and its check in `parse_rows`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from formations.french import time_zone_label
-from formations.importing import detect_delimiter, strip_accents
 from formations.models import Participant
+from formations.tabular import Column, TableError, read_table, strip_accents
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
 from sessions.selectors.visibility import sessions_run_by
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    meaning: str
-    format: str
-    aliases: tuple[str, ...] = ()
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("session", "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
+    Column("session", True, "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
     Column(
-        "date", "Date de la demi-journée (heure locale de la session)", "JJ/MM/AAAA ou AAAA-MM-JJ"
+        "date",
+        True,
+        "Date de la demi-journée (heure locale de la session)",
+        "JJ/MM/AAAA ou AAAA-MM-JJ",
     ),
     Column(
         "debut",
+        True,
         "Heure de début de la demi-journée (heure locale)",
         "HH:MM",
         ("heure_debut", "heure", "debut_demi_journee"),
     ),
     Column(
         "email",
+        True,
         "E-mail de la personne inscrite",
         "adresse e-mail",
         ("e_mail", "mail", "courriel", "adresse_e_mail", "adresse_mail"),
     ),
     Column(
         "statut",
+        True,
         "Statut lu sur la feuille",
         "present, retard, depart_anticipe, absent_excuse, absent",
         ("status",),
     ),
     Column(
         "minutes",
+        False,
         "Minutes de présence",
         "entier, obligatoire pour retard et départ anticipé",
         ("minutes_de_presence", "minutes_presence"),
     ),
 )
-REQUIRED_COLUMNS = ("session", "date", "debut", "email", "statut")
+REQUIRED_COLUMNS = tuple(c.key for c in COLUMNS if c.required)
 
 STATUS_ALIASES = {
     "present": Attendance.Status.PRESENT,
@@ -106,11 +104,6 @@ def status_from_text(text: str) -> str | None:
         if key in (status.value, normalise(str(status.label))):
             return status.value
     return STATUS_ALIASES.get(key)
-
-
-_HEADER_KEYS = {normalise(c.key): c.key for c in COLUMNS} | {
-    normalise(alias): c.key for c in COLUMNS for alias in c.aliases
-}
 
 
 @dataclass
@@ -160,66 +153,19 @@ class ImportCheck:
         return by_slot
 
 
-class ImportFileError(Exception):
-    """The file cannot be read at all (encoding, missing columns, empty)."""
-
-
 # --- 1. Reading ------------------------------------------------------------------------
 
 
-def decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
-        return content.decode("cp1252", errors="replace")
-
-
-def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column key: cell}) for each non-empty data row. Raises ImportFileError."""
-    try:
-        text = decode(content)
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Le fichier n'est pas un texte UTF-8 lisible.")) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(_("Le fichier est vide.")) from None
-    except csv.Error as exc:
-        raise ImportFileError(_("Fichier CSV illisible : %(error)s") % {"error": exc}) from None
-    keys = [_HEADER_KEYS.get(normalise(name)) for name in header]
-    missing = [key for key in REQUIRED_COLUMNS if key not in keys]
-    if missing:
-        raise ImportFileError(
-            ngettext(
-                "Ligne 1 : colonne obligatoire absente : %(columns)s. "
-                "Colonnes attendues : %(expected)s.",
-                "Ligne 1 : colonnes obligatoires absentes : %(columns)s. "
-                "Colonnes attendues : %(expected)s.",
-                len(missing),
-            )
-            % {"columns": ", ".join(missing), "expected": ", ".join(c.key for c in COLUMNS)}
-        )
-    rows = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            row = {}
-            for key, cell in zip(keys, cells, strict=False):
-                if key and key not in row:
-                    row[key] = cell.strip()
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Ligne %(line)d : CSV illisible (%(error)s).")
-            % {"line": reader.line_num, "error": exc}
-        ) from None
+def read_rows(content: bytes, *, file_name: str = "") -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column key: cell text}) for each non-blank row. Raises `TableError`
+    (unreadable file, missing or repeated column, no row). Other columns are ignored."""
+    table = read_table(file_name=file_name, content=content)
+    header = table.map(COLUMNS)
+    if header.errors:
+        raise TableError(" ".join(header.errors))
+    rows = [(row.line, row.texts()) for row in header.rows(table)]
     if not rows:
-        raise ImportFileError(_("Le fichier ne contient aucune ligne à importer."))
+        raise TableError(_("Le fichier ne contient aucune ligne à importer."))
     return rows
 
 
@@ -474,12 +420,15 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
     return check
 
 
-def check_file(content: bytes, *, actor=None, scan_provided: bool) -> ImportCheck:
-    """Reads, parses and resolves a CSV; errors of every line are reported together."""
+def check_file(
+    content: bytes, *, file_name: str = "", actor=None, scan_provided: bool
+) -> ImportCheck:
+    """Reads, parses and resolves a CSV or XLSX file; errors of every line are reported
+    together."""
     try:
-        rows = read_csv(content)
-    except ImportFileError as exc:
-        return ImportCheck(errors=[LineError(0, str(exc))])
+        rows = read_rows(content, file_name=file_name)
+    except TableError as exc:
+        return ImportCheck(errors=[LineError(0, exc.message)])
     parsed, errors = parse_rows(rows)
     check = (
         resolve_lines(parsed, actor=actor, scan_provided=scan_provided) if parsed else ImportCheck()

@@ -653,3 +653,29 @@ def test_enrol_participants_concurrent_calls_enrol_each_person_once():
     assert all(not isinstance(r, Exception) for r in results), results
     assert session.enrolments.count() == 5
     assert sum(len(r.enrolled) for r in results) == 5
+
+
+def test_enrol_from_file_reads_cp1252_with_header_synonyms(session, coordinator):
+    structure = StructureFactory(name="Société Saint-Vincent")
+    helene = ParticipantFactory(last_name="Lefèvre", first_name="Hélène", structure=structure)
+    content = "Nom de famille;Prénom;Organisme\r\nLEFÈVRE;Hélène;Société Saint-Vincent\r\n".encode(
+        "cp1252"
+    )
+
+    result = enrol_from_file(
+        session=session, file_name="liste.csv", content=content, actor=coordinator
+    )
+
+    assert result.enrolled == [helene]
+
+
+def test_enrol_from_file_column_given_twice_refused(session, coordinator):
+    person = ParticipantFactory()
+    content = csv_file("email,Courriel", f"{person.email},autre@example.org")
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        enrol_from_file(session=session, file_name="liste.csv", content=content, actor=coordinator)
+
+    assert excinfo.value.code == "invalid_file"
+    assert "« email » apparaît deux fois" in excinfo.value.message
+    assert not Enrolment.objects.exists()

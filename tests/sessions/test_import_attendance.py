@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from formations.models import User
-from sessions.attendance_import import check_file, normalise, parse_rows, read_csv, status_from_text
+from sessions.attendance_import import (
+    check_file,
+    normalise,
+    parse_rows,
+    read_rows,
+    status_from_text,
+)
 from sessions.models import Attendance, PaperSheetScan
 from sessions.services.paper import paper_scan_store
 from tests.factories import (
@@ -287,14 +293,93 @@ def test_check_file_missing_column_reported():
         b"session,date,email,statut\nX,04/10/2021,a@b.fr,present\n", scan_provided=True
     )
 
-    assert len(check.errors) == 1
-    assert "colonne obligatoire absente : debut." in str(check.errors[0])
+    assert [str(error) for error in check.errors] == [
+        "Colonne obligatoire « debut » absente de la ligne d'en-tête (colonnes obligatoires : "
+        "session, date, debut, email, statut)."
+    ]
 
 
-def test_check_file_missing_columns_plural():
-    check = check_file(b"session,email,statut\nX,a@b.fr,present\n", scan_provided=True)
+def test_check_file_repeated_column_reported():
+    check = check_file(
+        b"session,date,debut,email,Courriel,statut\nX,04/10/2021,09:00,a@b.fr,a@b.fr,present\n",
+        scan_provided=True,
+    )
 
-    assert "colonnes obligatoires absentes : date, debut." in str(check.errors[0])
+    assert [str(error) for error in check.errors] == [
+        "La colonne « email » apparaît deux fois dans l'en-tête."
+    ]
+
+
+def test_check_file_header_only_reported():
+    check = check_file(HEADER.encode(), scan_provided=True)
+
+    assert [str(error) for error in check.errors] == [
+        "Le fichier ne contient aucune ligne à importer."
+    ]
+
+
+def test_import_attendance_xlsx_with_date_and_time_cells(
+    tmp_path, trainer, morning, afternoon, alice, bruno, scan_path
+):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Session", "Date", "Début", "Adresse e-mail", "Statut", "Minutes"])
+    sheet.append(
+        [
+            "LABO-976-1",
+            dt.datetime(2021, 10, 4),
+            dt.time(9, 0),
+            "alice@example.org",
+            "Présent",
+            None,
+        ]
+    )
+    sheet.append(["LABO-976-1", "04/10/2021", "13h30", "bruno@example.org", "retard", 150])
+    path = tmp_path / "emargements.xlsx"
+    workbook.save(path)
+
+    _run(path, scan=scan_path, actor=trainer.username)
+
+    rows = {(a.enrolment_id, a.slot_id): a for a in Attendance.objects.all()}
+    assert set(rows) == {(alice.pk, morning.pk), (bruno.pk, afternoon.pk)}
+    assert rows[(bruno.pk, afternoon.pk)].minutes_attended == 150
+
+
+def test_read_rows_csv_variants_and_xlsx_read_the_same():
+    from tests.factories.importing import csv_bytes, xlsx_bytes
+
+    header = ["session", "date", "debut", "email", "statut", "minutes"]
+    data = [["LABO-1", "04/10/2021", "09:00", "a@b.fr", "Départ anticipé", "90"]]
+    variants = [
+        csv_bytes(data, header=header),
+        csv_bytes(data, header=header, bom=True),
+        csv_bytes(data, header=header, delimiter=";", encoding="cp1252"),
+        xlsx_bytes(data, header=header),
+    ]
+
+    results = [read_rows(content) for content in variants]
+
+    assert results[0] == [(2, dict(zip(header, data[0], strict=True)))]
+    assert all(result == results[0] for result in results)
+
+
+def test_import_attendance_oversized_file_refused_naming_the_limit(tmp_path, trainer, settings):
+    settings.SUIVI_MAX_UPLOAD_BYTES = 1024
+    path = _csv(tmp_path, HEADER + "LABO-976-1,04/10/2021,09:00,a@example.org,present,\n" * 40)
+
+    with pytest.raises(CommandError, match="il dépasse la taille maximale autorisée \\(1 Ko\\)"):
+        _run(path, actor=trainer.username)
+
+
+def test_check_file_too_many_rows_refused(settings):
+    settings.SUIVI_IMPORT_MAX_ROWS = 2
+    content = (HEADER + "LABO-976-1,04/10/2021,09:00,a@example.org,present,\n" * 3).encode()
+
+    check = check_file(content, scan_provided=True)
+
+    assert "plus de 2 lignes" in str(check.errors[0])
 
 
 def test_check_file_sealed_slot_refused(session, trainer, coordinator, morning, alice):
@@ -355,8 +440,8 @@ def test_status_from_text_accepts_french_words_and_codes(text, status):
     assert status_from_text(text) == status
 
 
-def test_read_csv_keeps_spreadsheet_line_numbers_and_skips_blank_lines():
-    rows = read_csv(
+def test_read_rows_keeps_spreadsheet_line_numbers_and_skips_blank_lines():
+    rows = read_rows(
         b"\xef\xbb\xbfSESSION;Date;D\xc3\xa9but;Email;Statut\n\nS;04/10/2021;09:00;a@b.fr;present\n"
     )
 

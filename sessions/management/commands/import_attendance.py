@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from formations.tabular import max_upload_bytes, too_large_message
 from sessions.attendance_import import COLUMNS, check_file
 from sessions.exceptions import SessionsError
 from sessions.services.paper import check_scan_file, paper_sheets_import
@@ -18,14 +19,16 @@ def half_days(count: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Saisit des feuilles d'émargement papier depuis un CSV (colonnes : "
+        "Saisit des feuilles d'émargement papier depuis un CSV ou un XLSX (colonnes : "
         + ", ".join(c.key for c in COLUMNS)
         + "). Tout ou rien : à la moindre erreur, rien n'est écrit."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "file", help="Fichier CSV (UTF-8 ou Windows-1252, virgule ou point-virgule)."
+            "file",
+            help="Fichier CSV (UTF-8 ou Windows-1252, virgule ou point-virgule) ou XLSX "
+            "(première feuille).",
         )
         parser.add_argument(
             "--scan",
@@ -53,6 +56,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"Utilisateur·rice inconnu·e : « {actor} » (option --actor).")
         try:
+            size = Path(file).stat().st_size
+            if size > max_upload_bytes():
+                raise CommandError(too_large_message(size))
             content = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"Impossible de lire {file} : {exc.strerror or exc}.") from None
@@ -73,7 +79,12 @@ class Command(BaseCommand):
                 except SessionsError as exc:
                     raise CommandError(f"Scan refusé ({scan}) : {exc.message}") from None
 
-            check = check_file(content, actor=user, scan_provided=scan_file is not None)
+            check = check_file(
+                content,
+                file_name=os.path.basename(file),
+                actor=user,
+                scan_provided=scan_file is not None,
+            )
             if not check.ok:
                 raise CommandError(
                     "\n".join(
