@@ -31,8 +31,11 @@ from django.utils.translation import gettext as _
 from formations.french import time_zone_label
 from formations.models import Participant
 from formations.tabular import Column, TableError, read_table, strip_accents
+from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
+from sessions.presence import local_moment, resolve_presence
 from sessions.selectors.visibility import sessions_run_by
+from sessions.services.paper import PaperEntry
 
 COLUMNS: tuple[Column, ...] = (
     Column("session", True, "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
@@ -60,14 +63,35 @@ COLUMNS: tuple[Column, ...] = (
         "statut",
         True,
         "Statut lu sur la feuille",
-        "present, retard, depart_anticipe, absent_excuse, absent",
+        "present, retard, depart_anticipe, retard_et_depart_anticipe, absent_excuse, absent",
         ("status",),
+    ),
+    Column(
+        "arrivee",
+        False,
+        "Heure d'arrivée d'une personne en retard (heure locale)",
+        "HH:MM, strictement dans la demi-journée",
+        ("heure_arrivee", "heure_d_arrivee", "arrive_a"),
+    ),
+    Column(
+        "depart",
+        False,
+        "Heure de départ d'une personne partie avant la fin (heure locale)",
+        "HH:MM, strictement dans la demi-journée",
+        ("heure_depart", "heure_de_depart", "parti_a"),
+    ),
+    Column(
+        "minutes_manquees",
+        False,
+        "Minutes manquées (à la place d'une heure)",
+        "entier",
+        ("minutes_manquantes", "retard_minutes"),
     ),
     Column(
         "minutes",
         False,
-        "Minutes de présence",
-        "entier, obligatoire pour retard et départ anticipé",
+        "Minutes de présence (fichiers d'avant les heures ; à la place d'une heure)",
+        "entier",
         ("minutes_de_presence", "minutes_presence"),
     ),
 )
@@ -81,6 +105,9 @@ STATUS_ALIASES = {
     "en_retard": Attendance.Status.LATE,
     "depart_anticipe": Attendance.Status.LEFT_EARLY,
     "depart_anticipee": Attendance.Status.LEFT_EARLY,
+    "retard_et_depart": Attendance.Status.LATE_AND_LEFT_EARLY,
+    "retard_depart_anticipe": Attendance.Status.LATE_AND_LEFT_EARLY,
+    "retard_et_depart_anticipee": Attendance.Status.LATE_AND_LEFT_EARLY,
     "absent_excuse": Attendance.Status.ABSENT_EXCUSED,
     "absente_excusee": Attendance.Status.ABSENT_EXCUSED,
     "absent_excusee": Attendance.Status.ABSENT_EXCUSED,
@@ -125,16 +152,25 @@ class ParsedLine:
     start: dt.time
     email: str
     status: str
-    minutes: int | None
+    arrival: dt.time | None = None
+    departure: dt.time | None = None
+    minutes_missed: int | None = None
+    minutes_attended: int | None = None
 
 
 @dataclass(frozen=True)
 class ResolvedLine:
     line: int
-    enrolment: Enrolment
     slot: Slot
-    status: str
-    minutes: int | None
+    entry: PaperEntry
+
+    @property
+    def enrolment(self) -> Enrolment:
+        return self.entry.enrolment
+
+    @property
+    def status(self) -> str:
+        return self.entry.status
 
 
 @dataclass
@@ -146,10 +182,10 @@ class ImportCheck:
     def ok(self) -> bool:
         return not self.errors
 
-    def entries_by_slot(self) -> dict[Slot, list[tuple[Enrolment, str, int | None]]]:
-        by_slot: dict[Slot, list] = {}
+    def entries_by_slot(self) -> dict[Slot, list[PaperEntry]]:
+        by_slot: dict[Slot, list[PaperEntry]] = {}
         for line in self.lines:
-            by_slot.setdefault(line.slot, []).append((line.enrolment, line.status, line.minutes))
+            by_slot.setdefault(line.slot, []).append(line.entry)
         return by_slot
 
 
@@ -226,25 +262,59 @@ def parse_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedLine]
                 )
                 % {"value": status_text}
             )
-        minutes = None
-        minutes_text = row.get("minutes", "").strip()
-        if status in Attendance.PARTIAL_STATUSES:
-            if not minutes_text:
+        times = {}
+        for key, label in (("arrivee", _("d'arrivée")), ("depart", _("de départ"))):
+            text = row.get(key, "").strip()
+            times[key] = parse_time(text) if text else None
+            if text and times[key] is None:
                 problems.append(
-                    _("minutes de présence obligatoires pour un retard ou un départ anticipé")
+                    _("heure %(which)s invalide « %(value)s » (attendu HH:MM)")
+                    % {"which": label, "value": text}
                 )
+        numbers = {}
+        for key, label in (
+            ("minutes_manquees", _("minutes manquées")),
+            ("minutes", _("minutes de présence")),
+        ):
+            text = row.get(key, "").strip()
+            numbers[key] = None
+            if not text:
+                continue
             # isdigit() alone admits "²", which int() refuses.
-            elif not (minutes_text.isascii() and minutes_text.isdigit()) or int(minutes_text) <= 0:
+            if not (text.isascii() and text.isdigit()) or int(text) <= 0:
                 problems.append(
-                    _("minutes de présence invalides « %(value)s » (entier positif attendu)")
-                    % {"value": minutes_text}
+                    _("%(which)s invalides « %(value)s » (entier positif attendu)")
+                    % {"which": label, "value": text}
                 )
             else:
-                minutes = int(minutes_text)
+                numbers[key] = int(text)
+        if status in Attendance.PARTIAL_STATUSES and not (
+            any(times.values()) or any(value is not None for value in numbers.values())
+        ):
+            problems.append(
+                _(
+                    "pour un retard ou un départ anticipé, indiquez l'heure d'arrivée ou de "
+                    "départ (colonnes arrivee, depart) ou les minutes manquées"
+                )
+            )
         if problems:
             errors.append(LineError(number, " ; ".join(problems) + "."))
             continue
-        lines.append(ParsedLine(number, code, date, start, email, status, minutes))
+        partial = status in Attendance.PARTIAL_STATUSES
+        lines.append(
+            ParsedLine(
+                number,
+                code,
+                date,
+                start,
+                email,
+                status,
+                arrival=times["arrivee"] if partial else None,
+                departure=times["depart"] if partial else None,
+                minutes_missed=numbers["minutes_manquees"] if partial else None,
+                minutes_attended=numbers["minutes"] if partial else None,
+            )
+        )
     return lines, errors
 
 
@@ -369,21 +439,19 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
                 )
             )
             continue
-        if line.minutes is not None and line.minutes >= slot.planned_minutes:
-            check.errors.append(
-                LineError(
-                    line.line,
-                    _(
-                        "%(minutes)d minutes de présence : pour un retard ou un départ anticipé, "
-                        "entre 1 et %(max)d (la demi-journée dure %(planned)d minutes)."
-                    )
-                    % {
-                        "minutes": line.minutes,
-                        "max": slot.planned_minutes - 1,
-                        "planned": slot.planned_minutes,
-                    },
-                )
+        # The same rules as the trainer's page: times strictly inside the half-day, an
+        # arrival before the departure, minutes missed within it.
+        try:
+            presence = resolve_presence(
+                slot=slot,
+                status=line.status,
+                arrived_at=local_moment(slot, line.arrival) if line.arrival else None,
+                left_at=local_moment(slot, line.departure) if line.departure else None,
+                minutes_missed=line.minutes_missed,
+                minutes_attended=line.minutes_attended,
             )
+        except AttendanceError as exc:
+            check.errors.append(LineError(line.line, exc.message))
             continue
         if actor is not None and session.pk not in runnable:
             not_runnable.setdefault(session.code, []).append(line.line)
@@ -391,7 +459,18 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
         if not scan_provided and slot.pk not in slots_with_scan:
             without_scan.setdefault(slot, []).append(line.line)
             continue
-        check.lines.append(ResolvedLine(line.line, enrolment, slot, line.status, line.minutes))
+        check.lines.append(
+            ResolvedLine(
+                line.line,
+                slot,
+                PaperEntry(
+                    enrolment=enrolment,
+                    status=presence.status,
+                    arrived_at=presence.arrived_at,
+                    left_at=presence.left_at,
+                ),
+            )
+        )
 
     for code, numbers in not_runnable.items():
         check.errors.append(

@@ -151,7 +151,7 @@ def test_import_attendance_bad_line_writes_nothing_and_names_line(
     assert "2 erreurs : rien n'a été importé." in message
     assert "Ligne 3 : participant·e inconnu·e" in message
     assert "inconnu@example.org" in message
-    assert "Ligne 4 : minutes de présence obligatoires" in message
+    assert "Ligne 4 : pour un retard ou un départ anticipé, indiquez l'heure d'arrivée" in message
     assert not Attendance.objects.exists()
     assert not PaperSheetScan.objects.exists()
 
@@ -478,7 +478,7 @@ def test_parse_rows_late_needs_minutes():
 
     assert lines == []
     assert errors[0].line == 2
-    assert "minutes de présence obligatoires" in errors[0].message
+    assert "indiquez l'heure d'arrivée ou de départ" in errors[0].message
 
 
 @pytest.mark.parametrize("minutes", ["²", "1²", "½"])
@@ -507,3 +507,38 @@ def test_parse_rows_minutes_not_ascii_digits_reported_not_crash(minutes):
 def test_normalise_header_names():
     assert normalise(" Début ") == "debut"
     assert normalise("E-mail") == "e_mail"
+
+
+def test_import_attendance_takes_arrival_and_departure_times(
+    tmp_path, trainer, morning, alice, bruno, scan_path
+):
+    """The same times as the trainer's page: an arrival for a late person, a departure for
+    one who left early, both for someone who did both; minutes missed accepted too."""
+    path = tmp_path / "heures.csv"
+    path.write_text(
+        "session;date;debut;email;statut;arrivee;depart;minutes_manquees\n"
+        "LABO-976-1;04/10/2021;09:00;alice@example.org;retard;09:20;;\n"
+        "LABO-976-1;04/10/2021;09:00;bruno@example.org;retard et départ anticipé;9h15;12h00;\n",
+        encoding="utf-8",
+    )
+
+    _run(path, scan=scan_path, actor=trainer.username)
+
+    rows = {a.enrolment_id: a for a in Attendance.objects.filter(slot=morning)}
+    assert rows[alice.pk].minutes_attended == 190
+    assert rows[bruno.pk].status == "late_left_early"
+    assert rows[bruno.pk].minutes_attended == 210 - 15 - 30
+
+
+def test_import_attendance_time_outside_the_half_day_refused(trainer, morning, alice):
+    content = (
+        "session;date;debut;email;statut;depart\n"
+        "LABO-976-1;04/10/2021;09:00;alice@example.org;départ anticipé;12:30\n"
+    ).encode()
+
+    check = check_file(content, scan_provided=True, actor=trainer)
+
+    assert [str(e) for e in check.errors] == [
+        "Ligne 2 : L'heure de départ doit être comprise strictement entre le début et la fin de "
+        "la demi-journée (entre 09:01 et 12:29, heure de Mayotte)."
+    ]
