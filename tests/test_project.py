@@ -96,3 +96,20 @@ def test_load_demo_sessions_are_signed_sealed_and_verifiable():
     out = io.StringIO()
     call_command("verify_seals", stdout=out)
     assert "OK" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_postgresql_test_tables_are_kept_from_autovacuum():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("autovacuum is a PostgreSQL matter (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables t JOIN pg_class c ON c.relname = t.tablename "
+            "AND c.relnamespace = t.schemaname::regnamespace "
+            "WHERE t.schemaname = current_schema() "
+            "AND NOT coalesce(c.reloptions, '{}') @> '{autovacuum_enabled=off}'"
+        )
+        vacuumed = [row[0] for row in cursor.fetchall()]
+    assert vacuumed == []
