@@ -14,9 +14,11 @@ from sessions.models import Attendance, Rectification, Seal, Slot, TrainingSessi
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        # A data folder of its own: a fresh clone has no data/ until `make` creates it.
+        "SUIVI_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 60 + "-production-like-secret-for-the-check",
         "DJANGO_ALLOWED_HOSTS": "suivi.example.org",
