@@ -431,10 +431,6 @@ class ImportLine:
     participant: Participant | None = None  # the record created (after applying)
 
     @property
-    def is_error(self) -> bool:
-        return self.outcome == Outcome.ERROR
-
-    @property
     def outcome_label(self) -> str:
         if self.outcome == Outcome.CREATE and self.participant is not None:
             return _("créé·e")
@@ -502,10 +498,6 @@ class ImportReport:
     @property
     def has_errors(self) -> bool:
         return bool(self.file_errors) or self.error_count > 0
-
-    @property
-    def error_lines(self) -> list[ImportLine]:
-        return [line for line in self.lines if line.is_error]
 
     def summary(self) -> str:
         if self.has_errors:

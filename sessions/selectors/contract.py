@@ -98,10 +98,6 @@ class FormationContractStatus:
             default=RuleState.NOT_APPLICABLE,
         )
 
-    @property
-    def has_violations(self) -> bool:
-        return any(r.state == RuleState.VIOLATED for r in self.rules)
-
     def rule(self, code: str) -> RuleStatus:
         return next(r for r in self.rules if r.code == code)
 

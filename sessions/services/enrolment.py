@@ -227,7 +227,8 @@ def unenrol(*, enrolment: Enrolment, actor) -> None:
 # --------------------------------------------------------------------------- import
 
 # Accepted headers, compared with `formations.importing.header_key` (case, accents,
-# spaces and punctuation ignored): the same spellings the participant import accepts.
+# spaces and punctuation ignored): the participant import's spellings of these columns,
+# plus « nom de famille », « last name » and « organisme », which it does not take.
 EMAIL_HEADERS = frozenset(
     header_key(h) for h in ("email", "e-mail", "mail", "courriel", "adresse e-mail", "adresse mail")
 )
