@@ -1,5 +1,6 @@
-"""Demo data of the formations app: the programmes of the five tenders in
-`../shared/seeds/` with their real structures, fictional participants, one account per role.
+"""Demo data of the formations app, read from `fixtures/demo.json`: the five tenders (four
+programmes, five formations) with their real structures, fictional participants, and one
+account per role.
 
 Idempotent: every object is keyed by a natural key and updated in place, so running
 `load_demo` twice leaves the same data.

@@ -3,7 +3,7 @@ querysets are callables of the request that start from the scoped selectors."""
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from formations import selectors
@@ -33,7 +33,7 @@ def visible_funders(request):
     if user is None:
         return Funder.objects.none()
     return Funder.objects.filter(
-        pk__in=selectors.programmes_visible_to(user=user).values("funders")
+        Exists(selectors.programmes_visible_to(user=user).filter(funders=OuterRef("pk")))
     ).order_by("name")
 
 
@@ -81,6 +81,16 @@ class SearchFilterSet(django_filters.FilterSet):
         return search_words(queryset, self.search_fields, value)
 
 
+def _has_partner(*, programme: str, **structure_lookups) -> Exists:
+    """True where the programme at `programme` (on the outer query) has a partner
+    structure matching `structure_lookups`."""
+    return Exists(
+        selectors.ProgrammeStructure.objects.filter(
+            programme_id=OuterRef(programme), **structure_lookups
+        )
+    )
+
+
 def _territory_filter(field_name):
     return django_filters.ChoiceFilter(
         label=_("Territoire"), field_name=field_name, choices=[], empty_label=_("Tous")
@@ -125,11 +135,13 @@ class ParticipantFilter(SearchFilterSet):
 
     def filter_programme(self, queryset, name, value):
         # A participant belongs to a programme through a partner structure or an enrolment.
-        by_structure = Participant.objects.filter(structure__programmes=value).values("pk")
-        by_enrolment = Participant.objects.filter(
-            enrolments__session__formation__programme=value
-        ).values("pk")
-        return queryset.filter(Q(pk__in=by_structure) | Q(pk__in=by_enrolment))
+        by_structure = selectors.ProgrammeStructure.objects.filter(
+            programme=value, structure_id=OuterRef("structure_id")
+        )
+        by_enrolment = Formation.objects.filter(
+            programme=value, sessions__enrolments__participant_id=OuterRef("pk")
+        )
+        return queryset.filter(Exists(by_structure) | Exists(by_enrolment))
 
 
 class StructureFilter(SearchFilterSet):
@@ -150,7 +162,13 @@ class StructureFilter(SearchFilterSet):
         fields = ["q", "kind", "territory", "programme"]
 
     def filter_programme(self, queryset, name, value):
-        return queryset.filter(pk__in=Structure.objects.filter(programmes=value).values("pk"))
+        return queryset.filter(
+            Exists(
+                selectors.ProgrammeStructure.objects.filter(
+                    programme=value, structure_id=OuterRef("pk")
+                )
+            )
+        )
 
 
 class ProgrammeFilter(SearchFilterSet):
@@ -178,15 +196,17 @@ class ProgrammeFilter(SearchFilterSet):
         fields = ["q", "funder", "kind", "territory"]
 
     def filter_funder(self, queryset, name, value):
-        return queryset.filter(pk__in=Programme.objects.filter(funders=value).values("pk"))
+        return queryset.filter(
+            Exists(
+                selectors.ProgrammeFunder.objects.filter(programme_id=OuterRef("pk"), funder=value)
+            )
+        )
 
     def filter_kind(self, queryset, name, value):
-        return queryset.filter(pk__in=Programme.objects.filter(structures__kind=value).values("pk"))
+        return queryset.filter(_has_partner(programme="pk", structure__kind=value))
 
     def filter_territory(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Programme.objects.filter(structures__territory=value).values("pk")
-        )
+        return queryset.filter(_has_partner(programme="pk", structure__territory=value))
 
 
 class FormationFilter(SearchFilterSet):
@@ -210,9 +230,7 @@ class FormationFilter(SearchFilterSet):
         fields = ["q", "programme", "pricing_mode", "territory"]
 
     def filter_territory(self, queryset, name, value):
-        return queryset.filter(
-            programme__in=Programme.objects.filter(structures__territory=value).values("pk")
-        )
+        return queryset.filter(_has_partner(programme="programme_id", structure__territory=value))
 
 
 class FunderFilter(SearchFilterSet):

@@ -497,10 +497,6 @@ class User(AbstractUser):
             )
 
     @property
-    def is_coordinator(self) -> bool:
-        return self.is_superuser or self.role == self.Role.COORDINATOR
-
-    @property
     def is_trainer(self) -> bool:
         return self.role == self.Role.TRAINER
 

@@ -106,6 +106,7 @@ def consume_upload(request, token: str) -> tuple[str, bytes] | None:
 class ParticipantImportView(ManagerRequiredMixin, FormView):
     template_name = "formations/import/upload.html"
     form_class = ParticipantImportForm
+    upload_field = "fichier"  # formations.uploads: the only file this page accepts
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

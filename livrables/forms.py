@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,34 +11,6 @@ def too_large_message() -> str:
     return _("Le fichier dépasse la taille maximale autorisée (%(max)s).") % {
         "max": filesizeformat(settings.SUIVI_MAX_UPLOAD_BYTES)
     }
-
-
-class UploadLimitHandler(FileUploadHandler):
-    """Stops reading an upload as soon as it passes `max_bytes`: the verification page is
-    public, so nobody may make the server hold (in memory or in a temporary file) more than
-    the limit. Placed first; the default handlers after it store what it lets through."""
-
-    def __init__(self, request=None, *, max_bytes: int):
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.received = 0
-        self.exceeded = False
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.max_bytes:
-            self.exceeded = True
-            # The rest of the body is read and discarded; the fields before the file
-            # (the CSRF token) are kept.
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 class DocumentLookupForm(forms.Form):
@@ -68,12 +39,8 @@ class DocumentCheckForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
-    def __init__(self, *args, upload_too_large: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.upload_too_large = upload_too_large
-        if upload_too_large:
-            # The handler dropped the file: report its size, not a missing file.
-            self.fields["file"].required = False
         self.fields["file"].help_text = _(
             "Le fichier n'est pas conservé : seule son empreinte SHA-256 est calculée et "
             "comparée. %(max)s au maximum."
@@ -81,8 +48,8 @@ class DocumentCheckForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
-        if self.upload_too_large or (
-            upload is not None and upload.size > settings.SUIVI_MAX_UPLOAD_BYTES
-        ):
+        # `formations.uploads` refuses larger requests before they reach the form; this is
+        # the second line of defence.
+        if upload is not None and upload.size > settings.SUIVI_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(too_large_message(), code="file_too_large")
         return upload

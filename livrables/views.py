@@ -4,10 +4,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from livrables.forms import DocumentCheckForm, DocumentLookupForm, UploadLimitHandler
+from formations.uploads import accepts_upload
+from livrables.forms import DocumentCheckForm, DocumentLookupForm
 from livrables.selectors import (
     blank_sheet_sessions_for,
     compare_file,
@@ -46,19 +46,9 @@ def verify_lookup(request):
 
 
 @login_not_required
-@csrf_exempt
+@accepts_upload("file")
 @require_http_methods(["GET", "POST"])
 def verify_document(request, number: str):
-    # The size limit must be in place before anything reads the body, and the CSRF check
-    # reads it: hence csrf_exempt here and csrf_protect on the view proper (Django's
-    # documented pattern for changing upload handlers).
-    limit = UploadLimitHandler(request, max_bytes=settings.SUIVI_MAX_UPLOAD_BYTES)
-    request.upload_handlers.insert(0, limit)
-    return _verify_document(request, number, limit)
-
-
-@csrf_protect
-def _verify_document(request, number: str, limit: UploadLimitHandler):
     document = issued_document_by_number(number=number)
     if document is None:
         return render(
@@ -69,7 +59,7 @@ def _verify_document(request, number: str, limit: UploadLimitHandler):
         )
     comparison = None
     if request.method == "POST":
-        form = DocumentCheckForm(request.POST, request.FILES, upload_too_large=limit.exceeded)
+        form = DocumentCheckForm(request.POST, request.FILES)
         if form.is_valid():
             comparison = compare_file(document=document, uploaded_file=form.cleaned_data["file"])
     else:

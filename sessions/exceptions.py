@@ -1,5 +1,8 @@
-"""The one domain exception of the sessions app. Its `code` is stable: views turn it into
-a message, tests assert it."""
+"""The domain exception of the sessions app. Services refuse with `SessionsError` or one of
+its subclasses (`AttendanceError` below, `EnrolmentImportError` in
+`sessions.services.enrolment`); its `code` is stable: views turn it into a message, tests
+assert it. (`attendance_import.ImportFileError` never leaves its module: it becomes a line of
+the import's report.)"""
 
 
 class SessionsError(Exception):

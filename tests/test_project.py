@@ -17,9 +17,11 @@ from sessions.models import Attendance, Rectification, Seal, Slot, TrainingSessi
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        # A data folder of its own: a fresh clone has no data/ until `make` creates it.
+        "SUIVI_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 60 + "-production-like-secret-for-the-check",
         "DJANGO_ALLOWED_HOSTS": "suivi.example.org",
@@ -175,3 +177,20 @@ def test_load_demo_keeps_a_signed_live_half_day_and_adds_a_new_one():
     slots = list(live.slots.order_by("starts_at"))
     assert slots[0].pk == signed_slot.pk and slots[0].attendances.count() == 1
     ensure_signing_window(slot=slots[-1], now=later + dt.timedelta(hours=3))
+
+
+@pytest.mark.django_db
+def test_postgresql_test_tables_are_kept_from_autovacuum():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("autovacuum is a PostgreSQL matter (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables t JOIN pg_class c ON c.relname = t.tablename "
+            "AND c.relnamespace = t.schemaname::regnamespace "
+            "WHERE t.schemaname = current_schema() "
+            "AND NOT coalesce(c.reloptions, '{}') @> '{autovacuum_enabled=off}'"
+        )
+        vacuumed = [row[0] for row in cursor.fetchall()]
+    assert vacuumed == []

@@ -1,11 +1,22 @@
 """Which sessions, slots and enrolments a user may see. Every sessions view, export and
-document starts from these."""
+document starts from these.
 
-from django.db.models import QuerySet
+Written as correlated `EXISTS`, like `formations.selectors` (see there why): no nested
+`IN` subqueries, no duplicate rows."""
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
-from formations.selectors import programmes_visible_to
+from formations.selectors import audited_programme
 from sessions.models import Enrolment, Slot, TrainingSession
+
+SessionTrainer = TrainingSession.trainers.through
+
+
+def _trained_by(user, session: str = "pk") -> Exists:
+    return Exists(
+        SessionTrainer.objects.filter(trainingsession_id=OuterRef(session), user_id=user.pk)
+    )
 
 
 def sessions_visible_to(*, user) -> QuerySet[TrainingSession]:
@@ -13,13 +24,15 @@ def sessions_visible_to(*, user) -> QuerySet[TrainingSession]:
     if can_manage(user):
         return qs
     if is_trainer(user):
-        return qs.filter(pk__in=TrainingSession.objects.filter(trainers=user).values("pk"))
+        return qs.filter(_trained_by(user))
     if is_funder_auditor(user):
-        return qs.filter(formation__programme__in=programmes_visible_to(user=user))
+        return qs.filter(audited_programme(user=user, programme="formation__programme_id"))
     if is_structure_referent(user):
         return qs.filter(
-            pk__in=Enrolment.objects.filter(participant__structure_id=user.structure_id).values(
-                "session_id"
+            Exists(
+                Enrolment.objects.filter(
+                    session_id=OuterRef("pk"), participant__structure_id=user.structure_id
+                )
             )
         )
     return qs.none()
@@ -32,25 +45,31 @@ def sessions_run_by(*, user) -> QuerySet[TrainingSession]:
     if can_manage(user):
         return qs
     if is_trainer(user):
-        return qs.filter(pk__in=TrainingSession.objects.filter(trainers=user).values("pk"))
+        return qs.filter(_trained_by(user))
     return qs.none()
 
 
+def _in_sessions(qs, sessions: QuerySet[TrainingSession], *, user):
+    """`qs` (of rows with a `session`) restricted to `sessions`, a scoped selector."""
+    if can_manage(user):
+        return qs
+    return qs.filter(Exists(sessions.filter(pk=OuterRef("session_id"))))
+
+
 def slots_visible_to(*, user) -> QuerySet[Slot]:
-    return Slot.objects.select_related("session__formation__programme").filter(
-        session__in=sessions_visible_to(user=user)
-    )
+    qs = Slot.objects.select_related("session__formation__programme")
+    return _in_sessions(qs, sessions_visible_to(user=user), user=user)
 
 
 def slots_run_by(*, user) -> QuerySet[Slot]:
-    return Slot.objects.select_related("session__formation__programme").filter(
-        session__in=sessions_run_by(user=user)
-    )
+    qs = Slot.objects.select_related("session__formation__programme")
+    return _in_sessions(qs, sessions_run_by(user=user), user=user)
 
 
 def enrolments_visible_to(*, user) -> QuerySet[Enrolment]:
     qs = Enrolment.objects.select_related("participant__structure", "session")
-    qs = qs.filter(session__in=sessions_visible_to(user=user))
     if is_structure_referent(user):
-        qs = qs.filter(participant__structure_id=user.structure_id)
-    return qs
+        # A referent sees the sessions where their structure has people, and only those
+        # people in them.
+        return qs.filter(participant__structure_id=user.structure_id)
+    return _in_sessions(qs, sessions_visible_to(user=user), user=user)

@@ -189,8 +189,9 @@ def unenrol(*, enrolment: Enrolment, actor) -> None:
 
 # --------------------------------------------------------------------------- import
 
-# Accepted headers: the same spellings the participant import accepts (case, accents,
-# spaces and punctuation ignored by the shared table reader). Other columns are ignored.
+# Accepted headers (case, accents, spaces and punctuation ignored by the shared table
+# reader): the participant import's spellings of these columns, plus « nom de famille »,
+# « last name » and « organisme », which it does not take. Other columns are ignored.
 ENROLMENT_COLUMNS = (
     Column("email", aliases=("e-mail", "mail", "courriel", "adresse e-mail", "adresse mail")),
     Column("nom", aliases=("nom de famille", "last name")),

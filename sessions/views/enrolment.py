@@ -168,6 +168,7 @@ class EnrolStructureView(SessionEnrolmentsView):
 
 class EnrolImportView(SessionEnrolmentsView):
     http_method_names = ["post"]
+    upload_field = "file"  # formations.uploads: the only file this page accepts
 
     def post(self, request, pk):
         session = self.get_session()

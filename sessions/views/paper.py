@@ -20,6 +20,7 @@ SEALED_MESSAGE = gettext_lazy(
 
 class SlotPaperView(View):
     template_name = "sessions/paper/slot_paper.html"
+    upload_field = "file"  # formations.uploads: the only file this page accepts
 
     def dispatch(self, request, *args, **kwargs):
         self.slot = get_object_or_404(

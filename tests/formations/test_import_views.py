@@ -172,8 +172,19 @@ def test_oversized_upload_is_refused_with_the_limit(coordinator_client, settings
 
     response = upload(coordinator_client, GOOD + b"x" * 2000)
 
-    assert response.status_code == 200
-    assert "dépasse la taille maximale autorisée (1 Ko)" in response.content.decode()
+    assert response.status_code == 413
+    assert "dépasse la taille maximale autorisée (1,0" in response.content.decode()
+    assert SESSION_KEY not in coordinator_client.session
+
+
+def test_upload_with_two_files_is_refused(coordinator_client):
+    response = coordinator_client.post(
+        IMPORT_URL,
+        {"fichier": [SimpleUploadedFile("a.csv", GOOD), SimpleUploadedFile("b.csv", GOOD)]},
+    )
+
+    assert response.status_code == 400
+    assert "Un seul fichier peut être déposé à la fois" in response.content.decode()
     assert SESSION_KEY not in coordinator_client.session
 
 

@@ -103,3 +103,58 @@ def test_filter_choices_are_scoped(auditor, referent, world):
 def test_filter_choices_without_request_are_empty():
     assert not filters.visible_programmes(None).exists()
     assert not filters.visible_structures(None).exists()
+
+
+def test_auditor_with_two_funders_of_one_programme_sees_each_row_once(auditor, world):
+    region = FunderFactory(name="Région", kind=Funder.Kind.REGION)
+    auditor.funders.add(region)
+    world["audited"].funders.add(region)
+    world["audited"].structures.add(StructureFactory())
+    EnrolmentFactory(
+        session__formation=FormationFactory(programme=world["audited"]), participant=world["own"]
+    )
+
+    for selector in (
+        selectors.programmes_visible_to,
+        selectors.formations_visible_to,
+        selectors.structures_visible_to,
+        selectors.participants_visible_to,
+    ):
+        rows = list(selector(user=auditor).values_list("pk", flat=True))
+        assert len(rows) == len(set(rows)) > 0, selector.__name__
+    request = RequestFactory().get("/")
+    request.user = auditor
+    assert list(filters.visible_funders(request)) == sorted(
+        auditor.funders.all(), key=lambda f: f.name
+    )
+
+
+@pytest.mark.parametrize("role", ["coordinator", "trainer", "auditor", "referent"])
+def test_scoping_and_filters_nest_no_in_subquery(request, role, world):
+    # Nested `IN (SELECT …)` made PostgreSQL plan nested loops of sequential scans: with
+    # stale statistics an auditor's list page took minutes.
+    user = request.getfixturevalue(role)
+    http = RequestFactory().get("/")
+    http.user = user
+    programme = world["audited"]
+    querysets = [
+        selectors.programmes_visible_to(user=user),
+        selectors.formations_visible_to(user=user),
+        selectors.structures_visible_to(user=user),
+        selectors.participants_visible_to(user=user),
+        filters.visible_funders(http),
+        filters.ParticipantFilter(
+            {"programme": programme.pk}, queryset=selectors.participants_visible_to(user=user)
+        ).filter_programme(selectors.participants_visible_to(user=user), "programme", programme),
+        filters.StructureFilter().filter_programme(
+            selectors.structures_visible_to(user=user), "programme", programme
+        ),
+        filters.ProgrammeFilter().filter_territory(
+            selectors.programmes_visible_to(user=user), "territory", "Lille Sud"
+        ),
+        filters.FormationFilter().filter_territory(
+            selectors.formations_visible_to(user=user), "territory", "Lille Sud"
+        ),
+    ]
+    for queryset in querysets:
+        assert "IN (SELECT" not in str(queryset.query).upper()

@@ -1,3 +1,4 @@
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -304,9 +305,27 @@ def test_formation_detail_unset_rules_say_so(coordinator_client):
     assert rules["Taille de groupe"] == "non précisé"
 
 
+@contextlib.contextmanager
+def _panel_registries_holding(*contents):
+    """Every registry holds `contents` for the test; other apps' panels are set aside."""
+    registries = [
+        panels.DASHBOARD_PANELS,
+        panels.FORMATION_PANELS,
+        panels.PARTICIPANT_PANELS,
+        panels.STRUCTURE_PANELS,
+    ]
+    saved = [list(registry) for registry in registries]
+    for registry in registries:
+        registry[:] = contents
+    try:
+        yield
+    finally:
+        for registry, content in zip(registries, saved, strict=True):
+            registry[:] = content
+
+
 @pytest.fixture
 def registered_panels():
-    """Replace the registries' contents for the test (other apps' panels set aside)."""
     seen = []
 
     def panel(request, obj):
@@ -316,18 +335,8 @@ def registered_panels():
     def silent(request, obj):
         return None
 
-    registries = [
-        panels.DASHBOARD_PANELS,
-        panels.FORMATION_PANELS,
-        panels.PARTICIPANT_PANELS,
-        panels.STRUCTURE_PANELS,
-    ]
-    saved = [list(registry) for registry in registries]
-    for registry in registries:
-        registry[:] = [panel, silent]
-    yield seen
-    for registry, content in zip(registries, saved, strict=True):
-        registry[:] = content
+    with _panel_registries_holding(panel, silent):
+        yield seen
 
 
 @pytest.fixture
@@ -361,8 +370,21 @@ def test_pages_render_registered_panels(coordinator_client, registered_panels):
 
 def test_pages_work_with_empty_panel_registries(coordinator_client):
     formation = FormationFactory()
-    assert coordinator_client.get(formation.get_absolute_url()).status_code == 200
-    assert coordinator_client.get(reverse("dashboard")).status_code == 200
+    participant = ParticipantFactory()
+    urls = [
+        reverse("dashboard"),
+        formation.get_absolute_url(),
+        participant.get_absolute_url(),
+        participant.structure.get_absolute_url(),
+    ]
+    # The sessions app's own panel shows on a formation page: the registries are not empty.
+    assert coordinator_client.get(formation.get_absolute_url()).context["panels"] != []
+
+    with _panel_registries_holding():
+        responses = [coordinator_client.get(url) for url in urls]
+
+    assert [response.status_code for response in responses] == [200] * 4
+    assert [response.context["panels"] for response in responses] == [[]] * 4
 
 
 def test_dashboard_quick_links_by_role(client, coordinator, referent):

@@ -247,6 +247,11 @@ def test_verify_document_non_pdf_upload_reports_a_mismatch(issued):
     assert MISMATCH in response.content.decode()
 
 
+TOO_LARGE = "Le fichier dépasse la taille maximale autorisée"
+ONE_FILE = "Un seul fichier peut être déposé à la fois"
+FIELD = "Ce formulaire n&#x27;accepte un fichier que dans son champ prévu"
+
+
 @pytest.mark.parametrize("excess", [1, 200_000])
 def test_verify_document_oversized_upload_refused(issued, settings, excess):
     document, record = issued
@@ -254,17 +259,62 @@ def test_verify_document_oversized_upload_refused(issued, settings, excess):
 
     response = Client().post(verify_url(record.number), upload(document.content + b"\0" * excess))
 
-    assert response.status_code == 200
+    assert response.status_code == 413
     content = response.content.decode()
-    assert "Le fichier dépasse la taille maximale autorisée" in content
+    assert TOO_LARGE in content
     assert MATCH not in content and MISMATCH not in content
 
 
-def test_verify_document_oversized_upload_keeps_the_csrf_check(issued, settings):
-    """The upload is cut short before the CSRF check reads the body: the token (sent
-    before the file) must still be found, and a post without it still refused."""
+def test_verify_document_two_files_refused(issued):
     document, record = issued
-    settings.SUIVI_MAX_UPLOAD_BYTES = 100
+
+    response = Client().post(
+        verify_url(record.number),
+        {"file": [upload(document.content)["file"], upload(document.content)["file"]]},
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert ONE_FILE in content
+    assert MATCH not in content
+
+
+@pytest.mark.parametrize("fields", [["file", "other"], ["other"], ["other", "file"]])
+def test_verify_document_file_in_another_field_refused(issued, fields):
+    document, record = issued
+
+    response = Client().post(
+        verify_url(record.number),
+        {field: upload(document.content)["file"] for field in fields},
+    )
+
+    assert response.status_code == 400
+    assert FIELD in response.content.decode()
+
+
+def test_verify_document_uploads_leave_no_temporary_file(issued, settings, tmp_path):
+    document, record = issued
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # every file goes to a temporary file
+    settings.SUIVI_MAX_UPLOAD_BYTES = len(document.content) + 10
+    client = Client()
+
+    answers = [
+        client.post(
+            verify_url(record.number),
+            {"file": [upload(document.content)["file"], upload(document.content)["file"]]},
+        ),
+        client.post(verify_url(record.number), upload(document.content + b"\0" * 5_000)),
+        client.post(verify_url(record.number), upload(document.content)),
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 413, 200]
+    assert MATCH in answers[2].content.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_document_accepted_upload_keeps_the_csrf_check(issued, settings):
+    document, record = issued
     client = Client(enforce_csrf_checks=True)
     client.get(verify_url(record.number))
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
@@ -277,7 +327,7 @@ def test_verify_document_oversized_upload_keeps_the_csrf_check(issued, settings)
 
     assert refused.status_code == 403
     assert answered.status_code == 200
-    assert "Le fichier dépasse la taille maximale autorisée" in answered.content.decode()
+    assert MATCH in answered.content.decode()
 
 
 def test_verify_document_without_file_asks_for_one(issued):

@@ -366,13 +366,14 @@ def test_sign_lost_race_integrity_error_becomes_already_signed(enrolment, slot, 
     had been there before."""
     AttendanceFactory(enrolment=enrolment, slot=slot)
     real_filter = Attendance.objects.filter
-    calls = []
+    lookups = []
 
     def blind_first_lookup(*args, **kwargs):
         queryset = real_filter(*args, **kwargs)
-        if "enrolment" in kwargs and not calls:
-            calls.append(kwargs)
-            return queryset.none()
+        if "enrolment" in kwargs:
+            lookups.append(kwargs)
+            if len(lookups) == 1:
+                return queryset.none()
         return queryset
 
     monkeypatch.setattr(Attendance.objects, "filter", blind_first_lookup)
@@ -382,6 +383,9 @@ def test_sign_lost_race_integrity_error_becomes_already_signed(enrolment, slot, 
         # The savepoint kept the outer transaction usable.
         assert Attendance.objects.count() == 1
     assert _code(excinfo) == "already_signed"
+    # The patch fired: the check was blinded, the insert hit the constraint, and the winner
+    # was looked up after it.
+    assert lookups == [{"enrolment": enrolment, "slot": slot}] * 2
 
 
 def test_sign_unknown_method_is_a_programming_error(enrolment, slot):

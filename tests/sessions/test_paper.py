@@ -249,15 +249,29 @@ def test_slot_paper_upload_fake_pdf_shows_error(trainer_client, slot):
     assert not PaperSheetScan.objects.exists()
 
 
-def test_slot_paper_upload_oversized_shows_error(trainer_client, slot, settings):
+def test_slot_paper_upload_oversized_refused(trainer_client, slot, settings):
     settings.SUIVI_MAX_UPLOAD_BYTES = 10
 
     response = trainer_client.post(
         _page(slot), {"action": "upload", "file": SimpleUploadedFile("feuille.pdf", PDF)}
     )
 
-    assert response.status_code == 200
-    assert "taille maximale" in response.content.decode()
+    assert response.status_code == 413
+    assert "dépasse la taille maximale autorisée" in response.content.decode()
+    assert not PaperSheetScan.objects.exists()
+
+
+@pytest.mark.parametrize("fields", [["file", "file"], ["file", "scan"]])
+def test_slot_paper_upload_of_two_files_refused(trainer_client, slot, fields):
+    files = [(field, SimpleUploadedFile("feuille.pdf", PDF)) for field in fields]
+    data = {"action": "upload"}
+    for field, upload in files:
+        data.setdefault(field, []).append(upload)
+
+    response = trainer_client.post(_page(slot), data)
+
+    assert response.status_code == 400
+    assert "Rien n&#x27;a été enregistré" in response.content.decode()
     assert not PaperSheetScan.objects.exists()
 
 
