@@ -125,6 +125,11 @@ class StructureTable(BaseTable):
         fields = ("name", "kind", "commune", "territory", "participant_count", "actions")
 
 
+# Participants' contact columns, left out for people who may not see them
+# (`formations.permissions.can_see_contact_details`): on the page and in its exports.
+CONTACT_COLUMNS = ("email", "phone")
+
+
 class ParticipantTable(BaseTable):
     caption = _("Participant·es")
 
