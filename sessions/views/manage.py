@@ -30,7 +30,7 @@ from sessions.selectors.contract import session_contract_warnings
 from sessions.selectors.hours import hours_by_session, planned_and_realised_by_enrolment, signed_q
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
-from sessions.tables import SessionTable, hours_label
+from sessions.tables import SessionTable, hours_label, hours_totals, label_hours
 
 SLOT_PREFIX = "slots"
 
@@ -281,12 +281,8 @@ class SessionDetailView(RoleRequiredMixin, View):
             day["minutes"] = sum(s.planned_minutes for s in day["slots"])
             day["hours"] = hours_label(day["minutes"])
 
-        planned_total = sum(e.planned_minutes for e in enrolments)
-        realised_total = sum(e.realised_minutes for e in enrolments)
         for enrolment in enrolments:
-            enrolment.planned_label = hours_label(enrolment.planned_minutes)
-            enrolment.realised_label = hours_label(enrolment.realised_minutes)
-            enrolment.bar_value = min(enrolment.realised_minutes, enrolment.planned_minutes)
+            label_hours(enrolment)
 
         context = {
             "session": session,
@@ -297,10 +293,7 @@ class SessionDetailView(RoleRequiredMixin, View):
             "planned_label": hours_label(sum(s.planned_minutes for s in slots)),
             "enrolments": enrolments,
             "enrolled_count": len(enrolments),
-            "planned_total_label": hours_label(planned_total),
-            "realised_total_label": hours_label(realised_total),
-            "planned_total": planned_total,
-            "realised_total": min(realised_total, planned_total),
+            "enrolment_total": hours_totals(enrolments),
             "is_referent": structure_id is not None,
             "warnings": session_contract_warnings(session=session) if structure_id is None else [],
             "can_run": can_run_session(user, session),
