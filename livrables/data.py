@@ -145,6 +145,8 @@ class SheetData:
     seals: tuple[SealInfo, ...] = ()
     verification_url: str = ""
     blank: bool = False
+    # Set on a structure's extract (only that structure's people): printed on every page.
+    extract_label: str = ""
 
     @property
     def seal_digests(self) -> tuple[str, ...]:
@@ -269,16 +271,21 @@ def alternative_number(number: str, attempt: int) -> str:
 # ---------------------------------------------------------------------------- builder
 
 
-def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None) -> SheetData:
+def build_sheet_data(
+    *, session: TrainingSession, blank: bool = False, now=None, structure=None
+) -> SheetData:
     """Everything the feuille d'émargement (or, with `blank=True`, the paper sheet to sign)
     shows, as frozen dataclasses.
+
+    With `structure`, an extract for that structure: only its people's rows (and their
+    rectifications), an `extract_label` naming the structure, and an `EXT-…` number.
 
     Queries (constant): session with formation and programme, funders, trainers, slots
     with seal and countersigner, enrolments with participants and structures, and — for
     the signed sheet — attendances and rectifications with their authors.
     """
     now = now or timezone.now()
-    records = session_records(session=session, with_attendance=not blank)
+    records = session_records(session=session, with_attendance=not blank, structure=structure)
     session = records.session
     tz = session.tzinfo
     formation = session.formation
@@ -381,10 +388,16 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
         [s.digest for s in seals]
         + [str(len(attendances)), str(len(rectifications)), str(len(enrolments))]
         + [f"{a.pk}:{a.updated_at.isoformat()}" for a in attendances.values()]
+        + ([f"structure:{structure.pk}"] if structure is not None else [])
     )
-    number = document_number(
-        prefix="EMV" if blank else "EMG", session=session, now=now, fingerprint=fingerprint
-    )
+    if structure is not None:
+        prefix = "EXT"
+        extract_label = _(
+            "Extrait — %(structure)s : seules les personnes de cette structure figurent"
+        ) % {"structure": structure.name}
+    else:
+        prefix, extract_label = ("EMV" if blank else "EMG"), ""
+    number = document_number(prefix=prefix, session=session, now=now, fingerprint=fingerprint)
     return SheetData(
         number=number,
         generated_at=timezone.localtime(now, tz),
@@ -407,6 +420,7 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
         seals=tuple(seals),
         verification_url=verification_url(number),
         blank=blank,
+        extract_label=extract_label,
     )
 
 

@@ -136,6 +136,7 @@ def world(db, trainer):
         "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
         "livrables:session_sheet": {"pk": session.pk},
         "livrables:session_blank_sheet": {"pk": session.pk},
+        "livrables:session_sheet_extract": {"pk": session.pk},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
     }
