@@ -13,7 +13,13 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from formations.permissions import ManagerRequiredMixin, RoleRequiredMixin, is_structure_referent
+from formations.permissions import (
+    ManagerRequiredMixin,
+    RoleRequiredMixin,
+    can_manage,
+    is_funder_auditor,
+    is_structure_referent,
+)
 from formations.selectors import formations_visible_to
 from sessions.exceptions import SessionsError
 from sessions.filters import SessionFilter
@@ -297,5 +303,7 @@ class SessionDetailView(RoleRequiredMixin, View):
             "is_referent": structure_id is not None,
             "warnings": session_contract_warnings(session=session) if structure_id is None else [],
             "can_run": can_run_session(user, session),
+            # The read-only control page of each half-day (sessions:slot_audit).
+            "can_audit": can_manage(user) or is_funder_auditor(user),
         }
         return render(request, self.template_name, context)

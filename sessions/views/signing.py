@@ -36,6 +36,7 @@ from sessions.services.attendance import (
     slot_countersign,
 )
 from sessions.services.remote_links import remote_links, send_remote_links
+from sessions.signatures import signature_svg
 from sessions.tokens import (
     check_qr_token,
     check_remote_link_token,
@@ -79,21 +80,6 @@ def client_ip(request) -> str | None:
 
 def client_user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:500]
-
-
-def signature_svg(signature) -> dict | None:
-    """Path data to redraw a stored vector signature as inline SVG (no script, no style)."""
-    if not isinstance(signature, dict):
-        return None
-    paths = []
-    for stroke in signature.get("strokes") or []:
-        if not stroke:
-            continue
-        points = [f"{p[0]} {p[1]}" for p in stroke]
-        paths.append("M" + " L".join(points))
-    if not paths:
-        return None
-    return {"width": signature.get("width"), "height": signature.get("height"), "paths": paths}
 
 
 def realised_minutes(attendance: Attendance | None, slot: Slot) -> int | None:
