@@ -114,6 +114,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
     today, past, slot, enrolment = demo["today"], demo["past"], demo["open_slot"], demo["enrolment"]
     participant = enrolment.participant
     expired_qr = qr_token(slot=slot, at=timezone.now() - dt.timedelta(minutes=10))
+    referent = demo["accounts"]["referent"]
+    referent_session = TrainingSession.objects.filter(
+        enrolments__participant__structure=referent.structure_id
+    ).first()
     # role → pages, each a path or (path, what to do before checking).
     pages_by_role = {
         None: [
@@ -159,10 +163,17 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("sessions:slot_qr", args=[slot.pk]),
             reverse("sessions:my_calendar"),
         ],
-        "referent": [reverse("dashboard"), reverse("formations:participant_list")],
+        "referent": [
+            reverse("dashboard"),
+            reverse("formations:participant_list"),
+            reverse("formations:structure_detail", args=[referent.structure_id]),
+            reverse("sessions:session_detail", args=[referent_session.pk]),
+        ],
         "auditeur": [
             reverse("dashboard"),
             reverse("sessions:session_detail", args=[demo["feder"].pk]),
+            reverse("sessions:slot_audit", args=[demo["feder"].slots.first().pk]),
+            reverse("formations:participant_list"),
         ],
     }
 
