@@ -1,6 +1,7 @@
 """Reads of the sessions app: scoping (who may see or run what), hours, contract rules and
 the auditor's view of a half-day. Views, tables, exporters and documents start from these;
-import them from here. The query-building helpers (`signed_q`, `slot_minutes`, …) stay in `sessions.selectors.hours`."""
+import them from here. The query-building helpers (`signed_q`, `slot_minutes`, …) stay in
+`sessions.selectors.hours`."""
 
 from sessions.selectors.audit import AuditRow, SlotAudit, slot_audit_records
 from sessions.selectors.contract import (
