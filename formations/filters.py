@@ -26,7 +26,7 @@ def visible_structures(request):
     user = _user(request)
     if user is None:
         return Structure.objects.none()
-    return selectors.structures_visible_to(user=user).order_by("name")
+    return selectors.structures_visible_to(user=user).order_by("sort_key", "pk")
 
 
 def visible_funders(request):

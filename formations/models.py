@@ -10,9 +10,63 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from formations.text import french_sort_key
+
+SORT_KEY_MAX_LENGTH = 500
+
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class SortKeyQuerySet(models.QuerySet):
+    """Bulk writes keep `sort_key` in step too: `bulk_create` and `bulk_update` skip
+    `save()` (the participants import creates people with `bulk_create`)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.sort_key = obj.compute_sort_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if set(fields) & set(self.model.SORT_KEY_SOURCES):
+            for obj in objs:
+                obj.sort_key = obj.compute_sort_key()
+            fields = [*fields, "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class SortKeyModel(models.Model):
+    """A model listed by name: `sort_key` (see `french_sort_key`) is derived from the
+    `SORT_KEY_SOURCES` fields on every save, so lists order by one indexed column that
+    sorts the same on SQLite and PostgreSQL."""
+
+    SORT_KEY_SOURCES: tuple[str, ...] = ()
+
+    # blank: derived, never typed; full_clean() runs before save() computes it.
+    sort_key = models.CharField(
+        _("clé de tri"), max_length=SORT_KEY_MAX_LENGTH, db_index=True, editable=False, blank=True
+    )
+
+    objects = SortKeyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        # A derived column, not a business rule: written wherever the name is.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.SORT_KEY_SOURCES):
+            self.sort_key = self.compute_sort_key()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(**kwargs)
+
+    def compute_sort_key(self) -> str:
+        key = french_sort_key(*(getattr(self, name) for name in self.SORT_KEY_SOURCES))
+        return key[:SORT_KEY_MAX_LENGTH]
 
 
 class Funder(models.Model):
@@ -53,7 +107,7 @@ class Funder(models.Model):
         return self.kind in self.EU_KINDS
 
 
-class Structure(models.Model):
+class Structure(SortKeyModel):
     class Kind(models.TextChoices):
         CCAS = "ccas", _("CCAS / CIAS")
         UDCCAS = "udccas", _("UDCCAS")
@@ -72,6 +126,8 @@ class Structure(models.Model):
         ASSOCIATION = "association", _("Association")
         OTHER = "other", _("Autre")
 
+    SORT_KEY_SOURCES = ("name",)
+
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
@@ -88,7 +144,7 @@ class Structure(models.Model):
     class Meta:
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
-        ordering = ["name"]
+        ordering = ["sort_key", "pk"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="structure_name_unique_ci"),
         ]
@@ -265,7 +321,9 @@ class Formation(models.Model):
             raise ValidationError(errors)
 
 
-class Participant(models.Model):
+class Participant(SortKeyModel):
+    SORT_KEY_SOURCES = ("last_name", "first_name")
+
     last_name = models.CharField(_("nom"), max_length=120)
     first_name = models.CharField(_("prénom"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -292,7 +350,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant·e")
         verbose_name_plural = _("participant·es")
-        ordering = ["last_name", "first_name"]
+        ordering = ["sort_key", "pk"]
         constraints = [
             # One person, one record: the same e-mail cannot be registered twice.
             models.UniqueConstraint(

@@ -110,7 +110,7 @@ class FormationTable(BaseTable):
 class StructureTable(BaseTable):
     caption = _("Structures")
 
-    name = tables.Column(linkify=True)
+    name = tables.Column(linkify=True, order_by=("sort_key", "pk"))
     kind = tables.Column()
     commune = tables.Column()
     territory = tables.Column()
@@ -133,12 +133,12 @@ CONTACT_COLUMNS = ("email", "phone")
 class ParticipantTable(BaseTable):
     caption = _("Participant·es")
 
-    last_name = tables.Column(linkify=True)
+    last_name = tables.Column(linkify=True, order_by=("sort_key", "pk"))
     first_name = tables.Column()
     email = tables.EmailColumn()
     phone = tables.Column()
     job_title = tables.Column()
-    structure = tables.Column(order_by=("structure__name",))
+    structure = tables.Column(order_by=("structure__sort_key", "structure_id", "sort_key", "pk"))
     structure_kind = tables.Column(
         verbose_name=_("Type de structure"),
         accessor="structure__kind",

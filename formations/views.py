@@ -117,8 +117,9 @@ class FormationListView(ListPageView):
 
 
 def structures_with_counts(*, user):
-    """Visible structures with the number of their participants this user may see."""
-    qs = selectors.structures_visible_to(user=user)
+    """Visible structures with the number of their participants this user may see, in
+    French order (explicit: Meta.ordering does not apply to a GROUP BY query)."""
+    qs = selectors.structures_visible_to(user=user).order_by("sort_key", "pk")
     if can_manage(user):
         return qs.annotate(participant_count=Count("participants"))
     visible = selectors.participants_visible_to(user=user).values("pk")
@@ -169,7 +170,7 @@ class FunderListView(ListPageView):
     create_url_name = "formations:funder_create"
 
     def get_queryset(self):
-        return Funder.objects.annotate(programme_count=Count("programmes"))
+        return Funder.objects.annotate(programme_count=Count("programmes")).order_by("name", "pk")
 
 
 # --- Detail pages ----------------------------------------------------------------------
@@ -200,7 +201,7 @@ class ProgrammeDetailView(ScopedDetailView):
             funders=programme.funders.order_by("name"),
             structures=selectors.structures_visible_to(user=user)
             .filter(programmes=programme)
-            .order_by("name"),
+            .order_by("sort_key", "pk"),
             formations=selectors.formations_visible_to(user=user)
             .filter(programme=programme)
             .order_by("contract_reference"),

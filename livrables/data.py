@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions.models import Attendance, TrainingSession
+from sessions.presence import presence_text, values_text
 from sessions.selectors.sheet import session_records
+from sessions.states import closes_at
 
 # ---------------------------------------------------------------------------- dataclasses
 
@@ -54,6 +56,9 @@ class SlotInfo:
     countersignature: Signature | None = None
     seal_digest: str | None = None
     paper_url: str = ""
+    # Sealed, or its signing window is over: an empty cell can no longer be signed and is
+    # struck out; before that (a future or running half-day) it stays blank.
+    closed: bool = False
 
     @property
     def label(self) -> str:
@@ -77,6 +82,7 @@ class Cell:
     method: str = ""
     method_label: str = ""
     rectification_refs: tuple[str, ...] = ()
+    closed: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -92,6 +98,9 @@ class Row:
     participant_name: str
     structure_name: str
     cells: tuple[Cell, ...]
+    # The name / structure under which the person signed, when it differs from today's
+    # (a rename never silently replaces the name beside a signature).
+    signed_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,9 @@ class SheetData:
     seals: tuple[SealInfo, ...] = ()
     verification_url: str = ""
     blank: bool = False
+    # Not every half-day is sealed yet: the sheet is a preview, marked « document
+    # provisoire » on every page and never registered as issued.
+    provisional: bool = False
     # Set on a structure's extract (only that structure's people): printed on every page.
     extract_label: str = ""
 
@@ -204,36 +216,28 @@ def user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def status_label(status: str | None, minutes_attended: int | None, planned_minutes: int) -> str:
-    """« Absent », « Absent excusé », « Retard (NN min) », « Départ anticipé (NN min) »: for
-    partial attendance NN is the minutes missed (planned − attended)."""
-    if status is None:
-        return ""
-    if status in Attendance.PARTIAL_STATUSES:
-        missed = max(0, planned_minutes - (minutes_attended or 0))
-        if status == Attendance.Status.LATE:
-            return _("Retard (%(minutes)s min)") % {"minutes": missed}
-        return _("Départ anticipé (%(minutes)s min)") % {"minutes": missed}
-    return str(Attendance.Status(status).label) if status in Attendance.Status.values else status
-
-
-def describe_values(values) -> str:
-    """A rectification's old or new values in words, e.g. « Retard (30 min) »."""
-    if not isinstance(values, dict):
-        return str(values or "")
-    parts = []
-    status = values.get("status")
-    minutes = values.get("minutes_attended")
-    if status in Attendance.Status.values:
-        parts.append(str(Attendance.Status(status).label))
-    elif status:
-        parts.append(str(status))
-    if minutes is not None:
-        parts.append(_("%(minutes)s min de présence") % {"minutes": minutes})
-    for key, value in values.items():
-        if key not in ("status", "minutes_attended"):
-            parts.append(f"{key} : {value}")
-    return ", ".join(parts)
+def status_label(
+    status: str | None,
+    minutes_attended: int | None,
+    planned_minutes: int,
+    *,
+    arrival: str | None = None,
+    departure: str | None = None,
+    method: str = "",
+) -> str:
+    """The words every page uses (`sessions.presence.presence_text`): « Absent »,
+    « Retard : arrivée 09:20, 20 min manquées »…; an absence written by the close says
+    « Absent — constaté à la clôture »."""
+    text = presence_text(
+        status=status,
+        planned_minutes=planned_minutes,
+        minutes_attended=minutes_attended,
+        arrival=arrival,
+        departure=departure,
+    )
+    if method == Attendance.Method.CLOSING and status == Attendance.Status.ABSENT:
+        return _("%(status)s — constaté à la clôture") % {"status": text}
+    return text
 
 
 def paper_url(slot_pk: int) -> str:
@@ -327,6 +331,7 @@ def build_sheet_data(
             countersignature=parse_signature(slot.countersignature) if not blank else None,
             seal_digest=seal.digest if seal else None,
             paper_url=paper_url(slot.pk),
+            closed=seal is not None or now > closes_at(slot.ends_at),
         )
         slot_infos.append(info)
         if seal is not None:
@@ -347,6 +352,7 @@ def build_sheet_data(
     refs_by_attendance: dict[int, list[str]] = {}
     if not blank:
         slot_labels = {s.pk: s.label for s in slot_infos}
+        slots_by_pk = {s.pk: s for s in slots}
         names = {e.pk: e.participant.full_name for e in enrolments}
         for number, rect in enumerate(records.rectifications, start=1):
             ref = f"R{number}"
@@ -356,8 +362,8 @@ def build_sheet_data(
                     ref=ref,
                     participant_name=names.get(rect.attendance.enrolment_id, ""),
                     slot_label=slot_labels.get(rect.attendance.slot_id, ""),
-                    old=describe_values(rect.old_values),
-                    new=describe_values(rect.new_values),
+                    old=values_text(rect.old_values, slots_by_pk[rect.attendance.slot_id]),
+                    new=values_text(rect.new_values, slots_by_pk[rect.attendance.slot_id]),
                     reason=rect.reason,
                     author=user_name(rect.author),
                     created_at=timezone.localtime(rect.created_at, tz),
@@ -367,20 +373,26 @@ def build_sheet_data(
 
     rows = []
     for enrolment in enrolments:
-        cells = []
+        participant = enrolment.participant
+        current = (participant.full_name, participant.structure.name)
+        cells, signed_as = [], []
         for slot, info in zip(slots, slot_infos, strict=True):
             att = attendances.get((enrolment.pk, slot.pk))
-            cells.append(
-                _cell(att, info, tz, refs_by_attendance)
-                if att
-                else Cell(planned_minutes=info.planned_minutes)
-            )
-        participant = enrolment.participant
+            if att is None:
+                cells.append(Cell(planned_minutes=info.planned_minutes, closed=info.closed))
+                continue
+            cells.append(_cell(att, info, tz, refs_by_attendance))
+            snapshot = (att.signer_name or current[0], att.signer_structure or current[1])
+            if snapshot != current:
+                label = _signed_as_label(snapshot, current)
+                if label not in signed_as:
+                    signed_as.append(label)
         rows.append(
             Row(
-                participant_name=participant.full_name,
-                structure_name=participant.structure.name,
+                participant_name=current[0],
+                structure_name=current[1],
                 cells=tuple(cells),
+                signed_as=tuple(signed_as),
             )
         )
 
@@ -390,13 +402,18 @@ def build_sheet_data(
         + [f"{a.pk}:{a.updated_at.isoformat()}" for a in attendances.values()]
         + ([f"structure:{structure.pk}"] if structure is not None else [])
     )
+    provisional = not blank and (not slots or any(s.seal_digest is None for s in slot_infos))
+    extract_label = ""
     if structure is not None:
-        prefix = "EXT"
         extract_label = _(
             "Extrait — %(structure)s : seules les personnes de cette structure figurent"
         ) % {"structure": structure.name}
+    if blank:
+        prefix = "EMV"
+    elif provisional:
+        prefix = "PROV"
     else:
-        prefix, extract_label = ("EMV" if blank else "EMG"), ""
+        prefix = "EXT" if structure is not None else "EMG"
     number = document_number(prefix=prefix, session=session, now=now, fingerprint=fingerprint)
     return SheetData(
         number=number,
@@ -418,8 +435,9 @@ def build_sheet_data(
         rows=tuple(rows),
         rectifications=tuple(rectifications),
         seals=tuple(seals),
-        verification_url=verification_url(number),
+        verification_url="" if provisional else verification_url(number),
         blank=blank,
+        provisional=provisional,
         extract_label=extract_label,
     )
 
@@ -427,7 +445,14 @@ def build_sheet_data(
 def _cell(att: Attendance, info: SlotInfo, tz, refs_by_attendance) -> Cell:
     return Cell(
         status=att.status,
-        status_label=status_label(att.status, att.minutes_attended, info.planned_minutes),
+        status_label=status_label(
+            att.status,
+            att.minutes_attended,
+            info.planned_minutes,
+            arrival=f"{timezone.localtime(att.arrived_at, tz):%H:%M}" if att.arrived_at else None,
+            departure=f"{timezone.localtime(att.left_at, tz):%H:%M}" if att.left_at else None,
+            method=att.method,
+        ),
         minutes_attended=att.minutes_attended,
         planned_minutes=info.planned_minutes,
         signature=parse_signature(att.signature),
@@ -435,7 +460,20 @@ def _cell(att: Attendance, info: SlotInfo, tz, refs_by_attendance) -> Cell:
         method=att.method,
         method_label=str(att.get_method_display()),
         rectification_refs=tuple(refs_by_attendance.get(att.pk, ())),
+        closed=info.closed,
     )
+
+
+def _signed_as_label(snapshot: tuple[str, str], current: tuple[str, str]) -> str:
+    name, structure = snapshot
+    if name != current[0] and structure != current[1]:
+        return _("nom à la signature : %(name)s (%(structure)s)") % {
+            "name": name,
+            "structure": structure,
+        }
+    if name != current[0]:
+        return _("nom à la signature : %(name)s") % {"name": name}
+    return _("structure à la signature : %(structure)s") % {"structure": structure}
 
 
 def _emblem_path(funder) -> str | None:

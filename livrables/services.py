@@ -57,11 +57,29 @@ def retention_until(*, programme_end: dt.date | None) -> dt.date | None:
 
 def issue_sheet(*, session, actor, now=None) -> DocumentFile:
     """Renders the signed feuille d'émargement of `session` as it stands now and registers
-    it (`IssuedDocument` of kind `attendance_sheet`).
+    it (`IssuedDocument` of kind `attendance_sheet`). While some half-day is not sealed the
+    sheet is only a preview: marked « document provisoire » on every page, numbered
+    `PROV-…`, never registered (nothing unsealed may pass for a justificatif).
 
-    Audit action `livrables.sheet_issued` (data: number, sha256, bytes)."""
+    Audit action `livrables.sheet_issued` (data: number, sha256, bytes), or
+    `livrables.sheet_previewed` for a provisional sheet."""
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now)
+    if data.provisional:
+        document = DocumentFile(
+            filename=f"feuille-emargement-provisoire-{data.number}.pdf",
+            content_type=PDF,
+            content=render_sheet(data),
+            number=data.number,
+        )
+        _log(
+            actor=actor,
+            action="livrables.sheet_previewed",
+            session=session,
+            document=document,
+            label=_("Feuille d'émargement provisoire"),
+        )
+        return document
     return _issue(
         data=data,
         render=render_sheet,
@@ -80,11 +98,31 @@ def issue_sheet_extract(*, session, structure, actor, now=None) -> DocumentFile:
     with only that structure's people, marked as an extract on every page, numbered
     `EXT-…`, and registers it (`IssuedDocument` of kind `attendance_sheet_extract`).
 
-    Audit action `livrables.sheet_extract_issued` (data: number, sha256, bytes, structure).
-    Who may ask for which structure is the caller's to check (`sheet_extract_sessions_for`):
-    a referent, for their own structure only."""
+    While some half-day is not sealed the extract, like the sheet, is only a preview
+    (« document provisoire », `PROV-…`, not registered).
+
+    Audit action `livrables.sheet_extract_issued` (data: number, sha256, bytes, structure),
+    or `livrables.sheet_extract_previewed` for a provisional extract. Who may ask for which
+    structure is the caller's to check (`sheet_extract_sessions_for`): a referent, for their
+    own structure only."""
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now, structure=structure)
+    if data.provisional:
+        document = DocumentFile(
+            filename=f"extrait-emargement-provisoire-{data.number}.pdf",
+            content_type=PDF,
+            content=render_sheet(data),
+            number=data.number,
+        )
+        _log(
+            actor=actor,
+            action="livrables.sheet_extract_previewed",
+            session=session,
+            document=document,
+            label=_("Extrait provisoire de feuille d'émargement"),
+            extra={"structure": structure.pk},
+        )
+        return document
     return _issue(
         data=data,
         render=render_sheet,

@@ -35,7 +35,9 @@ class EnrolStructureForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["structure"].queryset = structures_visible_to(user=user).order_by("name")
+        self.fields["structure"].queryset = structures_visible_to(user=user).order_by(
+            "sort_key", "pk"
+        )
 
 
 class EnrolmentImportForm(forms.Form):

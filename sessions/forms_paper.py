@@ -1,5 +1,6 @@
 """Forms of the paper fallback page: upload a scanned sheet, key in the statuses read from it."""
 
+import copy
 from dataclasses import dataclass
 
 from django import forms
@@ -9,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sessions.forms_signing import MarkForm
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot
-from sessions.services.paper import SCAN_ACCEPT
+from sessions.presence import attendance_text, local_moment
+from sessions.services.paper import SCAN_ACCEPT, PaperEntry
 
 
 class PaperScanUploadForm(forms.Form):
@@ -33,18 +36,26 @@ class KeyInRow:
     attendance: Attendance | None
     readonly: bool
     status: forms.BoundField | None = None
-    minutes: forms.BoundField | None = None
+    arrival: forms.BoundField | None = None
+    departure: forms.BoundField | None = None
+    minutes_missed: forms.BoundField | None = None
+    presence: str = ""
+
+    @property
+    def fields(self) -> list[forms.BoundField]:
+        if self.status is None:
+            return []
+        return [self.status, self.arrival, self.departure, self.minutes_missed]
 
     @property
     def errors(self) -> list[str]:
-        if self.status is None:
-            return []
-        return [*self.status.errors, *self.minutes.errors]
+        return [error for field in self.fields for error in field.errors]
 
 
 class PaperKeyInForm(forms.Form):
-    """One status select and one minutes input per enrolled participant whose half-day is
-    not already signed; rows left on "—" are not keyed in."""
+    """Per enrolled participant whose half-day is not already signed: a status, and what
+    the sheet says of a partial presence (arrival or departure time, or minutes missed),
+    the same inputs as on the trainer's half-day page. Rows left on "—" are not keyed in."""
 
     STATUS_CHOICES = [("", gettext_lazy("— non saisi —")), *Attendance.Status.choices]
 
@@ -60,6 +71,7 @@ class PaperKeyInForm(forms.Form):
         self.fields["scan"].queryset = scans
         self.fields["scan"].label_from_instance = self._scan_label
         self._rows: list[tuple[Enrolment, Attendance | None, bool]] = []
+        template = MarkForm(slot=slot)
         for enrolment in enrolments:
             attendance = attendances.get(enrolment.pk)
             # Signed electronically by the person: never overwritten by a key-in. A row
@@ -69,20 +81,23 @@ class PaperKeyInForm(forms.Form):
             if readonly:
                 continue
             name = enrolment.participant.full_name
+            initial = MarkForm.initial_for(attendance, slot)
             self.fields[f"status_{enrolment.pk}"] = forms.ChoiceField(
                 label=_("Statut de %(name)s") % {"name": name},
                 choices=self.STATUS_CHOICES,
                 required=False,
-                initial=attendance.status if attendance else "",
+                initial=initial.get("status", ""),
             )
-            self.fields[f"minutes_{enrolment.pk}"] = forms.IntegerField(
-                label=_("Minutes de présence de %(name)s") % {"name": name},
-                required=False,
-                min_value=1,
-                max_value=max(slot.planned_minutes - 1, 1),
-                initial=attendance.minutes_attended if attendance else None,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )
+            for name_part, label in (
+                ("arrival", _("Heure d'arrivée de %(name)s")),
+                ("departure", _("Heure de départ de %(name)s")),
+                ("minutes_missed", _("Minutes manquées par %(name)s")),
+            ):
+                field = copy.deepcopy(template.fields[name_part])
+                field.label = label % {"name": name}
+                field.initial = initial.get(name_part)
+                field.help_text = ""
+                self.fields[f"{name_part}_{enrolment.pk}"] = field
 
     def _scan_label(self, scan: PaperSheetScan) -> str:
         uploaded = timezone.localtime(scan.uploaded_at, self.slot.session.tzinfo)
@@ -92,46 +107,58 @@ class PaperKeyInForm(forms.Form):
     def rows(self) -> list[KeyInRow]:
         rows = []
         for enrolment, attendance, readonly in self._rows:
-            row = KeyInRow(enrolment=enrolment, attendance=attendance, readonly=readonly)
+            row = KeyInRow(
+                enrolment=enrolment,
+                attendance=attendance,
+                readonly=readonly,
+                presence=attendance_text(attendance, self.slot) if attendance else "",
+            )
             if not readonly:
                 row.status = self[f"status_{enrolment.pk}"]
-                row.minutes = self[f"minutes_{enrolment.pk}"]
+                row.arrival = self[f"arrival_{enrolment.pk}"]
+                row.departure = self[f"departure_{enrolment.pk}"]
+                row.minutes_missed = self[f"minutes_missed_{enrolment.pk}"]
             rows.append(row)
         return rows
 
     def clean(self):
         cleaned = super().clean()
-        chosen = 0
-        for enrolment, _attendance, readonly in self._rows:
-            if readonly:
-                continue
-            status = cleaned.get(f"status_{enrolment.pk}")
-            minutes_field = f"minutes_{enrolment.pk}"
-            if not status:
-                continue
-            chosen += 1
-            if status in Attendance.PARTIAL_STATUSES and cleaned.get(minutes_field) is None:
-                if minutes_field not in self.errors:
-                    self.add_error(
-                        minutes_field,
-                        _("Indiquez les minutes de présence (retard ou départ anticipé)."),
-                    )
+        chosen = sum(
+            1
+            for enrolment, _attendance, readonly in self._rows
+            if not readonly and cleaned.get(f"status_{enrolment.pk}")
+        )
         if not chosen and not self.errors:
             raise forms.ValidationError(_("Choisissez le statut d'au moins une personne."))
         return cleaned
 
-    def entries(self) -> list[tuple[Enrolment, str, int | None]]:
+    def entries(self) -> list[PaperEntry]:
+        """One entry per row with a status; the service checks times and minutes."""
         entries = []
         for enrolment, _attendance, readonly in self._rows:
             if readonly:
                 continue
-            status = self.cleaned_data.get(f"status_{enrolment.pk}")
+            data = self.cleaned_data
+            status = data.get(f"status_{enrolment.pk}")
             if not status:
                 continue
-            minutes = None
-            if status in Attendance.PARTIAL_STATUSES:
-                minutes = self.cleaned_data.get(f"minutes_{enrolment.pk}")
-            entries.append((enrolment, status, minutes))
+            arrival = data.get(f"arrival_{enrolment.pk}")
+            departure = data.get(f"departure_{enrolment.pk}")
+            entries.append(
+                PaperEntry(
+                    enrolment=enrolment,
+                    status=status,
+                    arrived_at=local_moment(self.slot, arrival)
+                    if arrival and status in Attendance.ARRIVAL_STATUSES
+                    else None,
+                    left_at=local_moment(self.slot, departure)
+                    if departure and status in Attendance.DEPARTURE_STATUSES
+                    else None,
+                    minutes_missed=data.get(f"minutes_missed_{enrolment.pk}")
+                    if status in Attendance.PARTIAL_STATUSES
+                    else None,
+                )
+            )
         return entries
 
     def add_row_error(self, enrolment: Enrolment, message: str) -> None:

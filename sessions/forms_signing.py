@@ -2,15 +2,18 @@
 seal confirmation and rectifications. They only parse input; every rule is checked by
 `sessions.services.attendance`, whose errors the views add back to these forms."""
 
+import datetime as dt
 import json
 import re
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import Attendance
+from sessions.presence import local_moment
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -18,6 +21,7 @@ MARK_STATUSES = [
     (Attendance.Status.PRESENT, Attendance.Status.PRESENT.label),
     (Attendance.Status.LATE, Attendance.Status.LATE.label),
     (Attendance.Status.LEFT_EARLY, Attendance.Status.LEFT_EARLY.label),
+    (Attendance.Status.LATE_AND_LEFT_EARLY, Attendance.Status.LATE_AND_LEFT_EARLY.label),
     (Attendance.Status.ABSENT_EXCUSED, Attendance.Status.ABSENT_EXCUSED.label),
     (Attendance.Status.ABSENT, Attendance.Status.ABSENT.label),
 ]
@@ -97,8 +101,15 @@ class QrSignatureForm(SignatureForm):
         self.fields["enrolment"].queryset = enrolments
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
 class MarkForm(forms.Form):
-    """The trainer's record of one participant for the half-day."""
+    """The trainer's record of one participant for the half-day: a status, and what they
+    saw for a partial presence — the arrival time of a late person, the departure time of
+    one who left early, or the minutes missed. Times are the session's local time; the
+    inputs' bounds are the rule's (strictly inside the half-day)."""
 
     status = forms.ChoiceField(
         label=_("Statut"),
@@ -106,37 +117,87 @@ class MarkForm(forms.Form):
         choices=[("", _("— Choisir —")), *MARK_STATUSES],
         error_messages={"required": _("Choisissez un statut.")},
     )
-    minutes_attended = forms.IntegerField(
-        label=_("Minutes de présence"),
+    arrival = forms.TimeField(
+        label=_("Heure d'arrivée"),
         required=False,
-        min_value=0,
-        help_text=_("Pour un retard ou un départ anticipé."),
+        widget=TimeInput(format="%H:%M"),
+        help_text=_("Pour un retard."),
+    )
+    departure = forms.TimeField(
+        label=_("Heure de départ"),
+        required=False,
+        widget=TimeInput(format="%H:%M"),
+        help_text=_("Pour un départ anticipé."),
+    )
+    minutes_missed = forms.IntegerField(
+        label=_("ou minutes manquées"),
+        required=False,
+        min_value=1,
+        help_text=_("À la place d'une heure, pour un retard ou un départ anticipé."),
     )
 
-    def __init__(self, *args, planned_minutes: int, **kwargs):
+    def __init__(self, *args, slot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.planned_minutes = planned_minutes
-        minutes = self.fields["minutes_attended"]
-        minutes.max_value = planned_minutes
-        minutes.validators.append(MaxValueValidator(planned_minutes))
-        minutes.widget.attrs.update({"min": 0, "max": planned_minutes, "inputmode": "numeric"})
+        self.slot = slot
+        planned = slot.planned_minutes
+        first = timezone.localtime(slot.starts_at + dt.timedelta(minutes=1), slot.session.tzinfo)
+        last = timezone.localtime(slot.ends_at - dt.timedelta(minutes=1), slot.session.tzinfo)
+        for name in ("arrival", "departure"):
+            self.fields[name].widget.attrs.update(
+                {"min": f"{first:%H:%M}", "max": f"{last:%H:%M}", "step": 60}
+            )
+        minutes = self.fields["minutes_missed"]
+        minutes.max_value = max(planned - 1, 1)
+        minutes.validators.append(MaxValueValidator(max(planned - 1, 1)))
+        minutes.widget.attrs.update({"min": 1, "max": max(planned - 1, 1), "inputmode": "numeric"})
+
+    @classmethod
+    def initial_for(cls, attendance: Attendance | None, slot) -> dict:
+        if attendance is None:
+            return {}
+        tz = slot.session.tzinfo
+        return {
+            "status": attendance.status,
+            "arrival": timezone.localtime(attendance.arrived_at, tz).time()
+            if attendance.arrived_at
+            else None,
+            "departure": timezone.localtime(attendance.left_at, tz).time()
+            if attendance.left_at
+            else None,
+        }
 
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
-        minutes = cleaned.get("minutes_attended")
-        if status in Attendance.PARTIAL_STATUSES and minutes is None:
-            self.add_error(
-                "minutes_attended",
-                _(
-                    "Indiquez les minutes de présence (sur %(planned)s) pour un retard "
-                    "ou un départ anticipé."
-                )
-                % {"planned": self.planned_minutes},
-            )
+        if status not in Attendance.ARRIVAL_STATUSES:
+            cleaned["arrival"] = None
+        if status not in Attendance.DEPARTURE_STATUSES:
+            cleaned["departure"] = None
         if status not in Attendance.PARTIAL_STATUSES:
-            cleaned["minutes_attended"] = None
+            cleaned["minutes_missed"] = None
         return cleaned
+
+    def presence_kwargs(self) -> dict:
+        """What the service takes: aware arrival / departure, or the minutes missed."""
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "arrived_at": local_moment(self.slot, data["arrival"]) if data.get("arrival") else None,
+            "left_at": local_moment(self.slot, data["departure"])
+            if data.get("departure")
+            else None,
+            "minutes_missed": data.get("minutes_missed"),
+        }
+
+    # Service error codes → the field that shows them.
+    ERROR_FIELDS = {
+        "invalid_minutes": "minutes_missed",
+        "invalid_time": None,
+        "time_required": None,
+    }
+
+    def add_service_error(self, exc) -> None:
+        self.add_error(self.ERROR_FIELDS.get(exc.code), exc.message)
 
 
 class RectifyForm(MarkForm):
@@ -148,6 +209,8 @@ class RectifyForm(MarkForm):
             "required": _("Le motif est obligatoire pour rectifier une demi-journée scellée.")
         },
     )
+
+    ERROR_FIELDS = {**MarkForm.ERROR_FIELDS, "reason_required": "reason"}
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

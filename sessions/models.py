@@ -189,7 +189,7 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
-        ordering = ["participant__last_name", "participant__first_name"]
+        ordering = ["participant__sort_key", "participant_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "participant"], name="enrolment_unique_per_session"
@@ -231,6 +231,7 @@ class Attendance(models.Model):
         PRESENT = "present", _("Présent·e")
         LATE = "late", _("Retard")
         LEFT_EARLY = "left_early", _("Départ anticipé")
+        LATE_AND_LEFT_EARLY = "late_left_early", _("Retard et départ anticipé")
         ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
         ABSENT = "absent", _("Absent")
 
@@ -240,8 +241,14 @@ class Attendance(models.Model):
         REMOTE_LINK = "remote_link", _("Lien personnel à distance")
         PAPER = "paper", _("Feuille papier saisie")
         TRAINER = "trainer", _("Relevé par le formateur")
+        # Written by the close for everyone with no row: the person never signed and
+        # nobody recorded them; the sheet says so instead of « relevé par le formateur ».
+        CLOSING = "closing", _("Constaté à la clôture")
 
-    PARTIAL_STATUSES = frozenset({Status.LATE, Status.LEFT_EARLY})
+    PARTIAL_STATUSES = frozenset({Status.LATE, Status.LEFT_EARLY, Status.LATE_AND_LEFT_EARLY})
+    # Statuses that carry an arrival time, and those that carry a departure time.
+    ARRIVAL_STATUSES = frozenset({Status.LATE, Status.LATE_AND_LEFT_EARLY})
+    DEPARTURE_STATUSES = frozenset({Status.LEFT_EARLY, Status.LATE_AND_LEFT_EARLY})
     ABSENT_STATUSES = frozenset({Status.ABSENT, Status.ABSENT_EXCUSED})
 
     enrolment = models.ForeignKey(
@@ -254,6 +261,11 @@ class Attendance(models.Model):
         Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="attendances"
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices)
+    # What the trainer saw: the arrival of a late person, the departure of one who left
+    # early. `minutes_attended` is derived from them (planned − minutes missed) and kept
+    # so that hours stay a plain SQL sum.
+    arrived_at = models.DateTimeField(_("arrivée"), null=True, blank=True)
+    left_at = models.DateTimeField(_("départ"), null=True, blank=True)
     minutes_attended = models.PositiveSmallIntegerField(
         _("minutes de présence"), null=True, blank=True
     )
@@ -280,6 +292,10 @@ class Attendance(models.Model):
         blank=True,
         related_name="+",
     )
+    # The person as the sheet names them, taken when the row is written and again when
+    # they sign: a later rename of the participant never changes a signed (and sealed) line.
+    signer_name = models.CharField(_("nom à la signature"), max_length=255, blank=True)
+    signer_structure = models.CharField(_("structure à la signature"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -293,8 +309,19 @@ class Attendance(models.Model):
                 fields=["enrolment", "slot"], name="attendance_unique_per_enrolment_slot"
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["late", "left_early"]) | Q(minutes_attended__isnull=False),
+                condition=~Q(status__in=["late", "left_early", "late_left_early"])
+                | Q(minutes_attended__isnull=False),
                 name="attendance_partial_has_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["late", "late_left_early"], arrived_at__isnull=False)
+                | Q(~Q(status__in=["late", "late_left_early"]), arrived_at__isnull=True),
+                name="attendance_arrival_iff_late",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["left_early", "late_left_early"], left_at__isnull=False)
+                | Q(~Q(status__in=["left_early", "late_left_early"]), left_at__isnull=True),
+                name="attendance_departure_iff_left_early",
             ),
         ]
 
@@ -311,16 +338,25 @@ class Attendance(models.Model):
 
 class Seal(models.Model):
     """Closing a half-day seals it: a SHA-256 digest over its records, chained to the
-    session's previous seal."""
+    session's previous seal. `version` says which canonical form the digests were computed
+    over (`sessions.sealing`), so seals made before a format change still verify."""
+
+    # 1: records and times only. 2: adds the formation, the time zone, arrival and
+    # departure times and each signer's name and structure at signing.
+    CURRENT_VERSION = 2
 
     slot = models.OneToOneField(
         Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="seal"
     )
     session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="seals")
+    version = models.PositiveSmallIntegerField(_("format"), default=CURRENT_VERSION)
     sequence = models.PositiveIntegerField(_("rang dans la chaîne"))
     previous_digest = models.CharField(_("empreinte précédente"), max_length=64, blank=True)
     digest = models.CharField(_("empreinte"), max_length=64)
     record_digests = models.JSONField(_("empreintes des émargements"), default=dict)
+    # The half-day as sealed (its canonical form, hashed into `digest`): verification
+    # names what changed since (time zone, times, formation) instead of a bare mismatch.
+    sealed_slot = models.JSONField(_("demi-journée scellée"), null=True, blank=True)
     sealed_at = models.DateTimeField(_("scellé le"))
     sealed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

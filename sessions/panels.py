@@ -7,12 +7,12 @@ would, and returns ``None`` when it has nothing to show.
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 from formations.selectors import formations_visible_to, participants_visible_to
-from sessions.models import Slot, TrainingSession
+from sessions.models import Seal, Slot, TrainingSession
 from sessions.selectors.contract import contract_status
 from sessions.selectors.hours import (
     annotate_enrolment_hours,
@@ -21,6 +21,7 @@ from sessions.selectors.hours import (
     hours_by_session,
 )
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
+from sessions.states import state_of
 from sessions.tables import hours_label, hours_totals, label_hours, local_dates
 
 UPCOMING_DAYS = 14
@@ -89,35 +90,58 @@ def dashboard_upcoming_panel(request, obj=None):
             structure=_referent_structure(user),
         )
         .annotate(
+            next_slot=Subquery(
+                Slot.objects.filter(session_id=OuterRef("pk"), ends_at__gte=now)
+                .order_by("starts_at")
+                .values("pk")[:1]
+            ),
             next_start=Subquery(
                 Slot.objects.filter(session_id=OuterRef("pk"), ends_at__gte=now)
                 .order_by("starts_at")
                 .values("starts_at")[:1]
-            )
+            ),
         )
         .order_by("next_start", "code")
     )
     rows = _session_rows(sessions[:UPCOMING_SHOWN])
     today = timezone.localdate()
-    today_slots = {}
-    if rows and (is_trainer(user) or can_manage(user)):
-        # Today's half-days, by the site's calendar day (one query for all the sessions).
-        start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-        end = start + dt.timedelta(days=1)
-        for slot in Slot.objects.filter(
-            session_id__in=[r.pk for r in rows], starts_at__lt=end, ends_at__gt=start
-        ).order_by("starts_at"):
-            today_slots.setdefault(slot.session_id, []).append(slot)
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    # Today's half-days (by the site's calendar day) and each session's next one, in one
+    # query, each with its state in the one vocabulary (a running half-day is "ouverte à
+    # l'émargement", never "prochaine").
+    shown = Slot.objects.filter(session_id__in=[r.pk for r in rows]).filter(
+        Q(pk__in=[r.next_slot for r in rows if r.next_slot])
+        | Q(starts_at__lt=end, ends_at__gt=start)
+    )
+    slots = (
+        {
+            slot.pk: slot
+            for slot in shown.annotate(sealed=Exists(Seal.objects.filter(slot=OuterRef("pk"))))
+        }
+        if rows
+        else {}
+    )
+    show_today = is_trainer(user) or can_manage(user)
     for row in rows:
         row.today_slots = [
             {
                 "slot": slot,
                 "start": timezone.localtime(slot.starts_at, row.tzinfo),
                 "end": timezone.localtime(slot.ends_at, row.tzinfo),
+                "state": state_of(slot, now=now, sealed=slot.sealed),
             }
-            for slot in today_slots.get(row.pk, [])
+            for slot in sorted(slots.values(), key=lambda s: s.starts_at)
+            if show_today
+            and slot.session_id == row.pk
+            and slot.starts_at < end
+            and slot.ends_at > start
         ]
-        row.next_local = timezone.localtime(row.next_start, row.tzinfo) if row.next_start else None
+        next_slot = slots.get(row.next_slot)
+        row.next_local = None
+        if next_slot is not None:
+            row.next_local = timezone.localtime(next_slot.starts_at, row.tzinfo)
+            row.next_state = state_of(next_slot, now=now, sealed=next_slot.sealed)
     return (
         "sessions/panels/dashboard_upcoming.html",
         {
@@ -236,7 +260,7 @@ def structure_panel(request, structure):
         hours_by_participant(
             participants_qs=participants_visible_to(user=user).filter(structure=structure),
             sessions_qs=sessions_visible_to(user=user),
-        ).order_by("last_name", "first_name")
+        ).order_by("sort_key", "pk")
     )
     if not people:
         return None

@@ -11,6 +11,13 @@ How the chain works (what an auditor needs to know):
   and when) and the record digests. Seals of a session are numbered 1, 2, 3… in the order
   the half-days were closed; the first one chains to "". Changing any sealed row, any
   seal, or removing a seal from the middle of the chain breaks a digest or a link.
+* Seals carry a format `version`. Version 1 covered the records and the half-day's times;
+  version 2 also covers what the sheet's header shows and the app locks once anyone signed
+  (the formation, its contract reference, the session's time zone), the arrival and
+  departure times, and each signer's name and structure as they were at signing. A
+  version 2 seal also keeps the half-day's sealed form, so verification can name what
+  changed (« fuseau horaire de la session : Europe/Paris → Indian/Mayotte »). Seals made
+  before version 2 are verified in their own format.
 * A sealed row never changes in place except through a rectification. Each
   rectification stores the changed fields' old and new values and its own digest,
   SHA-256 over the head of the slot's chain (the seal digest, then the previous
@@ -33,12 +40,15 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from formations.models import AuditEntry
 from sessions.models import Attendance, Rectification, Seal, Slot, TrainingSession
 
 # Fields a rectification may change; verification refuses any other key.
-RECTIFIABLE_FIELDS = ("status", "minutes_attended")
+RECTIFIABLE_FIELDS = ("status", "minutes_attended", "arrived_at", "left_at")
+# Of those, the ones stored as datetimes (ISO 8601 UTC strings in the rectification).
+DATETIME_FIELDS = frozenset({"arrived_at", "left_at"})
 
 
 def _normalise(value):
@@ -73,10 +83,13 @@ def iso_utc(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def attendance_record(attendance: Attendance) -> dict:
-    """The sealed content of one émargement. Expects `enrolment` and `paper_scan` loaded
-    (select_related) to avoid one query per row."""
-    return {
+def attendance_record(attendance: Attendance, version: int = Seal.CURRENT_VERSION) -> dict:
+    """The sealed content of one émargement, in the canonical form of seal `version`.
+    Expects `enrolment` and `paper_scan` loaded (select_related) to avoid one query per row.
+
+    Version 2 adds the arrival and departure times and the signer's name and structure
+    at signing (what the sheet prints beside the signature)."""
+    record = {
         "attendance": attendance.pk,
         "enrolment": attendance.enrolment_id,
         "participant": attendance.enrolment.participant_id,
@@ -92,15 +105,28 @@ def attendance_record(attendance: Attendance) -> dict:
         "paper_scan_sha256": attendance.paper_scan.sha256 if attendance.paper_scan_id else None,
         "recorded_by": attendance.recorded_by_id,
     }
+    if version >= 2:
+        record.update(
+            {
+                "arrived_at": iso_utc(attendance.arrived_at),
+                "left_at": iso_utc(attendance.left_at),
+                "signer_name": attendance.signer_name,
+                "signer_structure": attendance.signer_structure,
+            }
+        )
+    return record
 
 
-def record_digest(attendance: Attendance) -> str:
-    return sha256_hex(canonical_json(attendance_record(attendance)))
+def record_digest(attendance: Attendance, version: int = Seal.CURRENT_VERSION) -> str:
+    return sha256_hex(canonical_json(attendance_record(attendance, version)))
 
 
 def slot_record(slot: Slot, seal: Seal) -> dict:
-    """The sealed content of the half-day itself (times, countersignature, seal metadata)."""
-    return {
+    """The sealed content of the half-day itself in the canonical form of `seal.version`:
+    times, countersignature, seal metadata; version 2 adds what the sheet's header shows
+    and the app locks once anyone signed (the formation and its contract reference, the
+    session's time zone). Expects `slot.session.formation` loaded for version 2."""
+    record = {
         "slot": slot.pk,
         "session": slot.session_id,
         "starts_at": iso_utc(slot.starts_at),
@@ -112,13 +138,22 @@ def slot_record(slot: Slot, seal: Seal) -> dict:
         "sealed_at": iso_utc(seal.sealed_at),
         "sealed_by": seal.sealed_by_id,
     }
+    if seal.version >= 2:
+        session = slot.session
+        record.update(
+            {
+                "version": seal.version,
+                "time_zone": session.time_zone,
+                "formation": session.formation_id,
+                "contract_reference": session.formation.contract_reference,
+            }
+        )
+    return record
 
 
-def seal_digest(*, previous_digest: str, slot: Slot, seal: Seal, record_digests: dict) -> str:
+def seal_digest(*, previous_digest: str, slot_part: dict, record_digests: dict) -> str:
     """SHA-256(previous seal digest + canonical slot part + record digests sorted by key)."""
-    return sha256_hex(
-        previous_digest + canonical_json(slot_record(slot, seal)) + canonical_json(record_digests)
-    )
+    return sha256_hex(previous_digest + canonical_json(slot_part) + canonical_json(record_digests))
 
 
 def rectification_record(rectification: Rectification) -> dict:
@@ -165,19 +200,21 @@ def seal_slot(*, slot: Slot, actor, now: dt.datetime) -> Seal:
     attendances = Attendance.objects.filter(slot_id=slot.pk).select_related(
         "enrolment", "paper_scan"
     )
+    version = Seal.CURRENT_VERSION
     seal = Seal(
         slot=slot,
         session_id=slot.session_id,
+        version=version,
         sequence=(previous.sequence + 1) if previous else 1,
         previous_digest=previous.digest if previous else "",
-        record_digests={str(a.pk): record_digest(a) for a in attendances},
+        record_digests={str(a.pk): record_digest(a, version) for a in attendances},
         sealed_at=now,
         sealed_by=actor,
     )
+    seal.sealed_slot = slot_record(slot, seal)
     seal.digest = seal_digest(
         previous_digest=seal.previous_digest,
-        slot=slot,
-        seal=seal,
+        slot_part=seal.sealed_slot,
         record_digests=seal.record_digests,
     )
     # record_digests may be {} (a half-day of a session nobody is enrolled in).
@@ -236,6 +273,66 @@ def closes_by_session(*, session_ids: Iterable[int] | None = None) -> dict[int, 
         if isinstance(data, dict) and isinstance(data.get("session"), int):
             result[data["session"]].append(data)
     return result
+
+
+# How verification names a part of the half-day that changed after sealing.
+SLOT_FIELD_LABELS = {
+    "starts_at": gettext_lazy("début"),
+    "ends_at": gettext_lazy("fin"),
+    "time_zone": gettext_lazy("fuseau horaire de la session"),
+    "formation": gettext_lazy("formation de la session"),
+    "contract_reference": gettext_lazy("référence du marché"),
+    "countersignature": gettext_lazy("contre-signature"),
+    "countersigned_by": gettext_lazy("auteur de la contre-signature"),
+    "countersigned_at": gettext_lazy("date de la contre-signature"),
+}
+
+
+def _slot_changes(seal: Seal, current: dict) -> list[str]:
+    """What differs between the half-day as sealed and as it is now, named, when the seal
+    kept its sealed form (version 2) and that form still matches the digest; [] otherwise
+    (the seal itself was tampered with, or an old seal that kept no form)."""
+    sealed = seal.sealed_slot
+    if not isinstance(sealed, dict) or not isinstance(seal.record_digests, dict):
+        return []
+    if (
+        seal_digest(
+            previous_digest=seal.previous_digest,
+            slot_part=sealed,
+            record_digests=seal.record_digests,
+        )
+        != seal.digest
+    ):
+        return []
+    changes = []
+    for key in sorted(set(sealed) | set(current)):
+        before, after = sealed.get(key), current.get(key)
+        if canonical_json(before) == canonical_json(after):
+            continue
+        label = SLOT_FIELD_LABELS.get(key, key)
+        if key == "countersignature":
+            changes.append(_("%(field)s modifiée") % {"field": label})
+        else:
+            changes.append(
+                _("%(field)s : %(before)s → %(after)s")
+                % {"field": label, "before": before, "after": after}
+            )
+    return changes
+
+
+def _field_value(row: Attendance, name: str):
+    """A rectifiable field of the row as a rectification stores it (JSON)."""
+    value = getattr(row, name)
+    return iso_utc(value) if name in DATETIME_FIELDS else value
+
+
+def _set_field(row: Attendance, name: str, value) -> None:
+    if name in DATETIME_FIELDS and isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass  # kept as found: the record digest then tells the row apart
+    setattr(row, name, value)
 
 
 def _verify_one_session(
@@ -336,25 +433,38 @@ def _verify_one_session(
                 slot=slot,
             )
             continue
+        current_part = slot_record(slot, seal)
         if (
             seal_digest(
                 previous_digest=seal.previous_digest,
-                slot=slot,
-                seal=seal,
+                slot_part=current_part,
                 record_digests=seal.record_digests,
             )
             != seal.digest
         ):
             altered_seals.add(slot.pk)
-            problem(
-                "seal_altered",
-                _(
-                    "Le scellement de %(slot)s a été modifié (empreinte recalculée différente) : "
-                    "demi-journée, contre-signature ou empreintes des émargements."
+            changes = _slot_changes(seal, current_part)
+            if changes:
+                problem(
+                    "slot_changed",
+                    _(
+                        "%(slot)s a changé depuis son scellement (la feuille ne montre plus ce "
+                        "qui a été scellé) : %(changes)s."
+                    )
+                    % {"slot": slot, "changes": "; ".join(changes)},
+                    slot=slot,
                 )
-                % {"slot": slot},
-                slot=slot,
-            )
+            else:
+                problem(
+                    "seal_altered",
+                    _(
+                        "Le scellement de %(slot)s a été modifié (empreinte recalculée "
+                        "différente) : demi-journée, contre-signature ou empreintes des "
+                        "émargements."
+                    )
+                    % {"slot": slot},
+                    slot=slot,
+                )
 
         rows = rows_by_slot.get(slot.pk, {})
         report.records += len(rows)
@@ -400,7 +510,7 @@ def _verify_one_session(
                 )
                 flagged.add(row.pk)
                 continue
-            current = {name: getattr(row, name) for name in new}
+            current = {name: _field_value(row, name) for name in new}
             if current != new and row.pk not in flagged:
                 problem(
                     "record_altered",
@@ -423,7 +533,7 @@ def _verify_one_session(
                 )
                 flagged.add(row.pk)
             for name, value in old.items():
-                setattr(row, name, value)
+                _set_field(row, name, value)
 
         sealed = seal.record_digests
         for pk, row in rows.items():
@@ -436,7 +546,7 @@ def _verify_one_session(
                     slot=slot,
                     attendance=row,
                 )
-            elif record_digest(row) != sealed[key] and pk not in flagged:
+            elif record_digest(row, seal.version) != sealed[key] and pk not in flagged:
                 problem(
                     "record_altered",
                     _(
@@ -488,9 +598,13 @@ def _verify_one_session(
 def verify_sessions(
     sessions: Iterable[TrainingSession], *, closes: dict[int, list[dict]] | None = None
 ) -> VerificationReport:
-    """Verifies the given sessions. `closes` (from `closes_by_session`) is read for those
-    sessions when not given."""
-    sessions = list(sessions)
+    """Verifies the given sessions, as stored now (read again with their formation: an
+    instance in memory may predate the change verification is looking for). `closes`
+    (from `closes_by_session`) is read for those sessions when not given."""
+    ids = [session.pk for session in sessions]
+    sessions = list(
+        TrainingSession.objects.filter(pk__in=ids).select_related("formation").order_by("code")
+    )
     if closes is None:
         closes = closes_by_session(session_ids=[session.pk for session in sessions])
     report = VerificationReport()

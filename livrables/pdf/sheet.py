@@ -64,6 +64,7 @@ METHOD_SHORT = {
     "remote_link": "L",
     "paper": "P",
     "trainer": "F",
+    "closing": "C",
 }
 
 
@@ -159,16 +160,21 @@ class CellMark(Flowable):
             c.setFillColor(GREY)
             c.drawCentredString(w / 2, text_bottom + 0.5, self.small)
             text_bottom += 6.2
+        # Positions bottom-up, drawing top-down: text extraction then reads the lines in
+        # their order (« Retard : arrivée 09:20, » before « 20 min manquées »).
+        placed = []
         for line in reversed(self.lines):
             size = fit_font_size(line, FONT_BOLD, 6.5, w - 2)
+            placed.append((line, size, text_bottom))
+            text_bottom += size + 1.8
+        for line, size, bottom in reversed(placed):
             if self.strike:
                 tw = stringWidth(line, FONT_BOLD, size)
                 c.setFillColor(colors.white)
-                c.rect((w - tw) / 2 - 1.5, text_bottom - 0.5, tw + 3, size + 1.5, stroke=0, fill=1)
+                c.rect((w - tw) / 2 - 1.5, bottom - 0.5, tw + 3, size + 1.5, stroke=0, fill=1)
             c.setFont(FONT_BOLD, size)
             c.setFillColor(colors.black)
-            c.drawCentredString(w / 2, text_bottom + 1, line)
-            text_bottom += size + 1.8
+            c.drawCentredString(w / 2, bottom + 1, line)
         if self.signature is not None:
             top_space = h - text_bottom - 1
             if top_space > 4:
@@ -304,6 +310,8 @@ def draw_page_header(
     mandatory sentences."""
     width, height = PAGE
     band_y = height - TOP - BAND_HEIGHT
+    if data.provisional:
+        draw_provisional_mark(canvas)
     canvas.saveState()
     right = width - MARGIN_X
     title_text = plain_text(title)
@@ -347,6 +355,23 @@ def draw_page_header(
         draw_extract_mark(canvas, data.extract_label, line_y)
 
 
+PROVISIONAL_MARK = "DOCUMENT PROVISOIRE"
+
+
+def draw_provisional_mark(canvas) -> None:
+    """Across every page of a sheet whose half-days are not all sealed: drawn under the
+    content (page decorations come first), light enough to leave every cell readable."""
+    width, height = PAGE
+    canvas.saveState()
+    canvas.setFillColor(colors.Color(0.75, 0.1, 0.1))
+    canvas.setFillAlpha(0.14)
+    canvas.setFont(FONT_BOLD, 64)
+    canvas.translate(width / 2, height / 2 - 20)
+    canvas.rotate(24)
+    canvas.drawCentredString(0, 0, _(PROVISIONAL_MARK))
+    canvas.restoreState()
+
+
 def seal_footer_lines(data: SheetData, max_width: float, font_size: float) -> list[str]:
     if not data.seals:
         return [_("Scellements : aucune demi-journée scellée à la date d'édition.")]
@@ -387,7 +412,13 @@ def draw_footer(canvas, page: int, total: int, *, data: SheetData, seals: bool =
         "time": f"{generated:%H:%M}",
         "tz": data.time_zone,
     }
-    second = _("Vérifier l'authenticité : %(url)s") % {"url": data.verification_url}
+    if data.provisional:
+        second = _(
+            "Document provisoire : toutes les demi-journées ne sont pas closes et scellées ; "
+            "il n'est pas enregistré et ne peut pas être vérifié."
+        )
+    else:
+        second = _("Vérifier l'authenticité : %(url)s") % {"url": data.verification_url}
     y = FOOTER_HEIGHT - 14
     canvas.setFont(FONT, 6.5)
     canvas.drawString(MARGIN_X, y, plain_text(first))
@@ -511,17 +542,37 @@ def base_table_style(body_rows: int, *, countersign_row: bool) -> list:
     return commands
 
 
+def split_label(label: str, width: float) -> tuple[str, ...]:
+    """A status sentence on short lines for a narrow cell: « Retard : arrivée 09:20, » /
+    « 20 min manquées »; « Absent — » / « constaté à la clôture »; a first line still too
+    wide for the cell is cut once more after the status (« Retard et départ anticipé : »)."""
+    lines: list[str] = [label]
+    for separator in (", ", " — "):
+        head, sep, tail = label.rpartition(separator)
+        if sep and head:
+            lines = [head + sep.rstrip(), tail]
+            break
+    first = lines[0]
+    if stringWidth(first, FONT_BOLD, 6.5) > width:
+        status, sep, rest = first.partition(" : ")
+        if sep:
+            lines[0:1] = [status + " :", rest]
+    return tuple(lines)
+
+
 def cell_mark(cell: Cell, width: float) -> CellMark:
-    """A participant's cell: signature (vector), status text, and a small line with the
-    signing time and method; empty and absent cells are struck through."""
+    """A participant's cell: signature (vector), status words, and a small line with the
+    signing time and method. Absent cells are struck through; an empty cell is struck
+    through only once it can no longer be signed (sealed, or its signing window over): a
+    future or running half-day stays blank."""
     refs = " ".join(cell.rectification_refs)
     if cell.is_empty:
-        return CellMark(width, CELL_HEIGHT, lines=("—",), strike=True)
-    lines = []
-    if cell.status in ("absent", "absent_excused", "late", "left_early"):
-        lines.append(cell.status_label)
-    elif cell.signature is None:
-        lines.append(cell.status_label)
+        if not cell.closed:
+            return CellMark(width, CELL_HEIGHT)
+        return CellMark(width, CELL_HEIGHT, lines=(_("— non signé"),), strike=True)
+    lines: tuple[str, ...] = ()
+    if cell.status != "present" or cell.signature is None:
+        lines = split_label(cell.status_label, width - 2)
     small_parts = []
     if cell.signed_at is not None and not cell.is_absent:
         small_parts.append(f"{cell.signed_at:%H:%M}")
@@ -556,10 +607,10 @@ def attendance_table(data: SheetData, group: tuple[SlotInfo, ...], offset: int) 
     rows = [header]
     inner = width - 2 * CELL_PAD
     for row in data.rows:
-        line = [
-            TextCell(row.participant_name, FONT_BOLD, 7.5, 9),
-            TextCell(row.structure_name, FONT, 7, 8.5),
-        ]
+        name = TextCell(row.participant_name, FONT_BOLD, 7.5, 9)
+        if row.signed_as:
+            name = [name, TextCell("; ".join(row.signed_as), FONT, 6, 7, color=GREY)]
+        line = [name, TextCell(row.structure_name, FONT, 7, 8.5)]
         line += [cell_mark(cell, inner) for cell in row.cells[offset : offset + len(group)]]
         rows.append(line)
     countersign = [TextCell(_("Contre-signature du formateur·rice"), FONT_BOLD), ""]
@@ -577,11 +628,13 @@ def attendance_table(data: SheetData, group: tuple[SlotInfo, ...], offset: int) 
 
 def legend(data: SheetData) -> Paragraph:
     text = _(
-        "Heures locales (%(tz)s). Cases barrées : aucune signature ne peut y être ajoutée. "
-        "Sous chaque signature : heure de signature et mode de recueil (T tablette du formateur, "
-        "Q QR code sur son téléphone, L lien personnel à distance, P feuille papier saisie, "
-        "F relevé par le formateur). Retard / départ anticipé : minutes manquées. "
-        "Rn : voir l'annexe « Rectifications »."
+        "Heures locales (%(tz)s). Cases barrées : aucune signature ne peut plus y être ajoutée "
+        "(demi-journée scellée ou émargement terminé) ; une case vide non barrée est celle "
+        "d'une demi-journée à venir ou en cours. Sous chaque signature : heure de signature et "
+        "mode de recueil (T tablette du formateur, Q QR code sur son téléphone, L lien "
+        "personnel à distance, P feuille papier saisie, F relevé par le formateur, C constaté "
+        "à la clôture). Retard, départ anticipé : heure d'arrivée ou de départ et minutes "
+        "manquées. Rn : voir l'annexe « Rectifications »."
     ) % {"tz": data.time_zone}
     return Paragraph(safe_text(text), styles()["tiny"])
 

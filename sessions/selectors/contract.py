@@ -325,7 +325,7 @@ def _per_structure_rule(formation, sessions) -> RuleStatus:
             "participant__structure__name",
         )
         .annotate(n=Count("pk"))
-        .order_by("session__code", "participant__structure__name")
+        .order_by("session__code", "participant__structure__sort_key", "participant__structure_id")
     )
     span = groups.aggregate(lo=Min("n"), hi=Max("n"))
     if span["hi"] is None:
@@ -447,7 +447,7 @@ def session_contract_warnings(*, session: TrainingSession) -> list[str]:
             .values("participant__structure__name")
             .annotate(n=Count("pk"))
             .filter(bad)
-            .order_by("participant__structure__name")
+            .order_by("participant__structure__sort_key", "participant__structure__name")
         )
         for row in groups:
             messages.append(

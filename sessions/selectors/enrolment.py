@@ -22,5 +22,5 @@ def enrolment_candidates(*, session, user, query: str = "") -> QuerySet[Particip
         programme_id=session.formation.programme_id, structure_id=OuterRef("structure_id")
     )
     return candidates.annotate(from_partner=Exists(partner)).order_by(
-        "-from_partner", "structure__name", "last_name", "first_name"
+        "-from_partner", "structure__sort_key", "structure_id", "sort_key", "pk"
     )

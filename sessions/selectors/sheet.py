@@ -38,6 +38,8 @@ def session_records(
         .select_related("seal__sealed_by", "countersigned_by")
         .order_by("starts_at")
     )
+    for slot in slots:
+        slot.session = session  # local times everywhere without a query per slot
     enrolments = session.enrolments.select_related("participant__structure")
     attendances_qs = Attendance.objects.filter(slot__session=session)
     rectifications_qs = Rectification.objects.filter(attendance__slot__session=session)
@@ -47,9 +49,7 @@ def session_records(
         rectifications_qs = rectifications_qs.filter(
             attendance__enrolment__participant__structure=structure
         )
-    enrolments = list(
-        enrolments.order_by("participant__last_name", "participant__first_name", "pk")
-    )
+    enrolments = list(enrolments.order_by("participant__sort_key", "participant_id"))
     attendances, rectifications = {}, []
     if with_attendance:
         attendances = {(att.enrolment_id, att.slot_id): att for att in attendances_qs}

@@ -10,7 +10,6 @@ from sessions.services.attendance import (
     signing_window,
     slot_close,
     slot_countersign,
-    validate_status_minutes,
 )
 from sessions.services.enrolment import (
     EnrolmentImportError,
@@ -78,5 +77,4 @@ __all__ = [
     "slot_countersign",
     "trainer_feed_sessions",
     "unenrol",
-    "validate_status_minutes",
 ]

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -35,17 +34,17 @@ from sessions.models import (
     TrainingSession,
 )
 from sessions.permissions import can_run_session
+from sessions.presence import Presence, attendance_text, resolve_presence
 from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
 from sessions.signatures import validate_signature
+from sessions.states import closes_at, opens_at
 
 SIGN_METHODS = frozenset(
     {Attendance.Method.TABLET, Attendance.Method.QR_CODE, Attendance.Method.REMOTE_LINK}
 )
 # A trainer may record someone present, late or gone early before that person signs:
 # the signature is then attached to the trainer's row instead of being refused.
-ATTACHABLE_STATUSES = frozenset(
-    {Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.LEFT_EARLY}
-)
+ATTACHABLE_STATUSES = frozenset({Attendance.Status.PRESENT, *Attendance.PARTIAL_STATUSES})
 
 
 # --- Windows ------------------------------------------------------------------------
@@ -53,8 +52,7 @@ ATTACHABLE_STATUSES = frozenset(
 
 def signing_window(*, slot: Slot) -> tuple[dt.datetime, dt.datetime]:
     """When participants may sign: [start − margin, end + margin] (SUIVI_SIGNING_MARGIN_MINUTES)."""
-    margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
-    return slot.starts_at - margin, slot.ends_at + margin
+    return opens_at(slot.starts_at), closes_at(slot.ends_at)
 
 
 def ensure_signing_window(*, slot: Slot, now: dt.datetime | None = None) -> None:
@@ -133,55 +131,11 @@ def _participant_name(enrolment: Enrolment) -> str:
     return enrolment.participant.full_name
 
 
-def validate_status_minutes(
-    *, slot: Slot, status: str, minutes_attended: int | None
-) -> tuple[str, int | None]:
-    """The trainer's status rules, shared by marks, paper key-in and rectifications.
-
-    present → minutes not recorded (the whole slot counts; the planned minutes are
-    accepted and dropped); late / left_early → minutes required, 1 to planned − 1;
-    absent / absent_excused → 0 or nothing. Returns (status, minutes to store).
-    Codes: invalid_status, invalid_minutes.
-    """
-    if status not in Attendance.Status.values:
-        raise AttendanceError(
-            _("Statut d'émargement inconnu : %(status)s.") % {"status": status},
-            code="invalid_status",
-        )
-    planned = slot.planned_minutes
-    if minutes_attended is not None and (
-        isinstance(minutes_attended, bool) or not isinstance(minutes_attended, int)
-    ):
-        raise AttendanceError(
-            _("Le nombre de minutes doit être un entier."), code="invalid_minutes"
-        )
-    if status == Attendance.Status.PRESENT:
-        if minutes_attended not in (None, planned):
-            raise AttendanceError(
-                _(
-                    "Une présence complète compte les %(planned)s minutes de la demi-journée ; "
-                    "pour une présence partielle, choisissez « Retard » ou « Départ anticipé »."
-                )
-                % {"planned": planned},
-                code="invalid_minutes",
-            )
-        return status, None
-    if status in Attendance.PARTIAL_STATUSES:
-        if minutes_attended is None or not 1 <= minutes_attended <= planned - 1:
-            raise AttendanceError(
-                _(
-                    "Indiquez les minutes de présence réelles, entre 1 et %(max)s "
-                    "(la demi-journée dure %(planned)s minutes)."
-                )
-                % {"max": planned - 1, "planned": planned},
-                code="invalid_minutes",
-            )
-        return status, minutes_attended
-    if minutes_attended not in (None, 0):
-        raise AttendanceError(
-            _("Une absence ne compte aucune minute de présence."), code="invalid_minutes"
-        )
-    return status, None
+def _snapshot(attendance: Attendance, enrolment: Enrolment) -> None:
+    """The name and structure the sheet prints beside this row, as they are now."""
+    participant = enrolment.participant
+    attendance.signer_name = participant.full_name[:255]
+    attendance.signer_structure = participant.structure.name[:200]
 
 
 def _clean_nonce(nonce) -> str | None:
@@ -239,8 +193,22 @@ def _already_signed(existing: Attendance, enrolment: Enrolment) -> AttendanceErr
     )
 
 
-def _attendance_values(attendance: Attendance) -> dict:
-    return {"status": attendance.status, "minutes_attended": attendance.minutes_attended}
+def _attendance_values(attendance) -> dict:
+    """What a trainer records (status, times, minutes attended), JSON-ready: the audit
+    journal and rectifications keep it."""
+    return {
+        "status": attendance.status,
+        "minutes_attended": attendance.minutes_attended,
+        "arrived_at": iso_utc(attendance.arrived_at),
+        "left_at": iso_utc(attendance.left_at),
+    }
+
+
+def _apply(attendance: Attendance, presence: Presence) -> None:
+    attendance.status = presence.status
+    attendance.arrived_at = presence.arrived_at
+    attendance.left_at = presence.left_at
+    attendance.minutes_attended = presence.minutes_attended
 
 
 # --- Participant signature ----------------------------------------------------------
@@ -302,6 +270,8 @@ def attendance_sign(
             raise _already_signed(attendance, enrolment)
     else:
         attendance = Attendance(enrolment=enrolment, slot=slot, status=Attendance.Status.PRESENT)
+    # The name printed beside the signature is the one the person has when signing.
+    _snapshot(attendance, enrolment)
     attendance.signature = clean_signature
     attendance.method = method
     attendance.signed_at = now
@@ -358,35 +328,46 @@ def attendance_mark(
     enrolment: Enrolment,
     slot: Slot,
     status: str,
-    minutes_attended: int | None,
     actor,
+    arrived_at: dt.datetime | None = None,
+    left_at: dt.datetime | None = None,
+    minutes_missed: int | None = None,
+    minutes_attended: int | None = None,
     now: dt.datetime | None = None,
 ) -> Attendance:
-    """The trainer records a status: present, late / left_early (with the minutes
-    actually attended), absent, absent_excused.
+    """The trainer records what they see: present, late (arrival time), left early
+    (departure time), late and left early (both), absent, absent excused. Minutes missed
+    may stand for a time (see `sessions.presence.resolve_presence`).
 
     Updates the person's row for the slot (keeping any signature) or creates one
     (method `trainer`, no signature, `recorded_by` = actor). A row signed by the
     participant is never turned into an absence silently. Audit action
     `attendance.mark` with old and new values.
 
-    Codes: wrong_session, slot_sealed, invalid_status, invalid_minutes,
-    signed_cannot_be_absent.
+    Codes: not_trainer, wrong_session, slot_sealed, invalid_status, invalid_time,
+    invalid_minutes, time_required, signed_cannot_be_absent.
     """
     now = now or timezone.now()
     _ensure_same_session(enrolment, slot)
     slot = _lock_slot(slot.pk)
+    _ensure_runs_session(actor, slot.session)
     _ensure_not_sealed(slot)
-    status, minutes = validate_status_minutes(
-        slot=slot, status=status, minutes_attended=minutes_attended
+    presence = resolve_presence(
+        slot=slot,
+        status=status,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        minutes_missed=minutes_missed,
+        minutes_attended=minutes_attended,
     )
     attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
     if attendance is None:
         old = None
         attendance = Attendance(enrolment=enrolment, slot=slot, method=Attendance.Method.TRAINER)
+        _snapshot(attendance, enrolment)
     else:
         old = _attendance_values(attendance)
-        if status in Attendance.ABSENT_STATUSES and attendance.is_signed:
+        if presence.status in Attendance.ABSENT_STATUSES and attendance.is_signed:
             raise AttendanceError(
                 _(
                     "%(name)s a signé pour cette demi-journée : une personne qui a signé ne "
@@ -396,8 +377,7 @@ def attendance_mark(
                 % {"name": _participant_name(enrolment)},
                 code="signed_cannot_be_absent",
             )
-    attendance.status = status
-    attendance.minutes_attended = minutes
+    _apply(attendance, presence)
     attendance.recorded_by = actor
     attendance.full_clean(validate_unique=False, validate_constraints=False)
     attendance.save()
@@ -408,7 +388,7 @@ def attendance_mark(
         summary=_("%(name)s : %(status)s (%(slot)s)")
         % {
             "name": _participant_name(enrolment),
-            "status": attendance.get_status_display(),
+            "status": attendance_text(attendance, slot),
             "slot": slot,
         },
         data={
@@ -428,24 +408,29 @@ def attendance_key_in(
     enrolment: Enrolment,
     slot: Slot,
     status: str,
-    minutes_attended: int | None,
     scan: PaperSheetScan | None,
     actor,
+    arrived_at: dt.datetime | None = None,
+    left_at: dt.datetime | None = None,
+    minutes_missed: int | None = None,
+    minutes_attended: int | None = None,
     now: dt.datetime | None = None,
 ) -> Attendance:
-    """Keys in one line of a paper sheet signed in the room.
+    """Keys in one line of a paper sheet signed in the room (status, and the arrival or
+    departure time written on it, or the minutes missed or attended).
 
     `scan` must be a PaperSheetScan of this slot: keyed-in attendance counts only with
     the scanned sheet attached. Creates or updates the row with method `paper`, the
     scan, `recorded_by` = actor; a row the participant signed electronically is left
     alone. Audit action `attendance.key_in`.
 
-    Codes: wrong_session, slot_sealed, slot_not_started, scan_missing, invalid_status,
-    invalid_minutes, already_signed.
+    Codes: not_trainer, wrong_session, slot_sealed, slot_not_started, scan_missing,
+    invalid_status, invalid_time, invalid_minutes, time_required, already_signed.
     """
     now = now or timezone.now()
     _ensure_same_session(enrolment, slot)
     slot = _lock_slot(slot.pk)
+    _ensure_runs_session(actor, slot.session)
     _ensure_not_sealed(slot)
     _ensure_started(slot, now)
     if scan is None or scan.slot_id != slot.pk:
@@ -456,8 +441,13 @@ def attendance_key_in(
             ),
             code="scan_missing",
         )
-    status, minutes = validate_status_minutes(
-        slot=slot, status=status, minutes_attended=minutes_attended
+    presence = resolve_presence(
+        slot=slot,
+        status=status,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        minutes_missed=minutes_missed,
+        minutes_attended=minutes_attended,
     )
     attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
     old = None
@@ -467,8 +457,9 @@ def attendance_key_in(
         raise _already_signed(attendance, enrolment)
     else:
         old = _attendance_values(attendance)
-    attendance.status = status
-    attendance.minutes_attended = minutes
+    # The paper line is the person's signature: name them as they are when it is keyed in.
+    _snapshot(attendance, enrolment)
+    _apply(attendance, presence)
     attendance.method = Attendance.Method.PAPER
     attendance.paper_scan = scan
     attendance.recorded_by = actor
@@ -481,7 +472,7 @@ def attendance_key_in(
         summary=_("Saisie papier : %(name)s, %(status)s (%(slot)s)")
         % {
             "name": _participant_name(enrolment),
-            "status": attendance.get_status_display(),
+            "status": attendance_text(attendance, slot),
             "slot": slot,
         },
         data={
@@ -559,9 +550,10 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
     """Closes and seals a countersigned half-day.
 
     Every enrolment of the session without a row for this slot gets an `absent` row
-    (method `trainer`, no signature): on the sheet the empty cells are struck out, so
-    nobody can sign afterwards. Then the slot is sealed (`sessions.sealing.seal_slot`):
-    a digest over every row, chained to the session's previous seal. Audit action
+    (method `closing`, no signature: « Absent — constaté à la clôture »): on the sheet the
+    empty cells are struck out, so nobody can sign afterwards. Then the slot is sealed
+    (`sessions.sealing.seal_slot`): a digest over every row, chained to the session's
+    previous seal. Audit action
     `slot.close`. Returns the Seal.
 
     Codes: not_trainer, already_sealed, not_countersigned.
@@ -584,19 +576,23 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
             ),
             code="not_countersigned",
         )
-    missing = list(Enrolment.objects.filter(session_id=session.pk).exclude(attendances__slot=slot))
-    Attendance.objects.bulk_create(
-        [
-            Attendance(
-                enrolment=enrolment,
-                slot=slot,
-                status=Attendance.Status.ABSENT,
-                method=Attendance.Method.TRAINER,
-                recorded_by=actor,
-            )
-            for enrolment in missing
-        ]
+    missing = list(
+        Enrolment.objects.filter(session_id=session.pk)
+        .exclude(attendances__slot=slot)
+        .select_related("participant__structure")
     )
+    absent_rows = []
+    for enrolment in missing:
+        row = Attendance(
+            enrolment=enrolment,
+            slot=slot,
+            status=Attendance.Status.ABSENT,
+            method=Attendance.Method.CLOSING,
+            recorded_by=actor,
+        )
+        _snapshot(row, enrolment)
+        absent_rows.append(row)
+    Attendance.objects.bulk_create(absent_rows)
     seal = seal_slot(slot=slot, actor=actor, now=now)
     log_action(
         actor=actor,
@@ -624,21 +620,27 @@ def attendance_rectify(
     *,
     attendance: Attendance,
     status: str,
-    minutes_attended: int | None,
     reason: str,
     author,
+    arrived_at: dt.datetime | None = None,
+    left_at: dt.datetime | None = None,
+    minutes_missed: int | None = None,
+    minutes_attended: int | None = None,
     now: dt.datetime | None = None,
 ) -> Rectification:
     """Corrects a sealed émargement: the row takes the new values and an append-only
-    Rectification keeps old and new values (changed fields only), author, reason, time,
-    and its digest chained to the slot's chain head (the seal, then earlier
-    rectifications), so `verify_seals` can tell it from a silent edit. Audit action
+    Rectification keeps old and new values (status, times, minutes attended), author,
+    reason, time, and its digest chained to the slot's chain head (the seal, then earlier
+    rectifications), so `verify_seals` can tell it from a silent edit. Only someone who
+    runs the session (its trainers, coordinators) may rectify. Audit action
     `attendance.rectify`.
 
-    Codes: not_sealed, reason_required, invalid_status, invalid_minutes, no_change.
+    Codes: not_trainer, not_sealed, reason_required, invalid_status, invalid_time,
+    invalid_minutes, time_required, no_change.
     """
     now = now or timezone.now()
     slot = _lock_slot(attendance.slot_id)
+    _ensure_runs_session(author, slot.session)
     if not Seal.objects.filter(slot_id=slot.pk).exists():
         raise AttendanceError(
             _("Cette demi-journée n'est pas encore scellée : modifiez directement l'émargement."),
@@ -647,21 +649,27 @@ def attendance_rectify(
     reason = (reason or "").strip()
     if not reason:
         raise AttendanceError(_("Indiquez le motif de la rectification."), code="reason_required")
-    status, minutes = validate_status_minutes(
-        slot=slot, status=status, minutes_attended=minutes_attended
+    presence = resolve_presence(
+        slot=slot,
+        status=status,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        minutes_missed=minutes_missed,
+        minutes_attended=minutes_attended,
     )
     row = Attendance.objects.select_related("enrolment__participant").get(pk=attendance.pk)
     old = _attendance_values(row)
-    new = {"status": status, "minutes_attended": minutes}
-    changed = [name for name in old if old[name] != new[name]]
-    if not changed:
+    new = _attendance_values(presence)
+    if old == new:
         raise AttendanceError(
             _("La rectification ne change rien à l'émargement."), code="no_change"
         )
+    # Every recorded field is kept on both sides (not only those that changed), so each
+    # side reads as a whole status: « Retard : arrivée 09:20, 20 min manquées ».
     rectification = Rectification(
         attendance=row,
-        old_values={name: old[name] for name in changed},
-        new_values={name: new[name] for name in changed},
+        old_values=old,
+        new_values=new,
         reason=reason,
         author=author,
         created_at=now,
@@ -669,11 +677,11 @@ def attendance_rectify(
     )
     rectification.digest = rectification_digest(rectification)
     rectification.full_clean()
-    row.status, row.minutes_attended = status, minutes
+    _apply(row, presence)
     row.full_clean(validate_unique=False, validate_constraints=False)
-    row.save(update_fields=["status", "minutes_attended", "updated_at"])
+    row.save(update_fields=["status", "minutes_attended", "arrived_at", "left_at", "updated_at"])
     rectification.save()
-    attendance.status, attendance.minutes_attended = status, minutes
+    _apply(attendance, presence)
     log_action(
         actor=author,
         action="attendance.rectify",
@@ -699,5 +707,4 @@ __all__ = [
     "signing_window",
     "slot_close",
     "slot_countersign",
-    "validate_status_minutes",
 ]

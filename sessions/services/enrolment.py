@@ -89,7 +89,7 @@ def enrolment_rule_warnings(*, session: TrainingSession) -> list[RuleWarning]:
             session.enrolments.values("participant__structure__name")
             .annotate(n=Count("pk"))
             .filter(n__gt=formation.attendees_per_structure_max)
-            .order_by("participant__structure__name")
+            .order_by("participant__structure__sort_key", "participant__structure__name")
         )
         for row in over:
             warnings.append(
@@ -182,7 +182,7 @@ def enrol_participants(*, session: TrainingSession, participants, actor) -> Enro
 
 
 def _person_key(participant: Participant):
-    return (participant.last_name.casefold(), participant.first_name.casefold(), participant.pk)
+    return (participant.sort_key, participant.pk)
 
 
 @transaction.atomic

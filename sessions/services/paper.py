@@ -6,10 +6,12 @@ sheet attached (`Attendance.is_signed`), so every keyed-in row points to a store
 whose SHA-256 is kept, and the scan can never be replaced in place.
 """
 
+import datetime as dt
 import hashlib
 import os
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -149,31 +151,56 @@ def paper_scan_store(*, slot: Slot, uploaded_file, actor) -> PaperSheetScan:
     return scan
 
 
+@dataclass(frozen=True)
+class PaperEntry:
+    """One line read from a paper sheet: the status, and for a partial presence the
+    arrival / departure written on it (aware datetimes), or the minutes missed, or — as
+    files written before times existed say — the minutes attended."""
+
+    enrolment: Enrolment
+    status: str
+    arrived_at: dt.datetime | None = None
+    left_at: dt.datetime | None = None
+    minutes_missed: int | None = None
+    minutes_attended: int | None = None
+
+    @classmethod
+    def coerce(cls, value) -> "PaperEntry":
+        if isinstance(value, PaperEntry):
+            return value
+        enrolment, status, minutes_attended = value
+        return cls(enrolment=enrolment, status=status, minutes_attended=minutes_attended)
+
+
 @transaction.atomic
 def paper_sheet_key_in(
     *,
     slot: Slot,
     scan: PaperSheetScan,
-    entries: Iterable[tuple[Enrolment, str, int | None]],
+    entries: Iterable[PaperEntry],
     actor,
 ) -> list[Attendance]:
     """Keys in the statuses read from one scanned paper sheet, all or nothing.
 
-    Each entry (enrolment, status, minutes attended) goes through `attendance_key_in`;
-    the first AttendanceError rolls every row back and is re-raised with the
-    participant's name in its message (its `enrolment` and `slot` attributes name the row).
-    Codes: those of `attendance_key_in` (slot_sealed, scan_missing, wrong_session,
-    invalid_minutes, already_signed).
+    Each entry goes through `attendance_key_in`; the first AttendanceError rolls every
+    row back and is re-raised with the participant's name in its message (its `enrolment`
+    and `slot` attributes name the row). Codes: those of `attendance_key_in`
+    (not_trainer, slot_sealed, scan_missing, wrong_session, invalid_time,
+    invalid_minutes, time_required, already_signed).
     """
     attendances = []
-    for enrolment, status, minutes in entries:
+    for entry in map(PaperEntry.coerce, entries):
+        enrolment = entry.enrolment
         try:
             attendances.append(
                 attendance_key_in(
                     enrolment=enrolment,
                     slot=slot,
-                    status=status,
-                    minutes_attended=minutes,
+                    status=entry.status,
+                    arrived_at=entry.arrived_at,
+                    left_at=entry.left_at,
+                    minutes_missed=entry.minutes_missed,
+                    minutes_attended=entry.minutes_attended,
                     scan=scan,
                     actor=actor,
                 )
@@ -199,7 +226,7 @@ def paper_sheet_key_in(
 
 def paper_sheets_import(
     *,
-    entries_by_slot: dict[Slot, list[tuple[Enrolment, str, int | None]]],
+    entries_by_slot: dict[Slot, list[PaperEntry]],
     actor,
     scan_file=None,
 ) -> list[Attendance]:

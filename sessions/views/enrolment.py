@@ -61,7 +61,7 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
         enrolments = list(
             session.enrolments.select_related("participant__structure")
             .annotate(attendance_count=Count("attendances"))
-            .order_by("participant__last_name", "participant__first_name")
+            .order_by("participant__sort_key", "participant_id")
         )
         formation = session.formation
         per_structure = {}
@@ -75,7 +75,9 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
                 "over": formation.attendees_per_structure_max is not None
                 and count > formation.attendees_per_structure_max,
             }
-            for structure, count in sorted(per_structure.values(), key=lambda row: row[0].name)
+            for structure, count in sorted(
+                per_structure.values(), key=lambda row: (row[0].sort_key, row[0].pk)
+            )
         ]
         context = {
             "session": session,

@@ -36,6 +36,7 @@ from sessions.selectors.contract import session_contract_warnings
 from sessions.selectors.hours import hours_by_session, planned_and_realised_by_enrolment, signed_q
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
+from sessions.states import state_of
 from sessions.tables import SessionTable, hours_label, hours_totals, label_hours
 
 SLOT_PREFIX = "slots"
@@ -268,16 +269,18 @@ class SessionDetailView(RoleRequiredMixin, View):
             .order_by("starts_at")
         )
         enrolments = planned_and_realised_by_enrolment(session=session).order_by(
-            "participant__last_name", "participant__first_name"
+            "participant__sort_key", "participant_id"
         )
         if structure_id is not None:
             enrolments = enrolments.filter(participant__structure_id=structure_id)
         enrolments = list(enrolments)
 
+        now = timezone.now()
         for slot in slots:
             slot.local_start_at = timezone.localtime(slot.starts_at, tz)
             slot.local_end_at = timezone.localtime(slot.ends_at, tz)
             slot.sealed = hasattr(slot, "seal")
+            slot.state = state_of(slot, now=now, sealed=slot.sealed)
             slot.day = slot.local_start_at.date()
         days = [
             {"day": day, "slots": list(day_slots), "minutes": 0}

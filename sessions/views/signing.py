@@ -25,6 +25,7 @@ from sessions.forms_signing import (
     SignatureForm,
 )
 from sessions.models import Attendance, Enrolment, Rectification, Slot
+from sessions.presence import attendance_text, values_text
 from sessions.selectors.visibility import slots_run_by
 from sessions.services.attendance import (
     attendance_mark,
@@ -37,6 +38,7 @@ from sessions.services.attendance import (
 )
 from sessions.services.remote_links import remote_links, send_remote_links
 from sessions.signatures import signature_svg
+from sessions.states import state_of
 from sessions.tokens import (
     check_qr_token,
     check_remote_link_token,
@@ -82,16 +84,6 @@ def client_user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:500]
 
 
-def realised_minutes(attendance: Attendance | None, slot: Slot) -> int | None:
-    """Minutes as recorded (the counting rules — signed, countersigned — live in
-    `sessions.selectors.hours`; this is what the row says)."""
-    if attendance is None:
-        return None
-    if attendance.status == Attendance.Status.PRESENT:
-        return slot.planned_minutes
-    if attendance.status in Attendance.PARTIAL_STATUSES:
-        return attendance.minutes_attended
-    return 0
 
 
 def blocks_signing(attendance: Attendance | None) -> bool:
@@ -213,8 +205,10 @@ class SignatureFormMixin:
 class SlotRow:
     enrolment: Enrolment
     attendance: Attendance | None
-    minutes: int | None
+    presence: str
     signature: dict | None
+    # The mark or rectify form, only for the row the trainer opened (forms on demand: a
+    # page of 200 rows would otherwise render 200 forms).
     mark_form: MarkForm | None = None
     rectify_form: RectifyForm | None = None
 
@@ -227,6 +221,17 @@ class SlotRow:
         if self.attendance is None:
             return ROW_STATE_TO_SIGN
         return self.attendance.get_status_display()
+
+    @property
+    def badge(self) -> str:
+        if self.attendance is None:
+            return "warning"
+        status = self.attendance.status
+        if status == Attendance.Status.PRESENT:
+            return "ok"
+        if status in Attendance.ABSENT_STATUSES:
+            return "error"
+        return "warning"
 
     @property
     def unsigned_presence(self) -> bool:
@@ -271,6 +276,12 @@ class SlotDetailView(View):
         except ValueError:
             return None
 
+    def opened_pk(self, name: str) -> int | None:
+        try:
+            return int(self.request.GET.get(name, ""))
+        except ValueError:
+            return None
+
     # -- actions
 
     def post_mark(self):
@@ -278,33 +289,25 @@ class SlotDetailView(View):
         if enrolment is None:
             messages.error(self.request, _("Cette personne n'est pas inscrite à cette session."))
             return self.back()
-        form = MarkForm(
-            self.request.POST,
-            prefix=f"mark-{enrolment.pk}",
-            planned_minutes=self.slot.planned_minutes,
-        )
+        form = MarkForm(self.request.POST, prefix=f"mark-{enrolment.pk}", slot=self.slot)
         if form.is_valid():
             try:
                 attendance = attendance_mark(
                     enrolment=enrolment,
                     slot=self.slot,
-                    status=form.cleaned_data["status"],
-                    minutes_attended=form.cleaned_data["minutes_attended"],
                     actor=self.request.user,
+                    **form.presence_kwargs(),
                 )
             except AttendanceError as exc:
-                field = "minutes_attended" if exc.code == "invalid_minutes" else None
-                form.add_error(field, exc.message)
+                form.add_service_error(exc)
             else:
-                status = attendance.get_status_display()
-                if attendance.status in Attendance.PARTIAL_STATUSES:
-                    status += " " + _("(%(minutes)s min)") % {
-                        "minutes": attendance.minutes_attended
-                    }
                 messages.success(
                     self.request,
-                    _("%(name)s : %(status)s enregistré.")
-                    % {"name": enrolment.participant.full_name, "status": status},
+                    _("%(name)s : %(presence)s — enregistré.")
+                    % {
+                        "name": enrolment.participant.full_name,
+                        "presence": attendance_text(attendance, self.slot),
+                    },
                 )
                 return self.back(f"ligne-{enrolment.pk}")
         messages.error(
@@ -362,30 +365,25 @@ class SlotDetailView(View):
         if attendance is None:
             messages.error(self.request, _("Émargement introuvable pour cette demi-journée."))
             return self.back()
-        form = RectifyForm(
-            self.request.POST,
-            prefix=f"rectify-{attendance.pk}",
-            planned_minutes=self.slot.planned_minutes,
-        )
+        form = RectifyForm(self.request.POST, prefix=f"rectify-{attendance.pk}", slot=self.slot)
         if form.is_valid():
             try:
                 attendance_rectify(
                     attendance=attendance,
-                    status=form.cleaned_data["status"],
-                    minutes_attended=form.cleaned_data["minutes_attended"],
                     reason=form.cleaned_data["reason"],
                     author=self.request.user,
+                    **form.presence_kwargs(),
                 )
             except AttendanceError as exc:
-                field = {"invalid_minutes": "minutes_attended", "reason_required": "reason"}.get(
-                    exc.code
-                )
-                form.add_error(field, exc.message)
+                form.add_service_error(exc)
             else:
                 messages.success(
                     self.request,
-                    _("Rectification enregistrée pour %(name)s.")
-                    % {"name": attendance.enrolment.participant.full_name},
+                    _("Rectification enregistrée pour %(name)s : %(presence)s.")
+                    % {
+                        "name": attendance.enrolment.participant.full_name,
+                        "presence": attendance_text(attendance, self.slot),
+                    },
                 )
                 return self.back("rectifications")
         messages.error(
@@ -400,29 +398,29 @@ class SlotDetailView(View):
 
     def rows(self) -> list[SlotRow]:
         attendances = slot_attendances(self.slot)
-        planned = self.slot.planned_minutes
+        opened = self.opened_pk("relever")
         rows = []
         for enrolment in slot_enrolments(self.slot):
             attendance = attendances.get(enrolment.pk)
             row = SlotRow(
                 enrolment=enrolment,
                 attendance=attendance,
-                minutes=realised_minutes(attendance, self.slot),
+                presence=attendance_text(attendance, self.slot) if attendance else "",
                 signature=signature_svg(attendance.signature) if attendance else None,
             )
-            initial = {}
-            if attendance is not None:
-                initial = {
-                    "status": attendance.status,
-                    "minutes_attended": attendance.minutes_attended,
-                }
-            if not self.sealed:
-                row.mark_form = self.bound_forms.get(("mark", enrolment.pk)) or MarkForm(
-                    prefix=f"mark-{enrolment.pk}", initial=initial, planned_minutes=planned
+            bound_mark = self.bound_forms.get(("mark", enrolment.pk))
+            bound_rectify = self.bound_forms.get(("rectify", enrolment.pk))
+            if not self.sealed and (bound_mark or opened == enrolment.pk):
+                row.mark_form = bound_mark or MarkForm(
+                    prefix=f"mark-{enrolment.pk}",
+                    initial=MarkForm.initial_for(attendance, self.slot),
+                    slot=self.slot,
                 )
-            elif attendance is not None:
-                row.rectify_form = self.bound_forms.get(("rectify", enrolment.pk)) or RectifyForm(
-                    prefix=f"rectify-{attendance.pk}", initial=initial, planned_minutes=planned
+            elif self.sealed and attendance and (bound_rectify or opened == enrolment.pk):
+                row.rectify_form = bound_rectify or RectifyForm(
+                    prefix=f"rectify-{attendance.pk}",
+                    initial=MarkForm.initial_for(attendance, self.slot),
+                    slot=self.slot,
                 )
             rows.append(row)
         return rows
@@ -433,20 +431,12 @@ class SlotDetailView(View):
             .select_related("author", "attendance__enrolment__participant")
             .order_by("created_at", "pk")
         )
-        labels = dict(Attendance.Status.choices)
-
-        def describe(values: dict) -> str:
-            parts = []
-            if "status" in values:
-                parts.append(str(labels.get(values["status"], values["status"])))
-            if values.get("minutes_attended") is not None:
-                parts.append(_("%(minutes)s min") % {"minutes": values["minutes_attended"]})
-            elif "minutes_attended" in values and "status" not in values:
-                parts.append(_("minutes non renseignées"))
-            return ", ".join(parts)
-
         return [
-            {"rectification": r, "old": describe(r.old_values), "new": describe(r.new_values)}
+            {
+                "rectification": r,
+                "old": values_text(r.old_values, self.slot),
+                "new": values_text(r.new_values, self.slot),
+            }
             for r in rectifications
         ]
 
@@ -460,6 +450,7 @@ class SlotDetailView(View):
             "session": self.session,
             "sealed": self.sealed,
             "seal": slot.seal if self.sealed else None,
+            "state": state_of(slot, now=timezone.now(), sealed=self.sealed),
             "rows": rows,
             "signed_count": signed,
             "planned_minutes": slot.planned_minutes,

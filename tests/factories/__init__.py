@@ -128,3 +128,24 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
         lambda: {"width": 300, "height": 150, "strokes": [[[10, 10, 0], [50, 40, 16]]]}
     )
     signed_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.update(partial_times(kwargs["slot"], kwargs.get("status"), kwargs))
+        return super()._create(model_class, *args, **kwargs)
+
+
+def partial_times(slot, status, given: dict) -> dict:
+    """The arrival / departure a raw partial row needs (database constraint), derived from
+    its minutes attended as the services would: late → arrived `missed` minutes after the
+    start, left early → left `missed` minutes before the end."""
+    minutes = given.get("minutes_attended")
+    if status not in Attendance.PARTIAL_STATUSES or minutes is None:
+        return {}
+    missed = dt.timedelta(minutes=slot.planned_minutes - minutes)
+    times = {}
+    if status in Attendance.ARRIVAL_STATUSES and given.get("arrived_at") is None:
+        times["arrived_at"] = slot.starts_at + missed
+    if status in Attendance.DEPARTURE_STATUSES and given.get("left_at") is None:
+        times["left_at"] = slot.ends_at - missed
+    return times

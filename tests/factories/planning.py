@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from sessions.models import Attendance, PaperSheetScan, Slot
-from tests.factories import SlotFactory, UserFactory
+from tests.factories import SlotFactory, UserFactory, partial_times
 
 
 def make_slot(session, day: dt.date, start: dt.time, end: dt.time, *, countersigned=True) -> Slot:
@@ -56,6 +56,7 @@ def attend(
         slot=slot,
         status=status,
         minutes_attended=minutes,
+        **partial_times(slot, status, {"minutes_attended": minutes}),
         method=method,
         signature=SIGNATURE if signed and method != "paper" else None,
         signed_at=timezone.now(),

@@ -25,6 +25,7 @@ FEDER_2014_SENTENCE = "Ce projet est cofinancé par l'Union européenne avec le 
 REGION_SENTENCE = "Avec le soutien de la Région Hauts-de-France"
 PROGRAMME_SENTENCE = "Opération « Centres sociaux connectés » de la MEL"
 SEAL_DIGEST = "3f9a2b4c5d6e7f80" + "1" * 48
+AFTERNOON_SEAL_DIGEST = "8e7d6c5b4a392817" + "2" * 48
 RECTIFICATION_REASON = "Arrivée signalée par téléphone au formateur"
 
 SIGNATURE = {
@@ -64,7 +65,8 @@ class SheetWorld:
 @pytest.fixture
 def sheet_world(db) -> SheetWorld:
     """A FEDER (2014-2020 sentence) + Région session of two half-days, four participants
-    with every kind of cell, the morning countersigned, sealed and rectified once."""
+    with every kind of cell, both half-days countersigned and sealed, the morning
+    rectified once: a sheet that is issued and registered."""
     feder = FunderFactory(
         name="FEDER", kind=Funder.Kind.FEDER, publicity_sentence=FEDER_2014_SENTENCE
     )
@@ -154,6 +156,20 @@ def sheet_world(db) -> SheetWorld:
         digest=SEAL_DIGEST,
         record_digests={},
         sealed_at=at(session, day, 12, 40),
+        sealed_by=trainer,
+    )
+    afternoon.countersigned_by = trainer
+    afternoon.countersigned_at = at(session, day, 17, 5)
+    afternoon.countersignature = SIGNATURE
+    afternoon.save()
+    Seal.objects.create(
+        slot=afternoon,
+        session=session,
+        sequence=2,
+        previous_digest=SEAL_DIGEST,
+        digest=AFTERNOON_SEAL_DIGEST,
+        record_digests={},
+        sealed_at=at(session, day, 17, 10),
         sealed_by=trainer,
     )
     Rectification.objects.create(

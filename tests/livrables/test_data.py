@@ -7,6 +7,7 @@ from django.urls import reverse
 from livrables.data import build_sheet_data, parse_signature
 from sessions.models import Attendance
 from tests.livrables.conftest import (
+    AFTERNOON_SEAL_DIGEST,
     FEDER_2014_SENTENCE,
     RECTIFICATION_REASON,
     SEAL_DIGEST,
@@ -35,7 +36,8 @@ def test_build_sheet_data_holds_references_and_local_times(sheet_world):
     assert morning.countersigned_by == "Théo Formateur"
     assert morning.countersignature is not None
     assert morning.seal_digest == SEAL_DIGEST
-    assert afternoon.seal_digest is None and afternoon.countersigned_at is None
+    assert afternoon.seal_digest == AFTERNOON_SEAL_DIGEST
+    assert afternoon.countersigned_at.strftime("%H:%M") == "17:05"
     assert morning.paper_url == settings.SUIVI_BASE_URL + reverse(
         "sessions:slot_paper", args=[morning.pk]
     )
@@ -56,14 +58,18 @@ def test_build_sheet_data_cells_follow_attendance(sheet_world):
     rows = {row.participant_name: row for row in data.rows}
     assert list(rows) == ["DVOŘÁK Jiří", "MARTIN Camille", "NGUYỄN Thị Hương", "ÖZTÜRK Ayşe"]
     late, absent = rows["DVOŘÁK Jiří"].cells
-    assert late.status == Attendance.Status.LATE and late.status_label == "Retard (30 min)"
+    assert late.status == Attendance.Status.LATE
+    assert late.status_label == "Retard : arrivée 09:30, 30 min manquées"
     assert late.minutes_attended == 180 and late.signature is not None
     assert late.rectification_refs == ("R1",)
     assert absent.status_label == "Absent" and absent.signature is None
     excused, empty = rows["ÖZTÜRK Ayşe"].cells
     assert excused.status_label == "Absent excusé"
     assert empty.is_empty
-    assert rows["MARTIN Camille"].cells[1].status_label == "Départ anticipé (60 min)"
+    assert (
+        rows["MARTIN Camille"].cells[1].status_label
+        == "Départ anticipé : départ 16:00, 60 min manquées"
+    )
     signed = rows["NGUYỄN Thị Hương"].cells[1]
     assert signed.method == Attendance.Method.QR_CODE
     assert signed.signed_at.strftime("%H:%M") == "13:32"
@@ -78,10 +84,11 @@ def test_build_sheet_data_describes_rectifications_and_seals(sheet_world):
     assert rect.participant_name == "DVOŘÁK Jiří"
     assert rect.slot_label == "04/10/2021 09:00–12:30"
     assert rect.old == "Absent"
-    assert rect.new == "Retard, 180 min de présence"
+    # Written before times existed: the minutes attended still read as minutes missed.
+    assert rect.new == "Retard : 30 min manquées"
     assert rect.reason == RECTIFICATION_REASON
     assert rect.author == "Claire Coordo"
-    assert data.seal_digests == (SEAL_DIGEST,)
+    assert data.seal_digests == (SEAL_DIGEST, AFTERNOON_SEAL_DIGEST)
     assert data.seals[0].slot_index == 1
 
 

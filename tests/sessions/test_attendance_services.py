@@ -7,6 +7,7 @@ from django.db import transaction
 from formations.models import AuditEntry, User
 from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Rectification, Seal
+from sessions.sealing import iso_utc
 from sessions.services.attendance import (
     attendance_key_in,
     attendance_mark,
@@ -402,7 +403,12 @@ def test_mark_creates_trainer_row_without_signature(enrolment, slot, trainer):
     assert not attendance.is_signed
     entry = AuditEntry.objects.get(action="attendance.mark")
     assert entry.data["old"] is None
-    assert entry.data["new"] == {"status": "absent_excused", "minutes_attended": None}
+    assert entry.data["new"] == {
+        "status": "absent_excused",
+        "minutes_attended": None,
+        "arrived_at": None,
+        "left_at": None,
+    }
 
 
 @pytest.mark.parametrize("status", ["late", "left_early"])
@@ -413,7 +419,7 @@ def test_mark_partial_needs_minutes_within_slot(enrolment, slot, trainer, status
         attendance_mark(
             enrolment=enrolment, slot=slot, status=status, minutes_attended=minutes, actor=trainer
         )
-    assert _code(excinfo) == "invalid_minutes"
+    assert _code(excinfo) == ("time_required" if minutes is None else "invalid_minutes")
     assert not Attendance.objects.exists()
 
 
@@ -471,9 +477,18 @@ def test_mark_signed_row_late_keeps_signature_and_logs_old_values(enrolment, slo
     assert attendance.signature == signature()
     assert attendance.method == Attendance.Method.TABLET
     assert (attendance.status, attendance.minutes_attended) == ("left_early", 180)
+    # 180 of 210 minutes attended: left 30 minutes before the 12:30 end.
+    assert attendance.left_at == slot.ends_at - dt.timedelta(minutes=30)
     entry = AuditEntry.objects.get(action="attendance.mark")
-    assert entry.data["old"] == {"status": "present", "minutes_attended": None}
-    assert entry.data["new"] == {"status": "left_early", "minutes_attended": 180}
+    assert entry.data["old"] == {
+        "status": "present",
+        "minutes_attended": None,
+        "arrived_at": None,
+        "left_at": None,
+    }
+    assert entry.data["new"]["status"] == "left_early"
+    assert entry.data["new"]["minutes_attended"] == 180
+    assert entry.data["new"]["left_at"] == iso_utc(slot.ends_at - dt.timedelta(minutes=30))
 
 
 @pytest.mark.parametrize("status", ["absent", "absent_excused"])
@@ -552,10 +567,10 @@ def test_key_in_electronically_signed_refused(enrolment, slot, trainer, scan):
     assert Attendance.objects.get().method == Attendance.Method.TABLET
 
 
-def test_key_in_invalid_minutes(enrolment, slot, trainer, scan):
+def test_key_in_late_without_time_nor_minutes(enrolment, slot, trainer, scan):
     with pytest.raises(AttendanceError) as excinfo:
         key_in(enrolment, slot, status="late", scan=scan, actor=trainer)
-    assert _code(excinfo) == "invalid_minutes"
+    assert _code(excinfo) == "time_required"
 
 
 def test_key_in_wrong_session(slot, trainer, scan):
@@ -665,7 +680,7 @@ def test_close_strikes_out_empty_cells_and_seals(enrolment, other, slot, trainer
     seal = slot_close(slot=slot, actor=trainer, now=sealed_at)
 
     absent = Attendance.objects.get(enrolment=other, slot=slot)
-    assert (absent.status, absent.method, absent.signature) == ("absent", "trainer", None)
+    assert (absent.status, absent.method, absent.signature) == ("absent", "closing", None)
     assert absent.recorded_by == trainer
     assert Attendance.objects.get(pk=signed.pk).status == "present"
     assert seal.slot == slot
@@ -786,13 +801,30 @@ def test_rectify_updates_row_and_appends_chained_record(enrolment, slot, trainer
 
     attendance.refresh_from_db()
     assert (attendance.status, attendance.minutes_attended) == ("left_early", 150)
-    assert first.old_values == {"status": "present", "minutes_attended": None}
-    assert first.new_values == {"status": "left_early", "minutes_attended": 165}
+    left_1145 = iso_utc(slot.ends_at - dt.timedelta(minutes=45))
+    left_1130 = iso_utc(slot.ends_at - dt.timedelta(minutes=60))
+    assert first.old_values == {
+        "status": "present",
+        "minutes_attended": None,
+        "arrived_at": None,
+        "left_at": None,
+    }
+    assert first.new_values == {
+        "status": "left_early",
+        "minutes_attended": 165,
+        "arrived_at": None,
+        "left_at": left_1145,
+    }
     assert first.reason == "Départ à 11 h 45 signalé par la structure."
     assert (first.author, first.created_at) == (coordinator, when)
     assert first.previous_digest == seal.digest
-    assert second.old_values == {"minutes_attended": 165}
-    assert second.new_values == {"minutes_attended": 150}
+    assert second.old_values == first.new_values
+    assert second.new_values == {
+        "status": "left_early",
+        "minutes_attended": 150,
+        "arrived_at": None,
+        "left_at": left_1130,
+    }
     assert second.previous_digest == first.digest
     assert len({seal.digest, first.digest, second.digest}) == 3
     # The seal itself is untouched: the correction lives beside it.

@@ -200,7 +200,7 @@ def test_paper_sheet_key_in_one_bad_row_writes_nothing(slot, scan, trainer, alic
             actor=trainer,
         )
 
-    assert exc.value.code == "invalid_minutes"
+    assert exc.value.code == "time_required"
     assert "BACAR Bruno" in exc.value.message
     assert exc.value.enrolment == bruno
     assert not Attendance.objects.exists()
@@ -269,7 +269,8 @@ def test_slot_paper_key_in_creates_attendances(trainer_client, slot, scan, alice
             "scan": scan.pk,
             f"status_{alice.pk}": "present",
             f"status_{bruno.pk}": "left_early",
-            f"minutes_{bruno.pk}": "120",
+            # The sheet says he left at 11:00 local time: 90 of 210 minutes missed.
+            f"departure_{bruno.pk}": "11:00",
         },
     )
 
@@ -278,6 +279,7 @@ def test_slot_paper_key_in_creates_attendances(trainer_client, slot, scan, alice
     assert rows[alice.pk].status == "present"
     assert rows[bruno.pk].status == "left_early"
     assert rows[bruno.pk].minutes_attended == 120
+    assert rows[bruno.pk].left_at == slot.ends_at - dt.timedelta(minutes=90)
     assert {a.paper_scan_id for a in rows.values()} == {scan.pk}
     assert {a.method for a in rows.values()} == {"paper"}
 
@@ -292,13 +294,14 @@ def test_slot_paper_key_in_late_without_minutes_writes_nothing(
             "scan": scan.pk,
             f"status_{alice.pk}": "present",
             f"status_{bruno.pk}": "late",
-            f"minutes_{bruno.pk}": "",
+            f"arrival_{bruno.pk}": "",
+            f"minutes_missed_{bruno.pk}": "",
         },
     )
 
     assert response.status_code == 200
     form = response.context["key_in_form"]
-    assert f"minutes_{bruno.pk}" in form.errors
+    assert "heure d'arrivée" in " ".join(form.errors[f"status_{bruno.pk}"])
     row = next(r for r in form.rows if r.enrolment == bruno)
     assert row.errors
     assert not Attendance.objects.exists()

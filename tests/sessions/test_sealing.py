@@ -103,6 +103,10 @@ def test_attendance_record_lists_sealed_fields(sealed):
         "user_agent",
         "paper_scan_sha256",
         "recorded_by",
+        "arrived_at",
+        "left_at",
+        "signer_name",
+        "signer_structure",
     }
     assert record["participant"] == sealed.enrolments[0].participant_id
     assert record["signed_at"].endswith("+00:00")
@@ -247,7 +251,9 @@ def test_verify_record_digests_rewritten_detected(sealed):
 def test_verify_countersignature_edited_detected(sealed):
     later = sealed.morning.ends_at + dt.timedelta(days=1)
     type(sealed.morning).objects.filter(pk=sealed.morning.pk).update(countersigned_at=later)
-    assert _codes(verify_session(sealed.session)) == ["seal_altered"]
+    problems = verify_session(sealed.session)
+    assert _codes(problems) == ["slot_changed"]
+    assert "date de la contre-signature" in problems[0].message
 
 
 def test_verify_seal_removed_from_middle_of_chain_detected(sealed):
@@ -270,7 +276,7 @@ def test_verify_last_seal_removed_detected_from_journal(sealed):
 def test_verify_last_seal_rewritten_consistently_detected_from_journal(sealed):
     """Edit a row, recompute its record digest and the seal digest: the chain looks whole,
     the journal does not agree."""
-    from sessions.sealing import seal_digest
+    from sessions.sealing import seal_digest, slot_record
 
     row = Attendance.objects.select_related("enrolment", "paper_scan").get(
         enrolment=sealed.enrolments[-1], slot=sealed.afternoon
@@ -281,8 +287,7 @@ def test_verify_last_seal_rewritten_consistently_detected_from_journal(sealed):
     seal.record_digests[str(row.pk)] = record_digest(row)
     seal.digest = seal_digest(
         previous_digest=seal.previous_digest,
-        slot=seal.slot,
-        seal=seal,
+        slot_part=slot_record(seal.slot, seal),
         record_digests=seal.record_digests,
     )
     Seal.objects.filter(pk=seal.pk).update(record_digests=seal.record_digests, digest=seal.digest)
@@ -366,4 +371,89 @@ def test_verify_session_queries_do_not_grow_with_rows(trainer):
     with CaptureQueriesContext(connection) as big_queries:
         assert verify_session(big.session) == []
 
-    assert len(big_queries) == len(small_queries) <= 4
+    # The session as stored, its journal entries, seals, rows, rectifications.
+    assert len(big_queries) == len(small_queries) <= 5
+
+
+# --- version 2: what the sheet shows is sealed ---------------------------------------------
+
+
+def test_new_seals_are_version_2_and_keep_the_sealed_half_day(sealed):
+    seal = Seal.objects.get(pk=sealed.seals[0].pk)
+    assert seal.version == 2
+    assert seal.sealed_slot["time_zone"] == "Indian/Mayotte"
+    assert seal.sealed_slot["contract_reference"] == sealed.session.formation.contract_reference
+    assert sealed.hoa.signer_name == "NGUYỄN Thị Hoa"
+
+
+def test_renaming_a_signer_keeps_the_sealed_name_and_verifies(sealed):
+    participant = sealed.enrolments[0].participant
+    participant.last_name, participant.first_name = "Martin", "Hoa"
+    participant.save()
+
+    assert verify_session(sealed.session) == []
+    row = Attendance.objects.get(pk=sealed.hoa.pk)
+    assert row.signer_name == "NGUYỄN Thị Hoa"
+
+
+def test_verify_names_a_signer_name_edited_behind_the_app(sealed):
+    Attendance.objects.filter(pk=sealed.hoa.pk).update(signer_name="AUTRE Nom")
+    problems = verify_session(sealed.session)
+    assert _codes(problems) == ["record_altered"]
+    assert "NGUYỄN" in problems[0].participant or "Nguy" in problems[0].message
+
+
+def test_verify_names_a_time_zone_changed_after_sealing(sealed):
+    type(sealed.session).objects.filter(pk=sealed.session.pk).update(time_zone="Europe/Paris")
+    problems = verify_session(sealed.session)
+    assert _codes(problems) == ["slot_changed", "slot_changed"]
+    assert "fuseau horaire de la session : Indian/Mayotte → Europe/Paris" in problems[0].message
+
+
+def test_verify_names_half_day_times_moved_after_sealing(sealed):
+    later = sealed.morning.starts_at + dt.timedelta(hours=1)
+    type(sealed.morning).objects.filter(pk=sealed.morning.pk).update(starts_at=later)
+    problems = verify_session(sealed.session)
+    assert _codes(problems) == ["slot_changed"]
+    assert "début" in problems[0].message
+
+
+def test_version_1_seals_still_verify(trainer):
+    """A seal made before version 2 (its digest over the old canonical form) verifies in
+    its own format, even once rows carry the fields version 2 added."""
+    from sessions.sealing import seal_digest, slot_record
+
+    world = _sealed_session(trainer, code="OLD-1")
+    for seal in Seal.objects.filter(session=world.session).select_related("slot__session"):
+        rows = Attendance.objects.filter(slot=seal.slot).select_related("enrolment", "paper_scan")
+        seal.version = 1
+        seal.sealed_slot = None
+        seal.previous_digest = (
+            Seal.objects.get(session=world.session, sequence=seal.sequence - 1).digest
+            if seal.sequence > 1
+            else ""
+        )
+        seal.record_digests = {str(r.pk): record_digest(r, 1) for r in rows}
+        seal.digest = seal_digest(
+            previous_digest=seal.previous_digest,
+            slot_part=slot_record(seal.slot, seal),
+            record_digests=seal.record_digests,
+        )
+        Seal.objects.filter(pk=seal.pk).update(
+            version=1,
+            sealed_slot=None,
+            previous_digest=seal.previous_digest,
+            record_digests=seal.record_digests,
+            digest=seal.digest,
+        )
+    from formations.models import AuditEntry
+
+    AuditEntry.objects.filter(action="slot.close").delete()
+
+    assert verify_session(world.session) == []
+    # A version 1 seal never covered the signer's name: renaming it is not an anomaly…
+    Attendance.objects.filter(pk=world.hoa.pk).update(signer_name="AUTRE Nom")
+    assert verify_session(world.session) == []
+    # …but its status still is.
+    Attendance.objects.filter(pk=world.hoa.pk).update(status="present", arrived_at=None)
+    assert _codes(verify_session(world.session)) == ["record_altered"]

@@ -423,7 +423,7 @@ def test_coordinator_sees_slot_detail(coordinator_client, slot, during):
     )
 
 
-def test_mark_late_with_minutes(trainer_client, slot, enrolment, during):
+def test_mark_late_with_minutes_missed(trainer_client, slot, enrolment, during):
     prefix = f"mark-{enrolment.pk}"
 
     response = trainer_client.post(
@@ -432,7 +432,7 @@ def test_mark_late_with_minutes(trainer_client, slot, enrolment, during):
             "action": "mark",
             "enrolment": enrolment.pk,
             f"{prefix}-status": "late",
-            f"{prefix}-minutes_attended": "150",
+            f"{prefix}-minutes_missed": "60",
         },
         follow=True,
     )
@@ -440,8 +440,11 @@ def test_mark_late_with_minutes(trainer_client, slot, enrolment, during):
     attendance = Attendance.objects.get(enrolment=enrolment, slot=slot)
     assert attendance.status == Attendance.Status.LATE
     assert attendance.minutes_attended == 150
+    assert attendance.arrived_at == slot.starts_at + dt.timedelta(minutes=60)
     assert attendance.method == Attendance.Method.TRAINER
-    assert "NGUYỄN Thị : Retard (150 min) enregistré." in messages_of(response)
+    assert "NGUYỄN Thị : Retard : arrivée 10:00, 60 min manquées — enregistré." in messages_of(
+        response
+    )
 
 
 def test_mark_late_without_minutes_shows_error(trainer_client, slot, enrolment, during):
@@ -453,12 +456,12 @@ def test_mark_late_without_minutes_shows_error(trainer_client, slot, enrolment, 
             "action": "mark",
             "enrolment": enrolment.pk,
             f"{prefix}-status": "left_early",
-            f"{prefix}-minutes_attended": "",
+            f"{prefix}-departure": "",
         },
     )
 
     assert response.status_code == 400
-    assert "Indiquez les minutes de présence" in page_text(response)
+    assert "Indiquez l'heure de départ (ou les minutes manquées)" in page_text(response)
     assert not Attendance.objects.exists()
 
 
@@ -555,11 +558,12 @@ def test_rectification_after_seal_shows_in_list(trainer_client, trainer, slot, e
 
     rectification = Rectification.objects.get(attendance=attendance)
     assert rectification.author == trainer
-    assert rectification.old_values == {"status": "absent"}
+    assert rectification.old_values["status"] == "absent"
+    assert rectification.new_values["status"] == "absent_excused"
     text = page_text(response)
     assert "Arrêt maladie transmis le lendemain" in text
     assert "Absent → Absent excusé" in text
-    assert "Rectification enregistrée pour NGUYỄN Thị." in messages_of(response)
+    assert "Rectification enregistrée pour NGUYỄN Thị : Absent excusé." in messages_of(response)
 
 
 def test_mark_after_seal_refused(trainer_client, slot, enrolment, during):

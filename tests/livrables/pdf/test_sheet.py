@@ -54,9 +54,10 @@ def test_sheet_shows_statuses_in_words(sheet):
     text = pdf_text(pdf)
     assert "Absent excusé" in text
     assert text.replace("Absent excusé", "").count("Absent") >= 1
-    # Late by 30 minutes (180 of 210 attended), left 60 minutes early (150 of 210).
-    assert "Retard (30 min)" in text
-    assert "Départ anticipé (60 min)" in text
+    # Late by 30 minutes (arrived 09:30), left 60 minutes early (at 16:00): the same
+    # words as the trainer's page.
+    assert "Retard : arrivée 09:30, 30 min manquées" in text
+    assert "Départ anticipé : départ 16:00, 60 min manquées" in text
 
 
 def test_sheet_carries_funders_sentences_and_references(sheet):

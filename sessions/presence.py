@@ -1,0 +1,307 @@
+"""A person's presence at one half-day as the trainer sees it, and the words every page and
+document uses for it.
+
+The trainer records what happened in the room: an arrival time for someone who came late,
+a departure time for someone who left early (both for someone who did both), or the
+minutes missed. The row keeps the times and the minutes attended derived from them
+(planned − missed), so that hours stay a SQL sum; the screen, the flash message, the sheet
+PDF, the rectification annex and the exports all say the minutes *missed*, in the same
+words: « Retard : arrivée 09:20, 20 min manquées ».
+
+Pure functions: no query. Times are whole minutes in the session's time zone.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from sessions.exceptions import AttendanceError
+from sessions.models import Attendance, Slot
+
+Status = Attendance.Status
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What the row stores for a status: times only for partial presence, and the minutes
+    attended derived from them (None when the status says it all)."""
+
+    status: str
+    arrived_at: dt.datetime | None = None
+    left_at: dt.datetime | None = None
+    minutes_attended: int | None = None
+
+
+def _whole_minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def local_moment(slot: Slot, value: dt.time) -> dt.datetime:
+    """`value` on the wall clock of the session, on the half-day's local date."""
+    day = timezone.localtime(slot.starts_at, slot.session.tzinfo).date()
+    return timezone.make_aware(dt.datetime.combine(day, value), slot.session.tzinfo)
+
+
+def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _local(slot: Slot, moment: dt.datetime) -> str:
+    return timezone.localtime(moment, slot.session.tzinfo).strftime("%H:%M")
+
+
+def _bounds_error(slot: Slot, what: str) -> AttendanceError:
+    return AttendanceError(
+        _(
+            "L'heure %(what)s doit être comprise strictement entre le début et la fin de la "
+            "demi-journée (entre %(start)s et %(end)s, heure locale de la session)."
+        )
+        % {
+            "what": what,
+            "start": _local(slot, slot.starts_at + dt.timedelta(minutes=1)),
+            "end": _local(slot, slot.ends_at - dt.timedelta(minutes=1)),
+        },
+        code="invalid_time",
+    )
+
+
+def _minutes_error(slot: Slot) -> AttendanceError:
+    return AttendanceError(
+        _(
+            "Les minutes manquées doivent être un nombre entier entre 1 et %(max)s "
+            "(la demi-journée dure %(planned)s minutes)."
+        )
+        % {"max": slot.planned_minutes - 1, "planned": slot.planned_minutes},
+        code="invalid_minutes",
+    )
+
+
+def resolve_presence(
+    *,
+    slot: Slot,
+    status: str,
+    arrived_at: dt.datetime | None = None,
+    left_at: dt.datetime | None = None,
+    minutes_missed: int | None = None,
+    minutes_attended: int | None = None,
+) -> Presence:
+    """Checks what the trainer entered and returns what the row stores.
+
+    Late → an arrival time; left early → a departure time; late and left early → both
+    times. Instead of a time, the minutes missed may be given (late: arrival = start +
+    missed; left early: departure = end − missed), or, for files and scripts written
+    before times existed, the minutes attended (missed = planned − attended). Every time
+    lies strictly inside the half-day and the arrival precedes the departure, so minutes
+    attended are 1 to planned − 1. Present and absent carry no time nor minutes (a
+    present row given the full planned minutes is accepted).
+
+    Codes: invalid_status, invalid_time, invalid_minutes, time_required.
+    """
+    if status not in Status.values:
+        raise AttendanceError(
+            _("Statut d'émargement inconnu : %(status)s.") % {"status": status},
+            code="invalid_status",
+        )
+    planned = slot.planned_minutes
+    for value in (minutes_missed, minutes_attended):
+        if value is not None and not _is_int(value):
+            raise AttendanceError(
+                _("Le nombre de minutes doit être un entier."), code="invalid_minutes"
+            )
+    if status not in Attendance.PARTIAL_STATUSES:
+        if arrived_at is not None or left_at is not None:
+            raise AttendanceError(
+                _(
+                    "Une heure d'arrivée ou de départ ne se note qu'avec « Retard » ou "
+                    "« Départ anticipé »."
+                ),
+                code="invalid_time",
+            )
+        if status == Status.PRESENT:
+            if minutes_missed not in (None, 0) or minutes_attended not in (None, planned):
+                raise AttendanceError(
+                    _(
+                        "Une présence complète compte les %(planned)s minutes de la "
+                        "demi-journée ; pour une présence partielle, choisissez « Retard » ou "
+                        "« Départ anticipé »."
+                    )
+                    % {"planned": planned},
+                    code="invalid_minutes",
+                )
+        elif minutes_attended not in (None, 0) or minutes_missed not in (None, planned):
+            raise AttendanceError(
+                _("Une absence ne compte aucune minute de présence."), code="invalid_minutes"
+            )
+        return Presence(status=status)
+
+    late = status in Attendance.ARRIVAL_STATUSES
+    early = status in Attendance.DEPARTURE_STATUSES
+    if minutes_missed is None and minutes_attended is not None:
+        if not 1 <= minutes_attended <= planned - 1:
+            raise AttendanceError(
+                _(
+                    "Les minutes de présence doivent être comprises entre 1 et %(max)s "
+                    "(la demi-journée dure %(planned)s minutes)."
+                )
+                % {"max": planned - 1, "planned": planned},
+                code="invalid_minutes",
+            )
+        minutes_missed = planned - minutes_attended
+    if minutes_missed is not None:
+        if not 1 <= minutes_missed <= planned - 1:
+            raise _minutes_error(slot)
+        if late and early:
+            if arrived_at is None and left_at is None:
+                raise AttendanceError(
+                    _(
+                        "Pour un retard suivi d'un départ anticipé, indiquez l'heure "
+                        "d'arrivée et l'heure de départ."
+                    ),
+                    code="time_required",
+                )
+        elif late and arrived_at is None:
+            arrived_at = slot.starts_at + dt.timedelta(minutes=minutes_missed)
+        elif early and left_at is None:
+            left_at = slot.ends_at - dt.timedelta(minutes=minutes_missed)
+    if late and not early and left_at is not None:
+        raise AttendanceError(
+            _("Une heure de départ avec un retard : choisissez « Retard et départ anticipé »."),
+            code="invalid_time",
+        )
+    if early and not late and arrived_at is not None:
+        raise AttendanceError(
+            _(
+                "Une heure d'arrivée avec un départ anticipé : choisissez « Retard et départ "
+                "anticipé »."
+            ),
+            code="invalid_time",
+        )
+    if late and arrived_at is None:
+        raise AttendanceError(
+            _("Indiquez l'heure d'arrivée (ou les minutes manquées) pour un retard."),
+            code="time_required",
+        )
+    if early and left_at is None:
+        raise AttendanceError(
+            _("Indiquez l'heure de départ (ou les minutes manquées) pour un départ anticipé."),
+            code="time_required",
+        )
+    if arrived_at is not None:
+        arrived_at = _whole_minute(arrived_at)
+        if not slot.starts_at < arrived_at < slot.ends_at:
+            raise _bounds_error(slot, _("d'arrivée"))
+    if left_at is not None:
+        left_at = _whole_minute(left_at)
+        if not slot.starts_at < left_at < slot.ends_at:
+            raise _bounds_error(slot, _("de départ"))
+    if arrived_at is not None and left_at is not None and not arrived_at < left_at:
+        raise AttendanceError(
+            _("L'heure de départ doit suivre l'heure d'arrivée."), code="invalid_time"
+        )
+    start = arrived_at or slot.starts_at
+    end = left_at or slot.ends_at
+    return Presence(
+        status=status,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        minutes_attended=minutes_between(start, end),
+    )
+
+
+# --- Words ------------------------------------------------------------------------------
+
+
+def missed_text(minutes: int) -> str:
+    return ngettext("%(n)s min manquée", "%(n)s min manquées", minutes) % {"n": minutes}
+
+
+def presence_text(
+    *,
+    status: str | None,
+    planned_minutes: int,
+    minutes_attended: int | None = None,
+    arrival: str | None = None,
+    departure: str | None = None,
+) -> str:
+    """The one sentence for a status: « Présent·e », « Absent », « Retard : arrivée 09:20,
+    20 min manquées », « Départ anticipé : départ 16:10, 50 min manquées », « Retard et
+    départ anticipé : arrivée 09:20, départ 16:10, 70 min manquées ». `arrival` and
+    `departure` are local « HH:MM » (absent for rows recorded before times existed)."""
+    if status is None:
+        return ""
+    if status not in Status.values:
+        return str(status)
+    label = str(Status(status).label)
+    if status not in Attendance.PARTIAL_STATUSES:
+        return label
+    parts = []
+    if arrival:
+        parts.append(_("arrivée %(time)s") % {"time": arrival})
+    if departure:
+        parts.append(_("départ %(time)s") % {"time": departure})
+    if minutes_attended is not None:
+        parts.append(missed_text(max(0, planned_minutes - minutes_attended)))
+    if not parts:
+        return label
+    return _("%(status)s : %(details)s") % {"status": label, "details": ", ".join(parts)}
+
+
+def attendance_text(attendance: Attendance, slot: Slot) -> str:
+    """`presence_text` of a stored row, times in the session's zone."""
+    tz = slot.session.tzinfo
+    return presence_text(
+        status=attendance.status,
+        planned_minutes=slot.planned_minutes,
+        minutes_attended=attendance.minutes_attended,
+        arrival=(
+            timezone.localtime(attendance.arrived_at, tz).strftime("%H:%M")
+            if attendance.arrived_at
+            else None
+        ),
+        departure=(
+            timezone.localtime(attendance.left_at, tz).strftime("%H:%M")
+            if attendance.left_at
+            else None
+        ),
+    )
+
+
+def values_text(values: dict, slot: Slot) -> str:
+    """A rectification's old or new values in the same words. Rectifications made before
+    times existed carry only the status and the minutes attended."""
+    if not isinstance(values, dict):
+        return str(values or "")
+    tz = slot.session.tzinfo
+
+    def local(key):
+        raw = values.get(key)
+        if not raw:
+            return None
+        moment = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
+        return timezone.localtime(moment, tz).strftime("%H:%M")
+
+    status = values.get("status")
+    if status is None:
+        # Only minutes or times changed: say what they are now.
+        parts = []
+        if values.get("arrived_at"):
+            parts.append(_("arrivée %(time)s") % {"time": local("arrived_at")})
+        if values.get("left_at"):
+            parts.append(_("départ %(time)s") % {"time": local("left_at")})
+        if values.get("minutes_attended") is not None:
+            parts.append(missed_text(max(0, slot.planned_minutes - values["minutes_attended"])))
+        return ", ".join(parts)
+    return presence_text(
+        status=status,
+        planned_minutes=slot.planned_minutes,
+        minutes_attended=values.get("minutes_attended"),
+        arrival=local("arrived_at"),
+        departure=local("left_at"),
+    )
