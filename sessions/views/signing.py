@@ -84,8 +84,6 @@ def client_user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:500]
 
 
-
-
 def blocks_signing(attendance: Attendance | None) -> bool:
     """Whether the participant can no longer sign (`attendance_sign` would refuse with
     already_signed): signed already, or recorded absent by the trainer."""
