@@ -4,7 +4,7 @@ The rule (DESIGN.md, « service fait »):
 
 * planned minutes of a slot = ``ends_at − starts_at`` (a 09:00–12:30 half-day is 210 minutes);
 * realised minutes of one participant in one slot:
-  present → all the planned minutes; late / left early → ``minutes_attended``;
+  present → all the planned minutes; late, left early or both → ``minutes_attended``;
   absent / absent excused → 0;
 * only an attendance that is **signed** (a signature trace is stored, or it was keyed in
   from a paper sheet — method ``paper`` — with the scan attached) **and** whose slot is
@@ -17,7 +17,7 @@ multiply sums (a slot joined to several attendances would be counted several tim
 
 Edge cases, on purpose:
 
-* ``minutes_attended`` is taken as recorded for late / left early, even when it exceeds the
+* ``minutes_attended`` is taken as recorded for partial presence, even when it exceeds the
   slot (the services refuse that, see ``invalid_minutes``); it is never capped here so an
   auditor sees what was written.
 * a present row that carries ``minutes_attended`` still counts the whole slot: the
@@ -115,7 +115,8 @@ def realised_expression() -> models.Case:
     return models.Case(
         models.When(status=Attendance.Status.PRESENT, then=slot_minutes("slot__")),
         models.When(
-            status__in=[Attendance.Status.LATE, Attendance.Status.LEFT_EARLY],
+            # Late, left early, or both: the minutes attended derived from the times.
+            status__in=sorted(Attendance.PARTIAL_STATUSES),
             then=Coalesce(F("minutes_attended"), Value(0)),
         ),
         default=Value(0),

@@ -57,6 +57,15 @@ def test_realised_minutes_left_early_counts_recorded_minutes(session, morning):
     assert _realised(enrolment) == 95
 
 
+def test_realised_minutes_late_and_left_early_counts_recorded_minutes(session, morning):
+    enrolment = EnrolmentFactory(session=session)
+    attend(enrolment, morning, "late_left_early", minutes=140)
+
+    assert _realised(enrolment) == 140
+    row = hours.planned_and_realised_by_enrolment(session=session).get()
+    assert (row.realised_minutes, row.missed_minutes) == (140, 70)
+
+
 @pytest.mark.parametrize("status", ["absent", "absent_excused"])
 def test_realised_minutes_absent_counts_zero(session, morning, status):
     enrolment = EnrolmentFactory(session=session)
