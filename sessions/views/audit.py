@@ -4,12 +4,11 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views import View
 
 from formations.models import User
 from formations.permissions import RoleRequiredMixin
-from sessions.models import Attendance
+from sessions.presence import attendance_text, values_text
 from sessions.selectors.audit import slot_audit_records
 from sessions.selectors.visibility import slots_visible_to
 from sessions.signatures import signature_svg
@@ -47,34 +46,6 @@ def user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def status_text(attendance: Attendance, planned: int) -> str:
-    label = attendance.get_status_display()
-    if attendance.status in Attendance.PARTIAL_STATUSES:
-        attended = attendance.minutes_attended or 0
-        return _(
-            "%(status)s : %(missed)s min manquées (%(attended)s min de présence sur %(planned)s)"
-        ) % {
-            "status": label,
-            "missed": max(0, planned - attended),
-            "attended": attended,
-            "planned": planned,
-        }
-    return str(label)
-
-
-def describe_values(values) -> str:
-    """A rectification's old or new values in words (« Retard, 180 min de présence »)."""
-    if not isinstance(values, dict):
-        return str(values or "")
-    labels = dict(Attendance.Status.choices)
-    parts = []
-    if "status" in values:
-        parts.append(str(labels.get(values["status"], values["status"])))
-    if values.get("minutes_attended") is not None:
-        parts.append(_("%(minutes)s min de présence") % {"minutes": values["minutes_attended"]})
-    return ", ".join(parts) or "—"
-
-
 class SlotAuditView(RoleRequiredMixin, View):
     """Everything recorded on one half-day of a session the user may see; coordinators and
     funder auditors (of that programme's funders: anyone else's half-day is a 404)."""
@@ -108,7 +79,7 @@ class SlotAuditView(RoleRequiredMixin, View):
                 if attendance.signed_at and attendance.device_signed_at:
                     gap = attendance.device_signed_at - attendance.signed_at
                 entry.update(
-                    status=status_text(attendance, planned),
+                    status=attendance_text(attendance, slot),
                     signed_at=local_time(attendance.signed_at, tz),
                     device_signed_at=local_time(attendance.device_signed_at, tz),
                     gap=gap_text(gap) if gap is not None else "",
@@ -121,8 +92,8 @@ class SlotAuditView(RoleRequiredMixin, View):
                 rectifications.append(
                     {
                         "participant": participant,
-                        "old": describe_values(rect.old_values),
-                        "new": describe_values(rect.new_values),
+                        "old": values_text(rect.old_values, slot) or "—",
+                        "new": values_text(rect.new_values, slot) or "—",
                         "reason": rect.reason,
                         "author": user_name(rect.author),
                         "at": local_time(rect.created_at, tz),

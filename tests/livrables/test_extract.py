@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from formations.models import AuditEntry, User
 from livrables.data import build_sheet_data
 from livrables.models import IssuedDocument
+from sessions.models import Seal
 from tests.factories import (
     AttendanceFactory,
     EnrolmentFactory,
@@ -47,14 +48,14 @@ def test_extract_holds_the_referents_people_only_and_says_so(client, sheet_world
     )
     text = pdf_text(response.content)
     assert "DVOŘÁK Jiří" in text
-    assert "Retard (30 min)" in text
+    assert "Retard : arrivée 09:30, 30 min manquées" in text
     assert RECTIFICATION_REASON in text  # Dvořák's own rectification stays
     for name in OTHERS:
         assert name not in text
     assert MARK in text
     assert "Extrait de feuille d'émargement" in text
     # The half-day's seal and countersignature belong to everyone: still shown.
-    assert "Non contresignée" in text and "Scellements" in text
+    assert "Théo Formateur" in text and "Scellements" in text
 
 
 def test_extract_leaves_out_other_peoples_rectifications(client, sheet_world):
@@ -186,3 +187,22 @@ def test_build_sheet_data_extract_query_count_is_constant(
     with django_assert_max_num_queries(len(small.captured_queries)):
         data = build_sheet_data(session=sheet_world.session, structure=structure)
     assert len(data.rows) == 21
+
+
+def test_extract_of_a_session_not_fully_sealed_is_a_provisional_preview(client, sheet_world):
+    Seal.objects.filter(slot=sheet_world.afternoon).delete()
+    referent = _referent(sheet_world)
+    client.force_login(referent)
+
+    response = client.get(extract_url(sheet_world.session))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="extrait-emargement-provisoire-PROV-LABO-2021-1-'
+    )
+    text = pdf_text(response.content)
+    assert MARK in text and "DOCUMENT PROVISOIRE" in text
+    assert "DVOŘÁK Jiří" in text and "NGUYỄN" not in text
+    assert not IssuedDocument.objects.exists()
+    entry = AuditEntry.objects.get(action="livrables.sheet_extract_previewed")
+    assert entry.data["structure"] == referent.structure_id

@@ -2,6 +2,7 @@
 the auditor's funders, with every record's evidence and whether the seal still verifies."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from formations.models import User
 from sessions.models import Attendance, Seal
 from sessions.selectors.audit import slot_audit_records
 from sessions.services.attendance import attendance_rectify, attendance_sign
-from sessions.services.paper import paper_sheet_key_in
+from sessions.services.paper import PaperEntry, paper_sheet_key_in
 from tests.factories import (
     EnrolmentFactory,
     FormationFactory,
@@ -24,7 +25,14 @@ from tests.factories import (
     TrainingSessionFactory,
     UserFactory,
 )
-from tests.factories.sessions import SCAN_BYTES, PaperSheetScanFactory, close, during, signature
+from tests.factories.sessions import (
+    SCAN_BYTES,
+    PaperSheetScanFactory,
+    at_local,
+    close,
+    during,
+    signature,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,13 +80,20 @@ def world(auditor, trainer, coordinator):
     )
     scan = PaperSheetScanFactory(slot=slot, uploaded_by=trainer, original_name="feuille-matin.pdf")
     paper_sheet_key_in(
-        slot=slot, scan=scan, entries=[(julien, Attendance.Status.LATE, 180)], actor=trainer
+        slot=slot,
+        scan=scan,
+        entries=[
+            PaperEntry(
+                enrolment=julien, status=Attendance.Status.LATE, arrived_at=at_local(slot, 9, 30)
+            )
+        ],
+        actor=trainer,
     )
     seal = close(slot, trainer)
     attendance_rectify(
         attendance=signed,
         status=Attendance.Status.LATE,
-        minutes_attended=170,
+        arrived_at=at_local(slot, 9, 40),
         reason=REASON,
         author=coordinator,
     )
@@ -115,8 +130,8 @@ def test_auditor_sees_every_record_with_its_evidence(client, auditor, world):
     assert "Signature de SAINDOU Amina" in html
     assert "Contresignée par Théo Formateur le 04/10/2021 12:30:00 (UTC+03:00)." in html
     # Status, minutes missed, and what counts.
-    assert "Retard : 40 min manquées (170 min de présence sur 210)" in html
-    assert "Retard : 30 min manquées (180 min de présence sur 210)" in html
+    assert "Retard : arrivée 09:40, 40 min manquées" in html
+    assert "Retard : arrivée 09:30, 30 min manquées" in html
     assert "Aucun émargement" not in html  # the absent row was written at the close
     assert "2 signé·s sur 3 inscrit·es ; 350 min comptées pour le financeur" in html
 
@@ -137,7 +152,9 @@ def test_auditor_sees_rectifications_with_author_and_reason(client, auditor, wor
 
     assert REASON in html
     assert "Claire Coordo" in html
-    assert "Présent·e" in html and "Retard, 170 min de présence" in html
+    rectification = re.search(r"<tr>\s*<th scope=\"row\">SAINDOU Amina</th>(.*?)</tr>", html, re.S)
+    cells = re.findall(r"<td>(.*?)</td>", rectification.group(1), re.S)
+    assert cells[:2] == ["Présent·e", "Retard : arrivée 09:40, 40 min manquées"]
     assert world["signed"].rectifications.get().digest in html
 
 
