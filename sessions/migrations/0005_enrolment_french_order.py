@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('formations', '0002_participant_sort_key'),
-        ('training_sessions', '0002_session_code_charset'),
+        ('training_sessions', '0004_attendance_times_fill_and_constraints'),
     ]
 
     operations = [
