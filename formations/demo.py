@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from formations.models import Formation, Funder, Participant, Programme, Structure, User
 
@@ -62,10 +63,18 @@ def load_fixture() -> dict:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
+# The programme of the live demo session: its dates follow the calendar so that what is
+# signed today falls inside its execution period (the tenders' own programmes are over).
+LIVE_PROGRAMME = "DEMO-EN-DIRECT"
+LIVE_FORMATION = "DEMO-EN-DIRECT-NUM"
+LIVE_STRUCTURE_TERRITORIES = ("Seine-Saint-Denis", "Mayotte")
+
+
 @transaction.atomic
-def load(*, data: dict | None = None) -> dict:
+def load(*, data: dict | None = None, today: dt.date | None = None) -> dict:
     """Creates or updates the demo programmes, structures, participants and accounts."""
     data = data or load_fixture()
+    today = today or timezone.localdate()
     funders = {}
     for item in data["funders"]:
         funders[item["name"]], _ = Funder.objects.update_or_create(
@@ -110,6 +119,9 @@ def load(*, data: dict | None = None) -> dict:
         formations[item["contract_reference"]], _ = Formation.objects.update_or_create(
             contract_reference=item["contract_reference"], defaults=defaults
         )
+    programmes[LIVE_PROGRAMME], formations[LIVE_FORMATION] = _load_live_programme(
+        today, funders, structures
+    )
     participants = _load_participants(data, structures)
     accounts = _load_accounts(funders, structures)
     return {
@@ -120,6 +132,50 @@ def load(*, data: dict | None = None) -> dict:
         "participants": participants,
         "accounts": accounts,
     }
+
+
+def _load_live_programme(
+    today: dt.date, funders: dict, structures: dict
+) -> tuple[Programme, Formation]:
+    """A programme running this year and next, for the demo's live and upcoming sessions:
+    signing, the tablet and the QR code can be tried at any hour without the contract
+    panel flagging a session outside its execution period."""
+    start, end = dt.date(today.year, 1, 1), dt.date(today.year + 1, 12, 31)
+    programme, _ = Programme.objects.update_or_create(
+        reference=LIVE_PROGRAMME,
+        defaults={
+            "title": "Émargement en direct (démonstration)",
+            "carrier": "Organisme de formation de démonstration",
+            "start_date": start,
+            "end_date": end,
+            "description": (
+                "Programme de démonstration, daté de l'année en cours : une session est "
+                "ouverte à l'émargement à toute heure, pour essayer la tablette, le QR code "
+                "et les liens à distance."
+            ),
+            "publicity_sentence": "",
+        },
+    )
+    programme.funders.set([funders["FSE"], funders["Département de la Seine-Saint-Denis"]])
+    programme.structures.set(
+        [s for s in structures.values() if s.territory in LIVE_STRUCTURE_TERRITORIES]
+    )
+    formation, _ = Formation.objects.update_or_create(
+        contract_reference=LIVE_FORMATION,
+        defaults={
+            "programme": programme,
+            "title": "Accompagner les démarches en ligne (démonstration)",
+            "amount": Decimal("12000.00"),
+            "pricing_mode": Formation.PricingMode.GLOBAL,
+            "planned_units": Decimal("1"),
+            "start_date": start,
+            "end_date": end,
+            "group_size_min": 10,
+            "group_size_max": 15,
+            "attendees_per_structure_max": 3,
+        },
+    )
+    return programme, formation
 
 
 def _participants_per_structure(structure: Structure) -> int:

@@ -126,6 +126,10 @@ class FormationForm(UserScopedModelForm):
                 "trainees_target_max",
                 "attendees_per_structure_min",
                 "attendees_per_structure_max",
+                "sessions_min_in_year",
+                "sessions_min_year",
+                "session_days",
+                "monthly_rhythm",
             ),
         ),
     ]
@@ -153,6 +157,10 @@ class FormationForm(UserScopedModelForm):
             "trainees_target_max",
             "attendees_per_structure_min",
             "attendees_per_structure_max",
+            "sessions_min_in_year",
+            "sessions_min_year",
+            "session_days",
+            "monthly_rhythm",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -169,6 +177,20 @@ class FormationForm(UserScopedModelForm):
             "trainees_target_min": _("Nombre de stagiaires à former sur tout le marché."),
             "attendees_per_structure_min": _("Ex. : 1 agent·e par structure et par session."),
             "attendees_per_structure_max": _("Ex. : 3 agent·es par structure et par session."),
+            "sessions_min_in_year": _(
+                "« Dont au moins deux labos en 2021 » : 2, avec l'année ci-dessous. Une session "
+                "compte pour l'année de son premier jour."
+            ),
+            "sessions_min_year": _("L'année de ce minimum, dans la période d'exécution."),
+            "session_days": _(
+                "Chaque session dure exactement ce nombre de jours consécutifs : 3 pour des "
+                "labos sur 3 jours consécutifs, 1 pour des sessions d'une journée (avec "
+                "7 heures minimum par jour : « 1 journée, 7 heures minimum »)."
+            ),
+            "monthly_rhythm": _(
+                "« Accompagnement mensuel » : au moins une demi-journée chaque mois de la "
+                "période d'exécution (début et fin à renseigner)."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,7 @@ and the people who use the application with their roles."""
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -259,6 +260,28 @@ class Formation(models.Model):
     attendees_per_structure_max = models.PositiveSmallIntegerField(
         _("participants par structure et session max."), null=True, blank=True
     )
+    # Rhythm of the contract (seeds 000, 003, 004): « dont au moins deux labos en 2021 »,
+    # « labos sur 3 jours consécutifs », « 1 journée, 7 heures minimum », « accompagnement
+    # mensuel ». Checked in ``sessions.selectors.contract``.
+    sessions_min_in_year = models.PositiveSmallIntegerField(
+        _("sessions min. dans l'année"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
+    sessions_min_year = models.PositiveSmallIntegerField(
+        _("année concernée"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    session_days = models.PositiveSmallIntegerField(
+        _("jours consécutifs par session"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    monthly_rhythm = models.BooleanField(_("rythme mensuel"), default=False)
 
     class Meta:
         verbose_name = _("formation")
@@ -289,6 +312,21 @@ class Formation(models.Model):
                 | Q(attendees_per_structure_min__lte=F("attendees_per_structure_max")),
                 name="formation_attendees_per_structure_ordered",
             ),
+            # « au moins N sessions en AAAA »: a count without its year (or the reverse)
+            # says nothing.
+            models.CheckConstraint(
+                condition=Q(sessions_min_in_year__isnull=True, sessions_min_year__isnull=True)
+                | Q(sessions_min_in_year__isnull=False, sessions_min_year__isnull=False),
+                name="formation_sessions_in_year_paired",
+                violation_error_message=_(
+                    "Un minimum de sessions dans l'année demande un nombre et une année."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(session_days__isnull=True) | Q(session_days__gte=1),
+                name="formation_session_days_positive",
+                violation_error_message=_("Une session dure au moins un jour."),
+            ),
         ]
 
     def __str__(self):
@@ -312,6 +350,34 @@ class Formation(models.Model):
                 errors[high] = _("Le maximum doit être supérieur ou égal au minimum.")
         if self.start_date and self.end_date and self.start_date > self.end_date:
             errors["end_date"] = _("La fin doit suivre le début.")
+        count, year = self.sessions_min_in_year, self.sessions_min_year
+        if year is not None and count is None:
+            errors["sessions_min_in_year"] = _(
+                "Indiquez le nombre de sessions attendues en %(year)s."
+            ) % {"year": year}
+        elif count is not None and year is None:
+            errors["sessions_min_year"] = _("Indiquez l'année de ce minimum.")
+        elif year is not None and (
+            (self.start_date and year < self.start_date.year)
+            or (self.end_date and year > self.end_date.year)
+        ):
+            errors["sessions_min_year"] = _(
+                "Cette année est hors de la période d'exécution du marché."
+            )
+        if (
+            count is not None
+            and self.sessions_max is not None
+            and count > self.sessions_max
+            and "sessions_max" not in errors
+        ):
+            errors["sessions_min_in_year"] = _(
+                "Ce minimum dépasse le nombre maximum de sessions du marché (%(max)s)."
+            ) % {"max": self.sessions_max}
+        if self.monthly_rhythm and not (self.start_date and self.end_date):
+            errors["monthly_rhythm"] = _(
+                "Le rythme mensuel se vérifie sur la période d'exécution : indiquez son début "
+                "et sa fin."
+            )
         if (
             self.pricing_mode in (self.PricingMode.PER_DAY, self.PricingMode.PER_TRAINEE_HOUR)
             and not self.unit_price

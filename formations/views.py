@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -262,7 +262,32 @@ def contract_rules(formation) -> list[tuple[str, str]]:
             _("Participant·es par structure et par session"),
             _range(f.attendees_per_structure_min, f.attendees_per_structure_max) or unset,
         ),
+        (_("Sessions dans une année"), _sessions_in_year(f) or unset),
+        (_("Durée des sessions"), _session_days(f.session_days) or unset),
+        (
+            _("Rythme"),
+            _("au moins une demi-journée chaque mois de la période d'exécution")
+            if f.monthly_rhythm
+            else unset,
+        ),
     ]
+
+
+def _sessions_in_year(formation) -> str:
+    count, year = formation.sessions_min_in_year, formation.sessions_min_year
+    if count is None or year is None:
+        return ""
+    return ngettext(
+        "au moins %(n)s session en %(year)s", "au moins %(n)s sessions en %(year)s", count
+    ) % {"n": count, "year": year}
+
+
+def _session_days(days) -> str:
+    if days is None:
+        return ""
+    if days == 1:
+        return _("1 journée")
+    return _("%(n)s jours consécutifs") % {"n": days}
 
 
 class StructureDetailView(ScopedDetailView):

@@ -1,9 +1,14 @@
 """Demo sessions: past ones whose half-days are signed, countersigned and sealed (with late
-arrivals, absences and one rectification), one running today and upcoming ones.
+arrivals, absences and one rectification), one live session open for signing whenever the
+demo is loaded, and upcoming ones.
 
 Everything is written through the same services the pages use, at the slot's own time
 (`now=`), so the demo data passes `verify_seals`. Idempotent: a session that already
-exists is left as it is (a sealed half-day never changes in place).
+exists is left as it is (a sealed half-day never changes in place), except the live
+session's half-day, which is planned again around the current time while nobody has
+signed it, so that the tablet, QR code and remote-link pages can be tried at any hour.
+Apart from the live one, no demo half-day falls on a Saturday, a Sunday or a public
+holiday of the place.
 """
 
 import datetime as dt
@@ -11,11 +16,14 @@ import math
 import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from formations.demo import LIVE_FORMATION
 from formations.models import Formation, Participant, Structure, User
-from sessions.models import Attendance, Enrolment, Slot, TrainingSession
+from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
+from sessions.public_holidays import is_working_day
 from sessions.services.attendance import (
     attendance_mark,
     attendance_rectify,
@@ -23,6 +31,13 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+
+LIVE_SESSION = "DEMO-EN-DIRECT"
+# The live half-day starts a little before the load and lasts a usual half-day, so its
+# signing window stays open for at least the next three hours.
+LIVE_STARTED_MINUTES_AGO = 10
+LIVE_DURATION = dt.timedelta(hours=3, minutes=30)
+LIVE_OPEN_AT_LEAST = dt.timedelta(hours=3)
 
 MORNING = (dt.time(9, 0), dt.time(12, 30))
 AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
@@ -250,58 +265,128 @@ def _demo_sessions(today: dt.date) -> list[DemoSession]:
             "formateur",
             TrainingSession.Modality.REMOTE,
         ),
-        # Running today and upcoming: the tablet, QR code and remote pages have something live.
+        # Upcoming, on the live programme (its execution period covers today), on working
+        # days of their place.
         DemoSession(
-            "CD93-DEMO-AUJOURDHUI",
-            "CD93-DEIAT-2021-NI",
-            today,
+            "DEMO-A-VENIR-BOBIGNY",
+            LIVE_FORMATION,
+            working_days_from(today + dt.timedelta(days=14), 1, "Europe/Paris"),
             1,
-            "Salle de démonstration, Bobigny",
-            "Bobigny",
+            "Mission locale de Saint-Ouen",
+            "Saint-Ouen-sur-Seine",
             "Europe/Paris",
             None,
             12,
             "formateur",
         ),
         DemoSession(
-            "CD93-DEMO-A-VENIR",
-            "CD93-DEIAT-2021-NI",
-            today + dt.timedelta(days=14),
-            1,
-            "Mission locale de Saint-Ouen",
-            "Saint-Ouen-sur-Seine",
-            "Europe/Paris",
-            None,
-            14,
-            "formateur",
-        ),
-        DemoSession(
-            "LABO-DEMO-A-VENIR",
-            "FSE-DESIGN-PALAS-FAIS-LABO",
-            today + dt.timedelta(days=21),
+            "DEMO-A-VENIR-MAYOTTE",
+            LIVE_FORMATION,
+            working_days_from(today + dt.timedelta(days=21), 3, "Indian/Mayotte"),
             3,
             labo_place,
             "Chirongui, Mayotte",
             "Indian/Mayotte",
             None,
-            15,
+            12,
             "formatrice",
         ),
     ]
     return specs
 
 
+def working_days_from(first: dt.date, days: int, time_zone: str) -> dt.date:
+    """The first day from `first` that starts `days` consecutive working days of the place
+    (no Saturday, Sunday or public holiday), as a real session would be planned."""
+    day = first
+    while not all(is_working_day(day + dt.timedelta(days=i), time_zone) for i in range(days)):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def load(
-    *, accounts: dict[str, User], coordinator: User, today: dt.date | None = None
+    *,
+    accounts: dict[str, User],
+    coordinator: User,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> list[TrainingSession]:
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     rng = random.Random(93)
     created = []
     for spec in _demo_sessions(today):
         if TrainingSession.objects.filter(code=spec.code).exists():
             continue
         created.append(_create_session(spec, accounts, coordinator, rng, today))
+    live = plan_live_session(accounts=accounts, coordinator=coordinator, now=now)
+    if live is not None:
+        created.append(live)
     return created
+
+
+def _has_evidence(slot: Slot) -> bool:
+    return (
+        slot.countersigned_at is not None
+        or hasattr(slot, "seal")
+        or Attendance.objects.filter(slot=slot).exists()
+        or PaperSheetScan.objects.filter(slot=slot).exists()
+    )
+
+
+@transaction.atomic
+def plan_live_session(
+    *, accounts: dict[str, User], coordinator: User, now: dt.datetime
+) -> TrainingSession | None:
+    """Makes sure the live demo session has a half-day open for signing from now for at
+    least LIVE_OPEN_AT_LEAST. Half-days nobody signed, countersigned or sealed are
+    planned again around `now`; signed ones are evidence and stay. Returns the session
+    when it was created, None when it already existed."""
+    session = TrainingSession.objects.filter(code=LIVE_SESSION).first()
+    created = session is None
+    if created:
+        formation = Formation.objects.get(contract_reference=LIVE_FORMATION)
+        session = TrainingSession.objects.create(
+            formation=formation,
+            code=LIVE_SESSION,
+            place="Salle de démonstration, Bobigny",
+            address="Bobigny",
+            time_zone="Europe/Paris",
+            modality=TrainingSession.Modality.HYBRID,
+            remote_url="https://visio.example.org/demo-en-direct",
+            notes="Session de démonstration : sa demi-journée est replanifiée à chaque "
+            "chargement de la démo tant que personne n'y a signé.",
+        )
+        session.trainers.add(accounts["formateur"])
+        spec = DemoSession(
+            LIVE_SESSION, LIVE_FORMATION, now.date(), 1, "", "", "Europe/Paris", None, 12, ""
+        )
+        for person in _pick_participants(spec, formation, random.Random(2026)):
+            Enrolment.objects.create(session=session, participant=person, enrolled_by=coordinator)
+    window_end = now + LIVE_OPEN_AT_LEAST
+    signing_margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
+    slots = list(Slot.objects.filter(session=session).select_related("seal"))
+    if any(
+        slot.starts_at - signing_margin <= now and window_end <= slot.ends_at + signing_margin
+        for slot in slots
+    ):
+        return session if created else None
+    kept = []
+    for slot in slots:
+        if _has_evidence(slot):
+            kept.append(slot)
+        else:
+            slot.delete()
+    start = (now - dt.timedelta(minutes=LIVE_STARTED_MINUTES_AGO)).replace(
+        second=0, microsecond=0
+    )
+    start -= dt.timedelta(minutes=start.minute % 5)
+    # Never over a signed half-day of an earlier run.
+    for slot in kept:
+        if slot.starts_at < start + LIVE_DURATION and start < slot.ends_at:
+            start = slot.ends_at
+    Slot.objects.create(session=session, starts_at=start, ends_at=start + LIVE_DURATION)
+    return session if created else None
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import os
 import subprocess
@@ -5,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -96,3 +98,65 @@ def test_load_demo_sessions_are_signed_sealed_and_verifiable():
     out = io.StringIO()
     call_command("verify_seals", stdout=out)
     assert "OK" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 11, 29, 3, 17),  # a Sunday, in the night
+        dt.datetime(2026, 12, 25, 22, 50),  # Christmas, late evening
+        dt.datetime(2026, 11, 30, 10, 0),  # a Monday morning
+    ],
+)
+def test_load_demo_has_a_live_half_day_open_for_three_hours_at_any_hour(moment):
+    from formations import demo as formations_demo
+    from sessions import demo as sessions_demo
+    from sessions.public_holidays import public_holiday
+    from sessions.selectors.contract import contract_status
+    from sessions.services.attendance import ensure_signing_window
+
+    now = timezone.make_aware(moment, timezone.get_default_timezone())
+    with time_machine.travel(now, tick=False):
+        call_command("load_demo", stdout=open(os.devnull, "w"))
+        live = TrainingSession.objects.get(code=sessions_demo.LIVE_SESSION)
+        (slot,) = live.slots.all()
+        for later in (now, now + dt.timedelta(hours=3)):
+            ensure_signing_window(slot=slot, now=later)  # raises when closed
+        assert live.enrolments.count() >= 10
+        # Its formation's execution period covers today: no contract flag for it.
+        status = contract_status(formation=live.formation)
+        assert status.rule("execution_period").state == "ok"
+        # Every other demo half-day is on a working day of its place.
+        for other in Slot.objects.exclude(session=live).select_related("session"):
+            day = other.local_start.date()
+            assert other.local_start.weekday() < 6, other
+            assert public_holiday(day, other.session.time_zone) is None, other
+
+    # Loaded again three hours later: still nobody signed, so it is planned again.
+    with time_machine.travel(now + dt.timedelta(hours=3, minutes=30), tick=False):
+        formations_demo.load()
+        accounts = {u.username: u for u in User.objects.all()}
+        sessions_demo.load(accounts=accounts, coordinator=accounts["coordination"])
+        (again,) = live.slots.all()
+        ensure_signing_window(slot=again, now=timezone.now() + dt.timedelta(hours=3))
+
+
+@pytest.mark.django_db
+def test_load_demo_keeps_a_signed_live_half_day_and_adds_a_new_one():
+    from sessions import demo as sessions_demo
+    from sessions.services.attendance import ensure_signing_window
+    from tests.factories.sessions import sign
+
+    start = timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0))
+    with time_machine.travel(start, tick=False):
+        call_command("load_demo", stdout=open(os.devnull, "w"))
+        live = TrainingSession.objects.get(code=sessions_demo.LIVE_SESSION)
+        signed_slot = live.slots.get()
+        sign(live.enrolments.first(), signed_slot, now=start)
+    later = start + dt.timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        call_command("load_demo", stdout=open(os.devnull, "w"))
+    slots = list(live.slots.order_by("starts_at"))
+    assert slots[0].pk == signed_slot.pk and slots[0].attendances.count() == 1
+    ensure_signing_window(slot=slots[-1], now=later + dt.timedelta(hours=3))

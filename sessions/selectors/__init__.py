@@ -9,8 +9,11 @@ from sessions.selectors.contract import (
     Offence,
     RuleState,
     RuleStatus,
+    RuleWarning,
     contract_status,
+    session_contract_status,
     session_contract_warnings,
+    session_rule_warnings,
 )
 from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.hours import (
@@ -39,6 +42,7 @@ __all__ = [
     "Offence",
     "RuleState",
     "RuleStatus",
+    "RuleWarning",
     "SessionRecords",
     "SlotAudit",
     "annotate_enrolment_hours",
@@ -53,8 +57,10 @@ __all__ = [
     "planned_and_realised_by_enrolment",
     "planned_minutes",
     "realised_minutes",
+    "session_contract_status",
     "session_contract_warnings",
     "session_records",
+    "session_rule_warnings",
     "sessions_run_by",
     "sessions_visible_to",
     "slot_audit_records",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Count
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,20 +34,17 @@ from formations.selectors import participants_visible_to
 from sessions import ical
 from sessions.exceptions import SessionsError
 from sessions.models import Enrolment, TrainingSession
+from sessions.selectors.contract import (
+    ENROLMENT_RULES,
+    RuleState,
+    RuleWarning,
+    session_rule_warnings,
+)
 
 logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RuleWarning:
-    """A contract rule the session's enrolments break. Shown, never blocking: the
-    coordinator may have the funder's agreement for a larger group."""
-
-    code: str  # "group_size_max" | "attendees_per_structure_max"
-    message: str
 
 
 @dataclass
@@ -70,43 +66,15 @@ class EnrolmentImportError(SessionsError):
 
 
 def enrolment_rule_warnings(*, session: TrainingSession) -> list[RuleWarning]:
-    """Contract rules of the formation that the current enrolments break: group size
-    maximum, attendees per structure and session maximum."""
-    formation = session.formation
-    warnings = []
-    if formation.group_size_max is not None:
-        count = session.enrolments.count()
-        if count > formation.group_size_max:
-            warnings.append(
-                RuleWarning(
-                    "group_size_max",
-                    _("%(count)s inscrit·es pour un groupe de %(max)s au plus selon le marché.")
-                    % {"count": count, "max": formation.group_size_max},
-                )
-            )
-    if formation.attendees_per_structure_max is not None:
-        over = (
-            session.enrolments.values("participant__structure__name")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=formation.attendees_per_structure_max)
-            .order_by("participant__structure__sort_key", "participant__structure__name")
-        )
-        for row in over:
-            warnings.append(
-                RuleWarning(
-                    "attendees_per_structure_max",
-                    _(
-                        "%(structure)s : %(count)s inscrit·es, le marché en prévoit "
-                        "%(max)s au plus par structure."
-                    )
-                    % {
-                        "structure": row["participant__structure__name"],
-                        "count": row["n"],
-                        "max": formation.attendees_per_structure_max,
-                    },
-                )
-            )
-    return warnings
+    """Contract rules of the formation that the session's enrolments break (group size,
+    attendees per structure and session), from the one contract selector: a maximum
+    exceeded, or a minimum missed once the session is no longer planned. A group still
+    filling up is not warned about after each enrolment; the enrolment page shows it."""
+    return [
+        warning
+        for warning in session_rule_warnings(session=session, rules=ENROLMENT_RULES)
+        if warning.state == RuleState.VIOLATED
+    ]
 
 
 # --------------------------------------------------------------------------- enrolment

@@ -17,6 +17,7 @@ from sessions.forms_enrolment import (
     EnrolParticipantsForm,
     EnrolStructureForm,
 )
+from sessions.selectors.contract import ENROLMENT_RULES, session_contract_status
 from sessions.selectors.enrolment import enrolment_candidates
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 from sessions.services.enrolment import (
@@ -63,34 +64,34 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
             .annotate(attendance_count=Count("attendances"))
             .order_by("participant__sort_key", "participant_id")
         )
-        formation = session.formation
+        # Counts per structure are what the page lists; whether they break the contract
+        # comes from the one contract selector, as on the formation page.
+        rules = session_contract_status(session=session, rules=ENROLMENT_RULES).by_code
+        per_structure_rule = rules.get("attendees_per_structure")
+        offences = {
+            offence.structure_id: offence
+            for offence in (per_structure_rule.offences if per_structure_rule else ())
+        }
         per_structure = {}
         for enrolment in enrolments:
             structure = enrolment.participant.structure
             per_structure.setdefault(structure.pk, [structure, 0])[1] += 1
         structure_rows = [
-            {
-                "structure": structure,
-                "count": count,
-                "over": formation.attendees_per_structure_max is not None
-                and count > formation.attendees_per_structure_max,
-            }
+            {"structure": structure, "count": count, "offence": offences.get(structure.pk)}
             for structure, count in sorted(
                 per_structure.values(), key=lambda row: (row[0].sort_key, row[0].pk)
             )
         ]
         context = {
             "session": session,
-            "formation": formation,
+            "formation": session.formation,
+            "group_rule": rules.get("group_size"),
+            "structure_rule": per_structure_rule,
             "enrolments": enrolments,
             "query": query,
             "candidates": shown[:CANDIDATES_SHOWN],
             "more_candidates": len(shown) > CANDIDATES_SHOWN,
             "structure_rows": structure_rows,
-            "group_over": formation.group_size_max is not None
-            and len(enrolments) > formation.group_size_max,
-            "group_under": formation.group_size_min is not None
-            and len(enrolments) < formation.group_size_min,
             "unsent_count": sum(1 for e in enrolments if e.convocation_sent_at is None),
             "without_email": [e.participant for e in enrolments if not e.participant.email],
             "participants_form": forms.get("participants_form") or EnrolParticipantsForm(user=user),

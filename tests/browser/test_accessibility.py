@@ -7,6 +7,7 @@ must still log no CSP violation.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -17,7 +18,7 @@ from formations.models import DemoEmail
 from livrables.models import IssuedDocument
 from livrables.services import issue_sheet
 from sessions import demo as sessions_demo
-from sessions.models import Attendance, Slot, TrainingSession
+from sessions.models import Attendance, TrainingSession
 from sessions.services.enrolment import send_convocations
 from sessions.tokens import qr_token, remote_link_token
 from tests.factories import EnrolmentFactory, SlotFactory, TrainingSessionFactory
@@ -65,20 +66,15 @@ def describe(violation: dict) -> str:
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    """The demo of `make run`, plus what the pages need to show something live: a
-    half-day of today's session open for signing now (the demo's own are at fixed hours),
-    a convocation in the demo mailbox and an issued sign-in sheet to verify."""
+    """The demo of `make run` (its live session has a half-day open for signing now), plus a
+    convocation in the demo mailbox and an issued sign-in sheet to verify."""
     settings.SUIVI_DEMO_MAILBOX = True
     settings.MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
     accounts = formations_demo.load()["accounts"]
     sessions_demo.load(accounts=accounts, coordinator=accounts["coordination"])
 
-    today = TrainingSession.objects.get(code="CD93-DEMO-AUJOURDHUI")
-    # One second past the minute: never the start of one of the demo's own half-days.
-    now = timezone.now().replace(second=1, microsecond=0)
-    open_slot = Slot.objects.create(
-        session=today, starts_at=now - dt.timedelta(minutes=30), ends_at=now + dt.timedelta(hours=3)
-    )
+    today = TrainingSession.objects.get(code=sessions_demo.LIVE_SESSION)
+    open_slot = today.slots.get()
     enrolment = today.enrolments.select_related("participant__structure").first()
     send_convocations(session=today, enrolments=[enrolment], actor=accounts["coordination"])
     past = TrainingSession.objects.get(code="CD93-2022-01")
@@ -94,10 +90,11 @@ def demo(transactional_db, settings):
 
 
 def mark_late_without_minutes(page):
-    """An error state: the first participant's row marked « Retard » without the minutes."""
+    """An error state: the first participant's form opened, « Retard » without the time."""
+    page.get_by_role("link", name=re.compile("^Relever")).first.click()
     form = page.locator("form.row-form").first
     form.locator("select").select_option(Attendance.Status.LATE)
-    form.get_by_role("button").click()
+    form.get_by_role("button", name=re.compile("^Enregistrer")).click()
     page.locator("form.row-form .errorlist").first.wait_for()
 
 

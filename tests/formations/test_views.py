@@ -1,8 +1,9 @@
 import csv
+import datetime as dt
 import io
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -263,10 +264,37 @@ def test_formation_detail_shows_contract_rules(coordinator_client):
         "Nombre de sessions": "de 10 à 15",
         "Stagiaires visés": "de 100 à 150 stagiaires",
         "Participant·es par structure et par session": "de 1 à 3",
+        "Sessions dans une année": "non précisé",
+        "Durée des sessions": "non précisé",
+        "Rythme": "non précisé",
     }
     html = response.content.decode()
     assert "Règles du marché" in html
     assert "de 100 à 150 stagiaires" in html
+
+
+def test_formation_detail_shows_rhythm_rules(coordinator_client):
+    mayotte = FormationFactory(
+        start_date=dt.date(2021, 5, 1),
+        end_date=dt.date(2022, 12, 31),
+        sessions_min_in_year=2,
+        sessions_min_year=2021,
+        session_days=3,
+    )
+    seine_saint_denis = FormationFactory(session_days=1, min_hours_per_day=7)
+    lille = FormationFactory(
+        start_date=dt.date(2018, 1, 15), end_date=dt.date(2019, 12, 31), monthly_rhythm=True
+    )
+
+    labo = dict(coordinator_client.get(mayotte.get_absolute_url()).context["rules"])
+    journee = dict(coordinator_client.get(seine_saint_denis.get_absolute_url()).context["rules"])
+    mensuel = dict(coordinator_client.get(lille.get_absolute_url()).context["rules"])
+
+    assert labo["Sessions dans une année"] == "au moins 2 sessions en 2021"
+    assert labo["Durée des sessions"] == "3 jours consécutifs"
+    assert journee["Durée des sessions"] == "1 journée"
+    assert journee["Heures de formation par jour"] == "7 h au moins"
+    assert mensuel["Rythme"] == "au moins une demi-journée chaque mois de la période d'exécution"
 
 
 def test_formation_detail_unset_rules_say_so(coordinator_client):
@@ -508,6 +536,109 @@ def test_formation_create_min_above_max_is_a_field_error(coordinator_client):
     assert errors["unit_price"] == ["Ce mode de tarification demande un prix unitaire."]
     assert "__all__" not in errors
     assert not Formation.objects.exists()
+
+
+def test_formation_form_offers_rhythm_rules_in_contract_fieldset(coordinator_client):
+    page = coordinator_client.get(reverse("formations:formation_create"))
+
+    groups = dict(page.context["form"].grouped_fields())
+    names = [field.name for field in groups["Règles du marché"]]
+    assert names[-4:] == [
+        "sessions_min_in_year",
+        "sessions_min_year",
+        "session_days",
+        "monthly_rhythm",
+    ]
+    html = page.content.decode()
+    assert "« Dont au moins deux labos en 2021 »" in html
+    assert "3 pour des labos sur 3 jours consécutifs" in html
+
+
+def test_formation_create_with_rhythm_rules(coordinator_client):
+    response = coordinator_client.post(
+        reverse("formations:formation_create"),
+        _formation_data(
+            ProgrammeFactory(),
+            sessions_min="5",
+            sessions_max="5",
+            start_date="2021-05-01",
+            end_date="2022-12-31",
+            sessions_min_in_year="2",
+            sessions_min_year="2021",
+            session_days="3",
+            monthly_rhythm="on",
+        ),
+    )
+
+    formation = Formation.objects.get(contract_reference="FEDER-2018-AO.3")
+    assert response.url == formation.get_absolute_url()
+    assert (
+        formation.sessions_min_in_year,
+        formation.sessions_min_year,
+        formation.session_days,
+        formation.monthly_rhythm,
+    ) == (2, 2021, 3, True)
+
+
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        (
+            {"sessions_min_year": "2021"},
+            "sessions_min_in_year",
+            "Indiquez le nombre de sessions attendues en 2021.",
+        ),
+        ({"sessions_min_in_year": "2"}, "sessions_min_year", "Indiquez l'année de ce minimum."),
+        (
+            {"sessions_min_in_year": "2", "sessions_min_year": "2023"},
+            "sessions_min_year",
+            "Cette année est hors de la période d'exécution du marché.",
+        ),
+        (
+            {"sessions_min_in_year": "16", "sessions_min_year": "2021"},
+            "sessions_min_in_year",
+            "Ce minimum dépasse le nombre maximum de sessions du marché (15).",
+        ),
+        (
+            {"session_days": "0"},
+            "session_days",
+            "Assurez-vous que cette valeur est supérieure ou égale à 1.",
+        ),
+    ],
+)
+def test_formation_rhythm_rules_invalid_are_field_errors(
+    coordinator_client, overrides, field, message
+):
+    data = _formation_data(
+        ProgrammeFactory(), start_date="2021-05-01", end_date="2022-12-31", **overrides
+    )
+
+    response = coordinator_client.post(reverse("formations:formation_create"), data)
+
+    errors = response.context["form"].errors
+    assert errors[field] == [message]
+    assert "__all__" not in errors
+    assert not Formation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"sessions_min_year": 2021}, {"sessions_min_in_year": 2}, {"session_days": 0}],
+)
+def test_formation_rhythm_rules_held_by_the_database(fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FormationFactory(**fields)
+
+
+def test_formation_monthly_rhythm_needs_the_execution_period(coordinator_client):
+    response = coordinator_client.post(
+        reverse("formations:formation_create"),
+        _formation_data(ProgrammeFactory(), start_date="2018-01-15", monthly_rhythm="on"),
+    )
+
+    assert response.context["form"].errors["monthly_rhythm"] == [
+        "Le rythme mensuel se vérifie sur la période d'exécution : indiquez son début et sa fin."
+    ]
 
 
 def test_programme_create_with_funders_and_structures(coordinator_client):

@@ -140,8 +140,9 @@ def test_enrol_warns_when_group_size_max_exceeded(coordinator):
     )
 
     assert within.warnings == []
-    assert [w.code for w in over.warnings] == ["group_size_max"]
-    assert "4 inscrit·es" in over.warnings[0].message and "3" in over.warnings[0].message
+    assert [(w.code, w.message) for w in over.warnings] == [
+        ("group_size_max", "Groupe trop grand : 4 inscrit·es pour un maximum de 3 au marché.")
+    ]
     assert session.enrolments.count() == 4  # a warning, not a refusal
 
 
@@ -155,10 +156,40 @@ def test_enrol_warns_when_attendees_per_structure_max_exceeded(coordinator):
 
     first = enrol_structure(session=session, structure=crowded, actor=coordinator)
 
-    assert [w.code for w in first.warnings] == ["attendees_per_structure_max"]
-    assert "CCAS de Roubaix" in first.warnings[0].message
-    assert "Lazare" not in first.warnings[0].message
+    assert [(w.code, w.message) for w in first.warnings] == [
+        (
+            "attendees_per_structure_max",
+            "CCAS de Roubaix a 3 participant·es dans cette session ; le marché prévoit au plus "
+            "2 par structure.",
+        )
+    ]
     assert session.enrolments.count() == 3
+
+
+def test_enrol_does_not_warn_while_a_planned_group_fills_up(coordinator):
+    session = TrainingSessionFactory(
+        formation=FormationFactory(group_size_min=10, attendees_per_structure_min=2)
+    )
+
+    result = enrol_participants(
+        session=session, participants=[ParticipantFactory()], actor=coordinator
+    )
+
+    assert result.warnings == []
+
+
+def test_enrol_in_a_completed_session_below_minimum_warns(coordinator):
+    session = TrainingSessionFactory(
+        formation=FormationFactory(group_size_min=10), status=TrainingSession.Status.COMPLETED
+    )
+
+    result = enrol_participants(
+        session=session, participants=[ParticipantFactory()], actor=coordinator
+    )
+
+    assert [(w.code, w.message) for w in result.warnings] == [
+        ("group_size_min", "Groupe trop petit : 1 inscrit·es pour un minimum de 10 au marché.")
+    ]
 
 
 def test_enrol_from_file_csv_by_email_and_by_name(session, coordinator):
@@ -406,8 +437,49 @@ def test_enrolment_page_shows_rule_warnings(coordinator_client):
         follow=True,
     )
 
-    warnings = [m for m in response.context["messages"] if m.level_tag == "warning"]
-    assert len(warnings) == 1 and "1 au plus" in str(warnings[0])
+    warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == ["Groupe trop grand : 2 inscrit·es pour un maximum de 1 au marché."]
+
+
+def test_enrolment_page_shows_rule_states(coordinator_client):
+    formation = FormationFactory(group_size_min=2, group_size_max=3, attendees_per_structure_max=2)
+    session = TrainingSessionFactory(formation=formation)
+    EnrolmentFactory.create_batch(
+        3, session=session, participant__structure=StructureFactory(name="CCAS de Koungou")
+    )
+    EnrolmentFactory(session=session, participant__structure=StructureFactory(name="CCAS de Sada"))
+
+    response = coordinator_client.get(url("session_enrolments", session))
+
+    assert response.context["group_rule"].state == "violated"
+    rows = {
+        row["structure"].name: (row["count"], row["offence"] and row["offence"].state)
+        for row in response.context["structure_rows"]
+    }
+    assert rows == {"CCAS de Koungou": (3, "violated"), "CCAS de Sada": (1, None)}
+    html = " ".join(response.content.decode().split())
+    assert (
+        "taille de groupe prévue au marché : 2 à 3 personnes "
+        '<span class="badge error">⚠ non respectée</span> '
+        "(4 inscrit·es pour un maximum de 3)"
+    ) in html
+    assert "Prévu par structure : au plus 2" in html
+    assert (
+        "<tr><td>CCAS de Koungou</td><td>3</td> "
+        '<td><span class="badge error">⚠ non respectée</span>'
+    ) in html
+    assert '<tr><td>CCAS de Sada</td><td>1</td> <td><span class="badge ok">✓ respectée' in html
+
+
+def test_enrolment_page_group_below_minimum_is_to_watch(coordinator_client, session):
+    session.formation.group_size_min = 10
+    session.formation.save()
+    EnrolmentFactory(session=session)
+
+    response = coordinator_client.get(url("session_enrolments", session))
+
+    assert response.context["group_rule"].state == "warning"
+    assert "⚠ à surveiller" in response.content.decode()
 
 
 def test_enrolment_page_enrols_a_structure(coordinator_client, session):

@@ -302,6 +302,53 @@ def test_session_create_saves_mayotte_slots_and_warns(client, coordinator, train
     assert AuditEntry.objects.filter(action="session.create", object_id=str(session.pk)).exists()
 
 
+def test_session_saved_outside_execution_period_warns(client, coordinator, trainer):
+    # The Seine-Saint-Denis contract runs from January to June 2022, one-day sessions.
+    formation = FormationFactory(
+        start_date=dt.date(2022, 1, 1), end_date=dt.date(2022, 6, 30), session_days=1
+    )
+    slots = [
+        ("2022-06-30", "09:00", "12:30"),
+        ("2022-07-01", "09:00", "12:30"),
+        ("2022-07-01", "13:30", "17:00"),
+    ]
+
+    response = _login(client, coordinator).post(
+        CREATE_URL, _post_data(formation, trainer, slots, time_zone="Europe/Paris"), follow=True
+    )
+
+    session = TrainingSession.objects.get(code="LABO-2021-3")
+    assert session.slots.count() == 3  # a warning, never a refusal
+    warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "La session a 2 demi-journées le 1 juillet 2022, hors de la période d'exécution du "
+        "marché (du 1 janvier 2022 au 30 juin 2022).",
+        "La session s'étend sur 2 jours (du 30 juin 2022 au 1 juillet 2022) ; le marché "
+        "prévoit des sessions d'une journée.",
+    ]
+    # The session's page repeats them.
+    assert response.context["warnings"] == warnings
+
+
+def test_session_moved_back_into_execution_period_no_longer_warns(client, coordinator, trainer):
+    formation = FormationFactory(start_date=dt.date(2022, 1, 1), end_date=dt.date(2022, 6, 30))
+    session = TrainingSessionFactory(formation=formation, code="LABO-2021-3")
+    slot = make_slot(session, dt.date(2022, 7, 1), *MORNING, countersigned=False)
+
+    response = _login(client, coordinator).post(
+        _edit(session),
+        _post_data(
+            formation,
+            trainer,
+            [("2022-06-28", "09:00", "12:30", slot.pk)],
+            time_zone="Europe/Paris",
+        ),
+        follow=True,
+    )
+
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
 def test_session_create_trainers_limited_to_trainer_role(client, coordinator, trainer):
     UserFactory(role=User.Role.FUNDER_AUDITOR)
     UserFactory(role=User.Role.TRAINER, is_active=False)
@@ -519,6 +566,76 @@ def test_formation_page_shows_contract_panel(client, coordinator):
     assert "Règles du marché" in html
     assert "non respectée" in html
     assert second.code in html and first.code in html
+
+
+def test_formation_page_flags_session_outside_execution_period(client, coordinator):
+    formation = FormationFactory(
+        start_date=dt.date(2021, 5, 1),
+        end_date=dt.date(2022, 12, 31),
+        sessions_min_in_year=2,
+        sessions_min_year=2021,
+        session_days=3,
+    )
+    inside = TrainingSessionFactory(formation=formation, code="LABO-2021-1")
+    late = TrainingSessionFactory(formation=formation, code="LABO-2023-1")
+    for offset in range(3):
+        make_slot(inside, dt.date(2021, 10, 4 + offset), *MORNING)
+        make_slot(late, dt.date(2023, 1, 9 + offset), *MORNING)
+
+    response = _login(client, coordinator).get(
+        reverse("formations:formation_detail", args=[formation.pk])
+    )
+
+    rules = response.context["panels"][0][1]["contract"].by_code
+    period = rules["execution_period"]
+    assert period.state == "violated"
+    assert [(o.session_code, o.detail) for o in period.offences] == [
+        ("LABO-2023-1", "3 demi-journées hors période (09/01/2023 – 11/01/2023)")
+    ]
+    html = response.content.decode()
+    row = html[html.index('class="rule-execution_period') :]
+    row = row[: row.index("</tr>")]
+    assert "du 1 mai 2021 au 31 décembre 2022" in row
+    assert "non respectée" in row
+    assert _detail(late) in row and _detail(inside) not in row
+    assert "au moins 2 sessions en 2021" in html
+    assert "3 jours consécutifs par session" in html
+
+
+@pytest.mark.parametrize("role", ["coordinator", "auditor"])
+def test_formation_page_query_count_constant(client, role, request):
+    user = request.getfixturevalue(role)
+    formation = FormationFactory(
+        start_date=dt.date(2021, 1, 1),
+        end_date=dt.date(2021, 12, 31),
+        sessions_max=2,
+        sessions_min_in_year=2,
+        sessions_min_year=2021,
+        monthly_rhythm=True,
+        session_days=1,
+        min_hours_per_day=Decimal(7),
+        group_size_max=2,
+        trainees_target_min=1,
+        attendees_per_structure_max=1,
+    )
+    if role == "auditor":
+        formation.programme.funders.add(*user.funders.all())
+    url = reverse("formations:formation_detail", args=[formation.pk])
+    structure = StructureFactory()
+
+    def add_sessions(count):
+        for i in range(count):
+            session = TrainingSessionFactory(formation=formation)
+            slot = make_slot(session, dt.date(2021, 3, 1) + dt.timedelta(days=i * 5), *MORNING)
+            for _ in range(3):
+                attend(EnrolmentFactory(session=session, participant__structure=structure), slot)
+
+    _login(client, user)
+    add_sessions(3)
+    small = _count_queries(client, url)
+    add_sessions(27)
+
+    assert _count_queries(client, url) == small
 
 
 def test_dashboard_shows_upcoming_sessions_and_today_links(client, trainer):
