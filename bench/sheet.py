@@ -201,6 +201,7 @@ def fake_sheet_data(participants: int = 15, slots: int = 6, seed: int = 7) -> Sh
         address="Rue de l'Arbrisseau, 59000 Lille",
         modality="Présentiel",
         time_zone="Europe/Paris",
+        time_zone_label="heure de Paris",
         trainers=("Théo Formateur", "Nguyễn Văn An"),
         funders=(
             FunderInfo(

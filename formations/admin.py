@@ -1,5 +1,15 @@
+"""Admin of the formations app, for a technical administrator (a superuser made with
+`createsuperuser`): coordinators work in the application's own pages.
+
+The admin never bypasses a rule of the services. Evidence is read-only there, and what
+the evidence points at cannot be deleted: foreign keys to it are PROTECT, and
+`LockedDeleteMixin` refuses the rest (a user named in the audit journal, a funder of a
+programme) with the reason shown instead of a server error.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from formations.models import (
@@ -14,11 +24,44 @@ from formations.models import (
 )
 
 
+class LockedDeleteMixin:
+    """Refuses to delete an object for which `locked_reason(obj)` gives a reason.
+
+    The delete page of such an object answers 403 (its « Supprimer » link is gone), and the
+    « Supprimer les … sélectionnés » action lists it among the protected objects, with its
+    reason, and deletes nothing.
+    """
+
+    def locked_reason(self, obj) -> str | None:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.locked_reason(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        locked = [f"{obj} — {reason}" for obj in objs if (reason := self.locked_reason(obj))]
+        if locked:
+            # The collector asked has_delete_permission() of each object, so the locked
+            # ones also appear as "permission needed", a page that would hide the reasons.
+            # Nothing is deleted while `protected` is not empty.
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, [*protected, *locked]
+
+
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(LockedDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
+
+    def locked_reason(self, obj):
+        # Deleting it would silently drop its emblem from the programmes' documents.
+        if obj.programmes.exists():
+            return gettext("financeur d'au moins un programme")
+        return None
 
 
 @admin.register(Programme)
@@ -38,9 +81,9 @@ class FormationAdmin(admin.ModelAdmin):
 
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "commune", "territory"]
+    list_display = ["name", "kind", "kind_label", "commune", "territory"]
     list_filter = ["kind", "territory"]
-    search_fields = ["name", "commune"]
+    search_fields = ["name", "commune", "kind_label"]
 
 
 @admin.register(Participant)
@@ -52,7 +95,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(LockedDeleteMixin, BaseUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "structure"]
     list_filter = ["role", "is_staff"]
     fieldsets = BaseUserAdmin.fieldsets + (
@@ -60,6 +103,12 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Rôle"), {"fields": ["role", "structure"]}),)
     filter_horizontal = ["funders", "groups", "user_permissions"]
+
+    def locked_reason(self, obj):
+        # The journal would lose its author (SET_NULL): deactivate the account instead.
+        if AuditEntry.objects.filter(actor=obj).exists():
+            return gettext("nommé·e dans le journal d'audit : désactivez le compte")
+        return None
 
 
 @admin.register(AuditEntry)

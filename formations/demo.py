@@ -35,7 +35,7 @@ DEMO_ACCOUNTS = [
     DemoAccount(
         "coordination",
         User.Role.COORDINATOR,
-        "coordinatrice : met en place les programmes et les sessions",
+        "coordinatrice : met en place programmes et sessions, gère les comptes",
     ),
     DemoAccount(
         "formateur", User.Role.TRAINER, "formateur : anime les sessions, recueille les émargements"
@@ -241,8 +241,12 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
         user.first_name, user.last_name = first_name, last_name
         user.email = f"{account.username}@{DEMO_EMAIL_DOMAIN}"
         user.role = account.role
-        user.is_staff = account.role == User.Role.COORDINATOR
-        user.is_superuser = account.role == User.Role.COORDINATOR
+        # Nobody in the demo is a superuser: the coordinator works in the application's
+        # own pages (accounts included), which keep the services' rules; the Django admin
+        # is for a technical administrator made with `createsuperuser`.
+        user.is_staff = False
+        user.is_superuser = False
+        user.is_active = True
         user.structure = (
             structures["CCAS de Mamoudzou"]
             if account.role == User.Role.STRUCTURE_REFERENT

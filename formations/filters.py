@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from formations import selectors
-from formations.models import Formation, Funder, Participant, Programme, Structure
+from formations.models import Formation, Funder, Participant, Programme, Structure, User
 from formations.permissions import can_see_contact_details
 
 
@@ -235,3 +235,25 @@ class FunderFilter(SearchFilterSet):
     class Meta:
         model = Funder
         fields = ["q", "kind"]
+
+
+class AccountFilter(SearchFilterSet):
+    search_hint = _("Nom, prénom, nom d’utilisateur, e-mail")
+    search_fields = ("last_name", "first_name", "username", "email")
+
+    role = django_filters.ChoiceFilter(
+        label=_("Rôle"), choices=User.Role.choices, empty_label=_("Tous")
+    )
+    is_active = django_filters.ChoiceFilter(
+        label=_("État"),
+        choices=[("1", _("actifs")), ("0", _("désactivés"))],
+        empty_label=_("Tous"),
+        method="filter_active",
+    )
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "is_active"]
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")

@@ -201,7 +201,16 @@ class FormationForm(UserScopedModelForm):
 class StructureForm(UserScopedModelForm):
     class Meta:
         model = Structure
-        fields = ["name", "kind", "address", "postal_code", "commune", "territory", "phone"]
+        fields = [
+            "name",
+            "kind",
+            "kind_label",
+            "address",
+            "postal_code",
+            "commune",
+            "territory",
+            "phone",
+        ]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def clean_name(self):

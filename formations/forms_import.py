@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from formations.importing import ACCEPTED_EXTENSIONS, max_upload_bytes, too_large_message
+from formations.tabular import ACCEPTED_EXTENSIONS, max_upload_bytes, too_large_message
 
 
 class ParticipantImportForm(forms.Form):

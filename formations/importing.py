@@ -2,33 +2,36 @@
 
 Three steps, kept apart so each can be tested alone:
 
-1. `read_table(file_name=, content=)` turns bytes into a `RawTable` (header + rows with the
-   line numbers the user sees in a spreadsheet, header = line 1), or raises
-   `ImportFileError` with a French message (unknown format, unreadable, too many rows…).
-2. `validate_table(table, known=)` is pure: from the rows and a `KnownRecords` snapshot
-   of the database it decides, line by line, create / existing / error, and returns an
-   `ImportReport`.
+1. `formations.tabular.read_table()` (shared with the attendance and enrolment imports)
+   turns bytes into a `Table`, or raises `TableError` with a French message.
+2. `validate_table(table, known=)` is pure: from the rows and a `KnownRecords` snapshot of
+   the database it decides each line's outcome — create, existing (already in the
+   database), same (the same person as an earlier line of the file) or error — and
+   returns an `ImportReport` whose errors and warnings are kept apart.
 3. `import_participants(*, file_name, content, actor, dry_run=False)` is the only writer
    (command and page both call it): if the report has any error it writes nothing,
    otherwise it creates the new structures and participants in one transaction and logs
-   one audit entry.
+   one audit entry. Warnings never stop it.
+
+Files are assembled by hand from several partners, so the import refuses only what would
+write wrong data: a missing name or structure, an invalid e-mail, an impossible date, a
+value too long, a structure it cannot identify, a conflicting duplicate (the same e-mail
+with another name or structure, the same name and structure with another e-mail). What it
+can still write rightly is a warning: a person written twice with the same details (one
+person, « même personne que la ligne N »), a structure type it does not know (the structure
+is created with the type « Autre » and keeps the type as written, to be reclassified), a
+type that contradicts the structure's, an unknown column.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import functools
 import hashlib
-import io
 import re
-import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -39,74 +42,35 @@ from django.utils.translation import gettext as _
 
 from formations.audit import log_action
 from formations.models import Participant, Structure
-
-DEFAULT_MAX_ROWS = 5000
-ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
-AUDIT_ACTION = "participants_imported"
-XLSX_BROKEN = gettext_noop(
-    "Le fichier XLSX est illisible ou endommagé : ouvrez-le et enregistrez-le à nouveau."
+from formations.tabular import (
+    Column,
+    Row,
+    Table,
+    TableError,
+    cell_text,
+    name_key,
+    parse_date,
+    read_table,
+    strip_accents,
 )
 
-
-def max_rows() -> int:
-    return int(getattr(settings, "SUIVI_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
-
-
-def max_upload_bytes() -> int:
-    return int(settings.SUIVI_MAX_UPLOAD_BYTES)
-
-
-def format_size(size: int) -> str:
-    """A size in French units (Mo, Ko, octets), as shown in messages."""
-    mib, kib = 1024 * 1024, 1024
-    if size >= mib:
-        value, unit = size / mib, "Mo"
-    elif size >= kib:
-        value, unit = size / kib, "Ko"
-    else:
-        return f"{size} octets"
-    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return f"{text} {unit}"
-
-
-def too_large_message(size: int | None = None) -> str:
-    limit = format_size(max_upload_bytes())
-    if size is None:
-        return _("Le fichier dépasse la taille maximale autorisée (%(limit)s).") % {"limit": limit}
-    return _("Le fichier pèse %(size)s : il dépasse la taille maximale autorisée (%(limit)s).") % {
-        "size": format_size(size),
-        "limit": limit,
-    }
-
+AUDIT_ACTION = "participants_imported"
 
 # --- Columns ---------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    required: bool
-    meaning: str
-    format: str
-    aliases: tuple[str, ...] = ()
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("nom", "nom", True, "Nom de famille", "texte, 120 caractères au plus"),
-    Column("prenom", "prenom", True, "Prénom", "texte, 120 caractères au plus", ("firstname",)),
+    Column("nom", True, "Nom de famille", "texte, 120 caractères au plus"),
+    Column("prenom", True, "Prénom", "texte, 120 caractères au plus", ("firstname", "first name")),
     Column(
-        "email",
         "email",
         False,
         "Adresse e-mail (identifie la personne)",
         "adresse e-mail valide",
         ("e-mail", "mail", "courriel", "adresse e-mail", "adresse mail"),
     ),
-    Column("telephone", "telephone", False, "Téléphone", "texte, 30 caractères au plus", ("tel",)),
-    Column("fonction", "fonction", False, "Fonction occupée", "texte, 200 caractères au plus"),
+    Column("telephone", False, "Téléphone", "texte, 30 caractères au plus", ("tel",)),
+    Column("fonction", False, "Fonction occupée", "texte, 200 caractères au plus"),
     Column(
-        "structure",
         "structure",
         True,
         "Nom de la structure employeuse",
@@ -115,14 +79,13 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "type_structure",
-        "type_structure",
         False,
         "Type de la structure (sert seulement à créer une structure inconnue)",
-        "code ou libellé, par ex. « ccas » ou « Centre social »",
+        "code, libellé ou sigle courant, par ex. « ccas », « C.C.A.S. », « Centre social », "
+        "« Pôle emploi » ; un type inconnu crée la structure avec le type « Autre »",
         ("type de structure", "type"),
     ),
     Column(
-        "commune",
         "commune",
         False,
         "Commune de la structure (pour une structure créée)",
@@ -131,15 +94,13 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "date_prise_de_poste",
-        "date_prise_de_poste",
         False,
         "Date de prise de poste",
         "JJ/MM/AAAA ou AAAA-MM-JJ (ou une date de tableur)",
         ("date de prise de poste", "prise de poste", "date prise poste"),
     ),
 )
-REQUIRED_COLUMNS = tuple(c.key for c in COLUMNS if c.required)
-TEMPLATE_HEADER = [c.label for c in COLUMNS]
+TEMPLATE_HEADER = [c.key for c in COLUMNS]
 
 MAX_LENGTHS = {
     "nom": 120,
@@ -147,37 +108,108 @@ MAX_LENGTHS = {
     "telephone": 30,
     "fonction": 200,
     "structure": 200,
+    "type_structure": 120,
     "commune": 120,
     "email": 254,
 }
-
-
-def strip_accents(text: str) -> str:
-    """'Départ anticipé' → 'Depart anticipe' (also used by the paper attendance import)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def header_key(text: str) -> str:
-    """'Prénom', 'PRENOM ', 'pré-nom' and 'prenom' all give 'prenom'."""
-    return re.sub(r"[^0-9a-z]", "", strip_accents(str(text)).casefold())
-
-
-_HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    for _name in (_column.key, _column.label, *_column.aliases):
-        _HEADER_LOOKUP[header_key(_name)] = _column.key
+_REQUIRED_LABELS = {"nom": "nom", "prenom": "prénom", "structure": "structure"}
+# Columns a later line of the same person may fill in or contradict (a warning either way).
+_PERSON_DETAILS = ("email", "telephone", "fonction", "date_prise_de_poste")
 
 
 def match_name(text: str) -> str:
-    """Key used to compare structure names: case, accents, apostrophes and spaces ignored."""
+    """Key used to compare structure and people's names: case, accents, apostrophes, dashes
+    and extra spaces ignored ('Saint-Vincent' == 'saint vincent', 'Jean-Pierre' ==
+    'Jean Pierre')."""
     text = strip_accents(text).casefold().replace("’", "'").replace("`", "'")
-    return " ".join(text.split())
+    return " ".join(text.replace("-", " ").split())
 
 
-def match_person_name(text: str) -> str:
-    """Key for people's names: as `match_name`, and 'Jean-Pierre' == 'Jean Pierre'."""
-    return " ".join(match_name(text).replace("-", " ").split())
+match_person_name = match_name
+
+
+# --- Structure types -------------------------------------------------------------------
+
+# How partners write the types of `Structure.Kind`, beyond its codes and labels (which are
+# accepted too). Compared with `name_key`: case, accents, dots, spaces, dashes and
+# apostrophes do not matter, so "C.C.A.S." is "CCAS" and "Pole-Emploi" is "Pôle emploi".
+# Only unambiguous spellings belong here: a type not listed is not an error, it creates the
+# structure as « Autre » with the type as written, which a coordinator reclassifies.
+KIND_SPELLINGS: dict[str, tuple[str, ...]] = {
+    Structure.Kind.CCAS: (
+        "CCAS",
+        "CIAS",
+        "centre communal d'action sociale",
+        "centre intercommunal d'action sociale",
+    ),
+    Structure.Kind.UDCCAS: ("UDCCAS", "union départementale des CCAS"),
+    Structure.Kind.CENTRE_SOCIAL: (
+        "centre social",
+        "centres sociaux",
+        "centre socio-culturel",
+        "centre socioculturel",
+        "CSC",
+    ),
+    Structure.Kind.MAISON_QUARTIER: ("maison de quartier", "maisons de quartier", "MQ"),
+    Structure.Kind.MISSION_LOCALE: ("mission locale", "ML"),
+    Structure.Kind.PIE: ("PIE", "projet insertion emploi", "projet d'insertion emploi"),
+    Structure.Kind.SIAE: (
+        "SIAE",
+        "IAE",
+        "structure d'insertion par l'activité économique",
+        "insertion par l'activité économique",
+        "ACI",
+        "atelier chantier d'insertion",
+        "chantier d'insertion",
+        "entreprise d'insertion",
+        "ETTI",
+        "association intermédiaire",
+    ),
+    Structure.Kind.ASSOCIATION_RSA: (
+        "association référente RSA",
+        "référent RSA",
+        "association RSA",
+    ),
+    Structure.Kind.FRANCE_TRAVAIL: ("France Travail", "Pôle emploi", "ANPE"),
+    Structure.Kind.ASE: ("ASE", "aide sociale à l'enfance"),
+    Structure.Kind.MDE: (
+        "MDE",
+        "maison de l'emploi",
+        "MDEF",
+        "maison de l'emploi et de la formation",
+    ),
+    Structure.Kind.SERVICE_SOCIAL: (
+        "service social départemental",
+        "SSD",
+        "service social du département",
+        "MDS",
+        "maison départementale des solidarités",
+    ),
+    Structure.Kind.MEDIATION_NUMERIQUE: (
+        "médiation numérique",
+        "organisme de médiation numérique",
+        "EPN",
+        "espace public numérique",
+    ),
+    Structure.Kind.COLLECTIVITE: (
+        "collectivité",
+        "collectivité territoriale",
+        "mairie",
+        "commune",
+        "ville",
+        "conseil départemental",
+        "département",
+        "conseil régional",
+        "région",
+        "EPCI",
+        "intercommunalité",
+        "communauté de communes",
+        "communauté d'agglomération",
+        "métropole",
+    ),
+    Structure.Kind.ASSOCIATION: ("association", "asso", "association loi 1901"),
+    Structure.Kind.OTHER: ("autre", "autres"),
+}
 
 
 @functools.lru_cache(maxsize=8)
@@ -189,196 +221,35 @@ def _kind_lookup(language: str | None) -> dict[str, str]:
         names.update(re.findall(r"\((.*?)\)", label))
         names.update(part for part in label.split("/"))
         for name in names:
-            key = header_key(name)
+            key = name_key(name)
             if key:
                 lookup.setdefault(key, code)
+    for code, spellings in KIND_SPELLINGS.items():
+        for spelling in spellings:
+            lookup.setdefault(name_key(spelling), str(code))
     return lookup
 
 
-def accepted_kinds_text() -> str:
-    return ", ".join(f"{label} ({code})" for code, label in Structure.Kind.choices)
-
-
 def parse_kind(value: str) -> str | None:
-    return _kind_lookup(get_language()).get(header_key(value))
+    """The `Structure.Kind` code a partner meant by `value`, or None if the list does not
+    know it ("C.C.A.S." → "ccas", "Pôle emploi" → "france_travail")."""
+    return _kind_lookup(get_language()).get(name_key(value))
 
 
-# --- Reading files -----------------------------------------------------------------------
+def kinds_with_spellings() -> list[tuple[str, str, list[str]]]:
+    """(code, label, other accepted spellings) for each type, as the upload page lists them."""
+    return [
+        (code, str(label), list(KIND_SPELLINGS.get(code, ())))
+        for code, label in Structure.Kind.choices
+    ]
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; the message is French and names the problem."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass
-class RawTable:
-    header: list[str]
-    header_line: int
-    rows: list[tuple[int, list[Any]]]  # (line number as seen by the user, cells)
-    format: str  # "csv" or "xlsx"
-    encoding: str = ""
-    delimiter: str = ""
-
-
-def _is_blank(cells: Iterable[Any]) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in cells)
-
-
-def _collect(records: Iterator[tuple[int, list[Any]]], limit: int) -> tuple[list[str], int, list]:
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[tuple[int, list[Any]]] = []
-    for line_number, cells in records:
-        if _is_blank(cells):
-            continue
-        if header is None:
-            header = ["" if c is None else str(c).strip() for c in cells]
-            header_line = line_number
-            continue
-        if len(rows) >= limit:
-            raise ImportFileError(
-                _(
-                    "Le fichier contient plus de %(max)s lignes de participant·es : "
-                    "découpez-le en plusieurs fichiers."
-                )
-                % {"max": limit}
-            )
-        rows.append((line_number, cells))
-    if header is None:
-        raise ImportFileError(_("Le fichier est vide : il n'a pas de ligne d'en-tête."))
-    return header, header_line, rows
-
-
-# Bytes that are control characters in UTF-8 and Windows-1252 alike: a text file has none.
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _decode(content: bytes) -> tuple[str, str]:
-    # Excel on Windows still writes "CSV (séparateur : point-virgule)" in Windows-1252;
-    # LibreOffice and "CSV UTF-8" write UTF-8, often with a BOM.
-    try:
-        return content.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "Le fichier n'est pas un texte lisible (ni UTF-8 ni Windows-1252) : "
-                "enregistrez-le au format « CSV UTF-8 » ou XLSX."
-            )
-        ) from exc
-
-
-def detect_delimiter(text: str) -> str:
-    """';' when the first non-blank line has more semicolons than commas (French Excel)."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def read_csv(content: bytes, *, limit: int) -> RawTable:
-    if _CONTROL_BYTES.search(content):
-        raise ImportFileError(
-            _(
-                "Le fichier contient des caractères binaires : ce n'est pas un fichier CSV. "
-                "Enregistrez-le au format « CSV UTF-8 » ou XLSX."
-            )
-        )
-    text, encoding = _decode(content)
-    hint = re.match(r"sep=([,;])\r?\n", text)
-    if hint:
-        # Excel's "sep=;" first line: it picks the delimiter and is not shown as a row.
-        delimiter, text = hint.group(1), text[hint.end() :]
-    else:
-        delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # A record is one spreadsheet row, so its index is the line number the user sees.
-        records = enumerate(reader, start=1)
-        header, header_line, rows = _collect(
-            ((number, list(cells)) for number, cells in records), limit
-        )
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Le fichier CSV est mal formé (ligne %(line)s) : %(error)s")
-            % {"line": reader.line_num, "error": exc}
-        ) from exc
-    return RawTable(header, header_line, rows, "csv", encoding=encoding, delimiter=delimiter)
-
-
-def read_xlsx(content: bytes, *, limit: int) -> RawTable:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …)
-        raise ImportFileError(_(XLSX_BROKEN)) from exc
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(_("Le classeur XLSX ne contient aucune feuille."))
-        sheet = workbook.worksheets[0]
-        # Some exporters write a wrong <dimension> (e.g. "A1"): read every row present.
-        sheet.reset_dimensions()
-        records = (
-            (number, list(values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-        header, header_line, rows = _collect(records, limit)
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise ImportFileError(_(XLSX_BROKEN)) from exc
-    finally:
-        workbook.close()
-    return RawTable(header, header_line, rows, "xlsx")
-
-
-def read_table(*, file_name: str, content: bytes, limit: int | None = None) -> RawTable:
-    """Read a CSV or XLSX file. Raises `ImportFileError` with a French message."""
-    limit = max_rows() if limit is None else limit
-    lowered = (file_name or "").lower()
-    extension = lowered[lowered.rfind(".") :] if "." in lowered else ""
-    if extension and extension not in ACCEPTED_EXTENSIONS:
-        if extension in (".xls", ".ods"):
-            raise ImportFileError(
-                _(
-                    "Le format « %(ext)s » n'est pas pris en charge : enregistrez le fichier "
-                    "au format XLSX ou CSV."
-                )
-                % {"ext": extension}
-            )
-        raise ImportFileError(
-            _(
-                "Format de fichier non pris en charge (« %(ext)s ») : "
-                "fournissez un fichier CSV ou XLSX."
-            )
-            % {"ext": extension}
-        )
-    if not content:
-        raise ImportFileError(_("Le fichier est vide."))
-    if len(content) > max_upload_bytes():
-        raise ImportFileError(too_large_message(len(content)))
-    if content.startswith(b"PK\x03\x04"):
-        if not zipfile.is_zipfile(io.BytesIO(content)):
-            raise ImportFileError(_(XLSX_BROKEN))
-        return read_xlsx(content, limit=limit)
-    if extension == ".xlsx":
-        raise ImportFileError(
-            _("Le fichier porte l'extension .xlsx mais n'est pas un classeur XLSX valide.")
-        )
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            _(
-                "Ce fichier est un ancien classeur Excel (.xls), non pris en charge : "
-                "enregistrez-le au format XLSX ou CSV."
-            )
-        )
-    return read_csv(content, limit=limit)
+def same_kind(kind: str, kind_label: str, value: str) -> bool:
+    """Whether the type written `value` designates this (kind, declared label)."""
+    parsed = parse_kind(value)
+    if parsed is not None:
+        return parsed == kind
+    return kind == Structure.Kind.OTHER and name_key(kind_label) == name_key(value)
 
 
 # --- Report ------------------------------------------------------------------------------
@@ -387,11 +258,13 @@ def read_table(*, file_name: str, content: bytes, limit: int | None = None) -> R
 class Outcome:
     CREATE = "create"
     EXISTING = "existing"
+    SAME = "same"
     ERROR = "error"
 
     LABELS = {
         CREATE: gettext_lazy("à créer"),
         EXISTING: gettext_lazy("déjà connu·e"),
+        SAME: gettext_lazy("même personne qu'une autre ligne"),
         ERROR: gettext_lazy("erreur"),
     }
 
@@ -400,12 +273,14 @@ class Outcome:
 class NewStructure:
     name: str
     kind: str
+    kind_label: str  # the type as written, kept when the list does not know it
     commune: str
+    declared_line: int  # the line whose type was used
     line_numbers: list[int] = field(default_factory=list)
     structure: Structure | None = None  # set once created
 
     @property
-    def kind_label(self) -> str:
+    def kind_display(self) -> str:
         return str(Structure.Kind(self.kind).label)
 
     @property
@@ -422,13 +297,20 @@ class NewStructure:
 class ImportLine:
     line_number: int
     outcome: str = Outcome.CREATE
-    messages: list[str] = field(default_factory=list)  # errors, or why the person is known
-    warnings: list[str] = field(default_factory=list)  # not blocking
-    values: dict[str, Any] = field(default_factory=dict)  # parsed, by column key
-    existing: Participant | None = None
-    structure: Structure | None = None  # existing structure, when found
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # why the file is refused
+    notes: list[str] = field(default_factory=list)  # why the person is already known
+    warnings: list[str] = field(default_factory=list)  # shown, never blocking
+    email_key: str = ""  # valid e-mail, case-folded
+    structure: Structure | None = None  # existing structure
+    existing: Participant | None = None  # already in the database
     new_structure: NewStructure | None = None  # structure created by this import
+    same_as: ImportLine | None = None  # earlier line of the file, same person
     participant: Participant | None = None  # the record created (after applying)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.errors + self.notes
 
     @property
     def is_error(self) -> bool:
@@ -438,6 +320,8 @@ class ImportLine:
     def outcome_label(self) -> str:
         if self.outcome == Outcome.CREATE and self.participant is not None:
             return _("créé·e")
+        if self.outcome == Outcome.SAME and self.same_as is not None:
+            return _("même personne que la ligne %(line)s") % {"line": self.same_as.line_number}
         return str(Outcome.LABELS[self.outcome])
 
     @property
@@ -477,6 +361,12 @@ def describe_participant(participant: Participant) -> str:
     }
 
 
+@dataclass(frozen=True)
+class ReportWarning:
+    line_number: int | None  # None: about the whole file
+    message: str
+
+
 @dataclass
 class ImportReport:
     file_name: str
@@ -487,17 +377,24 @@ class ImportReport:
     dry_run: bool = False
     applied: bool = False  # True once the participants are written
 
+    def _count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
     @property
     def created_count(self) -> int:
-        return sum(1 for line in self.lines if line.outcome == Outcome.CREATE)
+        return self._count(Outcome.CREATE)
 
     @property
     def existing_count(self) -> int:
-        return sum(1 for line in self.lines if line.outcome == Outcome.EXISTING)
+        return self._count(Outcome.EXISTING)
+
+    @property
+    def same_count(self) -> int:
+        return self._count(Outcome.SAME)
 
     @property
     def error_count(self) -> int:
-        return sum(1 for line in self.lines if line.outcome == Outcome.ERROR)
+        return self._count(Outcome.ERROR)
 
     @property
     def has_errors(self) -> bool:
@@ -507,6 +404,21 @@ class ImportReport:
     def error_lines(self) -> list[ImportLine]:
         return [line for line in self.lines if line.is_error]
 
+    @property
+    def warnings(self) -> list[ReportWarning]:
+        """Every warning, the file's first, then by line: what the preview lists apart."""
+        found = [ReportWarning(None, message) for message in self.file_warnings]
+        found += [
+            ReportWarning(line.line_number, message)
+            for line in self.lines
+            for message in line.warnings
+        ]
+        return found
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.file_warnings) + sum(len(line.warnings) for line in self.lines)
+
     def summary(self) -> str:
         if self.has_errors:
             return _(
@@ -514,15 +426,22 @@ class ImportReport:
                 "fichier. Rien n'a été enregistré."
             ) % {"errors": self.error_count, "file_errors": len(self.file_errors)}
         verb = _("créé·es") if self.applied else _("à créer")
-        text = _(
-            "%(created)s participant·e(s) %(verb)s, %(existing)s déjà connu·e(s), "
-            "%(structures)s structure(s) %(verb)s."
-        ) % {
-            "created": self.created_count,
-            "existing": self.existing_count,
-            "structures": len(self.structures_to_create),
-            "verb": verb,
-        }
+        parts = [
+            _("%(created)s participant·e(s) %(verb)s")
+            % {"created": self.created_count, "verb": verb},
+            _("%(existing)s déjà connu·e(s)") % {"existing": self.existing_count},
+        ]
+        if self.same_count:
+            parts.append(
+                _("%(same)s ligne(s) en double (même personne)") % {"same": self.same_count}
+            )
+        parts.append(
+            _("%(structures)s structure(s) %(verb)s")
+            % {"structures": len(self.structures_to_create), "verb": verb}
+        )
+        text = ", ".join(parts) + "."
+        if self.warning_count:
+            text += " " + _("%(count)s avertissement(s).") % {"count": self.warning_count}
         if self.dry_run:
             text += " " + _("Simulation : rien n'a été enregistré.")
         return text
@@ -551,106 +470,309 @@ class KnownRecords:
         return None, candidates
 
 
-@dataclass
-class HeaderMap:
-    columns: dict[str, int]  # column key → index in a row
-    errors: list[str]
-    warnings: list[str]
+@dataclass(frozen=True)
+class _DeclaredType:
+    line_number: int
+    kind: str
+    label: str  # as written when the list does not know it, else ""
 
 
-def map_header(header: list[str]) -> HeaderMap:
-    columns: dict[str, int] = {}
-    errors: list[str] = []
-    warnings: list[str] = []
-    for index, title in enumerate(header):
-        if not title:
+def _declared_types(rows: list[Row], known: KnownRecords) -> dict[str, _DeclaredType]:
+    """For each structure the file names and the database lacks, the first type given for
+    it anywhere in the file: a line may name the structure before the line that types it."""
+    declared: dict[str, _DeclaredType] = {}
+    for row in rows:
+        name, value = row.text("structure"), row.text("type_structure")
+        if not name or not value or len(value) > MAX_LENGTHS["type_structure"]:
             continue
-        key = _HEADER_LOOKUP.get(header_key(title))
-        if key is None:
-            warnings.append(
-                _("Colonne « %(title)s » inconnue : elle est ignorée.") % {"title": title}
+        key = match_name(name)
+        if key in declared:
+            continue
+        structure, ambiguous = known.find_structure(name)
+        if structure is None and not ambiguous:
+            kind = parse_kind(value)
+            declared[key] = _DeclaredType(
+                row.line, kind or Structure.Kind.OTHER, "" if kind else value
             )
-        elif key in columns:
+    return declared
+
+
+def _check_line(
+    row: Row,
+    *,
+    known: KnownRecords,
+    declared: dict[str, _DeclaredType],
+    new_structures: dict[str, NewStructure],
+) -> ImportLine:
+    """The checks of one line on its own: values, e-mail, date, structure."""
+    line = ImportLine(line_number=row.line)
+    values: dict[str, Any] = {column.key: row.text(column.key) for column in COLUMNS}
+    line.values = values
+    errors = line.errors
+
+    for key, label in _REQUIRED_LABELS.items():
+        if not values[key]:
+            errors.append(_("Valeur obligatoire manquante : %(column)s.") % {"column": label})
+    for key, limit in MAX_LENGTHS.items():
+        if len(values[key]) > limit:
             errors.append(
-                _("La colonne « %(column)s » apparaît deux fois dans l'en-tête.") % {"column": key}
+                _("« %(column)s » dépasse %(max)s caractères.") % {"column": key, "max": limit}
+            )
+
+    email = values["email"]
+    if email:
+        try:
+            validate_email(email)
+            line.email_key = email.casefold()
+        except ValidationError:
+            errors.append(_("Adresse e-mail invalide : « %(value)s ».") % {"value": email})
+
+    raw_date = row.raw("date_prise_de_poste")
+    try:
+        values["date_prise_de_poste"] = parse_date(raw_date)
+    except (ValueError, OverflowError):
+        values["date_prise_de_poste"] = None
+        errors.append(
+            _(
+                "Date de prise de poste invalide : « %(value)s » "
+                "(formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)."
+            )
+            % {"value": cell_text(raw_date)}
+        )
+
+    name, kind_text = values["structure"], values["type_structure"]
+    if not name:
+        return line
+    structure, ambiguous = known.find_structure(name)
+    if structure is not None:
+        line.structure = structure
+        if kind_text and not same_kind(structure.kind, structure.kind_label, kind_text):
+            line.warnings.append(
+                _(
+                    "La structure « %(name)s » existe déjà avec le type « %(kind)s » : "
+                    "le type du fichier est ignoré (« %(value)s »)."
+                )
+                % {"name": structure.name, "kind": structure.get_kind_display(), "value": kind_text}
+            )
+        return line
+    if ambiguous:
+        errors.append(
+            _(
+                "Plusieurs structures correspondent à « %(value)s » : %(names)s. "
+                "Écrivez le nom exact."
+            )
+            % {"value": name, "names": ", ".join(s.name for s in ambiguous)}
+        )
+        return line
+
+    key = match_name(name)
+    planned = new_structures.get(key)
+    if planned is None:
+        found = declared.get(key)
+        if found is None:
+            if not kind_text:
+                errors.append(
+                    _(
+                        "Structure « %(value)s » inconnue : indiquez son type "
+                        "(colonne type_structure) pour la créer, ou corrigez son nom."
+                    )
+                    % {"value": name}
+                )
+            return line
+        planned = NewStructure(
+            name=name,
+            kind=found.kind,
+            kind_label=found.label,
+            commune="",
+            declared_line=found.line_number,
+        )
+        new_structures[key] = planned
+    line.new_structure = planned
+    planned.line_numbers.append(row.line)
+    if not planned.commune and values["commune"]:
+        planned.commune = values["commune"]
+    if not kind_text:
+        return line
+    if planned.declared_line == row.line:
+        if planned.kind_label:
+            line.warnings.append(
+                _(
+                    "Type de structure inconnu « %(value)s » : la structure sera créée avec le "
+                    "type « %(other)s » (le type déclaré est gardé sur sa fiche pour la "
+                    "reclasser)."
+                )
+                % {"value": kind_text, "other": Structure.Kind.OTHER.label}
+            )
+    elif not same_kind(planned.kind, planned.kind_label, kind_text):
+        kept = planned.kind_label or planned.kind_display
+        line.warnings.append(
+            _(
+                "Type de structure « %(value)s » différent de celui donné ligne %(line)s pour la "
+                "nouvelle structure « %(name)s » : le type de la ligne %(line)s (« %(kept)s ») "
+                "est retenu."
+            )
+            % {
+                "value": kind_text,
+                "line": planned.declared_line,
+                "name": planned.name,
+                "kept": kept,
+            }
+        )
+    return line
+
+
+def _identity(line: ImportLine) -> tuple[tuple[str, str], tuple[str, Any]]:
+    """(person, structure) as compared between lines: names without case, accents, dashes
+    or extra spaces; the structure found (or its name, same normalisation)."""
+    values = line.values
+    person = (match_person_name(values["nom"]), match_person_name(values["prenom"]))
+    if line.structure is not None:
+        return person, ("id", line.structure.pk)
+    return person, ("name", match_name(values["structure"]))
+
+
+def _same_person(line: ImportLine, first: ImportLine) -> None:
+    """`line` repeats `first`: it is not created; details it adds fill `first` in, details
+    it contradicts are ignored; both are said."""
+    line.same_as = first
+    filled, differing = [], []
+    for key in _PERSON_DETAILS:
+        mine, theirs = line.values.get(key), first.values.get(key)
+        if key == "email":
+            mine, theirs = line.email_key, first.email_key
+        if not mine or mine == theirs:
+            continue
+        if theirs:
+            differing.append(key)
+        else:
+            filled.append(key)
+            first.values[key] = line.values[key]
+            if key == "email":
+                first.email_key = line.email_key
+    if filled:
+        first.warnings.append(
+            _("Complété par la ligne %(line)s (même personne) : %(columns)s.")
+            % {"line": line.line_number, "columns": ", ".join(filled)}
+        )
+    if differing:
+        line.warnings.append(
+            _(
+                "Même personne que la ligne %(line)s, mais %(columns)s différent : "
+                "la valeur de la ligne %(line)s est gardée."
+            )
+            % {"line": first.line_number, "columns": ", ".join(differing)}
+        )
+
+
+def _find_duplicates(lines: list[ImportLine]) -> None:
+    """The same person written on several lines (several partners' lists pasted together):
+    identical details make one person; contradictory ones are an error naming both lines."""
+    by_email: dict[str, ImportLine] = {}
+    by_person: dict[tuple, ImportLine] = {}
+    for line in lines:
+        person, place = _identity(line)
+        complete = bool(person[0] and person[1] and place[1])
+        first = by_email.get(line.email_key) if line.email_key else None
+        by_email_match = first is not None
+        if first is None and complete:
+            first = by_person.get((person, place))
+        if first is None:
+            if line.email_key:
+                by_email[line.email_key] = line
+            if complete:
+                by_person.setdefault((person, place), line)
+            continue
+
+        first_person, first_place = _identity(first)
+        params = {
+            "line": first.line_number,
+            "this": line.line_number,
+            "email": line.values["email"],
+            "other_email": first.values["email"],
+            "name": line.full_name,
+            "other": first.full_name,
+            "structure": line.values["structure"],
+            "other_structure": first.values["structure"],
+        }
+        if by_email_match and first_person != person:
+            line.errors.append(
+                _(
+                    "Même e-mail « %(email)s » que la ligne %(line)s, mais un autre nom "
+                    "(ligne %(line)s : %(other)s ; ligne %(this)s : %(name)s). Une adresse "
+                    "désigne une seule personne : corrigez l'une des deux lignes."
+                )
+                % params
+            )
+        elif by_email_match and first_place != place:
+            line.errors.append(
+                _(
+                    "Même e-mail et même nom que la ligne %(line)s, mais une autre structure "
+                    "(ligne %(line)s : « %(other_structure)s » ; ligne %(this)s : "
+                    "« %(structure)s ») : doublon contradictoire, gardez une seule structure."
+                )
+                % params
+            )
+        elif not by_email_match and line.email_key and first.email_key:
+            line.errors.append(
+                _(
+                    "Mêmes nom, prénom et structure que la ligne %(line)s, mais une autre "
+                    "adresse e-mail (ligne %(line)s : %(other_email)s ; ligne %(this)s : "
+                    "%(email)s) : doublon contradictoire, gardez une seule adresse."
+                )
+                % params
             )
         else:
-            columns[key] = index
-    for key in REQUIRED_COLUMNS:
-        if key not in columns:
-            errors.append(
-                _(
-                    "Colonne obligatoire « %(column)s » absente de la ligne d'en-tête "
-                    "(colonnes obligatoires : %(required)s)."
-                )
-                % {"column": key, "required": ", ".join(REQUIRED_COLUMNS)}
+            _same_person(line, first)
+            if line.email_key and first.email_key == line.email_key:
+                by_email.setdefault(line.email_key, first)
+
+
+def _match_known(line: ImportLine, known: KnownRecords) -> None:
+    """A person already in the database is never duplicated: outcome existing or create."""
+    values = line.values
+    existing = known.participants_by_email.get(line.email_key) if line.email_key else None
+    reason = _("même e-mail")
+    if existing is None and line.structure is not None:
+        existing = known.participants_by_name.get(
+            (
+                match_person_name(values["nom"]),
+                match_person_name(values["prenom"]),
+                line.structure.pk,
             )
-    return HeaderMap(columns, errors, warnings)
+        )
+        reason = _("même nom, prénom et structure")
+    if existing is None:
+        line.outcome = Outcome.CREATE
+        return
+    line.outcome = Outcome.EXISTING
+    line.existing = existing
+    line.notes.append(
+        _("Déjà connu·e (%(reason)s) : %(record)s.")
+        % {"reason": reason, "record": describe_participant(existing)}
+    )
+    if match_person_name(existing.last_name) != match_person_name(
+        values["nom"]
+    ) or match_person_name(existing.first_name) != match_person_name(values["prenom"]):
+        line.warnings.append(
+            _("Le nom dans le fichier (%(file)s) diffère de la fiche existante.")
+            % {"file": line.full_name}
+        )
+    if line.structure is None or existing.structure_id != line.structure.pk:
+        line.warnings.append(
+            _("La fiche existante reste rattachée à la structure « %(name)s ».")
+            % {"name": existing.structure.name}
+        )
+    if line.email_key and existing.email and existing.email.casefold() != line.email_key:
+        line.warnings.append(
+            _("L'e-mail de la fiche existante (%(email)s) n'est pas modifié.")
+            % {"email": existing.email}
+        )
 
 
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "VRAI" if value else "FAUX"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
-    return " ".join(text.split()) if "\n" not in text else text.strip()
-
-
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A real spreadsheet date, JJ/MM/AAAA or AAAA-MM-JJ; raises ValueError otherwise."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # A date cell saved with the "Standard" format keeps its serial number.
-        from openpyxl.utils.datetime import from_excel
-
-        if 1 <= value < 2958466:
-            return from_excel(value).date()
-        raise ValueError(value)
-    text = str(value).strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _text(cells: list[Any], columns: dict[str, int], key: str) -> str:
-    index = columns.get(key)
-    if index is None or index >= len(cells):
-        return ""
-    return cell_text(cells[index])
-
-
-def _raw(cells: list[Any], columns: dict[str, int], key: str) -> Any:
-    index = columns.get(key)
-    if index is None or index >= len(cells):
-        return None
-    return cells[index]
-
-
-_REQUIRED_LABELS = {"nom": "nom", "prenom": "prénom", "structure": "structure"}
-
-
-def validate_table(table: RawTable, *, known: KnownRecords, file_name: str = "") -> ImportReport:
+def validate_table(table: Table, *, known: KnownRecords, file_name: str = "") -> ImportReport:
     """Decide each line's outcome. Pure: reads nothing but `table` and `known`."""
     report = ImportReport(file_name=file_name)
-    header = map_header(table.header)
+    header = table.map(COLUMNS)
     report.file_errors.extend(header.errors)
     report.file_warnings.extend(header.warnings)
     if header.errors:
@@ -661,197 +783,29 @@ def validate_table(table: RawTable, *, known: KnownRecords, file_name: str = "")
         )
         return report
 
-    columns = header.columns
+    rows = list(header.rows(table))
+    declared = _declared_types(rows, known)
     new_structures: dict[str, NewStructure] = {}
-    seen_emails: dict[str, int] = {}
-    seen_names: dict[tuple[str, str, str], int] = {}
-
-    for line_number, cells in table.rows:
-        line = ImportLine(line_number=line_number)
-        report.lines.append(line)
-        values = {column.key: _text(cells, columns, column.key) for column in COLUMNS}
-        line.values = values
-        errors = line.messages
-
-        for key, label in _REQUIRED_LABELS.items():
-            if not values[key]:
-                errors.append(_("Valeur obligatoire manquante : %(column)s.") % {"column": label})
-        for key, limit in MAX_LENGTHS.items():
-            if len(values[key]) > limit:
-                errors.append(
-                    _("« %(column)s » dépasse %(max)s caractères.") % {"column": key, "max": limit}
-                )
-
-        email = values["email"]
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                errors.append(_("Adresse e-mail invalide : « %(value)s ».") % {"value": email})
-                email = ""
-
-        raw_date = _raw(cells, columns, "date_prise_de_poste")
-        try:
-            values["date_prise_de_poste"] = parse_date(raw_date)
-        except (ValueError, OverflowError):
-            values["date_prise_de_poste"] = None
-            errors.append(
-                _(
-                    "Date de prise de poste invalide : « %(value)s » "
-                    "(formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)."
-                )
-                % {"value": cell_text(raw_date)}
-            )
-
-        kind = None
-        if values["type_structure"]:
-            kind = parse_kind(values["type_structure"])
-            if kind is None:
-                errors.append(
-                    _(
-                        "Type de structure inconnu : « %(value)s ». "
-                        "Valeurs acceptées : %(accepted)s."
-                    )
-                    % {"value": values["type_structure"], "accepted": accepted_kinds_text()}
-                )
-
-        # Structure: an existing one, or one this file creates.
-        structure_name = values["structure"]
-        if structure_name:
-            structure, ambiguous = known.find_structure(structure_name)
-            if structure is not None:
-                line.structure = structure
-                if kind and kind != structure.kind:
-                    line.warnings.append(
-                        _(
-                            "La structure « %(name)s » existe déjà avec le type « %(kind)s » : "
-                            "le type du fichier est ignoré."
-                        )
-                        % {"name": structure.name, "kind": structure.get_kind_display()}
-                    )
-            elif ambiguous:
-                errors.append(
-                    _(
-                        "Plusieurs structures correspondent à « %(value)s » : %(names)s. "
-                        "Écrivez le nom exact."
-                    )
-                    % {"value": structure_name, "names": ", ".join(s.name for s in ambiguous)}
-                )
-            else:
-                key = match_name(structure_name)
-                planned = new_structures.get(key)
-                if planned is not None:
-                    line.new_structure = planned
-                    if kind and kind != planned.kind:
-                        errors.append(
-                            _(
-                                "Type de structure « %(value)s » différent de celui donné ligne "
-                                "%(line)s pour la nouvelle structure « %(name)s »."
-                            )
-                            % {
-                                "value": values["type_structure"],
-                                "line": planned.line_numbers[0],
-                                "name": planned.name,
-                            }
-                        )
-                    planned.line_numbers.append(line_number)
-                    if not planned.commune and values["commune"]:
-                        planned.commune = values["commune"]
-                elif kind:
-                    planned = NewStructure(
-                        name=structure_name,
-                        kind=kind,
-                        commune=values["commune"],
-                        line_numbers=[line_number],
-                    )
-                    new_structures[key] = planned
-                    line.new_structure = planned
-                elif not values["type_structure"]:
-                    errors.append(
-                        _(
-                            "Structure « %(value)s » inconnue : indiquez son type "
-                            "(colonne type_structure) pour la créer, ou corrigez son nom."
-                        )
-                        % {"value": structure_name}
-                    )
-
-        # Duplicates inside the file.
-        if email:
-            first = seen_emails.get(email.casefold())
-            if first is not None:
-                errors.append(
-                    _("Doublon de la ligne %(line)s (même e-mail « %(email)s »).")
-                    % {"line": first, "email": email}
-                )
-            else:
-                seen_emails[email.casefold()] = line_number
-        if values["nom"] and values["prenom"] and structure_name:
-            name_key = (
-                match_person_name(values["nom"]),
-                match_person_name(values["prenom"]),
-                match_name(structure_name),
-            )
-            first = seen_names.get(name_key)
-            if first is not None:
-                errors.append(
-                    _("Doublon de la ligne %(line)s (même nom, prénom et structure).")
-                    % {"line": first}
-                )
-            else:
-                seen_names[name_key] = line_number
-
-        if errors:
-            line.outcome = Outcome.ERROR
-            continue
-
-        # A person already known is never duplicated.
-        existing = known.participants_by_email.get(email.casefold()) if email else None
-        reason = _("même e-mail")
-        if existing is None and line.structure is not None:
-            existing = known.participants_by_name.get(
-                (
-                    match_person_name(values["nom"]),
-                    match_person_name(values["prenom"]),
-                    line.structure.pk,
-                )
-            )
-            reason = _("même nom, prénom et structure")
-        if existing is not None:
-            line.outcome = Outcome.EXISTING
-            line.existing = existing
-            errors.append(
-                _("Déjà connu·e (%(reason)s) : %(record)s.")
-                % {"reason": reason, "record": describe_participant(existing)}
-            )
-            if match_person_name(existing.last_name) != match_person_name(
-                values["nom"]
-            ) or match_person_name(existing.first_name) != match_person_name(values["prenom"]):
-                line.warnings.append(
-                    _("Le nom dans le fichier (%(file)s) diffère de la fiche existante.")
-                    % {"file": line.full_name}
-                )
-            if line.structure is None or existing.structure_id != line.structure.pk:
-                line.warnings.append(
-                    _("La fiche existante reste rattachée à la structure « %(name)s ».")
-                    % {"name": existing.structure.name}
-                )
-            if email and existing.email and existing.email.casefold() != email.casefold():
-                line.warnings.append(
-                    _("L'e-mail de la fiche existante (%(email)s) n'est pas modifié.")
-                    % {"email": existing.email}
-                )
-        else:
-            line.outcome = Outcome.CREATE
-
-    # A new structure whose lines are all in error would not be created.
-    report.structures_to_create = [
-        planned
-        for planned in new_structures.values()
-        if any(
-            line.new_structure is planned and line.outcome == Outcome.CREATE
-            for line in report.lines
-        )
+    report.lines = [
+        _check_line(row, known=known, declared=declared, new_structures=new_structures)
+        for row in rows
     ]
+    _find_duplicates(report.lines)
+    for line in report.lines:
+        if line.errors:
+            line.outcome = Outcome.ERROR
+        elif line.same_as is not None:
+            line.outcome = Outcome.SAME
+        else:
+            _match_known(line, known)
+
+    # A new structure none of whose people is created would not be created either.
+    wanted = {
+        id(line.new_structure)
+        for line in report.lines
+        if line.new_structure is not None and line.outcome == Outcome.CREATE
+    }
+    report.structures_to_create = [s for s in new_structures.values() if id(s) in wanted]
     return report
 
 
@@ -863,27 +817,21 @@ def _chunks(items: list, size: int = 500) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def known_records_for(table: RawTable) -> KnownRecords:
+def known_records_for(table: Table) -> KnownRecords:
     """Load from the database only what the file refers to: its e-mails, and the people of
     the structures it names."""
     known = KnownRecords()
-    header = map_header(table.header)
+    header = table.map(COLUMNS)
     if header.errors:
         return known
-    columns = header.columns
+    rows = list(header.rows(table))
 
     # Structure names are compared without accents, which the database cannot do
     # portably; the list of structures stays small (hundreds), so compare in Python.
-    for structure in Structure.objects.only("id", "name", "kind", "commune"):
+    for structure in Structure.objects.only("id", "name", "kind", "kind_label", "commune"):
         known.structures.setdefault(match_name(structure.name), []).append(structure)
 
-    emails = sorted(
-        {
-            _text(cells, columns, "email").casefold()
-            for _number, cells in table.rows
-            if _text(cells, columns, "email")
-        }
-    )
+    emails = sorted({row.text("email").casefold() for row in rows if row.text("email")})
     for chunk in _chunks(emails):
         for participant in (
             Participant.objects.select_related("structure")
@@ -893,8 +841,8 @@ def known_records_for(table: RawTable) -> KnownRecords:
             known.participants_by_email[participant.email_lower] = participant
 
     structure_ids: set[int] = set()
-    for _number, cells in table.rows:
-        name = _text(cells, columns, "structure")
+    for row in rows:
+        name = row.text("structure")
         if name:
             structure, _ambiguous = known.find_structure(name)
             if structure is not None:
@@ -915,11 +863,11 @@ def known_records_for(table: RawTable) -> KnownRecords:
 # --- Service -----------------------------------------------------------------------------
 
 
-def build_report(*, file_name: str, content: bytes) -> tuple[ImportReport, RawTable | None]:
+def build_report(*, file_name: str, content: bytes) -> tuple[ImportReport, Table | None]:
     """Read and validate against the current database. Writes nothing."""
     try:
         table = read_table(file_name=file_name, content=content)
-    except ImportFileError as exc:
+    except TableError as exc:
         return ImportReport(file_name=file_name, file_errors=[exc.message]), None
     return validate_table(table, known=known_records_for(table), file_name=file_name), table
 
@@ -936,9 +884,11 @@ def import_participants(
     """Import participants from a CSV or XLSX file, all or nothing.
 
     Returns the `ImportReport`. If it holds any error (file or line), or `dry_run` is set,
-    nothing is written. Otherwise, in one transaction: the structures the file names but the
-    database lacks are created, then every new participant; people already known (same
-    e-mail, or same name + first name + structure) are left untouched; one audit entry
+    nothing is written; warnings do not stop the import. Otherwise, in one transaction: the
+    structures the file names but the database lacks are created (an unknown type gives
+    kind `other` and keeps the type as written in `kind_label`), then every new participant,
+    once per person (a line repeating an earlier one creates nothing); people already known
+    (same e-mail, or same name + first name + structure) are left untouched; one audit entry
     `participants_imported` is logged. Existence is checked again inside the transaction;
     if another writer wins a race anyway, the unique constraints raise and the report
     carries `RACE_MESSAGE` as a file error (nothing written).
@@ -970,7 +920,12 @@ def import_participants(
 
 def _write(report: ImportReport, *, actor, content: bytes) -> None:
     for planned in report.structures_to_create:
-        structure = Structure(name=planned.name, kind=planned.kind, commune=planned.commune)
+        structure = Structure(
+            name=planned.name,
+            kind=planned.kind,
+            kind_label=planned.kind_label,
+            commune=planned.commune,
+        )
         # Uniqueness is left to the database constraint (see the race note above).
         structure.full_clean(validate_unique=False, validate_constraints=False)
         structure.save()
@@ -1018,5 +973,12 @@ def _write(report: ImportReport, *, actor, content: bytes) -> None:
                 line.existing.pk for line in report.lines if line.existing is not None
             ],
             "created_structure_ids": [s.structure.pk for s in report.structures_to_create],
+            # [line, earlier line of the same person]: repeated lines created nobody.
+            "same_person_lines": [
+                [line.line_number, line.same_as.line_number]
+                for line in report.lines
+                if line.outcome == Outcome.SAME
+            ],
+            "warning_count": report.warning_count,
         },
     )

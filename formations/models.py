@@ -131,6 +131,16 @@ class Structure(SortKeyModel):
 
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    kind_label = models.CharField(
+        _("type tel que déclaré"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Type écrit dans un fichier importé quand la liste ne le connaît pas (la structure "
+            "a alors le type « Autre »). Pour la reclasser : choisissez son type, puis videz "
+            "ce champ."
+        ),
+    )
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     commune = models.CharField(_("commune"), max_length=120, blank=True)

@@ -3,7 +3,7 @@ what a user may see is decided in one place."""
 
 from django.db.models import QuerySet
 
-from formations.models import Formation, Participant, Programme, Structure
+from formations.models import Formation, Funder, Participant, Programme, Structure
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 
 
@@ -66,3 +66,12 @@ def participants_visible_to(*, user) -> QuerySet[Participant]:
             ).values("pk")
         )
     return qs.none()
+
+
+def funder_with_emblem(*, name: str) -> Funder | None:
+    """The funder whose logo is stored under `name` (relative to MEDIA_ROOT), or None.
+
+    Logos are public (they are printed on every document), so nothing is scoped by user;
+    but only a file that is some funder's current logo is ever served: the media folder
+    also holds paper scans and uploads, which are private."""
+    return Funder.objects.filter(emblem=name).exclude(emblem="").only("pk", "emblem").first()

@@ -3,11 +3,12 @@
 the views hand over querysets with `select_related`, `prefetch_related` and annotations."""
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from formations.models import Formation, Funder, Participant, Programme, Structure
+from formations.models import Formation, Funder, Participant, Programme, Structure, User
 
 
 def yes_no(value) -> str:
@@ -124,6 +125,15 @@ class StructureTable(BaseTable):
         model = Structure
         fields = ("name", "kind", "commune", "territory", "participant_count", "actions")
 
+    def render_kind(self, value, record):
+        # A type unknown at import stays visible until a coordinator reclassifies it.
+        if record.kind_label:
+            return _("%(kind)s (déclaré « %(label)s »)") % {
+                "kind": value,
+                "label": record.kind_label,
+            }
+        return value
+
 
 # Participants' contact columns, left out for people who may not see them
 # (`formations.permissions.can_see_contact_details`): on the page and in its exports.
@@ -199,3 +209,71 @@ class FunderTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Funder
         fields = ("name", "kind", "publicity_sentence", "programme_count", "actions")
+
+
+class AccountTable(BaseTable):
+    """The accounts page (coordinators). The view prefetches structure and funders."""
+
+    caption = _("Comptes")
+
+    name = tables.Column(
+        verbose_name=_("Nom"),
+        accessor="last_name",
+        order_by=("last_name", "first_name", "username"),
+        linkify=("formations:account_detail", {"pk": tables.A("pk")}),
+        empty_values=(),
+    )
+    username = tables.Column(verbose_name=_("Nom d’utilisateur"))
+    email = tables.EmailColumn(verbose_name=_("E-mail"))
+    role = tables.Column()
+    scope = tables.Column(verbose_name=_("Périmètre"), empty_values=(), orderable=False)
+    is_active = tables.Column(verbose_name=_("État"))
+    last_login = tables.Column(verbose_name=_("Dernière connexion"), default=_("jamais"))
+    actions = tables.TemplateColumn(
+        template_name="formations/accounts/_actions_cell.html",
+        verbose_name=_("Actions"),
+        orderable=False,
+        exclude_from_export=True,
+        empty_values=(),
+    )
+
+    class Meta(BaseTable.Meta):
+        model = User
+        fields = (
+            "name",
+            "username",
+            "email",
+            "role",
+            "scope",
+            "is_active",
+            "last_login",
+            "actions",
+        )
+
+    def render_name(self, record):
+        return f"{record.last_name.upper()} {record.first_name}".strip() or record.username
+
+    def value_name(self, record):
+        return self.render_name(record)
+
+    def value_scope(self, record):
+        if record.role == User.Role.FUNDER_AUDITOR:
+            return ", ".join(funder.name for funder in record.funders.all())
+        if record.role == User.Role.STRUCTURE_REFERENT and record.structure_id:
+            return record.structure.name
+        return ""
+
+    def render_scope(self, record):
+        return self.value_scope(record) or "—"
+
+    def render_is_active(self, value):
+        return _("actif") if value else _("désactivé")
+
+    def value_is_active(self, value):
+        return str(_("actif") if value else _("désactivé"))
+
+    def render_last_login(self, value):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+    def value_last_login(self, value):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""

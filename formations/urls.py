@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from formations import views
+from formations import views, views_media
 
 app_name = "formations"
 
 urlpatterns = [
     path("", include("formations.urls_import")),
+    path("", include("formations.urls_accounts")),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
     path("programmes/nouveau/", views.ProgrammeCreateView.as_view(), name="programme_create"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
@@ -38,6 +39,8 @@ urlpatterns = [
     path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),
     path("financeurs/<int:pk>/", views.FunderDetailView.as_view(), name="funder_detail"),
     path("financeurs/<int:pk>/modifier/", views.FunderUpdateView.as_view(), name="funder_edit"),
+    # Public: MEDIA_URL + "funders/…", the URL of Funder.emblem (see views_media).
+    path("media/funders/<path:name>", views_media.funder_emblem, name="funder_emblem"),
     path("demo/boite-mail/", views.DemoMailboxView.as_view(), name="demo_mailbox"),
     path("demo/boite-mail/<int:pk>/", views.DemoEmailView.as_view(), name="demo_email"),
     path(

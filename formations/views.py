@@ -17,6 +17,7 @@ from django_tables2.export import ExportMixin
 
 from formations import filters, forms, selectors, services, tables
 from formations.exports import FrenchTableExport
+from formations.french import de_structure
 from formations.models import DemoEmail, Funder
 from formations.panels import (
     DASHBOARD_PANELS,
@@ -304,7 +305,9 @@ class StructureDetailView(ScopedDetailView):
             + (() if can_manage(user) else ("actions",))
             + (() if can_see_contact_details(user) else tables.CONTACT_COLUMNS),
         )
-        table.caption = _("Participant·es de %(structure)s") % {"structure": structure.name}
+        table.caption = _("Participant·es %(of_structure)s") % {
+            "of_structure": de_structure(structure.name)
+        }
         RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
         return super().get_context_data(
             table=table,

@@ -25,13 +25,11 @@ from formations.forms_import import ParticipantImportForm
 from formations.importing import (
     COLUMNS,
     TEMPLATE_HEADER,
-    format_size,
     import_participants,
-    max_rows,
-    max_upload_bytes,
+    kinds_with_spellings,
 )
-from formations.models import Structure
 from formations.permissions import ManagerRequiredMixin
+from formations.tabular import format_size, max_rows, max_upload_bytes
 
 SESSION_KEY = "participant_imports"
 MAX_PENDING_PER_SESSION = 5
@@ -114,7 +112,7 @@ class ParticipantImportView(ManagerRequiredMixin, FormView):
             columns=COLUMNS,
             max_size=format_size(max_upload_bytes()),
             max_rows=max_rows(),
-            kinds=Structure.Kind.choices,
+            kinds=kinds_with_spellings(),
             **kwargs,
         )
 

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from formations.french import time_zone_label
 from sessions.models import Attendance, TrainingSession
 from sessions.presence import presence_text, values_text
 from sessions.selectors.sheet import session_records
@@ -145,6 +146,7 @@ class SheetData:
     address: str
     modality: str
     time_zone: str
+    time_zone_label: str  # « heure de Mayotte »
     trainers: tuple[str, ...]
     funders: tuple[FunderInfo, ...]
     programme_sentence: str
@@ -428,6 +430,7 @@ def build_sheet_data(
         address=session.address,
         modality=str(session.get_modality_display()),
         time_zone=session.time_zone,
+        time_zone_label=time_zone_label(session.time_zone),
         trainers=trainers,
         funders=funders,
         programme_sentence=programme.publicity_sentence,

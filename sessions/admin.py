@@ -1,13 +1,22 @@
-"""Admin for the sessions app.
+"""Admin for the sessions app, with the same locks as the services.
 
-Sessions, half-days and enrolments can be edited here. Émargements, seals,
-rectifications and paper scans are evidence: they are written only through
-`sessions.services` (which validate, lock, seal and log), so the admin shows them
-read-only. A sealed half-day is read-only too: changing its times would break its seal.
+Émargements, seals, rectifications and paper scans are evidence: they are written only
+through `sessions.services` (which validate, lock, seal and log), so the admin shows them
+read-only and never deletes them. Sessions, half-days and enrolments can be edited here
+until they hold evidence; from then on `sessions.selectors.locks` (the predicates
+`session_save` uses) decides:
+
+- a half-day with an émargement, a paper scan, a countersignature or a seal is read-only
+  and cannot be deleted (codes slot_has_attendance, slot_countersigned, slot_sealed);
+- its session keeps its formation and time zone and cannot be deleted;
+- an enrolment with émargements keeps its participant and session and cannot be deleted.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from formations.admin import LockedDeleteMixin
 from sessions.models import (
     Attendance,
     Enrolment,
@@ -17,6 +26,19 @@ from sessions.models import (
     Slot,
     TrainingSession,
 )
+from sessions.selectors.locks import (
+    SLOT_COUNTERSIGNED,
+    SLOT_HAS_ATTENDANCE,
+    SLOT_SEALED,
+    session_is_locked,
+    slot_lock,
+)
+
+LOCK_REASONS = {
+    SLOT_SEALED: _("demi-journée scellée"),
+    SLOT_HAS_ATTENDANCE: _("demi-journée émargée"),
+    SLOT_COUNTERSIGNED: _("demi-journée contresignée"),
+}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,7 +59,7 @@ class SlotInline(admin.TabularInline):
     readonly_fields = ["countersigned_by", "countersigned_at"]
     show_change_link = True
 
-    # Existing half-days are edited on their own page, which locks sealed ones.
+    # Existing half-days are edited on their own page, which locks signed ones.
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -46,40 +68,55 @@ class SlotInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
+class TrainingSessionAdmin(LockedDeleteMixin, admin.ModelAdmin):
     list_display = ["code", "formation", "place", "time_zone", "modality", "status"]
     list_filter = ["status", "modality", "time_zone"]
     search_fields = ["code", "place", "formation__contract_reference", "formation__title"]
     list_select_related = ["formation"]
     filter_horizontal = ["trainers"]
     inlines = [SlotInline]
+    # Changed from the QR page only, through session_set_shared_devices (logged).
+    readonly_fields = ["allow_shared_devices"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Printed on the signed sheet (session_save: formation_locked, time_zone_locked).
+        # A read-only field is left out of the admin's form: a posted value is ignored.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and session_is_locked(session=obj):
+            fields += ["formation", "time_zone"]
+        return fields
+
+    def locked_reason(self, obj):
+        if session_is_locked(session=obj):
+            return gettext("a des demi-journées émargées, contresignées ou scellées")
+        return None
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(LockedDeleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "starts_at", "ends_at", "countersigned_at"]
     list_filter = ["session__formation"]
     search_fields = ["session__code"]
     list_select_related = ["session"]
     raw_id_fields = ["session"]
     exclude = ["countersignature"]
-    readonly_fields = ["countersigned_by", "countersigned_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        # The countersignature is written by slot_countersign only; a sealed slot never
-        # changes in place.
-        if obj is not None and obj.is_sealed:
+        # The countersignature is written by slot_countersign only; a half-day never
+        # changes session; a locked one never moves (session_save refuses the same).
+        if obj is None:
+            return ["countersigned_by", "countersigned_at"]
+        if slot_lock(slot=obj):
             return ["session", "starts_at", "ends_at", "countersigned_by", "countersigned_at"]
-        return self.readonly_fields
+        return ["session", "countersigned_by", "countersigned_at"]
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_sealed:
-            return False
-        return super().has_delete_permission(request, obj)
+    def locked_reason(self, obj):
+        code = slot_lock(slot=obj)
+        return str(LOCK_REASONS[code]) if code else None
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(LockedDeleteMixin, admin.ModelAdmin):
     list_display = ["participant", "session", "enrolled_at", "convocation_sent_at"]
     search_fields = ["participant__last_name", "participant__first_name", "session__code"]
     list_select_related = ["participant", "session"]
@@ -90,6 +127,12 @@ class EnrolmentAdmin(admin.ModelAdmin):
         if obj is not None and obj.attendances.exists():
             return ["participant", "session"]
         return []
+
+    def locked_reason(self, obj):
+        # unenrol refuses the same (has_attendance).
+        if obj.attendances.exists():
+            return gettext("a des émargements")
+        return None
 
 
 @admin.register(Attendance)

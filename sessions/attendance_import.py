@@ -1,10 +1,12 @@
-"""Reading and checking a CSV of paper sheets keyed in (`import_attendance`), all or nothing.
+"""Reading and checking a file of paper sheets keyed in (`import_attendance`), all or nothing.
 
 Three steps, kept apart so each can be tested alone:
 
-1. `read_csv(content)` decodes bytes (UTF-8 with or without BOM, else Windows-1252),
-   detects the delimiter (comma or semicolon) and maps the header (accents and case
-   ignored) to our column keys; rows keep the line numbers a spreadsheet shows (header = 1).
+1. `read_rows(content, file_name=)` reads the file with the shared table reader
+   (`formations.tabular`: CSV in UTF-8 with or without BOM or Windows-1252, comma or
+   semicolon, or the first sheet of an XLSX workbook; size and row limits) and maps the
+   header to `COLUMNS` (case, accents, spaces and synonyms ignored); each row is a
+   {column key: text} dict with the line number a spreadsheet shows (header = 1).
 2. `parse_rows(rows)` is pure: it checks dates, times, statuses and minutes.
 3. `resolve_lines(lines, actor=, scan_provided=)` finds each line's enrolment and slot
    with a constant number of queries (sessions, slots, enrolments, participants,
@@ -13,65 +15,87 @@ Three steps, kept apart so each can be tested alone:
    half-days and half-days without a scanned sheet.
 
 `check_file()` runs the three; the command writes only when it returns no error, through
-`sessions.services.paper.paper_sheets_import`.
+`sessions.services.paper.paper_sheets_import`. A new column is one more `Column` in
+`COLUMNS` and its check in `parse_rows`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext as _
 
-from formations.importing import detect_delimiter, strip_accents
+from formations.french import time_zone_label
 from formations.models import Participant
+from formations.tabular import Column, TableError, read_table, strip_accents
+from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
+from sessions.presence import local_moment, resolve_presence
 from sessions.selectors.visibility import sessions_run_by
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    meaning: str
-    format: str
-    aliases: tuple[str, ...] = ()
-
+from sessions.services.paper import PaperEntry
 
 COLUMNS: tuple[Column, ...] = (
-    Column("session", "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
+    Column("session", True, "Code de la session", "texte, par ex. LABO-2021-1", ("code_session",)),
     Column(
-        "date", "Date de la demi-journée (heure locale de la session)", "JJ/MM/AAAA ou AAAA-MM-JJ"
+        "date",
+        True,
+        "Date de la demi-journée (heure locale de la session)",
+        "JJ/MM/AAAA ou AAAA-MM-JJ",
     ),
     Column(
         "debut",
+        True,
         "Heure de début de la demi-journée (heure locale)",
         "HH:MM",
         ("heure_debut", "heure", "debut_demi_journee"),
     ),
     Column(
         "email",
+        True,
         "E-mail de la personne inscrite",
         "adresse e-mail",
         ("e_mail", "mail", "courriel", "adresse_e_mail", "adresse_mail"),
     ),
     Column(
         "statut",
+        True,
         "Statut lu sur la feuille",
-        "present, retard, depart_anticipe, absent_excuse, absent",
+        "present, retard, depart_anticipe, retard_et_depart_anticipe, absent_excuse, absent",
         ("status",),
     ),
     Column(
+        "arrivee",
+        False,
+        "Heure d'arrivée d'une personne en retard (heure locale)",
+        "HH:MM, strictement dans la demi-journée",
+        ("heure_arrivee", "heure_d_arrivee", "arrive_a"),
+    ),
+    Column(
+        "depart",
+        False,
+        "Heure de départ d'une personne partie avant la fin (heure locale)",
+        "HH:MM, strictement dans la demi-journée",
+        ("heure_depart", "heure_de_depart", "parti_a"),
+    ),
+    Column(
+        "minutes_manquees",
+        False,
+        "Minutes manquées (à la place d'une heure)",
+        "entier",
+        ("minutes_manquantes", "retard_minutes"),
+    ),
+    Column(
         "minutes",
-        "Minutes de présence",
-        "entier, obligatoire pour retard et départ anticipé",
+        False,
+        "Minutes de présence (fichiers d'avant les heures ; à la place d'une heure)",
+        "entier",
         ("minutes_de_presence", "minutes_presence"),
     ),
 )
-REQUIRED_COLUMNS = ("session", "date", "debut", "email", "statut")
+REQUIRED_COLUMNS = tuple(c.key for c in COLUMNS if c.required)
 
 STATUS_ALIASES = {
     "present": Attendance.Status.PRESENT,
@@ -81,6 +105,9 @@ STATUS_ALIASES = {
     "en_retard": Attendance.Status.LATE,
     "depart_anticipe": Attendance.Status.LEFT_EARLY,
     "depart_anticipee": Attendance.Status.LEFT_EARLY,
+    "retard_et_depart": Attendance.Status.LATE_AND_LEFT_EARLY,
+    "retard_depart_anticipe": Attendance.Status.LATE_AND_LEFT_EARLY,
+    "retard_et_depart_anticipee": Attendance.Status.LATE_AND_LEFT_EARLY,
     "absent_excuse": Attendance.Status.ABSENT_EXCUSED,
     "absente_excusee": Attendance.Status.ABSENT_EXCUSED,
     "absent_excusee": Attendance.Status.ABSENT_EXCUSED,
@@ -106,11 +133,6 @@ def status_from_text(text: str) -> str | None:
     return STATUS_ALIASES.get(key)
 
 
-_HEADER_KEYS = {normalise(c.key): c.key for c in COLUMNS} | {
-    normalise(alias): c.key for c in COLUMNS for alias in c.aliases
-}
-
-
 @dataclass
 class LineError:
     line: int
@@ -130,16 +152,25 @@ class ParsedLine:
     start: dt.time
     email: str
     status: str
-    minutes: int | None
+    arrival: dt.time | None = None
+    departure: dt.time | None = None
+    minutes_missed: int | None = None
+    minutes_attended: int | None = None
 
 
 @dataclass(frozen=True)
 class ResolvedLine:
     line: int
-    enrolment: Enrolment
     slot: Slot
-    status: str
-    minutes: int | None
+    entry: PaperEntry
+
+    @property
+    def enrolment(self) -> Enrolment:
+        return self.entry.enrolment
+
+    @property
+    def status(self) -> str:
+        return self.entry.status
 
 
 @dataclass
@@ -151,70 +182,26 @@ class ImportCheck:
     def ok(self) -> bool:
         return not self.errors
 
-    def entries_by_slot(self) -> dict[Slot, list[tuple[Enrolment, str, int | None]]]:
-        by_slot: dict[Slot, list] = {}
+    def entries_by_slot(self) -> dict[Slot, list[PaperEntry]]:
+        by_slot: dict[Slot, list[PaperEntry]] = {}
         for line in self.lines:
-            by_slot.setdefault(line.slot, []).append((line.enrolment, line.status, line.minutes))
+            by_slot.setdefault(line.slot, []).append(line.entry)
         return by_slot
-
-
-class ImportFileError(Exception):
-    """The file cannot be read at all (encoding, missing columns, empty)."""
 
 
 # --- 1. Reading ------------------------------------------------------------------------
 
 
-def decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
-        return content.decode("cp1252", errors="replace")
-
-
-def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, {column key: cell}) for each non-empty data row. Raises ImportFileError."""
-    try:
-        text = decode(content)
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Le fichier n'est pas un texte UTF-8 lisible.")) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(_("Le fichier est vide.")) from None
-    except csv.Error as exc:
-        raise ImportFileError(_("Fichier CSV illisible : %(error)s") % {"error": exc}) from None
-    keys = [_HEADER_KEYS.get(normalise(name)) for name in header]
-    missing = [key for key in REQUIRED_COLUMNS if key not in keys]
-    if missing:
-        raise ImportFileError(
-            _(
-                "Ligne 1 : colonne(s) obligatoire(s) absente(s) : %(columns)s. "
-                "Colonnes attendues : %(expected)s."
-            )
-            % {"columns": ", ".join(missing), "expected": ", ".join(c.key for c in COLUMNS)}
-        )
-    rows = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            row = {}
-            for key, cell in zip(keys, cells, strict=False):
-                if key and key not in row:
-                    row[key] = cell.strip()
-            rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Ligne %(line)d : CSV illisible (%(error)s).")
-            % {"line": reader.line_num, "error": exc}
-        ) from None
+def read_rows(content: bytes, *, file_name: str = "") -> list[tuple[int, dict[str, str]]]:
+    """(line number, {column key: cell text}) for each non-blank row. Raises `TableError`
+    (unreadable file, missing or repeated column, no row). Other columns are ignored."""
+    table = read_table(file_name=file_name, content=content)
+    header = table.map(COLUMNS)
+    if header.errors:
+        raise TableError(" ".join(header.errors))
+    rows = [(row.line, row.texts()) for row in header.rows(table)]
     if not rows:
-        raise ImportFileError(_("Le fichier ne contient aucune ligne à importer."))
+        raise TableError(_("Le fichier ne contient aucune ligne à importer."))
     return rows
 
 
@@ -275,25 +262,59 @@ def parse_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[ParsedLine]
                 )
                 % {"value": status_text}
             )
-        minutes = None
-        minutes_text = row.get("minutes", "").strip()
-        if status in Attendance.PARTIAL_STATUSES:
-            if not minutes_text:
+        times = {}
+        for key, label in (("arrivee", _("d'arrivée")), ("depart", _("de départ"))):
+            text = row.get(key, "").strip()
+            times[key] = parse_time(text) if text else None
+            if text and times[key] is None:
                 problems.append(
-                    _("minutes de présence obligatoires pour un retard ou un départ anticipé")
+                    _("heure %(which)s invalide « %(value)s » (attendu HH:MM)")
+                    % {"which": label, "value": text}
                 )
+        numbers = {}
+        for key, label in (
+            ("minutes_manquees", _("minutes manquées")),
+            ("minutes", _("minutes de présence")),
+        ):
+            text = row.get(key, "").strip()
+            numbers[key] = None
+            if not text:
+                continue
             # isdigit() alone admits "²", which int() refuses.
-            elif not (minutes_text.isascii() and minutes_text.isdigit()) or int(minutes_text) <= 0:
+            if not (text.isascii() and text.isdigit()) or int(text) <= 0:
                 problems.append(
-                    _("minutes de présence invalides « %(value)s » (entier positif attendu)")
-                    % {"value": minutes_text}
+                    _("%(which)s invalides « %(value)s » (entier positif attendu)")
+                    % {"which": label, "value": text}
                 )
             else:
-                minutes = int(minutes_text)
+                numbers[key] = int(text)
+        if status in Attendance.PARTIAL_STATUSES and not (
+            any(times.values()) or any(value is not None for value in numbers.values())
+        ):
+            problems.append(
+                _(
+                    "pour un retard ou un départ anticipé, indiquez l'heure d'arrivée ou de "
+                    "départ (colonnes arrivee, depart) ou les minutes manquées"
+                )
+            )
         if problems:
             errors.append(LineError(number, " ; ".join(problems) + "."))
             continue
-        lines.append(ParsedLine(number, code, date, start, email, status, minutes))
+        partial = status in Attendance.PARTIAL_STATUSES
+        lines.append(
+            ParsedLine(
+                number,
+                code,
+                date,
+                start,
+                email,
+                status,
+                arrival=times["arrivee"] if partial else None,
+                departure=times["depart"] if partial else None,
+                minutes_missed=numbers["minutes_manquees"] if partial else None,
+                minutes_attended=numbers["minutes"] if partial else None,
+            )
+        )
     return lines, errors
 
 
@@ -363,13 +384,13 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
                     line.line,
                     _(
                         "aucune demi-journée de la session %(code)s ne commence le %(date)s "
-                        "à %(start)s (heure locale, %(tz)s)."
+                        "à %(start)s (%(tz)s)."
                     )
                     % {
                         "code": session.code,
                         "date": f"{line.date:%d/%m/%Y}",
                         "start": f"{line.start:%H:%M}",
-                        "tz": session.time_zone,
+                        "tz": time_zone_label(session.time_zone),
                     },
                 )
             )
@@ -418,21 +439,19 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
                 )
             )
             continue
-        if line.minutes is not None and line.minutes >= slot.planned_minutes:
-            check.errors.append(
-                LineError(
-                    line.line,
-                    _(
-                        "%(minutes)d minutes de présence : pour un retard ou un départ anticipé, "
-                        "entre 1 et %(max)d (la demi-journée dure %(planned)d minutes)."
-                    )
-                    % {
-                        "minutes": line.minutes,
-                        "max": slot.planned_minutes - 1,
-                        "planned": slot.planned_minutes,
-                    },
-                )
+        # The same rules as the trainer's page: times strictly inside the half-day, an
+        # arrival before the departure, minutes missed within it.
+        try:
+            presence = resolve_presence(
+                slot=slot,
+                status=line.status,
+                arrived_at=local_moment(slot, line.arrival) if line.arrival else None,
+                left_at=local_moment(slot, line.departure) if line.departure else None,
+                minutes_missed=line.minutes_missed,
+                minutes_attended=line.minutes_attended,
             )
+        except AttendanceError as exc:
+            check.errors.append(LineError(line.line, exc.message))
             continue
         if actor is not None and session.pk not in runnable:
             not_runnable.setdefault(session.code, []).append(line.line)
@@ -440,7 +459,18 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
         if not scan_provided and slot.pk not in slots_with_scan:
             without_scan.setdefault(slot, []).append(line.line)
             continue
-        check.lines.append(ResolvedLine(line.line, enrolment, slot, line.status, line.minutes))
+        check.lines.append(
+            ResolvedLine(
+                line.line,
+                slot,
+                PaperEntry(
+                    enrolment=enrolment,
+                    status=presence.status,
+                    arrived_at=presence.arrived_at,
+                    left_at=presence.left_at,
+                ),
+            )
+        )
 
     for code, numbers in not_runnable.items():
         check.errors.append(
@@ -469,12 +499,15 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
     return check
 
 
-def check_file(content: bytes, *, actor=None, scan_provided: bool) -> ImportCheck:
-    """Reads, parses and resolves a CSV; errors of every line are reported together."""
+def check_file(
+    content: bytes, *, file_name: str = "", actor=None, scan_provided: bool
+) -> ImportCheck:
+    """Reads, parses and resolves a CSV or XLSX file; errors of every line are reported
+    together."""
     try:
-        rows = read_csv(content)
-    except ImportFileError as exc:
-        return ImportCheck(errors=[LineError(0, str(exc))])
+        rows = read_rows(content, file_name=file_name)
+    except TableError as exc:
+        return ImportCheck(errors=[LineError(0, exc.message)])
     parsed, errors = parse_rows(rows)
     check = (
         resolve_lines(parsed, actor=actor, scan_provided=scan_provided) if parsed else ImportCheck()

@@ -144,8 +144,23 @@ def _run_past_slot(
             status = Attendance.Status.ABSENT_EXCUSED
         elif roll < 0.10:
             continue  # never came: closing the slot strikes the cell out as absent
+        elif roll < 0.18:
+            status = Attendance.Status.LATE
+        elif roll < 0.23:
+            status = Attendance.Status.LEFT_EARLY
+        elif roll < 0.25:
+            status = Attendance.Status.LATE_AND_LEFT_EARLY
         else:
-            signed_at = start + dt.timedelta(minutes=rng.randint(0, 25), seconds=index * 7)
+            status = Attendance.Status.PRESENT
+        # What the trainer saw: the arrival time of a late person, the departure time of
+        # one who left early; people sign when they arrive.
+        arrived_at = left_at = None
+        if status in Attendance.ARRIVAL_STATUSES:
+            arrived_at = start + dt.timedelta(minutes=rng.choice([15, 20, 30, 45]))
+        if status in Attendance.DEPARTURE_STATUSES:
+            left_at = slot.ends_at - dt.timedelta(minutes=rng.choice([30, 45, 60, 90]))
+        if status != Attendance.Status.ABSENT_EXCUSED:
+            arrival = arrived_at or start - dt.timedelta(minutes=10)
             attendance_sign(
                 enrolment=enrolment,
                 slot=slot,
@@ -154,24 +169,18 @@ def _run_past_slot(
                 ip=DEMO_IP,
                 user_agent=DEMO_USER_AGENT,
                 nonce=f"demo-{slot.pk}-{enrolment.pk}",
-                now=signed_at,
+                now=arrival + dt.timedelta(minutes=rng.randint(1, 12), seconds=index * 7),
             )
-            if roll < 0.18:
-                status = Attendance.Status.LATE
-            elif roll < 0.24:
-                status = Attendance.Status.LEFT_EARLY
-            else:
-                continue
-        minutes = None
-        if status in (Attendance.Status.LATE, Attendance.Status.LEFT_EARLY):
-            minutes = slot.planned_minutes - rng.choice([30, 45, 60, 90])
+        if status == Attendance.Status.PRESENT:
+            continue
         attendance_mark(
             enrolment=enrolment,
             slot=slot,
             status=status,
-            minutes_attended=minutes,
+            arrived_at=arrived_at,
+            left_at=left_at,
             actor=trainer,
-            now=start + dt.timedelta(minutes=40),
+            now=(left_at or arrived_at or start) + dt.timedelta(minutes=5),
         )
     slot_countersign(slot=slot, trainer=trainer, signature=demo_signature(rng), now=slot.ends_at)
     slot_close(slot=slot, actor=trainer, now=slot.ends_at + dt.timedelta(minutes=5))
@@ -435,7 +444,7 @@ def _rectify_one(session: TrainingSession, author: User) -> None:
     attendance_rectify(
         attendance=attendance,
         status=Attendance.Status.LEFT_EARLY,
-        minutes_attended=attendance.slot.planned_minutes - 45,
+        left_at=attendance.slot.ends_at - dt.timedelta(minutes=45),
         reason="Départ à 16 h 15 signalé par la structure ; oubli de saisie le jour même, "
         "corrigé après vérification avec le formateur.",
         author=author,

@@ -20,7 +20,8 @@ def _time_input(**attrs):
 
 class TrainingSessionForm(forms.ModelForm):
     """The session's own fields. Formations are limited to those the user may see,
-    trainers to active users with the trainer role."""
+    trainers to active users with the trainer role. ``locked`` (a half-day is locked, see
+    `sessions.selectors.locks`) disables the formation and the time zone."""
 
     class Meta:
         model = TrainingSession
@@ -48,11 +49,23 @@ class TrainingSessionForm(forms.ModelForm):
             "remote_url": _("Obligatoire à distance ou en hybride."),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    LOCKED_FIELDS = ("formation", "time_zone")
+
+    def __init__(self, *args, user, locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["formation"].queryset = formations_visible_to(user=user).order_by(
             "contract_reference"
         )
+        if locked:
+            # Printed on the signed sheet: fixed once a half-day is signed, countersigned
+            # or sealed (`session_save` refuses the change anyway: formation_locked,
+            # time_zone_locked). A disabled field keeps its initial value whatever is posted.
+            for name in self.LOCKED_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Ne peut plus changer : la session a des demi-journées émargées, "
+                    "contresignées ou scellées."
+                )
         self.fields["trainers"].queryset = User.objects.filter(
             role=User.Role.TRAINER, is_active=True
         ).order_by("last_name", "first_name", "username")

@@ -121,13 +121,11 @@ class MarkForm(forms.Form):
         label=_("Heure d'arrivée"),
         required=False,
         widget=TimeInput(format="%H:%M"),
-        help_text=_("Pour un retard."),
     )
     departure = forms.TimeField(
         label=_("Heure de départ"),
         required=False,
         widget=TimeInput(format="%H:%M"),
-        help_text=_("Pour un départ anticipé."),
     )
     minutes_missed = forms.IntegerField(
         label=_("ou minutes manquées"),
@@ -231,3 +229,16 @@ class CloseSlotForm(forms.Form):
         required=True,
         error_messages={"required": _("Cochez la case de confirmation pour clôturer et sceller.")},
     )
+
+
+class TabletUnlockForm(forms.Form):
+    """Leaving tablet mode: the signed-in trainer's own password (checked by
+    `sessions.services.tablet.tablet_unlock`)."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Saisissez votre mot de passe.")},
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)

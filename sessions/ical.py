@@ -11,7 +11,11 @@ Rules (STYLE.md, "Calendars"):
 - always a DTEND; aware datetimes in the session's own zone (TZID=Indian/Mayotte for a
   session in Mayotte) with the matching VTIMEZONE, which icalendar 7 only adds on request;
 - no personal data in feeds: no participant is named; only the personal convocation
-  (`for_participant`) carries that participant's own address as ATTENDEE.
+  (`for_participant`) carries that participant's own address as ATTENDEE;
+- SEQUENCE is the session's `calendar_sequence`, raised by `session_save` when the
+  half-days, place, status… change: calendar clients replace an event only by one with
+  a higher SEQUENCE (or an equal one with a later DTSTAMP), so a convocation re-sent
+  after a change updates the entry instead of being ignored as an old copy.
 """
 
 import datetime as dt
@@ -24,6 +28,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
+
+from formations.french import time_zone_label
 
 PRODID = "-//Suivi Formations//FR"
 # Used as DTSTAMP when a session has no creation time (unsaved object): a fixed value
@@ -68,7 +74,7 @@ def _description(session, half_days: Sequence[tuple[dt.datetime, dt.datetime]]) 
         "Demi-journées : " + ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in half_days),
     ]
     if session.time_zone != "Europe/Paris":
-        lines.append(f"Heures locales ({session.time_zone})")
+        lines.append(f"Horaires en {time_zone_label(session.time_zone)}")
     if session.remote_url and session.modality != session.Modality.ON_SITE:
         lines.append(f"Lien de connexion : {session.remote_url}")
     return "\n".join(lines)
@@ -96,6 +102,7 @@ def session_events(
             location=location,
             status="CANCELLED" if cancelled else "CONFIRMED",
             transparency="OPAQUE",
+            sequence=session.calendar_sequence or 0,
         )
         if for_participant is not None and for_participant.email:
             attendee = vCalAddress(f"mailto:{for_participant.email}")

@@ -15,8 +15,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from formations.french import TIME_ZONE_LABELS
 from formations.models import Formation, Participant
 
 
@@ -38,15 +40,19 @@ class TrainingSession(models.Model):
         COMPLETED = "completed", _("Terminée")
         CANCELLED = "cancelled", _("Annulée")
 
+    # « Heure de Mayotte (Indian/Mayotte) »: what people call it, and the zone it stands for.
     TIME_ZONE_CHOICES = [
-        ("Europe/Paris", _("Europe/Paris (métropole)")),
-        ("Indian/Mayotte", _("Indian/Mayotte (Mayotte)")),
-        ("Indian/Reunion", _("Indian/Reunion (La Réunion)")),
-        ("America/Martinique", _("America/Martinique")),
-        ("America/Guadeloupe", _("America/Guadeloupe")),
-        ("America/Cayenne", _("America/Cayenne (Guyane)")),
-        ("Pacific/Noumea", _("Pacific/Noumea")),
-        ("Pacific/Tahiti", _("Pacific/Tahiti")),
+        (zone, format_lazy("{} ({})", capfirst(TIME_ZONE_LABELS[zone]), zone))
+        for zone in (
+            "Europe/Paris",
+            "Indian/Mayotte",
+            "Indian/Reunion",
+            "America/Martinique",
+            "America/Guadeloupe",
+            "America/Cayenne",
+            "Pacific/Noumea",
+            "Pacific/Tahiti",
+        )
     ]
 
     formation = models.ForeignKey(
@@ -92,7 +98,24 @@ class TrainingSession(models.Model):
         _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Off by default: one phone signs for one person per half-day (QR code). A trainer may
+    # allow it for a group that shares phones; such signatures are then recorded and
+    # flagged instead of refused. Changed only through `session_set_shared_devices` (logged).
+    allow_shared_devices = models.BooleanField(
+        _("Autoriser plusieurs signatures depuis un même téléphone"),
+        default=False,
+        help_text=_(
+            "Par défaut, un téléphone ne signe que pour une personne par demi-journée. "
+            "Si vous l'autorisez, les signatures suivantes sont acceptées mais signalées."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # SEQUENCE of the session's calendar events (RFC 5545 §3.8.7.4): raised by
+    # `session_save` whenever what the events show changes (half-days, place, status…),
+    # so that an invitation sent after a change replaces the entry already in agendas.
+    calendar_sequence = models.PositiveIntegerField(
+        _("version du calendrier"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -276,6 +299,17 @@ class Attendance(models.Model):
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=500, blank=True)
     nonce = models.CharField(_("nonce client"), max_length=64, null=True, blank=True, unique=True)
+    # QR code signatures: the random id of the scan ticket (one visit of the QR page) and
+    # of the phone (a long-lived signed cookie). Two people of one half-day with the same
+    # ticket or phone are refused, or flagged when the session allows shared phones
+    # (`sessions.selectors.risks.shared_device_signatures`). NULL, not "", when unknown:
+    # SQL never finds NULL equal to NULL, so unknown phones never match each other.
+    device_ticket = models.CharField(  # noqa: DJ001
+        _("ticket de scan"), max_length=64, null=True, blank=True, db_index=True
+    )
+    device_id = models.CharField(  # noqa: DJ001
+        _("identifiant du téléphone"), max_length=64, null=True, blank=True, db_index=True
+    )
     paper_scan = models.ForeignKey(
         PaperSheetScan,
         verbose_name=_("scan papier"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from formations.french import time_zone_label
 from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Slot
 
@@ -61,9 +62,10 @@ def _bounds_error(slot: Slot, what: str) -> AttendanceError:
     return AttendanceError(
         _(
             "L'heure %(what)s doit être comprise strictement entre le début et la fin de la "
-            "demi-journée (entre %(start)s et %(end)s, heure locale de la session)."
+            "demi-journée (entre %(start)s et %(end)s, %(tz)s)."
         )
         % {
+            "tz": time_zone_label(slot.session.time_zone),
             "what": what,
             "start": _local(slot, slot.starts_at + dt.timedelta(minutes=1)),
             "end": _local(slot, slot.ends_at - dt.timedelta(minutes=1)),

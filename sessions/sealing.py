@@ -87,8 +87,9 @@ def attendance_record(attendance: Attendance, version: int = Seal.CURRENT_VERSIO
     """The sealed content of one émargement, in the canonical form of seal `version`.
     Expects `enrolment` and `paper_scan` loaded (select_related) to avoid one query per row.
 
-    Version 2 adds the arrival and departure times and the signer's name and structure
-    at signing (what the sheet prints beside the signature)."""
+    Version 2 adds the arrival and departure times, the signer's name and structure at
+    signing (what the sheet prints beside the signature) and, for a QR code signature, the
+    scan ticket and phone it came from."""
     record = {
         "attendance": attendance.pk,
         "enrolment": attendance.enrolment_id,
@@ -112,6 +113,10 @@ def attendance_record(attendance: Attendance, version: int = Seal.CURRENT_VERSIO
                 "left_at": iso_utc(attendance.left_at),
                 "signer_name": attendance.signer_name,
                 "signer_structure": attendance.signer_structure,
+                # Which scan ticket and phone a QR signature came from: the "same phone"
+                # flag an auditor sees is derived from them.
+                "device_ticket": attendance.device_ticket,
+                "device_id": attendance.device_id,
             }
         )
     return record

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import signing
+from sessions.views import signing, tablet
 
 urlpatterns = [
     path("demi-journees/<int:pk>/", signing.SlotDetailView.as_view(), name="slot_detail"),
@@ -10,6 +10,7 @@ urlpatterns = [
         signing.SlotTabletSignView.as_view(),
         name="slot_tablet_sign",
     ),
+    path("tablette/deverrouiller/", tablet.TabletUnlockView.as_view(), name="tablet_unlock"),
     path("demi-journees/<int:pk>/qr/", signing.SlotQrView.as_view(), name="slot_qr"),
     path(
         "demi-journees/<int:pk>/qr/image/", signing.SlotQrImageView.as_view(), name="slot_qr_image"

@@ -1,7 +1,17 @@
 import pytest
+from django.conf import settings
 
 from formations.models import User
+from formations.translations import compile_catalogues, forget_loaded_catalogues
 from tests.factories import FunderFactory, StructureFactory, UserFactory
+
+
+def pytest_configure(config):
+    """Compile the French catalogue (locale/*.po → .mo, not committed) when its .mo is
+    missing or older: French plurals (« 0 ligne ») depend on it. Django is already set
+    up by now, with its translations loaded, hence the reload when something changed."""
+    if compile_catalogues(settings.LOCALE_PATHS):
+        forget_loaded_catalogues()
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ def test_structure_page_lists_its_people_and_their_hours_in_french_order(
     response = coordinator_client.get(reverse("formations:structure_detail", args=[structure.pk]))
 
     text = main_text(response)
-    table_start = text.casefold().index("participant·es de")
+    table_start = text.casefold().index("participant·es du centre social")
     assert_in_french_order(text[table_start:])
     (hours,) = [ctx for _, ctx in response.context["panels"] if "structure_people" in ctx]
     people = [str(p) for p in hours["structure_people"]]

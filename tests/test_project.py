@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from formations.models import Formation, Participant, Programme, Structure, User
@@ -79,6 +80,20 @@ def test_load_demo_builds_the_tenders_and_is_idempotent():
     assert Programme.objects.get(reference="CSC-MEL-2018").structures.count() == 4
     assert Formation.objects.get(contract_reference="CD93-DEIAT-2021-NI").min_hours_per_day == 7
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
+
+
+@pytest.mark.django_db
+def test_demo_coordinator_is_an_ordinary_coordinator(client):
+    # An older demo database made her a superuser: loading again takes it back.
+    User.objects.create_user("coordination", is_staff=True, is_superuser=True)
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(is_staff=True).exists()
+    assert client.login(username="coordination", password="demo-suivi")
+    assert client.get(reverse("formations:account_list")).status_code == 200
+    assert client.get(reverse("formations:account_create")).status_code == 200
+    assert client.get("/admin/").status_code == 302  # the admin's own login page
 
 
 @pytest.mark.django_db

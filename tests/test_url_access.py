@@ -27,6 +27,11 @@ PUBLIC = {
     "sessions:calendar_feed_participant",
     "livrables:verify_lookup",
     "livrables:verify_document",
+    "formations:password_set",
+    "formations:password_forgotten",
+    "formations:password_forgotten_done",
+    # Funders' logos only (printed on every document); other media files have no URL.
+    "formations:funder_emblem",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -106,6 +111,17 @@ def world(db, trainer):
         "formations:funder_create": {},
         "formations:funder_detail": {"pk": FunderFactory().pk},
         "formations:funder_edit": {"pk": FunderFactory().pk},
+        "formations:account_list": {},
+        "formations:account_create": {},
+        "formations:account_detail": {"pk": trainer.pk},
+        "formations:account_edit": {"pk": trainer.pk},
+        "formations:account_deactivate": {"pk": trainer.pk},
+        "formations:account_reactivate": {"pk": trainer.pk},
+        "formations:account_send_link": {"pk": trainer.pk},
+        "formations:password_set": {"uidb64": "MQ", "token": "forged"},
+        "formations:password_forgotten": {},
+        "formations:password_forgotten_done": {},
+        "formations:funder_emblem": {"name": "logo.png"},
         "formations:demo_mailbox": {},
         "formations:demo_email": {"pk": email.pk},
         "formations:demo_email_attachment": {"pk": email.pk, "index": 0},
@@ -119,6 +135,7 @@ def world(db, trainer):
         "sessions:slot_qr": {"pk": slot.pk},
         "sessions:slot_qr_image": {"pk": slot.pk},
         "sessions:slot_remote_links": {"pk": slot.pk},
+        "sessions:tablet_unlock": {},
         "sessions:sign_qr": {"slot_pk": slot.pk, "token": "forged"},
         "sessions:sign_remote": {"token": "forged"},
         "sessions:session_enrolments": {"pk": session.pk},
@@ -177,6 +194,8 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
         if name in PUBLIC | ANY_SIGNED_IN | {
             "sessions:my_calendar",
             "sessions:my_calendar_regenerate",
+            # Without a tablet lock of one's own it only sends one on (to the dashboard).
+            "sessions:tablet_unlock",
         }:
             continue
         url = reverse(name, kwargs=kwargs)

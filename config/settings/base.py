@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("SUIVI_DATA_DIR", BASE_DIR / "data"))
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-not-secret-change-me")
+# No default: each environment says where its key comes from (production: the
+# environment; dev and demo: a key generated once into data/; tests: a fixed test key).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
@@ -36,6 +38,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files served by the application itself, as in production (compressed,
+    # cached for a year under their hashed names): no web server needed for the demo.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -44,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tablet mode is locked: other pages ask for the trainer's password (needs the user).
+    "sessions.middleware.TabletLockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -111,8 +118,17 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# Uploaded files are private (paper scans carry names and signatures): nothing under
+# MEDIA_ROOT is served as such. Funders' logos alone have a public view
+# (`formations:funder_emblem`, MEDIA_URL + "funders/…"); scans go through a permission check.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SUIVI_MEDIA_ROOT", DATA_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (app.4f3c….css) so browsers may keep them for a year; gzip/brotli
+    # copies made once by collectstatic. Under DEBUG, unhashed names and the finders.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # Uploads (participant lists, scanned sheets) are refused above this size.
 SUIVI_MAX_UPLOAD_BYTES = int(os.environ.get("SUIVI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
@@ -151,8 +167,12 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formations@localhost")
 
+# A link to choose one's password (new account, « mot de passe oublié ») works once and
+# for this many seconds (Django's password-reset tokens): 3 days by default.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 24 * 3600))
+
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
-SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL", "http://127.0.0.1:8000")
+SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"
 
 LOGGING = {
     "version": 1,

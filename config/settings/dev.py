@@ -1,4 +1,9 @@
-"""Local development and the demo served by `make run`."""
+"""Local development: `manage.py runserver` with DEBUG on (Django's debug pages, static
+files from the apps' folders). The demo served by `make run` uses `demo` instead."""
+
+import os
+
+from config.serving import persistent_secret_key
 
 from .base import *  # noqa: F401,F403
 from .base import DATA_DIR
@@ -6,6 +11,8 @@ from .base import DATA_DIR
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Never a key published with the code: one generated on first run, kept in data/.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or persistent_secret_key(DATA_DIR / "secret_key")
 
 # The demo never sends mail: messages are kept and shown on the demo mailbox page.
 MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}

@@ -7,6 +7,7 @@ from .base import *  # noqa: F401,F403
 from .base import database_from_environment
 
 DEBUG = False
+SECRET_KEY = "test-only-not-secret"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 _TMP = Path(tempfile.mkdtemp(prefix="suivi-tests-"))
 DATABASES = {"default": database_from_environment(_TMP / "test.sqlite3")}
@@ -15,6 +16,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # need several connections to see one database.
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test-db.sqlite3")}
 MEDIA_ROOT = _TMP / "media"
+STATIC_ROOT = _TMP / "staticfiles"
+STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {

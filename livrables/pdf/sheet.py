@@ -410,7 +410,7 @@ def draw_footer(canvas, page: int, total: int, *, data: SheetData, seals: bool =
         "number": data.number,
         "date": f"{generated:%d/%m/%Y}",
         "time": f"{generated:%H:%M}",
-        "tz": data.time_zone,
+        "tz": data.time_zone_label,
     }
     if data.provisional:
         second = _(
@@ -465,7 +465,7 @@ def info_block(data: SheetData, *, qr: bool = True) -> Table:
             _("Dates"),
             safe_text(dates)
             + " · "
-            + safe_text(_("heures locales (%(tz)s)") % {"tz": data.time_zone}),
+            + safe_text(_("horaires en %(tz)s") % {"tz": data.time_zone_label}),
         ),
         pair(_("Lieu"), safe_text(place))
         + pair(_("Formateur·rices"), safe_text(", ".join(data.trainers) or "—")),
@@ -628,14 +628,14 @@ def attendance_table(data: SheetData, group: tuple[SlotInfo, ...], offset: int) 
 
 def legend(data: SheetData) -> Paragraph:
     text = _(
-        "Heures locales (%(tz)s). Cases barrées : aucune signature ne peut plus y être ajoutée "
+        "Horaires en %(tz)s. Cases barrées : aucune signature ne peut plus y être ajoutée "
         "(demi-journée scellée ou émargement terminé) ; une case vide non barrée est celle "
         "d'une demi-journée à venir ou en cours. Sous chaque signature : heure de signature et "
         "mode de recueil (T tablette du formateur, Q QR code sur son téléphone, L lien "
         "personnel à distance, P feuille papier saisie, F relevé par le formateur, C constaté "
         "à la clôture). Retard, départ anticipé : heure d'arrivée ou de départ et minutes "
         "manquées. Rn : voir l'annexe « Rectifications »."
-    ) % {"tz": data.time_zone}
+    ) % {"tz": data.time_zone_label}
     return Paragraph(safe_text(text), styles()["tiny"])
 
 

@@ -27,6 +27,11 @@ from sessions.selectors.hours import (
     planned_minutes,
     realised_minutes,
 )
+from sessions.selectors.risks import (
+    SharedDeviceSignature,
+    device_signed_in_slot,
+    shared_device_signatures,
+)
 from sessions.selectors.sheet import SessionRecords, session_records
 from sessions.selectors.visibility import (
     enrolments_visible_to,
@@ -44,10 +49,12 @@ __all__ = [
     "RuleStatus",
     "RuleWarning",
     "SessionRecords",
+    "SharedDeviceSignature",
     "SlotAudit",
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
+    "device_signed_in_slot",
     "enrolment_candidates",
     "enrolments_visible_to",
     "hours_by_formation",
@@ -61,6 +68,7 @@ __all__ = [
     "session_contract_warnings",
     "session_records",
     "session_rule_warnings",
+    "shared_device_signatures",
     "sessions_run_by",
     "sessions_visible_to",
     "slot_audit_records",

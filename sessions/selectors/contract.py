@@ -35,6 +35,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from formations.french import long_date
 from formations.models import Formation
 from sessions.models import Enrolment, Slot, TrainingSession
 from sessions.selectors.hours import (
@@ -184,7 +185,7 @@ def _short(day: dt.date) -> str:
 
 
 def _long(day: dt.date) -> str:
-    return date_format(day, "DATE_FORMAT")
+    return long_date(day)
 
 
 def _short_span(first: dt.date, last: dt.date) -> str:
@@ -722,12 +723,20 @@ def _per_structure_rule(ctx: _Context) -> RuleStatus:
             Offence(
                 row["session_id"],
                 row["session__code"],
-                _("%(structure)s : %(n)s participant·es") % values,
+                ngettext(
+                    "%(structure)s : %(n)s participant·e",
+                    "%(structure)s : %(n)s participant·es",
+                    row["n"],
+                )
+                % values,
                 RuleState.VIOLATED if over else RuleState.WARNING,
                 code="attendees_per_structure_max" if over else "attendees_per_structure_min",
-                message=_(
+                message=ngettext(
+                    "%(structure)s a %(n)s participant·e dans cette session ; le marché "
+                    "prévoit %(expected)s par structure.",
                     "%(structure)s a %(n)s participant·es dans cette session ; le marché "
-                    "prévoit %(expected)s par structure."
+                    "prévoit %(expected)s par structure.",
+                    row["n"],
                 )
                 % {**values, "expected": expected},
                 structure_id=row["participant__structure_id"],

@@ -11,6 +11,7 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+from sessions.services.devices import session_set_shared_devices
 from sessions.services.enrolment import (
     EnrolmentImportError,
     EnrolmentResult,
@@ -41,6 +42,7 @@ from sessions.services.remote_links import (
     remote_links,
     send_remote_links,
 )
+from sessions.services.tablet import tablet_lock, tablet_unlock
 
 __all__ = [
     "EnrolmentImportError",
@@ -72,9 +74,12 @@ __all__ = [
     "send_convocations",
     "send_remote_links",
     "session_save",
+    "session_set_shared_devices",
     "signing_window",
     "slot_close",
     "slot_countersign",
+    "tablet_lock",
+    "tablet_unlock",
     "trainer_feed_sessions",
     "unenrol",
 ]

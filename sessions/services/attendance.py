@@ -18,11 +18,14 @@ import hashlib
 import ipaddress
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
+from formations.french import time_zone_label
 from sessions.exceptions import AttendanceError
 from sessions.models import (
     Attendance,
@@ -33,7 +36,7 @@ from sessions.models import (
     Slot,
     TrainingSession,
 )
-from sessions.permissions import can_run_session
+from sessions.permissions import can_run_session, trains_session
 from sessions.presence import Presence, attendance_text, resolve_presence
 from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
 from sessions.signatures import validate_signature
@@ -77,11 +80,8 @@ def ensure_signing_window(*, slot: Slot, now: dt.datetime | None = None) -> None
         }
     state = _("n'est pas encore ouvert") if now < opens else _("est clos")
     raise AttendanceError(
-        _(
-            "L'émargement de cette demi-journée %(state)s : il est possible %(window)s "
-            "(heure de %(tz)s)."
-        )
-        % {"state": state, "window": window, "tz": slot.session.time_zone},
+        _("L'émargement de cette demi-journée %(state)s : il est possible %(window)s (%(tz)s).")
+        % {"state": state, "window": window, "tz": time_zone_label(slot.session.time_zone)},
         code="outside_window",
     )
 
@@ -121,8 +121,11 @@ def _ensure_started(slot: Slot, now: dt.datetime) -> None:
     if now < slot.starts_at:
         start = timezone.localtime(slot.starts_at, slot.session.tzinfo)
         raise AttendanceError(
-            _("Cette demi-journée n'a pas encore commencé (début le %(start)s, heure de %(tz)s).")
-            % {"start": start.strftime("%d/%m/%Y à %H:%M"), "tz": slot.session.time_zone},
+            _("Cette demi-journée n'a pas encore commencé (début le %(start)s, %(tz)s).")
+            % {
+                "start": start.strftime("%d/%m/%Y à %H:%M"),
+                "tz": time_zone_label(slot.session.time_zone),
+            },
             code="slot_not_started",
         )
 
@@ -176,6 +179,31 @@ def _clean_device_time(value) -> dt.datetime | None:
     return moment
 
 
+def _clean_device_key(value) -> str | None:
+    """A scan ticket or phone id as stored (64 characters at most, like the nonce)."""
+    return _clean_nonce(value)
+
+
+def _same_device_signatures(
+    *, slot: Slot, enrolment: Enrolment, device_ticket: str | None, device_id: str | None
+) -> list[int]:
+    """Ids of other people's signatures of this half-day from the same scan ticket or
+    phone (QR code signatures only: the trainer's tablet is shared by design)."""
+    same = Q()
+    if device_ticket:
+        same |= Q(device_ticket=device_ticket)
+    if device_id:
+        same |= Q(device_id=device_id)
+    if not same:
+        return []
+    return list(
+        Attendance.objects.filter(same, slot=slot, method=Attendance.Method.QR_CODE)
+        .exclude(enrolment=enrolment)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _already_signed(existing: Attendance, enrolment: Enrolment) -> AttendanceError:
     name = _participant_name(enrolment)
     if existing.status in Attendance.ABSENT_STATUSES and not existing.is_signed:
@@ -225,20 +253,31 @@ def attendance_sign(
     user_agent: str,
     nonce: str | None = None,
     device_signed_at=None,
+    device_ticket: str | None = None,
+    device_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> Attendance:
     """Records a participant's own signature for one half-day (tablet, QR code, remote link).
 
     Writes one Attendance (status present, the normalised vector signature, server time
-    `signed_at`, the device's clock if given, IP, user agent, nonce) or, when the trainer
-    already recorded the person present / late / left early without a signature, attaches
-    the signature to that row. Audit action `attendance.sign`.
+    `signed_at`, the device's clock if given, IP, user agent, nonce, the scan ticket and
+    phone ids if given) or, when the trainer already recorded the person present / late /
+    left early without a signature, attaches the signature to that row. Audit action
+    `attendance.sign`.
+
+    One phone, one person (QR code): another person's signature of the same half-day
+    with the same `device_ticket` (one visit of the QR page) or `device_id` (the phone's
+    cookie) is refused with device_already_used — unless the session allows shared
+    phones (`TrainingSession.allow_shared_devices`): it is then written, and the audit
+    entry names the rows it shares a phone with (`shared_device_with`); the trainer's
+    page and `sessions.selectors.risks.shared_device_signatures` show it.
 
     Idempotent: a retry with the same nonce returns the row already written (even once
     the window closed or the slot was sealed: it is the same signature).
 
     Codes: wrong_session, slot_sealed, outside_window, invalid_signature, already_signed,
-    nonce_reused (a nonce already used for someone else or another half-day).
+    device_already_used, nonce_reused (a nonce already used for someone else or another
+    half-day).
     """
     if method not in SIGN_METHODS:
         raise ValueError(f"attendance_sign does not record method {method!r}")
@@ -268,7 +307,24 @@ def attendance_sign(
             or (attendance.status not in ATTACHABLE_STATUSES)
         ):
             raise _already_signed(attendance, enrolment)
-    else:
+    device_ticket, device_id = _clean_device_key(device_ticket), _clean_device_key(device_id)
+    shared_with = []
+    if method == Attendance.Method.QR_CODE:
+        # Checked under the slot lock taken above: two people signing from one phone at
+        # the same moment are serialised, the second sees the first's row.
+        shared_with = _same_device_signatures(
+            slot=slot, enrolment=enrolment, device_ticket=device_ticket, device_id=device_id
+        )
+        if shared_with and not slot.session.allow_shared_devices:
+            raise AttendanceError(
+                _(
+                    "Ce téléphone a déjà servi à émarger pour une autre personne pendant "
+                    "cette demi-journée. Chaque personne signe sur son propre téléphone, "
+                    "ou sur la tablette du formateur."
+                ),
+                code="device_already_used",
+            )
+    if not attached:
         attendance = Attendance(enrolment=enrolment, slot=slot, status=Attendance.Status.PRESENT)
     # The name printed beside the signature is the one the person has when signing.
     _snapshot(attendance, enrolment)
@@ -280,6 +336,8 @@ def attendance_sign(
     # NUL dropped: the header is anyone's to send, and PostgreSQL refuses NUL in text.
     attendance.user_agent = (user_agent or "").replace("\x00", "")[:500]
     attendance.nonce = nonce
+    attendance.device_ticket = device_ticket
+    attendance.device_id = device_id
     # Uniqueness is left to the database (checked above, enforced by the constraint) so a
     # lost race surfaces as IntegrityError below, not as a ValidationError.
     attendance.full_clean(validate_unique=False, validate_constraints=False)
@@ -300,12 +358,19 @@ def attendance_sign(
             _("Cette signature a déjà été envoyée pour une autre personne ou demi-journée."),
             code="nonce_reused",
         ) from None
+    summary = _("Émargement de %(name)s (%(slot)s)") % {
+        "name": _participant_name(enrolment),
+        "slot": slot,
+    }
+    if shared_with:
+        summary += " — " + _(
+            "même téléphone qu'une autre signature (téléphones partagés autorisés)"
+        )
     log_action(
         actor=None,
         action="attendance.sign",
         obj=attendance,
-        summary=_("Émargement de %(name)s (%(slot)s)")
-        % {"name": _participant_name(enrolment), "slot": slot},
+        summary=summary,
         data={
             "slot": slot.pk,
             "enrolment": enrolment.pk,
@@ -314,6 +379,9 @@ def attendance_sign(
             "device_signed_at": iso_utc(attendance.device_signed_at),
             "ip": attendance.ip_address,
             "attached_to_trainer_row": attached,
+            "device_ticket": device_ticket,
+            "device_id": device_id,
+            "shared_device_with": shared_with,
         },
     )
     return attendance
@@ -516,7 +584,7 @@ def slot_countersign(
     locked = _lock_slot(slot.pk)
     # The sheet shows this signature as the trainer's: a coordinator may run the half-day
     # but does not countersign in a trainer's place.
-    if trainer is None or not locked.session.trainers.filter(pk=trainer.pk).exists():
+    if not trains_session(trainer, locked.session):
         raise AttendanceError(
             _("Seul·e un·e formateur·rice de cette session peut contresigner."),
             code="not_trainer",
@@ -598,7 +666,11 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
         actor=actor,
         action="slot.close",
         obj=seal,
-        summary=_("Clôture et scellement de %(slot)s (%(absent)d absence(s) ajoutée(s))")
+        summary=ngettext(
+            "Clôture et scellement de %(slot)s (%(absent)d absence constatée)",
+            "Clôture et scellement de %(slot)s (%(absent)d absences constatées)",
+            len(missing),
+        )
         % {"slot": slot, "absent": len(missing)},
         # verify_seals reads session, slot and digest back from this entry.
         data={

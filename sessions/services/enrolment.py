@@ -17,20 +17,15 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from formations.audit import log_action
-from formations.importing import (
-    ImportFileError,
-    header_key,
-    match_name,
-    match_person_name,
-    read_table,
-)
+from formations.french import long_date
+from formations.importing import match_name, match_person_name
 from formations.models import Participant, User, new_calendar_token
 from formations.selectors import participants_visible_to
+from formations.tabular import Column, TableError, read_table
 from sessions import ical
 from sessions.exceptions import SessionsError
 from sessions.models import Enrolment, TrainingSession
@@ -194,44 +189,33 @@ def unenrol(*, enrolment: Enrolment, actor) -> None:
 
 # --------------------------------------------------------------------------- import
 
-# Accepted headers, compared with `formations.importing.header_key` (case, accents,
-# spaces and punctuation ignored): the same spellings the participant import accepts.
-EMAIL_HEADERS = frozenset(
-    header_key(h) for h in ("email", "e-mail", "mail", "courriel", "adresse e-mail", "adresse mail")
+# Accepted headers: the same spellings the participant import accepts (case, accents,
+# spaces and punctuation ignored by the shared table reader). Other columns are ignored.
+ENROLMENT_COLUMNS = (
+    Column("email", aliases=("e-mail", "mail", "courriel", "adresse e-mail", "adresse mail")),
+    Column("nom", aliases=("nom de famille", "last name")),
+    Column("prenom", aliases=("first name", "firstname")),
+    Column("structure", aliases=("nom de la structure", "nom structure", "organisme")),
 )
-LAST_NAME_HEADERS = frozenset(header_key(h) for h in ("nom", "nom de famille", "last name"))
-FIRST_NAME_HEADERS = frozenset(header_key(h) for h in ("prénom", "first name", "firstname"))
-STRUCTURE_HEADERS = frozenset(
-    header_key(h) for h in ("structure", "nom de la structure", "nom structure", "organisme")
-)
-
-
-def _cell(cells: list, index: int | None) -> str:
-    if index is None or index >= len(cells) or cells[index] is None:
-        return ""
-    return str(cells[index]).strip()
 
 
 def parse_enrolment_file(*, file_name: str, content: bytes, user) -> list[Participant]:
-    """Reads a CSV or XLSX list (with the participant import's reader: encodings, size and
-    row limits) and matches each line to an EXISTING participant the user may see: by
-    `email` when the cell is filled, otherwise by `nom` + `prenom` (and `structure` when
-    given), ignoring case and accents. Nobody is created here: that is the participant
-    import's job. All or nothing: a line that matches nobody or several people makes the
-    whole file refused, with one message per line (`EnrolmentImportError`, codes
-    `invalid_file`, `missing_columns`, `empty_file`, `invalid_rows`)."""
+    """Reads a CSV or XLSX list (with the shared reader, `formations.tabular`: encodings,
+    size and row limits, header synonyms) and matches each line to an EXISTING participant
+    the user may see: by `email` when the cell is filled, otherwise by `nom` + `prenom` (and
+    `structure` when given), ignoring case and accents. Nobody is created here: that is the
+    participant import's job. All or nothing: a line that matches nobody or several people
+    makes the whole file refused, with one message per line (`EnrolmentImportError`, codes
+    `invalid_file` — unreadable, or a column given twice —, `missing_columns`,
+    `empty_file`, `invalid_rows`)."""
     try:
         table = read_table(file_name=file_name, content=content)
-    except ImportFileError as exc:
+    except TableError as exc:
         raise EnrolmentImportError(exc.message, code="invalid_file") from exc
-    header = [header_key(cell or "") for cell in table.header]
-
-    def column(names):
-        return next((i for i, key in enumerate(header) if key in names), None)
-
-    email_col, last_col = column(EMAIL_HEADERS), column(LAST_NAME_HEADERS)
-    first_col, structure_col = column(FIRST_NAME_HEADERS), column(STRUCTURE_HEADERS)
-    if email_col is None and (last_col is None or first_col is None):
+    header = table.map(ENROLMENT_COLUMNS)
+    if header.repeated:
+        raise EnrolmentImportError(" ".join(header.errors), code="invalid_file")
+    if "email" not in header.columns and not {"nom", "prenom"} <= header.columns.keys():
         raise EnrolmentImportError(
             _("Colonnes attendues : « email », ou « nom » et « prenom » (et « structure »)."),
             code="missing_columns",
@@ -240,9 +224,10 @@ def parse_enrolment_file(*, file_name: str, content: bytes, user) -> list[Partic
         raise EnrolmentImportError(
             _("Le fichier ne contient aucune ligne à inscrire."), code="empty_file"
         )
+    rows = list(header.rows(table))
 
     visible = participants_visible_to(user=user)
-    emails = {_cell(cells, email_col).casefold() for _, cells in table.rows} - {""}
+    emails = {row.text("email").casefold() for row in rows} - {""}
     by_email: dict[str, list[Participant]] = {}
     if emails:
         matched = visible.annotate(email_key=Lower("email")).filter(email_key__in=emails)
@@ -252,12 +237,12 @@ def parse_enrolment_file(*, file_name: str, content: bytes, user) -> list[Partic
 
     found: list[Participant] = []
     errors: list[str] = []
-    for number, cells in table.rows:
-        email = _cell(cells, email_col)
+    for row in rows:
+        number, email = row.line, row.text("email")
         if email:
             matches, label = by_email.get(email.casefold(), []), email
         else:
-            last, first = _cell(cells, last_col), _cell(cells, first_col)
+            last, first = row.text("nom"), row.text("prenom")
             if not (last and first):
                 errors.append(_("Ligne %(n)s : ni e-mail, ni nom et prénom.") % {"n": number})
                 continue
@@ -272,7 +257,7 @@ def parse_enrolment_file(*, file_name: str, content: bytes, user) -> list[Partic
                     )
                     by_name.setdefault(key, []).append(participant)
             matches = by_name.get((match_person_name(last), match_person_name(first)), [])
-            structure = _cell(cells, structure_col)
+            structure = row.text("structure")
             if structure:
                 matches = [
                     p for p in matches if match_name(p.structure.name) == match_name(structure)
@@ -352,7 +337,7 @@ def convocation_days(session: TrainingSession, slots) -> list[dict]:
     return [
         {
             "date": day,
-            "label": date_format(day, "l j F Y"),
+            "label": long_date(day, "l j F Y"),
             "half_days": [f"{start:%H:%M}–{end:%H:%M}" for start, end in half_days],
         }
         for day, half_days in ical.session_days(session, slots)
@@ -438,7 +423,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
             "convocations of %s stopped after %s messages: %s", session.code, len(sent), exc
         )
         raise SessionsError(
-            _("L'envoi s'est interrompu après %(count)s convocation(s) : %(error)s")
+            ngettext(
+                "L'envoi s'est interrompu après %(count)s convocation : %(error)s",
+                "L'envoi s'est interrompu après %(count)s convocations : %(error)s",
+                len(sent),
+            )
             % {"count": len(sent), "error": exc},
             code="mail_failed",
         ) from exc
@@ -448,7 +437,11 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
                 actor=actor,
                 action="enrolment.convocations_sent",
                 obj=session,
-                summary=_("%(count)s convocation(s) envoyée(s) pour la session %(code)s")
+                summary=ngettext(
+                    "%(count)s convocation envoyée pour la session %(code)s",
+                    "%(count)s convocations envoyées pour la session %(code)s",
+                    len(sent),
+                )
                 % {"count": len(sent), "code": session.code},
                 data={"enrolments": sent},
             )

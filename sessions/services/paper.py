@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from sessions.exceptions import AttendanceError, SessionsError
@@ -217,7 +218,11 @@ def paper_sheet_key_in(
             actor=actor,
             action="paper_sheet.key_in",
             obj=scan,
-            summary=_("%(count)d émargement(s) saisi(s) depuis la feuille papier de %(slot)s")
+            summary=ngettext(
+                "%(count)d émargement saisi depuis la feuille papier de %(slot)s",
+                "%(count)d émargements saisis depuis la feuille papier de %(slot)s",
+                len(attendances),
+            )
             % {"count": len(attendances), "slot": slot},
             data={"slot": slot.pk, "scan": scan.pk, "attendances": [a.pk for a in attendances]},
         )

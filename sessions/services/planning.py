@@ -19,9 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.french import time_zone_label
 from formations.models import User
 from sessions.exceptions import SessionsError
-from sessions.models import Attendance, Slot, TrainingSession
+from sessions.models import Slot, TrainingSession
+from sessions.selectors.locks import (
+    SLOT_COUNTERSIGNED,
+    SLOT_HAS_ATTENDANCE,
+    SLOT_SEALED,
+    slot_locks,
+)
 
 SESSION_FIELDS = (
     "formation",
@@ -34,6 +41,19 @@ SESSION_FIELDS = (
     "status",
     "notes",
 )
+
+# What a session's calendar events show: a change to any of them, or to its half-days,
+# raises `calendar_sequence` (the events' SEQUENCE), so agendas take the new version.
+CALENDAR_FIELDS = {
+    "formation",
+    "code",
+    "place",
+    "address",
+    "time_zone",
+    "modality",
+    "remote_url",
+    "status",
+}
 
 MORNING = (dt.time(9, 0), dt.time(12, 30))
 AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
@@ -88,11 +108,12 @@ def local_to_aware(day: dt.date, time: dt.time, tz) -> dt.datetime:
     # astimezone() to the same tzinfo is a no-op: go through UTC to see the wall clock.
     if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise SessionsError(
-            _(
-                "L'heure %(time)s n'existe pas le %(day)s dans le fuseau %(tz)s "
-                "(changement d'heure)."
-            )
-            % {"time": time.strftime("%H:%M"), "day": day.strftime("%d/%m/%Y"), "tz": tz},
+            _("L'heure %(time)s n'existe pas le %(day)s en %(tz)s (changement d'heure).")
+            % {
+                "time": time.strftime("%H:%M"),
+                "day": day.strftime("%d/%m/%Y"),
+                "tz": time_zone_label(str(tz)),
+            },
             code="slot_nonexistent_time",
         )
     return aware
@@ -102,30 +123,31 @@ def _slot_label(slot: Slot) -> str:
     return f"{slot.local_start:%d/%m/%Y %H:%M}–{slot.local_end:%H:%M}"
 
 
-def _check_slot_editable(slot: Slot, locks: dict) -> None:
+def _check_slot_editable(slot: Slot, locks: dict[int, str]) -> None:
     """A slot with a seal, attendance, a paper scan or a countersignature is evidence: it
     may be neither moved nor removed (a rectification is the only way to change a sealed
-    record)."""
-    if slot.pk in locks["sealed"]:
+    record). ``locks`` comes from `sessions.selectors.locks.slot_locks`."""
+    code = locks.get(slot.pk)
+    if code == SLOT_SEALED:
         raise SessionsError(
             _("La demi-journée du %(slot)s est scellée : elle ne peut plus être modifiée.")
             % {"slot": _slot_label(slot)},
-            code="slot_sealed",
+            code=code,
         )
-    if slot.pk in locks["attended"] or slot.pk in locks["scanned"]:
+    if code == SLOT_HAS_ATTENDANCE:
         raise SessionsError(
             _(
                 "La demi-journée du %(slot)s a déjà des émargements : elle ne peut plus être "
                 "modifiée ni supprimée."
             )
             % {"slot": _slot_label(slot)},
-            code="slot_has_attendance",
+            code=code,
         )
-    if slot.countersigned_at is not None:
+    if code == SLOT_COUNTERSIGNED:
         raise SessionsError(
             _("La demi-journée du %(slot)s est contresignée : elle ne peut plus être modifiée.")
             % {"slot": _slot_label(slot)},
-            code="slot_countersigned",
+            code=code,
         )
 
 
@@ -167,19 +189,6 @@ def _validate_specs(specs: list[SlotSpec], tz) -> list[tuple[SlotSpec, dt.dateti
     return bounds
 
 
-def _locks(session: TrainingSession) -> dict:
-    if session.pk is None:
-        return {"sealed": set(), "attended": set(), "scanned": set()}
-    slots = Slot.objects.filter(session=session)
-    return {
-        "sealed": set(slots.filter(seal__isnull=False).values_list("pk", flat=True)),
-        "attended": set(
-            Attendance.objects.filter(slot__session=session).values_list("slot_id", flat=True)
-        ),
-        "scanned": set(slots.filter(paper_scans__isnull=False).values_list("pk", flat=True)),
-    }
-
-
 @transaction.atomic
 def session_save(
     *,
@@ -203,10 +212,13 @@ def session_save(
     ``slot_duplicate_start``, ``slot_overlap``, ``slot_nonexistent_time``,
     ``slot_unknown`` (a slot_id of another session), ``slot_sealed``,
     ``slot_has_attendance`` (attendance or a paper scan on a slot moved or removed),
-    ``slot_countersigned``, ``formation_locked`` (moving a session with attendance to
-    another formation), ``not_trainer``; ``ValidationError`` from ``full_clean()``.
+    ``slot_countersigned``, ``formation_locked`` / ``time_zone_locked`` (changing the
+    formation or the time zone of a session with a locked half-day, see
+    `sessions.selectors.locks`), ``not_trainer``; ``ValidationError`` from ``full_clean()``.
     Nothing is written when anything fails. Audit-logged as ``session.create`` /
-    ``session.update`` with the slots added, moved and removed.
+    ``session.update`` with the slots added, moved and removed. An update that changes
+    what the calendar shows (half-days, ``CALENDAR_FIELDS``) raises
+    ``calendar_sequence``.
 
     Contract rules are not checked here: they warn, never block
     (``sessions.selectors.contract.session_contract_warnings``).
@@ -224,12 +236,6 @@ def session_save(
     for name in SESSION_FIELDS:
         if name in data:
             setattr(session, name, data[name])
-    if not creating and session.formation_id != int(before["formation"]):
-        if Attendance.objects.filter(slot__session=session).exists():
-            raise SessionsError(
-                _("Cette session a déjà des émargements : elle ne peut plus changer de formation."),
-                code="formation_locked",
-            )
     session.full_clean()
     # The zone may just have changed: drop the cached ZoneInfo.
     session.__dict__.pop("tzinfo", None)
@@ -259,7 +265,28 @@ def session_save(
         if not creating
         else {}
     )
-    locks = _locks(session)
+    # After the slot rows are locked: a signature cannot slip in between.
+    locks = slot_locks(session=session)
+    # Both are printed on the signed sheet: once a half-day is locked (signed, scanned,
+    # countersigned or sealed) the session keeps them. Re-typing the same local times in
+    # another zone would move every signed half-day; keeping the instants would change
+    # the local times the sheet shows: either way the evidence would be recast.
+    if locks and session.formation_id != int(before["formation"]):
+        raise SessionsError(
+            _(
+                "Cette session a déjà des émargements ou des demi-journées contresignées : "
+                "elle ne peut plus changer de formation."
+            ),
+            code="formation_locked",
+        )
+    if locks and session.time_zone != before["time_zone"]:
+        raise SessionsError(
+            _(
+                "Cette session a déjà des émargements ou des demi-journées contresignées : "
+                "son fuseau horaire ne peut plus changer."
+            ),
+            code="time_zone_locked",
+        )
     kept_ids = {spec.slot_id for spec, _s, _e in bounds if spec.slot_id is not None}
     unknown = kept_ids - set(existing)
     if unknown:
@@ -311,6 +338,10 @@ def session_save(
         if not creating
         else {}
     )
+    if not creating and (added or moved or removed or set(changed) & CALENDAR_FIELDS):
+        # The row is locked (select_for_update above): a plain increment is safe.
+        session.calendar_sequence += 1
+        session.save(update_fields=["calendar_sequence"])
     log_action(
         actor=actor,
         action="session.create" if creating else "session.update",
@@ -324,6 +355,7 @@ def session_save(
             "slots_moved": moved,
             "slots_removed": removed,
             "time_zone": session.time_zone,
+            "calendar_sequence": session.calendar_sequence,
         },
     )
     return session

@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 
@@ -124,7 +125,11 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
             "remote links of slot %s stopped after %s messages: %s", slot.pk, len(result.sent), exc
         )
         raise SessionsError(
-            _("L'envoi s'est interrompu après %(count)s message(s) : %(error)s")
+            ngettext(
+                "L'envoi s'est interrompu après %(count)s message : %(error)s",
+                "L'envoi s'est interrompu après %(count)s messages : %(error)s",
+                len(result.sent),
+            )
             % {"count": len(result.sent), "error": exc},
             code="mail_failed",
         ) from exc
@@ -134,7 +139,11 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
                 actor=actor,
                 action="slot.remote_links_sent",
                 obj=slot,
-                summary=_("%(count)s lien(s) d'émargement envoyé(s) pour %(slot)s")
+                summary=ngettext(
+                    "%(count)s lien d'émargement envoyé pour %(slot)s",
+                    "%(count)s liens d'émargement envoyés pour %(slot)s",
+                    len(result.sent),
+                )
                 % {"count": len(result.sent), "slot": slot},
                 data={"slot": slot.pk, "enrolments": [e.pk for e in result.sent]},
             )

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -32,6 +33,7 @@ from sessions.forms import (
 )
 from sessions.models import Slot
 from sessions.permissions import can_run_session
+from sessions.selectors import locks
 from sessions.selectors.contract import session_contract_warnings
 from sessions.selectors.hours import hours_by_session, planned_and_realised_by_enrolment, signed_q
 from sessions.selectors.visibility import sessions_visible_to
@@ -65,23 +67,16 @@ class SessionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
         return f"sessions-{timezone.localdate():%Y%m%d}.{export_format}"
 
 
+LOCK_REASONS = {
+    locks.SLOT_SEALED: gettext_lazy("scellée"),
+    locks.SLOT_HAS_ATTENDANCE: gettext_lazy("émargements enregistrés"),
+    locks.SLOT_COUNTERSIGNED: gettext_lazy("contresignée"),
+}
+
+
 def _slot_locks(session) -> dict[int, str]:
     """Why each locked slot of ``session`` can no longer be moved (French), by slot pk."""
-    if session is None:
-        return {}
-    locks = {}
-    rows = session.slots.annotate(
-        attendance_count=Count("attendances", distinct=True),
-        scan_count=Count("paper_scans", distinct=True),
-    ).values("pk", "attendance_count", "scan_count", "countersigned_at", "seal")
-    for row in rows:
-        if row["seal"]:
-            locks[row["pk"]] = _("scellée")
-        elif row["attendance_count"] or row["scan_count"]:
-            locks[row["pk"]] = _("émargements enregistrés")
-        elif row["countersigned_at"]:
-            locks[row["pk"]] = _("contresignée")
-    return locks
+    return {pk: str(LOCK_REASONS[code]) for pk, code in locks.slot_locks(session=session).items()}
 
 
 def _existing_specs(session) -> list[SlotSpec]:
@@ -97,15 +92,16 @@ def _existing_specs(session) -> list[SlotSpec]:
     ]
 
 
-def _as_typed(data, *, session, user) -> TrainingSessionForm:
+def _as_typed(data, *, session, user, locked: bool = False) -> TrainingSessionForm:
     """An unbound copy of the session form showing what was typed: used by the helper
     buttons (generate, add rows) so that no error is shown before saving."""
+    fixed = TrainingSessionForm.LOCKED_FIELDS if locked else ()
     initial = {
         name: data.getlist(name) if name == "trainers" else data.get(name)
         for name in TrainingSessionForm.Meta.fields
-        if name in data
+        if name in data and name not in fixed
     }
-    return TrainingSessionForm(instance=session, user=user, initial=initial)
+    return TrainingSessionForm(instance=session, user=user, initial=initial, locked=locked)
 
 
 class SessionFormView(ManagerRequiredMixin, View):
@@ -135,7 +131,9 @@ class SessionFormView(ManagerRequiredMixin, View):
             )
         return self.render_page(
             session=session,
-            form=TrainingSessionForm(instance=session, user=request.user, initial=initial_fields),
+            form=TrainingSessionForm(
+                instance=session, user=request.user, initial=initial_fields, locked=bool(locks)
+            ),
             template_form=self._template_form(),
             formset=SlotFormSet(initial=initial, locks=locks, prefix=SLOT_PREFIX),
         )
@@ -147,7 +145,9 @@ class SessionFormView(ManagerRequiredMixin, View):
         session = self.get_session()
         locks = _slot_locks(session)
         initial = slot_initial(_existing_specs(session)) if session else []
-        form = TrainingSessionForm(request.POST, instance=session, user=request.user)
+        form = TrainingSessionForm(
+            request.POST, instance=session, user=request.user, locked=bool(locks)
+        )
         action = request.POST.get("action", "save")
 
         if action == "generate" and session is None:
@@ -170,7 +170,9 @@ class SessionFormView(ManagerRequiredMixin, View):
             # The session form is shown as typed, without its error messages yet.
             return self.render_page(
                 session=session,
-                form=_as_typed(request.POST, session=session, user=request.user),
+                form=_as_typed(
+                    request.POST, session=session, user=request.user, locked=bool(locks)
+                ),
                 template_form=template_form,
                 formset=formset,
                 quiet=True,
@@ -186,7 +188,9 @@ class SessionFormView(ManagerRequiredMixin, View):
             formset = SlotFormSet(data, initial=initial, locks=locks, prefix=SLOT_PREFIX)
             return self.render_page(
                 session=session,
-                form=_as_typed(request.POST, session=session, user=request.user),
+                form=_as_typed(
+                    request.POST, session=session, user=request.user, locked=bool(locks)
+                ),
                 template_form=self._template_form(),
                 formset=formset,
                 quiet=True,

@@ -1,5 +1,6 @@
 import io
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 import segno
 from django.conf import settings
@@ -13,9 +14,10 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
+from sessions.devices import device_id_from, new_device_id, remember_device
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.forms_signing import (
     CloseSlotForm,
@@ -26,6 +28,7 @@ from sessions.forms_signing import (
 )
 from sessions.models import Attendance, Enrolment, Rectification, Slot
 from sessions.presence import attendance_text, values_text
+from sessions.selectors.risks import device_signed_in_slot, shared_device_signatures
 from sessions.selectors.visibility import slots_run_by
 from sessions.services.attendance import (
     attendance_mark,
@@ -36,7 +39,9 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+from sessions.services.devices import session_set_shared_devices
 from sessions.services.remote_links import remote_links, send_remote_links
+from sessions.services.tablet import tablet_lock
 from sessions.signatures import signature_svg
 from sessions.states import state_of
 from sessions.tokens import (
@@ -59,6 +64,7 @@ REFUSAL_STATUS = {
     "slot_sealed": 410,
     "already_signed": 409,
     "nonce_reused": 409,
+    "device_already_used": 409,
 }
 
 REFUSAL_TITLES = {
@@ -71,6 +77,7 @@ REFUSAL_TITLES = {
     "slot_sealed": gettext_lazy("Demi-journée close"),
     "already_signed": gettext_lazy("Émargement déjà enregistré"),
     "nonce_reused": gettext_lazy("Signature déjà envoyée"),
+    "device_already_used": gettext_lazy("Téléphone déjà utilisé"),
 }
 
 ROW_STATE_TO_SIGN = gettext_lazy("À signer")
@@ -164,9 +171,12 @@ def render_done(request, attendance: Attendance, slot: Slot):
     )
 
 
-def sign_from_form(request, form, *, enrolment: Enrolment, slot: Slot, method: str) -> Attendance:
+def sign_from_form(
+    request, form, *, enrolment: Enrolment, slot: Slot, method: str, **extra
+) -> Attendance:
     """The participant's own signature from a valid signature form (tablet, QR code, remote
-    link), through `attendance_sign` like every other entry point. Raises `AttendanceError`."""
+    link), through `attendance_sign` like every other entry point (`extra`: the QR code's
+    scan ticket and phone ids). Raises `AttendanceError`."""
     return attendance_sign(
         enrolment=enrolment,
         slot=slot,
@@ -176,6 +186,7 @@ def sign_from_form(request, form, *, enrolment: Enrolment, slot: Slot, method: s
         user_agent=client_user_agent(request),
         nonce=form.cleaned_data["nonce"],
         device_signed_at=form.cleaned_data["device_time"],
+        **extra,
     )
 
 
@@ -209,6 +220,8 @@ class SlotRow:
     # page of 200 rows would otherwise render 200 forms).
     mark_form: MarkForm | None = None
     rectify_form: RectifyForm | None = None
+    # Names of the people whose signature came from the same phone (QR code).
+    shared_device_with: list[str] = field(default_factory=list)
 
     @property
     def participant(self):
@@ -441,6 +454,13 @@ class SlotDetailView(View):
     def render_page(self, status: int = 200):
         slot = self.slot
         rows = self.rows()
+        shared = {
+            s.attendance.pk: s.shared_with_names
+            for s in shared_device_signatures(session=self.session, slot=slot)
+        }
+        for row in rows:
+            if row.attendance is not None:
+                row.shared_device_with = shared.get(row.attendance.pk, [])
         is_session_trainer = self.is_session_trainer()
         signed = sum(1 for row in rows if row.attendance is not None and row.attendance.is_signed)
         context = {
@@ -472,6 +492,8 @@ class SlotTabletView(View):
 
     def get(self, request, pk):
         slot = trainer_slot(request, pk)
+        # From here on, only this slot's tablet pages open without the trainer's password.
+        tablet_lock(store=request.session, slot=slot, actor=request.user)
         attendances = slot_attendances(slot)
         entries = [
             {
@@ -507,6 +529,7 @@ class SlotTabletSignView(SignatureFormMixin, View):
         return redirect("sessions:slot_tablet", pk=self.slot.pk)
 
     def get(self, request, pk, enrolment_pk):
+        tablet_lock(store=request.session, slot=self.slot, actor=request.user)
         if self.slot.is_sealed:
             messages.error(
                 request, _("Cette demi-journée est close et scellée : plus aucune signature.")
@@ -578,8 +601,29 @@ class SlotQrView(View):
                 "rotation_seconds": settings.SUIVI_QR_ROTATION_SECONDS,
                 "seconds_left": qr_seconds_until_rotation(at=now),
                 "window_problem": None if slot.is_sealed else window_problem(slot),
+                "allow_shared_devices": slot.session.allow_shared_devices,
             },
         )
+
+    def post(self, request, pk):
+        """The session's shared-phones setting, changed from the QR page."""
+        slot = trainer_slot(request, pk)
+        allowed = request.POST.get("allow_shared_devices") == "1"
+        try:
+            session_set_shared_devices(session=slot.session, allowed=allowed, actor=request.user)
+        except SessionsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Plusieurs signatures depuis un même téléphone sont maintenant acceptées "
+                    "pour cette session ; elles sont signalées sur la page de la demi-journée."
+                )
+                if allowed
+                else _("Un téléphone ne signe plus que pour une personne par demi-journée."),
+            )
+        return redirect("sessions:slot_qr", pk=slot.pk)
 
 
 class SlotQrImageView(View):
@@ -619,15 +663,17 @@ class SlotQrImageView(View):
         return response
 
 
-def scan_ticket_value(slot: Slot, token: str) -> str:
-    return f"{slot.pk}:{token}"
+def scan_ticket(slot: Slot, token: str, ticket_id: str | None = None) -> str:
+    """A signed `"<slot id>:<QR token>:<ticket id>"`; the random ticket id names this one
+    visit of the QR page, so that it signs for one person only (`attendance_sign`)."""
+    ticket_id = ticket_id or secrets.token_urlsafe(16)
+    return signing.TimestampSigner(salt=SCAN_TICKET_SALT).sign(f"{slot.pk}:{token}:{ticket_id}")
 
 
-def scan_ticket(slot: Slot, token: str) -> str:
-    return signing.TimestampSigner(salt=SCAN_TICKET_SALT).sign(scan_ticket_value(slot, token))
+def check_scan_ticket(ticket: str, slot: Slot, token: str) -> str:
+    """The ticket id of a genuine, recent scan ticket of this slot and QR token.
 
-
-def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
+    Codes: ticket_expired, qr_invalid."""
     try:
         value = signing.TimestampSigner(salt=SCAN_TICKET_SALT).unsign(
             ticket or "", max_age=SCAN_TICKET_MAX_AGE
@@ -643,11 +689,14 @@ def check_scan_ticket(ticket: str, slot: Slot, token: str) -> None:
         ) from None
     except signing.BadSignature:
         value = None
-    if value != scan_ticket_value(slot, token):
+    prefix = f"{slot.pk}:{token}:"
+    ticket_id = value[len(prefix) :] if value and value.startswith(prefix) else ""
+    if not ticket_id or ":" in ticket_id:
         raise AttendanceError(
             _("Ce QR code n'est pas valide. Scannez le QR code affiché dans la salle."),
             code="qr_invalid",
         )
+    return ticket_id
 
 
 class ParticipantSignView(SignatureFormMixin, View):
@@ -660,6 +709,12 @@ class ParticipantSignView(SignatureFormMixin, View):
     def signing_enrolment(self, form) -> Enrolment:
         raise NotImplementedError
 
+    def sign_kwargs(self) -> dict:
+        return {}
+
+    def refusal_hint(self, code: str) -> str:
+        return self.hint
+
     def sign(self, form):
         if form.is_valid():
             try:
@@ -669,10 +724,13 @@ class ParticipantSignView(SignatureFormMixin, View):
                     enrolment=self.signing_enrolment(form),
                     slot=self.slot,
                     method=self.method,
+                    **self.sign_kwargs(),
                 )
             except AttendanceError as exc:
                 if exc.code != "invalid_signature":
-                    return render_refusal(self.request, exc, slot=self.slot, hint=self.hint)
+                    return render_refusal(
+                        self.request, exc, slot=self.slot, hint=self.refusal_hint(exc.code)
+                    )
                 form.add_error("signature", exc.message)
             else:
                 return render_done(self.request, attendance, self.slot)
@@ -711,27 +769,71 @@ class SignQrView(ParticipantSignView):
             enrolments = enrolments.exclude(pk__in=done)
         return enrolments
 
+    device_hint = gettext_lazy(
+        "Sans téléphone à vous, demandez au formateur ou à la formatrice de signer sur sa tablette."
+    )
+
+    def dispatch_with_device(self, handler, *args, **kwargs):
+        # The phone's id comes from its signed cookie; a phone without one (first visit,
+        # cookie cleared, forged) gets a new id, remembered on whatever page answers.
+        self.device_id = device_id_from(self.request)
+        issued = self.device_id is None
+        if issued:
+            self.device_id = new_device_id()
+        response = handler(*args, **kwargs)
+        if issued:
+            remember_device(self.request, response, self.device_id)
+        return response
+
     def get(self, request, slot_pk, token):
+        return self.dispatch_with_device(self.show_form, token)
+
+    def post(self, request, slot_pk, token):
+        return self.dispatch_with_device(self.post_signature, token)
+
+    def show_form(self, token):
         try:
             check_qr_token(token=token, slot=self.slot)
             if self.slot.is_sealed:
                 raise sealed_error()
+            if not self.slot.session.allow_shared_devices and device_signed_in_slot(
+                slot=self.slot, device_id=self.device_id
+            ):
+                # Said before anyone draws a signature the service would refuse.
+                raise AttendanceError(
+                    _(
+                        "Ce téléphone a déjà servi à émarger pendant cette demi-journée. "
+                        "Chaque personne signe sur son propre téléphone, ou sur la tablette "
+                        "du formateur."
+                    ),
+                    code="device_already_used",
+                )
         except AttendanceError as exc:
-            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+            return render_refusal(
+                self.request, exc, slot=self.slot, hint=self.refusal_hint(exc.code)
+            )
         form = QrSignatureForm(
             enrolments=self.enrolments(exclude_done=True),
             initial={"ticket": scan_ticket(self.slot, token)},
         )
         return self.render_form(form)
 
-    def post(self, request, slot_pk, token):
+    def post_signature(self, token):
         try:
-            check_scan_ticket(request.POST.get("ticket", ""), self.slot, token)
+            self.ticket_id = check_scan_ticket(
+                self.request.POST.get("ticket", ""), self.slot, token
+            )
         except AttendanceError as exc:
-            return render_refusal(request, exc, slot=self.slot, hint=self.hint)
+            return render_refusal(self.request, exc, slot=self.slot, hint=self.hint)
         return self.sign(
-            QrSignatureForm(request.POST, enrolments=self.enrolments(exclude_done=False))
+            QrSignatureForm(self.request.POST, enrolments=self.enrolments(exclude_done=False))
         )
+
+    def sign_kwargs(self) -> dict:
+        return {"device_ticket": self.ticket_id, "device_id": self.device_id}
+
+    def refusal_hint(self, code: str) -> str:
+        return self.device_hint if code == "device_already_used" else self.hint
 
     def signing_enrolment(self, form) -> Enrolment:
         return form.cleaned_data["enrolment"]
@@ -772,7 +874,11 @@ class SlotRemoteLinksView(View):
             if result.sent:
                 messages.success(
                     request,
-                    _("%(count)s lien(s) personnel(s) envoyé(s) par e-mail.")
+                    ngettext(
+                        "%(count)s lien personnel envoyé par e-mail.",
+                        "%(count)s liens personnels envoyés par e-mail.",
+                        len(result.sent),
+                    )
                     % {"count": len(result.sent)},
                 )
             else:

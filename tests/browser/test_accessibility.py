@@ -8,12 +8,14 @@ must still log no CSP violation.
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from formations import demo as formations_demo
+from formations.accounts import password_link
 from formations.models import DemoEmail
 from livrables.models import IssuedDocument
 from livrables.services import issue_sheet
@@ -105,13 +107,27 @@ def wrong_password(page):
     page.get_by_role("alert").first.wait_for()
 
 
+def expect_password_form(page):
+    """The link opened the form (an invalid link would show « Lien non valable »)."""
+    page.get_by_label("Nouveau mot de passe").wait_for()
+
+
+def submit_empty_account(page):
+    """An error state: the new-account form saved with nothing filled in."""
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("alert").first.wait_for()
+
+
 def test_main_pages_have_no_serious_accessibility_violations(
     axe, page, live_server, login_as, demo, browser_context, csp_violations
 ):
     today, past, slot, enrolment = demo["today"], demo["past"], demo["open_slot"], demo["enrolment"]
     participant = enrolment.participant
     expired_qr = qr_token(slot=slot, at=timezone.now() - dt.timedelta(minutes=10))
-    referent = demo["accounts"]["referent"]
+    accounts = demo["accounts"]
+    # Valid until the auditor signs in (a login voids the link): the anonymous pages come first.
+    password_path = urlsplit(password_link(accounts["auditeur"])).path
+    referent = accounts["referent"]
     referent_session = TrainingSession.objects.filter(
         enrolments__participant__structure=referent.structure_id
     ).first()
@@ -127,6 +143,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse(
                 "sessions:sign_remote", args=[remote_link_token(enrolment=enrolment, slot=slot)]
             ),
+            reverse("formations:password_forgotten"),
+            (password_path, expect_password_form),
+            reverse("formations:password_set", args=["MQ", "lien-invente"]),
         ],
         "coordination": [
             reverse("dashboard"),
@@ -150,15 +169,23 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("sessions:slot_remote_links", args=[slot.pk]),
             reverse("formations:demo_mailbox"),
             reverse("formations:demo_email", args=[DemoEmail.objects.get().pk]),
+            reverse("formations:account_list"),
+            reverse("formations:account_create"),
+            (reverse("formations:account_create"), submit_empty_account),
+            reverse("formations:account_detail", args=[accounts["auditeur"].pk]),
+            reverse("formations:account_edit", args=[accounts["referent"].pk]),
+            reverse("formations:account_deactivate", args=[accounts["formateur"].pk]),
         ],
         "formateur": [
             reverse("dashboard"),
             reverse("sessions:slot_detail", args=[slot.pk]),
             (reverse("sessions:slot_detail", args=[slot.pk]), mark_late_without_minutes),
-            reverse("sessions:slot_tablet", args=[slot.pk]),
-            reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
             reverse("sessions:slot_qr", args=[slot.pk]),
             reverse("sessions:my_calendar"),
+            # Tablet mode locks the browser session: its pages, then the unlock page, last.
+            reverse("sessions:slot_tablet", args=[slot.pk]),
+            reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
+            reverse("sessions:tablet_unlock"),
         ],
         "referent": [
             reverse("dashboard"),

@@ -151,3 +151,67 @@ def test_qr_display_rotates(page, live_server, login_as, trainer, slot, settings
     )
     assert page.locator("[data-qr-image]").get_attribute("src").startswith("data:image/svg+xml")
     assert link.get_attribute("href") == link.inner_text()
+
+
+def test_tablet_mode_is_locked_at_portrait_tablet_width(
+    page, live_server, login_as, trainer, slot, enrolment, csp_violations
+):
+    trainer.set_password("Tablette-2021!")
+    trainer.save()
+    page.set_viewport_size({"width": 820, "height": 1180})
+    login_as(trainer)
+    tablet_url = live_server.url + reverse("sessions:slot_tablet", args=[slot.pk])
+    unlock = re.compile(re.escape(live_server.url + reverse("sessions:tablet_unlock")) + r"\?next=")
+
+    page.goto(tablet_url)
+    assert page.get_by_role("navigation", name="Navigation principale").count() == 0
+    assert page.get_by_role("link", name="Suivi Formations").count() == 0
+    page.get_by_role("link", name="Quitter le mode tablette").click()
+    page.wait_for_url(unlock)
+    assert page.get_by_role("heading", name="Quitter le mode tablette").is_visible()
+
+    # A participant typing another address gets the same page, not the list of people.
+    page.goto(live_server.url + reverse("formations:participant_list"))
+    page.wait_for_url(unlock)
+    assert enrolment.participant.email not in page.content()
+
+    page.get_by_label("Votre mot de passe").fill("pas-le-bon")
+    page.get_by_role("button", name="Déverrouiller").click()
+    assert "Mot de passe incorrect." in page.get_by_role("alert").first.inner_text()
+
+    page.get_by_label("Votre mot de passe").fill("Tablette-2021!")
+    page.get_by_role("button", name="Déverrouiller").click()
+    page.wait_for_url(live_server.url + reverse("formations:participant_list"))
+    assert page.get_by_role("navigation", name="Navigation principale").is_visible()
+    assert "Mode tablette quitté." in page.get_by_role("status").inner_text()
+    assert csp_violations == []
+
+
+def test_second_person_on_same_phone_refused_in_browser(browser, live_server, slot, enrolment):
+    other = EnrolmentFactory(
+        session=slot.session, participant=ParticipantFactory(last_name="Petit", first_name="Bruno")
+    )
+    phone = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = phone.new_page()
+    url = live_server.url + reverse("sessions:sign_qr", args=[slot.pk, qr_token(slot=slot)])
+    try:
+        page.goto(url)
+        page.get_by_label("Votre nom").select_option(label="NGUYỄN Thị")
+        draw_signature(page, page.locator("canvas.signature-canvas"))
+        page.get_by_role("button", name="Valider ma signature").click()
+        page.get_by_role("heading", name="Émargement enregistré").wait_for()
+        cookies = {c["name"]: c for c in phone.cookies()}
+
+        response = page.goto(url)
+
+        assert response.status == 409
+        assert page.get_by_role("heading", name="Téléphone déjà utilisé").is_visible()
+        assert page.locator("canvas").count() == 0
+    finally:
+        phone.close()
+
+    assert cookies["suivi_telephone"]["httpOnly"] is True
+    assert cookies["suivi_telephone"]["sameSite"] == "Lax"
+    assert not Attendance.objects.filter(enrolment=other).exists()

@@ -23,12 +23,30 @@ def call(*args):
 @pytest.fixture
 def good_file(tmp_path):
     path = tmp_path / "participants.csv"
-    path.write_bytes(csv_bytes([
-        person(nom="Martin", prenom="Hélène", email="helene@example.org",
-               structure="Société Saint-Vincent", type_structure="Association", commune="Lille"),
-        person(nom="Bernard", prenom="Luc", email="", structure="Société Saint-Vincent",
-               type_structure="", commune=""),
-    ], delimiter=";", encoding="cp1252"))
+    path.write_bytes(
+        csv_bytes(
+            [
+                person(
+                    nom="Martin",
+                    prenom="Hélène",
+                    email="helene@example.org",
+                    structure="Société Saint-Vincent",
+                    type_structure="Association",
+                    commune="Lille",
+                ),
+                person(
+                    nom="Bernard",
+                    prenom="Luc",
+                    email="",
+                    structure="Société Saint-Vincent",
+                    type_structure="",
+                    commune="",
+                ),
+            ],
+            delimiter=";",
+            encoding="cp1252",
+        )
+    )
     return path
 
 
@@ -73,11 +91,15 @@ def test_command_with_errors_fails_and_writes_nothing(tmp_path):
     ParticipantFactory()
     before = counts()
     path = tmp_path / "liste.csv"
-    path.write_bytes(csv_bytes([
-        person(nom="Martin", email="helene@example.org", structure="CCAS de Roubaix"),
-        person(nom="Durand", email="durand@", structure="CCAS de Roubaix"),
-        person(nom="Petit", structure="Centre inconnu", type_structure=""),
-    ]))
+    path.write_bytes(
+        csv_bytes(
+            [
+                person(nom="Martin", email="helene@example.org", structure="CCAS de Roubaix"),
+                person(nom="Durand", email="durand@", structure="CCAS de Roubaix"),
+                person(nom="Petit", structure="Centre inconnu", type_structure=""),
+            ]
+        )
+    )
     out = io.StringIO()
 
     with pytest.raises(CommandError) as error:
@@ -146,3 +168,101 @@ def test_command_garbage_file_is_a_clean_error(tmp_path):
         call_command("import_participants", str(path), stdout=out, no_color=True)
 
     assert "Erreur de fichier : Le fichier contient des caractères binaires" in out.getvalue()
+
+
+@pytest.fixture
+def file_with_warnings(tmp_path):
+    path = tmp_path / "partenaires.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                person(
+                    nom="Martin",
+                    prenom="Hélène",
+                    email="helene@example.org",
+                    structure="Foyer rural de Bavay",
+                    type_structure="Foyer rural",
+                    commune="Bavay",
+                ),
+                person(
+                    nom="Petit",
+                    prenom="Léa",
+                    email="lea@example.org",
+                    structure="Foyer rural de Bavay",
+                    type_structure="",
+                ),
+                person(
+                    nom="MARTIN",
+                    prenom="Helene",
+                    email="Helene@Example.org",
+                    structure="Foyer rural de Bavay",
+                    type_structure="",
+                ),
+            ],
+            delimiter=";",
+            encoding="cp1252",
+        )
+    )
+    return path
+
+
+def test_command_prints_warnings_and_same_person_and_imports(file_with_warnings):
+    output = call(file_with_warnings)
+
+    assert counts() == (2, 1)
+    helene = Participant.objects.get(email="helene@example.org")
+    assert (
+        f"Ligne 2 : créé·e — MARTIN Hélène (Foyer rural de Bavay) — n° {helene.pk}\n"
+        "    ! Avertissement : Type de structure inconnu « Foyer rural » : la structure sera "
+        "créée avec le type « Autre » (le type déclaré est gardé sur sa fiche pour la "
+        "reclasser).\n"
+    ) in output
+    assert "Ligne 4 : même personne que la ligne 2 — MARTIN Helene (Foyer rural de Bavay)" in output
+    assert (
+        "Foyer rural de Bavay (Autre, type déclaré « Foyer rural », Bavay) — lignes 2, 3, 4"
+    ) in output
+    assert (
+        "2 participant·e(s) créé·es, 0 déjà connu·e(s), 1 ligne(s) en double (même personne), "
+        "1 structure(s) créé·es. 1 avertissement(s)."
+    ) in output
+    structure = Structure.objects.get()
+    assert (structure.kind, structure.kind_label) == ("other", "Foyer rural")
+
+
+def test_command_exit_code_is_zero_with_warnings(file_with_warnings, capsys, monkeypatch):
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    # No SystemExit: run_from_argv returns normally, so the process exits with status 0.
+    ManagementUtility(
+        ["manage.py", "import_participants", str(file_with_warnings), "--no-color"]
+    ).execute()
+
+    captured = capsys.readouterr()
+    assert "! Avertissement : Type de structure inconnu" in captured.out
+    assert captured.err == ""
+    assert counts() == (2, 1)
+
+
+def test_command_conflicting_duplicate_fails_and_writes_nothing(tmp_path):
+    path = tmp_path / "liste.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                person(nom="Martin", email="same@example.org"),
+                person(nom="Durand", prenom="Paul", email="same@example.org"),
+            ]
+        )
+    )
+    out = io.StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_participants", str(path), stdout=out, no_color=True)
+
+    assert counts() == (0, 0)
+    assert "Import refusé : 1 ligne(s) en erreur" in str(error.value)
+    assert (
+        "Ligne 3 : erreur — DURAND Paul (Société Saint-Vincent) — Même e-mail "
+        "« same@example.org » que la ligne 2, mais un autre nom"
+    ) in out.getvalue()

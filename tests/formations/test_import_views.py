@@ -7,7 +7,7 @@ from django.urls import reverse
 from formations.models import AuditEntry, Participant, Structure
 from formations.views_import import SESSION_KEY, _pending_dir
 from tests.factories import ParticipantFactory
-from tests.factories.importing import csv_bytes, person, xlsx_bytes
+from tests.factories.importing import HEADER, csv_bytes, person, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,14 @@ def confirm_url(token):
     return reverse("formations:participant_import_confirm", args=[token])
 
 
-GOOD = csv_bytes([
-    person(nom="Martin", prenom="Hélène", email="helene@example.org", date="15/03/2019"),
-    person(nom="Bernard", prenom="Luc", email="luc@example.org", type_structure=""),
-], delimiter=";", encoding="cp1252")
+GOOD = csv_bytes(
+    [
+        person(nom="Martin", prenom="Hélène", email="helene@example.org", date="15/03/2019"),
+        person(nom="Bernard", prenom="Luc", email="luc@example.org", type_structure=""),
+    ],
+    delimiter=";",
+    encoding="cp1252",
+)
 
 
 def test_upload_page_lists_columns_and_template_link(coordinator_client):
@@ -97,10 +101,12 @@ def test_double_confirm_imports_once(coordinator_client):
 
 
 def test_preview_with_errors_has_no_confirm_button_and_highlights_lines(coordinator_client):
-    content = csv_bytes([
-        person(nom="Martin", email="helene@example.org"),
-        person(nom="Durand", email="pas-un-mail"),
-    ])
+    content = csv_bytes(
+        [
+            person(nom="Martin", email="helene@example.org"),
+            person(nom="Durand", email="pas-un-mail"),
+        ]
+    )
     response = upload(coordinator_client, content)
 
     preview = coordinator_client.get(response["Location"])
@@ -115,10 +121,17 @@ def test_preview_with_errors_has_no_confirm_button_and_highlights_lines(coordina
 
 
 def test_confirm_refused_when_file_has_errors(coordinator_client):
-    token = token_of(upload(coordinator_client, csv_bytes([
-        person(nom="Martin", email="helene@example.org"),
-        person(nom="Durand", structure="Inconnue", type_structure=""),
-    ])))
+    token = token_of(
+        upload(
+            coordinator_client,
+            csv_bytes(
+                [
+                    person(nom="Martin", email="helene@example.org"),
+                    person(nom="Durand", structure="Inconnue", type_structure=""),
+                ]
+            ),
+        )
+    )
 
     result = coordinator_client.post(confirm_url(token))
 
@@ -213,3 +226,104 @@ def test_anonymous_is_sent_to_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+WITH_WARNINGS = csv_bytes(
+    [
+        person(
+            nom="Martin",
+            prenom="Hélène",
+            email="helene@example.org",
+            structure="Foyer rural de Bavay",
+            type_structure="Foyer rural",
+        ),
+        person(
+            nom="Petit",
+            prenom="Léa",
+            email="lea@example.org",
+            structure="Foyer rural de Bavay",
+            type_structure="",
+        ),
+        person(
+            nom="Martin",
+            prenom="Hélène",
+            email="HELENE@example.org",
+            structure="Foyer rural de Bavay",
+            type_structure="",
+        ),
+    ]
+)
+
+
+def section(html, heading_id):
+    match = re.search(rf'<section[^>]*aria-labelledby="{heading_id}">(.*?)</section>', html, re.S)
+    return match.group(1) if match else None
+
+
+def test_preview_shows_warnings_apart_and_keeps_the_confirm_button(coordinator_client):
+    response = upload(coordinator_client, WITH_WARNINGS)
+
+    html = coordinator_client.get(response["Location"]).content.decode()
+
+    assert "Confirmer l'import" in html
+    assert "⚠ Import possible, avec des avertissements." in html
+    assert section(html, "import-erreurs") is None
+    warnings = section(html, "import-avertissements")
+    assert "⚠ Avertissements : 1 point à vérifier" in warnings
+    assert "⚠ Ligne 2</span>" in warnings
+    assert "Type de structure inconnu « Foyer rural »" in warnings
+    row = re.search(r'<tr class="import-line import-same">(.*?)</tr>', html, re.S).group(1)
+    assert '<th scope="row">4</th>' in row
+    assert "≡ Même personne que la ligne 2" in row
+    assert "Foyer rural de Bavay</a>" not in html  # not created yet
+    assert "(Autre, type déclaré « Foyer rural », à reclasser, Lille)" in section(
+        html, "import-structures"
+    )
+    assert counts() == (0, 0)
+
+
+def test_confirm_with_warnings_creates_one_person_and_an_other_structure(coordinator_client):
+    token = token_of(upload(coordinator_client, WITH_WARNINGS))
+
+    result = coordinator_client.post(confirm_url(token))
+
+    assert counts() == (2, 1)
+    structure = Structure.objects.get()
+    assert (structure.kind, structure.kind_label) == ("other", "Foyer rural")
+    html = result.content.decode()
+    assert f'<a href="{structure.get_absolute_url()}">Foyer rural de Bavay</a>' in html
+    assert "1 ligne(s) en double (même personne)" in html
+
+
+def test_preview_with_errors_and_warnings_lists_them_apart(coordinator_client):
+    content = csv_bytes(
+        [
+            person(
+                nom="Martin",
+                email="helene@example.org",
+                structure="Foyer rural",
+                type_structure="Foyer",
+            ),
+            person(
+                nom="Durand",
+                prenom="Paul",
+                email="helene@example.org",
+                structure="Foyer rural",
+                type_structure="",
+            ),
+        ],
+        header=[*HEADER, "Remarque"],
+    )
+    response = upload(coordinator_client, content)
+
+    html = coordinator_client.get(response["Location"]).content.decode()
+
+    assert "Confirmer l'import" not in html
+    errors, warnings = section(html, "import-erreurs"), section(html, "import-avertissements")
+    assert "✗ Erreurs : 1 ligne empêche l'import" in errors
+    assert "✗ Ligne 3</span>" in errors and "un autre nom" in errors
+    assert "Type de structure inconnu" not in errors
+    assert "⚠ Avertissements : 2 points à vérifier" in warnings
+    assert "⚠ Fichier</span>" in warnings and "Colonne « Remarque » inconnue" in warnings
+    assert "⚠ Ligne 2</span>" in warnings and "Type de structure inconnu « Foyer »" in warnings
+    assert "un autre nom" not in warnings

@@ -398,6 +398,23 @@ def test_structure_detail_lists_its_participants(coordinator_client):
     assert "Ailleurs" not in html
 
 
+def test_structure_detail_caption_contracts_the_article(coordinator_client):
+    structure = StructureFactory(name="CCAS de Mamoudzou")
+    ParticipantFactory(structure=structure)
+
+    html = coordinator_client.get(structure.get_absolute_url()).content.decode()
+
+    assert "Participant·es du CCAS de Mamoudzou" in html
+
+
+def test_programme_detail_writes_first_of_month_1er(coordinator_client):
+    programme = ProgrammeFactory(start_date=dt.date(2021, 1, 1), end_date=dt.date(2022, 12, 31))
+
+    html = coordinator_client.get(programme.get_absolute_url()).content.decode()
+
+    assert "du 1er janvier 2021 au 31 décembre 2022" in html
+
+
 # --- Forms -------------------------------------------------------------------------------
 
 
@@ -776,3 +793,46 @@ def test_every_page_opens_for_every_role(client, request, role):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.context["user"] == user
+
+
+def test_structure_detail_shows_the_declared_type_to_reclassify(coordinator_client):
+    structure = StructureFactory(kind=Structure.Kind.OTHER, kind_label="Foyer rural")
+
+    html = coordinator_client.get(structure.get_absolute_url()).content.decode()
+
+    assert "<dt>Type déclaré</dt><dd>« Foyer rural »" in html
+    assert "à reclasser" in html
+
+
+def test_structure_form_reclassifies_a_structure_and_clears_its_declared_type(
+    coordinator_client, coordinator
+):
+    structure = StructureFactory(
+        name="Foyer rural de Bavay", kind=Structure.Kind.OTHER, kind_label="Foyer rural"
+    )
+    url = reverse("formations:structure_edit", args=[structure.pk])
+    assert 'name="kind_label"' in coordinator_client.get(url).content.decode()
+
+    coordinator_client.post(
+        url, {"name": structure.name, "kind": Structure.Kind.ASSOCIATION, "kind_label": ""}
+    )
+
+    structure.refresh_from_db()
+    assert (structure.kind, structure.kind_label) == (Structure.Kind.ASSOCIATION, "")
+    entry = AuditEntry.objects.get(action="structure_updated")
+    assert entry.actor == coordinator
+    assert {"kind", "kind_label"} <= set(entry.data["fields"])
+    html = coordinator_client.get(structure.get_absolute_url()).content.decode()
+    assert "Type déclaré" not in html
+
+
+def test_structure_list_shows_the_declared_type_of_other_structures(coordinator_client):
+    StructureFactory(name="Foyer rural de Bavay", kind=Structure.Kind.OTHER, kind_label="Foyer")
+    StructureFactory(name="CCAS de Lens", kind=Structure.Kind.CCAS)
+
+    html = coordinator_client.get(
+        reverse("formations:structure_list"), {"kind": Structure.Kind.OTHER}
+    ).content.decode()
+
+    assert "Autre (déclaré « Foyer »)" in html
+    assert "CCAS de Lens" not in html

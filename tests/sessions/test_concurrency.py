@@ -106,6 +106,33 @@ def test_twenty_people_signing_one_slot_at_once_twenty_rows():
     assert Attendance.objects.filter(slot=slot).count() == THREADS
 
 
+def test_ten_people_from_one_phone_at_once_one_row():
+    slot = SlotFactory()
+    enrolments = [EnrolmentFactory(session=slot.session) for _ in range(10)]
+
+    def sign_from_phone(enrolment):
+        return lambda: attendance_sign(
+            enrolment=enrolment,
+            slot=slot,
+            signature=signature(),
+            method="qr_code",
+            ip="192.0.2.1",
+            user_agent="test",
+            nonce=f"n-{enrolment.pk}",
+            device_ticket=f"ticket-{enrolment.pk}",
+            device_id="d" * 32,
+            now=during(slot),
+        )
+
+    results = _run_concurrently([sign_from_phone(e) for e in enrolments])
+
+    rows = [r for r in results if isinstance(r, Attendance)]
+    errors = [r for r in results if not isinstance(r, Attendance)]
+    assert len(rows) == 1
+    assert Counter(getattr(e, "code", repr(e)) for e in errors) == {"device_already_used": 9}
+    assert Attendance.objects.filter(slot=slot).count() == 1
+
+
 def test_two_half_days_closed_at_once_chain_stays_linear():
     trainer = UserFactory(role=User.Role.TRAINER)
     session = TrainingSessionFactory()

@@ -188,14 +188,14 @@ def test_execution_period_session_after_the_end_is_violated():
     rule = contract_status(formation=formation).rule("execution_period")
 
     assert rule.state == RuleState.VIOLATED
-    assert rule.expected == "du 1 janvier 2022 au 30 juin 2022"
+    assert rule.expected == "du 1er janvier 2022 au 30 juin 2022"
     assert rule.value == "1 session hors période"
     assert [(o.session_code, o.detail) for o in rule.offences] == [
         ("CD93-12", "2 demi-journées hors période (01/07/2022)")
     ]
     assert session_contract_warnings(session=late) == [
-        "La session a 2 demi-journées le 1 juillet 2022, hors de la période d'exécution du "
-        "marché (du 1 janvier 2022 au 30 juin 2022)."
+        "La session a 2 demi-journées le 1er juillet 2022, hors de la période d'exécution du "
+        "marché (du 1er janvier 2022 au 30 juin 2022)."
     ]
     assert session_contract_warnings(session=inside) == []
 
@@ -209,13 +209,13 @@ def test_execution_period_before_the_start_only_start_known():
 
     rule = contract_status(formation=formation).rule("execution_period")
 
-    assert rule.expected == "à partir du 1 mai 2021"
+    assert rule.expected == "à partir du 1er mai 2021"
     assert [o.detail for o in rule.offences] == [
         "2 demi-journées hors période (28/04/2021 – 30/04/2021)"
     ]
     assert session_contract_warnings(session=session) == [
         "La session a 2 demi-journées du 28 avril 2021 au 30 avril 2021, hors de la période "
-        "d'exécution du marché (à partir du 1 mai 2021)."
+        "d'exécution du marché (à partir du 1er mai 2021)."
     ]
 
 
@@ -577,7 +577,7 @@ def test_session_warnings_query_count_constant(count):
     assert len(queries) == 8
     assert warnings == [
         f"La formation compte {count} sessions pour un maximum de 2 au marché.",
-        "Le 1 mars 2021 ne compte que 3 h 30 prévues ; le marché demande au moins 7 h par jour.",
+        "Le 1er mars 2021 ne compte que 3 h 30 prévues ; le marché demande au moins 7 h par jour.",
         "Groupe trop grand : 3 inscrit·es pour un maximum de 2 au marché.",
         "CCAS de Koungou a 3 participant·es dans cette session ; le marché prévoit au plus 1 "
         "par structure.",

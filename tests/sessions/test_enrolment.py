@@ -340,6 +340,19 @@ def test_send_convocations_one_mail_per_participant_with_email(session, coordina
     assert AuditEntry.objects.get(action="enrolment.convocations_sent").data["enrolments"]
 
 
+def test_send_convocations_writes_first_of_month_1er(coordinator):
+    session = TrainingSessionFactory()
+    add_slot(session, dt.date(2021, 10, 1), dt.time(9, 0), dt.time(12, 30))
+    EnrolmentFactory(session=session)
+
+    send_convocations(session=session, actor=coordinator)
+
+    [message] = mail.outbox
+    assert "vendredi 1er octobre 2021 : 09:00–12:30" in message.body
+    entry = AuditEntry.objects.get(action="enrolment.convocations_sent")
+    assert entry.summary == f"1 convocation envoyée pour la session {session.code}"
+
+
 def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
     session = TrainingSessionFactory(time_zone="Indian/Mayotte", place="CCAS de Mamoudzou")
     add_slot(session, dt.date(2021, 10, 4), dt.time(8, 0), dt.time(12, 0))
@@ -349,7 +362,7 @@ def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
 
     [message] = mail.outbox
     assert "lundi 4 octobre 2021 : 08:00–12:00" in message.body
-    assert "Indian/Mayotte" in message.body
+    assert "Dates et horaires (heure de Mayotte)" in message.body
     [event] = Calendar.from_ical(message.attachments[0].content).events
     assert event["DTSTART"].params["TZID"] == "Indian/Mayotte"
     assert event.start.astimezone(dt.UTC) == dt.datetime(2021, 10, 4, 5, 0, tzinfo=dt.UTC)
@@ -640,3 +653,29 @@ def test_enrol_participants_concurrent_calls_enrol_each_person_once():
     assert all(not isinstance(r, Exception) for r in results), results
     assert session.enrolments.count() == 5
     assert sum(len(r.enrolled) for r in results) == 5
+
+
+def test_enrol_from_file_reads_cp1252_with_header_synonyms(session, coordinator):
+    structure = StructureFactory(name="Société Saint-Vincent")
+    helene = ParticipantFactory(last_name="Lefèvre", first_name="Hélène", structure=structure)
+    content = "Nom de famille;Prénom;Organisme\r\nLEFÈVRE;Hélène;Société Saint-Vincent\r\n".encode(
+        "cp1252"
+    )
+
+    result = enrol_from_file(
+        session=session, file_name="liste.csv", content=content, actor=coordinator
+    )
+
+    assert result.enrolled == [helene]
+
+
+def test_enrol_from_file_column_given_twice_refused(session, coordinator):
+    person = ParticipantFactory()
+    content = csv_file("email,Courriel", f"{person.email},autre@example.org")
+
+    with pytest.raises(EnrolmentImportError) as excinfo:
+        enrol_from_file(session=session, file_name="liste.csv", content=content, actor=coordinator)
+
+    assert excinfo.value.code == "invalid_file"
+    assert "« email » apparaît deux fois" in excinfo.value.message
+    assert not Enrolment.objects.exists()

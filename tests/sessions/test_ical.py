@@ -64,7 +64,7 @@ def test_session_calendar_mayotte_keeps_local_times():
     assert event.end.astimezone(UTC) == dt.datetime(2021, 10, 4, 13, 0, tzinfo=UTC)
     assert [tz.tz_name for tz in calendar.timezones] == ["Indian/Mayotte"]
     assert "08:00–12:00, 13:00–16:00" in event["DESCRIPTION"]
-    assert "Indian/Mayotte" in event["DESCRIPTION"]
+    assert "Horaires en heure de Mayotte" in event["DESCRIPTION"]
 
 
 def test_session_calendar_one_event_per_day_for_a_three_day_labo():
@@ -202,3 +202,48 @@ def test_feed_calendar_without_sessions_is_still_a_calendar():
 
     assert calendar.events == []
     assert str(calendar["PRODID"]) == "-//Suivi Formations//FR"
+
+
+def test_events_carry_the_session_calendar_sequence():
+    session = TrainingSessionFactory()
+    slots = labo(session, days=2)
+    session.calendar_sequence = 4
+
+    for content in (
+        ical.session_calendar(session, slots=slots),
+        ical.session_calendar(session, slots=slots, for_participant=ParticipantFactory()),
+        ical.feed_calendar([(session, slots)], name="Agenda"),
+    ):
+        events = parse(content).events
+        assert [int(event["SEQUENCE"]) for event in events] == [4, 4]
+
+
+def test_new_session_events_have_sequence_zero():
+    session = TrainingSessionFactory()
+
+    [event] = parse(ical.session_calendar(session, slots=labo(session, days=1))).events
+
+    assert int(event["SEQUENCE"]) == 0
+
+
+def test_changed_session_invitation_outranks_the_first_one(coordinator):
+    from sessions.services.planning import session_save
+
+    session = TrainingSessionFactory()
+    labo(session, days=1)
+    first = parse(ical.session_calendar(session, slots=list(session.slots.all()))).events[0]
+
+    session = session_save(
+        actor=coordinator,
+        session=session,
+        data={"place": "Salle du conseil"},
+        slots=[
+            (s.local_start.date(), s.local_start.time(), s.local_end.time(), s.pk)
+            for s in session.slots.all()
+        ],
+    )
+    second = parse(ical.session_calendar(session, slots=list(session.slots.all()))).events[0]
+
+    assert second["UID"] == first["UID"]
+    assert int(second["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert "Salle du conseil" in str(second["LOCATION"])

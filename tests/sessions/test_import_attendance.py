@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from formations.models import User
-from sessions.attendance_import import check_file, normalise, parse_rows, read_csv, status_from_text
+from sessions.attendance_import import (
+    check_file,
+    normalise,
+    parse_rows,
+    read_rows,
+    status_from_text,
+)
 from sessions.models import Attendance, PaperSheetScan
 from sessions.services.paper import paper_scan_store
 from tests.factories import (
@@ -124,7 +130,7 @@ def test_import_attendance_valid_csv_imports_paper_rows_with_scan(
     assert set(scans) == {morning.pk, afternoon.pk}
     assert all(a.paper_scan_id == scans[a.slot_id].pk for a in rows.values())
     assert {s.original_name for s in scans.values()} == {"feuille-lundi.pdf"}
-    assert "3 émargement(s)" in capsys.readouterr().out
+    assert "3 émargements saisis sur 2 demi-journées." in capsys.readouterr().out
 
 
 def test_import_attendance_bad_line_writes_nothing_and_names_line(
@@ -142,10 +148,10 @@ def test_import_attendance_bad_line_writes_nothing_and_names_line(
         _run(path, scan=scan_path, actor=trainer.username)
 
     message = str(exc.value)
-    assert "rien n'a été importé" in message
+    assert "2 erreurs : rien n'a été importé." in message
     assert "Ligne 3 : participant·e inconnu·e" in message
     assert "inconnu@example.org" in message
-    assert "Ligne 4 : minutes de présence obligatoires" in message
+    assert "Ligne 4 : pour un retard ou un départ anticipé, indiquez l'heure d'arrivée" in message
     assert not Attendance.objects.exists()
     assert not PaperSheetScan.objects.exists()
 
@@ -213,7 +219,10 @@ def test_import_attendance_dry_run_writes_nothing(
 
     assert not Attendance.objects.exists()
     assert not PaperSheetScan.objects.exists()
-    assert "Rien n'a été écrit" in capsys.readouterr().out
+    assert (
+        "Vérification réussie : 1 ligne valide sur 1 demi-journée. Rien n'a été écrit"
+        in capsys.readouterr().out
+    )
 
 
 def test_import_attendance_unknown_actor_refused(tmp_path, morning, alice, scan_path):
@@ -284,8 +293,93 @@ def test_check_file_missing_column_reported():
         b"session,date,email,statut\nX,04/10/2021,a@b.fr,present\n", scan_provided=True
     )
 
-    assert len(check.errors) == 1
-    assert "debut" in str(check.errors[0])
+    assert [str(error) for error in check.errors] == [
+        "Colonne obligatoire « debut » absente de la ligne d'en-tête (colonnes obligatoires : "
+        "session, date, debut, email, statut)."
+    ]
+
+
+def test_check_file_repeated_column_reported():
+    check = check_file(
+        b"session,date,debut,email,Courriel,statut\nX,04/10/2021,09:00,a@b.fr,a@b.fr,present\n",
+        scan_provided=True,
+    )
+
+    assert [str(error) for error in check.errors] == [
+        "La colonne « email » apparaît deux fois dans l'en-tête."
+    ]
+
+
+def test_check_file_header_only_reported():
+    check = check_file(HEADER.encode(), scan_provided=True)
+
+    assert [str(error) for error in check.errors] == [
+        "Le fichier ne contient aucune ligne à importer."
+    ]
+
+
+def test_import_attendance_xlsx_with_date_and_time_cells(
+    tmp_path, trainer, morning, afternoon, alice, bruno, scan_path
+):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Session", "Date", "Début", "Adresse e-mail", "Statut", "Minutes"])
+    sheet.append(
+        [
+            "LABO-976-1",
+            dt.datetime(2021, 10, 4),
+            dt.time(9, 0),
+            "alice@example.org",
+            "Présent",
+            None,
+        ]
+    )
+    sheet.append(["LABO-976-1", "04/10/2021", "13h30", "bruno@example.org", "retard", 150])
+    path = tmp_path / "emargements.xlsx"
+    workbook.save(path)
+
+    _run(path, scan=scan_path, actor=trainer.username)
+
+    rows = {(a.enrolment_id, a.slot_id): a for a in Attendance.objects.all()}
+    assert set(rows) == {(alice.pk, morning.pk), (bruno.pk, afternoon.pk)}
+    assert rows[(bruno.pk, afternoon.pk)].minutes_attended == 150
+
+
+def test_read_rows_csv_variants_and_xlsx_read_the_same():
+    from tests.factories.importing import csv_bytes, xlsx_bytes
+
+    header = ["session", "date", "debut", "email", "statut", "minutes"]
+    data = [["LABO-1", "04/10/2021", "09:00", "a@b.fr", "Départ anticipé", "90"]]
+    variants = [
+        csv_bytes(data, header=header),
+        csv_bytes(data, header=header, bom=True),
+        csv_bytes(data, header=header, delimiter=";", encoding="cp1252"),
+        xlsx_bytes(data, header=header),
+    ]
+
+    results = [read_rows(content) for content in variants]
+
+    assert results[0] == [(2, dict(zip(header, data[0], strict=True)))]
+    assert all(result == results[0] for result in results)
+
+
+def test_import_attendance_oversized_file_refused_naming_the_limit(tmp_path, trainer, settings):
+    settings.SUIVI_MAX_UPLOAD_BYTES = 1024
+    path = _csv(tmp_path, HEADER + "LABO-976-1,04/10/2021,09:00,a@example.org,present,\n" * 40)
+
+    with pytest.raises(CommandError, match="il dépasse la taille maximale autorisée \\(1 Ko\\)"):
+        _run(path, actor=trainer.username)
+
+
+def test_check_file_too_many_rows_refused(settings):
+    settings.SUIVI_IMPORT_MAX_ROWS = 2
+    content = (HEADER + "LABO-976-1,04/10/2021,09:00,a@example.org,present,\n" * 3).encode()
+
+    check = check_file(content, scan_provided=True)
+
+    assert "plus de 2 lignes" in str(check.errors[0])
 
 
 def test_check_file_sealed_slot_refused(session, trainer, coordinator, morning, alice):
@@ -346,8 +440,8 @@ def test_status_from_text_accepts_french_words_and_codes(text, status):
     assert status_from_text(text) == status
 
 
-def test_read_csv_keeps_spreadsheet_line_numbers_and_skips_blank_lines():
-    rows = read_csv(
+def test_read_rows_keeps_spreadsheet_line_numbers_and_skips_blank_lines():
+    rows = read_rows(
         b"\xef\xbb\xbfSESSION;Date;D\xc3\xa9but;Email;Statut\n\nS;04/10/2021;09:00;a@b.fr;present\n"
     )
 
@@ -384,7 +478,7 @@ def test_parse_rows_late_needs_minutes():
 
     assert lines == []
     assert errors[0].line == 2
-    assert "minutes de présence obligatoires" in errors[0].message
+    assert "indiquez l'heure d'arrivée ou de départ" in errors[0].message
 
 
 @pytest.mark.parametrize("minutes", ["²", "1²", "½"])
@@ -413,3 +507,38 @@ def test_parse_rows_minutes_not_ascii_digits_reported_not_crash(minutes):
 def test_normalise_header_names():
     assert normalise(" Début ") == "debut"
     assert normalise("E-mail") == "e_mail"
+
+
+def test_import_attendance_takes_arrival_and_departure_times(
+    tmp_path, trainer, morning, alice, bruno, scan_path
+):
+    """The same times as the trainer's page: an arrival for a late person, a departure for
+    one who left early, both for someone who did both; minutes missed accepted too."""
+    path = tmp_path / "heures.csv"
+    path.write_text(
+        "session;date;debut;email;statut;arrivee;depart;minutes_manquees\n"
+        "LABO-976-1;04/10/2021;09:00;alice@example.org;retard;09:20;;\n"
+        "LABO-976-1;04/10/2021;09:00;bruno@example.org;retard et départ anticipé;9h15;12h00;\n",
+        encoding="utf-8",
+    )
+
+    _run(path, scan=scan_path, actor=trainer.username)
+
+    rows = {a.enrolment_id: a for a in Attendance.objects.filter(slot=morning)}
+    assert rows[alice.pk].minutes_attended == 190
+    assert rows[bruno.pk].status == "late_left_early"
+    assert rows[bruno.pk].minutes_attended == 210 - 15 - 30
+
+
+def test_import_attendance_time_outside_the_half_day_refused(trainer, morning, alice):
+    content = (
+        "session;date;debut;email;statut;depart\n"
+        "LABO-976-1;04/10/2021;09:00;alice@example.org;départ anticipé;12:30\n"
+    ).encode()
+
+    check = check_file(content, scan_provided=True, actor=trainer)
+
+    assert [str(e) for e in check.errors] == [
+        "Ligne 2 : L'heure de départ doit être comprise strictement entre le début et la fin de "
+        "la demi-journée (entre 09:01 et 12:29, heure de Mayotte)."
+    ]

@@ -321,9 +321,9 @@ def test_session_saved_outside_execution_period_warns(client, coordinator, train
     assert session.slots.count() == 3  # a warning, never a refusal
     warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings == [
-        "La session a 2 demi-journées le 1 juillet 2022, hors de la période d'exécution du "
-        "marché (du 1 janvier 2022 au 30 juin 2022).",
-        "La session s'étend sur 2 jours (du 30 juin 2022 au 1 juillet 2022) ; le marché "
+        "La session a 2 demi-journées le 1er juillet 2022, hors de la période d'exécution du "
+        "marché (du 1er janvier 2022 au 30 juin 2022).",
+        "La session s'étend sur 2 jours (du 30 juin 2022 au 1er juillet 2022) ; le marché "
         "prévoit des sessions d'une journée.",
     ]
     # The session's page repeats them.
@@ -419,21 +419,49 @@ def test_session_edit_refuses_moving_attended_slot(client, coordinator):
     assert Slot.objects.filter(pk=morning.pk).exists()
 
 
-def test_session_edit_time_zone_change_refused_once_attended(client, coordinator):
+def test_session_edit_time_zone_and_formation_fixed_once_attended(client, coordinator):
     session = TrainingSessionFactory(time_zone="Europe/Paris", place="Avant")
+    formation = session.formation
     morning = make_slot(session, DAY, *MORNING, countersigned=False)
     attend(EnrolmentFactory(session=session), morning)
+    _login(client, coordinator)
+
+    page = client.get(_edit(session))
+    assert page.context["form"].fields["time_zone"].disabled
+    assert page.context["form"].fields["formation"].disabled
+    assert "Ne peut plus changer" in page.content.decode()
+
+    # What is posted for the disabled fields is ignored; the rest is saved.
     rows = [("2021-10-04", "09:00", "12:30", morning.pk)]
     data = _edit_data(session, rows, place="Après")
+    data["time_zone"] = "Indian/Mayotte"
+    data["formation"] = str(FormationFactory().pk)
+    response = client.post(_edit(session), data)
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    morning.refresh_from_db()
+    assert (session.time_zone, session.formation, session.place) == (
+        "Europe/Paris",
+        formation,
+        "Après",
+    )
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+
+
+def test_session_edit_time_zone_free_before_any_evidence(client, coordinator):
+    session = TrainingSessionFactory(time_zone="Europe/Paris")
+    morning = make_slot(session, DAY, *MORNING, countersigned=False)
+    rows = [("2021-10-04", "09:00", "12:30", morning.pk)]
+    data = _edit_data(session, rows)
     data["time_zone"] = "Indian/Mayotte"
 
     response = _login(client, coordinator).post(_edit(session), data)
 
-    assert response.status_code == 200
-    assert response.context["service_error"].code == "slot_has_attendance"
-    assert 'data-code="slot_has_attendance"' in response.content.decode()
-    session.refresh_from_db()
-    assert (session.time_zone, session.place) == ("Europe/Paris", "Avant")
+    assert response.status_code == 302
+    morning.refresh_from_db()
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+    assert morning.session.time_zone == "Indian/Mayotte"
 
 
 def test_session_edit_page_marks_locked_rows(client, coordinator):
@@ -595,7 +623,7 @@ def test_formation_page_flags_session_outside_execution_period(client, coordinat
     html = response.content.decode()
     row = html[html.index('class="rule-execution_period') :]
     row = row[: row.index("</tr>")]
-    assert "du 1 mai 2021 au 31 décembre 2022" in row
+    assert "du 1er mai 2021 au 31 décembre 2022" in row
     assert "non respectée" in row
     assert _detail(late) in row and _detail(inside) not in row
     assert "au moins 2 sessions en 2021" in html
@@ -655,6 +683,19 @@ def test_dashboard_shows_upcoming_sessions_and_today_links(client, trainer):
     assert "LABO-SOON" in html
     assert "LABO-FAR" not in html and "LABO-OTHER" not in html
     assert reverse("sessions:slot_detail", args=[today.pk]) in html
+
+
+def test_dashboard_shows_next_half_day_in_the_session_local_time(client, trainer):
+    # 08:00 in Mayotte is 06:00 in Paris (summer): the page must say 08:00, heure de Mayotte.
+    with time_machine.travel(dt.datetime(2021, 9, 29, 7, 0, tzinfo=dt.UTC), tick=False):
+        session = TrainingSessionFactory(code="LABO-MAY", time_zone="Indian/Mayotte")
+        session.trainers.add(trainer)
+        make_slot(session, dt.date(2021, 10, 1), dt.time(8, 0), dt.time(12, 0), countersigned=False)
+
+        response = _login(client, trainer).get(reverse("dashboard"))
+
+    html = response.content.decode()
+    assert "Prochaine demi-journée : vendredi 1er octobre, 08:00 (heure de Mayotte)" in html
 
 
 def test_dashboard_hours_chart(client, coordinator):

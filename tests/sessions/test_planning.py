@@ -89,6 +89,7 @@ def test_session_save_nonexistent_local_time_refused(coordinator):
         _create(coordinator, [(dt.date(2021, 3, 28), dt.time(2, 30), dt.time(4, 0))])
 
     assert exc.value.code == "slot_nonexistent_time"
+    assert "n'existe pas le 28/03/2021 en heure de Paris (changement d'heure)" in exc.value.message
     assert not TrainingSession.objects.exists()
 
 
@@ -322,3 +323,104 @@ def test_session_save_formation_locked_once_attended(coordinator):
         )
 
     assert exc.value.code == "formation_locked"
+
+
+@pytest.mark.parametrize("lock", ["attendance", "countersignature", "seal"])
+def test_session_save_time_zone_locked_once_a_half_day_is(coordinator, lock):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+    morning = session.slots.order_by("starts_at").first()
+    if lock == "attendance":
+        attend(EnrolmentFactory(session=session), morning, "present")
+    else:
+        countersign(morning)
+    if lock == "seal":
+        Seal.objects.create(
+            slot=morning,
+            session=session,
+            sequence=1,
+            digest="a" * 64,
+            sealed_at=timezone.now(),
+            sealed_by=coordinator,
+        )
+    # Same instants, typed in Mayotte time: no half-day moves, only the zone would change.
+    mayotte = [
+        SlotSpec(
+            s.starts_at.astimezone(dt.timezone(dt.timedelta(hours=3))).date(),
+            s.starts_at.astimezone(dt.timezone(dt.timedelta(hours=3))).time(),
+            s.ends_at.astimezone(dt.timezone(dt.timedelta(hours=3))).time(),
+            s.pk,
+        )
+        for s in session.slots.order_by("starts_at")
+    ]
+
+    with pytest.raises(SessionsError) as exc:
+        session_save(
+            actor=coordinator,
+            session=session,
+            data={"time_zone": "Indian/Mayotte"},
+            slots=mayotte,
+        )
+
+    assert exc.value.code == "time_zone_locked"
+    session.refresh_from_db()
+    assert session.time_zone == "Europe/Paris"
+
+
+def test_session_save_formation_locked_once_countersigned(coordinator):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+    countersign(session.slots.order_by("starts_at").first())
+
+    with pytest.raises(SessionsError) as exc:
+        session_save(
+            actor=coordinator,
+            session=session,
+            data={"formation": FormationFactory()},
+            slots=_specs(session),
+        )
+
+    assert exc.value.code == "formation_locked"
+
+
+def test_session_save_time_zone_free_without_evidence(coordinator):
+    session = _create(coordinator, generate_slots(first_day=dt.date(2021, 10, 4), days=1))
+
+    session_save(
+        actor=coordinator,
+        session=session,
+        data={"time_zone": "Indian/Mayotte"},
+        slots=_specs(session),
+    )
+
+    morning = Slot.objects.filter(session=session).order_by("starts_at").first()
+    assert morning.session.time_zone == "Indian/Mayotte"
+    assert morning.local_start.strftime("%H:%M") == "09:00"
+
+
+def test_session_save_calendar_sequence_rises_when_what_agendas_show_changes(coordinator):
+    session = _create(coordinator, [(dt.date(2021, 10, 4), NINE, HALF_TWELVE)])
+    created = session.calendar_sequence
+
+    session = session_save(
+        actor=coordinator, session=session, data={"notes": "salle 2"}, slots=_specs(session)
+    )
+    after_notes = session.calendar_sequence
+    moved = [SlotSpec(spec.day, dt.time(9, 30), spec.end, spec.slot_id) for spec in _specs(session)]
+    session = session_save(actor=coordinator, session=session, data={}, slots=moved)
+    after_move = session.calendar_sequence
+    session = session_save(
+        actor=coordinator, session=session, data={"place": "Dzaoudzi"}, slots=_specs(session)
+    )
+    after_place = session.calendar_sequence
+    session = session_save(
+        actor=coordinator,
+        session=session,
+        data={},
+        slots=[*_specs(session), (dt.date(2021, 10, 4), HALF_ONE, FIVE)],
+    )
+
+    assert (created, after_notes, after_move, after_place) == (0, 0, 1, 2)
+    assert session.calendar_sequence == 3
+    session.refresh_from_db()
+    assert session.calendar_sequence == 3
+    entry = AuditEntry.objects.filter(action="session.update").latest("pk")
+    assert entry.data["calendar_sequence"] == 3

@@ -20,6 +20,7 @@ from sessions.presence import presence_text, resolve_presence, values_text
 from sessions.selectors.hours import realised_minutes
 from sessions.services import attendance_mark, attendance_rectify
 from tests.factories import EnrolmentFactory, ParticipantFactory, SlotFactory, UserFactory
+from tests.factories.sessions import sign
 
 pytestmark = pytest.mark.django_db
 
@@ -220,12 +221,7 @@ def test_twenty_minutes_late_end_to_end(client, trainer, coordinator, slot, enro
     page = reverse("sessions:slot_detail", args=[slot.pk])
     words = "Retard : arrivée 09:20, 20 min manquées"
     with time_machine.travel(local(slot, 9, 25), tick=False):
-        signed = client.post(
-            reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
-            {"signature": json.dumps(SIGNATURE), "nonce": "a1b2c3d4e5f60718", "device_time": ""},
-            follow=True,
-        )
-        assert "votre signature est enregistrée" in text_of(signed)
+        sign(enrolment, slot, now=local(slot, 9, 22))  # on the trainer's tablet
         opened = client.get(page + f"?relever={enrolment.pk}")
         assert 'min="09:01"' in opened.content.decode()
         assert 'max="12:29"' in opened.content.decode()
@@ -264,3 +260,17 @@ def test_twenty_minutes_late_end_to_end(client, trainer, coordinator, slot, enro
     pdf = client.get(reverse("livrables:session_sheet", args=[slot.session.pk]))
     assert pdf.status_code == 200
     assert words in pdf_text(pdf.content)
+
+
+def test_a_former_trainer_now_auditor_can_no_longer_run_their_old_sessions(
+    slot, enrolment, trainer
+):
+    from sessions.services import slot_countersign
+
+    trainer.role = "funder_auditor"
+    trainer.save()
+    with pytest.raises(AttendanceError) as marked:
+        attendance_mark(enrolment=enrolment, slot=slot, status="present", actor=trainer)
+    with pytest.raises(AttendanceError) as countersigned:
+        slot_countersign(slot=slot, trainer=trainer, signature=SIGNATURE, now=slot.ends_at)
+    assert (marked.value.code, countersigned.value.code) == ("not_trainer", "not_trainer")

@@ -107,6 +107,8 @@ def test_attendance_record_lists_sealed_fields(sealed):
         "left_at",
         "signer_name",
         "signer_structure",
+        "device_ticket",
+        "device_id",
     }
     assert record["participant"] == sealed.enrolments[0].participant_id
     assert record["signed_at"].endswith("+00:00")

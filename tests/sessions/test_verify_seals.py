@@ -48,9 +48,7 @@ def test_verify_seals_clean_chain_prints_summary_and_ok(trainer, coordinator):
 
     output = _run()
 
-    assert (
-        "1 session(s), 1 demi-journée(s) scellée(s), 2 émargement(s), 1 rectification(s)" in output
-    )
+    assert "Vérifié : 1 session, 1 demi-journée scellée, 2 émargements, 1 rectification." in output
     assert "OK" in output
 
 
@@ -66,7 +64,7 @@ def test_verify_seals_tampered_row_fails_naming_participant(trainer):
     assert "ŞAHIN Ana" in out.getvalue()
     assert f"n°{attendance.pk}" in out.getvalue()
     assert "ŞAHIN Ana" in str(excinfo.value)
-    assert "1 anomalie(s)" in str(excinfo.value)
+    assert "1 anomalie : des données scellées ont été modifiées" in str(excinfo.value)
 
 
 def test_verify_seals_exit_status_is_one_from_the_command_line(trainer, capsys):
@@ -100,4 +98,5 @@ def test_verify_seals_unknown_session_exit_two(db):
 
 
 def test_verify_seals_nothing_sealed_is_ok(db):
-    assert "0 session(s)" in _run()
+    # French: zero takes the singular.
+    assert "Vérifié : 0 session, 0 demi-journée scellée, 0 émargement" in _run()

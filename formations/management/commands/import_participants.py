@@ -1,4 +1,7 @@
-"""`python manage.py import_participants FILE [--dry-run]`: the same service as the page."""
+"""`python manage.py import_participants FILE [--dry-run]`: the same service as the page.
+
+Exit status 0 when the file is imported (or would be, with --dry-run), warnings included;
+1 (CommandError) when the report holds an error, and then nothing is written."""
 
 from pathlib import Path
 
@@ -6,20 +9,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from formations.importing import (
-    ImportReport,
-    Outcome,
-    import_participants,
-    max_upload_bytes,
-    too_large_message,
-)
+from formations.importing import ImportReport, Outcome, import_participants
+from formations.tabular import max_upload_bytes, too_large_message
 
 
 class Command(BaseCommand):
     help = (
         "Importe des participant·es depuis un fichier CSV (UTF-8 ou Windows-1252, séparateur "
         "virgule ou point-virgule) ou XLSX. Tout ou rien : à la moindre erreur, rien n'est "
-        "enregistré."
+        "enregistré ; les avertissements (doublon identique, type de structure inconnu…) "
+        "n'empêchent pas l'import."
     )
 
     def add_arguments(self, parser):
@@ -80,14 +79,22 @@ class Command(BaseCommand):
                 text = self.style.ERROR(text)
             out.write(text)
             for warning in line.warnings:
-                out.write(self.style.WARNING(f"    ! {warning}"))
+                out.write(
+                    self.style.WARNING(
+                        "    ! " + _("Avertissement : %(message)s") % {"message": warning}
+                    )
+                )
         if report.structures_to_create and not report.has_errors:
             title = _("Structures créées :") if report.applied else _("Structures à créer :")
             out.write(title)
             for planned in report.structures_to_create:
                 lines = ", ".join(str(n) for n in planned.line_numbers)
-                commune = f", {planned.commune}" if planned.commune else ""
+                details = [planned.kind_display]
+                if planned.kind_label:
+                    details.append(_("type déclaré « %(label)s »") % {"label": planned.kind_label})
+                if planned.commune:
+                    details.append(planned.commune)
                 out.write(
-                    f"  - {planned.name} ({planned.kind_label}{commune}) — "
+                    f"  - {planned.name} ({', '.join(details)}) — "
                     + _("lignes %(lines)s") % {"lines": lines}
                 )

@@ -4,22 +4,31 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from formations.tabular import max_upload_bytes, too_large_message
 from sessions.attendance_import import COLUMNS, check_file
 from sessions.exceptions import SessionsError
 from sessions.services.paper import check_scan_file, paper_sheets_import
 
 
+def half_days(count: int) -> str:
+    return ngettext("%(n)s demi-journée", "%(n)s demi-journées", count) % {"n": count}
+
+
 class Command(BaseCommand):
     help = (
-        "Saisit des feuilles d'émargement papier depuis un CSV (colonnes : "
+        "Saisit des feuilles d'émargement papier depuis un CSV ou un XLSX (colonnes : "
         + ", ".join(c.key for c in COLUMNS)
         + "). Tout ou rien : à la moindre erreur, rien n'est écrit."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "file", help="Fichier CSV (UTF-8 ou Windows-1252, virgule ou point-virgule)."
+            "file",
+            help="Fichier CSV (UTF-8 ou Windows-1252, virgule ou point-virgule) ou XLSX "
+            "(première feuille).",
         )
         parser.add_argument(
             "--scan",
@@ -47,6 +56,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"Utilisateur·rice inconnu·e : « {actor} » (option --actor).")
         try:
+            size = Path(file).stat().st_size
+            if size > max_upload_bytes():
+                raise CommandError(too_large_message(size))
             content = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"Impossible de lire {file} : {exc.strerror or exc}.") from None
@@ -67,19 +79,40 @@ class Command(BaseCommand):
                 except SessionsError as exc:
                     raise CommandError(f"Scan refusé ({scan}) : {exc.message}") from None
 
-            check = check_file(content, actor=user, scan_provided=scan_file is not None)
+            check = check_file(
+                content,
+                file_name=os.path.basename(file),
+                actor=user,
+                scan_provided=scan_file is not None,
+            )
             if not check.ok:
                 raise CommandError(
                     "\n".join(
-                        [f"{len(check.errors)} erreur(s) : rien n'a été importé."]
+                        [
+                            ngettext(
+                                "%(n)s erreur : rien n'a été importé.",
+                                "%(n)s erreurs : rien n'a été importé.",
+                                len(check.errors),
+                            )
+                            % {"n": len(check.errors)}
+                        ]
                         + [str(error) for error in check.errors]
                     )
                 )
             by_slot = check.entries_by_slot()
             if dry_run:
                 self.stdout.write(
-                    f"Vérification réussie : {len(check.lines)} ligne(s) valide(s) sur "
-                    f"{len(by_slot)} demi-journée(s). Rien n'a été écrit (--dry-run)."
+                    _(
+                        "Vérification réussie : %(lines)s sur %(slots)s. "
+                        "Rien n'a été écrit (--dry-run)."
+                    )
+                    % {
+                        "lines": ngettext(
+                            "%(n)s ligne valide", "%(n)s lignes valides", len(check.lines)
+                        )
+                        % {"n": len(check.lines)},
+                        "slots": half_days(len(by_slot)),
+                    }
                 )
                 return
             try:
@@ -99,6 +132,13 @@ class Command(BaseCommand):
                 scan_handle.close()
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(attendances)} émargement(s) saisi(s) sur {len(by_slot)} demi-journée(s)."
+                _("%(attendances)s sur %(slots)s.")
+                % {
+                    "attendances": ngettext(
+                        "%(n)s émargement saisi", "%(n)s émargements saisis", len(attendances)
+                    )
+                    % {"n": len(attendances)},
+                    "slots": half_days(len(by_slot)),
+                }
             )
         )

@@ -5,6 +5,8 @@ Exit codes: 0 everything verifies, 1 anomalies found (listed), 2 unknown session
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sessions.models import TrainingSession
 from sessions.sealing import verify_everything, verify_sessions
@@ -30,8 +32,21 @@ class Command(BaseCommand):
         else:
             report = verify_everything()
         self.stdout.write(
-            f"{report.sessions} session(s), {report.slots} demi-journée(s) scellée(s), "
-            f"{report.records} émargement(s), {report.rectifications} rectification(s) vérifiés."
+            _("Vérifié : %(sessions)s, %(slots)s, %(records)s, %(rectifications)s.")
+            % {
+                "sessions": ngettext("%(n)s session", "%(n)s sessions", report.sessions)
+                % {"n": report.sessions},
+                "slots": ngettext(
+                    "%(n)s demi-journée scellée", "%(n)s demi-journées scellées", report.slots
+                )
+                % {"n": report.slots},
+                "records": ngettext("%(n)s émargement", "%(n)s émargements", report.records)
+                % {"n": report.records},
+                "rectifications": ngettext(
+                    "%(n)s rectification", "%(n)s rectifications", report.rectifications
+                )
+                % {"n": report.rectifications},
+            }
         )
         if report.ok:
             self.stdout.write(self.style.SUCCESS("OK : tous les scellements sont intègres."))
@@ -40,7 +55,13 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(self.style.ERROR(line))
         raise CommandError(
-            f"{len(lines)} anomalie(s) : des données scellées ont été modifiées "
-            "hors de l'application.\n" + "\n".join(lines),
+            ngettext(
+                "%(n)s anomalie : des données scellées ont été modifiées hors de l'application.",
+                "%(n)s anomalies : des données scellées ont été modifiées hors de l'application.",
+                len(lines),
+            )
+            % {"n": len(lines)}
+            + "\n"
+            + "\n".join(lines),
             returncode=1,
         )

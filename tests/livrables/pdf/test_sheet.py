@@ -99,7 +99,7 @@ def test_sheet_footer_has_number_generation_time_and_verification_url(sheet):
     text = pdf_text(pdf)
     assert data.number.startswith("EMG-LABO-2021-1-20211006160000-")
     assert data.number in text
-    assert "06/10/2021 à 18:00 (Europe/Paris)" in text
+    assert "06/10/2021 à 18:00 (heure de Paris)" in text
     assert f"/verifier/{data.number}/" in text
     assert "Page 1 / 1" in text
 

@@ -1,0 +1,27 @@
+"""`{% load french %}`: « 1er janvier », « du CCAS de… », « heure de Mayotte » in templates."""
+
+from django import template
+
+from formations import french
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def long_date(value, fmt="j F Y"):
+    """`{{ day|long_date }}` → « 1er janvier 2026 »; `{{ when|long_date:"l j F Y" }}` →
+    « jeudi 1er janvier 2026 ». Datetimes are shown in the current time zone (the
+    session's, inside `{% timezone session.time_zone %}`)."""
+    return french.long_date(value, fmt)
+
+
+@register.filter
+def de_structure(name):
+    """`{{ structure.name|de_structure }}` → « du CCAS de Mamoudzou »."""
+    return french.de_structure(str(name))
+
+
+@register.filter
+def time_zone_label(zone):
+    """`{{ session.time_zone|time_zone_label }}` → « heure de Mayotte »."""
+    return french.time_zone_label(zone)

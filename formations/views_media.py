@@ -1,0 +1,32 @@
+"""Uploaded files that may be public: funders' logos, and nothing else.
+
+MEDIA_ROOT also holds paper scans (names and signatures) and pending imports: those are
+never served by URL alone (scans go through `sessions:slot_paper_scan`, which checks the
+user's right to the half-day). So there is no catch-all media route, under DEBUG or not."""
+
+import mimetypes
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404
+from django.views.decorators.http import require_safe
+
+from formations.selectors import funder_with_emblem
+
+EMBLEM_PREFIX = "funders/"
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@login_not_required
+@require_safe
+def funder_emblem(request, name):
+    content_type, _encoding = mimetypes.guess_type(name)
+    funder = funder_with_emblem(name=EMBLEM_PREFIX + name)
+    if funder is None or content_type not in IMAGE_TYPES:
+        raise Http404
+    try:
+        handle = funder.emblem.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
