@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Rectification, Seal, Slot
 from sessions.sealing import Problem, closes_by_session, verify_sessions
 from sessions.selectors.hours import COUNTED, realised_expression
+from sessions.selectors.risks import shared_device_signatures
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class AuditRow:
     attendance: Attendance | None
     counted_minutes: int
     rectifications: tuple[Rectification, ...] = ()
+    # Names of the other people who signed this half-day from the same phone (QR code).
+    same_phone_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ def slot_audit_records(*, slot: Slot) -> SlotAudit:
     ``slots_visible_to``, with its seal and countersigner selected along).
 
     Queries, whatever the number of people: enrolments, attendances (with their scan and
-    recorder), rectifications (with their authors), paper scans, then the verification of
+    recorder), rectifications (with their authors), paper scans, signatures made from one
+    phone for several people (``sessions.selectors.risks``), then the verification of
     the session's chain (journal, seals, rows, rectifications: see
     ``sessions.sealing.verify_sessions``). The whole session is verified because a seal
     chains to the previous one; only this half-day's anomalies are listed, the others are
@@ -86,6 +90,10 @@ def slot_audit_records(*, slot: Slot) -> SlotAudit:
         .select_related("uploaded_by")
         .order_by("uploaded_at", "pk")
     )
+    same_phone = {
+        shared.attendance.pk: tuple(shared.shared_with_names)
+        for shared in shared_device_signatures(session=session, slot=slot)
+    }
     rows = []
     for enrolment in enrolments:
         attendance = attendances.get(enrolment.pk)
@@ -98,6 +106,7 @@ def slot_audit_records(*, slot: Slot) -> SlotAudit:
                 attendance=attendance,
                 counted_minutes=attendance.counted_minutes,
                 rectifications=tuple(rectifications.get(attendance.pk, ())),
+                same_phone_as=same_phone.get(attendance.pk, ()),
             )
         )
 

@@ -73,6 +73,7 @@ class SlotAuditView(RoleRequiredMixin, View):
                 "attendance": attendance,
                 "counted_minutes": row.counted_minutes,
                 "rectified": bool(row.rectifications),
+                "same_phone_as": ", ".join(row.same_phone_as),
             }
             if attendance is not None:
                 gap = None

@@ -289,3 +289,29 @@ def test_page_query_count_does_not_grow_with_people(client, auditor, world):
 
     assert response.status_code == 200
     assert len(large) == len(small)
+
+
+def test_signatures_from_one_phone_for_two_people_are_pointed_out(client, auditor, world):
+    session = world["session"]
+    session.allow_shared_devices = True
+    session.save()
+    slot = SlotFactory(session=session, day=dt.date(2021, 10, 5))
+    amina, julien, _ali = world["people"]
+    for enrolment, nonce in ((amina, "p-1"), (julien, "p-2")):
+        attendance_sign(
+            enrolment=enrolment,
+            slot=slot,
+            signature=signature(),
+            method=Attendance.Method.QR_CODE,
+            ip="192.0.2.9",
+            user_agent="Mozilla/5.0 (téléphone partagé)",
+            nonce=nonce,
+            device_id="telephone-de-julien",
+            now=during(slot),
+        )
+
+    html = _page(client, auditor, slot)
+
+    assert "même téléphone que MOREL Julien" in html
+    assert "même téléphone que SAINDOU Amina" in html
+    assert "même téléphone que" not in _page(client, auditor, world["slot"])
