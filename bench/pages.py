@@ -108,6 +108,7 @@ def main() -> int:
         ("sessions", "/sessions/"),
         ("session (inscrit·es)", f"/sessions/{big_session.pk}/"),
         ("demi-journée", f"/demi-journees/{big_slots[0].pk}/"),
+        ("contrôle demi-journée", f"/demi-journees/{big_slots[0].pk}/controle/"),
         ("feuille d'émargement PDF", f"/sessions/{big_session.pk}/feuille-emargement.pdf"),
     ]
     results = {}

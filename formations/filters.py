@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from formations import selectors
 from formations.models import Formation, Funder, Participant, Programme, Structure, User
+from formations.permissions import can_see_contact_details
 
 
 def _user(request):
@@ -132,6 +133,14 @@ class ParticipantFilter(SearchFilterSet):
     class Meta:
         model = Participant
         fields = ["q", "kind", "territory", "structure", "programme"]
+
+    def __init__(self, *args, **kwargs):
+        user = _user(kwargs.get("request"))
+        if user is not None and not can_see_contact_details(user):
+            # Searching by e-mail would tell who owns an address the page does not show.
+            self.search_fields = tuple(f for f in self.search_fields if f != "email")
+            self.search_hint = _("Nom, prénom, fonction, structure, commune")
+        super().__init__(*args, **kwargs)
 
     def filter_programme(self, queryset, name, value):
         # A participant belongs to a programme through a partner structure or an enrolment.

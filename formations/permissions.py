@@ -26,6 +26,15 @@ def is_structure_referent(user) -> bool:
     )
 
 
+def can_see_contact_details(user) -> bool:
+    """Whether participants' e-mail addresses and phone numbers are shown to ``user``.
+
+    Not to funder auditors: checking that hours are backed by signatures needs names and
+    structures, never contact details (GDPR data minimisation). Pages, tables and exports
+    ask this one question."""
+    return user.is_authenticated and not is_funder_auditor(user)
+
+
 class RoleRequiredMixin:
     """Restricts a view to some roles. Coordinators (and superusers) may always enter.
 

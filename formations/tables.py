@@ -135,6 +135,11 @@ class StructureTable(BaseTable):
         return value
 
 
+# Participants' contact columns, left out for people who may not see them
+# (`formations.permissions.can_see_contact_details`): on the page and in its exports.
+CONTACT_COLUMNS = ("email", "phone")
+
+
 class ParticipantTable(BaseTable):
     caption = _("Participant·es")
 

@@ -26,7 +26,12 @@ from formations.panels import (
     STRUCTURE_PANELS,
     collect_panels,
 )
-from formations.permissions import ManagerRequiredMixin, RoleRequiredMixin, can_manage
+from formations.permissions import (
+    ManagerRequiredMixin,
+    RoleRequiredMixin,
+    can_manage,
+    can_see_contact_details,
+)
 
 PER_PAGE = 25
 
@@ -142,6 +147,13 @@ class ParticipantListView(ListPageView):
 
     def get_queryset(self):
         return selectors.participants_visible_to(user=self.request.user).select_related("structure")
+
+    def get_table_kwargs(self):
+        # The export builds its table from these too: no e-mail or phone in the file either.
+        kwargs = super().get_table_kwargs()
+        if not can_see_contact_details(self.request.user):
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), *tables.CONTACT_COLUMNS)
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -290,7 +302,8 @@ class StructureDetailView(ScopedDetailView):
         table = tables.ParticipantTable(
             participants.select_related("structure"),
             exclude=("structure", "structure_kind", "commune")
-            + (() if can_manage(user) else ("actions",)),
+            + (() if can_manage(user) else ("actions",))
+            + (() if can_see_contact_details(user) else tables.CONTACT_COLUMNS),
         )
         table.caption = _("Participant·es %(of_structure)s") % {
             "of_structure": de_structure(structure.name)
@@ -316,6 +329,7 @@ class ParticipantDetailView(ScopedDetailView):
             structure_visible=selectors.structures_visible_to(user=self.request.user)
             .filter(pk=participant.structure_id)
             .exists(),
+            show_contact=can_see_contact_details(self.request.user),
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
             **kwargs,
         )

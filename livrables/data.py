@@ -159,6 +159,8 @@ class SheetData:
     # Not every half-day is sealed yet: the sheet is a preview, marked « document
     # provisoire » on every page and never registered as issued.
     provisional: bool = False
+    # Set on a structure's extract (only that structure's people): printed on every page.
+    extract_label: str = ""
 
     @property
     def seal_digests(self) -> tuple[str, ...]:
@@ -275,16 +277,21 @@ def alternative_number(number: str, attempt: int) -> str:
 # ---------------------------------------------------------------------------- builder
 
 
-def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None) -> SheetData:
+def build_sheet_data(
+    *, session: TrainingSession, blank: bool = False, now=None, structure=None
+) -> SheetData:
     """Everything the feuille d'émargement (or, with `blank=True`, the paper sheet to sign)
     shows, as frozen dataclasses.
+
+    With `structure`, an extract for that structure: only its people's rows (and their
+    rectifications), an `extract_label` naming the structure, and an `EXT-…` number.
 
     Queries (constant): session with formation and programme, funders, trainers, slots
     with seal and countersigner, enrolments with participants and structures, and — for
     the signed sheet — attendances and rectifications with their authors.
     """
     now = now or timezone.now()
-    records = session_records(session=session, with_attendance=not blank)
+    records = session_records(session=session, with_attendance=not blank, structure=structure)
     session = records.session
     tz = session.tzinfo
     formation = session.formation
@@ -395,14 +402,21 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
         [s.digest for s in seals]
         + [str(len(attendances)), str(len(rectifications)), str(len(enrolments))]
         + [f"{a.pk}:{a.updated_at.isoformat()}" for a in attendances.values()]
+        + ([f"structure:{structure.pk}"] if structure is not None else [])
     )
     provisional = not blank and (not slots or any(s.seal_digest is None for s in slot_infos))
-    number = document_number(
-        prefix="EMV" if blank else ("PROV" if provisional else "EMG"),
-        session=session,
-        now=now,
-        fingerprint=fingerprint,
-    )
+    extract_label = ""
+    if structure is not None:
+        extract_label = _(
+            "Extrait — %(structure)s : seules les personnes de cette structure figurent"
+        ) % {"structure": structure.name}
+    if blank:
+        prefix = "EMV"
+    elif provisional:
+        prefix = "PROV"
+    else:
+        prefix = "EXT" if structure is not None else "EMG"
+    number = document_number(prefix=prefix, session=session, now=now, fingerprint=fingerprint)
     return SheetData(
         number=number,
         generated_at=timezone.localtime(now, tz),
@@ -427,6 +441,7 @@ def build_sheet_data(*, session: TrainingSession, blank: bool = False, now=None)
         verification_url="" if provisional else verification_url(number),
         blank=blank,
         provisional=provisional,
+        extract_label=extract_label,
     )
 
 

@@ -18,6 +18,8 @@ class IssuedDocument(models.Model):
     class Kind(models.TextChoices):
         ATTENDANCE_SHEET = "attendance_sheet", _("Feuille d'émargement")
         BLANK_SHEET = "blank_sheet", _("Feuille d'émargement vierge")
+        # Only one structure's people (a referent's proof): numbered EXT-…
+        ATTENDANCE_SHEET_EXTRACT = "attendance_sheet_extract", _("Extrait de feuille d'émargement")
         # Certificates (attestation de présence, certificat de réalisation, certificat
         # d'assiduité) will be added here when livrables issues them.
 

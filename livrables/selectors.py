@@ -25,6 +25,15 @@ def sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
     return sessions_visible_to(user=user)
 
 
+def sheet_extract_sessions_for(*, user) -> QuerySet[TrainingSession]:
+    """Sessions of which a structure referent may download the extract for their own
+    structure: those where their people are enrolled. Nobody else (the other roles get
+    the whole sheet)."""
+    if not is_structure_referent(user):
+        return TrainingSession.objects.none()
+    return sessions_visible_to(user=user)
+
+
 def blank_sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
     """Sessions whose blank paper sheet the user may print: the ones they run."""
     return sessions_run_by(user=user)

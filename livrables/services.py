@@ -93,6 +93,50 @@ def issue_sheet(*, session, actor, now=None) -> DocumentFile:
     )
 
 
+def issue_sheet_extract(*, session, structure, actor, now=None) -> DocumentFile:
+    """Renders the extract of the signed sheet of `session` for `structure`: the same sheet
+    with only that structure's people, marked as an extract on every page, numbered
+    `EXT-…`, and registers it (`IssuedDocument` of kind `attendance_sheet_extract`).
+
+    While some half-day is not sealed the extract, like the sheet, is only a preview
+    (« document provisoire », `PROV-…`, not registered).
+
+    Audit action `livrables.sheet_extract_issued` (data: number, sha256, bytes, structure),
+    or `livrables.sheet_extract_previewed` for a provisional extract. Who may ask for which
+    structure is the caller's to check (`sheet_extract_sessions_for`): a referent, for their
+    own structure only."""
+    now = now or timezone.now()
+    data = build_sheet_data(session=session, now=now, structure=structure)
+    if data.provisional:
+        document = DocumentFile(
+            filename=f"extrait-emargement-provisoire-{data.number}.pdf",
+            content_type=PDF,
+            content=render_sheet(data),
+            number=data.number,
+        )
+        _log(
+            actor=actor,
+            action="livrables.sheet_extract_previewed",
+            session=session,
+            document=document,
+            label=_("Extrait provisoire de feuille d'émargement"),
+            extra={"structure": structure.pk},
+        )
+        return document
+    return _issue(
+        data=data,
+        render=render_sheet,
+        filename_prefix="extrait-emargement",
+        kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
+        action="livrables.sheet_extract_issued",
+        label="Extrait de feuille d'émargement",
+        session=session,
+        actor=actor,
+        now=now,
+        log_data={"structure": structure.pk},
+    )
+
+
 def issue_blank_sheet(*, session, actor, now=None) -> DocumentFile:
     """Renders the blank paper sheet of `session` (names pre-filled, one QR code per
     half-day) and registers it (`IssuedDocument` of kind `blank_sheet`).
@@ -124,6 +168,7 @@ def _issue(
     session,
     actor,
     now: dt.datetime,
+    log_data: dict | None = None,
 ) -> DocumentFile:
     """Renders `data` and registers the exact bytes under the printed number.
 
@@ -175,7 +220,14 @@ def _issue(
                     validate_constraints=False,
                 )
                 record.save()
-                _log(actor=actor, action=action, session=session, document=document, label=label)
+                _log(
+                    actor=actor,
+                    action=action,
+                    session=session,
+                    document=document,
+                    label=label,
+                    extra=log_data,
+                )
         except IntegrityError:
             if attempt >= NUMBER_ATTEMPTS or not _is_taken(document.number):
                 raise
@@ -197,11 +249,18 @@ def _free_number(data: SheetData) -> SheetData:
     return dataclasses.replace(data, number=number, verification_url=verification_url(number))
 
 
-def _log(*, actor, action, session, document: DocumentFile, label: str) -> None:
+def _log(
+    *, actor, action, session, document: DocumentFile, label: str, extra: dict | None = None
+) -> None:
     log_action(
         actor=actor,
         action=action,
         obj=session,
         summary=f"{label} {document.number}",
-        data={"number": document.number, "sha256": document.sha256, "bytes": len(document.content)},
+        data={
+            "number": document.number,
+            "sha256": document.sha256,
+            "bytes": len(document.content),
+            **(extra or {}),
+        },
     )

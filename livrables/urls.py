@@ -7,6 +7,11 @@ app_name = "livrables"
 urlpatterns = [
     path("sessions/<int:pk>/feuille-emargement.pdf", views.session_sheet, name="session_sheet"),
     path(
+        "sessions/<int:pk>/extrait-emargement.pdf",
+        views.session_sheet_extract,
+        name="session_sheet_extract",
+    ),
+    path(
         "sessions/<int:pk>/feuille-vierge.pdf",
         views.session_blank_sheet,
         name="session_blank_sheet",

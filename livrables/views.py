@@ -12,9 +12,10 @@ from livrables.selectors import (
     blank_sheet_sessions_for,
     compare_file,
     issued_document_by_number,
+    sheet_extract_sessions_for,
     sheet_sessions_for,
 )
-from livrables.services import DocumentFile, issue_blank_sheet, issue_sheet
+from livrables.services import DocumentFile, issue_blank_sheet, issue_sheet, issue_sheet_extract
 
 
 def document_response(document: DocumentFile) -> HttpResponse:
@@ -28,6 +29,14 @@ def document_response(document: DocumentFile) -> HttpResponse:
 def session_sheet(request, pk: int):
     session = get_object_or_404(sheet_sessions_for(user=request.user), pk=pk)
     return document_response(issue_sheet(session=session, actor=request.user))
+
+
+@require_GET
+def session_sheet_extract(request, pk: int):
+    session = get_object_or_404(sheet_extract_sessions_for(user=request.user), pk=pk)
+    return document_response(
+        issue_sheet_extract(session=session, structure=request.user.structure, actor=request.user)
+    )
 
 
 @require_GET

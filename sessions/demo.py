@@ -386,9 +386,7 @@ def plan_live_session(
             kept.append(slot)
         else:
             slot.delete()
-    start = (now - dt.timedelta(minutes=LIVE_STARTED_MINUTES_AGO)).replace(
-        second=0, microsecond=0
-    )
+    start = (now - dt.timedelta(minutes=LIVE_STARTED_MINUTES_AGO)).replace(second=0, microsecond=0)
     start -= dt.timedelta(minutes=start.minute % 5)
     # Never over a signed half-day of an earlier run.
     for slot in kept:

@@ -22,7 +22,7 @@ from sessions.selectors.hours import (
 )
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 from sessions.states import state_of
-from sessions.tables import hours_label, local_dates
+from sessions.tables import hours_label, hours_totals, label_hours, local_dates
 
 UPCOMING_DAYS = 14
 UPCOMING_SHOWN = 20
@@ -209,7 +209,8 @@ def hours_chart(rows, *, width: int = 600, bar: int = 14, gap: int = 30) -> dict
 
 
 def participant_panel(request, participant):
-    """The participant's sessions (those the user may see) with planned / realised hours."""
+    """The participant's sessions (those the user may see) with planned, realised, not
+    realised and to-come hours."""
     user = request.user
     if participant is None:
         return None
@@ -231,24 +232,17 @@ def participant_panel(request, participant):
         .order_by("first_start", "session__code")
     )
     for enrolment in enrolments:
-        enrolment.planned_label = hours_label(enrolment.planned_minutes)
-        enrolment.realised_label = hours_label(enrolment.realised_minutes)
-        enrolment.bar_value = min(enrolment.realised_minutes, enrolment.planned_minutes)
+        label_hours(enrolment)
         enrolment.first_local = (
             timezone.localtime(enrolment.first_start, enrolment.session.tzinfo)
             if enrolment.first_start
             else None
         )
-    planned = sum(e.planned_minutes for e in enrolments)
-    realised = sum(e.realised_minutes for e in enrolments)
     return (
         "sessions/panels/participant.html",
         {
             "participant_enrolments": enrolments,
-            "participant_planned": planned,
-            "participant_realised": min(realised, planned),
-            "participant_planned_label": hours_label(planned),
-            "participant_realised_label": hours_label(realised),
+            "participant_total": hours_totals(enrolments),
         },
     )
 
@@ -257,7 +251,8 @@ def participant_panel(request, participant):
 
 
 def structure_panel(request, structure):
-    """Hours per participant of the structure, over the sessions the user may see."""
+    """Hours per participant of the structure (planned, realised, not realised, to come),
+    over the sessions the user may see."""
     user = request.user
     if structure is None:
         return None
@@ -270,20 +265,10 @@ def structure_panel(request, structure):
     if not people:
         return None
     for person in people:
-        person.planned_label = hours_label(person.planned_minutes)
-        person.realised_label = hours_label(person.realised_minutes)
-        person.bar_value = min(person.realised_minutes, person.planned_minutes)
-    planned = sum(p.planned_minutes for p in people)
-    realised = sum(p.realised_minutes for p in people)
+        label_hours(person)
     return (
         "sessions/panels/structure.html",
-        {
-            "structure_people": people,
-            "structure_planned": planned,
-            "structure_realised": min(realised, planned),
-            "structure_planned_label": hours_label(planned),
-            "structure_realised_label": hours_label(realised),
-        },
+        {"structure_people": people, "structure_total": hours_totals(people)},
     )
 
 

@@ -23,9 +23,7 @@ SUBDIVISION_BY_ZONE = {
 
 @lru_cache(maxsize=64)
 def _calendar(time_zone: str, year: int) -> holidays.HolidayBase:
-    return holidays.France(
-        subdiv=SUBDIVISION_BY_ZONE.get(time_zone), years=year, language="fr"
-    )
+    return holidays.France(subdiv=SUBDIVISION_BY_ZONE.get(time_zone), years=year, language="fr")
 
 
 def public_holiday(day: dt.date, time_zone: str = "Europe/Paris") -> str | None:

@@ -113,3 +113,20 @@ def validate_signature(data) -> dict:
     if longest < MIN_STROKE_LENGTH:
         raise _invalid(_("le tracé est trop court (un simple appui ne vaut pas signature)."))
     return {"width": width, "height": height, "strokes": clean_strokes}
+
+
+def signature_svg(signature) -> dict | None:
+    """Path data to redraw a stored vector signature as inline SVG (no script, no style):
+    `{"width", "height", "paths": ["M x y L x y …", …]}`, or None when nothing is drawable.
+    Used by the trainer's half-day page and the auditor's control page."""
+    if not isinstance(signature, dict):
+        return None
+    paths = []
+    for stroke in signature.get("strokes") or []:
+        if not stroke:
+            continue
+        points = [f"{p[0]} {p[1]}" for p in stroke]
+        paths.append("M" + " L".join(points))
+    if not paths:
+        return None
+    return {"width": signature.get("width"), "height": signature.get("height"), "paths": paths}

@@ -22,6 +22,37 @@ def hours_label(minutes) -> str:
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
+def label_hours(row):
+    """Sets the display fields of the hours cells (``sessions/_hours_cells.html``) on a row
+    annotated by ``annotate_schedule``: planned, realised, missed and to-come labels, and
+    the progress bar's value (realised, capped at planned). Returns the row."""
+    row.planned_label = hours_label(row.planned_minutes)
+    row.realised_label = hours_label(row.realised_minutes)
+    row.missed_label = hours_label(row.missed_minutes)
+    row.future_label = hours_label(row.planned_future_minutes)
+    row.bar_value = min(row.realised_minutes, row.planned_minutes)
+    return row
+
+
+def hours_totals(rows) -> dict:
+    """The total line of an hours table, with the same fields as ``label_hours``."""
+    planned = sum(r.planned_minutes for r in rows)
+    realised = sum(r.realised_minutes for r in rows)
+    missed = sum(r.missed_minutes for r in rows)
+    future = sum(r.planned_future_minutes for r in rows)
+    return {
+        "planned_minutes": planned,
+        "realised_minutes": realised,
+        "missed_minutes": missed,
+        "planned_future_minutes": future,
+        "planned_label": hours_label(planned),
+        "realised_label": hours_label(realised),
+        "missed_label": hours_label(missed),
+        "future_label": hours_label(future),
+        "bar_value": min(realised, planned),
+    }
+
+
 def local_dates(record) -> tuple:
     """(first day, last day) of a session annotated with first_start / last_end, in its zone."""
     if record.first_start is None:

@@ -151,8 +151,10 @@ def world(db, trainer):
         "sessions:my_calendar_regenerate": {},
         "sessions:slot_paper": {"pk": slot.pk},
         "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
+        "sessions:slot_audit": {"pk": slot.pk},
         "livrables:session_sheet": {"pk": session.pk},
         "livrables:session_blank_sheet": {"pk": session.pk},
+        "livrables:session_sheet_extract": {"pk": session.pk},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
     }

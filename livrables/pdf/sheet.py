@@ -56,6 +56,7 @@ MAX_SLOT_WIDTH = 120
 CELL_HEIGHT = 27
 COUNTERSIGN_HEIGHT = 36
 CELL_PAD = 1.5
+EXTRACT_LINE_HEIGHT = 12
 
 METHOD_SHORT = {
     "tablet": "T",
@@ -278,13 +279,28 @@ def sentences_paragraph(data: SheetData) -> Paragraph | None:
 
 
 def content_top(data: SheetData) -> tuple[float, Paragraph | None, float]:
-    """Where the frame starts below the band and the sentences (same on every page)."""
+    """Where the frame starts below the band, the sentences and, on an extract, the
+    extract line (same on every page)."""
     para = sentences_paragraph(data)
     height = 0.0
     if para is not None:
         _w, height = para.wrap(PAGE[0] - 2 * MARGIN_X, 100)
     top = PAGE[1] - TOP - BAND_HEIGHT - 6 - (height + 4 if para else 0)
+    if data.extract_label:
+        top -= EXTRACT_LINE_HEIGHT
     return top, para, height
+
+
+def draw_extract_mark(canvas, label: str, line_y: float) -> None:
+    """An extract says so on every page, under the header rule: a reader must never take
+    it for the whole sheet."""
+    text = plain_text(label)
+    size = fit_font_size(text, FONT_BOLD, 8.5, PAGE[0] - 2 * MARGIN_X)
+    canvas.saveState()
+    canvas.setFont(FONT_BOLD, size)
+    canvas.setFillColor(colors.black)
+    canvas.drawString(MARGIN_X, line_y - 10, text)
+    canvas.restoreState()
 
 
 def draw_page_header(
@@ -335,6 +351,8 @@ def draw_page_header(
     line_y = band_y - 4 - (para_height + 3 if para is not None else 0)
     canvas.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
     canvas.restoreState()
+    if data.extract_label:
+        draw_extract_mark(canvas, data.extract_label, line_y)
 
 
 PROVISIONAL_MARK = "DOCUMENT PROVISOIRE"
@@ -799,4 +817,7 @@ def render_sheet(data: SheetData) -> bytes:
         story += rectifications_annex(data)
     if data.seals:
         story += seals_annex(data)
-    return build_document(data, title=_("Feuille d'émargement"), story=story)
+    title = (
+        _("Extrait de feuille d'émargement") if data.extract_label else _("Feuille d'émargement")
+    )
+    return build_document(data, title=title, story=story)

@@ -1,7 +1,9 @@
-"""Reads of the sessions app: scoping (who may see or run what), hours and contract rules.
-Views, tables, exporters and documents start from these; import them from here. The
-query-building helpers (`signed_q`, `slot_minutes`, …) stay in `sessions.selectors.hours`."""
+"""Reads of the sessions app: scoping (who may see or run what), hours, contract rules and
+the auditor's view of a half-day. Views, tables, exporters and documents start from these;
+import them from here. The query-building helpers (`signed_q`, `slot_minutes`, …) stay in
+`sessions.selectors.hours`."""
 
+from sessions.selectors.audit import AuditRow, SlotAudit, slot_audit_records
 from sessions.selectors.contract import (
     FormationContractStatus,
     Offence,
@@ -40,6 +42,7 @@ from sessions.selectors.visibility import (
 )
 
 __all__ = [
+    "AuditRow",
     "FormationContractStatus",
     "Offence",
     "RuleState",
@@ -47,6 +50,7 @@ __all__ = [
     "RuleWarning",
     "SessionRecords",
     "SharedDeviceSignature",
+    "SlotAudit",
     "annotate_enrolment_hours",
     "contract_status",
     "counted_attendances",
@@ -67,6 +71,7 @@ __all__ = [
     "shared_device_signatures",
     "sessions_run_by",
     "sessions_visible_to",
+    "slot_audit_records",
     "slots_run_by",
     "slots_visible_to",
 ]

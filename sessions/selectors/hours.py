@@ -29,6 +29,14 @@ Edge cases, on purpose:
   ``IS NOT NULL``); the signing service refuses empty traces before they are stored;
 * minutes are whole minutes: seconds in slot bounds are dropped (slots are entered to the
   minute).
+
+Hours to come (``planned_future_minutes``) are the planned minutes of the half-days **not
+yet ended and not yet countersigned**: they cannot have been realised yet, so they are
+shown apart rather than mixed with the hours missed. A half-day that has ended but is not
+countersigned is past: its minutes count as missed until the trainer countersigns (then
+the signed rows become realised). A half-day countersigned before its end is past too:
+its figures are final. Because only countersigned half-days yield realised minutes,
+``realised ≤ planned_past`` always holds, and ``missed = planned_past − realised``.
 """
 
 from django.db import models
@@ -44,7 +52,8 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from formations.models import Formation, Participant, Structure
 from sessions.models import Attendance, Enrolment, Slot, TrainingSession
@@ -138,6 +147,30 @@ def count_subquery(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
 
 
+def upcoming_slot_q(*, now, prefix: str = "") -> Q:
+    """A half-day still to come at ``now``: not ended and not countersigned (see the module
+    docstring). ``prefix`` reaches the slot from another model."""
+    return Q(**{f"{prefix}ends_at__gt": now, f"{prefix}countersigned_at__isnull": True})
+
+
+def annotate_schedule(queryset: QuerySet, *, upcoming_slots: QuerySet[Slot]) -> QuerySet:
+    """Adds ``planned_future_minutes`` (the sum over ``upcoming_slots``, a correlated slot
+    queryset already filtered with ``upcoming_slot_q``), ``planned_past_minutes`` and
+    ``missed_minutes`` to a queryset already annotated with ``planned_minutes`` and
+    ``realised_minutes``. ``missed`` never goes below 0, even if a row records more
+    minutes than its slot (never capped elsewhere, see the module docstring)."""
+    return queryset.annotate(
+        planned_future_minutes=sum_subquery(upcoming_slots, slot_minutes())
+    ).annotate(
+        planned_past_minutes=F("planned_minutes") - F("planned_future_minutes"),
+        missed_minutes=Greatest(
+            F("planned_minutes") - F("planned_future_minutes") - F("realised_minutes"),
+            Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
 def counted_attendances() -> QuerySet[Attendance]:
     """Attendance rows that count toward realised hours (signed and countersigned)."""
     return Attendance.objects.filter(COUNTED)
@@ -146,25 +179,32 @@ def counted_attendances() -> QuerySet[Attendance]:
 # --- per enrolment ------------------------------------------------------------------------
 
 
-def planned_and_realised_by_enrolment(*, session: TrainingSession) -> QuerySet[Enrolment]:
+def planned_and_realised_by_enrolment(*, session: TrainingSession, now=None) -> QuerySet[Enrolment]:
     """The session's enrolments, each annotated with ``planned_minutes`` (the sum of the
-    session's slots: everyone enrolled is expected at every half-day) and
-    ``realised_minutes`` (see the module docstring). Participant and structure are
-    selected along, ordered by name. Two queries whatever the size: none per row."""
+    session's slots: everyone enrolled is expected at every half-day),
+    ``realised_minutes`` (see the module docstring), and the split of planned minutes at
+    ``now`` (see ``annotate_enrolment_hours``). Participant and structure are selected
+    along. One query whatever the size: none per row."""
     return annotate_enrolment_hours(
-        Enrolment.objects.filter(session=session).select_related("participant__structure")
+        Enrolment.objects.filter(session=session).select_related("participant__structure"),
+        now=now,
     )
 
 
-def annotate_enrolment_hours(queryset: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
-    """Adds ``planned_minutes`` and ``realised_minutes`` to any enrolment queryset."""
-    return queryset.annotate(
-        planned_minutes=sum_subquery(
-            Slot.objects.filter(session_id=OuterRef("session_id")), slot_minutes()
+def annotate_enrolment_hours(queryset: QuerySet[Enrolment], *, now=None) -> QuerySet[Enrolment]:
+    """Adds to any enrolment queryset ``planned_minutes``, ``realised_minutes`` and, at
+    ``now`` (default: the current time), ``planned_future_minutes`` (half-days still to
+    come), ``planned_past_minutes`` and ``missed_minutes`` (past planned − realised)."""
+    now = now or timezone.now()
+    slots = Slot.objects.filter(session_id=OuterRef("session_id"))
+    return annotate_schedule(
+        queryset.annotate(
+            planned_minutes=sum_subquery(slots, slot_minutes()),
+            realised_minutes=sum_subquery(
+                counted_attendances().filter(enrolment_id=OuterRef("pk")), realised_expression()
+            ),
         ),
-        realised_minutes=sum_subquery(
-            counted_attendances().filter(enrolment_id=OuterRef("pk")), realised_expression()
-        ),
+        upcoming_slots=slots.filter(upcoming_slot_q(now=now)),
     )
 
 
@@ -192,9 +232,12 @@ def hours_by_participant(
     participants_qs: QuerySet[Participant] | None = None,
     formation: Formation | None = None,
     sessions_qs: QuerySet[TrainingSession] | None = None,
+    now=None,
 ) -> QuerySet[Participant]:
     """Participants annotated with ``session_count``, ``planned_minutes`` (the slots of
-    every session they are enrolled in) and ``realised_minutes``.
+    every session they are enrolled in), ``realised_minutes``, and at ``now`` (default: the
+    current time) ``planned_future_minutes``, ``planned_past_minutes`` and
+    ``missed_minutes`` (see ``annotate_schedule``).
 
     ``participants_qs`` limits the people (default: every participant enrolled in the
     scope); ``formation`` and/or ``sessions_qs`` limit the sessions counted (pass the
@@ -218,14 +261,15 @@ def hours_by_participant(
         enrolments = enrolments.filter(session_id__in=session_ids)
 
     qs = participants_qs if participants_qs is not None else Participant.objects.all()
-    return (
+    return annotate_schedule(
         qs.select_related("structure")
         .filter(Exists(enrolments))
         .annotate(
             session_count=count_subquery(enrolments),
             planned_minutes=sum_subquery(slots, slot_minutes()),
             realised_minutes=sum_subquery(attendances, realised_expression()),
-        )
+        ),
+        upcoming_slots=slots.filter(upcoming_slot_q(now=now or timezone.now())),
     )
 
 
@@ -348,6 +392,7 @@ __all__ = [
     "SIGNED",
     "MinutesBetween",
     "annotate_enrolment_hours",
+    "annotate_schedule",
     "count_subquery",
     "counted_attendances",
     "hours_by_formation",
@@ -361,4 +406,5 @@ __all__ = [
     "signed_q",
     "slot_minutes",
     "sum_subquery",
+    "upcoming_slot_q",
 ]

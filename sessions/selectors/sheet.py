@@ -19,11 +19,17 @@ class SessionRecords:
     rectifications: list[Rectification]
 
 
-def session_records(*, session: TrainingSession, with_attendance: bool = True) -> SessionRecords:
+def session_records(
+    *, session: TrainingSession, with_attendance: bool = True, structure=None
+) -> SessionRecords:
     """Session with formation and programme, funders, trainers, slots with seal and
     countersigner, enrolments with participants and structures, and (unless
     `with_attendance` is false, as for the blank paper sheet) attendances and
-    rectifications with their authors, in chronological order."""
+    rectifications with their authors, in chronological order.
+
+    `structure` (a `Structure` or its pk) keeps only that structure's people: their
+    enrolments, attendances and rectifications (a referent's extract). Slots, seals and
+    countersignatures stay whole: they belong to the half-day, not to anyone."""
     session = TrainingSession.objects.select_related("formation__programme").get(pk=session.pk)
     funders = list(session.formation.programme.funders.order_by("name"))
     trainers = list(session.trainers.order_by("last_name", "first_name", "username"))
@@ -34,21 +40,21 @@ def session_records(*, session: TrainingSession, with_attendance: bool = True) -
     )
     for slot in slots:
         slot.session = session  # local times everywhere without a query per slot
-    enrolments = list(
-        session.enrolments.select_related("participant__structure").order_by(
-            "participant__sort_key", "participant_id"
+    enrolments = session.enrolments.select_related("participant__structure")
+    attendances_qs = Attendance.objects.filter(slot__session=session)
+    rectifications_qs = Rectification.objects.filter(attendance__slot__session=session)
+    if structure is not None:
+        enrolments = enrolments.filter(participant__structure=structure)
+        attendances_qs = attendances_qs.filter(enrolment__participant__structure=structure)
+        rectifications_qs = rectifications_qs.filter(
+            attendance__enrolment__participant__structure=structure
         )
-    )
+    enrolments = list(enrolments.order_by("participant__sort_key", "participant_id"))
     attendances, rectifications = {}, []
     if with_attendance:
-        attendances = {
-            (att.enrolment_id, att.slot_id): att
-            for att in Attendance.objects.filter(slot__session=session)
-        }
+        attendances = {(att.enrolment_id, att.slot_id): att for att in attendances_qs}
         rectifications = list(
-            Rectification.objects.filter(attendance__slot__session=session)
-            .select_related("author", "attendance")
-            .order_by("created_at", "pk")
+            rectifications_qs.select_related("author", "attendance").order_by("created_at", "pk")
         )
     return SessionRecords(
         session=session,

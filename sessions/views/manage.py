@@ -14,7 +14,13 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from formations.permissions import ManagerRequiredMixin, RoleRequiredMixin, is_structure_referent
+from formations.permissions import (
+    ManagerRequiredMixin,
+    RoleRequiredMixin,
+    can_manage,
+    is_funder_auditor,
+    is_structure_referent,
+)
 from formations.selectors import formations_visible_to
 from sessions.exceptions import SessionsError
 from sessions.filters import SessionFilter
@@ -33,7 +39,7 @@ from sessions.selectors.hours import hours_by_session, planned_and_realised_by_e
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
 from sessions.states import state_of
-from sessions.tables import SessionTable, hours_label
+from sessions.tables import SessionTable, hours_label, hours_totals, label_hours
 
 SLOT_PREFIX = "slots"
 
@@ -288,12 +294,8 @@ class SessionDetailView(RoleRequiredMixin, View):
             day["minutes"] = sum(s.planned_minutes for s in day["slots"])
             day["hours"] = hours_label(day["minutes"])
 
-        planned_total = sum(e.planned_minutes for e in enrolments)
-        realised_total = sum(e.realised_minutes for e in enrolments)
         for enrolment in enrolments:
-            enrolment.planned_label = hours_label(enrolment.planned_minutes)
-            enrolment.realised_label = hours_label(enrolment.realised_minutes)
-            enrolment.bar_value = min(enrolment.realised_minutes, enrolment.planned_minutes)
+            label_hours(enrolment)
 
         context = {
             "session": session,
@@ -304,12 +306,11 @@ class SessionDetailView(RoleRequiredMixin, View):
             "planned_label": hours_label(sum(s.planned_minutes for s in slots)),
             "enrolments": enrolments,
             "enrolled_count": len(enrolments),
-            "planned_total_label": hours_label(planned_total),
-            "realised_total_label": hours_label(realised_total),
-            "planned_total": planned_total,
-            "realised_total": min(realised_total, planned_total),
+            "enrolment_total": hours_totals(enrolments),
             "is_referent": structure_id is not None,
             "warnings": session_contract_warnings(session=session) if structure_id is None else [],
             "can_run": can_run_session(user, session),
+            # The read-only control page of each half-day (sessions:slot_audit).
+            "can_audit": can_manage(user) or is_funder_auditor(user),
         }
         return render(request, self.template_name, context)

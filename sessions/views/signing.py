@@ -42,6 +42,7 @@ from sessions.services.attendance import (
 from sessions.services.devices import session_set_shared_devices
 from sessions.services.remote_links import remote_links, send_remote_links
 from sessions.services.tablet import tablet_lock
+from sessions.signatures import signature_svg
 from sessions.states import state_of
 from sessions.tokens import (
     check_qr_token,
@@ -88,21 +89,6 @@ def client_ip(request) -> str | None:
 
 def client_user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:500]
-
-
-def signature_svg(signature) -> dict | None:
-    """Path data to redraw a stored vector signature as inline SVG (no script, no style)."""
-    if not isinstance(signature, dict):
-        return None
-    paths = []
-    for stroke in signature.get("strokes") or []:
-        if not stroke:
-            continue
-        points = [f"{p[0]} {p[1]}" for p in stroke]
-        paths.append("M" + " L".join(points))
-    if not paths:
-        return None
-    return {"width": signature.get("width"), "height": signature.get("height"), "paths": paths}
 
 
 def blocks_signing(attendance: Attendance | None) -> bool:

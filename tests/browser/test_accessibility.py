@@ -127,6 +127,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
     accounts = demo["accounts"]
     # Valid until the auditor signs in (a login voids the link): the anonymous pages come first.
     password_path = urlsplit(password_link(accounts["auditeur"])).path
+    referent = accounts["referent"]
+    referent_session = TrainingSession.objects.filter(
+        enrolments__participant__structure=referent.structure_id
+    ).first()
     # role → pages, each a path or (path, what to do before checking).
     pages_by_role = {
         None: [
@@ -183,10 +187,17 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk]),
             reverse("sessions:tablet_unlock"),
         ],
-        "referent": [reverse("dashboard"), reverse("formations:participant_list")],
+        "referent": [
+            reverse("dashboard"),
+            reverse("formations:participant_list"),
+            reverse("formations:structure_detail", args=[referent.structure_id]),
+            reverse("sessions:session_detail", args=[referent_session.pk]),
+        ],
         "auditeur": [
             reverse("dashboard"),
             reverse("sessions:session_detail", args=[demo["feder"].pk]),
+            reverse("sessions:slot_audit", args=[demo["feder"].slots.first().pk]),
+            reverse("formations:participant_list"),
         ],
     }
 

@@ -267,3 +267,98 @@ def test_hours_selectors_query_count_constant(django_assert_num_queries, count):
     assert [s.realised_minutes for s in structures] == [count * 210]
     assert isinstance(structures[0], Structure)
     assert enrolments[0].realised_minutes == 210
+
+
+# --- hours to come ------------------------------------------------------------------------
+
+NEXT_DAY = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def two_days(session):
+    """Day 1 (past, countersigned) and day 2 (to come, not countersigned): 2 × 2 half-days.
+    `now` is the evening of day 1."""
+    slots = [
+        make_slot(session, DAY, *MORNING),
+        make_slot(session, DAY, *AFTERNOON),
+        make_slot(session, NEXT_DAY, *MORNING, countersigned=False),
+        make_slot(session, NEXT_DAY, *AFTERNOON, countersigned=False),
+    ]
+    now = slots[1].ends_at + dt.timedelta(hours=3)
+    return slots, now
+
+
+def test_enrolment_hours_to_come_are_apart_from_missed(session, two_days):
+    (morning, afternoon, *_later), now = two_days
+    full = EnrolmentFactory(session=session)
+    partial = EnrolmentFactory(session=session)
+    attend(full, morning)
+    attend(full, afternoon)
+    attend(partial, morning)
+    attend(partial, afternoon, "absent", signed=False, method="trainer")
+
+    rows = {e.pk: e for e in hours.planned_and_realised_by_enrolment(session=session, now=now)}
+
+    figures = [
+        (r.planned_minutes, r.realised_minutes, r.missed_minutes, r.planned_future_minutes)
+        for r in (rows[full.pk], rows[partial.pk])
+    ]
+    assert figures == [(840, 420, 0, 420), (840, 210, 210, 420)]
+    assert rows[partial.pk].planned_past_minutes == 420
+
+
+def test_past_half_day_not_countersigned_is_missed_not_to_come(session, two_days):
+    (morning, afternoon, *_later), now = two_days
+    afternoon.countersigned_at = None
+    afternoon.save()
+    enrolment = EnrolmentFactory(session=session)
+    attend(enrolment, morning)
+    attend(enrolment, afternoon)  # signed, but the trainer has not countersigned yet
+
+    row = hours.planned_and_realised_by_enrolment(session=session, now=now).get()
+
+    assert (row.realised_minutes, row.missed_minutes, row.planned_future_minutes) == (210, 210, 420)
+
+
+def test_half_day_countersigned_before_its_end_is_no_longer_to_come(session, two_days):
+    (*_day1, tomorrow_morning, _tomorrow_afternoon), _now = two_days
+    enrolment = EnrolmentFactory(session=session)
+    attend(enrolment, tomorrow_morning)
+    tomorrow_morning.countersigned_at = tomorrow_morning.starts_at + dt.timedelta(hours=3)
+    tomorrow_morning.save()
+    during = tomorrow_morning.starts_at + dt.timedelta(hours=3, minutes=5)
+
+    row = hours.planned_and_realised_by_enrolment(session=session, now=during).get()
+
+    assert (row.realised_minutes, row.planned_future_minutes) == (210, 210)
+    assert row.missed_minutes == 420  # day 1: nothing signed
+
+
+def test_before_the_first_half_day_everything_is_to_come(session):
+    morning = make_slot(session, DAY, *MORNING, countersigned=False)
+    make_slot(session, DAY, *AFTERNOON, countersigned=False)
+    EnrolmentFactory(session=session)
+
+    row = hours.planned_and_realised_by_enrolment(
+        session=session, now=morning.starts_at - dt.timedelta(days=1)
+    ).get()
+
+    assert (row.planned_minutes, row.planned_future_minutes) == (420, 420)
+    assert (row.planned_past_minutes, row.missed_minutes, row.realised_minutes) == (0, 0, 0)
+
+
+def test_hours_by_participant_splits_past_and_to_come(session, two_days):
+    (morning, _afternoon, *_later), now = two_days
+    enrolment = EnrolmentFactory(session=session)
+    attend(enrolment, morning, "late", minutes=150)
+    cancelled = TrainingSessionFactory(status=TrainingSession.Status.CANCELLED)
+    make_slot(cancelled, NEXT_DAY, *MORNING, countersigned=False)
+    EnrolmentFactory(session=cancelled, participant=enrolment.participant)
+
+    person = hours.hours_by_participant(
+        participants_qs=Participant.objects.filter(pk=enrolment.participant_id), now=now
+    ).get()
+
+    assert (person.planned_minutes, person.realised_minutes) == (840, 150)
+    assert (person.missed_minutes, person.planned_future_minutes) == (270, 420)
+    assert person.planned_past_minutes == 420
