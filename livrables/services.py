@@ -66,20 +66,14 @@ def issue_sheet(*, session, actor, now=None) -> DocumentFile:
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now)
     if data.provisional:
-        document = DocumentFile(
-            filename=f"feuille-emargement-provisoire-{data.number}.pdf",
-            content_type=PDF,
-            content=render_sheet(data),
-            number=data.number,
-        )
-        _log(
-            actor=actor,
+        return _preview(
+            data=data,
+            filename_prefix="feuille-emargement-provisoire",
             action="livrables.sheet_previewed",
-            session=session,
-            document=document,
             label=_("Feuille d'émargement provisoire"),
+            session=session,
+            actor=actor,
         )
-        return document
     return _issue(
         data=data,
         render=render_sheet,
@@ -108,21 +102,15 @@ def issue_sheet_extract(*, session, structure, actor, now=None) -> DocumentFile:
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now, structure=structure)
     if data.provisional:
-        document = DocumentFile(
-            filename=f"extrait-emargement-provisoire-{data.number}.pdf",
-            content_type=PDF,
-            content=render_sheet(data),
-            number=data.number,
-        )
-        _log(
-            actor=actor,
+        return _preview(
+            data=data,
+            filename_prefix="extrait-emargement-provisoire",
             action="livrables.sheet_extract_previewed",
-            session=session,
-            document=document,
             label=_("Extrait provisoire de feuille d'émargement"),
-            extra={"structure": structure.pk},
+            session=session,
+            actor=actor,
+            log_data={"structure": structure.pk},
         )
-        return document
     return _issue(
         data=data,
         render=render_sheet,
@@ -155,6 +143,35 @@ def issue_blank_sheet(*, session, actor, now=None) -> DocumentFile:
         actor=actor,
         now=now,
     )
+
+
+def _preview(
+    *,
+    data: SheetData,
+    filename_prefix: str,
+    action: str,
+    label: str,
+    session,
+    actor,
+    log_data: dict | None = None,
+) -> DocumentFile:
+    """A sheet not fully sealed: rendered (marked « document provisoire ») and journaled,
+    never registered."""
+    document = DocumentFile(
+        filename=f"{filename_prefix}-{data.number}.pdf",
+        content_type=PDF,
+        content=render_sheet(data),
+        number=data.number,
+    )
+    _log(
+        actor=actor,
+        action=action,
+        session=session,
+        document=document,
+        label=label,
+        extra=log_data,
+    )
+    return document
 
 
 def _issue(
