@@ -12,6 +12,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from formations.locks import locked_fields
 from formations.models import (
     AuditEntry,
     DemoEmail,
@@ -77,6 +78,10 @@ class FormationAdmin(admin.ModelAdmin):
     list_filter = ["pricing_mode", "programme"]
     search_fields = ["contract_reference", "title"]
     list_select_related = ["programme"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The same lock as the app's form and `record_save`: signed sheets print these.
+        return (*super().get_readonly_fields(request, obj), *locked_fields(obj))
 
 
 @admin.register(Structure)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations import selectors
+from formations.locks import LOCKED_HELP, locked_fields
 from formations.models import Formation, Funder, Participant, Programme, Structure
 
 
@@ -196,6 +197,9 @@ class FormationForm(UserScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = selectors.programmes_visible_to(user=self.user)
+        for name in locked_fields(self.instance):
+            self.fields[name].disabled = True
+            self.fields[name].help_text = LOCKED_HELP
 
 
 class StructureForm(UserScopedModelForm):

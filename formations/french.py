@@ -204,3 +204,13 @@ def time_zone_label(zone: str) -> str:
 
 
 time_zone_label_lazy = lazy(time_zone_label, str)
+
+
+# --------------------------------------------------------------------------- people
+
+
+def user_name(user) -> str:
+    """How pages and documents name an account: « Claire Vasseur », else its username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

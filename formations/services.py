@@ -11,6 +11,7 @@ from django.forms import ModelForm
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.locks import locked_fields
 
 
 class RecordConflict(Exception):
@@ -29,10 +30,20 @@ def record_save(*, form: ModelForm, actor) -> Model:
 
     Writes the row, its m2m links, and one audit entry ``<model>_created`` or
     ``<model>_updated`` with the changed field names. Raises `RecordConflict` when the
-    database rejects the row after the form validated (a concurrent duplicate): nothing
-    is written then.
+    database rejects the row after the form validated (a concurrent duplicate), or when
+    the form changes a field that evidence depends on (`formations.locks`): nothing is
+    written then.
     """
     creating = form.instance._state.adding
+    frozen = set(form.changed_data) & set(locked_fields(form.instance))
+    if frozen:
+        raise RecordConflict(
+            _(
+                "Ces champs ne peuvent plus changer : des demi-journées de ses sessions sont "
+                "émargées ou scellées et leurs feuilles les montrent (%(fields)s)."
+            )
+            % {"fields": ", ".join(str(form.fields[name].label) for name in sorted(frozen))}
+        )
     try:
         with transaction.atomic():
             obj = form.save()

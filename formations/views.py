@@ -477,6 +477,7 @@ def _all_funders(*, user):
 
 class FunderFormMixin(RecordFormMixin):
     form_class = forms.FunderForm
+    upload_field = "emblem"  # the logo printed on every document
     selector = staticmethod(_all_funders)
     create_title = gettext_lazy("Nouveau financeur")
     created_message = gettext_lazy("Le financeur « %(name)s » a été créé.")

@@ -12,9 +12,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from formations.french import time_zone_label
+from formations.french import time_zone_label, user_name
 from sessions.models import Attendance, TrainingSession
-from sessions.presence import presence_text, values_text
+from sessions.presence import presence_text, signed_as_text, values_text
 from sessions.selectors.sheet import session_records
 from sessions.states import closes_at
 
@@ -212,12 +212,6 @@ def parse_signature(value) -> Signature | None:
     return Signature(width=width, height=height, strokes=tuple(strokes))
 
 
-def user_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def status_label(
     status: str | None,
     minutes_attended: int | None,
@@ -384,11 +378,9 @@ def build_sheet_data(
                 cells.append(Cell(planned_minutes=info.planned_minutes, closed=info.closed))
                 continue
             cells.append(_cell(att, info, tz, refs_by_attendance))
-            snapshot = (att.signer_name or current[0], att.signer_structure or current[1])
-            if snapshot != current:
-                label = _signed_as_label(snapshot, current)
-                if label not in signed_as:
-                    signed_as.append(label)
+            label = signed_as_text(att, participant)
+            if label and label not in signed_as:
+                signed_as.append(label)
         rows.append(
             Row(
                 participant_name=current[0],
@@ -465,18 +457,6 @@ def _cell(att: Attendance, info: SlotInfo, tz, refs_by_attendance) -> Cell:
         rectification_refs=tuple(refs_by_attendance.get(att.pk, ())),
         closed=info.closed,
     )
-
-
-def _signed_as_label(snapshot: tuple[str, str], current: tuple[str, str]) -> str:
-    name, structure = snapshot
-    if name != current[0] and structure != current[1]:
-        return _("nom à la signature : %(name)s (%(structure)s)") % {
-            "name": name,
-            "structure": structure,
-        }
-    if name != current[0]:
-        return _("nom à la signature : %(name)s") % {"name": name}
-    return _("structure à la signature : %(structure)s") % {"structure": structure}
 
 
 def _emblem_path(funder) -> str | None:

@@ -12,7 +12,11 @@ class TrainingSessionsConfig(AppConfig):
     def ready(self):
         # Sessions data on formations pages: formations only holds the registries and
         # never imports sessions (dependencies point one way).
+        from formations import locks
         from formations import panels as registry
         from sessions import panels
+        from sessions.selectors.locks import formation_has_evidence
 
         panels.register(registry)
+        if formation_has_evidence not in locks.EVIDENCE_CHECKS:
+            locks.EVIDENCE_CHECKS.append(formation_has_evidence)

@@ -375,8 +375,9 @@ class Seal(models.Model):
     session's previous seal. `version` says which canonical form the digests were computed
     over (`sessions.sealing`), so seals made before a format change still verify."""
 
-    # 1: records and times only. 2: adds the formation, the time zone, arrival and
-    # departure times and each signer's name and structure at signing.
+    # 1: records and times only. 2: adds the formation (programme, reference, title), the
+    # time zone, arrival and departure times, each signer's name and structure at signing
+    # and the scan ticket and phone of a QR code signature.
     CURRENT_VERSION = 2
 
     slot = models.OneToOneField(

@@ -286,9 +286,17 @@ def values_text(values: dict, slot: Slot) -> str:
         raw = values.get(key)
         if not raw:
             return None
-        moment = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
-        return timezone.localtime(moment, tz).strftime("%H:%M")
+        try:
+            moment = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
+            return timezone.localtime(moment, tz).strftime("%H:%M")
+        except (TypeError, ValueError, OverflowError):
+            # A value no service wrote (edited behind the app's back): shown as found;
+            # verify_seals names the anomaly.
+            return str(raw)
 
+    minutes = values.get("minutes_attended")
+    if minutes is not None and not _is_int(minutes):
+        return ", ".join(f"{key} : {value}" for key, value in values.items())
     status = values.get("status")
     if status is None:
         # Only minutes or times changed: say what they are now.
@@ -297,13 +305,32 @@ def values_text(values: dict, slot: Slot) -> str:
             parts.append(_("arrivée %(time)s") % {"time": local("arrived_at")})
         if values.get("left_at"):
             parts.append(_("départ %(time)s") % {"time": local("left_at")})
-        if values.get("minutes_attended") is not None:
-            parts.append(missed_text(max(0, slot.planned_minutes - values["minutes_attended"])))
+        if minutes is not None:
+            parts.append(missed_text(max(0, slot.planned_minutes - minutes)))
         return ", ".join(parts)
     return presence_text(
         status=status,
         planned_minutes=slot.planned_minutes,
-        minutes_attended=values.get("minutes_attended"),
+        minutes_attended=minutes,
         arrival=local("arrived_at"),
         departure=local("left_at"),
     )
+
+
+def signed_as_text(attendance: Attendance, participant) -> str:
+    """« nom à la signature : ABDOU Alice » when the person signed under another name (or
+    structure) than today's, else "": a rename never silently replaces the name beside a
+    signature. Rows written before names were kept at signing carry none."""
+    current = (participant.full_name, participant.structure.name)
+    name = attendance.signer_name or current[0]
+    structure = attendance.signer_structure or current[1]
+    if (name, structure) == current:
+        return ""
+    if name != current[0] and structure != current[1]:
+        return _("nom à la signature : %(name)s (%(structure)s)") % {
+            "name": name,
+            "structure": structure,
+        }
+    if name != current[0]:
+        return _("nom à la signature : %(name)s") % {"name": name}
+    return _("structure à la signature : %(structure)s") % {"structure": structure}

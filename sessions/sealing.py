@@ -13,8 +13,9 @@ How the chain works (what an auditor needs to know):
   seal, or removing a seal from the middle of the chain breaks a digest or a link.
 * Seals carry a format `version`. Version 1 covered the records and the half-day's times;
   version 2 also covers what the sheet's header shows and the app locks once anyone signed
-  (the formation, its contract reference, the session's time zone), the arrival and
-  departure times, and each signer's name and structure as they were at signing. A
+  (the formation, its programme, contract reference and title, the session's time zone),
+  the arrival and departure times, each signer's name and structure as they were at
+  signing, and the scan ticket and phone a QR code signature came from. A
   version 2 seal also keeps the half-day's sealed form, so verification can name what
   changed (« fuseau horaire de la session : Europe/Paris → Indian/Mayotte »). Seals made
   before version 2 are verified in their own format.
@@ -129,8 +130,9 @@ def record_digest(attendance: Attendance, version: int = Seal.CURRENT_VERSION) -
 def slot_record(slot: Slot, seal: Seal) -> dict:
     """The sealed content of the half-day itself in the canonical form of `seal.version`:
     times, countersignature, seal metadata; version 2 adds what the sheet's header shows
-    and the app locks once anyone signed (the formation and its contract reference, the
-    session's time zone). Expects `slot.session.formation` loaded for version 2."""
+    and the app locks once anyone signed (the formation, its programme, contract
+    reference and title, the session's time zone). Expects `slot.session.formation`
+    loaded for version 2."""
     record = {
         "slot": slot.pk,
         "session": slot.session_id,
@@ -150,7 +152,9 @@ def slot_record(slot: Slot, seal: Seal) -> dict:
                 "version": seal.version,
                 "time_zone": session.time_zone,
                 "formation": session.formation_id,
+                "programme": session.formation.programme_id,
                 "contract_reference": session.formation.contract_reference,
+                "formation_title": session.formation.title,
             }
         )
     return record
@@ -287,6 +291,8 @@ SLOT_FIELD_LABELS = {
     "time_zone": gettext_lazy("fuseau horaire de la session"),
     "formation": gettext_lazy("formation de la session"),
     "contract_reference": gettext_lazy("référence du marché"),
+    "programme": gettext_lazy("programme de la formation"),
+    "formation_title": gettext_lazy("intitulé de la formation"),
     "countersignature": gettext_lazy("contre-signature"),
     "countersigned_by": gettext_lazy("auteur de la contre-signature"),
     "countersigned_at": gettext_lazy("date de la contre-signature"),

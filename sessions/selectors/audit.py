@@ -64,7 +64,7 @@ def slot_audit_records(*, slot: Slot) -> SlotAudit:
     enrolments = list(
         Enrolment.objects.filter(session_id=slot.session_id)
         .select_related("participant__structure")
-        .order_by("participant__last_name", "participant__first_name", "pk")
+        .order_by("participant__sort_key", "participant_id")
     )
     attendances = {
         a.enrolment_id: a

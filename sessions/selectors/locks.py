@@ -7,7 +7,7 @@ its session may no longer change formation or time zone (the signed sheet shows 
 changing the zone alone would shift every local time printed on it).
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from sessions.models import Attendance, PaperSheetScan, Seal, Slot, TrainingSession
 
@@ -64,3 +64,16 @@ def session_is_locked(*, session: TrainingSession) -> bool:
     """True once any half-day of the session is locked: its formation and time zone are
     then fixed, and the session cannot be deleted."""
     return bool(slot_locks(session=session))
+
+
+def formation_has_evidence(formation) -> bool:
+    """True once any half-day of any session of `formation` is locked: the formation's
+    programme, contract reference and title are then printed on signed, sealed sheets
+    (`formations.locks`, which this is registered into)."""
+    slots = _annotated(Slot.objects.filter(session__formation_id=formation.pk))
+    return slots.filter(
+        Q(has_seal=True)
+        | Q(has_attendance=True)
+        | Q(has_scan=True)
+        | Q(countersigned_at__isnull=False)
+    ).exists()

@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 
+from formations.french import user_name
 from formations.models import User
 from formations.permissions import RoleRequiredMixin
-from sessions.presence import attendance_text, values_text
+from sessions.presence import attendance_text, signed_as_text, values_text
 from sessions.selectors.audit import slot_audit_records
 from sessions.selectors.visibility import slots_visible_to
 from sessions.signatures import signature_svg
@@ -38,12 +39,6 @@ def gap_text(gap: dt.timedelta) -> str:
     if minutes:
         return f"{sign}{minutes} min {secs:02d} s"
     return f"{sign}{secs} s"
-
-
-def user_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 class SlotAuditView(RoleRequiredMixin, View):
@@ -81,6 +76,7 @@ class SlotAuditView(RoleRequiredMixin, View):
                     gap = attendance.device_signed_at - attendance.signed_at
                 entry.update(
                     status=attendance_text(attendance, slot),
+                    signed_as=signed_as_text(attendance, participant),
                     signed_at=local_time(attendance.signed_at, tz),
                     device_signed_at=local_time(attendance.device_signed_at, tz),
                     gap=gap_text(gap) if gap is not None else "",

@@ -92,3 +92,49 @@ def test_refusal_page_links_back_to_the_form_on_this_site(client, referer, expec
 
     assert response.status_code == 400
     assert response.context["back_url"] == expected
+
+
+def _png():
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "navy").save(buffer, format="PNG")
+    return SimpleUploadedFile("logo.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_a_funder_logo_can_be_uploaded_from_the_funder_form(coordinator_client):
+    from formations.models import Funder
+
+    response = coordinator_client.post(
+        reverse("formations:funder_create"),
+        {"name": "Région Test", "kind": "region", "publicity_sentence": "", "emblem": _png()},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Funder.objects.get(name="Région Test").emblem.name.startswith("funders/")
+
+
+def test_a_funder_logo_can_be_uploaded_in_the_django_admin(client, django_user_model):
+    from formations.models import Funder
+
+    admin = django_user_model.objects.create_superuser("tech", "tech@example.org", "x-pass-123")
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("admin:formations_funder_add"),
+        {"name": "CAF Test", "kind": "caf", "publicity_sentence": "", "emblem": _png()},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Funder.objects.get(name="CAF Test").emblem
+
+
+def test_the_funder_form_still_refuses_a_second_file(coordinator_client):
+    response = coordinator_client.post(
+        reverse("formations:funder_create"),
+        {"name": "Région Test", "kind": "region", "emblem": _png(), "autre": _file()},
+    )
+
+    assert response.status_code == 400

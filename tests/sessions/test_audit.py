@@ -133,7 +133,7 @@ def test_auditor_sees_every_record_with_its_evidence(client, auditor, world):
     assert "Retard : arrivée 09:40, 40 min manquées" in html
     assert "Retard : arrivée 09:30, 30 min manquées" in html
     assert "Aucun émargement" not in html  # the absent row was written at the close
-    assert "2 signé·s sur 3 inscrit·es ; 350 min comptées pour le financeur" in html
+    assert "signés : 2 sur 3 inscrit·es ; minutes comptées pour le financeur : 350" in html
 
 
 def test_auditor_sees_the_seal_in_full_and_that_it_verifies(client, auditor, world):
@@ -315,3 +315,18 @@ def test_signatures_from_one_phone_for_two_people_are_pointed_out(client, audito
     assert "même téléphone que MOREL Julien" in html
     assert "même téléphone que SAINDOU Amina" in html
     assert "même téléphone que" not in _page(client, auditor, world["slot"])
+
+
+def test_a_renamed_signer_shows_the_name_signed_under_and_still_verifies(
+    client, auditor, world
+):
+    amina = world["people"][0].participant
+    amina.last_name = "Martin"
+    amina.save()
+
+    html = _page(client, auditor, world["slot"])
+
+    assert "MARTIN Amina" in html
+    assert "nom à la signature : SAINDOU Amina" in html
+    assert "Scellement vérifié" in html
+    assert "heure de Mayotte" in html

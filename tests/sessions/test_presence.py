@@ -274,3 +274,14 @@ def test_a_former_trainer_now_auditor_can_no_longer_run_their_old_sessions(
     with pytest.raises(AttendanceError) as countersigned:
         slot_countersign(slot=slot, trainer=trainer, signature=SIGNATURE, now=slot.ends_at)
     assert (marked.value.code, countersigned.value.code) == ("not_trainer", "not_trainer")
+
+
+def test_values_text_shows_tampered_values_as_found(slot):
+    """A rectification edited behind the app's back must not break the pages that show it
+    (the control page, the sheet): verify_seals names the anomaly."""
+    assert "pas-une-date" in values_text(
+        {"status": "left_early", "minutes_attended": 150, "left_at": "pas-une-date"}, slot
+    )
+    assert "minutes_attended : cent" in values_text(
+        {"status": "late", "minutes_attended": "cent"}, slot
+    )

@@ -459,3 +459,49 @@ def test_version_1_seals_still_verify(trainer):
     # …but its status still is.
     Attendance.objects.filter(pk=world.hoa.pk).update(status="present", arrived_at=None)
     assert _codes(verify_session(world.session)) == ["record_altered"]
+
+
+def test_a_formation_with_sealed_sheets_keeps_its_reference_title_and_programme(
+    sealed, coordinator, client
+):
+    """The sheet prints them and the seal covers them: the app's form, its service and the
+    admin all refuse to change them, so verify_seals never flags a legitimate edit."""
+    from django.urls import reverse
+
+    from formations.forms import FormationForm
+    from formations.services import RecordConflict, record_save
+
+    formation = sealed.session.formation
+    form = FormationForm(instance=formation, user=coordinator)
+    assert all(form.fields[name].disabled for name in ("contract_reference", "title"))
+
+    client.force_login(coordinator)
+    data = {
+        name: getattr(formation, name)
+        for name in ("contract_reference", "title", "amount", "pricing_mode")
+    }
+    data.update(programme=formation.programme_id, contract_reference="NOUVELLE-REF")
+    client.post(reverse("formations:formation_edit", args=[formation.pk]), data)
+    formation.refresh_from_db()
+    assert formation.contract_reference != "NOUVELLE-REF"
+
+    bound = FormationForm({**data, "title": "Autre titre"}, instance=formation, user=coordinator)
+    bound.fields["title"].disabled = False  # as if a page forgot the lock
+    assert bound.is_valid(), bound.errors
+    with pytest.raises(RecordConflict):
+        record_save(form=bound, actor=coordinator)
+    formation.refresh_from_db()
+    assert formation.title != "Autre titre"
+    assert verify_session(sealed.session) == []
+
+
+def test_the_admin_shows_a_locked_formation_read_only(sealed, rf, django_user_model):
+    from django.contrib import admin
+
+    from formations.models import Formation
+
+    model_admin = admin.site._registry[Formation]
+    request = rf.get("/")
+    request.user = django_user_model.objects.create_superuser("tech", "t@example.org", "x")
+    readonly = model_admin.get_readonly_fields(request, sealed.session.formation)
+    assert {"programme", "contract_reference", "title"} <= set(readonly)
