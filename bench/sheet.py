@@ -231,7 +231,7 @@ def fake_sheet_data(participants: int = 15, slots: int = 6, seed: int = 7) -> Sh
                 participant_name=rows[0].participant_name,
                 slot_label=slot_infos[0].label,
                 old="Absent",
-                new="Retard, 180 min de présence",
+                new="Retard : arrivée 09:30, 30 min manquées",
                 reason="Arrivée signalée par téléphone, feuille papier jointe",
                 author="Claire Coordo",
                 created_at=dt.datetime(2021, 10, 5, 9, tzinfo=tz),

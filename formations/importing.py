@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from formations.audit import log_action
 from formations.models import Participant, Structure
+from formations.permissions import ensure_manager
 from formations.tabular import (
     Column,
     Row,
@@ -891,8 +892,11 @@ def import_participants(
     (same e-mail, or same name + first name + structure) are left untouched; one audit entry
     `participants_imported` is logged. Existence is checked again inside the transaction;
     if another writer wins a race anyway, the unique constraints raise and the report
-    carries `RACE_MESSAGE` as a file error (nothing written).
+    carries `RACE_MESSAGE` as a file error (nothing written). Coordinators only: another
+    signed-in user gets `PermissionDenied` (`actor=None` is the command, run by whoever
+    operates the server).
     """
+    ensure_manager(actor)
     report, table = build_report(file_name=file_name, content=content)
     report.dry_run = dry_run
     if report.has_errors or dry_run or table is None:

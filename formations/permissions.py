@@ -35,6 +35,14 @@ def can_see_contact_details(user) -> bool:
     return user.is_authenticated and not is_funder_auditor(user)
 
 
+def ensure_manager(actor) -> None:
+    """For services: a signed-in user who is not a coordinator may not write here, whatever
+    page or script calls (`PermissionDenied`, a 403 on a page). `None` is a management
+    command run by whoever operates the server, journaled without an author."""
+    if actor is not None and not can_manage(actor):
+        raise PermissionDenied
+
+
 class RoleRequiredMixin:
     """Restricts a view to some roles. Coordinators (and superusers) may always enter.
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from formations.audit import log_action
 from formations.locks import locked_fields
+from formations.permissions import ensure_manager
 
 
 class RecordConflict(Exception):
@@ -32,8 +33,9 @@ def record_save(*, form: ModelForm, actor) -> Model:
     ``<model>_updated`` with the changed field names. Raises `RecordConflict` when the
     database rejects the row after the form validated (a concurrent duplicate), or when
     the form changes a field that evidence depends on (`formations.locks`): nothing is
-    written then.
+    written then. Coordinators only (`PermissionDenied` for anyone else).
     """
+    ensure_manager(actor)
     creating = form.instance._state.adding
     frozen = set(form.changed_data) & set(locked_fields(form.instance))
     if frozen:

@@ -222,18 +222,15 @@ def status_label(
     method: str = "",
 ) -> str:
     """The words every page uses (`sessions.presence.presence_text`): « Absent »,
-    « Retard : arrivée 09:20, 20 min manquées »…; an absence written by the close says
-    « Absent — constaté à la clôture »."""
-    text = presence_text(
+    « Retard : arrivée 09:20, 20 min manquées », « Absent — constaté à la clôture »…"""
+    return presence_text(
         status=status,
         planned_minutes=planned_minutes,
         minutes_attended=minutes_attended,
         arrival=arrival,
         departure=departure,
+        method=method,
     )
-    if method == Attendance.Method.CLOSING and status == Attendance.Status.ABSENT:
-        return _("%(status)s — constaté à la clôture") % {"status": text}
-    return text
 
 
 def paper_url(slot_pk: int) -> str:

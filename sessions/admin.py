@@ -14,7 +14,6 @@ until they hold evidence; from then on `sessions.selectors.locks` (the predicate
 
 from django.contrib import admin
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from formations.admin import LockedDeleteMixin
 from sessions.models import (
@@ -27,18 +26,10 @@ from sessions.models import (
     TrainingSession,
 )
 from sessions.selectors.locks import (
-    SLOT_COUNTERSIGNED,
-    SLOT_HAS_ATTENDANCE,
-    SLOT_SEALED,
+    LOCK_LABELS,
     session_is_locked,
     slot_lock,
 )
-
-LOCK_REASONS = {
-    SLOT_SEALED: _("demi-journée scellée"),
-    SLOT_HAS_ATTENDANCE: _("demi-journée émargée"),
-    SLOT_COUNTERSIGNED: _("demi-journée contresignée"),
-}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -112,7 +103,9 @@ class SlotAdmin(LockedDeleteMixin, admin.ModelAdmin):
 
     def locked_reason(self, obj):
         code = slot_lock(slot=obj)
-        return str(LOCK_REASONS[code]) if code else None
+        if not code:
+            return None
+        return gettext("demi-journée : %(lock)s") % {"lock": LOCK_LABELS[code]}
 
 
 @admin.register(Enrolment)

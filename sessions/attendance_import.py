@@ -26,11 +26,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower, Upper
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.french import time_zone_label
 from formations.models import Participant
 from formations.tabular import Column, TableError, read_table, strip_accents
+from formations.tabular import parse_date as parse_table_date
 from sessions.exceptions import AttendanceError
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot, TrainingSession
 from sessions.presence import local_moment, resolve_presence
@@ -209,12 +211,11 @@ def read_rows(content: bytes, *, file_name: str = "") -> list[tuple[int, dict[st
 
 
 def parse_date(text: str) -> dt.date | None:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+    """The participant import's dates (`formations.tabular.parse_date`), None if invalid."""
+    try:
+        return parse_table_date(text)
+    except (ValueError, OverflowError):
+        return None
 
 
 def parse_time(text: str) -> dt.time | None:
@@ -325,8 +326,13 @@ def _slot_label(slot: Slot) -> str:
     return f"{slot.session.code} {slot.local_start:%d/%m/%Y %H:%M}"
 
 
-def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -> ImportCheck:
-    """Finds the enrolment and slot of each parsed line. Queries do not grow with lines."""
+def resolve_lines(
+    lines: list[ParsedLine], *, actor=None, scan_provided: bool, now: dt.datetime | None = None
+) -> ImportCheck:
+    """Finds the enrolment and slot of each parsed line and checks what the key-in service
+    would refuse, so that --dry-run says the same as the real run. Queries do not grow with
+    lines."""
+    now = now or timezone.now()
     check = ImportCheck()
     codes = {line.session_code.upper() for line in lines}
     sessions = {
@@ -416,6 +422,18 @@ def resolve_lines(lines: list[ParsedLine], *, actor=None, scan_provided: bool) -
             )
             continue
         seen[key] = line.line
+        if slot.starts_at > now:
+            check.errors.append(
+                LineError(
+                    line.line,
+                    _(
+                        "la demi-journée %(slot)s n'a pas encore commencé : une feuille ne "
+                        "peut pas avoir été signée avant."
+                    )
+                    % {"slot": _slot_label(slot)},
+                )
+            )
+            continue
         if slot.is_sealed:
             check.errors.append(
                 LineError(

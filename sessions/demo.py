@@ -16,7 +16,6 @@ import math
 import random
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+from sessions.states import closes_at, opens_at
 
 LIVE_SESSION = "DEMO-EN-DIRECT"
 # The live half-day starts a little before the load and lasts a usual half-day, so its
@@ -373,10 +373,9 @@ def plan_live_session(
         for person in _pick_participants(spec, formation, random.Random(2026)):
             Enrolment.objects.create(session=session, participant=person, enrolled_by=coordinator)
     window_end = now + LIVE_OPEN_AT_LEAST
-    signing_margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
     slots = list(Slot.objects.filter(session=session).select_related("seal"))
     if any(
-        slot.starts_at - signing_margin <= now and window_end <= slot.ends_at + signing_margin
+        opens_at(slot.starts_at) <= now and window_end <= closes_at(slot.ends_at)
         for slot in slots
     ):
         return session if created else None

@@ -41,9 +41,16 @@ def _whole_minute(moment: dt.datetime) -> dt.datetime:
 
 
 def local_moment(slot: Slot, value: dt.time) -> dt.datetime:
-    """`value` on the wall clock of the session, on the half-day's local date."""
-    day = timezone.localtime(slot.starts_at, slot.session.tzinfo).date()
-    return timezone.make_aware(dt.datetime.combine(day, value), slot.session.tzinfo)
+    """`value` on the wall clock of the session, on the half-day's local date — or on the
+    next day for a half-day that runs past midnight, when that puts it inside."""
+    tz = slot.session.tzinfo
+    start = timezone.localtime(slot.starts_at, tz)
+    moment = timezone.make_aware(dt.datetime.combine(start.date(), value), tz)
+    if moment < slot.starts_at and timezone.localtime(slot.ends_at, tz).date() > start.date():
+        moment = timezone.make_aware(
+            dt.datetime.combine(start.date() + dt.timedelta(days=1), value), tz
+        )
+    return moment
 
 
 def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
@@ -145,7 +152,7 @@ def resolve_presence(
 
     late = status in Attendance.ARRIVAL_STATUSES
     early = status in Attendance.DEPARTURE_STATUSES
-    if minutes_missed is None and minutes_attended is not None:
+    if minutes_attended is not None:
         if not 1 <= minutes_attended <= planned - 1:
             raise AttendanceError(
                 _(
@@ -155,23 +162,12 @@ def resolve_presence(
                 % {"max": planned - 1, "planned": planned},
                 code="invalid_minutes",
             )
-        minutes_missed = planned - minutes_attended
-    if minutes_missed is not None:
-        if not 1 <= minutes_missed <= planned - 1:
-            raise _minutes_error(slot)
-        if late and early:
-            if arrived_at is None and left_at is None:
-                raise AttendanceError(
-                    _(
-                        "Pour un retard suivi d'un départ anticipé, indiquez l'heure "
-                        "d'arrivée et l'heure de départ."
-                    ),
-                    code="time_required",
-                )
-        elif late and arrived_at is None:
-            arrived_at = slot.starts_at + dt.timedelta(minutes=minutes_missed)
-        elif early and left_at is None:
-            left_at = slot.ends_at - dt.timedelta(minutes=minutes_missed)
+        implied = planned - minutes_attended
+        if minutes_missed is not None and minutes_missed != implied:
+            raise _mismatch_error(minutes_missed, implied)
+        minutes_missed = implied
+    if minutes_missed is not None and not 1 <= minutes_missed <= planned - 1:
+        raise _minutes_error(slot)
     if late and not early and left_at is not None:
         raise AttendanceError(
             _("Une heure de départ avec un retard : choisissez « Retard et départ anticipé »."),
@@ -185,6 +181,29 @@ def resolve_presence(
             ),
             code="invalid_time",
         )
+    arrived_at = _whole_minute(arrived_at) if arrived_at is not None else None
+    left_at = _whole_minute(left_at) if left_at is not None else None
+    if minutes_missed is not None:
+        # Minutes missed stand for the time not noted: from the start for a late
+        # arrival, before the end for an early departure; with both, for the one missing.
+        missed = dt.timedelta(minutes=minutes_missed)
+        if late and early:
+            if arrived_at is None and left_at is None:
+                raise AttendanceError(
+                    _(
+                        "Pour un retard suivi d'un départ anticipé, indiquez au moins l'heure "
+                        "d'arrivée ou l'heure de départ (les minutes manquées donnent l'autre)."
+                    ),
+                    code="time_required",
+                )
+            if arrived_at is None:
+                arrived_at = slot.starts_at + missed - (slot.ends_at - left_at)
+            elif left_at is None:
+                left_at = slot.ends_at - missed + (arrived_at - slot.starts_at)
+        elif late and arrived_at is None:
+            arrived_at = slot.starts_at + missed
+        elif early and left_at is None:
+            left_at = slot.ends_at - missed
     if late and arrived_at is None:
         raise AttendanceError(
             _("Indiquez l'heure d'arrivée (ou les minutes manquées) pour un retard."),
@@ -195,25 +214,33 @@ def resolve_presence(
             _("Indiquez l'heure de départ (ou les minutes manquées) pour un départ anticipé."),
             code="time_required",
         )
-    if arrived_at is not None:
-        arrived_at = _whole_minute(arrived_at)
-        if not slot.starts_at < arrived_at < slot.ends_at:
-            raise _bounds_error(slot, _("d'arrivée"))
-    if left_at is not None:
-        left_at = _whole_minute(left_at)
-        if not slot.starts_at < left_at < slot.ends_at:
-            raise _bounds_error(slot, _("de départ"))
+    if arrived_at is not None and not slot.starts_at < arrived_at < slot.ends_at:
+        raise _bounds_error(slot, _("d'arrivée"))
+    if left_at is not None and not slot.starts_at < left_at < slot.ends_at:
+        raise _bounds_error(slot, _("de départ"))
     if arrived_at is not None and left_at is not None and not arrived_at < left_at:
         raise AttendanceError(
             _("L'heure de départ doit suivre l'heure d'arrivée."), code="invalid_time"
         )
-    start = arrived_at or slot.starts_at
-    end = left_at or slot.ends_at
+    attended = minutes_between(arrived_at or slot.starts_at, left_at or slot.ends_at)
+    if minutes_missed is not None and planned - attended != minutes_missed:
+        # A time and minutes that disagree: which one the trainer meant is not ours to
+        # guess.
+        raise _mismatch_error(minutes_missed, planned - attended)
     return Presence(
-        status=status,
-        arrived_at=arrived_at,
-        left_at=left_at,
-        minutes_attended=minutes_between(start, end),
+        status=status, arrived_at=arrived_at, left_at=left_at, minutes_attended=attended
+    )
+
+
+def _mismatch_error(given: int, from_times: int) -> AttendanceError:
+    return AttendanceError(
+        _(
+            "Les minutes manquées indiquées (%(given)s) ne correspondent pas aux heures "
+            "notées (%(from_times)s min manquées) : corrigez l'une ou l'autre, ou laissez "
+            "les minutes vides."
+        )
+        % {"given": given, "from_times": from_times},
+        code="invalid_minutes",
     )
 
 
@@ -231,6 +258,7 @@ def presence_text(
     minutes_attended: int | None = None,
     arrival: str | None = None,
     departure: str | None = None,
+    method: str = "",
 ) -> str:
     """The one sentence for a status: « Présent·e », « Absent », « Retard : arrivée 09:20,
     20 min manquées », « Départ anticipé : départ 16:10, 50 min manquées », « Retard et
@@ -241,6 +269,9 @@ def presence_text(
     if status not in Status.values:
         return str(status)
     label = str(Status(status).label)
+    if method == Attendance.Method.CLOSING and status == Status.ABSENT:
+        # Nobody recorded the person: the close did, and the sheet says so.
+        return _("%(status)s — constaté à la clôture") % {"status": label}
     if status not in Attendance.PARTIAL_STATUSES:
         return label
     parts = []
@@ -272,6 +303,7 @@ def attendance_text(attendance: Attendance, slot: Slot) -> str:
             if attendance.left_at
             else None
         ),
+        method=attendance.method,
     )
 
 

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
@@ -355,7 +356,7 @@ def draw_page_header(
         draw_extract_mark(canvas, data.extract_label, line_y)
 
 
-PROVISIONAL_MARK = "DOCUMENT PROVISOIRE"
+PROVISIONAL_MARK = gettext_lazy("DOCUMENT PROVISOIRE")
 
 
 def draw_provisional_mark(canvas) -> None:
@@ -368,7 +369,7 @@ def draw_provisional_mark(canvas) -> None:
     canvas.setFont(FONT_BOLD, 64)
     canvas.translate(width / 2, height / 2 - 20)
     canvas.rotate(24)
-    canvas.drawCentredString(0, 0, _(PROVISIONAL_MARK))
+    canvas.drawCentredString(0, 0, str(PROVISIONAL_MARK))
     canvas.restoreState()
 
 

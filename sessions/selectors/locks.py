@@ -8,6 +8,7 @@ changing the zone alone would shift every local time printed on it).
 """
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy
 
 from sessions.models import Attendance, PaperSheetScan, Seal, Slot, TrainingSession
 
@@ -15,6 +16,13 @@ from sessions.models import Attendance, PaperSheetScan, Seal, Slot, TrainingSess
 SLOT_SEALED = "slot_sealed"
 SLOT_HAS_ATTENDANCE = "slot_has_attendance"
 SLOT_COUNTERSIGNED = "slot_countersigned"
+
+# Why a half-day is locked, in the words of the session form and the admin.
+LOCK_LABELS = {
+    SLOT_SEALED: gettext_lazy("scellée"),
+    SLOT_HAS_ATTENDANCE: gettext_lazy("émargements enregistrés"),
+    SLOT_COUNTERSIGNED: gettext_lazy("contresignée"),
+}
 
 
 def _annotated(slots):

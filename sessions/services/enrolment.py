@@ -29,6 +29,7 @@ from formations.tabular import Column, TableError, read_table
 from sessions import ical
 from sessions.exceptions import SessionsError
 from sessions.models import Enrolment, TrainingSession
+from sessions.permissions import ensure_manager
 from sessions.selectors.contract import (
     ENROLMENT_RULES,
     RuleState,
@@ -94,7 +95,8 @@ def enrol_participants(*, session: TrainingSession, participants, actor) -> Enro
     """Enrols every participant not enrolled yet; those already enrolled are reported, not
     duplicated (a second call enrols nobody). Race-safe: concurrent calls rely on the
     `enrolment_unique_per_session` constraint (`ignore_conflicts`), then re-read.
-    Raises `session_cancelled`."""
+    Raises `not_coordinator`, `session_cancelled`."""
+    ensure_manager(actor)
     session = _lock_session(session)
     by_pk = {participant.pk: participant for participant in participants}
     existing = set(
@@ -161,7 +163,9 @@ def enrol_structure(*, session: TrainingSession, structure, actor) -> EnrolmentR
 @transaction.atomic
 def unenrol(*, enrolment: Enrolment, actor) -> None:
     """Removes an enrolment. Refused (`has_attendance`) once any émargement exists for it:
-    the attendance rows are evidence and must keep their enrolment."""
+    the attendance rows are evidence and must keep their enrolment. Coordinators only
+    (`not_coordinator`)."""
+    ensure_manager(actor)
     enrolment = (
         Enrolment.objects.select_for_update()
         .select_related("session", "participant")
@@ -384,7 +388,9 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
     tells who has no address. Raises `session_cancelled`, `no_slots`, `mail_failed`.
 
     Not one transaction on purpose: an e-mail cannot be unsent, so each enrolment is
-    marked as soon as its message has left, and a failure halfway keeps what was sent."""
+    marked as soon as its message has left, and a failure halfway keeps what was sent.
+    Coordinators only (`not_coordinator`)."""
+    ensure_manager(actor)
     session = TrainingSession.objects.select_related("formation").get(pk=session.pk)
     if session.status == TrainingSession.Status.CANCELLED:
         raise SessionsError(

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from formations.audit import log_action
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Seal, Slot
+from sessions.permissions import ensure_runs_session
 from sessions.services.attendance import attendance_key_in
 
 # Real content is recognised by its first bytes; the extension alone proves nothing.
@@ -112,11 +113,13 @@ def paper_scan_store(*, slot: Slot, uploaded_file, actor) -> PaperSheetScan:
     """Stores the scan of a paper sheet for one half-day, under a random name in
     `paper_sheets/`, with its SHA-256 and size; writes an audit entry.
 
-    Raises SessionsError: `slot_sealed`, `empty_file`, `file_too_large`, `bad_file_type`.
+    Raises SessionsError: `not_trainer`, `slot_sealed`, `empty_file`, `file_too_large`,
+    `bad_file_type`.
     """
     # Lock the slot so it cannot be sealed while the scan is being attached.
     # of=("self",): the slot row only, so the session → slot lock order of slot_close holds.
     slot = Slot.objects.select_for_update(of=("self",)).select_related("session").get(pk=slot.pk)
+    ensure_runs_session(actor, slot.session)
     _ensure_not_sealed(slot)
     content_type, sha256, size = check_scan_file(uploaded_file)
     original_name = os.path.basename(getattr(uploaded_file, "name", "") or "")[:255]

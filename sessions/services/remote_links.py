@@ -26,6 +26,7 @@ from formations.audit import log_action
 from sessions import tokens
 from sessions.exceptions import SessionsError
 from sessions.models import Attendance, Enrolment, Seal, Slot
+from sessions.permissions import ensure_runs_session
 from sessions.services.attendance import signing_window
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,9 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
     skipped). Audit action `slot.remote_links_sent`.
 
     Not one transaction: an e-mail cannot be unsent, so a failure halfway keeps what was
-    sent and says how many left. Codes: slot_sealed, mail_failed.
+    sent and says how many left. Codes: not_trainer, slot_sealed, mail_failed.
     """
+    ensure_runs_session(actor, slot.session)
     if Seal.objects.filter(slot_id=slot.pk).exists():
         raise SessionsError(
             _("Cette demi-journée est close et scellée : plus aucun lien n'est utile."),

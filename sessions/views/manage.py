@@ -8,7 +8,6 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -67,16 +66,11 @@ class SessionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
         return f"sessions-{timezone.localdate():%Y%m%d}.{export_format}"
 
 
-LOCK_REASONS = {
-    locks.SLOT_SEALED: gettext_lazy("scellée"),
-    locks.SLOT_HAS_ATTENDANCE: gettext_lazy("émargements enregistrés"),
-    locks.SLOT_COUNTERSIGNED: gettext_lazy("contresignée"),
-}
-
-
 def _slot_locks(session) -> dict[int, str]:
     """Why each locked slot of ``session`` can no longer be moved (French), by slot pk."""
-    return {pk: str(LOCK_REASONS[code]) for pk, code in locks.slot_locks(session=session).items()}
+    return {
+        pk: str(locks.LOCK_LABELS[code]) for pk, code in locks.slot_locks(session=session).items()
+    }
 
 
 def _existing_specs(session) -> list[SlotSpec]:

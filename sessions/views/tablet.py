@@ -10,10 +10,15 @@ from sessions.forms_signing import TabletUnlockForm
 from sessions.services.tablet import locked_slot_id, tablet_unlock
 from sessions.views.signing import render_uncached
 
+NEXT_MAX_LENGTH = 2000
+
 
 def safe_next(request, value: str | None) -> str | None:
-    """`value` if it is a path of this site (relative, no host, no scheme), else None."""
+    """`value` if it is a path of this site (relative, no host, no scheme), else None. A
+    path longer than the form carries is dropped: unlocking then leads to the half-day."""
     if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if len(value) > NEXT_MAX_LENGTH:
         return None
     if not url_has_allowed_host_and_scheme(
         value, allowed_hosts=None, require_https=request.is_secure()

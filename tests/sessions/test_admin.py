@@ -280,4 +280,4 @@ def test_admin_shows_the_reason_a_slot_is_locked_in_bulk_delete(admin_client):
         {"action": "delete_selected", "_selected_action": [morning.pk]},
     )
 
-    assert "demi-journée scellée" in response.content.decode()
+    assert "demi-journée : scellée" in response.content.decode()

@@ -542,3 +542,18 @@ def test_import_attendance_time_outside_the_half_day_refused(trainer, morning, a
         "Ligne 2 : L'heure de départ doit être comprise strictement entre le début et la fin de "
         "la demi-journée (entre 09:01 et 12:29, heure de Mayotte)."
     ]
+
+
+def test_check_file_refuses_a_half_day_not_started_like_the_real_run(trainer, morning, alice):
+    content = (
+        "session;date;debut;email;statut\nLABO-976-1;04/10/2021;09:00;alice@example.org;présent\n"
+    ).encode()
+    before = morning.starts_at - dt.timedelta(days=1)
+
+    from sessions.attendance_import import parse_rows, read_rows, resolve_lines
+
+    lines, errors = parse_rows(read_rows(content))
+    check = resolve_lines(lines, actor=trainer, scan_provided=True, now=before)
+
+    assert not errors
+    assert "n'a pas encore commencé" in str(check.errors[0])

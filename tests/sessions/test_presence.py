@@ -285,3 +285,32 @@ def test_values_text_shows_tampered_values_as_found(slot):
     assert "minutes_attended : cent" in values_text(
         {"status": "late", "minutes_attended": "cent"}, slot
     )
+
+
+def test_a_time_and_minutes_missed_that_disagree_are_refused(slot):
+    with pytest.raises(AttendanceError) as excinfo:
+        resolve_presence(slot=slot, status="late", arrived_at=local(slot, 9, 20), minutes_missed=30)
+    assert excinfo.value.code == "invalid_minutes"
+    assert "(30)" in excinfo.value.message and "20 min manquées" in excinfo.value.message
+    agree = resolve_presence(
+        slot=slot, status="late", arrived_at=local(slot, 9, 20), minutes_missed=20
+    )
+    assert agree.minutes_attended == 190
+
+
+def test_late_and_left_early_one_time_and_minutes_missed_give_the_other(slot):
+    presence = resolve_presence(
+        slot=slot, status="late_left_early", arrived_at=local(slot, 9, 20), minutes_missed=50
+    )
+    assert presence.left_at == local(slot, 12, 0)
+    assert presence.minutes_attended == 160
+
+
+def test_a_half_day_past_midnight_takes_times_of_the_next_day(trainer):
+    start = timezone.make_aware(dt.datetime(2026, 11, 29, 22, 50), timezone.get_default_timezone())
+    slot = SlotFactory(starts_at=start, ends_at=start + dt.timedelta(hours=3, minutes=30))
+    from sessions.presence import local_moment
+
+    arrival = local_moment(slot, dt.time(0, 15))
+    assert arrival == start + dt.timedelta(minutes=85)
+    assert resolve_presence(slot=slot, status="late", arrived_at=arrival).minutes_attended == 125
