@@ -179,11 +179,6 @@ def _clean_device_time(value) -> dt.datetime | None:
     return moment
 
 
-def _clean_device_key(value) -> str | None:
-    """A scan ticket or phone id as stored (64 characters at most, like the nonce)."""
-    return _clean_nonce(value)
-
-
 def _same_device_signatures(
     *, slot: Slot, enrolment: Enrolment, device_ticket: str | None, device_id: str | None
 ) -> list[int]:
@@ -307,7 +302,8 @@ def attendance_sign(
             or (attendance.status not in ATTACHABLE_STATUSES)
         ):
             raise _already_signed(attendance, enrolment)
-    device_ticket, device_id = _clean_device_key(device_ticket), _clean_device_key(device_id)
+    # A scan ticket or phone id is kept like a nonce (64 characters at most).
+    device_ticket, device_id = _clean_nonce(device_ticket), _clean_nonce(device_id)
     shared_with = []
     if method == Attendance.Method.QR_CODE:
         # Checked under the slot lock taken above: two people signing from one phone at
