@@ -121,9 +121,17 @@ def draw_signature(
     canvas.addLiteral("\n".join(ops))
 
 
+# The smallest height a signature keeps in a cell, above its status lines: a late
+# arrival's cell grows rather than lose the drawing.
+SIGNATURE_MIN_HEIGHT = 14
+LINE_SIZE, LINE_GAP, SMALL_HEIGHT = 6.5, 1.8, 6.2
+
+
 class CellMark(Flowable):
-    """What one table cell shows: an optional drawn signature above up to two short text
-    lines, optionally struck through diagonally (nobody can sign it afterwards)."""
+    """What one table cell shows: an optional drawn signature above a few short text
+    lines, optionally struck through diagonally (nobody can sign it afterwards). The cell
+    is as tall as `height`, or taller when its lines would leave the signature no room or
+    overflow: the row grows with it."""
 
     def __init__(
         self,
@@ -136,7 +144,9 @@ class CellMark(Flowable):
         strike: bool = False,
     ):
         super().__init__()
-        self.width, self.height = width, height
+        text = 0.5 + (SMALL_HEIGHT if small else 0) + len(lines) * (LINE_SIZE + LINE_GAP)
+        needed = text + (SIGNATURE_MIN_HEIGHT if signature is not None else 0) + 1
+        self.width, self.height = width, max(height, needed)
         self.signature = signature
         self.lines = lines
         self.small = small
@@ -160,14 +170,14 @@ class CellMark(Flowable):
             c.setFont(FONT, size)
             c.setFillColor(GREY)
             c.drawCentredString(w / 2, text_bottom + 0.5, self.small)
-            text_bottom += 6.2
+            text_bottom += SMALL_HEIGHT
         # Positions bottom-up, drawing top-down: text extraction then reads the lines in
         # their order (« Retard : arrivée 09:20, » before « 20 min manquées »).
         placed = []
         for line in reversed(self.lines):
-            size = fit_font_size(line, FONT_BOLD, 6.5, w - 2)
+            size = fit_font_size(line, FONT_BOLD, LINE_SIZE, w - 2)
             placed.append((line, size, text_bottom))
-            text_bottom += size + 1.8
+            text_bottom += size + LINE_GAP
         for line, size, bottom in reversed(placed):
             if self.strike:
                 tw = stringWidth(line, FONT_BOLD, size)

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -128,6 +129,64 @@ def _ensure_started(slot: Slot, now: dt.datetime) -> None:
             },
             code="slot_not_started",
         )
+
+
+def _ensure_open_for_marks(slot: Slot, now: dt.datetime) -> None:
+    # The trainer records what they see in the room: from the moment the half-day opens
+    # for signing, not days ahead (an absence announced in advance is noted then).
+    if now < opens_at(slot.starts_at):
+        start = timezone.localtime(slot.starts_at, slot.session.tzinfo)
+        raise AttendanceError(
+            _(
+                "Cette demi-journée n'est pas encore ouverte (début le %(start)s, %(tz)s) : "
+                "les présences se relèvent pendant la demi-journée."
+            )
+            % {
+                "start": start.strftime("%d/%m/%Y à %H:%M"),
+                "tz": time_zone_label(slot.session.time_zone),
+            },
+            code="slot_not_started",
+        )
+
+
+def _ensure_times_past(presence: Presence, slot: Slot, now: dt.datetime) -> None:
+    """An arrival or a departure the trainer saw has happened: never later than now."""
+    for moment, what in ((presence.arrived_at, _("d'arrivée")), (presence.left_at, _("de départ"))):
+        if moment is not None and moment > now:
+            raise AttendanceError(
+                _("L'heure %(what)s %(time)s n'est pas encore passée.")
+                % {
+                    "what": what,
+                    "time": timezone.localtime(moment, slot.session.tzinfo).strftime("%H:%M"),
+                },
+                code="time_in_future",
+            )
+
+
+def _ensure_ending(slot: Slot, now: dt.datetime, *, countersigning: bool) -> None:
+    """The trainer vouches for a half-day at its end (from SUIVI_SIGNING_MARGIN_MINUTES
+    before it, to countersign) and closes it once it is over: before that, people may
+    still arrive, sign and be counted, and the close would strike them out as absent.
+    Code: slot_not_ended."""
+    margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
+    limit = slot.ends_at - margin if countersigning else slot.ends_at
+    if now >= limit:
+        return
+    if countersigning:
+        message = _("On contresigne une demi-journée à sa fin : à partir du %(when)s (%(tz)s).")
+    else:
+        message = _(
+            "On clôt une demi-journée une fois finie : à partir du %(when)s (%(tz)s). "
+            "D'ici là, des personnes peuvent encore arriver et signer."
+        )
+    raise AttendanceError(
+        message
+        % {
+            "when": timezone.localtime(limit, slot.session.tzinfo).strftime("%d/%m/%Y à %H:%M"),
+            "tz": time_zone_label(slot.session.time_zone),
+        },
+        code="slot_not_ended",
+    )
 
 
 def _participant_name(enrolment: Enrolment) -> str:
@@ -408,14 +467,16 @@ def attendance_mark(
     participant is never turned into an absence silently. Audit action
     `attendance.mark` with old and new values.
 
-    Codes: not_trainer, wrong_session, slot_sealed, invalid_status, invalid_time,
-    invalid_minutes, time_required, signed_cannot_be_absent.
+    Codes: not_trainer, wrong_session, slot_sealed, slot_not_started (before the signing
+    window opens), invalid_status, invalid_time, invalid_minutes, time_required,
+    time_in_future, signed_cannot_be_absent.
     """
     now = now or timezone.now()
     _ensure_same_session(enrolment, slot)
     slot = _lock_slot(slot.pk)
     _ensure_runs_session(actor, slot.session)
     _ensure_not_sealed(slot)
+    _ensure_open_for_marks(slot, now)
     presence = resolve_presence(
         slot=slot,
         status=status,
@@ -424,6 +485,7 @@ def attendance_mark(
         minutes_missed=minutes_missed,
         minutes_attended=minutes_attended,
     )
+    _ensure_times_past(presence, slot, now)
     attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
     if attendance is None:
         old = None
@@ -489,7 +551,8 @@ def attendance_key_in(
     alone. Audit action `attendance.key_in`.
 
     Codes: not_trainer, wrong_session, slot_sealed, slot_not_started, scan_missing,
-    invalid_status, invalid_time, invalid_minutes, time_required, already_signed.
+    invalid_status, invalid_time, invalid_minutes, time_required, time_in_future,
+    already_signed.
     """
     now = now or timezone.now()
     _ensure_same_session(enrolment, slot)
@@ -513,6 +576,7 @@ def attendance_key_in(
         minutes_missed=minutes_missed,
         minutes_attended=minutes_attended,
     )
+    _ensure_times_past(presence, slot, now)
     attendance = Attendance.objects.filter(enrolment=enrolment, slot=slot).first()
     old = None
     if attendance is None:
@@ -573,8 +637,8 @@ def slot_countersign(
     countersignature before the close replaces the previous one). Audit action
     `slot.countersign`. Returns the updated slot (the instance passed in is updated too).
 
-    Codes: not_trainer (not one of the session's trainers), slot_sealed,
-    slot_not_started, invalid_signature.
+    Codes: not_trainer (not one of the session's trainers), slot_sealed, slot_not_ended
+    (more than SUIVI_SIGNING_MARGIN_MINUTES before the end), invalid_signature.
     """
     now = now or timezone.now()
     locked = _lock_slot(slot.pk)
@@ -586,7 +650,7 @@ def slot_countersign(
             code="not_trainer",
         )
     _ensure_not_sealed(locked)
-    _ensure_started(locked, now)
+    _ensure_ending(locked, now, countersigning=True)
     clean_signature = validate_signature(signature)
     replaced = locked.countersigned_at is not None
     locked.countersignature = clean_signature
@@ -620,7 +684,8 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
     previous seal. Audit action
     `slot.close`. Returns the Seal.
 
-    Codes: not_trainer, already_sealed, not_countersigned.
+    Codes: not_trainer, already_sealed, not_countersigned, slot_not_ended (before the
+    half-day's end).
     """
     now = now or timezone.now()
     # Session first, then slot: the session lock keeps the seal chain linear when two
@@ -640,6 +705,7 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
             ),
             code="not_countersigned",
         )
+    _ensure_ending(slot, now, countersigning=False)
     missing = list(
         Enrolment.objects.filter(session_id=session.pk)
         .exclude(attendances__slot=slot)

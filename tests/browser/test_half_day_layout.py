@@ -21,7 +21,7 @@ SIZES = [{"width": 820, "height": 1180}, {"width": 390, "height": 844}]
 def busy_slot(trainer):
     now = timezone.now().replace(second=0, microsecond=0)
     slot = SlotFactory(
-        starts_at=now - dt.timedelta(minutes=40), ends_at=now + dt.timedelta(hours=3)
+        starts_at=now - dt.timedelta(hours=3), ends_at=now + dt.timedelta(minutes=40)
     )
     slot.session.trainers.add(trainer)
     long_structure = StructureFactory(
@@ -45,7 +45,7 @@ def busy_slot(trainer):
         slot=slot,
         status="late_left_early",
         arrived_at=slot.starts_at + dt.timedelta(minutes=20),
-        left_at=slot.ends_at - dt.timedelta(minutes=30),
+        left_at=now - dt.timedelta(minutes=5),
         actor=trainer,
     )
     return slot, enrolments

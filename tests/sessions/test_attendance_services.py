@@ -334,12 +334,12 @@ def test_sign_attaches_signature_to_trainer_late_row(enrolment, slot, trainer):
         enrolment=enrolment,
         slot=slot,
         status="late",
-        minutes_attended=150,
+        minutes_attended=150,  # arrived at 10:00
         actor=trainer,
-        now=during(slot),
+        now=slot.starts_at + dt.timedelta(minutes=61),
     )
 
-    signed = sign(enrolment, slot, method="qr_code", now=during(slot) + dt.timedelta(minutes=50))
+    signed = sign(enrolment, slot, method="qr_code", now=during(slot) + dt.timedelta(minutes=55))
 
     assert signed.pk == marked.pk
     signed.refresh_from_db()
@@ -628,15 +628,16 @@ def test_countersign_by_coordinator_refused(slot, coordinator):
     assert not slot.is_countersigned
 
 
-def test_countersign_before_the_half_day_starts_refused(slot, trainer):
+@pytest.mark.parametrize("hours_before_end", [4, 1])
+def test_countersign_before_the_end_of_the_half_day_refused(slot, trainer, hours_before_end):
     with pytest.raises(AttendanceError) as excinfo:
         slot_countersign(
             slot=slot,
             trainer=trainer,
             signature=signature(),
-            now=slot.starts_at - dt.timedelta(hours=1),
+            now=slot.ends_at - dt.timedelta(hours=hours_before_end),
         )
-    assert _code(excinfo) == "slot_not_started"
+    assert _code(excinfo) == "slot_not_ended"
     slot.refresh_from_db()
     assert not slot.is_countersigned
 
@@ -874,3 +875,39 @@ def test_admin_shows_evidence_read_only(client, enrolment, slot, trainer):
 
     slot_page = client.get(f"/admin/training_sessions/slot/{slot.pk}/change/")
     assert b'name="starts_at' not in slot_page.content  # sealed: read-only
+
+
+def test_countersign_allowed_in_the_last_half_hour_but_close_only_after_the_end(slot, trainer):
+    slot_countersign(
+        slot=slot,
+        trainer=trainer,
+        signature=signature(),
+        now=slot.ends_at - dt.timedelta(minutes=25),
+    )
+    with pytest.raises(AttendanceError) as excinfo:
+        slot_close(slot=slot, actor=trainer, now=slot.ends_at - dt.timedelta(minutes=5))
+    assert _code(excinfo) == "slot_not_ended"
+    assert "peuvent encore arriver" in excinfo.value.message
+    assert slot_close(slot=slot, actor=trainer, now=slot.ends_at).sequence == 1
+
+
+def test_marks_wait_for_the_half_day_and_times_for_the_clock(enrolment, slot, trainer):
+    with pytest.raises(AttendanceError) as early:
+        attendance_mark(
+            enrolment=enrolment,
+            slot=slot,
+            status="present",
+            actor=trainer,
+            now=slot.starts_at - dt.timedelta(days=1),
+        )
+    with pytest.raises(AttendanceError) as future:
+        attendance_mark(
+            enrolment=enrolment,
+            slot=slot,
+            status="late",
+            arrived_at=slot.starts_at + dt.timedelta(minutes=40),
+            actor=trainer,
+            now=slot.starts_at + dt.timedelta(minutes=20),
+        )
+    assert (early.value.code, future.value.code) == ("slot_not_started", "time_in_future")
+    assert not Attendance.objects.exists()

@@ -432,17 +432,17 @@ def test_mark_late_with_minutes_missed(trainer_client, slot, enrolment, during):
             "action": "mark",
             "enrolment": enrolment.pk,
             f"{prefix}-status": "late",
-            f"{prefix}-minutes_missed": "60",
+            f"{prefix}-minutes_missed": "15",
         },
         follow=True,
     )
 
     attendance = Attendance.objects.get(enrolment=enrolment, slot=slot)
     assert attendance.status == Attendance.Status.LATE
-    assert attendance.minutes_attended == 150
-    assert attendance.arrived_at == slot.starts_at + dt.timedelta(minutes=60)
+    assert attendance.minutes_attended == 195
+    assert attendance.arrived_at == slot.starts_at + dt.timedelta(minutes=15)
     assert attendance.method == Attendance.Method.TRAINER
-    assert "NGUYỄN Thị : Retard : arrivée 10:00, 60 min manquées — enregistré." in messages_of(
+    assert "NGUYỄN Thị : Retard : arrivée 09:15, 15 min manquées — enregistré." in messages_of(
         response
     )
 
@@ -507,6 +507,7 @@ def test_close_requires_confirmation_and_countersignature(trainer_client, slot, 
     assert "doit être contre-signée" in page_text(not_countersigned)
     assert not Seal.objects.exists()
 
+    during.move_to(slot.ends_at)
     assert countersign(trainer_client, slot).status_code == 302
     response = close(trainer_client, slot)
 
@@ -527,6 +528,7 @@ def test_coordinator_cannot_countersign_in_trainers_place(coordinator_client, sl
 
 
 def test_rectification_after_seal_shows_in_list(trainer_client, trainer, slot, enrolment, during):
+    during.move_to(slot.ends_at)
     countersign(trainer_client, slot)
     close(trainer_client, slot)
     attendance = Attendance.objects.get(enrolment=enrolment, slot=slot)
@@ -567,6 +569,7 @@ def test_rectification_after_seal_shows_in_list(trainer_client, trainer, slot, e
 
 
 def test_mark_after_seal_refused(trainer_client, slot, enrolment, during):
+    during.move_to(slot.ends_at)
     countersign(trainer_client, slot)
     close(trainer_client, slot)
     prefix = f"mark-{enrolment.pk}"
@@ -582,6 +585,7 @@ def test_mark_after_seal_refused(trainer_client, slot, enrolment, during):
 
 
 def test_sealed_slot_refuses_qr_and_tablet(client, trainer_client, slot, enrolment, during):
+    during.move_to(slot.ends_at)
     countersign(trainer_client, slot)
     close(trainer_client, slot)
 
