@@ -7,6 +7,7 @@ imported files and must never execute.
 """
 
 import re
+from decimal import Decimal
 
 from django_tables2.export import TableExport
 from tablib import Dataset
@@ -15,6 +16,14 @@ from tablib import Dataset
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Phone numbers (+262 639 12 34 56) and negative numbers are harmless: keep them as typed.
 HARMLESS = re.compile(r"^[+-][\d\s().]*$")
+
+
+def french_number(value):
+    """A decimal written the French way in CSV (« 55,50 »), which a French Excel reads as a
+    number; XLSX keeps real numbers."""
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return str(value).replace(".", ",")
+    return value
 
 
 def neutralise(value):
@@ -35,11 +44,12 @@ class FrenchTableExport(TableExport):
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = Dataset(**(dataset_kwargs or {}))
+        csv = self.format == self.CSV
         for index, row in enumerate(table.as_values(exclude_columns=exclude_columns)):
             if index == 0:
                 dataset.headers = row
             else:
-                dataset.append([neutralise(value) for value in row])
+                dataset.append([neutralise(french_number(v) if csv else v) for v in row])
         return dataset
 
     def export(self):

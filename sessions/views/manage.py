@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from formations.exports import FrenchTableExport
 from formations.permissions import (
     ManagerRequiredMixin,
     RoleRequiredMixin,
@@ -55,6 +56,7 @@ class SessionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
     paginate_by = 25
     export_formats = ("csv", "xlsx")
     export_name = "sessions"
+    export_class = FrenchTableExport  # « ; », BOM, French decimals, no live formulas
 
     def get_queryset(self):
         user = self.request.user

@@ -143,7 +143,15 @@ def render_uncached(request, template_name: str, context: dict, *, status: int =
     return response
 
 
+# Refusals of an address that proves nothing (a forged or damaged token, or one made for
+# another half-day): the public page then says nothing of the half-day in the address, or
+# anyone could list the schedule by trying ids.
+UNPROVEN_CODES = frozenset({"qr_invalid", "qr_wrong_slot", "link_invalid"})
+
+
 def render_refusal(request, error: SessionsError, *, slot: Slot | None = None, hint: str = ""):
+    if error.code in UNPROVEN_CODES:
+        slot = None
     return render_uncached(
         request,
         "sessions/signing/refused.html",

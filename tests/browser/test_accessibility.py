@@ -42,6 +42,7 @@ INCOMPLETE_AS_VIOLATION = {"aria-valid-attr-value"}
 # The browser context is a landscape tablet; every page is checked again at phone width,
 # where wide tables scroll sideways (and the QR code is signed on a phone).
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 820, "height": 1180}  # portrait
 
 
 def axe_problems(axe, page) -> tuple[list[dict], list[dict]]:
@@ -201,8 +202,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
         ],
     }
 
-    tablet = page.viewport_size
-    failures = []
+    tablet = TABLET
+    page.set_viewport_size(tablet)
+    failures, overflows = [], []
     for role, entries in pages_by_role.items():
         browser_context.clear_cookies()
         if role is not None:
@@ -221,9 +223,13 @@ def test_main_pages_have_no_serious_accessibility_violations(
                     print(f"axe, non bloquant, {where}:\n{describe(violation)}")
                 if blocking:
                     failures.append(f"{where}:\n" + "\n".join(map(describe, blocking)))
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > size["width"]:
+                    overflows.append(f"{where}: {width} px de large")
             page.set_viewport_size(tablet)
 
     assert not failures, "axe-core, violations graves ou critiques :\n" + "\n".join(failures)
+    assert not overflows, "Pages plus larges que l'écran :\n" + "\n".join(overflows)
     assert csp_violations == []
 
 

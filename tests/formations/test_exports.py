@@ -174,7 +174,7 @@ def test_formation_export_keeps_amounts_numeric_in_xlsx(coordinator_client):
     ]
     assert rows[0][0] == "FEDER-2018-AO.3"
     assert rows[0][3] == "Forfait global"
-    assert rows[0][4] == "25000.50"
+    assert rows[0][4] == "25000,50"
     response = coordinator_client.get(url + "?_export=xlsx")
     assert response["Content-Disposition"] == 'attachment; filename="formations.xlsx"'
     _, xrows = _xlsx(response)

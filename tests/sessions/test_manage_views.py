@@ -171,15 +171,17 @@ def test_session_list_csv_export(client, coordinator):
     response = _login(client, coordinator).get(LIST_URL, {"_export": "csv", "status": "planned"})
 
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # What a French Excel opens by a double click: BOM, « ; », decimal commas.
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     header, *data = rows
     assert header[0] == "Code"
     assert "Heures-stagiaires réalisées" in header
     assert len(data) == 1
     record = dict(zip(header, data[0], strict=True))
     assert record["Code"] == "LABO-CSV"
-    assert record["Heures-stagiaires réalisées"] == "3.50"
-    assert record["Heures-stagiaires prévues"] == "3.50"
+    assert record["Heures-stagiaires réalisées"] == "3,50"
+    assert record["Heures-stagiaires prévues"] == "3,50"
     assert record["Dates"] == "2021-10-04 – 2021-10-04"
     assert (record["Statut"], record["Modalité"]) == ("Programmée", "Présentiel")
 

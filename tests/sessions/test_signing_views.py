@@ -628,3 +628,13 @@ def test_trainer_pages_query_count_does_not_grow_with_rows(trainer_client, slot,
 
     assert Attendance.objects.count() == 6
     assert many == few
+
+
+def test_a_forged_qr_address_says_nothing_of_the_half_day(client, slot):
+    response = client.get(reverse("sessions:sign_qr", args=[slot.pk, "pas-un-jeton"]))
+
+    text = page_text(response)
+    assert response.status_code == 403
+    assert "QR code non valide" in text
+    assert slot.session.code not in text
+    assert slot.session.formation.title not in text
