@@ -148,15 +148,9 @@ class PaperKeyInForm(forms.Form):
                 PaperEntry(
                     enrolment=enrolment,
                     status=status,
-                    arrived_at=local_moment(self.slot, arrival)
-                    if arrival and status in Attendance.ARRIVAL_STATUSES
-                    else None,
-                    left_at=local_moment(self.slot, departure)
-                    if departure and status in Attendance.DEPARTURE_STATUSES
-                    else None,
-                    minutes_missed=data.get(f"minutes_missed_{enrolment.pk}")
-                    if status in Attendance.PARTIAL_STATUSES
-                    else None,
+                    arrived_at=local_moment(self.slot, arrival) if arrival else None,
+                    left_at=local_moment(self.slot, departure) if departure else None,
+                    minutes_missed=data.get(f"minutes_missed_{enrolment.pk}"),
                 )
             )
         return entries

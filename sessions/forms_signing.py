@@ -164,19 +164,9 @@ class MarkForm(forms.Form):
             else None,
         }
 
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status")
-        if status not in Attendance.ARRIVAL_STATUSES:
-            cleaned["arrival"] = None
-        if status not in Attendance.DEPARTURE_STATUSES:
-            cleaned["departure"] = None
-        if status not in Attendance.PARTIAL_STATUSES:
-            cleaned["minutes_missed"] = None
-        return cleaned
-
     def presence_kwargs(self) -> dict:
-        """What the service takes: aware arrival / departure, or the minutes missed."""
+        """What the service takes: aware arrival / departure, or the minutes missed. Nothing
+        is dropped: a time given with « Présent·e » is refused by the service, not lost."""
         data = self.cleaned_data
         return {
             "status": data["status"],

@@ -43,6 +43,11 @@ def closes_at(ends_at: dt.datetime) -> dt.datetime:
     return ends_at + dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
 
 
+def countersign_opens_at(ends_at: dt.datetime) -> dt.datetime:
+    """From when the trainer may countersign: the same margin before the end."""
+    return ends_at - dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
+
+
 def slot_state(
     *,
     starts_at: dt.datetime,

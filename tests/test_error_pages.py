@@ -90,3 +90,14 @@ def test_crashing_page_shows_french_500(coordinator, monkeypatch):
 
     assert_friendly(response, status=500, heading="Erreur du serveur")
     assert b"boom" not in response.content
+
+
+@pytest.mark.django_db
+def test_an_address_for_buttons_only_opened_directly_gets_a_french_page(client, coordinator):
+    client.force_login(coordinator)
+
+    response = client.get("/deconnexion/")
+
+    assert response.status_code == 405
+    assert "Cette adresse ne s'ouvre pas directement" in response.content.decode()
+    assert "POST" in response["Allow"]

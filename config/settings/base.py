@@ -53,6 +53,7 @@ MIDDLEWARE = [
     # Tablet mode is locked: other pages ask for the trainer's password (needs the user).
     "sessions.middleware.TabletLockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "formations.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,7 +40,7 @@ from sessions.permissions import can_run_session, trains_session
 from sessions.presence import Presence, attendance_text, resolve_presence
 from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
 from sessions.signatures import validate_signature
-from sessions.states import closes_at, opens_at
+from sessions.states import closes_at, countersign_opens_at, opens_at
 
 SIGN_METHODS = frozenset(
     {Attendance.Method.TABLET, Attendance.Method.QR_CODE, Attendance.Method.REMOTE_LINK}
@@ -168,8 +167,7 @@ def _ensure_ending(slot: Slot, now: dt.datetime, *, countersigning: bool) -> Non
     before it, to countersign) and closes it once it is over: before that, people may
     still arrive, sign and be counted, and the close would strike them out as absent.
     Code: slot_not_ended."""
-    margin = dt.timedelta(minutes=settings.SUIVI_SIGNING_MARGIN_MINUTES)
-    limit = slot.ends_at - margin if countersigning else slot.ends_at
+    limit = countersign_opens_at(slot.ends_at) if countersigning else slot.ends_at
     if now >= limit:
         return
     if countersigning:

@@ -43,7 +43,7 @@ from sessions.services.devices import session_set_shared_devices
 from sessions.services.remote_links import remote_links, send_remote_links
 from sessions.services.tablet import tablet_lock
 from sessions.signatures import signature_svg
-from sessions.states import state_of
+from sessions.states import countersign_opens_at, opens_at, state_of
 from sessions.tokens import (
     check_qr_token,
     check_remote_link_token,
@@ -470,13 +470,15 @@ class SlotDetailView(View):
             if row.attendance is not None:
                 row.shared_device_with = shared.get(row.attendance.pk, [])
         is_session_trainer = self.is_session_trainer()
+        now = timezone.now()
+        countersign_from = countersign_opens_at(slot.ends_at)
         signed = sum(1 for row in rows if row.attendance is not None and row.attendance.is_signed)
         context = {
             "slot": slot,
             "session": self.session,
             "sealed": self.sealed,
             "seal": slot.seal if self.sealed else None,
-            "state": state_of(slot, now=timezone.now(), sealed=self.sealed),
+            "state": state_of(slot, now=now, sealed=self.sealed),
             "rows": rows,
             "signed_count": signed,
             "planned_minutes": slot.planned_minutes,
@@ -486,6 +488,11 @@ class SlotDetailView(View):
             "countersign_form": self.bound_forms.get("countersign")
             or SignatureForm(prefix="contresignature"),
             "can_countersign": not self.sealed and is_session_trainer,
+            # The same limits as the services (`_ensure_open_for_marks`, `_ensure_ending`):
+            # no form offered that would be refused.
+            "marks_open": now >= opens_at(slot.starts_at),
+            "countersign_from": countersign_from,
+            "countersign_open": now >= countersign_from,
             "close_form": self.bound_forms.get("close") or CloseSlotForm(prefix="cloture"),
             "rectifications": self.rectifications() if self.sealed else [],
         }

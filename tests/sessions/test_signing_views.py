@@ -412,7 +412,7 @@ def test_slot_detail_lists_statuses(trainer_client, slot, enrolment, during):
 
     text = page_text(response)
     assert response.status_code == 200
-    assert "« À signer »" in text
+    assert "À signer" in text
     assert "Tablette du formateur" in text
     assert "signé : 1 / 2" in text
 
@@ -638,3 +638,23 @@ def test_a_forged_qr_address_says_nothing_of_the_half_day(client, slot):
     assert "QR code non valide" in text
     assert slot.session.code not in text
     assert slot.session.formation.title not in text
+
+
+def test_an_arrival_time_with_present_is_refused_not_dropped(
+    trainer_client, slot, enrolment, during
+):
+    prefix = f"mark-{enrolment.pk}"
+
+    response = trainer_client.post(
+        reverse("sessions:slot_detail", args=[slot.pk]),
+        {
+            "action": "mark",
+            "enrolment": enrolment.pk,
+            f"{prefix}-status": "present",
+            f"{prefix}-arrival": "09:10",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "ne se note qu'avec « Retard »" in page_text(response)
+    assert not Attendance.objects.exists()
