@@ -37,7 +37,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.urls import NoReverseMatch
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
@@ -422,27 +422,57 @@ class ImportReport:
 
     def summary(self) -> str:
         if self.has_errors:
-            return _(
-                "Import refusé : %(errors)s ligne(s) en erreur, %(file_errors)s erreur(s) de "
-                "fichier. Rien n'a été enregistré."
-            ) % {"errors": self.error_count, "file_errors": len(self.file_errors)}
-        verb = _("créé·es") if self.applied else _("à créer")
+            problems = []
+            if self.error_count:
+                problems.append(
+                    ngettext("%(n)s ligne en erreur", "%(n)s lignes en erreur", self.error_count)
+                    % {"n": self.error_count}
+                )
+            if self.file_errors:
+                problems.append(
+                    ngettext(
+                        "%(n)s erreur de fichier", "%(n)s erreurs de fichier", len(self.file_errors)
+                    )
+                    % {"n": len(self.file_errors)}
+                )
+            return _("Import refusé : %(problems)s. Rien n'a été enregistré.") % {
+                "problems": ", ".join(problems)
+            }
+        people, existing = self.created_count, self.existing_count
+        structures = len(self.structures_to_create)
+        if self.applied:
+            created = ngettext(
+                "%(n)s participant·e créé·e", "%(n)s participant·es créé·es", people
+            ) % {"n": people}
+            new_structures = ngettext(
+                "%(n)s structure créée", "%(n)s structures créées", structures
+            ) % {"n": structures}
+        else:
+            created = ngettext(
+                "%(n)s participant·e à créer", "%(n)s participant·es à créer", people
+            ) % {"n": people}
+            new_structures = ngettext(
+                "%(n)s structure à créer", "%(n)s structures à créer", structures
+            ) % {"n": structures}
         parts = [
-            _("%(created)s participant·e(s) %(verb)s")
-            % {"created": self.created_count, "verb": verb},
-            _("%(existing)s déjà connu·e(s)") % {"existing": self.existing_count},
+            created,
+            ngettext("%(n)s déjà connu·e", "%(n)s déjà connu·es", existing) % {"n": existing},
         ]
         if self.same_count:
             parts.append(
-                _("%(same)s ligne(s) en double (même personne)") % {"same": self.same_count}
+                ngettext(
+                    "%(n)s ligne en double (même personne)",
+                    "%(n)s lignes en double (même personne)",
+                    self.same_count,
+                )
+                % {"n": self.same_count}
             )
-        parts.append(
-            _("%(structures)s structure(s) %(verb)s")
-            % {"structures": len(self.structures_to_create), "verb": verb}
-        )
+        parts.append(new_structures)
         text = ", ".join(parts) + "."
         if self.warning_count:
-            text += " " + _("%(count)s avertissement(s).") % {"count": self.warning_count}
+            text += " " + ngettext(
+                "%(n)s avertissement.", "%(n)s avertissements.", self.warning_count
+            ) % {"n": self.warning_count}
         if self.dry_run:
             text += " " + _("Simulation : rien n'a été enregistré.")
         return text

@@ -255,8 +255,8 @@ class Attendance(models.Model):
         LATE = "late", _("Retard")
         LEFT_EARLY = "left_early", _("Départ anticipé")
         LATE_AND_LEFT_EARLY = "late_left_early", _("Retard et départ anticipé")
-        ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
-        ABSENT = "absent", _("Absent")
+        ABSENT_EXCUSED = "absent_excused", _("Absent·e excusé·e")
+        ABSENT = "absent", _("Absent·e")
 
     class Method(models.TextChoices):
         TABLET = "tablet", _("Tablette du formateur")

@@ -61,6 +61,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='attendance',
             name='status',
-            field=models.CharField(choices=[('present', 'Présent·e'), ('late', 'Retard'), ('left_early', 'Départ anticipé'), ('late_left_early', 'Retard et départ anticipé'), ('absent_excused', 'Absent excusé'), ('absent', 'Absent')], max_length=20, verbose_name='statut'),
+            field=models.CharField(choices=[('present', 'Présent·e'), ('late', 'Retard'), ('left_early', 'Départ anticipé'), ('late_left_early', 'Retard et départ anticipé'), ('absent_excused', 'Absent·e excusé·e'), ('absent', 'Absent·e')], max_length=20, verbose_name='statut'),
         ),
     ]

@@ -59,7 +59,7 @@ def test_command_imports_and_prints_each_line(good_file):
     assert "Ligne 3 : créé·e — BERNARD Luc (Société Saint-Vincent)" in output
     assert "Structures créées :" in output
     assert "Société Saint-Vincent (Association, Lille) — lignes 2, 3" in output
-    assert "2 participant·e(s) créé·es, 0 déjà connu·e(s), 1 structure(s) créé·es." in output
+    assert "2 participant·es créé·es, 0 déjà connu·e, 1 structure créée." in output
 
 
 def test_command_second_run_names_existing_records(good_file):
@@ -73,7 +73,7 @@ def test_command_second_run_names_existing_records(good_file):
         f"Ligne 2 : déjà connu·e — MARTIN Hélène (Société Saint-Vincent) — Déjà connu·e "
         f"(même e-mail) : MARTIN Hélène, Société Saint-Vincent (n° {helene.pk})."
     ) in output
-    assert "0 participant·e(s) créé·es, 2 déjà connu·e(s)" in output
+    assert "0 participant·e créé·e, 2 déjà connu·es" in output
 
 
 def test_command_dry_run_writes_nothing_and_says_so(good_file):
@@ -106,7 +106,7 @@ def test_command_with_errors_fails_and_writes_nothing(tmp_path):
         call_command("import_participants", str(path), stdout=out, no_color=True)
 
     assert counts() == before
-    assert "Import refusé : 2 ligne(s) en erreur" in str(error.value)
+    assert "Import refusé : 2 lignes en erreur." in str(error.value)
     output = out.getvalue()
     assert "Ligne 3 : erreur — DURAND Hélène (CCAS de Roubaix) — Adresse e-mail invalide" in output
     assert (
@@ -222,8 +222,8 @@ def test_command_prints_warnings_and_same_person_and_imports(file_with_warnings)
         "Foyer rural de Bavay (Autre, type déclaré « Foyer rural », Bavay) — lignes 2, 3, 4"
     ) in output
     assert (
-        "2 participant·e(s) créé·es, 0 déjà connu·e(s), 1 ligne(s) en double (même personne), "
-        "1 structure(s) créé·es. 1 avertissement(s)."
+        "2 participant·es créé·es, 0 déjà connu·e, 1 ligne en double (même personne), "
+        "1 structure créée. 1 avertissement."
     ) in output
     structure = Structure.objects.get()
     assert (structure.kind, structure.kind_label) == ("other", "Foyer rural")
@@ -261,7 +261,7 @@ def test_command_conflicting_duplicate_fails_and_writes_nothing(tmp_path):
         call_command("import_participants", str(path), stdout=out, no_color=True)
 
     assert counts() == (0, 0)
-    assert "Import refusé : 1 ligne(s) en erreur" in str(error.value)
+    assert "Import refusé : 1 ligne en erreur." in str(error.value)
     assert (
         "Ligne 3 : erreur — DURAND Paul (Société Saint-Vincent) — Même e-mail "
         "« same@example.org » que la ligne 2, mais un autre nom"

@@ -84,7 +84,7 @@ def test_preview_then_confirm_creates(coordinator_client, coordinator):
     assert result.status_code == 200
     assert counts() == (2, 1)
     assert result.context["report"].applied
-    assert "2 participant·e(s) créé·es" in result.content.decode()
+    assert "2 participant·es créé·es" in result.content.decode()
     assert AuditEntry.objects.get(action="participants_imported").actor == coordinator
     assert not list(_pending_dir().glob(f"{token}*"))
 
@@ -303,7 +303,7 @@ def test_confirm_with_warnings_creates_one_person_and_an_other_structure(coordin
     assert (structure.kind, structure.kind_label) == ("other", "Foyer rural")
     html = result.content.decode()
     assert f'<a href="{structure.get_absolute_url()}">Foyer rural de Bavay</a>' in html
-    assert "1 ligne(s) en double (même personne)" in html
+    assert "1 ligne en double (même personne)" in html
 
 
 def test_preview_with_errors_and_warnings_lists_them_apart(coordinator_client):

@@ -409,7 +409,7 @@ def test_unknown_type_creates_structure_of_kind_other_keeping_the_label_with_a_w
     assert line(report, 3).warnings == []
     assert report.warning_count == 1
     assert Participant.objects.filter(structure=structure).count() == 2
-    assert "1 avertissement(s)." in report.summary()
+    assert "1 avertissement." in report.summary()
 
 
 def test_file_with_one_person_twice_and_an_unknown_type_imports_with_warnings(coordinator):
@@ -454,7 +454,7 @@ def test_file_with_one_person_twice_and_an_unknown_type_imports_with_warnings(co
     assert [w.line_number for w in report.warnings] == [2]
     entry = AuditEntry.objects.get(action="participants_imported")
     assert entry.data["same_person_lines"] == [[4, 2]]
-    assert "1 ligne(s) en double (même personne)" in report.summary()
+    assert "1 ligne en double (même personne)" in report.summary()
 
 
 def test_same_email_with_another_name_is_refused_naming_both_lines():

@@ -62,9 +62,9 @@ def test_build_sheet_data_cells_follow_attendance(sheet_world):
     assert late.status_label == "Retard : arrivée 09:30, 30 min manquées"
     assert late.minutes_attended == 180 and late.signature is not None
     assert late.rectification_refs == ("R1",)
-    assert absent.status_label == "Absent" and absent.signature is None
+    assert absent.status_label == "Absent·e" and absent.signature is None
     excused, empty = rows["ÖZTÜRK Ayşe"].cells
-    assert excused.status_label == "Absent excusé"
+    assert excused.status_label == "Absent·e excusé·e"
     assert empty.is_empty
     assert (
         rows["MARTIN Camille"].cells[1].status_label
@@ -83,7 +83,7 @@ def test_build_sheet_data_describes_rectifications_and_seals(sheet_world):
     assert rect.ref == "R1"
     assert rect.participant_name == "DVOŘÁK Jiří"
     assert rect.slot_label == "04/10/2021 09:00–12:30"
-    assert rect.old == "Absent"
+    assert rect.old == "Absent·e"
     # Written before times existed: the minutes attended still read as minutes missed.
     assert rect.new == "Retard : 30 min manquées"
     assert rect.reason == RECTIFICATION_REASON

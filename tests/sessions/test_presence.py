@@ -165,7 +165,7 @@ def test_presence_text_says_minutes_missed():
         )
         == "Retard et départ anticipé : arrivée 09:20, départ 12:00, 50 min manquées"
     )
-    assert presence_text(status="absent_excused", planned_minutes=210) == "Absent excusé"
+    assert presence_text(status="absent_excused", planned_minutes=210) == "Absent·e excusé·e"
 
 
 def test_values_text_reads_old_and_new_rectifications(slot):

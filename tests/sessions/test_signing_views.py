@@ -564,8 +564,8 @@ def test_rectification_after_seal_shows_in_list(trainer_client, trainer, slot, e
     assert rectification.new_values["status"] == "absent_excused"
     text = page_text(response)
     assert "Arrêt maladie transmis le lendemain" in text
-    assert "Absent → Absent excusé" in text
-    assert "Rectification enregistrée pour NGUYỄN Thị : Absent excusé." in messages_of(response)
+    assert "Absent·e → Absent·e excusé·e" in text
+    assert "Rectification enregistrée pour NGUYỄN Thị : Absent·e excusé·e." in messages_of(response)
 
 
 def test_mark_after_seal_refused(trainer_client, slot, enrolment, during):

@@ -111,9 +111,9 @@ def test_absences_written_by_the_close_say_so(trainer, day):
     row = Attendance.objects.get(enrolment=bruno, slot=morning)
     assert row.method == Attendance.Method.CLOSING
     data = build_sheet_data(session=morning.session, now=morning.ends_at + dt.timedelta(hours=1))
-    assert cells(data, "BACAR Bruno")[0].status_label == "Absent — constaté à la clôture"
+    assert cells(data, "BACAR Bruno")[0].status_label == "Absent·e — constaté à la clôture"
     text = pdf_text(render_sheet(data))
-    assert "Absent — constaté à la clôture" in text
+    assert "Absent·e — constaté à la clôture" in text
     assert "Relevé par le formateur" not in text
 
 
