@@ -157,7 +157,8 @@ def _load_live_programme(
             "publicity_sentence": "",
         },
     )
-    programme.funders.set([funders["FSE"], funders["Département de la Seine-Saint-Denis"]])
+    # FEDER (audited by the demo auditor) and the Département: their sentences suit Bobigny.
+    programme.funders.set([funders["FEDER"], funders["Département de la Seine-Saint-Denis"]])
     programme.structures.set(
         [s for s in structures.values() if s.territory in LIVE_STRUCTURE_TERRITORIES]
     )

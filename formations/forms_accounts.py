@@ -43,7 +43,7 @@ class AccountForm(FieldsetsMixin, forms.ModelForm):
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         self.fields["funders"].queryset = Funder.objects.order_by("name")
-        self.fields["structure"].queryset = Structure.objects.order_by("name")
+        self.fields["structure"].queryset = Structure.objects.order_by("sort_key", "pk")
         self.fields["structure"].empty_label = _("— aucune —")
         if self.instance.pk:
             del self.fields["username"]

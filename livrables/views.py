@@ -63,7 +63,11 @@ def verify_document(request, number: str):
         return render(
             request,
             "livrables/verify_unknown.html",
-            {"number": number, "form": DocumentLookupForm()},
+            {
+                "number": number,
+                "form": DocumentLookupForm(),
+                "provisional": number.startswith("PROV-"),
+            },
             status=404,
         )
     comparison = None

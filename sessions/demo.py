@@ -41,8 +41,21 @@ LIVE_OPEN_AT_LEAST = dt.timedelta(hours=3)
 
 MORNING = (dt.time(9, 0), dt.time(12, 30))
 AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
-DEMO_IP = "192.0.2.10"  # documentation range: no real device
-DEMO_USER_AGENT = "Mozilla/5.0 (Linux; Android 13; Tablette de démonstration)"
+# Documentation address ranges (RFC 5737): no real device. The trainer's tablet is one
+# device for everyone; each phone that scans the QR code or opens a link is its own.
+DEMO_TABLET = ("192.0.2.10", "Mozilla/5.0 (Linux; Android 13; Tablette de démonstration)")
+DEMO_PHONES = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; SM-A156B) Chrome/126.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; Redmi Note 12) Chrome/125.0 Mobile Safari/537.36",
+)
+
+
+def demo_device(method: str, index: int) -> tuple[str, str]:
+    """(IP, browser) a demo signature comes from: the tablet, or the signer's own phone."""
+    if method == Attendance.Method.TABLET:
+        return DEMO_TABLET
+    return f"198.51.100.{20 + index}", DEMO_PHONES[index % len(DEMO_PHONES)]
 
 
 @dataclass(frozen=True)
@@ -161,13 +174,15 @@ def _run_past_slot(
             left_at = slot.ends_at - dt.timedelta(minutes=rng.choice([30, 45, 60, 90]))
         if status != Attendance.Status.ABSENT_EXCUSED:
             arrival = arrived_at or start - dt.timedelta(minutes=10)
+            method = rng.choice(methods)
+            ip, user_agent = demo_device(method, index)
             attendance_sign(
                 enrolment=enrolment,
                 slot=slot,
                 signature=demo_signature(rng),
-                method=rng.choice(methods),
-                ip=DEMO_IP,
-                user_agent=DEMO_USER_AGENT,
+                method=method,
+                ip=ip,
+                user_agent=user_agent,
                 nonce=f"demo-{slot.pk}-{enrolment.pk}",
                 now=arrival + dt.timedelta(minutes=rng.randint(1, 12), seconds=index * 7),
             )

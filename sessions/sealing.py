@@ -326,9 +326,13 @@ def _slot_changes(seal: Seal, current: dict) -> list[str]:
         else:
             changes.append(
                 _("%(field)s : %(before)s → %(after)s")
-                % {"field": label, "before": before, "after": after}
+                % {"field": label, "before": _shown(before), "after": _shown(after)}
             )
     return changes
+
+
+def _shown(value) -> str:
+    return "—" if value is None or value == "" else str(value)
 
 
 def _field_value(row: Attendance, name: str):

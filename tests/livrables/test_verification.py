@@ -412,3 +412,11 @@ def test_verify_lookup_refuses_a_slash_with_a_message(db):
 
     assert response.status_code == 200
     assert "ne contient pas de barre oblique" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_provisional_number_is_explained_on_the_public_page(client):
+    response = client.get(reverse("livrables:verify_document", args=["PROV-LABO-1-20261129-ABCD"]))
+
+    assert response.status_code == 404
+    assert "feuille d'émargement provisoire" in response.content.decode()
