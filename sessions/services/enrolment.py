@@ -477,7 +477,10 @@ def regenerate_calendar_token(*, user: User) -> User:
 
 @transaction.atomic
 def regenerate_participant_calendar_token(*, participant: Participant, actor) -> Participant:
-    """Same for a participant's feed (they have no account: a coordinator does it)."""
+    """Same for a participant's feed (they have no account: a coordinator does it).
+
+    Codes: not_coordinator."""
+    ensure_manager(actor)
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     participant.calendar_token = new_calendar_token()
     participant.save(update_fields=["calendar_token"])
