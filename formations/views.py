@@ -17,7 +17,7 @@ from django_tables2.export import ExportMixin
 
 from formations import filters, forms, selectors, services, tables
 from formations.exports import FrenchTableExport
-from formations.french import de_structure
+from formations.french import de_structure, hours_label
 from formations.models import DemoEmail, Funder
 from formations.panels import (
     DASHBOARD_PANELS,
@@ -237,8 +237,7 @@ def _range(low, high, unit: str = "") -> str:
 
 
 def _hours(value) -> str:
-    text = f"{value:f}".rstrip("0").rstrip(".").replace(".", ",")
-    return _("%(hours)s h au moins") % {"hours": text}
+    return _("%(hours)s au moins") % {"hours": hours_label(value * 60)}
 
 
 def contract_rules(formation) -> list[tuple[str, str]]:

@@ -25,8 +25,9 @@ from formations.audit import log_action
 # while `sessions.tokens` is still half-loaded; the name is looked up at call time instead.
 from sessions import tokens
 from sessions.exceptions import SessionsError
-from sessions.models import Attendance, Enrolment, Seal, Slot
+from sessions.models import Attendance, Enrolment, Slot
 from sessions.permissions import ensure_runs_session
+from sessions.selectors.locks import slot_is_sealed
 from sessions.services.attendance import signing_window
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
     sent and says how many left. Codes: not_trainer, slot_sealed, mail_failed.
     """
     ensure_runs_session(actor, slot.session)
-    if Seal.objects.filter(slot_id=slot.pk).exists():
+    if slot_is_sealed(slot=slot):
         raise SessionsError(
             _("Cette demi-journée est close et scellée : plus aucun lien n'est utile."),
             code="slot_sealed",

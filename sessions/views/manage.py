@@ -14,6 +14,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from formations.exports import FrenchTableExport
+from formations.french import hours_label
 from formations.permissions import (
     ManagerRequiredMixin,
     RoleRequiredMixin,
@@ -39,7 +40,7 @@ from sessions.selectors.hours import hours_by_session, planned_and_realised_by_e
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
 from sessions.states import state_of
-from sessions.tables import SessionTable, hours_label, hours_totals, label_hours
+from sessions.tables import SessionTable, hours_totals, label_hours
 
 SLOT_PREFIX = "slots"
 
@@ -279,7 +280,7 @@ class SessionDetailView(RoleRequiredMixin, View):
         for slot in slots:
             slot.local_start_at = timezone.localtime(slot.starts_at, tz)
             slot.local_end_at = timezone.localtime(slot.ends_at, tz)
-            slot.sealed = hasattr(slot, "seal")
+            slot.sealed = slot.is_sealed
             slot.state = state_of(slot, now=now, sealed=slot.sealed)
             slot.day = slot.local_start_at.date()
         days = [
