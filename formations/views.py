@@ -3,7 +3,6 @@ import binascii
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django_tables2.export import ExportMixin
 from formations import filters, forms, selectors, services, tables
 from formations.exports import FrenchTableExport
 from formations.french import de_structure, hours_label
-from formations.models import DemoEmail, Funder
+from formations.models import DemoEmail
 from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
@@ -101,9 +100,7 @@ class ProgrammeListView(ListPageView):
     create_url_name = "formations:programme_create"
 
     def get_queryset(self):
-        return selectors.programmes_visible_to(user=self.request.user).prefetch_related(
-            Prefetch("funders", queryset=Funder.objects.order_by("name"))
-        )
+        return selectors.programmes_with_funders(user=self.request.user)
 
 
 class FormationListView(ListPageView):
@@ -117,16 +114,6 @@ class FormationListView(ListPageView):
         return selectors.formations_visible_to(user=self.request.user).select_related("programme")
 
 
-def structures_with_counts(*, user):
-    """Visible structures with the number of their participants this user may see, in
-    French order (explicit: Meta.ordering does not apply to a GROUP BY query)."""
-    qs = selectors.structures_visible_to(user=user).order_by("sort_key", "pk")
-    if can_manage(user):
-        return qs.annotate(participant_count=Count("participants"))
-    visible = selectors.participants_visible_to(user=user).values("pk")
-    return qs.annotate(participant_count=Count("participants", filter=Q(participants__in=visible)))
-
-
 class StructureListView(ListPageView):
     page_title = gettext_lazy("Structures")
     export_name = "structures"
@@ -135,7 +122,7 @@ class StructureListView(ListPageView):
     create_url_name = "formations:structure_create"
 
     def get_queryset(self):
-        return structures_with_counts(user=self.request.user)
+        return selectors.structures_with_counts(user=self.request.user)
 
 
 class ParticipantListView(ListPageView):
@@ -171,7 +158,7 @@ class FunderListView(ListPageView):
     create_url_name = "formations:funder_create"
 
     def get_queryset(self):
-        return Funder.objects.annotate(programme_count=Count("programmes")).order_by("name", "pk")
+        return selectors.funders_with_counts()
 
 
 # --- Detail pages ----------------------------------------------------------------------
@@ -199,13 +186,9 @@ class ProgrammeDetailView(ScopedDetailView):
         user = self.request.user
         programme = self.object
         return super().get_context_data(
-            funders=programme.funders.order_by("name"),
-            structures=selectors.structures_visible_to(user=user)
-            .filter(programmes=programme)
-            .order_by("sort_key", "pk"),
-            formations=selectors.formations_visible_to(user=user)
-            .filter(programme=programme)
-            .order_by("contract_reference"),
+            funders=selectors.programme_funders(programme=programme),
+            structures=selectors.programme_structures(programme=programme, user=user),
+            formations=selectors.programme_formations(programme=programme, user=user),
             **kwargs,
         )
 
@@ -297,7 +280,7 @@ class StructureDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         structure = self.object
-        participants = selectors.participants_visible_to(user=user).filter(structure=structure)
+        participants = selectors.structure_participants(structure=structure, user=user)
         table = tables.ParticipantTable(
             participants.select_related("structure"),
             exclude=("structure", "structure_kind", "commune")
@@ -310,9 +293,7 @@ class StructureDetailView(ScopedDetailView):
         RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
         return super().get_context_data(
             table=table,
-            programmes=selectors.programmes_visible_to(user=user)
-            .filter(pk__in=structure.programmes.values("pk"))
-            .order_by("-start_date"),
+            programmes=selectors.structure_programmes(structure=structure, user=user),
             panels=collect_panels(STRUCTURE_PANELS, self.request, structure),
             **kwargs,
         )
@@ -325,9 +306,9 @@ class ParticipantDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         participant = self.object
         return super().get_context_data(
-            structure_visible=selectors.structures_visible_to(user=self.request.user)
-            .filter(pk=participant.structure_id)
-            .exists(),
+            structure_visible=selectors.structure_is_visible(
+                structure_id=participant.structure_id, user=self.request.user
+            ),
             show_contact=can_see_contact_details(self.request.user),
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
             **kwargs,
@@ -338,13 +319,11 @@ class FunderDetailView(ManagerRequiredMixin, DetailView):
     template_name = "formations/funder_detail.html"
 
     def get_queryset(self):
-        return Funder.objects.all()
+        return selectors.all_funders()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            programmes=selectors.programmes_visible_to(user=self.request.user)
-            .filter(funders=self.object)
-            .order_by("-start_date"),
+            programmes=selectors.funder_programmes(funder=self.object, user=self.request.user),
             **kwargs,
         )
 
@@ -471,7 +450,7 @@ class ParticipantUpdateView(ParticipantFormMixin, UpdateView):
 
 
 def _all_funders(*, user):
-    return Funder.objects.all()
+    return selectors.all_funders()
 
 
 class FunderFormMixin(RecordFormMixin):

@@ -493,29 +493,6 @@ def regenerate_participant_calendar_token(*, participant: Participant, actor) ->
     return participant
 
 
-def trainer_feed_sessions(*, user: User):
-    """The non-cancelled sessions a trainer runs, with formation and slots, for the feed."""
-    return (
-        TrainingSession.objects.filter(trainers=user)
-        .exclude(status=TrainingSession.Status.CANCELLED)
-        .select_related("formation")
-        .prefetch_related("slots")
-        .order_by("pk")
-    )
-
-
-def participant_feed_sessions(*, participant: Participant):
-    """The non-cancelled sessions a participant is enrolled in."""
-    return (
-        TrainingSession.objects.filter(enrolments__participant=participant)
-        .exclude(status=TrainingSession.Status.CANCELLED)
-        .select_related("formation")
-        .prefetch_related("slots")
-        .order_by("pk")
-        .distinct()
-    )
-
-
 __all__ = [
     "EnrolmentImportError",
     "EnrolmentResult",
@@ -529,7 +506,5 @@ __all__ = [
     "regenerate_calendar_token",
     "regenerate_participant_calendar_token",
     "send_convocations",
-    "trainer_feed_sessions",
-    "participant_feed_sessions",
     "unenrol",
 ]

@@ -4,7 +4,6 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,11 +31,15 @@ from sessions.forms import (
     default_first_day,
     slot_initial,
 )
-from sessions.models import Slot
 from sessions.permissions import can_run_session
 from sessions.selectors import locks
 from sessions.selectors.contract import session_contract_warnings
-from sessions.selectors.hours import hours_by_session, planned_and_realised_by_enrolment, signed_q
+from sessions.selectors.hours import hours_by_session
+from sessions.selectors.planning import (
+    session_enrolment_hours,
+    session_slots,
+    session_slots_with_signatures,
+)
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
 from sessions.states import state_of
@@ -85,7 +88,7 @@ def _existing_specs(session) -> list[SlotSpec]:
             timezone.localtime(s.ends_at, tz).time(),
             s.pk,
         )
-        for s in session.slots.order_by("starts_at")
+        for s in session_slots(session=session)
     ]
 
 
@@ -260,21 +263,8 @@ class SessionDetailView(RoleRequiredMixin, View):
         structure_id = _referent_structure(user)
         tz = session.tzinfo
 
-        signed = signed_q("attendances__")
-        if structure_id is not None:
-            signed &= Q(attendances__enrolment__participant__structure_id=structure_id)
-        slots = list(
-            Slot.objects.filter(session=session)
-            .select_related("seal", "countersigned_by")
-            .annotate(signed_count=Count("attendances", filter=signed, distinct=True))
-            .order_by("starts_at")
-        )
-        enrolments = planned_and_realised_by_enrolment(session=session).order_by(
-            "participant__sort_key", "participant_id"
-        )
-        if structure_id is not None:
-            enrolments = enrolments.filter(participant__structure_id=structure_id)
-        enrolments = list(enrolments)
+        slots = session_slots_with_signatures(session=session, structure_id=structure_id)
+        enrolments = session_enrolment_hours(session=session, structure_id=structure_id)
 
         now = timezone.now()
         for slot in slots:
