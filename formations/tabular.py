@@ -20,13 +20,21 @@ The caller describes its columns (`Column`: key, synonyms, required or not) and 
 header with `map_header()`: names are compared without case, accents, spaces, dashes or
 punctuation (`name_key`), unknown columns are reported as warnings, missing required and
 repeated columns as errors. `HeaderMap.rows(table)` then yields `Row`s whose cells are read
-by column key. The module writes nothing and runs no query.
+by column key. Apart from `read_table_cached`'s cache, the module writes nothing and runs no
+query.
+
+`read_table_cached(key=, file_name=, content=)` is `read_table` for a file that is read
+twice, the preview then the confirmation of one upload: the first call keeps the outcome
+(the `Table`, or the refusal's message) in Django's cache under `key`, the next ones take
+it from there as long as the bytes are the same (their SHA-256 is kept beside it);
+`forget_table(key)` drops it once the upload is consumed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import unicodedata
@@ -37,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -437,3 +446,39 @@ def read_table(*, file_name: str, content: bytes, limit: int | None = None) -> T
             )
         )
     return read_csv(content, limit=limit)
+
+
+# --- Reading an upload once ------------------------------------------------------------------
+
+# As long as an upload waits for its confirmation (formations.views_import).
+TABLE_CACHE_SECONDS = 24 * 3600
+_CACHE_PREFIX = "suivi:table:1:"
+
+
+def read_table_cached(*, key: str, file_name: str, content: bytes) -> Table:
+    """`read_table`, parsed once per `key` (e.g. an upload's token): the outcome, a
+    `Table` or a `TableError` message, is kept in Django's cache for
+    `TABLE_CACHE_SECONDS` with the SHA-256 of `content`, and served again only for the
+    same bytes (different bytes under the same key are read and cached anew). Raises
+    `TableError` like `read_table`."""
+    digest = hashlib.sha256(content).hexdigest()
+    cache_key = _CACHE_PREFIX + key
+    kept = cache.get(cache_key)
+    if kept is not None and kept.get("sha256") == digest and kept.get("limit") == max_rows():
+        if "error" in kept:
+            raise TableError(kept["error"])
+        return kept["table"]
+    entry: dict[str, Any] = {"sha256": digest, "limit": max_rows()}
+    try:
+        table = read_table(file_name=file_name, content=content)
+    except TableError as exc:
+        entry["error"] = exc.message
+        cache.set(cache_key, entry, TABLE_CACHE_SECONDS)
+        raise
+    entry["table"] = table
+    cache.set(cache_key, entry, TABLE_CACHE_SECONDS)
+    return table
+
+
+def forget_table(key: str) -> None:
+    cache.delete(_CACHE_PREFIX + key)
