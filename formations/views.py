@@ -3,12 +3,14 @@ import binascii
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -17,7 +19,9 @@ from django_tables2.export import ExportMixin
 from formations import filters, forms, selectors, services, tables
 from formations.exports import FrenchTableExport
 from formations.french import de_structure, hours_label
-from formations.models import DemoEmail
+from formations.history import PER_PAGE as HISTORY_PER_PAGE
+from formations.history import history_entries, history_lines, history_summary
+from formations.models import DemoEmail, User
 from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
@@ -202,6 +206,11 @@ class FormationDetailView(ScopedDetailView):
         return super().get_context_data(
             rules=contract_rules(formation),
             panels=collect_panels(FORMATION_PANELS, self.request, formation),
+            history=history_summary(
+                obj=formation,
+                user=self.request.user,
+                full_url=reverse("formations:formation_history", args=[formation.pk]),
+            ),
             **kwargs,
         )
 
@@ -311,8 +320,61 @@ class ParticipantDetailView(ScopedDetailView):
             ),
             show_contact=can_see_contact_details(self.request.user),
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
+            history=history_summary(
+                obj=participant,
+                user=self.request.user,
+                full_url=reverse("formations:participant_history", args=[participant.pk]),
+            ),
             **kwargs,
         )
+
+
+# --- History of an object ------------------------------------------------------------------
+
+
+class ObjectHistoryView(RoleRequiredMixin, View):
+    """Every journal entry that concerns one object (`formations.history`), newest first,
+    `PER_PAGE` a page. Coordinators and funder auditors only; the object is fetched through
+    the scoped `selector`, so one out of the user's scope is a 404."""
+
+    allowed_roles = (User.Role.FUNDER_AUDITOR,)
+    template_name = "formations/history.html"
+    selector = None
+
+    def describe(self, obj) -> tuple[str, str]:
+        """(name of the object, its page's URL)."""
+        return str(obj), obj.get_absolute_url()
+
+    def get(self, request, pk):
+        obj = get_object_or_404(type(self).selector(user=request.user), pk=pk)
+        page = Paginator(history_entries(obj=obj, user=request.user), HISTORY_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        name, url = self.describe(obj)
+        return render(
+            request,
+            self.template_name,
+            {
+                "object_name": name,
+                "object_url": url,
+                "page_obj": page,
+                "lines": history_lines(page.object_list),
+            },
+        )
+
+
+class FormationHistoryView(ObjectHistoryView):
+    selector = staticmethod(selectors.formations_visible_to)
+
+    def describe(self, obj):
+        return f"{obj.contract_reference} — {obj.title}", obj.get_absolute_url()
+
+
+class ParticipantHistoryView(ObjectHistoryView):
+    selector = staticmethod(selectors.participants_visible_to)
+
+    def describe(self, obj):
+        return obj.full_name, obj.get_absolute_url()
 
 
 class FunderDetailView(ManagerRequiredMixin, DetailView):

@@ -424,6 +424,7 @@ def attendance_sign(
         action="attendance.sign",
         obj=attendance,
         summary=summary,
+        ip=attendance.ip_address,
         data={
             "slot": slot.pk,
             "enrolment": enrolment.pk,

@@ -5,6 +5,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -14,6 +15,7 @@ from django_tables2.export import ExportMixin
 
 from formations.exports import FrenchTableExport
 from formations.french import hours_label
+from formations.history import history_summary
 from formations.permissions import (
     ManagerRequiredMixin,
     RoleRequiredMixin,
@@ -22,6 +24,7 @@ from formations.permissions import (
     is_structure_referent,
 )
 from formations.selectors import formations_visible_to
+from formations.views import ObjectHistoryView
 from sessions.exceptions import SessionsError
 from sessions.filters import SessionFilter
 from sessions.forms import (
@@ -299,5 +302,20 @@ class SessionDetailView(RoleRequiredMixin, View):
             "can_run": can_run_session(user, session),
             # The read-only control page of each half-day (sessions:slot_audit).
             "can_audit": can_manage(user) or is_funder_auditor(user),
+            "history": history_summary(
+                obj=session,
+                user=user,
+                full_url=reverse("sessions:session_history", args=[session.pk]),
+            ),
         }
         return render(request, self.template_name, context)
+
+
+class SessionHistoryView(ObjectHistoryView):
+    """Every journal entry of the session and of its half-days, attendances, seals,
+    rectifications and scans (`sessions.selectors.history`)."""
+
+    selector = staticmethod(sessions_visible_to)
+
+    def describe(self, obj):
+        return _("Session %(code)s") % {"code": obj.code}, obj.get_absolute_url()
