@@ -63,3 +63,18 @@ def referent(db):
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
+
+
+@pytest.fixture
+def documents_dir(settings, tmp_path_factory):
+    """A private documents storage of this test's own (STORAGES["documents"] in a temporary
+    folder): what a test keeps or finds there is only its own doing."""
+    location = tmp_path_factory.mktemp("documents")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "formations.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location

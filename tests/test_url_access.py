@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from formations.models import DemoEmail, User
+from livrables.models import IssuedDocument
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -83,6 +84,15 @@ def world(db, trainer):
         attachments=[{"filename": "c.ics", "mimetype": "text/calendar", "content": ""}],
     )
     participant = attendance.enrolment.participant
+    document = IssuedDocument.objects.create(
+        number="EMG-ACCESS-20211006160000-0000",
+        kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
+        title="Feuille d'émargement",
+        sha256="0" * 64,
+        size=1,
+        issued_at=slot.ends_at,
+        session=session,
+    )
     return {
         "dashboard": {},
         "login": {},
@@ -153,8 +163,12 @@ def world(db, trainer):
         "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
         "sessions:slot_audit": {"pk": slot.pk},
         "livrables:session_sheet": {"pk": session.pk},
+        "livrables:session_sheet_issue": {"pk": session.pk},
         "livrables:session_blank_sheet": {"pk": session.pk},
         "livrables:session_sheet_extract": {"pk": session.pk},
+        "livrables:session_sheet_extract_issue": {"pk": session.pk},
+        "livrables:document_download": {"number": document.number},
+        "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
     }

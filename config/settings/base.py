@@ -12,6 +12,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.storages import documents_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("SUIVI_DATA_DIR", BASE_DIR / "data"))
 
@@ -120,9 +122,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-# Uploaded files are private (paper scans carry names and signatures): nothing under
-# MEDIA_ROOT is served as such. Funders' logos alone have a public view
-# (`formations:funder_emblem`, MEDIA_URL + "funders/…"); scans go through a permission check.
+# Two storages for uploaded and issued files. "default" (MEDIA_ROOT) is public media:
+# funders' logos, served by their own view (`formations:funder_emblem`, MEDIA_URL +
+# "funders/…"), nothing else. "documents" is private: issued PDFs, paper scans, pending
+# imports; no URL serves it, only views that check permission read it (storage API only,
+# so that an S3-compatible store works too: see config/storages.py and the README).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SUIVI_MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
@@ -130,6 +134,7 @@ STORAGES = {
     # Hashed names (app.4f3c….css) so browsers may keep them for a year; gzip/brotli
     # copies made once by collectstatic. Under DEBUG, unhashed names and the finders.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": documents_storage(os.environ, DATA_DIR),
 }
 
 # Uploads (participant lists, scanned sheets) are refused above this size.
@@ -175,6 +180,9 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 2
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
 SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"
+# The public verification address printed (and QR-coded) on every issued document, the
+# number appended: empty means SUIVI_BASE_URL + "/verifier/" (`livrables.data.verification_url`).
+SUIVI_VERIFICATION_URL = os.environ.get("SUIVI_VERIFICATION_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -23,4 +23,8 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {
+        "BACKEND": "formations.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(_TMP / "documents")},
+    },
 }

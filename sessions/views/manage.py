@@ -14,6 +14,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from formations.exports import FrenchTableExport
+from formations.panels import SESSION_PANELS, collect_panels
 from formations.permissions import (
     ManagerRequiredMixin,
     RoleRequiredMixin,
@@ -308,5 +309,6 @@ class SessionDetailView(RoleRequiredMixin, View):
             "can_run": can_run_session(user, session),
             # The read-only control page of each half-day (sessions:slot_audit).
             "can_audit": can_manage(user) or is_funder_auditor(user),
+            "panels": collect_panels(SESSION_PANELS, request, session),
         }
         return render(request, self.template_name, context)
