@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	  echo "Python : $$python"; \
 	  [ -x $(PY) ] || $$python -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,s3]'
 	@touch $@
 
 install: $(VENV)/.installed translations
