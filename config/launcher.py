@@ -84,7 +84,10 @@ def run_together(
 
 def main(argv: list[str]) -> int:
     address = argv[0] if argv else "127.0.0.1:8000"
-    manage = [sys.executable, os.path.join(os.path.dirname(__file__), "..", "manage.py")]
+    manage = [
+        sys.executable,
+        os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "manage.py")),
+    ]
     sys.stdout.write(
         "Serveur web et worker des tâches démarrés ensemble ; Ctrl-C arrête les deux.\n"
     )
