@@ -35,9 +35,10 @@ migrate: install
 demo: migrate
 	$(DEMO) $(PY) manage.py load_demo
 
+# The web server and the task worker (outbox deliveries) together; Ctrl-C stops both.
 run: demo static
 	@$(DEMO) $(PY) -m config.serving
-	$(DEMO) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEMO) $(PY) -m config.launcher $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

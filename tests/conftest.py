@@ -78,3 +78,16 @@ def documents_dir(settings, tmp_path_factory):
         },
     }
     return location
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(act, *args, **kwargs)`` runs ``act`` and then what it left for after the
+    commit, as a real request would once its transaction commits: the outbox's delivery
+    task (immediate in tests), so e-mails land in ``mail.outbox``."""
+
+    def run(act, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return act(*args, **kwargs)
+
+    return run

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tables2",
     "django_filters",
+    "django_tasks_db",
     "formations",
     "sessions.apps.TrainingSessionsConfig",
     "evaluations",
@@ -169,14 +170,39 @@ MAILERS = {
             "username": os.environ.get("SUIVI_EMAIL_USER", ""),
             "password": os.environ.get("SUIVI_EMAIL_PASSWORD", ""),
             "use_tls": os.environ.get("SUIVI_EMAIL_USE_TLS", "0") == "1",
+            # Shorter than the outbox lease (SUIVI_OUTBOX_LEASE_SECONDS).
+            "timeout": int(os.environ.get("SUIVI_EMAIL_TIMEOUT", 60)),
         },
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formations@localhost")
 
+# The outbox (formations/outbox.py): every e-mail and SMS is a row delivered by the worker.
+# A message is tried at most this many times (then « échec »); a worker's claim on a message
+# lasts this long before `run_periodic` takes it back.
+SUIVI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SUIVI_OUTBOX_MAX_ATTEMPTS", 5))
+SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 600))
+# The SMS sender's class (formations/outbox_sms.py); none: SMS cannot leave.
+SUIVI_OUTBOX_SMS_SENDER = os.environ.get("SUIVI_OUTBOX_SMS_SENDER", "")
+
+# Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
+# run by `manage.py db_worker` (started with the server by `make run`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Shared by every process and server (rate limits): the database cache by default, its
+# table made by a migration (formations, « outbox »). See README, « Cache partagé ».
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "suivi_cache",
+    }
+}
+
 # A link to choose one's password (new account, « mot de passe oublié ») works once and
 # for this many seconds (Django's password-reset tokens): 3 days by default.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 24 * 3600))
+# « Mot de passe oublié » answers at most this many requests per address and hour.
+SUIVI_PASSWORD_LINKS_PER_HOUR = int(os.environ.get("SUIVI_PASSWORD_LINKS_PER_HOUR", 3))
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
 SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"
