@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	  echo "Python : $$python"; \
 	  [ -x $(PY) ] || $$python -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,s3]'
 	@touch $@
 
 install: $(VENV)/.installed translations
@@ -35,9 +35,10 @@ migrate: install
 demo: migrate
 	$(DEMO) $(PY) manage.py load_demo
 
+# The web server and the task worker (outbox deliveries) together; Ctrl-C stops both.
 run: demo static
 	@$(DEMO) $(PY) -m config.serving
-	$(DEMO) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEMO) $(PY) -m config.launcher $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

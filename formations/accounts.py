@@ -16,17 +16,15 @@ before no longer opens (`password_link_user`).
 Accounts with access to the Django admin (superusers, staff) are technical: coordinators
 see them but cannot change them, so that an account page never hands over the admin.
 
-The e-mail is sent at once, like convocations; it moves onto the outbox with the
-groundwork issue.
+The e-mail goes through the outbox (`formations.outbox`), like convocations: written in
+the act's transaction, delivered afterwards by the worker.
 """
 
 import datetime as dt
 import logging
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
@@ -39,8 +37,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from formations.audit import log_action
-from formations.models import AuditEntry, Funder, Structure, User
+from formations.models import AuditEntry, Funder, OutboxMessage, Structure, User
+from formations.outbox import outbox_enqueue
 from formations.permissions import can_manage
+from formations.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -462,15 +462,15 @@ def link_validity() -> str:
     return ngettext("%(count)s heure", "%(count)s heures", hours) % {"count": hours}
 
 
-def account_send_password_link(*, user: User, actor=None, reason: str = RESET) -> None:
-    """E-mails ``user`` a single-use link to choose their password (``reason``: INVITATION
-    for a new account, RESET when a coordinator sends it again, FORGOTTEN when asked for
-    on the login page, then ``actor`` is None).
+@transaction.atomic
+def account_send_password_link(*, user: User, actor=None, reason: str = RESET) -> OutboxMessage:
+    """Puts in the outbox an e-mail giving ``user`` a single-use link to choose their
+    password (``reason``: INVITATION for a new account, RESET when a coordinator sends it
+    again, FORGOTTEN when asked for on the login page, then ``actor`` is None). Delivered
+    once the caller's transaction commits; not sent after the link's validity.
 
-    Not a transaction: an e-mail cannot be unsent. Audit action
-    ``account.password_link_sent`` once the message has left. Codes: ``forbidden``,
-    ``technical_account`` (a coordinator sending it), ``inactive``, ``no_email``,
-    ``mail_failed``.
+    Audit action ``account.password_link_sent``. Codes: ``forbidden``,
+    ``technical_account`` (a coordinator sending it), ``inactive``, ``no_email``.
     """
     if reason not in LINK_REASONS:
         raise ValueError(reason)
@@ -488,50 +488,55 @@ def account_send_password_link(*, user: User, actor=None, reason: str = RESET) -
             _("Ce compte n'a pas d'adresse e-mail : ajoutez-en une pour envoyer le lien."),
             code="no_email",
         )
-    expires = timezone.localtime(
-        timezone.now() + dt.timedelta(seconds=int(settings.PASSWORD_RESET_TIMEOUT))
-    )
+    expires = timezone.now() + dt.timedelta(seconds=int(settings.PASSWORD_RESET_TIMEOUT))
     context = {
         "user": user,
         "reason": reason,
         "url": password_link(user),
         "validity": link_validity(),
-        "expires": expires,
+        "expires": timezone.localtime(expires),
         "login_url": settings.SUIVI_BASE_URL.rstrip("/") + reverse("login"),
     }
     with translation.override("fr"):
         subject = render_to_string(f"{EMAIL_TEMPLATES}/password_link_subject.txt", context)
         body = render_to_string(f"{EMAIL_TEMPLATES}/password_link.txt", context)
-    subject = " ".join(subject.split())
-    message = EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+    message = outbox_enqueue(
+        purpose="password_link",
+        recipient=user.email,
+        recipient_name=_name(user),
+        subject=subject,
+        body=body,
+        about=user,
+        requested_by=actor,
+        expires_at=expires,
     )
-    try:
-        with mailers.default as connection:
-            sent = connection.send_messages([message])
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.warning("password link for user %s not sent: %s", user.pk, exc)
-        raise AccountError(
-            _("L'e-mail n'a pas pu partir : %(error)s") % {"error": exc}, code="mail_failed"
-        ) from exc
-    if not sent:
-        raise AccountError(_("L'e-mail n'a pas pu partir."), code="mail_failed")
     log_action(
         actor=actor,
         action="account.password_link_sent",
         obj=user,
-        summary=_("Lien de mot de passe envoyé à %(name)s (%(email)s)")
+        summary=_("Lien de mot de passe mis en file d'envoi pour %(name)s (%(email)s)")
         % {"name": _name(user), "email": user.email},
-        data={"reason": reason, "email": user.email},
+        data={"reason": reason, "email": user.email, "message": message.pk},
     )
+    return message
 
 
 def password_link_request(*, email: str) -> int:
     """« Mot de passe oublié » : sends a link to each active account having this e-mail
     (case ignored). Returns how many were sent; the page never tells (it must not reveal
-    who has an account). A failed e-mail is logged, not raised."""
+    who has an account). A refusal is logged, not raised. At most
+    ``SUIVI_PASSWORD_LINKS_PER_HOUR`` requests per address and hour are answered (counted
+    in the shared cache, across every server), so the form cannot flood a mailbox."""
     email = email.strip()
     if not email:
+        return 0
+    if not rate_limit_hit(
+        "password_link",
+        email,
+        limit=int(getattr(settings, "SUIVI_PASSWORD_LINKS_PER_HOUR", 3)),
+        window_seconds=3600,
+    ):
+        logger.warning("forgotten-password requests over the hourly limit")
         return 0
     sent = 0
     users = User.objects.annotate(email_key=Lower("email")).filter(

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from formations.locks import locked_fields
 from formations.models import (
     AuditEntry,
-    DemoEmail,
     Formation,
     Funder,
+    OutboxMessage,
     Participant,
     Programme,
     Structure,
@@ -132,6 +132,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(DemoEmail)
-class DemoEmailAdmin(admin.ModelAdmin):
-    list_display = ["sent_at", "to", "subject"]
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by the services and delivered by the worker; the
+    coordinators' page « Envois » shows them and retries one."""
+
+    list_display = ["created_at", "channel", "recipient", "purpose", "status", "attempts"]
+    list_filter = ["channel", "status", "purpose"]
+    search_fields = ["recipient", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -138,7 +138,10 @@ ACTION_LABELS = {
     # livrables
     "livrables.sheet_issued": gettext_lazy("Feuille d'émargement émise"),
     "livrables.sheet_extract_issued": gettext_lazy("Extrait de feuille émis"),
-    "livrables.blank_sheet_issued": gettext_lazy("Feuille vierge émise"),
+    "livrables.sheet_previewed": gettext_lazy("Aperçu provisoire de la feuille"),
+    "livrables.sheet_extract_previewed": gettext_lazy("Aperçu provisoire d'un extrait"),
+    "livrables.blank_sheet_printed": gettext_lazy("Feuille vierge imprimée"),
+    "livrables.document_revoked": gettext_lazy("Document révoqué"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

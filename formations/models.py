@@ -540,21 +540,9 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
 
 
-class DemoEmail(models.Model):
-    """An e-mail kept instead of sent, shown on the demo mailbox page."""
-
-    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
-    from_email = models.CharField(_("expéditeur"), max_length=255)
-    to = models.TextField(_("destinataires"))
-    subject = models.CharField(_("objet"), max_length=255)
-    body = models.TextField(_("message"))
-    html_body = models.TextField(_("message HTML"), blank=True)
-    attachments = models.JSONField(_("pièces jointes"), default=list, blank=True)
-
-    class Meta:
-        verbose_name = _("e-mail de démonstration")
-        verbose_name_plural = _("e-mails de démonstration")
-        ordering = ["-sent_at", "-pk"]
-
-    def __str__(self):
-        return self.subject
+# The outbox, background jobs and periodic runs (defined apart, part of this app).
+from formations.models_outbox import (  # noqa: E402, F401
+    BackgroundJob,
+    OutboxMessage,
+    PeriodicRun,
+)

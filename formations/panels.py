@@ -20,6 +20,8 @@ DASHBOARD_PANELS: list[Panel] = []
 FORMATION_PANELS: list[Panel] = []
 PARTICIPANT_PANELS: list[Panel] = []
 STRUCTURE_PANELS: list[Panel] = []
+# On the session page (sessions never imports livrables: livrables adds its documents).
+SESSION_PANELS: list[Panel] = []
 
 
 def collect_panels(registry: list[Panel], request: HttpRequest, obj=None) -> list[tuple[str, dict]]:

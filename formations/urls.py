@@ -7,6 +7,7 @@ app_name = "formations"
 urlpatterns = [
     path("", include("formations.urls_import")),
     path("", include("formations.urls_accounts")),
+    path("", include("formations.urls_outbox")),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme_list"),
     path("programmes/nouveau/", views.ProgrammeCreateView.as_view(), name="programme_create"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
@@ -51,11 +52,4 @@ urlpatterns = [
     path("financeurs/<int:pk>/modifier/", views.FunderUpdateView.as_view(), name="funder_edit"),
     # Public: MEDIA_URL + "funders/…", the URL of Funder.emblem (see views_media).
     path("media/funders/<path:name>", views_media.funder_emblem, name="funder_emblem"),
-    path("demo/boite-mail/", views.DemoMailboxView.as_view(), name="demo_mailbox"),
-    path("demo/boite-mail/<int:pk>/", views.DemoEmailView.as_view(), name="demo_email"),
-    path(
-        "demo/boite-mail/<int:pk>/pieces-jointes/<int:index>/",
-        views.DemoEmailAttachmentView.as_view(),
-        name="demo_email_attachment",
-    ),
 ]

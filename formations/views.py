@@ -1,17 +1,11 @@
-import base64
-import binascii
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
-from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
+from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
@@ -21,7 +15,7 @@ from formations.exports import FrenchTableExport
 from formations.french import de_structure, hours_label
 from formations.history import PER_PAGE as HISTORY_PER_PAGE
 from formations.history import history_entries, history_lines, history_summary
-from formations.models import DemoEmail, User
+from formations.models import User
 from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
@@ -534,55 +528,3 @@ class FunderCreateView(FunderFormMixin, CreateView):
 
 class FunderUpdateView(FunderFormMixin, UpdateView):
     pass
-
-
-# --- Demo mailbox ----------------------------------------------------------------------
-
-
-class DemoMailboxMixin(ManagerRequiredMixin):
-    """Only in the demo (`SUIVI_DEMO_MAILBOX`), only for coordinators."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not getattr(settings, "SUIVI_DEMO_MAILBOX", False):
-            raise Http404(_("La boîte mail de démonstration n'est pas activée."))
-        return super().dispatch(request, *args, **kwargs)
-
-
-class DemoMailboxView(DemoMailboxMixin, ListView):
-    template_name = "formations/demo_mailbox.html"
-    paginate_by = PER_PAGE
-    context_object_name = "emails"
-
-    def get_queryset(self):
-        return DemoEmail.objects.defer("body", "html_body").order_by("-sent_at", "-pk")
-
-
-class DemoEmailView(DemoMailboxMixin, DetailView):
-    template_name = "formations/demo_email.html"
-    context_object_name = "email"
-
-    def get_queryset(self):
-        return DemoEmail.objects.all()
-
-
-class DemoEmailAttachmentView(DemoMailboxMixin, DetailView):
-    def get_queryset(self):
-        return DemoEmail.objects.all()
-
-    def get(self, request, *args, **kwargs):
-        email = self.get_object()
-        index = kwargs["index"]
-        attachments = email.attachments or []
-        if index >= len(attachments):
-            raise Http404(_("Pièce jointe introuvable."))
-        attachment = attachments[index]
-        try:
-            content = base64.b64decode(attachment.get("content", ""), validate=True)
-        except (binascii.Error, ValueError):
-            raise Http404(_("Pièce jointe illisible.")) from None
-        filename = attachment.get("filename") or f"piece-jointe-{index + 1}"
-        response = HttpResponse(
-            content, content_type=attachment.get("mimetype") or "application/octet-stream"
-        )
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response

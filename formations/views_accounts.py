@@ -62,8 +62,8 @@ def _add_service_error(form, exc) -> None:
 
 
 def _send_link(request, user, *, reason) -> None:
-    """Sends the password link and says so; a failed e-mail is a warning, not an error:
-    the account exists and « Renvoyer le lien » is on its page."""
+    """Queues the password link and says so; a refusal (no e-mail…) is a warning, not an
+    error: the account exists and « Renvoyer le lien » is on its page."""
     try:
         accounts.account_send_password_link(user=user, actor=request.user, reason=reason)
     except accounts.AccountError as exc:
@@ -75,7 +75,10 @@ def _send_link(request, user, *, reason) -> None:
     else:
         messages.success(
             request,
-            _("Un lien pour choisir son mot de passe a été envoyé à %(email)s (valable %(d)s).")
+            _(
+                "Un lien pour choisir son mot de passe est en file d'envoi pour %(email)s "
+                "(valable %(d)s)."
+            )
             % {"email": user.email, "d": accounts.link_validity()},
         )
 

@@ -1,21 +1,22 @@
 """Participant import pages: upload → preview (nothing written) → confirm.
 
-Between preview and confirm the uploaded bytes wait in MEDIA_ROOT/imports/<token>.bin,
-referenced from the user's session; confirming consumes the file with an atomic rename,
-so a double submit imports once (the second request finds nothing to confirm). The file is
-parsed once per upload: the preview keeps the parsed table in Django's cache under the
-token, and confirming takes it from there (`formations.tabular.read_table_cached`).
+Between preview and confirm the uploaded bytes wait in the private documents storage
+(`imports/<token>.bin`, see `formations.storage`), referenced from the user's session; they
+are read and written through the storage API only, so the storage may be an object store.
+Confirming claims the token once (`cache.add`, atomic in every cache backend that several
+processes share) before reading the file, so a double submit imports once (the second
+request finds nothing to confirm). The file is parsed once per upload: the preview keeps
+the parsed table in Django's cache under the token, and confirming takes it from there
+(`formations.tabular.read_table_cached`).
 """
 
 import datetime as dt
-import os
 import re
 import secrets
-import time
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,79 +32,88 @@ from formations.importing import (
     kinds_with_spellings,
 )
 from formations.permissions import ManagerRequiredMixin
+from formations.storage import documents_storage
 from formations.tabular import forget_table, format_size, max_rows, max_upload_bytes
 
 SESSION_KEY = "participant_imports"
 MAX_PENDING_PER_SESSION = 5
 PENDING_TTL_SECONDS = 24 * 3600
+PENDING_FOLDER = "imports"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def _pending_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _pending_path(token: str) -> Path:
-    return _pending_dir() / f"{token}.bin"
+def pending_name(token: str) -> str:
+    """Name of a pending upload in the documents storage."""
+    return f"{PENDING_FOLDER}/{token}.bin"
 
 
 def _remove_stale_files() -> None:
-    folder = _pending_dir()
-    if not folder.is_dir():
+    storage = documents_storage()
+    limit = timezone.now() - dt.timedelta(seconds=PENDING_TTL_SECONDS)
+    try:
+        _folders, names = storage.listdir(PENDING_FOLDER)
+    except FileNotFoundError:
         return
-    limit = time.time() - PENDING_TTL_SECONDS
-    for path in folder.iterdir():
+    for name in names:
+        path = f"{PENDING_FOLDER}/{name}"
         try:
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
+            if storage.get_modified_time(path) < limit:
+                storage.delete(path)
+        except (OSError, NotImplementedError):
             pass
+
+
+def _delete_pending(token: str) -> None:
+    try:
+        documents_storage().delete(pending_name(token))
+    except OSError:
+        pass
 
 
 def store_upload(request, *, file_name: str, content: bytes) -> str:
     """Keep the bytes server-side until the user confirms; returns the token."""
     _remove_stale_files()
-    _pending_dir().mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(18)
-    _pending_path(token).write_bytes(content)
+    documents_storage().save(pending_name(token), ContentFile(content))
     pending = dict(request.session.get(SESSION_KEY, {}))
     pending[token] = {"file_name": file_name, "stored_at": timezone.now().isoformat()}
     while len(pending) > MAX_PENDING_PER_SESSION:
         oldest = min(pending, key=lambda key: pending[key]["stored_at"])
         pending.pop(oldest)
-        _pending_path(oldest).unlink(missing_ok=True)
+        _delete_pending(oldest)
         forget_table(oldest)
     request.session[SESSION_KEY] = pending
     return token
+
+
+def _read_pending(token: str) -> bytes | None:
+    try:
+        with documents_storage().open(pending_name(token), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def load_upload(request, token: str) -> tuple[str, bytes] | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if entry is None or not _TOKEN_RE.match(token):
         return None
-    try:
-        return entry["file_name"], _pending_path(token).read_bytes()
-    except OSError:
-        return None
+    content = _read_pending(token)
+    return None if content is None else (entry["file_name"], content)
 
 
 def consume_upload(request, token: str) -> tuple[str, bytes] | None:
-    """Take the upload out of the store. Only one request can win the rename."""
+    """Take the upload out of the store. Only one request can win the claim."""
     pending = dict(request.session.get(SESSION_KEY, {}))
     entry = pending.pop(token, None)
     request.session[SESSION_KEY] = pending
     if entry is None or not _TOKEN_RE.match(token):
         return None
-    path = _pending_path(token)
-    taken = path.with_name(f"{token}.{secrets.token_hex(4)}.taken")
-    try:
-        os.rename(path, taken)
-    except OSError:
+    if not cache.add(f"participant-import-claimed:{token}", True, PENDING_TTL_SECONDS):
         return None
-    try:
-        return entry["file_name"], taken.read_bytes()
-    finally:
-        taken.unlink(missing_ok=True)
+    content = _read_pending(token)
+    _delete_pending(token)
+    return None if content is None else (entry["file_name"], content)
 
 
 class ParticipantImportView(ManagerRequiredMixin, FormView):

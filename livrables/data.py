@@ -41,7 +41,9 @@ class FunderInfo:
     name: str
     sentence: str
     is_eu: bool
-    emblem_path: str | None = None
+    # The logo's bytes, read through the storage API (never a path: the media storage may
+    # be an object store); None without a logo or when it cannot be read.
+    emblem: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -241,8 +243,19 @@ def paper_url(slot_pk: int) -> str:
     return settings.SUIVI_BASE_URL.rstrip("/") + path
 
 
+def verification_base_url() -> str:
+    """The public verification address, without a number: `SUIVI_VERIFICATION_URL`, or
+    `SUIVI_BASE_URL` + "/verifier/" when it is empty. Always ends with "/"."""
+    base = getattr(settings, "SUIVI_VERIFICATION_URL", "") or (
+        settings.SUIVI_BASE_URL.rstrip("/") + "/verifier/"
+    )
+    return base if base.endswith("/") else base + "/"
+
+
 def verification_url(number: str) -> str:
-    return f"{settings.SUIVI_BASE_URL.rstrip('/')}/verifier/{urllib.parse.quote(number, safe='')}/"
+    """Where anyone can check document `number`: printed in the footer and QR-coded on
+    every issued document, and linked from the pages that list issued documents."""
+    return f"{verification_base_url()}{urllib.parse.quote(number, safe='')}/"
 
 
 def document_number(
@@ -295,7 +308,7 @@ def build_sheet_data(
             name=f.name,
             sentence=f.publicity_sentence,
             is_eu=f.is_eu_fund,
-            emblem_path=_emblem_path(f),
+            emblem=_emblem_bytes(f),
         )
         for f in records.funders
     )
@@ -427,7 +440,9 @@ def build_sheet_data(
         rows=tuple(rows),
         rectifications=tuple(rectifications),
         seals=tuple(seals),
-        verification_url="" if provisional else verification_url(number),
+        # Neither a provisional sheet nor the blank paper sheet is registered: no address
+        # to check them at.
+        verification_url="" if provisional or blank else verification_url(number),
         blank=blank,
         provisional=provisional,
         extract_label=extract_label,
@@ -456,10 +471,22 @@ def _cell(att: Attendance, info: SlotInfo, tz, refs_by_attendance) -> Cell:
     )
 
 
-def _emblem_path(funder) -> str | None:
+# A logo larger than this is not printed (the funder's name is): a document never waits on
+# a huge upload, and the renderer keeps a few logos in memory.
+MAX_EMBLEM_BYTES = 2 * 1024 * 1024
+
+
+def _emblem_bytes(funder) -> bytes | None:
+    """The funder's logo as bytes, through the storage API (`open()`), so that the public
+    media storage may be a folder or an object store. A missing or unreadable file gives
+    None: the document prints the funder's name instead."""
     if not funder.emblem:
         return None
     try:
-        return funder.emblem.path
-    except (NotImplementedError, ValueError):
+        with funder.emblem.storage.open(funder.emblem.name, "rb") as handle:
+            content = handle.read(MAX_EMBLEM_BYTES + 1)
+    except (OSError, ValueError):
         return None
+    if not content or len(content) > MAX_EMBLEM_BYTES:
+        return None
+    return content

@@ -53,3 +53,15 @@ class DocumentCheckForm(forms.Form):
         if upload is not None and upload.size > settings.SUIVI_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(too_large_message(), code="file_too_large")
         return upload
+
+
+class RevocationForm(forms.Form):
+    motif = forms.CharField(
+        label=gettext_lazy("Motif de la révocation"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Gardé au registre et au journal d'audit ; la page publique de vérification dit "
+            "seulement « révoqué le … », sans le motif."
+        ),
+    )

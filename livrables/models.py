@@ -5,13 +5,39 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class IssuedDocument(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row written once and never changed or deleted: `save()` refuses updates and
+    `delete()` refuses (the admin is read-only too). A queryset `update()` or `delete()`
+    would still pass: no code of the application issues one on these tables."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is append-only: it is never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is append-only: it is never deleted.")
+
+
+class IssuedDocument(AppendOnlyModel):
     """The register of every document the application issued: its printed number and the
     SHA-256 of the exact bytes handed out, so that anyone holding a copy can check on the
-    public verification page that it is genuine and unaltered.
+    public verification page that it is genuine and unaltered. The bytes themselves are
+    kept in the private documents storage (`storage_name`) and served again, unchanged, on
+    every later download; they are never deleted (not before `retention_until`, and the
+    application deletes none at all).
 
-    Append-only: a row is written once by the service that issues the document and never
-    changed or deleted (the admin is read-only, `save()` refuses updates, `delete()` refuses).
+    Append-only. A document's state (current, superseded, revoked) is not a column: it is
+    derived from its `DocumentEntry` rows (`livrables.selectors.document_state`).
+
+    What the document is about: nullable foreign keys, one per kind of subject (a session
+    for sheets; a structure too for a structure's extract; later an enrolment or a
+    participant for certificates, a structure for fiches, a formation for statements,
+    syntheses and packs), so that scoping is a plain filter on a visible queryset.
+
     Nothing here may identify a person except `issued_by`, which the public page never shows.
     """
 
@@ -56,6 +82,43 @@ class IssuedDocument(models.Model):
         blank=True,
         related_name="issued_documents",
     )
+    enrolment = models.ForeignKey(
+        "training_sessions.Enrolment",
+        verbose_name=_("inscription"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    participant = models.ForeignKey(
+        "formations.Participant",
+        verbose_name=_("participant·e"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    structure = models.ForeignKey(
+        "formations.Structure",
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    formation = models.ForeignKey(
+        "formations.Formation",
+        verbose_name=_("formation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    # Name of the file in the documents storage (`formations.storage.documents_storage`);
+    # empty for documents registered before files were kept (their digest alone remains).
+    storage_name = models.CharField(_("fichier conservé"), max_length=255, blank=True)
+    filename = models.CharField(_("nom du fichier remis"), max_length=255, blank=True)
+    content_type = models.CharField(_("type de contenu"), max_length=100, default="application/pdf")
     retention_until = models.DateField(
         _("à conserver au moins jusqu'au"),
         null=True,
@@ -74,10 +137,72 @@ class IssuedDocument(models.Model):
     def __str__(self):
         return self.number
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("An issued document is append-only: it is never updated.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("An issued document is append-only: it is never deleted.")
+class DocumentEntry(AppendOnlyModel):
+    """What happened to an issued document after its issue, one append-only row per event:
+    superseded by a reissue (`replaced_by`), or revoked (withdrawn, with a reason). The
+    document's current state is derived from these rows, never stored on the document.
+    Later kinds (« à rééditer » when the data behind a document changed) join them.
+    """
+
+    class Kind(models.TextChoices):
+        SUPERSEDED = "superseded", _("Remplacé")
+        REVOKED = "revoked", _("Révoqué")
+
+    document = models.ForeignKey(
+        IssuedDocument,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    kind = models.CharField(_("événement"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("le"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Vide pour une commande."),
+    )
+    replaced_by = models.ForeignKey(
+        IssuedDocument,
+        verbose_name=_("remplacé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces_entries",
+    )
+    reason = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'un document émis")
+        verbose_name_plural = _("événements des documents émis")
+        ordering = ["at", "pk"]
+        constraints = [
+            # A document is replaced once and revoked once: a second reissue replaces the
+            # new document, not the old one again.
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(kind="superseded"),
+                name="document_superseded_once",
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(kind="revoked"),
+                name="document_revoked_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="superseded") & Q(replaced_by__isnull=False))
+                | (Q(kind="revoked") & Q(replaced_by__isnull=True) & ~Q(reason="")),
+                name="document_entry_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=models.F("document")),
+                name="document_entry_not_replaced_by_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} {self.kind}"

@@ -1,42 +1,45 @@
-"""Issuing documents: build the data, render, then register the issue — an `IssuedDocument`
-row (number, SHA-256 of the exact bytes handed out, size) and an audit-journal entry, in one
-transaction — so that anyone can later check a copy on the public verification page."""
+"""Issuing documents. Issuing is an explicit act (a POST, by someone allowed to): build the
+data, render once, keep the bytes in the private documents storage, then register the issue
+— an `IssuedDocument` row (number, subject, SHA-256 and size of the exact bytes, who, when,
+retention date), the `superseded` entries of the documents it replaces, and an audit-journal
+entry, in one transaction. Later downloads serve the kept bytes (`selectors.issued_file`),
+never a new rendering. A revocation is another append-only entry.
+
+Unsealed material is only ever a provisional preview, rendered on request and journaled,
+never kept nor registered; the blank paper sheet (a form to fill in, not evidence) likewise."""
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from livrables import files
 from livrables.data import SheetData, alternative_number, build_sheet_data, verification_url
-from livrables.models import IssuedDocument
+from livrables.exceptions import LivrablesError
+from livrables.files import PDF, DocumentFile
+from livrables.models import DocumentEntry, IssuedDocument
 from livrables.pdf.blank_sheet import render_blank_sheet
 from livrables.pdf.sheet import render_sheet
+from livrables.permissions import may_issue_extract, may_issue_sheet, may_revoke
+from livrables.selectors import current_documents, document_state
 from sessions.models import TrainingSession
 
-PDF = "application/pdf"
+__all__ = [
+    "DocumentFile",
+    "PDF",
+    "blank_sheet",
+    "issue_sheet",
+    "issue_sheet_extract",
+    "preview_sheet",
+    "revoke_document",
+]
 
 # How many other numbers to try when the computed one is already registered.
 NUMBER_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class DocumentFile:
-    """A rendered document as handed to the user: what the view serves."""
-
-    filename: str
-    content_type: str
-    content: bytes
-    number: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
 
 
 def retention_until(*, programme_end: dt.date | None) -> dt.date | None:
@@ -55,25 +58,27 @@ def retention_until(*, programme_end: dt.date | None) -> dt.date | None:
     return dt.date(programme_end.year + 10, 12, 31)
 
 
-def issue_sheet(*, session, actor, now=None) -> DocumentFile:
-    """Renders the signed feuille d'émargement of `session` as it stands now and registers
-    it (`IssuedDocument` of kind `attendance_sheet`). While some half-day is not sealed the
-    sheet is only a preview: marked « document provisoire » on every page, numbered
-    `PROV-…`, never registered (nothing unsealed may pass for a justificatif).
+def issue_sheet(*, session, actor, now=None) -> IssuedDocument:
+    """Issues the signed feuille d'émargement of `session` as it stands now: rendered once,
+    kept, registered (`IssuedDocument` of kind `attendance_sheet`). If a sheet of the
+    session already stands, this is a reissue: the new one supersedes it (a `superseded`
+    entry on the old one, pointing to the new one).
 
-    Audit action `livrables.sheet_issued` (data: number, sha256, bytes), or
-    `livrables.sheet_previewed` for a provisional sheet."""
+    Raises LivrablesError `not_allowed` (only a coordinator or one of the session's
+    trainers issues it), `not_sealed` (some half-day is not sealed: only a provisional
+    preview exists, `preview_sheet`). Audit action `livrables.sheet_issued` (data: number,
+    sha256, bytes, supersedes)."""
+    if not may_issue_sheet(actor, session):
+        raise LivrablesError(
+            _(
+                "Seul·e un·e coordinateur·rice ou un·e formateur·rice de la session peut "
+                "émettre sa feuille d'émargement."
+            ),
+            code="not_allowed",
+        )
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now)
-    if data.provisional:
-        return _preview(
-            data=data,
-            filename_prefix="feuille-emargement-provisoire",
-            action="livrables.sheet_previewed",
-            label=_("Feuille d'émargement provisoire"),
-            session=session,
-            actor=actor,
-        )
+    _ensure_sealed(data)
     return _issue(
         data=data,
         render=render_sheet,
@@ -87,30 +92,24 @@ def issue_sheet(*, session, actor, now=None) -> DocumentFile:
     )
 
 
-def issue_sheet_extract(*, session, structure, actor, now=None) -> DocumentFile:
-    """Renders the extract of the signed sheet of `session` for `structure`: the same sheet
+def issue_sheet_extract(*, session, structure, actor, now=None) -> IssuedDocument:
+    """Issues the extract of the signed sheet of `session` for `structure`: the same sheet
     with only that structure's people, marked as an extract on every page, numbered
-    `EXT-…`, and registers it (`IssuedDocument` of kind `attendance_sheet_extract`).
+    `EXT-…`, kept and registered (`IssuedDocument` of kind `attendance_sheet_extract`,
+    subject the session and the structure). A standing extract of the same session and
+    structure is superseded.
 
-    While some half-day is not sealed the extract, like the sheet, is only a preview
-    (« document provisoire », `PROV-…`, not registered).
-
-    Audit action `livrables.sheet_extract_issued` (data: number, sha256, bytes, structure),
-    or `livrables.sheet_extract_previewed` for a provisional extract. Who may ask for which
-    structure is the caller's to check (`sheet_extract_sessions_for`): a referent, for their
-    own structure only."""
+    Raises LivrablesError `not_allowed` (only the structure's referent, for a session where
+    their people are enrolled), `not_sealed`. Audit action `livrables.sheet_extract_issued`
+    (data: number, sha256, bytes, structure, supersedes)."""
+    if not may_issue_extract(actor, session, structure):
+        raise LivrablesError(
+            _("Seul·e le ou la référent·e de la structure peut émettre son extrait."),
+            code="not_allowed",
+        )
     now = now or timezone.now()
     data = build_sheet_data(session=session, now=now, structure=structure)
-    if data.provisional:
-        return _preview(
-            data=data,
-            filename_prefix="extrait-emargement-provisoire",
-            action="livrables.sheet_extract_previewed",
-            label=_("Extrait provisoire de feuille d'émargement"),
-            session=session,
-            actor=actor,
-            log_data={"structure": structure.pk},
-        )
+    _ensure_sealed(data)
     return _issue(
         data=data,
         render=render_sheet,
@@ -119,59 +118,130 @@ def issue_sheet_extract(*, session, structure, actor, now=None) -> DocumentFile:
         action="livrables.sheet_extract_issued",
         label="Extrait de feuille d'émargement",
         session=session,
+        structure=structure,
         actor=actor,
         now=now,
         log_data={"structure": structure.pk},
     )
 
 
-def issue_blank_sheet(*, session, actor, now=None) -> DocumentFile:
-    """Renders the blank paper sheet of `session` (names pre-filled, one QR code per
-    half-day) and registers it (`IssuedDocument` of kind `blank_sheet`).
+def preview_sheet(*, session, actor, structure=None, now=None) -> DocumentFile:
+    """The provisional sheet (or, with `structure`, extract) of a session not fully sealed:
+    marked « document provisoire » on every page, numbered `PROV-…`, journaled
+    (`livrables.sheet_previewed`, `livrables.sheet_extract_previewed`), never kept nor
+    registered: nothing unsealed may pass for a justificatif. Who may see it is the
+    caller's to check (the same people who may download the sheet or the extract).
 
-    Audit action `livrables.blank_sheet_issued`."""
+    Raises LivrablesError `sealed` when every half-day is sealed: that sheet is issued
+    (`issue_sheet`), not previewed."""
     now = now or timezone.now()
-    data = build_sheet_data(session=session, blank=True, now=now)
-    return _issue(
-        data=data,
-        render=render_blank_sheet,
-        filename_prefix="feuille-vierge",
-        kind=IssuedDocument.Kind.BLANK_SHEET,
-        action="livrables.blank_sheet_issued",
-        label="Feuille vierge",
-        session=session,
-        actor=actor,
-        now=now,
-    )
-
-
-def _preview(
-    *,
-    data: SheetData,
-    filename_prefix: str,
-    action: str,
-    label: str,
-    session,
-    actor,
-    log_data: dict | None = None,
-) -> DocumentFile:
-    """A sheet not fully sealed: rendered (marked « document provisoire ») and journaled,
-    never registered."""
+    data = build_sheet_data(session=session, now=now, structure=structure)
+    if not data.provisional:
+        raise LivrablesError(
+            _("Toutes les demi-journées sont scellées : la feuille doit être émise."),
+            code="sealed",
+        )
+    if structure is None:
+        prefix, action = "feuille-emargement-provisoire", "livrables.sheet_previewed"
+        label, extra = _("Feuille d'émargement provisoire"), None
+    else:
+        prefix, action = "extrait-emargement-provisoire", "livrables.sheet_extract_previewed"
+        label = _("Extrait provisoire de feuille d'émargement")
+        extra = {"structure": structure.pk}
     document = DocumentFile(
-        filename=f"{filename_prefix}-{data.number}.pdf",
+        filename=f"{prefix}-{data.number}.pdf",
         content_type=PDF,
         content=render_sheet(data),
         number=data.number,
     )
+    _log(actor=actor, action=action, session=session, document=document, label=label, extra=extra)
+    return document
+
+
+def blank_sheet(*, session, actor, now=None) -> DocumentFile:
+    """The blank paper sheet of `session` (names pre-filled, one QR code per half-day), to
+    print. Not kept nor registered: it is a form to fill in, not evidence (the evidence is
+    its scan, kept with its SHA-256 once signed). Journaled (`livrables.blank_sheet_printed`).
+
+    Raises LivrablesError `not_allowed`: only those who run the session print it."""
+    if not may_issue_sheet(actor, session):
+        raise LivrablesError(
+            _(
+                "Seul·e un·e coordinateur·rice ou un·e formateur·rice de la session peut "
+                "imprimer sa feuille vierge."
+            ),
+            code="not_allowed",
+        )
+    now = now or timezone.now()
+    data = build_sheet_data(session=session, blank=True, now=now)
+    document = DocumentFile(
+        filename=f"feuille-vierge-{data.number}.pdf",
+        content_type=PDF,
+        content=render_blank_sheet(data),
+        number=data.number,
+    )
     _log(
         actor=actor,
-        action=action,
+        action="livrables.blank_sheet_printed",
         session=session,
         document=document,
-        label=label,
-        extra=log_data,
+        label=_("Feuille vierge"),
     )
     return document
+
+
+@transaction.atomic
+def revoke_document(*, document: IssuedDocument, actor, reason: str, now=None) -> DocumentEntry:
+    """Withdraws an issued document: a `revoked` entry (who, when, why). The document, its
+    kept file and its page on the public verification site remain; that page then says
+    « révoqué le … » (without the reason, which may name a person). A superseded document
+    may still be revoked.
+
+    Raises LivrablesError `not_allowed` (coordinators only), `reason_required`,
+    `already_revoked`. Audit action `livrables.document_revoked` (data: number, reason)."""
+    if not may_revoke(actor):
+        raise LivrablesError(
+            _("Seule la coordination peut révoquer un document émis."), code="not_allowed"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise LivrablesError(_("Indiquez le motif de la révocation."), code="reason_required")
+    # The document row is never updated; locking it serialises two revocations.
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if document_state(document=document).revoked_at is not None:
+        raise LivrablesError(
+            _("Le document n° %(number)s est déjà révoqué.") % {"number": document.number},
+            code="already_revoked",
+        )
+    entry = DocumentEntry(
+        document=document,
+        kind=DocumentEntry.Kind.REVOKED,
+        at=now or timezone.now(),
+        by=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason[:2000],
+    )
+    entry.full_clean(exclude=["document", "by", "replaced_by"], validate_constraints=False)
+    entry.save()
+    log_action(
+        actor=actor,
+        action="livrables.document_revoked",
+        obj=document.session or document,
+        summary=_("Document n° %(number)s révoqué") % {"number": document.number},
+        data={"number": document.number, "reason": entry.reason},
+    )
+    return entry
+
+
+def _ensure_sealed(data: SheetData) -> None:
+    if data.provisional:
+        raise LivrablesError(
+            _(
+                "Toutes les demi-journées de la session ne sont pas closes et scellées : "
+                "la feuille ne peut pas encore être émise (seul un aperçu provisoire "
+                "existe)."
+            ),
+            code="not_sealed",
+        )
 
 
 def _issue(
@@ -185,16 +255,21 @@ def _issue(
     session,
     actor,
     now: dt.datetime,
+    structure=None,
     log_data: dict | None = None,
-) -> DocumentFile:
-    """Renders `data` and registers the exact bytes under the printed number.
+) -> IssuedDocument:
+    """Renders `data`, keeps the bytes and registers them under the printed number,
+    superseding the standing documents of the same kind and subject.
 
     The number is printed in the PDF, so it must be free before rendering: the same sheet
     issued twice in one second gets the same computed number (and different bytes, as the
     PDF carries its own creation time), so a taken number is replaced by another suffix. A
     concurrent issue may still take it between the check and the insert: the unique
     constraint refuses the second row and the document is rendered again under another
-    number. Rendering stays outside the transaction, so no write lock is held meanwhile."""
+    number. Rendering and writing the file stay outside the transaction, so no write lock
+    is held meanwhile; a file whose registration fails is removed (it was never issued).
+    Inside, the session row is locked so that two issues of one subject supersede one after
+    the other rather than both superseding the same document."""
     title = _("%(kind)s — session %(session)s — %(contract)s") % {
         "kind": kind.label,
         "session": data.session_code,
@@ -216,40 +291,95 @@ def _issue(
             content=render(data),
             number=data.number,
         )
+        stored = files.keep(
+            kind=kind, issued_at=now, number=document.number, content=document.content
+        )
         try:
             with transaction.atomic():
-                record = IssuedDocument(
-                    number=document.number,
+                record = _register(
+                    document=document,
+                    stored=stored,
                     kind=kind,
-                    title=title[:255],
-                    sha256=document.sha256,
-                    size=len(document.content),
-                    issued_at=now,
-                    issued_by=issued_by,
+                    title=title,
                     session=session,
-                    retention_until=retention,
-                )
-                # The unique number is the database's to enforce (see above); the foreign
-                # keys come straight from loaded objects.
-                record.full_clean(
-                    exclude=["issued_by", "session"],
-                    validate_unique=False,
-                    validate_constraints=False,
-                )
-                record.save()
-                _log(
+                    structure=structure,
+                    issued_by=issued_by,
+                    now=now,
+                    retention=retention,
                     actor=actor,
                     action=action,
-                    session=session,
-                    document=document,
                     label=label,
-                    extra=log_data,
+                    log_data=log_data,
                 )
         except IntegrityError:
+            files.discard(stored)
             if attempt >= NUMBER_ATTEMPTS or not _is_taken(document.number):
                 raise
             continue
-        return document
+        except BaseException:
+            files.discard(stored)
+            raise
+        return record
+
+
+def _register(
+    *,
+    document: DocumentFile,
+    stored: str,
+    kind,
+    title: str,
+    session,
+    structure,
+    issued_by,
+    now,
+    retention,
+    actor,
+    action: str,
+    label: str,
+    log_data: dict | None,
+) -> IssuedDocument:
+    list(TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("pk"))
+    replaced = list(current_documents(kind=kind, session=session, structure=structure))
+    record = IssuedDocument(
+        number=document.number,
+        kind=kind,
+        title=title[:255],
+        sha256=document.sha256,
+        size=len(document.content),
+        issued_at=now,
+        issued_by=issued_by,
+        session=session,
+        structure=structure,
+        storage_name=stored,
+        filename=document.filename,
+        content_type=document.content_type,
+        retention_until=retention,
+    )
+    # The unique number is the database's to enforce (see `_issue`); the foreign keys
+    # come straight from loaded objects.
+    record.full_clean(
+        exclude=["issued_by", "session", "structure"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    record.save()
+    for old in replaced:
+        DocumentEntry.objects.create(
+            document=old,
+            kind=DocumentEntry.Kind.SUPERSEDED,
+            at=now,
+            by=issued_by,
+            replaced_by=record,
+        )
+    _log(
+        actor=actor,
+        action=action,
+        session=session,
+        document=document,
+        label=label,
+        extra={**(log_data or {}), "supersedes": [old.number for old in replaced]},
+    )
+    return record
 
 
 def _is_taken(number: str) -> bool:

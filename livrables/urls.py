@@ -7,17 +7,30 @@ app_name = "livrables"
 urlpatterns = [
     path("sessions/<int:pk>/feuille-emargement.pdf", views.session_sheet, name="session_sheet"),
     path(
+        "sessions/<int:pk>/feuille-emargement/emettre/",
+        views.session_sheet_issue,
+        name="session_sheet_issue",
+    ),
+    path(
         "sessions/<int:pk>/extrait-emargement.pdf",
         views.session_sheet_extract,
         name="session_sheet_extract",
+    ),
+    path(
+        "sessions/<int:pk>/extrait-emargement/emettre/",
+        views.session_sheet_extract_issue,
+        name="session_sheet_extract_issue",
     ),
     path(
         "sessions/<int:pk>/feuille-vierge.pdf",
         views.session_blank_sheet,
         name="session_blank_sheet",
     ),
-    # Public: the address printed (and QR-coded) on every issued document. Keep it in step
-    # with `livrables.data.verification_url()`.
+    path("documents/<str:number>.pdf", views.document_download, name="document_download"),
+    path("documents/<str:number>/revoquer/", views.document_revoke, name="document_revoke"),
+    # Public: the address printed (and QR-coded) on every issued document is
+    # `livrables.data.verification_url()`, which points here unless SUIVI_VERIFICATION_URL
+    # names another public address (a proxy in front of this route).
     path("verifier/", views.verify_lookup, name="verify_lookup"),
     path("verifier/<str:number>/", views.verify_document, name="verify_document"),
 ]

@@ -1,21 +1,42 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from formations.permissions import can_manage
 from formations.uploads import accepts_upload
-from livrables.forms import DocumentCheckForm, DocumentLookupForm
+from livrables.exceptions import LivrablesError
+from livrables.forms import DocumentCheckForm, DocumentLookupForm, RevocationForm
+from livrables.models import IssuedDocument
+from livrables.permissions import may_issue_sheet
 from livrables.selectors import (
     blank_sheet_sessions_for,
     compare_file,
+    current_kept_document,
+    document_state,
+    documents_visible_to,
     issued_document_by_number,
+    issued_file,
+    session_fully_sealed,
     sheet_extract_sessions_for,
+    sheet_issue_sessions_for,
     sheet_sessions_for,
 )
-from livrables.services import DocumentFile, issue_blank_sheet, issue_sheet, issue_sheet_extract
+from livrables.services import (
+    DocumentFile,
+    blank_sheet,
+    issue_sheet,
+    issue_sheet_extract,
+    preview_sheet,
+    revoke_document,
+)
 
 
 def document_response(document: DocumentFile) -> HttpResponse:
@@ -25,24 +46,163 @@ def document_response(document: DocumentFile) -> HttpResponse:
     return response
 
 
+def kept_document_response(request, record: IssuedDocument) -> HttpResponse:
+    """The kept bytes of an issued document, or a page saying why they cannot be served
+    (gone, or altered behind the application's back: never served as genuine)."""
+    try:
+        return document_response(issued_file(document=record))
+    except LivrablesError as error:
+        return render(
+            request,
+            "livrables/document_unavailable.html",
+            {"document": record, "message": error.message},
+            status=500,
+        )
+
+
+def session_page(session) -> str:
+    return reverse("sessions:session_detail", args=[session.pk])
+
+
 @require_GET
 def session_sheet(request, pk: int):
+    """The session's signed sheet: the issued one, byte for byte, when it exists; a
+    provisional preview while some half-day is not sealed; otherwise a page saying that it
+    has not been issued yet (with the button for those who may issue it)."""
     session = get_object_or_404(sheet_sessions_for(user=request.user), pk=pk)
-    return document_response(issue_sheet(session=session, actor=request.user))
+    record = current_kept_document(kind=IssuedDocument.Kind.ATTENDANCE_SHEET, session=session)
+    if record is not None:
+        return kept_document_response(request, record)
+    if not session_fully_sealed(session=session):
+        return document_response(preview_sheet(session=session, actor=request.user))
+    return render(
+        request,
+        "livrables/not_issued.html",
+        {
+            "session": session,
+            "extract": False,
+            "can_issue": may_issue_sheet(request.user, session),
+            "issue_url": "livrables:session_sheet_issue",
+        },
+        status=404,
+    )
+
+
+@require_POST
+def session_sheet_issue(request, pk: int):
+    session = get_object_or_404(sheet_issue_sessions_for(user=request.user), pk=pk)
+    try:
+        record = issue_sheet(session=session, actor=request.user)
+    except LivrablesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, issued_message(record))
+    return redirect(session_page(session))
 
 
 @require_GET
 def session_sheet_extract(request, pk: int):
+    """The referent's extract for their structure: the issued one, a provisional preview,
+    or a page saying it has not been issued yet, as for the whole sheet."""
     session = get_object_or_404(sheet_extract_sessions_for(user=request.user), pk=pk)
-    return document_response(
-        issue_sheet_extract(session=session, structure=request.user.structure, actor=request.user)
+    structure = request.user.structure
+    record = current_kept_document(
+        kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT, session=session, structure=structure
     )
+    if record is not None:
+        return kept_document_response(request, record)
+    if not session_fully_sealed(session=session):
+        return document_response(
+            preview_sheet(session=session, structure=structure, actor=request.user)
+        )
+    return render(
+        request,
+        "livrables/not_issued.html",
+        {
+            "session": session,
+            "extract": True,
+            "can_issue": True,
+            "issue_url": "livrables:session_sheet_extract_issue",
+        },
+        status=404,
+    )
+
+
+@require_POST
+def session_sheet_extract_issue(request, pk: int):
+    session = get_object_or_404(sheet_extract_sessions_for(user=request.user), pk=pk)
+    try:
+        record = issue_sheet_extract(
+            session=session, structure=request.user.structure, actor=request.user
+        )
+    except LivrablesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, issued_message(record))
+    return redirect(session_page(session))
+
+
+def issued_message(record: IssuedDocument) -> str:
+    replaced = list(record.replaces_entries.select_related("document"))
+    if replaced:
+        return _("%(kind)s n° %(number)s émis ; il remplace le n° %(old)s.") % {
+            "kind": record.get_kind_display(),
+            "number": record.number,
+            "old": ", ".join(entry.document.number for entry in replaced),
+        }
+    return _("%(kind)s n° %(number)s émis.") % {
+        "kind": record.get_kind_display(),
+        "number": record.number,
+    }
 
 
 @require_GET
 def session_blank_sheet(request, pk: int):
     session = get_object_or_404(blank_sheet_sessions_for(user=request.user), pk=pk)
-    return document_response(issue_blank_sheet(session=session, actor=request.user))
+    return document_response(blank_sheet(session=session, actor=request.user))
+
+
+@require_GET
+def document_download(request, number: str):
+    """One issued document by its number, byte for byte, for whoever may see it (a
+    superseded or revoked one too: it stays what was handed out)."""
+    record = get_object_or_404(documents_visible_to(user=request.user), number=number)
+    return kept_document_response(request, record)
+
+
+@require_http_methods(["GET", "POST"])
+def document_revoke(request, number: str):
+    """Coordinators withdraw an issued document, with a reason."""
+    record = get_object_or_404(
+        documents_visible_to(user=request.user).select_related("session"), number=number
+    )
+    if not can_manage(request.user):
+        raise PermissionDenied
+    state = document_state(document=record)
+    form = RevocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoke_document(document=record, actor=request.user, reason=form.cleaned_data["motif"])
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Document n° %(number)s révoqué.") % {"number": record.number}
+            )
+            if record.session_id:
+                return redirect(session_page(record.session))
+            return redirect("livrables:verify_document", number=record.number)
+    return render(
+        request,
+        "livrables/revoke.html",
+        {
+            "document": record,
+            "state": state,
+            "form": form,
+            "time_zone": record.session.time_zone if record.session else settings.TIME_ZONE,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_not_required
@@ -67,6 +227,7 @@ def verify_document(request, number: str):
                 "number": number,
                 "form": DocumentLookupForm(),
                 "provisional": number.startswith("PROV-"),
+                "blank": number.startswith("EMV-"),
             },
             status=404,
         )
@@ -81,5 +242,11 @@ def verify_document(request, number: str):
     return render(
         request,
         "livrables/verify_document.html",
-        {"document": document, "form": form, "comparison": comparison, "time_zone": time_zone},
+        {
+            "document": document,
+            "state": document_state(document=document),
+            "form": form,
+            "comparison": comparison,
+            "time_zone": time_zone,
+        },
     )

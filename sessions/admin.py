@@ -13,7 +13,10 @@ until they hold evidence; from then on `sessions.selectors.locks` (the predicate
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from formations.admin import LockedDeleteMixin
 from sessions.models import (
@@ -160,3 +163,12 @@ class PaperSheetScanAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "slot", "sha256", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name", "sha256", "slot__session__code"]
     list_select_related = ["slot__session", "uploaded_by"]
+    # The file is in the private documents storage, which has no URL: the admin links to
+    # the page that checks the user's right to the half-day instead.
+    exclude = ["file"]
+    readonly_fields = ["scan_page"]
+
+    @admin.display(description=_("fichier"))
+    def scan_page(self, obj):
+        url = reverse("sessions:slot_paper_scan", kwargs={"pk": obj.slot_id, "scan_pk": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)

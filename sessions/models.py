@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from formations.french import TIME_ZONE_LABELS
 from formations.models import Formation, Participant
+from formations.storage import documents_storage
 
 
 def validate_time_zone(value: str) -> None:
@@ -229,7 +230,11 @@ class PaperSheetScan(models.Model):
     slot = models.ForeignKey(
         Slot, verbose_name=_("demi-journée"), on_delete=models.PROTECT, related_name="paper_scans"
     )
-    file = models.FileField(_("fichier"), upload_to="paper_sheets/%Y/%m/")
+    # Private storage: the sheet carries names and signatures. No URL serves it; the scan
+    # is read by `sessions:slot_paper_scan` after a permission check.
+    file = models.FileField(
+        _("fichier"), upload_to="paper_sheets/%Y/%m/", storage=documents_storage
+    )
     original_name = models.CharField(_("nom d'origine"), max_length=255)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("taille (octets)"))

@@ -63,3 +63,31 @@ def referent(db):
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
+
+
+@pytest.fixture
+def documents_dir(settings, tmp_path_factory):
+    """A private documents storage of this test's own (STORAGES["documents"] in a temporary
+    folder): what a test keeps or finds there is only its own doing."""
+    location = tmp_path_factory.mktemp("documents")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "formations.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(act, *args, **kwargs)`` runs ``act`` and then what it left for after the
+    commit, as a real request would once its transaction commits: the outbox's delivery
+    task (immediate in tests), so e-mails land in ``mail.outbox``."""
+
+    def run(act, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return act(*args, **kwargs)
+
+    return run

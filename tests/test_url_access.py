@@ -7,7 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from formations.models import DemoEmail, User
+from formations.models import BackgroundJob, OutboxMessage, User
+from livrables.models import IssuedDocument
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -62,7 +63,8 @@ def url_names():
 
 @pytest.fixture
 def world(db, trainer):
-    """One session run by `trainer`, with a signed half-day, a scan and a kept e-mail."""
+    """One session run by `trainer`, with a signed half-day, a scan, a message of the
+    outbox and a background job started by nobody in particular."""
     attendance = AttendanceFactory(enrolment__participant__structure=StructureFactory())
     session = attendance.enrolment.session
     session.trainers.add(trainer)
@@ -75,14 +77,24 @@ def world(db, trainer):
         size=13,
         uploaded_by=trainer,
     )
-    email = DemoEmail.objects.create(
-        from_email="a@example.org",
-        to="b@example.org",
+    email = OutboxMessage.objects.create(
+        purpose="convocation",
+        recipient="b@example.org",
         subject="Convocation",
         body="Bonjour",
         attachments=[{"filename": "c.ics", "mimetype": "text/calendar", "content": ""}],
     )
+    job = BackgroundJob.objects.create(kind="test", label="Envoi", total=1)
     participant = attendance.enrolment.participant
+    document = IssuedDocument.objects.create(
+        number="EMG-ACCESS-20211006160000-0000",
+        kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
+        title="Feuille d'émargement",
+        sha256="0" * 64,
+        size=1,
+        issued_at=slot.ends_at,
+        session=session,
+    )
     return {
         "dashboard": {},
         "login": {},
@@ -124,9 +136,11 @@ def world(db, trainer):
         "formations:password_forgotten": {},
         "formations:password_forgotten_done": {},
         "formations:funder_emblem": {"name": "logo.png"},
-        "formations:demo_mailbox": {},
-        "formations:demo_email": {"pk": email.pk},
-        "formations:demo_email_attachment": {"pk": email.pk, "index": 0},
+        "formations:outbox": {},
+        "formations:outbox_message": {"pk": email.pk},
+        "formations:outbox_retry": {"pk": email.pk},
+        "formations:outbox_attachment": {"pk": email.pk, "index": 0},
+        "formations:job_progress": {"pk": job.pk},
         "sessions:session_list": {},
         "sessions:session_create": {},
         "sessions:session_detail": {"pk": session.pk},
@@ -156,8 +170,12 @@ def world(db, trainer):
         "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
         "sessions:slot_audit": {"pk": slot.pk},
         "livrables:session_sheet": {"pk": session.pk},
+        "livrables:session_sheet_issue": {"pk": session.pk},
         "livrables:session_blank_sheet": {"pk": session.pk},
         "livrables:session_sheet_extract": {"pk": session.pk},
+        "livrables:session_sheet_extract_issue": {"pk": session.pk},
+        "livrables:document_download": {"number": document.number},
+        "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
     }

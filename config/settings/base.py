@@ -12,6 +12,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.storages import documents_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("SUIVI_DATA_DIR", BASE_DIR / "data"))
 
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tables2",
     "django_filters",
+    "django_tasks_db",
     "formations",
     "sessions.apps.TrainingSessionsConfig",
     "evaluations",
@@ -122,9 +125,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-# Uploaded files are private (paper scans carry names and signatures): nothing under
-# MEDIA_ROOT is served as such. Funders' logos alone have a public view
-# (`formations:funder_emblem`, MEDIA_URL + "funders/…"); scans go through a permission check.
+# Two storages for uploaded and issued files. "default" (MEDIA_ROOT) is public media:
+# funders' logos, served by their own view (`formations:funder_emblem`, MEDIA_URL +
+# "funders/…"), nothing else. "documents" is private: issued PDFs, paper scans, pending
+# imports; no URL serves it, only views that check permission read it (storage API only,
+# so that an S3-compatible store works too: see config/storages.py and the README).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SUIVI_MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
@@ -132,6 +137,7 @@ STORAGES = {
     # Hashed names (app.4f3c….css) so browsers may keep them for a year; gzip/brotli
     # copies made once by collectstatic. Under DEBUG, unhashed names and the finders.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": documents_storage(os.environ, DATA_DIR),
 }
 
 # Uploads (participant lists, scanned sheets) are refused above this size.
@@ -166,17 +172,45 @@ MAILERS = {
             "username": os.environ.get("SUIVI_EMAIL_USER", ""),
             "password": os.environ.get("SUIVI_EMAIL_PASSWORD", ""),
             "use_tls": os.environ.get("SUIVI_EMAIL_USE_TLS", "0") == "1",
+            # Shorter than the outbox lease (SUIVI_OUTBOX_LEASE_SECONDS).
+            "timeout": int(os.environ.get("SUIVI_EMAIL_TIMEOUT", 60)),
         },
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formations@localhost")
 
+# The outbox (formations/outbox.py): every e-mail and SMS is a row delivered by the worker.
+# A message is tried at most this many times (then « échec »); a worker's claim on a message
+# lasts this long before `run_periodic` takes it back.
+SUIVI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SUIVI_OUTBOX_MAX_ATTEMPTS", 5))
+SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 600))
+# The SMS sender's class (formations/outbox_sms.py); none: SMS cannot leave.
+SUIVI_OUTBOX_SMS_SENDER = os.environ.get("SUIVI_OUTBOX_SMS_SENDER", "")
+
+# Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
+# run by `manage.py db_worker` (started with the server by `make run`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Shared by every process and server (rate limits): the database cache by default, its
+# table made by a migration (formations, « outbox »). See README, « Cache partagé ».
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "suivi_cache",
+    }
+}
+
 # A link to choose one's password (new account, « mot de passe oublié ») works once and
 # for this many seconds (Django's password-reset tokens): 3 days by default.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 24 * 3600))
+# « Mot de passe oublié » answers at most this many requests per address and hour.
+SUIVI_PASSWORD_LINKS_PER_HOUR = int(os.environ.get("SUIVI_PASSWORD_LINKS_PER_HOUR", 3))
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
 SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"
+# The public verification address printed (and QR-coded) on every issued document, the
+# number appended: empty means SUIVI_BASE_URL + "/verifier/" (`livrables.data.verification_url`).
+SUIVI_VERIFICATION_URL = os.environ.get("SUIVI_VERIFICATION_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 # Never a key published with the code: one generated on first run, kept in data/.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or persistent_secret_key(DATA_DIR / "secret_key")
 
-# The demo never sends mail: messages are kept and shown on the demo mailbox page.
+# The demo never sends mail nor SMS: the outbox page (« Envois ») shows every message.
 MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
+SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"
 SUIVI_DEMO_MAILBOX = True

@@ -23,4 +23,12 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {
+        "BACKEND": "formations.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(_TMP / "documents")},
+    },
 }
+# Tasks run at once (after the commit that enqueues them); tests that need the queue
+# itself switch to Django's DummyBackend.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"

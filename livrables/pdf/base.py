@@ -8,6 +8,7 @@ Nothing here touches the ORM: renderers take plain data and return bytes.
 """
 
 import functools
+import io
 import math
 import unicodedata
 import zlib
@@ -224,9 +225,11 @@ def draw_eu_block(canvas: Canvas, x: float, y: float, height: float) -> float:
 
 
 @functools.lru_cache(maxsize=32)
-def _image_reader(path: str) -> ImageReader | None:
+def _image_reader(content: bytes) -> ImageReader | None:
+    """A logo's bytes as an image reportlab can draw (cached by content: the same logo is
+    drawn on every page and every document)."""
     try:
-        return ImageReader(path)
+        return ImageReader(io.BytesIO(content))
     except Exception:  # noqa: BLE001 (an unreadable logo falls back to the funder's name)
         return None
 
@@ -236,10 +239,10 @@ def draw_funders_band(
 ) -> float:
     """Draws the funders' emblems left to right from (x, y); returns the width used.
 
-    `funders` are objects with `name`, `is_eu` and `emblem_path`. EU funds share ONE EU
-    emblem block (no other logo may signal EU support). Other funders show their logo if
-    there is one, else their name; a logo never exceeds the EU emblem's box (Annex IX: the
-    emblem is at least as large as the largest other logo).
+    `funders` are objects with `name`, `is_eu` and `emblem` (the logo's bytes, or None). EU
+    funds share ONE EU emblem block (no other logo may signal EU support). Other funders
+    show their logo if there is one, else their name; a logo never exceeds the EU emblem's
+    box (Annex IX: the emblem is at least as large as the largest other logo).
     """
     register_fonts()
     cursor = x
@@ -252,7 +255,7 @@ def draw_funders_band(
             continue
         if cursor >= x + max_width:
             break
-        reader = _image_reader(funder.emblem_path) if funder.emblem_path else None
+        reader = _image_reader(funder.emblem) if funder.emblem else None
         if reader is not None:
             img_w, img_h = reader.getSize()
             scale = min(box_w / img_w, box_h / img_h) if img_w and img_h else 0

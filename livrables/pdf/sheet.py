@@ -428,6 +428,11 @@ def draw_footer(canvas, page: int, total: int, *, data: SheetData, seals: bool =
             "Document provisoire : toutes les demi-journées ne sont pas closes et scellées ; "
             "il n'est pas enregistré et ne peut pas être vérifié."
         )
+    elif data.blank:
+        second = _(
+            "Feuille à remplir : elle n'est pas enregistrée ; la preuve est son scan, déposé "
+            "sur la page « feuille papier » de chaque demi-journée."
+        )
     else:
         second = _("Vérifier l'authenticité : %(url)s") % {"url": data.verification_url}
     y = FOOTER_HEIGHT - 14

@@ -1,17 +1,15 @@
 """Enrolment (inscriptions), convocations and calendar tokens.
 
 Writes are keyword-only, atomic and audit-logged. Errors are `SessionsError` with a stable
-code: `session_cancelled`, `has_attendance`, `no_slots`, `mail_failed`, and for imports
+code: `session_cancelled`, `has_attendance`, `no_slots`, and for imports
 (`EnrolmentImportError`) `file_too_large`, `unsupported_format`, `empty_file`,
 `missing_columns`, `invalid_rows`.
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -23,7 +21,9 @@ from django.utils.translation import ngettext
 from formations.audit import log_action
 from formations.french import long_date
 from formations.importing import match_name, match_person_name
+from formations.jobs import job_create
 from formations.models import Participant, User, new_calendar_token
+from formations.outbox import Queued, outbox_deliver_after_commit, outbox_enqueue
 from formations.selectors import participants_visible_to
 from formations.tabular import Column, TableError, read_table
 from sessions import ical
@@ -349,9 +349,8 @@ def convocation_days(session: TrainingSession, slots) -> list[dict]:
     ]
 
 
-def _convocation_message(
-    *, session, enrolment, slots, days, trainers, stamp
-) -> EmailMultiAlternatives:
+def _convocation_content(*, session, enrolment, slots, days, trainers, stamp) -> dict:
+    """Subject, bodies and .ics of one participant's convocation (for `outbox_enqueue`)."""
     participant = enrolment.participant
     context = {
         "session": session,
@@ -363,33 +362,32 @@ def _convocation_message(
         "location": ical.session_location(session),
         "feed_url": participant_feed_url(participant),
     }
-    subject = " ".join(render_to_string("sessions/emails/convocation_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("sessions/emails/convocation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[participant.email],
-    )
-    message.attach_alternative(
-        render_to_string("sessions/emails/convocation.html", context), "text/html"
-    )
-    message.attach(
-        f"convocation-{session.code}.ics",
-        ical.session_calendar(session, slots=slots, for_participant=participant, stamp=stamp),
-        "text/calendar; method=REQUEST; charset=utf-8",
-    )
-    return message
+    return {
+        "subject": render_to_string("sessions/emails/convocation_subject.txt", context),
+        "body": render_to_string("sessions/emails/convocation.txt", context),
+        "html_body": render_to_string("sessions/emails/convocation.html", context),
+        "attachments": [
+            (
+                f"convocation-{session.code}.ics",
+                ical.session_calendar(
+                    session, slots=slots, for_participant=participant, stamp=stamp
+                ),
+                "text/calendar; method=REQUEST; charset=utf-8",
+            )
+        ],
+    }
 
 
-def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> int:
-    """Sends one convocation e-mail per enrolled participant having an e-mail address (all
-    enrolments of the session, or the given ones), each with an .ics invitation, and sets
-    `Enrolment.convocation_sent_at`. Returns the number sent; `convocation_recipients`
-    tells who has no address. Raises `session_cancelled`, `no_slots`, `mail_failed`.
-
-    Not one transaction on purpose: an e-mail cannot be unsent, so each enrolment is
-    marked as soon as its message has left, and a failure halfway keeps what was sent.
-    Coordinators only (`not_coordinator`)."""
+@transaction.atomic
+def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> Queued:
+    """Puts in the outbox one convocation e-mail per enrolled participant having an e-mail
+    address (all enrolments of the session, or the given ones), each with an .ics
+    invitation, and sets `Enrolment.convocation_sent_at` (the moment the convocation was
+    issued; its delivery status is the outbox row's). Delivery starts once this
+    transaction commits, as one background job whose progress the enrolment page shows.
+    Returns what was queued; `convocation_recipients` tells who has no address. Raises
+    `session_cancelled`, `no_slots`; coordinators only (`not_coordinator`).
+    Audit action `enrolment.convocations_sent`."""
     ensure_manager(actor)
     session = TrainingSession.objects.select_related("formation").get(pk=session.pk)
     if session.status == TrainingSession.Status.CANCELLED:
@@ -407,52 +405,57 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> in
         t.get_full_name() or t.username
         for t in session.trainers.order_by("last_name", "first_name")
     ]
-    sent: list[int] = []
-    try:
-        with translation.override("fr"), mailers.default as connection:
-            days = convocation_days(session, slots)
-            for enrolment in with_email:
-                now = timezone.now()
-                message = _convocation_message(
-                    session=session,
-                    enrolment=enrolment,
-                    slots=slots,
-                    days=days,
-                    trainers=trainers,
-                    stamp=now,
+    queued = Queued()
+    if not with_email:
+        return queued
+    now = timezone.now()
+    queued.job = job_create(
+        kind="outbox.convocations",
+        label=_("Envoi des convocations de la session %(code)s") % {"code": session.code},
+        total=len(with_email),
+        actor=actor,
+    )
+    with translation.override("fr"):
+        days = convocation_days(session, slots)
+        for enrolment in with_email:
+            content = _convocation_content(
+                session=session,
+                enrolment=enrolment,
+                slots=slots,
+                days=days,
+                trainers=trainers,
+                stamp=now,
+            )
+            queued.messages.append(
+                outbox_enqueue(
+                    purpose="convocation",
+                    recipient=enrolment.participant.email,
+                    recipient_name=enrolment.participant.full_name,
+                    about=enrolment,
+                    requested_by=actor,
+                    job=queued.job,
+                    deliver=False,
+                    **content,
                 )
-                if not connection.send_messages([message]):
-                    continue
-                Enrolment.objects.filter(pk=enrolment.pk).update(convocation_sent_at=now)
-                sent.append(enrolment.pk)
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.warning(
-            "convocations of %s stopped after %s messages: %s", session.code, len(sent), exc
+            )
+    Enrolment.objects.filter(pk__in=[e.pk for e in with_email]).update(convocation_sent_at=now)
+    outbox_deliver_after_commit(queued.messages, job=queued.job)
+    log_action(
+        actor=actor,
+        action="enrolment.convocations_sent",
+        obj=session,
+        summary=ngettext(
+            "%(count)s convocation mise en file d'envoi pour la session %(code)s",
+            "%(count)s convocations mises en file d'envoi pour la session %(code)s",
+            queued.count,
         )
-        raise SessionsError(
-            ngettext(
-                "L'envoi s'est interrompu après %(count)s convocation : %(error)s",
-                "L'envoi s'est interrompu après %(count)s convocations : %(error)s",
-                len(sent),
-            )
-            % {"count": len(sent), "error": exc},
-            code="mail_failed",
-        ) from exc
-    finally:
-        if sent:
-            log_action(
-                actor=actor,
-                action="enrolment.convocations_sent",
-                obj=session,
-                summary=ngettext(
-                    "%(count)s convocation envoyée pour la session %(code)s",
-                    "%(count)s convocations envoyées pour la session %(code)s",
-                    len(sent),
-                )
-                % {"count": len(sent), "code": session.code},
-                data={"enrolments": sent},
-            )
-    return len(sent)
+        % {"count": queued.count, "code": session.code},
+        data={
+            "enrolments": [e.pk for e in with_email],
+            "messages": [m.pk for m in queued.messages],
+        },
+    )
+    return queued
 
 
 # --------------------------------------------------------------------------- calendar tokens

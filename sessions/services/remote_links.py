@@ -7,18 +7,19 @@ way of signing.
 """
 
 import logging
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from formations.audit import log_action
+from formations.jobs import job_create
+from formations.models import BackgroundJob, OutboxMessage
+from formations.outbox import outbox_deliver_after_commit, outbox_enqueue
 
 # The module, not the function: `sessions.tokens` imports `sessions.services.attendance`, so
 # when `sessions.tokens` is imported first this package's `__init__` (and this module) runs
@@ -49,7 +50,10 @@ class RemoteLink:
 
 @dataclass
 class RemoteLinksResult:
+    # Queued in the outbox (delivered once the act has committed).
     sent: list[Enrolment] = field(default_factory=list)
+    messages: list[OutboxMessage] = field(default_factory=list)
+    job: BackgroundJob | None = None
     without_email: list[Enrolment] = field(default_factory=list)
     already_done: list[Enrolment] = field(default_factory=list)
 
@@ -72,13 +76,13 @@ def remote_links(*, slot: Slot, url_for: Callable[[str], str]) -> list[RemoteLin
     ]
 
 
+@transaction.atomic
 def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> RemoteLinksResult:
-    """E-mails each participant of the slot's session their personal link (one message per
-    participant having an e-mail address; those already signed or marked absent are
-    skipped). Audit action `slot.remote_links_sent`.
-
-    Not one transaction: an e-mail cannot be unsent, so a failure halfway keeps what was
-    sent and says how many left. Codes: not_trainer, slot_sealed, mail_failed.
+    """Puts in the outbox, for each participant of the slot's session having an e-mail
+    address, their personal link (those already signed or marked absent are skipped). A
+    link not delivered before the half-day's signing window closes is abandoned: it could
+    no longer be used. Delivery starts once this transaction commits, as one background
+    job. Audit action `slot.remote_links_sent`. Codes: not_trainer, slot_sealed.
     """
     ensure_runs_session(actor, slot.session)
     if slot_is_sealed(slot=slot):
@@ -90,64 +94,68 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
     opens, closes = signing_window(slot=slot)
     tz = session.tzinfo
     result = RemoteLinksResult()
-    try:
-        with translation.override("fr"):
-            for link in remote_links(slot=slot, url_for=url_for):
-                participant = link.enrolment.participant
-                if link.is_done:
-                    result.already_done.append(link.enrolment)
-                    continue
-                if not participant.email:
-                    result.without_email.append(link.enrolment)
-                    continue
-                context = {
-                    "participant": participant,
-                    "session": session,
-                    "formation": session.formation,
-                    "slot_start": slot.local_start,
-                    "slot_end": slot.local_end,
-                    "opens": opens.astimezone(tz),
-                    "closes": closes.astimezone(tz),
-                    "url": link.url,
-                    "show_time_zone": session.time_zone != "Europe/Paris",
-                }
-                subject = " ".join(
-                    render_to_string(
+    to_send = []
+    for link in remote_links(slot=slot, url_for=url_for):
+        if link.is_done:
+            result.already_done.append(link.enrolment)
+        elif not link.enrolment.participant.email:
+            result.without_email.append(link.enrolment)
+        else:
+            to_send.append(link)
+    if not to_send:
+        return result
+    result.job = job_create(
+        kind="outbox.remote_links",
+        label=_("Envoi des liens d'émargement (%(slot)s)") % {"slot": slot},
+        total=len(to_send),
+        actor=actor,
+    )
+    with translation.override("fr"):
+        for link in to_send:
+            participant = link.enrolment.participant
+            context = {
+                "participant": participant,
+                "session": session,
+                "formation": session.formation,
+                "slot_start": slot.local_start,
+                "slot_end": slot.local_end,
+                "opens": opens.astimezone(tz),
+                "closes": closes.astimezone(tz),
+                "url": link.url,
+                "show_time_zone": session.time_zone != "Europe/Paris",
+            }
+            result.messages.append(
+                outbox_enqueue(
+                    purpose="remote_link",
+                    recipient=participant.email,
+                    recipient_name=participant.full_name,
+                    subject=render_to_string(
                         "sessions/signing/emails/remote_link_subject.txt", context
-                    ).split()
+                    ),
+                    body=render_to_string("sessions/signing/emails/remote_link.txt", context),
+                    about=link.enrolment,
+                    requested_by=actor,
+                    expires_at=closes,
+                    job=result.job,
+                    deliver=False,
                 )
-                send_mail(
-                    subject,
-                    render_to_string("sessions/signing/emails/remote_link.txt", context),
-                    settings.DEFAULT_FROM_EMAIL,
-                    [participant.email],
-                )
-                result.sent.append(link.enrolment)
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.warning(
-            "remote links of slot %s stopped after %s messages: %s", slot.pk, len(result.sent), exc
+            )
+            result.sent.append(link.enrolment)
+    outbox_deliver_after_commit(result.messages, job=result.job)
+    log_action(
+        actor=actor,
+        action="slot.remote_links_sent",
+        obj=slot,
+        summary=ngettext(
+            "%(count)s lien d'émargement mis en file d'envoi pour %(slot)s",
+            "%(count)s liens d'émargement mis en file d'envoi pour %(slot)s",
+            len(result.sent),
         )
-        raise SessionsError(
-            ngettext(
-                "L'envoi s'est interrompu après %(count)s message : %(error)s",
-                "L'envoi s'est interrompu après %(count)s messages : %(error)s",
-                len(result.sent),
-            )
-            % {"count": len(result.sent), "error": exc},
-            code="mail_failed",
-        ) from exc
-    finally:
-        if result.sent:
-            log_action(
-                actor=actor,
-                action="slot.remote_links_sent",
-                obj=slot,
-                summary=ngettext(
-                    "%(count)s lien d'émargement envoyé pour %(slot)s",
-                    "%(count)s liens d'émargement envoyés pour %(slot)s",
-                    len(result.sent),
-                )
-                % {"count": len(result.sent), "slot": slot},
-                data={"slot": slot.pk, "enrolments": [e.pk for e in result.sent]},
-            )
+        % {"count": len(result.sent), "slot": slot},
+        data={
+            "slot": slot.pk,
+            "enrolments": [e.pk for e in result.sent],
+            "messages": [m.pk for m in result.messages],
+        },
+    )
     return result

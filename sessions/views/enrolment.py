@@ -1,12 +1,18 @@
 """The enrolment page of a session (coordinators): enrol from the list, a whole structure
 or a file, remove an enrolment, send the convocations."""
 
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from formations.jobs import job_state, jobs_visible_to
+from formations.outbox import latest_messages_about
 from formations.permissions import ManagerRequiredMixin
 from sessions.exceptions import SessionsError
 from sessions.forms_enrolment import (
@@ -81,9 +87,15 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
                 per_structure.values(), key=lambda row: (row[0].sort_key, row[0].pk)
             )
         ]
+        convocations = latest_messages_about(objects=enrolments, purpose="convocation")
+        for enrolment in enrolments:
+            enrolment.convocation_message = convocations.get(enrolment.pk)
+        job = self.shown_job()
         context = {
             "session": session,
             "formation": session.formation,
+            "job": job,
+            "job_state": job_state(job) if job else None,
             "group_rule": rules.get("group_size"),
             "structure_rule": per_structure_rule,
             "enrolments": enrolments,
@@ -123,8 +135,19 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
         for warning in result.warnings:
             messages.warning(self.request, warning.message)
 
-    def back(self, session):
-        return redirect("sessions:session_enrolments", pk=session.pk)
+    def shown_job(self):
+        """The sending job named in the address (`?envoi=<id>`, after « Envoyer »)."""
+        try:
+            job_id = uuid.UUID(self.request.GET.get("envoi", ""))
+        except ValueError:
+            return None
+        return jobs_visible_to(user=self.request.user).filter(pk=job_id).first()
+
+    def back(self, session, *, job=None):
+        url = reverse("sessions:session_enrolments", args=[session.pk])
+        if job is not None:
+            url += "?" + urlencode({"envoi": job.pk})
+        return redirect(url)
 
 
 class EnrolParticipantsView(SessionEnrolmentsView):
@@ -202,15 +225,19 @@ class ConvocationsView(SessionEnrolmentsView):
         )
         _with_email, without_email = convocation_recipients(session=session, enrolments=enrolments)
         try:
-            sent = send_convocations(session=session, enrolments=enrolments, actor=request.user)
+            queued = send_convocations(session=session, enrolments=enrolments, actor=request.user)
         except SessionsError as exc:
             messages.error(request, exc.message)
             return self.back(session)
-        if sent:
+        if queued.count:
             messages.success(
                 request,
-                ngettext("%(n)s convocation envoyée.", "%(n)s convocations envoyées.", sent)
-                % {"n": sent},
+                ngettext(
+                    "%(n)s convocation en file d'envoi.",
+                    "%(n)s convocations en file d'envoi.",
+                    queued.count,
+                )
+                % {"n": queued.count},
             )
         elif not without_email:
             messages.info(
@@ -222,7 +249,7 @@ class ConvocationsView(SessionEnrolmentsView):
                 _("Sans adresse e-mail, donc non convoqué·es : %(names)s")
                 % {"names": _names(e.participant for e in without_email)},
             )
-        return self.back(session)
+        return self.back(session, job=queued.job)
 
 
 class UnenrolView(SessionEnrolmentsView):

@@ -16,6 +16,7 @@ from django_tables2.export import ExportMixin
 from formations.exports import FrenchTableExport
 from formations.french import hours_label
 from formations.history import history_summary
+from formations.panels import SESSION_PANELS, collect_panels
 from formations.permissions import (
     ManagerRequiredMixin,
     RoleRequiredMixin,
@@ -307,6 +308,7 @@ class SessionDetailView(RoleRequiredMixin, View):
                 user=user,
                 full_url=reverse("sessions:session_history", args=[session.pk]),
             ),
+            "panels": collect_panels(SESSION_PANELS, request, session),
         }
         return render(request, self.template_name, context)
 

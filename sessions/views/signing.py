@@ -1,6 +1,9 @@
+import contextlib
 import io
 import secrets
+import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
+from formations.jobs import job_state, jobs_visible_to
 from sessions.devices import device_id_from, new_device_id, remember_device
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.forms_signing import (
@@ -849,6 +853,10 @@ class SlotRemoteLinksView(View):
     def get(self, request, pk):
         slot = trainer_slot(request, pk)
         links = remote_links(slot=slot, url_for=self.url_for)
+        job = None
+        with contextlib.suppress(ValueError):
+            job_id = uuid.UUID(request.GET.get("envoi", ""))
+            job = jobs_visible_to(user=request.user).filter(pk=job_id).first()
         return render_uncached(
             request,
             self.template_name,
@@ -859,6 +867,8 @@ class SlotRemoteLinksView(View):
                 "links": links,
                 "without_email": [link for link in links if not link.enrolment.participant.email],
                 "window": signing_window(slot=slot),
+                "job": job,
+                "job_state": job_state(job) if job else None,
             },
         )
 
@@ -873,8 +883,8 @@ class SlotRemoteLinksView(View):
                 messages.success(
                     request,
                     ngettext(
-                        "%(count)s lien personnel envoyé par e-mail.",
-                        "%(count)s liens personnels envoyés par e-mail.",
+                        "%(count)s lien personnel en file d'envoi par e-mail.",
+                        "%(count)s liens personnels en file d'envoi par e-mail.",
                         len(result.sent),
                     )
                     % {"count": len(result.sent)},
@@ -893,6 +903,9 @@ class SlotRemoteLinksView(View):
                     _("Déjà émargé·es ou noté·es absent·es, non relancé·es : %(names)s.")
                     % {"names": ", ".join(e.participant.full_name for e in result.already_done)},
                 )
+            if result.job is not None:
+                url = reverse("sessions:slot_remote_links", args=[slot.pk])
+                return redirect(f"{url}?{urlencode({'envoi': result.job.pk})}")
         return redirect("sessions:slot_remote_links", pk=slot.pk)
 
 

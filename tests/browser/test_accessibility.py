@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from formations import demo as formations_demo
 from formations.accounts import password_link
-from formations.models import DemoEmail
+from formations.models import OutboxMessage
 from livrables.models import IssuedDocument
 from livrables.services import issue_sheet
 from sessions import demo as sessions_demo
@@ -168,8 +168,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("sessions:slot_detail", args=[past.slots.first().pk]),
             reverse("sessions:slot_paper", args=[slot.pk]),
             reverse("sessions:slot_remote_links", args=[slot.pk]),
-            reverse("formations:demo_mailbox"),
-            reverse("formations:demo_email", args=[DemoEmail.objects.get().pk]),
+            reverse("formations:outbox"),
+            reverse("formations:outbox_message", args=[OutboxMessage.objects.get().pk]),
+            reverse("sessions:session_enrolments", args=[today.pk])
+            + f"?envoi={OutboxMessage.objects.get().job_id}",
             reverse("formations:account_list"),
             reverse("formations:account_create"),
             (reverse("formations:account_create"), submit_empty_account),

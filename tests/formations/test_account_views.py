@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from formations.models import AuditEntry, Funder, User
+from formations.models import AuditEntry, Funder, OutboxMessage, User
 from tests.factories import FunderFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,12 +172,13 @@ def test_create_referent_without_structure_shows_the_error_on_the_field(client, 
     assert not User.objects.filter(username="amasson").exists()
 
 
-def test_create_sends_a_working_link(client, coordinator, settings):
+def test_create_sends_a_working_link(client, coordinator, settings, committed):
     settings.SUIVI_BASE_URL = "https://suivi.example.org"
     structure = StructureFactory()
     client.force_login(coordinator)
 
-    response = client.post(
+    response = committed(
+        client.post,
         CREATE_URL,
         _account_data(role=User.Role.STRUCTURE_REFERENT, structure=structure.pk),
         follow=True,
@@ -202,14 +203,19 @@ def test_create_sends_a_working_link(client, coordinator, settings):
     ) == ["account.created", "account.password_link_sent", "account.password_set"]
 
 
-def test_create_keeps_the_account_when_the_email_fails(client, coordinator, settings):
+def test_create_keeps_the_account_and_the_link_when_the_email_fails(
+    client, coordinator, settings, committed
+):
     settings.MAILERS = {"default": {"BACKEND": "tests.formations.test_accounts.FailingBackend"}}
     client.force_login(coordinator)
 
-    response = client.post(CREATE_URL, _account_data(), follow=True)
+    response = committed(client.post, CREATE_URL, _account_data(), follow=True)
 
-    assert User.objects.filter(username="amasson").exists()
-    assert any("n'est pas parti" in m for m in _messages(response))
+    user = User.objects.get(username="amasson")
+    assert any("est en file d'envoi" in m for m in _messages(response))
+    message = OutboxMessage.objects.get(about_id=str(user.pk), purpose="password_link")
+    assert message.status == OutboxMessage.Status.PENDING and message.last_error
+    assert mail.outbox == []
 
 
 def test_create_refuses_a_taken_username_on_its_field(client, coordinator):
@@ -315,18 +321,18 @@ def test_deactivating_oneself_is_refused_with_a_message(client, coordinator):
     assert coordinator.is_active
 
 
-def test_reactivate_then_send_the_link_again(client, coordinator):
+def test_reactivate_then_send_the_link_again(client, coordinator, committed):
     user = UserFactory(role=User.Role.TRAINER, is_active=False)
     client.force_login(coordinator)
 
     client.post(_url("account_reactivate", user), {"confirm": "on"})
-    response = client.post(_url("account_send_link", user), follow=True)
+    response = committed(client.post, _url("account_send_link", user), follow=True)
 
     user.refresh_from_db()
     assert user.is_active
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert "La coordination vous envoie un lien" in mail.outbox[0].body
-    assert any("a été envoyé" in m for m in _messages(response))
+    assert any("est en file d'envoi" in m for m in _messages(response))
 
 
 def test_send_link_refuses_get(client, coordinator):
@@ -343,10 +349,12 @@ def test_login_page_offers_the_forgotten_password_page(client):
 
 
 @pytest.mark.parametrize("email, sent", [("julien.masson@example.org", 1), ("x@example.org", 0)])
-def test_forgotten_password_says_the_same_whoever_asks(client, email, sent):
+def test_forgotten_password_says_the_same_whoever_asks(client, email, sent, committed):
     UserFactory(role=User.Role.TRAINER, email="julien.masson@example.org")
 
-    response = client.post(reverse("formations:password_forgotten"), {"email": email}, follow=True)
+    response = committed(
+        client.post, reverse("formations:password_forgotten"), {"email": email}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == reverse("formations:password_forgotten_done")
     assert "Si un compte actif utilise cette adresse" in response.content.decode()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from formations import accounts
 from formations.accounts import AccountError
-from formations.models import AuditEntry, Funder, User
+from formations.models import AuditEntry, Funder, OutboxMessage, User
 from tests.factories import FunderFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,13 +208,13 @@ def test_another_coordinator_may_be_demoted(coordinator):
     assert other.role == User.Role.TRAINER
 
 
-def test_technical_accounts_are_not_changed_from_the_pages(coordinator):
+def test_technical_accounts_are_not_changed_from_the_pages(coordinator, committed):
     admin = UserFactory(is_superuser=True, is_staff=True, email="admin@example.org")
 
     with pytest.raises(AccountError) as update:
         _update(coordinator, admin, email="moi@example.org")
     with pytest.raises(AccountError) as link:
-        accounts.account_send_password_link(user=admin, actor=coordinator)
+        committed(accounts.account_send_password_link, user=admin, actor=coordinator)
 
     assert update.value.code == link.value.code == "technical_account"
     admin.refresh_from_db()
@@ -262,11 +262,16 @@ def test_reactivated_user_signs_in_again(client, coordinator):
 # --- the password link --------------------------------------------------------------------
 
 
-def test_link_email_names_the_account_and_its_validity(coordinator, settings):
+def test_link_email_names_the_account_and_its_validity(coordinator, settings, committed):
     settings.SUIVI_BASE_URL = "https://suivi.example.org"
     user = _create(coordinator)
 
-    accounts.account_send_password_link(user=user, actor=coordinator, reason=accounts.INVITATION)
+    committed(
+        accounts.account_send_password_link,
+        user=user,
+        actor=coordinator,
+        reason=accounts.INVITATION,
+    )
 
     (message,) = mail.outbox
     assert message.to == ["jeanne.dupont@example.org"]
@@ -275,12 +280,19 @@ def test_link_email_names_the_account_and_its_validity(coordinator, settings):
     assert "https://suivi.example.org/mot-de-passe/" in message.body
     assert "reste valable 3 jours" in message.body
     entry = AuditEntry.objects.get(action="account.password_link_sent")
-    assert entry.data == {"reason": "invitation", "email": "jeanne.dupont@example.org"}
+    sent = OutboxMessage.objects.get()
+    assert entry.data == {
+        "reason": "invitation",
+        "email": "jeanne.dupont@example.org",
+        "message": sent.pk,
+    }
+    assert sent.status == OutboxMessage.Status.SENT
+    assert message.extra_headers["X-Idempotency-Key"] == str(sent.uuid)
 
 
-def test_link_works_once(client, coordinator):
+def test_link_works_once(client, coordinator, committed):
     user = _create(coordinator)
-    accounts.account_send_password_link(user=user, actor=coordinator)
+    committed(accounts.account_send_password_link, user=user, actor=coordinator)
     path = _link_path(mail.outbox[0])
 
     opened = client.get(path)
@@ -298,9 +310,9 @@ def test_link_works_once(client, coordinator):
     assert AuditEntry.objects.get(action="account.password_set").actor == user
 
 
-def test_password_validators_apply(client, coordinator):
+def test_password_validators_apply(client, coordinator, committed):
     user = _create(coordinator)
-    accounts.account_send_password_link(user=user, actor=coordinator)
+    committed(accounts.account_send_password_link, user=user, actor=coordinator)
     form_url = client.get(_link_path(mail.outbox[0])).url
 
     response = client.post(form_url, {"new_password1": "123456", "new_password2": "123456"})
@@ -329,10 +341,10 @@ def test_forged_links_get_a_clear_page(client, coordinator, uid, token):
     assert "il a déjà servi, il a expiré" in response.content.decode()
 
 
-def test_expired_link_is_refused(client, coordinator, settings):
+def test_expired_link_is_refused(client, coordinator, settings, committed):
     user = _create(coordinator)
     with time_machine.travel(dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC), tick=False):
-        accounts.account_send_password_link(user=user, actor=coordinator)
+        committed(accounts.account_send_password_link, user=user, actor=coordinator)
     path = _link_path(mail.outbox[0])
 
     with time_machine.travel(dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC), tick=False):
@@ -345,51 +357,56 @@ def test_expired_link_is_refused(client, coordinator, settings):
     assert "Lien non valable" in expired.content.decode()
 
 
-def test_link_of_a_deactivated_account_no_longer_opens(client, coordinator):
+def test_link_of_a_deactivated_account_no_longer_opens(client, coordinator, committed):
     user = _create(coordinator)
-    accounts.account_send_password_link(user=user, actor=coordinator)
+    committed(accounts.account_send_password_link, user=user, actor=coordinator)
     accounts.account_deactivate(actor=coordinator, user=user)
 
     response = client.get(_link_path(mail.outbox[0]))
 
     assert "Lien non valable" in response.content.decode()
     with pytest.raises(AccountError) as exc:
-        accounts.account_send_password_link(user=user, actor=coordinator)
+        committed(accounts.account_send_password_link, user=user, actor=coordinator)
     assert exc.value.code == "inactive"
 
 
-def test_changing_the_email_voids_links_sent_before(client, coordinator):
+def test_changing_the_email_voids_links_sent_before(client, coordinator, committed):
     user = _create(coordinator)
-    accounts.account_send_password_link(user=user, actor=coordinator)
+    committed(accounts.account_send_password_link, user=user, actor=coordinator)
 
     _update(coordinator, user, email="jeanne.durand@example.org")
 
     assert "Lien non valable" in client.get(_link_path(mail.outbox[0])).content.decode()
 
 
-def test_failed_email_raises_mail_failed_and_logs_nothing(coordinator, settings):
+def test_failed_email_is_retried_then_marked_failed_with_the_error(
+    coordinator, settings, committed
+):
     user = _create(coordinator)
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailingBackend"}}
 
-    with pytest.raises(AccountError) as exc:
-        accounts.account_send_password_link(user=user, actor=coordinator)
+    message = committed(accounts.account_send_password_link, user=user, actor=coordinator)
 
-    assert exc.value.code == "mail_failed"
-    assert "connexion perdue" in exc.value.message
-    assert not AuditEntry.objects.filter(action="account.password_link_sent").exists()
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.PENDING  # a retry is planned
+    assert message.attempts == 1
+    assert "connexion perdue" in message.last_error
+    assert message.purpose == "password_link" and message.about_id == str(user.pk)
+    # The act itself happened: the link is in the outbox, and the journal says so.
+    assert AuditEntry.objects.filter(action="account.password_link_sent").exists()
 
 
-def test_link_request_reaches_active_accounts_of_that_email_only(coordinator):
+def test_link_request_reaches_active_accounts_of_that_email_only(coordinator, committed):
     user = UserFactory(role=User.Role.TRAINER, email="Julien.Masson@example.org")
     UserFactory(role=User.Role.TRAINER, email="julien.masson@example.org", is_active=False)
 
-    sent = accounts.password_link_request(email="julien.masson@EXAMPLE.org ")
+    sent = committed(accounts.password_link_request, email="julien.masson@EXAMPLE.org ")
 
     assert sent == 1
     assert [m.to for m in mail.outbox] == [[user.email]]
     entry = AuditEntry.objects.get(action="account.password_link_sent")
     assert entry.actor is None and entry.data["reason"] == "forgotten"
-    assert accounts.password_link_request(email="personne@example.org") == 0
+    assert committed(accounts.password_link_request, email="personne@example.org") == 0
 
 
 @pytest.mark.parametrize(
@@ -399,3 +416,20 @@ def test_link_validity_in_words(settings, seconds, words):
     settings.PASSWORD_RESET_TIMEOUT = seconds
 
     assert accounts.link_validity() == words
+
+
+def test_link_requests_are_limited_per_address_and_hour(committed, settings):
+    settings.SUIVI_PASSWORD_LINKS_PER_HOUR = 2
+    UserFactory(role=User.Role.TRAINER, email="limite@example.org")
+
+    with time_machine.travel(dt.datetime(2025, 3, 1, 9, 5, tzinfo=dt.UTC), tick=False):
+        answered = [
+            committed(accounts.password_link_request, email=email)
+            for email in ("limite@example.org", "LIMITE@example.org", "limite@example.org")
+        ]
+    with time_machine.travel(dt.datetime(2025, 3, 1, 10, 5, tzinfo=dt.UTC), tick=False):
+        next_hour = committed(accounts.password_link_request, email="limite@example.org")
+
+    assert answered == [1, 1, 0]
+    assert next_hour == 1
+    assert len(mail.outbox) == 3

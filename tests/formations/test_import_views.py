@@ -1,11 +1,13 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from formations.models import AuditEntry, Participant, Structure
-from formations.views_import import SESSION_KEY, _pending_dir
+from formations.storage import documents_storage
+from formations.views_import import SESSION_KEY, pending_name
 from tests.factories import ParticipantFactory
 from tests.factories.importing import HEADER, csv_bytes, person, xlsx_bytes
 
@@ -86,7 +88,7 @@ def test_preview_then_confirm_creates(coordinator_client, coordinator):
     assert result.context["report"].applied
     assert "2 participant·es créé·es" in result.content.decode()
     assert AuditEntry.objects.get(action="participants_imported").actor == coordinator
-    assert not list(_pending_dir().glob(f"{token}*"))
+    assert not documents_storage().exists(pending_name(token))
 
 
 def test_double_confirm_imports_once(coordinator_client):
@@ -338,6 +340,16 @@ def test_preview_with_errors_and_warnings_lists_them_apart(coordinator_client):
     assert "⚠ Fichier</span>" in warnings and "Colonne « Remarque » inconnue" in warnings
     assert "⚠ Ligne 2</span>" in warnings and "Type de structure inconnu « Foyer »" in warnings
     assert "un autre nom" not in warnings
+
+
+def test_pending_upload_waits_in_the_private_documents_storage(coordinator_client, settings):
+    token = token_of(upload(coordinator_client, GOOD))
+
+    assert documents_storage().open(pending_name(token)).read() == GOOD
+    public = list(Path(settings.MEDIA_ROOT).rglob("*"))
+    assert [path for path in public if token in path.name] == []
+    for url in (f"/media/{pending_name(token)}", f"/media/imports/{token}.bin"):
+        assert coordinator_client.get(url).status_code == 404
 
 
 # --- The file is parsed once per upload --------------------------------------------------------

@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from formations.models import DemoEmail, Formation, Funder, Participant, Programme, Structure
+from formations.models import Formation, Funder, OutboxMessage, Participant, Programme, Structure
 from tests.factories import (
     EnrolmentFactory,
     FormationFactory,
@@ -214,44 +214,56 @@ def test_trainer_sees_only_participants_of_own_sessions(client, trainer):
     assert client.get(other.get_absolute_url()).status_code == 404
 
 
-# --- Demo mailbox ------------------------------------------------------------------------
+# --- Outbox page ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def demo_email():
-    return DemoEmail.objects.create(
-        from_email="suivi@localhost",
-        to="awa@example.org",
+def outbox_message():
+    return OutboxMessage.objects.create(
+        purpose="convocation",
+        recipient="awa@example.org",
         subject="Convocation",
         body="Bonjour",
         attachments=[{"filename": "a.txt", "mimetype": "text/plain", "content": "QUJD"}],
     )
 
 
-def _mailbox_urls(email):
+def _outbox_urls(message):
     return [
-        reverse("formations:demo_mailbox"),
-        reverse("formations:demo_email", args=[email.pk]),
-        reverse("formations:demo_email_attachment", args=[email.pk, 0]),
+        reverse("formations:outbox"),
+        reverse("formations:outbox_message", args=[message.pk]),
+        reverse("formations:outbox_attachment", args=[message.pk, 0]),
     ]
 
 
 @pytest.mark.parametrize("role", NON_COORDINATORS)
-def test_demo_mailbox_is_forbidden_to_non_coordinators(client, request, settings, demo_email, role):
-    settings.SUIVI_DEMO_MAILBOX = True
+def test_outbox_is_forbidden_to_non_coordinators(client, request, outbox_message, role):
     client.force_login(request.getfixturevalue(role))
-    for url in _mailbox_urls(demo_email):
+    for url in _outbox_urls(outbox_message):
         assert client.get(url).status_code == 403
 
 
-def test_demo_mailbox_is_404_when_disabled(coordinator_client, settings, demo_email):
-    settings.SUIVI_DEMO_MAILBOX = False
-    for url in _mailbox_urls(demo_email):
-        assert coordinator_client.get(url).status_code == 404
-
-
-def test_demo_mailbox_opens_for_coordinator_when_enabled(coordinator_client, settings, demo_email):
-    settings.SUIVI_DEMO_MAILBOX = True
-    statuses = [coordinator_client.get(url).status_code for url in _mailbox_urls(demo_email)]
+@pytest.mark.parametrize("demo", [True, False])
+def test_outbox_opens_for_coordinator_in_and_out_of_the_demo(
+    coordinator_client, settings, outbox_message, demo
+):
+    settings.SUIVI_DEMO_MAILBOX = demo
+    statuses = [coordinator_client.get(url).status_code for url in _outbox_urls(outbox_message)]
     assert statuses == [200, 200, 200]
-    assert coordinator_client.get(_mailbox_urls(demo_email)[2]).content == b"ABC"
+    assert coordinator_client.get(_outbox_urls(outbox_message)[2]).content == b"ABC"
+
+
+def test_password_link_text_is_hidden_outside_the_demo(coordinator_client, settings):
+    message = OutboxMessage.objects.create(
+        purpose="password_link",
+        recipient="julien@example.org",
+        subject="Choisissez votre mot de passe",
+        body="Votre lien : http://testserver/mot-de-passe/MQ/secret-token/",
+    )
+    url = reverse("formations:outbox_message", args=[message.pk])
+    settings.SUIVI_DEMO_MAILBOX = False
+    html = coordinator_client.get(url).content.decode()
+    assert "secret-token" not in html
+    assert "son texte n'est montré qu'à son destinataire" in html
+    settings.SUIVI_DEMO_MAILBOX = True
+    assert "secret-token" in coordinator_client.get(url).content.decode()

@@ -736,68 +736,6 @@ def test_funder_create_and_edit(coordinator_client):
     assert funder.name == "FSE+ Hauts-de-France"
 
 
-# --- Demo mailbox --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_mailbox(settings):
-    settings.SUIVI_DEMO_MAILBOX = True
-    settings.MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
-
-
-def _send_demo_email():
-    from django.core.mail import EmailMultiAlternatives
-
-    from formations.models import DemoEmail
-
-    message = EmailMultiAlternatives(
-        subject="Convocation — labo du 4 octobre",
-        body="Bonjour,\nSignez ici : http://127.0.0.1:8000/signer/abc/\n<b>pas du HTML</b>",
-        to=["awa@example.org"],
-    )
-    message.attach_alternative("<p>Bonjour</p>", "text/html")
-    message.attach("convocation.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
-    from formations.mail import DemoMailboxBackend
-
-    DemoMailboxBackend().send_messages([message])
-    return DemoEmail.objects.latest("pk")
-
-
-@pytest.mark.usefixtures("demo_mailbox")
-def test_demo_mailbox_lists_newest_first(coordinator_client):
-    first = _send_demo_email()
-    second = _send_demo_email()
-    response = coordinator_client.get(reverse("formations:demo_mailbox"))
-    assert [e.pk for e in response.context["emails"]] == [second.pk, first.pk]
-
-
-@pytest.mark.usefixtures("demo_mailbox")
-def test_demo_email_links_are_clickable_and_html_escaped(coordinator_client):
-    email = _send_demo_email()
-    html = coordinator_client.get(
-        reverse("formations:demo_email", args=[email.pk])
-    ).content.decode()
-    assert '<a href="http://127.0.0.1:8000/signer/abc/"' in html
-    assert "&lt;b&gt;pas du HTML&lt;/b&gt;" in html
-    assert "&lt;p&gt;Bonjour&lt;/p&gt;" in html
-    assert reverse("formations:demo_email_attachment", args=[email.pk, 0]) in html
-
-
-@pytest.mark.usefixtures("demo_mailbox")
-def test_demo_email_attachment_downloads_by_index(coordinator_client):
-    email = _send_demo_email()
-    response = coordinator_client.get(
-        reverse("formations:demo_email_attachment", args=[email.pk, 0])
-    )
-    assert response.content == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
-    assert response["Content-Type"] == "text/calendar"
-    assert 'attachment; filename="convocation.ics"' == response["Content-Disposition"]
-    missing = coordinator_client.get(
-        reverse("formations:demo_email_attachment", args=[email.pk, 1])
-    )
-    assert missing.status_code == 404
-
-
 @pytest.mark.parametrize("role", ["coordinator", "trainer", "auditor", "referent"])
 def test_every_page_opens_for_every_role(client, request, role):
     user = request.getfixturevalue(role)

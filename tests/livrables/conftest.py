@@ -38,6 +38,17 @@ SIGNATURE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _own_documents_storage(documents_dir):
+    """Every livrables test keeps its issued files in its own temporary folder."""
+    return documents_dir
+
+
+def kept_files(location) -> list[str]:
+    """Names of the files kept under a documents storage folder, relative to it."""
+    return sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file())
+
+
 def pdf_text(content: bytes) -> str:
     """All pages' text, whitespace collapsed (lines may wrap anywhere)."""
     reader = PdfReader(io.BytesIO(content))

@@ -31,6 +31,12 @@ def extract_url(session):
     return reverse("livrables:session_sheet_extract", args=[session.pk])
 
 
+def issue_extract(client, session):
+    """The referent issues the extract (POST), then downloads it."""
+    client.post(reverse("livrables:session_sheet_extract_issue", args=[session.pk]))
+    return client.get(extract_url(session))
+
+
 def _referent(sheet_world, key="dvorak"):
     structure = sheet_world.enrolments[key].participant.structure
     return UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=structure)
@@ -40,7 +46,7 @@ def test_extract_holds_the_referents_people_only_and_says_so(client, sheet_world
     referent = _referent(sheet_world)
     client.force_login(referent)
 
-    response = client.get(extract_url(sheet_world.session))
+    response = issue_extract(client, sheet_world.session)
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith(
@@ -61,7 +67,7 @@ def test_extract_holds_the_referents_people_only_and_says_so(client, sheet_world
 def test_extract_leaves_out_other_peoples_rectifications(client, sheet_world):
     client.force_login(_referent(sheet_world, "nguyen"))
 
-    text = pdf_text(client.get(extract_url(sheet_world.session)).content)
+    text = pdf_text(issue_extract(client, sheet_world.session).content)
 
     assert "NGUYỄN Thị Hương" in text
     assert "DVOŘÁK" not in text
@@ -81,7 +87,7 @@ def test_extract_is_marked_on_every_page(client, sheet_world):
             AttendanceFactory(enrolment=enrolment, slot=slot, signature=SIGNATURE)
     client.force_login(_referent(sheet_world))
 
-    reader = PdfReader(io.BytesIO(client.get(extract_url(sheet_world.session)).content))
+    reader = PdfReader(io.BytesIO(issue_extract(client, sheet_world.session).content))
 
     assert len(reader.pages) >= 2
     for page in reader.pages:
@@ -92,13 +98,14 @@ def test_extract_is_registered_under_its_own_kind_and_logged(client, sheet_world
     referent = _referent(sheet_world)
     client.force_login(referent)
 
-    response = client.get(extract_url(sheet_world.session))
+    response = issue_extract(client, sheet_world.session)
 
     document = IssuedDocument.objects.get()
     assert document.kind == IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT
     assert document.number.startswith("EXT-LABO-2021-1-")
     assert document.number in pdf_text(response.content)
     assert document.issued_by == referent
+    assert (document.session, document.structure) == (sheet_world.session, referent.structure)
     entry = AuditEntry.objects.get(action="livrables.sheet_extract_issued")
     assert entry.data["number"] == document.number
     assert entry.data["structure"] == referent.structure_id
@@ -194,7 +201,7 @@ def test_extract_of_a_session_not_fully_sealed_is_a_provisional_preview(client, 
     referent = _referent(sheet_world)
     client.force_login(referent)
 
-    response = client.get(extract_url(sheet_world.session))
+    response = issue_extract(client, sheet_world.session)
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith(

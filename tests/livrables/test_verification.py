@@ -11,8 +11,9 @@ from formations.models import AuditEntry
 from livrables import services
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
-from livrables.services import issue_blank_sheet, issue_sheet, retention_until
-from tests.livrables.conftest import pdf_text
+from livrables.selectors import document_state, issued_file
+from livrables.services import issue_sheet, retention_until
+from tests.livrables.conftest import kept_files, pdf_text
 
 NOW = dt.datetime(2021, 10, 6, 16, 0, tzinfo=dt.UTC)
 PERSONAL_DATA = [
@@ -44,15 +45,16 @@ def upload(content: bytes, name="document.pdf"):
 @pytest.fixture
 def issued(sheet_world):
     """A signed sheet issued by the coordinator: (file handed out, its register row)."""
-    document = issue_sheet(session=sheet_world.session, actor=sheet_world.coordinator, now=NOW)
-    return document, IssuedDocument.objects.get(number=document.number)
+    record = issue_sheet(session=sheet_world.session, actor=sheet_world.coordinator, now=NOW)
+    return issued_file(document=record), record
 
 
 # ---------------------------------------------------------------------------- issuing
 
 
-def test_session_sheet_download_registers_the_exact_bytes(client, sheet_world):
+def test_issued_sheet_registers_the_exact_bytes_it_serves(client, sheet_world):
     client.force_login(sheet_world.coordinator)
+    client.post(reverse("livrables:session_sheet_issue", args=[sheet_world.session.pk]))
 
     response = client.get(reverse("livrables:session_sheet", args=[sheet_world.session.pk]))
 
@@ -70,42 +72,56 @@ def test_session_sheet_download_registers_the_exact_bytes(client, sheet_world):
     assert entry.data["sha256"] == record.sha256 and entry.data["number"] == record.number
 
 
-def test_blank_sheet_download_registers_a_blank_sheet(client, sheet_world):
+def test_blank_sheet_is_neither_registered_nor_kept(client, sheet_world, documents_dir):
     client.force_login(sheet_world.trainer)
 
     response = client.get(reverse("livrables:session_blank_sheet", args=[sheet_world.session.pk]))
 
-    record = IssuedDocument.objects.get()
-    assert record.kind == IssuedDocument.Kind.BLANK_SHEET
-    assert record.number.startswith("EMV-LABO-2021-1-")
-    assert record.sha256 == hashlib.sha256(response.content).hexdigest()
-    assert record.issued_by == sheet_world.trainer
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "EMV-LABO-2021-1-" in text
+    assert "Feuille à remplir : elle n'est pas enregistrée" in text
+    assert "Vérifier l'authenticité" not in text
+    assert not IssuedDocument.objects.exists()
+    assert kept_files(documents_dir) == []
+    entry = AuditEntry.objects.get(action="livrables.blank_sheet_printed")
+    assert entry.actor == sheet_world.trainer
+    assert entry.data["sha256"] == hashlib.sha256(response.content).hexdigest()
+
+
+def test_a_blank_sheet_number_is_explained_on_the_public_page(client, db):
+    response = client.get(verify_url("EMV-LABO-2021-1-20211006160000-3F9A"))
+
+    assert response.status_code == 404
+    assert "feuille vierge à imprimer" in response.content.decode()
 
 
 def test_issue_sheet_without_user_registers_no_issuer(sheet_world):
-    document = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
+    record = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
 
-    record = IssuedDocument.objects.get(number=document.number)
     assert record.issued_by is None
     assert record.issued_at == NOW
+    assert IssuedDocument.objects.get() == record
 
 
 def test_issue_twice_in_the_same_second_gets_two_numbers(sheet_world):
-    first = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
-    second = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    first = issue_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    second = issue_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
 
     assert first.number != second.number
-    assert second.number.startswith("EMV-LABO-2021-1-20211006160000-")
+    assert second.number.startswith("EMG-LABO-2021-1-20211006160000-")
     assert len(second.number) == len(first.number)
-    assert second.number in pdf_text(second.content)
-    assert first.number not in pdf_text(second.content)
+    second_text = pdf_text(issued_file(document=second).content)
+    assert second.number in second_text
+    assert first.number not in second_text
+    assert document_state(document=first).superseded_by == second.number
     records = {r.number: r.sha256 for r in IssuedDocument.objects.all()}
     assert records == {first.number: first.sha256, second.number: second.sha256}
-    assert AuditEntry.objects.filter(action="livrables.blank_sheet_issued").count() == 2
+    assert AuditEntry.objects.filter(action="livrables.sheet_issued").count() == 2
 
 
-def test_issue_number_taken_concurrently_is_rendered_again(sheet_world, monkeypatch):
-    first = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+def test_issue_number_taken_concurrently_is_rendered_again(sheet_world, monkeypatch, documents_dir):
+    first = issue_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
     real_free_number = services._free_number
     calls = []
 
@@ -116,14 +132,15 @@ def test_issue_number_taken_concurrently_is_rendered_again(sheet_world, monkeypa
 
     monkeypatch.setattr(services, "_free_number", racing_free_number)
 
-    second = issue_blank_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    second = issue_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
 
     assert calls[0] == first.number and len(calls) == 2
     assert second.number != first.number
-    assert second.number in pdf_text(second.content)
-    assert IssuedDocument.objects.get(number=second.number).sha256 == second.sha256
+    assert second.number in pdf_text(issued_file(document=second).content)
     assert IssuedDocument.objects.count() == 2
-    assert AuditEntry.objects.filter(action="livrables.blank_sheet_issued").count() == 2
+    assert AuditEntry.objects.filter(action="livrables.sheet_issued").count() == 2
+    # The copy rendered under the taken number was never issued: it is not kept.
+    assert kept_files(documents_dir) == sorted([first.storage_name, second.storage_name])
 
 
 def test_issued_document_is_append_only(issued):
@@ -231,7 +248,7 @@ def test_verify_document_another_issued_sheet_does_not_match(issued, sheet_world
     _document, record = issued
     other = issue_sheet(session=sheet_world.session, actor=None, now=NOW + dt.timedelta(hours=1))
 
-    response = Client().post(verify_url(record.number), upload(other.content))
+    response = Client().post(verify_url(record.number), upload(issued_file(document=other).content))
 
     assert MISMATCH in response.content.decode()
 

@@ -2,6 +2,8 @@ import pytest
 from django.urls import reverse
 
 from formations.models import AuditEntry, User
+from livrables.selectors import issued_file
+from livrables.services import issue_sheet
 from tests.factories import FunderFactory, UserFactory
 from tests.livrables.conftest import pdf_text
 
@@ -14,8 +16,18 @@ def blank_url(session):
     return reverse("livrables:session_blank_sheet", args=[session.pk])
 
 
+def issue_url(session):
+    return reverse("livrables:session_sheet_issue", args=[session.pk])
+
+
+@pytest.fixture
+def issued(sheet_world):
+    return issue_sheet(session=sheet_world.session, actor=sheet_world.coordinator)
+
+
 def test_session_sheet_downloads_for_coordinator(client, sheet_world):
     client.force_login(sheet_world.coordinator)
+    client.post(issue_url(sheet_world.session))
 
     response = client.get(sheet_url(sheet_world.session))
 
@@ -31,7 +43,7 @@ def test_session_sheet_downloads_for_coordinator(client, sheet_world):
     assert entry.actor == sheet_world.coordinator
 
 
-def test_session_sheet_downloads_for_the_session_trainer(client, sheet_world):
+def test_session_sheet_downloads_for_the_session_trainer(client, sheet_world, issued):
     client.force_login(sheet_world.trainer)
 
     response = client.get(sheet_url(sheet_world.session))
@@ -40,7 +52,7 @@ def test_session_sheet_downloads_for_the_session_trainer(client, sheet_world):
     assert "NGUYỄN Thị Hương" in pdf_text(response.content)
 
 
-def test_session_sheet_downloads_for_auditor_of_a_funder(client, sheet_world):
+def test_session_sheet_downloads_for_auditor_of_a_funder(client, sheet_world, issued):
     auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
     auditor.funders.add(FunderFactory(name="FEDER"))
     client.force_login(auditor)
@@ -48,10 +60,10 @@ def test_session_sheet_downloads_for_auditor_of_a_funder(client, sheet_world):
     response = client.get(sheet_url(sheet_world.session))
 
     assert response.status_code == 200
-    assert response.content.startswith(b"%PDF")
+    assert response.content == issued_file(document=issued).content
 
 
-def test_session_sheet_is_404_for_auditor_of_another_funder(client, sheet_world):
+def test_session_sheet_is_404_for_auditor_of_another_funder(client, sheet_world, issued):
     auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
     auditor.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
     client.force_login(auditor)
@@ -59,7 +71,9 @@ def test_session_sheet_is_404_for_auditor_of_another_funder(client, sheet_world)
     assert client.get(sheet_url(sheet_world.session)).status_code == 404
 
 
-def test_session_sheet_is_404_for_referent_even_of_an_enrolled_structure(client, sheet_world):
+def test_session_sheet_is_404_for_referent_even_of_an_enrolled_structure(
+    client, sheet_world, issued
+):
     structure = sheet_world.enrolments["nguyen"].participant.structure
     referent = UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=structure)
     client.force_login(referent)
@@ -68,7 +82,7 @@ def test_session_sheet_is_404_for_referent_even_of_an_enrolled_structure(client,
     assert client.get(blank_url(sheet_world.session)).status_code == 404
 
 
-def test_session_sheet_is_404_for_unrelated_trainer(client, sheet_world):
+def test_session_sheet_is_404_for_unrelated_trainer(client, sheet_world, issued):
     client.force_login(UserFactory(role=User.Role.TRAINER))
 
     assert client.get(sheet_url(sheet_world.session)).status_code == 404
@@ -93,7 +107,7 @@ def test_blank_sheet_downloads_for_trainer_with_names_and_no_signatures(client, 
     text = pdf_text(response.content)
     assert "DVOŘÁK Jiří" in text
     assert "Retard" not in text
-    assert AuditEntry.objects.filter(action="livrables.blank_sheet_issued").count() == 1
+    assert AuditEntry.objects.filter(action="livrables.blank_sheet_printed").count() == 1
 
 
 def test_blank_sheet_is_404_for_auditor(client, sheet_world):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
-from formations.models import AuditEntry, User
+from formations.models import AuditEntry, OutboxMessage, User
 from sessions.exceptions import SessionsError
 from sessions.forms_enrolment import EnrolParticipantsForm
 from sessions.models import Attendance, Enrolment, TrainingSession
@@ -301,7 +301,7 @@ def test_unenrol_refused_with_attendance(session, coordinator):
 # --------------------------------------------------------------------------- convocations
 
 
-def test_send_convocations_one_mail_per_participant_with_email(session, coordinator):
+def test_send_convocations_one_mail_per_participant_with_email(session, coordinator, committed):
     session.trainers.add(
         UserFactory(role=User.Role.TRAINER, first_name="Théo", last_name="Formateur")
     )
@@ -311,9 +311,12 @@ def test_send_convocations_one_mail_per_participant_with_email(session, coordina
     with_email = EnrolmentFactory.create_batch(2, session=session)
     without_email = EnrolmentFactory(session=session, participant__email="")
 
-    sent = send_convocations(session=session, actor=coordinator)
+    queued = committed(send_convocations, session=session, actor=coordinator)
 
-    assert sent == 2
+    assert queued.count == 2
+    assert {m.status for m in OutboxMessage.objects.all()} == {OutboxMessage.Status.SENT}
+    queued.job.refresh_from_db()
+    assert (queued.job.total, queued.job.done, queued.job.status) == (2, 2, "finished")
     assert sorted(m.to[0] for m in mail.outbox) == sorted(e.participant.email for e in with_email)
     message = mail.outbox[0]
     participant = next(e.participant for e in with_email if e.participant.email == message.to[0])
@@ -340,25 +343,25 @@ def test_send_convocations_one_mail_per_participant_with_email(session, coordina
     assert AuditEntry.objects.get(action="enrolment.convocations_sent").data["enrolments"]
 
 
-def test_send_convocations_writes_first_of_month_1er(coordinator):
+def test_send_convocations_writes_first_of_month_1er(coordinator, committed):
     session = TrainingSessionFactory()
     add_slot(session, dt.date(2021, 10, 1), dt.time(9, 0), dt.time(12, 30))
     EnrolmentFactory(session=session)
 
-    send_convocations(session=session, actor=coordinator)
+    committed(send_convocations, session=session, actor=coordinator)
 
     [message] = mail.outbox
     assert "vendredi 1er octobre 2021 : 09:00–12:30" in message.body
     entry = AuditEntry.objects.get(action="enrolment.convocations_sent")
-    assert entry.summary == f"1 convocation envoyée pour la session {session.code}"
+    assert entry.summary == f"1 convocation mise en file d'envoi pour la session {session.code}"
 
 
-def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
+def test_send_convocations_mayotte_local_times_and_zone_named(coordinator, committed):
     session = TrainingSessionFactory(time_zone="Indian/Mayotte", place="CCAS de Mamoudzou")
     add_slot(session, dt.date(2021, 10, 4), dt.time(8, 0), dt.time(12, 0))
     EnrolmentFactory(session=session)
 
-    send_convocations(session=session, actor=coordinator)
+    committed(send_convocations, session=session, actor=coordinator)
 
     [message] = mail.outbox
     assert "lundi 4 octobre 2021 : 08:00–12:00" in message.body
@@ -368,13 +371,13 @@ def test_send_convocations_mayotte_local_times_and_zone_named(coordinator):
     assert event.start.astimezone(dt.UTC) == dt.datetime(2021, 10, 4, 5, 0, tzinfo=dt.UTC)
 
 
-def test_send_convocations_only_given_enrolments(session, coordinator):
+def test_send_convocations_only_given_enrolments(session, coordinator, committed):
     SlotFactory(session=session)
     first, second = EnrolmentFactory.create_batch(2, session=session)
 
-    sent = send_convocations(session=session, enrolments=[second], actor=coordinator)
+    queued = committed(send_convocations, session=session, enrolments=[second], actor=coordinator)
 
-    assert sent == 1
+    assert queued.count == 1
     assert [m.to for m in mail.outbox] == [[second.participant.email]]
 
 
@@ -528,23 +531,27 @@ def test_enrolment_page_import_enrols(coordinator_client, session):
     assert session.enrolments.get().participant == known
 
 
-def test_enrolment_page_convocations_report_missing_email(coordinator_client, session):
+def test_enrolment_page_convocations_report_missing_email(coordinator_client, session, committed):
     SlotFactory(session=session)
     EnrolmentFactory(session=session)
     EnrolmentFactory(session=session, participant__last_name="Sansmail", participant__email="")
 
-    response = coordinator_client.post(
-        url("session_convocations", session), {"scope": "unsent"}, follow=True
+    response = committed(
+        coordinator_client.post,
+        url("session_convocations", session),
+        {"scope": "unsent"},
+        follow=True,
     )
 
     texts = [str(m) for m in response.context["messages"]]
-    assert "1 convocation envoyée." in texts
+    assert "1 convocation en file d'envoi." in texts
     assert any("SANSMAIL" in text for text in texts)
+    assert response.context["job"].total == 1
     assert len(mail.outbox) == 1
 
-    coordinator_client.post(url("session_convocations", session), {"scope": "unsent"})
+    committed(coordinator_client.post, url("session_convocations", session), {"scope": "unsent"})
     assert len(mail.outbox) == 1  # already convoked: not sent again
-    coordinator_client.post(url("session_convocations", session), {"scope": "all"})
+    committed(coordinator_client.post, url("session_convocations", session), {"scope": "all"})
     assert len(mail.outbox) == 2
 
 

@@ -30,7 +30,7 @@ AFTER_SLOT = dt.datetime(2021, 10, 4, 14, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
+def media_root(settings, tmp_path, documents_dir):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
@@ -98,7 +98,9 @@ def _page(slot):
 # --- paper_scan_store ------------------------------------------------------------------
 
 
-def test_paper_scan_store_pdf_keeps_sha256_size_and_random_name(slot, trainer, media_root):
+def test_paper_scan_store_pdf_keeps_sha256_size_and_random_name(
+    slot, trainer, media_root, documents_dir
+):
     scan = paper_scan_store(
         slot=slot, uploaded_file=SimpleUploadedFile("Feuille lundi.pdf", PDF), actor=trainer
     )
@@ -109,7 +111,9 @@ def test_paper_scan_store_pdf_keeps_sha256_size_and_random_name(slot, trainer, m
     assert scan.file.name.startswith("paper_sheets/")
     assert scan.file.name.endswith(".pdf")
     assert "Feuille" not in scan.file.name
-    assert (Path(media_root) / scan.file.name).read_bytes() == PDF
+    # Kept in the private documents storage, never in the public media folder.
+    assert (documents_dir / scan.file.name).read_bytes() == PDF
+    assert not (Path(media_root) / scan.file.name).exists()
     assert AuditEntry.objects.filter(action="paper_scan.upload", object_id=str(scan.pk)).exists()
 
 

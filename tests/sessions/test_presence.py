@@ -257,6 +257,7 @@ def test_twenty_minutes_late_end_to_end(client, trainer, coordinator, slot, enro
     assert realised_minutes(enrolment=enrolment) == 190
 
     client.force_login(coordinator)
+    client.post(reverse("livrables:session_sheet_issue", args=[slot.session.pk]))
     pdf = client.get(reverse("livrables:session_sheet", args=[slot.session.pk]))
     assert pdf.status_code == 200
     assert words in pdf_text(pdf.content)

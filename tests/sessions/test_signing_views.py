@@ -378,7 +378,9 @@ def test_remote_link_forged_refused(client, slot, enrolment, during):
     assert "Ce lien d'émargement n'est pas valide" in page_text(response)
 
 
-def test_remote_links_page_lists_links_and_emails_them(trainer_client, slot, enrolment, during):
+def test_remote_links_page_lists_links_and_emails_them(
+    trainer_client, slot, enrolment, during, committed
+):
     no_mail = EnrolmentFactory(session=slot.session, participant=ParticipantFactory(email=""))
     page = trainer_client.get(reverse("sessions:slot_remote_links", args=[slot.pk]))
     link = "http://testserver" + reverse(
@@ -386,10 +388,15 @@ def test_remote_links_page_lists_links_and_emails_them(trainer_client, slot, enr
     )
     assert link in page_text(page)
 
-    response = trainer_client.post(
-        reverse("sessions:slot_remote_links", args=[slot.pk]), follow=True
+    response = committed(
+        trainer_client.post, reverse("sessions:slot_remote_links", args=[slot.pk]), follow=True
     )
 
+    assert "1 lien personnel en file d'envoi par e-mail." in messages_of(response)
+    # The page follows the sending job (the trainer started it).
+    job = response.context["job"]
+    progress = trainer_client.get(reverse("formations:job_progress", args=[job.pk])).json()
+    assert (progress["total"], progress["done"], progress["finished"]) == (1, 1, True)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [enrolment.participant.email]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from formations import demo as formations_demo
+from livrables import demo as livrables_demo
 from sessions import demo as sessions_demo
 
 
@@ -18,12 +19,13 @@ class Command(BaseCommand):
         sessions = sessions_demo.load(
             accounts=loaded["accounts"], coordinator=loaded["accounts"]["coordination"]
         )
+        issued = livrables_demo.load(coordinator=loaded["accounts"]["coordination"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
                 f"{len(loaded['formations'])} formations, {len(loaded['structures'])} structures, "
                 f"{len(loaded['participants'])} participant·es, "
-                f"{len(sessions)} nouvelles sessions."
+                f"{len(sessions)} nouvelles sessions ; feuilles d’émargement émises : {issued}."
             )
         )
         self.stdout.write(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from livrables.pdf.base import _emblem_ops, draw_funders_band, safe_text
@@ -45,7 +46,7 @@ def test_eu_emblem_has_twelve_upright_stars_on_a_third_of_the_height():
 class FakeFunder:
     name: str
     is_eu: bool
-    emblem_path: str | None = None
+    emblem: bytes | None = None
 
 
 class RecordingCanvas(Canvas):
@@ -58,11 +59,15 @@ class RecordingCanvas(Canvas):
         return super().drawImage(image, x, y, width, height, **kwargs)
 
 
-def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem(tmp_path):
-    logo = tmp_path / "region.png"
-    Image.new("RGB", (900, 600), "red").save(logo)
-    tall = tmp_path / "caf.png"
-    Image.new("RGB", (200, 800), "blue").save(tall)
+def png(size, colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem():
+    logo = png((900, 600), "red")
+    tall = png((200, 800), "blue")
     canvas = RecordingCanvas(io.BytesIO())
     height = 30
 
@@ -73,8 +78,8 @@ def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem(tmp_path):
         height,
         [
             FakeFunder("FEDER", True),
-            FakeFunder("Région", False, str(logo)),
-            FakeFunder("CAF", False, str(tall)),
+            FakeFunder("Région", False, logo),
+            FakeFunder("CAF", False, tall),
             FakeFunder("État", False),
         ],
         max_width=800,
@@ -110,3 +115,16 @@ def test_blank_sheet_qr_codes_decode_to_each_half_day_paper_page(sheet_world, tm
     for slot in (sheet_world.morning, sheet_world.afternoon):
         url = settings.SUIVI_BASE_URL + reverse("sessions:slot_paper", args=[slot.pk])
         assert url in decoded
+
+
+def test_funders_band_writes_the_name_of_a_funder_whose_logo_is_not_an_image():
+    buffer = io.BytesIO()
+    canvas = RecordingCanvas(buffer)
+
+    draw_funders_band(
+        canvas, 0, 100, 30, [FakeFunder("CAF du Nord", False, b"not an image")], max_width=800
+    )
+    canvas.save()
+
+    assert canvas.images == []
+    assert "CAF du Nord" in PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()

@@ -183,7 +183,7 @@ def test_sheet_draws_a_funder_logo_next_to_the_eu_emblem(sheet_world, tmp_path, 
     data = build_sheet_data(session=sheet_world.session, now=NOW)
     reader = PdfReader(io.BytesIO(render_sheet(data)))
 
-    assert [f.emblem_path for f in data.funders if f.name == region.name] == [region.emblem.path]
+    assert [f.emblem for f in data.funders if f.name == region.name] == [buffer.getvalue()]
     assert len(reader.pages[0].images) == 1
 
 

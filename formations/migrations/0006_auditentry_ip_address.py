@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('formations', '0004_structure_kind_label'),
+        ('formations', '0005_outbox'),
     ]
 
     operations = [

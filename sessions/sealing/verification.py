@@ -1,238 +1,28 @@
-"""Sealing half-days and verifying the seals.
-
-How the chain works (what an auditor needs to know):
-
-* When a trainer closes a half-day, every émargement row of that slot is written out in
-  a canonical form (`attendance_record`: an explicit list of fields, JSON with sorted
-  keys and no whitespace) and hashed with SHA-256: these are the *record digests*,
-  kept in `Seal.record_digests` as `{attendance id: digest}`.
-* The seal's own digest is SHA-256 over the previous seal's digest of the same session,
-  the canonical form of the slot (times, trainer's countersignature, sequence, who sealed
-  and when) and the record digests. Seals of a session are numbered 1, 2, 3… in the order
-  the half-days were closed; the first one chains to "". Changing any sealed row, any
-  seal, or removing a seal from the middle of the chain breaks a digest or a link.
-* Seals carry a format `version`. Version 1 covered the records and the half-day's times;
-  version 2 also covers what the sheet's header shows and the app locks once anyone signed
-  (the formation, its programme, contract reference and title, the session's time zone),
-  the arrival and departure times, each signer's name and structure as they were at
-  signing, and the scan ticket and phone a QR code signature came from. A
-  version 2 seal also keeps the half-day's sealed form, so verification can name what
-  changed (« fuseau horaire de la session : Europe/Paris → Indian/Mayotte »). Seals made
-  before version 2 are verified in their own format.
-* A sealed row never changes in place except through a rectification. Each
-  rectification stores the changed fields' old and new values and its own digest,
-  SHA-256 over the head of the slot's chain (the seal digest, then the previous
-  rectification's digest) and its canonical form. Verification undoes the
-  rectifications, newest first, to get back to the values that were sealed, so a
-  legitimate correction verifies and a silent one does not.
-
-Nothing secret is involved: anyone holding the database can recompute every digest.
-What the chain proves is that the rows are those that were sealed, or that someone
-changed them behind the application's back.
-"""
+"""Verifying seals: recompute every digest of a session, undo its rectifications, follow
+the chain and cross-check the audit journal; name each anomaly so a person can act on it
+(`verify_seals`, the auditor's control page)."""
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from formations.models import AuditEntry
-from sessions.models import Attendance, Rectification, Seal, Slot, TrainingSession
-
-# Fields a rectification may change; verification refuses any other key.
-RECTIFIABLE_FIELDS = ("status", "minutes_attended", "arrived_at", "left_at")
-# Of those, the ones stored as datetimes (ISO 8601 UTC strings in the rectification).
-DATETIME_FIELDS = frozenset({"arrived_at", "left_at"})
-
-
-def _normalise(value):
-    if isinstance(value, dict):
-        return {str(key): _normalise(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_normalise(item) for item in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str | int):
-        return value
-    if isinstance(value, float | Decimal):
-        # JSON columns may hand 12.0 back as 12 (or the reverse): hash the number, not
-        # its spelling.
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    if isinstance(value, dt.datetime):
-        return iso_utc(value)
-    raise TypeError(f"Cannot canonicalise {type(value).__name__}")
-
-
-def canonical_json(value) -> str:
-    """The one serialisation every digest is computed over."""
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def iso_utc(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def attendance_record(attendance: Attendance, version: int = Seal.CURRENT_VERSION) -> dict:
-    """The sealed content of one émargement, in the canonical form of seal `version`.
-    Expects `enrolment` and `paper_scan` loaded (select_related) to avoid one query per row.
-
-    Version 2 adds the arrival and departure times, the signer's name and structure at
-    signing (what the sheet prints beside the signature) and, for a QR code signature, the
-    scan ticket and phone it came from."""
-    record = {
-        "attendance": attendance.pk,
-        "enrolment": attendance.enrolment_id,
-        "participant": attendance.enrolment.participant_id,
-        "slot": attendance.slot_id,
-        "status": attendance.status,
-        "minutes_attended": attendance.minutes_attended,
-        "method": attendance.method,
-        "signature": attendance.signature,
-        "signed_at": iso_utc(attendance.signed_at),
-        "device_signed_at": iso_utc(attendance.device_signed_at),
-        "ip_address": attendance.ip_address,
-        "user_agent": attendance.user_agent,
-        "paper_scan_sha256": attendance.paper_scan.sha256 if attendance.paper_scan_id else None,
-        "recorded_by": attendance.recorded_by_id,
-    }
-    if version >= 2:
-        record.update(
-            {
-                "arrived_at": iso_utc(attendance.arrived_at),
-                "left_at": iso_utc(attendance.left_at),
-                "signer_name": attendance.signer_name,
-                "signer_structure": attendance.signer_structure,
-                # Which scan ticket and phone a QR signature came from: the "same phone"
-                # flag an auditor sees is derived from them.
-                "device_ticket": attendance.device_ticket,
-                "device_id": attendance.device_id,
-            }
-        )
-    return record
-
-
-def record_digest(attendance: Attendance, version: int = Seal.CURRENT_VERSION) -> str:
-    return sha256_hex(canonical_json(attendance_record(attendance, version)))
-
-
-def slot_record(slot: Slot, seal: Seal) -> dict:
-    """The sealed content of the half-day itself in the canonical form of `seal.version`:
-    times, countersignature, seal metadata; version 2 adds what the sheet's header shows
-    and the app locks once anyone signed (the formation, its programme, contract
-    reference and title, the session's time zone). Expects `slot.session.formation`
-    loaded for version 2."""
-    record = {
-        "slot": slot.pk,
-        "session": slot.session_id,
-        "starts_at": iso_utc(slot.starts_at),
-        "ends_at": iso_utc(slot.ends_at),
-        "countersignature": slot.countersignature,
-        "countersigned_by": slot.countersigned_by_id,
-        "countersigned_at": iso_utc(slot.countersigned_at),
-        "sequence": seal.sequence,
-        "sealed_at": iso_utc(seal.sealed_at),
-        "sealed_by": seal.sealed_by_id,
-    }
-    if seal.version >= 2:
-        session = slot.session
-        record.update(
-            {
-                "version": seal.version,
-                "time_zone": session.time_zone,
-                "formation": session.formation_id,
-                "programme": session.formation.programme_id,
-                "contract_reference": session.formation.contract_reference,
-                "formation_title": session.formation.title,
-            }
-        )
-    return record
-
-
-def seal_digest(*, previous_digest: str, slot_part: dict, record_digests: dict) -> str:
-    """SHA-256(previous seal digest + canonical slot part + record digests sorted by key)."""
-    return sha256_hex(previous_digest + canonical_json(slot_part) + canonical_json(record_digests))
-
-
-def rectification_record(rectification: Rectification) -> dict:
-    return {
-        "attendance": rectification.attendance_id,
-        "slot": rectification.attendance.slot_id,
-        "old_values": rectification.old_values,
-        "new_values": rectification.new_values,
-        "reason": rectification.reason,
-        "author": rectification.author_id,
-        "created_at": iso_utc(rectification.created_at),
-    }
-
-
-def rectification_digest(rectification: Rectification) -> str:
-    """SHA-256(head of the slot's chain before it + canonical rectification)."""
-    return sha256_hex(
-        rectification.previous_digest + canonical_json(rectification_record(rectification))
-    )
-
-
-def slot_chain_head(*, slot: Slot) -> str:
-    """The digest a new rectification of this sealed slot chains to: the latest
-    rectification's, or the seal's when there is none."""
-    last = (
-        Rectification.objects.filter(attendance__slot_id=slot.pk)
-        .order_by("-pk")
-        .values_list("digest", flat=True)
-    ).first()
-    if last is not None:
-        return last
-    return Seal.objects.values_list("digest", flat=True).get(slot_id=slot.pk)
-
-
-def seal_slot(*, slot: Slot, actor, now: dt.datetime) -> Seal:
-    """Writes the seal of one half-day, chained to the session's previous seal.
-
-    The caller (`slot_close`) holds the session row lock (so two closes of the same
-    session cannot both take the same `sequence` / previous digest) and the slot lock
-    (so no signature lands between hashing and sealing), inside one transaction.
-    `slot` must be freshly read from the database: the digest covers what is stored.
-    """
-    previous = Seal.objects.filter(session_id=slot.session_id).order_by("-sequence").first()
-    attendances = Attendance.objects.filter(slot_id=slot.pk).select_related(
-        "enrolment", "paper_scan"
-    )
-    version = Seal.CURRENT_VERSION
-    seal = Seal(
-        slot=slot,
-        session_id=slot.session_id,
-        version=version,
-        sequence=(previous.sequence + 1) if previous else 1,
-        previous_digest=previous.digest if previous else "",
-        record_digests={str(a.pk): record_digest(a, version) for a in attendances},
-        sealed_at=now,
-        sealed_by=actor,
-    )
-    seal.sealed_slot = slot_record(slot, seal)
-    seal.digest = seal_digest(
-        previous_digest=seal.previous_digest,
-        slot_part=seal.sealed_slot,
-        record_digests=seal.record_digests,
-    )
-    # record_digests may be {} (a half-day of a session nobody is enrolled in).
-    seal.full_clean(exclude=["record_digests"])
-    seal.save()
-    return seal
-
-
-# --- Verification -------------------------------------------------------------------
+from sessions.models import Attendance, Rectification, Seal, TrainingSession
+from sessions.sealing.digests import (
+    DATETIME_FIELDS,
+    RECTIFIABLE_FIELDS,
+    canonical_json,
+    iso_utc,
+    record_digest,
+    rectification_digest,
+    seal_digest,
+    slot_record,
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""Background tasks of the base app (Django's tasks framework; the database backend of
+django-tasks-db and its `db_worker` in the demo and in production).
+
+The task queue only says « look at these rows »: what must survive a crash (claims,
+attempts, status) lives on the outbox rows, since django-tasks-db has no retries or
+leases and leaves a killed worker's task « running » for ever."""
+
+from django.tasks import task
+
+from formations import outbox
+from formations.jobs import job_advance, job_finish
+from formations.models import OutboxMessage
+
+# After a delivery attempt, these statuses mean « not sent (yet) ».
+NOT_SENT = {
+    OutboxMessage.Status.PENDING,
+    OutboxMessage.Status.FAILED,
+    OutboxMessage.Status.ABANDONED,
+}
+
+
+@task
+def deliver_messages(message_ids: list[int], job_id: str | None = None) -> dict:
+    """Delivers each of the outbox messages still due, advancing the job if any. Returns
+    how many ended in each status (None: nothing to do for this task)."""
+
+    def advance(status):
+        if job_id is not None:
+            job_advance(job_id=job_id, failed=1 if status in NOT_SENT else 0)
+
+    outcomes = outbox.deliver_pending(message_ids=message_ids, on_each=advance)
+    if job_id is not None:
+        job_finish(job_id=job_id)
+    counts: dict[str, int] = {}
+    for status in outcomes.values():
+        key = str(status) if status else "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    return counts

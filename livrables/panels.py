@@ -1,0 +1,53 @@
+"""Livrables on other apps' pages (`formations.panels`): the documents issued for a
+session, on the session page, with the buttons to issue, reissue and revoke them."""
+
+from formations.permissions import can_manage, is_structure_referent
+from livrables.data import verification_url
+from livrables.models import IssuedDocument
+from livrables.permissions import may_issue_sheet
+from livrables.selectors import (
+    session_documents,
+    session_fully_sealed,
+    sheet_extract_sessions_for,
+    sheet_sessions_for,
+)
+
+
+def session_documents_panel(request, session):
+    """The session's issued sheets (a referent: their structure's extracts), each with its
+    state, and what the user may do: issue the sheet once every half-day is sealed,
+    reissue it (the new one supersedes the old), revoke (coordinators)."""
+    user = request.user
+    referent = is_structure_referent(user)
+    scope = sheet_extract_sessions_for if referent else sheet_sessions_for
+    if not scope(user=user).filter(pk=session.pk).exists():
+        return None
+    kind = (
+        IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT
+        if referent
+        else IssuedDocument.Kind.ATTENDANCE_SHEET
+    )
+    documents = session_documents(user=user, session=session)
+    for document in documents:
+        document.verification_url = verification_url(document.number)
+    current = next(
+        (d for d in documents if d.kind == kind and d.state.is_current and d.storage_name),
+        None,
+    )
+    return (
+        "livrables/panels/session_documents.html",
+        {
+            "documents": documents,
+            "current": current,
+            "referent": referent,
+            "sealed": session_fully_sealed(session=session),
+            "can_issue": referent or may_issue_sheet(user, session),
+            "can_revoke": can_manage(user),
+        },
+    )
+
+
+def register(registry) -> None:
+    """Appends the panels to `formations.panels` once (`ready()` may run twice in tests)."""
+    if session_documents_panel not in registry.SESSION_PANELS:
+        registry.SESSION_PANELS.append(session_documents_panel)
