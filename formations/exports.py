@@ -1,58 +1,125 @@
-"""CSV / XLSX exports of the lists, shaped for French spreadsheets.
+"""The exports of the formations lists, one per page (`formations.exporting` writes them).
 
-CSV: UTF-8 with a byte-order mark and `;` as separator, which is what a French Excel
-expects when the file is opened by a double click. Both formats neutralise cells that a
-spreadsheet would run as a formula (CSV injection): names and job titles come from
-imported files and must never execute.
-"""
+Each is the page's own table (`TableExporter`: same columns, headers and exclusions); the
+`get_values()` functions read each record directly or call the table's `value_<column>`
+methods, so the values are those of the table, without django-tables2's per-cell cost
+(`tests/formations/test_exports.py` compares them with the table's)."""
 
-import re
-from decimal import Decimal
+from operator import attrgetter
 
-from django_tables2.export import TableExport
-from tablib import Dataset
+from django.utils.translation import gettext_lazy as _
 
-# A cell starting with one of these is read as a formula by Excel / LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Phone numbers (+262 639 12 34 56) and negative numbers are harmless: keep them as typed.
-HARMLESS = re.compile(r"^[+-][\d\s().]*$")
+from formations import tables
+from formations.exporting import TableExporter, choice_labels, register
+from formations.models import Formation, Funder, Structure, User
 
 
-def french_number(value):
-    """A decimal written the French way in CSV (« 55,50 »), which a French Excel reads as a
-    number; XLSX keeps real numbers."""
-    if isinstance(value, Decimal | float) and not isinstance(value, bool):
-        return str(value).replace(".", ",")
-    return value
+@register
+class ProgrammeExporter(TableExporter):
+    identifier = "programmes"
+    verbose_name = _("Programmes")
+    table_class = tables.ProgrammeTable
+
+    def get_values(self):
+        table = self.table
+        return {
+            "reference": attrgetter("reference"),
+            "title": attrgetter("title"),
+            "carrier": attrgetter("carrier"),
+            "period": table.value_period,
+            "funders": table.value_funders,
+        }
 
 
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not HARMLESS.match(value):
-        return "'" + value
-    return value
+@register
+class FormationExporter(TableExporter):
+    identifier = "formations"
+    verbose_name = _("Formations")
+    table_class = tables.FormationTable
+
+    def get_values(self):
+        pricing_mode = choice_labels(Formation.PricingMode.choices)
+        return {
+            "contract_reference": attrgetter("contract_reference"),
+            "title": attrgetter("title"),
+            "programme": attrgetter("programme.reference"),
+            "pricing_mode": lambda formation: pricing_mode(formation.pricing_mode),
+            "amount": attrgetter("amount"),
+        }
 
 
-class FrenchTableExport(TableExport):
-    FORMATS = {
-        TableExport.CSV: "text/csv; charset=utf-8",
-        TableExport.XLSX: TableExport.FORMATS[TableExport.XLSX],
-    }
+@register
+class StructureExporter(TableExporter):
+    identifier = "structures"
+    verbose_name = _("Structures")
+    table_class = tables.StructureTable
 
-    @classmethod
-    def is_valid_format(cls, export_format):
-        return export_format in cls.FORMATS
+    def get_values(self):
+        table = self.table
+        kind = choice_labels(Structure.Kind.choices)
+        return {
+            "name": attrgetter("name"),
+            "kind": lambda structure: table.render_kind(kind(structure.kind), structure),
+            "commune": attrgetter("commune"),
+            "territory": attrgetter("territory"),
+            "participant_count": attrgetter("participant_count"),
+        }
 
-    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        dataset = Dataset(**(dataset_kwargs or {}))
-        csv = self.format == self.CSV
-        for index, row in enumerate(table.as_values(exclude_columns=exclude_columns)):
-            if index == 0:
-                dataset.headers = row
-            else:
-                dataset.append([neutralise(french_number(v) if csv else v) for v in row])
-        return dataset
 
-    def export(self):
-        if self.format == self.CSV:
-            return "\ufeff" + self.dataset.export("csv", delimiter=";")
-        return self.dataset.export(self.format)
+@register
+class ParticipantExporter(TableExporter):
+    identifier = "participants"
+    verbose_name = _("Participant·es")
+    table_class = tables.ParticipantTable
+
+    def get_values(self):
+        kind = choice_labels(Structure.Kind.choices)
+        consent = (tables.yes_no(False), tables.yes_no(True))  # translated once, not per row
+        return {
+            "last_name": attrgetter("last_name"),
+            "first_name": attrgetter("first_name"),
+            "email": attrgetter("email"),
+            "phone": attrgetter("phone"),
+            "job_title": attrgetter("job_title"),
+            "structure": attrgetter("structure.name"),
+            "structure_kind": lambda participant: kind(participant.structure.kind),
+            "commune": attrgetter("structure.commune"),
+            "post_taken_on": attrgetter("post_taken_on"),
+            "contact_consent": lambda participant: consent[bool(participant.contact_consent)],
+        }
+
+
+@register
+class FunderExporter(TableExporter):
+    identifier = "financeurs"
+    verbose_name = _("Financeurs")
+    table_class = tables.FunderTable
+
+    def get_values(self):
+        kind = choice_labels(Funder.Kind.choices)
+        return {
+            "name": attrgetter("name"),
+            "kind": lambda funder: kind(funder.kind),
+            "publicity_sentence": attrgetter("publicity_sentence"),
+            "programme_count": attrgetter("programme_count"),
+        }
+
+
+@register
+class AccountExporter(TableExporter):
+    identifier = "comptes"
+    verbose_name = _("Comptes")
+    table_class = tables.AccountTable
+
+    def get_values(self):
+        table = self.table
+        role = choice_labels(User.Role.choices)
+        return {
+            "name": table.value_name,
+            "username": attrgetter("username"),
+            "email": attrgetter("email"),
+            "role": lambda user: role(user.role),
+            "scope": table.value_scope,
+            "is_active": lambda user: table.value_is_active(user.is_active),
+            "last_login": lambda user: table.value_last_login(user.last_login),
+        }

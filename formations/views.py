@@ -8,10 +8,9 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.export import ExportMixin
 
-from formations import filters, forms, selectors, services, tables
-from formations.exports import FrenchTableExport
+from formations import exports, filters, forms, selectors, services, tables
+from formations.exporting import ExportMixin
 from formations.french import de_structure, hours_label
 from formations.history import PER_PAGE as HISTORY_PER_PAGE
 from formations.history import history_entries, history_lines, history_summary
@@ -54,19 +53,14 @@ class DashboardView(TemplateView):
 class ListPageView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """Filtered, sorted, paginated list with CSV / XLSX export of the filtered rows.
 
-    `get_queryset()` starts from a scoped selector; the export uses the same queryset,
-    so a file never holds a row the page would not show.
+    `get_queryset()` starts from a scoped selector; the export (`exporter_class`, streamed)
+    writes the page's own table, so a file never holds a row the page would not show.
     """
 
     allowed_roles = None
     template_name = "formations/list.html"
-    export_class = FrenchTableExport
-    export_formats = (FrenchTableExport.CSV, FrenchTableExport.XLSX)
     page_title = ""
     create_url_name = ""
-
-    def is_export(self) -> bool:
-        return self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param))
 
     def get_table_pagination(self, table):
         if self.is_export():
@@ -77,9 +71,6 @@ class ListPageView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView)
         if can_manage(self.request.user):
             return {}
         return {"exclude": ("actions",)}
-
-    def get_dataset_kwargs(self):
-        return {"title": str(self.page_title)[:31]}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -92,7 +83,7 @@ class ListPageView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView)
 
 class ProgrammeListView(ListPageView):
     page_title = gettext_lazy("Programmes")
-    export_name = "programmes"
+    exporter_class = exports.ProgrammeExporter
     table_class = tables.ProgrammeTable
     filterset_class = filters.ProgrammeFilter
     create_url_name = "formations:programme_create"
@@ -103,7 +94,7 @@ class ProgrammeListView(ListPageView):
 
 class FormationListView(ListPageView):
     page_title = gettext_lazy("Formations")
-    export_name = "formations"
+    exporter_class = exports.FormationExporter
     table_class = tables.FormationTable
     filterset_class = filters.FormationFilter
     create_url_name = "formations:formation_create"
@@ -114,7 +105,7 @@ class FormationListView(ListPageView):
 
 class StructureListView(ListPageView):
     page_title = gettext_lazy("Structures")
-    export_name = "structures"
+    exporter_class = exports.StructureExporter
     table_class = tables.StructureTable
     filterset_class = filters.StructureFilter
     create_url_name = "formations:structure_create"
@@ -125,7 +116,7 @@ class StructureListView(ListPageView):
 
 class ParticipantListView(ListPageView):
     page_title = gettext_lazy("Participant·es")
-    export_name = "participants"
+    exporter_class = exports.ParticipantExporter
     table_class = tables.ParticipantTable
     filterset_class = filters.ParticipantFilter
     create_url_name = "formations:participant_create"
@@ -150,7 +141,7 @@ class ParticipantListView(ListPageView):
 class FunderListView(ListPageView):
     allowed_roles = ()
     page_title = gettext_lazy("Financeurs")
-    export_name = "financeurs"
+    exporter_class = exports.FunderExporter
     table_class = tables.FunderTable
     filterset_class = filters.FunderFilter
     create_url_name = "formations:funder_create"

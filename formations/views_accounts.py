@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
-from formations import accounts, filters, tables
+from formations import accounts, exports, filters, tables
 from formations.forms_accounts import (
     AccountForm,
     ChoosePasswordForm,
@@ -28,7 +28,7 @@ from formations.views import ListPageView
 class AccountListView(ListPageView):
     allowed_roles = ()
     page_title = gettext_lazy("Comptes")
-    export_name = "comptes"
+    exporter_class = exports.AccountExporter
     table_class = tables.AccountTable
     filterset_class = filters.AccountFilter
     create_url_name = "formations:account_create"

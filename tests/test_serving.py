@@ -182,7 +182,7 @@ def test_make_run_passes_host_port_and_base_url_to_the_demo_settings():
     )
     commands = result.stdout
 
-    assert "runserver 0.0.0.0:8123" in commands
+    assert "config.launcher 0.0.0.0:8123" in commands
     assert "DJANGO_SETTINGS_MODULE=config.settings.demo" in commands
     assert "SUIVI_HOST=0.0.0.0 SUIVI_PORT=8123" in commands
     assert "SUIVI_BASE_URL='http://salle.local:8123'" in commands

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
-from formations.exports import FrenchTableExport
+from formations.exporting import ExportMixin
 from formations.french import hours_label
 from formations.history import history_summary
 from formations.panels import SESSION_PANELS, collect_panels
@@ -27,6 +26,7 @@ from formations.permissions import (
 from formations.selectors import formations_visible_to
 from formations.views import ObjectHistoryView
 from sessions.exceptions import SessionsError
+from sessions.exports import SessionExporter
 from sessions.filters import SessionFilter
 from sessions.forms import (
     DayTemplateForm,
@@ -62,18 +62,13 @@ class SessionListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
     filterset_class = SessionFilter
     template_name = "sessions/manage/session_list.html"
     paginate_by = 25
-    export_formats = ("csv", "xlsx")
-    export_name = "sessions"
-    export_class = FrenchTableExport  # « ; », BOM, French decimals, no live formulas
+    exporter_class = SessionExporter
 
     def get_queryset(self):
         user = self.request.user
         return hours_by_session(
             sessions_qs=sessions_visible_to(user=user), structure=_referent_structure(user)
         )
-
-    def get_export_filename(self, export_format):
-        return f"sessions-{timezone.localdate():%Y%m%d}.{export_format}"
 
 
 def _slot_locks(session) -> dict[int, str]:

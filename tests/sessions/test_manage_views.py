@@ -172,8 +172,9 @@ def test_session_list_csv_export(client, coordinator):
 
     assert response["Content-Type"].startswith("text/csv")
     # What a French Excel opens by a double click: BOM, « ; », decimal commas.
-    assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    content = response.getvalue()
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     header, *data = rows
     assert header[0] == "Code"
     assert "Heures-stagiaires réalisées" in header
@@ -191,7 +192,7 @@ def test_session_list_xlsx_export(client, coordinator):
 
     response = _login(client, coordinator).get(LIST_URL, {"_export": "xlsx"})
 
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
     values = [row[0] for row in book.active.iter_rows(values_only=True)]
     assert values == ["Code", "LABO-XLSX"]
 
