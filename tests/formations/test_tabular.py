@@ -240,6 +240,7 @@ def csv_parses(monkeypatch):
     return calls
 
 
+@pytest.mark.django_db  # the cache is the database's
 def test_read_table_cached_parses_once_per_key_and_bytes(csv_parses):
     from formations.tabular import forget_table, read_table_cached
 
@@ -258,6 +259,7 @@ def test_read_table_cached_parses_once_per_key_and_bytes(csv_parses):
     forget_table("cle-1")
 
 
+@pytest.mark.django_db  # the cache is the database's
 def test_read_table_cached_keeps_a_refusal(csv_parses):
     from formations.tabular import forget_table, read_table_cached
 
