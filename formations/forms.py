@@ -2,12 +2,26 @@
 scoped selectors; uniqueness rules the database enforces are checked here first so the
 user gets a French message next to the field instead of a server error."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from formations import selectors
+from formations import consent, selectors
 from formations.locks import LOCKED_HELP, locked_fields
-from formations.models import Formation, Funder, Participant, Programme, Structure
+from formations.models import (
+    Channel,
+    ContactConsent,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Purpose,
+    Structure,
+)
+from formations.phones import PhoneError, format_national, normalize_phone, region_for_structure
 
 
 class DateInput(forms.DateInput):
@@ -227,7 +241,33 @@ class StructureForm(UserScopedModelForm):
         )
 
 
+def consent_field_name(channel: str, purpose: str) -> str:
+    return f"consent_{channel}_{purpose}"
+
+
 class ParticipantForm(UserScopedModelForm):
+    """The participant's record, and their consents: one box per channel and purpose,
+    whose changes `services.participant_save` records as consent rows (given or
+    withdrawn) saying how and when the person agreed."""
+
+    consent_method = forms.ChoiceField(
+        label=_("Comment la personne a-t-elle donné ou retiré son accord ?"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (ContactConsent.Method.PAPER, ContactConsent.Method.PAPER.label),
+            (ContactConsent.Method.WRITTEN, ContactConsent.Method.WRITTEN.label),
+            (ContactConsent.Method.ORAL, ContactConsent.Method.ORAL.label),
+        ],
+        help_text=_("À indiquer quand une case ci-dessus change."),
+    )
+    consent_date = forms.DateField(
+        label=_("Date de l'accord ou du retrait"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Aujourd'hui si vide ; la date du bulletin signé s'il est plus ancien."),
+    )
+
     class Meta:
         model = Participant
         fields = [
@@ -238,7 +278,6 @@ class ParticipantForm(UserScopedModelForm):
             "job_title",
             "structure",
             "post_taken_on",
-            "contact_consent",
         ]
         widgets = {
             "post_taken_on": DateInput(),
@@ -246,11 +285,77 @@ class ParticipantForm(UserScopedModelForm):
         }
         help_texts = {
             "email": _("Sert aux convocations et aux liens d'émargement ; unique par personne."),
+            "phone": _(
+                "Comme on le compose en France (06 12 34 56 78, 0639 12 34 56) ou avec "
+                "l'indicatif (+262 639 12 34 56). Enregistré au format international."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["structure"].queryset = selectors.structures_visible_to(user=self.user)
+        state = consent.current_consents(self.instance) if self.instance.pk else {}
+        names = []
+        for channel, purpose in consent.PAIRS:
+            name = consent_field_name(channel, purpose)
+            wording = consent.current_wording(channel, purpose)
+            row = state.get((channel, purpose))
+            self.fields[name] = forms.BooleanField(
+                label=_("%(channel)s — %(purpose)s")
+                % {
+                    "channel": capfirst(Channel(channel).label),
+                    "purpose": Purpose(purpose).label,
+                },
+                required=False,
+                initial=row is not None and row.action == ContactConsent.Action.GIVEN,
+                help_text=_("Texte %(version)s : « %(text)s »")
+                % {"version": wording.version, "text": wording.text},
+            )
+            names.append(name)
+        if self.instance.pk and self.instance.phone:
+            self.initial["phone"] = format_national(self.instance.phone)
+        self.fieldsets = [
+            ("", tuple(self._meta.fields)),
+            (
+                _("Accord pour être recontacté·e"),
+                (*names, "consent_method", "consent_date"),
+            ),
+        ]
+
+    def consent_changes(self) -> list[tuple[str, str, bool]]:
+        """(channel, purpose, given) for each box the user changed."""
+        return [
+            (channel, purpose, bool(self.cleaned_data.get(consent_field_name(channel, purpose))))
+            for channel, purpose in consent.PAIRS
+            if consent_field_name(channel, purpose) in self.changed_data
+        ]
+
+    def consent_at(self):
+        """When the person agreed or withdrew: now, or the start of the day given."""
+        day = self.cleaned_data.get("consent_date")
+        if day is None or day == timezone.localdate():
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    def clean(self):
+        cleaned = super().clean()
+        phone = cleaned.get("phone")
+        if phone:
+            try:
+                cleaned["phone"] = normalize_phone(
+                    phone, region=region_for_structure(cleaned.get("structure"))
+                )
+            except PhoneError as exc:
+                self.add_error("phone", forms.ValidationError(exc.message, code=exc.code))
+        if self.consent_changes() and not cleaned.get("consent_method"):
+            self.add_error(
+                "consent_method",
+                _("Indiquez comment la personne a donné ou retiré son accord."),
+            )
+        day = cleaned.get("consent_date")
+        if day is not None and day > timezone.localdate():
+            self.add_error("consent_date", _("Cette date est dans le futur."))
+        return cleaned
 
     def clean_email(self):
         email = (self.cleaned_data.get("email") or "").strip()

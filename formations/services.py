@@ -11,6 +11,7 @@ from django.forms import ModelForm
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.consent import consent_give, consent_withdraw
 from formations.locks import locked_fields
 from formations.permissions import ensure_manager
 
@@ -57,11 +58,44 @@ def record_save(*, form: ModelForm, actor) -> Model:
             )
         ) from exc
     model_name = obj._meta.model_name
+    # Form-only fields (a participant's consent boxes) are journaled by their own service.
+    model_fields = {field.name for field in obj._meta.get_fields()}
     log_action(
         actor=actor,
         action=f"{model_name}_{'created' if creating else 'updated'}",
         obj=obj,
         summary=str(obj),
-        data={"fields": sorted(form.changed_data)},
+        data={"fields": sorted(name for name in form.changed_data if name in model_fields)},
     )
     return obj
+
+
+@transaction.atomic
+def participant_save(*, form, actor) -> Model:
+    """Save a validated `ParticipantForm`: the record (`record_save`), then each consent
+    box the user changed, as a consent given or withdrawn (`consent_give`,
+    `consent_withdraw`) with the method and date the form gives, all or nothing.
+    Raises what those raise (`RecordConflict`, `ConsentError`, `PermissionDenied`)."""
+    participant = record_save(form=form, actor=actor)
+    method = form.cleaned_data.get("consent_method")
+    at = form.consent_at()
+    for channel, purpose, given in form.consent_changes():
+        if given:
+            consent_give(
+                participant=participant,
+                channel=channel,
+                purpose=purpose,
+                method=method,
+                actor=actor,
+                at=at,
+            )
+        else:
+            consent_withdraw(
+                participant=participant,
+                channel=channel,
+                purposes=[purpose],
+                method=method,
+                actor=actor,
+                at=at,
+            )
+    return participant

@@ -16,6 +16,12 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from formations import filters, forms, selectors, services, tables
+from formations.consent import (
+    ConsentError,
+    annotate_current_consents,
+    consent_history,
+    consent_rows,
+)
 from formations.exports import FrenchTableExport
 from formations.french import de_structure
 from formations.models import DemoEmail, Funder
@@ -146,7 +152,9 @@ class ParticipantListView(ListPageView):
     create_url_name = "formations:participant_create"
 
     def get_queryset(self):
-        return selectors.participants_visible_to(user=self.request.user).select_related("structure")
+        return annotate_current_consents(
+            selectors.participants_visible_to(user=self.request.user).select_related("structure")
+        )
 
     def get_table_kwargs(self):
         # The export builds its table from these too: no e-mail or phone in the file either.
@@ -300,7 +308,7 @@ class StructureDetailView(ScopedDetailView):
         structure = self.object
         participants = selectors.participants_visible_to(user=user).filter(structure=structure)
         table = tables.ParticipantTable(
-            participants.select_related("structure"),
+            annotate_current_consents(participants.select_related("structure")),
             exclude=("structure", "structure_kind", "commune")
             + (() if can_manage(user) else ("actions",))
             + (() if can_see_contact_details(user) else tables.CONTACT_COLUMNS),
@@ -325,11 +333,15 @@ class ParticipantDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         participant = self.object
+        show_contact = can_see_contact_details(self.request.user)
+        if show_contact:
+            kwargs["consents"] = consent_rows(participant)
+            kwargs["consent_history"] = list(consent_history(participant)[:50])
         return super().get_context_data(
             structure_visible=selectors.structures_visible_to(user=self.request.user)
             .filter(pk=participant.structure_id)
             .exists(),
-            show_contact=can_see_contact_details(self.request.user),
+            show_contact=show_contact,
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
             **kwargs,
         )
@@ -378,11 +390,14 @@ class RecordFormMixin(ManagerRequiredMixin, ScopedQuerysetMixin):
     def get_success_url(self):
         return self.object.get_absolute_url()
 
+    def save_record(self, form):
+        return services.record_save(form=form, actor=self.request.user)
+
     def form_valid(self, form):
         creating = form.instance._state.adding
         try:
-            self.object = services.record_save(form=form, actor=self.request.user)
-        except services.RecordConflict as exc:
+            self.object = self.save_record(form)
+        except (services.RecordConflict, ConsentError) as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         message = self.created_message if creating else self.updated_message
@@ -461,6 +476,9 @@ class ParticipantFormMixin(RecordFormMixin):
     updated_message = gettext_lazy("La fiche de « %(name)s » a été modifiée.")
     cancel_url_name = "formations:participant_list"
     parent_param = "structure"
+
+    def save_record(self, form):
+        return services.participant_save(form=form, actor=self.request.user)
 
 
 class ParticipantCreateView(ParticipantFormMixin, CreateView):

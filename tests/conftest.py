@@ -63,3 +63,13 @@ def referent(db):
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    """Like Django's mail.outbox: the memory SMS backend starts every test empty."""
+    from formations import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()

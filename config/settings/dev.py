@@ -17,3 +17,5 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or persistent_secret_key(DATA_D
 # The demo never sends mail: messages are kept and shown on the demo mailbox page.
 MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
 SUIVI_DEMO_MAILBOX = True
+# Nor SMS: they are written to the server's console.
+SMS_BACKEND = os.environ.get("SUIVI_SMS_BACKEND", "formations.sms.console.SmsBackend")

@@ -119,7 +119,8 @@ def test_auditor_csv_export_has_no_contact_columns(client, auditor, person):
         "Type de structure",
         "Commune",
         "Date de prise de poste",
-        "Consentement",
+        "Accord e-mail",
+        "Accord SMS",
     ]
     assert rows[0][:4] == ["Madi", "Zaïnaba", "Conseillère", "CCAS de Mamoudzou"]
     assert EMAIL not in content
