@@ -38,6 +38,17 @@ OVERSEAS_PREFIXES: dict[str, str] = {
     "0694": "GF",  # Guyane, mobiles
     "0594": "GF",  # fixed lines
     "0508": "PM",  # Saint-Pierre-et-Miquelon
+    # Mobile ranges opened since in 0709 (for new subscribers of the same departments).
+    "07090": "GP",
+    "07091": "MQ",
+    "07092": "RE",
+    "070930": "GF",
+    "070931": "GF",
+    "070932": "GF",
+    "070933": "GF",
+    "070935": "YT",
+    "070936": "YT",
+    "070937": "YT",
 }
 
 # A structure's territory (free text) or postal code names its region.
@@ -61,7 +72,8 @@ POSTAL_CODE_REGIONS: dict[str, str] = {
 
 # Regions whose numbers a French reader dials in the national format (same numbering
 # plan, trunk prefix 0); any other number is shown in the international format.
-FRENCH_PLAN_REGIONS = frozenset({"FR", "YT", "RE", "GP", "MQ", "GF", "PM", "BL", "MF"})
+FRENCH_PLAN_ORDER = ("FR", "YT", "RE", "GP", "MQ", "GF", "PM", "BL", "MF")
+FRENCH_PLAN_REGIONS = frozenset(FRENCH_PLAN_ORDER)
 
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 _ALLOWED = re.compile(r"^[\d\s().+\-/]*$")
@@ -122,8 +134,21 @@ def parse_phone(text: str, *, region: str = DEFAULT_REGION) -> phonenumbers.Phon
     if national is None:
         candidates: list[str | None] = [None if text.startswith("+") else DEFAULT_REGION]
     else:
-        prefix_region = OVERSEAS_PREFIXES.get(national[:4])
-        candidates = [prefix_region] if prefix_region else list(dict.fromkeys([region, "FR"]))
+        # The prefix first, then the structure's region, France, and the other regions of
+        # the French plan: their ranges do not overlap, so a range the table above lacks
+        # still finds its region (phonenumbers' metadata knows it).
+        prefix_region = next(
+            (
+                OVERSEAS_PREFIXES[national[:n]]
+                for n in (6, 5, 4)
+                if national[:n] in OVERSEAS_PREFIXES
+            ),
+            None,
+        )
+        candidates = list(
+            dict.fromkeys([prefix_region, region, DEFAULT_REGION, *FRENCH_PLAN_ORDER])
+        )
+        candidates = [c for c in candidates if c]
     for candidate in candidates:
         try:
             number = phonenumbers.parse(national or text, candidate)

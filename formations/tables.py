@@ -172,9 +172,7 @@ class ParticipantTable(BaseTable):
     )
     post_taken_on = tables.DateColumn(short=True)
     # From `consent.annotate_current_consents` (the views annotate the queryset).
-    consent_email = tables.Column(
-        verbose_name=_("Accord e-mail"), empty_values=(), orderable=False
-    )
+    consent_email = tables.Column(verbose_name=_("Accord e-mail"), empty_values=(), orderable=False)
     consent_sms = tables.Column(verbose_name=_("Accord SMS"), empty_values=(), orderable=False)
     actions = EditColumn("formations:participant_edit")
 

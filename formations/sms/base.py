@@ -134,4 +134,3 @@ def get_connection(backend: str | None = None, *, fail_silently: bool = False, *
 
 
 _DISABLED = "formations.sms.base.DisabledSmsBackend"
-

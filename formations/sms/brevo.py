@@ -261,4 +261,3 @@ def _occurred_at(item: dict) -> dt.datetime | None:
             except (OverflowError, OSError, ValueError):
                 return None
     return None
-
