@@ -12,6 +12,7 @@ from formations import panels
 from formations.consent import may_contact
 from formations.models import AuditEntry, Formation, Funder, Participant, Programme, Structure
 from tests.factories import (
+    ContactConsentFactory,
     EnrolmentFactory,
     FormationFactory,
     FunderFactory,
@@ -50,8 +51,9 @@ def _structure_rows(n, ctx):
 
 def _participant_rows(n, ctx):
     for _ in range(n):
-        participant = ParticipantFactory(structure=StructureFactory())
+        participant = ParticipantFactory(structure=StructureFactory(), phone="+33612345678")
         EnrolmentFactory(session=ctx["session"], participant=participant)
+        ContactConsentFactory(participant=participant, channel="sms", purpose="news_campaigns")
 
 
 def _funder_rows(n, ctx):
