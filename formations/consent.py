@@ -13,8 +13,23 @@ canvassing):
 Records are append-only (`ContactConsent`): giving and withdrawing each add a row; the
 current state is the latest row by effective date. Every write goes through
 `consent_give` / `consent_withdraw`, which check the actor and journal the change.
-`may_contact()` is what the outbox asks, when it writes a message and again just before
-handing it to a provider (a STOP may arrive in between).
+
+What a sender (the outbox) calls, when it writes a message and again just before handing
+it to a provider (a STOP may arrive in between):
+
+    decision = may_contact(participant, Channel.SMS, Purpose.NEWS_CAMPAIGNS)
+    decision.allowed        # bool
+    decision.reason         # stable code, `Reason.*`: "service", "consent", "no_address",
+                            # "invalid_phone", "not_mobile", "no_consent", "consent_withdrawn"
+    decision.legal_basis    # `LegalBasis.SERVICE` / `.CONSENT` ("service" / "consent"),
+                            # None when refused: what the outbox row records
+    decision.label          # the reason in French, for a refused row
+
+`may_contact_many(people, channel, purpose)` answers for a campaign in one query
+({pk: decision}); `may_contact_address(channel, address, purpose)` for a row that knows
+only its address; `legal_basis_for(purpose)` gives the basis a purpose is sent on.
+Channel codes: "email", "sms"; purpose codes: "service", "evaluation_follow_up",
+"news_campaigns" (`formations.models.Channel`, `Purpose`).
 """
 
 from __future__ import annotations
@@ -38,6 +53,7 @@ from formations.models import (
     LegalBasis,
     Participant,
     Purpose,
+    User,
 )
 from formations.permissions import ensure_manager
 from formations.phones import is_e164, is_mobile
@@ -45,7 +61,7 @@ from formations.phones import is_e164, is_mobile
 
 class ConsentError(Exception):
     """A consent that cannot be recorded. `code`: "not_a_consent_purpose",
-    "future_date", "unknown_wording"."""
+    "future_date", "unknown_wording", "inactive_collector"."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -221,6 +237,32 @@ def may_contact_many(
     return {p.pk: _decide(p, channel, purpose, latest.get(p.pk)) for p in people}
 
 
+def may_contact_address(channel: str, address: str, purpose: str) -> ContactDecision:
+    """`may_contact` for a message that knows its address (an e-mail address, an E.164
+    number) but not its person: what an outbox row holds when it is delivered.
+
+    Service messages: allowed given a usable address (for SMS, a valid mobile), whoever
+    holds it (a sign-in link goes to an account, not to a participant). Other purposes:
+    the participants holding the address decide — allowed if one of them allows it (a
+    shared phone: a STOP from it withdrew them all), else the first one's reason, and
+    `no_consent` when nobody holds it. A few queries at most."""
+    _check_channel_purpose(channel, purpose)
+    address = (address or "").strip()
+    if channel == Channel.EMAIL:
+        holders = Participant.objects.filter(email__iexact=address) if address else None
+    else:
+        holders = Participant.objects.filter(phone=address) if address else None
+    if purpose == Purpose.SERVICE or holders is None:
+        probe = (
+            Participant(email=address) if channel == Channel.EMAIL else Participant(phone=address)
+        )
+        return _decide(probe, channel, purpose, None)
+    decisions = list(may_contact_many(holders.order_by("pk"), channel, purpose).values())
+    if not decisions:
+        return ContactDecision(False, Reason.NO_CONSENT)
+    return next((d for d in decisions if d.allowed), decisions[0])
+
+
 # --- Selectors -----------------------------------------------------------------------------
 
 
@@ -304,6 +346,18 @@ def given_purposes(participant: Participant, channel: str) -> list[str]:
     ]
 
 
+# Who may be named as having collected a consent: active coordinators, trainers (a paper
+# form filled in during a session) and structure referents.
+COLLECTOR_ROLES = (User.Role.COORDINATOR, User.Role.TRAINER, User.Role.STRUCTURE_REFERENT)
+
+
+def consent_collectors() -> QuerySet[User]:
+    """The accounts a coordinator may name as having collected a consent."""
+    return User.objects.filter(is_active=True, role__in=COLLECTOR_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
 # --- Services ------------------------------------------------------------------------------
 
 
@@ -318,6 +372,18 @@ def _effective_date(at: dt.datetime | None) -> dt.datetime:
     return at
 
 
+def _collector(collected_by, actor):
+    if collected_by is None:
+        return actor if getattr(actor, "is_authenticated", False) else None
+    if not collected_by.is_active or collected_by.role not in COLLECTOR_ROLES:
+        raise ConsentError(
+            _("« %(name)s » ne peut pas être indiqué·e comme ayant recueilli l'accord.")
+            % {"name": collected_by.get_full_name() or collected_by.get_username()},
+            code="inactive_collector",
+        )
+    return collected_by
+
+
 @transaction.atomic
 def consent_give(
     *,
@@ -329,15 +395,19 @@ def consent_give(
     wording_version: str | None = None,
     at: dt.datetime | None = None,
     note: str = "",
+    collected_by=None,
 ) -> ContactConsent:
     """Record that `participant` agreed to be contacted on `channel` for `purpose`.
 
     Writes one `ContactConsent` row (action given, the current wording's version unless
     another known one is named) and one audit entry `consent_given`. `at` is when the
-    person agreed (a paper form signed earlier), never in the future. Coordinators, or
-    `actor=None` (a command, the person's own link). Raises `ConsentError`
-    ("not_a_consent_purpose", "future_date", "unknown_wording")."""
+    person agreed (a paper form signed earlier), never in the future. `collected_by`: the
+    account of whoever collected it (a trainer who took the paper form), by default the
+    actor. Coordinators, or `actor=None` (a command, the person's own link). Raises
+    `ConsentError` ("not_a_consent_purpose", "future_date", "unknown_wording",
+    "inactive_collector")."""
     ensure_manager(actor)
+    collector = _collector(collected_by, actor)
     if purpose not in CONSENT_PURPOSES or channel not in Channel.values:
         raise ConsentError(
             _("Les messages de service ne demandent pas de consentement."),
@@ -357,7 +427,7 @@ def consent_give(
         action=ContactConsent.Action.GIVEN,
         wording_version=version,
         at=_effective_date(at),
-        collected_by=actor if getattr(actor, "is_authenticated", False) else None,
+        collected_by=collector,
         method=method,
         note=note[:255],
     )
@@ -381,6 +451,8 @@ def consent_give(
             "wording_version": version,
             "method": method,
             "at": row.at.isoformat(),
+            "collected_by": collector.pk if collector else None,
+            "note": row.note,
         },
     )
     return row
@@ -396,6 +468,7 @@ def consent_withdraw(
     purposes: Iterable[str] = CONSENT_PURPOSES,
     at: dt.datetime | None = None,
     note: str = "",
+    collected_by=None,
 ) -> list[ContactConsent]:
     """Record that `participant` withdrew (or refused) consent on `channel` for each of
     `purposes` (all by default, as a STOP does).
@@ -403,9 +476,11 @@ def consent_withdraw(
     Writes one row (action withdrawn) per purpose whose latest row is not already a
     withdrawal — a refusal never preceded by consent is recorded too, so a paper form
     dated before it cannot revive it — and one audit entry `consent_withdrawn` per row.
-    Returns the rows written. Coordinators, or `actor=None` (a command, a STOP reply
-    received on the webhook)."""
+    Returns the rows written. `collected_by` as for `consent_give`. Coordinators, or
+    `actor=None` (a command, a STOP reply received on the webhook). Raises `ConsentError`
+    ("not_a_consent_purpose", "future_date", "inactive_collector")."""
     ensure_manager(actor)
+    collector = _collector(collected_by, actor)
     when = _effective_date(at)
     # Why a lock: two STOP receipts for one number arrive together (retries); the second
     # must see the first one's row and write nothing.
@@ -431,7 +506,7 @@ def consent_withdraw(
             purpose=purpose,
             action=ContactConsent.Action.WITHDRAWN,
             at=when,
-            collected_by=actor if getattr(actor, "is_authenticated", False) else None,
+            collected_by=collector,
             method=method,
             note=note[:255],
         )
@@ -454,6 +529,7 @@ def consent_withdraw(
                 "purpose": purpose,
                 "method": method,
                 "at": row.at.isoformat(),
+                "collected_by": collector.pk if collector else None,
                 "note": row.note,
             },
         )

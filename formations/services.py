@@ -73,29 +73,40 @@ def record_save(*, form: ModelForm, actor) -> Model:
 @transaction.atomic
 def participant_save(*, form, actor) -> Model:
     """Save a validated `ParticipantForm`: the record (`record_save`), then each consent
-    box the user changed, as a consent given or withdrawn (`consent_give`,
-    `consent_withdraw`) with the method and date the form gives, all or nothing.
+    box the user changed (`participant_consents_record`), all or nothing.
     Raises what those raise (`RecordConflict`, `ConsentError`, `PermissionDenied`)."""
     participant = record_save(form=form, actor=actor)
-    method = form.cleaned_data.get("consent_method")
-    at = form.consent_at()
-    for channel, purpose, given in form.consent_changes():
+    participant_consents_record(participant=participant, actor=actor, **form.consent_collection())
+    return participant
+
+
+@transaction.atomic
+def participant_consents_record(
+    *,
+    participant,
+    changes: list[tuple[str, str, bool]],
+    method: str,
+    actor,
+    at=None,
+    collected_by=None,
+    note: str = "",
+) -> list:
+    """Record each change `(channel, purpose, given)` as a consent given or withdrawn
+    (`consent_give`, `consent_withdraw`: one row and one audit entry each), collected by
+    `collected_by` (default: the actor) by `method` on `at` (default: now), all or
+    nothing. Returns the rows written. Raises `ConsentError`, `PermissionDenied`."""
+    ensure_manager(actor)
+    how = {"method": method, "actor": actor, "at": at, "collected_by": collected_by, "note": note}
+    rows = []
+    for channel, purpose, given in changes:
         if given:
-            consent_give(
-                participant=participant,
-                channel=channel,
-                purpose=purpose,
-                method=method,
-                actor=actor,
-                at=at,
+            rows.append(
+                consent_give(participant=participant, channel=channel, purpose=purpose, **how)
             )
         else:
-            consent_withdraw(
-                participant=participant,
-                channel=channel,
-                purposes=[purpose],
-                method=method,
-                actor=actor,
-                at=at,
+            rows.extend(
+                consent_withdraw(
+                    participant=participant, channel=channel, purposes=[purpose], **how
+                )
             )
-    return participant
+    return rows

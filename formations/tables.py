@@ -149,8 +149,9 @@ class StructureTable(BaseTable):
 
 
 # Participants' contact columns, left out for people who may not see them
-# (`formations.permissions.can_see_contact_details`): on the page and in its exports.
-CONTACT_COLUMNS = ("email", "phone")
+# (`formations.permissions.can_see_contact_details`): on the page and in its exports. The
+# consents go with them: whether a person may be contacted is no part of an audit.
+CONTACT_COLUMNS = ("email", "phone", "consent_email", "consent_sms")
 
 
 class ParticipantTable(BaseTable):

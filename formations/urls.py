@@ -36,6 +36,11 @@ urlpatterns = [
         views.ParticipantUpdateView.as_view(),
         name="participant_edit",
     ),
+    path(
+        "participants/<int:pk>/accords/",
+        views.ParticipantConsentView.as_view(),
+        name="participant_consents",
+    ),
     path("financeurs/", views.FunderListView.as_view(), name="funder_list"),
     path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),
     path("financeurs/<int:pk>/", views.FunderDetailView.as_view(), name="funder_detail"),

@@ -10,7 +10,15 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
@@ -487,6 +495,50 @@ class ParticipantCreateView(ParticipantFormMixin, CreateView):
 
 class ParticipantUpdateView(ParticipantFormMixin, UpdateView):
     pass
+
+
+class ParticipantConsentView(
+    ManagerRequiredMixin, ScopedQuerysetMixin, SingleObjectMixin, FormView
+):
+    """Record or withdraw a participant's consents, from their page (coordinators)."""
+
+    template_name = "formations/participant_consents.html"
+    form_class = forms.ParticipantConsentForm
+    selector = staticmethod(selectors.participants_visible_to)
+    context_object_name = "participant"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "participant": self.object, "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(consents=consent_rows(self.object), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            rows = services.participant_consents_record(
+                participant=self.object, actor=self.request.user, **form.consent_collection()
+            )
+        except ConsentError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            ngettext(
+                "%(count)d changement enregistré pour « %(name)s ».",
+                "%(count)d changements enregistrés pour « %(name)s ».",
+                len(rows),
+            )
+            % {"count": len(rows), "name": self.object},
+        )
+        return redirect(self.object.get_absolute_url() + "#participant-consents")
 
 
 def _all_funders(*, user):

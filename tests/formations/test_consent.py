@@ -7,12 +7,14 @@ from django.utils import timezone
 from formations.consent import (
     ConsentError,
     annotate_current_consents,
+    consent_collectors,
     consent_give,
     consent_history,
     consent_withdraw,
     current_consents,
     given_purposes,
     may_contact,
+    may_contact_address,
     may_contact_many,
 )
 from formations.models import AuditEntry, ContactConsent, LegalBasis, Participant, User
@@ -237,3 +239,102 @@ def test_a_given_consent_names_its_wording_in_the_database(person):
             wording_version="",
             method="paper",
         )
+
+
+def test_the_collector_may_be_another_account_and_is_journaled(person, coordinator, trainer):
+    row = give(person, coordinator, collected_by=trainer, note="bulletin du 12 mars")
+
+    assert (row.collected_by, row.note) == (trainer, "bulletin du 12 mars")
+    entry = AuditEntry.objects.get(action="consent_given")
+    assert entry.actor == coordinator
+    assert (entry.data["collected_by"], entry.data["note"]) == (trainer.pk, "bulletin du 12 mars")
+
+
+@pytest.mark.parametrize("who", ["inactive", "auditor"])
+def test_a_collector_must_be_an_active_account_that_meets_people(person, coordinator, who):
+    collector = (
+        UserFactory(role=User.Role.TRAINER, is_active=False)
+        if who == "inactive"
+        else UserFactory(role=User.Role.FUNDER_AUDITOR)
+    )
+
+    with pytest.raises(ConsentError) as error:
+        give(person, coordinator, collected_by=collector)
+    with pytest.raises(ConsentError):
+        consent_withdraw(
+            participant=person,
+            channel="sms",
+            method=ContactConsent.Method.ORAL,
+            actor=coordinator,
+            collected_by=collector,
+        )
+
+    assert error.value.code == "inactive_collector"
+    assert not ContactConsent.objects.exists()
+
+
+def test_consent_collectors_are_active_coordinators_trainers_and_referents(
+    coordinator, trainer, referent, auditor
+):
+    UserFactory(role=User.Role.TRAINER, is_active=False)
+
+    assert set(consent_collectors()) == {coordinator, trainer, referent}
+
+
+def test_participant_consents_record_writes_all_changes_or_none(person, coordinator):
+    from formations.services import participant_consents_record
+
+    give(person, coordinator, channel="email", purpose="news_campaigns")
+    changes = [("sms", "news_campaigns", True), ("email", "news_campaigns", False)]
+
+    rows = participant_consents_record(
+        participant=person, changes=changes, method="oral", actor=coordinator
+    )
+
+    assert [(r.channel, r.action) for r in rows] == [("sms", "given"), ("email", "withdrawn")]
+    with pytest.raises(ConsentError):
+        participant_consents_record(
+            participant=person,
+            changes=[("email", "news_campaigns", True), ("sms", "service", True)],
+            method="oral",
+            actor=coordinator,
+        )
+    assert may_contact(person, "email", "news_campaigns") == (False, "consent_withdrawn")
+
+
+class TestMayContactAddress:
+    """What the outbox asks of a row, which holds an address and not a person."""
+
+    def test_service_messages_go_to_any_usable_address(self):
+        assert may_contact_address("email", "staff@example.org", "service") == (True, "service")
+        assert may_contact_address("sms", MOBILE, "service") == (True, "service")
+        assert may_contact_address("sms", "+33327469223", "service") == (False, "not_mobile")
+        assert may_contact_address("sms", "0612", "service") == (False, "invalid_phone")
+        assert may_contact_address("email", " ", "service") == (False, "no_address")
+
+    def test_consent_purposes_follow_the_person_holding_the_address(self, person, coordinator):
+        assert may_contact_address("email", "AWA@example.org", "news_campaigns") == (
+            False,
+            "no_consent",
+        )
+        give(person, coordinator, channel="email")
+
+        assert may_contact_address("email", "AWA@example.org", "news_campaigns") == (
+            True,
+            "consent",
+        )
+        assert may_contact_address("email", "nobody@example.org", "news_campaigns") == (
+            False,
+            "no_consent",
+        )
+
+    def test_a_shared_phone_is_allowed_while_one_holder_consents(self, person, coordinator):
+        other = ParticipantFactory(phone=MOBILE)
+        give(other, coordinator, channel="sms")
+
+        assert may_contact_address("sms", MOBILE, "news_campaigns") == (True, "consent")
+
+        consent_withdraw(
+            participant=other, channel="sms", method=ContactConsent.Method.SMS_STOP, actor=None
+        )
+        assert may_contact_address("sms", MOBILE, "news_campaigns") == (False, "no_consent")

@@ -80,3 +80,28 @@ def test_without_a_configured_provider_every_sms_fails_saying_why():
     assert error.value.code == "not_configured"
     assert "SUIVI_SMS_BACKEND" in error.value.message
     assert connection.send_messages([]) == []
+
+
+def test_send_sms_hands_one_message_to_the_configured_backend():
+    message_id = sms.send_sms(to="+262639691234", body="Lien", idempotency_key="row-7")
+
+    assert message_id.startswith("locmem-")
+    [message] = sms.outbox
+    assert (message.to, message.body, message.idempotency_key, message.marketing) == (
+        "+262639691234",
+        "Lien",
+        "row-7",
+        False,
+    )
+
+
+def test_the_sender_adapter_gives_the_backends_id_and_raises_its_errors(settings):
+    sender = sms.BackendSmsSender()
+
+    assert sender.send_sms(to="+33612345678", body="b", idempotency_key="k").startswith("locmem-")
+
+    settings.SMS_BACKEND = "formations.sms.base.DisabledSmsBackend"
+    with pytest.raises(SmsError) as error:
+        sender.send_sms(to="+33612345678", body="b", idempotency_key="k")
+    assert error.value.code == "not_configured"
+    assert len(sms.outbox) == 1
