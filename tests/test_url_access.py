@@ -32,6 +32,9 @@ PUBLIC = {
     "formations:password_forgotten_done",
     # Funders' logos only (printed on every document); other media files have no URL.
     "formations:funder_emblem",
+    # The SMS provider's receipts and replies: authenticated by a shared secret, not a login
+    # (tests/formations/sms/test_webhook.py).
+    "formations:sms_webhook",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -107,6 +110,7 @@ def world(db, trainer):
         "formations:participant_create": {},
         "formations:participant_detail": {"pk": participant.pk},
         "formations:participant_edit": {"pk": participant.pk},
+        "formations:participant_consents": {"pk": participant.pk},
         "formations:funder_list": {},
         "formations:funder_create": {},
         "formations:funder_detail": {"pk": FunderFactory().pk},
@@ -122,6 +126,7 @@ def world(db, trainer):
         "formations:password_forgotten": {},
         "formations:password_forgotten_done": {},
         "formations:funder_emblem": {"name": "logo.png"},
+        "formations:sms_webhook": {"provider": "brevo"},
         "formations:demo_mailbox": {},
         "formations:demo_email": {"pk": email.pk},
         "formations:demo_email_attachment": {"pk": email.pk, "index": 0},
