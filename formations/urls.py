@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from formations import views, views_media
+from formations.sms import webhook as sms_webhook
 
 app_name = "formations"
 
@@ -36,10 +37,17 @@ urlpatterns = [
         views.ParticipantUpdateView.as_view(),
         name="participant_edit",
     ),
+    path(
+        "participants/<int:pk>/accords/",
+        views.ParticipantConsentView.as_view(),
+        name="participant_consents",
+    ),
     path("financeurs/", views.FunderListView.as_view(), name="funder_list"),
     path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),
     path("financeurs/<int:pk>/", views.FunderDetailView.as_view(), name="funder_detail"),
     path("financeurs/<int:pk>/modifier/", views.FunderUpdateView.as_view(), name="funder_edit"),
     # Public: MEDIA_URL + "funders/…", the URL of Funder.emblem (see views_media).
     path("media/funders/<path:name>", views_media.funder_emblem, name="funder_emblem"),
+    # Public, authenticated by a shared secret: receipts and replies from the SMS provider.
+    path("webhooks/sms/<slug:provider>/", sms_webhook.sms_webhook, name="sms_webhook"),
 ]

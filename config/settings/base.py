@@ -198,6 +198,19 @@ CACHES = {
     }
 }
 
+# SMS (formations.sms): a backend like the e-mail ones. None is configured by default
+# (every SMS fails, saying so); Brevo: "formations.sms.brevo.SmsBackend" with its API key.
+SMS_BACKEND = os.environ.get("SUIVI_SMS_BACKEND", "formations.sms.base.DisabledSmsBackend")
+SMS_SENDER = os.environ.get("SUIVI_SMS_SENDER", "Formations")  # 11 letters or digits at most
+SMS_FILE_PATH = Path(os.environ.get("SUIVI_SMS_FILE_PATH", DATA_DIR / "sms"))
+SUIVI_BREVO_API_KEY = os.environ.get("SUIVI_BREVO_API_KEY", "")
+SUIVI_BREVO_SMS_URL = os.environ.get(
+    "SUIVI_BREVO_SMS_URL", "https://api.brevo.com/v3/transactionalSMS/send"
+)
+# The provider's webhook (/webhooks/sms/brevo/) must present this secret; empty: refused.
+SUIVI_SMS_WEBHOOK_SECRET = os.environ.get("SUIVI_SMS_WEBHOOK_SECRET", "")
+SUIVI_SMS_TIMEOUT = float(os.environ.get("SUIVI_SMS_TIMEOUT", 10))
+
 # A link to choose one's password (new account, « mot de passe oublié ») works once and
 # for this many seconds (Django's password-reset tokens): 3 days by default.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 24 * 3600))

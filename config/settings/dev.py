@@ -18,3 +18,5 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or persistent_secret_key(DATA_D
 MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
 SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"
 SUIVI_DEMO_MAILBOX = True
+# Nor SMS: they are written to the server's console.
+SMS_BACKEND = os.environ.get("SUIVI_SMS_BACKEND", "formations.sms.console.SmsBackend")

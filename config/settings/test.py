@@ -20,6 +20,10 @@ STATIC_ROOT = _TMP / "staticfiles"
 STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SMS_BACKEND = "formations.sms.locmem.SmsBackend"
+SMS_FILE_PATH = _TMP / "sms"
+SUIVI_BREVO_API_KEY = ""
+SUIVI_SMS_WEBHOOK_SECRET = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
