@@ -182,8 +182,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formatio
 # lasts this long before `run_periodic` takes it back.
 SUIVI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SUIVI_OUTBOX_MAX_ATTEMPTS", 5))
 SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 600))
-# The SMS sender's class (formations/outbox_sms.py); none: SMS cannot leave.
-SUIVI_OUTBOX_SMS_SENDER = os.environ.get("SUIVI_OUTBOX_SMS_SENDER", "")
 
 # Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
 # run by `manage.py db_worker` (started with the server by `make run`).

@@ -35,4 +35,3 @@ STORAGES = {
 # Tasks run at once (after the commit that enqueues them); tests that need the queue
 # itself switch to Django's DummyBackend.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"

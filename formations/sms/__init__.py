@@ -3,7 +3,6 @@ for the demo and tests (`console`, `locmem`, `filebased`), the Brevo adapter (`b
 and the webhook that records delivery receipts and replies (`webhook`, `receipts`)."""
 
 from formations.sms.base import (
-    BackendSmsSender,
     BaseSmsBackend,
     ProviderEvent,
     SmsError,
@@ -17,7 +16,6 @@ from formations.sms.base import (
 outbox: list[SmsMessage] = []
 
 __all__ = [
-    "BackendSmsSender",
     "BaseSmsBackend",
     "ProviderEvent",
     "SmsError",

@@ -140,17 +140,9 @@ def send_sms(
     *, to: str, body: str, idempotency_key: str = "", marketing: bool = False, connection=None
 ) -> str:
     """One SMS through `connection` (by default the configured backend): the provider's
-    message id, or `SmsError`. Checks no consent: callers ask `may_contact` first (or use
-    `formations.sms.delivery.deliver_sms`, which does)."""
+    message id, or `SmsError`. Checks no consent: the outbox (`formations.outbox`), the one
+    caller, asks `formations.consent` when it writes the message and again before sending."""
     connection = connection or get_connection()
     message = SmsMessage(to=to, body=body, idempotency_key=idempotency_key, marketing=marketing)
     [message_id] = connection.send_messages([message])
     return message_id
-
-
-class BackendSmsSender:
-    """`send_sms(*, to, body, idempotency_key) -> message id` over the configured backend:
-    the one-method sender interface an outbox may expect (a dotted path in a setting)."""
-
-    def send_sms(self, *, to: str, body: str, idempotency_key: str = "") -> str:
-        return send_sms(to=to, body=body, idempotency_key=idempotency_key)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from formations.audit import log_action
 from formations.consent import consent_withdraw
 from formations.models import Channel, ContactConsent, Participant, SmsEvent
+from formations.outbox import outbox_mark_delivered, outbox_mark_undelivered
 from formations.phones import is_e164
 from formations.sms.base import ProviderEvent
 
@@ -53,9 +54,9 @@ def sms_events_record(*, events: list[ProviderEvent]) -> list[SmsEvent]:
     A reply whose first word is STOP (or ARRET), or the provider's own unsubscribe event,
     withdraws every SMS consent of each participant whose stored number is the sender's
     (`consent_withdraw`, method « réponse STOP », audit entries `consent_withdrawn`); a
-    STOP from a number nobody has is journaled as `sms_stop_unmatched`. Delivery
-    receipts (`delivered`, `failed`) are for the outbox, which finds its row by the
-    provider's `message_id`."""
+    STOP from a number nobody has is journaled as `sms_stop_unmatched`. A delivery
+    receipt updates the outbox row with the provider's `message_id`: `delivered` makes it
+    « délivré », `failed` (unknown or unreachable number) « échec » with the report."""
     stored = []
     for event in events:
         row, created = SmsEvent.objects.get_or_create(
@@ -76,6 +77,13 @@ def sms_events_record(*, events: list[ProviderEvent]) -> list[SmsEvent]:
         stored.append(row)
         if opts_out(row):
             _withdraw_sms_consents(row)
+        elif row.status == SmsEvent.Status.DELIVERED:
+            outbox_mark_delivered(provider_message_id=row.message_id, delivered_at=row.occurred_at)
+        elif row.status == SmsEvent.Status.FAILED:
+            outbox_mark_undelivered(
+                provider_message_id=row.message_id,
+                error=row.provider_status or str(SmsEvent.Status.FAILED.label),
+            )
     return stored
 
 

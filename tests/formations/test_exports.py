@@ -352,13 +352,13 @@ def _varied_rows():
     ProgrammeFactory(carrier="")
     mayotte = StructureFactory(kind=Structure.Kind.CCAS, territory="Mayotte")
     StructureFactory(kind=Structure.Kind.OTHER, kind_label="Foyer rural", commune="")
-    ParticipantFactory(
+    consenting = ParticipantFactory(
         structure=mayotte,
         phone="+262639123456",
         job_title="Conseillère",
         post_taken_on=dt.date(2020, 9, 1),
-        contact_consent=True,
     )
+    ContactConsentFactory(participant=consenting, channel="sms", purpose="news_campaigns")
     ParticipantFactory(structure=mayotte, email="", phone="", job_title="")
     formation = FormationFactory(programme=programme, amount=Decimal("25000.50"))
     FormationFactory(pricing_mode=Formation.PricingMode.PER_DAY, unit_price=Decimal("900"))

@@ -93,15 +93,3 @@ def test_send_sms_hands_one_message_to_the_configured_backend():
         "row-7",
         False,
     )
-
-
-def test_the_sender_adapter_gives_the_backends_id_and_raises_its_errors(settings):
-    sender = sms.BackendSmsSender()
-
-    assert sender.send_sms(to="+33612345678", body="b", idempotency_key="k").startswith("locmem-")
-
-    settings.SMS_BACKEND = "formations.sms.base.DisabledSmsBackend"
-    with pytest.raises(SmsError) as error:
-        sender.send_sms(to="+33612345678", body="b", idempotency_key="k")
-    assert error.value.code == "not_configured"
-    assert len(sms.outbox) == 1

@@ -4,14 +4,13 @@ import json
 import time
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from formations import sms
+from formations import outbox, sms
 from formations.consent import may_contact
 from formations.models import AuditEntry, ContactConsent, SmsEvent
-from formations.sms import get_connection
-from formations.sms.delivery import deliver_sms
 from tests.factories import ContactConsentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,18 +217,90 @@ def test_a_stop_received_twice_withdraws_once(client, person):
     assert ContactConsent.objects.filter(action="withdrawn").count() == 2  # one per purpose
 
 
-def test_an_sms_to_a_withdrawn_consent_is_not_sent(client, person):
-    connection = get_connection("formations.sms.locmem.SmsBackend")
-    first = deliver_sms(
-        participant=person, body="Forum lundi", purpose="news_campaigns", connection=connection
+@pytest.fixture
+def news(monkeypatch):
+    """A purpose that needs consent (the messaging issue adds the real ones)."""
+    monkeypatch.setitem(
+        outbox.PURPOSES, "news", outbox.Purpose("Actualités", contact_purpose="news_campaigns")
     )
-    assert first.sent and first.legal_basis == "consent"
+    return "news"
+
+
+def _sms(person, body, purpose):
+    return outbox.outbox_enqueue(
+        channel="sms",
+        purpose=purpose,
+        recipient=person.phone,
+        participant=person,
+        body=body,
+        deliver=False,
+    )
+
+
+def _deliver(message):
+    """Delivered through the memory backend; the webhook stays Brevo's."""
+    with override_settings(SMS_BACKEND="formations.sms.locmem.SmsBackend"):
+        return outbox.deliver_pending(message_ids=[message.pk]).get(message.pk)
+
+
+def test_an_sms_to_a_withdrawn_consent_is_not_sent(client, person, news):
+    first = _sms(person, "Forum lundi", news)
+    written_before_the_stop = _sms(person, "Forum mardi", news)
+    assert first.legal_basis == written_before_the_stop.legal_basis == "consent"
+    assert _deliver(first) == "sent"
     assert len(sms.outbox) == 1
 
     post(client, reply("STOP"))
-    after = deliver_sms(
-        participant=person, body="Forum mardi", purpose="news_campaigns", connection=connection
+    after = _sms(person, "Forum mercredi", news)
+
+    assert _deliver(written_before_the_stop) == "abandoned"
+    written_before_the_stop.refresh_from_db()
+    assert written_before_the_stop.refused_reason == "Refusé à l'envoi : consentement retiré."
+    assert (after.status, after.refused_reason) == ("abandoned", "Refusé : consentement retiré.")
+    assert _deliver(after) is None  # abandoned rows are never claimed
+    assert [m.body for m in sms.outbox] == ["Forum lundi"]
+
+
+def test_a_service_sms_goes_whatever_the_consents_say(client, person):
+    post(client, reply("STOP"))
+
+    message = _sms(person, "Votre lien d'émargement", "remote_link")
+
+    assert message.legal_basis == "service"
+    assert _deliver(message) == "sent"
+    assert [m.body for m in sms.outbox] == ["Votre lien d'émargement"]
+
+
+def test_a_consent_message_without_consent_is_recorded_refused(news):
+    stranger = ParticipantFactory(phone="+33612345678")
+
+    message = _sms(stranger, "Forum", news)
+
+    assert (message.status, message.legal_basis) == ("abandoned", "consent")
+    assert message.refused_reason == "Refusé : pas de consentement pour ce canal."
+
+
+def test_delivery_receipts_update_the_outbox_row(client, person):
+    delivered_one = _sms(person, "Convocation", "convocation")
+    bounced = _sms(person, "Lien", "remote_link")
+    _deliver(delivered_one)
+    _deliver(bounced)
+    delivered_one.refresh_from_db()
+    bounced.refresh_from_db()
+
+    post(client, delivered(message_id=delivered_one.provider_message_id, ts_event=1772442900))
+    post(
+        client,
+        delivered(
+            message_id=bounced.provider_message_id,
+            status="hard_bounce",
+            reason="unknown subscriber",
+        ),
     )
 
-    assert (after.sent, after.reason, after.provider_id) == (False, "consent_withdrawn", "")
-    assert [m.body for m in sms.outbox] == ["Forum lundi"]
+    delivered_one.refresh_from_db()
+    bounced.refresh_from_db()
+    assert delivered_one.status == "delivered"
+    assert delivered_one.delivered_at.isoformat() == "2026-03-02T09:15:00+00:00"
+    assert bounced.status == "failed"
+    assert bounced.last_error.startswith("Non délivré selon le fournisseur : hard_bounce")
