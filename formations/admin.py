@@ -7,6 +7,7 @@ the evidence points at cannot be deleted: foreign keys to it are PROTECT, and
 programme) with the reason shown instead of a server error.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext
@@ -15,14 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from formations.locks import locked_fields
 from formations.models import (
     AuditEntry,
+    ContactConsent,
     Formation,
     Funder,
     OutboxMessage,
     Participant,
     Programme,
+    SmsEvent,
     Structure,
     User,
 )
+from formations.phones import PhoneError, normalize_phone, region_for_structure
 
 
 class LockedDeleteMixin:
@@ -91,8 +95,36 @@ class StructureAdmin(admin.ModelAdmin):
     search_fields = ["name", "commune", "kind_label"]
 
 
+class ParticipantAdminForm(forms.ModelForm):
+    """The phone typed as in the application's form (« 0639 … »), stored in E.164."""
+
+    class Meta:
+        model = Participant
+        fields = [
+            "last_name",
+            "first_name",
+            "email",
+            "phone",
+            "job_title",
+            "structure",
+            "post_taken_on",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("phone"):
+            try:
+                cleaned["phone"] = normalize_phone(
+                    cleaned["phone"], region=region_for_structure(cleaned.get("structure"))
+                )
+            except PhoneError as exc:
+                self.add_error("phone", exc.message)
+        return cleaned
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
+    form = ParticipantAdminForm
     list_display = ["last_name", "first_name", "email", "structure", "job_title"]
     list_filter = ["structure__kind"]
     search_fields = ["last_name", "first_name", "email"]
@@ -132,14 +164,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    """Read-only: messages are written by the services and delivered by the worker; the
-    coordinators' page « Envois » shows them and retries one."""
-
-    list_display = ["created_at", "channel", "recipient", "purpose", "status", "attempts"]
-    list_filter = ["channel", "status", "purpose"]
-    search_fields = ["recipient", "subject"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: written by their services, read here."""
 
     def has_add_permission(self, request):
         return False
@@ -149,3 +175,29 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Read-only: messages are written by the services and delivered by the worker; the
+    coordinators' page « Envois » shows them and retries one."""
+
+    list_display = ["created_at", "channel", "recipient", "purpose", "status", "attempts"]
+    list_filter = ["channel", "status", "purpose"]
+    search_fields = ["recipient", "subject"]
+
+
+@admin.register(ContactConsent)
+class ContactConsentAdmin(ReadOnlyAdmin):
+    list_display = ["at", "participant", "channel", "purpose", "action", "method"]
+    list_filter = ["channel", "purpose", "action", "method"]
+    list_select_related = ["participant"]
+    search_fields = ["participant__last_name", "participant__email"]
+
+
+@admin.register(SmsEvent)
+class SmsEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "provider", "status", "message_id", "phone"]
+    list_filter = ["provider", "status"]
+    search_fields = ["message_id", "phone"]
+

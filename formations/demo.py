@@ -18,7 +18,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from formations.models import Formation, Funder, Participant, Programme, Structure, User
+from formations.consent import current_wording
+from formations.models import (
+    Channel,
+    ContactConsent,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Purpose,
+    Structure,
+    User,
+)
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
 DEMO_PASSWORD = "demo-suivi"
@@ -212,20 +223,44 @@ def _load_participants(data: dict, structures: dict) -> list[Participant]:
             last_name, first_name = rng.choice(last_names), rng.choice(first_names)
             local_part = f"{_slug(first_name)}.{_slug(last_name)}.{structure.pk}-{index + 1}"
             email = f"{local_part}@{DEMO_EMAIL_DOMAIN}"
+            job_title = rng.choice(jobs)
+            digits = "".join(str(rng.randint(10, 99)) for _ in range(4))
+            # Mobiles in E.164 (formations.phones): 0639 69 … in Mayotte, 06 1… elsewhere.
+            phone = f"+26263969{digits[:4]}" if mayotte else f"+3361{digits[1:]}"
             participant, _ = Participant.objects.update_or_create(
                 email=email,
                 defaults={
                     "last_name": last_name,
                     "first_name": first_name,
                     "structure": structure,
-                    "job_title": rng.choice(jobs),
-                    "phone": "06 " + " ".join(str(rng.randint(10, 99)) for _ in range(4)),
+                    "job_title": job_title,
+                    "phone": phone,
                     "post_taken_on": dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 400)),
-                    "contact_consent": rng.random() < 0.8,
                 },
             )
+            if rng.random() < 0.8:
+                _demo_consents(participant, sms=index % 3 == 0)
             participants.append(participant)
     return participants
+
+
+def _demo_consents(participant: Participant, *, sms: bool) -> None:
+    """Evaluation follow-up by e-mail (and by SMS for some), as if given on the paper form
+    of the first day; left alone when the person already has consent records."""
+    if participant.consents.exists():
+        return
+    channels = [Channel.EMAIL, Channel.SMS] if sms else [Channel.EMAIL]
+    ContactConsent.objects.bulk_create(
+        ContactConsent(
+            participant=participant,
+            channel=channel,
+            purpose=Purpose.EVALUATION_FOLLOW_UP,
+            action=ContactConsent.Action.GIVEN,
+            wording_version=current_wording(channel, Purpose.EVALUATION_FOLLOW_UP).version,
+            method=ContactConsent.Method.PAPER,
+        )
+        for channel in channels
+    )
 
 
 def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:

@@ -10,8 +10,9 @@ from operator import attrgetter
 from django.utils.translation import gettext_lazy as _
 
 from formations import tables
+from formations.consent import given_purposes
 from formations.exporting import TableExporter, choice_labels, register
-from formations.models import Formation, Funder, Structure, User
+from formations.models import Channel, Formation, Funder, Purpose, Structure, User
 
 
 @register
@@ -74,7 +75,17 @@ class ParticipantExporter(TableExporter):
 
     def get_values(self):
         kind = choice_labels(Structure.Kind.choices)
-        consent = (tables.yes_no(False), tables.yes_no(True))  # translated once, not per row
+        # Translated once, not per row.
+        no = str(_("non"))
+        purposes = {p: str(label) for p, label in Purpose.choices}
+
+        def consents(channel):
+            def value(participant):
+                given = given_purposes(participant, channel)
+                return ", ".join(purposes[p] for p in given) if given else no
+
+            return value
+
         return {
             "last_name": attrgetter("last_name"),
             "first_name": attrgetter("first_name"),
@@ -85,7 +96,8 @@ class ParticipantExporter(TableExporter):
             "structure_kind": lambda participant: kind(participant.structure.kind),
             "commune": attrgetter("structure.commune"),
             "post_taken_on": attrgetter("post_taken_on"),
-            "contact_consent": lambda participant: consent[bool(participant.contact_consent)],
+            "consent_email": consents(Channel.EMAIL),
+            "consent_sms": consents(Channel.SMS),
         }
 
 

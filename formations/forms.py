@@ -2,12 +2,26 @@
 scoped selectors; uniqueness rules the database enforces are checked here first so the
 user gets a French message next to the field instead of a server error."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from formations import selectors
+from formations import consent, selectors
 from formations.locks import LOCKED_HELP, locked_fields
-from formations.models import Formation, Funder, Participant, Programme, Structure
+from formations.models import (
+    Channel,
+    ContactConsent,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Purpose,
+    Structure,
+)
+from formations.phones import PhoneError, format_national, normalize_phone, region_for_structure
 
 
 class DateInput(forms.DateInput):
@@ -227,7 +241,123 @@ class StructureForm(UserScopedModelForm):
         )
 
 
-class ParticipantForm(UserScopedModelForm):
+def consent_field_name(channel: str, purpose: str) -> str:
+    return f"consent_{channel}_{purpose}"
+
+
+class CollectorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name() or obj.get_username()
+        return f"{name} ({obj.get_role_display()})"
+
+
+class ConsentFieldsMixin:
+    """A person's consents as form fields: one box per channel and purpose (ticked where
+    the latest record gives consent), and how, when, by whom and with what note a change
+    was collected. `consent_changes()` lists the boxes the user changed; the service
+    (`services.participant_consents_record`) turns them into consent rows."""
+
+    CONSENT_LEGEND = _("Accord pour être recontacté·e")
+    COLLECTION_FIELDS = ("consent_method", "consent_date", "consent_collected_by", "consent_note")
+
+    def add_consent_fields(self, participant: Participant | None) -> tuple[str, ...]:
+        """Adds the fields; returns their names in display order."""
+        state = consent.current_consents(participant) if participant and participant.pk else {}
+        names = []
+        for channel, purpose in consent.PAIRS:
+            name = consent_field_name(channel, purpose)
+            wording = consent.current_wording(channel, purpose)
+            row = state.get((channel, purpose))
+            self.fields[name] = forms.BooleanField(
+                label=_("%(channel)s — %(purpose)s")
+                % {
+                    "channel": capfirst(Channel(channel).label),
+                    "purpose": Purpose(purpose).label,
+                },
+                required=False,
+                initial=row is not None and row.action == ContactConsent.Action.GIVEN,
+                help_text=_("Texte %(version)s : « %(text)s »")
+                % {"version": wording.version, "text": wording.text},
+            )
+            names.append(name)
+        self.fields["consent_method"] = forms.ChoiceField(
+            label=_("Comment la personne a-t-elle donné ou retiré son accord ?"),
+            required=False,
+            choices=[
+                ("", "—"),
+                (ContactConsent.Method.PAPER, ContactConsent.Method.PAPER.label),
+                (ContactConsent.Method.WRITTEN, ContactConsent.Method.WRITTEN.label),
+                (ContactConsent.Method.ORAL, ContactConsent.Method.ORAL.label),
+            ],
+            help_text=_("À indiquer quand une case ci-dessus change."),
+        )
+        self.fields["consent_date"] = forms.DateField(
+            label=_("Date de l'accord ou du retrait"),
+            required=False,
+            widget=DateInput(),
+            help_text=_("Aujourd'hui si vide ; la date du bulletin signé s'il est plus ancien."),
+        )
+        self.fields["consent_collected_by"] = CollectorChoiceField(
+            label=_("Recueilli par"),
+            queryset=consent.consent_collectors(),
+            required=False,
+            empty_label=_("Moi-même"),
+            help_text=_(
+                "Le compte de la personne qui a recueilli l'accord ou le retrait (un·e "
+                "formateur·rice qui a pris le bulletin en session, par exemple). Quelqu'un "
+                "sans compte : laissez « Moi-même » et nommez-le en précision."
+            ),
+        )
+        self.fields["consent_note"] = forms.CharField(
+            label=_("Précision (facultatif)"),
+            required=False,
+            max_length=255,
+            help_text=_("Par exemple : « bulletin classé au dossier de la session du 12 mars »."),
+        )
+        return (*names, *self.COLLECTION_FIELDS)
+
+    def consent_changes(self) -> list[tuple[str, str, bool]]:
+        """(channel, purpose, given) for each box the user changed."""
+        return [
+            (channel, purpose, bool(self.cleaned_data.get(consent_field_name(channel, purpose))))
+            for channel, purpose in consent.PAIRS
+            if consent_field_name(channel, purpose) in self.changed_data
+        ]
+
+    def consent_at(self):
+        """When the person agreed or withdrew: now, or the start of the day given."""
+        day = self.cleaned_data.get("consent_date")
+        if day is None or day == timezone.localdate():
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    def consent_collection(self) -> dict:
+        """The keyword arguments of `services.participant_consents_record` but the
+        participant and the actor."""
+        return {
+            "changes": self.consent_changes(),
+            "method": self.cleaned_data.get("consent_method"),
+            "at": self.consent_at(),
+            "collected_by": self.cleaned_data.get("consent_collected_by"),
+            "note": self.cleaned_data.get("consent_note") or "",
+        }
+
+    def clean_consent_fields(self, cleaned: dict) -> None:
+        method_missing = not cleaned.get("consent_method") and "consent_method" not in self.errors
+        if self.consent_changes() and method_missing:
+            self.add_error(
+                "consent_method",
+                _("Indiquez comment la personne a donné ou retiré son accord."),
+            )
+        day = cleaned.get("consent_date")
+        if day is not None and day > timezone.localdate():
+            self.add_error("consent_date", _("Cette date est dans le futur."))
+
+
+class ParticipantForm(ConsentFieldsMixin, UserScopedModelForm):
+    """The participant's record, and their consents (`ConsentFieldsMixin`), whose changes
+    `services.participant_save` records as consent rows (given or withdrawn)."""
+
     class Meta:
         model = Participant
         fields = [
@@ -238,7 +368,6 @@ class ParticipantForm(UserScopedModelForm):
             "job_title",
             "structure",
             "post_taken_on",
-            "contact_consent",
         ]
         widgets = {
             "post_taken_on": DateInput(),
@@ -246,11 +375,35 @@ class ParticipantForm(UserScopedModelForm):
         }
         help_texts = {
             "email": _("Sert aux convocations et aux liens d'émargement ; unique par personne."),
+            "phone": _(
+                "Comme on le compose en France (06 12 34 56 78, 0639 12 34 56) ou avec "
+                "l'indicatif (+262 639 12 34 56). Enregistré au format international."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["structure"].queryset = selectors.structures_visible_to(user=self.user)
+        consent_names = self.add_consent_fields(self.instance)
+        if self.instance.pk and self.instance.phone:
+            self.initial["phone"] = format_national(self.instance.phone)
+        self.fieldsets = [
+            ("", tuple(self._meta.fields)),
+            (self.CONSENT_LEGEND, consent_names),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        phone = cleaned.get("phone")
+        if phone:
+            try:
+                cleaned["phone"] = normalize_phone(
+                    phone, region=region_for_structure(cleaned.get("structure"))
+                )
+            except PhoneError as exc:
+                self.add_error("phone", forms.ValidationError(exc.message, code=exc.code))
+        self.clean_consent_fields(cleaned)
+        return cleaned
 
     def clean_email(self):
         email = (self.cleaned_data.get("email") or "").strip()
@@ -261,3 +414,29 @@ class ParticipantForm(UserScopedModelForm):
             email,
             _("Un·e participant·e est déjà inscrit·e avec cette adresse e-mail."),
         )
+
+
+class ParticipantConsentForm(ConsentFieldsMixin, FieldsetsMixin, forms.Form):
+    """Recording or withdrawing consents alone, from the participant's page: the boxes
+    and how the change was collected, nothing of the record."""
+
+    def __init__(self, *args, participant: Participant, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        self.user = user
+        names = self.add_consent_fields(participant)
+        self.fieldsets = [
+            (_("Cochez ou décochez les accords qui changent"), names[: len(consent.PAIRS)]),
+            (_("Recueil de l'accord ou du retrait"), self.COLLECTION_FIELDS),
+        ]
+        self.fields["consent_method"].help_text = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.consent_changes():
+            raise forms.ValidationError(
+                _("Aucune case n'a changé : cochez ou décochez un accord avant d'enregistrer."),
+                code="no_change",
+            )
+        self.clean_consent_fields(cleaned)
+        return cleaned

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from formations.french import user_name
 from formations.models import AuditEntry, Participant
-from formations.permissions import can_manage, is_funder_auditor
+from formations.permissions import can_manage, can_see_contact_details, is_funder_auditor
 from formations.tabular import strip_accents
 
 # Shown on the object's page; the rest on its history page, PER_PAGE at a time.
@@ -76,6 +76,11 @@ def json_list_holds(key: str, value: int) -> Q:
     return Q(Regex(KT(f"data__{key}"), rf"[\[ ,]{int(value)}[,\]]"))
 
 
+# Entries about how to reach a person: left out for whoever may not see contact details
+# (auditors), like the consents on the participant's page.
+CONTACT_ACTIONS = ("consent_given", "consent_withdrawn")
+
+
 def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
     """The audit entries that concern `obj`, newest first, with their authors; none for a
     user who may not see histories. `obj` must come from a scoped selector (the page's)."""
@@ -84,7 +89,10 @@ def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
     condition = on_object(obj)
     for source in SOURCES.get(obj._meta.label_lower, []):
         condition |= source(obj, user)
-    return AuditEntry.objects.filter(condition).select_related("actor").order_by("-at", "-pk")
+    entries = AuditEntry.objects.filter(condition)
+    if not can_see_contact_details(user):
+        entries = entries.exclude(action__in=CONTACT_ACTIONS)
+    return entries.select_related("actor").order_by("-at", "-pk")
 
 
 # --- The formations app's own sources --------------------------------------------------------
@@ -116,6 +124,8 @@ ACTION_LABELS = {
     "participant_updated": gettext_lazy("Fiche modifiée"),
     "participants_imported": gettext_lazy("Import de participant·es"),
     "calendar.token_regenerated": gettext_lazy("Nouveau lien d'agenda"),
+    "consent_given": gettext_lazy("Accord de contact enregistré"),
+    "consent_withdrawn": gettext_lazy("Accord de contact retiré"),
     # sessions
     "session.create": gettext_lazy("Session créée"),
     "session.update": gettext_lazy("Session modifiée"),

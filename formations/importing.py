@@ -41,8 +41,10 @@ from django.utils.translation import get_language, gettext_lazy, gettext_noop, n
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
-from formations.models import Participant, Structure
+from formations.consent import current_wording
+from formations.models import Channel, ContactConsent, Participant, Purpose, Structure
 from formations.permissions import ensure_manager
+from formations.phones import PhoneError, normalize_phone, region_for_structure
 from formations.tabular import (
     Column,
     Row,
@@ -70,7 +72,14 @@ COLUMNS: tuple[Column, ...] = (
         "adresse e-mail valide",
         ("e-mail", "mail", "courriel", "adresse e-mail", "adresse mail"),
     ),
-    Column("telephone", False, "Téléphone", "texte, 30 caractères au plus", ("tel",)),
+    Column(
+        "telephone",
+        False,
+        "Téléphone",
+        "comme on le compose en France (06 12 34 56 78, 0639 12 34 56) ou avec l'indicatif "
+        "(+262 639 12 34 56) ; enregistré au format international",
+        ("tel", "téléphone portable", "portable", "mobile"),
+    ),
     Column("fonction", False, "Fonction occupée", "texte, 200 caractères au plus"),
     Column(
         "structure",
@@ -101,8 +110,28 @@ COLUMNS: tuple[Column, ...] = (
         "JJ/MM/AAAA ou AAAA-MM-JJ (ou une date de tableur)",
         ("date de prise de poste", "prise de poste", "date prise poste"),
     ),
+    Column(
+        "consentement_email",
+        False,
+        "La personne accepte de recevoir par e-mail les évaluations à froid et le suivi "
+        "après la formation (texte v1, recueilli par écrit par la structure)",
+        "oui ou non ; vide : pas d'accord",
+        ("consentement e-mail", "consentement mail", "accord e-mail", "accord mail"),
+    ),
+    Column(
+        "consentement_sms",
+        False,
+        "La personne accepte de recevoir par SMS les évaluations à froid et le suivi après "
+        "la formation (texte v1, recueilli par écrit par la structure)",
+        "oui ou non ; vide : pas d'accord",
+        ("accord sms",),
+    ),
 )
 TEMPLATE_HEADER = [c.key for c in COLUMNS]
+# Consent columns: the channel each one records, for evaluation follow-up.
+CONSENT_COLUMNS = {"consentement_email": Channel.EMAIL, "consentement_sms": Channel.SMS}
+YES = frozenset({"oui", "o", "yes", "y", "x", "1", "vrai", "true"})
+NO = frozenset({"non", "n", "no", "0", "faux", "false"})
 
 MAX_LENGTHS = {
     "nom": 120,
@@ -116,7 +145,14 @@ MAX_LENGTHS = {
 }
 _REQUIRED_LABELS = {"nom": "nom", "prenom": "prénom", "structure": "structure"}
 # Columns a later line of the same person may fill in or contradict (a warning either way).
-_PERSON_DETAILS = ("email", "telephone", "fonction", "date_prise_de_poste")
+_PERSON_DETAILS = (
+    "email",
+    "telephone",
+    "fonction",
+    "date_prise_de_poste",
+    "consentement_email",
+    "consentement_sms",
+)
 
 
 def match_name(text: str) -> str:
@@ -653,6 +689,37 @@ def _check_line(
     return line
 
 
+def _check_phone(line: ImportLine) -> None:
+    """The phone in E.164, read with the region of the line's structure (see
+    `formations.phones`); an unreadable number is an error naming it."""
+    value = line.values["telephone"]
+    if not value or len(value) > MAX_LENGTHS["telephone"]:
+        return
+    structure = line.structure
+    try:
+        line.values["telephone"] = normalize_phone(value, region=region_for_structure(structure))
+    except PhoneError as exc:
+        line.errors.append(exc.message)
+
+
+def _check_consents(line: ImportLine) -> None:
+    """« oui » / « non » in the consent columns, kept as "oui", "non" or ""."""
+    for key in CONSENT_COLUMNS:
+        value = line.values[key]
+        folded = strip_accents(value).casefold()
+        if not value:
+            continue
+        if folded in YES:
+            line.values[key] = "oui"
+        elif folded in NO:
+            line.values[key] = "non"
+        else:
+            line.errors.append(
+                _("« %(column)s » : « %(value)s » n'est ni « oui » ni « non ».")
+                % {"column": key, "value": value}
+            )
+
+
 def _identity(line: ImportLine) -> tuple[tuple[str, str], tuple[str, Any]]:
     """(person, structure) as compared between lines: names without case, accents, dashes
     or extra spaces; the structure found (or its name, same normalisation)."""
@@ -822,6 +889,9 @@ def validate_table(table: Table, *, known: KnownRecords, file_name: str = "") ->
         _check_line(row, known=known, declared=declared, new_structures=new_structures)
         for row in rows
     ]
+    for line in report.lines:
+        _check_phone(line)
+        _check_consents(line)
     _find_duplicates(report.lines)
     for line in report.lines:
         if line.errors:
@@ -1002,6 +1072,8 @@ def _write(report: ImportReport, *, actor, content: bytes) -> None:
         line.participant = participant
         to_create.append(participant)
     Participant.objects.bulk_create(to_create, batch_size=500)
+    consents = _consents_given(report, actor=actor)
+    ContactConsent.objects.bulk_create(consents, batch_size=500)
     report.applied = True
 
     log_action(
@@ -1029,5 +1101,33 @@ def _write(report: ImportReport, *, actor, content: bytes) -> None:
                 if line.outcome == Outcome.SAME
             ],
             "warning_count": report.warning_count,
+            "consent_ids": [consent.pk for consent in consents],
         },
     )
+
+
+def _consents_given(report: ImportReport, *, actor) -> list[ContactConsent]:
+    """A consent row (method import, current wording) for each « oui » of a created
+    person; people already known keep their consents as recorded."""
+    rows = []
+    for line in report.lines:
+        if line.outcome != Outcome.CREATE or line.participant is None:
+            continue
+        for key, channel in CONSENT_COLUMNS.items():
+            if line.values[key] != "oui":
+                continue
+            purpose = Purpose.EVALUATION_FOLLOW_UP
+            rows.append(
+                ContactConsent(
+                    participant=line.participant,
+                    channel=channel,
+                    purpose=purpose,
+                    action=ContactConsent.Action.GIVEN,
+                    wording_version=current_wording(channel, purpose).version,
+                    collected_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    method=ContactConsent.Method.IMPORT,
+                    note=_("« %(file)s », ligne %(line)s")
+                    % {"file": report.file_name[:200], "line": line.line_number},
+                )
+            )
+    return rows

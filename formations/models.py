@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from formations.phones import validate_e164
 from formations.text import french_sort_key
 
 SORT_KEY_MAX_LENGTH = 500
@@ -403,7 +404,9 @@ class Participant(SortKeyModel):
     last_name = models.CharField(_("nom"), max_length=120)
     first_name = models.CharField(_("prénom"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # E.164 (« +262639123456 »), see formations.phones; consent per channel and purpose
+    # is recorded in ContactConsent (formations.consent).
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True, validators=[validate_e164])
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)
     structure = models.ForeignKey(
         Structure,
@@ -412,11 +415,6 @@ class Participant(SortKeyModel):
         related_name="participants",
     )
     post_taken_on = models.DateField(_("date de prise de poste"), null=True, blank=True)
-    contact_consent = models.BooleanField(
-        _("accepte d'être recontacté·e"),
-        default=False,
-        help_text=_("Pour les évaluations à froid et le suivi après la formation."),
-    )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False
     )
@@ -540,7 +538,16 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
 
 
-# The outbox, background jobs and periodic runs (defined apart, part of this app).
+# Consent records and SMS provider events (formations.consent, formations.sms); the outbox,
+# background jobs and periodic runs. Defined apart, part of this app.
+from formations.models_messaging import (  # noqa: E402, F401
+    CONSENT_PURPOSES,
+    Channel,
+    ContactConsent,
+    LegalBasis,
+    Purpose,
+    SmsEvent,
+)
 from formations.models_outbox import (  # noqa: E402, F401
     BackgroundJob,
     OutboxMessage,

@@ -56,6 +56,16 @@ class OutboxMessage(models.Model):
     # What the message is about (as in the audit journal: "training_sessions.enrolment", "12").
     about_type = models.CharField(_("à propos de (type)"), max_length=80, blank=True)
     about_id = models.CharField(_("à propos de (identifiant)"), max_length=40, blank=True)
+    # The person it goes to, whose consents are asked when the row is written and again
+    # before each handover; empty for a message to an account (a password link).
+    participant = models.ForeignKey(
+        "formations.Participant",
+        verbose_name=_("participant·e"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("demandé par"),

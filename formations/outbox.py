@@ -13,14 +13,22 @@ Delivering (`deliver_message`, run by `formations.tasks.deliver_messages`):
    locked with SELECT … FOR UPDATE SKIP LOCKED, so two workers never wait on, nor take,
    the same row; on SQLite every write transaction is serialised (IMMEDIATE), so the
    conditional UPDATE alone decides. Never two workers on one message.
-2. checks: a message past `expires_at` is abandoned; `DELIVERY_CHECKS` (consent, later)
-   may refuse it, which abandons it with the reason.
+2. checks: a message past `expires_at` is abandoned; `DELIVERY_CHECKS` (the person's
+   consent, asked again: a STOP may have arrived since the row was written) may refuse it,
+   which abandons it with the reason.
 3. hand over: `handovers` is incremented and committed *before* the mailer or SMS
    provider is called, with the message's `uuid` as idempotency key (e-mail: `Message-ID`
    and `X-Idempotency-Key` headers; SMS: the sender's `idempotency_key`).
 4. record: sent (with the provider's id), or, if the mailer or provider raised, the error,
    `handovers` taken back and a retry planned (backoff `RETRY_DELAYS`) until
-   `SUIVI_OUTBOX_MAX_ATTEMPTS`, then « échec ».
+   `SUIVI_OUTBOX_MAX_ATTEMPTS`, then « échec »; at once « échec » when the SMS provider
+   says trying again cannot help (`SmsError.retryable` false: an invalid number…).
+
+Consent (`formations.consent`): each purpose says what it is sent on — a service message
+(convocation, signing link, password link) or a purpose that needs the person's consent
+for the channel (evaluation follow-up, news and campaigns). `outbox_enqueue` asks
+`may_contact` for the row's participant (or, for an account, `may_contact_address`) and
+records the legal basis, or writes the row as abandoned with the reason.
 
 A worker killed between 3 and 4 leaves the row pending with its claim: once the lease is
 past, `run_periodic` takes it back and enqueues it again. The next claim sees
@@ -53,9 +61,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from formations import outbox_sms
+from formations import sms
 from formations.audit import log_action
-from formations.models import BackgroundJob, OutboxMessage
+from formations.consent import ContactDecision, may_contact, may_contact_address
+from formations.models import BackgroundJob, OutboxMessage, Participant
+from formations.models import Purpose as ContactPurpose
 from formations.permissions import can_manage
 
 logger = logging.getLogger(__name__)
@@ -101,6 +111,9 @@ class Purpose:
     # Its body holds a secret meant for the recipient alone (a password link): outside the
     # demo, the outbox page shows its status but not its text.
     confidential: bool = False
+    # What it is sent on (`formations.models.Purpose`): a service message the person needs
+    # or asked for, or a purpose that needs their consent for the channel.
+    contact_purpose: str = ContactPurpose.SERVICE
 
 
 # What a message is about, as the outbox page names it. Later issues add theirs.
@@ -121,9 +134,41 @@ def is_confidential(message: OutboxMessage) -> bool:
     return bool(purpose and purpose.confidential)
 
 
+def contact_purpose(code: str) -> str:
+    purpose = PURPOSES.get(code)
+    return purpose.contact_purpose if purpose else ContactPurpose.SERVICE
+
+
+def contact_decision(
+    *, channel: str, purpose: str, recipient: str, participant: Participant | None
+) -> ContactDecision:
+    """May this message go? The participant's consents when the row names one (exact even
+    when a phone is shared), else what the address allows (an account's e-mail)."""
+    wanted = contact_purpose(purpose)
+    if participant is not None:
+        # The row's address, not the participant's current one, is what would be used.
+        person = Participant(pk=participant.pk, email=recipient, phone=recipient)
+        return may_contact(person, channel, wanted)
+    return may_contact_address(channel, recipient, wanted)
+
+
+def consent_refusal(message: OutboxMessage) -> str | None:
+    """The consent check at delivery: a withdrawal (a STOP) since the row was written
+    stops the message."""
+    decision = contact_decision(
+        channel=message.channel,
+        purpose=message.purpose,
+        recipient=message.recipient,
+        participant=message.participant,
+    )
+    if decision.allowed:
+        return None
+    return _("Refusé à l'envoi : %(reason)s.") % {"reason": decision.label}
+
+
 # Called before each handover with the message; a non-empty string refuses it (the
-# message is abandoned with that reason). The consent records append their check here.
-DELIVERY_CHECKS: list[Callable[[OutboxMessage], str | None]] = []
+# message is abandoned with that reason).
+DELIVERY_CHECKS: list[Callable[[OutboxMessage], str | None]] = [consent_refusal]
 
 
 # --------------------------------------------------------------------------- writing
@@ -178,23 +223,32 @@ def outbox_enqueue(
     html_body: str = "",
     attachments: Iterable[tuple[str, bytes | str, str]] = (),
     about: models.Model | None = None,
+    participant: Participant | None = None,
     requested_by=None,
     recipient_name: str = "",
-    legal_basis: str = OutboxMessage.LegalBasis.SERVICE,
     expires_at=None,
-    refused_reason: str = "",
     job: BackgroundJob | None = None,
     deliver: bool = True,
 ) -> OutboxMessage:
     """Writes one message in the caller's transaction and, with ``deliver``, enqueues its
-    delivery once that transaction has committed. A ``refused_reason`` (no consent for a
-    message that needs it) records the message as abandoned, never sent."""
+    delivery once that transaction has committed.
+
+    ``participant``: the person it goes to, whose consents decide (see `contact_decision`);
+    the row records the legal basis it is sent on. A message the person may not receive
+    (no consent for the channel and purpose, consent withdrawn, no usable address) is
+    written as abandoned with the reason, and never sent."""
     now = timezone.now()
+    recipient = recipient.strip()
+    decision = contact_decision(
+        channel=channel, purpose=purpose, recipient=recipient, participant=participant
+    )
+    refused_reason = "" if decision.allowed else str(decision.label)
     message = OutboxMessage(
         channel=channel,
         purpose=purpose,
-        legal_basis=legal_basis,
-        recipient=recipient.strip(),
+        legal_basis=decision.legal_basis or _refused_basis(purpose),
+        participant=participant,
+        recipient=recipient,
         recipient_name=recipient_name[:300],
         from_email=settings.DEFAULT_FROM_EMAIL if channel == OutboxMessage.Channel.EMAIL else "",
         subject=" ".join(subject.split())[:255],
@@ -210,7 +264,7 @@ def outbox_enqueue(
     )
     if refused_reason:
         message.status = Status.ABANDONED
-        message.refused_reason = refused_reason[:300]
+        message.refused_reason = (_("Refusé : %(reason)s.") % {"reason": refused_reason})[:300]
         message.finished_at = now
         message.next_attempt_at = None
     elif deliver:
@@ -219,6 +273,13 @@ def outbox_enqueue(
     if deliver and not refused_reason:
         outbox_deliver_after_commit([message])
     return message
+
+
+def _refused_basis(purpose: str) -> str:
+    """The basis a refused row would have been sent on, for the outbox page's filters."""
+    if contact_purpose(purpose) == ContactPurpose.SERVICE:
+        return OutboxMessage.LegalBasis.SERVICE
+    return OutboxMessage.LegalBasis.CONSENT
 
 
 def outbox_deliver_after_commit(messages: list[OutboxMessage], *, job=None) -> None:
@@ -374,10 +435,13 @@ def send_email(message: OutboxMessage) -> str:
 
 
 def send_sms(message: OutboxMessage) -> str:
-    """Hands an SMS to the configured sender; returns the provider's message id."""
-    sender = outbox_sms.get_sender()
-    return sender.send_sms(
-        to=message.recipient, body=message.body, idempotency_key=message.idempotency_key
+    """Hands an SMS to the configured backend (`SMS_BACKEND`); returns the provider's
+    message id. News and campaigns go as marketing messages (opt-out mention)."""
+    return sms.send_sms(
+        to=message.recipient,
+        body=message.body,
+        idempotency_key=message.idempotency_key,
+        marketing=contact_purpose(message.purpose) == ContactPurpose.NEWS_CAMPAIGNS,
     )
 
 
@@ -458,7 +522,7 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> str:
     error = _error_text(exc)
     logger.warning("outbox message %s, attempt %s: %s", message.pk, message.attempts, error)
     attempts = message.attempts  # counted by the claim
-    if attempts >= max_attempts():
+    if attempts >= max_attempts() or getattr(exc, "retryable", True) is False:
         _finish(
             message,
             status=Status.FAILED,
@@ -587,3 +651,17 @@ def outbox_mark_delivered(*, provider_message_id: str, delivered_at=None) -> int
     return OutboxMessage.objects.filter(
         provider_message_id=provider_message_id, status=Status.SENT
     ).update(status=Status.DELIVERED, delivered_at=delivered_at or timezone.now())
+
+
+def outbox_mark_undelivered(*, provider_message_id: str, error: str) -> int:
+    """Records a provider's report that a message it accepted never reached the phone
+    (unknown or unreachable number): « envoyé » becomes « échec » with the report."""
+    if not provider_message_id:
+        return 0
+    return OutboxMessage.objects.filter(
+        provider_message_id=provider_message_id, status__in=[Status.SENT, Status.DELIVERED]
+    ).update(
+        status=Status.FAILED,
+        last_error=(_("Non délivré selon le fournisseur : %(error)s") % {"error": error})[:2000],
+        finished_at=timezone.now(),
+    )

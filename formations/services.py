@@ -11,6 +11,7 @@ from django.forms import ModelForm
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.consent import consent_give, consent_withdraw
 from formations.locks import locked_fields
 from formations.permissions import ensure_manager
 
@@ -57,11 +58,55 @@ def record_save(*, form: ModelForm, actor) -> Model:
             )
         ) from exc
     model_name = obj._meta.model_name
+    # Form-only fields (a participant's consent boxes) are journaled by their own service.
+    model_fields = {field.name for field in obj._meta.get_fields()}
     log_action(
         actor=actor,
         action=f"{model_name}_{'created' if creating else 'updated'}",
         obj=obj,
         summary=str(obj),
-        data={"fields": sorted(form.changed_data)},
+        data={"fields": sorted(name for name in form.changed_data if name in model_fields)},
     )
     return obj
+
+
+@transaction.atomic
+def participant_save(*, form, actor) -> Model:
+    """Save a validated `ParticipantForm`: the record (`record_save`), then each consent
+    box the user changed (`participant_consents_record`), all or nothing.
+    Raises what those raise (`RecordConflict`, `ConsentError`, `PermissionDenied`)."""
+    participant = record_save(form=form, actor=actor)
+    participant_consents_record(participant=participant, actor=actor, **form.consent_collection())
+    return participant
+
+
+@transaction.atomic
+def participant_consents_record(
+    *,
+    participant,
+    changes: list[tuple[str, str, bool]],
+    method: str,
+    actor,
+    at=None,
+    collected_by=None,
+    note: str = "",
+) -> list:
+    """Record each change `(channel, purpose, given)` as a consent given or withdrawn
+    (`consent_give`, `consent_withdraw`: one row and one audit entry each), collected by
+    `collected_by` (default: the actor) by `method` on `at` (default: now), all or
+    nothing. Returns the rows written. Raises `ConsentError`, `PermissionDenied`."""
+    ensure_manager(actor)
+    how = {"method": method, "actor": actor, "at": at, "collected_by": collected_by, "note": note}
+    rows = []
+    for channel, purpose, given in changes:
+        if given:
+            rows.append(
+                consent_give(participant=participant, channel=channel, purpose=purpose, **how)
+            )
+        else:
+            rows.extend(
+                consent_withdraw(
+                    participant=participant, channel=channel, purposes=[purpose], **how
+                )
+            )
+    return rows

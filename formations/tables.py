@@ -8,11 +8,24 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from formations.models import Formation, Funder, Participant, Programme, Structure, User
+from formations.consent import given_purposes
+from formations.models import (
+    Channel,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Purpose,
+    Structure,
+    User,
+)
+from formations.phones import format_national
 
 
-def yes_no(value) -> str:
-    return str(_("oui")) if value else str(_("non"))
+def consent_summary(participant, channel: str) -> str:
+    """« suivi des évaluations, actualités et campagnes », or « non »."""
+    purposes = given_purposes(participant, channel)
+    return ", ".join(str(Purpose(p).label) for p in purposes) if purposes else str(_("non"))
 
 
 def euros(value) -> str:
@@ -136,8 +149,9 @@ class StructureTable(BaseTable):
 
 
 # Participants' contact columns, left out for people who may not see them
-# (`formations.permissions.can_see_contact_details`): on the page and in its exports.
-CONTACT_COLUMNS = ("email", "phone")
+# (`formations.permissions.can_see_contact_details`): on the page and in its exports. The
+# consents go with them: whether a person may be contacted is no part of an audit.
+CONTACT_COLUMNS = ("email", "phone", "consent_email", "consent_sms")
 
 
 class ParticipantTable(BaseTable):
@@ -158,7 +172,9 @@ class ParticipantTable(BaseTable):
         verbose_name=_("Commune"), accessor="structure__commune", order_by=("structure__commune",)
     )
     post_taken_on = tables.DateColumn(short=True)
-    contact_consent = tables.Column(verbose_name=_("Consentement"))
+    # From `consent.annotate_current_consents` (the views annotate the queryset).
+    consent_email = tables.Column(verbose_name=_("Accord e-mail"), empty_values=(), orderable=False)
+    consent_sms = tables.Column(verbose_name=_("Accord SMS"), empty_values=(), orderable=False)
     actions = EditColumn("formations:participant_edit")
 
     class Meta(BaseTable.Meta):
@@ -173,7 +189,8 @@ class ParticipantTable(BaseTable):
             "structure_kind",
             "commune",
             "post_taken_on",
-            "contact_consent",
+            "consent_email",
+            "consent_sms",
             "actions",
         )
 
@@ -185,11 +202,23 @@ class ParticipantTable(BaseTable):
     def value_structure(self, record):
         return record.structure.name
 
-    def render_contact_consent(self, value):
-        return yes_no(value)
+    def render_phone(self, value):
+        return format_national(value)
 
-    def value_contact_consent(self, value):
-        return yes_no(value)
+    def value_phone(self, value):
+        return value  # E.164 in exports: one format a spreadsheet or another tool reads
+
+    def render_consent_email(self, record):
+        return consent_summary(record, Channel.EMAIL)
+
+    def render_consent_sms(self, record):
+        return consent_summary(record, Channel.SMS)
+
+    def value_consent_email(self, record):
+        return consent_summary(record, Channel.EMAIL)
+
+    def value_consent_sms(self, record):
+        return consent_summary(record, Channel.SMS)
 
     def value_post_taken_on(self, value):
         return value

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from formations import views, views_media
+from formations.sms import webhook as sms_webhook
 
 app_name = "formations"
 
@@ -42,6 +43,11 @@ urlpatterns = [
         name="participant_edit",
     ),
     path(
+        "participants/<int:pk>/accords/",
+        views.ParticipantConsentView.as_view(),
+        name="participant_consents",
+    ),
+    path(
         "participants/<int:pk>/historique/",
         views.ParticipantHistoryView.as_view(),
         name="participant_history",
@@ -52,4 +58,6 @@ urlpatterns = [
     path("financeurs/<int:pk>/modifier/", views.FunderUpdateView.as_view(), name="funder_edit"),
     # Public: MEDIA_URL + "funders/…", the URL of Funder.emblem (see views_media).
     path("media/funders/<path:name>", views_media.funder_emblem, name="funder_emblem"),
+    # Public, authenticated by a shared secret: receipts and replies from the SMS provider.
+    path("webhooks/sms/<slug:provider>/", sms_webhook.sms_webhook, name="sms_webhook"),
 ]

@@ -5,11 +5,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
-from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
+from django.views.generic import (
+    CreateView,
+    DetailView,
+    FormView,
+    TemplateView,
+    UpdateView,
+)
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from formations import exports, filters, forms, selectors, services, tables
+from formations.consent import (
+    ConsentError,
+    annotate_current_consents,
+    consent_history,
+    consent_rows,
+)
 from formations.exporting import ExportMixin
 from formations.french import de_structure, hours_label
 from formations.history import PER_PAGE as HISTORY_PER_PAGE
@@ -122,7 +135,9 @@ class ParticipantListView(ListPageView):
     create_url_name = "formations:participant_create"
 
     def get_queryset(self):
-        return selectors.participants_visible_to(user=self.request.user).select_related("structure")
+        return annotate_current_consents(
+            selectors.participants_visible_to(user=self.request.user).select_related("structure")
+        )
 
     def get_table_kwargs(self):
         # The export builds its table from these too: no e-mail or phone in the file either.
@@ -276,7 +291,7 @@ class StructureDetailView(ScopedDetailView):
         structure = self.object
         participants = selectors.structure_participants(structure=structure, user=user)
         table = tables.ParticipantTable(
-            participants.select_related("structure"),
+            annotate_current_consents(participants.select_related("structure")),
             exclude=("structure", "structure_kind", "commune")
             + (() if can_manage(user) else ("actions",))
             + (() if can_see_contact_details(user) else tables.CONTACT_COLUMNS),
@@ -299,11 +314,15 @@ class ParticipantDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         participant = self.object
+        show_contact = can_see_contact_details(self.request.user)
+        if show_contact:
+            kwargs["consents"] = consent_rows(participant)
+            kwargs["consent_history"] = list(consent_history(participant)[:50])
         return super().get_context_data(
             structure_visible=selectors.structure_is_visible(
                 structure_id=participant.structure_id, user=self.request.user
             ),
-            show_contact=can_see_contact_details(self.request.user),
+            show_contact=show_contact,
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
             history=history_summary(
                 obj=participant,
@@ -403,11 +422,14 @@ class RecordFormMixin(ManagerRequiredMixin, ScopedQuerysetMixin):
     def get_success_url(self):
         return self.object.get_absolute_url()
 
+    def save_record(self, form):
+        return services.record_save(form=form, actor=self.request.user)
+
     def form_valid(self, form):
         creating = form.instance._state.adding
         try:
-            self.object = services.record_save(form=form, actor=self.request.user)
-        except services.RecordConflict as exc:
+            self.object = self.save_record(form)
+        except (services.RecordConflict, ConsentError) as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         message = self.created_message if creating else self.updated_message
@@ -487,6 +509,9 @@ class ParticipantFormMixin(RecordFormMixin):
     cancel_url_name = "formations:participant_list"
     parent_param = "structure"
 
+    def save_record(self, form):
+        return services.participant_save(form=form, actor=self.request.user)
+
 
 class ParticipantCreateView(ParticipantFormMixin, CreateView):
     pass
@@ -494,6 +519,50 @@ class ParticipantCreateView(ParticipantFormMixin, CreateView):
 
 class ParticipantUpdateView(ParticipantFormMixin, UpdateView):
     pass
+
+
+class ParticipantConsentView(
+    ManagerRequiredMixin, ScopedQuerysetMixin, SingleObjectMixin, FormView
+):
+    """Record or withdraw a participant's consents, from their page (coordinators)."""
+
+    template_name = "formations/participant_consents.html"
+    form_class = forms.ParticipantConsentForm
+    selector = staticmethod(selectors.participants_visible_to)
+    context_object_name = "participant"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "participant": self.object, "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(consents=consent_rows(self.object), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            rows = services.participant_consents_record(
+                participant=self.object, actor=self.request.user, **form.consent_collection()
+            )
+        except ConsentError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            ngettext(
+                "%(count)d changement enregistré pour « %(name)s ».",
+                "%(count)d changements enregistrés pour « %(name)s ».",
+                len(rows),
+            )
+            % {"count": len(rows), "name": self.object},
+        )
+        return redirect(self.object.get_absolute_url() + "#participant-consents")
 
 
 def _all_funders(*, user):

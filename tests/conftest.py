@@ -91,3 +91,13 @@ def committed(django_capture_on_commit_callbacks):
             return act(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    """Like Django's mail.outbox: the memory SMS backend starts every test empty."""
+    from formations import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()

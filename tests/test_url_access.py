@@ -33,6 +33,9 @@ PUBLIC = {
     "formations:password_forgotten_done",
     # Funders' logos only (printed on every document); other media files have no URL.
     "formations:funder_emblem",
+    # The SMS provider's receipts and replies: authenticated by a shared secret, not a login
+    # (tests/formations/sms/test_webhook.py).
+    "formations:sms_webhook",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -120,6 +123,7 @@ def world(db, trainer):
         "formations:participant_create": {},
         "formations:participant_detail": {"pk": participant.pk},
         "formations:participant_edit": {"pk": participant.pk},
+        "formations:participant_consents": {"pk": participant.pk},
         "formations:participant_history": {"pk": participant.pk},
         "formations:funder_list": {},
         "formations:funder_create": {},
@@ -141,6 +145,7 @@ def world(db, trainer):
         "formations:outbox_retry": {"pk": email.pk},
         "formations:outbox_attachment": {"pk": email.pk, "index": 0},
         "formations:job_progress": {"pk": job.pk},
+        "formations:sms_webhook": {"provider": "brevo"},
         "sessions:session_list": {},
         "sessions:session_create": {},
         "sessions:session_detail": {"pk": session.pk},

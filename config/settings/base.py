@@ -184,8 +184,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formatio
 # lasts this long before `run_periodic` takes it back.
 SUIVI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SUIVI_OUTBOX_MAX_ATTEMPTS", 5))
 SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 600))
-# The SMS sender's class (formations/outbox_sms.py); none: SMS cannot leave.
-SUIVI_OUTBOX_SMS_SENDER = os.environ.get("SUIVI_OUTBOX_SMS_SENDER", "")
 
 # Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
 # run by `manage.py db_worker` (started with the server by `make run`).
@@ -199,6 +197,19 @@ CACHES = {
         "LOCATION": "suivi_cache",
     }
 }
+
+# SMS (formations.sms): a backend like the e-mail ones. None is configured by default
+# (every SMS fails, saying so); Brevo: "formations.sms.brevo.SmsBackend" with its API key.
+SMS_BACKEND = os.environ.get("SUIVI_SMS_BACKEND", "formations.sms.base.DisabledSmsBackend")
+SMS_SENDER = os.environ.get("SUIVI_SMS_SENDER", "Formations")  # 11 letters or digits at most
+SMS_FILE_PATH = Path(os.environ.get("SUIVI_SMS_FILE_PATH", DATA_DIR / "sms"))
+SUIVI_BREVO_API_KEY = os.environ.get("SUIVI_BREVO_API_KEY", "")
+SUIVI_BREVO_SMS_URL = os.environ.get(
+    "SUIVI_BREVO_SMS_URL", "https://api.brevo.com/v3/transactionalSMS/send"
+)
+# The provider's webhook (/webhooks/sms/brevo/) must present this secret; empty: refused.
+SUIVI_SMS_WEBHOOK_SECRET = os.environ.get("SUIVI_SMS_WEBHOOK_SECRET", "")
+SUIVI_SMS_TIMEOUT = float(os.environ.get("SUIVI_SMS_TIMEOUT", 10))
 
 # A link to choose one's password (new account, « mot de passe oublié ») works once and
 # for this many seconds (Django's password-reset tokens): 3 days by default.

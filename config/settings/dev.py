@@ -16,5 +16,6 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or persistent_secret_key(DATA_D
 
 # The demo never sends mail nor SMS: the outbox page (« Envois ») shows every message.
 MAILERS = {"default": {"BACKEND": "formations.mail.DemoMailboxBackend"}}
-SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"
 SUIVI_DEMO_MAILBOX = True
+# Nor SMS: they are written to the server's console.
+SMS_BACKEND = os.environ.get("SUIVI_SMS_BACKEND", "formations.sms.console.SmsBackend")

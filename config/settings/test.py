@@ -20,6 +20,10 @@ STATIC_ROOT = _TMP / "staticfiles"
 STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SMS_BACKEND = "formations.sms.locmem.SmsBackend"
+SMS_FILE_PATH = _TMP / "sms"
+SUIVI_BREVO_API_KEY = ""
+SUIVI_SMS_WEBHOOK_SECRET = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -31,4 +35,3 @@ STORAGES = {
 # Tasks run at once (after the commit that enqueues them); tests that need the queue
 # itself switch to Django's DummyBackend.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-SUIVI_OUTBOX_SMS_SENDER = "formations.outbox_sms.MemorySmsSender"

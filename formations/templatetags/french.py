@@ -1,8 +1,10 @@
-"""`{% load french %}`: « 1er janvier », « du CCAS de… », « heure de Mayotte » in templates."""
+"""`{% load french %}`: « 1er janvier », « du CCAS de… », « heure de Mayotte », « 0639 01 23 45 »
+in templates."""
 
 from django import template
 
 from formations import french
+from formations.phones import format_national
 
 register = template.Library()
 
@@ -25,3 +27,10 @@ def de_structure(name):
 def time_zone_label(zone):
     """`{{ session.time_zone|time_zone_label }}` → « heure de Mayotte »."""
     return french.time_zone_label(zone)
+
+
+@register.filter
+def phone(value):
+    """`{{ participant.phone|phone }}` → « 06 12 34 56 78 », « 0639 01 23 45 » (stored in
+    E.164, shown as a French reader dials it)."""
+    return format_national(value or "")

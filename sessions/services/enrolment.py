@@ -432,6 +432,7 @@ def send_convocations(*, session: TrainingSession, enrolments=None, actor) -> Qu
                     recipient=enrolment.participant.email,
                     recipient_name=enrolment.participant.full_name,
                     about=enrolment,
+                    participant=enrolment.participant,
                     requested_by=actor,
                     job=queued.job,
                     deliver=False,

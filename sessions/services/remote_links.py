@@ -134,6 +134,7 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
                     ),
                     body=render_to_string("sessions/signing/emails/remote_link.txt", context),
                     about=link.enrolment,
+                    participant=participant,
                     requested_by=actor,
                     expires_at=closes,
                     job=result.job,

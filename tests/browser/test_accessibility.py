@@ -119,6 +119,12 @@ def submit_empty_account(page):
     page.get_by_role("alert").first.wait_for()
 
 
+def submit_unchanged(page):
+    """An error state: the consents form saved without a box changed."""
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("alert").first.wait_for()
+
+
 def test_main_pages_have_no_serious_accessibility_violations(
     axe, page, live_server, login_as, demo, browser_context, csp_violations
 ):
@@ -159,6 +165,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
             reverse("formations:participant_list"),
             reverse("formations:participant_detail", args=[participant.pk]),
             reverse("formations:participant_create"),
+            reverse("formations:participant_edit", args=[participant.pk]),
+            reverse("formations:participant_consents", args=[participant.pk]),
+            (reverse("formations:participant_consents", args=[participant.pk]), submit_unchanged),
             reverse("formations:participant_import"),
             reverse("sessions:session_list"),
             reverse("sessions:session_create"),

@@ -7,7 +7,15 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from formations.models import Formation, Funder, Participant, Programme, Structure, User
+from formations.models import (
+    ContactConsent,
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    Structure,
+    User,
+)
 from sessions.models import Attendance, Enrolment, Slot, TrainingSession
 
 
@@ -61,6 +69,21 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     first_name = "Camille"
     email = factory.Sequence(lambda n: f"participant{n}@example.org")
     structure = factory.SubFactory(StructureFactory)
+
+
+class ContactConsentFactory(factory.django.DjangoModelFactory):
+    """A consent given (on paper, by nobody in particular), e-mail for evaluation
+    follow-up unless told otherwise."""
+
+    class Meta:
+        model = ContactConsent
+
+    participant = factory.SubFactory(ParticipantFactory)
+    channel = "email"
+    purpose = "evaluation_follow_up"
+    action = ContactConsent.Action.GIVEN
+    wording_version = "v1"
+    method = ContactConsent.Method.PAPER
 
 
 class UserFactory(factory.django.DjangoModelFactory):

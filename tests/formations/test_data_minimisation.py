@@ -119,7 +119,6 @@ def test_auditor_csv_export_has_no_contact_columns(client, auditor, person):
         "Type de structure",
         "Commune",
         "Date de prise de poste",
-        "Consentement",
     ]
     assert rows[0][:4] == ["Madi", "Zaïnaba", "Conseillère", "CCAS de Mamoudzou"]
     assert EMAIL not in content

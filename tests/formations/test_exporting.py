@@ -220,7 +220,8 @@ def test_table_exporter_leaves_out_action_and_excluded_columns():
         "Type de structure",
         "Commune",
         "Date de prise de poste",
-        "Consentement",
+        "Accord e-mail",
+        "Accord SMS",
     ]
     (row,) = exporter.iterate_rows()
     assert row[0] == "Madi"

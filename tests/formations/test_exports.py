@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from formations import exporting
 from formations.models import Formation, Funder, Structure, User
 from tests.factories import (
+    ContactConsentFactory,
     EnrolmentFactory,
     FormationFactory,
     FunderFactory,
@@ -56,7 +57,8 @@ PARTICIPANT_HEADERS = [
     "Type de structure",
     "Commune",
     "Date de prise de poste",
-    "Consentement",
+    "Accord e-mail",
+    "Accord SMS",
 ]
 
 
@@ -64,16 +66,17 @@ PARTICIPANT_HEADERS = [
 def participants():
     ccas = StructureFactory(name="CCAS de Mamoudzou", kind=Structure.Kind.CCAS, commune="Mamoudzou")
     centre = StructureFactory(name="Centre social Arbrisseau", commune="Lille")
-    ParticipantFactory(
+    madi = ParticipantFactory(
         last_name="Madi",
         first_name="Zaïnaba",
         email="zainaba@example.org",
-        phone="+262 639 00 00 00",
+        phone="+262639000000",
         job_title="Conseillère",
         structure=ccas,
         post_taken_on=dt.date(2020, 9, 1),
-        contact_consent=True,
     )
+    ContactConsentFactory(participant=madi, channel="email", purpose="evaluation_follow_up")
+    ContactConsentFactory(participant=madi, channel="email", purpose="news_campaigns")
     ParticipantFactory(
         last_name="Nguyễn", first_name="Thị", email="thi@example.org", structure=centre
     )
@@ -89,13 +92,14 @@ def test_participant_csv_has_french_headers_and_rows(coordinator_client, partici
             "Madi",
             "Zaïnaba",
             "zainaba@example.org",
-            "+262 639 00 00 00",
+            "+262639000000",
             "Conseillère",
             "CCAS de Mamoudzou",
             "CCAS / CIAS",
             "Mamoudzou",
             "2020-09-01",
-            "oui",
+            "suivi des évaluations, actualités et campagnes",
+            "non",
         ],
         [
             "Nguyễn",
@@ -107,6 +111,7 @@ def test_participant_csv_has_french_headers_and_rows(coordinator_client, partici
             "Centre social",
             "Lille",
             "",
+            "non",
             "non",
         ],
     ]
@@ -347,13 +352,13 @@ def _varied_rows():
     ProgrammeFactory(carrier="")
     mayotte = StructureFactory(kind=Structure.Kind.CCAS, territory="Mayotte")
     StructureFactory(kind=Structure.Kind.OTHER, kind_label="Foyer rural", commune="")
-    ParticipantFactory(
+    consenting = ParticipantFactory(
         structure=mayotte,
         phone="+262639123456",
         job_title="Conseillère",
         post_taken_on=dt.date(2020, 9, 1),
-        contact_consent=True,
     )
+    ContactConsentFactory(participant=consenting, channel="sms", purpose="news_campaigns")
     ParticipantFactory(structure=mayotte, email="", phone="", job_title="")
     formation = FormationFactory(programme=programme, amount=Decimal("25000.50"))
     FormationFactory(pricing_mode=Formation.PricingMode.PER_DAY, unit_price=Decimal("900"))

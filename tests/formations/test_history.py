@@ -210,9 +210,26 @@ def test_page_queries_do_not_grow_with_the_history(
         log_action(actor=coordinator, action="formation_updated", obj=formation, summary=f"{n}")
     client.force_login(coordinator)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):  # the consents take two
         client.get(reverse("formations:participant_detail", args=[alice.pk]))
     with django_assert_max_num_queries(7):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))
+
+
+def test_consents_stay_out_of_an_auditors_history(coordinator, auditor, audited):
+    alice = audited.participant
+    log_action(
+        actor=coordinator,
+        action="consent_given",
+        obj=alice,
+        summary="ABDALLAH Alice : accord SMS pour « convocations » (oral)",
+    )
+    log_action(actor=coordinator, action="participant_updated", obj=alice, summary="Alice")
+
+    assert [e.action for e in history_entries(obj=alice, user=coordinator)] == [
+        "participant_updated",
+        "consent_given",
+    ]
+    assert [e.action for e in history_entries(obj=alice, user=auditor)] == ["participant_updated"]

@@ -62,7 +62,7 @@ def test_template_download_has_the_header_row(coordinator_client):
     assert response["Content-Disposition"] == 'attachment; filename="modele_participants.csv"'
     assert response.content.decode("utf-8-sig") == (
         "nom;prenom;email;telephone;fonction;structure;type_structure;commune;"
-        "date_prise_de_poste\r\n"
+        "date_prise_de_poste;consentement_email;consentement_sms\r\n"
     )
 
 

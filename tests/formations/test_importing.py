@@ -83,7 +83,7 @@ def test_header_matching_ignores_case_accents_and_spaces():
     assert not report.has_errors, report.file_errors + report.lines[0].messages
     assert report.file_warnings == ["Colonne « Commentaire » inconnue : elle est ignorée."]
     zoe = Participant.objects.get(email="zoe@example.org")
-    assert (zoe.first_name, zoe.phone) == ("Zoé", "0601020304")
+    assert (zoe.first_name, zoe.phone) == ("Zoé", "+33601020304")
     assert zoe.post_taken_on == dt.date(2020, 9, 1)
     assert zoe.structure.kind == Structure.Kind.COLLECTIVITE
 
@@ -567,7 +567,7 @@ def test_repeated_line_fills_in_details_and_says_which_differ():
     helene = Participant.objects.get()
     assert (helene.email, helene.phone, helene.job_title) == (
         "helene@example.org",
-        "0601020304",
+        "+33601020304",
         "Agente d'accueil",
     )
     assert line(report, 2).warnings == [
@@ -714,7 +714,8 @@ def test_xlsx_with_date_cells_and_string_dates():
         "Petit": dt.date(2021, 9, 1),
         "Roux": None,
     }
-    assert Participant.objects.get(last_name="Bernard").phone == "612345678"
+    # The leading zero the spreadsheet dropped is put back: a French mobile.
+    assert Participant.objects.get(last_name="Bernard").phone == "+33612345678"
 
 
 def test_xlsx_bad_line_is_reported_with_its_row_number():

@@ -11,10 +11,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.tasks import default_task_backend
 
-from formations import outbox
+from formations import outbox, sms
 from formations.models import AuditEntry, OutboxMessage, PeriodicRun, User
-from formations.outbox_sms import MemorySmsSender
-from tests.factories import UserFactory
+from tests.factories import ParticipantFactory, UserFactory
 
 NOW = dt.datetime(2025, 3, 10, 9, 0, 30, tzinfo=dt.UTC)
 Status = OutboxMessage.Status
@@ -333,19 +332,31 @@ def test_message_not_sent_in_time_is_abandoned(db):
     assert mail.outbox == []
 
 
-def test_message_refused_when_written_is_never_delivered(db, dummy_tasks):
+def test_message_refused_when_written_is_never_delivered(db, dummy_tasks, monkeypatch):
+    monkeypatch.setitem(
+        outbox.PURPOSES, "news", outbox.Purpose("Actualités", contact_purpose="news_campaigns")
+    )
+    person = ParticipantFactory(phone="+262639000001")
     message = _message(
         channel=OutboxMessage.Channel.SMS,
-        recipient="+33639000001",
-        legal_basis=OutboxMessage.LegalBasis.CONSENT,
-        refused_reason="Pas de consentement aux SMS d'information.",
+        purpose="news",
+        recipient=person.phone,
+        participant=person,
         deliver=True,
     )
 
     call_command("run_periodic", verbosity=0)
 
-    assert message.status == Status.ABANDONED
+    assert (message.status, message.legal_basis) == (Status.ABANDONED, "consent")
+    assert message.refused_reason == "Refusé : pas de consentement pour ce canal."
     assert dummy_tasks.results == []
+
+
+def test_service_message_without_an_address_is_refused_with_the_reason(db):
+    message = _message(recipient="  ")
+
+    assert message.status == Status.ABANDONED
+    assert message.refused_reason == "Refusé : aucune adresse pour ce canal."
 
 
 def test_delivery_check_refuses_a_message_before_handover(db, monkeypatch):
@@ -364,37 +375,37 @@ def test_delivery_check_refuses_a_message_before_handover(db, monkeypatch):
 # --------------------------------------------------------------------------- SMS
 
 
-@pytest.fixture
-def sms_outbox():
-    MemorySmsSender.outbox.clear()
-    yield MemorySmsSender.outbox
-    MemorySmsSender.outbox.clear()
-
-
-def test_sms_goes_to_the_sender_with_its_idempotency_key(db, sms_outbox):
+def test_sms_goes_to_the_backend_with_its_idempotency_key(db):
     message = _message(channel=OutboxMessage.Channel.SMS, recipient="+262692000001", subject="")
 
     assert _deliver(message) == Status.SENT
 
     message.refresh_from_db()
-    [sms] = sms_outbox
-    assert sms["to"] == "+262692000001" and sms["body"] == "Bonjour"
-    assert sms["idempotency_key"] == str(message.uuid)
-    assert message.provider_message_id == sms["id"]
-    assert outbox.outbox_mark_delivered(provider_message_id=sms["id"]) == 1
+    [sent] = sms.outbox
+    assert sent.to == "+262692000001" and sent.body == "Bonjour"
+    assert sent.idempotency_key == str(message.uuid) and not sent.marketing
+    assert message.provider_message_id.startswith("locmem-")
+    assert outbox.outbox_mark_delivered(provider_message_id=message.provider_message_id) == 1
     message.refresh_from_db()
     assert message.status == Status.DELIVERED and message.delivered_at
 
 
-def test_sms_without_a_configured_sender_fails_with_that_reason(db, settings, sms_outbox):
-    settings.SUIVI_OUTBOX_SMS_SENDER = ""
-    message = _message(channel=OutboxMessage.Channel.SMS, recipient="+33639000001")
+def test_sms_without_a_configured_backend_fails_at_once_with_that_reason(db, settings):
+    settings.SMS_BACKEND = "formations.sms.base.DisabledSmsBackend"
+    message = _message(channel=OutboxMessage.Channel.SMS, recipient="+262639000001")
 
-    assert _deliver(message) == Status.PENDING
+    assert _deliver(message) == Status.FAILED
 
     message.refresh_from_db()
-    assert message.last_error == "SmsNotConfigured : Aucun fournisseur de SMS n'est configuré."
-    assert sms_outbox == []
+    assert "SUIVI_SMS_BACKEND" in message.last_error and message.attempts == 1
+    assert sms.outbox == []
+
+
+def test_sms_to_a_landline_is_refused_when_written(db):
+    message = _message(channel=OutboxMessage.Channel.SMS, recipient="+33140000000")
+
+    assert message.status == Status.ABANDONED
+    assert "ligne fixe" in message.refused_reason
 
 
 # --------------------------------------------------------------------------- reading

@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from formations import panels
+from formations.consent import may_contact
 from formations.models import AuditEntry, Formation, Funder, Participant, Programme, Structure
 from tests.factories import (
+    ContactConsentFactory,
     EnrolmentFactory,
     FormationFactory,
     FunderFactory,
@@ -50,8 +52,9 @@ def _structure_rows(n, ctx):
 
 def _participant_rows(n, ctx):
     for _ in range(n):
-        participant = ParticipantFactory(structure=StructureFactory())
+        participant = ParticipantFactory(structure=StructureFactory(), phone="+33612345678")
         EnrolmentFactory(session=ctx["session"], participant=participant)
+        ContactConsentFactory(participant=participant, channel="sms", purpose="news_campaigns")
 
 
 def _funder_rows(n, ctx):
@@ -455,7 +458,8 @@ def _participant_data(structure, **overrides):
         "job_title": "Travailleuse sociale",
         "structure": structure.pk,
         "post_taken_on": "2020-09-01",
-        "contact_consent": "on",
+        "consent_email_evaluation_follow_up": "on",
+        "consent_method": "paper",
         **overrides,
     }
 
@@ -467,7 +471,9 @@ def test_participant_create_saves_logs_and_confirms(coordinator_client, coordina
     )
     participant = Participant.objects.get(email="zainaba.madi@example.org")
     assert response.redirect_chain[-1][0] == participant.get_absolute_url()
-    assert participant.contact_consent is True
+    assert participant.phone == "+262639000000"
+    assert may_contact(participant, "email", "evaluation_follow_up") == (True, "consent")
+    assert may_contact(participant, "sms", "evaluation_follow_up") == (False, "no_consent")
     assert "La fiche de « MADI Zaïnaba » a été créée." in response.content.decode()
     entry = AuditEntry.objects.get(action="participant_created")
     assert entry.actor == coordinator
@@ -501,7 +507,6 @@ def test_participant_edit_keeps_own_email(coordinator_client):
     participant.refresh_from_db()
     assert participant.last_name == "Nouveau"
     assert AuditEntry.objects.get(action="participant_updated").data["fields"] == [
-        "contact_consent",
         "email",
         "first_name",
         "job_title",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('formations', '0005_outbox'),
+        ('formations', '0008_outbox_participant'),
     ]
 
     operations = [

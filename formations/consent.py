@@ -1,0 +1,537 @@
+"""Consent to be contacted, per person, channel (e-mail, SMS) and purpose.
+
+What needs consent and what does not (GDPR art. 6; L34-5 CPCE for SMS and e-mail
+canvassing):
+
+- **Service messages** (`Purpose.SERVICE`): what the person needs or asked for —
+  convocations, signing links, one-time sign-in links, certificates. They are sent on
+  that basis (`LegalBasis.SERVICE`) whatever the consents say, to an address we hold.
+- **Evaluation follow-up and news / campaigns** (`CONSENT_PURPOSES`), and optional
+  reminders of either: only with the person's consent for that channel and purpose
+  (`LegalBasis.CONSENT`), and never after they withdrew it.
+
+Records are append-only (`ContactConsent`): giving and withdrawing each add a row; the
+current state is the latest row by effective date. Every write goes through
+`consent_give` / `consent_withdraw`, which check the actor and journal the change.
+
+What a sender (the outbox) calls, when it writes a message and again just before handing
+it to a provider (a STOP may arrive in between):
+
+    decision = may_contact(participant, Channel.SMS, Purpose.NEWS_CAMPAIGNS)
+    decision.allowed        # bool
+    decision.reason         # stable code, `Reason.*`: "service", "consent", "no_address",
+                            # "invalid_phone", "not_mobile", "no_consent", "consent_withdrawn"
+    decision.legal_basis    # `LegalBasis.SERVICE` / `.CONSENT` ("service" / "consent"),
+                            # None when refused: what the outbox row records
+    decision.label          # the reason in French, for a refused row
+
+`may_contact_many(people, channel, purpose)` answers for a campaign in one query
+({pk: decision}); `may_contact_address(channel, address, purpose)` for a row that knows
+only its address; `legal_basis_for(purpose)` gives the basis a purpose is sent on.
+Channel codes: "email", "sms"; purpose codes: "service", "evaluation_follow_up",
+"news_campaigns" (`formations.models.Channel`, `Purpose`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from formations.audit import log_action
+from formations.models import (
+    CONSENT_PURPOSES,
+    Channel,
+    ContactConsent,
+    LegalBasis,
+    Participant,
+    Purpose,
+    User,
+)
+from formations.permissions import ensure_manager
+from formations.phones import is_e164, is_mobile
+
+
+class ConsentError(Exception):
+    """A consent that cannot be recorded. `code`: "not_a_consent_purpose",
+    "future_date", "unknown_wording", "inactive_collector"."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- Wordings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wording:
+    version: str
+    text: str
+
+
+# What a person agrees to, as shown on the forms. Changing a text means a new version:
+# consents keep the version they were given under, so the exact words stay provable.
+WORDINGS: dict[tuple[str, str], Wording] = {
+    (Channel.EMAIL, Purpose.EVALUATION_FOLLOW_UP): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte de recevoir par e-mail les questionnaires d'évaluation à froid et le "
+            "suivi après la formation. Je peux retirer cet accord à tout moment."
+        ),
+    ),
+    (Channel.SMS, Purpose.EVALUATION_FOLLOW_UP): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte de recevoir par SMS les questionnaires d'évaluation à froid et le suivi "
+            "après la formation. Je peux retirer cet accord à tout moment (réponse STOP)."
+        ),
+    ),
+    (Channel.EMAIL, Purpose.NEWS_CAMPAIGNS): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte de recevoir par e-mail les actualités et les campagnes d'information "
+            "du programme. Je peux retirer cet accord à tout moment."
+        ),
+    ),
+    (Channel.SMS, Purpose.NEWS_CAMPAIGNS): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte de recevoir par SMS les actualités et les campagnes d'information du "
+            "programme. Je peux retirer cet accord à tout moment (réponse STOP)."
+        ),
+    ),
+}
+# The box participants had before consents were recorded per channel (migration 0005).
+LEGACY_WORDING_VERSION = "v0 (case à cocher d'origine)"
+
+PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (channel, purpose) for purpose in CONSENT_PURPOSES for channel in Channel.values
+)
+
+
+def current_wording(channel: str, purpose: str) -> Wording:
+    return WORDINGS[(channel, purpose)]
+
+
+# --- Decisions -----------------------------------------------------------------------------
+
+
+class Reason:
+    """Stable codes for `may_contact`: outbox rows store them, tests assert them."""
+
+    SERVICE = "service"
+    CONSENT = "consent"
+    NO_ADDRESS = "no_address"
+    INVALID_PHONE = "invalid_phone"
+    NOT_MOBILE = "not_mobile"
+    NO_CONSENT = "no_consent"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+
+    LABELS = {
+        SERVICE: gettext_lazy("message de service"),
+        CONSENT: gettext_lazy("consentement donné"),
+        NO_ADDRESS: gettext_lazy("aucune adresse pour ce canal"),
+        INVALID_PHONE: gettext_lazy("numéro de téléphone invalide"),
+        NOT_MOBILE: gettext_lazy("ce numéro ne reçoit pas de SMS (ligne fixe)"),
+        NO_CONSENT: gettext_lazy("pas de consentement pour ce canal"),
+        CONSENT_WITHDRAWN: gettext_lazy("consentement retiré"),
+    }
+
+
+class ContactDecision(NamedTuple):
+    """`allowed, reason = may_contact(...)`."""
+
+    allowed: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(Reason.LABELS[self.reason])
+
+    @property
+    def legal_basis(self) -> str | None:
+        """What the outbox row records when the message is sent; None when refused."""
+        if not self.allowed:
+            return None
+        return LegalBasis.SERVICE if self.reason == Reason.SERVICE else LegalBasis.CONSENT
+
+
+def legal_basis_for(purpose: str) -> str:
+    return LegalBasis.SERVICE if purpose == Purpose.SERVICE else LegalBasis.CONSENT
+
+
+def _address_problem(person: Participant, channel: str) -> str | None:
+    if channel == Channel.EMAIL:
+        return None if person.email else Reason.NO_ADDRESS
+    if not person.phone:
+        return Reason.NO_ADDRESS
+    if not is_e164(person.phone):
+        return Reason.INVALID_PHONE
+    if not is_mobile(person.phone):
+        return Reason.NOT_MOBILE
+    return None
+
+
+def _decide(person: Participant, channel: str, purpose: str, latest: str | None):
+    problem = _address_problem(person, channel)
+    if problem:
+        return ContactDecision(False, problem)
+    if purpose == Purpose.SERVICE:
+        return ContactDecision(True, Reason.SERVICE)
+    if latest == ContactConsent.Action.GIVEN:
+        return ContactDecision(True, Reason.CONSENT)
+    if latest == ContactConsent.Action.WITHDRAWN:
+        return ContactDecision(False, Reason.CONSENT_WITHDRAWN)
+    return ContactDecision(False, Reason.NO_CONSENT)
+
+
+def _check_channel_purpose(channel: str, purpose: str) -> None:
+    if channel not in Channel.values or purpose not in Purpose.values:
+        raise ValueError(f"unknown channel or purpose: {channel!r}, {purpose!r}")
+
+
+def may_contact(person: Participant, channel: str, purpose: str) -> ContactDecision:
+    """May `person` be sent a message on `channel` for `purpose`? One query at most.
+
+    Service messages: yes, given an address for the channel (for SMS, a valid mobile
+    number). Other purposes: only if the latest consent row for that channel and purpose
+    gives it. Reason codes: `Reason.*`."""
+    _check_channel_purpose(channel, purpose)
+    latest = None
+    if purpose != Purpose.SERVICE:
+        latest = (
+            ContactConsent.objects.filter(participant=person, channel=channel, purpose=purpose)
+            .order_by("-at", "-pk")
+            .values_list("action", flat=True)
+            .first()
+        )
+    return _decide(person, channel, purpose, latest)
+
+
+def may_contact_many(
+    people: Iterable[Participant], channel: str, purpose: str
+) -> dict[int, ContactDecision]:
+    """`may_contact` for many people (a campaign) in one query: {participant pk: decision}."""
+    _check_channel_purpose(channel, purpose)
+    people = list(people)
+    latest: dict[int, str] = {}
+    if purpose != Purpose.SERVICE and people:
+        rows = (
+            ContactConsent.objects.filter(
+                participant__in=[p.pk for p in people], channel=channel, purpose=purpose
+            )
+            .order_by("participant_id", "at", "pk")
+            .values_list("participant_id", "action")
+        )
+        for participant_id, action in rows:
+            latest[participant_id] = action  # ordered by date: the last one wins
+    return {p.pk: _decide(p, channel, purpose, latest.get(p.pk)) for p in people}
+
+
+def may_contact_address(channel: str, address: str, purpose: str) -> ContactDecision:
+    """`may_contact` for a message that knows its address (an e-mail address, an E.164
+    number) but not its person: what an outbox row holds when it is delivered.
+
+    Service messages: allowed given a usable address (for SMS, a valid mobile), whoever
+    holds it (a sign-in link goes to an account, not to a participant). Other purposes:
+    the participants holding the address decide — allowed if one of them allows it (a
+    shared phone: a STOP from it withdrew them all), else the first one's reason, and
+    `no_consent` when nobody holds it. A few queries at most."""
+    _check_channel_purpose(channel, purpose)
+    address = (address or "").strip()
+    if channel == Channel.EMAIL:
+        holders = Participant.objects.filter(email__iexact=address) if address else None
+    else:
+        holders = Participant.objects.filter(phone=address) if address else None
+    if purpose == Purpose.SERVICE or holders is None:
+        probe = (
+            Participant(email=address) if channel == Channel.EMAIL else Participant(phone=address)
+        )
+        return _decide(probe, channel, purpose, None)
+    decisions = list(may_contact_many(holders.order_by("pk"), channel, purpose).values())
+    if not decisions:
+        return ContactDecision(False, Reason.NO_CONSENT)
+    return next((d for d in decisions if d.allowed), decisions[0])
+
+
+# --- Selectors -----------------------------------------------------------------------------
+
+
+def current_consents(participant: Participant) -> dict[tuple[str, str], ContactConsent | None]:
+    """The latest row for each (channel, purpose) pair, None where nothing was recorded."""
+    state: dict[tuple[str, str], ContactConsent | None] = dict.fromkeys(PAIRS)
+    for row in (
+        ContactConsent.objects.filter(participant=participant)
+        .select_related("collected_by")
+        .order_by("at", "pk")
+    ):
+        state[(row.channel, row.purpose)] = row
+    return state
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One line of a participant's page: a channel and purpose, and its latest record."""
+
+    channel: str
+    purpose: str
+    latest: ContactConsent | None
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
+
+    @property
+    def purpose_label(self) -> str:
+        return str(Purpose(self.purpose).label)
+
+    @property
+    def given(self) -> bool:
+        return self.latest is not None and self.latest.action == ContactConsent.Action.GIVEN
+
+
+def consent_rows(participant: Participant) -> list[ConsentRow]:
+    """Each (channel, purpose) with its current state, for the participant's page."""
+    return [
+        ConsentRow(channel, purpose, latest)
+        for (channel, purpose), latest in current_consents(participant).items()
+    ]
+
+
+def consent_history(participant: Participant) -> QuerySet[ContactConsent]:
+    """Every consent row of a person, latest first."""
+    return (
+        ContactConsent.objects.filter(participant=participant)
+        .select_related("collected_by")
+        .order_by("-at", "-pk")
+    )
+
+
+def annotation_name(channel: str, purpose: str) -> str:
+    return f"consent_{channel}_{purpose}"
+
+
+def annotate_current_consents(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
+    """Adds `consent_<channel>_<purpose>` ("given", "withdrawn" or None) to each
+    participant: one correlated subquery per pair, so a list costs no extra query."""
+    annotations = {}
+    for channel, purpose in PAIRS:
+        latest = (
+            ContactConsent.objects.filter(
+                participant=OuterRef("pk"), channel=channel, purpose=purpose
+            )
+            .order_by("-at", "-pk")
+            .values("action")[:1]
+        )
+        annotations[annotation_name(channel, purpose)] = Subquery(latest)
+    return queryset.annotate(**annotations)
+
+
+def given_purposes(participant: Participant, channel: str) -> list[str]:
+    """Purposes given on a channel, from `annotate_current_consents`' annotations."""
+    return [
+        purpose
+        for purpose in CONSENT_PURPOSES
+        if getattr(participant, annotation_name(channel, purpose), None)
+        == ContactConsent.Action.GIVEN
+    ]
+
+
+# Who may be named as having collected a consent: active coordinators, trainers (a paper
+# form filled in during a session) and structure referents.
+COLLECTOR_ROLES = (User.Role.COORDINATOR, User.Role.TRAINER, User.Role.STRUCTURE_REFERENT)
+
+
+def consent_collectors() -> QuerySet[User]:
+    """The accounts a coordinator may name as having collected a consent."""
+    return User.objects.filter(is_active=True, role__in=COLLECTOR_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def _effective_date(at: dt.datetime | None) -> dt.datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + dt.timedelta(minutes=5):
+        raise ConsentError(
+            _("La date d'un consentement ne peut pas être dans le futur."), code="future_date"
+        )
+    return at
+
+
+def _collector(collected_by, actor):
+    if collected_by is None:
+        return actor if getattr(actor, "is_authenticated", False) else None
+    if not collected_by.is_active or collected_by.role not in COLLECTOR_ROLES:
+        raise ConsentError(
+            _("« %(name)s » ne peut pas être indiqué·e comme ayant recueilli l'accord.")
+            % {"name": collected_by.get_full_name() or collected_by.get_username()},
+            code="inactive_collector",
+        )
+    return collected_by
+
+
+@transaction.atomic
+def consent_give(
+    *,
+    participant: Participant,
+    channel: str,
+    purpose: str,
+    method: str,
+    actor,
+    wording_version: str | None = None,
+    at: dt.datetime | None = None,
+    note: str = "",
+    collected_by=None,
+) -> ContactConsent:
+    """Record that `participant` agreed to be contacted on `channel` for `purpose`.
+
+    Writes one `ContactConsent` row (action given, the current wording's version unless
+    another known one is named) and one audit entry `consent_given`. `at` is when the
+    person agreed (a paper form signed earlier), never in the future. `collected_by`: the
+    account of whoever collected it (a trainer who took the paper form), by default the
+    actor. Coordinators, or `actor=None` (a command, the person's own link). Raises
+    `ConsentError` ("not_a_consent_purpose", "future_date", "unknown_wording",
+    "inactive_collector")."""
+    ensure_manager(actor)
+    collector = _collector(collected_by, actor)
+    if purpose not in CONSENT_PURPOSES or channel not in Channel.values:
+        raise ConsentError(
+            _("Les messages de service ne demandent pas de consentement."),
+            code="not_a_consent_purpose",
+        )
+    known = {current_wording(channel, purpose).version, LEGACY_WORDING_VERSION}
+    version = wording_version or current_wording(channel, purpose).version
+    if version not in known:
+        raise ConsentError(
+            _("Version de texte inconnue : « %(version)s ».") % {"version": version},
+            code="unknown_wording",
+        )
+    row = ContactConsent(
+        participant=participant,
+        channel=channel,
+        purpose=purpose,
+        action=ContactConsent.Action.GIVEN,
+        wording_version=version,
+        at=_effective_date(at),
+        collected_by=collector,
+        method=method,
+        note=note[:255],
+    )
+    row.full_clean()
+    row.save()
+    log_action(
+        actor=actor,
+        action="consent_given",
+        obj=participant,
+        summary=_("%(person)s : accord %(channel)s pour « %(purpose)s » (%(method)s)")
+        % {
+            "person": participant,
+            "channel": row.get_channel_display(),
+            "purpose": row.get_purpose_display(),
+            "method": row.get_method_display(),
+        },
+        data={
+            "consent_id": row.pk,
+            "channel": channel,
+            "purpose": purpose,
+            "wording_version": version,
+            "method": method,
+            "at": row.at.isoformat(),
+            "collected_by": collector.pk if collector else None,
+            "note": row.note,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def consent_withdraw(
+    *,
+    participant: Participant,
+    channel: str,
+    method: str,
+    actor,
+    purposes: Iterable[str] = CONSENT_PURPOSES,
+    at: dt.datetime | None = None,
+    note: str = "",
+    collected_by=None,
+) -> list[ContactConsent]:
+    """Record that `participant` withdrew (or refused) consent on `channel` for each of
+    `purposes` (all by default, as a STOP does).
+
+    Writes one row (action withdrawn) per purpose whose latest row is not already a
+    withdrawal — a refusal never preceded by consent is recorded too, so a paper form
+    dated before it cannot revive it — and one audit entry `consent_withdrawn` per row.
+    Returns the rows written. `collected_by` as for `consent_give`. Coordinators, or
+    `actor=None` (a command, a STOP reply received on the webhook). Raises `ConsentError`
+    ("not_a_consent_purpose", "future_date", "inactive_collector")."""
+    ensure_manager(actor)
+    collector = _collector(collected_by, actor)
+    when = _effective_date(at)
+    # Why a lock: two STOP receipts for one number arrive together (retries); the second
+    # must see the first one's row and write nothing.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    written = []
+    for purpose in purposes:
+        if purpose not in CONSENT_PURPOSES:
+            raise ConsentError(
+                _("Les messages de service ne demandent pas de consentement."),
+                code="not_a_consent_purpose",
+            )
+        latest = (
+            ContactConsent.objects.filter(participant=participant, channel=channel, purpose=purpose)
+            .order_by("-at", "-pk")
+            .values_list("action", flat=True)
+            .first()
+        )
+        if latest == ContactConsent.Action.WITHDRAWN:
+            continue
+        row = ContactConsent(
+            participant=participant,
+            channel=channel,
+            purpose=purpose,
+            action=ContactConsent.Action.WITHDRAWN,
+            at=when,
+            collected_by=collector,
+            method=method,
+            note=note[:255],
+        )
+        row.full_clean()
+        row.save()
+        log_action(
+            actor=actor,
+            action="consent_withdrawn",
+            obj=participant,
+            summary=_("%(person)s : accord %(channel)s retiré pour « %(purpose)s » (%(method)s)")
+            % {
+                "person": participant,
+                "channel": row.get_channel_display(),
+                "purpose": row.get_purpose_display(),
+                "method": row.get_method_display(),
+            },
+            data={
+                "consent_id": row.pk,
+                "channel": channel,
+                "purpose": purpose,
+                "method": method,
+                "at": row.at.isoformat(),
+                "collected_by": collector.pk if collector else None,
+                "note": row.note,
+            },
+        )
+        written.append(row)
+    return written
