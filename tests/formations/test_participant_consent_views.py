@@ -171,7 +171,8 @@ def test_the_list_shows_national_numbers_and_exports_e164(coordinator_client, ma
     url = reverse("formations:participant_list")
 
     html = coordinator_client.get(url).content.decode()
-    csv = coordinator_client.get(url + "?_export=csv").content.decode("utf-8-sig")
+    export = coordinator_client.get(url + "?_export=csv")
+    csv = b"".join(export.streaming_content).decode("utf-8-sig")
 
     assert "0639 69 12 34" in html
     assert "+262639691234;" in csv
