@@ -150,7 +150,7 @@ class UserAdmin(LockedDeleteMixin, BaseUserAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "summary"]
+    list_display = ["at", "actor", "action", "summary", "ip_address"]
     list_filter = ["action"]
     search_fields = ["summary", "object_id"]
 

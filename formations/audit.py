@@ -1,13 +1,61 @@
-"""The audit journal: every write a funder may question goes through `log_action`."""
+"""The audit journal: every write a funder may question goes through `log_action`.
+
+Each entry keeps who (`actor`), what (`action`, `summary`, `data`), when (`at`), on which
+object (`object_type`, `object_id`: the model's label and primary key) and from where
+(`ip_address`): the address of the request being served, which `AuditRequestMiddleware`
+holds for the length of the request, so that no service needs the request to journal it.
+A command or a background task has no request: no address. Entries are read back by
+`formations.history` (the history shown on an object's page).
+"""
+
+import ipaddress
+from contextvars import ContextVar
 
 from django.db import models
 
 from formations.models import AuditEntry
 
+_request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+
+
+def current_ip() -> str | None:
+    """The address of the request being served, or None (command, task, test)."""
+    return _request_ip.get()
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+class AuditRequestMiddleware:
+    """Holds the client's address while the request is served: `REMOTE_ADDR`, as the
+    signatures record it (behind a reverse proxy, the proxy's unless the application
+    server puts the client's there)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_ip.set(_valid_ip(request.META.get("REMOTE_ADDR")))
+        try:
+            return self.get_response(request)
+        finally:
+            _request_ip.reset(token)
+
 
 def log_action(
-    *, actor, action: str, obj: models.Model | None = None, summary: str = "", data=None
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    summary: str = "",
+    data=None,
+    ip: str | None = None,
 ) -> AuditEntry:
+    """Writes one journal entry. `ip` defaults to the address of the request being served."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -15,4 +63,5 @@ def log_action(
         object_id=str(obj.pk) if obj is not None else "",
         summary=summary[:500],
         data=data or {},
+        ip_address=_valid_ip(ip) or current_ip(),
     )

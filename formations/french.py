@@ -38,6 +38,17 @@ def long_date(value, fmt: str = "j F Y") -> str:
     return date_format(value, fmt)
 
 
+# --------------------------------------------------------------------------- hours
+
+
+def hours_label(minutes) -> str:
+    """Minutes as hours and minutes, the way every page, warning and document writes a
+    duration: 210 → « 3 h 30 », 420 → « 7 h », 5 → « 0 h 05 ». A `Decimal` or float is
+    truncated to whole minutes."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 # --------------------------------------------------------------------------- « de » + name
 
 # The article a structure's name takes when its first word is one of these (the names

@@ -54,6 +54,7 @@ from formations.tabular import (
     name_key,
     parse_date,
     read_table,
+    read_table_cached,
     strip_accents,
 )
 
@@ -964,10 +965,18 @@ def known_records_for(table: Table) -> KnownRecords:
 # --- Service -----------------------------------------------------------------------------
 
 
-def build_report(*, file_name: str, content: bytes) -> tuple[ImportReport, Table | None]:
-    """Read and validate against the current database. Writes nothing."""
+def build_report(
+    *, file_name: str, content: bytes, cache_key: str | None = None
+) -> tuple[ImportReport, Table | None]:
+    """Read and validate against the current database. Writes nothing. With `cache_key`
+    (an upload's token), the file is parsed once for that key: the preview and the
+    confirmation of one upload share the parsed table (`read_table_cached`); the
+    validation against the database is done again each time."""
     try:
-        table = read_table(file_name=file_name, content=content)
+        if cache_key is None:
+            table = read_table(file_name=file_name, content=content)
+        else:
+            table = read_table_cached(key=cache_key, file_name=file_name, content=content)
     except TableError as exc:
         return ImportReport(file_name=file_name, file_errors=[exc.message]), None
     return validate_table(table, known=known_records_for(table), file_name=file_name), table
@@ -980,7 +989,12 @@ RACE_MESSAGE = gettext_noop(
 
 
 def import_participants(
-    *, file_name: str, content: bytes, actor, dry_run: bool = False
+    *,
+    file_name: str,
+    content: bytes,
+    actor,
+    dry_run: bool = False,
+    cache_key: str | None = None,
 ) -> ImportReport:
     """Import participants from a CSV or XLSX file, all or nothing.
 
@@ -994,10 +1008,11 @@ def import_participants(
     if another writer wins a race anyway, the unique constraints raise and the report
     carries `RACE_MESSAGE` as a file error (nothing written). Coordinators only: another
     signed-in user gets `PermissionDenied` (`actor=None` is the command, run by whoever
-    operates the server).
+    operates the server). `cache_key`: see `build_report` (the import pages pass the
+    upload's token, so that confirming does not parse the file again).
     """
     ensure_manager(actor)
-    report, table = build_report(file_name=file_name, content=content)
+    report, table = build_report(file_name=file_name, content=content, cache_key=cache_key)
     report.dry_run = dry_run
     if report.has_errors or dry_run or table is None:
         return report

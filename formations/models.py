@@ -524,6 +524,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("identifiant"), max_length=40, blank=True)
     summary = models.CharField(_("résumé"), max_length=500, blank=True)
     data = models.JSONField(_("détails"), default=dict, blank=True)
+    # The address of the request that caused the entry (formations.audit); empty for a
+    # command or a background task.
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entrée du journal")

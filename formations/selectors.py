@@ -8,7 +8,7 @@ scans (an auditor's list page took minutes on the test database). `EXISTS` also 
 duplicates rows, so no `DISTINCT` is needed.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from formations.models import Formation, Funder, Participant, Programme, Structure, User
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
@@ -117,3 +117,73 @@ def funder_with_emblem(*, name: str) -> Funder | None:
     but only a file that is some funder's current logo is ever served: the media folder
     also holds paper scans and uploads, which are private."""
     return Funder.objects.filter(emblem=name).exclude(emblem="").only("pk", "emblem").first()
+
+
+# --- What the list and detail pages show ----------------------------------------------------
+
+
+def all_funders() -> QuerySet[Funder]:
+    """Funders are not scoped: their names and logos are printed on every document.
+    Only coordinators reach the funder pages."""
+    return Funder.objects.all()
+
+
+def funders_with_counts() -> QuerySet[Funder]:
+    """Every funder with its number of programmes, by name."""
+    return Funder.objects.annotate(programme_count=Count("programmes")).order_by("name", "pk")
+
+
+def programmes_with_funders(*, user) -> QuerySet[Programme]:
+    """The visible programmes, each with its funders by name (one extra query)."""
+    return programmes_visible_to(user=user).prefetch_related(
+        Prefetch("funders", queryset=Funder.objects.order_by("name"))
+    )
+
+
+def structures_with_counts(*, user) -> QuerySet[Structure]:
+    """Visible structures with the number of their participants this user may see, in
+    French order (explicit: Meta.ordering does not apply to a GROUP BY query)."""
+    qs = structures_visible_to(user=user).order_by("sort_key", "pk")
+    if can_manage(user):
+        return qs.annotate(participant_count=Count("participants"))
+    visible = participants_visible_to(user=user).values("pk")
+    return qs.annotate(participant_count=Count("participants", filter=Q(participants__in=visible)))
+
+
+def programme_funders(*, programme: Programme) -> QuerySet[Funder]:
+    return programme.funders.order_by("name")
+
+
+def programme_structures(*, programme: Programme, user) -> QuerySet[Structure]:
+    """The programme's partner structures the user may see, in French order."""
+    return structures_visible_to(user=user).filter(programmes=programme).order_by("sort_key", "pk")
+
+
+def programme_formations(*, programme: Programme, user) -> QuerySet[Formation]:
+    return (
+        formations_visible_to(user=user).filter(programme=programme).order_by("contract_reference")
+    )
+
+
+def structure_participants(*, structure: Structure, user) -> QuerySet[Participant]:
+    """The structure's people the user may see (a trainer: those of their sessions)."""
+    return participants_visible_to(user=user).filter(structure=structure)
+
+
+def structure_programmes(*, structure: Structure, user) -> QuerySet[Programme]:
+    """The visible programmes the structure is a partner of, newest first."""
+    return (
+        programmes_visible_to(user=user)
+        .filter(pk__in=structure.programmes.values("pk"))
+        .order_by("-start_date")
+    )
+
+
+def structure_is_visible(*, structure_id: int | None, user) -> bool:
+    """Whether the page of that structure would open for the user (a participant's page
+    links to it only then)."""
+    return structures_visible_to(user=user).filter(pk=structure_id).exists()
+
+
+def funder_programmes(*, funder: Funder, user) -> QuerySet[Programme]:
+    return programmes_visible_to(user=user).filter(funders=funder).order_by("-start_date")

@@ -7,6 +7,11 @@ enrolment list (`sessions.services.enrolment`) all read their files here.
 - CSV in UTF-8 (with or without BOM) or Windows-1252, comma- or semicolon-separated (Excel's
   `sep=;` first line understood), or the first sheet of an XLSX workbook;
 - at most `SUIVI_MAX_UPLOAD_BYTES` bytes and `SUIVI_IMPORT_MAX_ROWS` rows under the header;
+  reading stops at line `SUIVI_IMPORT_MAX_ROWS + BLANK_ROWS_MARGIN` whatever the rows hold,
+  so blank rows count too (a few kilobytes of XLSX can hold millions of them);
+- values in the first `MAX_COLUMNS` columns only (trailing blank cells dropped);
+- XLSX through `formations.xlsx`, whose memory and time are bounded by limits checked on
+  the zip's directory before anything is decompressed (see there);
 - blank rows skipped; every row keeps the line number a spreadsheet shows (header = 1).
 
 Anything unreadable raises `TableError` with a French message naming the problem.
@@ -15,26 +20,41 @@ The caller describes its columns (`Column`: key, synonyms, required or not) and 
 header with `map_header()`: names are compared without case, accents, spaces, dashes or
 punctuation (`name_key`), unknown columns are reported as warnings, missing required and
 repeated columns as errors. `HeaderMap.rows(table)` then yields `Row`s whose cells are read
-by column key. The module writes nothing and runs no query.
+by column key. Apart from `read_table_cached`'s cache, the module writes nothing and runs no
+query.
+
+`read_table_cached(key=, file_name=, content=)` is `read_table` for a file that is read
+twice, the preview then the confirmation of one upload: the first call keeps the outcome
+(the `Table`, or the refusal's message) in Django's cache under `key`, the next ones take
+it from there as long as the bytes are the same (their SHA-256 is kept beside it);
+`forget_table(key)` drops it once the upload is consumed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from formations.xlsx import MAX_COLUMNS, XlsxError, beyond_column_message, iter_rows
+
 DEFAULT_MAX_ROWS = 5000
+# Blank rows people leave between groups are fine, but reading stops this many lines past
+# the row limit: blank rows cost time to read too.
+BLANK_ROWS_MARGIN = 1000
 ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
 XLSX_BROKEN = gettext_noop(
     "Le fichier XLSX est illisible ou endommagé : ouvrez-le et enregistrez-le à nouveau."
@@ -254,16 +274,46 @@ class Table:
 
 
 def _is_blank(cells: Iterable[Any]) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in cells)
+    return all(_blank_cell(cell) for cell in cells)
+
+
+def _blank_cell(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and cell.strip() == "")
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    """The row without its trailing blank cells (a CSV saved from a wide formatted range
+    ends with separators)."""
+    end = len(cells)
+    while end and _blank_cell(cells[end - 1]):
+        end -= 1
+    return cells if end == len(cells) else cells[:end]
+
+
+def too_many_lines_message(limit: int) -> str:
+    return _(
+        "Le fichier a plus de %(max)s lignes, lignes vides comprises : supprimez les lignes "
+        "vides en fin de tableau, ou découpez-le en plusieurs fichiers."
+    ) % {"max": limit + BLANK_ROWS_MARGIN}
 
 
 def _collect(records: Iterator[tuple[int, list[Any]]], limit: int) -> tuple[list[str], int, list]:
     header: list[str] | None = None
     header_line = 0
     rows: list[tuple[int, list[Any]]] = []
+    last_line = limit + BLANK_ROWS_MARGIN
+    seen = 0
     for line_number, cells in records:
-        if _is_blank(cells):
+        # Counted before blank rows are skipped, by position and by number (a row number
+        # repeated by a forged file cannot keep the count low).
+        seen += 1
+        if line_number > last_line or seen > last_line:
+            raise TableError(too_many_lines_message(limit))
+        cells = _trimmed(cells)
+        if not cells:
             continue
+        if len(cells) > MAX_COLUMNS:
+            raise TableError(beyond_column_message(line_number))
         if header is None:
             header = [cell_text(c) for c in cells]
             header_line = line_number
@@ -342,29 +392,11 @@ def read_csv(content: bytes, *, limit: int) -> Table:
 
 
 def read_xlsx(content: bytes, *, limit: int) -> Table:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …)
-        raise TableError(_(XLSX_BROKEN)) from exc
-    try:
-        if not workbook.worksheets:
-            raise TableError(_("Le classeur XLSX ne contient aucune feuille."))
-        sheet = workbook.worksheets[0]
-        # Some exporters write a wrong <dimension> (e.g. "A1"): read every row present.
-        sheet.reset_dimensions()
-        records = (
-            (number, list(values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-        header, header_line, rows = _collect(records, limit)
-    except TableError:
-        raise
-    except Exception as exc:
-        raise TableError(_(XLSX_BROKEN)) from exc
-    finally:
-        workbook.close()
+        with closing(iter_rows(content)) as records:
+            header, header_line, rows = _collect(records, limit)
+    except XlsxError as exc:
+        raise TableError(exc.message) from exc
     return Table(header, header_line, rows, "xlsx")
 
 
@@ -414,3 +446,39 @@ def read_table(*, file_name: str, content: bytes, limit: int | None = None) -> T
             )
         )
     return read_csv(content, limit=limit)
+
+
+# --- Reading an upload once ------------------------------------------------------------------
+
+# As long as an upload waits for its confirmation (formations.views_import).
+TABLE_CACHE_SECONDS = 24 * 3600
+_CACHE_PREFIX = "suivi:table:1:"
+
+
+def read_table_cached(*, key: str, file_name: str, content: bytes) -> Table:
+    """`read_table`, parsed once per `key` (e.g. an upload's token): the outcome, a
+    `Table` or a `TableError` message, is kept in Django's cache for
+    `TABLE_CACHE_SECONDS` with the SHA-256 of `content`, and served again only for the
+    same bytes (different bytes under the same key are read and cached anew). Raises
+    `TableError` like `read_table`."""
+    digest = hashlib.sha256(content).hexdigest()
+    cache_key = _CACHE_PREFIX + key
+    kept = cache.get(cache_key)
+    if kept is not None and kept.get("sha256") == digest and kept.get("limit") == max_rows():
+        if "error" in kept:
+            raise TableError(kept["error"])
+        return kept["table"]
+    entry: dict[str, Any] = {"sha256": digest, "limit": max_rows()}
+    try:
+        table = read_table(file_name=file_name, content=content)
+    except TableError as exc:
+        entry["error"] = exc.message
+        cache.set(cache_key, entry, TABLE_CACHE_SECONDS)
+        raise
+    entry["table"] = table
+    cache.set(cache_key, entry, TABLE_CACHE_SECONDS)
+    return table
+
+
+def forget_table(key: str) -> None:
+    cache.delete(_CACHE_PREFIX + key)

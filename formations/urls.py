@@ -21,6 +21,11 @@ urlpatterns = [
     path(
         "formations/<int:pk>/modifier/", views.FormationUpdateView.as_view(), name="formation_edit"
     ),
+    path(
+        "formations/<int:pk>/historique/",
+        views.FormationHistoryView.as_view(),
+        name="formation_history",
+    ),
     path("structures/", views.StructureListView.as_view(), name="structure_list"),
     path("structures/nouvelle/", views.StructureCreateView.as_view(), name="structure_create"),
     path("structures/<int:pk>/", views.StructureDetailView.as_view(), name="structure_detail"),
@@ -41,6 +46,11 @@ urlpatterns = [
         "participants/<int:pk>/accords/",
         views.ParticipantConsentView.as_view(),
         name="participant_consents",
+    ),
+    path(
+        "participants/<int:pk>/historique/",
+        views.ParticipantHistoryView.as_view(),
+        name="participant_history",
     ),
     path("financeurs/", views.FunderListView.as_view(), name="funder_list"),
     path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),

@@ -1,9 +1,10 @@
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
-from django.shortcuts import redirect
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
 from django.views.generic import (
     CreateView,
     DetailView,
@@ -23,8 +24,10 @@ from formations.consent import (
     consent_rows,
 )
 from formations.exporting import ExportMixin
-from formations.french import de_structure
-from formations.models import Funder
+from formations.french import de_structure, hours_label
+from formations.history import PER_PAGE as HISTORY_PER_PAGE
+from formations.history import history_entries, history_lines, history_summary
+from formations.models import User
 from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
@@ -99,9 +102,7 @@ class ProgrammeListView(ListPageView):
     create_url_name = "formations:programme_create"
 
     def get_queryset(self):
-        return selectors.programmes_visible_to(user=self.request.user).prefetch_related(
-            Prefetch("funders", queryset=Funder.objects.order_by("name"))
-        )
+        return selectors.programmes_with_funders(user=self.request.user)
 
 
 class FormationListView(ListPageView):
@@ -115,16 +116,6 @@ class FormationListView(ListPageView):
         return selectors.formations_visible_to(user=self.request.user).select_related("programme")
 
 
-def structures_with_counts(*, user):
-    """Visible structures with the number of their participants this user may see, in
-    French order (explicit: Meta.ordering does not apply to a GROUP BY query)."""
-    qs = selectors.structures_visible_to(user=user).order_by("sort_key", "pk")
-    if can_manage(user):
-        return qs.annotate(participant_count=Count("participants"))
-    visible = selectors.participants_visible_to(user=user).values("pk")
-    return qs.annotate(participant_count=Count("participants", filter=Q(participants__in=visible)))
-
-
 class StructureListView(ListPageView):
     page_title = gettext_lazy("Structures")
     exporter_class = exports.StructureExporter
@@ -133,7 +124,7 @@ class StructureListView(ListPageView):
     create_url_name = "formations:structure_create"
 
     def get_queryset(self):
-        return structures_with_counts(user=self.request.user)
+        return selectors.structures_with_counts(user=self.request.user)
 
 
 class ParticipantListView(ListPageView):
@@ -171,7 +162,7 @@ class FunderListView(ListPageView):
     create_url_name = "formations:funder_create"
 
     def get_queryset(self):
-        return Funder.objects.annotate(programme_count=Count("programmes")).order_by("name", "pk")
+        return selectors.funders_with_counts()
 
 
 # --- Detail pages ----------------------------------------------------------------------
@@ -199,13 +190,9 @@ class ProgrammeDetailView(ScopedDetailView):
         user = self.request.user
         programme = self.object
         return super().get_context_data(
-            funders=programme.funders.order_by("name"),
-            structures=selectors.structures_visible_to(user=user)
-            .filter(programmes=programme)
-            .order_by("sort_key", "pk"),
-            formations=selectors.formations_visible_to(user=user)
-            .filter(programme=programme)
-            .order_by("contract_reference"),
+            funders=selectors.programme_funders(programme=programme),
+            structures=selectors.programme_structures(programme=programme, user=user),
+            formations=selectors.programme_formations(programme=programme, user=user),
             **kwargs,
         )
 
@@ -219,6 +206,11 @@ class FormationDetailView(ScopedDetailView):
         return super().get_context_data(
             rules=contract_rules(formation),
             panels=collect_panels(FORMATION_PANELS, self.request, formation),
+            history=history_summary(
+                obj=formation,
+                user=self.request.user,
+                full_url=reverse("formations:formation_history", args=[formation.pk]),
+            ),
             **kwargs,
         )
 
@@ -237,8 +229,7 @@ def _range(low, high, unit: str = "") -> str:
 
 
 def _hours(value) -> str:
-    text = f"{value:f}".rstrip("0").rstrip(".").replace(".", ",")
-    return _("%(hours)s h au moins") % {"hours": text}
+    return _("%(hours)s au moins") % {"hours": hours_label(value * 60)}
 
 
 def contract_rules(formation) -> list[tuple[str, str]]:
@@ -298,7 +289,7 @@ class StructureDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         structure = self.object
-        participants = selectors.participants_visible_to(user=user).filter(structure=structure)
+        participants = selectors.structure_participants(structure=structure, user=user)
         table = tables.ParticipantTable(
             annotate_current_consents(participants.select_related("structure")),
             exclude=("structure", "structure_kind", "commune")
@@ -311,9 +302,7 @@ class StructureDetailView(ScopedDetailView):
         RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
         return super().get_context_data(
             table=table,
-            programmes=selectors.programmes_visible_to(user=user)
-            .filter(pk__in=structure.programmes.values("pk"))
-            .order_by("-start_date"),
+            programmes=selectors.structure_programmes(structure=structure, user=user),
             panels=collect_panels(STRUCTURE_PANELS, self.request, structure),
             **kwargs,
         )
@@ -330,26 +319,77 @@ class ParticipantDetailView(ScopedDetailView):
             kwargs["consents"] = consent_rows(participant)
             kwargs["consent_history"] = list(consent_history(participant)[:50])
         return super().get_context_data(
-            structure_visible=selectors.structures_visible_to(user=self.request.user)
-            .filter(pk=participant.structure_id)
-            .exists(),
+            structure_visible=selectors.structure_is_visible(
+                structure_id=participant.structure_id, user=self.request.user
+            ),
             show_contact=show_contact,
             panels=collect_panels(PARTICIPANT_PANELS, self.request, participant),
+            history=history_summary(
+                obj=participant,
+                user=self.request.user,
+                full_url=reverse("formations:participant_history", args=[participant.pk]),
+            ),
             **kwargs,
         )
+
+
+# --- History of an object ------------------------------------------------------------------
+
+
+class ObjectHistoryView(RoleRequiredMixin, View):
+    """Every journal entry that concerns one object (`formations.history`), newest first,
+    `PER_PAGE` a page. Coordinators and funder auditors only; the object is fetched through
+    the scoped `selector`, so one out of the user's scope is a 404."""
+
+    allowed_roles = (User.Role.FUNDER_AUDITOR,)
+    template_name = "formations/history.html"
+    selector = None
+
+    def describe(self, obj) -> tuple[str, str]:
+        """(name of the object, its page's URL)."""
+        return str(obj), obj.get_absolute_url()
+
+    def get(self, request, pk):
+        obj = get_object_or_404(type(self).selector(user=request.user), pk=pk)
+        page = Paginator(history_entries(obj=obj, user=request.user), HISTORY_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        name, url = self.describe(obj)
+        return render(
+            request,
+            self.template_name,
+            {
+                "object_name": name,
+                "object_url": url,
+                "page_obj": page,
+                "lines": history_lines(page.object_list),
+            },
+        )
+
+
+class FormationHistoryView(ObjectHistoryView):
+    selector = staticmethod(selectors.formations_visible_to)
+
+    def describe(self, obj):
+        return f"{obj.contract_reference} — {obj.title}", obj.get_absolute_url()
+
+
+class ParticipantHistoryView(ObjectHistoryView):
+    selector = staticmethod(selectors.participants_visible_to)
+
+    def describe(self, obj):
+        return obj.full_name, obj.get_absolute_url()
 
 
 class FunderDetailView(ManagerRequiredMixin, DetailView):
     template_name = "formations/funder_detail.html"
 
     def get_queryset(self):
-        return Funder.objects.all()
+        return selectors.all_funders()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            programmes=selectors.programmes_visible_to(user=self.request.user)
-            .filter(funders=self.object)
-            .order_by("-start_date"),
+            programmes=selectors.funder_programmes(funder=self.object, user=self.request.user),
             **kwargs,
         )
 
@@ -526,7 +566,7 @@ class ParticipantConsentView(
 
 
 def _all_funders(*, user):
-    return Funder.objects.all()
+    return selectors.all_funders()
 
 
 class FunderFormMixin(RecordFormMixin):

@@ -5,7 +5,9 @@ Between preview and confirm the uploaded bytes wait in the private documents sto
 are read and written through the storage API only, so the storage may be an object store.
 Confirming claims the token once (`cache.add`, atomic in every cache backend that several
 processes share) before reading the file, so a double submit imports once (the second
-request finds nothing to confirm).
+request finds nothing to confirm). The file is parsed once per upload: the preview keeps
+the parsed table in Django's cache under the token, and confirming takes it from there
+(`formations.tabular.read_table_cached`).
 """
 
 import datetime as dt
@@ -31,7 +33,7 @@ from formations.importing import (
 )
 from formations.permissions import ManagerRequiredMixin
 from formations.storage import documents_storage
-from formations.tabular import format_size, max_rows, max_upload_bytes
+from formations.tabular import forget_table, format_size, max_rows, max_upload_bytes
 
 SESSION_KEY = "participant_imports"
 MAX_PENDING_PER_SESSION = 5
@@ -79,6 +81,7 @@ def store_upload(request, *, file_name: str, content: bytes) -> str:
         oldest = min(pending, key=lambda key: pending[key]["stored_at"])
         pending.pop(oldest)
         _delete_pending(oldest)
+        forget_table(oldest)
     request.session[SESSION_KEY] = pending
     return token
 
@@ -161,7 +164,7 @@ class ParticipantImportPreviewView(ManagerRequiredMixin, View):
             return _expired(request)
         file_name, content = upload
         report = import_participants(
-            file_name=file_name, content=content, actor=request.user, dry_run=True
+            file_name=file_name, content=content, actor=request.user, dry_run=True, cache_key=token
         )
         return render(
             request,
@@ -186,7 +189,12 @@ class ParticipantImportConfirmView(ManagerRequiredMixin, View):
         if upload is None:
             return _expired(request)
         file_name, content = upload
-        report = import_participants(file_name=file_name, content=content, actor=request.user)
+        try:
+            report = import_participants(
+                file_name=file_name, content=content, actor=request.user, cache_key=token
+            )
+        finally:
+            forget_table(token)
         if report.has_errors:
             messages.error(
                 request,

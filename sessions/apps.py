@@ -15,8 +15,10 @@ class TrainingSessionsConfig(AppConfig):
         from formations import locks
         from formations import panels as registry
         from sessions import panels
+        from sessions.selectors import history
         from sessions.selectors.locks import formation_has_evidence
 
         panels.register(registry)
+        history.register()
         if formation_has_evidence not in locks.EVIDENCE_CHECKS:
             locks.EVIDENCE_CHECKS.append(formation_has_evidence)

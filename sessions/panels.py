@@ -10,9 +10,10 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from formations.french import hours_label
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 from formations.selectors import formations_visible_to, participants_visible_to
-from sessions.models import Seal, Slot, TrainingSession
+from sessions.models import Slot, TrainingSession
 from sessions.selectors.contract import contract_status
 from sessions.selectors.hours import (
     annotate_enrolment_hours,
@@ -20,9 +21,10 @@ from sessions.selectors.hours import (
     hours_by_participant,
     hours_by_session,
 )
+from sessions.selectors.locks import seal_exists
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 from sessions.states import state_of
-from sessions.tables import hours_label, hours_totals, label_hours, local_dates
+from sessions.tables import hours_totals, label_hours, local_dates
 
 UPCOMING_DAYS = 14
 UPCOMING_SHOWN = 20
@@ -114,14 +116,7 @@ def dashboard_upcoming_panel(request, obj=None):
         Q(pk__in=[r.next_slot for r in rows if r.next_slot])
         | Q(starts_at__lt=end, ends_at__gt=start)
     )
-    slots = (
-        {
-            slot.pk: slot
-            for slot in shown.annotate(sealed=Exists(Seal.objects.filter(slot=OuterRef("pk"))))
-        }
-        if rows
-        else {}
-    )
+    slots = {slot.pk: slot for slot in shown.annotate(sealed=seal_exists())} if rows else {}
     show_today = is_trainer(user) or can_manage(user)
     for row in rows:
         row.today_slots = [

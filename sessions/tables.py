@@ -8,18 +8,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from formations.french import hours_label
 from sessions.models import TrainingSession
 
 
 def minutes_to_hours(minutes) -> Decimal:
     """Minutes as decimal hours with two places (210 → 3.50), for exports."""
     return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def hours_label(minutes) -> str:
-    """210 → « 3 h 30 », 420 → « 7 h »."""
-    hours, rest = divmod(int(minutes or 0), 60)
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
 def label_hours(row):

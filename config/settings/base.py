@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "formations.uploads.UploadGuardMiddleware",  # reads uploads before the CSRF check
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's address, for the audit entries its services write (formations.audit).
+    "formations.audit.AuditRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Tablet mode is locked: other pages ask for the trainer's password (needs the user).

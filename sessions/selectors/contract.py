@@ -35,7 +35,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from formations.french import long_date
+from formations.french import hours_label, long_date
 from formations.models import Formation
 from sessions.models import Enrolment, Slot, TrainingSession
 from sessions.selectors.hours import (
@@ -172,12 +172,6 @@ def _range_text(low, high, unit: str = "") -> str:
     if high is not None:
         return _("au plus %(high)s%(unit)s") % {"high": high, "unit": unit}
     return "—"
-
-
-def _hours_text(minutes: int | Decimal) -> str:
-    minutes = int(minutes)
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
 def _short(day: dt.date) -> str:
@@ -556,7 +550,7 @@ def _min_hours_rule(ctx: _Context) -> RuleStatus:
     threshold = _min_hours_threshold(ctx.formation)
     if threshold is None:
         return RuleStatus("min_hours_per_day", label, "—", "—", RuleState.NOT_APPLICABLE)
-    expected = _("au moins %(h)s par jour") % {"h": _hours_text(threshold)}
+    expected = _("au moins %(h)s par jour") % {"h": hours_label(threshold)}
     # One grouped query with HAVING: only the days under the minimum come back.
     rows = list(
         ctx.slots()
@@ -573,7 +567,7 @@ def _min_hours_rule(ctx: _Context) -> RuleStatus:
             r["session_id"],
             r["session__code"],
             _("%(day)s : %(h)s prévues")
-            % {"day": _short(r["day"]), "h": _hours_text(r["minutes"])},
+            % {"day": _short(r["day"]), "h": hours_label(r["minutes"])},
             code="min_hours_per_day",
             message=_(
                 "Le %(day)s ne compte que %(h)s prévues ; le marché demande au moins "
@@ -581,8 +575,8 @@ def _min_hours_rule(ctx: _Context) -> RuleStatus:
             )
             % {
                 "day": _long(r["day"]),
-                "h": _hours_text(r["minutes"]),
-                "min": _hours_text(threshold),
+                "h": hours_label(r["minutes"]),
+                "min": hours_label(threshold),
             },
         )
         for r in rows
@@ -592,7 +586,7 @@ def _min_hours_rule(ctx: _Context) -> RuleStatus:
         "%(n)s jour sous le minimum (le plus court : %(h)s)",
         "%(n)s jours sous le minimum (le plus court : %(h)s)",
         len(rows),
-    ) % {"n": len(rows), "h": _hours_text(lowest)}
+    ) % {"n": len(rows), "h": hours_label(lowest)}
     return RuleStatus("min_hours_per_day", label, expected, value, RuleState.VIOLATED, offences)
 
 

@@ -25,9 +25,22 @@ LOCK_LABELS = {
 }
 
 
+def seal_exists(slot: str = "pk") -> Exists:
+    """SQL: the half-day at `slot` (a lookup on the outer query) is sealed. For lists that
+    show each half-day's state in one query."""
+    return Exists(Seal.objects.filter(slot_id=OuterRef(slot)))
+
+
+def slot_is_sealed(*, slot: Slot) -> bool:
+    """Whether the half-day is sealed, read from the database: the services ask this
+    before any write, since a cached instance (whose `is_sealed` looks at the relation
+    it loaded) may predate its seal."""
+    return Seal.objects.filter(slot_id=slot.pk).exists()
+
+
 def _annotated(slots):
     return slots.annotate(
-        has_seal=Exists(Seal.objects.filter(slot=OuterRef("pk"))),
+        has_seal=seal_exists(),
         has_attendance=Exists(Attendance.objects.filter(slot=OuterRef("pk"))),
         has_scan=Exists(PaperSheetScan.objects.filter(slot=OuterRef("pk"))),
     )

@@ -22,11 +22,9 @@ from sessions.services.enrolment import (
     enrol_structure,
     enrolment_rule_warnings,
     parse_enrolment_file,
-    participant_feed_sessions,
     regenerate_calendar_token,
     regenerate_participant_calendar_token,
     send_convocations,
-    trainer_feed_sessions,
     unenrol,
 )
 from sessions.services.paper import (
@@ -67,7 +65,6 @@ __all__ = [
     "paper_sheet_key_in",
     "paper_sheets_import",
     "parse_enrolment_file",
-    "participant_feed_sessions",
     "regenerate_calendar_token",
     "regenerate_participant_calendar_token",
     "remote_links",
@@ -80,6 +77,5 @@ __all__ = [
     "slot_countersign",
     "tablet_lock",
     "tablet_unlock",
-    "trainer_feed_sessions",
     "unenrol",
 ]

@@ -39,6 +39,7 @@ from sessions.models import (
 from sessions.permissions import can_run_session, trains_session
 from sessions.presence import Presence, attendance_text, resolve_presence
 from sessions.sealing import iso_utc, rectification_digest, seal_slot, slot_chain_head
+from sessions.selectors.locks import slot_is_sealed
 from sessions.signatures import validate_signature
 from sessions.states import closes_at, countersign_opens_at, opens_at
 
@@ -105,8 +106,7 @@ def _ensure_same_session(enrolment: Enrolment, slot: Slot) -> None:
 
 
 def _ensure_not_sealed(slot: Slot) -> None:
-    # A query, not `slot.is_sealed`: a cached instance may predate the seal.
-    if Seal.objects.filter(slot_id=slot.pk).exists():
+    if slot_is_sealed(slot=slot):
         raise AttendanceError(
             _(
                 "Cette demi-journée est close et scellée : elle ne peut plus être modifiée "
@@ -424,6 +424,7 @@ def attendance_sign(
         action="attendance.sign",
         obj=attendance,
         summary=summary,
+        ip=attendance.ip_address,
         data={
             "slot": slot.pk,
             "enrolment": enrolment.pk,
@@ -691,7 +692,7 @@ def slot_close(*, slot: Slot, actor, now: dt.datetime | None = None) -> Seal:
     session = TrainingSession.objects.select_for_update().get(pk=slot.session_id)
     slot = _lock_slot(slot.pk)
     _ensure_runs_session(actor, session)
-    if Seal.objects.filter(slot_id=slot.pk).exists():
+    if slot_is_sealed(slot=slot):
         raise AttendanceError(
             _("Cette demi-journée est déjà close et scellée."), code="already_sealed"
         )
@@ -773,7 +774,7 @@ def attendance_rectify(
     now = now or timezone.now()
     slot = _lock_slot(attendance.slot_id)
     _ensure_runs_session(author, slot.session)
-    if not Seal.objects.filter(slot_id=slot.pk).exists():
+    if not slot_is_sealed(slot=slot):
         raise AttendanceError(
             _("Cette demi-journée n'est pas encore scellée : modifiez directement l'émargement."),
             code="not_sealed",

@@ -481,7 +481,10 @@ def regenerate_calendar_token(*, user: User) -> User:
 
 @transaction.atomic
 def regenerate_participant_calendar_token(*, participant: Participant, actor) -> Participant:
-    """Same for a participant's feed (they have no account: a coordinator does it)."""
+    """Same for a participant's feed (they have no account: a coordinator does it).
+
+    Codes: not_coordinator."""
+    ensure_manager(actor)
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     participant.calendar_token = new_calendar_token()
     participant.save(update_fields=["calendar_token"])
@@ -492,29 +495,6 @@ def regenerate_participant_calendar_token(*, participant: Participant, actor) ->
         summary=_("Nouveau lien d'agenda pour %(name)s") % {"name": participant.full_name},
     )
     return participant
-
-
-def trainer_feed_sessions(*, user: User):
-    """The non-cancelled sessions a trainer runs, with formation and slots, for the feed."""
-    return (
-        TrainingSession.objects.filter(trainers=user)
-        .exclude(status=TrainingSession.Status.CANCELLED)
-        .select_related("formation")
-        .prefetch_related("slots")
-        .order_by("pk")
-    )
-
-
-def participant_feed_sessions(*, participant: Participant):
-    """The non-cancelled sessions a participant is enrolled in."""
-    return (
-        TrainingSession.objects.filter(enrolments__participant=participant)
-        .exclude(status=TrainingSession.Status.CANCELLED)
-        .select_related("formation")
-        .prefetch_related("slots")
-        .order_by("pk")
-        .distinct()
-    )
 
 
 __all__ = [
@@ -530,7 +510,5 @@ __all__ = [
     "regenerate_calendar_token",
     "regenerate_participant_calendar_token",
     "send_convocations",
-    "trainer_feed_sessions",
-    "participant_feed_sessions",
     "unenrol",
 ]

@@ -21,8 +21,9 @@ from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from sessions.exceptions import AttendanceError, SessionsError
-from sessions.models import Attendance, Enrolment, PaperSheetScan, Seal, Slot
+from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot
 from sessions.permissions import ensure_runs_session
+from sessions.selectors.locks import slot_is_sealed
 from sessions.services.attendance import attendance_key_in
 
 # Real content is recognised by its first bytes; the extension alone proves nothing.
@@ -98,7 +99,7 @@ def check_scan_file(uploaded_file) -> tuple[str, str, int]:
 
 
 def _ensure_not_sealed(slot: Slot) -> None:
-    if Seal.objects.filter(slot_id=slot.pk).exists():
+    if slot_is_sealed(slot=slot):
         raise SessionsError(
             _(
                 "Cette demi-journée est scellée : elle ne peut plus être modifiée. "

@@ -23,6 +23,7 @@ from formations.french import time_zone_label
 from formations.models import User
 from sessions.exceptions import SessionsError
 from sessions.models import Slot, TrainingSession
+from sessions.permissions import ensure_manager
 from sessions.selectors.locks import (
     SLOT_COUNTERSIGNED,
     SLOT_HAS_ATTENDANCE,
@@ -214,7 +215,9 @@ def session_save(
     ``slot_has_attendance`` (attendance or a paper scan on a slot moved or removed),
     ``slot_countersigned``, ``formation_locked`` / ``time_zone_locked`` (changing the
     formation or the time zone of a session with a locked half-day, see
-    `sessions.selectors.locks`), ``not_trainer``; ``ValidationError`` from ``full_clean()``.
+    `sessions.selectors.locks`), ``not_trainer`` (a trainer given is not one),
+    ``not_coordinator`` (the actor does not coordinate: only coordinators plan sessions;
+    ``actor=None`` is a management command); ``ValidationError`` from ``full_clean()``.
     Nothing is written when anything fails. Audit-logged as ``session.create`` /
     ``session.update`` with the slots added, moved and removed. An update that changes
     what the calendar shows (half-days, ``CALENDAR_FIELDS``) raises
@@ -223,6 +226,7 @@ def session_save(
     Contract rules are not checked here: they warn, never block
     (``sessions.selectors.contract.session_contract_warnings``).
     """
+    ensure_manager(actor)
     creating = session is None
     if creating:
         session = TrainingSession()

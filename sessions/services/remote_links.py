@@ -26,8 +26,9 @@ from formations.outbox import outbox_deliver_after_commit, outbox_enqueue
 # while `sessions.tokens` is still half-loaded; the name is looked up at call time instead.
 from sessions import tokens
 from sessions.exceptions import SessionsError
-from sessions.models import Attendance, Enrolment, Seal, Slot
+from sessions.models import Attendance, Enrolment, Slot
 from sessions.permissions import ensure_runs_session
+from sessions.selectors.locks import slot_is_sealed
 from sessions.services.attendance import signing_window
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def send_remote_links(*, slot: Slot, actor, url_for: Callable[[str], str]) -> Re
     job. Audit action `slot.remote_links_sent`. Codes: not_trainer, slot_sealed.
     """
     ensure_runs_session(actor, slot.session)
-    if Seal.objects.filter(slot_id=slot.pk).exists():
+    if slot_is_sealed(slot=slot):
         raise SessionsError(
             _("Cette demi-journée est close et scellée : plus aucun lien n'est utile."),
             code="slot_sealed",

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from formations.audit import log_action
 from sessions.exceptions import SessionsError
 from sessions.models import Slot
+from sessions.permissions import ensure_runs_session
 
 LOCK_KEY = "sessions.tablet_lock"
 FAILURES_KEY = "sessions.tablet_unlock_failures"
@@ -37,7 +38,10 @@ def locked_slot_id(store) -> int | None:
 def tablet_lock(*, store, slot: Slot, actor) -> bool:
     """Locks the browser session on `slot`'s tablet pages (called by the tablet pages
     themselves, once the slot was fetched through the trainer's scope). Returns whether
-    the lock is new; audit action `tablet.locked` only then."""
+    the lock is new; audit action `tablet.locked` only then.
+
+    Codes: not_trainer (the actor neither trains the session nor coordinates)."""
+    ensure_runs_session(actor, slot.session)
     if locked_slot_id(store) == slot.pk:
         return False
     store[LOCK_KEY] = slot.pk

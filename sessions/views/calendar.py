@@ -2,23 +2,24 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView
 
-from formations.models import Participant, User
+from formations.models import User
 from formations.permissions import RoleRequiredMixin
 from sessions import ical
 from sessions.forms_enrolment import ConfirmForm
-from sessions.selectors.visibility import sessions_visible_to
-from sessions.services.enrolment import (
+from sessions.selectors.calendar import (
+    participant_by_calendar_token,
     participant_feed_sessions,
-    regenerate_calendar_token,
+    trainer_by_calendar_token,
     trainer_feed_sessions,
-    trainer_feed_url,
 )
+from sessions.selectors.visibility import sessions_visible_to
+from sessions.services.enrolment import regenerate_calendar_token, trainer_feed_url
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -51,9 +52,9 @@ def session_ics(request, pk):
 @login_not_required
 @require_safe
 def calendar_feed_trainer(request, token):
-    # The token is the credential: an exact match on a unique, random 32-character value
-    # (unguessable; the lookup time does not reveal how close a guess was).
-    user = get_object_or_404(User, calendar_token=token, is_active=True)
+    user = trainer_by_calendar_token(token=token)
+    if user is None:
+        raise Http404
     return _feed_response(
         trainer_feed_sessions(user=user),
         name=_("Suivi Formations — mes sessions à animer"),
@@ -64,7 +65,9 @@ def calendar_feed_trainer(request, token):
 @login_not_required
 @require_safe
 def calendar_feed_participant(request, token):
-    participant = get_object_or_404(Participant, calendar_token=token)
+    participant = participant_by_calendar_token(token=token)
+    if participant is None:
+        raise Http404
     return _feed_response(
         participant_feed_sessions(participant=participant),
         name=_("Suivi Formations — mes formations"),

@@ -5,7 +5,6 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,8 +23,12 @@ from sessions.forms_enrolment import (
     EnrolStructureForm,
 )
 from sessions.selectors.contract import ENROLMENT_RULES, session_contract_status
-from sessions.selectors.enrolment import enrolment_candidates
-from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
+from sessions.selectors.enrolment import (
+    convocation_enrolments,
+    enrolment_candidates,
+    session_enrolments,
+)
+from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.enrolment import (
     EnrolmentImportError,
     convocation_recipients,
@@ -65,11 +68,7 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
         query = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
         candidates = enrolment_candidates(session=session, user=user, query=query)
         shown = list(candidates[: CANDIDATES_SHOWN + 1])
-        enrolments = list(
-            session.enrolments.select_related("participant__structure")
-            .annotate(attendance_count=Count("attendances"))
-            .order_by("participant__sort_key", "participant_id")
-        )
+        enrolments = list(session_enrolments(session=session, user=user))
         # Counts per structure are what the page lists; whether they break the contract
         # comes from the one contract selector, as on the formation page.
         rules = session_contract_status(session=session, rules=ENROLMENT_RULES).by_code
@@ -221,10 +220,9 @@ class ConvocationsView(SessionEnrolmentsView):
         form = ConvocationForm(request.POST)
         if not form.is_valid():
             return self.render_page(session, convocation_form=form)
-        enrolments = session.enrolments.select_related("participant__structure")
-        if form.cleaned_data["scope"] == ConvocationForm.UNSENT:
-            enrolments = enrolments.filter(convocation_sent_at__isnull=True)
-        enrolments = list(enrolments)
+        enrolments = convocation_enrolments(
+            session=session, unsent_only=form.cleaned_data["scope"] == ConvocationForm.UNSENT
+        )
         _with_email, without_email = convocation_recipients(session=session, enrolments=enrolments)
         try:
             queued = send_convocations(session=session, enrolments=enrolments, actor=request.user)
@@ -259,9 +257,7 @@ class UnenrolView(SessionEnrolmentsView):
 
     def get_enrolment(self, session):
         return get_object_or_404(
-            enrolments_visible_to(user=self.request.user)
-            .filter(session=session)
-            .annotate(attendance_count=Count("attendances")),
+            session_enrolments(session=session, user=self.request.user),
             pk=self.kwargs["enrolment_pk"],
         )
 

@@ -4,8 +4,8 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,6 +13,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from formations.exporting import ExportMixin
+from formations.french import hours_label
+from formations.history import history_summary
 from formations.panels import SESSION_PANELS, collect_panels
 from formations.permissions import (
     ManagerRequiredMixin,
@@ -22,6 +24,7 @@ from formations.permissions import (
     is_structure_referent,
 )
 from formations.selectors import formations_visible_to
+from formations.views import ObjectHistoryView
 from sessions.exceptions import SessionsError
 from sessions.exports import SessionExporter
 from sessions.filters import SessionFilter
@@ -32,15 +35,19 @@ from sessions.forms import (
     default_first_day,
     slot_initial,
 )
-from sessions.models import Slot
 from sessions.permissions import can_run_session
 from sessions.selectors import locks
 from sessions.selectors.contract import session_contract_warnings
-from sessions.selectors.hours import hours_by_session, planned_and_realised_by_enrolment, signed_q
+from sessions.selectors.hours import hours_by_session
+from sessions.selectors.planning import (
+    session_enrolment_hours,
+    session_slots,
+    session_slots_with_signatures,
+)
 from sessions.selectors.visibility import sessions_visible_to
 from sessions.services.planning import SlotSpec, generate_slots, session_save
 from sessions.states import state_of
-from sessions.tables import SessionTable, hours_label, hours_totals, label_hours
+from sessions.tables import SessionTable, hours_totals, label_hours
 
 SLOT_PREFIX = "slots"
 
@@ -80,7 +87,7 @@ def _existing_specs(session) -> list[SlotSpec]:
             timezone.localtime(s.ends_at, tz).time(),
             s.pk,
         )
-        for s in session.slots.order_by("starts_at")
+        for s in session_slots(session=session)
     ]
 
 
@@ -255,27 +262,14 @@ class SessionDetailView(RoleRequiredMixin, View):
         structure_id = _referent_structure(user)
         tz = session.tzinfo
 
-        signed = signed_q("attendances__")
-        if structure_id is not None:
-            signed &= Q(attendances__enrolment__participant__structure_id=structure_id)
-        slots = list(
-            Slot.objects.filter(session=session)
-            .select_related("seal", "countersigned_by")
-            .annotate(signed_count=Count("attendances", filter=signed, distinct=True))
-            .order_by("starts_at")
-        )
-        enrolments = planned_and_realised_by_enrolment(session=session).order_by(
-            "participant__sort_key", "participant_id"
-        )
-        if structure_id is not None:
-            enrolments = enrolments.filter(participant__structure_id=structure_id)
-        enrolments = list(enrolments)
+        slots = session_slots_with_signatures(session=session, structure_id=structure_id)
+        enrolments = session_enrolment_hours(session=session, structure_id=structure_id)
 
         now = timezone.now()
         for slot in slots:
             slot.local_start_at = timezone.localtime(slot.starts_at, tz)
             slot.local_end_at = timezone.localtime(slot.ends_at, tz)
-            slot.sealed = hasattr(slot, "seal")
+            slot.sealed = slot.is_sealed
             slot.state = state_of(slot, now=now, sealed=slot.sealed)
             slot.day = slot.local_start_at.date()
         days = [
@@ -304,6 +298,21 @@ class SessionDetailView(RoleRequiredMixin, View):
             "can_run": can_run_session(user, session),
             # The read-only control page of each half-day (sessions:slot_audit).
             "can_audit": can_manage(user) or is_funder_auditor(user),
+            "history": history_summary(
+                obj=session,
+                user=user,
+                full_url=reverse("sessions:session_history", args=[session.pk]),
+            ),
             "panels": collect_panels(SESSION_PANELS, request, session),
         }
         return render(request, self.template_name, context)
+
+
+class SessionHistoryView(ObjectHistoryView):
+    """Every journal entry of the session and of its half-days, attendances, seals,
+    rectifications and scans (`sessions.selectors.history`)."""
+
+    selector = staticmethod(sessions_visible_to)
+
+    def describe(self, obj):
+        return _("Session %(code)s") % {"code": obj.code}, obj.get_absolute_url()

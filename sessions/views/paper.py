@@ -5,11 +5,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from formations.permissions import is_funder_auditor
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.forms_paper import PaperKeyInForm, PaperScanUploadForm
-from sessions.models import Attendance, PaperSheetScan
-from sessions.selectors.visibility import slots_run_by, slots_visible_to
+from sessions.selectors.signing import (
+    slot_attendances,
+    slot_enrolments,
+    slot_scans,
+    slots_with_scans_for,
+)
+from sessions.selectors.visibility import slots_run_by
 from sessions.services.paper import paper_scan_store, paper_sheet_key_in, scan_content_type
 
 SEALED_MESSAGE = gettext_lazy(
@@ -94,7 +98,7 @@ class SlotPaperView(View):
         return self.render_page(key_in_form=form)
 
     def scans(self):
-        return PaperSheetScan.objects.filter(slot=self.slot).select_related("uploaded_by")
+        return slot_scans(slot=self.slot)
 
     def key_in_form(self, data=None):
         if self.slot.is_sealed:
@@ -102,8 +106,8 @@ class SlotPaperView(View):
         scans = self.scans()
         if not scans.exists():
             return None
-        enrolments = self.slot.session.enrolments.select_related("participant__structure")
-        attendances = {a.enrolment_id: a for a in Attendance.objects.filter(slot=self.slot)}
+        enrolments = slot_enrolments(slot=self.slot)
+        attendances = slot_attendances(slot=self.slot)
         return PaperKeyInForm(
             data, slot=self.slot, enrolments=enrolments, attendances=attendances, scans=scans
         )
@@ -133,11 +137,8 @@ class SlotPaperScanView(View):
     through the public MEDIA_URL, the sheet carries people's names and signatures."""
 
     def get(self, request, pk, scan_pk):
-        user = request.user
-        # Funder auditors may look at the proof; trainers and coordinators run the slot.
-        slots = slots_visible_to(user=user) if is_funder_auditor(user) else slots_run_by(user=user)
-        slot = get_object_or_404(slots, pk=pk)
-        scan = get_object_or_404(PaperSheetScan.objects.filter(slot=slot), pk=scan_pk)
+        slot = get_object_or_404(slots_with_scans_for(user=request.user), pk=pk)
+        scan = get_object_or_404(slot_scans(slot=slot), pk=scan_pk)
         try:
             handle = scan.file.open("rb")
         except FileNotFoundError:

@@ -30,9 +30,19 @@ from sessions.forms_signing import (
     RectifyForm,
     SignatureForm,
 )
-from sessions.models import Attendance, Enrolment, Rectification, Slot
+from sessions.models import Attendance, Enrolment, Slot
+from sessions.permissions import trains_session
 from sessions.presence import attendance_text, values_text
 from sessions.selectors.risks import device_signed_in_slot, shared_device_signatures
+from sessions.selectors.signing import (
+    attendance_of,
+    slot_attendance,
+    slot_attendances,
+    slot_enrolment,
+    slot_enrolments,
+    slot_for_qr_code,
+    slot_rectifications,
+)
 from sessions.selectors.visibility import slots_run_by
 from sessions.services.attendance import (
     attendance_mark,
@@ -116,19 +126,6 @@ def window_problem(slot: Slot) -> str | None:
     except AttendanceError as exc:
         return exc.message
     return None
-
-
-def slot_enrolments(slot: Slot):
-    return Enrolment.objects.filter(session_id=slot.session_id).select_related(
-        "participant__structure"
-    )
-
-
-def slot_attendances(slot: Slot) -> dict[int, Attendance]:
-    return {
-        a.enrolment_id: a
-        for a in Attendance.objects.filter(slot=slot).select_related("paper_scan", "recorded_by")
-    }
 
 
 def trainer_slot(request, pk: int) -> Slot:
@@ -308,7 +305,7 @@ class SlotDetailView(View):
     # -- actions
 
     def post_mark(self):
-        enrolment = slot_enrolments(self.slot).filter(pk=self.posted_pk("enrolment")).first()
+        enrolment = slot_enrolment(slot=self.slot, pk=self.posted_pk("enrolment"))
         if enrolment is None:
             messages.error(self.request, _("Cette personne n'est pas inscrite à cette session."))
             return self.back()
@@ -340,9 +337,6 @@ class SlotDetailView(View):
         )
         self.bound_forms[("mark", enrolment.pk)] = form
         return self.render_page(status=400)
-
-    def is_session_trainer(self) -> bool:
-        return self.session.trainers.filter(pk=self.request.user.pk).exists()
 
     def post_countersign(self):
         form = SignatureForm(self.request.POST, prefix="contresignature")
@@ -379,12 +373,7 @@ class SlotDetailView(View):
         return self.render_page(status=400)
 
     def post_rectify(self):
-        attendance = (
-            Attendance.objects.filter(slot=self.slot)
-            .select_related("enrolment__participant")
-            .filter(pk=self.posted_pk("attendance"))
-            .first()
-        )
+        attendance = slot_attendance(slot=self.slot, pk=self.posted_pk("attendance"))
         if attendance is None:
             messages.error(self.request, _("Émargement introuvable pour cette demi-journée."))
             return self.back()
@@ -420,10 +409,10 @@ class SlotDetailView(View):
     # -- page
 
     def rows(self) -> list[SlotRow]:
-        attendances = slot_attendances(self.slot)
+        attendances = slot_attendances(slot=self.slot)
         opened = self.opened_pk("relever")
         rows = []
-        for enrolment in slot_enrolments(self.slot):
+        for enrolment in slot_enrolments(slot=self.slot):
             attendance = attendances.get(enrolment.pk)
             row = SlotRow(
                 enrolment=enrolment,
@@ -449,18 +438,13 @@ class SlotDetailView(View):
         return rows
 
     def rectifications(self):
-        rectifications = (
-            Rectification.objects.filter(attendance__slot=self.slot)
-            .select_related("author", "attendance__enrolment__participant")
-            .order_by("created_at", "pk")
-        )
         return [
             {
                 "rectification": r,
                 "old": values_text(r.old_values, self.slot),
                 "new": values_text(r.new_values, self.slot),
             }
-            for r in rectifications
+            for r in slot_rectifications(slot=self.slot)
         ]
 
     def render_page(self, status: int = 200):
@@ -473,7 +457,8 @@ class SlotDetailView(View):
         for row in rows:
             if row.attendance is not None:
                 row.shared_device_with = shared.get(row.attendance.pk, [])
-        is_session_trainer = self.is_session_trainer()
+        # Who `slot_countersign` accepts: no pad offered to anyone it would refuse.
+        is_session_trainer = trains_session(self.request.user, self.session)
         now = timezone.now()
         countersign_from = countersign_opens_at(slot.ends_at)
         signed = sum(1 for row in rows if row.attendance is not None and row.attendance.is_signed)
@@ -513,14 +498,14 @@ class SlotTabletView(View):
         slot = trainer_slot(request, pk)
         # From here on, only this slot's tablet pages open without the trainer's password.
         tablet_lock(store=request.session, slot=slot, actor=request.user)
-        attendances = slot_attendances(slot)
+        attendances = slot_attendances(slot=slot)
         entries = [
             {
                 "enrolment": enrolment,
                 "attendance": attendances.get(enrolment.pk),
                 "done": blocks_signing(attendances.get(enrolment.pk)),
             }
-            for enrolment in slot_enrolments(slot)
+            for enrolment in slot_enrolments(slot=slot)
         ]
         return render_uncached(
             request,
@@ -541,7 +526,9 @@ class SlotTabletSignView(SignatureFormMixin, View):
 
     def dispatch(self, request, *args, **kwargs):
         self.slot = trainer_slot(request, kwargs["pk"])
-        self.enrolment = get_object_or_404(slot_enrolments(self.slot), pk=kwargs["enrolment_pk"])
+        self.enrolment = get_object_or_404(
+            slot_enrolments(slot=self.slot), pk=kwargs["enrolment_pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def back(self):
@@ -554,9 +541,7 @@ class SlotTabletSignView(SignatureFormMixin, View):
                 request, _("Cette demi-journée est close et scellée : plus aucune signature.")
             )
             return self.back()
-        if blocks_signing(
-            Attendance.objects.filter(enrolment=self.enrolment, slot=self.slot).first()
-        ):
+        if blocks_signing(attendance_of(enrolment=self.enrolment, slot=self.slot)):
             messages.info(
                 request,
                 _("L'émargement de %(name)s est déjà enregistré.")
@@ -765,9 +750,7 @@ class SignQrView(ParticipantSignView):
     hint = gettext_lazy("Demandez au formateur ou à la formatrice d'afficher le QR code actuel.")
 
     def dispatch(self, request, *args, **kwargs):
-        self.slot = (
-            Slot.objects.select_related("session__formation").filter(pk=kwargs["slot_pk"]).first()
-        )
+        self.slot = slot_for_qr_code(pk=kwargs["slot_pk"])
         if self.slot is None:
             return render_refusal(
                 request,
@@ -780,11 +763,11 @@ class SignQrView(ParticipantSignView):
         return super().dispatch(request, *args, **kwargs)
 
     def enrolments(self, *, exclude_done: bool):
-        enrolments = slot_enrolments(self.slot)
+        enrolments = slot_enrolments(slot=self.slot)
         if exclude_done:
             # Names already signed are not offered again; on POST every enrolment is
             # accepted so that a retry with the same nonce gets the same answer.
-            done = [pk for pk, a in slot_attendances(self.slot).items() if blocks_signing(a)]
+            done = [pk for pk, a in slot_attendances(slot=self.slot).items() if blocks_signing(a)]
             enrolments = enrolments.exclude(pk__in=done)
         return enrolments
 
@@ -948,7 +931,7 @@ class SignRemoteView(ParticipantSignView):
     def check_open(self):
         if self.slot.is_sealed:
             raise sealed_error()
-        attendance = Attendance.objects.filter(enrolment=self.enrolment, slot=self.slot).first()
+        attendance = attendance_of(enrolment=self.enrolment, slot=self.slot)
         if attendance is not None and attendance.is_signed and self.request.method == "GET":
             # On POST the service answers instead: a retry with the same nonce gets the
             # row already written, another signature gets already_signed.

@@ -5,7 +5,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from formations.french import de_structure, long_date, time_zone_label
+from formations.french import de_structure, hours_label, long_date, time_zone_label
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +107,26 @@ def test_filters_in_templates():
     )
 
     assert rendered == "du CCAS de Mamoudzou · heure de Mayotte · 1er mai 2026"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [(0, "0 h"), (None, "0 h"), (5, "0 h 05"), (210, "3 h 30"), (420, "7 h"), (1500, "25 h")],
+)
+def test_hours_label(minutes, expected):
+    assert hours_label(minutes) == expected
+
+
+def test_one_hours_label_for_the_formation_page_and_the_contract_warnings(coordinator_client):
+    """7.5 hours a day reads « 7 h 30 » on the formation page and in the rule's warning
+    alike (the page said « 7,5 h » while the warning said « 7 h 30 »)."""
+    from decimal import Decimal
+
+    from sessions.selectors.contract import contract_status
+    from tests.factories import FormationFactory
+
+    formation = FormationFactory(min_hours_per_day=Decimal("7.5"))
+    rules = dict(coordinator_client.get(formation.get_absolute_url()).context["rules"])
+    assert rules["Heures de formation par jour"] == "7 h 30 au moins"
+    rule = contract_status(formation=formation).rule("min_hours_per_day")
+    assert "7 h 30" in rule.expected

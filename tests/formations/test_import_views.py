@@ -350,3 +350,84 @@ def test_pending_upload_waits_in_the_private_documents_storage(coordinator_clien
     assert [path for path in public if token in path.name] == []
     for url in (f"/media/{pending_name(token)}", f"/media/imports/{token}.bin"):
         assert coordinator_client.get(url).status_code == 404
+
+
+# --- The file is parsed once per upload --------------------------------------------------------
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Counts the calls to the CSV and XLSX parsers."""
+    from formations import tabular
+
+    calls = []
+    for name in ("read_csv", "read_xlsx"):
+        original = getattr(tabular, name)
+
+        def spy(content, *, limit, _original=original, _name=name):
+            calls.append(_name)
+            return _original(content, limit=limit)
+
+        monkeypatch.setattr(tabular, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "parser"),
+    [
+        ("participants.csv", GOOD, "read_csv"),
+        ("participants.xlsx", xlsx_bytes([person(email="a@example.org")]), "read_xlsx"),
+    ],
+    ids=["csv", "xlsx"],
+)
+def test_preview_and_confirm_parse_the_file_once(coordinator_client, parses, name, content, parser):
+    token = token_of(upload(coordinator_client, content, name))
+    preview_url = reverse("formations:participant_import_preview", args=[token])
+
+    coordinator_client.get(preview_url)
+    coordinator_client.get(preview_url)  # a reload of the preview
+    result = coordinator_client.post(confirm_url(token))
+
+    assert parses == [parser]
+    assert result.context["report"].applied
+    assert Participant.objects.count() == result.context["report"].created_count > 0
+
+
+def test_a_refused_file_is_parsed_once_too(coordinator_client, parses):
+    token = token_of(upload(coordinator_client, b"nom;prenom\r\n" + b"\x00" * 10))
+    preview_url = reverse("formations:participant_import_preview", args=[token])
+
+    first = coordinator_client.get(preview_url)
+    second = coordinator_client.get(preview_url)
+
+    assert parses == ["read_csv"]
+    assert first.context["report"].file_errors == second.context["report"].file_errors
+    assert "caractères binaires" in second.context["report"].file_errors[0]
+
+
+def test_confirm_parses_again_when_the_cache_lost_the_preview(coordinator_client, parses):
+    from django.core.cache import cache
+
+    token = token_of(upload(coordinator_client, GOOD))
+    coordinator_client.get(reverse("formations:participant_import_preview", args=[token]))
+    cache.clear()
+
+    result = coordinator_client.post(confirm_url(token))
+
+    assert parses == ["read_csv", "read_csv"]
+    assert result.context["report"].applied
+    assert counts() == (2, 1)
+
+
+def test_confirm_forgets_the_parsed_table(coordinator_client):
+    from django.core.cache import cache
+
+    from formations.tabular import _CACHE_PREFIX
+
+    token = token_of(upload(coordinator_client, GOOD))
+    coordinator_client.get(reverse("formations:participant_import_preview", args=[token]))
+    assert cache.get(_CACHE_PREFIX + token) is not None
+
+    coordinator_client.post(confirm_url(token))
+
+    assert cache.get(_CACHE_PREFIX + token) is None

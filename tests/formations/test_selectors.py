@@ -3,7 +3,7 @@ from django.test import RequestFactory
 
 from formations import filters, selectors
 from formations.models import Funder
-from formations.views import structures_with_counts
+from formations.selectors import structures_with_counts
 from tests.factories import (
     EnrolmentFactory,
     FormationFactory,

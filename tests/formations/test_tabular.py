@@ -220,3 +220,52 @@ def test_name_key_folds_what_people_type_differently():
     assert name_key("C.C.A.S.") == name_key("ccas") == "ccas"
     assert name_key("Pôle-Emploi") == name_key("pole emploi")
     assert name_key("Maison de l’emploi") == name_key("maison de l'emploi")
+
+
+# --- Read once per upload -------------------------------------------------------------------
+
+
+@pytest.fixture
+def csv_parses(monkeypatch):
+    from formations import tabular
+
+    calls = []
+    original = tabular.read_csv
+
+    def spy(content, *, limit):
+        calls.append(content)
+        return original(content, limit=limit)
+
+    monkeypatch.setattr(tabular, "read_csv", spy)
+    return calls
+
+
+@pytest.mark.django_db  # the cache is the database's
+def test_read_table_cached_parses_once_per_key_and_bytes(csv_parses):
+    from formations.tabular import forget_table, read_table_cached
+
+    content = csv_bytes(ROWS)
+    other = csv_bytes(ROWS[:1])
+
+    first = read_table_cached(key="cle-1", file_name="a.csv", content=content)
+    again = read_table_cached(key="cle-1", file_name="a.csv", content=content)
+    changed = read_table_cached(key="cle-1", file_name="a.csv", content=other)
+    forget_table("cle-1")
+    forgotten = read_table_cached(key="cle-1", file_name="a.csv", content=other)
+
+    assert csv_parses == [content, other, other]
+    assert first.rows == again.rows and len(again.rows) == 2
+    assert len(changed.rows) == len(forgotten.rows) == 1
+    forget_table("cle-1")
+
+
+@pytest.mark.django_db  # the cache is the database's
+def test_read_table_cached_keeps_a_refusal(csv_parses):
+    from formations.tabular import forget_table, read_table_cached
+
+    for _attempt in range(2):
+        with pytest.raises(TableError) as error:
+            read_table_cached(key="cle-2", file_name="a.csv", content=b"nom\r\n\x00")
+        assert "caractères binaires" in error.value.message
+    assert len(csv_parses) == 1
+    forget_table("cle-2")

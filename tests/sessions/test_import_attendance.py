@@ -557,3 +557,26 @@ def test_check_file_refuses_a_half_day_not_started_like_the_real_run(trainer, mo
 
     assert not errors
     assert "n'a pas encore commencé" in str(check.errors[0])
+
+
+def test_import_attendance_parses_the_file_once(
+    tmp_path, trainer, morning, alice, scan_path, monkeypatch
+):
+    """The attendance import has no preview page: the command checks then writes what it
+    read, without reading the file a second time."""
+    from formations import tabular
+
+    calls = []
+    original = tabular.read_csv
+
+    def spy(content, *, limit):
+        calls.append(len(content))
+        return original(content, limit=limit)
+
+    monkeypatch.setattr(tabular, "read_csv", spy)
+    path = _csv(tmp_path, HEADER + "LABO-976-1,04/10/2021,09:00,alice@example.org,present,\n")
+
+    _run(path, scan=scan_path, actor=trainer.username)
+
+    assert len(calls) == 1
+    assert Attendance.objects.get().enrolment == alice

@@ -1,0 +1,234 @@
+"""The history of an object: the audit entries that concern it, shown on its page as pretix
+shows an order's log (who did what, when, from where).
+
+Reads only (selectors and their display). An entry concerns an object when it was written
+on the object itself (`object_type` + `object_id`, see `formations.audit`) or on one of its
+parts, which each app declares for the objects of the apps below it: `sessions` says which
+half-days, attendances, seals, rectifications and scans make up a session, which
+attendances are a participant's, which sessions a formation's (`register_source`, called
+from its `AppConfig.ready()`: formations never imports sessions). A source returns a `Q`
+on `AuditEntry`, scoped through the selectors for the user: an auditor sees on a
+participant's page the attendances of the sessions they audit, not the others.
+
+Only coordinators and funder auditors see histories (`can_see_history`); trainers,
+referents and participants do not. Every list is one query (plus one count), whatever the
+number of entries or parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.db.models.lookups import Regex
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from formations.french import user_name
+from formations.models import AuditEntry, Participant
+from formations.permissions import can_manage, can_see_contact_details, is_funder_auditor
+from formations.tabular import strip_accents
+
+# Shown on the object's page; the rest on its history page, PER_PAGE at a time.
+SHOWN = 10
+PER_PAGE = 50
+
+Source = Callable[[models.Model, object], Q]
+SOURCES: dict[str, list[Source]] = {}
+
+
+def register_source(model_label: str, source: Source) -> None:
+    """`source(obj, user) -> Q` adds the entries of an object's parts to the history of the
+    objects of `model_label` ("formations.participant"). Idempotent."""
+    sources = SOURCES.setdefault(model_label, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def can_see_history(user) -> bool:
+    """Coordinators and funder auditors (read-only: checking who did what is their job)."""
+    return can_manage(user) or is_funder_auditor(user)
+
+
+# --- Building the query ------------------------------------------------------------------
+
+
+def on_object(obj: models.Model) -> Q:
+    return Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def on_objects(model: type[models.Model], queryset: QuerySet) -> Q:
+    """Entries written on any object of `queryset` (of `model`). An `IN` over the primary
+    keys cast to text, so that the journal's (object_type, object_id) index serves it."""
+    ids = queryset.order_by().annotate(audit_id=Cast("pk", CharField())).values("audit_id")
+    return Q(object_type=model._meta.label_lower, object_id__in=ids)
+
+
+def json_list_holds(key: str, value: int) -> Q:
+    """Entries whose `data[key]` is a list containing the integer `value`. JSON containment
+    is not portable (SQLite has none), so the list's JSON text is matched: "[3,12]" on
+    SQLite, "[3, 12]" on PostgreSQL."""
+    return Q(Regex(KT(f"data__{key}"), rf"[\[ ,]{int(value)}[,\]]"))
+
+
+# Entries about how to reach a person: left out for whoever may not see contact details
+# (auditors), like the consents on the participant's page.
+CONTACT_ACTIONS = ("consent_given", "consent_withdrawn")
+
+
+def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
+    """The audit entries that concern `obj`, newest first, with their authors; none for a
+    user who may not see histories. `obj` must come from a scoped selector (the page's)."""
+    if not can_see_history(user):
+        return AuditEntry.objects.none()
+    condition = on_object(obj)
+    for source in SOURCES.get(obj._meta.label_lower, []):
+        condition |= source(obj, user)
+    entries = AuditEntry.objects.filter(condition)
+    if not can_see_contact_details(user):
+        entries = entries.exclude(action__in=CONTACT_ACTIONS)
+    return entries.select_related("actor").order_by("-at", "-pk")
+
+
+# --- The formations app's own sources --------------------------------------------------------
+
+
+def _participant_imported(participant: Participant, user) -> Q:
+    # The import that created the person: written on no object, it names them in its data.
+    return Q(action="participants_imported") & json_list_holds(
+        "created_participant_ids", participant.pk
+    )
+
+
+register_source("formations.participant", _participant_imported)
+
+
+# --- Display ----------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    # formations
+    "funder_created": gettext_lazy("Financeur créé"),
+    "funder_updated": gettext_lazy("Financeur modifié"),
+    "programme_created": gettext_lazy("Programme créé"),
+    "programme_updated": gettext_lazy("Programme modifié"),
+    "formation_created": gettext_lazy("Formation créée"),
+    "formation_updated": gettext_lazy("Formation modifiée"),
+    "structure_created": gettext_lazy("Structure créée"),
+    "structure_updated": gettext_lazy("Structure modifiée"),
+    "participant_created": gettext_lazy("Fiche créée"),
+    "participant_updated": gettext_lazy("Fiche modifiée"),
+    "participants_imported": gettext_lazy("Import de participant·es"),
+    "calendar.token_regenerated": gettext_lazy("Nouveau lien d'agenda"),
+    "consent_given": gettext_lazy("Accord de contact enregistré"),
+    "consent_withdrawn": gettext_lazy("Accord de contact retiré"),
+    # sessions
+    "session.create": gettext_lazy("Session créée"),
+    "session.update": gettext_lazy("Session modifiée"),
+    "session.shared_devices_allowed": gettext_lazy("Téléphones partagés"),
+    "enrolment.create": gettext_lazy("Inscription"),
+    "enrolment.delete": gettext_lazy("Désinscription"),
+    "enrolment.convocations_sent": gettext_lazy("Convocations envoyées"),
+    "slot.remote_links_sent": gettext_lazy("Liens à distance envoyés"),
+    "slot.countersign": gettext_lazy("Contre-signature"),
+    "slot.close": gettext_lazy("Clôture et scellement"),
+    "attendance.sign": gettext_lazy("Émargement"),
+    "attendance.mark": gettext_lazy("Statut relevé"),
+    "attendance.key_in": gettext_lazy("Saisie depuis la feuille papier"),
+    "attendance.rectify": gettext_lazy("Rectification"),
+    "paper_scan.upload": gettext_lazy("Scan de feuille papier déposé"),
+    "paper_sheet.key_in": gettext_lazy("Feuille papier saisie"),
+    "tablet.locked": gettext_lazy("Mode tablette verrouillé"),
+    "tablet.unlock_paused": gettext_lazy("Mode tablette : pause imposée"),
+    "tablet.unlocked": gettext_lazy("Mode tablette quitté"),
+    # livrables
+    "livrables.sheet_issued": gettext_lazy("Feuille d'émargement émise"),
+    "livrables.sheet_extract_issued": gettext_lazy("Extrait de feuille émis"),
+    "livrables.sheet_previewed": gettext_lazy("Aperçu provisoire de la feuille"),
+    "livrables.sheet_extract_previewed": gettext_lazy("Aperçu provisoire d'un extrait"),
+    "livrables.blank_sheet_printed": gettext_lazy("Feuille vierge imprimée"),
+    "livrables.document_revoked": gettext_lazy("Document révoqué"),
+}
+
+_CODE = re.compile(r"^[a-z_.]+$")
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    if label is not None:
+        return str(label)
+    # An action without a label yet (another app's): its code, readable enough.
+    return action.replace("_", " ").replace(".", " : ") if _CODE.match(action) else action
+
+
+def _first_word(text: str) -> str:
+    words = strip_accents(str(text)).casefold().split()
+    return words[0] if words else ""
+
+
+def _label_if_needed(label: str, summary: str) -> str:
+    """The action's label, or "" when the summary already starts with its word (« Session
+    LABO-1 modifiée » needs no « Session modifiée : » before it)."""
+    return "" if summary and _first_word(summary) == _first_word(label) else label
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: object  # aware datetime
+    who: str
+    what: str  # the action's label; "" when the summary says it
+    summary: str
+    ip: str
+    signed_in: bool
+
+
+def history_lines(entries) -> list[HistoryLine]:
+    """Entries as lines to show. An entry without an author was written by someone signing
+    without an account (a QR code, a personal link: the address tells) or by the server (a
+    command, a background task: no address)."""
+    lines = []
+    for entry in entries:
+        ip = entry.ip_address or str((entry.data or {}).get("ip") or "")
+        if entry.actor is not None:
+            who = user_name(entry.actor)
+        elif ip:
+            who = _("Sans compte (lien ou QR code)")
+        else:
+            who = _("Le serveur (commande ou tâche automatique)")
+        lines.append(
+            HistoryLine(
+                at=entry.at,
+                who=who,
+                what=_label_if_needed(action_label(entry.action), entry.summary),
+                summary=entry.summary,
+                ip=ip,
+                signed_in=entry.actor is not None,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    lines: list[HistoryLine]
+    total: int
+    full_url: str
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.lines)
+
+
+def history_summary(*, obj: models.Model, user, full_url: str) -> HistorySummary | None:
+    """The latest `SHOWN` entries of `obj` and how many there are (two queries), or None
+    for a user who may not see histories."""
+    if not can_see_history(user):
+        return None
+    entries = history_entries(obj=obj, user=user)
+    latest = list(entries[: SHOWN + 1])
+    total = len(latest) if len(latest) <= SHOWN else entries.count()
+    return HistorySummary(history_lines(latest[:SHOWN]), total, full_url)
