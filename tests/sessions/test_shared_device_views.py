@@ -17,7 +17,7 @@ from formations.models import AuditEntry
 from sessions.devices import DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, DEVICE_COOKIE_SALT
 from sessions.models import Attendance
 from sessions.tokens import qr_token
-from sessions.views.signing import check_scan_ticket, scan_ticket
+from sessions.views.signing.qr import check_scan_ticket, scan_ticket
 from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,

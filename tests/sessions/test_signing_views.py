@@ -14,7 +14,7 @@ from django.urls import reverse
 from formations.models import User
 from sessions.models import Attendance, Rectification, Seal
 from sessions.tokens import qr_token, remote_link_token
-from sessions.views.signing import SCAN_TICKET_MAX_AGE
+from sessions.views.signing.qr import SCAN_TICKET_MAX_AGE
 from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
