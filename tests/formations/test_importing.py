@@ -10,6 +10,7 @@ from formations.importing import (
     import_participants,
     parse_kind,
     validate_table,
+    writing,
 )
 from formations.models import AuditEntry, Participant, Structure
 from formations.tabular import Table
@@ -763,7 +764,7 @@ def test_validate_table_is_pure_over_rows_and_known_records():
 
 def test_person_created_meanwhile_is_found_again_inside_the_transaction(monkeypatch):
     structure = StructureFactory(name="Société Saint-Vincent")
-    original = importing.known_records_for
+    original = writing.known_records_for
     calls = []
 
     def known_records_then_concurrent_write(table):
@@ -776,7 +777,7 @@ def test_person_created_meanwhile_is_found_again_inside_the_transaction(monkeypa
         calls.append(1)
         return known
 
-    monkeypatch.setattr(importing, "known_records_for", known_records_then_concurrent_write)
+    monkeypatch.setattr(writing, "known_records_for", known_records_then_concurrent_write)
 
     report = run(csv_bytes([person(nom="Martin", prenom="Hélène", type_structure="")]))
 
@@ -789,7 +790,7 @@ def test_race_lost_on_unique_email_writes_nothing(monkeypatch):
     ParticipantFactory(email="helene@example.org")
     before = counts()
     # Simulate a writer the re-check cannot see: the database constraint must catch it.
-    monkeypatch.setattr(importing, "known_records_for", lambda table: KnownRecords())
+    monkeypatch.setattr(writing, "known_records_for", lambda table: KnownRecords())
     content = csv_bytes(
         [
             person(nom="Autre", email="autre@example.org", structure="Nouvelle structure"),
