@@ -13,6 +13,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from formations.forms import PARTICIPANT_FIELDS
 from formations.locks import locked_fields
 from formations.models import (
     AuditEntry,
@@ -100,15 +101,7 @@ class ParticipantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Participant
-        fields = [
-            "last_name",
-            "first_name",
-            "email",
-            "phone",
-            "job_title",
-            "structure",
-            "post_taken_on",
-        ]
+        fields = PARTICIPANT_FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -200,4 +193,3 @@ class SmsEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "provider", "status", "message_id", "phone"]
     list_filter = ["provider", "status"]
     search_fields = ["message_id", "phone"]
-

@@ -420,40 +420,17 @@ def consent_give(
             _("Version de texte inconnue : « %(version)s ».") % {"version": version},
             code="unknown_wording",
         )
-    row = ContactConsent(
+    row = _write_row(
         participant=participant,
         channel=channel,
         purpose=purpose,
         action=ContactConsent.Action.GIVEN,
         wording_version=version,
         at=_effective_date(at),
-        collected_by=collector,
+        collector=collector,
         method=method,
-        note=note[:255],
-    )
-    row.full_clean()
-    row.save()
-    log_action(
+        note=note,
         actor=actor,
-        action="consent_given",
-        obj=participant,
-        summary=_("%(person)s : accord %(channel)s pour « %(purpose)s » (%(method)s)")
-        % {
-            "person": participant,
-            "channel": row.get_channel_display(),
-            "purpose": row.get_purpose_display(),
-            "method": row.get_method_display(),
-        },
-        data={
-            "consent_id": row.pk,
-            "channel": channel,
-            "purpose": purpose,
-            "wording_version": version,
-            "method": method,
-            "at": row.at.isoformat(),
-            "collected_by": collector.pk if collector else None,
-            "note": row.note,
-        },
     )
     return row
 
@@ -500,38 +477,72 @@ def consent_withdraw(
         )
         if latest == ContactConsent.Action.WITHDRAWN:
             continue
-        row = ContactConsent(
+        row = _write_row(
             participant=participant,
             channel=channel,
             purpose=purpose,
             action=ContactConsent.Action.WITHDRAWN,
+            wording_version="",
             at=when,
-            collected_by=collector,
+            collector=collector,
             method=method,
-            note=note[:255],
-        )
-        row.full_clean()
-        row.save()
-        log_action(
+            note=note,
             actor=actor,
-            action="consent_withdrawn",
-            obj=participant,
-            summary=_("%(person)s : accord %(channel)s retiré pour « %(purpose)s » (%(method)s)")
-            % {
-                "person": participant,
-                "channel": row.get_channel_display(),
-                "purpose": row.get_purpose_display(),
-                "method": row.get_method_display(),
-            },
-            data={
-                "consent_id": row.pk,
-                "channel": channel,
-                "purpose": purpose,
-                "method": method,
-                "at": row.at.isoformat(),
-                "collected_by": collector.pk if collector else None,
-                "note": row.note,
-            },
         )
         written.append(row)
     return written
+
+
+# Journal wording per action: a consent given, a consent withdrawn.
+SUMMARIES = {
+    ContactConsent.Action.GIVEN: gettext_lazy(
+        "%(person)s : accord %(channel)s pour « %(purpose)s » (%(method)s)"
+    ),
+    ContactConsent.Action.WITHDRAWN: gettext_lazy(
+        "%(person)s : accord %(channel)s retiré pour « %(purpose)s » (%(method)s)"
+    ),
+}
+
+
+def _write_row(
+    *, participant, channel, purpose, action, wording_version, at, collector, method, note, actor
+) -> ContactConsent:
+    """One consent row and its journal entry (`consent_given`, `consent_withdrawn`)."""
+    row = ContactConsent(
+        participant=participant,
+        channel=channel,
+        purpose=purpose,
+        action=action,
+        wording_version=wording_version,
+        at=at,
+        collected_by=collector,
+        method=method,
+        note=note[:255],
+    )
+    row.full_clean()
+    row.save()
+    data = {
+        "consent_id": row.pk,
+        "channel": channel,
+        "purpose": purpose,
+        "method": method,
+        "at": row.at.isoformat(),
+        "collected_by": collector.pk if collector else None,
+        "note": row.note,
+    }
+    if wording_version:
+        data["wording_version"] = wording_version
+    log_action(
+        actor=actor,
+        action=f"consent_{action}",
+        obj=participant,
+        summary=SUMMARIES[action]
+        % {
+            "person": participant,
+            "channel": row.get_channel_display(),
+            "purpose": row.get_purpose_display(),
+            "method": row.get_method_display(),
+        },
+        data=data,
+    )
+    return row

@@ -354,21 +354,25 @@ class ConsentFieldsMixin:
             self.add_error("consent_date", _("Cette date est dans le futur."))
 
 
+# A participant's own details, as both the application's form and the admin edit them.
+PARTICIPANT_FIELDS = [
+    "last_name",
+    "first_name",
+    "email",
+    "phone",
+    "job_title",
+    "structure",
+    "post_taken_on",
+]
+
+
 class ParticipantForm(ConsentFieldsMixin, UserScopedModelForm):
     """The participant's record, and their consents (`ConsentFieldsMixin`), whose changes
     `services.participant_save` records as consent rows (given or withdrawn)."""
 
     class Meta:
         model = Participant
-        fields = [
-            "last_name",
-            "first_name",
-            "email",
-            "phone",
-            "job_title",
-            "structure",
-            "post_taken_on",
-        ]
+        fields = PARTICIPANT_FIELDS
         widgets = {
             "post_taken_on": DateInput(),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
