@@ -63,7 +63,10 @@ def documents_storage(environ: Mapping[str, str], data_dir: Path) -> dict:
             )
         options.update(
             {
-                "default_acl": "private",
+                # No ACL on each object: buckets made since 2023 refuse ACLs by default
+                # (BucketOwnerEnforced), and objects are private unless a bucket policy
+                # says otherwise. The README asks for « Block Public Access ».
+                "default_acl": None,
                 "file_overwrite": False,
                 "querystring_auth": True,
             }

@@ -110,7 +110,7 @@ WORDINGS: dict[tuple[str, str], Wording] = {
         ),
     ),
 }
-# The box participants had before consents were recorded per channel (migration 0005).
+# The box participants had before consents were recorded per channel (migration 0006).
 LEGACY_WORDING_VERSION = "v0 (case à cocher d'origine)"
 
 PAIRS: tuple[tuple[str, str], ...] = tuple(

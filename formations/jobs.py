@@ -31,11 +31,17 @@ def job_create(*, kind: str, label: str, total: int, actor=None) -> BackgroundJo
 
 
 def job_advance(*, job_id, done: int = 1, failed: int = 0) -> None:
-    """Counts items as processed (``failed`` of them in failure). One UPDATE, safe when
+    """Counts items as processed (``failed`` of them in failure), and finishes the job
+    when every item is: a job's items may be spread over several tasks running at once,
+    so none of them can tell alone that it was the last. Conditional UPDATEs, safe when
     several workers advance the same job."""
+    now = timezone.now()
     BackgroundJob.objects.filter(pk=job_id).update(
-        done=F("done") + done, failed=F("failed") + failed, updated_at=timezone.now()
+        done=F("done") + done, failed=F("failed") + failed, updated_at=now
     )
+    BackgroundJob.objects.filter(
+        pk=job_id, status=BackgroundJob.Status.RUNNING, done__gte=F("total")
+    ).update(status=BackgroundJob.Status.FINISHED, finished_at=now)
 
 
 @transaction.atomic

@@ -64,7 +64,8 @@ from django.utils.translation import gettext_lazy
 from formations import sms
 from formations.audit import log_action
 from formations.consent import ContactDecision, may_contact, may_contact_address
-from formations.models import BackgroundJob, OutboxMessage, Participant
+from formations.jobs import job_advance, job_finish
+from formations.models import BackgroundJob, OutboxMessage, Participant, SmsEvent
 from formations.models import Purpose as ContactPurpose
 from formations.permissions import can_manage
 
@@ -286,21 +287,23 @@ def outbox_deliver_after_commit(messages: list[OutboxMessage], *, job=None) -> N
     """Enqueues one delivery task for ``messages`` once the current transaction commits
     (at once outside a transaction)."""
     ids = [m.pk for m in messages if m.status == Status.PENDING]
+    refused = len(messages) - len(ids)
+    if job is not None and refused:
+        # Refused when written: processed (and failed) for the job's progress now.
+        transaction.on_commit(
+            lambda: job_advance(job_id=job.pk, done=refused, failed=refused), robust=True
+        )
+    if job is not None and job.total == 0:
+        transaction.on_commit(lambda: job_finish(job_id=job.pk), robust=True)
     if not ids:
-        if job is not None:
-            transaction.on_commit(lambda: _finish_empty_job(job.pk))
         return
     OutboxMessage.objects.filter(pk__in=ids, queued_at__isnull=True).update(
         queued_at=timezone.now()
     )
     job_id = str(job.pk) if job is not None else None
-    transaction.on_commit(lambda: enqueue_delivery(ids, job_id=job_id))
-
-
-def _finish_empty_job(job_id) -> None:
-    from formations.jobs import job_finish
-
-    job_finish(job_id=job_id)
+    # Robust: the act has committed; if the task queue cannot be reached now, the
+    # messages are written and `run_periodic` enqueues them once their lease has passed.
+    transaction.on_commit(lambda: enqueue_delivery(ids, job_id=job_id), robust=True)
 
 
 def enqueue_delivery(message_ids: list[int], *, job_id: str | None = None) -> None:
@@ -451,11 +454,16 @@ SENDERS: dict[str, Callable[[OutboxMessage], str]] = {
 }
 
 
-def _finish(message: OutboxMessage, **fields) -> None:
+def _finish(message: OutboxMessage, *, worker: str, **fields) -> bool:
+    """Records the outcome, if ``worker`` still holds the claim: a worker whose lease
+    ran out (and whose message another worker took) must not overwrite what the other
+    records. Returns whether it did."""
     now = timezone.now()
     fields.setdefault("finished_at", now)
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        claimed_by="", claimed_until=None, next_attempt_at=None, **fields
+    return bool(
+        OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            claimed_by="", claimed_until=None, next_attempt_at=None, **fields
+        )
     )
 
 
@@ -464,7 +472,7 @@ def _error_text(exc: BaseException) -> str:
     return f"{exc.__class__.__name__} : {text}"[:2000]
 
 
-def deliver_message(message: OutboxMessage, *, worker: str) -> str:
+def deliver_message(message: OutboxMessage, *, worker: str) -> str | None:
     """Delivers a message ``worker`` has claimed (`claim_message`) and records the outcome.
     Returns the new status. Must not run inside a transaction: the handover is committed
     before the mailer or provider is called."""
@@ -472,6 +480,7 @@ def deliver_message(message: OutboxMessage, *, worker: str) -> str:
     if message.expires_at is not None and message.expires_at <= now:
         _finish(
             message,
+            worker=worker,
             status=Status.ABANDONED,
             refused_reason=_("Pas envoyé à temps : le message n'avait plus d'objet."),
         )
@@ -479,11 +488,14 @@ def deliver_message(message: OutboxMessage, *, worker: str) -> str:
     for check in DELIVERY_CHECKS:
         reason = check(message)
         if reason:
-            _finish(message, status=Status.ABANDONED, refused_reason=str(reason)[:300])
+            _finish(
+                message, worker=worker, status=Status.ABANDONED, refused_reason=str(reason)[:300]
+            )
             return Status.ABANDONED
     if message.handovers >= MAX_HANDOVERS:
         _finish(
             message,
+            worker=worker,
             status=Status.FAILED,
             last_error=_(
                 "Remis %(count)s fois au fournisseur sans que l'envoi ait pu être enregistré "
@@ -496,42 +508,73 @@ def deliver_message(message: OutboxMessage, *, worker: str) -> str:
 
     # Recorded before the handover, in its own committed write: if this worker dies
     # while the provider holds the message, the next one knows it may have gone.
-    OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+    still_ours = OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
         handovers=F("handovers") + 1
     )
+    if not still_ours:
+        # This worker took longer than its lease and another one has the message now:
+        # sending as well would be the double the claims exist to prevent.
+        logger.warning("outbox message %s: claim lost before handover by %s", message.pk, worker)
+        return None
     try:
         provider_id = SENDERS[message.channel](message)
     except Exception as exc:  # the mailer's or provider's refusal, whatever its type
-        return _record_failure(message, exc)
-    return _record_sent(message, provider_id)
+        return _record_failure(message, exc, worker=worker)
+    return _record_sent(message, provider_id, worker=worker)
 
 
-def _record_sent(message: OutboxMessage, provider_id: str) -> str:
+def _record_sent(message: OutboxMessage, provider_id: str, *, worker: str) -> str:
     now = timezone.now()
     _finish(
         message,
+        worker=worker,
         status=Status.SENT,
         sent_at=now,
         provider_message_id=(provider_id or "")[:255],
         last_error="",
     )
+    if provider_id:
+        _apply_early_receipt(provider_id)
     return Status.SENT
 
 
-def _record_failure(message: OutboxMessage, exc: Exception) -> str:
+def _apply_early_receipt(provider_id: str) -> None:
+    """A provider may report delivery before the worker has recorded the message as sent
+    (the webhook then found no « envoyé » row to update): apply what it reported."""
+    receipt = (
+        SmsEvent.objects.filter(
+            message_id=provider_id,
+            status__in=[SmsEvent.Status.DELIVERED, SmsEvent.Status.FAILED],
+        )
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if receipt is None:
+        return
+    if receipt.status == SmsEvent.Status.DELIVERED:
+        outbox_mark_delivered(provider_message_id=provider_id, delivered_at=receipt.occurred_at)
+    else:
+        outbox_mark_undelivered(
+            provider_message_id=provider_id,
+            error=receipt.provider_status or str(SmsEvent.Status.FAILED.label),
+        )
+
+
+def _record_failure(message: OutboxMessage, exc: Exception, *, worker: str) -> str:
     error = _error_text(exc)
     logger.warning("outbox message %s, attempt %s: %s", message.pk, message.attempts, error)
     attempts = message.attempts  # counted by the claim
     if attempts >= max_attempts() or getattr(exc, "retryable", True) is False:
         _finish(
             message,
+            worker=worker,
             status=Status.FAILED,
             last_error=error,
             handovers=F("handovers") - 1,
         )
         return Status.FAILED
     delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-    OutboxMessage.objects.filter(pk=message.pk).update(
+    OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
         claimed_by="",
         claimed_until=None,
         queued_at=None,

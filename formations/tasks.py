@@ -8,15 +8,13 @@ leases and leaves a killed worker's task « running » for ever."""
 from django.tasks import task
 
 from formations import outbox
-from formations.jobs import job_advance, job_finish
+from formations.jobs import job_advance
 from formations.models import OutboxMessage
 
-# After a delivery attempt, these statuses mean « not sent (yet) ».
-NOT_SENT = {
-    OutboxMessage.Status.PENDING,
-    OutboxMessage.Status.FAILED,
-    OutboxMessage.Status.ABANDONED,
-}
+# After a delivery attempt, these statuses mean « will not go ». A message waiting for a
+# retry (en attente) is processed for the job's progress, not failed: the outbox page
+# follows it.
+NOT_SENT = {OutboxMessage.Status.FAILED, OutboxMessage.Status.ABANDONED}
 
 
 @task
@@ -28,9 +26,9 @@ def deliver_messages(message_ids: list[int], job_id: str | None = None) -> dict:
         if job_id is not None:
             job_advance(job_id=job_id, failed=1 if status in NOT_SENT else 0)
 
+    # The job finishes when its last item is counted (`job_advance`), whichever task
+    # counts it.
     outcomes = outbox.deliver_pending(message_ids=message_ids, on_each=advance)
-    if job_id is not None:
-        job_finish(job_id=job_id)
     counts: dict[str, int] = {}
     for status in outcomes.values():
         key = str(status) if status else "skipped"

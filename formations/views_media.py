@@ -1,8 +1,9 @@
 """Uploaded files that may be public: funders' logos, and nothing else.
 
-MEDIA_ROOT also holds paper scans (names and signatures) and pending imports: those are
-never served by URL alone (scans go through `sessions:slot_paper_scan`, which checks the
-user's right to the half-day). So there is no catch-all media route, under DEBUG or not."""
+Paper scans (names and signatures) and pending imports live apart, in the private
+documents storage, read only by views that check the user's right (`sessions:slot_paper_scan`
+for a scan). MEDIA_ROOT holds logos alone, and still there is no catch-all media route,
+under DEBUG or not: each logo is served by this view."""
 
 import mimetypes
 

@@ -214,7 +214,20 @@ def _feed(archive: zipfile.ZipFile, name: str, parser, rows: list | None = None)
                 pass
     except XlsxError:
         raise
-    except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError, NotImplementedError):
+    except (
+        expat.ExpatError,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        # A handler meeting an attribute it cannot read (a style that is not a number…):
+        # the file is damaged, never a server error.
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        RecursionError,
+    ):
         raise broken() from None
     if rows:
         yield from rows
@@ -226,12 +239,22 @@ def _consume(archive, name, parser) -> None:
         pass
 
 
+def _unescaped(match) -> str:
+    code = int(match.group(1), 16)
+    # What XML itself cannot hold stays out of a cell too: control characters other than
+    # tab and line breaks (NUL, which PostgreSQL refuses) and lone surrogates (which no
+    # page can encode).
+    if (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or 0xD800 <= code <= 0xDFFF:
+        return ""
+    return chr(code)
+
+
 def _unescape(text: str) -> str:
     """Excel writes characters XML cannot hold as `_xHHHH_` (and a literal `_x` as
     `_x005F_x`)."""
     if "_x" not in text:
         return text
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return _ESCAPE.sub(_unescaped, text)
 
 
 class _TextCollector:
@@ -499,8 +522,10 @@ class _SheetReader:
             raise _abnormal(_("la %(where)s est anormalement longue") % {"where": self.where()})
         if local == "c":
             self.column = self._column(attrs.get("r"))
-            style = attrs.get("s")
-            self.cell = (self.column, attrs.get("t", "n"), int(style) if style else 0)
+            style = attrs.get("s") or "0"
+            if not style.isascii() or not style.isdigit():
+                raise broken()
+            self.cell = (self.column, attrs.get("t", "n"), int(style))
         elif self.cell is None:
             return
         elif local == "v" and not self.in_inline:

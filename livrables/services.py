@@ -311,10 +311,18 @@ def _issue(
                     label=label,
                     log_data=log_data,
                 )
-        except IntegrityError:
+        except IntegrityError as error:
             files.discard(stored)
-            if attempt >= NUMBER_ATTEMPTS or not _is_taken(document.number):
+            if not _is_taken(document.number):
                 raise
+            if attempt >= NUMBER_ATTEMPTS:
+                raise LivrablesError(
+                    _(
+                        "Un autre document vient d'être émis sous le même numéro : "
+                        "réessayez dans un instant."
+                    ),
+                    code="number_taken",
+                ) from error
             continue
         except BaseException:
             files.discard(stored)

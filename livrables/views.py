@@ -56,7 +56,8 @@ def kept_document_response(request, record: IssuedDocument) -> HttpResponse:
             request,
             "livrables/document_unavailable.html",
             {"document": record, "message": error.message},
-            status=500,
+            # Known and explained: the server cannot serve it now, not a crash.
+            status=503,
         )
 
 

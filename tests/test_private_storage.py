@@ -69,7 +69,7 @@ def test_documents_storage_s3_by_settings_alone():
             "secret_key": "secret",
             "location": "production",
             "addressing_style": "path",
-            "default_acl": "private",
+            "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
         },
@@ -117,7 +117,7 @@ def test_s3_options_are_accepted_by_django_storages_when_installed(settings):
 
     assert (storage.bucket_name, storage.default_acl, storage.file_overwrite) == (
         "suivi",
-        "private",
+        None,
         False,
     )
 

@@ -1,4 +1,4 @@
-# The consent box goes (its ticks are consent records since 0005), and participants'
+# The consent box goes (its ticks are consent records since 0006), and participants'
 # phones are stored in E.164 (formations.phones): each number is read the way the forms
 # read it now (overseas prefixes, then the structure's territory or postal code, then
 # France). A number that cannot be read is left as it is and listed on the console; the
@@ -14,9 +14,7 @@ def phones_to_e164(apps, schema_editor):
 
     Participant = apps.get_model("formations", "Participant")
     changed, unreadable = [], []
-    for participant in (
-        Participant.objects.exclude(phone="").select_related("structure").iterator()
-    ):
+    for participant in Participant.objects.exclude(phone="").select_related("structure").iterator():
         if is_e164(participant.phone):
             continue
         try:
@@ -51,6 +49,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="participant",
             name="phone",
-            field=models.CharField(blank=True, max_length=30, validators=[formations.phones.validate_e164], verbose_name="téléphone"),
+            field=models.CharField(
+                blank=True,
+                max_length=30,
+                validators=[formations.phones.validate_e164],
+                verbose_name="téléphone",
+            ),
         ),
     ]

@@ -74,6 +74,10 @@ def needs_unicode(text: str) -> bool:
     return any(char not in GSM7 for char in text)
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 class SmsBackend(BaseSmsBackend):
     provider = "brevo"
 
@@ -204,7 +208,8 @@ class SmsBackend(BaseSmsBackend):
 
     def parse_webhook(self, body: bytes) -> list[ProviderEvent]:
         try:
-            data = json.loads(body)
+            # NaN and Infinity are not JSON (PostgreSQL's JSON type refuses them).
+            data = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise WebhookPayloadError("not JSON") from exc
         items = data if isinstance(data, list) else [data]  # batched webhooks send lists

@@ -10,9 +10,18 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.tasks import default_task_backend
+from django.utils import timezone
 
 from formations import outbox, sms
-from formations.models import AuditEntry, OutboxMessage, PeriodicRun, User
+from formations.jobs import job_create
+from formations.models import (
+    AuditEntry,
+    BackgroundJob,
+    OutboxMessage,
+    PeriodicRun,
+    SmsEvent,
+    User,
+)
 from tests.factories import ParticipantFactory, UserFactory
 
 NOW = dt.datetime(2025, 3, 10, 9, 0, 30, tzinfo=dt.UTC)
@@ -225,6 +234,49 @@ def test_claim_past_its_lease_is_taken_back_by_run_periodic(db, settings, dummy_
     assert len(mail.outbox) == 1
 
 
+def test_a_worker_past_its_lease_neither_sends_nor_overwrites_the_new_owner(db):
+    with time_machine.travel(NOW, tick=False) as clock:
+        message = _message()
+        stale = outbox.claim_message(worker="A", message_ids=[message.pk])
+        clock.shift(outbox.lease() + dt.timedelta(seconds=1))
+        fresh = outbox.claim_message(worker="B", message_ids=[message.pk])
+        assert fresh is not None
+
+        assert outbox.deliver_message(stale, worker="A") is None
+        assert outbox.deliver_message(fresh, worker="B") == Status.SENT
+
+    message.refresh_from_db()
+    assert len(mail.outbox) == 1
+    assert (message.status, message.handovers, message.claimed_by) == (Status.SENT, 1, "")
+
+
+def test_a_stale_worker_failing_late_does_not_reopen_a_sent_message(db, settings):
+    with time_machine.travel(NOW, tick=False) as clock:
+        message = _message()
+        stale = outbox.claim_message(worker="A", message_ids=[message.pk])
+        clock.shift(outbox.lease() + dt.timedelta(seconds=1))
+        fresh = outbox.claim_message(worker="B", message_ids=[message.pk])
+        assert outbox.deliver_message(fresh, worker="B") == Status.SENT
+
+        outbox._record_failure(stale, RuntimeError("délai dépassé"), worker="A")
+
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (Status.SENT, "")
+
+
+def test_queue_unreachable_after_the_act_loses_nothing(db, dummy_tasks, committed):
+    def act():
+        return _message(deliver=True)
+
+    with mock.patch.object(outbox, "enqueue_delivery", side_effect=OSError("file d'attente")):
+        message = committed(act)  # the act itself succeeds
+
+    assert OutboxMessage.objects.get(pk=message.pk).status == Status.PENDING
+    with time_machine.travel(timezone.now() + outbox.lease() + dt.timedelta(minutes=1)):
+        call_command("run_periodic", verbosity=0)
+    assert _enqueued_ids(dummy_tasks) == [message.pk]
+
+
 # --------------------------------------------------------------------------- killed worker
 
 
@@ -420,3 +472,72 @@ def test_latest_messages_about_gives_the_newest_per_object(db, coordinator):
     latest = outbox.latest_messages_about(objects=[coordinator, other], purpose="password_link")
 
     assert latest == {coordinator.pk: newest}
+
+
+# --------------------------------------------------------------------------- job progress
+
+
+def test_a_job_spread_over_several_tasks_finishes_with_its_last_message(db, dummy_tasks, committed):
+    job = job_create(kind="test", label="Convocations", total=250)
+
+    def act():
+        messages = [_message(recipient=f"p{i}@example.org", job=job) for i in range(250)]
+        outbox.outbox_deliver_after_commit(messages, job=job)
+
+    committed(act)
+    first, second, third = list(dummy_tasks.results)  # 100 + 100 + 50 messages
+
+    for result in (first, third):
+        result.task.call(*result.args, **result.kwargs)
+    job.refresh_from_db()
+    assert (job.done, job.status) == (150, BackgroundJob.Status.RUNNING)
+
+    second.task.call(*second.args, **second.kwargs)
+    job.refresh_from_db()
+    assert (job.done, job.failed, job.status) == (250, 0, BackgroundJob.Status.FINISHED)
+
+
+def test_a_message_waiting_for_a_retry_is_not_counted_as_lost(db, settings, dummy_tasks, committed):
+    settings.MAILERS = {"default": {"BACKEND": "tests.formations.test_outbox.FailingBackend"}}
+    job = job_create(kind="test", label="Liens", total=1)
+    message = committed(lambda: _message(job=job))
+    committed(outbox.outbox_deliver_after_commit, [message], job=job)
+    _run_enqueued(dummy_tasks)
+
+    job.refresh_from_db()
+    message.refresh_from_db()
+    assert message.status == Status.PENDING and message.next_attempt_at
+    assert (job.done, job.failed, job.status) == (1, 0, BackgroundJob.Status.FINISHED)
+
+
+def test_refused_messages_count_as_failed_and_finish_the_job(db, dummy_tasks, committed):
+    job = job_create(kind="test", label="Liens", total=2)
+
+    def act():
+        sent = _message(job=job)
+        refused = _message(recipient="", job=job)
+        outbox.outbox_deliver_after_commit([sent, refused], job=job)
+
+    committed(act)
+    _run_enqueued(dummy_tasks)
+
+    job.refresh_from_db()
+    assert (job.done, job.failed, job.status) == (2, 1, BackgroundJob.Status.FINISHED)
+
+
+def test_a_delivery_receipt_arriving_before_the_worker_records_it_is_applied(db):
+    message = _message(channel=OutboxMessage.Channel.SMS, recipient="+262692000001")
+    receipt_first = SmsEvent.objects.create(
+        provider="locmem",
+        status=SmsEvent.Status.DELIVERED,
+        message_id="locmem-early",
+        dedupe_key="early",
+        occurred_at=NOW,
+        payload={},
+    )
+
+    with mock.patch.object(sms, "send_sms", return_value=receipt_first.message_id):
+        assert _deliver(message) == Status.SENT
+
+    message.refresh_from_db()
+    assert (message.status, message.delivered_at) == (Status.DELIVERED, NOW)

@@ -361,3 +361,41 @@ def test_a_sheet_written_by_the_workbook_helper_is_read():
         workbook=workbook_xml(date1904=True),
     )
     assert _our_rows(content) == _openpyxl_rows(content) == [[dt.datetime(2021, 10, 4)]]
+
+
+# --- Damaged or hostile cells ------------------------------------------------------------------
+
+
+def test_a_style_that_is_not_a_number_is_a_damaged_file_not_a_server_error():
+    content = build(sheet_xml('<row r="1"><c r="A1" s="x"><v>1</v></c></row>'))
+
+    with pytest.raises(TableError, match="illisible ou endommagé"):
+        read_table(file_name="a.xlsx", content=content)
+
+
+@pytest.mark.parametrize(
+    "escaped", ["Mar_x0000_tin", "Mar_xD800_tin", "Mar_x0001_tin", "Mar_xDFFF_tin"]
+)
+def test_escapes_of_characters_no_page_or_database_can_hold_are_dropped(escaped):
+    content = build(
+        sheet_xml(
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>nom</t></is></c></row>'
+            f'<row r="2"><c r="A2" t="inlineStr"><is><t>{escaped}</t></is></c></row>'
+        )
+    )
+
+    table = read_table(file_name="a.xlsx", content=content)
+
+    assert [cells for _line, cells in table.rows] == [["Martin"]]
+
+
+def test_escaped_tab_and_line_break_are_kept():
+    content = build(
+        sheet_xml(
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>nom</t></is></c></row>'
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>A_x0009_B_x000A_C</t></is></c></row>'
+        )
+    )
+
+    [(_line, cells)] = read_table(file_name="a.xlsx", content=content).rows
+    assert cells == ["A\tB\nC"]

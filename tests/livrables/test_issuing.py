@@ -469,7 +469,7 @@ def test_an_altered_kept_file_is_never_served(client, sheet_world, documents_dir
 
     response = client.get(sheet_url(sheet_world.session))
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert not response.content.startswith(b"%PDF")
     assert "ne correspond plus à l'empreinte enregistrée" in page(response)
 
@@ -481,7 +481,7 @@ def test_a_missing_kept_file_is_reported_not_rerendered(client, sheet_world, doc
 
     response = client.get(sheet_url(sheet_world.session))
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert "est introuvable" in response.content.decode()
     assert IssuedDocument.objects.count() == 1
 

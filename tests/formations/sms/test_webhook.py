@@ -131,6 +131,14 @@ def test_an_unreadable_body_is_a_bad_request(client):
     assert not SmsEvent.objects.exists()
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_numbers_json_does_not_have_are_a_bad_request(client, constant):
+    body = json.dumps(delivered()).encode().replace(b"1.5", constant)
+
+    assert post(client, body).status_code == 400
+    assert not SmsEvent.objects.exists()
+
+
 def test_only_the_configured_provider_has_a_webhook(client, settings):
     assert post(client, delivered(), url="/webhooks/sms/autre/").status_code == 404
     settings.SMS_BACKEND = "formations.sms.locmem.SmsBackend"
