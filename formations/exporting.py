@@ -69,7 +69,7 @@ XLSX_SPOOL_BYTES = 1024 * 1024
 # A cell starting with one of these is read as a formula by Excel / LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A sign followed only by digits, spaces, parentheses and dots: negative numbers and phone
-# numbers, E.164 (+262639123456) or as typed (+262 639 12 34 56). No letter, no operator
+# numbers, E.164 (+262639012345) or as typed (+262 639 01 23 45). No letter, no operator
 # after the sign: such a text cannot call a function or reach a cell, so it is kept as is.
 HARMLESS = re.compile(r"^[+-][\d\s().]*$")
 # Characters Excel refuses in a sheet's title.

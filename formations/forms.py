@@ -380,8 +380,8 @@ class ParticipantForm(ConsentFieldsMixin, UserScopedModelForm):
         help_texts = {
             "email": _("Sert aux convocations et aux liens d'émargement ; unique par personne."),
             "phone": _(
-                "Comme on le compose en France (06 12 34 56 78, 0639 12 34 56) ou avec "
-                "l'indicatif (+262 639 12 34 56). Enregistré au format international."
+                "Comme on le compose en France (06 12 34 56 78, 0639 01 23 45) ou avec "
+                "l'indicatif (+262 639 01 23 45). Enregistré au format international."
             ),
         }
 

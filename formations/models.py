@@ -404,7 +404,7 @@ class Participant(SortKeyModel):
     last_name = models.CharField(_("nom"), max_length=120)
     first_name = models.CharField(_("prénom"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
-    # E.164 (« +262639123456 »), see formations.phones; consent per channel and purpose
+    # E.164 (« +262639012345 »), see formations.phones; consent per channel and purpose
     # is recorded in ContactConsent (formations.consent).
     phone = models.CharField(_("téléphone"), max_length=30, blank=True, validators=[validate_e164])
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)

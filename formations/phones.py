@@ -3,7 +3,7 @@ in the national format a French reader dials (« 06 12 34 56 78 », « 0639 01 2
 
 Why a region rule: the French overseas departments share the French national format
 (a ten-digit number starting with 0) but not the country code. Parsed as French,
-« 0639 12 34 56 » (a Mayotte mobile) becomes +33 6 39 12 34 56, which does not exist.
+« 0639 01 23 45 » (a Mayotte mobile) becomes +33 6 39 12 34 56, which does not exist.
 So the region of a national number comes first from its prefix (`OVERSEAS_PREFIXES`),
 then from the structure's territory or postal code, and only then defaults to France.
 """
@@ -159,7 +159,7 @@ def parse_phone(text: str, *, region: str = DEFAULT_REGION) -> phonenumbers.Phon
     raise PhoneError(
         _(
             "Numéro de téléphone invalide : « %(value)s ». Écrivez-le comme on le compose en "
-            "France (06 12 34 56 78, 0639 12 34 56) ou avec l'indicatif (+262 639 12 34 56)."
+            "France (06 12 34 56 78, 0639 01 23 45) ou avec l'indicatif (+262 639 01 23 45)."
         )
         % {"value": text},
         code="invalid",
@@ -218,5 +218,5 @@ def validate_e164(value: str) -> None:
 
 E164_MESSAGE = gettext_lazy(
     "Numéro de téléphone invalide : « %(value)s ». Écrivez-le comme on le compose en France "
-    "(06 12 34 56 78) ou avec l'indicatif (+262 639 12 34 56)."
+    "(06 12 34 56 78) ou avec l'indicatif (+262 639 01 23 45)."
 )

@@ -34,11 +34,16 @@ def session_documents_panel(request, session):
         (d for d in documents if d.kind == kind and d.state.is_current and d.storage_name),
         None,
     )
+    # The newest of its kind, if revoked and not replaced: from the documents already
+    # read (no query of its own), as `selectors.last_revoked_document` decides it.
+    latest = next((d for d in documents if d.kind == kind and not d.state.superseded_at), None)
+    revoked = latest if current is None and latest and latest.state.revoked_at else None
     return (
         "livrables/panels/session_documents.html",
         {
             "documents": documents,
             "current": current,
+            "revoked": revoked,
             "referent": referent,
             "sealed": session_fully_sealed(session=session),
             "can_issue": referent or may_issue_sheet(user, session),

@@ -112,6 +112,34 @@ def current_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedD
     ).order_by("-issued_at", "-pk")
 
 
+def unreplaced_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedDocument]:
+    """What a new issue of `kind` about `session` replaces: the standing documents, and the
+    revoked ones nothing has replaced yet, so that the public page of an older document
+    leads, through « remplacé par », to the one that stands (not to a dead end)."""
+    superseded = DocumentEntry.objects.filter(
+        document_id=OuterRef("pk"), kind=DocumentEntry.Kind.SUPERSEDED
+    )
+    return (
+        IssuedDocument.objects.filter(
+            kind=kind,
+            session_id=session.pk,
+            structure_id=structure.pk if structure is not None else None,
+        )
+        .filter(~Exists(superseded))
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def last_revoked_document(*, kind: str, session, structure=None) -> IssuedDocument | None:
+    """The newest document of `kind` about `session` when it was revoked and nothing
+    replaced it: the session panel then says so instead of « pas encore émise »."""
+    latest = unreplaced_documents(kind=kind, session=session, structure=structure).first()
+    if latest is None:
+        return None
+    latest.state = document_state(document=latest)
+    return latest if latest.state.revoked_at is not None else None
+
+
 def current_kept_document(*, kind: str, session, structure=None) -> IssuedDocument | None:
     """The document a download serves: the newest standing one whose file is kept."""
     return (

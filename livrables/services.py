@@ -25,7 +25,7 @@ from livrables.models import DocumentEntry, IssuedDocument
 from livrables.pdf.blank_sheet import render_blank_sheet
 from livrables.pdf.sheet import render_sheet
 from livrables.permissions import may_issue_extract, may_issue_sheet, may_revoke
-from livrables.selectors import current_documents, document_state
+from livrables.selectors import document_state, unreplaced_documents
 from sessions.models import TrainingSession
 
 __all__ = [
@@ -347,7 +347,7 @@ def _register(
     log_data: dict | None,
 ) -> IssuedDocument:
     list(TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("pk"))
-    replaced = list(current_documents(kind=kind, session=session, structure=structure))
+    replaced = list(unreplaced_documents(kind=kind, session=session, structure=structure))
     record = IssuedDocument(
         number=document.number,
         kind=kind,

@@ -24,6 +24,7 @@ from livrables.selectors import (
     documents_visible_to,
     issued_document_by_number,
     issued_file,
+    last_revoked_document,
     session_fully_sealed,
     sheet_extract_sessions_for,
     sheet_issue_sessions_for,
@@ -82,6 +83,9 @@ def session_sheet(request, pk: int):
         {
             "session": session,
             "extract": False,
+            "revoked": last_revoked_document(
+                kind=IssuedDocument.Kind.ATTENDANCE_SHEET, session=session
+            ),
             "can_issue": may_issue_sheet(request.user, session),
             "issue_url": "livrables:session_sheet_issue",
         },
@@ -122,6 +126,11 @@ def session_sheet_extract(request, pk: int):
         {
             "session": session,
             "extract": True,
+            "revoked": last_revoked_document(
+                kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
+                session=session,
+                structure=structure,
+            ),
             "can_issue": True,
             "issue_url": "livrables:session_sheet_extract_issue",
         },
@@ -146,12 +155,12 @@ def session_sheet_extract_issue(request, pk: int):
 def issued_message(record: IssuedDocument) -> str:
     replaced = list(record.replaces_entries.select_related("document"))
     if replaced:
-        return _("%(kind)s n° %(number)s émis ; il remplace le n° %(old)s.") % {
+        return _("Document n° %(number)s émis (%(kind)s) ; il remplace le n° %(old)s.") % {
             "kind": record.get_kind_display(),
             "number": record.number,
             "old": ", ".join(entry.document.number for entry in replaced),
         }
-    return _("%(kind)s n° %(number)s émis.") % {
+    return _("Document n° %(number)s émis (%(kind)s).") % {
         "kind": record.get_kind_display(),
         "number": record.number,
     }

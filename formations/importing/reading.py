@@ -31,8 +31,8 @@ COLUMNS: tuple[Column, ...] = (
         "telephone",
         False,
         "Téléphone",
-        "comme on le compose en France (06 12 34 56 78, 0639 12 34 56) ou avec l'indicatif "
-        "(+262 639 12 34 56) ; enregistré au format international",
+        "comme on le compose en France (06 12 34 56 78, 0639 01 23 45) ou avec l'indicatif "
+        "(+262 639 01 23 45) ; enregistré au format international",
         ("tel", "téléphone portable", "portable", "mobile"),
     ),
     Column("fonction", False, "Fonction occupée", "texte, 200 caractères au plus"),

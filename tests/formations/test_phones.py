@@ -1,3 +1,4 @@
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -114,3 +115,22 @@ def test_only_mobiles_receive_sms():
     assert is_mobile("+33751234567")
     assert not is_mobile("+33327469223")
     assert not is_mobile("0612345678")
+
+
+def test_the_examples_the_messages_give_are_accepted():
+    """Help texts and error messages quote examples: each must itself be valid."""
+    from formations.forms import ParticipantForm
+    from formations.phones import E164_MESSAGE
+
+    with pytest.raises(PhoneError) as error:
+        normalize_phone("0639 12")
+    texts = [
+        error.value.message,
+        str(E164_MESSAGE),
+        str(ParticipantForm.base_fields["phone"].help_text),
+    ]
+    examples = [e for text in texts for e in re.findall(r"\+?\d[\d ]{9,}\d", text)]
+
+    assert len(examples) >= 4
+    for example in examples:
+        assert normalize_phone(example).startswith("+"), example

@@ -63,7 +63,7 @@ def test_issuing_by_post_keeps_the_file_and_registers_it(client, sheet_world, do
 
     record = IssuedDocument.objects.get()
     assert response.redirect_chain[-1][0] == session_url(sheet_world.session)
-    assert f"Feuille d'émargement n° {record.number} émis." in page(response)
+    assert f"Document n° {record.number} émis (Feuille d'émargement)." in page(response)
     assert record.issued_by == sheet_world.trainer
     assert record.filename == f"feuille-emargement-{record.number}.pdf"
     assert kept_files(documents_dir) == [record.storage_name]
@@ -245,6 +245,34 @@ def test_revocation_is_an_entry_and_the_verification_page_says_revoked(client, s
     assert client.get(sheet_url(sheet_world.session)).status_code == 404
     kept = client.get(reverse("livrables:document_download", args=[record.number]))
     assert hashlib.sha256(kept.content).hexdigest() == record.sha256
+
+
+def test_after_revoking_the_standing_sheet_the_pages_say_so_and_a_new_one_replaces_it(
+    client, sheet_world
+):
+    first = issue_sheet(session=sheet_world.session, actor=sheet_world.trainer, now=NOW)
+    second = issue_sheet(
+        session=sheet_world.session, actor=sheet_world.trainer, now=NOW + dt.timedelta(hours=1)
+    )
+    revoke_document(document=second, actor=sheet_world.coordinator, reason="Nom mal écrit")
+    client.force_login(sheet_world.coordinator)
+
+    session_page = client.get(session_url(sheet_world.session)).content.decode()
+    sheet_page = client.get(sheet_url(sheet_world.session)).content.decode()
+    for text in (session_page, sheet_page):
+        assert f"Le document n° {second.number} a été révoqué le" in text
+        assert "pas encore été émise" not in text
+
+    third = issue_sheet(
+        session=sheet_world.session, actor=sheet_world.trainer, now=NOW + dt.timedelta(hours=2)
+    )
+
+    # The chain from the first document leads, through the revoked one, to the new one.
+    assert document_state(document=first).superseded_by == second.number
+    assert document_state(document=second).superseded_by == third.number
+    assert document_state(document=second).revoked_at is not None
+    public = Client().get(verify_url(second.number)).content.decode()
+    assert "Révoqué le" in public and third.number in public
 
 
 def test_revocation_date_is_shown_as_revoked_on(sheet_world):
