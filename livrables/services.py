@@ -236,7 +236,7 @@ def _ensure_sealed(data: SheetData) -> None:
     if data.provisional:
         raise LivrablesError(
             _(
-                "Toutes les demi-journées de la session ne sont pas closes et scellées : "
+                "Certaines demi-journées de la session ne sont pas encore closes et scellées : "
                 "la feuille ne peut pas encore être émise (seul un aperçu provisoire "
                 "existe)."
             ),

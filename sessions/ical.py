@@ -130,6 +130,10 @@ def _calendar(*, uid: str, name: str, method: str, events: Iterable[Event]) -> b
     # icalendar 7 does not add VTIMEZONE by itself; without it, clients must guess what
     # TZID=Indian/Mayotte means (most do, some fall back to UTC or floating time).
     calendar.add_missing_timezones()
+    # icalendar's generated VTIMEZONE says, in English, the years its rules cover: not
+    # for a French reader's calendar, and clients do not need it.
+    for zone in calendar.walk("VTIMEZONE"):
+        zone.pop("COMMENT", None)
     return calendar.to_ical()
 
 

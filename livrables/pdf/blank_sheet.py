@@ -59,7 +59,12 @@ def blank_table(data: SheetData, group: tuple[SlotInfo, ...]) -> Table:
             + [""] * len(group)
         )
     rows.append(
-        [Paragraph(safe_text(_("Signature et nom du formateur·rice")), st["head"]), ""]
+        [
+            Paragraph(
+                safe_text(_("Signature et nom du formateur ou de la formatrice")), st["head"]
+            ),
+            "",
+        ]
         + [""] * len(group)
     )
     heights = [None] + [BLANK_ROW_HEIGHT] * len(data.rows) + [BLANK_ROW_HEIGHT + 8]

@@ -425,7 +425,7 @@ def draw_footer(canvas, page: int, total: int, *, data: SheetData, seals: bool =
     }
     if data.provisional:
         second = _(
-            "Document provisoire : toutes les demi-journées ne sont pas closes et scellées ; "
+            "Document provisoire : certaines demi-journées ne sont pas encore closes et scellées ; "
             "il n'est pas enregistré et ne peut pas être vérifié."
         )
     elif data.blank:
@@ -629,7 +629,7 @@ def attendance_table(data: SheetData, group: tuple[SlotInfo, ...], offset: int) 
         line = [name, TextCell(row.structure_name, FONT, 7, 8.5)]
         line += [cell_mark(cell, inner) for cell in row.cells[offset : offset + len(group)]]
         rows.append(line)
-    countersign = [TextCell(_("Contre-signature du formateur·rice"), FONT_BOLD), ""]
+    countersign = [TextCell(_("Contre-signature du formateur ou de la formatrice"), FONT_BOLD), ""]
     countersign += [countersign_mark(slot, inner) for slot in group]
     rows.append(countersign)
     table = Table(

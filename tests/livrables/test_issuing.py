@@ -385,7 +385,7 @@ def test_a_provisional_sheet_is_never_kept_nor_registered(client, sheet_world, d
     issued = client.post(issue_url(sheet_world.session), follow=True)
     preview = client.get(sheet_url(sheet_world.session))
 
-    assert "Toutes les demi-journées de la session ne sont pas closes et scellées" in page(issued)
+    assert "ne sont pas encore closes et scellées" in page(issued)
     assert preview.status_code == 200
     assert preview["Content-Disposition"].startswith(
         'attachment; filename="feuille-emargement-provisoire-PROV-'
