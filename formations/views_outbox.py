@@ -30,15 +30,18 @@ def purpose_choices():
     return [(code, str(purpose.label)) for code, purpose in outbox.PURPOSES.items()]
 
 
+ALL = gettext_lazy("Tous")
+
+
 class OutboxFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(
-        label=gettext_lazy("Canal"), choices=OutboxMessage.Channel.choices, empty_label=""
+        label=gettext_lazy("Canal"), choices=OutboxMessage.Channel.choices, empty_label=ALL
     )
     status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Statut"), choices=OutboxMessage.Status.choices, empty_label=""
+        label=gettext_lazy("Statut"), choices=OutboxMessage.Status.choices, empty_label=ALL
     )
     purpose = django_filters.ChoiceFilter(
-        label=gettext_lazy("Motif"), choices=purpose_choices, empty_label=""
+        label=gettext_lazy("Motif"), choices=purpose_choices, empty_label=ALL
     )
     q = django_filters.CharFilter(
         label=gettext_lazy("Destinataire ou objet"), method="filter_search"
@@ -63,6 +66,14 @@ class OutboxListView(ManagerRequiredMixin, FilterView):
     filterset_class = OutboxFilter
     paginate_by = 50
     context_object_name = "outbox_messages"
+    # A value the filters do not know (an old link) is ignored and said, not an empty list.
+    strict = False
+
+    def paginate_queryset(self, queryset, page_size):
+        """A page number past the end or not a number shows the nearest page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_queryset(self):
         return (

@@ -130,6 +130,8 @@ class SessionTable(tables.Table):
         first, last = local_dates(record)
         if first is None:
             return ""
+        if first == last:
+            return first  # one day: a real date cell in XLSX
         return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
 
     def render_hours(self, record):

@@ -168,3 +168,18 @@ def test_enrolment_page_ignores_an_unknown_job(coordinator_client, value):
     )
 
     assert response.status_code == 200 and response.context["job"] is None
+
+
+def test_outbox_list_forgives_old_links(coordinator_client):
+    url = reverse("formations:outbox")
+
+    past_the_end = coordinator_client.get(url + "?page=99")
+    not_a_number = coordinator_client.get(url + "?page=abc")
+    unknown_status = coordinator_client.get(url + "?status=bogus")
+    nothing_matches = coordinator_client.get(url + "?q=personne-de-ce-nom")
+
+    assert past_the_end.status_code == not_a_number.status_code == 200
+    assert unknown_status.status_code == 200
+    assert "Sélectionnez un choix valide" in unknown_status.content.decode()
+    assert "Aucun message ne correspond à ces filtres." in nothing_matches.content.decode()
+    assert '<option value="" selected>Tous</option>' in coordinator_client.get(url).content.decode()
