@@ -390,8 +390,7 @@ def plan_live_session(
     window_end = now + LIVE_OPEN_AT_LEAST
     slots = list(Slot.objects.filter(session=session).select_related("seal"))
     if any(
-        opens_at(slot.starts_at) <= now and window_end <= closes_at(slot.ends_at)
-        for slot in slots
+        opens_at(slot.starts_at) <= now and window_end <= closes_at(slot.ends_at) for slot in slots
     ):
         return session if created else None
     kept = []

@@ -3,8 +3,17 @@
 import csv
 import io
 
-HEADER = ["nom", "prenom", "email", "telephone", "fonction", "structure", "type_structure",
-          "commune", "date_prise_de_poste"]
+HEADER = [
+    "nom",
+    "prenom",
+    "email",
+    "telephone",
+    "fonction",
+    "structure",
+    "type_structure",
+    "commune",
+    "date_prise_de_poste",
+]
 
 
 def csv_bytes(rows, *, header=HEADER, delimiter=",", encoding="utf-8", bom=False) -> bytes:
@@ -32,7 +41,15 @@ def xlsx_bytes(rows, *, header=HEADER) -> bytes:
     return buffer.getvalue()
 
 
-def person(nom="Martin", prenom="Hélène", email="", telephone="", fonction="",
-           structure="Société Saint-Vincent", type_structure="association",
-           commune="Lille", date=""):
+def person(
+    nom="Martin",
+    prenom="Hélène",
+    email="",
+    telephone="",
+    fonction="",
+    structure="Société Saint-Vincent",
+    type_structure="association",
+    commune="Lille",
+    date="",
+):
     return [nom, prenom, email, telephone, fonction, structure, type_structure, commune, date]

@@ -317,9 +317,7 @@ def test_signatures_from_one_phone_for_two_people_are_pointed_out(client, audito
     assert "même téléphone que" not in _page(client, auditor, world["slot"])
 
 
-def test_a_renamed_signer_shows_the_name_signed_under_and_still_verifies(
-    client, auditor, world
-):
+def test_a_renamed_signer_shows_the_name_signed_under_and_still_verifies(client, auditor, world):
     amina = world["people"][0].participant
     amina.last_name = "Martin"
     amina.save()
