@@ -6,9 +6,17 @@ on the object itself (`object_type` + `object_id`, see `formations.audit`) or on
 parts, which each app declares for the objects of the apps below it: `sessions` says which
 half-days, attendances, seals, rectifications and scans make up a session, which
 attendances are a participant's, which sessions a formation's (`register_source`, called
-from its `AppConfig.ready()`: formations never imports sessions). A source returns a `Q`
+from its `AppConfig.ready()`: formations never imports sessions). A source returns `Q`s
 on `AuditEntry`, scoped through the selectors for the user: an auditor sees on a
 participant's page the attendances of the sessions they audit, not the others.
+
+Each `Q` is a branch that an index serves: entries written on some objects of one type
+(`on_object`, `on_objects`: the journal's (object_type, object_id) index) or entries naming
+an object (`mentioning`: `AuditMention`'s index), narrowed by anything else. The branches
+are read as one `UNION ALL`, sorted and cut by the database, so a history costs what the
+object's own entries cost, not what the whole journal holds (`bench/history.py`); an `OR`
+of the same conditions would read the whole journal. Branches must not overlap (an entry
+in two would show twice): they differ by object type or by action.
 
 Only coordinators and funder auditors see histories (`can_see_history`); trainers,
 referents and participants do not. Every list is one query (plus one count), whatever the
@@ -18,19 +26,17 @@ number of entries or parts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import CharField, Q, QuerySet
-from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.db.models.lookups import Regex
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from formations.french import user_name
-from formations.models import AuditEntry, Participant
+from formations.models import AuditEntry, AuditMention, Participant
 from formations.permissions import can_manage, can_see_contact_details, is_funder_auditor
 from formations.tabular import strip_accents
 
@@ -38,13 +44,14 @@ from formations.tabular import strip_accents
 SHOWN = 10
 PER_PAGE = 50
 
-Source = Callable[[models.Model, object], Q]
+Source = Callable[[models.Model, object], Iterable[Q]]
 SOURCES: dict[str, list[Source]] = {}
 
 
 def register_source(model_label: str, source: Source) -> None:
-    """`source(obj, user) -> Q` adds the entries of an object's parts to the history of the
-    objects of `model_label` ("formations.participant"). Idempotent."""
+    """`source(obj, user) -> [Q, ...]` adds the entries of an object's parts to the history
+    of the objects of `model_label` ("formations.participant"): one `Q` per branch, each
+    served by an index (see the module's docstring). Idempotent."""
     sources = SOURCES.setdefault(model_label, [])
     if source not in sources:
         sources.append(source)
@@ -69,11 +76,13 @@ def on_objects(model: type[models.Model], queryset: QuerySet) -> Q:
     return Q(object_type=model._meta.label_lower, object_id__in=ids)
 
 
-def json_list_holds(key: str, value: int) -> Q:
-    """Entries whose `data[key]` is a list containing the integer `value`. JSON containment
-    is not portable (SQLite has none), so the list's JSON text is matched: "[3,12]" on
-    SQLite, "[3, 12]" on PostgreSQL."""
-    return Q(Regex(KT(f"data__{key}"), rf"[\[ ,]{int(value)}[,\]]"))
+def mentioning(obj: models.Model) -> Q:
+    """Entries that name `obj` without being written on it (`log_action(mentions=...)`):
+    the people of an enrolment written on the session, of an import written on nothing."""
+    entries = AuditMention.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).values("entry_id")
+    return Q(pk__in=entries)
 
 
 # Entries about how to reach a person: left out for whoever may not see contact details
@@ -83,26 +92,28 @@ CONTACT_ACTIONS = ("consent_given", "consent_withdrawn")
 
 def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
     """The audit entries that concern `obj`, newest first, with their authors; none for a
-    user who may not see histories. `obj` must come from a scoped selector (the page's)."""
+    user who may not see histories. `obj` must come from a scoped selector (the page's).
+    One `UNION ALL` of indexed branches: slice it and count it, do not filter it."""
     if not can_see_history(user):
         return AuditEntry.objects.none()
-    condition = on_object(obj)
+    branches = [on_object(obj)]
     for source in SOURCES.get(obj._meta.label_lower, []):
-        condition |= source(obj, user)
-    entries = AuditEntry.objects.filter(condition)
-    if not can_see_contact_details(user):
-        entries = entries.exclude(action__in=CONTACT_ACTIONS)
-    return entries.select_related("actor").order_by("-at", "-pk")
+        branches.extend(source(obj, user))
+    parts = []
+    for branch in branches:
+        part = AuditEntry.objects.filter(branch)
+        if not can_see_contact_details(user):
+            part = part.exclude(action__in=CONTACT_ACTIONS)
+        parts.append(part.select_related("actor").order_by())
+    return parts[0].union(*parts[1:], all=True).order_by("-at", "-pk")
 
 
 # --- The formations app's own sources --------------------------------------------------------
 
 
-def _participant_imported(participant: Participant, user) -> Q:
-    # The import that created the person: written on no object, it names them in its data.
-    return Q(action="participants_imported") & json_list_holds(
-        "created_participant_ids", participant.pk
-    )
+def _participant_imported(participant: Participant, user) -> list[Q]:
+    # The import that created the person: written on no object, it names them.
+    return [Q(action="participants_imported") & mentioning(participant)]
 
 
 register_source("formations.participant", _participant_imported)

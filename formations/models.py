@@ -538,6 +538,25 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
 
 
+class AuditMention(models.Model):
+    """An object an entry names without being written on it (the people of an enrolment, of
+    an import): what `AuditEntry.data` says, kept where an index finds it, so that the
+    object's history (`formations.history`) does not read the whole journal. Written with
+    the entry by `formations.audit.log_action`; never changed."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.CASCADE, related_name="mentions")
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("objet nommé par une entrée du journal")
+        verbose_name_plural = _("objets nommés par le journal d'audit")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id}"
+
+
 # Consent records and SMS provider events (formations.consent, formations.sms); the outbox,
 # background jobs and periodic runs. Defined apart, part of this app.
 from formations.models_messaging import (  # noqa: E402, F401

@@ -167,6 +167,7 @@ def _write(report: ImportReport, *, actor, content: bytes) -> None:
             "warning_count": report.warning_count,
             "consent_ids": [consent.pk for consent in consents],
         },
+        mentions=to_create,
     )
 
 

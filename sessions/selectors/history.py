@@ -6,46 +6,45 @@ through the visibility selectors."""
 from django.db.models import Q
 
 from formations import history
-from formations.history import json_list_holds, on_objects
+from formations.history import mentioning, on_objects
 from sessions.models import Attendance, PaperSheetScan, Rectification, Seal, Slot
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 
 
-def session_parts(session, user) -> Q:
+def session_parts(session, user) -> list[Q]:
     """Its half-days (tablet mode, countersignature, remote links), their attendances and
     rectifications, seals and paper scans. The session itself comes from its page's
     scoped selector: whoever sees the session sees all of it."""
-    return (
-        on_objects(Slot, Slot.objects.filter(session=session))
-        | on_objects(Attendance, Attendance.objects.filter(slot__session=session))
-        | on_objects(Rectification, Rectification.objects.filter(attendance__slot__session=session))
-        | on_objects(Seal, Seal.objects.filter(session=session))
-        | on_objects(PaperSheetScan, PaperSheetScan.objects.filter(slot__session=session))
-    )
+    return [
+        on_objects(Slot, Slot.objects.filter(session=session)),
+        on_objects(Attendance, Attendance.objects.filter(slot__session=session)),
+        on_objects(Rectification, Rectification.objects.filter(attendance__slot__session=session)),
+        on_objects(Seal, Seal.objects.filter(session=session)),
+        on_objects(PaperSheetScan, PaperSheetScan.objects.filter(slot__session=session)),
+    ]
 
 
-def participant_parts(participant, user) -> Q:
+def participant_parts(participant, user) -> list[Q]:
     """Their attendances and rectifications, and their enrolments and unenrolments (written
-    on the session, naming them in `data`), in the sessions the user may see only."""
+    on the session, naming them: `AuditMention`), in the sessions the user may see only."""
     enrolments = enrolments_visible_to(user=user).filter(participant=participant)
     attendances = Attendance.objects.filter(enrolment__in=enrolments.values("pk"))
     sessions = sessions_visible_to(user=user)
-    enrolment_entries = (
-        Q(action="enrolment.create") & json_list_holds("participants", participant.pk)
-    ) | Q(action="enrolment.delete", data__participant=participant.pk)
-    return (
-        on_objects(Attendance, attendances)
-        | on_objects(Rectification, Rectification.objects.filter(attendance__in=attendances))
-        | (on_objects(sessions.model, sessions) & enrolment_entries)
-    )
+    return [
+        on_objects(Attendance, attendances),
+        on_objects(Rectification, Rectification.objects.filter(attendance__in=attendances)),
+        mentioning(participant)
+        & Q(action__in=("enrolment.create", "enrolment.delete"))
+        & on_objects(sessions.model, sessions),
+    ]
 
 
-def formation_parts(formation, user) -> Q:
+def formation_parts(formation, user) -> list[Q]:
     """Entries written on its sessions (created, changed, enrolments, convocations, sheets
     issued) that the user may see; the half-days' own entries stay on each session's
     history."""
     sessions = sessions_visible_to(user=user).filter(formation=formation)
-    return on_objects(sessions.model, sessions)
+    return [on_objects(sessions.model, sessions)]
 
 
 def register() -> None:

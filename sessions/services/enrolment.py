@@ -142,6 +142,7 @@ def enrol_participants(*, session: TrainingSession, participants, actor) -> Enro
                 "already_enrolled": [p.pk for p in result.already_enrolled],
                 "warnings": [w.code for w in result.warnings],
             },
+            mentions=result.enrolled,
         )
     return result
 
@@ -187,6 +188,7 @@ def unenrol(*, enrolment: Enrolment, actor) -> None:
         summary=_("Désinscription de %(name)s de la session %(code)s")
         % {"name": enrolment.participant.full_name, "code": enrolment.session.code},
         data={"participant": enrolment.participant_id, "enrolment": enrolment.pk},
+        mentions=[enrolment.participant],
     )
     enrolment.delete()
 

@@ -1,9 +1,11 @@
 """The history of a participant and of a formation on their pages (formations.history), and
 where an audit entry comes from (formations.audit: the request's address)."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -13,7 +15,6 @@ from formations.history import (
     action_label,
     history_entries,
     history_lines,
-    json_list_holds,
 )
 from formations.importing import import_participants
 from formations.models import AuditEntry, Funder, Participant, User
@@ -87,14 +88,46 @@ def test_the_address_is_held_for_the_request_only():
 # --- Which entries concern a participant --------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("stored", "wanted", "found"),
-    [([12, 3], 12, True), ([12, 3], 3, True), ([12, 3], 1, False), ([12, 3], 2, False)],
-)
-def test_json_list_holds_matches_whole_numbers(coordinator, stored, wanted, found):
-    log_action(actor=coordinator, action="enrolment.create", data={"participants": stored})
+def test_an_entry_records_the_people_it_names_but_not_its_own_object(coordinator):
+    formation = FormationFactory()
+    alice, bruno = ParticipantFactory(), ParticipantFactory()
 
-    assert AuditEntry.objects.filter(json_list_holds("participants", wanted)).exists() is found
+    entry = log_action(
+        actor=coordinator,
+        action="enrolment.create",
+        obj=formation,
+        mentions=[alice, bruno, alice, formation],
+    )
+
+    assert sorted(entry.mentions.values_list("object_type", "object_id")) == sorted(
+        [("formations.participant", str(alice.pk)), ("formations.participant", str(bruno.pk))]
+    )
+    # Named, but written on a formation: no branch of a participant's history takes it.
+    assert list(history_entries(obj=bruno, user=coordinator)) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "named"),
+    [
+        ("enrolment.create", {"participants": [12, 3], "already_enrolled": [1]}, ["12", "3"]),
+        ("enrolment.delete", {"participant": 2, "enrolment": 40}, ["2"]),
+        (
+            "participants_imported",
+            {"created_participant_ids": [5], "existing_participant_ids": [6]},
+            ["5"],
+        ),
+        ("enrolment.create", {}, []),
+        ("participant_updated", {"participants": [7]}, []),
+    ],
+)
+def test_the_migration_records_the_people_older_entries_name(coordinator, action, data, named):
+    backfill = importlib.import_module("formations.migrations.0010_audit_mentions")
+    entry = AuditEntry.objects.create(action=action, data=data)
+
+    backfill.record_mentions(django_apps, None)
+
+    assert sorted(entry.mentions.values_list("object_id", flat=True)) == sorted(named)
+    assert set(entry.mentions.values_list("object_type", flat=True)) <= {"formations.participant"}
 
 
 def test_the_import_that_created_a_participant_is_in_their_history(coordinator):
