@@ -299,7 +299,8 @@ class ConsentFieldsMixin:
         )
         self.fields["consent_collected_by"] = CollectorChoiceField(
             label=_("Recueilli par"),
-            queryset=consent.consent_collectors(),
+            # « Moi-même » stands for the person keying in: not listed a second time.
+            queryset=consent.consent_collectors().exclude(pk=getattr(self.user, "pk", None)),
             required=False,
             empty_label=_("Moi-même"),
             help_text=_(

@@ -211,6 +211,9 @@ class TestConsentPage:
         ]
         assert form["consent_email_news_campaigns"].initial is True
         assert form["consent_sms_news_campaigns"].initial is False
+        # « Moi-même » is the one keying in: not offered a second time under their name.
+        collectors = form.fields["consent_collected_by"].queryset
+        assert response.wsgi_request.user not in collectors
         assert "Texte v1 : « J&#x27;accepte de recevoir par SMS les actualités" in html
         assert 'aria-describedby="id_consent_sms_news_campaigns_helptext"' in html
         assert '<label for="id_consent_sms_news_campaigns">SMS — actualités et campagnes' in html
