@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from formations.admin import LockedDeleteMixin
+from formations.admin import LockedDeleteMixin, ReadOnlyAdmin
 from sessions.models import (
     Attendance,
     Enrolment,
@@ -33,17 +33,6 @@ from sessions.selectors.locks import (
     session_is_locked,
     slot_lock,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SlotInline(admin.TabularInline):
