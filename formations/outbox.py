@@ -107,7 +107,7 @@ class OutboxError(Exception):
 
 
 @dataclass(frozen=True)
-class Purpose:
+class MessagePurpose:
     label: str
     # Its body holds a secret meant for the recipient alone (a password link): outside the
     # demo, the outbox page shows its status but not its text.
@@ -118,10 +118,10 @@ class Purpose:
 
 
 # What a message is about, as the outbox page names it. Later issues add theirs.
-PURPOSES: dict[str, Purpose] = {
-    "convocation": Purpose(gettext_lazy("Convocation")),
-    "remote_link": Purpose(gettext_lazy("Lien d'émargement à distance")),
-    "password_link": Purpose(gettext_lazy("Lien de mot de passe"), confidential=True),
+PURPOSES: dict[str, MessagePurpose] = {
+    "convocation": MessagePurpose(gettext_lazy("Convocation")),
+    "remote_link": MessagePurpose(gettext_lazy("Lien d'émargement à distance")),
+    "password_link": MessagePurpose(gettext_lazy("Lien de mot de passe"), confidential=True),
 }
 
 

@@ -386,7 +386,9 @@ def test_message_not_sent_in_time_is_abandoned(db):
 
 def test_message_refused_when_written_is_never_delivered(db, dummy_tasks, monkeypatch):
     monkeypatch.setitem(
-        outbox.PURPOSES, "news", outbox.Purpose("Actualités", contact_purpose="news_campaigns")
+        outbox.PURPOSES,
+        "news",
+        outbox.MessagePurpose("Actualités", contact_purpose="news_campaigns"),
     )
     person = ParticipantFactory(phone="+262639000001")
     message = _message(

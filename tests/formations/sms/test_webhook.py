@@ -229,7 +229,9 @@ def test_a_stop_received_twice_withdraws_once(client, person):
 def news(monkeypatch):
     """A purpose that needs consent (the messaging issue adds the real ones)."""
     monkeypatch.setitem(
-        outbox.PURPOSES, "news", outbox.Purpose("Actualités", contact_purpose="news_campaigns")
+        outbox.PURPOSES,
+        "news",
+        outbox.MessagePurpose("Actualités", contact_purpose="news_campaigns"),
     )
     return "news"
 
