@@ -13,7 +13,7 @@ class SpaceSignInForm(forms.Form):
         label=_("Votre adresse e-mail ou votre numéro de mobile"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-        help_text=_("Celle ou celui que vous avez donné à l'inscription."),
+        help_text=_("L'adresse ou le numéro donné à votre inscription."),
     )
 
 
