@@ -10,6 +10,8 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The participant's own space (formations.views_space), signed in by a one-time link.
+    path("mon-espace/", include("formations.urls_space")),
     path("", include("formations.urls")),
     path("", include("sessions.urls")),
     path("", include("livrables.urls")),

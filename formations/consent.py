@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -384,6 +385,18 @@ def _collector(collected_by, actor):
     return collected_by
 
 
+def _ensure_may_record(actor, participant: Participant, method: str) -> None:
+    """Coordinators and `None` (a command, a webhook) record anyone's consent; a
+    participant records only their own, from their space (`PermissionDenied` otherwise).
+    Such a row has no collector (a participant is no account) and its method is
+    ``web_link``; the journal entry has no author and says so by its method."""
+    if isinstance(actor, Participant):
+        if actor.pk != participant.pk or method != ContactConsent.Method.WEB_LINK:
+            raise PermissionDenied
+        return
+    ensure_manager(actor)
+
+
 @transaction.atomic
 def consent_give(
     *,
@@ -403,10 +416,11 @@ def consent_give(
     another known one is named) and one audit entry `consent_given`. `at` is when the
     person agreed (a paper form signed earlier), never in the future. `collected_by`: the
     account of whoever collected it (a trainer who took the paper form), by default the
-    actor. Coordinators, or `actor=None` (a command, the person's own link). Raises
+    actor. Coordinators, `actor=None` (a command), or the participant themself from their
+    space (method ``web_link``, see `_ensure_may_record`). Raises
     `ConsentError` ("not_a_consent_purpose", "future_date", "unknown_wording",
     "inactive_collector")."""
-    ensure_manager(actor)
+    _ensure_may_record(actor, participant, method)
     collector = _collector(collected_by, actor)
     if purpose not in CONSENT_PURPOSES or channel not in Channel.values:
         raise ConsentError(
@@ -454,9 +468,10 @@ def consent_withdraw(
     withdrawal — a refusal never preceded by consent is recorded too, so a paper form
     dated before it cannot revive it — and one audit entry `consent_withdrawn` per row.
     Returns the rows written. `collected_by` as for `consent_give`. Coordinators, or
-    `actor=None` (a command, a STOP reply received on the webhook). Raises `ConsentError`
+    `actor=None` (a command, a STOP reply received on the webhook), or the participant
+    themself from their space (method ``web_link``). Raises `ConsentError`
     ("not_a_consent_purpose", "future_date", "inactive_collector")."""
-    ensure_manager(actor)
+    _ensure_may_record(actor, participant, method)
     collector = _collector(collected_by, actor)
     when = _effective_date(at)
     # Why a lock: two STOP receipts for one number arrive together (retries); the second

@@ -87,7 +87,12 @@ def mentioning(obj: models.Model) -> Q:
 
 # Entries about how to reach a person: left out for whoever may not see contact details
 # (auditors), like the consents on the participant's page.
-CONTACT_ACTIONS = ("consent_given", "consent_withdrawn")
+CONTACT_ACTIONS = (
+    "consent_given",
+    "consent_withdrawn",
+    "space.link_requested",
+    "space.contact_updated",
+)
 
 
 def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
@@ -137,6 +142,10 @@ ACTION_LABELS = {
     "calendar.token_regenerated": gettext_lazy("Nouveau lien d'agenda"),
     "consent_given": gettext_lazy("Accord de contact enregistré"),
     "consent_withdrawn": gettext_lazy("Accord de contact retiré"),
+    "space.link_requested": gettext_lazy("Lien de connexion demandé"),
+    "space.signed_in": gettext_lazy("Connexion à son espace"),
+    "space.signed_out": gettext_lazy("Déconnexion de son espace"),
+    "space.contact_updated": gettext_lazy("Coordonnées corrigées par la personne"),
     # sessions
     "session.create": gettext_lazy("Session créée"),
     "session.update": gettext_lazy("Session modifiée"),

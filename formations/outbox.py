@@ -122,6 +122,12 @@ PURPOSES: dict[str, MessagePurpose] = {
     "convocation": MessagePurpose(gettext_lazy("Convocation")),
     "remote_link": MessagePurpose(gettext_lazy("Lien d'émargement à distance")),
     "password_link": MessagePurpose(gettext_lazy("Lien de mot de passe"), confidential=True),
+    # A participant's one-time link to their own space (formations.space): they asked.
+    "space_link": MessagePurpose(
+        gettext_lazy("Lien de connexion"),
+        confidential=True,
+        contact_purpose=ContactPurpose.SERVICE,
+    ),
 }
 
 

@@ -22,6 +22,14 @@ PARTICIPANT_PANELS: list[Panel] = []
 STRUCTURE_PANELS: list[Panel] = []
 # On the session page (sessions never imports livrables: livrables adds its documents).
 SESSION_PANELS: list[Panel] = []
+# The participant's own space (`/mon-espace/`, formations.views_space): `obj` is the
+# signed-in participant (also `request.participant`; `request.user` is anonymous). A panel
+# here shows that person's own data only. SPACE_PANELS are sections of the page (sessions
+# adds « Mes sessions » and « Mes heures »); SPACE_DOCUMENT_PANELS fill the « Mes
+# documents » section (livrables adds the certificates); with none answering, the section
+# says there is no document yet.
+SPACE_PANELS: list[Panel] = []
+SPACE_DOCUMENT_PANELS: list[Panel] = []
 
 
 def collect_panels(registry: list[Panel], request: HttpRequest, obj=None) -> list[tuple[str, dict]]:

@@ -34,3 +34,13 @@ def deliver_messages(message_ids: list[int], job_id: str | None = None) -> dict:
         key = str(status) if status else "skipped"
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+@task
+def send_space_links(address: str, ip: str | None = None) -> int:
+    """The lookup behind the space's sign-in page, off the request: the page does the same
+    work (enqueue this) whether the address is known or not. Returns how many links
+    were sent."""
+    from formations.space import space_links_send
+
+    return len(space_links_send(address=address, ip=ip))

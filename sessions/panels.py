@@ -22,6 +22,7 @@ from sessions.selectors.hours import (
     hours_by_session,
 )
 from sessions.selectors.locks import seal_exists
+from sessions.selectors.space import hours_per_formation, space_sessions
 from sessions.selectors.visibility import enrolments_visible_to, sessions_visible_to
 from sessions.states import state_of
 from sessions.tables import hours_totals, label_hours, local_dates
@@ -267,6 +268,29 @@ def structure_panel(request, structure):
     )
 
 
+# --- the participant's own space ----------------------------------------------------------
+
+
+def space_sessions_panel(request, participant):
+    """The signed-in participant's sessions (upcoming with place and the convocation to
+    download; past with their status per half-day) and realised hours per formation."""
+    if participant is None:
+        return None
+    rows = space_sessions(participant=participant)
+    formations = hours_per_formation(rows)
+    for entry in formations:
+        entry.planned_label = hours_label(entry.planned_minutes)
+        entry.realised_label = hours_label(entry.realised_minutes)
+    return (
+        "sessions/panels/space_sessions.html",
+        {
+            "upcoming": [row for row in rows if row.is_upcoming],
+            "past": [row for row in rows if not row.is_upcoming],
+            "formation_hours": formations,
+        },
+    )
+
+
 def register(registry) -> None:
     """Appends the panels to ``formations.panels`` once (``ready()`` may run twice in tests)."""
     for name, panels in (
@@ -274,6 +298,7 @@ def register(registry) -> None:
         ("FORMATION_PANELS", (formation_panel,)),
         ("PARTICIPANT_PANELS", (participant_panel,)),
         ("STRUCTURE_PANELS", (structure_panel,)),
+        ("SPACE_PANELS", (space_sessions_panel,)),
     ):
         target = getattr(registry, name)
         for panel in panels:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from sessions.views import calendar, enrolment
+from sessions.views import calendar, enrolment, space
 
 # Calendar tokens are `secrets.token_urlsafe(24)`: 32 URL-safe characters. Anything else
 # cannot be a token and never reaches the database.
@@ -49,6 +49,12 @@ urlpatterns = [
         name="calendar_feed_participant",
     ),
     path("mon-calendrier/", calendar.MyCalendarView.as_view(), name="my_calendar"),
+    # The participant's own space (formations.views_space): one of their convocations.
+    path(
+        "mon-espace/sessions/<int:pk>/convocation.ics",
+        space.space_session_ics,
+        name="space_session_ics",
+    ),
     path(
         "mon-calendrier/nouveau-lien/",
         calendar.RegenerateCalendarTokenView.as_view(),

@@ -36,6 +36,19 @@ PUBLIC = {
     # The SMS provider's receipts and replies: authenticated by a shared secret, not a login
     # (tests/formations/sms/test_webhook.py).
     "formations:sms_webhook",
+    # The participant's space: asking for a one-time link and opening it.
+    "space:sign_in",
+    "space:sign_in_sent",
+    "space:link",
+}
+# The participant's own space: for a participant signed in by link (formations.space),
+# never for staff; everyone else is sent to the space's sign-in page.
+PARTICIPANT_PAGES = {
+    "space:home",
+    "space:sign_out",
+    "space:contact",
+    "space:consents",
+    "sessions:space_session_ics",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -183,6 +196,14 @@ def world(db, trainer):
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
+        "space:home": {},
+        "space:sign_in": {},
+        "space:sign_in_sent": {},
+        "space:link": {"token": "forged"},
+        "space:sign_out": {},
+        "space:contact": {},
+        "space:consents": {},
+        "sessions:space_session_ics": {"pk": session.pk},
     }
 
 
@@ -197,10 +218,44 @@ def test_anonymous_visitors_are_sent_to_login_everywhere_but_public_pages(client
         if name in PUBLIC:
             continue
         url = reverse(name, kwargs=kwargs)
+        expected = reverse("space:sign_in") if name in PARTICIPANT_PAGES else login
+        for method in (client.get, client.post):
+            response = method(url)
+            if response.status_code == 405:  # sign-out and the .ics take one method only
+                assert name in PARTICIPANT_PAGES, name
+                continue
+            assert response.status_code == 302, (name, method.__name__, response.status_code)
+            assert response.url.startswith(expected), (name, response.url)
+
+
+@pytest.mark.django_db
+def test_a_participant_signed_in_to_their_space_opens_no_staff_page(client, world):
+    """A participant has no staff login: every staff page sends them to the staff login
+    page, as an anonymous visitor (README, « Espace participant·e »)."""
+    from formations import space
+
+    session = client.session
+    session[space.SESSION_KEY] = ParticipantFactory().pk
+    session.save()
+    login = reverse("login")
+    for name, kwargs in world.items():
+        if name in PUBLIC | PARTICIPANT_PAGES:
+            continue
+        url = reverse(name, kwargs=kwargs)
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 302, (name, method.__name__, response.status_code)
             assert response.url.startswith(login), (name, response.url)
+
+
+@pytest.mark.django_db
+def test_staff_are_sent_to_the_space_sign_in_page(client, world, coordinator):
+    client.force_login(coordinator)
+    for name in PARTICIPANT_PAGES:
+        response = client.post(reverse(name, kwargs=world[name]))
+        assert response.status_code in (302, 405), name
+        if response.status_code == 302:
+            assert response.url == reverse("space:sign_in"), name
 
 
 @pytest.mark.django_db
@@ -217,7 +272,7 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
         user.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
     client.force_login(user)
     for name, kwargs in world.items():
-        if name in PUBLIC | ANY_SIGNED_IN | {
+        if name in PUBLIC | ANY_SIGNED_IN | PARTICIPANT_PAGES | {
             "sessions:my_calendar",
             "sessions:my_calendar_regenerate",
             # Without a tablet lock of one's own it only sends one on (to the dashboard).

@@ -216,6 +216,13 @@ SUIVI_SMS_TIMEOUT = float(os.environ.get("SUIVI_SMS_TIMEOUT", 10))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("SUIVI_PASSWORD_LINK_SECONDS", 3 * 24 * 3600))
 # « Mot de passe oublié » answers at most this many requests per address and hour.
 SUIVI_PASSWORD_LINKS_PER_HOUR = int(os.environ.get("SUIVI_PASSWORD_LINKS_PER_HOUR", 3))
+# The participant's space (formations.space): one-time sign-in links and their limits.
+SUIVI_SPACE_LINK_SECONDS = int(os.environ.get("SUIVI_SPACE_LINK_SECONDS", 15 * 60))
+SUIVI_SPACE_LINKS_PER_HOUR = int(os.environ.get("SUIVI_SPACE_LINKS_PER_HOUR", 3))
+SUIVI_SPACE_LINK_REQUESTS_PER_IP_HOUR = int(
+    os.environ.get("SUIVI_SPACE_LINK_REQUESTS_PER_IP_HOUR", 20)
+)
+SUIVI_SPACE_SESSION_SECONDS = int(os.environ.get("SUIVI_SPACE_SESSION_SECONDS", 12 * 3600))
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
 SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from formations import demo as formations_demo
 from livrables import demo as livrables_demo
 from sessions import demo as sessions_demo
+from sessions.models import Attendance
 
 
 class Command(BaseCommand):
@@ -34,3 +35,13 @@ class Command(BaseCommand):
         for account in formations_demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<14} {account.description}")
         self.stdout.write(f"\nOuvrez {settings.SUIVI_BASE_URL}/ et connectez-vous.")
+        # The participant's space: a person who has signed half-days, reached by the
+        # one-time link that the outbox page (« Envois ») shows in the demo.
+        signed = Attendance.objects.order_by("enrolment__participant_id").first()
+        if signed is not None:
+            email = signed.enrolment.participant.email
+            self.stdout.write(
+                f"\nEspace participant·e : ouvrez {settings.SUIVI_BASE_URL}/mon-espace/connexion/, "
+                f"demandez un lien pour {email}, puis ouvrez-le depuis Envois (compte "
+                "coordination)."
+            )

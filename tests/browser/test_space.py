@@ -1,0 +1,86 @@
+"""The participant's space in a real browser, on a phone: ask for a link, open it from
+the outbox message, sign in with the button, see one's sessions; no CSP violation, no
+horizontal scroll, axe-core's blocking rules pass."""
+
+import datetime as dt
+import os
+import re
+
+import pytest
+from django.urls import reverse
+
+from formations.models import OutboxMessage
+from tests.browser.test_accessibility import PHONE, axe_problems, describe
+from tests.factories import EnrolmentFactory, ParticipantFactory, TrainingSessionFactory
+from tests.factories.planning import attend, make_slot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABLET_PORTRAIT = {"width": 820, "height": 1180}
+SHOTS = os.environ.get("SUIVI_SCREENSHOTS")  # a folder: keep screenshots to look at
+
+
+def shoot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def check(axe, page, name):
+    failures = []
+    for label, size in (("390", PHONE), ("820", TABLET_PORTRAIT)):
+        page.set_viewport_size(size)
+        blocking, _others = axe_problems(axe, page)
+        failures += [describe(v) for v in blocking]
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"{name} at {label} px is {overflow} px too wide"
+        shoot(page, f"{name}-{label}")
+    page.set_viewport_size(PHONE)
+    assert not failures, "\n".join(failures)
+
+
+def test_participant_asks_for_a_link_opens_it_and_sees_their_space(
+    axe, page, live_server, csp_violations
+):
+    person = ParticipantFactory(first_name="Aïcha", last_name="Madi", email="aicha@example.org")
+    session = TrainingSessionFactory(code="LABO-7", time_zone="Indian/Mayotte")
+    enrolment = EnrolmentFactory(session=session, participant=person)
+    today = dt.date.today()
+    past = make_slot(session, today - dt.timedelta(days=30), dt.time(8), dt.time(12))
+    attend(enrolment, past, "present")
+    upcoming = TrainingSessionFactory(code="LABO-8", place="CCAS de Dembeni")
+    EnrolmentFactory(session=upcoming, participant=person)
+    make_slot(upcoming, today + dt.timedelta(days=10), dt.time(9), dt.time(12), countersigned=False)
+    page.set_viewport_size(PHONE)
+
+    page.goto(live_server.url + reverse("space:sign_in"))
+    check(axe, page, "space-sign-in")
+    page.get_by_label("Votre adresse e-mail ou votre numéro de mobile").fill("aicha@example.org")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.get_by_role("heading", name="Consultez vos messages").wait_for()
+    check(axe, page, "space-sent")
+
+    message = OutboxMessage.objects.get(purpose="space_link", participant=person)
+    link = re.search(r"https?://\S+/mon-espace/lien/\S+/", message.body).group(0)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    page.goto(live_server.url + path)
+    check(axe, page, "space-link")
+    page.get_by_role("button", name="Ouvrir mon espace").click()
+
+    page.get_by_role("heading", name="Bonjour Aïcha").wait_for()
+    text = page.inner_text("main")
+    assert "LABO-8" in text and "CCAS de Dembeni" in text
+    assert "Présent·e" in text and "4 h réalisées sur 4 h prévues" in text
+    assert "Aucun document pour l'instant." in text
+    check(axe, page, "space-home")
+
+    page.get_by_role("link", name="Corriger mes coordonnées").click()
+    page.get_by_label("Téléphone").fill("0639 12")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Numéro de téléphone invalide").first.wait_for()
+    check(axe, page, "space-contact")
+
+    page.goto(live_server.url + reverse("space:consents"))
+    check(axe, page, "space-consents")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("heading", name="Connexion à mon espace").wait_for()
+    assert not csp_violations
