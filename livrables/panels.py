@@ -1,13 +1,12 @@
 """Livrables on other apps' pages (`formations.panels`): the documents issued for a
 session, on the session page, with the buttons to issue, reissue and revoke them."""
 
-from formations.permissions import can_manage, is_structure_referent
+from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
     CERTIFICATE_SLUGS,
-    certificate_participants_for,
     participant_certificates,
     session_documents,
     session_fully_sealed,
@@ -62,7 +61,13 @@ def participant_certificates_panel(request, participant):
     coordinators, the person's structure referent and auditors of their funders'
     programmes (`selectors.certificate_participants_for`)."""
     user = request.user
-    if not certificate_participants_for(user=user).filter(pk=participant.pk).exists():
+    # The page already found the person through `participants_visible_to`: only the roles
+    # remain to check, without a query (`selectors.certificate_participants_for`).
+    if not (
+        can_manage(user)
+        or is_funder_auditor(user)
+        or (is_structure_referent(user) and participant.structure_id == user.structure_id)
+    ):
         return None
     rows = participant_certificates(user=user, participant=participant)
     for row in rows:
