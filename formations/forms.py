@@ -18,10 +18,12 @@ from formations.models import (
     Funder,
     Participant,
     Programme,
+    ProviderIdentity,
     Purpose,
     Structure,
 )
 from formations.phones import PhoneError, format_national, normalize_phone, region_for_structure
+from formations.services import ProviderError, check_signature_image
 
 
 class DateInput(forms.DateInput):
@@ -73,6 +75,54 @@ class FunderForm(UserScopedModelForm):
         fields = ["name", "kind", "emblem", "publicity_sentence"]
         widgets = {"publicity_sentence": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"emblem": _("Image PNG ou JPEG, imprimée sur les documents.")}
+
+
+class ProviderIdentityForm(UserScopedModelForm):
+    # Typed with spaces (« 732 829 320 00074 ») as printed on a Kbis: spaces removed, then
+    # the model's check (14 digits, Luhn key).
+    siret = forms.CharField(
+        label=_("SIRET"), max_length=20, help_text=_("14 chiffres ; les espaces sont retirés.")
+    )
+    fieldsets = [
+        (
+            _("Organisme"),
+            ("legal_name", "address", "siret", "activity_declaration_number"),
+        ),
+        (
+            _("Signataire des certificats"),
+            ("representative_name", "representative_role", "signing_place", "signature_image"),
+        ),
+    ]
+
+    class Meta:
+        model = ProviderIdentity
+        fields = [
+            "legal_name",
+            "address",
+            "siret",
+            "activity_declaration_number",
+            "representative_name",
+            "representative_role",
+            "signing_place",
+            "signature_image",
+        ]
+        # No link to the current image: the private storage has no address.
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "signature_image": forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+        }
+
+    def clean_siret(self):
+        return "".join((self.cleaned_data.get("siret") or "").split())
+
+    def clean_signature_image(self):
+        upload = self.cleaned_data.get("signature_image")
+        if upload and hasattr(upload, "content_type"):
+            try:
+                check_signature_image(upload)
+            except ProviderError as error:
+                raise forms.ValidationError(error.message, code=error.code) from None
+        return upload
 
 
 class ProgrammeForm(UserScopedModelForm):
@@ -147,6 +197,7 @@ class FormationForm(UserScopedModelForm):
                 "monthly_rhythm",
             ),
         ),
+        (_("Certificat de réalisation"), ("action_nature",)),
     ]
 
     class Meta:
@@ -176,6 +227,7 @@ class FormationForm(UserScopedModelForm):
             "sessions_min_year",
             "session_days",
             "monthly_rhythm",
+            "action_nature",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -211,9 +263,14 @@ class FormationForm(UserScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = selectors.programmes_visible_to(user=self.user)
+        # Left out (a form posted by an older page or a script): « action de formation ».
+        self.fields["action_nature"].required = False
         for name in locked_fields(self.instance):
             self.fields[name].disabled = True
             self.fields[name].help_text = LOCKED_HELP
+
+    def clean_action_nature(self):
+        return self.cleaned_data.get("action_nature") or Formation.ActionNature.TRAINING
 
 
 class StructureForm(UserScopedModelForm):

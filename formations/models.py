@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from formations.phones import validate_e164
+from formations.storage import documents_storage
 from formations.text import french_sort_key
 
 SORT_KEY_MAX_LENGTH = 500
@@ -294,6 +295,21 @@ class Formation(models.Model):
     )
     monthly_rhythm = models.BooleanField(_("rythme mensuel"), default=False)
 
+    class ActionNature(models.TextChoices):
+        # The four boxes of the Ministry of Labour's « certificat de réalisation ».
+        TRAINING = "training", _("Action de formation")
+        SKILLS_REVIEW = "skills_review", _("Bilan de compétences")
+        VAE = "vae", _("Action de VAE")
+        APPRENTICESHIP = "apprenticeship", _("Action de formation par apprentissage")
+
+    action_nature = models.CharField(
+        _("nature de l'action"),
+        max_length=20,
+        choices=ActionNature.choices,
+        default=ActionNature.TRAINING,
+        help_text=_("Case cochée sur le certificat de réalisation."),
+    )
+
     class Meta:
         verbose_name = _("formation")
         verbose_name_plural = _("formations")
@@ -555,6 +571,85 @@ class AuditMention(models.Model):
 
     def __str__(self):
         return f"{self.object_type} {self.object_id}"
+
+
+def siret_is_valid(value: str) -> bool:
+    """14 digits whose Luhn sum is a multiple of 10 (INSEE's SIRET key). La Poste's
+    establishments (SIREN 356000000) follow another rule: the sum of the digits is a
+    multiple of 5."""
+    if len(value) != 14 or not value.isdigit():
+        return False
+    if value.startswith("356000000"):
+        return sum(int(d) for d in value) % 5 == 0
+    total = 0
+    for index, digit in enumerate(reversed(value)):
+        n = int(digit)
+        if index % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def validate_siret(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not siret_is_valid(value):
+        raise ValidationError(
+            _("SIRET invalide : 14 chiffres, dont le dernier est une clé de contrôle."),
+            code="invalid_siret",
+        )
+
+
+class ProviderIdentity(models.Model):
+    """The training organisation (« organisme de formation ») that issues certificates: one
+    row, set once by a coordinator (`formations.services.provider_identity_save`). The
+    programme's carrier is the buyer, not the provider: certificates name this one.
+
+    The signature-and-stamp image is kept in the private documents storage (never served by
+    URL) and read through the storage API when a certificate is rendered."""
+
+    # One row only: a constant, unique column that can only be True.
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    legal_name = models.CharField(_("raison sociale"), max_length=255)
+    address = models.TextField(_("adresse"))
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        validators=[validate_siret],
+        help_text=_("14 chiffres, sans espace."),
+    )
+    activity_declaration_number = models.CharField(
+        _("numéro de déclaration d'activité"),
+        max_length=30,
+        help_text=_("Enregistré auprès du préfet de région (11 chiffres en général)."),
+    )
+    representative_name = models.CharField(_("représentant·e légal·e (nom)"), max_length=200)
+    representative_role = models.CharField(
+        _("qualité du ou de la représentant·e"),
+        max_length=200,
+        help_text=_("Ex. : Président, Directrice générale."),
+    )
+    signing_place = models.CharField(
+        _("« Fait à »"), max_length=120, help_text=_("Ville imprimée avant la date de signature.")
+    )
+    signature_image = models.FileField(
+        _("signature et cachet (image)"),
+        upload_to="provider/",
+        storage=documents_storage,
+        blank=True,
+        help_text=_("Image PNG ou JPEG, imprimée au-dessus du nom du ou de la signataire."),
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisme de formation")
+        verbose_name_plural = _("organisme de formation")
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="provider_identity_single"),
+        ]
+
+    def __str__(self):
+        return self.legal_name
 
 
 # Consent records and SMS provider events (formations.consent, formations.sms); the outbox,

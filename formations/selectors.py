@@ -10,7 +10,15 @@ duplicates rows, so no `DISTINCT` is needed.
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from formations.models import Formation, Funder, Participant, Programme, Structure, User
+from formations.models import (
+    Formation,
+    Funder,
+    Participant,
+    Programme,
+    ProviderIdentity,
+    Structure,
+    User,
+)
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 
 ProgrammeFunder = Programme.funders.through
@@ -187,3 +195,9 @@ def structure_is_visible(*, structure_id: int | None, user) -> bool:
 
 def funder_programmes(*, funder: Funder, user) -> QuerySet[Programme]:
     return programmes_visible_to(user=user).filter(funders=funder).order_by("-start_date")
+
+
+def provider_identity() -> ProviderIdentity | None:
+    """The training organisation's identity (`ProviderIdentity`), or None until a
+    coordinator sets it. Not scoped: it is printed on the certificates."""
+    return ProviderIdentity.objects.first()

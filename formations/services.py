@@ -110,3 +110,72 @@ def participant_consents_record(
                 )
             )
     return rows
+
+
+# Signature-and-stamp images: what the first bytes say, never the file's name or the
+# browser's content type.
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_SIGNATURE_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def image_type(head: bytes) -> str | None:
+    """`image/png` or `image/jpeg` from a file's first bytes, else None."""
+    for magic, content_type in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+class ProviderError(Exception):
+    """Refusals of `provider_identity_save`. Codes: `not_an_image` (the signature file is
+    not a PNG or a JPEG by its first bytes), `too_large`."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def check_signature_image(upload) -> None:
+    """Raises ProviderError unless `upload` is a PNG or JPEG (by its bytes) of at most
+    2 MB: it is printed on every certificate."""
+    if upload.size > MAX_SIGNATURE_IMAGE_BYTES:
+        raise ProviderError(
+            _("L'image de signature dépasse 2 Mo : choisissez une image plus légère."),
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if image_type(head) is None:
+        raise ProviderError(
+            _("L'image de signature doit être un fichier PNG ou JPEG."), code="not_an_image"
+        )
+
+
+@transaction.atomic
+def provider_identity_save(*, form: ModelForm, actor) -> Model:
+    """Save the validated `ProviderIdentityForm` (the one `ProviderIdentity` row) and
+    journal it (`provider_identity_updated`, or `_created` the first time, with the changed
+    field names). Coordinators only (`PermissionDenied`); a signature file that is not a PNG
+    or JPEG by its first bytes raises ProviderError `not_an_image` (nothing written)."""
+    ensure_manager(actor)
+    upload = form.cleaned_data.get("signature_image")
+    if "signature_image" in form.changed_data and upload and hasattr(upload, "content_type"):
+        check_signature_image(upload)
+    creating = form.instance._state.adding
+    # A SIRET typed with spaces is the same SIRET once cleaned: not a change.
+    changed = [
+        name
+        for name in form.changed_data
+        if creating or form.initial.get(name) != form.cleaned_data.get(name)
+    ]
+    obj = form.save()
+    log_action(
+        actor=actor,
+        action=f"provider_identity_{'created' if creating else 'updated'}",
+        obj=obj,
+        summary=str(obj),
+        data={"fields": sorted(changed)},
+    )
+    return obj

@@ -52,6 +52,7 @@ urlpatterns = [
         views.ParticipantHistoryView.as_view(),
         name="participant_history",
     ),
+    path("organisme/", views.ProviderIdentityView.as_view(), name="provider_identity"),
     path("financeurs/", views.FunderListView.as_view(), name="funder_list"),
     path("financeurs/nouveau/", views.FunderCreateView.as_view(), name="funder_create"),
     path("financeurs/<int:pk>/", views.FunderDetailView.as_view(), name="funder_detail"),

@@ -27,7 +27,7 @@ from formations.exporting import ExportMixin
 from formations.french import de_structure, hours_label
 from formations.history import PER_PAGE as HISTORY_PER_PAGE
 from formations.history import history_entries, history_lines, history_summary
-from formations.models import User
+from formations.models import ProviderIdentity, User
 from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
@@ -580,6 +580,37 @@ class FunderFormMixin(RecordFormMixin):
 
     def get_success_url(self):
         return reverse("formations:funder_detail", args=[self.object.pk])
+
+
+class ProviderIdentityView(ManagerRequiredMixin, UpdateView):
+    """The training organisation's identity, one record edited in place (coordinators;
+    403 for others). Saved through `services.provider_identity_save`, which journals it."""
+
+    form_class = forms.ProviderIdentityForm
+    template_name = "formations/form.html"
+    upload_field = "signature_image"
+
+    def get_object(self, queryset=None):
+        return selectors.provider_identity() or ProviderIdentity()
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            self.object = services.provider_identity_save(form=form, actor=self.request.user)
+        except services.ProviderError as exc:
+            form.add_error("signature_image", exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("L'identité de l'organisme de formation est enregistrée."))
+        return redirect("formations:provider_identity")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=_("Organisme de formation"),
+            cancel_url=reverse("dashboard"),
+            **kwargs,
+        )
 
 
 class FunderCreateView(FunderFormMixin, CreateView):

@@ -38,7 +38,9 @@ class IssuedDocument(AppendOnlyModel):
     participant for certificates, a structure for fiches, a formation for statements,
     syntheses and packs), so that scoping is a plain filter on a visible queryset.
 
-    Nothing here may identify a person except `issued_by`, which the public page never shows.
+    Nothing here may identify a person except `issued_by`, which the public page never shows,
+    and the holder's initials of a certificate (`holder_initials`), which it shows on purpose:
+    enough for a reader holding the PDF to match it, not enough to name anyone.
     """
 
     class Kind(models.TextChoices):
@@ -46,8 +48,9 @@ class IssuedDocument(AppendOnlyModel):
         BLANK_SHEET = "blank_sheet", _("Feuille d'émargement vierge")
         # Only one structure's people (a referent's proof): numbered EXT-…
         ATTENDANCE_SHEET_EXTRACT = "attendance_sheet_extract", _("Extrait de feuille d'émargement")
-        # Certificates (attestation de présence, certificat de réalisation, certificat
-        # d'assiduité) will be added here when livrables issues them.
+        # Per participant and formation (subject: participant + formation).
+        COMPLETION_CERTIFICATE = "completion_certificate", _("Certificat de réalisation")
+        ATTENDANCE_ATTESTATION = "attendance_attestation", _("Attestation d'assiduité")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)
@@ -119,6 +122,21 @@ class IssuedDocument(AppendOnlyModel):
     storage_name = models.CharField(_("fichier conservé"), max_length=255, blank=True)
     filename = models.CharField(_("nom du fichier remis"), max_length=255, blank=True)
     content_type = models.CharField(_("type de contenu"), max_length=100, default="application/pdf")
+    # What the public page says of a certificate (empty for the other kinds): the period
+    # covered, hours realised and planned, whether it is final or an « état au » statement.
+    holder_initials = models.CharField(
+        _("initiales du ou de la titulaire"), max_length=20, blank=True
+    )
+    covers_from = models.DateField(_("période couverte : du"), null=True, blank=True)
+    covers_to = models.DateField(_("période couverte : au"), null=True, blank=True)
+    planned_minutes = models.PositiveIntegerField(_("minutes prévues"), null=True, blank=True)
+    realised_minutes = models.PositiveIntegerField(_("minutes réalisées"), null=True, blank=True)
+    final = models.BooleanField(
+        _("définitif"),
+        null=True,
+        blank=True,
+        help_text=_("Faux : « état au » (des sessions de la formation restent à sceller)."),
+    )
     retention_until = models.DateField(
         _("à conserver au moins jusqu'au"),
         null=True,

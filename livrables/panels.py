@@ -1,11 +1,13 @@
 """Livrables on other apps' pages (`formations.panels`): the documents issued for a
 session, on the session page, with the buttons to issue, reissue and revoke them."""
 
-from formations.permissions import can_manage, is_structure_referent
+from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
-from livrables.permissions import may_issue_sheet
+from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
+    CERTIFICATE_SLUGS,
+    participant_certificates,
     session_documents,
     session_fully_sealed,
     sheet_extract_sessions_for,
@@ -52,7 +54,38 @@ def session_documents_panel(request, session):
     )
 
 
+def participant_certificates_panel(request, participant):
+    """On a participant's page: per formation the person is enrolled in, the certificat de
+    réalisation and the attestation d'assiduité issued (with their state, download and
+    verification links) and, for coordinators, the buttons to issue them. Shown to
+    coordinators, the person's structure referent and auditors of their funders'
+    programmes (`selectors.certificate_participants_for`)."""
+    user = request.user
+    # The page already found the person through `participants_visible_to`: only the roles
+    # remain to check, without a query (`selectors.certificate_participants_for`).
+    if not (
+        can_manage(user)
+        or is_funder_auditor(user)
+        or (is_structure_referent(user) and participant.structure_id == user.structure_id)
+    ):
+        return None
+    rows = participant_certificates(user=user, participant=participant)
+    for row in rows:
+        for document in row.documents:
+            document.verification_url = verification_url(document.number)
+    return (
+        "livrables/panels/participant_certificates.html",
+        {
+            "certificate_rows": rows,
+            "can_issue_certificates": may_issue_certificate(user),
+            "certificate_kinds": CERTIFICATE_SLUGS,
+        },
+    )
+
+
 def register(registry) -> None:
     """Appends the panels to `formations.panels` once (`ready()` may run twice in tests)."""
     if session_documents_panel not in registry.SESSION_PANELS:
         registry.SESSION_PANELS.append(session_documents_panel)
+    if participant_certificates_panel not in registry.PARTICIPANT_PANELS:
+        registry.PARTICIPANT_PANELS.append(participant_certificates_panel)

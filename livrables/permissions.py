@@ -29,3 +29,9 @@ def may_issue_extract(user, session, structure) -> bool:
 def may_revoke(user) -> bool:
     """Only coordinators withdraw an issued document."""
     return user is None or can_manage(user)
+
+
+def may_issue_certificate(user) -> bool:
+    """Certificates and attestations per participant are issued by coordinators only: the
+    training organisation signs them, not a trainer, a referent or an auditor."""
+    return user is None or can_manage(user)

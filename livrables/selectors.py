@@ -8,15 +8,18 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from formations.permissions import can_manage, is_structure_referent
+from formations.models import Formation, Participant
+from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
+from formations.selectors import formations_visible_to, participants_visible_to
 from livrables import files
 from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
 from sessions.models import Slot, TrainingSession
+from sessions.selectors.hours import count_subquery
 from sessions.selectors.visibility import sessions_run_by, sessions_visible_to
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,16 @@ SESSION_KINDS = (
     IssuedDocument.Kind.ATTENDANCE_SHEET,
     IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
 )
+# Kinds of issued documents about one participant in one formation.
+CERTIFICATE_KINDS = (
+    IssuedDocument.Kind.COMPLETION_CERTIFICATE,
+    IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
+)
+# Their names in the issuing address (`livrables:certificate_issue`), and the buttons'.
+CERTIFICATE_SLUGS = {
+    "certificat-de-realisation": IssuedDocument.Kind.COMPLETION_CERTIFICATE,
+    "attestation-d-assiduite": IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
+}
 
 
 def sheet_sessions_for(*, user) -> QuerySet[TrainingSession]:
@@ -78,18 +91,111 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     """Issued documents the user may see and download: coordinators all; a structure
     referent their own structure's extracts, of sessions where their people are enrolled;
     trainers and funder auditors the sheets and extracts of the sessions whose sheet they
-    may download (`sheet_sessions_for`). Later subjects (certificates, fiches, statements)
-    add their own clause here."""
+    may download (`sheet_sessions_for`). Certificates (`certificate_documents_for`): a
+    referent those of their own structure's people, an auditor those of their funders'
+    programmes, nobody else. Later subjects (fiches, statements) add their own clause."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
+    certificates = Q(pk__in=certificate_documents_for(user=user).values("pk"))
     if is_structure_referent(user):
         return qs.filter(
-            kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
-            structure_id=user.structure_id,
-            session__in=sheet_extract_sessions_for(user=user).values("pk"),
+            Q(
+                kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
+                structure_id=user.structure_id,
+                session__in=sheet_extract_sessions_for(user=user).values("pk"),
+            )
+            | certificates
         )
-    return qs.filter(kind__in=SESSION_KINDS, session__in=sheet_sessions_for(user=user).values("pk"))
+    return qs.filter(
+        Q(kind__in=SESSION_KINDS, session__in=sheet_sessions_for(user=user).values("pk"))
+        | certificates
+    )
+
+
+def certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
+    """Certificates and attestations (per participant and formation) the user may see and
+    download: coordinators all; a structure referent those of their own structure's people
+    (whoever their structure is now); a funder auditor those of formations of their
+    funders' programmes; nobody else (trainers included)."""
+    qs = IssuedDocument.objects.filter(kind__in=CERTIFICATE_KINDS)
+    if can_manage(user):
+        return qs
+    if is_structure_referent(user):
+        return qs.filter(participant__structure_id=user.structure_id)
+    if is_funder_auditor(user):
+        return qs.filter(formation__in=formations_visible_to(user=user).values("pk"))
+    return qs.none()
+
+
+def certificate_participants_for(*, user) -> QuerySet[Participant]:
+    """Participants whose certificates panel the user sees: coordinators all, a referent
+    their structure's people, an auditor the people of their funders' programmes."""
+    if can_manage(user) or is_structure_referent(user) or is_funder_auditor(user):
+        return participants_visible_to(user=user)
+    return Participant.objects.none()
+
+
+@dataclass
+class CertificateRow:
+    """One formation of a participant on the certificates panel: how many of the person's
+    sessions are fully sealed, and the documents issued (each with its `state`)."""
+
+    formation: Formation
+    sessions: int
+    sealed_sessions: int
+    documents: list
+
+
+def participant_certificates(*, user, participant) -> list[CertificateRow]:
+    """The formations the participant is enrolled in that the user may see, each with the
+    count of the person's (not cancelled) sessions and of those fully sealed, and the
+    certificates issued for it that the user may see, newest first with their state.
+    Three queries whatever the number of formations and documents."""
+    mine = TrainingSession.objects.filter(
+        formation_id=OuterRef("pk"), enrolments__participant_id=participant.pk
+    ).exclude(status=TrainingSession.Status.CANCELLED)
+    # A referent sees every formation of their own people (the panel shows only for them),
+    # whether or not their structure is listed as a partner of the programme.
+    scope = (
+        Formation.objects.select_related("programme")
+        if is_structure_referent(user)
+        else formations_visible_to(user=user)
+    )
+    formations = list(
+        scope.filter(Exists(mine))
+        .annotate(
+            session_total=count_subquery(mine),
+            sealed_total=count_subquery(mine.filter(fully_sealed_session_q())),
+        )
+        .order_by("contract_reference")
+    )
+    documents = list(
+        certificate_documents_for(user=user)
+        .filter(participant_id=participant.pk)
+        .select_related("issued_by")
+        .order_by("-issued_at", "-pk")
+    )
+    states = document_states(documents)
+    by_formation: dict[int, list] = {}
+    for document in documents:
+        document.state = states[document.pk]
+        by_formation.setdefault(document.formation_id, []).append(document)
+    return [
+        CertificateRow(
+            formation=f,
+            sessions=f.session_total,
+            sealed_sessions=f.sealed_total,
+            documents=by_formation.get(f.pk, []),
+        )
+        for f in formations
+    ]
+
+
+def fully_sealed_session_q() -> Q:
+    """A session whose half-days are all sealed (and which has at least one)."""
+    slots = Slot.objects.filter(session_id=OuterRef("pk"))
+    return Q(Exists(slots)) & ~Q(Exists(slots.filter(seal__isnull=True)))
 
 
 def standing(qs: QuerySet[IssuedDocument]) -> QuerySet[IssuedDocument]:
@@ -112,22 +218,32 @@ def current_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedD
     ).order_by("-issued_at", "-pk")
 
 
-def unreplaced_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedDocument]:
-    """What a new issue of `kind` about `session` replaces: the standing documents, and the
-    revoked ones nothing has replaced yet, so that the public page of an older document
-    leads, through « remplacé par », to the one that stands (not to a dead end)."""
+def unreplaced_documents(
+    *, kind: str, session=None, structure=None, participant=None, formation=None
+) -> QuerySet[IssuedDocument]:
+    """What a new issue of `kind` about its subject (`session`, and `structure` for an
+    extract; `participant` and `formation` for a certificate) replaces: the standing
+    documents, and the revoked ones nothing has replaced yet, so that the public page of an
+    older document leads, through « remplacé par », to the one that stands (not to a dead
+    end)."""
     superseded = DocumentEntry.objects.filter(
         document_id=OuterRef("pk"), kind=DocumentEntry.Kind.SUPERSEDED
     )
     return (
         IssuedDocument.objects.filter(
             kind=kind,
-            session_id=session.pk,
-            structure_id=structure.pk if structure is not None else None,
+            session_id=_pk(session),
+            structure_id=_pk(structure),
+            participant_id=_pk(participant),
+            formation_id=_pk(formation),
         )
         .filter(~Exists(superseded))
         .order_by("-issued_at", "-pk")
     )
+
+
+def _pk(obj) -> int | None:
+    return obj.pk if obj is not None else None
 
 
 def last_revoked_document(*, kind: str, session, structure=None) -> IssuedDocument | None:

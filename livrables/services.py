@@ -17,14 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.models import Formation, Participant
 from livrables import files
 from livrables.data import SheetData, alternative_number, build_sheet_data, verification_url
+from livrables.data_certificates import build_certificate_data
 from livrables.exceptions import LivrablesError
 from livrables.files import PDF, DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
 from livrables.pdf.blank_sheet import render_blank_sheet
+from livrables.pdf.certificates import RENDERERS as CERTIFICATE_RENDERERS
 from livrables.pdf.sheet import render_sheet
-from livrables.permissions import may_issue_extract, may_issue_sheet, may_revoke
+from livrables.permissions import (
+    may_issue_certificate,
+    may_issue_extract,
+    may_issue_sheet,
+    may_revoke,
+)
 from livrables.selectors import document_state, unreplaced_documents
 from sessions.models import TrainingSession
 
@@ -32,6 +40,7 @@ __all__ = [
     "DocumentFile",
     "PDF",
     "blank_sheet",
+    "issue_certificate",
     "issue_sheet",
     "issue_sheet_extract",
     "preview_sheet",
@@ -86,7 +95,8 @@ def issue_sheet(*, session, actor, now=None) -> IssuedDocument:
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
         action="livrables.sheet_issued",
         label="Feuille d'émargement",
-        session=session,
+        subject=_session_subject(session),
+        title=_sheet_title(IssuedDocument.Kind.ATTENDANCE_SHEET, data),
         actor=actor,
         now=now,
     )
@@ -117,8 +127,8 @@ def issue_sheet_extract(*, session, structure, actor, now=None) -> IssuedDocumen
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT,
         action="livrables.sheet_extract_issued",
         label="Extrait de feuille d'émargement",
-        session=session,
-        structure=structure,
+        subject=_session_subject(session, structure=structure),
+        title=_sheet_title(IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT, data),
         actor=actor,
         now=now,
         log_data={"structure": structure.pk},
@@ -190,6 +200,64 @@ def blank_sheet(*, session, actor, now=None) -> DocumentFile:
     return document
 
 
+CERTIFICATE_FILES = {
+    IssuedDocument.Kind.COMPLETION_CERTIFICATE: ("certificat-realisation", "certificate_issued"),
+    IssuedDocument.Kind.ATTENDANCE_ATTESTATION: ("attestation-assiduite", "attestation_issued"),
+}
+
+
+def issue_certificate(*, kind: str, participant, formation, actor, now=None) -> IssuedDocument:
+    """Issues the certificat de réalisation (`kind` `completion_certificate`) or the
+    attestation d'assiduité (`attendance_attestation`) of `participant` in `formation`,
+    over the formation's fully sealed sessions where the person is enrolled: rendered once,
+    kept, registered (subject: participant and formation; the initials, period, hours and
+    « final » or not on the public page). A standing document of the same kind and subject
+    is superseded.
+
+    Raises LivrablesError `not_allowed` (coordinators only), `provider_missing` (the
+    training organisation's identity is not set), `nothing_sealed` (no fully sealed session
+    of the person in the formation). Audit action `livrables.certificate_issued` or
+    `livrables.attestation_issued`, on the participant (data: number, sha256, bytes,
+    formation, final, supersedes)."""
+    kind = IssuedDocument.Kind(kind)
+    if kind not in CERTIFICATE_FILES:
+        raise ValueError(f"Not a certificate kind: {kind}")
+    if not may_issue_certificate(actor):
+        raise LivrablesError(
+            _("Seule la coordination émet les certificats et attestations."),
+            code="not_allowed",
+        )
+    now = now or timezone.now()
+    data = build_certificate_data(kind=kind, participant=participant, formation=formation, now=now)
+    prefix, action = CERTIFICATE_FILES[kind]
+    title = _("%(kind)s — %(contract)s — %(formation)s") % {
+        "kind": kind.label,
+        "contract": data.contract_reference,
+        "formation": data.formation_title,
+    }
+    return _issue(
+        data=data,
+        render=CERTIFICATE_RENDERERS[kind],
+        filename_prefix=prefix,
+        kind=kind,
+        action=f"livrables.{action}",
+        label=str(kind.label),
+        subject=Subject(participant=participant, formation=formation),
+        title=title,
+        actor=actor,
+        now=now,
+        log_data={"formation": formation.pk, "final": data.final},
+        public={
+            "holder_initials": data.participant_initials,
+            "covers_from": data.first_date,
+            "covers_to": data.last_date,
+            "planned_minutes": data.planned_minutes,
+            "realised_minutes": data.realised_minutes,
+            "final": data.final,
+        },
+    )
+
+
 @transaction.atomic
 def revoke_document(*, document: IssuedDocument, actor, reason: str, now=None) -> DocumentEntry:
     """Withdraws an issued document: a `revoked` entry (who, when, why). The document, its
@@ -244,42 +312,90 @@ def _ensure_sealed(data: SheetData) -> None:
         )
 
 
-def _issue(
-    *,
-    data: SheetData,
-    render: Callable[[SheetData], bytes],
-    filename_prefix: str,
-    kind: IssuedDocument.Kind,
-    action: str,
-    label: str,
-    session,
-    actor,
-    now: dt.datetime,
-    structure=None,
-    log_data: dict | None = None,
-) -> IssuedDocument:
-    """Renders `data`, keeps the bytes and registers them under the printed number,
-    superseding the standing documents of the same kind and subject.
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """What an issued document is about: its foreign keys in the register (a session, and a
+    structure for an extract; a participant and a formation for a certificate), the row
+    locked while it is registered (two issues of one subject then supersede one after the
+    other), the object its journal entry is written on, and the programme whose end sets
+    the retention date."""
 
-    The number is printed in the PDF, so it must be free before rendering: the same sheet
-    issued twice in one second gets the same computed number (and different bytes, as the
-    PDF carries its own creation time), so a taken number is replaced by another suffix. A
-    concurrent issue may still take it between the check and the insert: the unique
-    constraint refuses the second row and the document is rendered again under another
-    number. Rendering and writing the file stay outside the transaction, so no write lock
-    is held meanwhile; a file whose registration fails is removed (it was never issued).
-    Inside, the session row is locked so that two issues of one subject supersede one after
-    the other rather than both superseding the same document."""
-    title = _("%(kind)s — session %(session)s — %(contract)s") % {
+    session: TrainingSession | None = None
+    structure: object = None
+    participant: object = None
+    formation: object = None
+
+    @property
+    def fields(self) -> dict:
+        return {
+            "session": self.session,
+            "structure": self.structure,
+            "participant": self.participant,
+            "formation": self.formation,
+        }
+
+    @property
+    def journal_object(self):
+        return self.session if self.session is not None else self.participant
+
+    def lock(self) -> None:
+        if self.session is not None:
+            rows = TrainingSession.objects.filter(pk=self.session.pk)
+        else:
+            rows = Participant.objects.filter(pk=self.participant.pk)
+        list(rows.select_for_update().values_list("pk"))
+
+    def programme_end(self) -> dt.date | None:
+        if self.session is not None:
+            rows = TrainingSession.objects.filter(pk=self.session.pk)
+            lookup = "formation__programme__end_date"
+        else:
+            rows = Formation.objects.filter(pk=self.formation.pk)
+            lookup = "programme__end_date"
+        return rows.values_list(lookup, flat=True).first()
+
+
+def _session_subject(session, structure=None) -> Subject:
+    return Subject(session=session, structure=structure)
+
+
+def _sheet_title(kind, data: SheetData) -> str:
+    return _("%(kind)s — session %(session)s — %(contract)s") % {
         "kind": kind.label,
         "session": data.session_code,
         "contract": data.contract_reference,
     }
-    retention = retention_until(
-        programme_end=TrainingSession.objects.filter(pk=session.pk)
-        .values_list("formation__programme__end_date", flat=True)
-        .first()
-    )
+
+
+def _issue(
+    *,
+    data,
+    render: Callable[[object], bytes],
+    filename_prefix: str,
+    kind: IssuedDocument.Kind,
+    action: str,
+    label: str,
+    subject: Subject,
+    title: str,
+    actor,
+    now: dt.datetime,
+    log_data: dict | None = None,
+    public: dict | None = None,
+) -> IssuedDocument:
+    """Renders `data` (frozen data with `number` and `verification_url`), keeps the bytes
+    and registers them under the printed number, superseding the standing documents of the
+    same kind and subject. `public`: the register's certificate columns (initials, period,
+    hours, final) shown on the verification page.
+
+    The number is printed in the PDF, so it must be free before rendering: the same
+    document issued twice in one second gets the same computed number (and different
+    bytes, as the PDF carries its own creation time), so a taken number is replaced by
+    another suffix. A concurrent issue may still take it between the check and the
+    insert: the unique constraint refuses the second row and the document is rendered
+    again under another number. Rendering and writing the file stay outside the
+    transaction, so no write lock is held meanwhile; a file whose registration fails is
+    removed (it was never issued). Inside, the subject's row is locked (`Subject.lock`)."""
+    retention = retention_until(programme_end=subject.programme_end())
     issued_by = actor if getattr(actor, "is_authenticated", False) else None
     attempt = 0
     while True:
@@ -301,8 +417,7 @@ def _issue(
                     stored=stored,
                     kind=kind,
                     title=title,
-                    session=session,
-                    structure=structure,
+                    subject=subject,
                     issued_by=issued_by,
                     now=now,
                     retention=retention,
@@ -310,6 +425,7 @@ def _issue(
                     action=action,
                     label=label,
                     log_data=log_data,
+                    public=public,
                 )
         except IntegrityError as error:
             files.discard(stored)
@@ -336,8 +452,7 @@ def _register(
     stored: str,
     kind,
     title: str,
-    session,
-    structure,
+    subject: Subject,
     issued_by,
     now,
     retention,
@@ -345,9 +460,10 @@ def _register(
     action: str,
     label: str,
     log_data: dict | None,
+    public: dict | None,
 ) -> IssuedDocument:
-    list(TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("pk"))
-    replaced = list(unreplaced_documents(kind=kind, session=session, structure=structure))
+    subject.lock()
+    replaced = list(unreplaced_documents(kind=kind, **subject.fields))
     record = IssuedDocument(
         number=document.number,
         kind=kind,
@@ -356,17 +472,17 @@ def _register(
         size=len(document.content),
         issued_at=now,
         issued_by=issued_by,
-        session=session,
-        structure=structure,
         storage_name=stored,
         filename=document.filename,
         content_type=document.content_type,
         retention_until=retention,
+        **subject.fields,
+        **(public or {}),
     )
     # The unique number is the database's to enforce (see `_issue`); the foreign keys
     # come straight from loaded objects.
     record.full_clean(
-        exclude=["issued_by", "session", "structure"],
+        exclude=["issued_by", *subject.fields],
         validate_unique=False,
         validate_constraints=False,
     )
@@ -382,7 +498,7 @@ def _register(
     _log(
         actor=actor,
         action=action,
-        session=session,
+        session=subject.journal_object,
         document=document,
         label=label,
         extra={**(log_data or {}), "supersedes": [old.number for old in replaced]},
@@ -394,7 +510,7 @@ def _is_taken(number: str) -> bool:
     return IssuedDocument.objects.filter(number=number).exists()
 
 
-def _free_number(data: SheetData) -> SheetData:
+def _free_number(data):
     number, attempt = data.number, 0
     while _is_taken(number):
         attempt += 1

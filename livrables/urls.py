@@ -26,6 +26,11 @@ urlpatterns = [
         views.session_blank_sheet,
         name="session_blank_sheet",
     ),
+    path(
+        "participants/<int:pk>/formations/<int:formation_pk>/<slug:kind>/emettre/",
+        views.certificate_issue,
+        name="certificate_issue",
+    ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     path("documents/<str:number>/revoquer/", views.document_revoke, name="document_revoke"),
     # Public: the address printed (and QR-coded) on every issued document is

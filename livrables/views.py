@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -11,13 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.permissions import can_manage
+from formations.selectors import formations_visible_to
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
 from livrables.forms import DocumentCheckForm, DocumentLookupForm, RevocationForm
 from livrables.models import IssuedDocument
-from livrables.permissions import may_issue_sheet
+from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
+    CERTIFICATE_SLUGS,
     blank_sheet_sessions_for,
+    certificate_participants_for,
     compare_file,
     current_kept_document,
     document_state,
@@ -33,6 +36,7 @@ from livrables.selectors import (
 from livrables.services import (
     DocumentFile,
     blank_sheet,
+    issue_certificate,
     issue_sheet,
     issue_sheet_extract,
     preview_sheet,
@@ -166,6 +170,29 @@ def issued_message(record: IssuedDocument) -> str:
     }
 
 
+@require_POST
+def certificate_issue(request, pk: int, formation_pk: int, kind: str):
+    """Coordinators issue one participant's certificat de réalisation or attestation
+    d'assiduité for one formation (`services.issue_certificate`); a participant out of
+    the user's reach is 404, one in reach but not theirs to issue for is 403."""
+    participant = get_object_or_404(certificate_participants_for(user=request.user), pk=pk)
+    if not may_issue_certificate(request.user):
+        raise PermissionDenied
+    formation = get_object_or_404(formations_visible_to(user=request.user), pk=formation_pk)
+    document_kind = CERTIFICATE_SLUGS.get(kind)
+    if document_kind is None:
+        raise Http404
+    try:
+        record = issue_certificate(
+            kind=document_kind, participant=participant, formation=formation, actor=request.user
+        )
+    except LivrablesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, issued_message(record))
+    return redirect(participant.get_absolute_url() + "#participant-certificates")
+
+
 @require_GET
 def session_blank_sheet(request, pk: int):
     session = get_object_or_404(blank_sheet_sessions_for(user=request.user), pk=pk)
@@ -201,6 +228,11 @@ def document_revoke(request, number: str):
             )
             if record.session_id:
                 return redirect(session_page(record.session))
+            if record.participant_id:
+                return redirect(
+                    reverse("formations:participant_detail", args=[record.participant_id])
+                    + "#participant-certificates"
+                )
             return redirect("livrables:verify_document", number=record.number)
     return render(
         request,

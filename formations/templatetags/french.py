@@ -34,3 +34,11 @@ def phone(value):
     """`{{ participant.phone|phone }}` → « 06 12 34 56 78 », « 0639 01 23 45 » (stored in
     E.164, shown as a French reader dials it)."""
     return format_national(value or "")
+
+
+@register.filter
+def hours(minutes):
+    """Minutes as « 3 h 30 » (`formations.french.hours_label`); « — » when unknown."""
+    if minutes is None or minutes == "":
+        return "—"
+    return french.hours_label(minutes)

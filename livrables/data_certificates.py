@@ -1,0 +1,294 @@
+"""Plain, frozen data for the two documents issued per participant and formation: the
+certificat de réalisation (Ministry of Labour model) and the attestation d'assiduité
+(EU-funded actions). Every query runs here, in a constant number whatever the number of
+sessions or half-days; the renderers in `livrables.pdf.certificates` touch no ORM.
+
+Hours come from the émargement selectors (`sessions.selectors.annotate_enrolment_hours`,
+and `realised_expression` over `counted_attendances` for each half-day): never recomputed
+apart. A certificate covers only the sessions of the formation whose half-days are all
+sealed; it is « final » once every (not cancelled) session of the formation is, and an
+« état au <date> » statement before."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from formations.french import time_zone_label
+from formations.models import Formation
+from formations.selectors import provider_identity
+from livrables.data import FunderInfo, _emblem_bytes, status_label, verification_url
+from livrables.exceptions import LivrablesError
+from livrables.models import IssuedDocument
+from livrables.selectors import fully_sealed_session_q
+from sessions.models import Attendance, Enrolment, Slot, TrainingSession
+from sessions.selectors.hours import (
+    annotate_enrolment_hours,
+    counted_attendances,
+    realised_expression,
+)
+
+Kind = IssuedDocument.Kind
+CERTIFICATE_KINDS = (Kind.COMPLETION_CERTIFICATE, Kind.ATTENDANCE_ATTESTATION)
+NUMBER_PREFIX = {Kind.COMPLETION_CERTIFICATE: "CR", Kind.ATTENDANCE_ATTESTATION: "AA"}
+# A signature image larger than this is not printed (the form refuses it anyway).
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    legal_name: str
+    address: str
+    siret: str
+    declaration_number: str
+    representative_name: str
+    representative_role: str
+    signing_place: str
+    # The signature-and-stamp image's bytes, read through the storage API; None without.
+    signature_image: bytes | None = None
+
+
+@dataclass(frozen=True)
+class HalfDay:
+    session_code: str
+    date: dt.date  # local to the session
+    start: dt.time
+    end: dt.time
+    time_zone_label: str
+    planned_minutes: int
+    realised_minutes: int
+    status_label: str
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    kind: str
+    number: str
+    generated_at: dt.datetime  # aware, local
+    time_zone_label: str
+    provider: ProviderInfo
+    participant_name: str
+    participant_initials: str
+    job_title: str
+    structure_name: str
+    programme_reference: str
+    programme_title: str
+    programme_carrier: str
+    contract_reference: str
+    formation_title: str
+    # The model's four boxes of the action's nature: (label, ticked), in its order.
+    action_boxes: tuple[tuple[str, bool], ...]
+    first_date: dt.date
+    last_date: dt.date
+    planned_minutes: int
+    realised_minutes: int
+    final: bool
+    sessions_covered: tuple[str, ...]
+    half_days: tuple[HalfDay, ...]
+    funders: tuple[FunderInfo, ...]
+    programme_sentence: str
+    verification_url: str = ""
+
+    @property
+    def has_eu_funder(self) -> bool:
+        return any(f.is_eu for f in self.funders)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Realised over planned minutes, in percent (one decimal); None without plan."""
+        if not self.planned_minutes:
+            return None
+        return round(100 * self.realised_minutes / self.planned_minutes, 1)
+
+    @property
+    def state_label(self) -> str:
+        if self.final:
+            return _("final")
+        return _("état au %(date)s") % {"date": f"{self.generated_at:%d/%m/%Y}"}
+
+
+def initials(first_name: str, last_name: str) -> str:
+    """« T. H. N. » for Thị Hương Nguyễn: the first letter of every part of the names
+    (hyphenated parts too), first name first. Shown on the public page instead of a name."""
+    letters = []
+    for name in (first_name, last_name):
+        for part in name.replace("-", " ").split():
+            letters.append(part[0].upper() + ".")
+    return " ".join(letters)
+
+
+def build_certificate_data(*, kind: str, participant, formation, now=None) -> CertificateData:
+    """Everything a certificate of `kind` about `participant` in `formation` shows.
+
+    Raises LivrablesError `provider_missing` (the training organisation's identity is not
+    set: nobody to sign) and `nothing_sealed` (the participant has no fully sealed session
+    in the formation). Queries (constant): provider, formation with programme, funders,
+    participant with structure, enrolments with hours, the formation's unsealed sessions,
+    half-days with their attendance, counted minutes per attendance."""
+    now = now or timezone.now()
+    provider = provider_identity()
+    if provider is None:
+        raise LivrablesError(
+            _(
+                "L'identité de l'organisme de formation n'est pas renseignée (page "
+                "« Organisme ») : le certificat n'a pas de signataire."
+            ),
+            code="provider_missing",
+        )
+    formation = type(formation).objects.select_related("programme").get(pk=formation.pk)
+    programme = formation.programme
+    participant = type(participant).objects.select_related("structure").get(pk=participant.pk)
+    sealed_sessions = TrainingSession.objects.filter(fully_sealed_session_q()).exclude(
+        status=TrainingSession.Status.CANCELLED
+    )
+    enrolments = list(
+        annotate_enrolment_hours(
+            Enrolment.objects.filter(
+                participant=participant,
+                session__formation=formation,
+                session__in=sealed_sessions.values("pk"),
+            ).select_related("session"),
+            now=now,
+        ).order_by("session__code", "pk")
+    )
+    if not enrolments:
+        raise LivrablesError(
+            _(
+                "%(name)s n'a encore aucune session entièrement scellée dans la formation "
+                "« %(formation)s » : rien ne peut être certifié."
+            )
+            % {"name": participant.full_name, "formation": formation.title},
+            code="nothing_sealed",
+        )
+    final = (
+        not TrainingSession.objects.filter(formation=formation)
+        .exclude(status=TrainingSession.Status.CANCELLED)
+        .exclude(pk__in=sealed_sessions.values("pk"))
+        .exists()
+    )
+    sessions = {e.session_id: e.session for e in enrolments}
+    slots = list(Slot.objects.filter(session_id__in=sessions).order_by("starts_at", "pk"))
+    enrolment_by_session = {e.session_id: e.pk for e in enrolments}
+    attendances = {
+        (a.enrolment_id, a.slot_id): a
+        for a in Attendance.objects.filter(enrolment_id__in=enrolment_by_session.values())
+    }
+    counted = dict(
+        counted_attendances()
+        .filter(enrolment_id__in=enrolment_by_session.values())
+        .annotate(realised=realised_expression())
+        .values_list("pk", "realised")
+    )
+
+    half_days = []
+    for slot in slots:
+        session = sessions[slot.session_id]
+        tz = session.tzinfo
+        start, end = timezone.localtime(slot.starts_at, tz), timezone.localtime(slot.ends_at, tz)
+        att = attendances.get((enrolment_by_session[slot.session_id], slot.pk))
+        if att is None:
+            label = _("Absent — non signé")
+            realised = 0
+        else:
+            label = status_label(
+                att.status,
+                att.minutes_attended,
+                slot.planned_minutes,
+                arrival=f"{timezone.localtime(att.arrived_at, tz):%H:%M}"
+                if att.arrived_at
+                else None,
+                departure=f"{timezone.localtime(att.left_at, tz):%H:%M}" if att.left_at else None,
+                method=att.method,
+            )
+            realised = counted.get(att.pk, 0)
+        half_days.append(
+            HalfDay(
+                session_code=session.code,
+                date=start.date(),
+                start=start.time(),
+                end=end.time(),
+                time_zone_label=time_zone_label(session.time_zone),
+                planned_minutes=slot.planned_minutes,
+                realised_minutes=realised,
+                status_label=label,
+            )
+        )
+
+    funders = tuple(
+        FunderInfo(
+            kind=f.kind,
+            kind_label=str(f.get_kind_display()),
+            name=f.name,
+            sentence=f.publicity_sentence,
+            is_eu=f.is_eu_fund,
+            emblem=_emblem_bytes(f),
+        )
+        for f in programme.funders.order_by("name")
+    )
+    last_session = sessions[slots[-1].session_id] if slots else enrolments[-1].session
+    zone = last_session.time_zone if slots else settings.TIME_ZONE
+    planned = sum(e.planned_minutes for e in enrolments)
+    realised = sum(e.realised_minutes for e in enrolments)
+    first_date = half_days[0].date if half_days else now.date()
+    last_date = half_days[-1].date if half_days else now.date()
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+    fingerprint = f"{kind}|{participant.pk}|{formation.pk}|{stamp}|{planned}|{realised}|{final}"
+    suffix = hashlib.sha256(fingerprint.encode()).hexdigest()[:4].upper()
+    number = f"{NUMBER_PREFIX[kind]}-F{formation.pk}-P{participant.pk}-{stamp}-{suffix}"
+    return CertificateData(
+        kind=kind,
+        number=number,
+        generated_at=timezone.localtime(now, last_session.tzinfo),
+        time_zone_label=time_zone_label(zone),
+        provider=ProviderInfo(
+            legal_name=provider.legal_name,
+            address=provider.address,
+            siret=provider.siret,
+            declaration_number=provider.activity_declaration_number,
+            representative_name=provider.representative_name,
+            representative_role=provider.representative_role,
+            signing_place=provider.signing_place,
+            signature_image=_signature_bytes(provider),
+        ),
+        participant_name=participant.full_name,
+        participant_initials=initials(participant.first_name, participant.last_name),
+        job_title=participant.job_title,
+        structure_name=participant.structure.name,
+        programme_reference=programme.reference,
+        programme_title=programme.title,
+        programme_carrier=programme.carrier,
+        contract_reference=formation.contract_reference,
+        formation_title=formation.title,
+        action_boxes=tuple(
+            (str(label), value == formation.action_nature)
+            for value, label in Formation.ActionNature.choices
+        ),
+        first_date=first_date,
+        last_date=last_date,
+        planned_minutes=planned,
+        realised_minutes=realised,
+        final=final,
+        sessions_covered=tuple(e.session.code for e in enrolments),
+        half_days=tuple(half_days),
+        funders=funders,
+        programme_sentence=programme.publicity_sentence,
+        verification_url=verification_url(number),
+    )
+
+
+def _signature_bytes(provider) -> bytes | None:
+    """The signature-and-stamp image through the private storage's API (`open()`), or
+    None when there is none or it cannot be read (the document then has no image)."""
+    if not provider.signature_image:
+        return None
+    try:
+        with provider.signature_image.storage.open(provider.signature_image.name, "rb") as f:
+            content = f.read(MAX_SIGNATURE_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    if not content or len(content) > MAX_SIGNATURE_BYTES:
+        return None
+    return content
