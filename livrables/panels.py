@@ -1,12 +1,18 @@
 """Livrables on other apps' pages (`formations.panels`): the documents issued for a
 session, on the session page, with the buttons to issue, reissue and revoke them."""
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from formations.french import long_date
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
     CERTIFICATE_SLUGS,
+    own_certificates,
     participant_certificates,
     session_documents,
     session_fully_sealed,
@@ -83,9 +89,37 @@ def participant_certificates_panel(request, participant):
     )
 
 
+def space_certificates_panel(request, participant):
+    """« Mes documents » in the participant's own space: their standing certificates, to
+    download (`livrables:space_document`). One query."""
+    documents = list(own_certificates(participant=participant))
+    if not documents:
+        return None
+    return (
+        "formations/space/_documents.html",
+        {
+            "documents": [
+                {
+                    "title": _("%(kind)s — %(formation)s")
+                    % {"kind": document.get_kind_display(), "formation": document.formation.title},
+                    "url": reverse("livrables:space_document", args=[document.number]),
+                    "detail": _("n° %(number)s, émis le %(date)s")
+                    % {
+                        "number": document.number,
+                        "date": long_date(timezone.localtime(document.issued_at)),
+                    },
+                }
+                for document in documents
+            ]
+        },
+    )
+
+
 def register(registry) -> None:
     """Appends the panels to `formations.panels` once (`ready()` may run twice in tests)."""
     if session_documents_panel not in registry.SESSION_PANELS:
         registry.SESSION_PANELS.append(session_documents_panel)
     if participant_certificates_panel not in registry.PARTICIPANT_PANELS:
         registry.PARTICIPANT_PANELS.append(participant_certificates_panel)
+    if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
+        registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)

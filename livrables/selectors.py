@@ -192,6 +192,20 @@ def participant_certificates(*, user, participant) -> list[CertificateRow]:
     ]
 
 
+def own_certificates(*, participant) -> QuerySet[IssuedDocument]:
+    """The certificates standing for `participant`, with their kept file: what the person
+    downloads from their own space. Nobody else's, whatever number is asked for."""
+    return (
+        standing(
+            IssuedDocument.objects.filter(
+                participant_id=participant.pk, kind__in=CERTIFICATE_KINDS
+            ).exclude(storage_name="")
+        )
+        .select_related("formation")
+        .order_by("formation__contract_reference", "kind", "-issued_at", "-pk")
+    )
+
+
 def fully_sealed_session_q() -> Q:
     """A session whose half-days are all sealed (and which has at least one)."""
     slots = Slot.objects.filter(session_id=OuterRef("pk"))

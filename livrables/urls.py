@@ -32,6 +32,8 @@ urlpatterns = [
         name="certificate_issue",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
+    # The participant's own space (signed in by a one-time link, not a staff login).
+    path("mon-espace/documents/<str:number>.pdf", views.space_document, name="space_document"),
     path("documents/<str:number>/revoquer/", views.document_revoke, name="document_revoke"),
     # Public: the address printed (and QR-coded) on every issued document is
     # `livrables.data.verification_url()`, which points here unless SUIVI_VERIFICATION_URL

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from formations.permissions import can_manage
 from formations.selectors import formations_visible_to
+from formations.space import participant_required
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
 from livrables.forms import DocumentCheckForm, DocumentLookupForm, RevocationForm
@@ -28,6 +29,7 @@ from livrables.selectors import (
     issued_document_by_number,
     issued_file,
     last_revoked_document,
+    own_certificates,
     session_fully_sealed,
     sheet_extract_sessions_for,
     sheet_issue_sessions_for,
@@ -204,6 +206,15 @@ def document_download(request, number: str):
     """One issued document by its number, byte for byte, for whoever may see it (a
     superseded or revoked one too: it stays what was handed out)."""
     record = get_object_or_404(documents_visible_to(user=request.user), number=number)
+    return kept_document_response(request, record)
+
+
+@require_GET
+@participant_required
+def space_document(request, number: str):
+    """A participant's own certificate, from their space, byte for byte: another person's
+    number is « introuvable », like a number that does not exist."""
+    record = get_object_or_404(own_certificates(participant=request.participant), number=number)
     return kept_document_response(request, record)
 
 
