@@ -26,6 +26,7 @@ from formations.models import (
     Funder,
     Participant,
     Programme,
+    ProviderIdentity,
     Purpose,
     Structure,
     User,
@@ -136,6 +137,7 @@ def load(*, data: dict | None = None, today: dt.date | None = None) -> dict:
     )
     participants = _load_participants(data, structures)
     accounts = _load_accounts(funders, structures)
+    _load_provider_identity()
     return {
         "funders": funders,
         "structures": structures,
@@ -296,3 +298,19 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
             user.funders.set([funders["FEDER"], funders["FSE"]])
         accounts[account.username] = user
     return accounts
+
+
+def _load_provider_identity() -> None:
+    """The training organisation the demo's certificates are signed by. Created once: a
+    visitor who edits it on the « Organisme » page keeps what they wrote."""
+    if ProviderIdentity.objects.exists():
+        return
+    ProviderIdentity.objects.create(
+        legal_name="Formations du Littoral (démonstration)",
+        address="12 rue des Arts\n59000 Lille",
+        siret="73282932000074",
+        activity_declaration_number="31590000059",
+        representative_name="Marie Dupont",
+        representative_role="Gérante",
+        signing_place="Lille",
+    )
