@@ -21,6 +21,7 @@ class SpaceContactForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail"),
         required=False,
+        max_length=254,  # the participant's e-mail column
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(

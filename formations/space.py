@@ -33,18 +33,22 @@ import functools
 import hashlib
 import logging
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from formations.audit import log_action
 from formations.consent import consent_give, consent_withdraw
@@ -126,7 +130,7 @@ def space_link_request(*, address: str, ip: str | None) -> bool:
         window_seconds=3600,
     )
     parsed = parse_address(address)
-    key = parsed[1] if parsed else (address or "").strip()
+    key = fold_address(parsed[1] if parsed else (address or "").strip())
     per_address = rate_limit_hit(
         "space_link",
         key,
@@ -164,13 +168,31 @@ def space_links_send(*, address: str, ip: str | None = None) -> list[OutboxMessa
         return []
     channel, value = parsed
     if channel == Channel.EMAIL:
-        people = Participant.objects.filter(email__iexact=value)
+        # The database's case-insensitive match is wider than Python's: PostgreSQL's
+        # UPPER('ı') is 'I', so « gmaıl.com » would find « gmail.com ». Keep only the
+        # addresses equal once folded, and send to the stored one, never to what was typed
+        # (Django's password reset had this hole: CVE-2019-19844).
+        people = [
+            person
+            for person in Participant.objects.filter(email__iexact=value).order_by("pk")
+            if same_address(person.email, value)
+        ]
     else:
-        people = Participant.objects.filter(phone=value)
+        people = list(Participant.objects.filter(phone=value).order_by("pk"))
     messages = []
-    for person in people.order_by("pk")[:MAX_PEOPLE_PER_ADDRESS]:
-        messages.append(_send_link(person, channel=channel, recipient=value, ip=ip))
+    for person in people[:MAX_PEOPLE_PER_ADDRESS]:
+        recipient = person.email if channel == Channel.EMAIL else person.phone
+        messages.append(_send_link(person, channel=channel, recipient=recipient, ip=ip))
     return messages
+
+
+def same_address(stored: str, typed: str) -> bool:
+    """E-mail addresses equal but for case, compared the Unicode way (NFKC, casefold)."""
+    return fold_address(stored) == fold_address(typed)
+
+
+def fold_address(address: str) -> str:
+    return unicodedata.normalize("NFKC", address or "").casefold()
 
 
 def _send_link(person: Participant, *, channel: str, recipient: str, ip) -> OutboxMessage:
@@ -304,6 +326,7 @@ def space_login(request, participant: Participant) -> None:
     logout(request)
     request.session[SESSION_KEY] = participant.pk
     request.session.set_expiry(session_seconds())
+    rotate_token(request)  # as Django's login() does: no CSRF token from before sign-in
 
 
 def space_sign_out(request, participant: Participant) -> None:
@@ -345,7 +368,8 @@ def participant_required(view):
         request.participant = participant
         return view(request, *args, **kwargs)
 
-    return login_not_required(wrapped)
+    # Personal data: never kept by a shared device's browser or a proxy.
+    return login_not_required(never_cache(wrapped))
 
 
 # --------------------------------------------------------------------------- own record
@@ -354,6 +378,12 @@ def participant_required(view):
 def _ensure_self(actor, participant: Participant) -> None:
     if not (isinstance(actor, Participant) and actor.pk == participant.pk):
         raise PermissionDenied
+
+
+EMAIL_TAKEN_MESSAGE = gettext_lazy(
+    "Cette adresse ne peut pas être enregistrée ici. Indiquez-en une autre, ou demandez à la "
+    "coordination de la formation."
+)
 
 
 @transaction.atomic
@@ -368,13 +398,7 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     email = (email or "").strip()
     phone = normalize_phone(phone or "", region=region_for_structure(person.structure))
     if email and Participant.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
-        raise SpaceError(
-            _(
-                "Cette adresse ne peut pas être enregistrée ici. Indiquez-en une autre, ou "
-                "demandez à la coordination de la formation."
-            ),
-            code="email_taken",
-        )
+        raise SpaceError(EMAIL_TAKEN_MESSAGE, code="email_taken")
     changed = [
         name
         for name, value in (("email", email), ("phone", phone))
@@ -383,8 +407,17 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     if not changed:
         return []
     person.email, person.phone = email, phone
-    person.full_clean(exclude=["structure"])
-    person.save(update_fields=[*changed, "updated_at"])
+    # Only what the person changes is checked: an old imperfection elsewhere in their
+    # record must not stop them from correcting their contact details.
+    others = [f.name for f in Participant._meta.fields if f.name not in ("email", "phone")]
+    try:
+        person.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        with transaction.atomic():
+            person.save(update_fields=[*changed, "updated_at"])
+    except ValidationError as error:
+        raise SpaceError(" ".join(error.messages), code="invalid") from None
+    except IntegrityError:  # the same address saved at the same moment by someone else
+        raise SpaceError(EMAIL_TAKEN_MESSAGE, code="email_taken") from None
     participant.email, participant.phone = email, phone
     log_action(
         actor=None,

@@ -49,6 +49,7 @@ PARTICIPANT_PAGES = {
     "space:contact",
     "space:consents",
     "sessions:space_session_ics",
+    "livrables:space_document",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -210,6 +211,7 @@ def world(db, trainer):
         "space:contact": {},
         "space:consents": {},
         "sessions:space_session_ics": {"pk": session.pk},
+        "livrables:space_document": {"number": document.number},
     }
 
 

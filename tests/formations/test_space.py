@@ -64,7 +64,8 @@ def test_known_address_gets_a_link_by_email_through_the_outbox(
     assert response.status_code == 302 and response.url == reverse("space:sign_in_sent")
     message = OutboxMessage.objects.get(purpose="space_link")
     assert message.participant == person
-    assert message.channel == "email" and message.recipient == "AICHA.madi@example.org"
+    # Sent to the address on record, never to the spelling typed.
+    assert message.channel == "email" and message.recipient == "aicha.madi@example.org"
     assert message.legal_basis == "service"
     assert message.status == OutboxMessage.Status.SENT
     assert message.expires_at == SpaceSignInLink.objects.get().expires_at
@@ -74,6 +75,18 @@ def test_known_address_gets_a_link_by_email_through_the_outbox(
     assert entry.object_id == str(person.pk) and entry.data["channel"] == "email"
     # The row keeps a digest of the nonce, never the link.
     assert SpaceSignInLink.objects.get().nonce_hash not in message.body
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["aicha.madi@example.org".replace("i", "ı", 1), "aıcha.madı@example.org"],
+)
+def test_a_look_alike_address_gets_no_link(look_alike, person):
+    """« ı » (dotless) is « I » in PostgreSQL's UPPER(): the database finds the person, the
+    link must still not go to an address someone else may own (CVE-2019-19844)."""
+    assert space.space_links_send(address=look_alike) == []
+    assert not OutboxMessage.objects.exists()
+    assert space.space_links_send(address="Aicha.Madi@EXAMPLE.org")[0].recipient == person.email
 
 
 def test_a_mobile_number_gets_the_link_by_sms(client, django_capture_on_commit_callbacks):
@@ -299,6 +312,17 @@ def test_a_staff_login_afterwards_drops_the_participant(
 def signed_in(client, person, django_capture_on_commit_callbacks):
     client.post(request_link(client, person, django_capture_on_commit_callbacks))
     return client
+
+
+def test_an_address_longer_than_the_record_holds_is_refused_with_a_message(signed_in, person):
+    long_address = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".fr"
+
+    response = signed_in.post(reverse("space:contact"), {"email": long_address, "phone": ""})
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "au plus 254 caractères" in response.content.decode()
+    person.refresh_from_db()
+    assert person.email == "aicha.madi@example.org"
 
 
 def test_contact_details_are_corrected_with_a_valid_phone(signed_in, person):
