@@ -3,6 +3,7 @@ the outbox message, sign in with the button, see one's sessions; no CSP violatio
 horizontal scroll, axe-core's blocking rules pass."""
 
 import datetime as dt
+import hashlib
 import os
 import re
 
@@ -83,4 +84,54 @@ def test_participant_asks_for_a_link_opens_it_and_sees_their_space(
     check(axe, page, "space-consents")
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("heading", name="Connexion à mon espace").wait_for()
+    assert not csp_violations
+
+
+def test_participant_signs_in_from_the_outbox_and_downloads_a_certificate(
+    page, live_server, csp_violations, documents_dir
+):
+    from formations.models import ProviderIdentity, User
+    from livrables.services import issue_certificate
+    from sessions.services.attendance import slot_close
+    from tests.factories import UserFactory
+
+    coordinator = UserFactory(role=User.Role.COORDINATOR)
+    ProviderIdentity.objects.create(
+        legal_name="Formations du Nord SCOP",
+        address="12 rue des Arts\n59000 Lille",
+        siret="73282932000074",
+        activity_declaration_number="31590000059",
+        representative_name="Marie Dupont",
+        representative_role="Gérante",
+        signing_place="Lille",
+    )
+    person = ParticipantFactory(first_name="Awa", last_name="Diallo", email="awa@example.org")
+    session = TrainingSessionFactory(code="LABO-9")
+    enrolment = EnrolmentFactory(session=session, participant=person)
+    slot = make_slot(session, dt.date.today() - dt.timedelta(days=20), dt.time(9), dt.time(12))
+    attend(enrolment, slot, "present")
+    slot_close(slot=slot, actor=coordinator)
+    certificate = issue_certificate(
+        kind="completion_certificate",
+        participant=person,
+        formation=session.formation,
+        actor=coordinator,
+    )
+    page.set_viewport_size(PHONE)
+
+    page.goto(live_server.url + reverse("space:sign_in"))
+    page.get_by_label("Votre adresse e-mail ou votre numéro de mobile").fill("awa@example.org")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.get_by_role("heading", name="Consultez vos messages").wait_for()
+    message = OutboxMessage.objects.get(purpose="space_link", participant=person)
+    link = re.search(r"https?://\S+/mon-espace/lien/\S+/", message.body).group(0)
+    page.goto(live_server.url + "/" + link.split("://", 1)[1].split("/", 1)[1])
+    page.get_by_role("button", name="Ouvrir mon espace").click()
+    page.get_by_role("heading", name="Bonjour Awa").wait_for()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("Certificat de réalisation")).click()
+    downloaded = open(download_info.value.path(), "rb").read()
+
+    assert hashlib.sha256(downloaded).hexdigest() == certificate.sha256
     assert not csp_violations
