@@ -380,6 +380,10 @@ def _ensure_self(actor, participant: Participant) -> None:
         raise PermissionDenied
 
 
+NO_CONTACT_MESSAGE = gettext_lazy(
+    "Gardez au moins une adresse e-mail ou un numéro de mobile : c'est par là que vous "
+    "recevez le lien pour ouvrir votre espace et vos convocations."
+)
 EMAIL_TAKEN_MESSAGE = gettext_lazy(
     "Cette adresse ne peut pas être enregistrée ici. Indiquez-en une autre, ou demandez à la "
     "coordination de la formation."
@@ -392,10 +396,13 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     and stored in E.164, the region from their structure). Only the person themself
     (``actor`` is that participant; `PermissionDenied` otherwise). Writes the record and
     one audit entry ``space.contact_updated`` naming the changed fields; returns them.
-    Raises `SpaceError` ``email_taken``, `PhoneError` for a number that is not one."""
+    Raises `SpaceError` ``email_taken``, ``no_contact`` (both left empty: no way in any
+    more), `PhoneError` for a number that is not one."""
     _ensure_self(actor, participant)
     person = Participant.objects.select_for_update().get(pk=participant.pk)
     email = (email or "").strip()
+    if not email and not (phone or "").strip():
+        raise SpaceError(NO_CONTACT_MESSAGE, code="no_contact")
     phone = normalize_phone(phone or "", region=region_for_structure(person.structure))
     if email and Participant.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
         raise SpaceError(EMAIL_TAKEN_MESSAGE, code="email_taken")

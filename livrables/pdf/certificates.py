@@ -203,7 +203,7 @@ def _title_block(data: CertificateData, title: str) -> list:
         Paragraph(safe_text(title.upper()), st["doc_title"]),
         Paragraph(
             safe_text(
-                _("Établi sur les demi-journées scellées — %(state)s") % {"state": data.state_label}
+                _("D'après les demi-journées scellées — %(state)s") % {"state": data.state_label}
             ),
             st["subtitle"],
         ),

@@ -325,6 +325,14 @@ def test_an_address_longer_than_the_record_holds_is_refused_with_a_message(signe
     assert person.email == "aicha.madi@example.org"
 
 
+def test_erasing_both_email_and_phone_is_refused(signed_in, person):
+    response = signed_in.post(reverse("space:contact"), {"email": "", "phone": ""})
+
+    assert "Gardez au moins une adresse e-mail ou un numéro de mobile" in response.content.decode()
+    person.refresh_from_db()
+    assert person.email == "aicha.madi@example.org"
+
+
 def test_contact_details_are_corrected_with_a_valid_phone(signed_in, person):
     response = signed_in.post(
         reverse("space:contact"), {"email": "a.madi@example.org", "phone": "0639 01 23 45"}
