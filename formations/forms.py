@@ -90,7 +90,13 @@ class ProviderIdentityForm(UserScopedModelForm):
         ),
         (
             _("Signataire des certificats"),
-            ("representative_name", "representative_role", "signing_place", "signature_image"),
+            (
+                "representative_name",
+                "representative_role",
+                "signing_place",
+                "signature_image",
+                "remove_signature_image",
+            ),
         ),
     ]
 
@@ -112,8 +118,34 @@ class ProviderIdentityForm(UserScopedModelForm):
             "signature_image": forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
         }
 
+    remove_signature_image = forms.BooleanField(
+        label=_("Retirer l'image enregistrée"),
+        required=False,
+        help_text=_("Les certificats émis ensuite ne porteront plus d'image de signature."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["signature_image"]
+        field.help_text = _("PNG ou JPEG, 2 Mo au plus.")
+        if self.instance.signature_image:
+            # The private storage has no address to show it at: say that one is kept.
+            field.help_text = _(
+                "Une image est enregistrée : elle est imprimée sur les certificats. En choisir "
+                "une autre la remplace. PNG ou JPEG, 2 Mo au plus."
+            )
+        else:
+            del self.fields["remove_signature_image"]
+
     def clean_siret(self):
         return "".join((self.cleaned_data.get("siret") or "").split())
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("remove_signature_image") and "signature_image" not in (
+            self.changed_data
+        ):
+            self.instance.signature_image = None
+        return super().save(commit=commit)
 
     def clean_signature_image(self):
         upload = self.cleaned_data.get("signature_image")

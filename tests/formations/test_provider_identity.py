@@ -76,6 +76,20 @@ def test_coordinator_sets_it_once_with_an_image_kept_privately(coordinator_clien
     ]
 
 
+def test_the_page_says_an_image_is_kept_and_can_remove_it(coordinator_client, documents_dir):
+    image = SimpleUploadedFile("signature.png", PNG, content_type="image/png")
+    assert "Retirer l'image" not in coordinator_client.get(URL).content.decode().replace(
+        "&#x27;", "'"
+    )
+    coordinator_client.post(URL, {**FORM, "signature_image": image})
+
+    page = coordinator_client.get(URL).content.decode().replace("&#x27;", "'")
+    assert "Une image est enregistrée : elle est imprimée sur les certificats." in page
+    coordinator_client.post(URL, {**FORM, "remove_signature_image": "on"})
+
+    assert not ProviderIdentity.objects.get().signature_image
+
+
 def test_bad_siret_and_non_image_are_refused(coordinator_client, documents_dir):
     fake = SimpleUploadedFile("signature.png", b"GIF89a not a png", content_type="image/png")
 
