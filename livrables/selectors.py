@@ -18,7 +18,7 @@ from livrables import files
 from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
-from sessions.models import Slot, TrainingSession
+from sessions.models import Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.hours import count_subquery
 from sessions.selectors.visibility import sessions_run_by, sessions_visible_to
 
@@ -308,6 +308,10 @@ class DocumentState:
     superseded_by: str = ""  # the number of the document that replaced it
     revoked_at: dt.datetime | None = None
     revocation_reason: str = ""
+    # Standing, but what it proves changed since it was issued (a rectification of a
+    # half-day it covers; for an « état au » certificate, a half-day sealed since): derived
+    # from the émargement, never written on the register.
+    needs_reissue: bool = False
 
     @property
     def is_current(self) -> bool:
@@ -338,7 +342,49 @@ def document_states(documents: Iterable[IssuedDocument]) -> dict[int, DocumentSt
             values.update(superseded_at=entry.at, superseded_by=entry.replaced_by.number)
         elif entry.kind == DocumentEntry.Kind.REVOKED:
             values.update(revoked_at=entry.at, revocation_reason=entry.reason)
+    standing_ids = [pk for pk, values in found.items() if not values]
+    for pk in _outdated(standing_ids):
+        found[pk]["needs_reissue"] = True
     return {pk: DocumentState(**values) for pk, values in found.items()}
+
+
+def _outdated(document_ids: list[int]) -> set[int]:
+    """Which of these documents the émargement has moved on from since their issue: a
+    sheet whose session, an extract whose structure's people, a certificate whose person
+    in its formation, had a half-day rectified after it; an « état au » certificate whose
+    person had a half-day of the formation sealed after it. One query (none for none)."""
+    if not document_ids:
+        return set()
+    after_issue = {"created_at__gt": OuterRef("issued_at")}
+    in_session = Rectification.objects.filter(
+        attendance__slot__session_id=OuterRef("session_id"), **after_issue
+    )
+    of_structure = in_session.filter(
+        attendance__enrolment__participant__structure_id=OuterRef("structure_id")
+    )
+    of_person = Rectification.objects.filter(
+        attendance__enrolment__participant_id=OuterRef("participant_id"),
+        attendance__slot__session__formation_id=OuterRef("formation_id"),
+        **after_issue,
+    )
+    sealed_since = Seal.objects.filter(
+        slot__session__formation_id=OuterRef("formation_id"),
+        slot__session__enrolments__participant_id=OuterRef("participant_id"),
+        sealed_at__gt=OuterRef("issued_at"),
+    )
+    outdated = (
+        (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
+        | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
+        | (
+            Q(kind__in=CERTIFICATE_KINDS)
+            & (Exists(of_person) | (Q(final=False) & Exists(sealed_since)))
+        )
+    )
+    return set(
+        IssuedDocument.objects.filter(pk__in=document_ids)
+        .filter(outdated)
+        .values_list("pk", flat=True)
+    )
 
 
 def document_state(*, document: IssuedDocument) -> DocumentState:

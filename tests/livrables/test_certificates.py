@@ -172,6 +172,8 @@ def test_state_at_a_date_while_a_session_is_unsealed_then_final(sheet_world, pro
         sealed_at=slot.ends_at,
         sealed_by=sheet_world.trainer,
     )
+    # A half-day of the person's sealed since: the « état au » statement is behind.
+    assert document_state(document=first).needs_reissue
     second = issue(sheet_world, now=NOW + dt.timedelta(days=40))
 
     assert "état au 06/10/2021" in kept_text(first)
@@ -331,3 +333,37 @@ def test_certificates_panel_query_count_is_constant(client, sheet_world, provide
     assert html.count("Émettre le certificat de réalisation") == 6
     assert html.count("remplacé par n°") == 4
     assert many == few
+
+
+def test_a_rectification_after_issue_flags_the_documents_to_reissue(client, sheet_world, provider):
+    from livrables.services import issue_sheet
+    from sessions.models import Attendance
+    from sessions.services.attendance import attendance_rectify
+
+    dvorak = issue(sheet_world, "dvorak")
+    martin = issue(sheet_world, "martin")
+    sheet = issue_sheet(session=sheet_world.session, actor=sheet_world.coordinator, now=NOW)
+    assert not document_state(document=dvorak).needs_reissue
+    assert not document_state(document=sheet).needs_reissue
+
+    afternoon = Attendance.objects.get(
+        enrolment=sheet_world.enrolments["dvorak"], slot=sheet_world.afternoon
+    )
+    attendance_rectify(
+        attendance=afternoon,
+        status=Attendance.Status.ABSENT_EXCUSED,
+        reason="Certificat médical reçu",
+        author=sheet_world.coordinator,
+        now=NOW + dt.timedelta(days=1),
+    )
+
+    assert document_state(document=dvorak).needs_reissue
+    assert not document_state(document=martin).needs_reissue  # not their half-day
+    assert document_state(document=sheet).needs_reissue
+    client.force_login(sheet_world.coordinator)
+    page = client.get(participant_url(sheet_world.enrolments["dvorak"].participant))
+    assert "à rééditer" in page.content.decode()
+
+    again = issue(sheet_world, "dvorak", now=NOW + dt.timedelta(days=2))
+    assert document_state(document=dvorak).superseded_by == again.number
+    assert not document_state(document=again).needs_reissue
