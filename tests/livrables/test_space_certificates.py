@@ -78,3 +78,14 @@ def test_staff_do_not_download_through_the_space(client, sheet_world, provider, 
     client.force_login(getattr(sheet_world, staff))
 
     assert client.get(document_url(record)).status_code == 302
+
+
+def test_a_missing_document_in_the_space_says_so_in_the_space_s_words(client, sheet_world):
+    sign_in(client, sheet_world.enrolments["dvorak"].participant)
+
+    response = client.get(reverse("livrables:space_document", args=["CR-INCONNU"]))
+
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 404
+    assert "ne fait pas partie de votre espace" in page and "votre compte" not in page
+    assert reverse("space:home") in page and "Revenir à mon espace" in page
