@@ -397,6 +397,25 @@ def _ensure_may_record(actor, participant: Participant, method: str) -> None:
     ensure_manager(actor)
 
 
+def consent_changes_record(*, participant: Participant, changes, **how) -> list[ContactConsent]:
+    """Each `(channel, purpose, given)` of `changes` as a consent given or withdrawn, with
+    the same `how` (method, actor, date, collector, note); the rows written. The callers
+    hold the transaction and have checked their actor."""
+    rows = []
+    for channel, purpose, given in changes:
+        if given:
+            rows.append(
+                consent_give(participant=participant, channel=channel, purpose=purpose, **how)
+            )
+        else:
+            rows.extend(
+                consent_withdraw(
+                    participant=participant, channel=channel, purposes=[purpose], **how
+                )
+            )
+    return rows
+
+
 @transaction.atomic
 def consent_give(
     *,

@@ -11,7 +11,7 @@ from django.forms import ModelForm
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
-from formations.consent import consent_give, consent_withdraw
+from formations.consent import consent_changes_record
 from formations.locks import locked_fields
 from formations.permissions import ensure_manager
 
@@ -97,19 +97,7 @@ def participant_consents_record(
     nothing. Returns the rows written. Raises `ConsentError`, `PermissionDenied`."""
     ensure_manager(actor)
     how = {"method": method, "actor": actor, "at": at, "collected_by": collected_by, "note": note}
-    rows = []
-    for channel, purpose, given in changes:
-        if given:
-            rows.append(
-                consent_give(participant=participant, channel=channel, purpose=purpose, **how)
-            )
-        else:
-            rows.extend(
-                consent_withdraw(
-                    participant=participant, channel=channel, purposes=[purpose], **how
-                )
-            )
-    return rows
+    return consent_changes_record(participant=participant, changes=changes, **how)
 
 
 # Signature-and-stamp images: what the first bytes say, never the file's name or the

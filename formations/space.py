@@ -51,7 +51,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from formations.audit import log_action
-from formations.consent import consent_give, consent_withdraw
+from formations.consent import consent_changes_record
 from formations.models import (
     Channel,
     ContactConsent,
@@ -450,16 +450,4 @@ def space_consents_record(
         "actor": actor,
         "note": _("depuis son espace personnel"),
     }
-    rows = []
-    for channel, purpose, given in changes:
-        if given:
-            rows.append(
-                consent_give(participant=participant, channel=channel, purpose=purpose, **how)
-            )
-        else:
-            rows.extend(
-                consent_withdraw(
-                    participant=participant, channel=channel, purposes=[purpose], **how
-                )
-            )
-    return rows
+    return consent_changes_record(participant=participant, changes=changes, **how)
