@@ -33,13 +33,14 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from formations.models import ProviderIdentity, User  # noqa: E402
+from formations.models import User  # noqa: E402
 from livrables import services  # noqa: E402
 from livrables.pdf import certificates as pdf  # noqa: E402
 from sessions.services.enrolment import enrol_participants  # noqa: E402
 from tests.factories import (  # noqa: E402
     FormationFactory,
     ParticipantFactory,
+    ProviderIdentityFactory,
     SlotFactory,
     TrainingSessionFactory,
     UserFactory,
@@ -54,15 +55,7 @@ def local(session, date, hour):
 def build(sessions: int, people: int):
     coordinator = UserFactory(role=User.Role.COORDINATOR)
     trainer = UserFactory(role=User.Role.TRAINER)
-    ProviderIdentity.objects.create(
-        legal_name="Formations du Nord SCOP",
-        address="12 rue des Arts\n59000 Lille",
-        siret="73282932000074",
-        activity_declaration_number="31590000059",
-        representative_name="Marie Dupont",
-        representative_role="Gérante",
-        signing_place="Lille",
-    )
+    ProviderIdentityFactory()
     formation = FormationFactory()
     everyone = []
     for number in range(sessions):

@@ -90,21 +90,13 @@ def test_participant_asks_for_a_link_opens_it_and_sees_their_space(
 def test_participant_signs_in_from_the_outbox_and_downloads_a_certificate(
     page, live_server, csp_violations, documents_dir
 ):
-    from formations.models import ProviderIdentity, User
+    from formations.models import User
     from livrables.services import issue_certificate
     from sessions.services.attendance import slot_close
-    from tests.factories import UserFactory
+    from tests.factories import ProviderIdentityFactory, UserFactory
 
     coordinator = UserFactory(role=User.Role.COORDINATOR)
-    ProviderIdentity.objects.create(
-        legal_name="Formations du Nord SCOP",
-        address="12 rue des Arts\n59000 Lille",
-        siret="73282932000074",
-        activity_declaration_number="31590000059",
-        representative_name="Marie Dupont",
-        representative_role="Gérante",
-        signing_place="Lille",
-    )
+    ProviderIdentityFactory()
     person = ParticipantFactory(first_name="Awa", last_name="Diallo", email="awa@example.org")
     session = TrainingSessionFactory(code="LABO-9")
     enrolment = EnrolmentFactory(session=session, participant=person)

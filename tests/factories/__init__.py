@@ -13,6 +13,7 @@ from formations.models import (
     Funder,
     Participant,
     Programme,
+    ProviderIdentity,
     Structure,
     User,
 )
@@ -27,6 +28,21 @@ class FunderFactory(factory.django.DjangoModelFactory):
     name = "FEDER"
     kind = Funder.Kind.FEDER
     publicity_sentence = "Ce projet est cofinancé par l'Union européenne avec le FEDER"
+
+
+class ProviderIdentityFactory(factory.django.DjangoModelFactory):
+    """The training organisation certificates are signed by (a valid SIRET)."""
+
+    class Meta:
+        model = ProviderIdentity
+
+    legal_name = "Formations du Nord SCOP"
+    address = "12 rue des Arts\n59000 Lille"
+    siret = "73282932000074"
+    activity_declaration_number = "31590000059"
+    representative_name = "Marie Dupont"
+    representative_role = "Gérante"
+    signing_place = "Lille"
 
 
 class StructureFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from formations.models import AuditEntry, ProviderIdentity, User
+from formations.models import AuditEntry, User
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import document_state
@@ -20,6 +20,7 @@ from tests.factories import (
     EnrolmentFactory,
     FormationFactory,
     FunderFactory,
+    ProviderIdentityFactory,
     SlotFactory,
     StructureFactory,
     TrainingSessionFactory,
@@ -34,15 +35,7 @@ ATTESTATION = IssuedDocument.Kind.ATTENDANCE_ATTESTATION
 
 @pytest.fixture
 def provider(db):
-    return ProviderIdentity.objects.create(
-        legal_name="Formations du Nord SCOP",
-        address="12 rue des Arts\n59000 Lille",
-        siret="73282932000074",
-        activity_declaration_number="31590000059",
-        representative_name="Marie Dupont",
-        representative_role="Gérante",
-        signing_place="Lille",
-    )
+    return ProviderIdentityFactory()
 
 
 def issue(world, key="dvorak", kind=CERTIFICATE, actor=None, now=NOW):
