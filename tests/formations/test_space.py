@@ -414,3 +414,28 @@ def test_a_participant_records_only_their_own_consents(person):
             participant=person, actor=UserFactory(), email="x@example.org", phone=""
         )
     assert not ContactConsent.objects.exists()
+
+
+# --------------------------------------------------------------------------- not found
+
+
+def test_a_page_not_found_in_the_space_keeps_the_space_s_layout(signed_in, person):
+    response = signed_in.get("/mon-espace/nulle-part/")
+
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 404
+    assert "ne fait pas partie de votre espace" in page and "votre compte" not in page
+    assert f'href="{HOME}">Revenir à mon espace' in page
+    assert "Mon espace formation" in page and "Aïcha Madi" in page  # the space's header
+    assert reverse("space:sign_out") in page
+    assert 'aria-label="Navigation principale"' not in page
+
+
+def test_a_staff_user_lost_in_the_space_gets_no_staff_menu_there(coordinator_client):
+    page = coordinator_client.get("/mon-espace/nulle-part/").content.decode()
+
+    assert 'aria-label="Navigation principale"' not in page
+    assert "Revenir à mon espace" in page
+    # Elsewhere, the site's own page and menu.
+    elsewhere = coordinator_client.get("/nulle-part/").content.decode()
+    assert 'aria-label="Navigation principale"' in elsewhere
