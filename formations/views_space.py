@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from formations import space
+from formations.client_ip import client_ip
 from formations.consent import consent_rows
 from formations.forms_space import SpaceConsentForm, SpaceContactForm, SpaceSignInForm
 from formations.panels import SPACE_DOCUMENT_PANELS, SPACE_PANELS, collect_panels
@@ -25,9 +26,7 @@ class SignInView(FormView):
     form_class = SpaceSignInForm
 
     def form_valid(self, form):
-        space.space_link_request(
-            address=form.cleaned_data["address"], ip=self.request.META.get("REMOTE_ADDR")
-        )
+        space.space_link_request(address=form.cleaned_data["address"], ip=client_ip(self.request))
         return redirect("space:sign_in_sent")
 
 
