@@ -56,6 +56,7 @@ from django.views.decorators.cache import never_cache
 from formations.audit import log_action
 from formations.client_ip import valid_ip
 from formations.consent import consent_changes_record
+from formations.contact_notice import contact_changed_notify
 from formations.models import (
     Channel,
     ContactConsent,
@@ -427,7 +428,8 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     """The participant corrects their own e-mail and phone (``phone`` as typed: validated
     and stored in E.164, the region from their structure). Only the person themself
     (``actor`` is that participant; `PermissionDenied` otherwise). Writes the record and
-    one audit entry ``space.contact_updated`` naming the changed fields; returns them.
+    one audit entry ``space.contact_updated`` naming the changed fields, and a notice to
+    the old address or number (`formations.contact_notice`); returns the fields.
     Raises `SpaceError` ``email_taken``, ``no_contact`` (both left empty: no way in any
     more), `PhoneError` for a number that is not one."""
     _ensure_self(actor, participant)
@@ -445,6 +447,7 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     ]
     if not changed:
         return []
+    old_email, old_phone = person.email, person.phone
     person.email, person.phone = email, phone
     # Only what the person changes is checked: an old imperfection elsewhere in their
     # record must not stop them from correcting their contact details.
@@ -464,6 +467,9 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
         obj=person,
         summary=_("Coordonnées corrigées par la personne dans son espace"),
         data={"fields": changed, "by_participant": person.pk},
+    )
+    contact_changed_notify(
+        participant=person, old_email=old_email, old_phone=old_phone, by_participant=True
     )
     return changed
 
