@@ -127,3 +127,69 @@ def test_participant_signs_in_from_the_outbox_and_downloads_a_certificate(
 
     assert hashlib.sha256(downloaded).hexdigest() == certificate.sha256
     assert not csp_violations
+
+
+def test_a_participant_s_certificates_read_on_a_phone_without_sideways_scroll(
+    axe, page, live_server, login_as, browser_context, csp_violations, documents_dir
+):
+    """The staff page of a participant: certificates in every state (in force, superseded,
+    revoked), one card each with its buttons; nothing scrolls sideways at 390 or 820 px,
+    for a coordinator (every button) and the person's structure referent."""
+    from formations.models import User
+    from livrables.services import issue_certificate, revoke_document
+    from sessions.services.attendance import slot_close
+    from tests.factories import ProviderIdentityFactory, UserFactory
+
+    coordinator = UserFactory(role=User.Role.COORDINATOR)
+    ProviderIdentityFactory()
+    person = ParticipantFactory(first_name="Awa", last_name="Diallo-Mbemba-Ravelonarivo")
+    referent = UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=person.structure)
+    session = TrainingSessionFactory(code="LABO-10")
+    enrolment = EnrolmentFactory(session=session, participant=person)
+    slot = make_slot(session, dt.date.today() - dt.timedelta(days=20), dt.time(9), dt.time(12))
+    attend(enrolment, slot, "present")
+    slot_close(slot=slot, actor=coordinator)
+    issue = {"participant": person, "formation": session.formation, "actor": coordinator}
+    superseded = issue_certificate(kind="completion_certificate", **issue)
+    current = issue_certificate(kind="completion_certificate", **issue)
+    revoked = issue_certificate(kind="attendance_attestation", **issue)
+    revoke_document(document=revoked, actor=coordinator, reason="Erreur de saisie")
+    url = live_server.url + reverse("formations:participant_detail", args=[person.pk])
+
+    for user, buttons in (
+        (coordinator, {"Télécharger", "Vérifier", "Révoquer"}),
+        (referent, {"Télécharger", "Vérifier"}),
+    ):
+        browser_context.clear_cookies()
+        login_as(user)
+        page.goto(url)
+        panel = page.locator("section.participant-certificates")
+        cards = panel.locator(".document-card")
+        assert cards.count() == 3
+        text = panel.inner_text()
+        for document in (superseded, current, revoked):
+            assert document.number in text
+        assert f"remplacé par n° {current.number}" in text
+        assert "en vigueur" in text and "révoqué le" in text
+        assert "3 h / 3 h" in text
+        names = {
+            re.sub(r"\s+\S+$", "", link.inner_text().strip())
+            for link in panel.locator(".document-actions a").all()
+        }
+        assert names == buttons, user.role
+        for label, size in (("390", PHONE), ("820", TABLET_PORTRAIT)):
+            page.set_viewport_size(size)
+            wide = page.evaluate(
+                """() => [document.documentElement, ...document.querySelectorAll(
+                    'section.participant-certificates, section.participant-certificates *')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1
+                                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+                                 || e === document.documentElement
+                                    && e.scrollWidth > innerWidth)
+                    .map(e => e.tagName + '.' + e.className)"""
+            )
+            assert wide == [], f"{user.role} at {label} px: {wide}"
+            blocking, _others = axe_problems(axe, page)
+            assert not blocking, "\n".join(describe(v) for v in blocking)
+            shoot(page, f"participant-certificates-{user.role}-{label}")
+    assert not csp_violations
