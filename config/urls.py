@@ -16,5 +16,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("livrables.urls")),
 ]
+# Under /mon-espace/, the participant's space's own page (its layout, no staff menu).
+handler404 = "formations.views_space.page_not_found"
 # No route serves MEDIA_ROOT as a whole, not even under DEBUG: it holds paper scans.
 # Funders' logos have their own public view (formations:funder_emblem).

@@ -10,12 +10,12 @@ A command or a background task has no request: no address. Entries are read back
 `formations.history` (the history shown on an object's page).
 """
 
-import ipaddress
 from collections.abc import Iterable
 from contextvars import ContextVar
 
 from django.db import models
 
+from formations.client_ip import client_ip, valid_ip
 from formations.models import AuditEntry, AuditMention
 
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
@@ -26,23 +26,16 @@ def current_ip() -> str | None:
     return _request_ip.get()
 
 
-def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
-
-
 class AuditRequestMiddleware:
-    """Holds the client's address while the request is served: `REMOTE_ADDR`, as the
-    signatures record it (behind a reverse proxy, the proxy's unless the application
-    server puts the client's there)."""
+    """Holds the client's address while the request is served, as the signatures record
+    it (`formations.client_ip.client_ip`: behind trusted reverse proxies, the address the
+    nearest of them saw)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _request_ip.set(_valid_ip(request.META.get("REMOTE_ADDR")))
+        token = _request_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
@@ -74,7 +67,7 @@ def log_action(
         object_id=object_id,
         summary=summary[:500],
         data=data or {},
-        ip_address=_valid_ip(ip) or current_ip(),
+        ip_address=valid_ip(ip) or current_ip(),
     )
     named = dict.fromkeys(_label(mentioned) for mentioned in mentions)
     named.pop((object_type, object_id), None)  # the entry's own object needs no mention

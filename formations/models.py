@@ -667,4 +667,4 @@ from formations.models_outbox import (  # noqa: E402, F401
     OutboxMessage,
     PeriodicRun,
 )
-from formations.models_space import SpaceSignInLink  # noqa: E402, F401
+from formations.models_space import SpaceLinkRequest, SpaceSignInLink  # noqa: E402, F401

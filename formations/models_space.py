@@ -29,3 +29,23 @@ class SpaceSignInLink(models.Model):
 
     def __str__(self):
         return f"{self.participant_id} — {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SpaceLinkRequest(models.Model):
+    """What someone typed on the space's sign-in page, between the request and the task
+    that looks it up (`formations.tasks.send_space_links`). The task gets only this row's
+    id, reads the row and deletes it in one transaction: the task queue's rows, kept until
+    they are pruned, never hold the address, which may be anyone's. A row no task has taken
+    (worker down) is deleted by `run_periodic` once a link would have expired
+    (`formations.space.space_link_requests_prune`)."""
+
+    address = models.TextField(_("adresse tapée"))
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("demande de lien de connexion en attente")
+        verbose_name_plural = _("demandes de lien de connexion en attente")
+
+    def __str__(self):
+        return f"{self.pk} — {self.created_at:%Y-%m-%d %H:%M}"

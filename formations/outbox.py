@@ -128,6 +128,13 @@ PURPOSES: dict[str, MessagePurpose] = {
         confidential=True,
         contact_purpose=ContactPurpose.SERVICE,
     ),
+    # To the OLD address or number of a participant whose contact details were changed
+    # (formations.contact_notice): a security notice about their own record, like a
+    # « password changed » notice, not programme news: a service message, no consent asked.
+    "contact_changed": MessagePurpose(
+        gettext_lazy("Coordonnées modifiées"),
+        contact_purpose=ContactPurpose.SERVICE,
+    ),
 }
 
 

@@ -37,6 +37,12 @@ def _outbox_due() -> dict:
     return enqueue_due_messages()
 
 
+def _space_link_requests() -> dict:
+    from formations.space import space_link_requests_prune
+
+    return {"deleted": space_link_requests_prune()}
+
+
 def _forget_old_runs() -> dict:
     deleted, _detail = PeriodicRun.objects.filter(slot__lt=timezone.now() - KEEP_RUNS).delete()
     return {"deleted": deleted}
@@ -45,6 +51,8 @@ def _forget_old_runs() -> dict:
 PERIODIC_JOBS: list[PeriodicJob] = [
     # Messages to (re)try: new ones whose task was lost, retries due, expired claims.
     PeriodicJob("outbox.deliver_due", _outbox_due),
+    # Addresses typed on the space's sign-in page that no task took (worker down).
+    PeriodicJob("space.forget_link_requests", _space_link_requests),
     PeriodicJob("periodic.forget_old_runs", _forget_old_runs, every=timedelta(days=1)),
 ]
 

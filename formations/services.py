@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from formations.audit import log_action
 from formations.consent import consent_changes_record
+from formations.contact_notice import contact_changed_notify
 from formations.locks import locked_fields
+from formations.models import Participant
 from formations.permissions import ensure_manager
 
 
@@ -73,10 +75,24 @@ def record_save(*, form: ModelForm, actor) -> Model:
 @transaction.atomic
 def participant_save(*, form, actor) -> Model:
     """Save a validated `ParticipantForm`: the record (`record_save`), then each consent
-    box the user changed (`participant_consents_record`), all or nothing.
+    box the user changed (`participant_consents_record`), all or nothing; a changed
+    e-mail address or mobile number sends a notice to the old one
+    (`formations.contact_notice`).
     Raises what those raise (`RecordConflict`, `ConsentError`, `PermissionDenied`)."""
+    before = None
+    if not form.instance._state.adding and {"email", "phone"} & set(form.changed_data):
+        # The form has already written the new values on its instance: read the old ones.
+        before = Participant.objects.filter(pk=form.instance.pk).values("email", "phone").first()
     participant = record_save(form=form, actor=actor)
     participant_consents_record(participant=participant, actor=actor, **form.consent_collection())
+    if before:
+        contact_changed_notify(
+            participant=participant,
+            old_email=before["email"],
+            old_phone=before["phone"],
+            by_participant=False,
+            actor=actor,
+        )
     return participant
 
 

@@ -8,9 +8,12 @@ beside (never inside) the staff login:
 
 - **Asking** (`space_link_request`): rate-limited per address and per IP (shared cache),
   then the same background task is enqueued whatever the address, so the page and its
-  timing say nothing about whether the address is known. The task (`space_links_send`)
-  looks the address up and, for each person holding it, writes a `SpaceSignInLink` row
-  and a message in the outbox (purpose ``space_link``: a service message).
+  timing say nothing about whether the address is known. The address typed waits in a
+  `SpaceLinkRequest` row, the task getting only its id: the task queue's rows, kept until
+  pruned, never hold it. The task (`space_link_request_send`) reads and deletes that row
+  in one transaction, looks the address up (`space_links_send`) and, for each person
+  holding it, writes a `SpaceSignInLink` row and a message in the outbox (purpose
+  ``space_link``: a service message). Rows no task took are pruned by `run_periodic`.
 - **The link** carries a random nonce signed with Django's `TimestampSigner` (salted for
   this use): a forged or altered link is refused before any query, an old one by its
   timestamp. The row keeps the nonce's SHA-256 only.
@@ -51,12 +54,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from formations.audit import log_action
+from formations.client_ip import valid_ip
 from formations.consent import consent_changes_record
+from formations.contact_notice import contact_changed_notify
 from formations.models import (
     Channel,
     ContactConsent,
     OutboxMessage,
     Participant,
+    SpaceLinkRequest,
     SpaceSignInLink,
 )
 from formations.outbox import outbox_enqueue
@@ -117,9 +123,10 @@ def parse_address(text: str) -> tuple[str, str] | None:
 def space_link_request(*, address: str, ip: str | None) -> bool:
     """The sign-in page's form: counts the request against the limits per address
     (``SUIVI_SPACE_LINKS_PER_HOUR``) and per IP (``SUIVI_SPACE_LINK_REQUESTS_PER_IP_HOUR``),
-    then enqueues `formations.tasks.send_space_links` — the same work whether the address
-    is known or not; the lookup happens in the task. Returns False when a limit stopped
-    it (the page shows the same answer either way)."""
+    then writes the address in a `SpaceLinkRequest` row and enqueues
+    `formations.tasks.send_space_links` with the row's id — the same work whether the
+    address is known or not; the lookup happens in the task. Returns False when a limit
+    stopped it (the page shows the same answer either way)."""
     from formations.tasks import send_space_links
 
     # Both limits are counted on every request, so neither tells the other apart.
@@ -140,8 +147,34 @@ def space_link_request(*, address: str, ip: str | None) -> bool:
     if not (per_ip and per_address):
         logger.warning("space sign-in link requests over the hourly limit")
         return False
-    send_space_links.enqueue(key, ip)
+    with transaction.atomic():  # the row and, with the database queue, its task
+        asked = SpaceLinkRequest.objects.create(address=key, ip_address=valid_ip(ip))
+        send_space_links.enqueue(asked.pk)
     return True
+
+
+@transaction.atomic
+def space_link_request_send(*, request_id: int) -> list[OutboxMessage]:
+    """The task's work: takes the `SpaceLinkRequest` row (locked, then deleted, in this
+    transaction: a second run of the task finds nothing) and sends its links
+    (`space_links_send`). A row already taken or pruned sends nothing."""
+    asked = SpaceLinkRequest.objects.select_for_update().filter(pk=request_id).first()
+    if asked is None:
+        return []
+    address, ip = asked.address, asked.ip_address
+    if SpaceLinkRequest.objects.filter(pk=asked.pk).delete()[0] != 1:
+        return []  # taken by another run meanwhile (SQLite has no row lock)
+    return space_links_send(address=address, ip=ip)
+
+
+def space_link_requests_prune(*, now=None) -> int:
+    """Deletes the requests no task took (worker down) once a link sent for them would
+    have expired: what people typed is not kept. `run_periodic` calls it."""
+    now = now or timezone.now()
+    deleted, _detail = SpaceLinkRequest.objects.filter(
+        created_at__lt=now - link_lifetime()
+    ).delete()
+    return deleted
 
 
 def _nonce_hash(nonce: str) -> str:
@@ -395,7 +428,8 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     """The participant corrects their own e-mail and phone (``phone`` as typed: validated
     and stored in E.164, the region from their structure). Only the person themself
     (``actor`` is that participant; `PermissionDenied` otherwise). Writes the record and
-    one audit entry ``space.contact_updated`` naming the changed fields; returns them.
+    one audit entry ``space.contact_updated`` naming the changed fields, and a notice to
+    the old address or number (`formations.contact_notice`); returns the fields.
     Raises `SpaceError` ``email_taken``, ``no_contact`` (both left empty: no way in any
     more), `PhoneError` for a number that is not one."""
     _ensure_self(actor, participant)
@@ -413,6 +447,7 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
     ]
     if not changed:
         return []
+    old_email, old_phone = person.email, person.phone
     person.email, person.phone = email, phone
     # Only what the person changes is checked: an old imperfection elsewhere in their
     # record must not stop them from correcting their contact details.
@@ -432,6 +467,9 @@ def space_contact_update(*, participant: Participant, actor, email: str, phone: 
         obj=person,
         summary=_("Coordonnées corrigées par la personne dans son espace"),
         data={"fields": changed, "by_participant": person.pk},
+    )
+    contact_changed_notify(
+        participant=person, old_email=old_email, old_phone=old_phone, by_participant=True
     )
     return changed
 

@@ -37,10 +37,12 @@ def deliver_messages(message_ids: list[int], job_id: str | None = None) -> dict:
 
 
 @task
-def send_space_links(address: str, ip: str | None = None) -> int:
+def send_space_links(request_id: int) -> int:
     """The lookup behind the space's sign-in page, off the request: the page does the same
-    work (enqueue this) whether the address is known or not. Returns how many links
-    were sent."""
-    from formations.space import space_links_send
+    work (write a `SpaceLinkRequest`, enqueue this with its id) whether the address is
+    known or not. The address is read from that row, deleted as it is read: it is never
+    among this task's arguments, which the task queue keeps. Returns how many links were
+    sent."""
+    from formations.space import space_link_request_send
 
-    return len(space_links_send(address=address, ip=ip))
+    return len(space_link_request_send(request_id=request_id))

@@ -5,13 +5,15 @@ and consents. See `formations.space` for the security choices."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views import View
+from django.views import View, defaults
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from formations import space
+from formations.client_ip import client_ip
 from formations.consent import consent_rows
 from formations.forms_space import SpaceConsentForm, SpaceContactForm, SpaceSignInForm
 from formations.panels import SPACE_DOCUMENT_PANELS, SPACE_PANELS, collect_panels
@@ -24,9 +26,7 @@ class SignInView(FormView):
     form_class = SpaceSignInForm
 
     def form_valid(self, form):
-        space.space_link_request(
-            address=form.cleaned_data["address"], ip=self.request.META.get("REMOTE_ADDR")
-        )
+        space.space_link_request(address=form.cleaned_data["address"], ip=client_ip(self.request))
         return redirect("space:sign_in_sent")
 
 
@@ -128,3 +128,13 @@ def consents(request):
             messages.info(request, _("Rien n'a changé."))
         return redirect("space:home")
     return render(request, "formations/space/consents.html", {"form": form})
+
+
+def page_not_found(request, exception):
+    """The site's 404 (`handler404`): under `/mon-espace/`, in the space's own layout (its
+    header, the participant's sign-out, no staff menu) and its words; elsewhere Django's."""
+    if not request.path.startswith(reverse("space:home")):
+        return defaults.page_not_found(request, exception)
+    if not hasattr(request, "participant"):  # an address no view of the space answers
+        request.participant = space.current_participant(request)
+    return defaults.page_not_found(request, exception, template_name="formations/space/404.html")

@@ -223,6 +223,10 @@ SUIVI_SPACE_LINK_REQUESTS_PER_IP_HOUR = int(
     os.environ.get("SUIVI_SPACE_LINK_REQUESTS_PER_IP_HOUR", 20)
 )
 SUIVI_SPACE_SESSION_SECONDS = int(os.environ.get("SUIVI_SPACE_SESSION_SECONDS", 12 * 3600))
+# How many reverse proxies stand in front of the application and append to X-Forwarded-For
+# (formations.client_ip): 0, no proxy, REMOTE_ADDR is the client. Never more than there
+# are: the surplus entries are written by the client.
+SUIVI_TRUSTED_PROXY_COUNT = int(os.environ.get("SUIVI_TRUSTED_PROXY_COUNT", 0))
 
 # Public base URL used in e-mails, calendar feeds and QR codes (no request there).
 SUIVI_BASE_URL = os.environ.get("SUIVI_BASE_URL") or "http://127.0.0.1:8000"

@@ -23,6 +23,9 @@ CSRF_TRUSTED_ORIGINS = [
 
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy, set SUIVI_TRUSTED_PROXY_COUNT (base.py) to the number of proxies
+# that append to X-Forwarded-For: else every visitor has the proxy's address (audit
+# journal, signatures, the space's sign-in limit per address).
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

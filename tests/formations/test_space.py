@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from formations import space
-from formations.models import AuditEntry, ContactConsent, OutboxMessage, SpaceSignInLink
+from formations.models import (
+    AuditEntry,
+    ContactConsent,
+    OutboxMessage,
+    SpaceLinkRequest,
+    SpaceSignInLink,
+)
 from formations.sms import outbox as sms_outbox
 from tests.factories import ParticipantFactory, UserFactory
 
@@ -124,13 +130,92 @@ def test_both_addresses_enqueue_the_same_task(client, person, settings):
     ask(client, person.email, REMOTE_ADDR="10.0.0.1")
     ask(client, "personne@example.org", REMOTE_ADDR="10.0.0.1")
 
-    calls = [(r.task.name, r.args) for r in default_task_backend.results]
+    calls = [(r.task.name, r.args, r.kwargs) for r in default_task_backend.results]
     default_task_backend.clear()
-    assert calls == [
-        ("send_space_links", [person.email, "10.0.0.1"]),
-        ("send_space_links", ["personne@example.org", "10.0.0.1"]),
+    asked = list(SpaceLinkRequest.objects.order_by("pk"))
+    # The task is given the id of the row holding the address, never the address.
+    assert calls == [("send_space_links", [row.pk], {}) for row in asked]
+    assert [(r.address, r.ip_address) for r in asked] == [
+        (person.email, "10.0.0.1"),
+        ("personne@example.org", "10.0.0.1"),
     ]
     assert not OutboxMessage.objects.exists()
+
+
+def tables_holding(text: str) -> list[str]:
+    """The tables (every one: the task queue's results, the cache…) with a row holding
+    ``text``, case ignored."""
+    from django.db import connection
+
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            if any(text.lower() in str(row).lower() for row in cursor.fetchall()):
+                found.append(table)
+    return found
+
+
+@pytest.fixture
+def database_task_queue(settings):
+    """django-tasks-db, as in the demo and in production, run by its worker."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def run_worker():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")
+
+    return run_worker
+
+
+# The worker closes the database connection between tasks: no test transaction around it.
+@pytest.mark.django_db(transaction=True)
+def test_no_table_keeps_an_address_typed_at_sign_in(client, person, database_task_queue):
+    from django_tasks_db.models import DBTaskResult
+
+    ask(client, "Quelquun.Dautre@Example.org", REMOTE_ADDR="10.0.0.1")
+    ask(client, "AICHA.madi@example.org", REMOTE_ADDR="10.0.0.1")
+    assert SpaceLinkRequest.objects.count() == 2
+    database_task_queue()
+
+    results = DBTaskResult.objects.filter(task_path="formations.tasks.send_space_links")
+    assert [(r.status, r.return_value) for r in results.order_by("enqueued_at")] == [
+        ("SUCCESSFUL", 0),
+        ("SUCCESSFUL", 1),
+    ]
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
+    assert not SpaceLinkRequest.objects.exists()
+    # Nobody's address typed by someone is kept anywhere, task results included.
+    assert tables_holding("quelquun.dautre@example.org") == []
+    # A known one is where it was (the person's record) and in the message sent to it.
+    assert sorted(tables_holding(person.email)) == [
+        "formations_outboxmessage",
+        "formations_participant",
+    ]
+
+
+def test_the_task_takes_its_request_once(person):
+    asked = SpaceLinkRequest.objects.create(address=person.email)
+
+    assert len(space.space_link_request_send(request_id=asked.pk)) == 1
+    assert space.space_link_request_send(request_id=asked.pk) == []
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_requests_no_task_took_are_pruned_by_run_periodic(person):
+    from formations.periodic import run_periodic
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        SpaceLinkRequest.objects.create(address=person.email)
+    with time_machine.travel(start + dt.timedelta(minutes=5), tick=False):
+        recent = SpaceLinkRequest.objects.create(address="autre@example.org")
+    with time_machine.travel(start + dt.timedelta(minutes=16), tick=False):
+        outcomes = {o.name: o for o in run_periodic()}
+
+    assert outcomes["space.forget_link_requests"].result == {"deleted": 1}
+    assert list(SpaceLinkRequest.objects.all()) == [recent]
 
 
 def test_requests_are_limited_per_address(
@@ -414,3 +499,28 @@ def test_a_participant_records_only_their_own_consents(person):
             participant=person, actor=UserFactory(), email="x@example.org", phone=""
         )
     assert not ContactConsent.objects.exists()
+
+
+# --------------------------------------------------------------------------- not found
+
+
+def test_a_page_not_found_in_the_space_keeps_the_space_s_layout(signed_in, person):
+    response = signed_in.get("/mon-espace/nulle-part/")
+
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 404
+    assert "ne fait pas partie de votre espace" in page and "votre compte" not in page
+    assert f'href="{HOME}">Revenir à mon espace' in page
+    assert "Mon espace formation" in page and "Aïcha Madi" in page  # the space's header
+    assert reverse("space:sign_out") in page
+    assert 'aria-label="Navigation principale"' not in page
+
+
+def test_a_staff_user_lost_in_the_space_gets_no_staff_menu_there(coordinator_client):
+    page = coordinator_client.get("/mon-espace/nulle-part/").content.decode()
+
+    assert 'aria-label="Navigation principale"' not in page
+    assert "Revenir à mon espace" in page
+    # Elsewhere, the site's own page and menu.
+    elsewhere = coordinator_client.get("/nulle-part/").content.decode()
+    assert 'aria-label="Navigation principale"' in elsewhere

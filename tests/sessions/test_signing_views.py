@@ -665,3 +665,21 @@ def test_an_arrival_time_with_present_is_refused_not_dropped(
     assert response.status_code == 400
     assert "ne se note qu'avec « Retard »" in page_text(response)
     assert not Attendance.objects.exists()
+
+
+def test_behind_a_proxy_a_signature_keeps_the_client_s_address(
+    trainer_client, slot, enrolment, during, settings
+):
+    settings.SUIVI_TRUSTED_PROXY_COUNT = 1
+    url = reverse("sessions:slot_tablet_sign", args=[slot.pk, enrolment.pk])
+
+    trainer_client.post(
+        url,
+        sign_data(device_time="2021-10-04T07:19:58.000Z"),
+        HTTP_USER_AGENT=USER_AGENT,
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 192.0.2.44",
+    )
+
+    attendance = Attendance.objects.get(enrolment=enrolment, slot=slot)
+    assert attendance.ip_address == "192.0.2.44"

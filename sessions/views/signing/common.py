@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from formations.client_ip import client_ip
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.models import Attendance, Enrolment, Slot
 from sessions.selectors.visibility import slots_run_by
@@ -35,10 +36,6 @@ REFUSAL_TITLES = {
     "nonce_reused": gettext_lazy("Signature déjà envoyée"),
     "device_already_used": gettext_lazy("Téléphone déjà utilisé"),
 }
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def client_user_agent(request) -> str:
