@@ -454,3 +454,19 @@ def test_structure_page_query_count_does_not_grow_with_formations(client, world,
     assert html.count("structure-certificate-help-") >= 1
     assert html.count('class="structure-certificate"') == 4
     assert many == few
+
+
+def test_revoking_leads_back_to_the_structure_and_offers_a_new_issue(client, world, provider):
+    record = issue(world)
+    client.force_login(world.coordinator)
+
+    response = client.post(
+        reverse("livrables:document_revoke", args=[record.number]),
+        {"motif": "Erreur de structure"},
+    )
+
+    assert response.status_code == 302
+    assert response.url == structure_url(world.structure) + "#structure-certificates"
+    html = client.get(response.url).content.decode()
+    assert f"Le certificat n° {record.number} a été révoqué le" in html
+    assert "Rééditer" in html
