@@ -51,6 +51,11 @@ class IssuedDocument(AppendOnlyModel):
         # Per participant and formation (subject: participant + formation).
         COMPLETION_CERTIFICATE = "completion_certificate", _("Certificat de réalisation")
         ATTENDANCE_ATTESTATION = "attendance_attestation", _("Attestation d'assiduité")
+        # Per structure and formation (subject: structure + formation), one per CCAS.
+        STRUCTURE_ATTENDANCE_CERTIFICATE = (
+            "structure_attendance_certificate",
+            _("Certificat d'assiduité de la structure"),
+        )
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)

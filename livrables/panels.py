@@ -1,5 +1,7 @@
 """Livrables on other apps' pages (`formations.panels`): the documents issued for a
-session, on the session page, with the buttons to issue, reissue and revoke them."""
+session, on the session page, with the buttons to issue, reissue and revoke them; a
+participant's certificates on their page; a structure's certificats d'assiduité on the
+structure's page; a participant's own certificates in their space."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from livrables.selectors import (
     session_fully_sealed,
     sheet_extract_sessions_for,
     sheet_sessions_for,
+    structure_certificates,
 )
 
 
@@ -89,6 +92,31 @@ def participant_certificates_panel(request, participant):
     )
 
 
+def structure_certificates_panel(request, structure):
+    """On a structure's page: per formation where the structure has people enrolled, its
+    certificat d'assiduité (state, download and verification links) and, for coordinators,
+    the button to issue or reissue it. Shown to coordinators, the structure's own referent
+    and auditors (for the formations of their funders' programmes); trainers see no
+    certificate."""
+    user = request.user
+    # The page already found the structure through `structures_visible_to`: only the roles
+    # remain to check, without a query.
+    if not (
+        can_manage(user)
+        or is_funder_auditor(user)
+        or (is_structure_referent(user) and structure.pk == user.structure_id)
+    ):
+        return None
+    rows = structure_certificates(user=user, structure=structure)
+    for row in rows:
+        for document in row.documents:
+            document.verification_url = verification_url(document.number)
+    return (
+        "livrables/panels/structure_certificates.html",
+        {"structure_certificate_rows": rows, "can_issue_certificates": may_issue_certificate(user)},
+    )
+
+
 def space_certificates_panel(request, participant):
     """« Mes documents » in the participant's own space: their standing certificates, to
     download (`livrables:space_document`). One query."""
@@ -121,5 +149,7 @@ def register(registry) -> None:
         registry.SESSION_PANELS.append(session_documents_panel)
     if participant_certificates_panel not in registry.PARTICIPANT_PANELS:
         registry.PARTICIPANT_PANELS.append(participant_certificates_panel)
+    if structure_certificates_panel not in registry.STRUCTURE_PANELS:
+        registry.STRUCTURE_PANELS.append(structure_certificates_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)

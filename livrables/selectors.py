@@ -18,7 +18,7 @@ from livrables import files
 from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
-from sessions.models import Rectification, Seal, Slot, TrainingSession
+from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.hours import count_subquery
 from sessions.selectors.visibility import sessions_run_by, sessions_visible_to
 
@@ -36,6 +36,7 @@ CERTIFICATE_KINDS = (
     IssuedDocument.Kind.COMPLETION_CERTIFICATE,
     IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
 )
+STRUCTURE_CERTIFICATE = IssuedDocument.Kind.STRUCTURE_ATTENDANCE_CERTIFICATE
 # Their names in the issuing address (`livrables:certificate_issue`), and the buttons'.
 CERTIFICATE_SLUGS = {
     "certificat-de-realisation": IssuedDocument.Kind.COMPLETION_CERTIFICATE,
@@ -93,11 +94,15 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     trainers and funder auditors the sheets and extracts of the sessions whose sheet they
     may download (`sheet_sessions_for`). Certificates (`certificate_documents_for`): a
     referent those of their own structure's people, an auditor those of their funders'
-    programmes, nobody else. Later subjects (fiches, statements) add their own clause."""
+    programmes, nobody else. A structure's certificat d'assiduité
+    (`structure_certificate_documents_for`): its referent and those auditors. Later
+    subjects (fiches, statements) add their own clause."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
-    certificates = Q(pk__in=certificate_documents_for(user=user).values("pk"))
+    certificates = Q(pk__in=certificate_documents_for(user=user).values("pk")) | Q(
+        pk__in=structure_certificate_documents_for(user=user).values("pk")
+    )
     if is_structure_referent(user):
         return qs.filter(
             Q(
@@ -123,6 +128,21 @@ def certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
         return qs
     if is_structure_referent(user):
         return qs.filter(participant__structure_id=user.structure_id)
+    if is_funder_auditor(user):
+        return qs.filter(formation__in=formations_visible_to(user=user).values("pk"))
+    return qs.none()
+
+
+def structure_certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
+    """Certificats d'assiduité of structures (per structure and formation) the user may
+    see and download: coordinators all; a structure referent their own structure's;
+    a funder auditor those of formations of their funders' programmes; nobody else
+    (trainers included)."""
+    qs = IssuedDocument.objects.filter(kind=STRUCTURE_CERTIFICATE)
+    if can_manage(user):
+        return qs
+    if is_structure_referent(user):
+        return qs.filter(structure_id=user.structure_id)
     if is_funder_auditor(user):
         return qs.filter(formation__in=formations_visible_to(user=user).values("pk"))
     return qs.none()
@@ -186,6 +206,91 @@ def participant_certificates(*, user, participant) -> list[CertificateRow]:
             formation=f,
             sessions=f.session_total,
             sealed_sessions=f.sealed_total,
+            documents=by_formation.get(f.pk, []),
+        )
+        for f in formations
+    ]
+
+
+@dataclass
+class StructureCertificateRow:
+    """One formation where a structure has people enrolled, on the structure's page: the
+    formation's (not cancelled) sessions, how many are fully sealed, how many of those
+    have the structure's people (nothing to certify before one does), and the structure's
+    certificats d'assiduité issued for it, newest first, each with its `state`: `current`
+    the one standing, `revoked` the newest when it was revoked and nothing replaced it."""
+
+    formation: Formation
+    sessions: int
+    sealed_sessions: int
+    sealed_with_people: int
+    documents: list
+
+    @property
+    def current(self) -> IssuedDocument | None:
+        return next((d for d in self.documents if d.state.is_current and d.storage_name), None)
+
+    @property
+    def revoked(self) -> IssuedDocument | None:
+        if self.current is not None:
+            return None
+        latest = next((d for d in self.documents if not d.state.superseded_at), None)
+        return latest if latest is not None and latest.state.revoked_at else None
+
+    @property
+    def earlier(self) -> list:
+        keep = self.current or self.revoked
+        return [d for d in self.documents if d is not keep]
+
+
+def structure_certificates(*, user, structure) -> list[StructureCertificateRow]:
+    """The formations where `structure` has people enrolled (in a not cancelled session)
+    that the user may see, with their session counts and the structure's certificats
+    d'assiduité the user may see. Four queries whatever the number of formations and
+    documents. Who sees the panel at all is the caller's to check (coordinators, the
+    structure's referent, auditors)."""
+    active = TrainingSession.objects.filter(formation_id=OuterRef("pk")).exclude(
+        status=TrainingSession.Status.CANCELLED
+    )
+    with_people = active.filter(
+        Exists(
+            Enrolment.objects.filter(
+                session_id=OuterRef("pk"), participant__structure_id=structure.pk
+            )
+        )
+    )
+    # A referent sees every formation of their own people, as on the participant panel.
+    scope = (
+        Formation.objects.select_related("programme")
+        if is_structure_referent(user)
+        else formations_visible_to(user=user)
+    )
+    formations = list(
+        scope.filter(Exists(with_people))
+        .annotate(
+            session_total=count_subquery(active),
+            sealed_total=count_subquery(active.filter(fully_sealed_session_q())),
+            sealed_with_people=count_subquery(with_people.filter(fully_sealed_session_q())),
+        )
+        .order_by("contract_reference")
+    )
+    documents = list(
+        structure_certificate_documents_for(user=user)
+        .filter(structure_id=structure.pk)
+        .select_related("issued_by")
+        .order_by("-issued_at", "-pk")
+    )
+    states = document_states(documents)
+    by_formation: dict[int, list] = {}
+    for document in documents:
+        document.state = states[document.pk]
+        by_formation.setdefault(document.formation_id, []).append(document)
+    return [
+        StructureCertificateRow(
+            formation=f,
+            sessions=f.session_total,
+            sealed_sessions=f.sealed_total,
+            sealed_with_people=f.sealed_with_people,
             documents=by_formation.get(f.pk, []),
         )
         for f in formations
@@ -351,8 +456,12 @@ def document_states(documents: Iterable[IssuedDocument]) -> dict[int, DocumentSt
 def _outdated(document_ids: list[int]) -> set[int]:
     """Which of these documents the émargement has moved on from since their issue: a
     sheet whose session, an extract whose structure's people, a certificate whose person
-    in its formation, had a half-day rectified after it; an « état au » certificate whose
-    person had a half-day of the formation sealed after it. One query (none for none)."""
+    in its formation, a structure's certificat d'assiduité whose structure's people in its
+    formation, had a half-day rectified after it; an « état au » certificate whose person
+    had a half-day of the formation sealed after it; an « état au » structure certificate
+    whose formation has a session, now fully sealed (it covers every such session, with or
+    without the structure's people), with a half-day sealed after it. One query (none for
+    none)."""
     if not document_ids:
         return set()
     after_issue = {"created_at__gt": OuterRef("issued_at")}
@@ -372,12 +481,28 @@ def _outdated(document_ids: list[int]) -> set[int]:
         slot__session__enrolments__participant_id=OuterRef("participant_id"),
         sealed_at__gt=OuterRef("issued_at"),
     )
+    of_structure_in_formation = Rectification.objects.filter(
+        attendance__enrolment__participant__structure_id=OuterRef("structure_id"),
+        attendance__slot__session__formation_id=OuterRef("formation_id"),
+        **after_issue,
+    )
+    session_sealed_since = Seal.objects.filter(
+        slot__session__formation_id=OuterRef("formation_id"),
+        sealed_at__gt=OuterRef("issued_at"),
+        slot__session__in=TrainingSession.objects.filter(fully_sealed_session_q())
+        .exclude(status=TrainingSession.Status.CANCELLED)
+        .values("pk"),
+    )
     outdated = (
         (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
         | (
             Q(kind__in=CERTIFICATE_KINDS)
             & (Exists(of_person) | (Q(final=False) & Exists(sealed_since)))
+        )
+        | (
+            Q(kind=STRUCTURE_CERTIFICATE)
+            & (Exists(of_structure_in_formation) | (Q(final=False) & Exists(session_sealed_since)))
         )
     )
     return set(
@@ -447,7 +572,9 @@ def issued_document_by_number(*, number: str) -> IssuedDocument | None:
     if "\x00" in number:
         # No number holds a NUL, and PostgreSQL refuses one in a query parameter.
         return None
-    return IssuedDocument.objects.select_related("session").filter(number=number).first()
+    return (
+        IssuedDocument.objects.select_related("session", "structure").filter(number=number).first()
+    )
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
-from formations.models import Formation, Participant
+from formations.models import Formation, Participant, Structure
 from livrables import files
 from livrables.data import SheetData, alternative_number, build_sheet_data, verification_url
 from livrables.data_certificates import build_certificate_data
+from livrables.data_structure_certificate import build_structure_certificate_data
 from livrables.exceptions import LivrablesError
 from livrables.files import PDF, DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
 from livrables.pdf.blank_sheet import render_blank_sheet
 from livrables.pdf.certificates import RENDERERS as CERTIFICATE_RENDERERS
 from livrables.pdf.sheet import render_sheet
+from livrables.pdf.structure_certificate import render_structure_certificate
 from livrables.permissions import (
     may_issue_certificate,
     may_issue_extract,
@@ -43,6 +45,7 @@ __all__ = [
     "issue_certificate",
     "issue_sheet",
     "issue_sheet_extract",
+    "issue_structure_certificate",
     "preview_sheet",
     "revoke_document",
 ]
@@ -258,6 +261,59 @@ def issue_certificate(*, kind: str, participant, formation, actor, now=None) -> 
     )
 
 
+def issue_structure_certificate(*, structure, formation, actor, now=None) -> IssuedDocument:
+    """Issues the certificat d'assiduité of `structure` in `formation` (kind
+    `structure_attendance_certificate`, one per CCAS): the formation's fully sealed
+    sessions, the structure's people at each, every half-day's status, hours per person
+    and in total, the attendance rate and the attendees-per-structure rule per session.
+    Rendered once, kept, registered (subject: structure and formation; period, hours and
+    « final » or not on the public page, which may name the structure — an organisation —
+    but no person). A standing certificate of the same structure and formation is
+    superseded.
+
+    The data come from `build_structure_certificate_data(structure=…, formation=…)`: one
+    call per (structure, formation), so that a bulk issue can call this in a loop.
+
+    Raises LivrablesError `not_allowed` (coordinators only), `provider_missing`,
+    `no_enrolment` (nobody of the structure in the formation), `nothing_sealed`. Audit
+    action `livrables.structure_certificate_issued`, on the structure (data: number,
+    sha256, bytes, formation, final, supersedes)."""
+    if not may_issue_certificate(actor):
+        raise LivrablesError(
+            _("Seule la coordination émet les certificats d'assiduité des structures."),
+            code="not_allowed",
+        )
+    now = now or timezone.now()
+    data = build_structure_certificate_data(structure=structure, formation=formation, now=now)
+    kind = IssuedDocument.Kind.STRUCTURE_ATTENDANCE_CERTIFICATE
+    title = _("%(kind)s — %(structure)s — %(contract)s — %(formation)s") % {
+        "kind": kind.label,
+        "structure": data.structure_name,
+        "contract": data.contract_reference,
+        "formation": data.formation_title,
+    }
+    return _issue(
+        data=data,
+        render=render_structure_certificate,
+        filename_prefix="certificat-assiduite-structure",
+        kind=kind,
+        action="livrables.structure_certificate_issued",
+        label=str(kind.label),
+        subject=Subject(structure=structure, formation=formation),
+        title=title,
+        actor=actor,
+        now=now,
+        log_data={"formation": formation.pk, "final": data.final},
+        public={
+            "covers_from": data.first_date,
+            "covers_to": data.last_date,
+            "planned_minutes": data.planned_minutes,
+            "realised_minutes": data.realised_minutes,
+            "final": data.final,
+        },
+    )
+
+
 @transaction.atomic
 def revoke_document(*, document: IssuedDocument, actor, reason: str, now=None) -> DocumentEntry:
     """Withdraws an issued document: a `revoked` entry (who, when, why). The document, its
@@ -315,10 +371,11 @@ def _ensure_sealed(data: SheetData) -> None:
 @dataclasses.dataclass(frozen=True)
 class Subject:
     """What an issued document is about: its foreign keys in the register (a session, and a
-    structure for an extract; a participant and a formation for a certificate), the row
-    locked while it is registered (two issues of one subject then supersede one after the
-    other), the object its journal entry is written on, and the programme whose end sets
-    the retention date."""
+    structure for an extract; a participant and a formation for a certificate; a structure
+    and a formation for a structure's certificat d'assiduité), the row locked while it is
+    registered (two issues of one subject then supersede one after the other: the session,
+    the participant or the structure), the object its journal entry is written on (the
+    same), and the programme whose end sets the retention date."""
 
     session: TrainingSession | None = None
     structure: object = None
@@ -336,13 +393,17 @@ class Subject:
 
     @property
     def journal_object(self):
-        return self.session if self.session is not None else self.participant
+        if self.session is not None:
+            return self.session
+        return self.participant if self.participant is not None else self.structure
 
     def lock(self) -> None:
         if self.session is not None:
             rows = TrainingSession.objects.filter(pk=self.session.pk)
-        else:
+        elif self.participant is not None:
             rows = Participant.objects.filter(pk=self.participant.pk)
+        else:
+            rows = Structure.objects.filter(pk=self.structure.pk)
         list(rows.select_for_update().values_list("pk"))
 
     def programme_end(self) -> dt.date | None:

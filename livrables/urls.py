@@ -31,6 +31,11 @@ urlpatterns = [
         views.certificate_issue,
         name="certificate_issue",
     ),
+    path(
+        "structures/<int:pk>/formations/<int:formation_pk>/certificat-d-assiduite/emettre/",
+        views.structure_certificate_issue,
+        name="structure_certificate_issue",
+    ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).
     path("mon-espace/documents/<str:number>.pdf", views.space_document, name="space_document"),

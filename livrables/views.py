@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.permissions import can_manage
-from formations.selectors import formations_visible_to
+from formations.selectors import formations_visible_to, structures_visible_to
 from formations.space import participant_required
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
@@ -41,6 +41,7 @@ from livrables.services import (
     issue_certificate,
     issue_sheet,
     issue_sheet_extract,
+    issue_structure_certificate,
     preview_sheet,
     revoke_document,
 )
@@ -195,6 +196,30 @@ def certificate_issue(request, pk: int, formation_pk: int, kind: str):
     return redirect(participant.get_absolute_url() + "#participant-certificates")
 
 
+def structure_certificates_page(structure_pk: int) -> str:
+    return reverse("formations:structure_detail", args=[structure_pk]) + "#structure-certificates"
+
+
+@require_POST
+def structure_certificate_issue(request, pk: int, formation_pk: int):
+    """Coordinators issue (or reissue) the certificat d'assiduité of one structure in one
+    formation (`services.issue_structure_certificate`); a structure out of the user's
+    reach is 404, one in reach but not theirs to issue for is 403."""
+    structure = get_object_or_404(structures_visible_to(user=request.user), pk=pk)
+    if not may_issue_certificate(request.user):
+        raise PermissionDenied
+    formation = get_object_or_404(formations_visible_to(user=request.user), pk=formation_pk)
+    try:
+        record = issue_structure_certificate(
+            structure=structure, formation=formation, actor=request.user
+        )
+    except LivrablesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, issued_message(record))
+    return redirect(structure_certificates_page(structure.pk))
+
+
 @require_GET
 def session_blank_sheet(request, pk: int):
     session = get_object_or_404(blank_sheet_sessions_for(user=request.user), pk=pk)
@@ -244,6 +269,8 @@ def document_revoke(request, number: str):
                     reverse("formations:participant_detail", args=[record.participant_id])
                     + "#participant-certificates"
                 )
+            if record.structure_id:
+                return redirect(structure_certificates_page(record.structure_id))
             return redirect("livrables:verify_document", number=record.number)
     return render(
         request,

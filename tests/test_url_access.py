@@ -199,6 +199,10 @@ def world(db, trainer):
             "formation_pk": session.formation_id,
             "kind": "certificat-de-realisation",
         },
+        "livrables:structure_certificate_issue": {
+            "pk": participant.structure_id,
+            "formation_pk": session.formation_id,
+        },
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},

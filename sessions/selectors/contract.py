@@ -747,6 +747,24 @@ def _per_structure_rule(ctx: _Context) -> RuleStatus:
     )
 
 
+def per_structure_state(*, formation: Formation, count: int) -> tuple[str, str]:
+    """The attendees-per-structure rule for one structure in one session where it has
+    ``count`` people enrolled: its state, judged as ``_per_structure_rule`` judges a group
+    (above the maximum: violated; below the minimum: warning; otherwise ok; no rule: not
+    applicable), and what the contract expects (« 1 à 3 »; "" without a rule). A structure
+    with nobody in the session (``count`` 0) is below any minimum. No query."""
+    low, high = formation.attendees_per_structure_min, formation.attendees_per_structure_max
+    if low is None and high is None:
+        return RuleState.NOT_APPLICABLE, ""
+    if high is not None and count > high:
+        state = RuleState.VIOLATED
+    elif low is not None and count < low:
+        state = RuleState.WARNING
+    else:
+        state = RuleState.OK
+    return state, _range_text(low, high)
+
+
 def _trainees_rule(ctx: _Context) -> RuleStatus:
     formation = ctx.formation
     low, high = formation.trainees_target_min, formation.trainees_target_max
@@ -880,6 +898,7 @@ __all__ = [
     "RuleWarning",
     "SESSION_RULES",
     "contract_status",
+    "per_structure_state",
     "session_contract_status",
     "session_contract_warnings",
     "session_rule_warnings",

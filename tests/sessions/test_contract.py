@@ -6,12 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from formations.models import Formation
 from sessions.selectors import contract
 from sessions.selectors.contract import (
     Offence,
     RuleState,
     RuleStatus,
     contract_status,
+    per_structure_state,
     session_contract_warnings,
 )
 from sessions.services.enrolment import enrol_participants
@@ -659,3 +661,19 @@ def test_a_rule_change_shows_on_every_page_and_in_every_warning(
         "Règle changée pour LABO-2021-1."
     ]
     assert saved.context["warnings"] == ["Règle changée pour LABO-2021-1."]
+
+
+@pytest.mark.parametrize(
+    "rule,count,state,expected",
+    [
+        ((1, 3), 0, RuleState.WARNING, "1 à 3"),
+        ((1, 3), 2, RuleState.OK, "1 à 3"),
+        ((1, 3), 4, RuleState.VIOLATED, "1 à 3"),
+        ((None, 2), 0, RuleState.OK, "au plus 2"),
+        ((None, None), 5, RuleState.NOT_APPLICABLE, ""),
+    ],
+)
+def test_per_structure_state_judges_one_structure_at_one_session(rule, count, state, expected):
+    formation = Formation(attendees_per_structure_min=rule[0], attendees_per_structure_max=rule[1])
+
+    assert per_structure_state(formation=formation, count=count) == (state, expected)
