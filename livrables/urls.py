@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livrables import views
+from livrables import views, views_bulk
 
 app_name = "livrables"
 
@@ -30,6 +30,27 @@ urlpatterns = [
         "participants/<int:pk>/formations/<int:formation_pk>/<slug:kind>/emettre/",
         views.certificate_issue,
         name="certificate_issue",
+    ),
+    # Bulk issuing of certificates, and the ZIP of the standing ones.
+    path(
+        "formations/<int:pk>/certificats/emettre/",
+        views_bulk.formation_certificates_bulk,
+        name="formation_certificates_bulk",
+    ),
+    path(
+        "formations/<int:pk>/certificats.zip",
+        views_bulk.formation_certificates_zip,
+        name="formation_certificates_zip",
+    ),
+    path(
+        "sessions/<int:pk>/certificats/emettre/",
+        views_bulk.session_certificates_bulk,
+        name="session_certificates_bulk",
+    ),
+    path(
+        "sessions/<int:pk>/certificats.zip",
+        views_bulk.session_certificates_zip,
+        name="session_certificates_zip",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).
