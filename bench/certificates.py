@@ -3,10 +3,14 @@
 The issue asks for « hundreds per second » and for the time to issue a formation's 150
 certificates in bulk. This script builds a throwaway test database (SQLite, or
 PostgreSQL when DATABASE_URL is set) with one formation of ten 15-person sessions of six
-half-days each, signed, countersigned and sealed through the services, then issues the
-certificat de réalisation of each of the 150 people one after the other, as a bulk job
-would, and prints the rate and the split between rendering the PDF and the rest (keeping
-the bytes, registering, journaling).
+half-days each, signed, countersigned and sealed through the services, then prints:
+
+1. the render-only rate (the PDF from data already built, CPU time of this process);
+2. the one-by-one rate: the certificat de réalisation of each person issued by
+   `issue_certificate` (data, rendering, kept file, register, journal), as from the
+   participant page;
+3. the bulk job's time for the same 150 (after revoking them, so that all are issued
+   again): `certificates_bulk_run`, as the background task runs it.
 
     .venv/bin/python bench/certificates.py [--sessions 10] [--people 15]
 """
@@ -33,8 +37,12 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from formations.jobs import job_create  # noqa: E402
 from formations.models import User  # noqa: E402
 from livrables import services  # noqa: E402
+from livrables.bulk import certificates_bulk_run  # noqa: E402
+from livrables.data_certificates import build_certificates_data  # noqa: E402
+from livrables.models import IssuedDocument  # noqa: E402
 from livrables.pdf import certificates as pdf  # noqa: E402
 from sessions.services.enrolment import enrol_participants  # noqa: E402
 from tests.factories import (  # noqa: E402
@@ -104,36 +112,58 @@ def run(args) -> int:
     print(f"Construction : {args.sessions} sessions × {args.people} personnes × 6 demi-journées…")
     coordinator, formation, everyone = build(args.sessions, args.people)
 
-    rendering = []
     kind = "completion_certificate"
-    original = pdf.RENDERERS[kind]
+    count = len(everyone)
 
-    def timed_render(data):
-        start = time.perf_counter()
-        try:
-            return original(data)
-        finally:
-            rendering.append(time.perf_counter() - start)
+    # 1. Rendering alone, from data built in bulk.
+    found = build_certificates_data(
+        kinds=(kind,), participants=everyone, formation=formation, now=timezone.now()
+    )
+    render = pdf.RENDERERS[kind]
+    render(next(iter(found.values())))  # warm-up: fonts, styles, caches
+    cpu = []
+    for data in found.values():
+        start = time.process_time()
+        render(data)
+        cpu.append(time.process_time() - start)
+    print(
+        f"Rendu seul : {1 / statistics.mean(cpu):.0f} certificats par seconde sur un cœur "
+        f"(médiane {1000 * statistics.median(cpu):.1f} ms de CPU)"
+    )
 
-    services.CERTIFICATE_RENDERERS[kind] = timed_render
+    # 2. One by one, as from the participant page.
     each = []
     start = time.perf_counter()
     for person in everyone:
         one = time.perf_counter()
         services.issue_certificate(
-            kind=kind,
-            participant=person,
-            formation=formation,
-            actor=coordinator,
+            kind=kind, participant=person, formation=formation, actor=coordinator
         )
         each.append(time.perf_counter() - one)
     total = time.perf_counter() - start
+    print(
+        f"Un par un : {count} certificats émis en {total:.2f} s, {count / total:.0f} par "
+        f"seconde (médiane {1000 * statistics.median(each):.1f} ms)"
+    )
 
-    count = len(everyone)
-    rate = count / total
-    print(f"{count} certificats de réalisation émis en {total:.2f} s : {rate:.1f} par seconde")
-    print(f"  médiane par certificat : {1000 * statistics.median(each):.1f} ms")
-    print(f"  dont rendu du PDF     : {1000 * statistics.median(rendering):.1f} ms (médiane)")
+    # 3. The bulk job, on the same people: the standing ones are revoked first, so that
+    # the job issues them all again (an up-to-date one would be skipped).
+    for document in IssuedDocument.objects.filter(kind=kind, formation=formation):
+        services.revoke_document(document=document, actor=coordinator, reason="banc de mesure")
+    job = job_create(kind="certificates.bulk", label="banc", total=count, actor=coordinator)
+    start = time.perf_counter()
+    outcome = certificates_bulk_run(
+        job_id=job.pk,
+        formation_id=formation.pk,
+        session_id=None,
+        kinds=[kind],
+        actor_id=coordinator.pk,
+    )
+    total = time.perf_counter() - start
+    print(
+        f"Émission groupée : {outcome.issued} certificats (échecs : {outcome.failed}) en "
+        f"{total:.2f} s, {outcome.issued / total:.0f} par seconde"
+    )
     return 0
 
 

@@ -7,6 +7,8 @@ advanced by the background task doing it (`job_advance`, one item at a time) and
 page says so instead of spinning forever.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,13 +23,61 @@ from formations.permissions import can_manage
 STALE_AFTER = timedelta(minutes=15)
 
 
-def job_create(*, kind: str, label: str, total: int, actor=None) -> BackgroundJob:
+@dataclass(frozen=True)
+class JobKind:
+    """What the progress box says of a kind of job: the sentence added when `count` items
+    failed, and the label of the link to its result (`BackgroundJob.result_url`)."""
+
+    failed: Callable[[int], str]
+    result_label: Callable[[], str] | None = None
+
+
+def _messages_not_sent(count: int) -> str:
+    return ngettext(
+        "%(count)s n'est pas parti : voyez la page Envois.",
+        "%(count)s ne sont pas partis : voyez la page Envois.",
+        count,
+    ) % {"count": count}
+
+
+# Sending messages (convocations, links…) is the default; other apps register their kinds
+# by the prefix of `BackgroundJob.kind` (« certificates. » for livrables' bulk issue).
+OUTBOX_JOB = JobKind(failed=_messages_not_sent)
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def job_kind(kind: str) -> JobKind:
+    return JOB_KINDS.get(kind.split(".", 1)[0], OUTBOX_JOB)
+
+
+def job_create(*, kind: str, label: str, total: int, actor=None, scope: str = "") -> BackgroundJob:
     return BackgroundJob.objects.create(
         kind=kind,
         label=label[:300],
         total=total,
+        scope=scope,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+
+
+def running_job(*, scope: str, now=None) -> BackgroundJob | None:
+    """The job still running (not stalled) on `scope`, if any."""
+    now = now or timezone.now()
+    return (
+        BackgroundJob.objects.filter(
+            scope=scope,
+            status=BackgroundJob.Status.RUNNING,
+            updated_at__gte=now - STALE_AFTER,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def job_set_total(*, job_id, total: int) -> None:
+    """The number of items once the task has counted them (it may differ from the
+    estimate made when the job was started)."""
+    BackgroundJob.objects.filter(pk=job_id).update(total=total, updated_at=timezone.now())
 
 
 def job_advance(*, job_id, done: int = 1, failed: int = 0) -> None:
@@ -45,13 +95,21 @@ def job_advance(*, job_id, done: int = 1, failed: int = 0) -> None:
 
 
 @transaction.atomic
-def job_finish(*, job_id) -> None:
+def job_finish(*, job_id, result_url: str = "") -> None:
+    """Marks the job finished, with the address of its result if it has one."""
     job = BackgroundJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.status == BackgroundJob.Status.FINISHED:
+    if job is None:
         return
-    job.status = BackgroundJob.Status.FINISHED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at", "updated_at"])
+    fields = ["updated_at"]
+    if result_url and job.result_url != result_url:
+        job.result_url = result_url[:300]
+        fields.append("result_url")
+    if job.status != BackgroundJob.Status.FINISHED:
+        job.status = BackgroundJob.Status.FINISHED
+        job.finished_at = timezone.now()
+        fields += ["status", "finished_at"]
+    if len(fields) > 1:
+        job.save(update_fields=fields)
 
 
 def jobs_visible_to(*, user):
@@ -80,12 +138,10 @@ def job_state(job: BackgroundJob, *, now=None) -> dict:
         ) % {"done": job.done, "total": job.total}
     else:
         summary = _("En cours : %(done)s sur %(total)s.") % {"done": job.done, "total": job.total}
+    kind = job_kind(job.kind)
     if job.failed:
-        summary += " " + ngettext(
-            "%(count)s n'est pas parti : voyez la page Envois.",
-            "%(count)s ne sont pas partis : voyez la page Envois.",
-            job.failed,
-        ) % {"count": job.failed}
+        summary += " " + kind.failed(job.failed)
+    result = finished and bool(job.result_url) and kind.result_label is not None
     return {
         "id": str(job.pk),
         "label": job.label,
@@ -96,4 +152,7 @@ def job_state(job: BackgroundJob, *, now=None) -> dict:
         "finished": finished or stale,
         "stale": stale,
         "summary": summary,
+        # Shown once finished: the link to what the job produced.
+        "result_url": job.result_url if result else "",
+        "result_label": kind.result_label() if result else "",
     }

@@ -155,6 +155,12 @@ class BackgroundJob(models.Model):
     created_at = models.DateTimeField(_("lancée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    # What the job works on, e.g. « certificates:formation:12 »: a second start on the same
+    # scope while one runs finds it instead of doing the work twice. Empty: no such check.
+    scope = models.CharField(_("portée"), max_length=100, blank=True, db_index=True)
+    # Where its result is fetched once finished (a ZIP of the documents issued, …): the
+    # progress box shows the link. Empty: the job has no result to download.
+    result_url = models.CharField(_("adresse du résultat"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("tâche de fond")

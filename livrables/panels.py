@@ -1,14 +1,19 @@
 """Livrables on other apps' pages (`formations.panels`): the documents issued for a
-session, on the session page, with the buttons to issue, reissue and revoke them; a
+session, on the session page, with the buttons to issue, reissue and revoke them; the
+certificates of a formation (and of a sealed session), with the bulk issue and the ZIP; a
 participant's certificates on their page; a structure's certificats d'assiduité on the
 structure's page; a participant's own certificates in their space."""
+
+import uuid
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.french import long_date
+from formations.jobs import job_state, jobs_visible_to, running_job
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
+from livrables.bulk import BULK_KINDS, Scope, bulk_states
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.permissions import may_issue_certificate, may_issue_sheet
@@ -22,6 +27,7 @@ from livrables.selectors import (
     sheet_sessions_for,
     structure_certificates,
 )
+from livrables.zips import may_download_zip
 
 
 def session_documents_panel(request, session):
@@ -59,8 +65,59 @@ def session_documents_panel(request, session):
             "sealed": session_fully_sealed(session=session),
             "can_issue": referent or may_issue_sheet(user, session),
             "can_revoke": can_manage(user),
+            "bulk": None
+            if referent
+            else certificates_bulk_context(
+                request, Scope(formation=session.formation, session=session)
+            ),
         },
     )
+
+
+def certificates_bulk_context(request, scope: Scope) -> dict | None:
+    """What the « Certificats » section shows for `scope`: per kind, how many people and
+    how many documents stand up to date, « à rééditer » or are missing; the bulk issue's
+    form (coordinators), its progress box (the job named in `?emission=`, or one running on
+    the scope) and the ZIP link (coordinators and the funders' auditors). None for anyone
+    else, or for a session not yet fully sealed."""
+    user = request.user
+    can_issue = may_issue_certificate(user)
+    if not (can_issue or may_download_zip(user=user, formation=scope.formation)):
+        return None
+    if scope.session is not None and not session_fully_sealed(session=scope.session):
+        return None
+    job = None
+    try:
+        asked = uuid.UUID(request.GET.get("emission", ""))
+    except ValueError:
+        asked = None
+    if asked is not None:
+        job = jobs_visible_to(user=user).filter(pk=asked, scope=scope.key).first()
+    if job is None and can_issue:
+        job = running_job(scope=scope.key)
+    states = bulk_states(scope=scope)
+    return {
+        "scope": scope,
+        "states": states,
+        "people": max((state.subjects for state in states), default=0),
+        "kinds": [(entry.slug, entry.label) for entry in BULK_KINDS.values()],
+        "can_issue": can_issue,
+        "issue_url": reverse("livrables:session_certificates_bulk", args=[scope.session.pk])
+        if scope.session is not None
+        else reverse("livrables:formation_certificates_bulk", args=[scope.formation.pk]),
+        "zip_url": scope.zip_url,
+        "job": job,
+        "job_state": job_state(job) if job is not None else None,
+    }
+
+
+def formation_certificates_panel(request, formation):
+    """« Certificats » on the formation page: the bulk issue for everyone with a fully
+    sealed session of the formation, its progress and the ZIP."""
+    context = certificates_bulk_context(request, Scope(formation=formation))
+    if context is None:
+        return None
+    return ("livrables/panels/formation_certificates.html", {"bulk": context})
 
 
 def participant_certificates_panel(request, participant):
@@ -151,5 +208,7 @@ def register(registry) -> None:
         registry.PARTICIPANT_PANELS.append(participant_certificates_panel)
     if structure_certificates_panel not in registry.STRUCTURE_PANELS:
         registry.STRUCTURE_PANELS.append(structure_certificates_panel)
+    if formation_certificates_panel not in registry.FORMATION_PANELS:
+        registry.FORMATION_PANELS.append(formation_certificates_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)

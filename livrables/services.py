@@ -232,6 +232,19 @@ def issue_certificate(*, kind: str, participant, formation, actor, now=None) -> 
         )
     now = now or timezone.now()
     data = build_certificate_data(kind=kind, participant=participant, formation=formation, now=now)
+    return issue_certificate_data(
+        data=data, participant=participant, formation=formation, actor=actor, now=now
+    )
+
+
+def issue_certificate_data(
+    *, data, participant, formation, actor, now, retention=None
+) -> IssuedDocument:
+    """Issues a certificate from its built data (`data_certificates.build_certificates_data`):
+    the one path of `issue_certificate` and of the bulk issue (`livrables.bulk`), whose
+    permission check the caller has made. `retention`: the date computed once for the
+    formation by a bulk issue (None: read here)."""
+    kind = IssuedDocument.Kind(data.kind)
     prefix, action = CERTIFICATE_FILES[kind]
     title = _("%(kind)s — %(contract)s — %(formation)s") % {
         "kind": kind.label,
@@ -258,6 +271,7 @@ def issue_certificate(*, kind: str, participant, formation, actor, now=None) -> 
             "realised_minutes": data.realised_minutes,
             "final": data.final,
         },
+        retention=retention,
     )
 
 
@@ -442,6 +456,7 @@ def _issue(
     now: dt.datetime,
     log_data: dict | None = None,
     public: dict | None = None,
+    retention: dt.date | None = None,
 ) -> IssuedDocument:
     """Renders `data` (frozen data with `number` and `verification_url`), keeps the bytes
     and registers them under the printed number, superseding the standing documents of the
@@ -455,8 +470,10 @@ def _issue(
     insert: the unique constraint refuses the second row and the document is rendered
     again under another number. Rendering and writing the file stay outside the
     transaction, so no write lock is held meanwhile; a file whose registration fails is
-    removed (it was never issued). Inside, the subject's row is locked (`Subject.lock`)."""
-    retention = retention_until(programme_end=subject.programme_end())
+    removed (it was never issued). Inside, the subject's row is locked (`Subject.lock`).
+    `retention`: already computed by the caller (a bulk issue, once for all), else read."""
+    if retention is None:
+        retention = retention_until(programme_end=subject.programme_end())
     issued_by = actor if getattr(actor, "is_authenticated", False) else None
     attempt = 0
     while True:

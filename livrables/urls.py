@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livrables import views
+from livrables import views, views_bulk
 
 app_name = "livrables"
 
@@ -35,6 +35,27 @@ urlpatterns = [
         "structures/<int:pk>/formations/<int:formation_pk>/certificat-d-assiduite/emettre/",
         views.structure_certificate_issue,
         name="structure_certificate_issue",
+    ),
+    # Bulk issuing of certificates, and the ZIP of the standing ones.
+    path(
+        "formations/<int:pk>/certificats/emettre/",
+        views_bulk.formation_certificates_bulk,
+        name="formation_certificates_bulk",
+    ),
+    path(
+        "formations/<int:pk>/certificats.zip",
+        views_bulk.formation_certificates_zip,
+        name="formation_certificates_zip",
+    ),
+    path(
+        "sessions/<int:pk>/certificats/emettre/",
+        views_bulk.session_certificates_bulk,
+        name="session_certificates_bulk",
+    ),
+    path(
+        "sessions/<int:pk>/certificats.zip",
+        views_bulk.session_certificates_zip,
+        name="session_certificates_zip",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

@@ -2,7 +2,8 @@
  *
  * Polls the JSON address in data-job-progress (formations:job_progress) every two seconds
  * and updates the bar and the sentence, until the server says the job is finished (or
- * stalled). The sentence is in an aria-live region: a screen reader hears the progress.
+ * stalled); then shows the link to its result, if it has one (result_url). The sentence
+ * is in an aria-live region: a screen reader hears the progress.
  */
 (function () {
   "use strict";
@@ -13,12 +14,20 @@
     var url = root.getAttribute("data-job-progress");
     var bar = root.querySelector("[data-job-bar]");
     var summary = root.querySelector("[data-job-summary]");
+    var result = root.querySelector("[data-job-result]");
 
     function show(state) {
       bar.max = Math.max(state.total, 1);
       bar.value = state.done;
       bar.textContent = state.percent + " %";
       summary.textContent = state.summary;
+      // Once finished, the link to what the job produced (a ZIP of the documents…).
+      if (result && state.result_url) {
+        var link = result.querySelector("[data-job-result-link]");
+        link.href = state.result_url;
+        link.textContent = state.result_label;
+        result.hidden = false;
+      }
     }
 
     function poll() {

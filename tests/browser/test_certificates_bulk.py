@@ -1,0 +1,66 @@
+"""Bulk issuing of a formation's certificates in the browser, on a portrait tablet and a
+phone: the form, the progress bar that fills as the background task works, and the ZIP
+link that appears when it has finished; the page never scrolls sideways."""
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from livrables import bulk, tasks
+from livrables.models import IssuedDocument
+from tests.livrables.test_bulk import make_world
+
+pytestmark = pytest.mark.browser
+
+SIZES = [{"width": 820, "height": 1180}, {"width": 390, "height": 844}]
+
+
+class HeldTask:
+    """Stands for the task queue: keeps what was enqueued, for the test to run later."""
+
+    def __init__(self):
+        self.calls = []
+
+    def enqueue(self, **kwargs):
+        self.calls.append(kwargs)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["tablet-820", "phone-390"])
+def test_bulk_issue_shows_progress_then_the_zip_link(
+    page, live_server, login_as, documents_dir, monkeypatch, size
+):
+    world = make_world()
+    held = HeldTask()
+    monkeypatch.setattr(tasks, "issue_certificates_bulk", held)
+    login_as(world.coordinator)
+    page.set_viewport_size(size)
+    url = live_server.url + reverse("formations:formation_detail", args=[world.formation.pk])
+    page.goto(url)
+    section = page.locator("#certificates")
+    assert "5 personnes ont au moins une session entièrement scellée" in section.inner_text()
+    page.get_by_label("Attestations d'assiduité").uncheck()
+    page.get_by_role("button", name="Émettre les documents manquants et à rééditer").click()
+    page.wait_for_url("**emission=**")
+    bar = page.locator("[data-job-bar]")
+    assert bar.get_attribute("value") == "0"
+    assert page.locator("[data-job-result]").is_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth")
+
+    # The worker takes the task.
+    assert len(held.calls) == 1
+    bulk.certificates_bulk_run(**held.calls[0])
+
+    link = page.locator("[data-job-result-link]")
+    link.wait_for(state="visible", timeout=10_000)
+    assert link.inner_text() == "Télécharger le ZIP des documents"
+    assert bar.get_attribute("value") == "5"
+    assert "Terminé : 5 sur 5 traités." in page.locator("[data-job-summary]").inner_text()
+    with page.expect_download() as download:
+        link.click()
+    content = open(download.value.path(), "rb").read()
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert len(names) == 6 and "manifest.csv" in names
+    assert IssuedDocument.objects.count() == 5
