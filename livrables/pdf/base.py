@@ -7,7 +7,10 @@ Fonts are registered once per process; `safe_text()` is applied to every user st
 Nothing here touches the ORM: renderers take plain data and return bytes.
 """
 
+import copy
+import dataclasses
 import functools
+import hashlib
 import io
 import math
 import unicodedata
@@ -16,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
@@ -24,6 +28,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
 
 # Streams are zlib-compressed only: reportlab's default extra ASCII85 layer is pure Python,
 # costs more than the whole layout of a sheet and makes files 25 % larger. PDF readers do
@@ -35,12 +40,28 @@ class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
     """Flate at level 1 instead of zlib's default 6. Signatures drawn as vectors make
     content streams of a few hundred kilobytes: level 6 takes ~13 ms per sheet (a quarter
     of its budget), level 1 ~3 ms for files about 18 % larger. reportlab offers no setting
-    for the level; its stream code looks `pdfdoc.PDFZCompress` up at each use."""
+    for the level; its stream code looks `pdfdoc.PDFZCompress` up at each use.
+
+    The embedded font subsets come out byte for byte the same from one document to the
+    next (`_seed_fonts`): their compressed form is kept, by digest of their bytes, instead
+    of being compressed again (half a millisecond per font and document)."""
+
+    CACHE_FROM = 8192  # bytes: a page's text is smaller and never the same twice
 
     def encode(self, text):
         if isinstance(text, str):
             text = text.encode("utf8")
-        return zlib.compress(text, 1)
+        if len(text) < self.CACHE_FROM:
+            return zlib.compress(text, 1)
+        return _compressed(hashlib.blake2b(text, digest_size=16).digest(), text)
+
+
+@functools.lru_cache(maxsize=64)
+def _compressed(digest: bytes, content: bytes) -> bytes:
+    # `digest` is the key (hashing 40 kB is cheap); `content` rides along to compress on a
+    # miss. lru_cache keys on both, so the bytes are compared on a hit as well: no
+    # collision can hand one stream another's compressed form.
+    return zlib.compress(content, 1)
 
 
 pdfdoc.PDFZCompress = _FastFlate()
@@ -65,11 +86,42 @@ LIGHT_GREY = colors.Color(0.88, 0.88, 0.88)
 _STAR_INNER_RATIO = math.sin(math.radians(18)) / math.sin(math.radians(54))
 
 
+# Characters given their codes in the fonts' first subset at the start of every document,
+# before any text: French beyond ASCII, the typographic marks and the certificates' boxes.
+# A document whose text stays within ASCII and these then embeds exactly the same subsets
+# as the last one, whatever order its words came in, and the subset is built once per
+# process (`_cached_subsets`) instead of once per document, a third of a certificate's
+# rendering. Other characters (a Vietnamese or Czech name) are added after them as usual.
+SEEDED_CHARACTERS = "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»‹›’‘“”–—…·•°€×☐☒≤≥"
+
+
+def _cached_subsets(font: TTFont) -> None:
+    """Builds each subset of `font` once per process: the bytes of a subset depend only on
+    the font file and the list of characters (`makeSubset` is a pure function of both)."""
+    make_subset = font.face.makeSubset
+
+    @functools.lru_cache(maxsize=32)
+    def cached(characters: tuple) -> bytes:
+        return make_subset(list(characters))
+
+    font.face.makeSubset = lambda subset: cached(tuple(subset))
+
+
+def seed_fonts(canvas: Canvas) -> None:
+    """Gives `SEEDED_CHARACTERS` their codes in both fonts of `canvas`'s document, before
+    anything is drawn (see `SEEDED_CHARACTERS`). A font the document never uses is still
+    not embedded."""
+    for name in (FONT, FONT_BOLD):
+        pdfmetrics.getFont(name).splitString(SEEDED_CHARACTERS, canvas._doc)
+
+
 @functools.cache
 def register_fonts() -> None:
     """Registers the embedded fonts (once per process: parsing a TTF is the slow part)."""
-    pdfmetrics.registerFont(TTFont(FONT, str(FONTS_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONTS_DIR / "DejaVuSans-Bold.ttf")))
+    for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+        font = TTFont(name, str(FONTS_DIR / filename))
+        _cached_subsets(font)
+        pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(
         FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
     )
@@ -150,6 +202,8 @@ def numbered_canvas(draw_footer: Callable[[Canvas, int, int], None]) -> type[Can
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._saved_page_states = []
+            register_fonts()
+            seed_fonts(self)
 
         def showPage(self):  # noqa: N802 (reportlab's API)
             self._saved_page_states.append(dict(self.__dict__))
@@ -224,14 +278,90 @@ def draw_eu_block(canvas: Canvas, x: float, y: float, height: float) -> float:
     return emblem_width + gap + text_width
 
 
+# An image is kept at most this many pixels wide or high: a logo or a scanned signature is
+# printed a few centimetres wide, and a 4,000-pixel photo would otherwise be unpacked and
+# compressed into every document (tens of milliseconds each).
+MAX_IMAGE_PIXELS = 1200
+
+
 @functools.lru_cache(maxsize=32)
 def _image_reader(content: bytes) -> ImageReader | None:
-    """A logo's bytes as an image reportlab can draw (cached by content: the same logo is
-    drawn on every page and every document)."""
+    """A logo's or a signature's bytes as an image reportlab can draw, reduced to
+    `MAX_IMAGE_PIXELS` (cached by content: the same image is drawn on every page and in
+    every document); None when the bytes are not an image."""
     try:
-        return ImageReader(io.BytesIO(content))
-    except Exception:  # noqa: BLE001 (an unreadable logo falls back to the funder's name)
+        image = PILImage.open(io.BytesIO(content))
+        image.load()
+        if max(image.size) > MAX_IMAGE_PIXELS:
+            image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+        return ImageReader(image)
+    except Exception:  # noqa: BLE001 (an unreadable image: the name is printed instead)
         return None
+
+
+@dataclasses.dataclass(frozen=True)
+class _PreparedImage:
+    """An image's PDF object (its pixels compressed once) and its transparency mask."""
+
+    name: str
+    xobject: pdfdoc.PDFImageXObject
+    mask: pdfdoc.PDFImageXObject | None
+    size: tuple[int, int]
+
+
+@functools.lru_cache(maxsize=32)
+def _prepared_image(content: bytes) -> _PreparedImage | None:
+    reader = _image_reader(content)
+    if reader is None:
+        return None
+    name = "img" + hashlib.blake2b(content, digest_size=12).hexdigest()
+    xobject = pdfdoc.PDFImageXObject(name, reader, mask="auto")
+    mask = xobject.__dict__.pop("_smask", None)
+    return _PreparedImage(name, xobject, mask, reader.getSize())
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height in pixels of an image's bytes; None when they are not an image."""
+    prepared = _prepared_image(content)
+    return prepared.size if prepared else None
+
+
+def draw_image(canvas: Canvas, content: bytes, x: float, y: float, width: float, height: float):
+    """Draws the image `content` (PNG, JPEG…) in the box (x, y, width, height); returns
+    False when the bytes are not an image.
+
+    What `canvas.drawImage` does, without its per-document costs: it digests the image's
+    raw pixels and compresses them again in every document (a millisecond or more per
+    logo, with three images on every certificate). Here the image's PDF object is built
+    once per process (`_prepared_image`) and a copy is registered in each document that
+    draws it, through the same canvas and document calls `drawImage` makes (reportlab
+    is pinned; tests/livrables/pdf check the images in two documents in a row)."""
+    prepared = _prepared_image(content)
+    if prepared is None:
+        return False
+    doc = canvas._doc
+    registered = doc.getXObjectName(prepared.name)
+    if doc.idToObject.get(registered) is None:
+        xobject = copy.copy(prepared.xobject)  # its mask reference belongs to this document
+        canvas._setXObjects(xobject)
+        doc.Reference(xobject, registered)
+        doc.addForm(prepared.name, xobject)
+        if prepared.mask is not None:
+            mask_name = doc.getXObjectName(prepared.mask.name)
+            if doc.idToObject.get(mask_name) is None:
+                mask = copy.copy(prepared.mask)
+                canvas._setXObjects(mask)
+                xobject.smask = doc.Reference(mask, mask_name)
+            else:
+                xobject.smask = pdfdoc.PDFObjectReference(mask_name)
+    canvas._currentPageHasImages = 1
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(width, height)
+    canvas._code.append(f"/{registered} Do")
+    canvas.restoreState()
+    canvas._formsinuse.append(prepared.name)  # the page's resources list it
+    return True
 
 
 def draw_funders_band(
@@ -255,13 +385,13 @@ def draw_funders_band(
             continue
         if cursor >= x + max_width:
             break
-        reader = _image_reader(funder.emblem) if funder.emblem else None
-        if reader is not None:
-            img_w, img_h = reader.getSize()
+        size = image_size(funder.emblem) if funder.emblem else None
+        if size is not None:
+            img_w, img_h = size
             scale = min(box_w / img_w, box_h / img_h) if img_w and img_h else 0
             if scale:
                 w, h = img_w * scale, img_h * scale
-                canvas.drawImage(reader, cursor, y + (box_h - h) / 2, w, h, mask="auto")
+                draw_image(canvas, funder.emblem, cursor, y + (box_h - h) / 2, w, h)
                 cursor += w + gap
                 continue
         name = plain_text(funder.name)
@@ -314,3 +444,18 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     canvas.setFillColor(colors.black)
     canvas.addLiteral(_qr_ops(text, x, y, size))
     canvas.restoreState()
+
+
+class ImageCell(Flowable):
+    """An image of a given size in the flow (`draw_image`: its pixels compressed once per
+    process, not once per document as platypus' Image does)."""
+
+    def __init__(self, content: bytes, width: float, height: float):
+        super().__init__()
+        self.content, self.width, self.height = content, width, height
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self):
+        draw_image(self.canv, self.content, 0, 0, self.width, self.height)

@@ -9,6 +9,7 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
+from livrables.pdf import base
 from livrables.pdf.base import _emblem_ops, draw_funders_band, safe_text
 
 
@@ -49,14 +50,18 @@ class FakeFunder:
     emblem: bytes | None = None
 
 
-class RecordingCanvas(Canvas):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.images = []
+@pytest.fixture
+def drawn_images(monkeypatch):
+    """The (width, height) of every image `draw_funders_band` draws, still drawn."""
+    drawn = []
+    real = base.draw_image
 
-    def drawImage(self, image, x, y, width=None, height=None, **kwargs):  # noqa: N802
-        self.images.append((width, height))
-        return super().drawImage(image, x, y, width, height, **kwargs)
+    def recording(canvas, content, x, y, width, height):
+        drawn.append((width, height))
+        return real(canvas, content, x, y, width, height)
+
+    monkeypatch.setattr(base, "draw_image", recording)
+    return drawn
 
 
 def png(size, colour) -> bytes:
@@ -65,10 +70,10 @@ def png(size, colour) -> bytes:
     return buffer.getvalue()
 
 
-def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem():
+def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem(drawn_images):
     logo = png((900, 600), "red")
     tall = png((200, 800), "blue")
-    canvas = RecordingCanvas(io.BytesIO())
+    canvas = Canvas(io.BytesIO())
     height = 30
 
     draw_funders_band(
@@ -85,10 +90,47 @@ def test_funders_band_never_draws_a_logo_larger_than_the_eu_emblem():
         max_width=800,
     )
 
-    assert len(canvas.images) == 2
-    for width, drawn_height in canvas.images:
+    assert len(drawn_images) == 2
+    for width, drawn_height in drawn_images:
         assert width <= height * 1.5 + 1e-6
         assert drawn_height <= height + 1e-6
+
+
+def test_images_prepared_once_are_in_every_document_that_draws_them():
+    """An image's PDF object is built once per process (`draw_image`): each of two
+    documents in a row must still carry the image, and a transparent logo its mask."""
+    opaque = png((300, 150), "teal")
+    buffer = io.BytesIO()
+    Image.new("RGBA", (200, 100), (255, 0, 0, 0)).save(buffer, "PNG")
+    transparent = buffer.getvalue()
+    for _attempt in range(2):
+        output = io.BytesIO()
+        canvas = Canvas(output)
+        draw_funders_band(
+            canvas,
+            0,
+            0,
+            30,
+            [FakeFunder("Région", False, opaque), FakeFunder("CAF", False, transparent)],
+            max_width=800,
+        )
+        canvas.showPage()
+        canvas.save()
+        page = PdfReader(io.BytesIO(output.getvalue())).pages[0]
+        images = {image.image.size: image.image.mode for image in page.images}
+        assert images == {(300, 150): "RGB", (200, 100): "RGBA"}
+
+
+def test_a_huge_image_is_reduced_before_it_is_embedded():
+    huge = png((4000, 3000), "red")
+    output = io.BytesIO()
+    canvas = Canvas(output)
+    assert base.draw_image(canvas, huge, 0, 0, 100, 75)
+    canvas.showPage()
+    canvas.save()
+    [image] = PdfReader(io.BytesIO(output.getvalue())).pages[0].images
+    assert max(image.image.size) == base.MAX_IMAGE_PIXELS
+    assert not base.draw_image(canvas, b"<html>not an image</html>", 0, 0, 10, 10)
 
 
 @pytest.mark.skipif(
@@ -117,14 +159,14 @@ def test_blank_sheet_qr_codes_decode_to_each_half_day_paper_page(sheet_world, tm
         assert url in decoded
 
 
-def test_funders_band_writes_the_name_of_a_funder_whose_logo_is_not_an_image():
+def test_funders_band_writes_the_name_of_a_funder_whose_logo_is_not_an_image(drawn_images):
     buffer = io.BytesIO()
-    canvas = RecordingCanvas(buffer)
+    canvas = Canvas(buffer)
 
     draw_funders_band(
         canvas, 0, 100, 30, [FakeFunder("CAF du Nord", False, b"not an image")], max_width=800
     )
     canvas.save()
 
-    assert canvas.images == []
+    assert drawn_images == []
     assert "CAF du Nord" in PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
