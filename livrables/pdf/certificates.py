@@ -22,10 +22,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
-    Image,
     KeepTogether,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -38,12 +36,12 @@ from livrables.pdf.base import (
     FONT_BOLD,
     GREY,
     LIGHT_GREY,
-    _image_reader,
+    ImageCell,
     draw_funders_band,
+    image_size,
     numbered_canvas,
     plain_text,
     register_fonts,
-    safe_text,
     styles,
 )
 from livrables.pdf.sheet import QRFlowable, TextCell, sentences
@@ -155,9 +153,7 @@ def _build(data: CertificateData, *, title: str, story: list) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     items = sentences(data)
-    para = (
-        Paragraph(" · ".join(safe_text(s) for s in items), styles()["sentence"]) if items else None
-    )
+    para = TextCell.styled(" · ".join(items), styles()["sentence"]) if items else None
     para_height = para.wrap(PAGE[0] - 2 * MARGIN_X, 100)[1] if para is not None else 0.0
     top = PAGE[1] - TOP - BAND_HEIGHT - 10 - (para_height + 4 if para is not None else 0)
     bottom = FOOTER_HEIGHT + 4
@@ -200,11 +196,9 @@ def _build(data: CertificateData, *, title: str, story: list) -> bytes:
 def _title_block(data: CertificateData, title: str) -> list:
     st = _styles()
     return [
-        Paragraph(safe_text(title.upper()), st["doc_title"]),
-        Paragraph(
-            safe_text(
-                _("D'après les demi-journées scellées — %(state)s") % {"state": data.state_label}
-            ),
+        TextCell.styled((title.upper()), st["doc_title"]),
+        TextCell.styled(
+            (_("D'après les demi-journées scellées — %(state)s") % {"state": data.state_label}),
             st["subtitle"],
         ),
         Spacer(1, 14),
@@ -217,8 +211,8 @@ def _signature_block(data: CertificateData) -> Table:
     st = _styles()
     provider = data.provider
     cells: list = [
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _("Fait à %(place)s, le %(date)s")
                 % {"place": provider.signing_place, "date": f"{data.generated_at:%d/%m/%Y}"}
             ),
@@ -226,21 +220,19 @@ def _signature_block(data: CertificateData) -> Table:
         ),
         Spacer(1, 4),
     ]
-    reader = _image_reader(provider.signature_image) if provider.signature_image else None
-    if reader is not None:
-        img_w, img_h = reader.getSize()
+    size = image_size(provider.signature_image) if provider.signature_image else None
+    if size is not None:
+        img_w, img_h = size
         scale = min(170 / img_w, 70 / img_h) if img_w and img_h else 0
         if scale:
-            image = Image(io.BytesIO(provider.signature_image), img_w * scale, img_h * scale)
-            image.hAlign = "LEFT"
-            cells.append(image)
+            cells.append(ImageCell(provider.signature_image, img_w * scale, img_h * scale))
     else:
         cells.append(Spacer(1, 40))
     cells += [
-        Paragraph(safe_text(provider.representative_name), st["body_bold"]),
-        Paragraph(safe_text(provider.representative_role), st["body"]),
-        Paragraph(
-            safe_text(_("Cachet et signature du responsable du dispensateur de formation")),
+        TextCell.styled((provider.representative_name), st["body_bold"]),
+        TextCell.styled((provider.representative_role), st["body"]),
+        TextCell.styled(
+            (_("Cachet et signature du responsable du dispensateur de formation")),
             st["small"],
         ),
     ]
@@ -271,14 +263,14 @@ def render_completion_certificate(data: CertificateData) -> bytes:
     boxes = []
     for label, ticked in data.action_boxes:
         mark = CHECKED if ticked else UNCHECKED
-        boxes.append(Paragraph(f"{mark}&nbsp;&nbsp;{safe_text(label)}", st["body"]))
+        boxes.append(TextCell.styled(f"{mark}\u00a0\u00a0{label}", st["body"]))
     dates = _("qui s'est déroulée du %(start)s au %(end)s") % {
         "start": f"{data.first_date:%d/%m/%Y}",
         "end": f"{data.last_date:%d/%m/%Y}",
     }
     story = _title_block(data, title) + [
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _(
                     "Je soussigné(e) %(name)s, %(role)s, représentant légal du dispensateur "
                     "de l'action concourant au développement des compétences %(provider)s,"
@@ -292,19 +284,17 @@ def render_completion_certificate(data: CertificateData) -> bytes:
             st["body"],
         ),
         Spacer(1, 8),
-        Paragraph(safe_text(_("atteste que :")), st["body"]),
-        Paragraph(safe_text(data.participant_name), st["big"]),
-        Paragraph(
-            safe_text(
-                _("salarié(e) de l'entreprise %(structure)s") % {"structure": data.structure_name}
-            ),
+        TextCell.styled((_("atteste que :")), st["body"]),
+        TextCell.styled((data.participant_name), st["big"]),
+        TextCell.styled(
+            (_("salarié(e) de l'entreprise %(structure)s") % {"structure": data.structure_name}),
             st["body"],
         ),
         Spacer(1, 6),
-        Paragraph(safe_text(_("a suivi l'action")), st["body"]),
-        Paragraph(safe_text(data.formation_title), st["big"]),
-        Paragraph(
-            safe_text(
+        TextCell.styled((_("a suivi l'action")), st["body"]),
+        TextCell.styled((data.formation_title), st["big"]),
+        TextCell.styled(
+            (
                 _("marché %(contract)s — opération %(reference)s « %(programme)s »")
                 % {
                     "contract": data.contract_reference,
@@ -315,15 +305,15 @@ def render_completion_certificate(data: CertificateData) -> bytes:
             st["small"],
         ),
         Spacer(1, 8),
-        Paragraph(
-            safe_text(_("Nature de l'action concourant au développement des compétences :")),
+        TextCell.styled(
+            (_("Nature de l'action concourant au développement des compétences :")),
             st["body"],
         ),
         *boxes,
         Spacer(1, 8),
-        Paragraph(safe_text(dates), st["body"]),
-        Paragraph(
-            safe_text(
+        TextCell.styled((dates), st["body"]),
+        TextCell.styled(
+            (
                 _("pour une durée de %(realised)s réalisées (durée prévue : %(planned)s).")
                 % {
                     "realised": hours_text(data.realised_minutes),
@@ -332,16 +322,16 @@ def render_completion_certificate(data: CertificateData) -> bytes:
             ),
             st["body_bold"],
         ),
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _("Sessions couvertes : %(sessions)s.")
                 % {"sessions": ", ".join(data.sessions_covered)}
             ),
             st["small"],
         ),
         Spacer(1, 10),
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _(
                     "Sans préjudice des délais imposés par les règles fiscales, comptables ou "
                     "commerciales, je m'engage à conserver l'ensemble des pièces justificatives "
@@ -366,7 +356,7 @@ def render_attendance_attestation(data: CertificateData) -> bytes:
     title = _("Attestation d'assiduité")
 
     def pair(label, value):
-        return [Paragraph(safe_text(label), st["head"]), Paragraph(safe_text(value), st["cell"])]
+        return [TextCell.styled((label), st["head"]), TextCell.styled((value), st["cell"])]
 
     usable = PAGE[0] - 2 * MARGIN_X
     identity = Table(
@@ -447,8 +437,8 @@ def render_attendance_attestation(data: CertificateData) -> bytes:
     story = _title_block(data, title) + [
         identity,
         Spacer(1, 10),
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _(
                     "Demi-journées des sessions entièrement scellées (horaires en %(tz)s) ; "
                     "seuls les émargements signés et contresignés comptent."
@@ -460,8 +450,8 @@ def render_attendance_attestation(data: CertificateData) -> bytes:
         Spacer(1, 4),
         table,
         Spacer(1, 8),
-        Paragraph(
-            safe_text(
+        TextCell.styled(
+            (
                 _(
                     "Heures prévues : %(planned)s — heures réalisées : %(realised)s — taux "
                     "d'assiduité : %(rate)s"

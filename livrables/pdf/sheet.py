@@ -6,6 +6,7 @@ queries. The page decorations shared with the blank paper sheet (funders' band, 
 sentences, references block, footer) live here too.
 """
 
+import functools
 import io
 from collections.abc import Sequence
 from functools import partial
@@ -14,6 +15,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -192,35 +194,84 @@ class CellMark(Flowable):
                 draw_signature(self.canv, self.signature, 2, text_bottom, w - 4, top_space)
 
 
+@functools.lru_cache(maxsize=4096)
+def split_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` broken into lines that fit `width` (cached: the same labels and sentences
+    recur in every cell and every document). Callers must not change the list."""
+    return simpleSplit(text, font, size, width) or [""]
+
+
 class TextCell(Flowable):
-    """Plain wrapped text in one font: a much lighter stand-in for a Paragraph in the
-    sheet's body cells (hundreds of them), where no inline markup is needed."""
+    """Plain wrapped text in one font: a much lighter stand-in for a Paragraph (no markup
+    parsing, no fragments) in the sheet's body cells, hundreds of them, and in the
+    certificates' text, rendered hundreds of times a second (`TextCell.styled`)."""
 
     def __init__(
-        self, text: str, font: str = FONT, size: float = 7.5, leading: float = 9, color=colors.black
+        self,
+        text: str,
+        font: str = FONT,
+        size: float = 7.5,
+        leading: float = 9,
+        color=colors.black,
+        *,
+        centred: bool = False,
+        space_before: float = 0,
+        space_after: float = 0,
     ):
         super().__init__()
         self.text = plain_text(text)
         self.font, self.size, self.leading, self.color = font, size, leading, color
+        self.centred = centred
+        self.space_before, self.space_after = space_before, space_after
         self._wrapped_for = None
         self.lines: list[str] = []
 
+    @classmethod
+    def styled(cls, text: str, style) -> "TextCell":
+        """The text in a ParagraphStyle's font, size, leading, colour, spacing and (left or
+        centred) alignment."""
+        return cls(
+            text,
+            style.fontName,
+            style.fontSize,
+            style.leading,
+            style.textColor,
+            centred=style.alignment == TA_CENTER,
+            space_before=style.spaceBefore,
+            space_after=style.spaceAfter,
+        )
+
     def wrap(self, available_width, available_height):
         if self._wrapped_for != available_width:
-            self.lines = simpleSplit(self.text, self.font, self.size, available_width) or [""]
+            self.lines = split_lines(self.text, self.font, self.size, available_width)
             self._wrapped_for = available_width
         self.width = available_width
         self.height = len(self.lines) * self.leading
         return self.width, self.height
 
+    def getSpaceBefore(self):  # noqa: N802 (reportlab's API)
+        return self.space_before
+
+    def getSpaceAfter(self):  # noqa: N802 (reportlab's API)
+        return self.space_after
+
     def draw(self):
         c = self.canv
-        c.setFont(self.font, self.size)
-        c.setFillColor(self.color)
         y = self.height - self.size
+        if self.centred:
+            c.setFont(self.font, self.size)
+            c.setFillColor(self.color)
+            for line in self.lines:
+                c.drawCentredString(self.width / 2, y, line)
+                y -= self.leading
+            return
+        # One text object for all the lines: a drawString per line opens one each.
+        text = c.beginText(0, y)
+        text.setFont(self.font, self.size, self.leading)
+        text.setFillColor(self.color)
         for line in self.lines:
-            c.drawString(0, y, line)
-            y -= self.leading
+            text.textLine(line)
+        c.drawText(text)
 
 
 class LinesCell(Flowable):
