@@ -141,9 +141,7 @@ def structure_subjects(scope: Scope) -> list[int]:
     (today, as the certificate counts them) enrolled in the session, or in at least one
     fully sealed session of the formation. In the order of their names."""
     if scope.session is not None:
-        structures = Structure.objects.filter(
-            participants__enrolments__session_id=scope.session.pk
-        )
+        structures = Structure.objects.filter(participants__enrolments__session_id=scope.session.pk)
     else:
         structures = Structure.objects.filter(
             participants__enrolments__session__formation_id=scope.formation.pk,
