@@ -16,6 +16,7 @@ result is a ZIP of the scope's standing documents (`livrables.zips`), linked fro
 progress box once the job has finished and from the page at any time."""
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 
@@ -76,6 +77,25 @@ class Scope:
             return reverse("livrables:session_certificates_zip", args=[self.session.pk])
         return reverse("livrables:formation_certificates_zip", args=[self.formation.pk])
 
+    @functools.cached_property
+    def people(self) -> tuple[tuple[int, int, str], ...]:
+        """The people the scope covers, each as (person, their structure today, its name),
+        in the order of their names: the session's enrolled (once it is fully sealed), or
+        everyone enrolled in at least one fully sealed session of the formation. Read once
+        (one query) for the people's and the structures' subjects alike."""
+        if self.session is not None:
+            people = Participant.objects.filter(enrolments__session_id=self.session.pk)
+        else:
+            people = Participant.objects.filter(
+                enrolments__session__formation_id=self.formation.pk,
+                enrolments__session__in=sealed_sessions().values("pk"),
+            )
+        return tuple(
+            people.distinct()
+            .order_by("sort_key", "pk")
+            .values_list("pk", "structure_id", "structure__name")
+        )
+
 
 def sealed_sessions():
     """Sessions whose half-days are all sealed, not cancelled: what a certificate covers."""
@@ -85,17 +105,9 @@ def sealed_sessions():
 
 
 def participant_subjects(scope: Scope) -> list[int]:
-    """The people a bulk issue of certificates covers: the session's enrolled (once it is
-    fully sealed), or everyone enrolled in at least one fully sealed session of the
-    formation. In the order of their names."""
-    if scope.session is not None:
-        people = Participant.objects.filter(enrolments__session_id=scope.session.pk)
-    else:
-        people = Participant.objects.filter(
-            enrolments__session__formation_id=scope.formation.pk,
-            enrolments__session__in=sealed_sessions().values("pk"),
-        )
-    return list(people.distinct().order_by("sort_key", "pk").values_list("pk", flat=True))
+    """The people a bulk issue of certificates covers (`Scope.people`), in the order of
+    their names."""
+    return [person for person, _structure, _name in scope.people]
 
 
 def _participant_batch(
@@ -137,17 +149,11 @@ def _participant_batch(
 
 
 def structure_subjects(scope: Scope) -> list[int]:
-    """The structures a bulk issue of certificats d'assiduité covers: those with people
-    (today, as the certificate counts them) enrolled in the session, or in at least one
-    fully sealed session of the formation. In the order of their names."""
-    if scope.session is not None:
-        structures = Structure.objects.filter(participants__enrolments__session_id=scope.session.pk)
-    else:
-        structures = Structure.objects.filter(
-            participants__enrolments__session__formation_id=scope.formation.pk,
-            participants__enrolments__session__in=sealed_sessions().values("pk"),
-        )
-    return list(structures.distinct().order_by("name", "pk").values_list("pk", flat=True))
+    """The structures a bulk issue of certificats d'assiduité covers: those of the scope's
+    people (`Scope.people`; their structure today, as the certificate counts them), in the
+    order of their names."""
+    names = {structure: name for _person, structure, name in scope.people}
+    return sorted(names, key=lambda structure: (names[structure], structure))
 
 
 def _structure_batch(
