@@ -9,12 +9,14 @@ document goes through the one issuing path (`services.issue_certificate_data` �
 number, kept file, register, supersede, journal); only the data are read in bulk
 (`data_certificates.build_certificates_data`, a constant number of queries per batch).
 
-The kinds are a small registry (`BULK_KINDS`): a kind about another subject (a structure's
-certificate) is one more entry with its own `subjects`, `subject_field` and `issue_batch`.
-The result is a ZIP of the scope's standing documents (`livrables.zips`), linked from the
+The kinds are a small registry (`BULK_KINDS`): the two certificates of each person, and
+the certificat d'assiduité of each structure with people in the scope (its own `subjects`,
+`subject_field` and `issue_batch`, through `services.issue_structure_certificate`). The
+result is a ZIP of the scope's standing documents (`livrables.zips`), linked from the
 progress box once the job has finished and from the page at any time."""
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 
@@ -34,13 +36,17 @@ from formations.jobs import (
     job_set_total,
     running_job,
 )
-from formations.models import BackgroundJob, Formation, Participant, User
+from formations.models import BackgroundJob, Formation, Participant, Structure, User
 from livrables.data_certificates import build_certificates_data, nothing_sealed_error
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.permissions import may_issue_certificate
 from livrables.selectors import document_states, fully_sealed_session_q, standing
-from livrables.services import issue_certificate_data, retention_until
+from livrables.services import (
+    issue_certificate_data,
+    issue_structure_certificate,
+    retention_until,
+)
 from sessions.models import TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -71,6 +77,25 @@ class Scope:
             return reverse("livrables:session_certificates_zip", args=[self.session.pk])
         return reverse("livrables:formation_certificates_zip", args=[self.formation.pk])
 
+    @functools.cached_property
+    def people(self) -> tuple[tuple[int, int, str], ...]:
+        """The people the scope covers, each as (person, their structure today, its name),
+        in the order of their names: the session's enrolled (once it is fully sealed), or
+        everyone enrolled in at least one fully sealed session of the formation. Read once
+        (one query) for the people's and the structures' subjects alike."""
+        if self.session is not None:
+            people = Participant.objects.filter(enrolments__session_id=self.session.pk)
+        else:
+            people = Participant.objects.filter(
+                enrolments__session__formation_id=self.formation.pk,
+                enrolments__session__in=sealed_sessions().values("pk"),
+            )
+        return tuple(
+            people.distinct()
+            .order_by("sort_key", "pk")
+            .values_list("pk", "structure_id", "structure__name")
+        )
+
 
 def sealed_sessions():
     """Sessions whose half-days are all sealed, not cancelled: what a certificate covers."""
@@ -80,17 +105,9 @@ def sealed_sessions():
 
 
 def participant_subjects(scope: Scope) -> list[int]:
-    """The people a bulk issue of certificates covers: the session's enrolled (once it is
-    fully sealed), or everyone enrolled in at least one fully sealed session of the
-    formation. In the order of their names."""
-    if scope.session is not None:
-        people = Participant.objects.filter(enrolments__session_id=scope.session.pk)
-    else:
-        people = Participant.objects.filter(
-            enrolments__session__formation_id=scope.formation.pk,
-            enrolments__session__in=sealed_sessions().values("pk"),
-        )
-    return list(people.distinct().order_by("sort_key", "pk").values_list("pk", flat=True))
+    """The people a bulk issue of certificates covers (`Scope.people`), in the order of
+    their names."""
+    return [person for person, _structure, _name in scope.people]
 
 
 def _participant_batch(
@@ -131,6 +148,46 @@ def _participant_batch(
             yield pk, error
 
 
+def structure_subjects(scope: Scope) -> list[int]:
+    """The structures a bulk issue of certificats d'assiduité covers: those of the scope's
+    people (`Scope.people`; their structure today, as the certificate counts them), in the
+    order of their names."""
+    names = {structure: name for _person, structure, name in scope.people}
+    return sorted(names, key=lambda structure: (names[structure], structure))
+
+
+def _structure_batch(
+    *, kind: str, scope: Scope, subject_ids: Sequence[int], actor, now, retention
+) -> Iterator[tuple[int, IssuedDocument | LivrablesError]]:
+    """Issues the certificat d'assiduité of each structure of `subject_ids` in the scope's
+    formation, one after the other through `issue_structure_certificate` (its data are
+    read per structure: a structure's certificate covers every sealed session of the
+    formation, whatever the scope). A structure that cannot have one (`nothing_sealed`:
+    its people moved elsewhere since) is an error, not a stop."""
+    structures = Structure.objects.in_bulk(subject_ids)
+    for pk in subject_ids:
+        structure = structures.get(pk)
+        if structure is None:
+            yield pk, LivrablesError(_("Cette structure n'existe plus."), code="no_structure")
+            continue
+        try:
+            yield (
+                pk,
+                issue_structure_certificate(
+                    structure=structure,
+                    formation=scope.formation,
+                    actor=actor,
+                    now=now,
+                    retention=retention,
+                ),
+            )
+        except LivrablesError as error:
+            yield pk, error
+        except Exception as error:  # noqa: BLE001 (one structure must not stop the others)
+            logger.exception("Bulk issue: %s of structure %s failed", kind, pk)
+            yield pk, error
+
+
 @dataclasses.dataclass(frozen=True)
 class BulkKind:
     """One kind of document a bulk issue may produce.
@@ -166,6 +223,14 @@ BULK_KINDS: dict[str, BulkKind] = {
             subjects=participant_subjects,
             subject_field="participant_id",
             issue_batch=_participant_batch,
+        ),
+        BulkKind(
+            kind=IssuedDocument.Kind.STRUCTURE_ATTENDANCE_CERTIFICATE,
+            slug="certificats-d-assiduite-des-structures",
+            label=gettext_lazy("Certificats d'assiduité des structures"),
+            subjects=structure_subjects,
+            subject_field="structure_id",
+            issue_batch=_structure_batch,
         ),
     )
 }

@@ -1,22 +1,37 @@
-"""Demo documents: the signed sheet of every fully sealed demo session, and the two
-certificates of each person enrolled in one, are issued once by the coordination account,
-so that a visitor finds kept documents on the session pages, on the participants' pages
-and in their own space. Idempotent: what stands is left alone."""
+"""Demo documents: the signed sheet of every fully sealed demo session, the two
+certificates of each person enrolled in one, and the certificat d'assiduité of each
+structure with people in one (per formation), are issued once by the coordination account,
+so that a visitor finds kept documents on the session pages, on the participants' and
+structures' pages and in the participants' own space. Idempotent: what stands is left
+alone."""
 
-from formations.models import Formation, Participant
+from dataclasses import dataclass
+
+from formations.models import Formation, Participant, Structure
 from livrables.models import IssuedDocument
 from livrables.selectors import (
     CERTIFICATE_KINDS,
+    STRUCTURE_CERTIFICATE,
     current_kept_document,
     fully_sealed_session_q,
     own_certificates,
+    standing,
 )
-from livrables.services import issue_certificate, issue_sheet
+from livrables.services import issue_certificate, issue_sheet, issue_structure_certificate
 from sessions.models import Enrolment, TrainingSession
 
 
-def load(*, coordinator) -> int:
-    """Issues the sheets and certificates not issued yet; returns how many sheets were."""
+@dataclass(frozen=True)
+class Issued:
+    """What one load issued (nothing on a second run)."""
+
+    sheets: int
+    structure_certificates: int
+
+
+def load(*, coordinator) -> Issued:
+    """Issues the sheets and certificates not issued yet; says how many sheets and
+    structure certificates were."""
     sealed = TrainingSession.objects.filter(fully_sealed_session_q()).order_by("pk")
     issued = 0
     for session in sealed:
@@ -25,7 +40,9 @@ def load(*, coordinator) -> int:
         issue_sheet(session=session, actor=coordinator)
         issued += 1
     _issue_certificates(coordinator=coordinator)
-    return issued
+    return Issued(
+        sheets=issued, structure_certificates=_issue_structure_certificates(coordinator=coordinator)
+    )
 
 
 def _issue_certificates(*, coordinator) -> None:
@@ -40,16 +57,47 @@ def _issue_certificates(*, coordinator) -> None:
     )
     for participant_id, formation_id in pairs:
         participant = Participant.objects.get(pk=participant_id)
-        standing = set(
+        kinds_standing = set(
             own_certificates(participant=participant)
             .filter(formation_id=formation_id)
             .values_list("kind", flat=True)
         )
         for kind in CERTIFICATE_KINDS:
-            if kind not in standing:
+            if kind not in kinds_standing:
                 issue_certificate(
                     kind=kind,
                     participant=participant,
                     formation=Formation.objects.get(pk=formation_id),
                     actor=coordinator,
                 )
+
+
+def _issue_structure_certificates(*, coordinator) -> int:
+    """The certificat d'assiduité of each structure in each formation where its people are
+    enrolled in a fully sealed (not cancelled) session, unless one stands; returns how many
+    were issued."""
+    sealed = TrainingSession.objects.filter(fully_sealed_session_q()).exclude(
+        status=TrainingSession.Status.CANCELLED
+    )
+    pairs = (
+        Enrolment.objects.filter(session__in=sealed.values("pk"))
+        .values_list("participant__structure_id", "session__formation_id")
+        .distinct()
+        .order_by("participant__structure_id", "session__formation_id")
+    )
+    issued_already = set(
+        standing(IssuedDocument.objects.filter(kind=STRUCTURE_CERTIFICATE))
+        .exclude(storage_name="")
+        .values_list("structure_id", "formation_id")
+    )
+    issued = 0
+    for structure_id, formation_id in pairs:
+        if (structure_id, formation_id) in issued_already:
+            continue
+        issue_structure_certificate(
+            structure=Structure.objects.get(pk=structure_id),
+            formation=Formation.objects.get(pk=formation_id),
+            actor=coordinator,
+        )
+        issued += 1
+    return issued

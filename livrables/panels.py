@@ -75,8 +75,9 @@ def session_documents_panel(request, session):
 
 
 def certificates_bulk_context(request, scope: Scope) -> dict | None:
-    """What the « Certificats » section shows for `scope`: per kind, how many people and
-    how many documents stand up to date, « à rééditer » or are missing; the bulk issue's
+    """What the « Certificats » section shows for `scope`: per kind (the people's two
+    certificates, the structures' certificats d'assiduité), how many subjects and how many
+    documents stand up to date, « à rééditer » or are missing; the bulk issue's
     form (coordinators), its progress box (the job named in `?emission=`, or one running on
     the scope) and the ZIP link (coordinators and the funders' auditors). None for anyone
     else, or for a session not yet fully sealed."""
@@ -99,7 +100,15 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
     return {
         "scope": scope,
         "states": states,
-        "people": max((state.subjects for state in states), default=0),
+        # The people's count (the structures' is on their line of the table).
+        "people": max(
+            (
+                state.subjects
+                for state in states
+                if BULK_KINDS[state.kind].subject_field == "participant_id"
+            ),
+            default=0,
+        ),
         "kinds": [(entry.slug, entry.label) for entry in BULK_KINDS.values()],
         "can_issue": can_issue,
         "issue_url": reverse("livrables:session_certificates_bulk", args=[scope.session.pk])

@@ -275,7 +275,9 @@ def issue_certificate_data(
     )
 
 
-def issue_structure_certificate(*, structure, formation, actor, now=None) -> IssuedDocument:
+def issue_structure_certificate(
+    *, structure, formation, actor, now=None, retention=None
+) -> IssuedDocument:
     """Issues the certificat d'assiduité of `structure` in `formation` (kind
     `structure_attendance_certificate`, one per CCAS): the formation's fully sealed
     sessions, the structure's people at each, every half-day's status, hours per person
@@ -286,7 +288,8 @@ def issue_structure_certificate(*, structure, formation, actor, now=None) -> Iss
     superseded.
 
     The data come from `build_structure_certificate_data(structure=…, formation=…)`: one
-    call per (structure, formation), so that a bulk issue can call this in a loop.
+    call per (structure, formation); the bulk issue (`livrables.bulk`) calls this in a
+    loop, with `retention` computed once for the formation (None: read here).
 
     Raises LivrablesError `not_allowed` (coordinators only), `provider_missing`,
     `no_enrolment` (nobody of the structure in the formation), `nothing_sealed`. Audit
@@ -325,6 +328,7 @@ def issue_structure_certificate(*, structure, formation, actor, now=None) -> Iss
             "realised_minutes": data.realised_minutes,
             "final": data.final,
         },
+        retention=retention,
     )
 
 

@@ -1,6 +1,7 @@
-"""The ZIP of a scope's standing certificates (a formation's, or one session's people's):
-the kept bytes of each, byte for byte (read and checked through `selectors.issued_file`),
-one folder per person, and a `manifest.csv` (file, number, kind, SHA-256, bytes).
+"""The ZIP of a scope's standing certificates (a formation's, or one session's people's and
+their structures'): the kept bytes of each, byte for byte (read and checked through
+`selectors.issued_file`), one folder per person, one per structure under `structures/`,
+and a `manifest.csv` (file, number, kind, SHA-256, bytes).
 
 Streamed: `zipfile` writes into a pipe that the response empties after each document, so
 memory holds one document at a time whatever the number of people (PDFs are stored as
@@ -11,6 +12,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 
 from formations.permissions import can_manage, is_funder_auditor
@@ -32,24 +34,32 @@ def may_download_zip(*, user, formation) -> bool:
     )
 
 
-def scope_documents(*, scope: Scope):
-    """The standing documents of the registry's kinds about the scope's subjects, by
-    person then kind."""
-    clauses, subjects_of = None, {}
+# Per column of the register naming a subject: how its documents are ordered in the ZIP.
+SUBJECT_ORDER = {
+    "participant_id": ("participant__sort_key", "participant_id"),
+    "structure_id": ("structure__name", "structure_id"),
+}
+
+
+def scope_documents(*, scope: Scope) -> list[QuerySet[IssuedDocument]]:
+    """The standing documents (with their kept file) of the registry's kinds about the
+    scope's subjects: one query per kind of subject, the people's (by person then kind)
+    before the structures' (by name)."""
+    subjects_of: dict = {}
+    clauses: dict[str, Q] = {}
     for entry in BULK_KINDS.values():
         if entry.subjects not in subjects_of:
             subjects_of[entry.subjects] = entry.subjects(scope)
-        ids = subjects_of[entry.subjects]
-        clause = IssuedDocument.objects.filter(
-            kind=entry.kind, formation_id=scope.formation.pk, **{f"{entry.subject_field}__in": ids}
-        )
-        clauses = clause if clauses is None else clauses | clause
-    return (
-        standing(clauses)
+        clause = Q(kind=entry.kind, **{f"{entry.subject_field}__in": subjects_of[entry.subjects]})
+        field = entry.subject_field
+        clauses[field] = clauses[field] | clause if field in clauses else clause
+    return [
+        standing(IssuedDocument.objects.filter(clause, formation_id=scope.formation.pk))
         .exclude(storage_name="")
-        .select_related("participant")
-        .order_by("participant__sort_key", "participant_id", "kind", "-issued_at", "-pk")
-    )
+        .select_related(field.removesuffix("_id"))
+        .order_by(*SUBJECT_ORDER[field], "kind", "-issued_at", "-pk")
+        for field, clause in clauses.items()
+    ]
 
 
 class _Pipe(io.RawIOBase):
@@ -72,11 +82,14 @@ class _Pipe(io.RawIOBase):
 
 
 def _folder(document: IssuedDocument) -> str:
-    person = document.participant
-    if person is None:
-        return f"document-{document.pk}"
-    name = slugify(f"{person.last_name} {person.first_name}") or "participant"
-    return f"{name}-{person.pk}"
+    if document.participant_id is not None:
+        person = document.participant
+        name = slugify(f"{person.last_name} {person.first_name}") or "participant"
+        return f"{name}-{person.pk}"
+    if document.structure_id is not None:
+        structure = document.structure
+        return f"structures/{slugify(structure.name) or 'structure'}-{structure.pk}"
+    return f"document-{document.pk}"
 
 
 def stream_zip(*, scope: Scope) -> Iterator[bytes]:
@@ -87,7 +100,12 @@ def stream_zip(*, scope: Scope) -> Iterator[bytes]:
     rows = csv.writer(manifest, lineterminator="\r\n")
     rows.writerow(["fichier", "numero", "type", "sha256", "octets", "etat"])
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        for document in scope_documents(scope=scope).iterator(chunk_size=200):
+        documents = (
+            document
+            for queryset in scope_documents(scope=scope)
+            for document in queryset.iterator(chunk_size=200)
+        )
+        for document in documents:
             name = f"{_folder(document)}/{document.filename or document.number + '.pdf'}"
             try:
                 kept = issued_file(document=document)

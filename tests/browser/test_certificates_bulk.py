@@ -56,11 +56,14 @@ def test_bulk_issue_shows_progress_then_the_zip_link(
     link = page.locator("[data-job-result-link]")
     link.wait_for(state="visible", timeout=10_000)
     assert link.inner_text() == "Télécharger le ZIP des documents"
-    assert bar.get_attribute("value") == "5"
-    assert "Terminé : 5 sur 5 traités." in page.locator("[data-job-summary]").inner_text()
+    # Five certificates de réalisation, and the certificat d'assiduité of each person's
+    # structure (one each here), checked by default.
+    assert bar.get_attribute("value") == "10"
+    assert "Terminé : 10 sur 10 traités." in page.locator("[data-job-summary]").inner_text()
     with page.expect_download() as download:
         link.click()
     content = open(download.value.path(), "rb").read()
     names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-    assert len(names) == 6 and "manifest.csv" in names
-    assert IssuedDocument.objects.count() == 5
+    assert len(names) == 11 and "manifest.csv" in names
+    assert sum(1 for name in names if name.startswith("structures/")) == 5
+    assert IssuedDocument.objects.count() == 10

@@ -1,19 +1,27 @@
+import io
 import os
+import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from formations.models import User
 from livrables.models import IssuedDocument
-from livrables.selectors import issued_file, session_fully_sealed
+from livrables.selectors import document_states, issued_file, session_fully_sealed
 from sessions.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 
+STRUCTURE_CERTIFICATE = IssuedDocument.Kind.STRUCTURE_ATTENDANCE_CERTIFICATE
+
 
 def test_load_demo_issues_each_sealed_sessions_sheet_and_certificates_once():
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+    first = io.StringIO()
+    call_command("load_demo", stdout=first)
     issued = set(IssuedDocument.objects.values_list("number", flat=True))
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+    second = io.StringIO()
+    call_command("load_demo", stdout=second)
 
     sealed = [s for s in TrainingSession.objects.all() if session_fully_sealed(session=s)]
     assert sealed
@@ -32,6 +40,41 @@ def test_load_demo_issues_each_sealed_sessions_sheet_and_certificates_once():
         certificates = IssuedDocument.objects.filter(kind=kind)
         assert set(certificates.values_list("participant_id", "formation_id")) == people
         assert certificates.count() == len(people)
+    structures = {
+        (enrolment.participant.structure_id, session.formation_id)
+        for session in sealed
+        if session.status != TrainingSession.Status.CANCELLED
+        for enrolment in session.enrolments.select_related("participant")
+    }
+    certificates = IssuedDocument.objects.filter(kind=STRUCTURE_CERTIFICATE)
+    assert set(certificates.values_list("structure_id", "formation_id")) == structures
+    assert certificates.count() == len(structures)
+    # Issued after every sealed session: none is « à rééditer ».
+    assert not any(state.needs_reissue for state in document_states(certificates).values())
+    said = re.compile(r"certificats d’assiduité de structure émis : (\d+)")
+    assert said.search(first.getvalue()).group(1) == str(len(structures))
+    assert said.search(second.getvalue()).group(1) == "0"
     record = sheets.first()
     assert record.issued_by.username == "coordination"
     assert issued_file(document=record).content.startswith(b"%PDF")
+
+
+def test_demo_referent_finds_their_structure_s_certificate_on_its_page(client):
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    referent = User.objects.get(username="referent")
+    certificate = IssuedDocument.objects.filter(
+        kind=STRUCTURE_CERTIFICATE, structure_id=referent.structure_id
+    ).first()
+    assert certificate is not None
+    client.force_login(referent)
+
+    page = client.get(reverse("formations:structure_detail", args=[referent.structure_id]))
+
+    html = page.content.decode()
+    assert "Certificats d'assiduité de la structure" in html
+    assert certificate.number in html
+    download = client.get(reverse("livrables:document_download", args=[certificate.number]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content if download.streaming else [download.content]) == (
+        issued_file(document=certificate).content
+    )

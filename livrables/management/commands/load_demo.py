@@ -26,7 +26,9 @@ class Command(BaseCommand):
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
                 f"{len(loaded['formations'])} formations, {len(loaded['structures'])} structures, "
                 f"{len(loaded['participants'])} participant·es, "
-                f"{len(sessions)} nouvelles sessions ; feuilles d’émargement émises : {issued}."
+                f"{len(sessions)} nouvelles sessions ; feuilles d’émargement émises : "
+                f"{issued.sheets} ; certificats d’assiduité de structure émis : "
+                f"{issued.structure_certificates}."
             )
         )
         self.stdout.write(
