@@ -38,6 +38,7 @@ from django.core.files.base import ContentFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from formations.jobs import job_create  # noqa: E402
 from formations.models import Funder, User  # noqa: E402
@@ -47,7 +48,6 @@ from livrables.data_certificates import build_certificates_data  # noqa: E402
 from livrables.models import IssuedDocument  # noqa: E402
 from livrables.pdf import certificates as pdf  # noqa: E402
 from sessions.services.enrolment import enrol_participants  # noqa: E402
-from PIL import Image  # noqa: E402
 from tests.factories import (  # noqa: E402
     FormationFactory,
     FunderFactory,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,13 +24,22 @@ from formations.permissions import can_manage
 STALE_AFTER = timedelta(minutes=15)
 
 
+def _resumed_automatically(done: int, total: int) -> str:
+    return _(
+        "Interrompu après %(done)s sur %(total)s : la suite reprendra au prochain passage "
+        "automatique."
+    ) % {"done": done, "total": total}
+
+
 @dataclass(frozen=True)
 class JobKind:
     """What the progress box says of a kind of job: the sentence added when `count` items
-    failed, and the label of the link to its result (`BackgroundJob.result_url`)."""
+    failed, the label of the link to its result (`BackgroundJob.result_url`), and what a
+    job that stopped moving means (`stale(done, total)`: whether anything resumes it)."""
 
     failed: Callable[[int], str]
     result_label: Callable[[], str] | None = None
+    stale: Callable[[int, int], str] = _resumed_automatically
 
 
 def _messages_not_sent(count: int) -> str:
@@ -50,28 +60,34 @@ def job_kind(kind: str) -> JobKind:
     return JOB_KINDS.get(kind.split(".", 1)[0], OUTBOX_JOB)
 
 
-def job_create(*, kind: str, label: str, total: int, actor=None, scope: str = "") -> BackgroundJob:
+def job_create(
+    *, kind: str, label: str, total: int, actor=None, scope: str = "", result_url: str = ""
+) -> BackgroundJob:
+    """`result_url`: the address of what the job produces, when it is known from the
+    start; the progress box shows it once the job has finished (`job_state`), so it is
+    there whichever update finishes the job."""
     return BackgroundJob.objects.create(
         kind=kind,
         label=label[:300],
         total=total,
         scope=scope,
+        result_url=result_url[:300],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
 
-def running_job(*, scope: str, now=None) -> BackgroundJob | None:
-    """The job still running (not stalled) on `scope`, if any."""
+def running_job(*, scope: str, within: bool = False, now=None) -> BackgroundJob | None:
+    """The job still running (not stalled) on `scope`, if any; with `within`, on `scope`
+    or any scope under it (those starting with `scope` followed by « : »)."""
     now = now or timezone.now()
-    return (
-        BackgroundJob.objects.filter(
-            scope=scope,
-            status=BackgroundJob.Status.RUNNING,
-            updated_at__gte=now - STALE_AFTER,
-        )
-        .order_by("-created_at")
-        .first()
+    jobs = BackgroundJob.objects.filter(
+        status=BackgroundJob.Status.RUNNING, updated_at__gte=now - STALE_AFTER
     )
+    if within:
+        jobs = jobs.filter(Q(scope=scope) | Q(scope__startswith=f"{scope}:"))
+    else:
+        jobs = jobs.filter(scope=scope)
+    return jobs.order_by("-created_at").first()
 
 
 def job_set_total(*, job_id, total: int) -> None:
@@ -92,6 +108,18 @@ def job_advance(*, job_id, done: int = 1, failed: int = 0) -> None:
     BackgroundJob.objects.filter(
         pk=job_id, status=BackgroundJob.Status.RUNNING, done__gte=F("total")
     ).update(status=BackgroundJob.Status.FINISHED, finished_at=now)
+
+
+def job_abandon(*, job_id) -> None:
+    """Ends a job whose work stopped short (its task failed as a whole): the items not
+    processed are counted failed, so the box says how many and stops polling."""
+    BackgroundJob.objects.filter(pk=job_id, status=BackgroundJob.Status.RUNNING).update(
+        failed=F("failed") + Greatest(F("total") - F("done"), 0),
+        done=Greatest(F("total"), F("done")),
+        status=BackgroundJob.Status.FINISHED,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
 
 
 @transaction.atomic
@@ -132,10 +160,7 @@ def job_state(job: BackgroundJob, *, now=None) -> dict:
             job.done,
         ) % {"done": job.done, "total": job.total}
     elif stale:
-        summary = _(
-            "Interrompu après %(done)s sur %(total)s : la suite reprendra au prochain passage "
-            "automatique."
-        ) % {"done": job.done, "total": job.total}
+        summary = job_kind(job.kind).stale(job.done, job.total)
     else:
         summary = _("En cours : %(done)s sur %(total)s.") % {"done": job.done, "total": job.total}
     kind = job_kind(job.kind)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from formations.jobs import (
     JOB_KINDS,
     JobKind,
+    job_abandon,
     job_advance,
     job_create,
     job_finish,
@@ -66,10 +67,17 @@ class Scope:
     session: TrainingSession | None = None
 
     @property
-    def key(self) -> str:
-        if self.session is not None:
-            return f"certificates:session:{self.session.pk}"
+    def formation_key(self) -> str:
         return f"certificates:formation:{self.formation.pk}"
+
+    @property
+    def key(self) -> str:
+        """The job's scope (`BackgroundJob.scope`): a session's is under its formation's,
+        so that one running job of a formation, for the whole or one session, holds off
+        any other (they would issue the same people's certificates twice)."""
+        if self.session is not None:
+            return f"{self.formation_key}:session:{self.session.pk}"
+        return self.formation_key
 
     @property
     def zip_url(self) -> str:
@@ -246,8 +254,17 @@ def _documents_failed(count: int) -> str:
     ) % {"count": count}
 
 
+def _interrupted(done: int, total: int) -> str:
+    return _(
+        "Interrompue après %(done)s sur %(total)s : relancez l'émission, elle reprend ce qui "
+        "manque."
+    ) % {"done": done, "total": total}
+
+
 JOB_KINDS["certificates"] = JobKind(
-    failed=_documents_failed, result_label=lambda: _("Télécharger le ZIP des documents")
+    failed=_documents_failed,
+    result_label=lambda: _("Télécharger le ZIP des documents"),
+    stale=_interrupted,
 )
 
 
@@ -377,7 +394,7 @@ def certificates_bulk_start(
     # Serialises two starts on the same formation: the second sees the first's job.
     Formation.objects.select_for_update().filter(pk=formation.pk).values_list("pk").first()
     scope = Scope(formation=formation, session=session)
-    running = running_job(scope=scope.key)
+    running = running_job(scope=scope.formation_key, within=True)
     if running is not None:
         running.already_running = True
         return running
@@ -408,7 +425,14 @@ def certificates_bulk_start(
         label = _("Émission des certificats de la formation %(reference)s") % {
             "reference": formation.contract_reference
         }
-    job = job_create(kind=JOB_KIND, label=label, total=total, actor=actor, scope=scope.key)
+    job = job_create(
+        kind=JOB_KIND,
+        label=label,
+        total=total,
+        actor=actor,
+        scope=scope.key,
+        result_url=scope.zip_url,
+    )
     job.already_running = False
     log_action(
         actor=actor,
@@ -418,16 +442,21 @@ def certificates_bulk_start(
         data={"kinds": kinds, "job": str(job.pk)},
     )
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    transaction.on_commit(
-        lambda: issue_certificates_bulk.enqueue(
-            job_id=str(job.pk),
-            formation_id=formation.pk,
-            session_id=session.pk if session is not None else None,
-            kinds=kinds,
-            actor_id=actor_id,
-        ),
-        robust=True,
-    )
+
+    def enqueue():
+        try:
+            issue_certificates_bulk.enqueue(
+                job_id=str(job.pk),
+                formation_id=formation.pk,
+                session_id=session.pk if session is not None else None,
+                kinds=kinds,
+                actor_id=actor_id,
+            )
+        except Exception:  # noqa: BLE001 (the request has committed: say it on the job)
+            logger.exception("Bulk issue %s could not be queued", job.pk)
+            job_abandon(job_id=job.pk)
+
+    transaction.on_commit(enqueue)
     return job
 
 
@@ -446,10 +475,28 @@ def certificates_bulk_run(
 ) -> BulkOutcome:
     """The work of a bulk issue (run by the task): for each kind, each subject of the scope
     whose document is missing or « à rééditer » gets one, issued as by hand; a standing,
-    up-to-date one is counted done and left alone. A subject that fails (a LivrablesError,
-    or anything unexpected, logged) is counted failed and the others go on. The job's
-    counters move every few documents; it finishes with the address of the ZIP."""
-    now = now or timezone.now()
+    up-to-date one is counted done and left alone (read again before each batch: a
+    document issued by hand meanwhile is not issued twice). A subject that fails (a
+    LivrablesError, or anything unexpected, logged) is counted failed and the others go
+    on. The job's counters move every few documents. If the run itself fails, the job is
+    ended with what was not done counted failed (`job_abandon`): it never stays « en
+    cours »."""
+    try:
+        return _run(
+            job_id=job_id,
+            formation_id=formation_id,
+            session_id=session_id,
+            kinds=kinds,
+            actor_id=actor_id,
+            now=now or timezone.now(),
+        )
+    except Exception:
+        logger.exception("Bulk issue %s stopped", job_id)
+        job_abandon(job_id=job_id)
+        raise
+
+
+def _run(*, job_id, formation_id, session_id, kinds, actor_id, now) -> BulkOutcome:
     formation = Formation.objects.select_related("programme").get(pk=formation_id)
     session = (
         TrainingSession.objects.get(pk=session_id, formation_id=formation_id)
@@ -460,8 +507,10 @@ def certificates_bulk_run(
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     outcome = BulkOutcome()
     if actor_id is not None and (actor is None or not may_issue_certificate(actor)):
-        # The account lost its role (or was removed) between the click and the task.
-        job_finish(job_id=job_id)
+        # The account lost its role (or was removed) between the click and the task:
+        # nothing is issued, and the box says so (every document « not issued »).
+        logger.warning("Bulk issue %s: its author may no longer issue certificates", job_id)
+        job_abandon(job_id=job_id)
         return outcome
     retention = retention_until(programme_end=formation.programme.end_date)
     entries = [BULK_KINDS[k] for k in kinds]
@@ -475,44 +524,74 @@ def certificates_bulk_run(
         outcome.skipped += len(ids) - len(todo)
         plan.append((entry, todo))
     job_set_total(job_id=job_id, total=outcome.skipped + sum(len(t) for _e, t in plan))
-    pending_done = outcome.skipped
-    pending_failed = 0
+    counter = _Counter(job_id=job_id, done=outcome.skipped)
     for entry, todo in plan:
         for start in range(0, len(todo), BATCH_SIZE):
-            batch = todo[start : start + BATCH_SIZE]
+            batch = _still_to_issue(entry, scope, todo[start : start + BATCH_SIZE])
+            skipped = min(BATCH_SIZE, len(todo) - start) - len(batch)
+            outcome.skipped += skipped
+            counter.add(done=skipped)
+            processed = set()
             try:
-                results = list(
-                    entry.issue_batch(
-                        kind=entry.kind,
-                        scope=scope,
-                        subject_ids=batch,
-                        actor=actor,
-                        now=now,
-                        retention=retention,
-                    )
-                )
-            except Exception as error:  # noqa: BLE001 (the whole batch: no provider identity…)
+                for pk, result in entry.issue_batch(
+                    kind=entry.kind,
+                    scope=scope,
+                    subject_ids=batch,
+                    actor=actor,
+                    now=now,
+                    retention=retention,
+                ):
+                    processed.add(pk)
+                    _count(outcome, counter, job_id, entry, pk, result)
+            except Exception as error:  # noqa: BLE001 (the batch as a whole: no provider…)
                 if not isinstance(error, LivrablesError):
                     logger.exception("Bulk issue %s: a batch of %s failed", job_id, entry.kind)
-                results = [(pk, error) for pk in batch]
-            for pk, result in results:
-                pending_done += 1
-                if isinstance(result, Exception):
-                    outcome.failed += 1
-                    pending_failed += 1
-                    logger.warning(
-                        "Bulk issue %s: %s of subject %s not issued: %s",
-                        job_id,
-                        entry.kind,
-                        pk,
-                        result,
-                    )
-                else:
-                    outcome.issued += 1
-                if pending_done >= ADVANCE_EVERY:
-                    job_advance(job_id=job_id, done=pending_done, failed=pending_failed)
-                    pending_done = pending_failed = 0
-    if pending_done:
-        job_advance(job_id=job_id, done=pending_done, failed=pending_failed)
+                for pk in batch:
+                    if pk not in processed:
+                        _count(outcome, counter, job_id, entry, pk, error)
+    counter.flush()
     job_finish(job_id=job_id, result_url=scope.zip_url)
     return outcome
+
+
+def _still_to_issue(entry: BulkKind, scope: Scope, subject_ids: list[int]) -> list[int]:
+    """Those of `subject_ids` whose document is still missing or « à rééditer » now."""
+    standing_now = _standing_by_subject([entry], scope, {entry.subjects: subject_ids})
+    return [pk for pk in subject_ids if standing_now[entry.kind].get(pk, True)]
+
+
+@dataclasses.dataclass
+class _Counter:
+    """The job's counters, written every `ADVANCE_EVERY` subjects (not one UPDATE each)."""
+
+    job_id: object
+    done: int = 0
+    failed: int = 0
+
+    def add(self, *, done: int = 0, failed: int = 0) -> None:
+        self.done += done
+        self.failed += failed
+        if self.done >= ADVANCE_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.done:
+            job_advance(job_id=self.job_id, done=self.done, failed=self.failed)
+            self.done = self.failed = 0
+
+
+def _count(outcome: BulkOutcome, counter: _Counter, job_id, entry: BulkKind, pk, result) -> None:
+    if isinstance(result, Exception):
+        outcome.failed += 1
+        counter.add(done=1, failed=1)
+        # The code only: a message may name the person, and logs outlive the register.
+        logger.warning(
+            "Bulk issue %s: %s of subject %s not issued (%s)",
+            job_id,
+            entry.kind,
+            pk,
+            getattr(result, "code", type(result).__name__),
+        )
+    else:
+        outcome.issued += 1
+        counter.add(done=1)

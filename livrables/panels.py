@@ -6,6 +6,7 @@ structure's page; a participant's own certificates in their space."""
 
 import uuid
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,10 +93,13 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
         asked = uuid.UUID(request.GET.get("emission", ""))
     except ValueError:
         asked = None
+    # A job of the formation or of one of its sessions: the one running holds off the
+    # others (`bulk.certificates_bulk_start`), so the page shows it whichever it is.
+    family = Q(scope=scope.formation_key) | Q(scope__startswith=f"{scope.formation_key}:")
     if asked is not None:
-        job = jobs_visible_to(user=user).filter(pk=asked, scope=scope.key).first()
+        job = jobs_visible_to(user=user).filter(family, pk=asked).first()
     if job is None and can_issue:
-        job = running_job(scope=scope.key)
+        job = running_job(scope=scope.formation_key, within=True)
     states = bulk_states(scope=scope)
     return {
         "scope": scope,

@@ -289,6 +289,177 @@ def test_one_person_failing_does_not_stop_the_others(world, committed, monkeypat
     assert "Envois" not in summary
 
 
+def test_a_formation_job_running_holds_off_a_session_job_and_back(
+    world, django_capture_on_commit_callbacks
+):
+    """Two jobs of one formation (the whole and one session) would issue the same people's
+    certificates twice: the second start gets the running one."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        whole = certificates_bulk_start(
+            formation=world.formation, kinds=BOTH, actor=world.coordinator
+        )
+        one = certificates_bulk_start(
+            formation=world.formation,
+            session=world.sealed[0],
+            kinds=BOTH,
+            actor=world.coordinator,
+        )
+    assert one.pk == whole.pk and one.already_running
+    assert len(callbacks) == 1
+
+    BackgroundJob.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        one = certificates_bulk_start(
+            formation=world.formation,
+            session=world.sealed[0],
+            kinds=BOTH,
+            actor=world.coordinator,
+        )
+        whole = certificates_bulk_start(
+            formation=world.formation, kinds=BOTH, actor=world.coordinator
+        )
+    assert whole.pk == one.pk and whole.already_running
+
+
+def test_a_certificate_issued_by_hand_meanwhile_is_not_issued_again(world, monkeypatch):
+    """The run reads what stands again before each batch: one issued by hand between the
+    plan and the batch is left alone."""
+    person = world.people[0]
+    real = bulk._still_to_issue
+
+    def issue_by_hand_first(entry, scope, subject_ids):
+        if (
+            entry.kind == CERTIFICATE
+            and not IssuedDocument.objects.filter(participant=person, kind=CERTIFICATE).exists()
+        ):
+            from livrables.services import issue_certificate
+
+            issue_certificate(
+                kind=CERTIFICATE,
+                participant=person,
+                formation=world.formation,
+                actor=world.coordinator,
+            )
+        return real(entry, scope, subject_ids)
+
+    monkeypatch.setattr(bulk, "_still_to_issue", issue_by_hand_first)
+    job = bulk.job_create(kind=bulk.JOB_KIND, label="test", total=5, actor=world.coordinator)
+    outcome = bulk.certificates_bulk_run(
+        job_id=job.pk,
+        formation_id=world.formation.pk,
+        session_id=None,
+        kinds=[CERTIFICATE],
+        actor_id=world.coordinator.pk,
+    )
+
+    assert (outcome.issued, outcome.skipped) == (4, 1)
+    assert IssuedDocument.objects.filter(participant=person, kind=CERTIFICATE).count() == 1
+    job.refresh_from_db()
+    assert (job.done, job.total, job.status) == (5, 5, "finished")
+
+
+def test_the_zip_link_is_there_as_soon_as_the_job_counts_as_finished(world):
+    """`job_advance` may finish the job (done reaching total) before `job_finish` runs:
+    the box must then show the ZIP link, not « Terminé » without it."""
+    job = certificates_bulk_start(formation=world.formation, kinds=BOTH, actor=world.coordinator)
+    bulk.job_advance(job_id=job.pk, done=job.total)
+
+    job.refresh_from_db()
+    state = job_state(job)
+    assert state["finished"]
+    assert state["result_url"] == reverse(
+        "livrables:formation_certificates_zip", args=[world.formation.pk]
+    )
+
+
+def test_a_run_that_fails_as_a_whole_ends_its_job(world, monkeypatch):
+    job = certificates_bulk_start(formation=world.formation, kinds=BOTH, actor=world.coordinator)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("base de données indisponible")
+
+    monkeypatch.setattr(bulk, "_standing_by_subject", broken)
+    with pytest.raises(RuntimeError):
+        bulk.certificates_bulk_run(
+            job_id=job.pk,
+            formation_id=world.formation.pk,
+            session_id=None,
+            kinds=BOTH,
+            actor_id=world.coordinator.pk,
+        )
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.failed) == ("finished", job.total, job.total)
+    assert "n'ont pas pu être émis : relancez l'émission" in job_state(job)["summary"]
+
+
+def test_a_job_that_could_not_be_queued_is_ended_not_left_running(world, committed, monkeypatch):
+    from livrables import tasks
+
+    class Unreachable:
+        def enqueue(self, **kwargs):
+            raise ConnectionError("file des tâches indisponible")
+
+    monkeypatch.setattr(tasks, "issue_certificates_bulk", Unreachable())
+    job = start(committed, world)
+
+    job.refresh_from_db()
+    assert job.status == "finished" and job.failed == job.total
+    assert not IssuedDocument.objects.exists()
+
+
+def test_a_stalled_certificates_job_asks_to_start_again(world):
+    job = certificates_bulk_start(formation=world.formation, kinds=BOTH, actor=world.coordinator)
+    later = timezone.now() + dt.timedelta(hours=1)
+
+    state = job_state(job, now=later)
+
+    assert state["stale"] and state["finished"]
+    assert "relancez l'émission" in state["summary"]
+    assert "prochain passage automatique" not in state["summary"]
+
+
+def test_an_author_who_lost_the_role_issues_nothing_and_the_box_says_so(world):
+    job = certificates_bulk_start(formation=world.formation, kinds=BOTH, actor=world.coordinator)
+    world.coordinator.role = User.Role.TRAINER
+    world.coordinator.save()
+
+    bulk.certificates_bulk_run(
+        job_id=job.pk,
+        formation_id=world.formation.pk,
+        session_id=None,
+        kinds=BOTH,
+        actor_id=world.coordinator.pk,
+    )
+
+    job.refresh_from_db()
+    assert not IssuedDocument.objects.exists()
+    assert job.status == "finished" and job.failed == job.total
+
+
+def test_progress_moves_within_a_batch(world, monkeypatch):
+    advances = []
+    real = bulk.job_advance
+
+    def recording(*, job_id, done=1, failed=0):
+        advances.append(done)
+        real(job_id=job_id, done=done, failed=failed)
+
+    monkeypatch.setattr(bulk, "job_advance", recording)
+    monkeypatch.setattr(bulk, "ADVANCE_EVERY", 2)
+    job = certificates_bulk_start(formation=world.formation, kinds=BOTH, actor=world.coordinator)
+    bulk.certificates_bulk_run(
+        job_id=job.pk,
+        formation_id=world.formation.pk,
+        session_id=None,
+        kinds=[CERTIFICATE],
+        actor_id=world.coordinator.pk,
+    )
+
+    # Five people in one batch of 50: the counter is written along the way, not once.
+    assert advances == [2, 2, 1]
+
+
 # ---------------------------------------------------------------------------- pages, ZIP
 
 
