@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
 from formations.permissions import can_manage, is_funder_auditor
@@ -97,7 +98,8 @@ def stream_zip(*, scope: Scope) -> Iterator[bytes]:
     not put in (never served as genuine): the manifest says so on its line."""
     pipe = _Pipe()
     manifest = io.StringIO()
-    rows = csv.writer(manifest, lineterminator="\r\n")
+    # « ; » as the application's other CSV files: French spreadsheets read it as columns.
+    rows = csv.writer(manifest, delimiter=";", lineterminator="\r\n")
     rows.writerow(["fichier", "numero", "type", "sha256", "octets", "etat"])
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
         documents = (
@@ -114,16 +116,25 @@ def stream_zip(*, scope: Scope) -> Iterator[bytes]:
                     [
                         name,
                         document.number,
-                        document.kind,
+                        document.get_kind_display(),
                         document.sha256,
                         document.size,
                         f"non inclus : {error.message}",
                     ]
                 )
                 continue
-            archive.writestr(name, kept.content)
+            # Dated as issued, not as downloaded.
+            issued = timezone.localtime(document.issued_at).timetuple()[:6]
+            archive.writestr(zipfile.ZipInfo(name, date_time=issued), kept.content)
             rows.writerow(
-                [name, document.number, document.kind, document.sha256, document.size, "inclus"]
+                [
+                    name,
+                    document.number,
+                    document.get_kind_display(),
+                    document.sha256,
+                    document.size,
+                    "inclus",
+                ]
             )
             yield pipe.take()
         archive.writestr(

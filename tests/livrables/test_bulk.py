@@ -537,6 +537,17 @@ def test_zip_holds_the_kept_bytes_of_exactly_the_scope(client, world, committed)
     for document in expected:
         assert issued_file(document=document).content in files.values()
         assert document.number in manifest
+    # Read as columns by a French spreadsheet, in French words.
+    assert manifest.splitlines()[0] == "fichier;numero;type;sha256;octets;etat"
+    assert ";Certificat de réalisation;" in manifest and "completion_certificate" not in manifest
+    # Each file dated as issued, not as downloaded.
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get(response.wsgi_request.path))))
+    issued = {d.filename: timezone.localtime(d.issued_at).timetuple()[:6] for d in expected}
+    for info in archive.infolist():
+        if info.filename != "manifest.csv":
+            # A ZIP stores times to the even second.
+            when = issued[info.filename.split("/")[-1]]
+            assert info.date_time == (*when[:5], when[5] // 2 * 2)
     # One folder per person.
     assert len({name.split("/")[0] for name in files}) == 3
 

@@ -187,7 +187,9 @@ def test_zip_lists_the_structures_certificates_with_the_register_s_sha256(client
 
     assert response.streaming
     files = unzip(b"".join(response.streaming_content))
-    manifest = list(csv.DictReader(io.StringIO(files.pop("manifest.csv").decode("utf-8-sig"))))
+    manifest = list(
+        csv.DictReader(io.StringIO(files.pop("manifest.csv").decode("utf-8-sig")), delimiter=";")
+    )
     assert len(files) == len(manifest) == 13
     slugs = {s.pk: f"ccas-{s.name[-1].lower()}-{s.pk}" for s in world.structures}
     for structure, document in structure_docs(world).items():
@@ -198,7 +200,7 @@ def test_zip_lists_the_structures_certificates_with_the_register_s_sha256(client
         assert (line["fichier"], line["sha256"], line["type"], line["etat"]) == (
             name,
             document.sha256,
-            STRUCTURE,
+            "Certificat d'assiduité de la structure",
             "inclus",
         )
     # The people's folders come first, the structures' after them.
