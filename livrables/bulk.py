@@ -49,6 +49,7 @@ from livrables.services import (
     retention_until,
 )
 from sessions.models import TrainingSession
+from sessions.selectors.hours import counted_attendances, realised_expression
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,25 @@ def participant_subjects(scope: Scope) -> list[int]:
     """The people a bulk issue of certificates covers (`Scope.people`), in the order of
     their names."""
     return [person for person, _structure, _name in scope.people]
+
+
+def participants_with_hours(scope: Scope) -> list[int]:
+    """The scope's people with at least one counted minute in the formation's fully sealed
+    sessions: the certificat de réalisation attests hours followed, and none is issued for
+    nobody's hours (`services.issue_certificate_data`). One query."""
+    people = participant_subjects(scope)
+    with_hours = set(
+        counted_attendances()
+        .filter(
+            enrolment__participant_id__in=people,
+            enrolment__session__formation_id=scope.formation.pk,
+            enrolment__session__in=sealed_sessions().values("pk"),
+        )
+        .annotate(realised=realised_expression())
+        .filter(realised__gt=0)
+        .values_list("enrolment__participant_id", flat=True)
+    )
+    return [person for person in people if person in with_hours]
 
 
 def _participant_batch(
@@ -220,7 +240,7 @@ BULK_KINDS: dict[str, BulkKind] = {
             kind=IssuedDocument.Kind.COMPLETION_CERTIFICATE,
             slug="certificats-de-realisation",
             label=gettext_lazy("Certificats de réalisation"),
-            subjects=participant_subjects,
+            subjects=participants_with_hours,
             subject_field="participant_id",
             issue_batch=_participant_batch,
         ),

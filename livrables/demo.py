@@ -1,5 +1,6 @@
 """Demo documents: the signed sheet of every fully sealed demo session, the two
-certificates of each person enrolled in one, and the certificat d'assiduité of each
+certificates of each person enrolled in one (no certificat de réalisation for someone
+absent throughout), and the certificat d'assiduité of each
 structure with people in one (per formation), are issued once by the coordination account,
 so that a visitor finds kept documents on the session pages, on the participants' and
 structures' pages and in the participants' own space. Idempotent: what stands is left
@@ -8,6 +9,7 @@ alone."""
 from dataclasses import dataclass
 
 from formations.models import Formation, Participant, Structure
+from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import (
     CERTIFICATE_KINDS,
@@ -63,13 +65,19 @@ def _issue_certificates(*, coordinator) -> None:
             .values_list("kind", flat=True)
         )
         for kind in CERTIFICATE_KINDS:
-            if kind not in kinds_standing:
+            if kind in kinds_standing:
+                continue
+            try:
                 issue_certificate(
                     kind=kind,
                     participant=participant,
                     formation=Formation.objects.get(pk=formation_id),
                     actor=coordinator,
                 )
+            except LivrablesError as error:
+                # Someone absent from every half-day has no certificat de réalisation.
+                if error.code != "nothing_realised":
+                    raise
 
 
 def _issue_structure_certificates(*, coordinator) -> int:

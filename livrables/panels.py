@@ -104,7 +104,7 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
     return {
         "scope": scope,
         "states": states,
-        # The people's count (the structures' is on their line of the table).
+        # The people's count (the structures' is on their line of the counts).
         "people": max(
             (
                 state.subjects
@@ -113,6 +113,8 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
             ),
             default=0,
         ),
+        # Whether the ZIP of the standing documents would hold any.
+        "standing": any(state.up_to_date or state.to_reissue for state in states),
         "kinds": [(entry.slug, entry.label) for entry in BULK_KINDS.values()],
         "can_issue": can_issue,
         "issue_url": reverse("livrables:session_certificates_bulk", args=[scope.session.pk])

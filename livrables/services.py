@@ -245,6 +245,19 @@ def issue_certificate_data(
     permission check the caller has made. `retention`: the date computed once for the
     formation by a bulk issue (None: read here)."""
     kind = IssuedDocument.Kind(data.kind)
+    if kind == IssuedDocument.Kind.COMPLETION_CERTIFICATE and not data.realised_minutes:
+        # The certificate attests that the action was followed « pour une durée de … »:
+        # with no counted minute there is nothing to attest. The attestation d'assiduité,
+        # which lists the absences, may still be issued.
+        raise LivrablesError(
+            _(
+                "%(name)s n'a aucune heure réalisée (émargée et contresignée) dans les "
+                "sessions scellées de la formation : pas de certificat de réalisation. "
+                "L'attestation d'assiduité, qui relève les absences, peut être émise."
+            )
+            % {"name": data.participant_name},
+            code="nothing_realised",
+        )
     prefix, action = CERTIFICATE_FILES[kind]
     title = _("%(kind)s — %(contract)s — %(formation)s") % {
         "kind": kind.label,

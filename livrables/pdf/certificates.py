@@ -15,6 +15,7 @@ import io
 from functools import partial
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -83,7 +84,10 @@ def _styles() -> dict[str, ParagraphStyle]:
 def hours_text(minutes: int) -> str:
     """« 6,5 heures (6 h 30) »: the model asks for a number of hours."""
     decimal = f"{minutes / 60:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-    return _("%(hours)s heures (%(label)s)") % {"hours": decimal, "label": hours_label(minutes)}
+    # French puts a quantity below 2 in the singular: « 1,5 heure », « 0 heure ».
+    return ngettext(
+        "%(hours)s heure (%(label)s)", "%(hours)s heures (%(label)s)", 1 if minutes < 120 else 2
+    ) % {"hours": decimal, "label": hours_label(minutes)}
 
 
 def _header(canvas, doc, *, data: CertificateData, title: str, para, para_height: float) -> None:

@@ -3,6 +3,7 @@ phone: the form, the progress bar that fills as the background task works, and t
 link that appears when it has finished; the page never scrolls sideways."""
 
 import io
+import os
 import zipfile
 
 import pytest
@@ -14,6 +15,7 @@ from tests.livrables.test_bulk import make_world
 
 pytestmark = pytest.mark.browser
 
+SHOTS = os.environ.get("SUIVI_SCREENSHOTS")  # a folder: keep screenshots to look at
 SIZES = [{"width": 820, "height": 1180}, {"width": 390, "height": 844}]
 
 
@@ -48,6 +50,13 @@ def test_bulk_issue_shows_progress_then_the_zip_link(
     assert page.locator("[data-job-result]").is_hidden()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.evaluate("window.innerWidth")
+    # Nothing in the section scrolls sideways either (the counts wrap on a phone).
+    assert section.evaluate(
+        "s => [s, ...s.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1"
+        " || getComputedStyle(e).overflowX === 'visible')"
+    )
+    if SHOTS:
+        section.screenshot(path=os.path.join(SHOTS, f"certificates-bulk-{size['width']}.png"))
 
     # The worker takes the task.
     assert len(held.calls) == 1

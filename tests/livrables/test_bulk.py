@@ -63,8 +63,12 @@ def make_session(formation, people, *, day, sealed=True, code=""):
     enrolments = [EnrolmentFactory(session=session, participant=p) for p in people]
     for index, hour in enumerate((9, 14)):
         starts = dt.datetime.combine(day, dt.time(hour), tzinfo=session.tzinfo)
+        # Countersigned, as a sealed half-day always is: its hours count.
         slot = SlotFactory(
-            session=session, starts_at=starts, ends_at=starts + dt.timedelta(hours=3)
+            session=session,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            countersigned_at=starts + dt.timedelta(hours=3),
         )
         for enrolment in enrolments:
             AttendanceFactory(enrolment=enrolment, slot=slot, signature=SIGNATURE)
@@ -225,6 +229,33 @@ def test_documents_to_reissue_are_replaced_and_the_others_kept(world, committed)
     # Only the kind asked for; the attestation stays « à rééditer ».
     assert new[ATTESTATION].number == old[ATTESTATION].number
     assert {d.number for d in standing_docs(world) if d.participant_id != person.pk} == others
+
+
+def test_no_certificat_de_realisation_for_someone_absent_throughout(world, committed):
+    from livrables.services import issue_certificate
+    from sessions.models import Attendance
+
+    person = world.people[2]  # only in the first session
+    Attendance.objects.filter(enrolment__participant=person).update(status=Attendance.Status.ABSENT)
+
+    with pytest.raises(LivrablesError) as refused:
+        issue_certificate(
+            kind=CERTIFICATE, participant=person, formation=world.formation, actor=world.coordinator
+        )
+    assert refused.value.code == "nothing_realised"
+    assert "aucune heure réalisée" in refused.value.message
+    # The attestation, which lists the absences, is issued.
+    attestation = issue_certificate(
+        kind=ATTESTATION, participant=person, formation=world.formation, actor=world.coordinator
+    )
+    assert attestation.realised_minutes == 0
+
+    states = {s.kind: s for s in bulk.bulk_states(scope=bulk.Scope(formation=world.formation))}
+    assert states[CERTIFICATE].subjects == 4 and states[ATTESTATION].subjects == 5
+    job = start(committed, world)
+    job.refresh_from_db()
+    assert (job.failed, job.status) == (0, "finished")
+    assert not IssuedDocument.objects.filter(participant=person, kind=CERTIFICATE).exists()
 
 
 def test_a_session_bulk_covers_its_people_only(world, committed):

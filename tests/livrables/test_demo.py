@@ -33,13 +33,18 @@ def test_load_demo_issues_each_sealed_sessions_sheet_and_certificates_once():
         for session in sealed
         for enrolment in session.enrolments.all()
     }
-    for kind in (
-        IssuedDocument.Kind.COMPLETION_CERTIFICATE,
-        IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
-    ):
-        certificates = IssuedDocument.objects.filter(kind=kind)
-        assert set(certificates.values_list("participant_id", "formation_id")) == people
-        assert certificates.count() == len(people)
+    attestations = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ATTENDANCE_ATTESTATION)
+    assert set(attestations.values_list("participant_id", "formation_id")) == people
+    assert attestations.count() == len(people)
+    # A certificat de réalisation for each of them but those with no hour realised.
+    completions = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.COMPLETION_CERTIFICATE)
+    assert set(completions.values_list("participant_id", "formation_id")) == {
+        (document.participant_id, document.formation_id)
+        for document in attestations
+        if document.realised_minutes
+    }
+    assert not completions.filter(realised_minutes=0).exists()
+    assert attestations.filter(realised_minutes=0).exists()  # the demo has someone absent
     structures = {
         (enrolment.participant.structure_id, session.formation_id)
         for session in sealed
