@@ -42,26 +42,23 @@ class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
     of its budget), level 1 ~3 ms for files about 18 % larger. reportlab offers no setting
     for the level; its stream code looks `pdfdoc.PDFZCompress` up at each use.
 
-    The embedded font subsets come out byte for byte the same from one document to the
-    next (`_seed_fonts`): their compressed form is kept, by digest of their bytes, instead
-    of being compressed again (half a millisecond per font and document)."""
-
-    CACHE_FROM = 8192  # bytes: a page's text is smaller and never the same twice
+    An embedded font subset (`_FontProgram`, the same bytes from one document to the next:
+    see `seed_fonts`) is compressed once per process, not once per document."""
 
     def encode(self, text):
+        if isinstance(text, _FontProgram):
+            return text.compressed
         if isinstance(text, str):
             text = text.encode("utf8")
-        if len(text) < self.CACHE_FROM:
-            return zlib.compress(text, 1)
-        return _compressed(hashlib.blake2b(text, digest_size=16).digest(), text)
+        return zlib.compress(text, 1)
 
 
-@functools.lru_cache(maxsize=64)
-def _compressed(digest: bytes, content: bytes) -> bytes:
-    # `digest` is the key (hashing 40 kB is cheap); `content` rides along to compress on a
-    # miss. lru_cache keys on both, so the bytes are compared on a hit as well: no
-    # collision can hand one stream another's compressed form.
-    return zlib.compress(content, 1)
+class _FontProgram(bytes):
+    """The bytes of an embedded font subset, which keep their compressed form."""
+
+    @functools.cached_property
+    def compressed(self) -> bytes:
+        return zlib.compress(self, 1)
 
 
 pdfdoc.PDFZCompress = _FastFlate()
@@ -101,8 +98,8 @@ def _cached_subsets(font: TTFont) -> None:
     make_subset = font.face.makeSubset
 
     @functools.lru_cache(maxsize=32)
-    def cached(characters: tuple) -> bytes:
-        return make_subset(list(characters))
+    def cached(characters: tuple) -> _FontProgram:
+        return _FontProgram(make_subset(list(characters)))
 
     font.face.makeSubset = lambda subset: cached(tuple(subset))
 
@@ -284,11 +281,10 @@ def draw_eu_block(canvas: Canvas, x: float, y: float, height: float) -> float:
 MAX_IMAGE_PIXELS = 1200
 
 
-@functools.lru_cache(maxsize=32)
 def _image_reader(content: bytes) -> ImageReader | None:
     """A logo's or a signature's bytes as an image reportlab can draw, reduced to
-    `MAX_IMAGE_PIXELS` (cached by content: the same image is drawn on every page and in
-    every document); None when the bytes are not an image."""
+    `MAX_IMAGE_PIXELS`; None when the bytes are not an image. (Read once per process, by
+    `_prepared_image`.)"""
     try:
         image = PILImage.open(io.BytesIO(content))
         image.load()

@@ -170,3 +170,33 @@ def test_funders_band_writes_the_name_of_a_funder_whose_logo_is_not_an_image(dra
 
     assert drawn_images == []
     assert "CAF du Nord" in PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+
+
+def test_documents_share_their_font_subsets_whatever_their_words():
+    """The common characters are seeded first (`seed_fonts`), so two documents with other
+    words embed the same subset: built and compressed once per process, not per document
+    (`_FontProgram`)."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    from livrables.pdf.base import numbered_canvas, styles
+    from livrables.pdf.sheet import TextCell
+
+    def render(text):
+        output = io.BytesIO()
+        SimpleDocTemplate(output).build(
+            [TextCell.styled(text, styles()["base"])],
+            canvasmaker=numbered_canvas(lambda canvas, page, total: None),
+        )
+        reader = PdfReader(io.BytesIO(output.getvalue()))
+        fonts = reader.pages[0]["/Resources"]["/Font"]
+        embedded = [font.get_object() for font in fonts.values()]
+        return [
+            font["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+            for font in embedded
+            if "/FontDescriptor" in font  # not the canvas' initial Helvetica
+        ]
+
+    first = render("Émilie Martin, présente le 3 octobre « à l'heure »")
+    second = render("Zoé Dubois-Ngô, absente — excusée ; œuvre à Noël")
+
+    assert first and first == second
