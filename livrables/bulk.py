@@ -390,7 +390,8 @@ def certificates_bulk_start(
     nothing twice.
 
     Raises LivrablesError `not_allowed` (coordinators only), `no_kind` (none or unknown
-    kinds), `wrong_session` (the session is not of the formation), `not_sealed` (a
+    kinds), `wrong_session` (the session is not of the formation), `cancelled` (the
+    session is cancelled: certificates cover no cancelled session), `not_sealed` (a
     half-day of the session is not sealed), `nothing_sealed` (no fully sealed session in
     the formation). Audit action `livrables.certificates_bulk_started` on the session or
     the formation (data: kinds, job)."""
@@ -418,6 +419,11 @@ def certificates_bulk_start(
     if running is not None:
         running.already_running = True
         return running
+    if session is not None and session.status == TrainingSession.Status.CANCELLED:
+        raise LivrablesError(
+            _("Cette session est annulée : les certificats ne couvrent pas ses demi-journées."),
+            code="cancelled",
+        )
     if session is not None and not (
         TrainingSession.objects.filter(pk=session.pk).filter(fully_sealed_session_q()).exists()
     ):

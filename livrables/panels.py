@@ -29,6 +29,7 @@ from livrables.selectors import (
     structure_certificates,
 )
 from livrables.zips import may_download_zip
+from sessions.models import TrainingSession
 
 
 def session_documents_panel(request, session):
@@ -86,7 +87,10 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
     can_issue = may_issue_certificate(user)
     if not (can_issue or may_download_zip(user=user, formation=scope.formation)):
         return None
-    if scope.session is not None and not session_fully_sealed(session=scope.session):
+    if scope.session is not None and (
+        scope.session.status == TrainingSession.Status.CANCELLED
+        or not session_fully_sealed(session=scope.session)
+    ):
         return None
     job = None
     try:

@@ -241,9 +241,15 @@ def issue_certificate_data(
     *, data, participant, formation, actor, now, retention=None
 ) -> IssuedDocument:
     """Issues a certificate from its built data (`data_certificates.build_certificates_data`):
-    the one path of `issue_certificate` and of the bulk issue (`livrables.bulk`), whose
-    permission check the caller has made. `retention`: the date computed once for the
-    formation by a bulk issue (None: read here)."""
+    the one path of `issue_certificate` and of the bulk issue (`livrables.bulk`).
+    Raises LivrablesError `not_allowed` (coordinators only), `nothing_realised` (a
+    certificat de réalisation without any hour realised). `retention`: the date computed
+    once for the formation by a bulk issue (None: read here)."""
+    if not may_issue_certificate(actor):
+        raise LivrablesError(
+            _("Seule la coordination émet les certificats et attestations."),
+            code="not_allowed",
+        )
     kind = IssuedDocument.Kind(data.kind)
     if kind == IssuedDocument.Kind.COMPLETION_CERTIFICATE and not data.realised_minutes:
         # The certificate attests that the action was followed « pour une durée de … »:

@@ -278,6 +278,18 @@ def test_a_session_with_an_unsealed_half_day_is_refused(world):
     assert not BackgroundJob.objects.exists()
 
 
+def test_a_cancelled_session_is_refused(world):
+    session = world.sealed[0]
+    session.status = session.Status.CANCELLED
+    session.save()
+
+    with pytest.raises(LivrablesError) as refused:
+        certificates_bulk_start(
+            formation=world.formation, session=session, kinds=BOTH, actor=world.coordinator
+        )
+    assert refused.value.code == "cancelled"
+
+
 @pytest.mark.parametrize("role", [User.Role.TRAINER, User.Role.STRUCTURE_REFERENT])
 def test_only_coordinators_start_it(world, role):
     user = UserFactory(role=role, structure=StructureFactory())
