@@ -28,7 +28,20 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, Max, Min, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,7 +50,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from formations.french import hours_label, long_date
 from formations.models import Formation
-from sessions.models import Enrolment, Slot, TrainingSession
+from sessions.models import Enrolment, Seal, Slot, TrainingSession
 from sessions.selectors.hours import (
     count_subquery,
     counted_attendances,
@@ -92,7 +105,8 @@ class Offence:
     ``detail`` is short (a cell of the formation's rule table); ``message`` is the whole
     sentence shown as a warning about the session; ``code`` names what is wrong with a
     stable code (``group_size_max``, ``attendees_per_structure_min``, …);
-    ``structure_id`` is set by the per-structure rule."""
+    ``structure_id`` and ``structure_name`` are set by the per-structure rule (a structure
+    with nobody in the session has no row of its own on the enrolment page)."""
 
     session_id: int
     session_code: str
@@ -101,6 +115,7 @@ class Offence:
     code: str = ""
     message: str = ""
     structure_id: int | None = None
+    structure_name: str = ""
 
     @property
     def state_label(self) -> str:
@@ -676,26 +691,87 @@ def _group_size_rule(ctx: _Context) -> RuleStatus:
     return RuleStatus("group_size", label, expected, value, state, tuple(offences))
 
 
+def _begun_q(today: dt.date) -> Q:
+    """A session that has begun by ``today``: its first half-day falls on ``today`` or
+    earlier (local day), one of its half-days is sealed, or it is marked « Terminée »."""
+    begun = Slot.objects.filter(session_id=OuterRef("pk")).annotate(day=_local_day())
+    return (
+        Q(status=TrainingSession.Status.COMPLETED)
+        | Q(Exists(begun.filter(day__lte=today)))
+        | Q(Exists(Seal.objects.filter(session_id=OuterRef("pk"))))
+    )
+
+
 def _per_structure_rule(ctx: _Context) -> RuleStatus:
+    """« Les labos accueilleront au moins une personne par CCAS avec un maximum de trois
+    personnes par CCAS » (seed 003): every structure taking part in the formation (at least
+    one person enrolled in one of its non-cancelled sessions) is expected at every session.
+
+    Each (session, structure) is judged by ``per_structure_state``: above the maximum,
+    violated; below the minimum, a warning. A structure of the formation with **nobody** in
+    a session is below any minimum ≥ 1 too, but only once the session has begun
+    (``_begun_q``: its first day reached, a half-day sealed, or marked « Terminée »): before,
+    the session is still being filled, and listing every structure not enrolled yet would
+    flood its page with warnings about work in progress. In a session not begun, only the
+    structures that already have people there are judged. A fully sealed session has begun,
+    so the structure's certificat d'assiduité (sealed sessions only) flags the same sessions.
+
+    Two queries, whatever the number of sessions and structures: the (session, structure)
+    groups of the whole formation (which give the structures concerned; sessions ×
+    structures stay in the thousands), and the sessions of the scope, with whether each
+    has begun."""
     formation = ctx.formation
     low, high = formation.attendees_per_structure_min, formation.attendees_per_structure_max
     label = _("Participant·es par structure et par session")
     if low is None and high is None:
         return RuleStatus("attendees_per_structure", label, "—", "—", RuleState.NOT_APPLICABLE)
     expected = _range_text(low, high)
-    groups = (
-        Enrolment.objects.filter(session_id__in=ctx.scope.values("pk"))
+    groups = list(
+        Enrolment.objects.filter(session_id__in=ctx.sessions.values("pk"))
         .values(
             "session_id",
             "session__code",
             "participant__structure_id",
             "participant__structure__name",
+            "participant__structure__sort_key",
         )
         .annotate(n=Count("pk"))
-        .order_by("session__code", "participant__structure__sort_key", "participant__structure_id")
+        .order_by()
     )
-    span = groups.aggregate(lo=Min("n"), hi=Max("n"))
-    if span["hi"] is None:
+    counts = {(g["session_id"], g["participant__structure_id"]): g["n"] for g in groups}
+    # The structures concerned, in the order of every list of structures.
+    structures = sorted(
+        {
+            (
+                g["participant__structure__sort_key"],
+                g["participant__structure_id"],
+                g["participant__structure__name"],
+            )
+            for g in groups
+        }
+    )
+    # The sessions of the scope, by code, each with whether it has begun.
+    sessions = []
+    if structures:  # without any enrolment in the formation, no query spent
+        sessions = (
+            ctx.scope.annotate(begun=ExpressionWrapper(_begun_q(ctx.today), BooleanField()))
+            .values_list("code", "pk", "begun")
+            .order_by("code", "pk")
+        )
+    seen: list[int] = []
+    offences = []
+    for code, session_id, begun in sessions:
+        for _key, structure_id, name in structures:
+            n = counts.get((session_id, structure_id))
+            if n is None and not begun:
+                continue
+            seen.append(n or 0)
+            offence = _per_structure_offence(
+                formation, session_id, code, structure_id, name, n or 0
+            )
+            if offence:
+                offences.append(offence)
+    if not seen:
         return RuleStatus(
             "attendees_per_structure",
             label,
@@ -704,55 +780,71 @@ def _per_structure_rule(ctx: _Context) -> RuleStatus:
             RuleState.PENDING,
             note=_("Aucune inscription pour l'instant."),
         )
-    bad = Q()
-    if high is not None:
-        bad |= Q(n__gt=high)
-    if low is not None:
-        bad |= Q(n__lt=low)
-    offences = []
-    for row in groups.filter(bad):
-        over = high is not None and row["n"] > high
-        values = {"structure": row["participant__structure__name"], "n": row["n"]}
-        offences.append(
-            Offence(
-                row["session_id"],
-                row["session__code"],
-                ngettext(
-                    "%(structure)s : %(n)s participant·e",
-                    "%(structure)s : %(n)s participant·es",
-                    row["n"],
-                )
-                % values,
-                RuleState.VIOLATED if over else RuleState.WARNING,
-                code="attendees_per_structure_max" if over else "attendees_per_structure_min",
-                message=ngettext(
-                    "%(structure)s a %(n)s participant·e dans cette session ; le marché "
-                    "prévoit %(expected)s par structure.",
-                    "%(structure)s a %(n)s participant·es dans cette session ; le marché "
-                    "prévoit %(expected)s par structure.",
-                    row["n"],
-                )
-                % {**values, "expected": expected},
-                structure_id=row["participant__structure_id"],
-            )
-        )
     state = _worst([RuleState.OK, *(o.state for o in offences)])
     return RuleStatus(
         "attendees_per_structure",
         label,
         expected,
-        _range_text(span["lo"], span["hi"]),
+        _range_text(min(seen), max(seen)),
         state,
         tuple(offences),
     )
 
 
+def _per_structure_offence(formation, session_id, code, structure_id, name, n):
+    """The offence of structure ``name`` having ``n`` people in session ``code``, judged by
+    ``per_structure_state`` (as the structure's certificate judges it), or None."""
+    state, expected = per_structure_state(formation=formation, count=n)
+    if state == RuleState.VIOLATED:
+        rule_code = "attendees_per_structure_max"
+    elif state == RuleState.WARNING:
+        rule_code = "attendees_per_structure_min"
+    else:
+        return None
+    values = {"structure": name, "n": n, "expected": expected}
+    if n == 0:
+        message = _(
+            "Personne de %(structure)s n'est inscrit·e dans cette session (0 participant·e), "
+            "alors que la structure participe à la formation ; le marché prévoit "
+            "%(expected)s par structure."
+        )
+    else:
+        message = ngettext(
+            "%(structure)s a %(n)s participant·e dans cette session ; le marché "
+            "prévoit %(expected)s par structure.",
+            "%(structure)s a %(n)s participant·es dans cette session ; le marché "
+            "prévoit %(expected)s par structure.",
+            n,
+        )
+    return Offence(
+        session_id,
+        code,
+        ngettext(
+            "%(structure)s : %(n)s participant·e",
+            "%(structure)s : %(n)s participant·es",
+            n,
+        )
+        % values,
+        state,
+        code=rule_code,
+        message=message % values,
+        structure_id=structure_id,
+        structure_name=name,
+    )
+
+
 def per_structure_state(*, formation: Formation, count: int) -> tuple[str, str]:
-    """The attendees-per-structure rule for one structure in one session where it has
-    ``count`` people enrolled: its state, judged as ``_per_structure_rule`` judges a group
-    (above the maximum: violated; below the minimum: warning; otherwise ok; no rule: not
-    applicable), and what the contract expects (« 1 à 3 »; "" without a rule). A structure
-    with nobody in the session (``count`` 0) is below any minimum. No query."""
+    """The attendees-per-structure rule for one structure at one session where it has
+    ``count`` people enrolled (0 included), judged exactly as ``_per_structure_rule`` judges
+    that (session, structure): above the maximum, violated; below the minimum, a warning
+    (with a minimum ≥ 1, a structure with nobody in the session is below it); otherwise ok;
+    no rule, not applicable. Returns the state and what the contract expects (« 1 à 3 »;
+    "" without a rule). No query.
+
+    The caller chooses which sessions to judge. The rule judges a structure taking part in
+    the formation at every session that has begun (at the sessions not begun yet, only
+    where it already has people); the structure's certificat d'assiduité calls this for the
+    fully sealed sessions, which have all begun, so both flag the same sessions."""
     low, high = formation.attendees_per_structure_min, formation.attendees_per_structure_max
     if low is None and high is None:
         return RuleState.NOT_APPLICABLE, ""

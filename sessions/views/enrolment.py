@@ -82,10 +82,17 @@ class SessionEnrolmentsView(ManagerRequiredMixin, View):
             structure = enrolment.participant.structure
             per_structure.setdefault(structure.pk, [structure, 0])[1] += 1
         structure_rows = [
-            {"structure": structure, "count": count, "offence": offences.get(structure.pk)}
+            {"name": structure.name, "count": count, "offence": offences.get(structure.pk)}
             for structure, count in sorted(
                 per_structure.values(), key=lambda row: (row[0].sort_key, row[0].pk)
             )
+        ]
+        # Then the formation's structures with nobody here, once the session has begun
+        # (the contract rule judges them from then on), in the rule's order.
+        structure_rows += [
+            {"name": offence.structure_name, "count": 0, "offence": offence}
+            for structure_id, offence in offences.items()
+            if structure_id not in per_structure
         ]
         convocations = latest_messages_about(objects=enrolments, purpose="convocation")
         for enrolment in enrolments:

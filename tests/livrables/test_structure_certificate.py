@@ -17,7 +17,7 @@ from livrables.pdf.structure_certificate import render_structure_certificate
 from livrables.selectors import document_state, issued_file
 from livrables.services import issue_structure_certificate
 from sessions.models import Attendance
-from sessions.selectors import realised_minutes
+from sessions.selectors import contract_status, realised_minutes
 from sessions.services.attendance import attendance_rectify
 from tests.factories import (
     EnrolmentFactory,
@@ -150,6 +150,43 @@ def test_rule_per_structure_is_judged_at_every_session(world, provider):
     # The unsealed session is not covered.
     assert "LABO-4" not in text
     assert "état au 01/11/2021" in text
+
+
+@pytest.mark.parametrize("rule", [(1, 2), (None, 2), None])
+def test_certificate_and_formation_page_flag_the_same_sessions(db, provider, rule):
+    """The certificate's verdict at each session and the formation page's offences agree,
+    for the structure and for the other one (absent from LABO-3): a session where it had
+    nobody, one over the maximum. LABO-4 is not sealed (not on the certificate) and has
+    not begun on 1 November (its absent structure is not judged yet)."""
+    world = rich_world(rule=rule)
+    rule_status = contract_status(formation=world.formation, today=NOW.date()).rule(
+        "attendees_per_structure"
+    )
+
+    for structure in (world.structure, world.other):
+        data = build_structure_certificate_data(
+            structure=structure, formation=world.formation, now=NOW
+        )
+        on_certificate = {
+            block.code for block in data.sessions if block.rule and not block.rule.held
+        }
+        on_page = {o.session_code for o in rule_status.offences if o.structure_id == structure.pk}
+        assert on_certificate == on_page
+        assert {
+            (o.session_code, o.state)
+            for o in rule_status.offences
+            if o.structure_id == structure.pk
+        } == {(b.code, b.rule.state) for b in data.sessions if b.rule and not b.rule.held}
+    expected = {
+        (1, 2): {
+            ("LABO-2", "CCAS de Lille"),
+            ("LABO-3", "CCAS de Lille"),
+            ("LABO-3", "Centre social Wazemmes"),
+        },
+        (None, 2): {("LABO-3", "CCAS de Lille")},
+        None: set(),
+    }[rule]
+    assert {(o.session_code, o.structure_name) for o in rule_status.offences} == expected
 
 
 def test_without_a_rule_per_structure_it_is_not_applicable(db, provider):

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from formations.models import Formation
 from sessions.selectors import contract
@@ -15,6 +16,7 @@ from sessions.selectors.contract import (
     contract_status,
     per_structure_state,
     session_contract_warnings,
+    session_rule_warnings,
 )
 from sessions.services.enrolment import enrol_participants
 from tests.factories import (
@@ -677,3 +679,198 @@ def test_per_structure_state_judges_one_structure_at_one_session(rule, count, st
     formation = Formation(attendees_per_structure_min=rule[0], attendees_per_structure_max=rule[1])
 
     assert per_structure_state(formation=formation, count=count) == (state, expected)
+
+
+# --- attendees per structure: every structure of the formation at every session --------------
+
+
+def _labo_world(today_sessions=("LABO-1", "LABO-2")):
+    """« Au moins une personne par CCAS, au maximum trois » (seed 003): two CCAS take part;
+    LABO-1 has both, LABO-2 only Koungou, LABO-3 (future, being filled) only Koungou."""
+    formation = FormationFactory(attendees_per_structure_min=1, attendees_per_structure_max=3)
+    koungou = StructureFactory(name="CCAS de Koungou")
+    dembeni = StructureFactory(name="CCAS de Dembéni")
+    sessions = {}
+    for number, day in enumerate((DAY, DAY + dt.timedelta(days=7), dt.date(2022, 3, 7)), 1):
+        sessions[f"LABO-{number}"] = session = TrainingSessionFactory(
+            formation=formation, code=f"LABO-{number}"
+        )
+        _full_day(session, day)
+        EnrolmentFactory.create_batch(2, session=session, participant__structure=koungou)
+    EnrolmentFactory(session=sessions["LABO-1"], participant__structure=dembeni)
+    return formation, sessions, koungou, dembeni
+
+
+def test_attendees_per_structure_absent_structure_warned_at_the_session_it_missed():
+    formation, sessions, _koungou, dembeni = _labo_world()
+
+    rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(
+        "attendees_per_structure"
+    )
+    warnings = session_rule_warnings(session=sessions["LABO-2"], rules=("attendees_per_structure",))
+
+    assert rule.state == RuleState.WARNING
+    assert [(o.session_code, o.detail, o.code, o.state, o.structure_id) for o in rule.offences] == [
+        (
+            "LABO-2",
+            "CCAS de Dembéni : 0 participant·e",
+            "attendees_per_structure_min",
+            RuleState.WARNING,
+            dembeni.pk,
+        )
+    ]
+    # The 0 is among the values observed.
+    assert rule.value == "0 à 2"
+    assert [(w.code, w.state, w.message) for w in warnings] == [
+        (
+            "attendees_per_structure_min",
+            RuleState.WARNING,
+            "Personne de CCAS de Dembéni n'est inscrit·e dans cette session (0 participant·e), "
+            "alors que la structure participe à la formation ; le marché prévoit 1 à 3 par "
+            "structure.",
+        )
+    ]
+
+
+def test_attendees_per_structure_session_not_begun_is_not_flooded():
+    """LABO-3 (7 March 2022) is still being filled on 10 January: Dembéni's absence there
+    is not a warning yet; it is once the session has begun. A session nobody is enrolled
+    in yet gets no warning per structure."""
+    formation, sessions, _koungou, _dembeni = _labo_world()
+    # A session of next month with nobody enrolled yet, as its page sees it today.
+    empty = TrainingSessionFactory(formation=formation, code="LABO-4")
+    _full_day(empty, timezone.localdate() + dt.timedelta(days=30))
+
+    before = contract_status(formation=formation, today=dt.date(2022, 1, 10))
+    on_the_day = contract_status(formation=formation, today=dt.date(2022, 3, 7))
+
+    offences = before.rule("attendees_per_structure").offences
+    assert [o.session_code for o in offences] == ["LABO-2"]
+    assert session_contract_warnings(session=empty) == []
+    assert [
+        (o.session_code, o.detail) for o in on_the_day.rule("attendees_per_structure").offences
+    ] == [
+        ("LABO-2", "CCAS de Dembéni : 0 participant·e"),
+        ("LABO-3", "CCAS de Dembéni : 0 participant·e"),
+    ]
+
+
+def test_attendees_per_structure_sealed_or_completed_session_is_judged_before_its_day():
+    """A session marked « Terminée » (or with a sealed half-day) has begun whatever the
+    date says: the absent structure is warned there."""
+    formation, sessions, _koungou, _dembeni = _labo_world()
+    sessions["LABO-3"].status = "completed"
+    sessions["LABO-3"].save()
+
+    rule = contract_status(formation=formation, today=dt.date(2021, 9, 1)).rule(
+        "attendees_per_structure"
+    )
+
+    assert [o.session_code for o in rule.offences] == ["LABO-3"]
+
+
+def test_attendees_per_structure_cancelled_sessions_neither_judged_nor_counted():
+    formation = FormationFactory(attendees_per_structure_min=1, attendees_per_structure_max=3)
+    koungou = StructureFactory(name="CCAS de Koungou")
+    held = TrainingSessionFactory(formation=formation, code="LABO-1")
+    _full_day(held)
+    EnrolmentFactory(session=held, participant__structure=koungou)
+    cancelled = TrainingSessionFactory(formation=formation, code="LABO-0", status="cancelled")
+    _full_day(cancelled)
+    EnrolmentFactory(session=cancelled)  # a structure only in a cancelled session
+
+    rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(
+        "attendees_per_structure"
+    )
+
+    assert rule.state == RuleState.OK
+    assert rule.value == "1"
+
+
+def test_attendees_per_structure_four_when_max_three_beside_an_absent_structure():
+    formation, sessions, koungou, _dembeni = _labo_world()
+    EnrolmentFactory.create_batch(2, session=sessions["LABO-2"], participant__structure=koungou)
+
+    rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(
+        "attendees_per_structure"
+    )
+
+    assert rule.state == RuleState.VIOLATED
+    assert [(o.session_code, o.detail, o.state) for o in rule.offences] == [
+        ("LABO-2", "CCAS de Dembéni : 0 participant·e", RuleState.WARNING),
+        ("LABO-2", "CCAS de Koungou : 4 participant·es", RuleState.VIOLATED),
+    ]
+    assert rule.value == "0 à 4"
+
+
+def test_attendees_per_structure_maximum_only_absence_is_no_offence():
+    formation, sessions, _koungou, _dembeni = _labo_world()
+    formation.attendees_per_structure_min = None
+    formation.save()
+
+    rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(
+        "attendees_per_structure"
+    )
+
+    assert (rule.state, rule.offences, rule.value) == (RuleState.OK, (), "0 à 2")
+
+
+def test_attendees_per_structure_not_applicable_without_rule():
+    formation, sessions, _koungou, _dembeni = _labo_world()
+    formation.attendees_per_structure_min = formation.attendees_per_structure_max = None
+    formation.save()
+
+    rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(
+        "attendees_per_structure"
+    )
+
+    assert (rule.state, rule.offences, rule.value) == (RuleState.NOT_APPLICABLE, (), "—")
+    assert session_contract_warnings(session=sessions["LABO-2"]) == []
+
+
+def _structures_world(sessions, structures):
+    """``sessions`` begun sessions; ``structures`` CCAS, each absent from one session in two."""
+    formation = FormationFactory(attendees_per_structure_min=1, attendees_per_structure_max=3)
+    ccas = [StructureFactory(name=f"CCAS {i:02d}") for i in range(structures)]
+    for number in range(sessions):
+        session = TrainingSessionFactory(formation=formation, code=f"LABO-{number:02d}")
+        make_slot(session, DAY + dt.timedelta(days=7 * number), *MORNING)
+        for index, structure in enumerate(ccas):
+            if (number + index) % 2 == 0 or number == 0:
+                EnrolmentFactory(session=session, participant__structure=structure)
+    return formation
+
+
+@pytest.mark.parametrize("sessions,structures", [(2, 2), (12, 9)])
+def test_attendees_per_structure_query_count_constant(sessions, structures):
+    formation = _structures_world(sessions, structures)
+    session = formation.sessions.order_by("code").last()
+    rules = ("attendees_per_structure",)
+
+    with CaptureQueriesContext(connection) as whole:
+        rule = contract_status(formation=formation, today=dt.date(2022, 1, 10)).rule(rules[0])
+    with CaptureQueriesContext(connection) as one:
+        warnings = session_rule_warnings(session=session, rules=rules)
+
+    # The (session, structure) groups and the sessions with whether they have begun, on
+    # the formation page as on one session's page.
+    assert (len(whole), len(one)) == (2, 2)
+    absences = sum(
+        1 for number in range(1, sessions) for index in range(structures) if (number + index) % 2
+    )
+    assert len(rule.offences) == absences
+    assert {w.code for w in warnings} == {"attendees_per_structure_min"}
+
+
+def test_enrolment_page_lists_the_absent_structure_with_zero(client, coordinator):
+    formation, sessions, _koungou, _dembeni = _labo_world()
+    client.force_login(coordinator)
+
+    page = client.get(reverse("sessions:session_enrolments", args=[sessions["LABO-2"].pk]))
+
+    rows = [
+        (r["name"], r["count"], r["offence"] and r["offence"].state)
+        for r in page.context["structure_rows"]
+    ]
+    assert rows == [("CCAS de Koungou", 2, None), ("CCAS de Dembéni", 0, RuleState.WARNING)]
+    assert "CCAS de Dembéni" in page.content.decode()

@@ -469,7 +469,7 @@ def test_enrolment_page_shows_rule_states(coordinator_client):
 
     assert response.context["group_rule"].state == "violated"
     rows = {
-        row["structure"].name: (row["count"], row["offence"] and row["offence"].state)
+        row["name"]: (row["count"], row["offence"] and row["offence"].state)
         for row in response.context["structure_rows"]
     }
     assert rows == {"CCAS de Koungou": (3, "violated"), "CCAS de Sada": (1, None)}
