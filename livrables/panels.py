@@ -127,6 +127,8 @@ def certificates_bulk_context(request, scope: Scope) -> dict | None:
         "zip_url": scope.zip_url,
         "job": job,
         "job_state": job_state(job) if job is not None else None,
+        # Once the job has finished, the page read again shows the new counts.
+        "refresh_url": f"?emission={job.pk}#certificates" if job is not None else "",
     }
 
 

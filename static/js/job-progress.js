@@ -2,7 +2,8 @@
  *
  * Polls the JSON address in data-job-progress (formations:job_progress) every two seconds
  * and updates the bar and the sentence, until the server says the job is finished (or
- * stalled); then shows the link to its result, if it has one (result_url). The sentence
+ * stalled); then shows the link to its result, if it has one (result_url), and the link
+ * that reads the page again, if the page gave one (data-job-refresh). The sentence
  * is in an aria-live region: a screen reader hears the progress.
  */
 (function () {
@@ -15,6 +16,7 @@
     var bar = root.querySelector("[data-job-bar]");
     var summary = root.querySelector("[data-job-summary]");
     var result = root.querySelector("[data-job-result]");
+    var refresh = root.querySelector("[data-job-refresh]");
 
     function show(state) {
       bar.max = Math.max(state.total, 1);
@@ -28,6 +30,17 @@
         link.textContent = state.result_label;
         result.hidden = false;
       }
+      // Once finished, the link that reads the page again (its counts have changed).
+      if (refresh && state.finished) refresh.hidden = false;
+    }
+
+    // The page's own address, hash included: following it would only scroll, so the
+    // link reads the page again.
+    if (refresh) {
+      refresh.querySelector("a").addEventListener("click", function (event) {
+        event.preventDefault();
+        window.location.reload();
+      });
     }
 
     function poll() {

@@ -69,6 +69,8 @@ def test_bulk_issue_shows_progress_then_the_zip_link(
     # structure (one each here), checked by default.
     assert bar.get_attribute("value") == "10"
     assert "Terminé : 10 sur 10 traités." in page.locator("[data-job-summary]").inner_text()
+    refresh = page.get_by_role("link", name="Actualiser les compteurs")
+    assert refresh.is_visible()
     with page.expect_download() as download:
         link.click()
     content = open(download.value.path(), "rb").read()
@@ -76,3 +78,8 @@ def test_bulk_issue_shows_progress_then_the_zip_link(
     assert len(names) == 11 and "manifest.csv" in names
     assert sum(1 for name in names if name.startswith("structures/")) == 5
     assert IssuedDocument.objects.count() == 10
+    # Read again, the page counts what the job issued.
+    refresh.click()
+    page.wait_for_load_state()
+    counts = page.locator(".kind-counts li").first.inner_text()
+    assert "à jour : 5" in counts and "manquants : 0" in counts
