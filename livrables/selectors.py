@@ -582,17 +582,30 @@ class FileComparison:
     matches: bool
     sha256: str
     size: int
+    # When it does not match: the number of another registered document it is, byte for
+    # byte (a reader checking the wrong page, or an older copy since replaced), or "".
+    other_number: str = ""
 
 
 def compare_file(*, document: IssuedDocument, uploaded_file) -> FileComparison:
     """Whether an uploaded file is, byte for byte, the registered document: its SHA-256
-    (computed chunk by chunk, whatever the file is) against the one recorded at issue."""
+    (computed chunk by chunk, whatever the file is) against the one recorded at issue;
+    when it is not, whether it is another registered document (one indexed query). The
+    uploader holds the file: naming the document it is discloses nothing more."""
     digest = hashlib.sha256()
     size = 0
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
         size += len(chunk)
     sha256 = digest.hexdigest()
-    return FileComparison(
-        matches=sha256 == document.sha256 and size == document.size, sha256=sha256, size=size
-    )
+    matches = sha256 == document.sha256 and size == document.size
+    other_number = ""
+    if not matches:
+        other_number = (
+            IssuedDocument.objects.filter(sha256=sha256, size=size)
+            .exclude(pk=document.pk)
+            .order_by("issued_at", "pk")
+            .values_list("number", flat=True)
+            .first()
+        ) or ""
+    return FileComparison(matches=matches, sha256=sha256, size=size, other_number=other_number)

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.permissions import can_manage
-from formations.selectors import formations_visible_to, structures_visible_to
+from formations.selectors import (
+    formations_visible_to,
+    provider_identity,
+    structures_visible_to,
+)
 from formations.space import participant_required
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
@@ -294,6 +298,16 @@ def verify_lookup(request):
     return render(request, "livrables/verify_lookup.html", {"form": form})
 
 
+def issuer_name() -> str:
+    """Who issued the documents, as the public page names them: the training organisation
+    (its legal name, once a coordinator has set its identity) with the software it used,
+    or the software alone."""
+    provider = provider_identity()
+    if provider is None:
+        return _("Suivi Formations")
+    return _("%(organisation)s (avec Suivi Formations)") % {"organisation": provider.legal_name}
+
+
 @login_not_required
 @accepts_upload("file")
 @require_http_methods(["GET", "POST"])
@@ -324,6 +338,7 @@ def verify_document(request, number: str):
         "livrables/verify_document.html",
         {
             "document": document,
+            "issuer": issuer_name(),
             "state": document_state(document=document),
             "form": form,
             "comparison": comparison,

@@ -281,7 +281,7 @@ def test_revocation_date_is_shown_as_revoked_on(sheet_world):
 
     page = Client().get(verify_url(record.number)).content.decode()
 
-    assert "Révoqué le 8 octobre 2021." in page
+    assert "Révoqué le 8 octobre 2021 : il ne vaut plus justificatif." in page
 
 
 @pytest.mark.parametrize(
