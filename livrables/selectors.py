@@ -567,14 +567,21 @@ def issued_file(*, document: IssuedDocument) -> DocumentFile:
 
 
 def issued_document_by_number(*, number: str) -> IssuedDocument | None:
-    """The issued document registered under exactly `number` (case-sensitive, no prefix or
-    fuzzy match: the public page must not help anyone guess or list numbers)."""
+    """The issued document registered under `number`, or under `number` in capitals (numbers
+    are written in capitals, but people type them in lower case): no prefix or fuzzy match,
+    the public page must not help anyone guess or list numbers. One query on the number's
+    unique index (a case-insensitive comparison would read the whole register, on a public
+    page): a number whose session code holds small letters is found as typed only."""
     if "\x00" in number:
         # No number holds a NUL, and PostgreSQL refuses one in a query parameter.
         return None
-    return (
-        IssuedDocument.objects.select_related("session", "structure").filter(number=number).first()
-    )
+    found = {
+        document.number: document
+        for document in IssuedDocument.objects.select_related("session", "structure").filter(
+            number__in={number, number.upper()}
+        )
+    }
+    return found.get(number) or found.get(number.upper())
 
 
 @dataclass(frozen=True)

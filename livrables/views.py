@@ -294,7 +294,9 @@ def document_revoke(request, number: str):
 def verify_lookup(request):
     form = DocumentLookupForm(request.GET or None)
     if form.is_valid():
-        return redirect("livrables:verify_document", number=form.cleaned_data["numero"])
+        number = form.cleaned_data["numero"]
+        document = issued_document_by_number(number=number)
+        return redirect("livrables:verify_document", number=document.number if document else number)
     return render(request, "livrables/verify_lookup.html", {"form": form})
 
 
@@ -320,11 +322,14 @@ def verify_document(request, number: str):
             {
                 "number": number,
                 "form": DocumentLookupForm(),
-                "provisional": number.startswith("PROV-"),
-                "blank": number.startswith("EMV-"),
+                "provisional": number.upper().startswith("PROV-"),
+                "blank": number.upper().startswith("EMV-"),
             },
             status=404,
         )
+    if document.number != number and request.method == "GET":
+        # Typed in lower case: the page lives at the number as it is printed.
+        return redirect("livrables:verify_document", number=document.number)
     comparison = None
     if request.method == "POST":
         form = DocumentCheckForm(request.POST, request.FILES)

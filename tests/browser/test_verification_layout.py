@@ -109,3 +109,18 @@ def test_a_copy_of_another_document_names_it(page, live_server, world, certifica
             "link", name=f"Vérifier le document n° {newer.number}"
         ).click()
     assert page.locator(".message[data-state='current']").count() == 1
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_a_number_typed_in_lower_case_is_found(page, live_server, certificate, size):
+    page.set_viewport_size(size)
+    page.goto(live_server.url + reverse("livrables:verify_lookup"))
+    screenshot(page, f"verify-lookup-{size['width']}")
+    no_sideways_scroll(page, size)
+
+    page.get_by_label("Numéro du document").fill(certificate.number.lower())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vérifier").click()
+
+    assert page.url.endswith(reverse("livrables:verify_document", args=[certificate.number]))
+    assert "a bien été émis par" in page.locator("#registered").inner_text()

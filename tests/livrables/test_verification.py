@@ -478,7 +478,6 @@ def test_verify_document_number_with_nul_byte_is_404_not_server_error(db):
     "variant",
     [
         lambda n: n[:-1],  # a prefix
-        lambda n: n.lower(),  # another case
         lambda n: n + "0",  # longer
         lambda n: n.rpartition("-")[0] + "-%",  # a LIKE wildcard
     ],
@@ -490,6 +489,24 @@ def test_verify_document_lookup_is_exact(issued, variant):
 
     assert response.status_code == 404
     assert record.sha256 not in response.content.decode()
+
+
+def test_verify_document_typed_in_lower_case_leads_to_its_page(issued):
+    _document, record = issued
+
+    response = Client().get(verify_url(record.number.lower()))
+
+    assert response.status_code == 302
+    assert response["Location"] == verify_url(record.number)
+
+
+def test_verify_document_of_a_code_in_small_letters_is_found_as_printed(sheet_world):
+    sheet_world.session.code = "Labo-b"
+    sheet_world.session.save()
+    record = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
+    assert "-Labo-b-" in record.number
+
+    assert Client().get(verify_url(record.number)).status_code == 200
 
 
 def test_verify_document_refuses_other_methods(issued):
@@ -515,6 +532,26 @@ def test_verify_lookup_redirects_to_the_verification_page(issued):
 
     assert response.status_code == 302
     assert response["Location"] == verify_url(record.number)
+
+
+def test_verify_lookup_finds_a_number_typed_in_lower_case_with_spaces(issued):
+    _document, record = issued
+    typed = " " + record.number.lower().replace("-", " - ", 2) + "\n"
+
+    response = Client().get(reverse("livrables:verify_lookup"), {"numero": typed}, follow=True)
+
+    assert response.redirect_chain == [(verify_url(record.number), 302)]
+    content = response.content.decode()
+    assert f"Le document n° {record.number} a bien été émis" in content
+    assert "Document inconnu" not in content
+
+
+def test_verify_lookup_help_names_certificates_with_an_example(db):
+    content = Client().get(reverse("livrables:verify_lookup")).content.decode()
+
+    assert "certificat de réalisation, attestation ou certificat d&#x27;assiduité" in content
+    assert "CR-F4-P100-20261129115422-6129" in content
+    assert "majuscules comprises" not in content
 
 
 def test_verify_lookup_unknown_number_redirects_then_404(db):
