@@ -62,6 +62,7 @@ class RevocationForm(forms.Form):
     motif = forms.CharField(
         label=gettext_lazy("Motif de la révocation"),
         max_length=2000,
+        error_messages={"required": gettext_lazy("Indiquez le motif de la révocation.")},
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "Gardé au registre et au journal d'audit ; la page publique de vérification dit "

@@ -251,11 +251,15 @@ def space_document(request, number: str):
 def document_revoke(request, number: str):
     """Coordinators withdraw an issued document, with a reason."""
     record = get_object_or_404(
-        documents_visible_to(user=request.user).select_related("session"), number=number
+        documents_visible_to(user=request.user).select_related(
+            "session", "participant", "structure"
+        ),
+        number=number,
     )
     if not can_manage(request.user):
         raise PermissionDenied
     state = document_state(document=record)
+    back_url, back_label = subject_page(record)
     form = RevocationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,16 +270,7 @@ def document_revoke(request, number: str):
             messages.success(
                 request, _("Document n° %(number)s révoqué.") % {"number": record.number}
             )
-            if record.session_id:
-                return redirect(session_page(record.session))
-            if record.participant_id:
-                return redirect(
-                    reverse("formations:participant_detail", args=[record.participant_id])
-                    + "#participant-certificates"
-                )
-            if record.structure_id:
-                return redirect(structure_certificates_page(record.structure_id))
-            return redirect("livrables:verify_document", number=record.number)
+            return redirect(back_url)
     return render(
         request,
         "livrables/revoke.html",
@@ -283,9 +278,31 @@ def document_revoke(request, number: str):
             "document": record,
             "state": state,
             "form": form,
+            "back_url": back_url,
+            "back_label": back_label,
             "time_zone": record.session.time_zone if record.session else settings.TIME_ZONE,
         },
         status=400 if form.errors else 200,
+    )
+
+
+def subject_page(record: IssuedDocument) -> tuple[str, str]:
+    """Where a document is listed, with its name: the page the revocation form came from,
+    and returns to (« Annuler », or once revoked). The documents panel of its session, its
+    person's certificates, its structure's; the public page for a document of none."""
+    if record.session_id:
+        return session_page(record.session), _("Session %(code)s") % {"code": record.session.code}
+    if record.participant_id:
+        return (
+            reverse("formations:participant_detail", args=[record.participant_id])
+            + "#participant-certificates",
+            record.participant.full_name,
+        )
+    if record.structure_id:
+        return structure_certificates_page(record.structure_id), record.structure.name
+    return (
+        reverse("livrables:verify_document", args=[record.number]),
+        _("Vérification du document"),
     )
 
 

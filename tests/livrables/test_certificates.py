@@ -288,6 +288,18 @@ def test_coordinator_issues_from_the_participant_page(client, sheet_world, provi
     assert "3 h / 7 h" in html
 
 
+def test_revoke_page_of_a_certificate_cancels_back_to_the_person(client, sheet_world, provider):
+    record = issue(sheet_world)
+    participant = sheet_world.enrolments["dvorak"].participant
+    client.force_login(sheet_world.coordinator)
+
+    html = client.get(reverse("livrables:document_revoke", args=[record.number])).content.decode()
+
+    back = participant_url(participant) + "#participant-certificates"
+    assert f'<a class="button secondary" href="{back}">Annuler</a>' in html
+    assert f'<a href="{back}">{participant.full_name}</a>' in html
+
+
 def test_issuing_page_refuses_an_unsealed_formation_with_a_message(client, provider, coordinator):
     session = TrainingSessionFactory()
     SlotFactory(session=session)

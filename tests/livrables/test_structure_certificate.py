@@ -459,6 +459,9 @@ def test_structure_page_query_count_does_not_grow_with_formations(client, world,
 def test_revoking_leads_back_to_the_structure_and_offers_a_new_issue(client, world, provider):
     record = issue(world)
     client.force_login(world.coordinator)
+    form = client.get(reverse("livrables:document_revoke", args=[record.number])).content
+    back = structure_url(world.structure) + "#structure-certificates"
+    assert f'<a class="button secondary" href="{back}">Annuler</a>' in form.decode()
 
     response = client.post(
         reverse("livrables:document_revoke", args=[record.number]),
