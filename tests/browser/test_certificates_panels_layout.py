@@ -64,3 +64,38 @@ def test_revoke_page_cancels_back_to_the_person(page, live_server, login_as, wor
         page.get_by_role("link", name="Annuler").click()
     participant = reverse("formations:participant_detail", args=[world.people["nguyen"].pk])
     assert page.url.endswith(participant + "#participant-certificates")
+
+
+LABEL_OFFSETS = """(buttons) => buttons.map((button) => {
+  const range = document.createRange();
+  range.selectNodeContents(button.firstChild);
+  const text = range.getBoundingClientRect();
+  const box = button.getBoundingClientRect();
+  return Math.abs((text.top + text.bottom) / 2 - (box.top + box.bottom) / 2);
+})"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_participant_panel_reissues_and_marks_the_revoked(page, live_server, login_as, world, size):
+    first = issue(world)
+    revoke_document(document=first, actor=world.coordinator, reason="Erreur", now=ISSUED)
+    standing = issue(world, now=ISSUED + dt.timedelta(hours=1))
+    login_as(world.coordinator)
+    page.set_viewport_size(size)
+    page.goto(
+        live_server.url + reverse("formations:participant_detail", args=[world.people["nguyen"].pk])
+    )
+
+    panel = page.locator("section.participant-certificates")
+    reissue = panel.get_by_role("button", name="Rééditer le certificat de réalisation")
+    assert reissue.get_attribute("aria-describedby")
+    assert f"remplace le n° {standing.number}" in panel.inner_text()
+    assert panel.get_by_role("button", name="Émettre le certificat de réalisation").count() == 0
+    revoked = panel.get_by_role("link", name=f"Télécharger (révoqué) {first.number}")
+    assert "secondary" in revoked.get_attribute("class")
+    buttons = panel.locator(".document-actions .button.small")
+    assert buttons.count() >= 5
+    offsets = buttons.evaluate_all(LABEL_OFFSETS)
+    assert max(offsets) <= 1.5, offsets
+    screenshot(panel, f"participant-panel-{size['width']}")
+    no_sideways_scroll(page, size)

@@ -310,6 +310,8 @@ def test_coordinator_issues_and_reissues_from_the_structure_page(client, world, 
     assert "31 h / 35 h" in html
     assert "Rééditer" in html
     assert reverse("livrables:document_download", args=[record.number]) in html
+    revoke = reverse("livrables:document_revoke", args=[record.number])
+    assert f'<a class="button secondary" href="{revoke}">Révoquer' in html
     client.post(issue_url(world))
     assert document_state(document=record).superseded_at is not None
     assert "1 certificat antérieur" in client.get(structure_url(world.structure)).content.decode()
