@@ -3,9 +3,11 @@ hours from the émargement selectors, sealed sessions only, « état au » or «
 issued through the register (reissue supersedes), seen by whom they concern."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -405,3 +407,27 @@ def test_a_rectification_after_issue_flags_the_documents_to_reissue(client, shee
     again = issue(sheet_world, "dvorak", now=NOW + dt.timedelta(days=2))
     assert document_state(document=dvorak).superseded_by == again.number
     assert not document_state(document=again).needs_reissue
+
+
+@pytest.mark.parametrize(
+    ("sessions", "sealed", "expected"),
+    [
+        (2, 0, "0 session entièrement scellée sur 2."),
+        (2, 1, "1 session entièrement scellée sur 2."),
+        (3, 2, "2 sessions entièrement scellées sur 3."),
+    ],
+)
+def test_the_count_of_sealed_sessions_agrees_with_itself(sessions, sealed, expected):
+    row = SimpleNamespace(
+        formation=SimpleNamespace(pk=1, contract_reference="FEDER-1", title="Labo"),
+        sessions=sessions,
+        sealed_sessions=sealed,
+        documents=[],
+    )
+
+    html = render_to_string(
+        "livrables/panels/participant_certificates.html",
+        {"certificate_rows": [row], "can_issue_certificates": False},
+    )
+
+    assert expected in html

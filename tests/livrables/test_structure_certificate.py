@@ -4,8 +4,10 @@ only, issued through the register (reissue supersedes, a rectification flags it)
 coordinators, the structure's referent and the auditors of the programme's funders."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from formations.french import hours_label
@@ -475,3 +477,54 @@ def test_revoking_leads_back_to_the_structure_and_offers_a_new_issue(client, wor
     html = client.get(response.url).content.decode()
     assert f"Le certificat n° {record.number} a été révoqué le" in html
     assert "Rééditer" in html
+
+
+@pytest.mark.parametrize(
+    ("sessions", "sealed", "with_people", "expected"),
+    [
+        (2, 0, 0, "0 session entièrement scellée sur 2. </p>"),
+        (2, 1, 0, "1 session entièrement scellée sur 2. Aucune personne de la structure n'y "),
+        (2, 1, 1, "1 session entièrement scellée sur 2. Des personnes de la structure y sont"),
+        (
+            3,
+            3,
+            3,
+            "3 sessions entièrement scellées sur 3. Des personnes de la structure sont "
+            "inscrites à chacune d'elles.",
+        ),
+        (
+            4,
+            3,
+            1,
+            "3 sessions entièrement scellées sur 4. Des personnes de la structure sont "
+            "inscrites à 1 d'entre elles.",
+        ),
+        (
+            4,
+            3,
+            2,
+            "3 sessions entièrement scellées sur 4. Des personnes de la structure sont "
+            "inscrites à 2 d'entre elles.",
+        ),
+    ],
+)
+def test_the_count_of_sessions_with_the_structure_s_people_reads_well(
+    sessions, sealed, with_people, expected
+):
+    row = SimpleNamespace(
+        formation=SimpleNamespace(pk=1, contract_reference="FEDER-1", title="Labo"),
+        sessions=sessions,
+        sealed_sessions=sealed,
+        sealed_with_people=with_people,
+        current=None,
+        revoked=None,
+        earlier=[],
+    )
+
+    html = render_to_string(
+        "livrables/panels/structure_certificates.html",
+        {"structure_certificate_rows": [row], "can_issue_certificates": False},
+    )
+
+    assert expected in " ".join(html.replace("&#x27;", "'").split())
+    assert "inscrites à 0" not in html
