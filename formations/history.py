@@ -172,6 +172,12 @@ ACTION_LABELS = {
     "livrables.sheet_extract_previewed": gettext_lazy("Aperçu provisoire d'un extrait"),
     "livrables.blank_sheet_printed": gettext_lazy("Feuille vierge imprimée"),
     "livrables.document_revoked": gettext_lazy("Document révoqué"),
+    "livrables.certificate_issued": gettext_lazy("Certificat de réalisation émis"),
+    "livrables.attestation_issued": gettext_lazy("Attestation d'assiduité émise"),
+    "livrables.structure_certificate_issued": gettext_lazy(
+        "Certificat d'assiduité de la structure émis"
+    ),
+    "livrables.certificates_bulk_started": gettext_lazy("Émission groupée des certificats lancée"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

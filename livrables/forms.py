@@ -18,13 +18,16 @@ class DocumentLookupForm(forms.Form):
         label=gettext_lazy("Numéro du document"),
         max_length=120,
         help_text=gettext_lazy(
-            "Il figure en haut et en pied de chaque page du document, par exemple "
-            "EMG-LABO-2021-1-20211006160000-3F9A. Recopiez-le exactement, majuscules comprises."
+            "Il figure en haut et en pied de chaque page du document (feuille d'émargement, "
+            "certificat de réalisation, attestation ou certificat d'assiduité), par exemple "
+            "CR-F4-P100-20261129115422-6129. Les minuscules sont acceptées et les espaces "
+            "ignorés."
         ),
     )
 
     def clean_numero(self):
-        number = self.cleaned_data["numero"].strip()
+        # No number holds a space: one copied from a PDF may have gained some.
+        number = "".join(self.cleaned_data["numero"].split())
         if "/" in number:
             raise forms.ValidationError(
                 _("Un numéro de document ne contient pas de barre oblique « / »."),
@@ -59,6 +62,7 @@ class RevocationForm(forms.Form):
     motif = forms.CharField(
         label=gettext_lazy("Motif de la révocation"),
         max_length=2000,
+        error_messages={"required": gettext_lazy("Indiquez le motif de la révocation.")},
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "Gardé au registre et au journal d'audit ; la page publique de vérification dit "

@@ -156,6 +156,10 @@ class IssuedDocument(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=~Q(number=""), name="issued_document_has_number"),
         ]
+        indexes = [
+            # The public page names the document an uploaded file is, found by its digest.
+            models.Index(fields=["sha256"], name="issued_document_sha256"),
+        ]
 
     def __str__(self):
         return self.number

@@ -5,6 +5,7 @@ participant's certificates on their page; a structure's certificats d'assiduité
 structure's page; a participant's own certificates in their space."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.urls import reverse
@@ -160,14 +161,36 @@ def participant_certificates_panel(request, participant):
     for row in rows:
         for document in row.documents:
             document.verification_url = verification_url(document.number)
+        row.issue_actions = [
+            certificate_issue_action(slug, kind, row.documents)
+            for slug, kind in CERTIFICATE_SLUGS.items()
+        ]
     return (
         "livrables/panels/participant_certificates.html",
-        {
-            "certificate_rows": rows,
-            "can_issue_certificates": may_issue_certificate(user),
-            "certificate_kinds": CERTIFICATE_SLUGS,
-        },
+        {"certificate_rows": rows, "can_issue_certificates": may_issue_certificate(user)},
     )
+
+
+@dataclass(frozen=True)
+class CertificateIssueAction:
+    """One issue button of a participant's formation: `current` the document of its kind
+    standing (a new one replaces it: « Rééditer »), or `revoked` the newest one when it
+    was revoked and nothing replaced it."""
+
+    slug: str
+    kind: str
+    current: IssuedDocument | None
+    revoked: IssuedDocument | None
+
+
+def certificate_issue_action(slug: str, kind: str, documents: list) -> CertificateIssueAction:
+    """From the row's documents (newest first, with their state): no query, and the same
+    rule as `selectors.StructureCertificateRow.current` / `.revoked`."""
+    of_kind = [d for d in documents if d.kind == kind]
+    current = next((d for d in of_kind if d.state.is_current and d.storage_name), None)
+    latest = next((d for d in of_kind if not d.state.superseded_at), None)
+    revoked = latest if current is None and latest and latest.state.revoked_at else None
+    return CertificateIssueAction(slug=slug, kind=kind, current=current, revoked=revoked)
 
 
 def structure_certificates_panel(request, structure):

@@ -567,14 +567,21 @@ def issued_file(*, document: IssuedDocument) -> DocumentFile:
 
 
 def issued_document_by_number(*, number: str) -> IssuedDocument | None:
-    """The issued document registered under exactly `number` (case-sensitive, no prefix or
-    fuzzy match: the public page must not help anyone guess or list numbers)."""
+    """The issued document registered under `number`, or under `number` in capitals (numbers
+    are written in capitals, but people type them in lower case): no prefix or fuzzy match,
+    the public page must not help anyone guess or list numbers. One query on the number's
+    unique index (a case-insensitive comparison would read the whole register, on a public
+    page): a number whose session code holds small letters is found as typed only."""
     if "\x00" in number:
         # No number holds a NUL, and PostgreSQL refuses one in a query parameter.
         return None
-    return (
-        IssuedDocument.objects.select_related("session", "structure").filter(number=number).first()
-    )
+    found = {
+        document.number: document
+        for document in IssuedDocument.objects.select_related("session", "structure").filter(
+            number__in={number, number.upper()}
+        )
+    }
+    return found.get(number) or found.get(number.upper())
 
 
 @dataclass(frozen=True)
@@ -582,17 +589,30 @@ class FileComparison:
     matches: bool
     sha256: str
     size: int
+    # When it does not match: the number of another registered document it is, byte for
+    # byte (a reader checking the wrong page, or an older copy since replaced), or "".
+    other_number: str = ""
 
 
 def compare_file(*, document: IssuedDocument, uploaded_file) -> FileComparison:
     """Whether an uploaded file is, byte for byte, the registered document: its SHA-256
-    (computed chunk by chunk, whatever the file is) against the one recorded at issue."""
+    (computed chunk by chunk, whatever the file is) against the one recorded at issue;
+    when it is not, whether it is another registered document (one indexed query). The
+    uploader holds the file: naming the document it is discloses nothing more."""
     digest = hashlib.sha256()
     size = 0
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
         size += len(chunk)
     sha256 = digest.hexdigest()
-    return FileComparison(
-        matches=sha256 == document.sha256 and size == document.size, sha256=sha256, size=size
-    )
+    matches = sha256 == document.sha256 and size == document.size
+    other_number = ""
+    if not matches:
+        other_number = (
+            IssuedDocument.objects.filter(sha256=sha256, size=size)
+            .exclude(pk=document.pk)
+            .order_by("issued_at", "pk")
+            .values_list("number", flat=True)
+            .first()
+        ) or ""
+    return FileComparison(matches=matches, sha256=sha256, size=size, other_number=other_number)

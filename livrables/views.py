@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.permissions import can_manage
-from formations.selectors import formations_visible_to, structures_visible_to
+from formations.selectors import (
+    formations_visible_to,
+    provider_identity,
+    structures_visible_to,
+)
 from formations.space import participant_required
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
@@ -247,11 +251,15 @@ def space_document(request, number: str):
 def document_revoke(request, number: str):
     """Coordinators withdraw an issued document, with a reason."""
     record = get_object_or_404(
-        documents_visible_to(user=request.user).select_related("session"), number=number
+        documents_visible_to(user=request.user).select_related(
+            "session", "participant", "structure"
+        ),
+        number=number,
     )
     if not can_manage(request.user):
         raise PermissionDenied
     state = document_state(document=record)
+    back_url, back_label = subject_page(record)
     form = RevocationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -262,16 +270,7 @@ def document_revoke(request, number: str):
             messages.success(
                 request, _("Document n° %(number)s révoqué.") % {"number": record.number}
             )
-            if record.session_id:
-                return redirect(session_page(record.session))
-            if record.participant_id:
-                return redirect(
-                    reverse("formations:participant_detail", args=[record.participant_id])
-                    + "#participant-certificates"
-                )
-            if record.structure_id:
-                return redirect(structure_certificates_page(record.structure_id))
-            return redirect("livrables:verify_document", number=record.number)
+            return redirect(back_url)
     return render(
         request,
         "livrables/revoke.html",
@@ -279,9 +278,31 @@ def document_revoke(request, number: str):
             "document": record,
             "state": state,
             "form": form,
+            "back_url": back_url,
+            "back_label": back_label,
             "time_zone": record.session.time_zone if record.session else settings.TIME_ZONE,
         },
         status=400 if form.errors else 200,
+    )
+
+
+def subject_page(record: IssuedDocument) -> tuple[str, str]:
+    """Where a document is listed, with its name: the page the revocation form came from,
+    and returns to (« Annuler », or once revoked). The documents panel of its session, its
+    person's certificates, its structure's; the public page for a document of none."""
+    if record.session_id:
+        return session_page(record.session), _("Session %(code)s") % {"code": record.session.code}
+    if record.participant_id:
+        return (
+            reverse("formations:participant_detail", args=[record.participant_id])
+            + "#participant-certificates",
+            record.participant.full_name,
+        )
+    if record.structure_id:
+        return structure_certificates_page(record.structure_id), record.structure.name
+    return (
+        reverse("livrables:verify_document", args=[record.number]),
+        _("Vérification du document"),
     )
 
 
@@ -290,8 +311,20 @@ def document_revoke(request, number: str):
 def verify_lookup(request):
     form = DocumentLookupForm(request.GET or None)
     if form.is_valid():
-        return redirect("livrables:verify_document", number=form.cleaned_data["numero"])
+        number = form.cleaned_data["numero"]
+        document = issued_document_by_number(number=number)
+        return redirect("livrables:verify_document", number=document.number if document else number)
     return render(request, "livrables/verify_lookup.html", {"form": form})
+
+
+def issuer_name() -> str:
+    """Who issued the documents, as the public page names them: the training organisation
+    (its legal name, once a coordinator has set its identity) with the software it used,
+    or the software alone."""
+    provider = provider_identity()
+    if provider is None:
+        return _("Suivi Formations")
+    return _("%(organisation)s (avec Suivi Formations)") % {"organisation": provider.legal_name}
 
 
 @login_not_required
@@ -306,11 +339,14 @@ def verify_document(request, number: str):
             {
                 "number": number,
                 "form": DocumentLookupForm(),
-                "provisional": number.startswith("PROV-"),
-                "blank": number.startswith("EMV-"),
+                "provisional": number.upper().startswith("PROV-"),
+                "blank": number.upper().startswith("EMV-"),
             },
             status=404,
         )
+    if document.number != number and request.method == "GET":
+        # Typed in lower case: the page lives at the number as it is printed.
+        return redirect("livrables:verify_document", number=document.number)
     comparison = None
     if request.method == "POST":
         form = DocumentCheckForm(request.POST, request.FILES)
@@ -324,6 +360,7 @@ def verify_document(request, number: str):
         "livrables/verify_document.html",
         {
             "document": document,
+            "issuer": issuer_name(),
             "state": document_state(document=document),
             "form": form,
             "comparison": comparison,

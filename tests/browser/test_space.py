@@ -185,10 +185,12 @@ def test_a_participant_s_certificates_read_on_a_phone_without_sideways_scroll(
     revoked = issue_certificate(kind="attendance_attestation", **issue)
     revoke_document(document=revoked, actor=coordinator, reason="Erreur de saisie")
     url = live_server.url + reverse("formations:participant_detail", args=[person.pk])
+    # A replaced or revoked document is downloadable, but not as if it were standing.
+    marked_downloads = ("Télécharger (remplacé)", "Télécharger (révoqué)")
 
     for user, buttons in (
-        (coordinator, {"Télécharger", "Vérifier", "Révoquer"}),
-        (referent, {"Télécharger", "Vérifier"}),
+        (coordinator, {"Télécharger", *marked_downloads, "Vérifier", "Révoquer"}),
+        (referent, {"Télécharger", *marked_downloads, "Vérifier"}),
     ):
         browser_context.clear_cookies()
         login_as(user)

@@ -3,9 +3,11 @@ hours from the émargement selectors, sealed sessions only, « état au » or «
 issued through the register (reissue supersedes), seen by whom they concern."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -13,7 +15,7 @@ from formations.models import AuditEntry, User
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import document_state
-from livrables.services import issue_certificate
+from livrables.services import issue_certificate, revoke_document
 from sessions.models import Seal
 from sessions.selectors import realised_minutes
 from tests.factories import (
@@ -284,8 +286,51 @@ def test_coordinator_issues_from_the_participant_page(client, sheet_world, provi
     html = response.content.decode().replace("&#x27;", "'")
     assert record.kind == ATTESTATION
     assert f"Document n° {record.number} émis (Attestation d'assiduité)." in html
-    assert "Émettre l'attestation d'assiduité" in html
+    # One stands now: the button reissues it, and says which number it replaces.
+    assert "Rééditer l'attestation d'assiduité" in html
+    assert "Émettre l'attestation d'assiduité" not in html
+    assert f"Le nouveau document remplace le n° {record.number}," in html
+    assert "Émettre le certificat de réalisation" in html
     assert "3 h / 7 h" in html
+
+
+def test_participant_panel_offers_no_revoked_document_as_valid(client, sheet_world, provider):
+    participant = sheet_world.enrolments["dvorak"].participant
+    revoked = issue(sheet_world)
+    revoke_document(document=revoked, actor=sheet_world.coordinator, reason="Erreur")
+    replaced = issue(sheet_world, kind=ATTESTATION)
+    current = issue(sheet_world, kind=ATTESTATION, now=NOW + dt.timedelta(minutes=1))
+    client.force_login(sheet_world.coordinator)
+
+    html = client.get(participant_url(participant)).content.decode().replace("&#x27;", "'")
+
+    def download(record):
+        url = reverse("livrables:document_download", args=[record.number])
+        start = html.index(f'href="{url}"')
+        return html[html.rindex("<a ", 0, start) : html.index("</a>", start)]
+
+    assert 'class="button small secondary"' in download(revoked)
+    assert "Télécharger (révoqué)" in download(revoked)
+    assert 'class="button small secondary"' in download(replaced)
+    assert "Télécharger (remplacé)" in download(replaced)
+    assert 'class="button small"' in download(current)
+    assert "Télécharger<span" in download(current)
+    # Nothing stands for the certificate: reissue it, and say why.
+    assert "Rééditer le certificat de réalisation" in html
+    assert f"Le n° {revoked.number} a été révoqué : aucun n'est en vigueur." in html
+    assert f"Le nouveau document remplace le n° {current.number}," in html
+
+
+def test_revoke_page_of_a_certificate_cancels_back_to_the_person(client, sheet_world, provider):
+    record = issue(sheet_world)
+    participant = sheet_world.enrolments["dvorak"].participant
+    client.force_login(sheet_world.coordinator)
+
+    html = client.get(reverse("livrables:document_revoke", args=[record.number])).content.decode()
+
+    back = participant_url(participant) + "#participant-certificates"
+    assert f'<a class="button secondary" href="{back}">Annuler</a>' in html
+    assert f'<a href="{back}">{participant.full_name}</a>' in html
 
 
 def test_issuing_page_refuses_an_unsealed_formation_with_a_message(client, provider, coordinator):
@@ -323,7 +368,9 @@ def test_certificates_panel_query_count_is_constant(client, sheet_world, provide
     add(4)
     many, html = measure()
 
-    assert html.count("Émettre le certificat de réalisation") == 6
+    # Six formations: the first has its certificate standing (reissued four times).
+    assert html.count("Émettre le certificat de réalisation") == 5
+    assert html.count("Rééditer le certificat de réalisation") == 1
     assert html.count("remplacé par n°") == 4
     assert many == few
 
@@ -360,3 +407,27 @@ def test_a_rectification_after_issue_flags_the_documents_to_reissue(client, shee
     again = issue(sheet_world, "dvorak", now=NOW + dt.timedelta(days=2))
     assert document_state(document=dvorak).superseded_by == again.number
     assert not document_state(document=again).needs_reissue
+
+
+@pytest.mark.parametrize(
+    ("sessions", "sealed", "expected"),
+    [
+        (2, 0, "0 session entièrement scellée sur 2."),
+        (2, 1, "1 session entièrement scellée sur 2."),
+        (3, 2, "2 sessions entièrement scellées sur 3."),
+    ],
+)
+def test_the_count_of_sealed_sessions_agrees_with_itself(sessions, sealed, expected):
+    row = SimpleNamespace(
+        formation=SimpleNamespace(pk=1, contract_reference="FEDER-1", title="Labo"),
+        sessions=sessions,
+        sealed_sessions=sealed,
+        documents=[],
+    )
+
+    html = render_to_string(
+        "livrables/panels/participant_certificates.html",
+        {"certificate_rows": [row], "can_issue_certificates": False},
+    )
+
+    assert expected in html

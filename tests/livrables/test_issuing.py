@@ -281,7 +281,7 @@ def test_revocation_date_is_shown_as_revoked_on(sheet_world):
 
     page = Client().get(verify_url(record.number)).content.decode()
 
-    assert "Révoqué le 8 octobre 2021." in page
+    assert "Révoqué le 8 octobre 2021 : il ne vaut plus justificatif." in page
 
 
 @pytest.mark.parametrize(
@@ -332,7 +332,22 @@ def test_revoke_page_without_reason_explains(client, sheet_world):
     )
 
     assert response.status_code == 400
-    assert "Ce champ est obligatoire" in response.content.decode()
+    content = response.content.decode()
+    assert "Indiquez le motif de la révocation." in content
+    assert "Ce champ est obligatoire" not in content
+    assert not DocumentEntry.objects.exists()
+
+
+def test_revoke_page_cancels_back_to_the_session(client, sheet_world):
+    record = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
+    client.force_login(sheet_world.coordinator)
+
+    content = client.get(reverse("livrables:document_revoke", args=[record.number])).content
+    html = content.decode()
+
+    cancel = f'<a class="button secondary" href="{session_url(sheet_world.session)}">Annuler</a>'
+    assert cancel in html
+    assert f'<a href="{session_url(sheet_world.session)}">Session LABO-2021-1</a>' in html
     assert not DocumentEntry.objects.exists()
 
 

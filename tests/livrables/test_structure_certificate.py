@@ -4,8 +4,10 @@ only, issued through the register (reissue supersedes, a rectification flags it)
 coordinators, the structure's referent and the auditors of the programme's funders."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from formations.french import hours_label
@@ -347,6 +349,8 @@ def test_coordinator_issues_and_reissues_from_the_structure_page(client, world, 
     assert "31 h / 35 h" in html
     assert "Rééditer" in html
     assert reverse("livrables:document_download", args=[record.number]) in html
+    revoke = reverse("livrables:document_revoke", args=[record.number])
+    assert f'<a class="button secondary" href="{revoke}">Révoquer' in html
     client.post(issue_url(world))
     assert document_state(document=record).superseded_at is not None
     assert "1 certificat antérieur" in client.get(structure_url(world.structure)).content.decode()
@@ -496,6 +500,9 @@ def test_structure_page_query_count_does_not_grow_with_formations(client, world,
 def test_revoking_leads_back_to_the_structure_and_offers_a_new_issue(client, world, provider):
     record = issue(world)
     client.force_login(world.coordinator)
+    form = client.get(reverse("livrables:document_revoke", args=[record.number])).content
+    back = structure_url(world.structure) + "#structure-certificates"
+    assert f'<a class="button secondary" href="{back}">Annuler</a>' in form.decode()
 
     response = client.post(
         reverse("livrables:document_revoke", args=[record.number]),
@@ -507,3 +514,54 @@ def test_revoking_leads_back_to_the_structure_and_offers_a_new_issue(client, wor
     html = client.get(response.url).content.decode()
     assert f"Le certificat n° {record.number} a été révoqué le" in html
     assert "Rééditer" in html
+
+
+@pytest.mark.parametrize(
+    ("sessions", "sealed", "with_people", "expected"),
+    [
+        (2, 0, 0, "0 session entièrement scellée sur 2. </p>"),
+        (2, 1, 0, "1 session entièrement scellée sur 2. Aucune personne de la structure n'y "),
+        (2, 1, 1, "1 session entièrement scellée sur 2. Des personnes de la structure y sont"),
+        (
+            3,
+            3,
+            3,
+            "3 sessions entièrement scellées sur 3. Des personnes de la structure sont "
+            "inscrites à chacune d'elles.",
+        ),
+        (
+            4,
+            3,
+            1,
+            "3 sessions entièrement scellées sur 4. Des personnes de la structure sont "
+            "inscrites à 1 d'entre elles.",
+        ),
+        (
+            4,
+            3,
+            2,
+            "3 sessions entièrement scellées sur 4. Des personnes de la structure sont "
+            "inscrites à 2 d'entre elles.",
+        ),
+    ],
+)
+def test_the_count_of_sessions_with_the_structure_s_people_reads_well(
+    sessions, sealed, with_people, expected
+):
+    row = SimpleNamespace(
+        formation=SimpleNamespace(pk=1, contract_reference="FEDER-1", title="Labo"),
+        sessions=sessions,
+        sealed_sessions=sealed,
+        sealed_with_people=with_people,
+        current=None,
+        revoked=None,
+        earlier=[],
+    )
+
+    html = render_to_string(
+        "livrables/panels/structure_certificates.html",
+        {"structure_certificate_rows": [row], "can_issue_certificates": False},
+    )
+
+    assert expected in " ".join(html.replace("&#x27;", "'").split())
+    assert "inscrites à 0" not in html

@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import re
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,8 @@ from livrables import services
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.selectors import document_state, issued_file
-from livrables.services import issue_sheet, retention_until
+from livrables.services import issue_sheet, retention_until, revoke_document
+from tests.factories import ProviderIdentityFactory
 from tests.livrables.conftest import kept_files, pdf_text
 
 NOW = dt.datetime(2021, 10, 6, 16, 0, tzinfo=dt.UTC)
@@ -207,6 +209,71 @@ def test_verify_document_is_public_and_shows_the_registered_facts(issued):
     assert "31 décembre 2032" in content
 
 
+def headline(content: str) -> str:
+    """The page's first statement (`<h2 id="registered">`), tags and spacing removed."""
+    match = re.search(r'<h2 id="registered">(.*?)</h2>', content, re.S)
+    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+
+
+def test_verify_document_current_says_so_first(issued):
+    _document, record = issued
+
+    content = Client().get(verify_url(record.number)).content.decode()
+
+    assert (
+        headline(content) == f"Le document n° {record.number} a bien été émis par Suivi Formations"
+    )
+    assert content.index('data-state="current"') < content.index("Type de document")
+
+
+def test_verify_document_names_the_organisation_once_its_identity_is_set(issued):
+    _document, record = issued
+    ProviderIdentityFactory(legal_name="Formations du Littoral")
+
+    content = Client().get(verify_url(record.number)).content.decode()
+
+    assert headline(content) == (
+        f"Le document n° {record.number} a bien été émis par Formations du Littoral "
+        "(avec Suivi Formations)"
+    )
+
+
+def test_verify_document_revoked_says_so_in_its_headline_before_any_detail(issued, sheet_world):
+    _document, record = issued
+    revoke_document(
+        document=record,
+        actor=sheet_world.coordinator,
+        reason="Erreur de session",
+        now=NOW + dt.timedelta(days=2),
+    )
+
+    content = Client().get(verify_url(record.number)).content.decode()
+
+    assert headline(content) == (
+        f"Le document n° {record.number}, émis par Suivi Formations, a été révoqué le "
+        "8 octobre 2021"
+    )
+    assert "bien été émis" not in content
+    assert "Révoqué le 8 octobre 2021 : il ne vaut plus justificatif." in content
+    assert content.index('data-state="revoked"') < content.index("Type de document")
+    assert 'data-state="current"' not in content
+    assert "Erreur de session" not in content
+
+
+def test_verify_document_superseded_names_its_replacement_in_its_headline(issued, sheet_world):
+    _document, record = issued
+    newer = issue_sheet(session=sheet_world.session, actor=None, now=NOW + dt.timedelta(hours=1))
+
+    content = Client().get(verify_url(record.number)).content.decode()
+
+    assert headline(content) == (
+        f"Le document n° {record.number}, émis par Suivi Formations, a été remplacé par "
+        f"le n° {newer.number}"
+    )
+    assert content.index('data-state="superseded"') < content.index("Type de document")
+    assert verify_url(newer.number) in content
+
+
 def test_verify_document_shows_no_personal_data(issued):
     _document, record = issued
 
@@ -244,13 +311,47 @@ def test_verify_document_modified_bytes_do_not_match(issued):
     assert MATCH not in content
 
 
-def test_verify_document_another_issued_sheet_does_not_match(issued, sheet_world):
+def test_verify_document_another_issued_document_is_named(issued, sheet_world):
     _document, record = issued
     other = issue_sheet(session=sheet_world.session, actor=None, now=NOW + dt.timedelta(hours=1))
 
     response = Client().post(verify_url(record.number), upload(issued_file(document=other).content))
 
-    assert MISMATCH in response.content.decode()
+    content = response.content.decode()
+    assert MISMATCH in content and MATCH not in content
+    assert 'data-verification="other-document"' in content
+    assert f"c'est, sans aucune modification, le document n° {other.number}." in content
+    assert f'href="{verify_url(other.number)}"' in content
+    assert "Fichier différent" not in content
+
+
+def test_verify_document_result_is_where_the_form_lands_and_takes_the_focus(issued):
+    document, record = issued
+    page = Client().get(verify_url(record.number)).content.decode()
+    assert "comparison-result" not in page and "autofocus" not in page
+
+    content = Client().post(verify_url(record.number), upload(b"autre chose")).content.decode()
+
+    assert 'id="comparison-result" class="comparison-result" tabindex="-1" autofocus' in content
+    # The result comes right under the section's heading, before the form's explanation.
+    heading = content.index('<h2 id="compare">')
+    assert heading < content.index("comparison-result") < content.index("Pour savoir si le PDF")
+    # A digest is one long word: it wraps (code.digest) instead of widening the page.
+    digest = hashlib.sha256(b"autre chose").hexdigest()
+    assert f'<code class="digest">{digest}</code>' in content
+
+
+def test_verify_document_genuine_copy_of_a_revoked_document_is_not_shown_as_valid(
+    issued, sheet_world
+):
+    document, record = issued
+    revoke_document(document=record, actor=sheet_world.coordinator, reason="Erreur")
+
+    content = Client().post(verify_url(record.number), upload(document.content)).content.decode()
+
+    assert MATCH in content
+    assert '<div class="message warning" role="status" data-verification="match">' in content
+    assert "Attention : ce document n'est plus en vigueur" in content
 
 
 def test_verify_document_non_pdf_upload_reports_a_mismatch(issued):
@@ -377,7 +478,6 @@ def test_verify_document_number_with_nul_byte_is_404_not_server_error(db):
     "variant",
     [
         lambda n: n[:-1],  # a prefix
-        lambda n: n.lower(),  # another case
         lambda n: n + "0",  # longer
         lambda n: n.rpartition("-")[0] + "-%",  # a LIKE wildcard
     ],
@@ -389,6 +489,24 @@ def test_verify_document_lookup_is_exact(issued, variant):
 
     assert response.status_code == 404
     assert record.sha256 not in response.content.decode()
+
+
+def test_verify_document_typed_in_lower_case_leads_to_its_page(issued):
+    _document, record = issued
+
+    response = Client().get(verify_url(record.number.lower()))
+
+    assert response.status_code == 302
+    assert response["Location"] == verify_url(record.number)
+
+
+def test_verify_document_of_a_code_in_small_letters_is_found_as_printed(sheet_world):
+    sheet_world.session.code = "Labo-b"
+    sheet_world.session.save()
+    record = issue_sheet(session=sheet_world.session, actor=None, now=NOW)
+    assert "-Labo-b-" in record.number
+
+    assert Client().get(verify_url(record.number)).status_code == 200
 
 
 def test_verify_document_refuses_other_methods(issued):
@@ -414,6 +532,26 @@ def test_verify_lookup_redirects_to_the_verification_page(issued):
 
     assert response.status_code == 302
     assert response["Location"] == verify_url(record.number)
+
+
+def test_verify_lookup_finds_a_number_typed_in_lower_case_with_spaces(issued):
+    _document, record = issued
+    typed = " " + record.number.lower().replace("-", " - ", 2) + "\n"
+
+    response = Client().get(reverse("livrables:verify_lookup"), {"numero": typed}, follow=True)
+
+    assert response.redirect_chain == [(verify_url(record.number), 302)]
+    content = response.content.decode()
+    assert f"Le document n° {record.number} a bien été émis" in content
+    assert "Document inconnu" not in content
+
+
+def test_verify_lookup_help_names_certificates_with_an_example(db):
+    content = Client().get(reverse("livrables:verify_lookup")).content.decode()
+
+    assert "certificat de réalisation, attestation ou certificat d&#x27;assiduité" in content
+    assert "CR-F4-P100-20261129115422-6129" in content
+    assert "majuscules comprises" not in content
 
 
 def test_verify_lookup_unknown_number_redirects_then_404(db):
