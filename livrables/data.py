@@ -214,6 +214,41 @@ def parse_signature(value) -> Signature | None:
     return Signature(width=width, height=height, strokes=tuple(strokes))
 
 
+def funder_infos(funders) -> tuple[FunderInfo, ...]:
+    """What every document prints of its programme's funders (emblem band, sentences)."""
+    return tuple(
+        FunderInfo(
+            kind=f.kind,
+            kind_label=str(f.get_kind_display()),
+            name=f.name,
+            sentence=f.publicity_sentence,
+            is_eu=f.is_eu_fund,
+            emblem=_emblem_bytes(f),
+        )
+        for f in funders
+    )
+
+
+def attendance_label(attendance, slot, tz) -> str:
+    """A half-day's status for one person, in the words of every page (`status_label`),
+    with the arrival and departure times in the session's zone `tz`; a half-day without
+    any row was struck out at the close: absent, not signed."""
+    if attendance is None:
+        return _("Absent — non signé")
+    return status_label(
+        attendance.status,
+        attendance.minutes_attended,
+        slot.planned_minutes,
+        arrival=f"{timezone.localtime(attendance.arrived_at, tz):%H:%M}"
+        if attendance.arrived_at
+        else None,
+        departure=f"{timezone.localtime(attendance.left_at, tz):%H:%M}"
+        if attendance.left_at
+        else None,
+        method=attendance.method,
+    )
+
+
 def status_label(
     status: str | None,
     minutes_attended: int | None,
@@ -301,17 +336,7 @@ def build_sheet_data(
     formation = session.formation
     programme = formation.programme
 
-    funders = tuple(
-        FunderInfo(
-            kind=f.kind,
-            kind_label=str(f.get_kind_display()),
-            name=f.name,
-            sentence=f.publicity_sentence,
-            is_eu=f.is_eu_fund,
-            emblem=_emblem_bytes(f),
-        )
-        for f in records.funders
-    )
+    funders = funder_infos(records.funders)
     trainers = tuple(user_name(u) for u in records.trainers)
     slots = records.slots
     enrolments = records.enrolments

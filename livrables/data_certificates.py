@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from formations.french import time_zone_label
 from formations.models import Formation, Participant
 from formations.selectors import provider_identity
-from livrables.data import FunderInfo, _emblem_bytes, status_label, verification_url
+from livrables.data import FunderInfo, attendance_label, funder_infos, verification_url
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import fully_sealed_session_q
@@ -224,17 +224,7 @@ def build_certificates_data(
         .annotate(realised=realised_expression())
         .values_list("pk", "realised")
     )
-    funders = tuple(
-        FunderInfo(
-            kind=f.kind,
-            kind_label=str(f.get_kind_display()),
-            name=f.name,
-            sentence=f.publicity_sentence,
-            is_eu=f.is_eu_fund,
-            emblem=_emblem_bytes(f),
-        )
-        for f in programme.funders.order_by("name")
-    )
+    funders = funder_infos(programme.funders.order_by("name"))
     provider_info = ProviderInfo(
         legal_name=provider.legal_name,
         address=provider.address,
@@ -266,23 +256,8 @@ def build_certificates_data(
         for slot in mine:
             session, tz, start, end, zone_label = half_day_base[slot.pk]
             att = attendances.get((enrolment_by_session[slot.session_id], slot.pk))
-            if att is None:
-                label = _("Absent — non signé")
-                realised = 0
-            else:
-                label = status_label(
-                    att.status,
-                    att.minutes_attended,
-                    slot.planned_minutes,
-                    arrival=f"{timezone.localtime(att.arrived_at, tz):%H:%M}"
-                    if att.arrived_at
-                    else None,
-                    departure=f"{timezone.localtime(att.left_at, tz):%H:%M}"
-                    if att.left_at
-                    else None,
-                    method=att.method,
-                )
-                realised = counted.get(att.pk, 0)
+            label = attendance_label(att, slot, tz)
+            realised = counted.get(att.pk, 0) if att is not None else 0
             half_days.append(
                 HalfDay(
                     session_code=session.code,

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from formations.french import time_zone_label
 from formations.models import Structure
 from formations.selectors import provider_identity
-from livrables.data import FunderInfo, _emblem_bytes, status_label, verification_url
+from livrables.data import FunderInfo, attendance_label, funder_infos, verification_url
 from livrables.data_certificates import ProviderInfo, _signature_bytes
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
@@ -297,17 +297,7 @@ def build_structure_certificate_data(*, structure, formation, now=None) -> Struc
         row[1] += 1
         row[2] += enrolment.planned_minutes
         row[3] += enrolment.realised_minutes
-    funders = tuple(
-        FunderInfo(
-            kind=f.kind,
-            kind_label=str(f.get_kind_display()),
-            name=f.name,
-            sentence=f.publicity_sentence,
-            is_eu=f.is_eu_fund,
-            emblem=_emblem_bytes(f),
-        )
-        for f in programme.funders.order_by("name")
-    )
+    funders = funder_infos(programme.funders.order_by("name"))
     last_session = sealed[-1]
     planned = sum(b.planned_minutes for b in blocks)
     realised = sum(b.realised_minutes for b in blocks)
@@ -362,23 +352,10 @@ def build_structure_certificate_data(*, structure, formation, now=None) -> Struc
 
 
 def _cell(attendance, slot, tz, counted: dict[int, int]) -> Cell:
-    """The half-day's status in the words of every page (`status_label`) and its counted
-    minutes; a half-day without any row was struck out at the close: absent, not signed."""
+    """The half-day's status (`attendance_label`) and its counted minutes."""
     if attendance is None:
-        return Cell(_("Absent — non signé"), 0)
-    label = status_label(
-        attendance.status,
-        attendance.minutes_attended,
-        slot.planned_minutes,
-        arrival=f"{timezone.localtime(attendance.arrived_at, tz):%H:%M}"
-        if attendance.arrived_at
-        else None,
-        departure=f"{timezone.localtime(attendance.left_at, tz):%H:%M}"
-        if attendance.left_at
-        else None,
-        method=attendance.method,
-    )
-    return Cell(label, counted.get(attendance.pk, 0))
+        return Cell(attendance_label(None, slot, tz), 0)
+    return Cell(attendance_label(attendance, slot, tz), counted.get(attendance.pk, 0))
 
 
 def _rule_check(formation, count: int) -> RuleCheck | None:
