@@ -50,6 +50,20 @@ class ProviderInfo:
     # The signature-and-stamp image's bytes, read through the storage API; None without.
     signature_image: bytes | None = None
 
+    @classmethod
+    def of(cls, provider) -> "ProviderInfo":
+        """What a document prints of the training organisation (`ProviderIdentity`)."""
+        return cls(
+            legal_name=provider.legal_name,
+            address=provider.address,
+            siret=provider.siret,
+            declaration_number=provider.activity_declaration_number,
+            representative_name=provider.representative_name,
+            representative_role=provider.representative_role,
+            signing_place=provider.signing_place,
+            signature_image=_signature_bytes(provider),
+        )
+
 
 @dataclass(frozen=True)
 class HalfDay:
@@ -225,16 +239,7 @@ def build_certificates_data(
         .values_list("pk", "realised")
     )
     funders = funder_infos(programme.funders.order_by("name"))
-    provider_info = ProviderInfo(
-        legal_name=provider.legal_name,
-        address=provider.address,
-        siret=provider.siret,
-        declaration_number=provider.activity_declaration_number,
-        representative_name=provider.representative_name,
-        representative_role=provider.representative_role,
-        signing_place=provider.signing_place,
-        signature_image=_signature_bytes(provider),
-    )
+    provider_info = ProviderInfo.of(provider)
     action_boxes = tuple(
         (str(label), value == formation.action_nature)
         for value, label in Formation.ActionNature.choices

@@ -26,7 +26,7 @@ from formations.french import time_zone_label
 from formations.models import Structure
 from formations.selectors import provider_identity
 from livrables.data import FunderInfo, attendance_label, funder_infos, verification_url
-from livrables.data_certificates import ProviderInfo, _signature_bytes
+from livrables.data_certificates import ProviderInfo
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import fully_sealed_session_q
@@ -313,16 +313,7 @@ def build_structure_certificate_data(*, structure, formation, now=None) -> Struc
         number=number,
         generated_at=timezone.localtime(now, last_session.tzinfo),
         time_zone_label=time_zone_label(last_session.time_zone),
-        provider=ProviderInfo(
-            legal_name=provider.legal_name,
-            address=provider.address,
-            siret=provider.siret,
-            declaration_number=provider.activity_declaration_number,
-            representative_name=provider.representative_name,
-            representative_role=provider.representative_role,
-            signing_place=provider.signing_place,
-            signature_image=_signature_bytes(provider),
-        ),
+        provider=ProviderInfo.of(provider),
         structure_name=structure.name,
         structure_kind=structure.kind_label or str(structure.get_kind_display()),
         structure_commune=structure.commune,

@@ -190,17 +190,9 @@ def participant_certificates(*, user, participant) -> list[CertificateRow]:
         )
         .order_by("contract_reference")
     )
-    documents = list(
-        certificate_documents_for(user=user)
-        .filter(participant_id=participant.pk)
-        .select_related("issued_by")
-        .order_by("-issued_at", "-pk")
+    by_formation = _by_formation(
+        certificate_documents_for(user=user).filter(participant_id=participant.pk)
     )
-    states = document_states(documents)
-    by_formation: dict[int, list] = {}
-    for document in documents:
-        document.state = states[document.pk]
-        by_formation.setdefault(document.formation_id, []).append(document)
     return [
         CertificateRow(
             formation=f,
@@ -274,17 +266,9 @@ def structure_certificates(*, user, structure) -> list[StructureCertificateRow]:
         )
         .order_by("contract_reference")
     )
-    documents = list(
-        structure_certificate_documents_for(user=user)
-        .filter(structure_id=structure.pk)
-        .select_related("issued_by")
-        .order_by("-issued_at", "-pk")
+    by_formation = _by_formation(
+        structure_certificate_documents_for(user=user).filter(structure_id=structure.pk)
     )
-    states = document_states(documents)
-    by_formation: dict[int, list] = {}
-    for document in documents:
-        document.state = states[document.pk]
-        by_formation.setdefault(document.formation_id, []).append(document)
     return [
         StructureCertificateRow(
             formation=f,
@@ -616,3 +600,14 @@ def compare_file(*, document: IssuedDocument, uploaded_file) -> FileComparison:
             .first()
         ) or ""
     return FileComparison(matches=matches, sha256=sha256, size=size, other_number=other_number)
+
+
+def _by_formation(documents: QuerySet[IssuedDocument]) -> dict[int, list[IssuedDocument]]:
+    """The documents per formation, newest first, each with its `state` (two queries)."""
+    documents = list(documents.select_related("issued_by").order_by("-issued_at", "-pk"))
+    states = document_states(documents)
+    by_formation: dict[int, list] = {}
+    for document in documents:
+        document.state = states[document.pk]
+        by_formation.setdefault(document.formation_id, []).append(document)
+    return by_formation
