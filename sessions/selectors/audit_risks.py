@@ -33,7 +33,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from formations.french import user_name
 from formations.models import Formation
@@ -237,20 +237,24 @@ def _late_signatures(attendances) -> list[AuditRisk]:
         if delay <= LATE_SIGNATURE_DELAY:
             continue
         signed = timezone.localtime(attendance.signed_at, slot.session.tzinfo)
+        days = max(1, delay.days)
         risks.append(
             AuditRisk(
                 key=f"late_signature:attendance:{attendance.pk}",
                 kind="late_signature",
-                sentence=_(
+                sentence=ngettext(
                     "%(name)s a signé la demi-journée du %(slot)s (session %(code)s) le "
-                    "%(signed)s, %(days)s jour(s) après sa fin."
+                    "%(signed)s, %(days)s jour après sa fin.",
+                    "%(name)s a signé la demi-journée du %(slot)s (session %(code)s) le "
+                    "%(signed)s, %(days)s jours après sa fin.",
+                    days,
                 )
                 % {
                     "name": _signer(attendance),
                     "slot": _slot_label(slot),
                     "code": slot.session.code,
                     "signed": f"{signed:%d/%m/%Y à %H:%M}",
-                    "days": max(1, delay.days),
+                    "days": days,
                 },
                 url=slot_url(slot.pk),
                 record=attendance,
