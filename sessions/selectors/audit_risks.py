@@ -193,26 +193,30 @@ def _holidays(slots, attendances) -> list[AuditRisk]:
     for slot in slots:
         reasons = []
         region = slot.session.holiday_region
+        slot_day = slot.local_start.date()
         for day in sorted(days_by_slot.get(slot.pk, ())):
             name = holiday_on(day, region)
-            if name:
+            if not name and day.weekday() != 6:
+                continue
+            if day == slot_day:
                 reasons.append(
-                    _("%(day)s est férié au lieu de la session (%(name)s)")
-                    % {
-                        "day": _day(day),
-                        "name": name,
-                    }
+                    _("jour férié au lieu de la session (%(name)s)") % {"name": name}
+                    if name
+                    else _("un dimanche")
                 )
-            elif day.weekday() == 6:
-                reasons.append(_("%(day)s est un dimanche") % {"day": _day(day)})
+            else:
+                reasons.append(
+                    _("signatures enregistrées le %(day)s, férié au lieu de la session (%(name)s)")
+                    % {"day": _day(day), "name": name}
+                    if name
+                    else _("signatures enregistrées le %(day)s") % {"day": _day(day)}
+                )
         if reasons:
             risks.append(
                 AuditRisk(
                     key=f"holiday:slot:{slot.pk}",
                     kind="holiday",
-                    sentence=_(
-                        "Session %(code)s, demi-journée du %(slot)s : signatures alors que %(why)s."
-                    )
+                    sentence=_("Session %(code)s, demi-journée du %(slot)s : %(why)s.")
                     % {
                         "code": slot.session.code,
                         "slot": _slot_label(slot),
@@ -336,15 +340,20 @@ def _over_capacity(slots, attendances) -> list[AuditRisk]:
             AuditRisk(
                 key=f"over_capacity:slot:{slot.pk}",
                 kind="over_capacity",
-                sentence=_(
-                    "Session %(code)s, demi-journée du %(slot)s : %(count)s personnes ont "
-                    "signé présentes pour une salle de %(capacity)s places."
-                )
+                sentence=_("Session %(code)s, demi-journée du %(slot)s : %(people)s pour %(room)s.")
                 % {
                     "code": slot.session.code,
                     "slot": _slot_label(slot),
-                    "count": present[slot.pk],
-                    "capacity": capacity,
+                    "people": ngettext(
+                        "%(n)s personne a signé présente",
+                        "%(n)s personnes ont signé présentes",
+                        present[slot.pk],
+                    )
+                    % {"n": present[slot.pk]},
+                    "room": ngettext(
+                        "une salle de %(n)s place", "une salle de %(n)s places", capacity
+                    )
+                    % {"n": capacity},
                 },
                 url=slot_url(slot.pk),
                 record=slot,

@@ -157,7 +157,7 @@ def test_sunday_signature_flagged_and_a_half_day_without_signature_is_not():
     risks = of_kind(session.formation, "holiday")
 
     assert [r.record for r in risks] == [sunday]
-    assert "dimanche" in risks[0].sentence
+    assert risks[0].sentence.endswith(": un dimanche.")
 
 
 # --- the other detections -------------------------------------------------------------------
@@ -217,7 +217,7 @@ def test_more_people_signed_present_than_the_room_holds_is_flagged():
     risks = of_kind(session.formation, "over_capacity")
 
     assert [r.record for r in risks] == [full]
-    assert "3 personnes" in risks[0].sentence and "2 places" in risks[0].sentence
+    assert "3 personnes ont signé présentes pour une salle de 2 places" in risks[0].sentence
 
 
 def test_enrolled_person_who_never_signed_a_begun_session_is_flagged():
@@ -551,3 +551,27 @@ def test_auditor_of_another_funder_and_trainers_do_not_see_the_panel(client, ris
     client.force_login(trainer)
     response = client.get(reverse("formations:formation_detail", args=[formation.pk]))
     assert "Risques d'audit" not in response.content.decode()
+
+
+def test_session_form_fields_saved_and_postal_code_checked(coordinator):
+    from django.core.exceptions import ValidationError
+
+    from sessions.services import generate_slots, session_save
+
+    data = {"formation": FormationFactory(), "code": "MAY-2026", "time_zone": "Europe/Paris"}
+    slots = generate_slots(first_day=dt.date(2026, 4, 27), days=1)
+    session = session_save(
+        actor=coordinator,
+        data={**data, "postal_code": "97600", "room_capacity": 12},
+        slots=slots,
+    )
+    session.refresh_from_db()
+    assert (session.postal_code, session.room_capacity, session.holiday_region) == (
+        "97600",
+        12,
+        "976",
+    )
+    with pytest.raises(ValidationError):
+        session_save(
+            actor=coordinator, data={**data, "code": "X-1", "postal_code": "976"}, slots=slots
+        )
