@@ -138,7 +138,8 @@ def signature_fingerprint(signature) -> tuple[tuple, int] | None:
 def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list[AuditRisk]:
     """Every audit risk of the formation's non-cancelled sessions, grouped by kind
     (``KIND_ORDER``) then in time order, each with its acknowledgement when there is one.
-    Six queries plus one per extra detector, whatever the size of the formation."""
+    At most six queries plus one per extra detector, whatever the size of the formation
+    (one without half-days)."""
     now = now or timezone.now()
     live = ~Q(session__status=TrainingSession.Status.CANCELLED)
     slots = list(
@@ -146,6 +147,8 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
         .select_related("session", "countersigned_by")
         .order_by("starts_at", "pk")
     )
+    if not slots:
+        return []  # every risk is about a half-day, its signatures or its people
     slot_by_id = {slot.pk: slot for slot in slots}
     attendances = list(
         Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
@@ -167,6 +170,8 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
     for detector in EXTRA_DETECTORS:
         risks += detector(formation)
 
+    if not risks:
+        return []
     acknowledgements = {
         ack.risk_key: ack
         for ack in AuditRiskAcknowledgement.objects.filter(formation=formation).select_related(
