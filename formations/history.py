@@ -150,6 +150,7 @@ ACTION_LABELS = {
     "session.create": gettext_lazy("Session créée"),
     "session.update": gettext_lazy("Session modifiée"),
     "session.shared_devices_allowed": gettext_lazy("Téléphones partagés"),
+    "audit_risk.acknowledge": gettext_lazy("Risque d'audit expliqué"),
     "enrolment.create": gettext_lazy("Inscription"),
     "enrolment.delete": gettext_lazy("Désinscription"),
     "enrolment.convocations_sent": gettext_lazy("Convocations envoyées"),

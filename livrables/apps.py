@@ -10,5 +10,10 @@ class LivrablesConfig(AppConfig):
         # The documents of a session on its page: sessions never imports livrables.
         from formations import panels as registry
         from livrables import panels
+        from livrables.audit_risks import rectified_after_certificate
+        from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)
+        # Rectifications after a certificate: only livrables knows the certificates.
+        if rectified_after_certificate not in EXTRA_DETECTORS:
+            EXTRA_DETECTORS.append(rectified_after_certificate)

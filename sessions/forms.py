@@ -30,6 +30,9 @@ class TrainingSessionForm(forms.ModelForm):
             "code",
             "place",
             "address",
+            "postal_code",
+            "holiday_subdivision",
+            "room_capacity",
             "time_zone",
             "modality",
             "remote_url",
@@ -47,6 +50,10 @@ class TrainingSessionForm(forms.ModelForm):
                 "Indian/Mayotte)."
             ),
             "remote_url": _("Obligatoire à distance ou en hybride."),
+            "postal_code": _(
+                "Donne les jours fériés du lieu (97600 : Mayotte, 57000 : Moselle…), "
+                "signalés dans les risques d'audit."
+            ),
         }
 
     LOCKED_FIELDS = ("formation", "time_zone")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from formations.french import TIME_ZONE_LABELS
 from formations.models import Formation, Participant
 from formations.storage import documents_storage
+from sessions.public_holidays import HOLIDAY_SUBDIVISION_CHOICES, holiday_subdivision_for
 
 
 def validate_time_zone(value: str) -> None:
@@ -77,6 +78,30 @@ class TrainingSession(models.Model):
     )
     place = models.CharField(_("lieu"), max_length=255, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
+    # The venue's public holidays differ across France (Mayotte keeps 27 April, Alsace-
+    # Moselle 26 December…): the audit risks read them from this subdivision, which
+    # `holiday_region` derives from the postal code when left blank.
+    postal_code = models.CharField(
+        _("code postal du lieu"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Code postal à cinq chiffres."))],
+    )
+    holiday_subdivision = models.CharField(
+        _("jours fériés du lieu"),
+        max_length=8,
+        blank=True,
+        choices=HOLIDAY_SUBDIVISION_CHOICES,
+        help_text=_("Laissez vide pour les déduire du code postal (ou du fuseau horaire)."),
+    )
+    room_capacity = models.PositiveIntegerField(
+        _("capacité de la salle"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Nombre de places : au-delà, les signatures d'une demi-journée sont signalées."
+        ),
+    )
     time_zone = models.CharField(
         _("fuseau horaire"),
         max_length=64,
@@ -132,6 +157,14 @@ class TrainingSession(models.Model):
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def holiday_region(self) -> str | None:
+        """The subdivision of the `holidays` package whose public holidays apply at the
+        venue: the one chosen, else from the postal code, else from the time zone."""
+        return holiday_subdivision_for(
+            chosen=self.holiday_subdivision, postal_code=self.postal_code, time_zone=self.time_zone
+        )
 
 
 class Slot(models.Model):
@@ -445,3 +478,43 @@ class Rectification(models.Model):
 
     def __str__(self):
         return f"{self.attendance} ({self.created_at:%d/%m/%Y})"
+
+
+class AuditRiskAcknowledgement(models.Model):
+    """A coordinator's written answer to one audit risk of a formation
+    (`sessions.selectors.audit_risks`): the risk stays listed, shown as acknowledged with
+    this explanation, and the audit pack carries it. Kept here, beside the detection, so
+    that every page of sessions can show it and livrables reads it (never the reverse).
+
+    `risk_key` is the risk's stable key (« late_signature:attendance:42 »): a risk that
+    disappears leaves its acknowledgement unused, one that comes back finds it again.
+    A new acknowledgement of the same risk replaces the text (logged each time)."""
+
+    formation = models.ForeignKey(
+        Formation,
+        verbose_name=_("formation"),
+        on_delete=models.PROTECT,
+        related_name="audit_risk_acknowledgements",
+    )
+    risk_key = models.CharField(_("risque"), max_length=120)
+    explanation = models.TextField(_("explication"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("le"))
+
+    class Meta:
+        verbose_name = _("explication d'un risque d'audit")
+        verbose_name_plural = _("explications des risques d'audit")
+        ordering = ["formation", "risk_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["formation", "risk_key"], name="audit_risk_ack_unique_per_formation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.formation} — {self.risk_key}"

@@ -14,6 +14,7 @@ from formations.french import hours_label
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 from formations.selectors import formations_visible_to, participants_visible_to
 from sessions.models import Slot, TrainingSession
+from sessions.selectors.audit_risks import LATE_SIGNATURE_DELAY, audit_risks
 from sessions.selectors.contract import contract_status
 from sessions.selectors.hours import (
     annotate_enrolment_hours,
@@ -69,6 +70,28 @@ def formation_panel(request, formation):
             "contract": status,
             "formation_sessions": _session_rows(sessions),
             "panel_formation": formation,
+        },
+    )
+
+
+def audit_risks_panel(request, formation):
+    """« Risques d'audit »: what a controller would question on the formation's sheets,
+    each with its link and, when given, the coordinator's explanation. Coordinators (who
+    may explain each one) and the auditors of the formation's funders."""
+    user = request.user
+    if formation is None or not (can_manage(user) or is_funder_auditor(user)):
+        return None
+    if not formations_visible_to(user=user).filter(pk=formation.pk).exists():
+        return None
+    risks = audit_risks(formation=formation)
+    return (
+        "sessions/panels/audit_risks.html",
+        {
+            "audit_risks": risks,
+            "audit_risks_open": sum(1 for r in risks if not r.is_acknowledged),
+            "audit_risks_formation": formation,
+            "can_acknowledge": can_manage(user),
+            "late_signature_hours": int(LATE_SIGNATURE_DELAY.total_seconds() // 3600),
         },
     )
 
@@ -295,7 +318,7 @@ def register(registry) -> None:
     """Appends the panels to ``formations.panels`` once (``ready()`` may run twice in tests)."""
     for name, panels in (
         ("DASHBOARD_PANELS", (dashboard_upcoming_panel, dashboard_hours_panel)),
-        ("FORMATION_PANELS", (formation_panel,)),
+        ("FORMATION_PANELS", (formation_panel, audit_risks_panel)),
         ("PARTICIPANT_PANELS", (participant_panel,)),
         ("STRUCTURE_PANELS", (structure_panel,)),
         ("SPACE_PANELS", (space_sessions_panel,)),

@@ -189,6 +189,7 @@ def world(db, trainer):
         "sessions:slot_paper": {"pk": slot.pk},
         "sessions:slot_paper_scan": {"pk": slot.pk, "scan_pk": scan.pk},
         "sessions:slot_audit": {"pk": slot.pk},
+        "sessions:audit_risk_acknowledge": {"pk": session.formation_id},
         "livrables:session_sheet": {"pk": session.pk},
         "livrables:session_sheet_issue": {"pk": session.pk},
         "livrables:session_blank_sheet": {"pk": session.pk},

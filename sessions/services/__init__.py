@@ -11,6 +11,7 @@ from sessions.services.attendance import (
     slot_close,
     slot_countersign,
 )
+from sessions.services.audit_risks import audit_risk_acknowledge
 from sessions.services.devices import session_set_shared_devices
 from sessions.services.enrolment import (
     EnrolmentImportError,
@@ -53,6 +54,7 @@ __all__ = [
     "attendance_mark",
     "attendance_rectify",
     "attendance_sign",
+    "audit_risk_acknowledge",
     "check_scan_file",
     "convocation_recipients",
     "enrol_from_file",

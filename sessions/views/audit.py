@@ -2,16 +2,22 @@
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
 from formations.french import user_name
 from formations.models import User
-from formations.permissions import RoleRequiredMixin
+from formations.permissions import ManagerRequiredMixin, RoleRequiredMixin
+from formations.selectors import formations_visible_to
+from sessions.exceptions import SessionsError
 from sessions.presence import attendance_text, signed_as_text, values_text
 from sessions.selectors.audit import slot_audit_records
 from sessions.selectors.visibility import slots_visible_to
+from sessions.services import audit_risk_acknowledge
 from sessions.signatures import signature_svg
 
 # A device clock this far from the server's (or a signature uploaded this late) is pointed
@@ -122,3 +128,25 @@ class SlotAuditView(RoleRequiredMixin, View):
             ],
         }
         return render(request, self.template_name, context)
+
+
+class AuditRiskAcknowledgeView(ManagerRequiredMixin, View):
+    """Posts a coordinator's explanation of one audit risk of a formation (the form is in
+    the formation page's « Risques d'audit » panel), then goes back to the panel."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        formation = get_object_or_404(formations_visible_to(user=request.user), pk=pk)
+        try:
+            audit_risk_acknowledge(
+                actor=request.user,
+                formation=formation,
+                risk_key=request.POST.get("risk_key", ""),
+                explanation=request.POST.get("explanation", ""),
+            )
+        except SessionsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Explication enregistrée : le dossier d'audit la porte."))
+        return redirect(reverse("formations:formation_detail", args=[pk]) + "#audit-risks")
