@@ -27,7 +27,7 @@ class ExpenseForm(FieldsetsMixin, forms.Form):
     category = forms.ChoiceField(label=_("Catégorie"), choices=Expense.Category.choices)
     description = forms.CharField(label=_("Description"), max_length=255)
     attached_to = forms.ChoiceField(
-        label=_("Mission"),
+        label=_("Session ou mission"),
         required=False,
         help_text=_("La session ou la mission à laquelle la dépense se rattache."),
     )

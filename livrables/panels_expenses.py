@@ -3,7 +3,7 @@ coordinators and the auditors of the formation's funders (the page already found
 formation through `formations_visible_to`, the same scope as the expenses')."""
 
 from formations.permissions import can_manage, is_funder_auditor
-from livrables.selectors_expenses import expense_totals
+from livrables.selectors_expenses import expense_totals_by_category
 
 
 def formation_expenses_panel(request, formation):
@@ -13,7 +13,7 @@ def formation_expenses_panel(request, formation):
     return (
         "livrables/panels/formation_expenses.html",
         {
-            "expense_totals": expense_totals(formation=formation),
+            "expense_totals": expense_totals_by_category(formation=formation),
             "can_edit_expenses": can_manage(user),
         },
     )

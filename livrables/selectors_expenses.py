@@ -94,20 +94,38 @@ def mission_label(*, session_code, mission_name) -> str:
     return _("Hors mission")
 
 
+def _category_totals(expenses) -> list[Total]:
+    labels = dict(Expense.Category.choices)
+    rows = {row["category"]: row for row in expenses.values("category").annotate(**_sums())}
+    return [
+        _total(str(labels[value]), rows[value])
+        for value in Expense.Category.values
+        if value in rows
+    ]
+
+
+def _overall(by_category: list[Total]) -> Total:
+    return Total(
+        label=_("Total"),
+        count=sum(t.count for t in by_category),
+        amount_ht=sum((t.amount_ht for t in by_category), ZERO),
+        vat=sum((t.vat for t in by_category), ZERO),
+        amount_ttc=sum((t.amount_ttc for t in by_category), ZERO),
+    )
+
+
+def expense_totals_by_category(*, formation: Formation) -> ExpenseTotals:
+    """The totals by category and overall only (one query): the formation page's panel."""
+    by_category = _category_totals(Expense.objects.filter(formation=formation).order_by())
+    return ExpenseTotals(by_category=by_category, by_mission=[], overall=_overall(by_category))
+
+
 def expense_totals(*, formation: Formation) -> ExpenseTotals:
     """Totals HT / TVA / TTC and counts of the formation's expenses by category (in the
     order of the categories), by session or mission (sessions by code, then missions by
     date, then those attached to neither) and overall: two queries."""
     expenses = Expense.objects.filter(formation=formation).order_by()
-    labels = dict(Expense.Category.choices)
-    category_rows = {
-        row["category"]: row for row in expenses.values("category").annotate(**_sums())
-    }
-    by_category = [
-        _total(str(labels[value]), category_rows[value])
-        for value in Expense.Category.values
-        if value in category_rows
-    ]
+    by_category = _category_totals(expenses)
     mission_rows = expenses.values(
         "session_id", "session__code", "mission_id", "mission__name", "mission__start_date"
     ).annotate(**_sums())
@@ -125,11 +143,6 @@ def expense_totals(*, formation: Formation) -> ExpenseTotals:
         )
         for row in sorted(mission_rows, key=order)
     ]
-    overall = Total(
-        label=_("Total"),
-        count=sum(t.count for t in by_category),
-        amount_ht=sum((t.amount_ht for t in by_category), ZERO),
-        vat=sum((t.vat for t in by_category), ZERO),
-        amount_ttc=sum((t.amount_ttc for t in by_category), ZERO),
+    return ExpenseTotals(
+        by_category=by_category, by_mission=by_mission, overall=_overall(by_category)
     )
-    return ExpenseTotals(by_category=by_category, by_mission=by_mission, overall=overall)
