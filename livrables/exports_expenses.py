@@ -1,6 +1,7 @@
 """The funder's follow-up file of a formation's expenses (« fichier de suivi des
 dépenses »), through the export layer (`formations.exporting`): one line per expense,
-read in chunks, with the receipt's name as it stands in the audit pack, then the totals by
+read in chunks, with the receipt's name as it stands in the audit pack (a link, relative
+to the file: it opens the receipt when the file sits at the pack's root), then the totals by
 category, by mission and overall."""
 
 from collections.abc import Iterator, Sequence
@@ -10,7 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from formations.exporting import Column, ListExporter
+from formations.exporting import Column, FileLink, ListExporter
 from livrables.selectors_expenses import expense_totals, formation_expenses, mission_label
 
 
@@ -34,7 +35,7 @@ class ExpenseExporter(ListExporter):
         Column(gettext_lazy("TVA (€)"), lambda e: e.vat),
         Column(gettext_lazy("Montant TTC (€)"), lambda e: e.amount_ttc),
         Column(gettext_lazy("Payé par"), lambda e: e.paid_by),
-        Column(gettext_lazy("Justificatif (fichier du dossier)"), lambda e: e.pack_name),
+        Column(gettext_lazy("Justificatif (fichier du dossier)"), lambda e: FileLink(e.pack_name)),
         Column(gettext_lazy("Empreinte SHA-256 du justificatif"), lambda e: e.receipt_sha256),
     )
 

@@ -421,6 +421,9 @@ def test_export_one_line_per_expense_with_pack_names_and_totals(client, coordina
         "frais/001-train-lille-arras.pdf",
     ]
     assert by_number[4][9] == "frais/004-videoprojecteur.jpg"
+    # A link that opens the receipt once the pack is unzipped (the file at its root).
+    link = workbook.active.cell(row=2, column=10).hyperlink
+    assert link.target == "frais/001-train-lille-arras.pdf"
     assert by_number[3][4] == "Comité de pilotage"
     totals = {(row[2], row[3]): row[4:8] for row in rows[6:]}
     assert totals[("Total par catégorie", "Déplacement")] == ["2 dépenses", 70, 8, 78]
