@@ -452,3 +452,26 @@ def test_list_and_export_queries_do_not_grow(
     with django_assert_max_num_queries(10):
         response = client.get(urls["export"])
         b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_mission_ending_before_it_starts_is_refused(formation, coordinator):
+    with pytest.raises(LivrablesError) as refused:
+        mission_create(
+            actor=coordinator,
+            formation=formation,
+            name="Comité",
+            start_date=dt.date(2021, 9, 2),
+            end_date=dt.date(2021, 9, 1),
+        )
+    assert refused.value.code == "invalid"
+    assert "finir avant de commencer" in refused.value.message
+
+
+@pytest.mark.django_db
+def test_formation_panel_without_expenses_invites_coordinators(client, coordinator, formation):
+    client.force_login(coordinator)
+    page = client.get(formation.get_absolute_url())
+    assert "Aucun frais engagé n'est enregistré pour cette formation" in page.text
+    assert reverse("livrables:expense_list", args=[formation.pk]) in page.text
+    assert reverse("livrables:expense_export", args=[formation.pk]) not in page.text
