@@ -151,8 +151,20 @@ class Expense(models.Model):
     @property
     def pack_name(self) -> str:
         """The receipt's name in the audit pack and in the follow-up file."""
-        slug = slugify(self.description)[:40].strip("-") or "frais"
+        slug = short_slug(self.description) or "frais"
         return f"{PACK_FOLDER}/{self.number:03d}-{slug}.{self.receipt_extension}"
+
+
+def short_slug(text: str, limit: int = 40) -> str:
+    """`slugify(text)` cut after a whole word within `limit` characters (a single longer
+    word is cut at the limit)."""
+    slug = slugify(text)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit]
+    if slug[limit] != "-" and "-" in cut:
+        cut = cut.rsplit("-", 1)[0]
+    return cut.strip("-")
 
 
 RECEIPT_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}

@@ -475,3 +475,14 @@ def test_formation_panel_without_expenses_invites_coordinators(client, coordinat
     assert "Aucun frais engagé n'est enregistré pour cette formation" in page.text
     assert reverse("livrables:expense_list", args=[formation.pk]) in page.text
     assert reverse("livrables:expense_export", args=[formation.pk]) not in page.text
+
+
+def test_pack_name_keeps_whole_words():
+    expense = Expense(
+        number=12,
+        description="Aller-retour Lille – Valenciennes en TER, deux formatrices",
+        receipt_content_type="image/jpeg",
+    )
+    assert expense.pack_name == "frais/012-aller-retour-lille-valenciennes-en-ter.jpg"
+    expense.description = "« … »"
+    assert expense.pack_name == "frais/012-frais.jpg"
