@@ -112,6 +112,18 @@ class Column:
     name: str = ""
 
 
+@dataclass(frozen=True)
+class FileLink:
+    """A cell naming a file that travels with the export (a receipt of the audit pack), by
+    its path relative to the exported file: in XLSX a link that opens it once the pack is
+    unzipped, in CSV the path as text. The path is ours (never typed by a user)."""
+
+    path: str
+
+    def __str__(self):
+        return self.path
+
+
 class BaseExporter:
     """A file of rows. Subclasses set `identifier` (also the file name, without extension),
     `verbose_name` (the XLSX sheet's title) and implement `get_columns()` and
@@ -300,7 +312,14 @@ def _text_cell(sheet, text: str, *, bold: bool = False):
 
 
 def xlsx_cell(sheet, value):
-    """One XLSX cell: numbers, dates and booleans typed; everything else a text cell."""
+    """One XLSX cell: numbers, dates and booleans typed, a `FileLink` a link; everything
+    else a text cell."""
+    if isinstance(value, FileLink):
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value.path))
+        cell.data_type = "s"
+        cell.hyperlink = value.path
+        cell.style = "Hyperlink"
+        return cell
     if value is None or isinstance(value, bool | int | Decimal | float | dt.date | dt.time):
         if isinstance(value, dt.datetime):
             return _local_naive(value)

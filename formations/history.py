@@ -179,6 +179,10 @@ ACTION_LABELS = {
         "Certificat d'assiduité de la structure émis"
     ),
     "livrables.certificates_bulk_started": gettext_lazy("Émission groupée des certificats lancée"),
+    "livrables.mission_created": gettext_lazy("Mission ajoutée"),
+    "livrables.expense_created": gettext_lazy("Frais engagé ajouté"),
+    "livrables.expense_updated": gettext_lazy("Frais engagé modifié"),
+    "livrables.expense_deleted": gettext_lazy("Frais engagé supprimé"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from formations.admin import ReadOnlyAdmin
-from livrables.models import IssuedDocument
+from livrables.models import Expense, IssuedDocument, Mission
 
 
 @admin.register(IssuedDocument)
@@ -13,3 +13,19 @@ class IssuedDocumentAdmin(ReadOnlyAdmin):
     search_fields = ["number", "sha256"]
     list_select_related = ["issued_by"]
     date_hierarchy = "issued_at"
+
+
+@admin.register(Expense)
+class ExpenseAdmin(ReadOnlyAdmin):
+    """Read-only: expenses are written through the services (receipt checked, journaled)."""
+
+    list_display = ["formation", "number", "date", "category", "description", "amount_ttc"]
+    list_filter = ["category"]
+    search_fields = ["description", "receipt_sha256", "formation__contract_reference"]
+    list_select_related = ["formation"]
+
+
+@admin.register(Mission)
+class MissionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "formation", "start_date", "end_date", "place"]
+    list_select_related = ["formation"]

@@ -233,3 +233,7 @@ class DocumentEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.document_id} {self.kind}"
+
+
+# Expenses live in their own module; imported here so that Django registers them.
+from livrables.models_expenses import Expense, Mission  # noqa: E402, F401

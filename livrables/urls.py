@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livrables import views, views_bulk
+from livrables import views, views_bulk, views_expenses
 
 app_name = "livrables"
 
@@ -56,6 +56,34 @@ urlpatterns = [
         "sessions/<int:pk>/certificats.zip",
         views_bulk.session_certificates_zip,
         name="session_certificates_zip",
+    ),
+    # Expenses (frais engagés) of a formation, and their follow-up file.
+    path("formations/<int:pk>/frais/", views_expenses.expense_list, name="expense_list"),
+    path("formations/<int:pk>/frais/ajouter/", views_expenses.expense_add, name="expense_add"),
+    path(
+        "formations/<int:pk>/frais/<int:number>/modifier/",
+        views_expenses.expense_edit,
+        name="expense_edit",
+    ),
+    path(
+        "formations/<int:pk>/frais/<int:number>/supprimer/",
+        views_expenses.expense_remove,
+        name="expense_remove",
+    ),
+    path(
+        "formations/<int:pk>/frais/<int:number>/justificatif/",
+        views_expenses.expense_receipt,
+        name="expense_receipt",
+    ),
+    path(
+        "formations/<int:pk>/frais/suivi-des-depenses.xlsx",
+        views_expenses.expense_export,
+        name="expense_export",
+    ),
+    path(
+        "formations/<int:pk>/missions/ajouter/",
+        views_expenses.mission_add,
+        name="mission_add",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

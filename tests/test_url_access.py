@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from formations.models import BackgroundJob, OutboxMessage, User
-from livrables.models import IssuedDocument
+from livrables.models import Expense, IssuedDocument
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -102,6 +102,22 @@ def world(db, trainer):
         attachments=[{"filename": "c.ics", "mimetype": "text/calendar", "content": ""}],
     )
     job = BackgroundJob.objects.create(kind="test", label="Envoi", total=1)
+    expense = Expense.objects.create(
+        formation=session.formation,
+        number=1,
+        date=slot.ends_at.date(),
+        category=Expense.Category.TRAVEL,
+        description="Train",
+        session=session,
+        amount_ht=10,
+        vat=2,
+        amount_ttc=12,
+        paid_by="Organisme",
+        receipt=ContentFile(b"%PDF-1.4 ticket", name="ticket.pdf"),
+        receipt_sha256="0" * 64,
+        receipt_original_name="ticket.pdf",
+        receipt_content_type="application/pdf",
+    )
     participant = attendance.enrolment.participant
     document = IssuedDocument.objects.create(
         number="EMG-ACCESS-20211006160000-0000",
@@ -208,6 +224,13 @@ def world(db, trainer):
         "livrables:formation_certificates_zip": {"pk": session.formation_id},
         "livrables:session_certificates_bulk": {"pk": session.pk},
         "livrables:session_certificates_zip": {"pk": session.pk},
+        "livrables:expense_list": {"pk": session.formation_id},
+        "livrables:expense_add": {"pk": session.formation_id},
+        "livrables:expense_edit": {"pk": session.formation_id, "number": expense.number},
+        "livrables:expense_remove": {"pk": session.formation_id, "number": expense.number},
+        "livrables:expense_receipt": {"pk": session.formation_id, "number": expense.number},
+        "livrables:expense_export": {"pk": session.formation_id},
+        "livrables:mission_add": {"pk": session.formation_id},
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},

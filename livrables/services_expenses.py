@@ -1,0 +1,263 @@
+"""Writes of expenses (frais engagés) and missions: coordinators only, whatever page or
+script calls; each write is journaled. A receipt is accepted by its content (the first
+bytes of a PDF, a JPEG or a PNG), never by its name or the browser's word.
+
+Codes of `LivrablesError`: `not_allowed`, `invalid` (a field refused by `full_clean`,
+the message names it), `receipt_missing`, `receipt_empty`, `receipt_too_large`,
+`receipt_type` (not a PDF, JPEG or PNG by its content)."""
+
+import hashlib
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from formations.audit import log_action
+from formations.models import Formation
+from formations.permissions import can_manage
+from formations.storage import documents_storage
+from livrables.exceptions import LivrablesError
+from livrables.models_expenses import RECEIPT_EXTENSIONS, RECEIPTS_FOLDER, Expense, Mission
+
+# A scanned invoice or a phone photo fits well under this.
+MAX_RECEIPT_BYTES = 10 * 1024 * 1024
+RECEIPT_MAGIC = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+EXPENSE_FIELDS = (
+    "date",
+    "category",
+    "description",
+    "session",
+    "mission",
+    "amount_ht",
+    "vat",
+    "amount_ttc",
+    "paid_by",
+)
+
+
+def _ensure_coordinator(actor) -> None:
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(
+            _("Seul·e un·e coordinateur·rice peut saisir les frais engagés."), code="not_allowed"
+        )
+
+
+def _validated(instance) -> None:
+    """`full_clean()` (constraints included), turned into one French refusal."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        messages = []
+        for field, errors in error.message_dict.items():
+            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
+            messages.extend(f"{label} : {message}" if label else message for message in errors)
+        raise LivrablesError(" ".join(messages), code="invalid") from error
+
+
+def receipt_content(upload) -> tuple[bytes, str]:
+    """The bytes of an uploaded receipt and its content type, found from its first bytes.
+
+    Raises LivrablesError `receipt_missing`, `receipt_empty`, `receipt_too_large` or
+    `receipt_type`: a file named `.pdf` that holds HTML (or anything else) is refused,
+    because a controller must be able to open what the pack calls a receipt."""
+    if upload is None:
+        raise LivrablesError(
+            _("Joignez le justificatif (PDF, JPEG ou PNG)."), code="receipt_missing"
+        )
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_RECEIPT_BYTES:
+        raise LivrablesError(
+            _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
+            code="receipt_too_large",
+        )
+    upload.seek(0)
+    content = upload.read(MAX_RECEIPT_BYTES + 1)
+    if not content:
+        raise LivrablesError(_("Le fichier du justificatif est vide."), code="receipt_empty")
+    if len(content) > MAX_RECEIPT_BYTES:
+        raise LivrablesError(
+            _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
+            code="receipt_too_large",
+        )
+    for magic, content_type in RECEIPT_MAGIC.items():
+        if content.startswith(magic):
+            return content, content_type
+    name = getattr(upload, "name", "") or ""
+    raise LivrablesError(
+        _(
+            "Le fichier « %(name)s » n'est ni un PDF, ni une image JPEG ou PNG d'après son "
+            "contenu (quelle que soit son extension) : déposez le justificatif dans l'un de "
+            "ces formats."
+        )
+        % {"name": name.rsplit("/", 1)[-1]},
+        code="receipt_type",
+    )
+
+
+def _attach_receipt(expense: Expense, upload) -> None:
+    content, content_type = receipt_content(upload)
+    expense.receipt_sha256 = hashlib.sha256(content).hexdigest()
+    expense.receipt_original_name = (getattr(upload, "name", "") or "")[-255:]
+    expense.receipt_content_type = content_type
+    # A name of our choosing: the uploaded name is kept apart, never used as a path.
+    name = f"{uuid.uuid4().hex}.{RECEIPT_EXTENSIONS[content_type]}"
+    expense.receipt = ContentFile(content, name=name)
+
+
+def _save_with_receipt(expense: Expense, stored_before: str) -> None:
+    """Saves the row; the receipt's file is written by the save. If anything fails after,
+    the new file is removed so that nothing half-written stays (the transaction undoes
+    the row)."""
+    try:
+        expense.save()
+    except BaseException:
+        stored = expense.receipt.name or ""
+        if stored and stored != stored_before and stored.startswith(f"{RECEIPTS_FOLDER}/"):
+            documents_storage().delete(stored)
+        raise
+
+
+def _journal_data(expense: Expense) -> dict:
+    return {
+        "number": expense.number,
+        "date": expense.date.isoformat(),
+        "category": expense.category,
+        "description": expense.description,
+        "session": expense.session_id,
+        "mission": expense.mission_id,
+        "amount_ht": str(expense.amount_ht),
+        "vat": str(expense.vat),
+        "amount_ttc": str(expense.amount_ttc),
+        "paid_by": expense.paid_by,
+        "receipt_sha256": expense.receipt_sha256,
+    }
+
+
+@transaction.atomic
+def mission_create(
+    *, actor, formation: Formation, name: str, start_date, end_date, place=""
+) -> Mission:
+    """A named mission of the formation (journal `livrables.mission_created`).
+    Raises LivrablesError `not_allowed` or `invalid`."""
+    _ensure_coordinator(actor)
+    mission = Mission(
+        formation=formation, name=name, start_date=start_date, end_date=end_date, place=place
+    )
+    _validated(mission)
+    mission.save()
+    log_action(
+        actor=actor,
+        action="livrables.mission_created",
+        obj=formation,
+        summary=_("Mission « %(name)s » ajoutée") % {"name": mission.name},
+        data={"mission": mission.pk, "name": mission.name},
+    )
+    return mission
+
+
+def _check_scope(expense: Expense) -> None:
+    if expense.session_id and expense.session.formation_id != expense.formation_id:
+        raise LivrablesError(_("Cette session n'est pas de cette formation."), code="invalid")
+    if expense.mission_id and expense.mission.formation_id != expense.formation_id:
+        raise LivrablesError(_("Cette mission n'est pas de cette formation."), code="invalid")
+
+
+@transaction.atomic
+def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense:
+    """Records an expense of `formation` with its receipt (`fields`: those of
+    `EXPENSE_FIELDS`), numbered after the formation's last one; journal
+    `livrables.expense_created`. Raises LivrablesError `not_allowed`, `invalid`
+    (HT + TVA ≠ TTC among others) or a `receipt_…` code; nothing is kept on a refusal."""
+    _ensure_coordinator(actor)
+    # Locks the formation so that two expenses typed at once do not take the same n°.
+    Formation.objects.select_for_update().filter(pk=formation.pk).first()
+    last = (
+        Expense.objects.filter(formation=formation)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    expense = Expense(
+        formation=formation,
+        number=(last or 0) + 1,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **{name: fields.get(name) for name in EXPENSE_FIELDS},
+    )
+    _check_scope(expense)
+    _attach_receipt(expense, receipt)
+    _validated(expense)
+    _save_with_receipt(expense, "")
+    log_action(
+        actor=actor,
+        action="livrables.expense_created",
+        obj=formation,
+        summary=_("Frais n° %(number)s ajouté : %(description)s, %(amount)s € TTC")
+        % {
+            "number": expense.number,
+            "description": expense.description,
+            "amount": expense.amount_ttc,
+        },
+        data=_journal_data(expense),
+    )
+    return expense
+
+
+@transaction.atomic
+def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expense:
+    """Changes an expense (`fields` among `EXPENSE_FIELDS`); a new `receipt` replaces the
+    kept one, whose file is removed once the change is committed. Journal
+    `livrables.expense_updated` with the values before and after. Same codes as
+    `expense_create`."""
+    _ensure_coordinator(actor)
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    before = _journal_data(expense)
+    old_name = expense.receipt.name
+    for name in EXPENSE_FIELDS:
+        if name in fields:
+            setattr(expense, name, fields[name])
+    _check_scope(expense)
+    if receipt is not None:
+        _attach_receipt(expense, receipt)
+    _validated(expense)
+    _save_with_receipt(expense, old_name)
+    if expense.receipt.name != old_name:
+        transaction.on_commit(lambda: documents_storage().delete(old_name))
+    after = _journal_data(expense)
+    log_action(
+        actor=actor,
+        action="livrables.expense_updated",
+        obj=expense.formation,
+        summary=_("Frais n° %(number)s modifié") % {"number": expense.number},
+        data={
+            "number": expense.number,
+            "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        },
+    )
+    return expense
+
+
+@transaction.atomic
+def expense_delete(*, actor, expense: Expense) -> None:
+    """Deletes an expense typed by mistake; the journal (`livrables.expense_deleted`)
+    keeps its values and its receipt's digest, the file goes once committed."""
+    _ensure_coordinator(actor)
+    expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    data = _journal_data(expense)
+    name = expense.receipt.name
+    formation = expense.formation
+    expense.delete()
+    transaction.on_commit(lambda: documents_storage().delete(name))
+    log_action(
+        actor=actor,
+        action="livrables.expense_deleted",
+        obj=formation,
+        summary=_("Frais n° %(number)s supprimé : %(description)s")
+        % {"number": data["number"], "description": data["description"]},
+        data=data,
+    )
