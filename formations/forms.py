@@ -209,7 +209,17 @@ class ProgrammeForm(UserScopedModelForm):
 class FormationForm(UserScopedModelForm):
     fieldsets = [
         (_("Marché"), ("programme", "contract_reference", "title", "objectives", "audience")),
-        (_("Tarification"), ("amount", "pricing_mode", "unit_price", "planned_units")),
+        (
+            _("Tarification"),
+            (
+                "amount",
+                "amount_includes_vat",
+                "vat_rate",
+                "pricing_mode",
+                "unit_price",
+                "planned_units",
+            ),
+        ),
         (_("Période d'exécution"), ("start_date", "end_date")),
         (
             _("Règles du marché"),
@@ -241,6 +251,8 @@ class FormationForm(UserScopedModelForm):
             "objectives",
             "audience",
             "amount",
+            "amount_includes_vat",
+            "vat_rate",
             "pricing_mode",
             "unit_price",
             "planned_units",

@@ -56,6 +56,8 @@ class IssuedDocument(AppendOnlyModel):
             "structure_attendance_certificate",
             _("Certificat d'assiduité de la structure"),
         )
+        # Per formation and period (subject: formation; period in covers_from / covers_to).
+        SERVICE_FAIT_STATEMENT = "service_fait_statement", _("État de service fait")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)
@@ -233,3 +235,8 @@ class DocumentEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.document_id} {self.kind}"
+
+
+from livrables.models_claims import Payment, ServiceFaitClaim  # noqa: E402
+
+__all__ = ["AppendOnlyModel", "DocumentEntry", "IssuedDocument", "Payment", "ServiceFaitClaim"]
