@@ -251,7 +251,10 @@ class Formation(models.Model):
         max_digits=5,
         decimal_places=2,
         default=decimal.Decimal("20.00"),
-        validators=[MinValueValidator(decimal.Decimal("0")), MaxValueValidator(decimal.Decimal("100"))],
+        validators=[
+            MinValueValidator(decimal.Decimal("0")),
+            MaxValueValidator(decimal.Decimal("100")),
+        ],
         help_text=_("0 si l'organisme est exonéré de TVA."),
     )
     amount_includes_vat = models.BooleanField(

@@ -432,15 +432,20 @@ class Subject:
     def journal_object(self):
         if self.session is not None:
             return self.session
-        return self.participant if self.participant is not None else self.structure
+        if self.participant is not None:
+            return self.participant
+        return self.structure if self.structure is not None else self.formation
 
     def lock(self) -> None:
         if self.session is not None:
             rows = TrainingSession.objects.filter(pk=self.session.pk)
         elif self.participant is not None:
             rows = Participant.objects.filter(pk=self.participant.pk)
-        else:
+        elif self.structure is not None:
             rows = Structure.objects.filter(pk=self.structure.pk)
+        else:
+            # A formation's own document (the service-fait statement).
+            rows = Formation.objects.filter(pk=self.formation.pk)
         list(rows.select_for_update().values_list("pk"))
 
     def programme_end(self) -> dt.date | None:

@@ -1,20 +1,24 @@
-"""Recording what the coordinator claims from the funder (service fait) and the payments
-received. Coordinators only, checked here; every write is validated (`full_clean`) and
-journaled on the formation."""
+"""Service fait writes: recording what the coordinator claims from the funder and the
+payments received, and issuing the état de service fait. Coordinators only, checked
+here; every write is validated (`full_clean`) and journaled on the formation."""
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
 from formations.models import Formation
 from formations.permissions import can_manage
+from livrables.data_service_fait import build_statement_data
 from livrables.exceptions import LivrablesError
-from livrables.models import Payment, ServiceFaitClaim
+from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
+from livrables.pdf.service_fait import render_service_fait
 from livrables.service_fait import Money
+from livrables.services import Subject, _issue
 
 
 def _ensure_coordinator(actor) -> None:
@@ -174,3 +178,49 @@ def record_payment(
         },
     )
     return payment
+
+
+def issue_service_fait_statement(
+    *, formation: Formation, period_start: dt.date, period_end: dt.date, actor, now=None
+) -> IssuedDocument:
+    """Issues the état de service fait of `formation` over the period: rendered once,
+    kept, registered (`IssuedDocument` of kind `service_fait_statement`, subject the
+    formation, the period in `covers_from` / `covers_to`, the trainee-minutes realised).
+    A standing statement of the formation is superseded (the register keeps it).
+
+    Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
+    `provider_missing`. Audit action `livrables.service_fait_issued`, on the formation."""
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(
+            _("Seule la coordination émet l'état de service fait."), code="not_allowed"
+        )
+    now = now or timezone.now()
+    data = build_statement_data(
+        formation=formation, period_start=period_start, period_end=period_end, now=now
+    )
+    kind = IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
+    return _issue(
+        data=data,
+        render=render_service_fait,
+        filename_prefix="etat-service-fait",
+        kind=kind,
+        action="livrables.service_fait_issued",
+        label=str(kind.label),
+        subject=Subject(formation=formation),
+        title=_("%(kind)s — %(contract)s — du %(start)s au %(end)s")
+        % {
+            "kind": kind.label,
+            "contract": data.contract_reference,
+            "start": f"{period_start:%d/%m/%Y}",
+            "end": f"{period_end:%d/%m/%Y}",
+        },
+        actor=actor,
+        now=now,
+        log_data={"period": [period_start.isoformat(), period_end.isoformat()]},
+        public={
+            "covers_from": period_start,
+            "covers_to": period_end,
+            "realised_minutes": data.statement.realised_minutes,
+            "planned_minutes": data.statement.planned_minutes,
+        },
+    )

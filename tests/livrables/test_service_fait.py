@@ -286,3 +286,49 @@ def test_payment_recorded_and_still_due():
             )
         assert error.value.code == code
     assert timezone.now()
+
+
+@pytest.mark.django_db
+def test_issued_statement_is_registered_and_says_the_amounts(documents_dir):
+    from livrables.models import IssuedDocument
+    from livrables.selectors import issued_file
+    from livrables.services_claims import issue_service_fait_statement
+    from tests.factories import ProviderIdentityFactory
+    from tests.livrables.conftest import pdf_text
+
+    ProviderIdentityFactory()
+    world = build_world(
+        pricing_mode=Formation.PricingMode.PER_DAY,
+        unit_price=Decimal("1250"),
+        amount_includes_vat=True,
+    )
+    record = issue_service_fait_statement(
+        formation=world.formation,
+        period_start=OCTOBER[0],
+        period_end=OCTOBER[1],
+        actor=world.coordinator,
+    )
+    assert record.kind == IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
+    assert record.formation == world.formation
+    assert (record.covers_from, record.covers_to) == OCTOBER
+    content = issued_file(document=record).content
+    text = pdf_text(content)
+    assert record.number in text
+    assert "1 250,00 €" in text and "1 041,67 €" in text
+    assert "Demi-journées en attente de scellement" in text
+    assert "partielle" in text
+    again = issue_service_fait_statement(
+        formation=world.formation,
+        period_start=OCTOBER[0],
+        period_end=OCTOBER[1],
+        actor=world.coordinator,
+    )
+    assert again.number != record.number
+    with pytest.raises(LivrablesError) as error:
+        issue_service_fait_statement(
+            formation=world.formation,
+            period_start=OCTOBER[0],
+            period_end=OCTOBER[1],
+            actor=UserFactory(role=User.Role.TRAINER),
+        )
+    assert error.value.code == "not_allowed"
