@@ -418,6 +418,9 @@ class Subject:
     structure: object = None
     participant: object = None
     formation: object = None
+    # A formation's statement covers one period: it replaces only the statement of the
+    # same period (covers_from, covers_to), never another period's.
+    period: tuple[dt.date, dt.date] | None = None
 
     @property
     def fields(self) -> dict:
@@ -569,7 +572,10 @@ def _register(
     public: dict | None,
 ) -> IssuedDocument:
     subject.lock()
-    replaced = list(unreplaced_documents(kind=kind, **subject.fields))
+    replaced = unreplaced_documents(kind=kind, **subject.fields)
+    if subject.period is not None:
+        replaced = replaced.filter(covers_from=subject.period[0], covers_to=subject.period[1])
+    replaced = list(replaced)
     record = IssuedDocument(
         number=document.number,
         kind=kind,

@@ -206,7 +206,7 @@ def issue_service_fait_statement(
         kind=kind,
         action="livrables.service_fait_issued",
         label=str(kind.label),
-        subject=Subject(formation=formation),
+        subject=Subject(formation=formation, period=(period_start, period_end)),
         title=_("%(kind)s — %(contract)s — du %(start)s au %(end)s")
         % {
             "kind": kind.label,

@@ -332,3 +332,107 @@ def test_issued_statement_is_registered_and_says_the_amounts(documents_dir):
             actor=UserFactory(role=User.Role.TRAINER),
         )
     assert error.value.code == "not_allowed"
+
+
+@pytest.fixture
+def sf_world(db):
+    return build_world(
+        pricing_mode=Formation.PricingMode.PER_DAY,
+        unit_price=Decimal("1250"),
+        amount_includes_vat=True,
+    )
+
+
+def _formation_page(client, world):
+    from django.urls import reverse
+
+    return client.get(
+        reverse("formations:formation_detail", args=[world.formation.pk]),
+        {"sf_du": "2021-10-01", "sf_au": "2021-10-31"},
+    )
+
+
+@pytest.mark.django_db
+def test_panel_coordinator_writes_auditor_reads_trainer_sees_nothing(client, sf_world):
+    client.force_login(sf_world.coordinator)
+    page = _formation_page(client, sf_world).content.decode()
+    assert "Service fait" in page and "Enregistrer la demande" in page
+    assert "1\u202f041,67\u00a0€ HT" in page
+
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(sf_world.funder)
+    client.force_login(auditor)
+    page = _formation_page(client, sf_world).content.decode()
+    assert "Montant à demander" in page
+    assert "Enregistrer la demande" not in page and "Émettre l'état" not in page
+
+    trainer = UserFactory(role=User.Role.TRAINER)
+    sf_world.session.trainers.add(trainer)
+    client.force_login(trainer)
+    response = _formation_page(client, sf_world)
+    assert response.status_code == 200
+    assert "Montant à demander" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_claim_through_the_page_and_auditor_may_not_post(client, sf_world):
+    from django.urls import reverse
+
+    from livrables.models import ServiceFaitClaim
+
+    url = reverse("livrables:service_fait_claim", args=[sf_world.formation.pk])
+    data = {
+        "period_start": "2021-10-01",
+        "period_end": "2021-10-31",
+        "amount": "1250",
+        "sent_on": "2021-11-02",
+    }
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(sf_world.funder)
+    client.force_login(auditor)
+    assert client.post(url, data).status_code == 403
+    client.force_login(sf_world.coordinator)
+    client.post(url, data)
+    claim = ServiceFaitClaim.objects.get()
+    assert (claim.amount_ttc, claim.amount_ht) == (Decimal("1250.00"), Decimal("1041.67"))
+    response = client.post(
+        url, {**data, "period_start": "2021-10-31", "period_end": "2021-10-01"}, follow=True
+    )
+    assert "La période est inversée" in response.content.decode()
+    response = client.post(url, {**data, "amount": "-3"}, follow=True)
+    assert ServiceFaitClaim.objects.count() == 1
+    response = client.post(url, data, follow=True)
+    assert "chevauche une demande déjà envoyée" in response.content.decode()
+    page = _formation_page(client, sf_world).content.decode()
+    assert "Reste dû" in page and "1\u202f250,00\u00a0€" in page
+
+
+@pytest.mark.django_db
+def test_xlsx_lists_days_pending_and_amounts(client, sf_world):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(sf_world.funder)
+    client.force_login(auditor)
+    response = client.get(
+        reverse("livrables:service_fait_xlsx", args=[sf_world.formation.pk]),
+        {"du": "2021-10-01", "au": "2021-10-31"},
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    claimable = next(r for r in rows if r[0] == "Montant à demander")
+    assert (claimable[6], claimable[7]) == (1041.67, 1250)
+    assert sum(1 for r in rows if r[0] == "Journée") == 4
+    assert sum(1 for r in rows if r[0] == "En attente de scellement") == 1
+    other = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    other.funders.add(FunderFactory(name="CAF", kind="caf"))
+    client.force_login(other)
+    response = client.get(
+        reverse("livrables:service_fait_xlsx", args=[sf_world.formation.pk]),
+        {"du": "2021-10-01", "au": "2021-10-31"},
+    )
+    assert response.status_code == 404
