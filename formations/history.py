@@ -178,6 +178,9 @@ ACTION_LABELS = {
         "Certificat d'assiduité de la structure émis"
     ),
     "livrables.certificates_bulk_started": gettext_lazy("Émission groupée des certificats lancée"),
+    "livrables.service_fait_issued": gettext_lazy("État de service fait émis"),
+    "livrables.service_fait_claimed": gettext_lazy("Demande de paiement enregistrée"),
+    "livrables.payment_recorded": gettext_lazy("Paiement reçu enregistré"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

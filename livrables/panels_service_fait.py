@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from livrables.data import verification_url
 from livrables.forms_service_fait import ClaimForm, PaymentForm, PeriodForm
-from livrables.models import IssuedDocument
+from livrables.models import IssuedDocument, ServiceFaitClaim
 from livrables.permissions import may_read_service_fait, may_write_service_fait
 from livrables.selectors import document_states
 from livrables.service_fait import service_fait_statement
@@ -48,7 +48,9 @@ def service_fait_panel(request, formation):
         start, end = form.cleaned_data["du"], form.cleaned_data["au"]
     elif not form.is_bound:
         form = PeriodForm(initial={"du": start, "au": end})
-    statement = service_fait_statement(formation=formation, period_start=start, period_end=end)
+    statement = service_fait_statement(
+        formation=formation, period_start=start, period_end=end, claims=claims
+    )
     issued = list(
         IssuedDocument.objects.filter(
             formation=formation, kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
@@ -76,7 +78,7 @@ def service_fait_panel(request, formation):
         )
         payment_form = PaymentForm(
             funders=formation.programme.funders.order_by("name"),
-            claims=formation.service_fait_claims.all(),
+            claims=ServiceFaitClaim.objects.filter(formation=formation),
             initial={"received_on": today},
         )
     return (

@@ -189,9 +189,12 @@ def _mode_units(formation: Formation):
     return _("sessions réalisées (unités du forfait)")
 
 
-def claims_summary(*, formation: Formation) -> ClaimsSummary:
-    """Every claim and payment of the formation, with their totals (two queries)."""
-    claims = tuple(ServiceFaitClaim.objects.filter(formation=formation).select_related("sent_by"))
+def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:
+    """Every claim and payment of the formation, with their totals (two queries; one when
+    the caller has read the claims already: `claims`)."""
+    if claims is None:
+        claims = ServiceFaitClaim.objects.filter(formation=formation)
+    claims = tuple(claims)
     payments = tuple(Payment.objects.filter(formation=formation).select_related("funder", "claim"))
     return ClaimsSummary(
         claimed=Money(
@@ -205,12 +208,18 @@ def claims_summary(*, formation: Formation) -> ClaimsSummary:
 
 
 def service_fait_statement(
-    *, formation: Formation, period_start: dt.date, period_end: dt.date, today=None
+    *,
+    formation: Formation,
+    period_start: dt.date,
+    period_end: dt.date,
+    today=None,
+    claims=None,
 ) -> Statement:
     """The statement of `formation` over [period_start, period_end] (local days, both
     included): half-days and days with their state, units realised, the gross amount,
     what was already claimed over the period and the claimable amount, HT and TTC, the
-    claims and payments, and the contract rules' status. A constant number of queries."""
+    claims and payments, and the contract rules' status. A constant number of queries.
+    `claims`: the formation's claims when the caller has read them already."""
     seals = Seal.objects.filter(slot_id=OuterRef("pk"))
     rows = list(
         Slot.objects.filter(session__formation=formation)
@@ -275,7 +284,7 @@ def service_fait_statement(
     planned = sum(h.planned_minutes for h in half_days if h.sealed)
     units, gross_basis, problem = _gross(formation, days, realised, sessions_completed)
 
-    summary = claims_summary(formation=formation)
+    summary = claims_summary(formation=formation, claims=claims)
     in_period = [
         c for c in summary.claims if c.period_start <= period_end and c.period_end >= period_start
     ]

@@ -246,8 +246,10 @@ def test_page_queries_do_not_grow_with_the_history(
     # The consents take two, the certificates panel two (formations, documents).
     with django_assert_max_num_queries(12):
         client.get(reverse("formations:participant_detail", args=[alice.pk]))
-    # The certificates section two (people with a sealed session, a bulk issue running).
-    with django_assert_max_num_queries(9):
+    # The certificates section two (people with a sealed session, a bulk issue running);
+    # the service-fait panel seven (claims, the period's half-days, the statement's claims
+    # and payments, the contract rules, the statements issued, the claim choices).
+    with django_assert_max_num_queries(16):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))
