@@ -209,7 +209,17 @@ class ProgrammeForm(UserScopedModelForm):
 class FormationForm(UserScopedModelForm):
     fieldsets = [
         (_("Marché"), ("programme", "contract_reference", "title", "objectives", "audience")),
-        (_("Tarification"), ("amount", "pricing_mode", "unit_price", "planned_units")),
+        (
+            _("Tarification"),
+            (
+                "amount",
+                "amount_includes_vat",
+                "vat_rate",
+                "pricing_mode",
+                "unit_price",
+                "planned_units",
+            ),
+        ),
         (_("Période d'exécution"), ("start_date", "end_date")),
         (
             _("Règles du marché"),
@@ -241,6 +251,8 @@ class FormationForm(UserScopedModelForm):
             "objectives",
             "audience",
             "amount",
+            "amount_includes_vat",
+            "vat_rate",
             "pricing_mode",
             "unit_price",
             "planned_units",
@@ -297,12 +309,24 @@ class FormationForm(UserScopedModelForm):
         self.fields["programme"].queryset = selectors.programmes_visible_to(user=self.user)
         # Left out (a form posted by an older page or a script): « action de formation ».
         self.fields["action_nature"].required = False
+        # Likewise: left out, the VAT rate stays what it was (20 % for a new formation).
+        self.fields["vat_rate"].required = False
         for name in locked_fields(self.instance):
             self.fields[name].disabled = True
             self.fields[name].help_text = LOCKED_HELP
 
     def clean_action_nature(self):
         return self.cleaned_data.get("action_nature") or Formation.ActionNature.TRAINING
+
+    def clean_vat_rate(self):
+        value = self.cleaned_data.get("vat_rate")
+        if value is None:
+            return (
+                self.instance.vat_rate
+                if self.instance.pk
+                else Formation._meta.get_field("vat_rate").default
+            )
+        return value
 
 
 class StructureForm(UserScopedModelForm):

@@ -183,6 +183,9 @@ ACTION_LABELS = {
     "livrables.expense_created": gettext_lazy("Frais engagé ajouté"),
     "livrables.expense_updated": gettext_lazy("Frais engagé modifié"),
     "livrables.expense_deleted": gettext_lazy("Frais engagé supprimé"),
+    "livrables.service_fait_issued": gettext_lazy("État de service fait émis"),
+    "livrables.service_fait_claimed": gettext_lazy("Demande de paiement enregistrée"),
+    "livrables.payment_recorded": gettext_lazy("Paiement reçu enregistré"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

@@ -1,6 +1,7 @@
 """Funders, programmes, formations and their contract rules, structures, participants,
 and the people who use the application with their roles."""
 
+import decimal
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -241,6 +242,25 @@ class Formation(models.Model):
         null=True,
         blank=True,
         help_text=_("Jours, heures-stagiaires ou unités de réalisation prévus au marché."),
+    )
+    # The amount (and the unit price, on the same basis) is as the tender states it: « 25 000
+    # euros TTC » or « 4 166,67 euros HT ». The other figure is derived with `vat_rate`
+    # (livrables.service_fait); 0 % is allowed (a provider exempt from VAT, art. 261-4-4° CGI).
+    vat_rate = models.DecimalField(
+        _("taux de TVA (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=decimal.Decimal("20.00"),
+        validators=[
+            MinValueValidator(decimal.Decimal("0")),
+            MaxValueValidator(decimal.Decimal("100")),
+        ],
+        help_text=_("0 si l'organisme est exonéré de TVA."),
+    )
+    amount_includes_vat = models.BooleanField(
+        _("montant et prix unitaire TTC"),
+        default=False,
+        help_text=_("Cochez si le marché donne son montant toutes taxes comprises (TTC)."),
     )
     start_date = models.DateField(_("début d'exécution"), null=True, blank=True)
     end_date = models.DateField(_("fin d'exécution"), null=True, blank=True)

@@ -56,6 +56,8 @@ class IssuedDocument(AppendOnlyModel):
             "structure_attendance_certificate",
             _("Certificat d'assiduité de la structure"),
         )
+        # Per formation and period (subject: formation; period in covers_from / covers_to).
+        SERVICE_FAIT_STATEMENT = "service_fait_statement", _("État de service fait")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)
@@ -236,4 +238,7 @@ class DocumentEntry(AppendOnlyModel):
 
 
 # Expenses live in their own module; imported here so that Django registers them.
+from livrables.models_claims import Payment, ServiceFaitClaim  # noqa: E402
 from livrables.models_expenses import Expense, Mission  # noqa: E402, F401
+
+__all__ = ["AppendOnlyModel", "DocumentEntry", "IssuedDocument", "Payment", "ServiceFaitClaim"]

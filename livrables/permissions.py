@@ -2,7 +2,8 @@
 management command, run by whoever operates the server); views scope their objects through
 `livrables.selectors` first, so that what is out of reach is "not found"."""
 
-from formations.permissions import can_manage, is_structure_referent
+from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
+from formations.selectors import formations_visible_to
 from sessions.permissions import can_run_session
 from sessions.selectors.visibility import sessions_visible_to
 
@@ -35,3 +36,18 @@ def may_issue_certificate(user) -> bool:
     """Certificates and attestations per participant are issued by coordinators only: the
     training organisation signs them, not a trainer, a referent or an auditor."""
     return user is None or can_manage(user)
+
+
+def may_read_service_fait(user, formation) -> bool:
+    """The service-fait statement, claims and payments of a formation: coordinators, and
+    the auditors of the formation's funders (read only). Trainers and referents: nothing."""
+    if can_manage(user):
+        return True
+    return is_funder_auditor(user) and (
+        formations_visible_to(user=user).filter(pk=formation.pk).exists()
+    )
+
+
+def may_write_service_fait(user) -> bool:
+    """Claims, payments and the issue of the statement: coordinators only."""
+    return can_manage(user)

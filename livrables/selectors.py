@@ -95,8 +95,8 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     may download (`sheet_sessions_for`). Certificates (`certificate_documents_for`): a
     referent those of their own structure's people, an auditor those of their funders'
     programmes, nobody else. A structure's certificat d'assiduité
-    (`structure_certificate_documents_for`): its referent and those auditors. Later
-    subjects (fiches, statements) add their own clause."""
+    (`structure_certificate_documents_for`): its referent and those auditors. A formation's
+    service-fait statement: those auditors. Later subjects (fiches) add their own clause."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
@@ -111,6 +111,12 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
                 session__in=sheet_extract_sessions_for(user=user).values("pk"),
             )
             | certificates
+        )
+    if is_funder_auditor(user):
+        # The service-fait statements of the formations their funders finance.
+        certificates |= Q(
+            kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+            formation__in=formations_visible_to(user=user).values("pk"),
         )
     return qs.filter(
         Q(kind__in=SESSION_KINDS, session__in=sheet_sessions_for(user=user).values("pk"))

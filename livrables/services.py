@@ -418,6 +418,9 @@ class Subject:
     structure: object = None
     participant: object = None
     formation: object = None
+    # A formation's statement covers one period: it replaces only the statement of the
+    # same period (covers_from, covers_to), never another period's.
+    period: tuple[dt.date, dt.date] | None = None
 
     @property
     def fields(self) -> dict:
@@ -432,15 +435,20 @@ class Subject:
     def journal_object(self):
         if self.session is not None:
             return self.session
-        return self.participant if self.participant is not None else self.structure
+        if self.participant is not None:
+            return self.participant
+        return self.structure if self.structure is not None else self.formation
 
     def lock(self) -> None:
         if self.session is not None:
             rows = TrainingSession.objects.filter(pk=self.session.pk)
         elif self.participant is not None:
             rows = Participant.objects.filter(pk=self.participant.pk)
-        else:
+        elif self.structure is not None:
             rows = Structure.objects.filter(pk=self.structure.pk)
+        else:
+            # A formation's own document (the service-fait statement).
+            rows = Formation.objects.filter(pk=self.formation.pk)
         list(rows.select_for_update().values_list("pk"))
 
     def programme_end(self) -> dt.date | None:
@@ -564,7 +572,10 @@ def _register(
     public: dict | None,
 ) -> IssuedDocument:
     subject.lock()
-    replaced = list(unreplaced_documents(kind=kind, **subject.fields))
+    replaced = unreplaced_documents(kind=kind, **subject.fields)
+    if subject.period is not None:
+        replaced = replaced.filter(covers_from=subject.period[0], covers_to=subject.period[1])
+    replaced = list(replaced)
     record = IssuedDocument(
         number=document.number,
         kind=kind,

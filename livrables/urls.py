@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livrables import views, views_bulk, views_expenses
+from livrables import views, views_bulk, views_expenses, views_service_fait
 
 app_name = "livrables"
 
@@ -84,6 +84,27 @@ urlpatterns = [
         "formations/<int:pk>/missions/ajouter/",
         views_expenses.mission_add,
         name="mission_add",
+    ),
+    # Service fait of a formation: the statement as XLSX, issued as PDF; claims, payments.
+    path(
+        "formations/<int:pk>/service-fait.xlsx",
+        views_service_fait.service_fait_xlsx,
+        name="service_fait_xlsx",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/emettre/",
+        views_service_fait.service_fait_issue,
+        name="service_fait_issue",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/demandes/",
+        views_service_fait.service_fait_claim,
+        name="service_fait_claim",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/paiements/",
+        views_service_fait.service_fait_payment,
+        name="service_fait_payment",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

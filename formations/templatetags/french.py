@@ -42,3 +42,12 @@ def hours(minutes):
     if minutes is None or minutes == "":
         return "—"
     return french.hours_label(minutes)
+
+
+@register.filter
+def euros(value):
+    """A Decimal amount as French writes it: « 12 345,60 € » (narrow no-break spaces)."""
+    if value is None or value == "":
+        return "—"
+    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text}\u00a0€"

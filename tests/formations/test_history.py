@@ -248,8 +248,10 @@ def test_page_queries_do_not_grow_with_the_history(
         client.get(reverse("formations:participant_detail", args=[alice.pk]))
     # The certificates section two (people with a sealed session, a bulk issue running);
     # the audit risks two here (the formation's scope, its half-days: there are none);
-    # the expenses panel one (totals by category).
-    with django_assert_max_num_queries(12):
+    # the expenses panel one (totals by category); the service-fait panel seven (claims,
+    # the period's half-days, the statement's claims and payments, the contract rules,
+    # the statements issued, the claim choices).
+    with django_assert_max_num_queries(19):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))

@@ -1,0 +1,226 @@
+"""Service fait writes: recording what the coordinator claims from the funder and the
+payments received, and issuing the état de service fait. Coordinators only, checked
+here; every write is validated (`full_clean`) and journaled on the formation."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from formations.audit import log_action
+from formations.models import Formation
+from formations.permissions import can_manage
+from livrables.data_service_fait import build_statement_data
+from livrables.exceptions import LivrablesError
+from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
+from livrables.pdf.service_fait import render_service_fait
+from livrables.service_fait import Money
+from livrables.services import Subject, _issue
+
+
+def _ensure_coordinator(actor) -> None:
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(
+            _("Seule la coordination enregistre les demandes de paiement et les paiements."),
+            code="not_allowed",
+        )
+
+
+def _positive(value, *, allow_zero: bool) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise LivrablesError(_("Le montant n'est pas un nombre."), code="invalid_amount") from None
+    if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero):
+        raise LivrablesError(_("Le montant doit être positif."), code="invalid_amount")
+    return amount
+
+
+def _validated(obj, exclude=()):
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise LivrablesError(" ".join(error.messages), code="invalid") from error
+
+
+@transaction.atomic
+def record_claim(
+    *,
+    formation: Formation,
+    period_start: dt.date,
+    period_end: dt.date,
+    amount: Decimal,
+    sent_on: dt.date,
+    actor,
+    note: str = "",
+) -> ServiceFaitClaim:
+    """Records a claim of service fait sent to the funder over [period_start, period_end].
+    `amount` is on the formation's basis (TTC when its amount includes VAT, else HT); the
+    other figure is derived with its VAT rate (`service_fait.Money`).
+
+    Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
+    `invalid_amount` (negative or not a number), `period_overlap` (a claim of the
+    formation already covers part of the period: a period is claimed once), `invalid`.
+    Audit action `livrables.service_fait_claimed`, on the formation."""
+    _ensure_coordinator(actor)
+    if period_start > period_end:
+        raise LivrablesError(
+            _("La période est inversée : la date de début suit la date de fin."),
+            code="period_reversed",
+        )
+    amount = _positive(amount, allow_zero=False)
+    # Lock the formation: two claims recorded at once cannot both pass the overlap check.
+    formation = Formation.objects.select_for_update().get(pk=formation.pk)
+    overlap = (
+        ServiceFaitClaim.objects.filter(
+            formation=formation, period_start__lte=period_end, period_end__gte=period_start
+        )
+        .order_by("period_start")
+        .first()
+    )
+    if overlap is not None:
+        raise LivrablesError(
+            _(
+                "La période du %(start)s au %(end)s chevauche une demande déjà envoyée "
+                "(du %(other_start)s au %(other_end)s) : une période ne se réclame qu'une fois."
+            )
+            % {
+                "start": f"{period_start:%d/%m/%Y}",
+                "end": f"{period_end:%d/%m/%Y}",
+                "other_start": f"{overlap.period_start:%d/%m/%Y}",
+                "other_end": f"{overlap.period_end:%d/%m/%Y}",
+            },
+            code="period_overlap",
+        )
+    money = Money.from_basis(amount, formation=formation)
+    claim = ServiceFaitClaim(
+        formation=formation,
+        period_start=period_start,
+        period_end=period_end,
+        amount_ht=money.ht,
+        amount_ttc=money.ttc,
+        sent_on=sent_on,
+        sent_by=actor if getattr(actor, "is_authenticated", False) else None,
+        note=(note or "").strip(),
+    )
+    _validated(claim, exclude=["formation", "sent_by"])
+    claim.save()
+    log_action(
+        actor=actor,
+        action="livrables.service_fait_claimed",
+        obj=formation,
+        summary=_("Demande de paiement du %(start)s au %(end)s : %(ttc)s € TTC")
+        % {"start": f"{period_start:%d/%m/%Y}", "end": f"{period_end:%d/%m/%Y}", "ttc": money.ttc},
+        data={
+            "claim": claim.pk,
+            "period": [period_start.isoformat(), period_end.isoformat()],
+            "amount_ht": str(money.ht),
+            "amount_ttc": str(money.ttc),
+            "sent_on": sent_on.isoformat(),
+        },
+    )
+    return claim
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    formation: Formation,
+    received_on: dt.date,
+    amount: Decimal,
+    funder,
+    actor,
+    claim: ServiceFaitClaim | None = None,
+    note: str = "",
+) -> Payment:
+    """Records a payment received from `funder` (one of the formation's programme's
+    funders), optionally for one of its claims.
+
+    Raises LivrablesError `not_allowed`, `invalid_amount` (zero, negative, not a number),
+    `wrong_funder` (not a funder of the programme), `wrong_claim` (a claim of another
+    formation), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
+    _ensure_coordinator(actor)
+    amount = _positive(amount, allow_zero=False)
+    if funder is None or not formation.programme.funders.filter(pk=funder.pk).exists():
+        raise LivrablesError(
+            _("Ce financeur ne finance pas le programme de la formation."), code="wrong_funder"
+        )
+    if claim is not None and claim.formation_id != formation.pk:
+        raise LivrablesError(
+            _("Cette demande de paiement concerne une autre formation."), code="wrong_claim"
+        )
+    payment = Payment(
+        formation=formation,
+        claim=claim,
+        received_on=received_on,
+        amount=amount,
+        funder=funder,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        note=(note or "").strip(),
+    )
+    _validated(payment, exclude=["formation", "claim", "funder", "recorded_by"])
+    payment.save()
+    log_action(
+        actor=actor,
+        action="livrables.payment_recorded",
+        obj=formation,
+        summary=_("Paiement reçu le %(date)s : %(amount)s € (%(funder)s)")
+        % {"date": f"{received_on:%d/%m/%Y}", "amount": amount, "funder": funder.name},
+        data={
+            "payment": payment.pk,
+            "claim": claim.pk if claim else None,
+            "amount": str(amount),
+            "funder": funder.pk,
+            "received_on": received_on.isoformat(),
+        },
+    )
+    return payment
+
+
+def issue_service_fait_statement(
+    *, formation: Formation, period_start: dt.date, period_end: dt.date, actor, now=None
+) -> IssuedDocument:
+    """Issues the état de service fait of `formation` over the period: rendered once,
+    kept, registered (`IssuedDocument` of kind `service_fait_statement`, subject the
+    formation, the period in `covers_from` / `covers_to`, the trainee-minutes realised).
+    A standing statement of the formation is superseded (the register keeps it).
+
+    Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
+    `provider_missing`. Audit action `livrables.service_fait_issued`, on the formation."""
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(
+            _("Seule la coordination émet l'état de service fait."), code="not_allowed"
+        )
+    now = now or timezone.now()
+    data = build_statement_data(
+        formation=formation, period_start=period_start, period_end=period_end, now=now
+    )
+    kind = IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
+    return _issue(
+        data=data,
+        render=render_service_fait,
+        filename_prefix="etat-service-fait",
+        kind=kind,
+        action="livrables.service_fait_issued",
+        label=str(kind.label),
+        subject=Subject(formation=formation, period=(period_start, period_end)),
+        title=_("%(kind)s — %(contract)s — du %(start)s au %(end)s")
+        % {
+            "kind": kind.label,
+            "contract": data.contract_reference,
+            "start": f"{period_start:%d/%m/%Y}",
+            "end": f"{period_end:%d/%m/%Y}",
+        },
+        actor=actor,
+        now=now,
+        log_data={"period": [period_start.isoformat(), period_end.isoformat()]},
+        public={
+            "covers_from": period_start,
+            "covers_to": period_end,
+            "realised_minutes": data.statement.realised_minutes,
+            "planned_minutes": data.statement.planned_minutes,
+        },
+    )
