@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from formations.forms import DateInput
+from livrables.pdf.service_fait import euros
 
 
 class PeriodForm(forms.Form):
@@ -32,6 +33,8 @@ class ClaimForm(forms.Form):
     )
 
     def __init__(self, *args, basis: str = "HT", **kwargs):
+        # Its own ids: the payment form on the same page has fields of the same names.
+        kwargs.setdefault("auto_id", "id_claim_%s")
         super().__init__(*args, **kwargs)
         self.fields["amount"].label = _("Montant demandé (€ %(basis)s)") % {"basis": basis}
 
@@ -50,14 +53,15 @@ class PaymentForm(forms.Form):
     )
 
     def __init__(self, *args, funders, claims, **kwargs):
+        kwargs.setdefault("auto_id", "id_payment_%s")
         super().__init__(*args, **kwargs)
         self.fields["funder"].queryset = funders
         self.fields["claim"].queryset = claims
         self.fields["claim"].label_from_instance = lambda c: (
-            _("du %(start)s au %(end)s (%(ttc)s € TTC)")
+            _("du %(start)s au %(end)s (%(ttc)s TTC)")
             % {
                 "start": f"{c.period_start:%d/%m/%Y}",
                 "end": f"{c.period_end:%d/%m/%Y}",
-                "ttc": c.amount_ttc,
+                "ttc": euros(c.amount_ttc),
             }
         )

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from formations.permissions import can_manage
 from livrables.data_service_fait import build_statement_data
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
-from livrables.pdf.service_fait import render_service_fait
+from livrables.pdf.service_fait import euros, render_service_fait
 from livrables.service_fait import Money
 from livrables.services import Subject, _issue
 
@@ -63,7 +64,9 @@ def record_claim(
 
     Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
     `invalid_amount` (negative or not a number), `period_overlap` (a claim of the
-    formation already covers part of the period: a period is claimed once), `invalid`.
+    formation already covers part of the period: a period is claimed once),
+    `outside_execution` (the period leaves the contract's execution period),
+    `over_contract` (the claims would exceed the contract's amount), `invalid`.
     Audit action `livrables.service_fait_claimed`, on the formation."""
     _ensure_coordinator(actor)
     if period_start > period_end:
@@ -95,6 +98,8 @@ def record_claim(
             },
             code="period_overlap",
         )
+    _ensure_within_execution(formation, period_start, period_end)
+    _ensure_within_contract(formation, amount)
     money = Money.from_basis(amount, formation=formation)
     claim = ServiceFaitClaim(
         formation=formation,
@@ -123,6 +128,44 @@ def record_claim(
         },
     )
     return claim
+
+
+def _ensure_within_execution(formation, period_start, period_end) -> None:
+    start, end = formation.start_date, formation.end_date
+    if (start and period_start < start) or (end and period_end > end):
+        raise LivrablesError(
+            _(
+                "La période du %(start)s au %(end)s sort de la période d'exécution du marché "
+                "(%(contract)s) : rien ne s'y réclame."
+            )
+            % {
+                "start": f"{period_start:%d/%m/%Y}",
+                "end": f"{period_end:%d/%m/%Y}",
+                "contract": " – ".join(f"{day:%d/%m/%Y}" if day else "…" for day in (start, end)),
+            },
+            code="outside_execution",
+        )
+
+
+def _ensure_within_contract(formation, amount: Decimal) -> None:
+    """All claims together stay within the contract's amount (on its own basis, HT or
+    TTC): a claim beyond it is a typing error or a claim the funder will refuse."""
+    field = "amount_ttc" if formation.amount_includes_vat else "amount_ht"
+    claimed = ServiceFaitClaim.objects.filter(formation=formation).aggregate(total=Sum(field))[
+        "total"
+    ] or Decimal("0")
+    if claimed + amount > formation.amount:
+        raise LivrablesError(
+            _(
+                "Avec cette demande, %(total)s seraient demandés, plus que le montant du "
+                "marché (%(contract)s) : vérifiez le montant."
+            )
+            % {
+                "total": euros(claimed + amount),
+                "contract": euros(formation.amount),
+            },
+            code="over_contract",
+        )
 
 
 @transaction.atomic

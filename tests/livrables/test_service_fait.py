@@ -247,6 +247,54 @@ def test_claim_refuses_overlap_reversed_period_negative_amount_and_non_coordinat
 
 
 @pytest.mark.django_db
+def test_claim_refuses_a_period_outside_execution_and_more_than_the_contract():
+    """A funder pays within the contract: a claim outside its execution period or beyond
+    its amount (all claims together) is a typing error, refused with the figures."""
+    world = build_world(pricing_mode=Formation.PricingMode.PER_DAY, unit_price=Decimal("100"))
+    world.formation.start_date = dt.date(2021, 9, 1)
+    world.formation.end_date = dt.date(2021, 12, 31)
+    world.formation.save()
+    base = {
+        "formation": world.formation,
+        "sent_on": dt.date(2021, 11, 2),
+        "actor": world.coordinator,
+    }
+
+    with pytest.raises(LivrablesError) as error:
+        record_claim(
+            period_start=dt.date(2030, 1, 1),
+            period_end=dt.date(2030, 2, 1),
+            amount=Decimal("100"),
+            **base,
+        )
+    assert error.value.code == "outside_execution"
+    assert "01/09/2021 – 31/12/2021" in error.value.message
+
+    record_claim(
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 15),
+        amount=Decimal("24000"),
+        **base,
+    )
+    with pytest.raises(LivrablesError) as error:
+        record_claim(
+            period_start=dt.date(2021, 10, 16),
+            period_end=dt.date(2021, 10, 31),
+            amount=Decimal("1000.01"),
+            **base,
+        )
+    assert error.value.code == "over_contract"
+    assert "25\u202f000,01 €" in error.value.message
+    # Exactly what remains is accepted.
+    record_claim(
+        period_start=dt.date(2021, 10, 16),
+        period_end=dt.date(2021, 10, 31),
+        amount=Decimal("1000"),
+        **base,
+    )
+
+
+@pytest.mark.django_db
 def test_payment_recorded_and_still_due():
     world = build_world(pricing_mode=Formation.PricingMode.PER_DAY, unit_price=Decimal("100"))
     claim = record_claim(
