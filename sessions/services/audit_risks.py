@@ -39,7 +39,8 @@ def audit_risk_acknowledge(
             code="explanation_required",
         )
     formation = Formation.objects.select_for_update().get(pk=formation.pk)
-    if risk_key not in {risk.key for risk in audit_risks(formation=formation)}:
+    risk = next((r for r in audit_risks(formation=formation) if r.key == risk_key), None)
+    if risk is None:
         raise SessionsError(
             _("Ce risque n'existe plus pour cette formation : actualisez la page."),
             code="unknown_risk",
@@ -57,7 +58,8 @@ def audit_risk_acknowledge(
         actor=actor,
         action="audit_risk.acknowledge",
         obj=formation,
-        summary=_("Risque d'audit expliqué : %(key)s") % {"key": risk_key},
+        # The risk's own sentence: the key is for the machine (kept in the data).
+        summary=_("Risque d'audit expliqué : %(risk)s") % {"risk": risk.sentence},
         data={"risk_key": risk_key, "explanation": explanation, "previous": previous},
     )
     return acknowledgement

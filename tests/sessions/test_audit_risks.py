@@ -435,6 +435,9 @@ def test_coordinator_explains_a_risk_logged_and_shown_with_it(coordinator, risky
     assert risk.acknowledgement.acknowledged_by == coordinator
     entry = AuditEntry.objects.get(action="audit_risk.acknowledge")
     assert entry.data["risk_key"] == key and entry.actor == coordinator
+    # The history reads the risk in words, not its key.
+    assert entry.summary == f"Risque d'audit expliqué : {risk.sentence}"
+    assert key not in entry.summary
 
 
 def test_explaining_again_replaces_the_text(coordinator, risky):
