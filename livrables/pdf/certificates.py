@@ -54,6 +54,7 @@ BAND_HEIGHT = 30
 FOOTER_HEIGHT = 52
 QR_SIZE = 64
 CHECKED, UNCHECKED = "☒", "☐"
+USABLE = PAGE[0] - 2 * MARGIN_X
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -207,6 +208,23 @@ def _title_block(data: CertificateData, title: str) -> list:
         ),
         Spacer(1, 14),
     ]
+
+
+def facts_table(rows: list, *, label_width: float) -> Table:
+    """Label / value rows (cells already built) in two columns, flush left, no grid: the
+    identity block of a document."""
+    table = Table(rows, colWidths=[label_width, USABLE - label_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return table
 
 
 def _signature_block(data: CertificateData) -> Table:
@@ -363,7 +381,7 @@ def render_attendance_attestation(data: CertificateData) -> bytes:
         return [TextCell.styled((label), st["head"]), TextCell.styled((value), st["cell"])]
 
     usable = PAGE[0] - 2 * MARGIN_X
-    identity = Table(
+    identity = facts_table(
         [
             pair(_("Participant·e"), data.participant_name),
             pair(_("Fonction"), data.job_title or "—"),
@@ -376,18 +394,7 @@ def render_attendance_attestation(data: CertificateData) -> bytes:
             pair(_("Marché"), f"{data.contract_reference} — {data.formation_title}"),
             pair(_("Organisme de formation"), data.provider.legal_name),
         ],
-        colWidths=[110, usable - 110],
-        hAlign="LEFT",
-    )
-    identity.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
+        label_width=110,
     )
     head = [
         TextCell(t, FONT_BOLD)

@@ -20,7 +20,14 @@ from reportlab.platypus import Spacer, Table, TableStyle
 from formations.french import hours_label
 from livrables.data_service_fait import StatementData
 from livrables.pdf.base import FONT, FONT_BOLD
-from livrables.pdf.certificates import MARGIN_X, PAGE, _build, _signature_block, _styles
+from livrables.pdf.certificates import (
+    MARGIN_X,
+    PAGE,
+    _build,
+    _signature_block,
+    _styles,
+    facts_table,
+)
 from livrables.pdf.sheet import TextCell
 from livrables.service_fait import Money
 
@@ -100,22 +107,10 @@ def _identity(data: StatementData) -> Table:
             },
         ),
     ]
-    table = Table(
+    return facts_table(
         [[_cell(label, True, 9), _cell(value, False, 9)] for label, value in rows],
-        colWidths=[120, USABLE - 120],
-        hAlign="LEFT",
+        label_width=120,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
-    return table
 
 
 def _amounts(data: StatementData) -> list:

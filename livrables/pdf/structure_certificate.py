@@ -28,6 +28,7 @@ from livrables.pdf.certificates import (
     _signature_block,
     _styles,
     _title_block,
+    facts_table,
 )
 from livrables.pdf.sheet import LinesCell, TextCell
 
@@ -89,7 +90,7 @@ def _identity(data: StructureCertificateData, st: dict[str, ParagraphStyle]) -> 
         if data.rule_applicable
         else _("aucune (le marché ne fixe pas de nombre de participant·es par structure)")
     )
-    table = Table(
+    return facts_table(
         [
             pair(_("Structure"), structure),
             pair(
@@ -102,20 +103,8 @@ def _identity(data: StructureCertificateData, st: dict[str, ParagraphStyle]) -> 
             pair(_("Période couverte"), period),
             pair(_("Règle du marché"), rule),
         ],
-        colWidths=[110, USABLE - 110],
-        hAlign="LEFT",
+        label_width=110,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
-    return table
 
 
 def _dates(block: SessionBlock) -> str:
