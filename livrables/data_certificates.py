@@ -77,8 +77,30 @@ class HalfDay:
     status_label: str
 
 
+class CertifiedHours:
+    """What every certificate says of its hours and state, from its `funders`,
+    `planned_minutes`, `realised_minutes`, `final` and `generated_at`."""
+
+    @property
+    def has_eu_funder(self) -> bool:
+        return any(f.is_eu for f in self.funders)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Realised over planned minutes, in percent (one decimal); None without plan."""
+        if not self.planned_minutes:
+            return None
+        return round(100 * self.realised_minutes / self.planned_minutes, 1)
+
+    @property
+    def state_label(self) -> str:
+        if self.final:
+            return _("final")
+        return _("état au %(date)s") % {"date": f"{self.generated_at:%d/%m/%Y}"}
+
+
 @dataclass(frozen=True)
-class CertificateData:
+class CertificateData(CertifiedHours):
     kind: str
     number: str
     generated_at: dt.datetime  # aware, local
@@ -105,23 +127,6 @@ class CertificateData:
     funders: tuple[FunderInfo, ...]
     programme_sentence: str
     verification_url: str = ""
-
-    @property
-    def has_eu_funder(self) -> bool:
-        return any(f.is_eu for f in self.funders)
-
-    @property
-    def attendance_rate(self) -> float | None:
-        """Realised over planned minutes, in percent (one decimal); None without plan."""
-        if not self.planned_minutes:
-            return None
-        return round(100 * self.realised_minutes / self.planned_minutes, 1)
-
-    @property
-    def state_label(self) -> str:
-        if self.final:
-            return _("final")
-        return _("état au %(date)s") % {"date": f"{self.generated_at:%d/%m/%Y}"}
 
 
 def initials(first_name: str, last_name: str) -> str:

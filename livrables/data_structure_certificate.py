@@ -26,7 +26,7 @@ from formations.french import time_zone_label
 from formations.models import Structure
 from formations.selectors import provider_identity
 from livrables.data import FunderInfo, attendance_label, funder_infos, verification_url
-from livrables.data_certificates import ProviderInfo
+from livrables.data_certificates import CertifiedHours, ProviderInfo
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import fully_sealed_session_q
@@ -118,7 +118,7 @@ class PersonTotal:
 
 
 @dataclass(frozen=True)
-class StructureCertificateData:
+class StructureCertificateData(CertifiedHours):
     kind: str
     number: str
     generated_at: dt.datetime  # aware, local
@@ -144,10 +144,6 @@ class StructureCertificateData:
     verification_url: str = ""
 
     @property
-    def has_eu_funder(self) -> bool:
-        return any(f.is_eu for f in self.funders)
-
-    @property
     def planned_minutes(self) -> int:
         """Trainee-minutes planned: each enrolled person × their session's half-days."""
         return sum(s.planned_minutes for s in self.sessions)
@@ -157,25 +153,12 @@ class StructureCertificateData:
         return sum(s.realised_minutes for s in self.sessions)
 
     @property
-    def attendance_rate(self) -> float | None:
-        """Realised over planned minutes, in percent (one decimal); None without plan."""
-        if not self.planned_minutes:
-            return None
-        return round(100 * self.realised_minutes / self.planned_minutes, 1)
-
-    @property
     def rule_applicable(self) -> bool:
         return bool(self.rule_expected)
 
     @property
     def rule_held_sessions(self) -> int:
         return sum(1 for s in self.sessions if s.rule is not None and s.rule.held)
-
-    @property
-    def state_label(self) -> str:
-        if self.final:
-            return _("final")
-        return _("état au %(date)s") % {"date": f"{self.generated_at:%d/%m/%Y}"}
 
 
 def build_structure_certificate_data(*, structure, formation, now=None) -> StructureCertificateData:
