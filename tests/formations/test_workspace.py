@@ -136,7 +136,7 @@ def test_auditor_home_lists_their_funders_operations_with_each_block(client, wor
     assert response.status_code == 200
     assert "formations/workspace.html" in [t.name for t in response.templates]
     text = text_of(response)
-    assert "Les opérations que finance FSE+" in text
+    assert "Les opérations financées par FSE+, en lecture seule" in text
     assert "Inclusion numérique" in text and "FSE-2021-AO.1" in text
     assert "financeurs : FSE+, Région Hauts-de-France" in text
     # Hours: 2 people × 7 h scheduled; the countersigned morning alone counts (2 × 3 h 30).
