@@ -40,6 +40,9 @@ SPACE_DOCUMENT_PANELS: list[Panel] = []
 # The blocks of a formation follow the registry's order.
 WorkspacePanel = Callable[[HttpRequest, list], dict[int, tuple[str, dict]]]
 WORKSPACE_FORMATION_PANELS: list[WorkspacePanel] = []
+# …and above the operations, what concerns the auditor across them (e.g. what awaits their
+# validation): ordinary panels, ``panel(request, None)``, in a constant number of queries.
+WORKSPACE_PANELS: list[Panel] = []
 
 
 def collect_panels(registry: list[Panel], request: HttpRequest, obj=None) -> list[tuple[str, dict]]:

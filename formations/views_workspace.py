@@ -12,14 +12,20 @@ from django.views.generic import TemplateView
 
 from formations import selectors
 from formations.models import User
-from formations.panels import WORKSPACE_FORMATION_PANELS, collect_workspace_panels
+from formations.panels import (
+    WORKSPACE_FORMATION_PANELS,
+    WORKSPACE_PANELS,
+    collect_panels,
+    collect_workspace_panels,
+)
 from formations.permissions import RoleRequiredMixin
 
 
 class AuditorWorkspaceView(RoleRequiredMixin, TemplateView):
     """Reached through `DashboardView` for funder auditors only. A constant number of
     queries whatever the number of programmes and formations: the funders, the
-    programmes with theirs, the formations, then each workspace panel once for all."""
+    programmes with theirs, the formations, then each workspace panel once for all (and
+    the page's own panels, `WORKSPACE_PANELS`, above the operations)."""
 
     allowed_roles = (User.Role.FUNDER_AUDITOR,)
     template_name = "formations/workspace.html"
@@ -43,5 +49,6 @@ class AuditorWorkspaceView(RoleRequiredMixin, TemplateView):
             auditor_funders=list(user.funders.order_by("name")),
             programmes=programmes,
             formation_count=len(formations),
+            panels=collect_panels(WORKSPACE_PANELS, self.request, None),
             **kwargs,
         )
