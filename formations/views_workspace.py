@@ -48,7 +48,6 @@ class AuditorWorkspaceView(RoleRequiredMixin, TemplateView):
         return super().get_context_data(
             auditor_funders=list(user.funders.order_by("name")),
             programmes=programmes,
-            formation_count=len(formations),
             panels=collect_panels(WORKSPACE_PANELS, self.request, None),
             **kwargs,
         )
