@@ -37,6 +37,7 @@ from tests.factories import (  # noqa: E402
     AttendanceFactory,
     EnrolmentFactory,
     FormationFactory,
+    FunderFactory,
     ParticipantFactory,
     SlotFactory,
     StructureFactory,
@@ -52,6 +53,7 @@ def grow(*, to: int, state: dict) -> None:
         structure = StructureFactory()
         participant = ParticipantFactory(structure=structure)
         formation = FormationFactory()
+        formation.programme.funders.add(state["funder"])
         session = TrainingSessionFactory(formation=formation)
         slot = SlotFactory(session=session)
         enrolment = EnrolmentFactory(session=session, participant=participant)
@@ -94,9 +96,16 @@ def main() -> int:
     coordinator = UserFactory(role=User.Role.COORDINATOR)
     big_session = TrainingSessionFactory(code="BENCH-GROS")
     big_slots = [SlotFactory(session=big_session, day=datetime.date(2022, 3, d)) for d in (1, 2, 3)]
-    state = {"count": 0, "big_session": big_session, "big_slots": big_slots}
+    funder = FunderFactory(name="FSE+")
+    big_session.formation.programme.funders.add(funder)
+    state = {"count": 0, "big_session": big_session, "big_slots": big_slots, "funder": funder}
     client = Client()
     client.force_login(coordinator)
+    # The funder's auditor sees every formation: their workspace has one block per formation.
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(funder)
+    auditor_client = Client()
+    auditor_client.force_login(auditor)
 
     pages = [
         ("tableau de bord", "/"),
@@ -110,12 +119,14 @@ def main() -> int:
         ("demi-journée", f"/demi-journees/{big_slots[0].pk}/"),
         ("contrôle demi-journée", f"/demi-journees/{big_slots[0].pk}/controle/"),
         ("feuille d'émargement PDF", f"/sessions/{big_session.pk}/feuille-emargement.pdf"),
+        ("espace financeur", "/"),
     ]
     results = {}
     for size in (args.small, args.large):
         grow(to=size, state=state)
         for label, url in pages:
-            results[(label, size)] = measure(client, url, args.runs)
+            who = auditor_client if label == "espace financeur" else client
+            results[(label, size)] = measure(who, url, args.runs)
 
     print(f"{'page':<26} {'req.':>5} {'req.':>5} {'ratio':>6}   {'ms':>7} {'ms':>7}")
     print(f"{'':<26} {args.small:>5} {args.large:>5} {'':>6}   {args.small:>7} {args.large:>7}")

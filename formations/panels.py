@@ -31,6 +31,19 @@ SESSION_PANELS: list[Panel] = []
 SPACE_PANELS: list[Panel] = []
 SPACE_DOCUMENT_PANELS: list[Panel] = []
 
+# The auditor's workspace (formations.views_workspace): one block per formation of the
+# funders' operations, with what each app has to say of it (sessions: the hours and the
+# audit risks; livrables: the service-fait statement, the certificates' ZIP…). A workspace
+# panel is called ONCE per page with every formation shown, and answers
+# ``{formation_pk: (template_name, context)}`` for the formations it has something to show
+# of, reading them all together in a constant number of queries (never one per formation).
+# The blocks of a formation follow the registry's order.
+WorkspacePanel = Callable[[HttpRequest, list], dict[int, tuple[str, dict]]]
+WORKSPACE_FORMATION_PANELS: list[WorkspacePanel] = []
+# …and above the operations, what concerns the auditor across them (e.g. what awaits their
+# validation): ordinary panels, ``panel(request, None)``, in a constant number of queries.
+WORKSPACE_PANELS: list[Panel] = []
+
 
 def collect_panels(registry: list[Panel], request: HttpRequest, obj=None) -> list[tuple[str, dict]]:
     """Call every panel of a registry, in registration order, and keep those that answer."""
@@ -41,3 +54,18 @@ def collect_panels(registry: list[Panel], request: HttpRequest, obj=None) -> lis
             template_name, context = result
             panels.append((template_name, dict(context or {})))
     return panels
+
+
+def collect_workspace_panels(
+    registry: list[WorkspacePanel], request: HttpRequest, formations: list
+) -> dict[int, list[tuple[str, dict]]]:
+    """Call every workspace panel once with all the formations; per formation, the blocks
+    that answered, in registration order."""
+    blocks: dict[int, list[tuple[str, dict]]] = {formation.pk: [] for formation in formations}
+    if not formations:
+        return blocks
+    for panel in registry:
+        for formation_pk, (template_name, context) in panel(request, formations).items():
+            if formation_pk in blocks:
+                blocks[formation_pk].append((template_name, dict(context or {})))
+    return blocks

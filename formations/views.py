@@ -40,13 +40,21 @@ from formations.permissions import (
     RoleRequiredMixin,
     can_manage,
     can_see_contact_details,
+    is_funder_auditor,
 )
+from formations.views_workspace import AuditorWorkspaceView
 
 PER_PAGE = 25
 
 
 class DashboardView(TemplateView):
     template_name = "formations/dashboard.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # A funder auditor's home page is their workspace (formations.views_workspace).
+        if is_funder_auditor(request.user):
+            return AuditorWorkspaceView.as_view()(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

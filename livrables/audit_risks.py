@@ -3,6 +3,8 @@ certificate (certificat de réalisation or attestation d'assiduité) was issued,
 certificate in the funder's hands no longer says what the sheet says. Registered into
 `sessions.selectors.audit_risks.EXTRA_DETECTORS` by `LivrablesConfig.ready()`."""
 
+from collections import defaultdict
+
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
@@ -16,27 +18,32 @@ CERTIFICATE_KINDS = (
 )
 
 
-def rectified_after_certificate(formation) -> list[AuditRisk]:
-    """One query: each rectification of the formation made after a certificate of the
-    same participant and formation had been issued (the first such certificate named)."""
+def rectified_after_certificate(formations) -> dict[int, list[AuditRisk]]:
+    """One query for every formation given: by formation, each rectification made after a
+    certificate of the same participant and formation had been issued (the first such
+    certificate named)."""
+    if not formations:
+        return {}
     earlier = IssuedDocument.objects.filter(
         kind__in=CERTIFICATE_KINDS,
-        formation_id=formation.pk,
+        formation_id=OuterRef("attendance__slot__session__formation_id"),
         participant_id=OuterRef("attendance__enrolment__participant_id"),
         issued_at__lt=OuterRef("created_at"),
     ).order_by("issued_at", "pk")
     rows = (
-        Rectification.objects.filter(attendance__slot__session__formation=formation)
+        Rectification.objects.filter(
+            attendance__slot__session__formation__in=[f.pk for f in formations]
+        )
         .annotate(certificate_number=Subquery(earlier.values("number")[:1]))
         .filter(certificate_number__isnull=False)
         .select_related("attendance__slot__session", "attendance__enrolment__participant")
         .order_by("created_at", "pk")
     )
-    risks = []
+    risks = defaultdict(list)
     for rectification in rows:
         attendance = rectification.attendance
         slot = attendance.slot
-        risks.append(
+        risks[slot.session.formation_id].append(
             AuditRisk(
                 key=f"rectified_after_certificate:rectification:{rectification.pk}",
                 kind="rectified_after_certificate",

@@ -20,6 +20,7 @@ from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.panels_expenses import formation_expenses_panel
 from livrables.panels_service_fait import service_fait_panel
+from livrables.panels_workspace import workspace_certificates_panel, workspace_service_fait_panel
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
     CERTIFICATE_SLUGS,
@@ -262,3 +263,7 @@ def register(registry) -> None:
         registry.FORMATION_PANELS.append(service_fait_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)
+    # The auditor's workspace, after sessions' hours and audit risks.
+    for panel in (workspace_service_fait_panel, workspace_certificates_panel):
+        if panel not in registry.WORKSPACE_FORMATION_PANELS:
+            registry.WORKSPACE_FORMATION_PANELS.append(panel)

@@ -14,6 +14,7 @@ from formations.french import hours_label
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 from formations.selectors import formations_visible_to, participants_visible_to
 from sessions.models import Slot, TrainingSession
+from sessions.panels_workspace import workspace_hours_panel, workspace_risks_panel
 from sessions.selectors.audit_risks import LATE_SIGNATURE_DELAY, audit_risks
 from sessions.selectors.contract import contract_status
 from sessions.selectors.hours import (
@@ -322,6 +323,7 @@ def register(registry) -> None:
         ("PARTICIPANT_PANELS", (participant_panel,)),
         ("STRUCTURE_PANELS", (structure_panel,)),
         ("SPACE_PANELS", (space_sessions_panel,)),
+        ("WORKSPACE_FORMATION_PANELS", (workspace_hours_panel, workspace_risks_panel)),
     ):
         target = getattr(registry, name)
         for panel in panels:

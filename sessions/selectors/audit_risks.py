@@ -21,12 +21,14 @@ exactly these:
 
 Each risk has a stable ``key`` (« late_signature:attendance:42 »), by which a coordinator's
 written explanation (`AuditRiskAcknowledgement`) is found again. ``audit_risks`` runs a
-constant number of queries whatever the number of sessions, half-days and signatures.
+constant number of queries whatever the number of sessions, half-days and signatures;
+``audit_risks_by_formation`` gives the same lists for many formations at once, in the same
+constant number of queries (the auditor's workspace counts them per formation).
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import Exists, OuterRef, Q
@@ -93,9 +95,10 @@ class AuditRisk:
         return self.acknowledgement is not None
 
 
-# Other apps' detectors: callables ``(formation) -> list[AuditRisk]``, appended in their
-# ``AppConfig.ready()`` (each runs a constant number of queries).
-EXTRA_DETECTORS: list[Callable[[Formation], list[AuditRisk]]] = []
+# Other apps' detectors: callables ``(formations) -> {formation_pk: [AuditRisk, …]}`` over a
+# list of formations, appended in their ``AppConfig.ready()`` (each runs a constant number
+# of queries whatever the number of formations).
+EXTRA_DETECTORS: list[Callable[[list[Formation]], dict[int, list[AuditRisk]]]] = []
 
 
 def _day(value: dt.date) -> str:
@@ -140,47 +143,80 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
     (``KIND_ORDER``) then in time order, each with its acknowledgement when there is one.
     At most six queries plus one per extra detector, whatever the size of the formation
     (one without half-days)."""
+    return audit_risks_by_formation(formations=[formation], now=now)[formation.pk]
+
+
+def audit_risks_by_formation(
+    *, formations: Iterable[Formation], now: dt.datetime | None = None
+) -> dict[int, list[AuditRisk]]:
+    """``audit_risks`` of each formation (by primary key, an empty list when none), read
+    for all of them together: the same constant number of queries for one formation or a
+    hundred. The detectors then run on each formation's own half-days and signatures, so
+    each list is exactly what ``audit_risks`` gives for that formation alone."""
     now = now or timezone.now()
+    formations = list(formations)
+    by_formation: dict[int, list[AuditRisk]] = {f.pk: [] for f in formations}
     live = ~Q(session__status=TrainingSession.Status.CANCELLED)
     slots = list(
-        Slot.objects.filter(live, session__formation=formation)
+        Slot.objects.filter(live, session__formation__in=by_formation)
         .select_related("session", "countersigned_by")
         .order_by("starts_at", "pk")
     )
     if not slots:
-        return []  # every risk is about a half-day, its signatures or its people
+        return by_formation  # every risk is about a half-day, its signatures or its people
     slot_by_id = {slot.pk: slot for slot in slots}
     attendances = list(
         Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
         .select_related("enrolment__participant")
         .order_by("slot__starts_at", "pk")
     )
+    slots_of, attendances_of = defaultdict(list), defaultdict(list)
+    for slot in slots:
+        slots_of[slot.session.formation_id].append(slot)
     for attendance in attendances:
         attendance.slot = slot_by_id[attendance.slot_id]
+        attendances_of[attendance.slot.session.formation_id].append(attendance)
+    overlapping = _overlap_candidates(slots)
+    never_signed = _never_signed(formations, now)
 
-    risks: list[AuditRisk] = []
-    risks += _holidays(slots, attendances)
-    risks += _late_signatures(attendances)
-    risks += _trainer_overlaps(slots)
-    risks += _over_capacity(slots, attendances)
-    risks += _never_signed(formation, now)
-    risks += _no_countersignature(slots, now)
-    risks += _outside_period(formation, slots)
-    risks += _identical_signatures(attendances)
+    for formation in formations:
+        own_slots = slots_of.get(formation.pk)
+        if not own_slots:
+            continue
+        own_attendances = attendances_of.get(formation.pk, [])
+        by_formation[formation.pk] += (
+            _holidays(own_slots, own_attendances)
+            + _late_signatures(own_attendances)
+            + _trainer_overlaps(own_slots, overlapping)
+            + _over_capacity(own_slots, own_attendances)
+            + never_signed.get(formation.pk, [])
+            + _no_countersignature(own_slots, now)
+            + _outside_period(formation, own_slots)
+            + _identical_signatures(own_attendances)
+        )
+    # Other apps' detectors look only at formations with half-days, as the ones above.
+    with_slots = [f for f in formations if f.pk in slots_of]
     for detector in EXTRA_DETECTORS:
-        risks += detector(formation)
+        for formation_pk, risks in detector(with_slots).items():
+            by_formation[formation_pk] += risks
 
-    if not risks:
-        return []
+    at_risk = [pk for pk, risks in by_formation.items() if risks]
+    if not at_risk:
+        return by_formation
     acknowledgements = {
-        ack.risk_key: ack
-        for ack in AuditRiskAcknowledgement.objects.filter(formation=formation).select_related(
+        (ack.formation_id, ack.risk_key): ack
+        for ack in AuditRiskAcknowledgement.objects.filter(formation_id__in=at_risk).select_related(
             "acknowledged_by"
         )
     }
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    risks.sort(key=lambda r: (KIND_ORDER.index(r.kind), r.at or far, r.key))
-    return [replace(r, acknowledgement=acknowledgements.get(r.key)) for r in risks]
+    for formation_pk in at_risk:
+        risks = by_formation[formation_pk]
+        risks.sort(key=lambda r: (KIND_ORDER.index(r.kind), r.at or far, r.key))
+        by_formation[formation_pk] = [
+            replace(r, acknowledgement=acknowledgements.get((formation_pk, r.key))) for r in risks
+        ]
+    return by_formation
 
 
 def _holidays(slots, attendances) -> list[AuditRisk]:
@@ -274,13 +310,13 @@ def _late_signatures(attendances) -> list[AuditRisk]:
     return risks
 
 
-def _trainer_overlaps(slots) -> list[AuditRisk]:
-    """One query for the half-days the same trainers countersigned elsewhere (any
-    formation) at times overlapping the formation's; pairs found in memory."""
+def _overlap_candidates(slots) -> dict[int, list[Slot]]:
+    """One query: by trainer, the half-days the trainers of ``slots`` countersigned anywhere
+    (any formation) within the span of ``slots``; the pairs are found in memory."""
     signed = [s for s in slots if s.countersigned_by_id is not None]
     if not signed:
-        return []
-    candidates = list(
+        return {}
+    candidates = (
         Slot.objects.filter(
             countersigned_by_id__in={s.countersigned_by_id for s in signed},
             starts_at__lt=max(s.ends_at for s in signed),
@@ -292,9 +328,16 @@ def _trainer_overlaps(slots) -> list[AuditRisk]:
     by_trainer = defaultdict(list)
     for other in candidates:
         by_trainer[other.countersigned_by_id].append(other)
+    return by_trainer
+
+
+def _trainer_overlaps(slots, by_trainer: dict[int, list[Slot]]) -> list[AuditRisk]:
+    """A formation's countersigned half-days that overlap another session's half-day
+    countersigned by the same trainer (``by_trainer``: ``_overlap_candidates``)."""
+    signed = [s for s in slots if s.countersigned_by_id is not None]
     risks, seen = [], set()
     for slot in signed:
-        for other in by_trainer[slot.countersigned_by_id]:
+        for other in by_trainer.get(slot.countersigned_by_id, ()):
             if other.session_id == slot.session_id:
                 continue
             if not (other.starts_at < slot.ends_at and slot.starts_at < other.ends_at):
@@ -369,30 +412,34 @@ def _over_capacity(slots, attendances) -> list[AuditRisk]:
     return risks
 
 
-def _never_signed(formation, now) -> list[AuditRisk]:
-    """Enrolments of a session with at least one half-day over, and no signature at all."""
+def _never_signed(formations, now) -> dict[int, list[AuditRisk]]:
+    """By formation: enrolments of a session with at least one half-day over, and no
+    signature at all (one query for every formation)."""
     rows = (
-        Enrolment.objects.filter(session__formation=formation)
+        Enrolment.objects.filter(session__formation__in=[f.pk for f in formations])
         .exclude(session__status=TrainingSession.Status.CANCELLED)
         .filter(Exists(Slot.objects.filter(session_id=OuterRef("session_id"), ends_at__lt=now)))
         .exclude(Exists(Attendance.objects.filter(signed_q(), enrolment_id=OuterRef("pk"))))
         .select_related("participant", "session")
         .order_by("session__code", "participant__sort_key", "pk")
     )
-    return [
-        AuditRisk(
-            key=f"never_signed:enrolment:{enrolment.pk}",
-            kind="never_signed",
-            sentence=_(
-                "%(name)s est inscrit·e à la session %(code)s mais n'a signé aucune demi-journée."
+    risks = defaultdict(list)
+    for enrolment in rows:
+        risks[enrolment.session.formation_id].append(
+            AuditRisk(
+                key=f"never_signed:enrolment:{enrolment.pk}",
+                kind="never_signed",
+                sentence=_(
+                    "%(name)s est inscrit·e à la session %(code)s mais n'a signé aucune "
+                    "demi-journée."
+                )
+                % {"name": enrolment.participant.full_name, "code": enrolment.session.code},
+                url=reverse("sessions:session_detail", args=[enrolment.session_id]),
+                record=enrolment,
+                session_code=enrolment.session.code,
             )
-            % {"name": enrolment.participant.full_name, "code": enrolment.session.code},
-            url=reverse("sessions:session_detail", args=[enrolment.session_id]),
-            record=enrolment,
-            session_code=enrolment.session.code,
         )
-        for enrolment in rows
-    ]
+    return risks
 
 
 def _no_countersignature(slots, now) -> list[AuditRisk]:

@@ -17,6 +17,7 @@ from sessions.selectors.audit_risks import (
     LATE_SIGNATURE_DELAY,
     REPLAY_MAX_DRAWING_MS,
     audit_risks,
+    audit_risks_by_formation,
 )
 from sessions.services import attendance_sign, audit_risk_acknowledge
 from tests.factories import (
@@ -407,6 +408,38 @@ def test_query_count_does_not_grow_with_sessions(
     assert {r.kind for r in few} == expected
     assert {r.kind for r in many} == expected
     assert len(many) > len(few)
+
+
+def test_many_formations_read_together_give_each_its_own_list_in_constant_queries(
+    trainer, django_assert_max_num_queries, coordinator
+):
+    """The auditor's workspace counts risks for every formation at once: the same lists
+    as one by one, explanations included, in the same queries for 2 formations or 5."""
+    formations = [
+        FormationFactory(start_date=dt.date(2026, 5, 1), end_date=dt.date(2026, 12, 31))
+        for _ in range(5)
+    ]
+    for n, formation in enumerate(formations, start=1):
+        _risky_world(formation, trainer, n)
+    first = audit_risks(formation=formations[0])[0]
+    audit_risk_acknowledge(
+        formation=formations[0],
+        risk_key=first.key,
+        explanation="Session déplacée à la demande du financeur.",
+        actor=coordinator,
+    )
+    empty = FormationFactory()
+    one_by_one = {f.pk: audit_risks(formation=f) for f in [*formations, empty]}
+
+    with django_assert_max_num_queries(7):
+        two = audit_risks_by_formation(formations=formations[:2])
+    with django_assert_max_num_queries(7):
+        together = audit_risks_by_formation(formations=[*formations, empty])
+
+    assert together == one_by_one
+    assert two == {f.pk: one_by_one[f.pk] for f in formations[:2]}
+    assert together[formations[0].pk][0].is_acknowledged
+    assert together[empty.pk] == []
 
 
 # --- explanations ---------------------------------------------------------------------------

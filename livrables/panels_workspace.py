@@ -1,0 +1,85 @@
+"""Livrables' blocks in the auditor's workspace (`formations.panels.WORKSPACE_FORMATION_PANELS`):
+per formation, the service-fait statement (the newest standing one to download, and the
+formation page's « Service fait » section for any period and its XLSX) and, where
+certificates stand, the ZIP of them. Each panel is called once with every formation of the
+page and answers in one query for them all.
+
+The deliverables awaiting the auditor's validation and the audit pack's button are blocks
+of the same kind: a function `(request, formations) -> {formation_pk: (template, context)}`
+appended to the registry in `livrables.panels.register`."""
+
+from django.db.models import Count
+from django.urls import reverse
+
+from formations.permissions import is_funder_auditor
+from livrables.bulk import BULK_KINDS
+from livrables.models import IssuedDocument
+from livrables.selectors import standing
+
+
+def workspace_service_fait_panel(request, formations) -> dict:
+    """The newest standing service-fait statement of each formation (by the end of the
+    period it covers), downloadable by the auditor (`documents_visible_to`), and the link
+    to the formation's « Service fait » section. One query."""
+    if not is_funder_auditor(request.user):
+        return {}
+    newest = {}
+    statements = standing(
+        IssuedDocument.objects.filter(
+            kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+            formation_id__in=[f.pk for f in formations],
+        )
+    ).order_by("formation_id", "-covers_to", "-issued_at", "-pk")
+    for statement in statements:
+        newest.setdefault(statement.formation_id, statement)
+    blocks = {}
+    for formation in formations:
+        statement = newest.get(formation.pk)
+        blocks[formation.pk] = (
+            "livrables/panels/workspace_service_fait.html",
+            {
+                "ws_sf": {
+                    "formation": formation,
+                    "statement": statement,
+                    "download_url": reverse("livrables:document_download", args=[statement.number])
+                    if statement is not None
+                    else "",
+                    "section_url": reverse("formations:formation_detail", args=[formation.pk])
+                    + "#service-fait",
+                }
+            },
+        )
+    return blocks
+
+
+def workspace_certificates_panel(request, formations) -> dict:
+    """The ZIP of the formation's standing certificates (the people's two kinds and the
+    structures' certificats d'assiduité), shown only where one stands. One query."""
+    if not is_funder_auditor(request.user):
+        return {}
+    counts = dict(
+        standing(
+            IssuedDocument.objects.filter(
+                kind__in=[entry.kind for entry in BULK_KINDS.values()],
+                formation_id__in=[f.pk for f in formations],
+            )
+        )
+        .exclude(storage_name="")
+        .order_by()
+        .values_list("formation_id")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        formation.pk: (
+            "livrables/panels/workspace_certificates.html",
+            {
+                "ws_certificates": {
+                    "formation": formation,
+                    "count": counts[formation.pk],
+                    "zip_url": reverse("livrables:formation_certificates_zip", args=[formation.pk]),
+                }
+            },
+        )
+        for formation in formations
+        if counts.get(formation.pk)
+    }
