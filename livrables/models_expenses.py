@@ -111,7 +111,7 @@ class Expense(models.Model):
     )
 
     class Meta:
-        verbose_name = _("frais engagé")
+        verbose_name = _("dépense (frais engagés)")
         verbose_name_plural = _("frais engagés")
         ordering = ["date", "number"]
         constraints = [

@@ -197,7 +197,7 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
         actor=actor,
         action="livrables.expense_created",
         obj=formation,
-        summary=_("Frais n° %(number)s ajouté : %(description)s, %(amount)s € TTC")
+        summary=_("Dépense n° %(number)s ajoutée : %(description)s, %(amount)s € TTC")
         % {
             "number": expense.number,
             "description": expense.description,
@@ -233,7 +233,7 @@ def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expens
         actor=actor,
         action="livrables.expense_updated",
         obj=expense.formation,
-        summary=_("Frais n° %(number)s modifié") % {"number": expense.number},
+        summary=_("Dépense n° %(number)s modifiée") % {"number": expense.number},
         data={
             "number": expense.number,
             "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
@@ -257,7 +257,7 @@ def expense_delete(*, actor, expense: Expense) -> None:
         actor=actor,
         action="livrables.expense_deleted",
         obj=formation,
-        summary=_("Frais n° %(number)s supprimé : %(description)s")
+        summary=_("Dépense n° %(number)s supprimée : %(description)s")
         % {"number": data["number"], "description": data["description"]},
         data=data,
     )

@@ -131,10 +131,10 @@ def expense_add(request, pk):
             form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
         else:
             messages.success(
-                request, _("Frais n° %(number)s enregistré.") % {"number": expense.number}
+                request, _("Dépense n° %(number)s enregistrée.") % {"number": expense.number}
             )
             return redirect(_list_url(formation))
-    return _form_page(request, formation, form, _("Ajouter un frais engagé"))
+    return _form_page(request, formation, form, _("Ajouter une dépense (frais engagés)"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,14 +157,14 @@ def expense_edit(request, pk, number):
             form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
         else:
             messages.success(
-                request, _("Frais n° %(number)s modifié.") % {"number": expense.number}
+                request, _("Dépense n° %(number)s modifiée.") % {"number": expense.number}
             )
             return redirect(_list_url(formation))
     return _form_page(
         request,
         formation,
         form,
-        _("Modifier le frais n° %(number)s") % {"number": expense.number},
+        _("Modifier la dépense n° %(number)s") % {"number": expense.number},
         expense,
     )
 
@@ -175,7 +175,7 @@ def expense_remove(request, pk, number):
     expense = _expense(formation, number)
     if request.method == "POST":
         expense_delete(actor=request.user, expense=expense)
-        messages.success(request, _("Frais n° %(number)s supprimé.") % {"number": expense.number})
+        messages.success(request, _("Dépense n° %(number)s supprimée.") % {"number": expense.number})
         return redirect(_list_url(formation))
     return render(
         request,

@@ -390,7 +390,7 @@ def test_coordinator_adds_edits_and_deletes_through_pages(
     assert edit.status_code == 200
     assert "TTC doit être égal" in edit.text
     confirm = client.get(urls["remove"])
-    assert "Supprimer le frais n° 1" in confirm.text
+    assert "Supprimer la dépense n° 1" in confirm.text
     assert Expense.objects.exists()
     assert client.post(urls["remove"]).status_code == 302
     assert not Expense.objects.exists()
@@ -472,7 +472,7 @@ def test_mission_ending_before_it_starts_is_refused(formation, coordinator):
 def test_formation_panel_without_expenses_invites_coordinators(client, coordinator, formation):
     client.force_login(coordinator)
     page = client.get(formation.get_absolute_url())
-    assert "Aucun frais engagé n'est enregistré pour cette formation" in page.text
+    assert "Aucune dépense (frais engagés) n'est enregistrée pour cette formation" in page.text
     assert reverse("livrables:expense_list", args=[formation.pk]) in page.text
     assert reverse("livrables:expense_export", args=[formation.pk]) not in page.text
 
