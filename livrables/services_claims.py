@@ -117,8 +117,12 @@ def record_claim(
         actor=actor,
         action="livrables.service_fait_claimed",
         obj=formation,
-        summary=_("Demande de paiement du %(start)s au %(end)s : %(ttc)s € TTC")
-        % {"start": f"{period_start:%d/%m/%Y}", "end": f"{period_end:%d/%m/%Y}", "ttc": money.ttc},
+        summary=_("Demande de paiement du %(start)s au %(end)s : %(ttc)s TTC")
+        % {
+            "start": f"{period_start:%d/%m/%Y}",
+            "end": f"{period_end:%d/%m/%Y}",
+            "ttc": euros(money.ttc),
+        },
         data={
             "claim": claim.pk,
             "period": [period_start.isoformat(), period_end.isoformat()],
@@ -210,8 +214,8 @@ def record_payment(
         actor=actor,
         action="livrables.payment_recorded",
         obj=formation,
-        summary=_("Paiement reçu le %(date)s : %(amount)s € (%(funder)s)")
-        % {"date": f"{received_on:%d/%m/%Y}", "amount": amount, "funder": funder.name},
+        summary=_("Paiement reçu le %(date)s : %(amount)s (%(funder)s)")
+        % {"date": f"{received_on:%d/%m/%Y}", "amount": euros(amount), "funder": funder.name},
         data={
             "payment": payment.pk,
             "claim": claim.pk if claim else None,

@@ -20,6 +20,7 @@ from formations.permissions import can_manage
 from formations.storage import documents_storage
 from livrables.exceptions import LivrablesError
 from livrables.models_expenses import RECEIPT_EXTENSIONS, RECEIPTS_FOLDER, Expense, Mission
+from livrables.pdf.service_fait import euros
 
 # A scanned invoice or a phone photo fits well under this.
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -197,11 +198,11 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
         actor=actor,
         action="livrables.expense_created",
         obj=formation,
-        summary=_("Dépense n° %(number)s ajoutée : %(description)s, %(amount)s € TTC")
+        summary=_("Dépense n° %(number)s ajoutée : %(description)s, %(amount)s TTC")
         % {
             "number": expense.number,
             "description": expense.description,
-            "amount": expense.amount_ttc,
+            "amount": euros(expense.amount_ttc),
         },
         data=_journal_data(expense),
     )

@@ -175,7 +175,9 @@ def expense_remove(request, pk, number):
     expense = _expense(formation, number)
     if request.method == "POST":
         expense_delete(actor=request.user, expense=expense)
-        messages.success(request, _("Dépense n° %(number)s supprimée.") % {"number": expense.number})
+        messages.success(
+            request, _("Dépense n° %(number)s supprimée.") % {"number": expense.number}
+        )
         return redirect(_list_url(formation))
     return render(
         request,
