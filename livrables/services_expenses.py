@@ -4,7 +4,8 @@ bytes of a PDF, a JPEG or a PNG), never by its name or the browser's word.
 
 Codes of `LivrablesError`: `not_allowed`, `invalid` (a field refused by `full_clean`,
 the message names it), `receipt_missing`, `receipt_empty`, `receipt_too_large`,
-`receipt_type` (not a PDF, JPEG or PNG by its content)."""
+`receipt_type` (not a PDF, JPEG or PNG by its content), `outside_execution` (an
+expense's date or a mission's dates outside the formation's execution period)."""
 
 import hashlib
 import uuid
@@ -19,7 +20,13 @@ from formations.models import Formation
 from formations.permissions import can_manage
 from formations.storage import documents_storage
 from livrables.exceptions import LivrablesError
-from livrables.models_expenses import RECEIPT_EXTENSIONS, RECEIPTS_FOLDER, Expense, Mission
+from livrables.models_expenses import (
+    RECEIPT_EXTENSIONS,
+    RECEIPTS_FOLDER,
+    Expense,
+    ExpenseNumbering,
+    Mission,
+)
 from livrables.pdf.service_fait import euros
 
 # A scanned invoice or a phone photo fits well under this.
@@ -140,6 +147,67 @@ def _journal_data(expense: Expense) -> dict:
     }
 
 
+def _next_number(formation: Formation) -> int:
+    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
+    number printed in a funder's file is never given twice, deletions included. The
+    counter's row is locked: two expenses typed at once do not take the same n°."""
+    Formation.objects.select_for_update().filter(pk=formation.pk).first()
+    numbering, _created = ExpenseNumbering.objects.select_for_update().get_or_create(
+        formation=formation
+    )
+    # Expenses numbered before the counter existed count too.
+    highest = (
+        Expense.objects.filter(formation=formation)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    numbering.last_number = max(numbering.last_number, highest or 0) + 1
+    numbering.save(update_fields=["last_number"])
+    return numbering.last_number
+
+
+def _period_text(start, end) -> str:
+    if start and end:
+        return _("du %(start)s au %(end)s") % {
+            "start": f"{start:%d/%m/%Y}",
+            "end": f"{end:%d/%m/%Y}",
+        }
+    if start:
+        return _("à partir du %(start)s") % {"start": f"{start:%d/%m/%Y}"}
+    return _("jusqu'au %(end)s") % {"end": f"{end:%d/%m/%Y}"}
+
+
+def _ensure_within_execution(formation: Formation, first, last) -> None:
+    """An expense's date, or a mission's dates, within the formation's execution period
+    (when it has one): the contract pays nothing spent outside it, and a date outside is
+    most often a typing error (2012 for 2021)."""
+    start, end = formation.start_date, formation.end_date
+    if first is None or last is None or (start is None and end is None):
+        return
+    if (start is None or first >= start) and (end is None or last <= end):
+        return
+    if first == last:
+        message = _(
+            "La date du %(first)s sort de la période d'exécution du marché (%(period)s) : "
+            "vérifiez-la, le marché ne couvre rien en dehors."
+        )
+    else:
+        message = _(
+            "Les dates du %(first)s au %(last)s sortent de la période d'exécution du marché "
+            "(%(period)s) : vérifiez-les, le marché ne couvre rien en dehors."
+        )
+    raise LivrablesError(
+        message
+        % {
+            "first": f"{first:%d/%m/%Y}",
+            "last": f"{last:%d/%m/%Y}",
+            "period": _period_text(start, end),
+        },
+        code="outside_execution",
+    )
+
+
 @transaction.atomic
 def mission_create(
     *, actor, formation: Formation, name: str, start_date, end_date, place=""
@@ -151,6 +219,7 @@ def mission_create(
         formation=formation, name=name, start_date=start_date, end_date=end_date, place=place
     )
     _validated(mission)
+    _ensure_within_execution(formation, mission.start_date, mission.end_date)
     mission.save()
     log_action(
         actor=actor,
@@ -176,21 +245,15 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
     `livrables.expense_created`. Raises LivrablesError `not_allowed`, `invalid`
     (HT + TVA ≠ TTC among others) or a `receipt_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
-    # Locks the formation so that two expenses typed at once do not take the same n°.
-    Formation.objects.select_for_update().filter(pk=formation.pk).first()
-    last = (
-        Expense.objects.filter(formation=formation)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
     expense = Expense(
         formation=formation,
-        number=(last or 0) + 1,
+        number=0,  # given below, once everything else is accepted
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **{name: fields.get(name) for name in EXPENSE_FIELDS},
     )
     _check_scope(expense)
+    _ensure_within_execution(formation, expense.date, expense.date)
+    expense.number = _next_number(formation)
     _attach_receipt(expense, receipt)
     _validated(expense)
     _save_with_receipt(expense, "")
@@ -223,6 +286,7 @@ def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expens
         if name in fields:
             setattr(expense, name, fields[name])
     _check_scope(expense)
+    _ensure_within_execution(expense.formation, expense.date, expense.date)
     if receipt is not None:
         _attach_receipt(expense, receipt)
     _validated(expense)
