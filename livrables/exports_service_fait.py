@@ -96,7 +96,7 @@ class ServiceFaitExporter(BaseExporter):
                 label,
                 None,
                 None,
-                st.problem if money is None else "",
+                (st.claims_problem or st.problem) if money is None else "",
                 None,
                 None,
                 money.ht if money else None,

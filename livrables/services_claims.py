@@ -236,7 +236,9 @@ def issue_service_fait_statement(
     A standing statement of the formation is superseded (the register keeps it).
 
     Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
-    `provider_missing`. Audit action `livrables.service_fait_issued`, on the formation."""
+    `provider_missing`, `claim_straddles_period` (a claim lies only partly in the period:
+    the amount to claim cannot be stated). Audit action `livrables.service_fait_issued`,
+    on the formation."""
     if actor is not None and not can_manage(actor):
         raise LivrablesError(
             _("Seule la coordination émet l'état de service fait."), code="not_allowed"
@@ -245,6 +247,9 @@ def issue_service_fait_statement(
     data = build_statement_data(
         formation=formation, period_start=period_start, period_end=period_end, now=now
     )
+    if data.statement.claims_problem:
+        # A claim only partly in the period: no fair amount to state (`service_fait`).
+        raise LivrablesError(data.statement.claims_problem, code="claim_straddles_period")
     kind = IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
     return _issue(
         data=data,
