@@ -131,10 +131,15 @@ class DayLine:
 
 @dataclass(frozen=True)
 class ClaimsSummary:
+    """Claimed, paid and still due, from the standing claims and payments (`claims`,
+    `payments`); the cancelled ones are kept apart, shown but never counted."""
+
     claimed: Money
     paid: Decimal
     claims: tuple
     payments: tuple
+    cancelled_claims: tuple = ()
+    cancelled_payments: tuple = ()
 
     @property
     def still_due(self) -> Decimal:
@@ -202,8 +207,12 @@ def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:
     the caller has read the claims already: `claims`)."""
     if claims is None:
         claims = ServiceFaitClaim.objects.filter(formation=formation)
-    claims = tuple(claims)
-    payments = tuple(Payment.objects.filter(formation=formation).select_related("funder", "claim"))
+    every_claim = tuple(claims)
+    every_payment = tuple(
+        Payment.objects.filter(formation=formation).select_related("funder", "claim")
+    )
+    claims = tuple(c for c in every_claim if not c.is_cancelled)
+    payments = tuple(p for p in every_payment if not p.is_cancelled)
     return ClaimsSummary(
         claimed=Money(
             ht=sum((c.amount_ht for c in claims), ZERO),
@@ -212,6 +221,8 @@ def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:
         paid=sum((p.amount for p in payments), ZERO),
         claims=claims,
         payments=payments,
+        cancelled_claims=tuple(c for c in every_claim if c.is_cancelled),
+        cancelled_payments=tuple(p for p in every_payment if p.is_cancelled),
     )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.models import Formation
@@ -229,6 +230,80 @@ def mission_create(
         data={"mission": mission.pk, "name": mission.name},
     )
     return mission
+
+
+def _mission_values(mission: Mission) -> dict:
+    return {
+        "name": mission.name,
+        "start_date": mission.start_date.isoformat() if mission.start_date else None,
+        "end_date": mission.end_date.isoformat() if mission.end_date else None,
+        "place": mission.place,
+    }
+
+
+@transaction.atomic
+def mission_update(
+    *, actor, mission: Mission, name: str, start_date, end_date, place=""
+) -> Mission:
+    """Corrects a mission's name, dates or place (journal `livrables.mission_updated`,
+    with the values before and after). Its expenses follow it. Raises LivrablesError
+    `not_allowed`, `invalid` or `outside_execution`."""
+    _ensure_coordinator(actor)
+    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    before = _mission_values(mission)
+    mission.name, mission.start_date, mission.end_date, mission.place = (
+        name,
+        start_date,
+        end_date,
+        place or "",
+    )
+    _validated(mission)
+    _ensure_within_execution(mission.formation, mission.start_date, mission.end_date)
+    mission.save()
+    after = _mission_values(mission)
+    log_action(
+        actor=actor,
+        action="livrables.mission_updated",
+        obj=mission.formation,
+        summary=_("Mission « %(name)s » modifiée") % {"name": mission.name},
+        data={
+            "mission": mission.pk,
+            "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        },
+    )
+    return mission
+
+
+@transaction.atomic
+def mission_delete(*, actor, mission: Mission) -> None:
+    """Deletes a mission created by mistake, only while no expense refers to it (code
+    `mission_in_use`: the expenses would lose what they were spent for). Journal
+    `livrables.mission_deleted` with its values."""
+    _ensure_coordinator(actor)
+    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    count = mission.expenses.count()
+    if count:
+        raise LivrablesError(
+            ngettext(
+                "%(count)s dépense est rattachée à la mission « %(name)s » : rattachez-la "
+                "ailleurs avant de supprimer la mission.",
+                "%(count)s dépenses sont rattachées à la mission « %(name)s » : rattachez-les "
+                "ailleurs avant de supprimer la mission.",
+                count,
+            )
+            % {"count": count, "name": mission.name},
+            code="mission_in_use",
+        )
+    data = {"mission": mission.pk, **_mission_values(mission)}
+    formation = mission.formation
+    mission.delete()
+    log_action(
+        actor=actor,
+        action="livrables.mission_deleted",
+        obj=formation,
+        summary=_("Mission « %(name)s » supprimée") % {"name": data["name"]},
+        data=data,
+    )
 
 
 def _check_scope(expense: Expense) -> None:

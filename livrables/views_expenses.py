@@ -23,6 +23,8 @@ from livrables.services_expenses import (
     expense_delete,
     expense_update,
     mission_create,
+    mission_delete,
+    mission_update,
 )
 
 
@@ -204,6 +206,68 @@ def mission_add(request, pk):
         {
             "form": form,
             "page_title": _("Ajouter une mission"),
+            "cancel_url": _list_url(formation),
+        },
+    )
+
+
+def _mission(formation, mission_pk):
+    return get_object_or_404(formation_missions(formation=formation), pk=mission_pk)
+
+
+@require_http_methods(["GET", "POST"])
+def mission_edit(request, pk, mission_pk):
+    formation = _editable_formation(request, pk)
+    mission = _mission(formation, mission_pk)
+    form = MissionForm(
+        request.POST or None,
+        initial={
+            "name": mission.name,
+            "start_date": mission.start_date,
+            "end_date": mission.end_date,
+            "place": mission.place,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            mission = mission_update(actor=request.user, mission=mission, **form.cleaned_data)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Mission « %(name)s » modifiée.") % {"name": mission.name})
+            return redirect(_list_url(formation))
+    return render(
+        request,
+        "formations/form.html",
+        {
+            "form": form,
+            "page_title": _("Modifier la mission « %(name)s »") % {"name": mission.name},
+            "cancel_url": _list_url(formation),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mission_remove(request, pk, mission_pk):
+    formation = _editable_formation(request, pk)
+    mission = _mission(formation, mission_pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            mission_delete(actor=request.user, mission=mission)
+        except LivrablesError as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("Mission « %(name)s » supprimée.") % {"name": mission.name})
+            return redirect(_list_url(formation))
+    return render(
+        request,
+        "livrables/expenses/mission_delete.html",
+        {
+            "formation": formation,
+            "mission": mission,
+            "expense_count": mission.expenses.count(),
+            "error": error,
             "cancel_url": _list_url(formation),
         },
     )
