@@ -180,12 +180,18 @@ ACTION_LABELS = {
     ),
     "livrables.certificates_bulk_started": gettext_lazy("Émission groupée des certificats lancée"),
     "livrables.mission_created": gettext_lazy("Mission ajoutée"),
-    "livrables.expense_created": gettext_lazy("Frais engagé ajouté"),
-    "livrables.expense_updated": gettext_lazy("Frais engagé modifié"),
-    "livrables.expense_deleted": gettext_lazy("Frais engagé supprimé"),
+    "livrables.mission_updated": gettext_lazy("Mission modifiée"),
+    "livrables.mission_deleted": gettext_lazy("Mission supprimée"),
+    "livrables.expense_created": gettext_lazy("Dépense (frais engagés) ajoutée"),
+    "livrables.expense_updated": gettext_lazy("Dépense (frais engagés) modifiée"),
+    "livrables.expense_deleted": gettext_lazy("Dépense (frais engagés) supprimée"),
     "livrables.service_fait_issued": gettext_lazy("État de service fait émis"),
     "livrables.service_fait_claimed": gettext_lazy("Demande de paiement enregistrée"),
+    "livrables.service_fait_claim_updated": gettext_lazy("Demande de paiement corrigée"),
+    "livrables.service_fait_claim_cancelled": gettext_lazy("Demande de paiement annulée"),
     "livrables.payment_recorded": gettext_lazy("Paiement reçu enregistré"),
+    "livrables.payment_updated": gettext_lazy("Paiement reçu corrigé"),
+    "livrables.payment_cancelled": gettext_lazy("Paiement reçu annulé"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

@@ -3,12 +3,13 @@ certificates of each person enrolled in one (no certificat de réalisation for s
 absent throughout), and the certificat d'assiduité of each
 structure with people in one (per formation), are issued once by the coordination account,
 so that a visitor finds kept documents on the session pages, on the participants' and
-structures' pages and in the participants' own space. Idempotent: what stands is left
-alone."""
+structures' pages and in the participants' own space; and the FSE formation's expenses,
+claims and payment (`livrables.demo_money`). Idempotent: what stands is left alone."""
 
 from dataclasses import dataclass
 
 from formations.models import Formation, Participant, Structure
+from livrables import demo_money
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.selectors import (
@@ -42,6 +43,7 @@ def load(*, coordinator) -> Issued:
         issue_sheet(session=session, actor=coordinator)
         issued += 1
     _issue_certificates(coordinator=coordinator)
+    demo_money.load(coordinator=coordinator)
     return Issued(
         sheets=issued, structure_certificates=_issue_structure_certificates(coordinator=coordinator)
     )

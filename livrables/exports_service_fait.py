@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from formations.exporting import BaseExporter, Column
+from formations.exporting import BaseExporter, Column, french_number
 from livrables.service_fait import Statement
 
 
@@ -67,7 +67,11 @@ class ServiceFaitExporter(BaseExporter):
             None,
             None,
             _("%(mode)s — montant %(basis)s, TVA %(vat)s %%")
-            % {"mode": st.pricing_label, "basis": st.basis_label, "vat": st.vat_rate},
+            % {
+                "mode": st.pricing_label,
+                "basis": st.basis_label,
+                "vat": french_number(f"{st.vat_rate.normalize():f}"),
+            },
             None,
             None,
             st.cap.ht,
@@ -92,7 +96,7 @@ class ServiceFaitExporter(BaseExporter):
                 label,
                 None,
                 None,
-                st.problem if money is None else "",
+                (st.claims_problem or st.problem) if money is None else "",
                 None,
                 None,
                 money.ht if money else None,

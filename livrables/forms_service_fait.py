@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from formations.forms import DateInput
+from formations.forms import DateInput, FieldsetsMixin
 from livrables.pdf.service_fait import euros
 
 
@@ -21,7 +21,7 @@ class PeriodForm(forms.Form):
         return data
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(FieldsetsMixin, forms.Form):
     period_start = forms.DateField(label=gettext_lazy("Période du"), widget=DateInput())
     period_end = forms.DateField(label=gettext_lazy("au"), widget=DateInput())
     amount = forms.DecimalField(
@@ -39,7 +39,7 @@ class ClaimForm(forms.Form):
         self.fields["amount"].label = _("Montant demandé (€ %(basis)s)") % {"basis": basis}
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(FieldsetsMixin, forms.Form):
     received_on = forms.DateField(label=gettext_lazy("Reçu le"), widget=DateInput())
     amount = forms.DecimalField(
         label=gettext_lazy("Montant reçu (€)"), max_digits=12, decimal_places=2, min_value=0
@@ -65,3 +65,14 @@ class PaymentForm(forms.Form):
                 "ttc": euros(c.amount_ttc),
             }
         )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de l'annulation"),
+        help_text=gettext_lazy(
+            "Ex. : saisie en double, demande retirée à la demande du financeur. "
+            "L'historique de la formation le garde."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

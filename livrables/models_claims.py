@@ -3,15 +3,42 @@
 formation page sums them: claimed, paid, still due (`livrables.service_fait`).
 
 Amounts are stored both HT and TTC, as the claim was sent: a later change of the
-formation's VAT rate never rewrites what was claimed."""
+formation's VAT rate never rewrites what was claimed.
+
+Both are money records: a claim or a payment recorded by mistake is **cancelled**, never
+deleted (the row stays, with who cancelled it, when and why); a cancelled one counts in
+no total and in no overlap check (`ACTIVE`)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# The claims and payments that count: those not cancelled.
+ACTIVE = Q(cancelled_at__isnull=True)
 
-class ServiceFaitClaim(models.Model):
+
+class Cancellable(models.Model):
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("annulé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancellation_reason = models.TextField(_("motif de l'annulation"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class ServiceFaitClaim(Cancellable):
     formation = models.ForeignKey(
         "formations.Formation",
         verbose_name=_("formation"),
@@ -52,7 +79,7 @@ class ServiceFaitClaim(models.Model):
         return f"{self.formation_id} {self.period_start}–{self.period_end}"
 
 
-class Payment(models.Model):
+class Payment(Cancellable):
     formation = models.ForeignKey(
         "formations.Formation",
         verbose_name=_("formation"),

@@ -49,6 +49,27 @@ class Mission(models.Model):
         return self.name
 
 
+class ExpenseNumbering(models.Model):
+    """The last expense number given in a formation. An expense's n° is printed in the
+    funder's follow-up file and names its receipt in the audit pack: once given, it is
+    never given again, even when the expense is deleted (its row goes, with its receipt)."""
+
+    formation = models.OneToOneField(
+        Formation,
+        verbose_name=_("formation"),
+        on_delete=models.PROTECT,
+        related_name="expense_numbering",
+    )
+    last_number = models.PositiveIntegerField(_("dernier n° donné"), default=0)
+
+    class Meta:
+        verbose_name = _("numérotation des dépenses")
+        verbose_name_plural = _("numérotations des dépenses")
+
+    def __str__(self):
+        return f"{self.formation_id}: {self.last_number}"
+
+
 class Expense(models.Model):
     """One expense of a formation: its receipt is part of the audit pack under
     `pack_name` (`frais/<n°>-<description>.<ext>`)."""
@@ -65,8 +86,8 @@ class Expense(models.Model):
     formation = models.ForeignKey(
         Formation, verbose_name=_("formation"), on_delete=models.PROTECT, related_name="expenses"
     )
-    # Numbered per formation by the service, never reused while the row stands: the n° of
-    # the follow-up file and of the receipt's name in the pack.
+    # Numbered per formation by the service (`ExpenseNumbering`), never reused, even after
+    # a deletion: the n° of the follow-up file and of the receipt's name in the pack.
     number = models.PositiveIntegerField(_("n°"))
     date = models.DateField(_("date"))
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
@@ -111,7 +132,7 @@ class Expense(models.Model):
     )
 
     class Meta:
-        verbose_name = _("frais engagé")
+        verbose_name = _("dépense (frais engagés)")
         verbose_name_plural = _("frais engagés")
         ordering = ["date", "number"]
         constraints = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from livrables.data import verification_url
 from livrables.forms_service_fait import ClaimForm, PaymentForm, PeriodForm
 from livrables.models import IssuedDocument, ServiceFaitClaim
+from livrables.models_claims import ACTIVE
 from livrables.permissions import may_read_service_fait, may_write_service_fait
 from livrables.selectors import document_states
 from livrables.service_fait import service_fait_statement
@@ -43,7 +44,7 @@ def service_fait_panel(request, formation):
         else None
     )
     claims = list(formation.service_fait_claims.all())
-    start, end = default_period(formation, claims, today)
+    start, end = default_period(formation, [c for c in claims if not c.is_cancelled], today)
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["du"], form.cleaned_data["au"]
     elif not form.is_bound:
@@ -78,7 +79,7 @@ def service_fait_panel(request, formation):
         )
         payment_form = PaymentForm(
             funders=formation.programme.funders.order_by("name"),
-            claims=ServiceFaitClaim.objects.filter(formation=formation),
+            claims=ServiceFaitClaim.objects.filter(ACTIVE, formation=formation),
             initial={"received_on": today},
         )
     return (

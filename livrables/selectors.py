@@ -19,6 +19,7 @@ from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument
 from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
+from sessions.selectors.contract import _local_day
 from sessions.selectors.hours import count_subquery
 from sessions.selectors.visibility import sessions_run_by, sessions_visible_to
 
@@ -450,8 +451,9 @@ def _outdated(document_ids: list[int]) -> set[int]:
     formation, had a half-day rectified after it; an « état au » certificate whose person
     had a half-day of the formation sealed after it; an « état au » structure certificate
     whose formation has a session, now fully sealed (it covers every such session, with or
-    without the structure's people), with a half-day sealed after it. One query (none for
-    none)."""
+    without the structure's people), with a half-day sealed after it; a service-fait
+    statement whose period has a half-day sealed or rectified after it. One query (none
+    for none)."""
     if not document_ids:
         return set()
     after_issue = {"created_at__gt": OuterRef("issued_at")}
@@ -483,8 +485,25 @@ def _outdated(document_ids: list[int]) -> set[int]:
         .exclude(status=TrainingSession.Status.CANCELLED)
         .values("pk"),
     )
+    # A service-fait statement: a half-day of its period (its local day, in its session's
+    # zone) sealed or rectified after the issue changes the units and the amount it states.
+    period_slots = (
+        Slot.objects.exclude(session__status=TrainingSession.Status.CANCELLED)
+        .annotate(day=_local_day())
+        .filter(
+            session__formation_id=OuterRef("formation_id"),
+            day__gte=OuterRef("covers_from"),
+            day__lte=OuterRef("covers_to"),
+        )
+    )
+    statement_moved = Exists(period_slots.filter(seal__sealed_at__gt=OuterRef("issued_at"))) | (
+        Exists(
+            period_slots.filter(attendances__rectifications__created_at__gt=OuterRef("issued_at"))
+        )
+    )
     outdated = (
-        (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
+        (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
+        | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
         | (
             Q(kind__in=CERTIFICATE_KINDS)

@@ -26,9 +26,16 @@ Money (``Decimal``, rounded to the cent half-up, as an invoice is): the amount a
 unit price are on the basis the contract states (``Formation.amount_includes_vat``: TTC,
 else HT). The gross amount is computed on that basis; the other figure is derived from it
 with the formation's VAT rate r: HT = TTC / (1 + r/100), TTC = HT × (1 + r/100), each
-rounded once (0 % gives HT = TTC). The amount already claimed (claims whose period meets
-this one) is subtracted, and the whole never exceeds the contract amount less every claim
-already sent: the claimable amount.
+rounded once (0 % gives HT = TTC). The amount already claimed (claims whose period lies
+within this one) is subtracted, and the whole never exceeds the contract amount less every
+claim already sent: the claimable amount.
+
+A claim only partly inside the period (it starts before or ends after) cannot be
+subtracted fairly: its amount was fixed for its own period, and nothing says how much of
+it the overlapping half-days were worth (a day rate, a global amount, a cap or a typing
+choice may all be in it). Rather than guess, the statement then has no claimable amount
+and says which claim to take whole or leave out (`claims_problem`); issuing it is
+refused (`livrables.services_claims`).
 
 Queries: a constant number (slots of the period, fully sealed sessions, claims, payments,
 the contract rules), whatever the number of sessions or half-days.
@@ -124,10 +131,15 @@ class DayLine:
 
 @dataclass(frozen=True)
 class ClaimsSummary:
+    """Claimed, paid and still due, from the standing claims and payments (`claims`,
+    `payments`); the cancelled ones are kept apart, shown but never counted."""
+
     claimed: Money
     paid: Decimal
     claims: tuple
     payments: tuple
+    cancelled_claims: tuple = ()
+    cancelled_payments: tuple = ()
 
     @property
     def still_due(self) -> Decimal:
@@ -153,6 +165,7 @@ class Statement:
     already_claimed_in_period: Money
     claimable: Money | None
     problem: str
+    claims_problem: str  # a claim only partly in the period: no claimable amount
     days: tuple[DayLine, ...]
     half_days: tuple[HalfDayLine, ...]
     sessions_completed: tuple[str, ...]
@@ -194,8 +207,12 @@ def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:
     the caller has read the claims already: `claims`)."""
     if claims is None:
         claims = ServiceFaitClaim.objects.filter(formation=formation)
-    claims = tuple(claims)
-    payments = tuple(Payment.objects.filter(formation=formation).select_related("funder", "claim"))
+    every_claim = tuple(claims)
+    every_payment = tuple(
+        Payment.objects.filter(formation=formation).select_related("funder", "claim")
+    )
+    claims = tuple(c for c in every_claim if not c.is_cancelled)
+    payments = tuple(p for p in every_payment if not p.is_cancelled)
     return ClaimsSummary(
         claimed=Money(
             ht=sum((c.amount_ht for c in claims), ZERO),
@@ -204,6 +221,8 @@ def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:
         paid=sum((p.amount for p in payments), ZERO),
         claims=claims,
         payments=payments,
+        cancelled_claims=tuple(c for c in every_claim if c.is_cancelled),
+        cancelled_payments=tuple(p for p in every_payment if p.is_cancelled),
     )
 
 
@@ -285,9 +304,14 @@ def service_fait_statement(
     units, gross_basis, problem = _gross(formation, days, realised, sessions_completed)
 
     summary = claims_summary(formation=formation, claims=claims)
-    in_period = [
+    meeting = [
         c for c in summary.claims if c.period_start <= period_end and c.period_end >= period_start
     ]
+    in_period = [
+        c for c in meeting if period_start <= c.period_start and c.period_end <= period_end
+    ]
+    straddling = [c for c in meeting if c not in in_period]
+    claims_problem = _straddling_text(straddling, period_start, period_end)
     claimed_in_period = Money(
         ht=sum((c.amount_ht for c in in_period), ZERO),
         ttc=sum((c.amount_ttc for c in in_period), ZERO),
@@ -297,6 +321,7 @@ def service_fait_statement(
     gross = claimable = None
     if gross_basis is not None:
         gross = Money.from_basis(gross_basis, formation=formation)
+    if gross_basis is not None and not claims_problem:
         remaining = amount - basis_of(summary.claimed.ht, summary.claimed.ttc, formation)
         claimable_basis = min(
             gross_basis - basis_of(claimed_in_period.ht, claimed_in_period.ttc, formation),
@@ -320,6 +345,7 @@ def service_fait_statement(
         already_claimed_in_period=claimed_in_period,
         claimable=claimable,
         problem=problem,
+        claims_problem=claims_problem,
         days=tuple(days),
         half_days=tuple(half_days),
         sessions_completed=tuple(sessions_completed),
@@ -328,6 +354,30 @@ def service_fait_statement(
         claims=summary,
         contract=contract_status(formation=formation, today=today),
     )
+
+
+def _straddling_text(claims, period_start: dt.date, period_end: dt.date) -> str:
+    """What to do when claims only partly fall in the period (see the module docstring)."""
+    if not claims:
+        return ""
+    first = min(c.period_start for c in claims)
+    last = max(c.period_end for c in claims)
+    periods = ", ".join(
+        _("du %(start)s au %(end)s")
+        % {"start": f"{c.period_start:%d/%m/%Y}", "end": f"{c.period_end:%d/%m/%Y}"}
+        for c in claims
+    )
+    return _(
+        "Une demande de paiement déjà envoyée (%(claims)s) ne tombe qu'en partie dans cette "
+        "période : on ne peut pas savoir quelle part de son montant en déduire, et aucun "
+        "montant à demander n'est calculé. Choisissez une période qui la contient entière "
+        "(par exemple du %(start)s au %(end)s) ou qui commence après le %(last)s."
+    ) % {
+        "claims": periods,
+        "start": f"{min(first, period_start):%d/%m/%Y}",
+        "end": f"{max(last, period_end):%d/%m/%Y}",
+        "last": f"{last:%d/%m/%Y}",
+    }
 
 
 def _days(half_days: list[HalfDayLine], formation: Formation) -> list[DayLine]:

@@ -17,9 +17,13 @@ from formations.permissions import can_manage
 from livrables.data_service_fait import build_statement_data
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
+from livrables.models_claims import ACTIVE
 from livrables.pdf.service_fait import euros, render_service_fait
 from livrables.service_fait import Money
 from livrables.services import Subject, _issue
+
+# « erreur » is not a reason a controller can follow.
+MIN_REASON_CHARS = 10
 
 
 def _ensure_coordinator(actor) -> None:
@@ -69,18 +73,57 @@ def record_claim(
     `over_contract` (the claims would exceed the contract's amount), `invalid`.
     Audit action `livrables.service_fait_claimed`, on the formation."""
     _ensure_coordinator(actor)
+    # Lock the formation: two claims recorded at once cannot both pass the overlap check.
+    formation = Formation.objects.select_for_update().get(pk=formation.pk)
+    amount = _checked_claim(formation, period_start, period_end, amount)
+    money = Money.from_basis(amount, formation=formation)
+    claim = ServiceFaitClaim(
+        formation=formation,
+        period_start=period_start,
+        period_end=period_end,
+        amount_ht=money.ht,
+        amount_ttc=money.ttc,
+        sent_on=sent_on,
+        sent_by=actor if getattr(actor, "is_authenticated", False) else None,
+        note=(note or "").strip(),
+    )
+    _validated(claim, exclude=["formation", "sent_by"])
+    claim.save()
+    log_action(
+        actor=actor,
+        action="livrables.service_fait_claimed",
+        obj=formation,
+        summary=_("Demande de paiement du %(start)s au %(end)s : %(ttc)s TTC")
+        % {
+            "start": f"{period_start:%d/%m/%Y}",
+            "end": f"{period_end:%d/%m/%Y}",
+            "ttc": euros(money.ttc),
+        },
+        data={
+            "claim": claim.pk,
+            "period": [period_start.isoformat(), period_end.isoformat()],
+            "amount_ht": str(money.ht),
+            "amount_ttc": str(money.ttc),
+            "sent_on": sent_on.isoformat(),
+        },
+    )
+    return claim
+
+
+def _checked_claim(formation, period_start, period_end, amount, *, other_than=None) -> Decimal:
+    """The checks of a claim recorded or changed (`other_than`: the claim being changed,
+    left out of the overlap and of the total). Returns the amount as a Decimal."""
     if period_start > period_end:
         raise LivrablesError(
             _("La période est inversée : la date de début suit la date de fin."),
             code="period_reversed",
         )
     amount = _positive(amount, allow_zero=False)
-    # Lock the formation: two claims recorded at once cannot both pass the overlap check.
-    formation = Formation.objects.select_for_update().get(pk=formation.pk)
+    others = ServiceFaitClaim.objects.filter(ACTIVE, formation=formation)
+    if other_than is not None:
+        others = others.exclude(pk=other_than.pk)
     overlap = (
-        ServiceFaitClaim.objects.filter(
-            formation=formation, period_start__lte=period_end, period_end__gte=period_start
-        )
+        others.filter(period_start__lte=period_end, period_end__gte=period_start)
         .order_by("period_start")
         .first()
     )
@@ -99,35 +142,8 @@ def record_claim(
             code="period_overlap",
         )
     _ensure_within_execution(formation, period_start, period_end)
-    _ensure_within_contract(formation, amount)
-    money = Money.from_basis(amount, formation=formation)
-    claim = ServiceFaitClaim(
-        formation=formation,
-        period_start=period_start,
-        period_end=period_end,
-        amount_ht=money.ht,
-        amount_ttc=money.ttc,
-        sent_on=sent_on,
-        sent_by=actor if getattr(actor, "is_authenticated", False) else None,
-        note=(note or "").strip(),
-    )
-    _validated(claim, exclude=["formation", "sent_by"])
-    claim.save()
-    log_action(
-        actor=actor,
-        action="livrables.service_fait_claimed",
-        obj=formation,
-        summary=_("Demande de paiement du %(start)s au %(end)s : %(ttc)s € TTC")
-        % {"start": f"{period_start:%d/%m/%Y}", "end": f"{period_end:%d/%m/%Y}", "ttc": money.ttc},
-        data={
-            "claim": claim.pk,
-            "period": [period_start.isoformat(), period_end.isoformat()],
-            "amount_ht": str(money.ht),
-            "amount_ttc": str(money.ttc),
-            "sent_on": sent_on.isoformat(),
-        },
-    )
-    return claim
+    _ensure_within_contract(formation, amount, others)
+    return amount
 
 
 def _ensure_within_execution(formation, period_start, period_end) -> None:
@@ -147,13 +163,12 @@ def _ensure_within_execution(formation, period_start, period_end) -> None:
         )
 
 
-def _ensure_within_contract(formation, amount: Decimal) -> None:
-    """All claims together stay within the contract's amount (on its own basis, HT or
-    TTC): a claim beyond it is a typing error or a claim the funder will refuse."""
+def _ensure_within_contract(formation, amount: Decimal, others) -> None:
+    """All claims together (`others`: the formation's other standing claims) stay within
+    the contract's amount (on its own basis, HT or TTC): a claim beyond it is a typing
+    error or a claim the funder will refuse."""
     field = "amount_ttc" if formation.amount_includes_vat else "amount_ht"
-    claimed = ServiceFaitClaim.objects.filter(formation=formation).aggregate(total=Sum(field))[
-        "total"
-    ] or Decimal("0")
+    claimed = others.aggregate(total=Sum(field))["total"] or Decimal("0")
     if claimed + amount > formation.amount:
         raise LivrablesError(
             _(
@@ -187,14 +202,7 @@ def record_payment(
     formation), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
     _ensure_coordinator(actor)
     amount = _positive(amount, allow_zero=False)
-    if funder is None or not formation.programme.funders.filter(pk=funder.pk).exists():
-        raise LivrablesError(
-            _("Ce financeur ne finance pas le programme de la formation."), code="wrong_funder"
-        )
-    if claim is not None and claim.formation_id != formation.pk:
-        raise LivrablesError(
-            _("Cette demande de paiement concerne une autre formation."), code="wrong_claim"
-        )
+    _check_payment(formation, funder, claim)
     payment = Payment(
         formation=formation,
         claim=claim,
@@ -210,8 +218,8 @@ def record_payment(
         actor=actor,
         action="livrables.payment_recorded",
         obj=formation,
-        summary=_("Paiement reçu le %(date)s : %(amount)s € (%(funder)s)")
-        % {"date": f"{received_on:%d/%m/%Y}", "amount": amount, "funder": funder.name},
+        summary=_("Paiement reçu le %(date)s : %(amount)s (%(funder)s)")
+        % {"date": f"{received_on:%d/%m/%Y}", "amount": euros(amount), "funder": funder.name},
         data={
             "payment": payment.pk,
             "claim": claim.pk if claim else None,
@@ -219,6 +227,228 @@ def record_payment(
             "funder": funder.pk,
             "received_on": received_on.isoformat(),
         },
+    )
+    return payment
+
+
+def _check_payment(formation, funder, claim) -> None:
+    if funder is None or not formation.programme.funders.filter(pk=funder.pk).exists():
+        raise LivrablesError(
+            _("Ce financeur ne finance pas le programme de la formation."), code="wrong_funder"
+        )
+    if claim is not None and claim.formation_id != formation.pk:
+        raise LivrablesError(
+            _("Cette demande de paiement concerne une autre formation."), code="wrong_claim"
+        )
+    # Read again: the caller's copy may predate a cancellation.
+    if claim is not None and not ServiceFaitClaim.objects.filter(ACTIVE, pk=claim.pk).exists():
+        raise LivrablesError(
+            _("Cette demande de paiement a été annulée : aucun paiement ne la règle."),
+            code="wrong_claim",
+        )
+
+
+# ------------------------------------------------------------------ corrections
+
+
+def _claim_values(claim: ServiceFaitClaim) -> dict:
+    return {
+        "period": [claim.period_start.isoformat(), claim.period_end.isoformat()],
+        "amount_ht": str(claim.amount_ht),
+        "amount_ttc": str(claim.amount_ttc),
+        "sent_on": claim.sent_on.isoformat(),
+        "note": claim.note,
+    }
+
+
+def _payment_values(payment: Payment) -> dict:
+    return {
+        "received_on": payment.received_on.isoformat(),
+        "amount": str(payment.amount),
+        "funder": payment.funder_id,
+        "claim": payment.claim_id,
+        "note": payment.note,
+    }
+
+
+def _ensure_standing(record, message) -> None:
+    if record.is_cancelled:
+        raise LivrablesError(message, code="cancelled")
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_CHARS:
+        raise LivrablesError(
+            _(
+                "Écrivez le motif de l'annulation (au moins %(n)s caractères) : l'historique "
+                "le garde pour le financeur et le contrôle."
+            )
+            % {"n": MIN_REASON_CHARS},
+            code="reason_required",
+        )
+    return reason
+
+
+def _claim_text(claim: ServiceFaitClaim) -> str:
+    return _("du %(start)s au %(end)s, %(ttc)s TTC") % {
+        "start": f"{claim.period_start:%d/%m/%Y}",
+        "end": f"{claim.period_end:%d/%m/%Y}",
+        "ttc": euros(claim.amount_ttc),
+    }
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: ServiceFaitClaim,
+    period_start: dt.date,
+    period_end: dt.date,
+    amount: Decimal,
+    sent_on: dt.date,
+    actor,
+    note: str = "",
+) -> ServiceFaitClaim:
+    """Corrects a claim as recorded (a typing error: the period, the amount, the date
+    sent), with the same checks as `record_claim`, the claim itself left out of the
+    overlap and of the total. A cancelled claim is not changed (`cancelled`).
+
+    Raises LivrablesError as `record_claim`, and `cancelled`. Audit action
+    `livrables.service_fait_claim_updated`, on the formation, with the values before and
+    after."""
+    _ensure_coordinator(actor)
+    formation = Formation.objects.select_for_update().get(pk=claim.formation_id)
+    claim = ServiceFaitClaim.objects.select_for_update().get(pk=claim.pk)
+    _ensure_standing(claim, _("Cette demande de paiement a été annulée : elle ne se modifie plus."))
+    amount = _checked_claim(formation, period_start, period_end, amount, other_than=claim)
+    before = _claim_values(claim)
+    money = Money.from_basis(amount, formation=formation)
+    claim.period_start, claim.period_end = period_start, period_end
+    claim.amount_ht, claim.amount_ttc = money.ht, money.ttc
+    claim.sent_on = sent_on
+    claim.note = (note or "").strip()
+    _validated(claim, exclude=["formation", "sent_by", "cancelled_by"])
+    claim.save()
+    after = _claim_values(claim)
+    log_action(
+        actor=actor,
+        action="livrables.service_fait_claim_updated",
+        obj=formation,
+        summary=_("Demande de paiement corrigée : %(claim)s") % {"claim": _claim_text(claim)},
+        data={"claim": claim.pk, "before": before, "after": after},
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_cancel(*, claim: ServiceFaitClaim, reason: str, actor, now=None) -> ServiceFaitClaim:
+    """Cancels a claim recorded by mistake or withdrawn: the row stays (a money record),
+    marked with who cancelled it, when and why; it no longer counts in the totals nor in
+    the overlap check, so its period may be claimed again.
+
+    Raises LivrablesError `not_allowed`, `cancelled` (already), `reason_required`,
+    `claim_paid` (a standing payment settles it: cancel or correct that payment first).
+    Audit action `livrables.service_fait_claim_cancelled`, on the formation."""
+    _ensure_coordinator(actor)
+    claim = ServiceFaitClaim.objects.select_for_update().get(pk=claim.pk)
+    _ensure_standing(claim, _("Cette demande de paiement est déjà annulée."))
+    reason = _reason(reason)
+    paid = claim.payments.filter(ACTIVE).order_by("received_on").first()
+    if paid is not None:
+        raise LivrablesError(
+            _(
+                "Le paiement reçu le %(date)s (%(amount)s) règle cette demande : annulez-le "
+                "ou rattachez-le à une autre demande d'abord."
+            )
+            % {"date": f"{paid.received_on:%d/%m/%Y}", "amount": euros(paid.amount)},
+            code="claim_paid",
+        )
+    claim.cancelled_at = now or timezone.now()
+    claim.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
+    claim.cancellation_reason = reason
+    claim.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    log_action(
+        actor=actor,
+        action="livrables.service_fait_claim_cancelled",
+        obj=claim.formation,
+        summary=_("Demande de paiement annulée (%(claim)s) : %(reason)s")
+        % {"claim": _claim_text(claim), "reason": reason},
+        data={"claim": claim.pk, "before": _claim_values(claim), "reason": reason},
+    )
+    return claim
+
+
+def _payment_text(payment: Payment) -> str:
+    return _("reçu le %(date)s, %(amount)s") % {
+        "date": f"{payment.received_on:%d/%m/%Y}",
+        "amount": euros(payment.amount),
+    }
+
+
+@transaction.atomic
+def payment_update(
+    *,
+    payment: Payment,
+    received_on: dt.date,
+    amount: Decimal,
+    funder,
+    actor,
+    claim: ServiceFaitClaim | None = None,
+    note: str = "",
+) -> Payment:
+    """Corrects a payment as recorded, with the same checks as `record_payment`. A
+    cancelled payment is not changed.
+
+    Raises LivrablesError as `record_payment`, and `cancelled`. Audit action
+    `livrables.payment_updated`, on the formation, with the values before and after."""
+    _ensure_coordinator(actor)
+    payment = Payment.objects.select_for_update().select_related("formation").get(pk=payment.pk)
+    _ensure_standing(payment, _("Ce paiement a été annulé : il ne se modifie plus."))
+    amount = _positive(amount, allow_zero=False)
+    _check_payment(payment.formation, funder, claim)
+    before = _payment_values(payment)
+    payment.received_on, payment.amount, payment.funder, payment.claim = (
+        received_on,
+        amount,
+        funder,
+        claim,
+    )
+    payment.note = (note or "").strip()
+    _validated(payment, exclude=["formation", "claim", "funder", "recorded_by", "cancelled_by"])
+    payment.save()
+    log_action(
+        actor=actor,
+        action="livrables.payment_updated",
+        obj=payment.formation,
+        summary=_("Paiement corrigé : %(payment)s (%(funder)s)")
+        % {"payment": _payment_text(payment), "funder": funder.name},
+        data={"payment": payment.pk, "before": before, "after": _payment_values(payment)},
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment, reason: str, actor, now=None) -> Payment:
+    """Cancels a payment recorded by mistake: the row stays, marked with who cancelled
+    it, when and why, and no longer counts in what was received.
+
+    Raises LivrablesError `not_allowed`, `cancelled` (already), `reason_required`. Audit
+    action `livrables.payment_cancelled`, on the formation."""
+    _ensure_coordinator(actor)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _ensure_standing(payment, _("Ce paiement est déjà annulé."))
+    reason = _reason(reason)
+    payment.cancelled_at = now or timezone.now()
+    payment.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
+    payment.cancellation_reason = reason
+    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    log_action(
+        actor=actor,
+        action="livrables.payment_cancelled",
+        obj=payment.formation,
+        summary=_("Paiement annulé (%(payment)s) : %(reason)s")
+        % {"payment": _payment_text(payment), "reason": reason},
+        data={"payment": payment.pk, "before": _payment_values(payment), "reason": reason},
     )
     return payment
 
@@ -232,7 +462,9 @@ def issue_service_fait_statement(
     A standing statement of the formation is superseded (the register keeps it).
 
     Raises LivrablesError `not_allowed` (coordinators only), `period_reversed`,
-    `provider_missing`. Audit action `livrables.service_fait_issued`, on the formation."""
+    `provider_missing`, `claim_straddles_period` (a claim lies only partly in the period:
+    the amount to claim cannot be stated). Audit action `livrables.service_fait_issued`,
+    on the formation."""
     if actor is not None and not can_manage(actor):
         raise LivrablesError(
             _("Seule la coordination émet l'état de service fait."), code="not_allowed"
@@ -241,6 +473,9 @@ def issue_service_fait_statement(
     data = build_statement_data(
         formation=formation, period_start=period_start, period_end=period_end, now=now
     )
+    if data.statement.claims_problem:
+        # A claim only partly in the period: no fair amount to state (`service_fait`).
+        raise LivrablesError(data.statement.claims_problem, code="claim_straddles_period")
     kind = IssuedDocument.Kind.SERVICE_FAIT_STATEMENT
     return _issue(
         data=data,

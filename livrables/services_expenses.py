@@ -4,7 +4,8 @@ bytes of a PDF, a JPEG or a PNG), never by its name or the browser's word.
 
 Codes of `LivrablesError`: `not_allowed`, `invalid` (a field refused by `full_clean`,
 the message names it), `receipt_missing`, `receipt_empty`, `receipt_too_large`,
-`receipt_type` (not a PDF, JPEG or PNG by its content)."""
+`receipt_type` (not a PDF, JPEG or PNG by its content), `outside_execution` (an
+expense's date or a mission's dates outside the formation's execution period)."""
 
 import hashlib
 import uuid
@@ -13,13 +14,21 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.models import Formation
 from formations.permissions import can_manage
 from formations.storage import documents_storage
 from livrables.exceptions import LivrablesError
-from livrables.models_expenses import RECEIPT_EXTENSIONS, RECEIPTS_FOLDER, Expense, Mission
+from livrables.models_expenses import (
+    RECEIPT_EXTENSIONS,
+    RECEIPTS_FOLDER,
+    Expense,
+    ExpenseNumbering,
+    Mission,
+)
+from livrables.pdf.service_fait import euros
 
 # A scanned invoice or a phone photo fits well under this.
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -139,6 +148,67 @@ def _journal_data(expense: Expense) -> dict:
     }
 
 
+def _next_number(formation: Formation) -> int:
+    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
+    number printed in a funder's file is never given twice, deletions included. The
+    counter's row is locked: two expenses typed at once do not take the same n°."""
+    Formation.objects.select_for_update().filter(pk=formation.pk).first()
+    numbering, _created = ExpenseNumbering.objects.select_for_update().get_or_create(
+        formation=formation
+    )
+    # Expenses numbered before the counter existed count too.
+    highest = (
+        Expense.objects.filter(formation=formation)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    numbering.last_number = max(numbering.last_number, highest or 0) + 1
+    numbering.save(update_fields=["last_number"])
+    return numbering.last_number
+
+
+def _period_text(start, end) -> str:
+    if start and end:
+        return _("du %(start)s au %(end)s") % {
+            "start": f"{start:%d/%m/%Y}",
+            "end": f"{end:%d/%m/%Y}",
+        }
+    if start:
+        return _("à partir du %(start)s") % {"start": f"{start:%d/%m/%Y}"}
+    return _("jusqu'au %(end)s") % {"end": f"{end:%d/%m/%Y}"}
+
+
+def _ensure_within_execution(formation: Formation, first, last) -> None:
+    """An expense's date, or a mission's dates, within the formation's execution period
+    (when it has one): the contract pays nothing spent outside it, and a date outside is
+    most often a typing error (2012 for 2021)."""
+    start, end = formation.start_date, formation.end_date
+    if first is None or last is None or (start is None and end is None):
+        return
+    if (start is None or first >= start) and (end is None or last <= end):
+        return
+    if first == last:
+        message = _(
+            "La date du %(first)s sort de la période d'exécution du marché (%(period)s) : "
+            "vérifiez-la, le marché ne couvre rien en dehors."
+        )
+    else:
+        message = _(
+            "Les dates du %(first)s au %(last)s sortent de la période d'exécution du marché "
+            "(%(period)s) : vérifiez-les, le marché ne couvre rien en dehors."
+        )
+    raise LivrablesError(
+        message
+        % {
+            "first": f"{first:%d/%m/%Y}",
+            "last": f"{last:%d/%m/%Y}",
+            "period": _period_text(start, end),
+        },
+        code="outside_execution",
+    )
+
+
 @transaction.atomic
 def mission_create(
     *, actor, formation: Formation, name: str, start_date, end_date, place=""
@@ -150,6 +220,7 @@ def mission_create(
         formation=formation, name=name, start_date=start_date, end_date=end_date, place=place
     )
     _validated(mission)
+    _ensure_within_execution(formation, mission.start_date, mission.end_date)
     mission.save()
     log_action(
         actor=actor,
@@ -159,6 +230,80 @@ def mission_create(
         data={"mission": mission.pk, "name": mission.name},
     )
     return mission
+
+
+def _mission_values(mission: Mission) -> dict:
+    return {
+        "name": mission.name,
+        "start_date": mission.start_date.isoformat() if mission.start_date else None,
+        "end_date": mission.end_date.isoformat() if mission.end_date else None,
+        "place": mission.place,
+    }
+
+
+@transaction.atomic
+def mission_update(
+    *, actor, mission: Mission, name: str, start_date, end_date, place=""
+) -> Mission:
+    """Corrects a mission's name, dates or place (journal `livrables.mission_updated`,
+    with the values before and after). Its expenses follow it. Raises LivrablesError
+    `not_allowed`, `invalid` or `outside_execution`."""
+    _ensure_coordinator(actor)
+    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    before = _mission_values(mission)
+    mission.name, mission.start_date, mission.end_date, mission.place = (
+        name,
+        start_date,
+        end_date,
+        place or "",
+    )
+    _validated(mission)
+    _ensure_within_execution(mission.formation, mission.start_date, mission.end_date)
+    mission.save()
+    after = _mission_values(mission)
+    log_action(
+        actor=actor,
+        action="livrables.mission_updated",
+        obj=mission.formation,
+        summary=_("Mission « %(name)s » modifiée") % {"name": mission.name},
+        data={
+            "mission": mission.pk,
+            "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        },
+    )
+    return mission
+
+
+@transaction.atomic
+def mission_delete(*, actor, mission: Mission) -> None:
+    """Deletes a mission created by mistake, only while no expense refers to it (code
+    `mission_in_use`: the expenses would lose what they were spent for). Journal
+    `livrables.mission_deleted` with its values."""
+    _ensure_coordinator(actor)
+    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    count = mission.expenses.count()
+    if count:
+        raise LivrablesError(
+            ngettext(
+                "%(count)s dépense est rattachée à la mission « %(name)s » : rattachez-la "
+                "ailleurs avant de supprimer la mission.",
+                "%(count)s dépenses sont rattachées à la mission « %(name)s » : rattachez-les "
+                "ailleurs avant de supprimer la mission.",
+                count,
+            )
+            % {"count": count, "name": mission.name},
+            code="mission_in_use",
+        )
+    data = {"mission": mission.pk, **_mission_values(mission)}
+    formation = mission.formation
+    mission.delete()
+    log_action(
+        actor=actor,
+        action="livrables.mission_deleted",
+        obj=formation,
+        summary=_("Mission « %(name)s » supprimée") % {"name": data["name"]},
+        data=data,
+    )
 
 
 def _check_scope(expense: Expense) -> None:
@@ -175,21 +320,15 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
     `livrables.expense_created`. Raises LivrablesError `not_allowed`, `invalid`
     (HT + TVA ≠ TTC among others) or a `receipt_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
-    # Locks the formation so that two expenses typed at once do not take the same n°.
-    Formation.objects.select_for_update().filter(pk=formation.pk).first()
-    last = (
-        Expense.objects.filter(formation=formation)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
     expense = Expense(
         formation=formation,
-        number=(last or 0) + 1,
+        number=0,  # given below, once everything else is accepted
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **{name: fields.get(name) for name in EXPENSE_FIELDS},
     )
     _check_scope(expense)
+    _ensure_within_execution(formation, expense.date, expense.date)
+    expense.number = _next_number(formation)
     _attach_receipt(expense, receipt)
     _validated(expense)
     _save_with_receipt(expense, "")
@@ -197,11 +336,11 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
         actor=actor,
         action="livrables.expense_created",
         obj=formation,
-        summary=_("Frais n° %(number)s ajouté : %(description)s, %(amount)s € TTC")
+        summary=_("Dépense n° %(number)s ajoutée : %(description)s, %(amount)s TTC")
         % {
             "number": expense.number,
             "description": expense.description,
-            "amount": expense.amount_ttc,
+            "amount": euros(expense.amount_ttc),
         },
         data=_journal_data(expense),
     )
@@ -222,6 +361,7 @@ def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expens
         if name in fields:
             setattr(expense, name, fields[name])
     _check_scope(expense)
+    _ensure_within_execution(expense.formation, expense.date, expense.date)
     if receipt is not None:
         _attach_receipt(expense, receipt)
     _validated(expense)
@@ -233,7 +373,7 @@ def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expens
         actor=actor,
         action="livrables.expense_updated",
         obj=expense.formation,
-        summary=_("Frais n° %(number)s modifié") % {"number": expense.number},
+        summary=_("Dépense n° %(number)s modifiée") % {"number": expense.number},
         data={
             "number": expense.number,
             "changes": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
@@ -257,7 +397,7 @@ def expense_delete(*, actor, expense: Expense) -> None:
         actor=actor,
         action="livrables.expense_deleted",
         obj=formation,
-        summary=_("Frais n° %(number)s supprimé : %(description)s")
+        summary=_("Dépense n° %(number)s supprimée : %(description)s")
         % {"number": data["number"], "description": data["description"]},
         data=data,
     )

@@ -85,6 +85,16 @@ urlpatterns = [
         views_expenses.mission_add,
         name="mission_add",
     ),
+    path(
+        "formations/<int:pk>/missions/<int:mission_pk>/modifier/",
+        views_expenses.mission_edit,
+        name="mission_edit",
+    ),
+    path(
+        "formations/<int:pk>/missions/<int:mission_pk>/supprimer/",
+        views_expenses.mission_remove,
+        name="mission_remove",
+    ),
     # Service fait of a formation: the statement as XLSX, issued as PDF; claims, payments.
     path(
         "formations/<int:pk>/service-fait.xlsx",
@@ -105,6 +115,26 @@ urlpatterns = [
         "formations/<int:pk>/service-fait/paiements/",
         views_service_fait.service_fait_payment,
         name="service_fait_payment",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/demandes/<int:claim_pk>/corriger/",
+        views_service_fait.service_fait_claim_edit,
+        name="service_fait_claim_edit",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/demandes/<int:claim_pk>/annuler/",
+        views_service_fait.service_fait_claim_cancel,
+        name="service_fait_claim_cancel",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/paiements/<int:payment_pk>/corriger/",
+        views_service_fait.service_fait_payment_edit,
+        name="service_fait_payment_edit",
+    ),
+    path(
+        "formations/<int:pk>/service-fait/paiements/<int:payment_pk>/annuler/",
+        views_service_fait.service_fait_payment_cancel,
+        name="service_fait_payment_cancel",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

@@ -23,6 +23,8 @@ from livrables.services_expenses import (
     expense_delete,
     expense_update,
     mission_create,
+    mission_delete,
+    mission_update,
 )
 
 
@@ -131,10 +133,10 @@ def expense_add(request, pk):
             form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
         else:
             messages.success(
-                request, _("Frais n° %(number)s enregistré.") % {"number": expense.number}
+                request, _("Dépense n° %(number)s enregistrée.") % {"number": expense.number}
             )
             return redirect(_list_url(formation))
-    return _form_page(request, formation, form, _("Ajouter un frais engagé"))
+    return _form_page(request, formation, form, _("Ajouter une dépense (frais engagés)"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,14 +159,14 @@ def expense_edit(request, pk, number):
             form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
         else:
             messages.success(
-                request, _("Frais n° %(number)s modifié.") % {"number": expense.number}
+                request, _("Dépense n° %(number)s modifiée.") % {"number": expense.number}
             )
             return redirect(_list_url(formation))
     return _form_page(
         request,
         formation,
         form,
-        _("Modifier le frais n° %(number)s") % {"number": expense.number},
+        _("Modifier la dépense n° %(number)s") % {"number": expense.number},
         expense,
     )
 
@@ -175,7 +177,9 @@ def expense_remove(request, pk, number):
     expense = _expense(formation, number)
     if request.method == "POST":
         expense_delete(actor=request.user, expense=expense)
-        messages.success(request, _("Frais n° %(number)s supprimé.") % {"number": expense.number})
+        messages.success(
+            request, _("Dépense n° %(number)s supprimée.") % {"number": expense.number}
+        )
         return redirect(_list_url(formation))
     return render(
         request,
@@ -202,6 +206,68 @@ def mission_add(request, pk):
         {
             "form": form,
             "page_title": _("Ajouter une mission"),
+            "cancel_url": _list_url(formation),
+        },
+    )
+
+
+def _mission(formation, mission_pk):
+    return get_object_or_404(formation_missions(formation=formation), pk=mission_pk)
+
+
+@require_http_methods(["GET", "POST"])
+def mission_edit(request, pk, mission_pk):
+    formation = _editable_formation(request, pk)
+    mission = _mission(formation, mission_pk)
+    form = MissionForm(
+        request.POST or None,
+        initial={
+            "name": mission.name,
+            "start_date": mission.start_date,
+            "end_date": mission.end_date,
+            "place": mission.place,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            mission = mission_update(actor=request.user, mission=mission, **form.cleaned_data)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Mission « %(name)s » modifiée.") % {"name": mission.name})
+            return redirect(_list_url(formation))
+    return render(
+        request,
+        "formations/form.html",
+        {
+            "form": form,
+            "page_title": _("Modifier la mission « %(name)s »") % {"name": mission.name},
+            "cancel_url": _list_url(formation),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mission_remove(request, pk, mission_pk):
+    formation = _editable_formation(request, pk)
+    mission = _mission(formation, mission_pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            mission_delete(actor=request.user, mission=mission)
+        except LivrablesError as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("Mission « %(name)s » supprimée.") % {"name": mission.name})
+            return redirect(_list_url(formation))
+    return render(
+        request,
+        "livrables/expenses/mission_delete.html",
+        {
+            "formation": formation,
+            "mission": mission,
+            "expense_count": mission.expenses.count(),
+            "error": error,
             "cancel_url": _list_url(formation),
         },
     )

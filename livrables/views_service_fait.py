@@ -5,21 +5,27 @@ reach but not theirs to read or write, 403."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.exporting import xlsx_response
 from formations.selectors import formations_visible_to
 from livrables.exceptions import LivrablesError
 from livrables.exports_service_fait import ServiceFaitExporter
-from livrables.forms_service_fait import ClaimForm, PaymentForm, PeriodForm
-from livrables.models import ServiceFaitClaim
+from livrables.forms_service_fait import CancelForm, ClaimForm, PaymentForm, PeriodForm
+from livrables.models import Payment, ServiceFaitClaim
+from livrables.models_claims import ACTIVE
+from livrables.pdf.service_fait import euros
 from livrables.permissions import may_read_service_fait, may_write_service_fait
 from livrables.service_fait import service_fait_statement
 from livrables.services_claims import (
+    claim_cancel,
+    claim_update,
     issue_service_fait_statement,
+    payment_cancel,
+    payment_update,
     record_claim,
     record_payment,
 )
@@ -120,7 +126,7 @@ def service_fait_payment(request, pk: int):
     form = PaymentForm(
         request.POST,
         funders=formation.programme.funders.order_by("name"),
-        claims=ServiceFaitClaim.objects.filter(formation=formation),
+        claims=ServiceFaitClaim.objects.filter(ACTIVE, formation=formation),
     )
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -141,3 +147,177 @@ def service_fait_payment(request, pk: int):
     else:
         messages.success(request, _("Paiement enregistré."))
     return redirect(_back(formation))
+
+
+# ------------------------------------------------------------------ corrections
+# A standing claim or payment is corrected on its own page, or cancelled after a page
+# that shows it and asks why (money records are cancelled, never deleted). A cancelled
+# one, or one of another formation, is 404.
+
+
+def _basis(formation) -> str:
+    return "TTC" if formation.amount_includes_vat else "HT"
+
+
+def _payment_form(formation, *args, **kwargs) -> PaymentForm:
+    return PaymentForm(
+        *args,
+        funders=formation.programme.funders.order_by("name"),
+        claims=ServiceFaitClaim.objects.filter(ACTIVE, formation=formation),
+        **kwargs,
+    )
+
+
+def _form_page(request, formation, form, title):
+    return render(
+        request,
+        "formations/form.html",
+        {"form": form, "page_title": title, "cancel_url": _back(formation)},
+    )
+
+
+def _claim_title(claim) -> str:
+    return _("la demande de paiement du %(start)s au %(end)s") % {
+        "start": f"{claim.period_start:%d/%m/%Y}",
+        "end": f"{claim.period_end:%d/%m/%Y}",
+    }
+
+
+def _payment_title(payment) -> str:
+    return _("le paiement reçu le %(date)s") % {"date": f"{payment.received_on:%d/%m/%Y}"}
+
+
+@require_http_methods(["GET", "POST"])
+def service_fait_claim_edit(request, pk: int, claim_pk: int):
+    formation = _formation(request, pk, write=True)
+    claim = get_object_or_404(
+        ServiceFaitClaim.objects.filter(ACTIVE, formation=formation), pk=claim_pk
+    )
+    amount = claim.amount_ttc if formation.amount_includes_vat else claim.amount_ht
+    form = ClaimForm(
+        request.POST or None,
+        basis=_basis(formation),
+        initial={
+            "period_start": claim.period_start,
+            "period_end": claim.period_end,
+            "amount": amount,
+            "sent_on": claim.sent_on,
+            "note": claim.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_update(claim=claim, actor=request.user, **form.cleaned_data)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Demande de paiement corrigée."))
+            return redirect(_back(formation))
+    return _form_page(
+        request, formation, form, _("Corriger %(what)s") % {"what": _claim_title(claim)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def service_fait_claim_cancel(request, pk: int, claim_pk: int):
+    formation = _formation(request, pk, write=True)
+    claim = get_object_or_404(
+        ServiceFaitClaim.objects.filter(ACTIVE, formation=formation), pk=claim_pk
+    )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_cancel(claim=claim, reason=form.cleaned_data["reason"], actor=request.user)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Demande de paiement annulée."))
+            return redirect(_back(formation))
+    return render(
+        request,
+        "livrables/service_fait/cancel.html",
+        {
+            "formation": formation,
+            "form": form,
+            "title": _("Annuler %(what)s") % {"what": _claim_title(claim)},
+            "facts": [
+                (_("Période"), f"{claim.period_start:%d/%m/%Y} – {claim.period_end:%d/%m/%Y}"),
+                (_("Envoyée le"), f"{claim.sent_on:%d/%m/%Y}"),
+                (_("Montant HT"), euros(claim.amount_ht)),
+                (_("Montant TTC"), euros(claim.amount_ttc)),
+            ],
+            "consequence": _(
+                "La demande reste enregistrée, marquée « annulée » avec son motif ; elle ne "
+                "compte plus dans le demandé ni dans le reste dû, et sa période peut être "
+                "demandée à nouveau."
+            ),
+            "button": _("Annuler la demande"),
+            "cancel_url": _back(formation),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def service_fait_payment_edit(request, pk: int, payment_pk: int):
+    formation = _formation(request, pk, write=True)
+    payment = get_object_or_404(Payment.objects.filter(ACTIVE, formation=formation), pk=payment_pk)
+    form = _payment_form(
+        formation,
+        request.POST or None,
+        initial={
+            "received_on": payment.received_on,
+            "amount": payment.amount,
+            "funder": payment.funder_id,
+            "claim": payment.claim_id,
+            "note": payment.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_update(payment=payment, actor=request.user, **form.cleaned_data)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Paiement corrigé."))
+            return redirect(_back(formation))
+    return _form_page(
+        request, formation, form, _("Corriger %(what)s") % {"what": _payment_title(payment)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def service_fait_payment_cancel(request, pk: int, payment_pk: int):
+    formation = _formation(request, pk, write=True)
+    payment = get_object_or_404(
+        Payment.objects.filter(ACTIVE, formation=formation).select_related("funder"),
+        pk=payment_pk,
+    )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_cancel(payment=payment, reason=form.cleaned_data["reason"], actor=request.user)
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Paiement annulé."))
+            return redirect(_back(formation))
+    return render(
+        request,
+        "livrables/service_fait/cancel.html",
+        {
+            "formation": formation,
+            "form": form,
+            "title": _("Annuler %(what)s") % {"what": _payment_title(payment)},
+            "facts": [
+                (_("Reçu le"), f"{payment.received_on:%d/%m/%Y}"),
+                (_("Financeur"), payment.funder.name),
+                (_("Montant"), euros(payment.amount)),
+            ],
+            "consequence": _(
+                "Le paiement reste enregistré, marqué « annulé » avec son motif ; il ne "
+                "compte plus dans le reçu ni dans le reste dû."
+            ),
+            "button": _("Annuler le paiement"),
+            "cancel_url": _back(formation),
+        },
+    )

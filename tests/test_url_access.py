@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from formations.models import BackgroundJob, OutboxMessage, User
-from livrables.models import Expense, IssuedDocument
+from livrables.models import Expense, IssuedDocument, Mission, Payment, ServiceFaitClaim
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -117,6 +117,24 @@ def world(db, trainer):
         receipt_sha256="0" * 64,
         receipt_original_name="ticket.pdf",
         receipt_content_type="application/pdf",
+    )
+    mission = Mission.objects.create(
+        formation=session.formation,
+        name="Comité",
+        start_date=slot.ends_at.date(),
+        end_date=slot.ends_at.date(),
+    )
+    claim = ServiceFaitClaim.objects.create(
+        formation=session.formation,
+        period_start=slot.ends_at.date(),
+        period_end=slot.ends_at.date(),
+        amount_ht=10,
+        amount_ttc=12,
+        sent_on=slot.ends_at.date(),
+    )
+    funder = FunderFactory(name="FEDER", kind="feder")
+    payment = Payment.objects.create(
+        formation=session.formation, received_on=slot.ends_at.date(), amount=12, funder=funder
     )
     participant = attendance.enrolment.participant
     document = IssuedDocument.objects.create(
@@ -235,6 +253,21 @@ def world(db, trainer):
         "livrables:expense_receipt": {"pk": session.formation_id, "number": expense.number},
         "livrables:expense_export": {"pk": session.formation_id},
         "livrables:mission_add": {"pk": session.formation_id},
+        "livrables:mission_edit": {"pk": session.formation_id, "mission_pk": mission.pk},
+        "livrables:mission_remove": {"pk": session.formation_id, "mission_pk": mission.pk},
+        "livrables:service_fait_claim_edit": {"pk": session.formation_id, "claim_pk": claim.pk},
+        "livrables:service_fait_claim_cancel": {
+            "pk": session.formation_id,
+            "claim_pk": claim.pk,
+        },
+        "livrables:service_fait_payment_edit": {
+            "pk": session.formation_id,
+            "payment_pk": payment.pk,
+        },
+        "livrables:service_fait_payment_cancel": {
+            "pk": session.formation_id,
+            "payment_pk": payment.pk,
+        },
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},

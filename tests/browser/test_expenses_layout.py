@@ -86,7 +86,7 @@ def test_expenses_pages_fit_and_refuse_a_fake_pdf(
     no_sideways_scroll(page, size)
 
     with page.expect_navigation():
-        page.get_by_role("link", name="Ajouter un frais").click()
+        page.get_by_role("link", name="Ajouter une dépense").click()
     fake = tmp_path / "facture.pdf"
     fake.write_bytes(b"<!DOCTYPE html><html><body>Facture</body></html>")
     page.get_by_label("Date").fill("2022-03-05")
@@ -110,7 +110,7 @@ def test_expenses_pages_fit_and_refuse_a_fake_pdf(
     with page.expect_navigation():
         page.get_by_role("button", name="Enregistrer").click()
     assert page.url.endswith(reverse("livrables:expense_list", args=[formation.pk]))
-    assert "Frais n° 4 enregistré." in page.content()
+    assert "Dépense n° 4 enregistrée." in page.content()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

@@ -83,3 +83,41 @@ def test_demo_referent_finds_their_structure_s_certificate_on_its_page(client):
     assert b"".join(download.streaming_content if download.streaming else [download.content]) == (
         issued_file(document=certificate).content
     )
+
+
+def test_demo_fse_formation_has_expenses_with_receipts_claims_and_a_payment(client, documents_dir):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from livrables.models import Expense, Payment, ServiceFaitClaim
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # idempotent: nothing twice
+
+    expenses = Expense.objects.filter(formation__contract_reference="FSE-DESIGN-PALAS-FAIS-LABO")
+    assert expenses.count() == 5
+    assert expenses.filter(mission__isnull=False).count() == 2
+    assert expenses.filter(session__isnull=False).count() == 2
+    kinds = set()
+    for expense in expenses:
+        with expense.receipt.open("rb") as handle:
+            content = handle.read()
+        if expense.receipt_content_type == "application/pdf":
+            assert "Facture" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
+        else:
+            image = Image.open(io.BytesIO(content))
+            image.load()  # a real PNG, decoded to the last pixel
+        kinds.add(expense.receipt_content_type)
+    assert kinds == {"application/pdf", "image/png"}
+    formation = expenses.first().formation
+    assert ServiceFaitClaim.objects.filter(formation=formation).count() == 2
+    assert Payment.objects.filter(formation=formation).count() == 1
+
+    client.force_login(User.objects.get(username="coordination"))
+    page = client.get(reverse("formations:formation_detail", args=[formation.pk])).text
+    # 2 claims of 18 000 € HT (one labo of five each) = 43 200 € TTC; the first paid.
+    assert "43\u202f200,00\u00a0€ TTC" in page
+    assert "<dt>Reçu</dt><dd>21\u202f600,00\u00a0€</dd>" in page
+    assert "<strong>21\u202f600,00\u00a0€</strong>" in page
+    listing = client.get(reverse("livrables:expense_list", args=[formation.pk])).text
+    assert "Repérage des lieux des labos" in listing

@@ -390,7 +390,7 @@ def test_coordinator_adds_edits_and_deletes_through_pages(
     assert edit.status_code == 200
     assert "TTC doit être égal" in edit.text
     confirm = client.get(urls["remove"])
-    assert "Supprimer le frais n° 1" in confirm.text
+    assert "Supprimer la dépense n° 1" in confirm.text
     assert Expense.objects.exists()
     assert client.post(urls["remove"]).status_code == 302
     assert not Expense.objects.exists()
@@ -472,7 +472,7 @@ def test_mission_ending_before_it_starts_is_refused(formation, coordinator):
 def test_formation_panel_without_expenses_invites_coordinators(client, coordinator, formation):
     client.force_login(coordinator)
     page = client.get(formation.get_absolute_url())
-    assert "Aucun frais engagé n'est enregistré pour cette formation" in page.text
+    assert "Aucune dépense (frais engagés) n'est enregistrée pour cette formation" in page.text
     assert reverse("livrables:expense_list", args=[formation.pk]) in page.text
     assert reverse("livrables:expense_export", args=[formation.pk]) not in page.text
 
@@ -486,3 +486,91 @@ def test_pack_name_keeps_whole_words():
     assert expense.pack_name == "frais/012-aller-retour-lille-valenciennes-en-ter.jpg"
     expense.description = "« … »"
     assert expense.pack_name == "frais/012-frais.jpg"
+
+
+# --- Numbers and dates ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_number_of_a_deleted_expense_is_never_given_again(
+    formation, coordinator, documents_dir, committed
+):
+    first = add(formation, coordinator)
+    last = add(formation, coordinator, description="Hôtel")
+    assert (first.number, last.number) == (1, 2)
+    # The last one deleted: its n° 2 may already be printed in a funder's file.
+    committed(expense_delete, actor=coordinator, expense=last)
+    assert add(formation, coordinator, description="Repas").number == 3
+    committed(expense_delete, actor=coordinator, expense=first)
+    assert add(formation, coordinator, description="Taxi").number == 4
+    # Each formation counts on its own.
+    other = FormationFactory(contract_reference="FEDER-2021-AO.8")
+    assert add(other, coordinator).number == 1
+
+
+@pytest.mark.django_db
+def test_refused_expense_does_not_use_up_a_number(formation, coordinator, documents_dir):
+    add(formation, coordinator)
+    with pytest.raises(LivrablesError):
+        add(formation, coordinator, receipt=upload(HTML))
+    assert add(formation, coordinator).number == 2
+
+
+@pytest.mark.django_db
+def test_expense_and_mission_dates_outside_the_execution_period_are_refused(
+    formation, coordinator, documents_dir
+):
+    formation.start_date, formation.end_date = dt.date(2021, 9, 1), dt.date(2022, 6, 30)
+    formation.save()
+    with pytest.raises(LivrablesError) as refused:
+        add(formation, coordinator, date=dt.date(2012, 10, 6))
+    assert refused.value.code == "outside_execution"
+    assert refused.value.message.startswith(
+        "La date du 06/10/2012 sort de la période d'exécution du marché "
+        "(du 01/09/2021 au 30/06/2022)"
+    )
+    assert not Expense.objects.exists()
+
+    expense = add(formation, coordinator, date=dt.date(2022, 6, 30))
+    with pytest.raises(LivrablesError) as refused:
+        expense_update(actor=coordinator, expense=expense, date=dt.date(2022, 7, 1))
+    assert refused.value.code == "outside_execution"
+    expense.refresh_from_db()
+    assert expense.date == dt.date(2022, 6, 30)
+
+    with pytest.raises(LivrablesError) as refused:
+        mission_create(
+            actor=coordinator,
+            formation=formation,
+            name="Repérage",
+            start_date=dt.date(2021, 8, 30),
+            end_date=dt.date(2021, 9, 2),
+        )
+    assert refused.value.code == "outside_execution"
+    assert refused.value.message.startswith(
+        "Les dates du 30/08/2021 au 02/09/2021 sortent de la période d'exécution du marché "
+        "(du 01/09/2021 au 30/06/2022)"
+    )
+
+
+@pytest.mark.django_db
+def test_expense_date_refusal_is_shown_on_the_form(client, coordinator, formation, documents_dir):
+    formation.start_date = dt.date(2021, 9, 1)
+    formation.save()
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("livrables:expense_add", args=[formation.pk]),
+        {
+            **fields(date="2021-08-31"),
+            "attached_to": "",
+            "amount_ht": "40,00",
+            "vat": "8,00",
+            "amount_ttc": "48,00",
+            "receipt": upload(),
+        },
+    )
+    assert response.status_code == 200
+    assert "sort de la période d&#x27;exécution du marché (à partir du 01/09/2021)" in (
+        response.text
+    )
+    assert not Expense.objects.exists()

@@ -484,3 +484,135 @@ def test_xlsx_lists_days_pending_and_amounts(client, sf_world):
         {"du": "2021-10-01", "au": "2021-10-31"},
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_issued_statement_is_flagged_to_reissue_when_its_period_moves(client, documents_dir):
+    from django.urls import reverse
+
+    from livrables.models import IssuedDocument
+    from livrables.selectors import document_state
+    from livrables.services_claims import issue_service_fait_statement
+    from sessions.models import Attendance, Rectification
+    from tests.factories import ProviderIdentityFactory
+
+    ProviderIdentityFactory()
+    world = build_world(
+        pricing_mode=Formation.PricingMode.PER_DAY,
+        unit_price=Decimal("1250"),
+        amount_includes_vat=True,
+    )
+    issued_at = timezone.now() - dt.timedelta(days=2)
+
+    def issue(period, now=issued_at):
+        return issue_service_fait_statement(
+            formation=world.formation,
+            period_start=period[0],
+            period_end=period[1],
+            actor=world.coordinator,
+            now=now,
+        )
+
+    october = issue(OCTOBER)
+    november = issue((dt.date(2021, 11, 1), dt.date(2021, 11, 30)))
+    assert not document_state(document=october).needs_reissue
+
+    # The pending 6 October half-day is sealed after the issue: October's units change.
+    pending = world.session.slots.get(starts_at__day=6)
+    seal(pending, world.coordinator)
+    Seal.objects.filter(slot=pending).update(sealed_at=issued_at + dt.timedelta(hours=1))
+    assert document_state(document=october).needs_reissue
+    assert not document_state(document=november).needs_reissue
+
+    client.force_login(world.coordinator)
+    page = client.get(
+        reverse("formations:formation_detail", args=[world.formation.pk])
+    ).content.decode()
+    assert "à rééditer" in page
+    assert "a été scellée ou rectifiée depuis" in page
+
+    # Reissued: the new statement stands and is up to date.
+    again = issue(OCTOBER, now=issued_at + dt.timedelta(hours=2))
+    assert not document_state(document=again).needs_reissue
+
+    # A rectification of a half-day of the period, after the reissue, flags it again.
+    attendance = Attendance.objects.filter(slot__starts_at__day=4).first()
+    Rectification.objects.create(
+        attendance=attendance,
+        old_values={"status": "present"},
+        new_values={"status": "absent"},
+        reason="Erreur de saisie",
+        author=world.coordinator,
+        created_at=issued_at + dt.timedelta(hours=3),
+    )
+    assert document_state(document=again).needs_reissue
+    assert (
+        IssuedDocument.objects.filter(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT).count() == 3
+    )
+
+
+@pytest.mark.django_db
+def test_claim_only_partly_in_the_period_gives_no_amount_and_cannot_be_issued(
+    client, documents_dir
+):
+    from django.urls import reverse
+
+    from livrables.models import IssuedDocument
+    from livrables.services_claims import issue_service_fait_statement
+    from tests.factories import ProviderIdentityFactory
+
+    ProviderIdentityFactory()
+    world = build_world(
+        pricing_mode=Formation.PricingMode.PER_TRAINEE_HOUR, unit_price=Decimal("30")
+    )
+    # Claimed: 4 October only (780 trainee-minutes = 390 €), then nothing else.
+    record_claim(
+        formation=world.formation,
+        period_start=dt.date(2021, 10, 4),
+        period_end=dt.date(2021, 10, 4),
+        amount=Decimal("390"),
+        sent_on=dt.date(2021, 11, 2),
+        actor=world.coordinator,
+    )
+    # 4–31 October holds the claim whole: subtracted, 5 October's 90 € left to claim.
+    whole = statement(world, (dt.date(2021, 10, 4), dt.date(2021, 10, 31)))
+    assert (whole.already_claimed_in_period.ht, whole.claimable.ht) == (
+        Decimal("390.00"),
+        Decimal("90.00"),
+    )
+    assert whole.claims_problem == ""
+
+    # A claim of 5–10 October lies only partly in 1–7 October: nothing says how much of
+    # its amount 5–7 October was worth, so no amount to claim is stated.
+    record_claim(
+        formation=world.formation,
+        period_start=dt.date(2021, 10, 5),
+        period_end=dt.date(2021, 10, 10),
+        amount=Decimal("90"),
+        sent_on=dt.date(2021, 11, 2),
+        actor=world.coordinator,
+    )
+    partial = statement(world, (dt.date(2021, 10, 1), dt.date(2021, 10, 7)))
+    assert partial.gross.ht == Decimal("480.00")  # the service fait itself is still shown
+    assert partial.claimable is None
+    assert "du 05/10/2021 au 10/10/2021" in partial.claims_problem
+    assert "par exemple du 01/10/2021 au 10/10/2021" in partial.claims_problem
+    assert "commence après le 10/10/2021" in partial.claims_problem
+
+    with pytest.raises(LivrablesError) as refused:
+        issue_service_fait_statement(
+            formation=world.formation,
+            period_start=dt.date(2021, 10, 1),
+            period_end=dt.date(2021, 10, 7),
+            actor=world.coordinator,
+        )
+    assert refused.value.code == "claim_straddles_period"
+    assert not IssuedDocument.objects.exists()
+
+    client.force_login(world.coordinator)
+    page = client.get(
+        reverse("formations:formation_detail", args=[world.formation.pk]),
+        {"sf_du": "2021-10-01", "sf_au": "2021-10-07"},
+    ).content.decode()
+    assert "période à revoir" in page
+    assert "ne tombe qu" in page and "du 05/10/2021 au 10/10/2021" in page

@@ -589,6 +589,19 @@ def test_auditor_of_another_funder_and_trainers_do_not_see_the_panel(client, ris
     assert "Risques d'audit" not in response.content.decode()
 
 
+def test_posting_an_explanation_out_of_reach_is_404_like_every_page(client, risky):
+    formation, key = risky
+    other = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    other.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
+    referent = UserFactory(role=User.Role.TRAINER)
+    url = reverse("sessions:audit_risk_acknowledge", args=[formation.pk])
+    for user in (other, referent):
+        client.force_login(user)
+        response = client.post(url, {"risk_key": key, "explanation": "Hors de ma portée."})
+        assert response.status_code == 404, user.role
+    assert not AuditRiskAcknowledgement.objects.exists()
+
+
 def test_session_form_fields_saved_and_postal_code_checked(coordinator):
     from django.core.exceptions import ValidationError
 
