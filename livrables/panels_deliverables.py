@@ -1,18 +1,19 @@
 """« Livrables attendus » on the formation page and on the coordinator's dashboard: what is
 late or due within `SOON_DAYS` days, and what awaits the funder's decision (auditors see
 those of the formations they audit). The formation page already found the formation
-through `formations_visible_to`; each panel costs at most two queries, whatever the
+through `formations_visible_to`; each panel costs one query, whatever the
 number of deliverables."""
 
 from django.utils import timezone
 
 from formations.permissions import can_manage, is_funder_auditor
 from formations.selectors import formations_visible_to
-from livrables.models_deliverables import DeliverableStatus, ExpectedDeliverable
+from livrables.models_deliverables import DeliverableStatus
 from livrables.selectors_deliverables import (
     SOON_DAYS,
     formation_watch_dues,
     urgent_dues,
+    watched,
 )
 
 # Rows on the dashboard (the formation pages list them all).
@@ -31,12 +32,12 @@ def formation_deliverables_panel(request, formation):
     if not (can_manage(user) or is_funder_auditor(user)):
         return None
     today = timezone.localdate()
-    dues = _label(formation_watch_dues(formation=formation, today=today), today)
-    defined = bool(dues) or ExpectedDeliverable.objects.filter(formation=formation).exists()
+    every = formation_watch_dues(formation=formation, today=today)
+    dues = _label([due for due in every if watched(due, today)], today)
     return (
         "livrables/panels/formation_deliverables.html",
         {
-            "deliverables_defined": defined,
+            "deliverables_defined": bool(every),
             "urgent_dues": [d for d in dues if d.status != DeliverableStatus.SUBMITTED],
             "awaiting_dues": [d for d in dues if d.status == DeliverableStatus.SUBMITTED],
             "can_edit_deliverables": can_manage(user),

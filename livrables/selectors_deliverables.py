@@ -6,7 +6,7 @@ whatever the number of deliverables, due items or versions."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from formations.models import Formation
@@ -110,18 +110,23 @@ def urgent_dues(
 
 
 def formation_watch_dues(*, formation: Formation, today: dt.date) -> list[DeliverableDue]:
-    """For the formation page (one query): the items late or due within `SOON_DAYS` days,
-    and those submitted, awaiting the funder's decision (with their latest version)."""
+    """For the formation page, in one query: every due item of the formation (a few dozen
+    at most: the contract's deliverables over its execution period) with its deliverable
+    and latest version, by date; the panel keeps those late, due within `SOON_DAYS` days
+    or awaiting the funder's decision. None at all: no deliverable is defined (each one
+    has at least one due item)."""
     return list(
-        _with_latest_version(
-            DeliverableDue.objects.filter(deliverable__formation=formation).filter(
-                Q(status__in=OPEN_STATUSES, due_date__lte=today + dt.timedelta(days=SOON_DAYS))
-                | Q(status=DeliverableStatus.SUBMITTED)
-            )
-        )
+        _with_latest_version(DeliverableDue.objects.filter(deliverable__formation=formation))
         .select_related("deliverable")
         .order_by("due_date", "deliverable__title", "pk")
     )
+
+
+def watched(due: DeliverableDue, today: dt.date) -> bool:
+    """Late or due within `SOON_DAYS` days (still to produce or to rework), or submitted."""
+    if due.status == DeliverableStatus.SUBMITTED:
+        return True
+    return due.status in OPEN_STATUSES and due.due_date <= today + dt.timedelta(days=SOON_DAYS)
 
 
 def deliverables_awaiting_validation(*, user) -> QuerySet[DeliverableDue]:

@@ -569,6 +569,7 @@ def test_run_periodic_sends_the_reminder_once(soon, coordinator, settings):
     assert OutboxMessage.objects.filter(purpose="deliverable_reminder").count() == 1
 
 
+@pytest.mark.django_db
 def test_demo_gives_lille_sud_its_three_deliverables(documents_dir):
     import os
 
