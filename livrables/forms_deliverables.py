@@ -118,7 +118,7 @@ class DeliverableForm(FieldsetsMixin, forms.Form):
         }
 
 
-class VersionForm(forms.Form):
+class VersionForm(FieldsetsMixin, forms.Form):
     file = forms.FileField(
         label=_("Fichier du livrable (PDF, DOCX, ODT, PPTX ou ODP, 10 Mo au plus)"),
         widget=forms.ClearableFileInput(attrs={"accept": VERSION_ACCEPT}),
