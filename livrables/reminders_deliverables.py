@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.french import long_date
@@ -56,7 +57,11 @@ def reminder_text(due: DeliverableDue, kind: str, today: dt.date) -> tuple[str, 
     days = (due.due_date - today).days
     if kind == DeliverableReminder.Kind.BEFORE:
         subject = _("Livrable à rendre le %(date)s : %(title)s (%(reference)s)")
-        when = _("est à rendre dans %(days)s jour(s), le %(date)s.") % {
+        when = ngettext(
+            "est à rendre dans %(days)s jour, le %(date)s.",
+            "est à rendre dans %(days)s jours, le %(date)s.",
+            days,
+        ) % {
             "days": days,
             "date": long_date(due.due_date),
         }

@@ -542,7 +542,7 @@ def test_reminders_go_15_days_before_and_on_the_day_once_each(soon, coordinator,
     messages = OutboxMessage.objects.filter(purpose="deliverable_reminder").order_by("pk")
     assert [m.recipient for m in messages] == [coordinator.email, coordinator.email]
     assert "Livrable à rendre le 30/06/2026 : Note support annuelle" in messages[0].subject
-    assert "est à rendre dans 15 jour(s), le 30 juin 2026." in messages[0].body
+    assert "est à rendre dans 15 jours, le 30 juin 2026." in messages[0].body
     assert "est à rendre aujourd'hui" in messages[1].body
     assert [m.to for m in mail.outbox] == [[coordinator.email], [coordinator.email]]
 
