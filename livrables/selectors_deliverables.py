@@ -14,6 +14,7 @@ from formations.permissions import can_manage, is_funder_auditor
 from formations.selectors import formations_visible_to
 from livrables.models_deliverables import (
     OPEN_STATUSES,
+    VERSION_EXTENSIONS,
     DeliverableDue,
     DeliverableStatus,
     DeliverableVersion,
@@ -167,8 +168,20 @@ class ValidatedVersion:
     size: int
     funder: str
     decided_at: dt.datetime | None
+    decided_as: str
     diffused_at: dt.datetime | None
     version_id: int
+    # The funder's message the coordination attached to the decision (a file), if any:
+    # the pack may carry it beside the version as the proof of the validation.
+    message_storage_name: str = ""
+    message_pack_name: str = ""
+
+
+def _message_pack_name(version: DeliverableVersion) -> str:
+    if not version.message_file:
+        return ""
+    extension = VERSION_EXTENSIONS.get(version.message_content_type, "bin")
+    return version.pack_name.rsplit(".", 1)[0] + f"-message-du-financeur.{extension}"
 
 
 def validated_versions(
@@ -205,8 +218,11 @@ def validated_versions(
             size=version.size,
             funder=version.funder.name if version.funder else "",
             decided_at=version.decided_at,
+            decided_as=version.decided_as,
             diffused_at=version.diffused_at,
             version_id=version.pk,
+            message_storage_name=version.message_file.name or "",
+            message_pack_name=_message_pack_name(version),
         )
         for version in versions
     ]

@@ -417,6 +417,11 @@ def test_the_coordinator_needs_the_funders_message(recit, coordinator, feder, do
     assert version.decided_as == DeliverableVersion.DecidedAs.COORDINATOR
     assert version.message_content_type == "message/rfc822"
     assert (documents_dir / version.message_file.name).read_bytes() == EML
+    (row,) = validated_versions(formation=recit.formation)
+    assert row.message_storage_name == version.message_file.name
+    assert row.message_pack_name == (
+        "livrables-attendus/recit-collectif-bimestriel/2018-02-28-v1-message-du-financeur.eml"
+    )
 
 
 def test_the_coordinator_may_paste_the_funders_message(recit, coordinator, feder, documents_dir):
@@ -500,6 +505,7 @@ def test_validated_versions_for_the_pack(recit, coordinator, auditor, feder, doc
     assert rows[1].pack_name.endswith("2018-04-30-v1.odt")
     assert (documents_dir / rows[0].storage_name).read_bytes() == PDF
     assert rows[0].funder == "FEDER"
+    assert rows[0].message_pack_name == ""  # decided by the auditor: nothing attached
     assert [
         r.due_date
         for r in validated_versions(
