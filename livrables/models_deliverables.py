@@ -140,9 +140,12 @@ class DeliverableDue(models.Model):
         return self.status in OPEN_STATUSES and self.due_date < today
 
     def state_label(self, today: dt.date) -> str:
-        """« En retard » for a due item not produced past its date; else its status."""
+        """« En retard » for a due item not produced past its date (« À reprendre, en
+        retard » for one to rework); else its status."""
         if self.status == DeliverableStatus.PENDING and self.due_date < today:
             return str(_("En retard"))
+        if self.status == DeliverableStatus.TO_REWORK and self.due_date < today:
+            return str(_("À reprendre, en retard"))
         return str(DeliverableStatus(self.status).label)
 
 

@@ -32,6 +32,7 @@ from livrables.services_deliverables import (
     deliverable_create,
     deliverable_delete,
     deliverable_regenerate,
+    deliverable_schedule,
     deliverable_update,
     schedule_changes,
     version_decide,
@@ -64,6 +65,21 @@ def _or_404(obj):
     return obj
 
 
+def _out_of_schedule(deliverable, formation) -> bool:
+    """Whether the due items no longer follow the rhythm over the execution period (its
+    dates were changed since): the page offers to recalculate them. No query (the due
+    items are prefetched)."""
+    deliverable.formation = formation
+    try:
+        wanted = {period.due_date for period in deliverable_schedule(deliverable)}
+    except LivrablesError:
+        return False
+    existing = {due.due_date for due in deliverable.dues.all()}
+    return not wanted <= existing or any(
+        not due.versions.all() and due.due_date not in wanted for due in deliverable.dues.all()
+    )
+
+
 @require_GET
 def deliverable_list(request, pk):
     formation = _formation(request, pk)
@@ -71,6 +87,7 @@ def deliverable_list(request, pk):
     user = request.user
     deliverables = formation_deliverables(formation=formation)
     for deliverable in deliverables:
+        deliverable.out_of_schedule = _out_of_schedule(deliverable, formation)
         for due in deliverable.dues.all():
             versions = list(due.versions.all())
             due.latest = versions[-1] if versions else None

@@ -441,3 +441,17 @@ def test_awaiting_validation_selector_is_scoped_and_one_query(
     assert other.programme.reference not in {t[0] for t in titles}
     trainer = UserFactory(role=User.Role.TRAINER)
     assert list(deliverables_awaiting_validation(user=trainer)) == []
+
+
+def test_list_says_when_due_dates_no_longer_follow_the_execution_period(
+    client, coordinator, formation
+):
+    deliverable_create(actor=coordinator, formation=formation, title="Note", rhythm=Rhythm.YEARLY)
+    client.force_login(coordinator)
+    url = reverse("livrables:deliverable_list", args=[formation.pk])
+    assert "ne suivent plus la période" not in client.get(url).content.decode()
+
+    formation.end_date = formation.end_date + dt.timedelta(days=800)
+    formation.save()
+
+    assert "ne suivent plus la période" in client.get(url).content.decode()
