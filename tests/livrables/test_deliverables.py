@@ -602,3 +602,17 @@ def test_demo_gives_lille_sud_its_three_deliverables(documents_dir):
     assert sum(1 for due in dues if due.is_late(today) and due.status == Status.PENDING) == 1
     assert dues.filter(status=Status.SUBMITTED).exists()
     assert DeliverableVersion.objects.count() == dues.exclude(status=Status.PENDING).count() + 1
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_bypass_the_services(rf):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    for model in (ExpectedDeliverable, DeliverableDue, DeliverableVersion):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model
+    assert DeliverableReminder not in admin.site._registry
