@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from formations.models import AuditEntry, Funder, OutboxMessage, User
 from formations.periodic import run_periodic
@@ -576,7 +577,7 @@ def test_run_periodic_sends_the_reminder_once(soon, coordinator, settings):
 
 
 @pytest.mark.django_db
-def test_demo_gives_lille_sud_its_three_deliverables(documents_dir):
+def test_demo_gives_lille_sud_its_three_deliverables(documents_dir, client):
     import os
 
     call_command("load_demo", stdout=open(os.devnull, "w"))
@@ -602,6 +603,20 @@ def test_demo_gives_lille_sud_its_three_deliverables(documents_dir):
     assert sum(1 for due in dues if due.is_late(today) and due.status == Status.PENDING) == 1
     assert dues.filter(status=Status.SUBMITTED).exists()
     assert DeliverableVersion.objects.count() == dues.exclude(status=Status.PENDING).count() + 1
+    # The demo auditor (FEDER) finds the two items awaiting the funder's decision.
+    from livrables.selectors_deliverables import deliverables_awaiting_validation
+
+    auditeur = User.objects.get(username="auditeur")
+    awaiting = list(deliverables_awaiting_validation(user=auditeur))
+    assert [(d.deliverable.title, d.due_date) for d in awaiting] == [
+        ("Récit collectif bimestriel", D(2019, 10, 31)),
+        ("Note support annuelle", D(2019, 12, 31)),
+    ]
+    client.force_login(auditeur)
+    formation = awaiting[0].deliverable.formation
+    page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+    assert page.status_code == 200
+    assert "Diffusée le" in page.content.decode()
 
 
 @pytest.mark.django_db
