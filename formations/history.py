@@ -192,6 +192,15 @@ ACTION_LABELS = {
     "livrables.payment_recorded": gettext_lazy("Paiement reçu enregistré"),
     "livrables.payment_updated": gettext_lazy("Paiement reçu corrigé"),
     "livrables.payment_cancelled": gettext_lazy("Paiement reçu annulé"),
+    "livrables.deliverable_created": gettext_lazy("Livrable attendu défini"),
+    "livrables.deliverable_updated": gettext_lazy("Livrable attendu modifié"),
+    "livrables.deliverable_deleted": gettext_lazy("Livrable attendu supprimé"),
+    "livrables.deliverable_regenerated": gettext_lazy("Échéances de livrable recalculées"),
+    "livrables.deliverable_version_submitted": gettext_lazy("Version de livrable soumise"),
+    "livrables.deliverable_validated": gettext_lazy("Livrable validé par le financeur"),
+    "livrables.deliverable_to_rework": gettext_lazy("Livrable à reprendre selon le financeur"),
+    "livrables.deliverable_diffused": gettext_lazy("Livrable diffusé"),
+    "livrables.deliverable_reminder_sent": gettext_lazy("Rappel d'échéance de livrable"),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

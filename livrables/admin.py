@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from formations.admin import ReadOnlyAdmin
-from livrables.models import Expense, IssuedDocument, Mission
+from livrables.models import (
+    DeliverableDue,
+    DeliverableVersion,
+    ExpectedDeliverable,
+    Expense,
+    IssuedDocument,
+    Mission,
+)
 
 
 @admin.register(IssuedDocument)
@@ -29,3 +36,28 @@ class ExpenseAdmin(ReadOnlyAdmin):
 class MissionAdmin(ReadOnlyAdmin):
     list_display = ["name", "formation", "start_date", "end_date", "place"]
     list_select_related = ["formation"]
+
+
+@admin.register(ExpectedDeliverable)
+class ExpectedDeliverableAdmin(ReadOnlyAdmin):
+    """Read-only: deliverables, their due items and versions are written through
+    `livrables.services_deliverables` (actor checked, files checked, journaled)."""
+
+    list_display = ["title", "formation", "rhythm", "lead_days"]
+    list_filter = ["rhythm"]
+    list_select_related = ["formation"]
+
+
+@admin.register(DeliverableDue)
+class DeliverableDueAdmin(ReadOnlyAdmin):
+    list_display = ["deliverable", "due_date", "status"]
+    list_filter = ["status"]
+    list_select_related = ["deliverable"]
+
+
+@admin.register(DeliverableVersion)
+class DeliverableVersionAdmin(ReadOnlyAdmin):
+    list_display = ["due", "number", "status", "uploaded_at", "decided_at", "funder"]
+    list_filter = ["status"]
+    search_fields = ["sha256", "original_name"]
+    list_select_related = ["due__deliverable", "funder"]

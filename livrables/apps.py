@@ -2,6 +2,29 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def register_deliverable_reminders() -> None:
+    """The reminders before each deliverable's due date: an outbox purpose (a service
+    message to the coordination) and a job of `run_periodic`, added once."""
+    from datetime import timedelta
+
+    from formations import outbox
+    from formations.periodic import PERIODIC_JOBS, PeriodicJob
+
+    outbox.PURPOSES.setdefault(
+        "deliverable_reminder", outbox.MessagePurpose(_("Rappel de livrable attendu"))
+    )
+    if not any(job.name == "deliverables.reminders" for job in PERIODIC_JOBS):
+        PERIODIC_JOBS.append(
+            PeriodicJob("deliverables.reminders", _deliverable_reminders, every=timedelta(hours=1))
+        )
+
+
+def _deliverable_reminders() -> dict:
+    from livrables.reminders_deliverables import send_due_reminders
+
+    return send_due_reminders()
+
+
 class LivrablesConfig(AppConfig):
     name = "livrables"
     verbose_name = _("Livrables et justificatifs")
@@ -14,6 +37,7 @@ class LivrablesConfig(AppConfig):
         from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)
+        register_deliverable_reminders()
         # Rectifications after a certificate: only livrables knows the certificates.
         if rectified_after_certificate not in EXTRA_DETECTORS:
             EXTRA_DETECTORS.append(rectified_after_certificate)

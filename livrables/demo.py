@@ -111,3 +111,158 @@ def _issue_structure_certificates(*, coordinator) -> int:
         )
         issued += 1
     return issued
+
+
+# --- Expected deliverables of the Lille Sud action (seed 000) -----------------------------
+
+LILLE_SUD = "FEDER-2018-AO.3"
+DEMO_DELIVERABLES = [
+    (
+        "Récit collectif bimestriel",
+        "bimonthly",
+        "Le processus d'observation, de réflexion et d'application des chargés d'innovation "
+        "et d'animation autour des nouvelles pratiques numériques et professionnelles : "
+        "petits et grands changements engagés, freins levés, leviers trouvés.",
+    ),
+    (
+        "Cadre de référence semestriel",
+        "half_yearly",
+        "Par grands chapitres, les compétences développées par les chargés d'innovation et "
+        "d'animation, celles à acquérir et celles à valider (publication semestrielle).",
+    ),
+    (
+        "Note support annuelle",
+        "yearly",
+        "Les contours des référentiels métiers chargé d'innovation numérique et chargé "
+        "d'animation numérique (fin 2018), finalisés fin 2019.",
+    ),
+]
+
+
+def _demo_pdf(title: str, due) -> bytes:
+    """A one-page PDF standing for the deliverable's version in the demo."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page.setTitle(title)
+    page.setFont("Helvetica-Bold", 16)
+    page.drawString(72, 770, title)
+    page.setFont("Helvetica", 11)
+    if due.period_start:
+        page.drawString(
+            72, 745, f"Période du {due.period_start:%d/%m/%Y} au {due.period_end:%d/%m/%Y}"
+        )
+    page.drawString(72, 728, "Document de démonstration — Centres sociaux connectés, Lille Sud")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _at(day, hour=10):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def load_deliverables(*, coordinator) -> int:
+    """Gives the Lille Sud formation its three deliverables (once): most due items
+    validated by the FEDER auditor (one by the coordination with the funder's message
+    pasted), one diffused, one reworked then validated, some awaiting the funder's
+    decision, one to rework, and the last narrative late. Returns how many deliverables
+    were defined."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from formations.models import User
+    from livrables.models_deliverables import ExpectedDeliverable
+    from livrables.services_deliverables import (
+        deliverable_create,
+        version_decide,
+        version_diffuse,
+        version_submit,
+    )
+
+    formation = Formation.objects.filter(contract_reference=LILLE_SUD).first()
+    if formation is None or ExpectedDeliverable.objects.filter(formation=formation).exists():
+        return 0
+    funder = formation.programme.funders.filter(kind="feder").first()
+    auditor = User.objects.filter(
+        role=User.Role.FUNDER_AUDITOR, funders=funder, is_active=True
+    ).first()
+    day = dt.timedelta(days=1)
+
+    def submit(deliverable, due, number=1):
+        name = f"{deliverable.title} {due.due_date:%Y-%m-%d} v{number}.pdf"
+        return version_submit(
+            actor=coordinator,
+            due=due,
+            upload=SimpleUploadedFile(name, _demo_pdf(deliverable.title, due)),
+            now=_at(due.due_date - 2 * day),
+        )
+
+    def decide(version, *, validated=True, comment="", by_coordinator=False):
+        due_date = version.due.due_date
+        if by_coordinator or auditor is None:
+            return version_decide(
+                actor=coordinator,
+                version=version,
+                validated=validated,
+                funder=funder,
+                comment=comment,
+                message_text=(
+                    f"De : service FEDER, MEL\nLe {due_date + 10 * day:%d/%m/%Y}\n"
+                    + ("Le document est validé." if validated else comment)
+                ),
+                now=_at(due_date + 10 * day),
+            )
+        return version_decide(
+            actor=auditor,
+            version=version,
+            validated=validated,
+            funder=funder,
+            comment=comment,
+            now=_at(due_date + 10 * day),
+        )
+
+    deliverables = [
+        deliverable_create(
+            actor=coordinator,
+            formation=formation,
+            title=title,
+            rhythm=rhythm,
+            description=description,
+        )
+        for title, rhythm, description in DEMO_DELIVERABLES
+    ]
+    recit, cadre, note = (list(d.dues.order_by("due_date")) for d in deliverables)
+    # The narratives: validated, the first diffused, the third reworked once; the
+    # eleventh awaits the funder; the last one is late (nothing uploaded).
+    for index, due in enumerate(recit[:10]):
+        version = submit(deliverables[0], due)
+        if index == 2:
+            decide(version, validated=False, comment="Détailler les freins levés et les leviers.")
+            version = submit(deliverables[0], due, number=2)
+        decide(version)
+        if index == 0:
+            version_diffuse(actor=coordinator, version=version, now=_at(due.due_date + 20 * day))
+    submit(deliverables[0], recit[10])
+    # The reference framework: three validated (one recorded by the coordination from the
+    # funder's e-mail), the last to rework.
+    for index, due in enumerate(cadre[:3]):
+        decide(submit(deliverables[1], due), by_coordinator=index == 1)
+    decide(
+        submit(deliverables[1], cadre[3]),
+        validated=False,
+        comment="Ajouter le chapitre des compétences à valider.",
+    )
+    # The yearly note: 2018 validated, 2019 awaiting the funder.
+    decide(submit(deliverables[2], note[0]))
+    submit(deliverables[2], note[1])
+    return len(deliverables)

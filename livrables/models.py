@@ -239,6 +239,12 @@ class DocumentEntry(AppendOnlyModel):
 
 # Expenses live in their own module; imported here so that Django registers them.
 from livrables.models_claims import Payment, ServiceFaitClaim  # noqa: E402
+from livrables.models_deliverables import (  # noqa: E402, F401
+    DeliverableDue,
+    DeliverableReminder,
+    DeliverableVersion,
+    ExpectedDeliverable,
+)
 from livrables.models_expenses import Expense, ExpenseNumbering, Mission  # noqa: E402, F401
 
 __all__ = ["AppendOnlyModel", "DocumentEntry", "IssuedDocument", "Payment", "ServiceFaitClaim"]

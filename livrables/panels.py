@@ -18,6 +18,10 @@ from formations.permissions import can_manage, is_funder_auditor, is_structure_r
 from livrables.bulk import BULK_KINDS, Scope, bulk_states
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
+from livrables.panels_deliverables import (
+    dashboard_deliverables_panel,
+    formation_deliverables_panel,
+)
 from livrables.panels_expenses import formation_expenses_panel
 from livrables.panels_service_fait import service_fait_panel
 from livrables.panels_workspace import workspace_certificates_panel, workspace_service_fait_panel
@@ -261,6 +265,10 @@ def register(registry) -> None:
         registry.FORMATION_PANELS.append(formation_expenses_panel)
     if service_fait_panel not in registry.FORMATION_PANELS:
         registry.FORMATION_PANELS.append(service_fait_panel)
+    if formation_deliverables_panel not in registry.FORMATION_PANELS:
+        registry.FORMATION_PANELS.append(formation_deliverables_panel)
+    if dashboard_deliverables_panel not in registry.DASHBOARD_PANELS:
+        registry.DASHBOARD_PANELS.append(dashboard_deliverables_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)
     # The auditor's workspace, after sessions' hours and audit risks.

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from livrables import views, views_bulk, views_expenses, views_service_fait
+from livrables import (
+    views,
+    views_bulk,
+    views_deliverables,
+    views_expenses,
+    views_service_fait,
+)
 
 app_name = "livrables"
 
@@ -94,6 +100,57 @@ urlpatterns = [
         "formations/<int:pk>/missions/<int:mission_pk>/supprimer/",
         views_expenses.mission_remove,
         name="mission_remove",
+    ),
+    # Expected deliverables (livrables attendus) of a formation.
+    path(
+        "formations/<int:pk>/livrables-attendus/",
+        views_deliverables.deliverable_list,
+        name="deliverable_list",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/ajouter/",
+        views_deliverables.deliverable_add,
+        name="deliverable_add",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/<int:deliverable_pk>/modifier/",
+        views_deliverables.deliverable_edit,
+        name="deliverable_edit",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/<int:deliverable_pk>/recalculer/",
+        views_deliverables.deliverable_regenerate_view,
+        name="deliverable_regenerate",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/<int:deliverable_pk>/supprimer/",
+        views_deliverables.deliverable_remove,
+        name="deliverable_remove",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/echeances/<int:due_pk>/deposer/",
+        views_deliverables.version_add,
+        name="deliverable_version_add",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/versions/<int:version_pk>/fichier/",
+        views_deliverables.version_file,
+        name="deliverable_version_file",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/versions/<int:version_pk>/decision/",
+        views_deliverables.version_decide_view,
+        name="deliverable_version_decide",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/versions/<int:version_pk>/message-du-financeur/",
+        views_deliverables.version_message,
+        name="deliverable_version_message",
+    ),
+    path(
+        "formations/<int:pk>/livrables-attendus/versions/<int:version_pk>/diffuser/",
+        views_deliverables.version_diffuse_view,
+        name="deliverable_version_diffuse",
     ),
     # Service fait of a formation: the statement as XLSX, issued as PDF; claims, payments.
     path(

@@ -8,7 +8,16 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from formations.models import BackgroundJob, OutboxMessage, User
-from livrables.models import Expense, IssuedDocument, Mission, Payment, ServiceFaitClaim
+from livrables.models import (
+    DeliverableDue,
+    DeliverableVersion,
+    ExpectedDeliverable,
+    Expense,
+    IssuedDocument,
+    Mission,
+    Payment,
+    ServiceFaitClaim,
+)
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -59,6 +68,24 @@ ANY_SIGNED_IN = {
     "formations:structure_list",
     "formations:participant_list",
     "sessions:session_list",
+}
+
+# Who opens the expected deliverables' pages (tests/livrables/test_deliverables_views.py
+# checks each): « all » = coordinators and the auditors of the formation's funders;
+# « coordinators »: coordinators only (an auditor gets 404); « decision »: coordinators and
+# the auditors of the formation's funders (their one write). Trainers, referents and
+# auditors of other funders: 404 everywhere.
+DELIVERABLE_PAGES = {
+    "livrables:deliverable_list": "all",
+    "livrables:deliverable_add": "coordinators",
+    "livrables:deliverable_edit": "coordinators",
+    "livrables:deliverable_regenerate": "coordinators",
+    "livrables:deliverable_remove": "coordinators",
+    "livrables:deliverable_version_add": "coordinators",
+    "livrables:deliverable_version_file": "all",
+    "livrables:deliverable_version_decide": "decision",
+    "livrables:deliverable_version_message": "all",
+    "livrables:deliverable_version_diffuse": "coordinators",
 }
 
 
@@ -135,6 +162,25 @@ def world(db, trainer):
     funder = FunderFactory(name="FEDER", kind="feder")
     payment = Payment.objects.create(
         formation=session.formation, received_on=slot.ends_at.date(), amount=12, funder=funder
+    )
+    deliverable = ExpectedDeliverable.objects.create(
+        formation=session.formation,
+        title="Récit collectif",
+        rhythm=ExpectedDeliverable.Rhythm.GIVEN_DATES,
+        given_dates=["2021-10-31"],
+    )
+    due = DeliverableDue.objects.create(
+        deliverable=deliverable, due_date=slot.ends_at.date(), status="submitted"
+    )
+    version = DeliverableVersion.objects.create(
+        due=due,
+        number=1,
+        file=ContentFile(b"%PDF-1.4 recit", name="recit.pdf"),
+        sha256="0" * 64,
+        size=14,
+        original_name="recit.pdf",
+        content_type="application/pdf",
+        uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
     document = IssuedDocument.objects.create(
@@ -267,6 +313,38 @@ def world(db, trainer):
         "livrables:service_fait_payment_cancel": {
             "pk": session.formation_id,
             "payment_pk": payment.pk,
+        },
+        # Expected deliverables (DELIVERABLE_PAGES says who opens each).
+        "livrables:deliverable_list": {"pk": session.formation_id},
+        "livrables:deliverable_add": {"pk": session.formation_id},
+        "livrables:deliverable_edit": {
+            "pk": session.formation_id,
+            "deliverable_pk": deliverable.pk,
+        },
+        "livrables:deliverable_regenerate": {
+            "pk": session.formation_id,
+            "deliverable_pk": deliverable.pk,
+        },
+        "livrables:deliverable_remove": {
+            "pk": session.formation_id,
+            "deliverable_pk": deliverable.pk,
+        },
+        "livrables:deliverable_version_add": {"pk": session.formation_id, "due_pk": due.pk},
+        "livrables:deliverable_version_file": {
+            "pk": session.formation_id,
+            "version_pk": version.pk,
+        },
+        "livrables:deliverable_version_decide": {
+            "pk": session.formation_id,
+            "version_pk": version.pk,
+        },
+        "livrables:deliverable_version_message": {
+            "pk": session.formation_id,
+            "version_pk": version.pk,
+        },
+        "livrables:deliverable_version_diffuse": {
+            "pk": session.formation_id,
+            "version_pk": version.pk,
         },
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},

@@ -21,6 +21,9 @@ class Command(BaseCommand):
             accounts=loaded["accounts"], coordinator=loaded["accounts"]["coordination"]
         )
         issued = livrables_demo.load(coordinator=loaded["accounts"]["coordination"])
+        deliverables = livrables_demo.load_deliverables(
+            coordinator=loaded["accounts"]["coordination"]
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
@@ -28,7 +31,7 @@ class Command(BaseCommand):
                 f"{len(loaded['participants'])} participant·es, "
                 f"{len(sessions)} nouvelles sessions ; feuilles d’émargement émises : "
                 f"{issued.sheets} ; certificats d’assiduité de structure émis : "
-                f"{issued.structure_certificates}."
+                f"{issued.structure_certificates} ; livrables attendus définis : {deliverables}."
             )
         )
         self.stdout.write(

@@ -1,0 +1,733 @@
+"""Writes of expected deliverables (livrables attendus): their definition and due dates,
+the versions uploaded for each due item, the funder's decision and the diffusion. Each
+write checks its actor, runs in a transaction, `full_clean()`s and is journaled on the
+formation (`log_action`), whatever page, command or demo calls it.
+
+Who: coordinators define deliverables, upload versions and mark a validated version
+« diffusé ». The funder's decision (« validé » or « à reprendre ») is recorded either by
+an auditor of one of the funders of the formation's programme — the one write an auditor
+may make (DESIGN.md) — or by a coordinator who attaches the funder's message (a PDF, an
+e-mail .eml / .msg or an image, checked by content) or pastes its text.
+
+Due dates (`due_schedule`): periods follow the calendar (bimesters January–February,
+March–April…; half-years January–June and July–December; calendar years), cut by the
+execution period; a partial first or last period shorter than half a full one is merged
+into its neighbour (nobody writes a narrative of ten days). Each period is due on its
+last day plus the deliverable's lead time. « Once at the end »: one item, due at the end
+of execution plus the lead time. Given dates are due dates as typed.
+
+Codes of `LivrablesError`: `not_allowed`, `invalid`, `no_execution_period`, `no_dates`,
+`has_versions`, `file_missing`, `file_empty`, `file_too_large`, `file_type`,
+`message_required`, `message_type`, `funder_not_allowed`, `not_latest`,
+`not_submitted`, `comment_required`, `not_validated`, `already_validated`."""
+
+import datetime as dt
+import email.parser
+import hashlib
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from formations.audit import log_action
+from formations.models import Formation, Funder
+from formations.permissions import can_manage, is_funder_auditor
+from formations.storage import documents_storage
+from livrables.exceptions import LivrablesError
+from livrables.models_deliverables import (
+    FUNDER_MESSAGES_FOLDER,
+    VERSION_EXTENSIONS,
+    VERSIONS_FOLDER,
+    DeliverableDue,
+    DeliverableStatus,
+    DeliverableVersion,
+    ExpectedDeliverable,
+)
+
+Rhythm = ExpectedDeliverable.Rhythm
+Status = DeliverableStatus
+
+MONTHS_PER_PERIOD = {Rhythm.BIMONTHLY: 2, Rhythm.HALF_YEARLY: 6, Rhythm.YEARLY: 12}
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+ODP = "application/vnd.oasis.opendocument.presentation"
+EML = "message/rfc822"
+MSG = "application/vnd.ms-outlook"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "SUIVI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+
+
+# --- Due dates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None
+    end: dt.date | None
+    due_date: dt.date
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _calendar_blocks(start: dt.date, end: dt.date, months: int) -> list[tuple[dt.date, dt.date]]:
+    """The calendar blocks of `months` months (aligned on January) that meet [start, end],
+    each cut to it."""
+    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
+    blocks = []
+    block_start = first
+    while block_start <= end:
+        next_start = _add_months(block_start, months)
+        blocks.append((max(block_start, start), min(next_start - dt.timedelta(days=1), end)))
+        block_start = next_start
+    return blocks
+
+
+def _full_days(block_start: dt.date, months: int) -> int:
+    first = dt.date(block_start.year, (block_start.month - 1) // months * months + 1, 1)
+    return (_add_months(first, months) - first).days
+
+
+def due_schedule(
+    *,
+    rhythm: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    lead_days: int = 0,
+    given_dates=(),
+) -> list[Period]:
+    """The due items of a rhythm over the execution period [start, end] (see the module's
+    docstring for the rule at the period's ends). Raises LivrablesError
+    `no_execution_period` (a rhythm without both execution dates) or `no_dates` (given
+    dates without any)."""
+    lead = dt.timedelta(days=lead_days or 0)
+    if rhythm == Rhythm.GIVEN_DATES:
+        dates = sorted(set(given_dates))
+        if not dates:
+            raise LivrablesError(_("Indiquez au moins une date d'échéance."), code="no_dates")
+        return [Period(start=None, end=None, due_date=day) for day in dates]
+    if start is None or end is None:
+        raise LivrablesError(
+            _(
+                "La formation n'a pas de période d'exécution complète (début et fin) : "
+                "renseignez-la, ou donnez les dates d'échéance une à une."
+            ),
+            code="no_execution_period",
+        )
+    if rhythm == Rhythm.AT_END:
+        return [Period(start=start, end=end, due_date=end + lead)]
+    months = MONTHS_PER_PERIOD[rhythm]
+    blocks = _calendar_blocks(start, end, months)
+    if len(blocks) > 1:
+        # A partial first or last block shorter than half a full one joins its neighbour.
+        first_start, first_end = blocks[0]
+        if (first_end - first_start).days + 1 < _full_days(first_start, months) / 2:
+            blocks[1] = (first_start, blocks[1][1])
+            blocks.pop(0)
+    if len(blocks) > 1:
+        last_start, last_end = blocks[-1]
+        if (last_end - last_start).days + 1 < _full_days(last_start, months) / 2:
+            blocks[-2] = (blocks[-2][0], last_end)
+            blocks.pop()
+    return [Period(start=a, end=b, due_date=b + lead) for a, b in blocks]
+
+
+def deliverable_schedule(deliverable: ExpectedDeliverable) -> list[Period]:
+    formation = deliverable.formation
+    return due_schedule(
+        rhythm=deliverable.rhythm,
+        start=formation.start_date,
+        end=formation.end_date,
+        lead_days=deliverable.lead_days,
+        given_dates=deliverable.given_date_values,
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleChanges:
+    """What regenerating the due dates would do: dates added, dates removed (items without
+    any version), items kept although out of the new schedule (they have versions)."""
+
+    added: list[dt.date]
+    removed: list[dt.date]
+    kept_out_of_schedule: list[dt.date]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed)
+
+
+def schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleChanges:
+    """Two queries; raises like `due_schedule`."""
+    wanted = {period.due_date for period in deliverable_schedule(deliverable)}
+    existing = {
+        row["due_date"]: row["n"]
+        for row in deliverable.dues.order_by().values("due_date").annotate(n=Count("versions"))
+    }
+    return ScheduleChanges(
+        added=sorted(wanted - set(existing)),
+        removed=sorted(d for d, n in existing.items() if d not in wanted and n == 0),
+        kept_out_of_schedule=sorted(d for d, n in existing.items() if d not in wanted and n),
+    )
+
+
+def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
+    periods = deliverable_schedule(deliverable)
+    changes = schedule_changes(deliverable)
+    if changes.removed:
+        deliverable.dues.filter(due_date__in=changes.removed, versions__isnull=True).delete()
+    existing = {due.due_date: due for due in deliverable.dues.all()}
+    for period in periods:
+        due = existing.get(period.due_date)
+        if due is None:
+            due = DeliverableDue(deliverable=deliverable, due_date=period.due_date)
+        elif (due.period_start, due.period_end) == (period.start, period.end):
+            continue
+        due.period_start, due.period_end = period.start, period.end
+        _validated(due)
+        due.save()
+    return changes
+
+
+# --- Checks ------------------------------------------------------------------------------
+
+
+def _ensure_coordinator(actor) -> None:
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(
+            _("Seul·e un·e coordinateur·rice peut faire cela sur les livrables attendus."),
+            code="not_allowed",
+        )
+
+
+def _validated(instance) -> None:
+    """`full_clean()` (constraints included), turned into one French refusal."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        messages = []
+        for field, errors in error.message_dict.items():
+            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
+            messages.extend(f"{label} : {message}" if label else message for message in errors)
+        raise LivrablesError(" ".join(messages), code="invalid") from error
+
+
+def _read_upload(upload, *, what: str) -> bytes:
+    if upload is None:
+        raise LivrablesError(
+            _("Joignez le fichier %(what)s.") % {"what": what}, code="file_missing"
+        )
+    limit = max_upload_bytes()
+    too_large = _("Le fichier %(what)s dépasse %(mb)s Mo.") % {
+        "what": what,
+        "mb": limit // (1024 * 1024),
+    }
+    if getattr(upload, "size", None) is not None and upload.size > limit:
+        raise LivrablesError(too_large, code="file_too_large")
+    upload.seek(0)
+    content = upload.read(limit + 1)
+    if not content:
+        raise LivrablesError(_("Le fichier %(what)s est vide.") % {"what": what}, code="file_empty")
+    if len(content) > limit:
+        raise LivrablesError(too_large, code="file_too_large")
+    return content
+
+
+def _zip_kind(content: bytes) -> str | None:
+    """DOCX, PPTX (Office Open XML) or ODT, ODP (OpenDocument), from the archive's
+    inside: a ZIP is not a document by its first bytes alone."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                return mimetype if mimetype in (ODT, ODP) else None
+            if "[Content_Types].xml" in names:
+                if "word/document.xml" in names:
+                    return DOCX
+                if "ppt/presentation.xml" in names:
+                    return PPTX
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return None
+    return None
+
+
+def document_content_type(content: bytes) -> str | None:
+    """PDF, DOCX, ODT, PPTX or ODP by content; None for anything else (HTML named .pdf)."""
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"PK\x03\x04"):
+        return _zip_kind(content)
+    return None
+
+
+def _looks_like_email(content: bytes) -> bool:
+    """An .eml: a block of RFC 5322 headers with at least From and one of Date / Subject,
+    before anything else (an HTML page or a text file is not a message)."""
+    head = content[: 64 * 1024]
+    first_line = head.split(b"\n", 1)[0]
+    if b":" not in first_line or first_line[:1] in (b"<", b" ", b"\t"):
+        return False
+    name = first_line.split(b":", 1)[0]
+    if not name or not all(33 <= byte <= 126 for byte in name):
+        return False
+    headers = email.parser.BytesHeaderParser().parsebytes(head)
+    return bool(headers.get("From")) and bool(headers.get("Date") or headers.get("Subject"))
+
+
+def message_content_type(content: bytes) -> str | None:
+    """The funder's message: PDF, JPEG, PNG, an e-mail saved as .eml or Outlook .msg."""
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(OLE_MAGIC):
+        return MSG
+    if _looks_like_email(content):
+        return EML
+    return None
+
+
+def _file_name(upload) -> str:
+    return ((getattr(upload, "name", "") or "").rsplit("/", 1)[-1])[-255:]
+
+
+def _cleanup_on_failure(stored: str, folder: str) -> None:
+    if stored and stored.startswith(f"{folder}/"):
+        documents_storage().delete(stored)
+
+
+def _journal(actor, action: str, due_or_deliverable, summary: str, **data) -> None:
+    deliverable = getattr(due_or_deliverable, "deliverable", due_or_deliverable)
+    log_action(
+        actor=actor,
+        action=action,
+        obj=deliverable.formation,
+        summary=summary,
+        data={"deliverable": deliverable.pk, "title": deliverable.title, **data},
+    )
+
+
+def due_label(due: DeliverableDue) -> str:
+    return _("« %(title)s », échéance du %(date)s") % {
+        "title": due.deliverable.title,
+        "date": f"{due.due_date:%d/%m/%Y}",
+    }
+
+
+# --- Definition ------------------------------------------------------------------------------
+
+
+def _given(rhythm: str, given_dates) -> list[str]:
+    if rhythm != Rhythm.GIVEN_DATES:
+        return []
+    return [day.isoformat() for day in sorted(set(given_dates or ()))]
+
+
+@transaction.atomic
+def deliverable_create(
+    *,
+    actor,
+    formation: Formation,
+    title: str,
+    rhythm: str,
+    description: str = "",
+    lead_days: int | None = 0,
+    given_dates=(),
+) -> ExpectedDeliverable:
+    """Defines an expected deliverable and generates its due items (journal
+    `livrables.deliverable_created`). Raises LivrablesError `not_allowed`, `invalid`,
+    `no_execution_period` or `no_dates`; nothing is kept on a refusal."""
+    _ensure_coordinator(actor)
+    deliverable = ExpectedDeliverable(
+        formation=formation,
+        title=title.strip(),
+        description=description,
+        rhythm=rhythm,
+        lead_days=lead_days or 0,
+        given_dates=_given(rhythm, given_dates),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _validated(deliverable)
+    deliverable.save()
+    changes = _apply_schedule(deliverable)
+    _journal(
+        actor,
+        "livrables.deliverable_created",
+        deliverable,
+        _("Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéances)")
+        % {
+            "title": deliverable.title,
+            "rhythm": deliverable.get_rhythm_display().lower(),
+            "count": len(changes.added),
+        },
+        rhythm=rhythm,
+        lead_days=deliverable.lead_days,
+        due_dates=[day.isoformat() for day in changes.added],
+    )
+    return deliverable
+
+
+@transaction.atomic
+def deliverable_update(
+    *,
+    actor,
+    deliverable: ExpectedDeliverable,
+    title: str,
+    rhythm: str,
+    description: str = "",
+    lead_days: int | None = 0,
+    given_dates=(),
+) -> ScheduleChanges:
+    """Changes a deliverable and regenerates its due items: those with versions are kept
+    whatever the new rhythm; those without are removed when out of the new schedule.
+    Journal `livrables.deliverable_updated`. Same codes as `deliverable_create`."""
+    _ensure_coordinator(actor)
+    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    before = {
+        "title": deliverable.title,
+        "rhythm": deliverable.rhythm,
+        "lead_days": deliverable.lead_days,
+        "given_dates": deliverable.given_dates,
+    }
+    deliverable.title = title.strip()
+    deliverable.description = description
+    deliverable.rhythm = rhythm
+    deliverable.lead_days = lead_days or 0
+    deliverable.given_dates = _given(rhythm, given_dates)
+    _validated(deliverable)
+    deliverable.save()
+    changes = _apply_schedule(deliverable)
+    after = {
+        "title": deliverable.title,
+        "rhythm": deliverable.rhythm,
+        "lead_days": deliverable.lead_days,
+        "given_dates": deliverable.given_dates,
+    }
+    _journal(
+        actor,
+        "livrables.deliverable_updated",
+        deliverable,
+        _("Livrable attendu « %(title)s » modifié") % {"title": deliverable.title},
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        added=[day.isoformat() for day in changes.added],
+        removed=[day.isoformat() for day in changes.removed],
+    )
+    return changes
+
+
+@transaction.atomic
+def deliverable_regenerate(*, actor, deliverable: ExpectedDeliverable) -> ScheduleChanges:
+    """Regenerates the due items from the formation's execution period as it stands (after
+    a change of its dates): items with versions are never lost. Journal
+    `livrables.deliverable_regenerated` (nothing when nothing changes)."""
+    _ensure_coordinator(actor)
+    deliverable = (
+        ExpectedDeliverable.objects.select_for_update()
+        .select_related("formation")
+        .get(pk=deliverable.pk)
+    )
+    changes = _apply_schedule(deliverable)
+    if not changes.empty:
+        _journal(
+            actor,
+            "livrables.deliverable_regenerated",
+            deliverable,
+            _(
+                "Échéances de « %(title)s » recalculées : %(added)s ajoutée(s), "
+                "%(removed)s retirée(s)"
+            )
+            % {
+                "title": deliverable.title,
+                "added": len(changes.added),
+                "removed": len(changes.removed),
+            },
+            added=[day.isoformat() for day in changes.added],
+            removed=[day.isoformat() for day in changes.removed],
+        )
+    return changes
+
+
+@transaction.atomic
+def deliverable_delete(*, actor, deliverable: ExpectedDeliverable) -> None:
+    """Deletes a deliverable defined by mistake, only while none of its items has a
+    version (`has_versions`): uploaded evidence is never deleted. Journal
+    `livrables.deliverable_deleted`."""
+    _ensure_coordinator(actor)
+    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    if DeliverableVersion.objects.filter(due__deliverable=deliverable).exists():
+        raise LivrablesError(
+            _("Des versions ont été déposées pour ce livrable : il ne peut plus être supprimé."),
+            code="has_versions",
+        )
+    formation, title = deliverable.formation, deliverable.title
+    deliverable.delete()
+    log_action(
+        actor=actor,
+        action="livrables.deliverable_deleted",
+        obj=formation,
+        summary=_("Livrable attendu « %(title)s » supprimé") % {"title": title},
+        data={"title": title},
+    )
+
+
+# --- Versions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> DeliverableVersion:
+    """Uploads a version of a due item, which is submitted to the funder at once: the item
+    (« à produire », « en retard », « à reprendre » or already « soumis » with an earlier
+    version) becomes « soumis ». A PDF, DOCX, ODT, PPTX or ODP by its content; kept in the
+    private documents storage with its SHA-256. Journal
+    `livrables.deliverable_version_submitted`. Raises LivrablesError `not_allowed`,
+    `already_validated` (a validated or diffused item takes no new version), or a
+    `file_…` code; nothing is kept on a refusal."""
+    _ensure_coordinator(actor)
+    due = DeliverableDue.objects.select_for_update().select_related("deliverable").get(pk=due.pk)
+    if due.status in (Status.VALIDATED, Status.DIFFUSED):
+        raise LivrablesError(
+            _("Cette échéance est déjà validée : elle ne prend plus de nouvelle version."),
+            code="already_validated",
+        )
+    content = _read_upload(upload, what=_("du livrable"))
+    content_type = document_content_type(content)
+    if content_type is None:
+        raise LivrablesError(
+            _(
+                "Le fichier « %(name)s » n'est ni un PDF, ni un document DOCX, ODT, PPTX ou "
+                "ODP d'après son contenu (quelle que soit son extension) : déposez le "
+                "livrable dans l'un de ces formats."
+            )
+            % {"name": _file_name(upload)},
+            code="file_type",
+        )
+    last = due.versions.aggregate(n=Max("number"))["n"] or 0
+    version = DeliverableVersion(
+        due=due,
+        number=last + 1,
+        status=Status.SUBMITTED,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        original_name=_file_name(upload),
+        content_type=content_type,
+        uploaded_at=now or timezone.now(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    version.file = ContentFile(
+        content, name=f"{uuid.uuid4().hex}.{VERSION_EXTENSIONS[content_type]}"
+    )
+    _validated(version)
+    try:
+        version.save()
+        due.status = Status.SUBMITTED
+        due.save(update_fields=["status"])
+        _journal(
+            actor,
+            "livrables.deliverable_version_submitted",
+            due,
+            _("Version %(number)s déposée et soumise : %(due)s")
+            % {"number": version.number, "due": due_label(due)},
+            due=due.pk,
+            due_date=due.due_date.isoformat(),
+            version=version.number,
+            sha256=version.sha256,
+            size=version.size,
+            file=version.original_name,
+        )
+    except BaseException:
+        _cleanup_on_failure(version.file.name or "", VERSIONS_FOLDER)
+        raise
+    return version
+
+
+def auditor_funders(user, formation: Formation):
+    """The funders of the formation's programme that `user` audits (none for others)."""
+    if not is_funder_auditor(user):
+        return Funder.objects.none()
+    return formation.programme.funders.filter(auditors=user).order_by("name")
+
+
+@transaction.atomic
+def version_decide(
+    *,
+    actor,
+    version: DeliverableVersion,
+    validated: bool,
+    funder: Funder,
+    comment: str = "",
+    message_text: str = "",
+    message_file=None,
+    now=None,
+) -> DeliverableVersion:
+    """Records the funder's decision on the latest, submitted version of a due item:
+    « validé », or « à reprendre » with a comment saying what (`comment_required`).
+
+    By an auditor of `funder`, itself a funder of the formation's programme (the one write
+    an auditor may make), or by a coordinator who attaches the funder's message: a file
+    (PDF, .eml, .msg, JPEG, PNG, checked by content: `message_type`) or its pasted text
+    (`message_required` when neither). Journal `livrables.deliverable_validated` or
+    `livrables.deliverable_to_rework`. Raises LivrablesError `not_allowed`,
+    `funder_not_allowed`, `not_latest`, `not_submitted` and the `file_…` codes."""
+    version = (
+        DeliverableVersion.objects.select_for_update()
+        .select_related("due__deliverable__formation__programme")
+        .get(pk=version.pk)
+    )
+    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    formation = version.due.deliverable.formation
+    auditor = actor is not None and is_funder_auditor(actor)
+    if not (actor is None or auditor or can_manage(actor)):
+        raise LivrablesError(
+            _(
+                "Seul·es le financeur (son auditeur·rice) ou la coordination enregistrent "
+                "sa décision."
+            ),
+            code="not_allowed",
+        )
+    allowed_funders = (
+        auditor_funders(actor, formation) if auditor else formation.programme.funders.all()
+    )
+    if funder is None or not allowed_funders.filter(pk=funder.pk).exists():
+        raise LivrablesError(
+            _(
+                "Ce financeur ne finance pas cette formation, ou vous n'en êtes pas "
+                "l'auditeur·rice."
+            ),
+            code="funder_not_allowed",
+        )
+    if due.versions.aggregate(n=Max("number"))["n"] != version.number:
+        raise LivrablesError(
+            _("Une version plus récente a été déposée : la décision porte sur la dernière."),
+            code="not_latest",
+        )
+    if version.status != Status.SUBMITTED or due.status != Status.SUBMITTED:
+        raise LivrablesError(
+            _("Cette version n'attend pas de décision (état : %(state)s).")
+            % {"state": version.get_status_display().lower()},
+            code="not_submitted",
+        )
+    comment = (comment or "").strip()
+    if not validated and not comment:
+        raise LivrablesError(
+            _("Dites ce qui est à reprendre : le commentaire est obligatoire."),
+            code="comment_required",
+        )
+    message_text = (message_text or "").strip()
+    if not auditor:
+        if message_file is None and not message_text:
+            raise LivrablesError(
+                _(
+                    "Joignez le message du financeur (PDF, e-mail .eml ou .msg, image) ou "
+                    "collez son texte : la décision est la sienne."
+                ),
+                code="message_required",
+            )
+        if message_file is not None:
+            content = _read_upload(message_file, what=_("du message du financeur"))
+            content_type = message_content_type(content)
+            if content_type is None:
+                raise LivrablesError(
+                    _(
+                        "Le fichier « %(name)s » n'est ni un PDF, ni un e-mail (.eml, .msg), "
+                        "ni une image JPEG ou PNG d'après son contenu."
+                    )
+                    % {"name": _file_name(message_file)},
+                    code="message_type",
+                )
+            version.message_sha256 = hashlib.sha256(content).hexdigest()
+            version.message_original_name = _file_name(message_file)
+            version.message_content_type = content_type
+            version.message_file = ContentFile(
+                content, name=f"{uuid.uuid4().hex}.{VERSION_EXTENSIONS[content_type]}"
+            )
+    version.status = Status.VALIDATED if validated else Status.TO_REWORK
+    version.comment = comment
+    version.message_text = "" if auditor else message_text
+    version.funder = funder
+    version.decided_at = now or timezone.now()
+    version.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    decided_as = DeliverableVersion.DecidedAs
+    version.decided_as = decided_as.AUDITOR if auditor else decided_as.COORDINATOR
+    _validated(version)
+    try:
+        version.save()
+        due.status = version.status
+        due.save(update_fields=["status"])
+        _journal(
+            actor,
+            "livrables.deliverable_validated" if validated else "livrables.deliverable_to_rework",
+            due,
+            (
+                _("Version %(number)s validée par %(funder)s : %(due)s")
+                if validated
+                else _("Version %(number)s à reprendre selon %(funder)s : %(due)s")
+            )
+            % {"number": version.number, "funder": funder.name, "due": due_label(version.due)},
+            due=due.pk,
+            version=version.number,
+            funder=funder.name,
+            decided_as=version.decided_as,
+            comment=comment,
+            message_sha256=version.message_sha256,
+            message_text=bool(version.message_text),
+        )
+    except BaseException:
+        _cleanup_on_failure(version.message_file.name or "", FUNDER_MESSAGES_FOLDER)
+        raise
+    return version
+
+
+@transaction.atomic
+def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> DeliverableVersion:
+    """Marks a validated version « diffusé » (circulated): only a validated version may be
+    (`not_validated`). Coordinators only. Journal `livrables.deliverable_diffused`."""
+    _ensure_coordinator(actor)
+    version = (
+        DeliverableVersion.objects.select_for_update()
+        .select_related("due__deliverable__formation")
+        .get(pk=version.pk)
+    )
+    if version.status != Status.VALIDATED:
+        raise LivrablesError(
+            _("Seule une version validée par le financeur peut être diffusée (état : %(state)s).")
+            % {"state": version.get_status_display().lower()},
+            code="not_validated",
+        )
+    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    version.status = Status.DIFFUSED
+    version.diffused_at = now or timezone.now()
+    version.diffused_by = actor if getattr(actor, "is_authenticated", False) else None
+    _validated(version)
+    version.save()
+    due.status = Status.DIFFUSED
+    due.save(update_fields=["status"])
+    _journal(
+        actor,
+        "livrables.deliverable_diffused",
+        version.due,
+        _("Version %(number)s diffusée : %(due)s")
+        % {"number": version.number, "due": due_label(version.due)},
+        due=due.pk,
+        version=version.number,
+    )
+    return version
