@@ -24,7 +24,11 @@ from livrables.panels_deliverables import (
 )
 from livrables.panels_expenses import formation_expenses_panel
 from livrables.panels_service_fait import service_fait_panel
-from livrables.panels_workspace import workspace_certificates_panel, workspace_service_fait_panel
+from livrables.panels_workspace import (
+    workspace_certificates_panel,
+    workspace_deliverables_panel,
+    workspace_service_fait_panel,
+)
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
     CERTIFICATE_SLUGS,
@@ -272,6 +276,10 @@ def register(registry) -> None:
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)
     # The auditor's workspace, after sessions' hours and audit risks.
-    for panel in (workspace_service_fait_panel, workspace_certificates_panel):
+    for panel in (
+        workspace_deliverables_panel,
+        workspace_service_fait_panel,
+        workspace_certificates_panel,
+    ):
         if panel not in registry.WORKSPACE_FORMATION_PANELS:
             registry.WORKSPACE_FORMATION_PANELS.append(panel)

@@ -4,9 +4,11 @@ formation page's « Service fait » section for any period and its XLSX) and, wh
 certificates stand, the ZIP of them. Each panel is called once with every formation of the
 page and answers in one query for them all.
 
-The deliverables awaiting the auditor's validation and the audit pack's button are blocks
-of the same kind: a function `(request, formations) -> {formation_pk: (template, context)}`
-appended to the registry in `livrables.panels.register`."""
+and the expected deliverables awaiting the auditor's decision, with the link to decide.
+Each is a function `(request, formations) -> {formation_pk: (template, context)}` appended
+to the registry in `livrables.panels.register`."""
+
+from collections import defaultdict
 
 from django.db.models import Count
 from django.urls import reverse
@@ -15,6 +17,7 @@ from formations.permissions import is_funder_auditor
 from livrables.bulk import BULK_KINDS
 from livrables.models import IssuedDocument
 from livrables.selectors import standing
+from livrables.selectors_deliverables import deliverables_awaiting_validation
 
 
 def workspace_service_fait_panel(request, formations) -> dict:
@@ -82,4 +85,25 @@ def workspace_certificates_panel(request, formations) -> dict:
         )
         for formation in formations
         if counts.get(formation.pk)
+    }
+
+
+def workspace_deliverables_panel(request, formations) -> dict:
+    """The expected deliverables submitted and awaiting the funder's decision, each with
+    the link where the auditor validates it or asks for it to be reworked (the one write
+    an auditor may make). Shown only where something awaits. One query."""
+    if not is_funder_auditor(request.user):
+        return {}
+    awaiting = defaultdict(list)
+    for due in deliverables_awaiting_validation(user=request.user).filter(
+        deliverable__formation_id__in=[f.pk for f in formations]
+    ):
+        awaiting[due.deliverable.formation_id].append(due)
+    return {
+        formation.pk: (
+            "livrables/panels/workspace_deliverables.html",
+            {"ws_deliverables": {"formation": formation, "dues": awaiting[formation.pk]}},
+        )
+        for formation in formations
+        if awaiting.get(formation.pk)
     }

@@ -7,14 +7,16 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from formations.models import Formation, Funder, User
 from formations.panels import WORKSPACE_FORMATION_PANELS
-from livrables.models import IssuedDocument
+from livrables.models import ExpectedDeliverable, IssuedDocument
 from livrables.services_claims import issue_service_fait_statement
+from livrables.services_deliverables import deliverable_create, version_submit
 from sessions.models import Attendance
 from sessions.selectors.audit_risks import audit_risks
 from sessions.services import audit_risk_acknowledge
@@ -31,6 +33,8 @@ from tests.factories.planning import attend, countersign, make_slot
 from tests.factories.sessions import during
 
 pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 DAY = dt.date(2021, 10, 4)  # a Monday, no public holiday in Lille
 
@@ -114,6 +118,20 @@ def world(documents_dir, coordinator, trainer):
         "auditor": auditor,
         "feder_programme": feder_programme,
     }
+
+
+def submit_deliverable(formation, coordinator, title="Récit collectif"):
+    """An expected deliverable of the formation whose one due item has a version awaiting
+    the funder's decision."""
+    deliverable = deliverable_create(
+        actor=coordinator,
+        formation=formation,
+        title=title,
+        rhythm=ExpectedDeliverable.Rhythm.GIVEN_DATES,
+        given_dates=[dt.date(2021, 12, 15)],
+    )
+    upload = SimpleUploadedFile("recit.pdf", PDF, content_type="application/pdf")
+    return version_submit(actor=coordinator, due=deliverable.dues.get(), upload=upload)
 
 
 def text_of(response) -> str:
@@ -280,6 +298,7 @@ def _world_of(n: int, auditor, trainer, coordinator):
             actor=coordinator,
         )
         certificate(formation, f"CR-Q{n}-{i}")
+        submit_deliverable(formation, coordinator)
         audit_risk_acknowledge(
             formation=formation,
             risk_key=audit_risks(formation=formation)[0].key,
@@ -297,8 +316,9 @@ def test_query_count_does_not_grow_with_formations(
     client.force_login(auditor)
 
     # Session and user, formations, hours (1), audit risks (6), statements (1), certificates
-    # (1), programmes and their funders (2), the auditor's funders (1).
-    with django_assert_max_num_queries(15):
+    # (1), deliverables awaiting validation (1), programmes and their funders (2), the
+    # auditor's funders (1).
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("dashboard"))
 
     assert response.content.decode().count('class="card ws-formation"') == n
@@ -324,9 +344,38 @@ def test_every_block_reads_all_formations_at_once():
     the registry holds the apps' blocks in page order."""
     names = [panel.__name__ for panel in WORKSPACE_FORMATION_PANELS]
 
-    assert names[:4] == [
+    assert names[:5] == [
         "workspace_hours_panel",
         "workspace_risks_panel",
+        "workspace_deliverables_panel",
         "workspace_service_fait_panel",
         "workspace_certificates_panel",
     ]
+
+
+def test_deliverables_awaiting_the_auditor_are_listed_with_the_link_to_decide(
+    client, world, coordinator
+):
+    ours, theirs = world["ours"], world["theirs"]
+    ours_version = submit_deliverable(ours, coordinator, title="Cadre de référence")
+    theirs_version = submit_deliverable(theirs, coordinator, title="Note support annuelle")
+    client.force_login(world["auditor"])
+
+    response = client.get(reverse("dashboard"))
+
+    text = text_of(response)
+    assert "Livrables en attente de votre validation" in text
+    assert "Cadre de référence — échéance du 15/12/2021, version 1" in text
+    page = response.content.decode()
+    assert reverse("livrables:deliverable_version_decide", args=[ours.pk, ours_version.pk]) in page
+    # FEDER's deliverable is none of an FSE auditor's business.
+    assert "Note support annuelle" not in text
+    assert str(theirs_version.pk) not in re.findall(r"versions/(\d+)/decision", page)
+
+
+def test_no_deliverable_block_when_nothing_awaits(client, world):
+    client.force_login(world["auditor"])
+
+    response = client.get(reverse("dashboard"))
+
+    assert "Livrables en attente de votre validation" not in text_of(response)
