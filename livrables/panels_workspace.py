@@ -1,12 +1,11 @@
 """Livrables' blocks in the auditor's workspace (`formations.panels.WORKSPACE_FORMATION_PANELS`):
 per formation, the service-fait statement (the newest standing one to download, and the
-formation page's « Service fait » section for any period and its XLSX) and, where
+formation page's « Service fait » section for any period and its XLSX), the expected
+deliverables awaiting the auditor's decision with the link to decide and, where
 certificates stand, the ZIP of them. Each panel is called once with every formation of the
-page and answers in one query for them all.
-
-and the expected deliverables awaiting the auditor's decision, with the link to decide.
-Each is a function `(request, formations) -> {formation_pk: (template, context)}` appended
-to the registry in `livrables.panels.register`."""
+page and answers in one query for them all: a function
+`(request, formations) -> {formation_pk: (template, context)}` appended to the registry in
+`livrables.panels.register`."""
 
 from collections import defaultdict
 
