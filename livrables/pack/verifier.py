@@ -437,6 +437,11 @@ def check_seals(folder, formation_holder, report):
         return None
     formation = data.get("formation") or {}
     formation_holder.append(formation)
+    label = formation.get("contract_reference") or formation.get("title")
+    if formation.get("label") != label:
+        report.fail(
+            SEALED, f"nom de la formation « {formation.get('label')} » au lieu de « {label} »."
+        )
     scope_records = {}
     totals = {"sessions": 0, "half_days": 0, "links": 0, "records": 0, "rectifications": 0}
     for position_session, entry in enumerate(data.get("sessions") or [], start=1):
@@ -471,19 +476,23 @@ def check_session(entry, formation, scope_records, totals, report):
             f"contient {len(half_days)} : un scellement manque.",
         )
     expected_previous = ""
-    for position, half_day in enumerate(half_days, start=1):
+    expected_sequence = 1
+    for half_day in half_days:
         seal = half_day["seal"]
         slot_record = half_day["slot_record"]
         record_digests = half_day["record_digests"]
         local = half_day.get("local")
-        where = half_day_label(code, local, seal.get("sequence"))
+        sequence = seal.get("sequence")
+        where = half_day_label(code, local, sequence)
         # The chain: ranks 1, 2, 3… each chained to the digest of the one before.
-        if seal.get("sequence") != position:
+        if sequence != expected_sequence:
             report.fail(
                 where,
-                f"chaîne interrompue : scellement n°{seal.get('sequence')} trouvé au rang "
-                f"{position} (un scellement a été supprimé ou déplacé).",
+                f"chaîne interrompue : scellement n°{sequence} trouvé là où le "
+                f"n°{expected_sequence} était attendu (un scellement a été supprimé, ajouté "
+                "ou déplacé).",
             )
+        expected_sequence = (sequence if isinstance(sequence, int) else expected_sequence) + 1
         if seal.get("previous_digest") != expected_previous:
             report.fail(
                 where,

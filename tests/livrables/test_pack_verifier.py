@@ -20,7 +20,13 @@ from formations.exporting import neutralise
 from livrables.pack import recapitulatif, sealed, verifier_file
 from livrables.pack.registry import PACK_SECTIONS, PackScope
 from sessions.models import Attendance, Rectification, Seal
-from sessions.sealing import canonical_json, verify_sessions
+from sessions.sealing import (
+    canonical_json,
+    record_digest,
+    seal_digest,
+    slot_record,
+    verify_sessions,
+)
 from sessions.selectors.hours import hours_by_participant
 from sessions.services.attendance import attendance_key_in, attendance_mark, attendance_rectify
 from tests.factories import (
@@ -409,10 +415,12 @@ def test_a_seal_removed_from_the_middle_breaks_the_chain(pack):
     assert_break(
         run_verifier(pack),
         "[LABO-2021-2] la session annonce 4 scellement(s), le fichier en contient 3",
-        "[LABO-2021-2, 12/10/2021 13:30–17:00] chaîne interrompue : scellement n°3 trouvé "
-        "au rang 2",
+        "[LABO-2021-2, 12/10/2021 13:30–17:00] chaîne interrompue : scellement n°3 trouvé là "
+        "où le n°2 était attendu",
         "[LABO-2021-2, 12/10/2021 13:30–17:00] le scellement ne suit pas",
     )
+    # One gap, named once: the seals after it are not reported again.
+    assert "scellement n°4 trouvé" not in run_verifier(pack).stdout
 
 
 def test_a_seal_digest_rewritten_is_named(pack):
@@ -528,6 +536,65 @@ def test_formula_looking_names_are_neutralised_and_still_verify(trainer, coordin
     result = run_verifier(folder)
     assert_break(result, "référence du marché scellé(e) « FEDER-2018-AO.3 », annoncé(e)")
     assert "minutes" not in result.stdout.split("anomalie")[1]
+
+
+def test_a_pack_with_nothing_sealed_verifies(trainer, tmp_path):
+    formation = FormationFactory()
+    session = TrainingSessionFactory(formation=formation)
+    EnrolmentFactory(session=session)
+    SlotFactory(session=session)
+    folder = write_pack(PackScope(formation=formation), tmp_path / "vide")
+
+    result = run_verifier(folder)
+
+    assert_ok(result)
+    assert "Scellements : 0 session, 0 demi-journée scellée" in result.stdout
+    assert read_recap(folder) == []
+
+
+def _single_half_day(trainer):
+    session = TrainingSessionFactory(code="CD93-2022-01")
+    session.trainers.add(trainer)
+    slot = SlotFactory(session=session)
+    signed, unsigned = EnrolmentFactory(session=session), EnrolmentFactory(session=session)
+    sign(signed, slot)
+    # Seen in the room by the trainer, never signed: present on the sheet, 0 minute counted.
+    attendance_mark(
+        enrolment=unsigned, slot=slot, status="present", actor=trainer, now=slot.ends_at
+    )
+    seal = close(slot, trainer)
+    return session, slot, seal
+
+
+def test_a_row_the_trainer_saw_but_nobody_signed_counts_nothing(trainer, tmp_path):
+    session, slot, _seal = _single_half_day(trainer)
+    folder = write_pack(PackScope(formation=session.formation), tmp_path / "pack")
+
+    minutes = {r["mode de recueil"]: r["minutes réalisées"] for r in read_recap(folder)}
+
+    assert minutes == {"Tablette du formateur": "210", "Relevé par le formateur": "0"}
+    assert_ok(run_verifier(folder))
+
+
+def test_a_seal_of_the_first_format_verifies(trainer, tmp_path):
+    """Seals made before format 2 kept no slot form and hashed fewer fields: the pack
+    gives their half-day as computed now and their records in format 1."""
+    session, slot, seal = _single_half_day(trainer)
+    seal.version = 1
+    rows = Attendance.objects.filter(slot=slot).select_related("enrolment", "paper_scan")
+    seal.record_digests = {str(row.pk): record_digest(row, 1) for row in rows}
+    seal.sealed_slot = None
+    seal.digest = seal_digest(
+        previous_digest="", slot_part=slot_record(slot, seal), record_digests=seal.record_digests
+    )
+    seal.save()
+    folder = write_pack(PackScope(formation=session.formation), tmp_path / "v1")
+
+    data = read_sealed(folder)
+    (half_day,) = data["sessions"][0]["half_days"]
+    assert half_day["seal"]["version"] == 1
+    assert "signer_name" not in half_day["records"][0]
+    assert_ok(run_verifier(folder))
 
 
 # --- Queries and memory ------------------------------------------------------------------
