@@ -17,7 +17,6 @@ the same rule before comparing). One streamed query (`iterator`) whatever the nu
 rows; the period is checked on each half-day's local date, in its session's zone.
 """
 
-import datetime as dt
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -28,7 +27,7 @@ from django.utils import translation
 from formations.exporting import CHUNK_SIZE, BaseExporter, Column, write_csv
 from formations.models import Participant
 from livrables.pack.registry import PackFile, PackScope, PackSection, register_section
-from livrables.pack.sealed import formation_label, scope_sessions
+from livrables.pack.sealed import formation_label, period_window, scope_sessions
 from sessions.models import Attendance
 from sessions.selectors.hours import COUNTED, realised_expression, slot_minutes
 
@@ -56,17 +55,13 @@ def recap_queryset(scope: PackScope):
     """The émargements of the scope's sealed half-days with what a row shows, in session,
     half-day and name order. The period is only narrowed to a day around it here (UTC);
     `recap_rows` keeps the half-days of its local dates."""
-    rows = Attendance.objects.filter(
-        slot__session__in=scope_sessions(scope).order_by().values("pk"), slot__seal__isnull=False
-    )
-    if scope.date_from is not None:
-        start = dt.datetime.combine(scope.date_from - dt.timedelta(days=1), dt.time(), dt.UTC)
-        rows = rows.filter(slot__starts_at__gte=start)
-    if scope.date_to is not None:
-        end = dt.datetime.combine(scope.date_to + dt.timedelta(days=2), dt.time(), dt.UTC)
-        rows = rows.filter(slot__starts_at__lt=end)
     return (
-        rows.annotate(
+        Attendance.objects.filter(
+            period_window(scope, "slot__starts_at"),
+            slot__session__in=scope_sessions(scope).order_by().values("pk"),
+            slot__seal__isnull=False,
+        )
+        .annotate(
             planned=slot_minutes("slot__"),
             # The selectors' rule: what a counted row realises, 0 for any other row.
             realised=Case(

@@ -41,9 +41,10 @@ but no émargement and no rectification). So the chain is checked from its start
 to the session's newest seal, and a seal removed from the middle shows whatever the
 period. Cancelled sessions are left out, as the service-fait statement leaves them out.
 
-Queries: one for the sessions, then three per batch of `SESSIONS_PER_BATCH` sessions
-(seals with their half-day, émargements, rectifications), whatever the number of rows;
-the file is written session by session, so memory holds one batch.
+Queries: one for the sessions, one stream of the émargements (read session by session:
+signature traces weigh tens of kilobytes once decoded), then two per batch of
+`SESSIONS_PER_BATCH` sessions (seals with their half-day, rectifications), whatever the
+number of rows; the file is written session by session.
 """
 
 import datetime as dt
@@ -53,7 +54,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from livrables.pack.registry import PackFile, PackScope, PackSection, register_section
 from sessions.models import Attendance, Rectification, Seal, TrainingSession
@@ -69,7 +70,9 @@ from sessions.sealing import (
 SEALED_FILE = "scellements.json"
 FORMAT = "suivi-formations/scellements"
 FORMAT_VERSION = 1
-SESSIONS_PER_BATCH = 20
+SESSIONS_PER_BATCH = 10
+# Émargements fetched per database round trip of the stream.
+ROWS_PER_CHUNK = 500
 
 # The rules, in the file itself, for an auditor who opens it.
 CANONICAL_RULE = (
@@ -110,17 +113,24 @@ def local_day(instant: dt.datetime, session: TrainingSession) -> dt.date:
     return instant.astimezone(session.tzinfo).date()
 
 
-def scope_sessions(scope: PackScope):
-    """The scope's sessions with at least one seal (not cancelled), by code. With a period,
-    only those with a sealed half-day starting within a day of it (UTC): the local dates
-    are checked afterwards, in each session's own time zone."""
-    seals = Seal.objects.filter(session_id=OuterRef("pk"))
+def period_window(scope: PackScope, field: str) -> Q:
+    """Half-days starting (`field`, a datetime) within a day of the scope's period, in
+    UTC: a cheap first cut, before each half-day's local date is checked in its session's
+    own zone (no zone is more than 14 hours from UTC)."""
+    window = Q()
     if scope.date_from is not None:
         start = dt.datetime.combine(scope.date_from - dt.timedelta(days=1), dt.time(), dt.UTC)
-        seals = seals.filter(slot__starts_at__gte=start)
+        window &= Q(**{f"{field}__gte": start})
     if scope.date_to is not None:
         end = dt.datetime.combine(scope.date_to + dt.timedelta(days=2), dt.time(), dt.UTC)
-        seals = seals.filter(slot__starts_at__lt=end)
+        window &= Q(**{f"{field}__lt": end})
+    return window
+
+
+def scope_sessions(scope: PackScope):
+    """The scope's sessions with at least one seal (not cancelled), by code. With a period,
+    only those with a sealed half-day starting within a day of it (`period_window`)."""
+    seals = Seal.objects.filter(period_window(scope, "slot__starts_at"), session_id=OuterRef("pk"))
     return (
         TrainingSession.objects.filter(formation_id=scope.formation.pk)
         .exclude(status=TrainingSession.Status.CANCELLED)
@@ -130,12 +140,11 @@ def scope_sessions(scope: PackScope):
 
 
 def session_seal_batches(
-    scope: PackScope, *, batch_size: int = SESSIONS_PER_BATCH
+    scope: PackScope, session_ids: list[int], *, batch_size: int = SESSIONS_PER_BATCH
 ) -> Iterator[list[SessionSeals]]:
-    """The scope's sessions with their seal chains, `batch_size` sessions at a time: one
-    query for the session ids, then one per batch. Sessions whose sealed half-days all
-    fall outside the period (in their own time zone) are left out."""
-    session_ids = list(scope_sessions(scope).values_list("pk", flat=True))
+    """The sessions `session_ids` (from `scope_sessions`, in its order) with their seal
+    chains, `batch_size` sessions at a time: one query per batch. Sessions whose sealed
+    half-days all fall outside the period (in their own time zone) are left out."""
     for index in range(0, len(session_ids), batch_size):
         ids = session_ids[index : index + batch_size]
         by_session: dict[int, SessionSeals] = {}
@@ -300,19 +309,61 @@ def _header(scope: PackScope) -> str:
     return json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "sessions": [\n'
 
 
+def scope_rows(scope: PackScope) -> Iterator[Attendance]:
+    """Every émargement of the scope's sealed half-days (and a few around the period, see
+    `period_window`), in the order of `scope_sessions` then of the chain, read as a
+    stream: one query, one session's rows in memory at a time (signature traces weigh
+    tens of kilobytes once decoded)."""
+    return (
+        Attendance.objects.filter(
+            period_window(scope, "slot__starts_at"),
+            slot__session__in=scope_sessions(scope).order_by().values("pk"),
+            slot__seal__isnull=False,
+        )
+        .annotate(pack_session_id=F("slot__session_id"))
+        .select_related("enrolment", "paper_scan")
+        .order_by("slot__session__code", "slot__session_id", "slot__seal__sequence", "pk")
+        .iterator(chunk_size=ROWS_PER_CHUNK)
+    )
+
+
+class _Rows:
+    """The stream of `scope_rows`, taken session by session in the order of the sessions
+    (the same order, given by the database both times)."""
+
+    def __init__(self, rows: Iterator[Attendance], position: dict[int, int]):
+        self.rows = rows
+        self.position = position
+        self.pending: Attendance | None = None
+
+    def _peek(self) -> Attendance | None:
+        if self.pending is None:
+            self.pending = next(self.rows, None)
+        return self.pending
+
+    def of_session(self, entry: SessionSeals) -> dict[int, list[Attendance]]:
+        """The rows of `entry`'s half-days in the scope, by slot; rows of sessions left
+        out before it (no half-day in the period) are skipped."""
+        here = self.position[entry.session.pk]
+        by_slot: dict[int, list[Attendance]] = defaultdict(list)
+        while (row := self._peek()) is not None:
+            where = self.position.get(row.pack_session_id, -1)
+            if where > here:
+                break
+            self.pending = None
+            if where == here and row.slot_id in entry.in_scope:
+                by_slot[row.slot_id].append(row)
+        return by_slot
+
+
 def sealed_chunks(scope: PackScope) -> Iterator[bytes]:
     """`scellements.json`, session by session (see the module docstring)."""
     yield _header(scope).encode()
+    session_ids = list(scope_sessions(scope).values_list("pk", flat=True))
+    rows = _Rows(scope_rows(scope), {pk: index for index, pk in enumerate(session_ids)})
     first = True
-    for batch in session_seal_batches(scope):
+    for batch in session_seal_batches(scope, session_ids):
         slot_ids = [slot_id for entry in batch for slot_id in entry.in_scope]
-        rows_by_slot: dict[int, list[Attendance]] = defaultdict(list)
-        for row in (
-            Attendance.objects.filter(slot_id__in=slot_ids)
-            .select_related("enrolment", "paper_scan")
-            .order_by("slot_id", "pk")
-        ):
-            rows_by_slot[row.slot_id].append(row)
         rects_by_slot: dict[int, list[Rectification]] = defaultdict(list)
         for rect in (
             Rectification.objects.filter(attendance__slot_id__in=slot_ids)
@@ -321,9 +372,12 @@ def sealed_chunks(scope: PackScope) -> Iterator[bytes]:
         ):
             rects_by_slot[rect.attendance.slot_id].append(rect)
         for entry in batch:
-            text = _session_json(entry, rows_by_slot, rects_by_slot)
+            text = _session_json(entry, rows.of_session(entry), rects_by_slot)
             yield (("" if first else ",\n") + text).encode()
             first = False
+        # Let this batch go before the next one is read (seals keep the trainer's
+        # countersignature trace twice: in the half-day and in its sealed form).
+        del batch, entry, rects_by_slot
     yield b"\n]}\n"
 
 
@@ -348,6 +402,8 @@ __all__ = [
     "SessionSeals",
     "formation_label",
     "local_day",
+    "period_window",
+    "scope_rows",
     "scope_sessions",
     "sealed_chunks",
     "sealed_slot_record",

@@ -616,7 +616,7 @@ def test_queries_do_not_grow_with_sessions(
     world = build_world(trainer, coordinator, sessions=sessions)
     scope = PackScope(formation=world.formation)
 
-    # Sessions, then seals, rows, rectifications per batch of 20 sessions; the recap is
+    # Sessions, then seals, rows, rectifications per batch of 10 sessions; the recap is
     # one streamed query.
     with django_assert_max_num_queries(5):
         assert _consume(scope) > 0
