@@ -15,7 +15,7 @@ Format (`FORMAT` / `FORMAT_VERSION`; UTF-8, no BOM, one half-day per line):
            "seal": {"id", "version", "sequence", "previous_digest", "digest"},
            "slot_record": {…},          the half-day's canonical form, as hashed
            "record_digests": {"<attendance id>": "<sha256>", …},
-           "records": [{…}, …],         in scope only: each émargement as sealed
+           "records": [{…}, …],         in scope only: each émargement row as sealed
            "rectifications": [          in scope only, in chain order
              {"id", "record": {…}, "previous_digest", "digest"}, …]}, …]}, …]}
 
@@ -30,7 +30,11 @@ canonical form, byte for byte what was hashed.
 Records are given **as sealed**: a rectification changes the émargement row itself, so
 the rows are read as they are now and their rectifications undone, newest first, the way
 `sessions.sealing.verification` does. The verifier applies them again (oldest first) to
-get the values that count, which `recapitulatif.csv` shows.
+get the values that count, which `recapitulatif.csv` shows. Every row of the half-day is
+given, so a row added after the seal, or changed behind the application's back, shows
+in the pack as it shows to `verify_seals`. `local` gives the half-day's date and times
+where it took place (in the zone sealed with it), which the verifier checks against the
+sealed UTC times.
 
 Seal chains are per session, and a period may cut a session. Choice made here: for every
 session with at least one sealed half-day in the scope, **every seal of the session** is
