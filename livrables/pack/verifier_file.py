@@ -5,7 +5,7 @@ application. It is listed in `manifest.csv` like every other file: a verifier al
 after the pack was built shows as a modified file."""
 
 from collections.abc import Iterator
-from importlib import resources
+from pathlib import Path
 
 from livrables.pack.registry import PackFile, PackScope, PackSection, register_section
 
@@ -13,7 +13,7 @@ VERIFIER_FILE = "verifier.py"
 
 
 def verifier_bytes() -> bytes:
-    return resources.files("livrables.pack").joinpath(VERIFIER_FILE).read_bytes()
+    return Path(__file__).with_name(VERIFIER_FILE).read_bytes()
 
 
 def verifier_files(scope: PackScope) -> Iterator[PackFile]:
