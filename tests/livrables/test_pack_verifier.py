@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -232,6 +233,36 @@ def test_fresh_pack_verifies_ok_in_its_folder(world, pack):
         in result.stdout
     )
     assert "Récapitulatif : 32 lignes vérifiées." in result.stdout
+
+
+def _python_3_8() -> str | None:
+    """pyenv's 3.8 when installed (its shim fails outside a pyenv shell), else one on
+    PATH."""
+    pyenv = sorted(Path.home().glob(".pyenv/versions/3.8*/bin/python3.8"))
+    if pyenv:
+        return str(pyenv[-1])
+    found = shutil.which("python3.8")
+    return found if found and "shims" not in found else None
+
+
+def test_verifier_runs_on_python_3_8(pack):
+    python = _python_3_8()
+    if python is None:
+        pytest.skip("no Python 3.8 on this machine")
+
+    result = subprocess.run(
+        [python, "verifier.py"],
+        cwd=pack,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+    )
+
+    assert_ok(result)
+    # No zoneinfo before 3.9: local times are checked against their stated offset.
+    assert "Fuseaux horaires non vérifiés (Python 3.8)" in result.stdout
 
 
 def test_verifier_checks_a_folder_given_as_argument(pack):
