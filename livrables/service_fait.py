@@ -142,6 +142,10 @@ class ClaimsSummary:
     cancelled_payments: tuple = ()
 
     @property
+    def cancelled_count(self) -> int:
+        return len(self.cancelled_claims) + len(self.cancelled_payments)
+
+    @property
     def still_due(self) -> Decimal:
         """What the funder still owes on the claims sent: claimed TTC − received."""
         return max(ZERO, self.claimed.ttc - self.paid)

@@ -234,6 +234,7 @@ def test_cancelling_through_the_page_asks_first_and_auditors_may_not(client, wor
     assert ServiceFaitClaim.objects.get().is_cancelled
     page = client.get(reverse("formations:formation_detail", args=[world.formation.pk])).text
     assert "demande annulée" in page and "Saisie en double" in page
+    assert "1 annulation (gardée, hors totaux)" in page
     assert client.get(cancel_url).status_code == 404  # nothing left to cancel
 
     edit_url = reverse("livrables:service_fait_payment_edit", args=[world.formation.pk, payment.pk])
