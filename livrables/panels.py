@@ -19,6 +19,7 @@ from livrables.bulk import BULK_KINDS, Scope, bulk_states
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.panels_expenses import formation_expenses_panel
+from livrables.panels_pack import audit_pack_panel
 from livrables.panels_service_fait import service_fait_panel
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
@@ -260,5 +261,7 @@ def register(registry) -> None:
         registry.FORMATION_PANELS.append(formation_expenses_panel)
     if service_fait_panel not in registry.FORMATION_PANELS:
         registry.FORMATION_PANELS.append(service_fait_panel)
+    if audit_pack_panel not in registry.FORMATION_PANELS:
+        registry.FORMATION_PANELS.append(audit_pack_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)

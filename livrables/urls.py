@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livrables import views, views_bulk, views_expenses, views_service_fait
+from livrables import views, views_bulk, views_expenses, views_pack, views_service_fait
 
 app_name = "livrables"
 
@@ -105,6 +105,18 @@ urlpatterns = [
         "formations/<int:pk>/service-fait/paiements/",
         views_service_fait.service_fait_payment,
         name="service_fait_payment",
+    ),
+    # The audit pack (dossier de justificatifs) of a formation: built in the background,
+    # then downloaded as registered.
+    path(
+        "formations/<int:pk>/dossier-justificatifs/constituer/",
+        views_pack.audit_pack_build,
+        name="audit_pack_build",
+    ),
+    path(
+        "formations/<int:pk>/dossier-justificatifs.zip",
+        views_pack.audit_pack_download,
+        name="audit_pack_download",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

@@ -235,6 +235,9 @@ def world(db, trainer):
         "livrables:expense_receipt": {"pk": session.formation_id, "number": expense.number},
         "livrables:expense_export": {"pk": session.formation_id},
         "livrables:mission_add": {"pk": session.formation_id},
+        # The audit pack: coordinators and the formation's funders' auditors only.
+        "livrables:audit_pack_build": {"pk": session.formation_id},
+        "livrables:audit_pack_download": {"pk": session.formation_id},
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},

@@ -250,8 +250,9 @@ def test_page_queries_do_not_grow_with_the_history(
     # the audit risks two here (the formation's scope, its half-days: there are none);
     # the expenses panel one (totals by category); the service-fait panel seven (claims,
     # the period's half-days, the statement's claims and payments, the contract rules,
-    # the statements issued, the claim choices).
-    with django_assert_max_num_queries(19):
+    # the statements issued, the claim choices); the audit pack's two (a pack job running,
+    # the standing packs).
+    with django_assert_max_num_queries(21):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))
