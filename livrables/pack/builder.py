@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ STORED_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".zip", ".gz")
 SEALS_PARAGRAPH_MARK = "[[PARAGRAPHE SCELLEMENTS]]"
 # A ZIP entry cannot be dated before 1980.
 ZIP_EPOCH = dt.datetime(1980, 1, 1)
+# The manifest stays in memory up to this size, then goes to a temporary file.
+MANIFEST_SPOOL = 256 * 1024
+READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,12 +63,19 @@ class PackContext:
 
 @dataclass
 class PackOutcome:
-    """Filled while the pack is written (read it once the stream is exhausted): the files
-    written with their digest, those left out with the reason, the sections present."""
+    """Filled while the pack is written (read it once the stream is exhausted): how many
+    files were written, those left out with the reason, the sections present."""
 
-    written: list[tuple[str, str, int]] = field(default_factory=list)
+    written: int = 0  # files in the ZIP, the manifest excepted
     left_out: list[tuple[str, str, str]] = field(default_factory=list)  # path, section, reason
     sections: list[PackSection] = field(default_factory=list)
+
+
+class _Echo:
+    """A file whose `write` returns what it is given: `csv.writer` then formats one line."""
+
+    def write(self, text: str) -> str:
+        return text
 
 
 class _Pipe(io.RawIOBase):
@@ -128,9 +139,14 @@ def stream_pack(
     outcome = outcome if outcome is not None else PackOutcome()
     pipe = _Pipe()
     seen: set[str] = set()
-    with zipfile.ZipFile(pipe, mode="w", allowZip64=True) as archive:
+    # The manifest's rows, spooled to disk past `MANIFEST_SPOOL` bytes as the files pass
+    # (not a list growing with the files).
+    manifest = tempfile.SpooledTemporaryFile(max_size=MANIFEST_SPOOL, mode="w+b")
+    line = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    manifest.write(("\ufeff" + line.writerow(MANIFEST_HEADER)).encode())
+    with manifest, zipfile.ZipFile(pipe, mode="w", allowZip64=True) as archive:
 
-        def write(path: str, chunks, modified=None) -> None:
+        def write(path: str, chunks, modified=None, count: bool = True) -> Iterator[bytes]:
             digest = hashlib.sha256()
             size = 0
             with archive.open(_zip_info(path, modified), mode="w", force_zip64=True) as entry:
@@ -141,7 +157,9 @@ def stream_pack(
                     size += len(chunk)
                     entry.write(chunk)
                     yield pipe.take()
-            outcome.written.append((path, digest.hexdigest(), size))
+            if count:
+                manifest.write(line.writerow((path, digest.hexdigest(), size)).encode())
+                outcome.written += 1
             yield pipe.take()
 
         for section in sections if sections is not None else ordered_sections():
@@ -163,17 +181,11 @@ def stream_pack(
             if present:
                 outcome.sections.append(section)
         if outcome.left_out:
-            rows = [(path, label, reason) for path, label, reason in outcome.left_out]
-            yield from write(
-                NOT_INCLUDED, [csv_bytes(rows, header=("fichier", "rubrique", "motif"))]
-            )
+            missing = csv_bytes(outcome.left_out, header=("fichier", "rubrique", "motif"))
+            yield from write(NOT_INCLUDED, [missing])
         yield from write(README, [readme_text(scope, context, outcome).encode("utf-8")])
-        archive.writestr(
-            _zip_info(MANIFEST, None),
-            csv_bytes(
-                [(path, sha, size) for path, sha, size in outcome.written], header=MANIFEST_HEADER
-            ),
-        )
+        manifest.seek(0)
+        yield from write(MANIFEST, iter(lambda: manifest.read(READ_CHUNK), b""), count=False)
     yield pipe.take()
 
 

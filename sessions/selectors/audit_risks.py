@@ -54,6 +54,24 @@ LATE_SIGNATURE_DELAY = dt.timedelta(hours=24)
 # A real signature takes a second or more to draw; identical ones drawn faster than this,
 # on every half-day of one person, look replayed rather than signed.
 REPLAY_MAX_DRAWING_MS = 1000
+# Signatures read from the database at a time: each holds a few hundred points, decoded
+# only to take its fingerprint.
+SIGNATURE_CHUNK = 200
+# Sessions whose signatures are held at once (see `audit_risks`).
+SESSIONS_PER_BATCH = 20
+ATTENDANCE_FIELDS = (
+    "slot_id",
+    "enrolment_id",
+    "status",
+    "method",
+    "signature",
+    "signed_at",
+    "signer_name",
+    "enrolment__session_id",
+    "enrolment__participant_id",
+    "enrolment__participant__last_name",
+    "enrolment__participant__first_name",
+)
 
 KIND_LABELS = {
     "holiday": gettext_lazy("Dimanche ou jour férié"),
@@ -138,35 +156,37 @@ def signature_fingerprint(signature) -> tuple[tuple, int] | None:
 def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list[AuditRisk]:
     """Every audit risk of the formation's non-cancelled sessions, grouped by kind
     (``KIND_ORDER``) then in time order, each with its acknowledgement when there is one.
-    At most six queries plus one per extra detector, whatever the size of the formation
-    (one without half-days)."""
+    At most six queries plus one per extra detector, and one more per
+    ``SESSIONS_PER_BATCH`` sessions beyond the first batch (one without half-days)."""
     now = now or timezone.now()
     live = ~Q(session__status=TrainingSession.Status.CANCELLED)
     slots = list(
         Slot.objects.filter(live, session__formation=formation)
         .select_related("session", "countersigned_by")
+        # The countersignature's strokes are not read here: only who and when.
+        .defer("countersignature")
         .order_by("starts_at", "pk")
     )
     if not slots:
         return []  # every risk is about a half-day, its signatures or its people
-    slot_by_id = {slot.pk: slot for slot in slots}
-    attendances = list(
-        Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
-        .select_related("enrolment__participant")
-        .order_by("slot__starts_at", "pk")
-    )
-    for attendance in attendances:
-        attendance.slot = slot_by_id[attendance.slot_id]
-
     risks: list[AuditRisk] = []
-    risks += _holidays(slots, attendances)
-    risks += _late_signatures(attendances)
+    # The signatures are read a few sessions at a time (each risk about a signature is
+    # within one session), so that a formation of any size holds a bounded number of them
+    # at once (the audit pack reads whole formations): one query per `SESSIONS_PER_BATCH`.
+    session_ids = list(dict.fromkeys(slot.session_id for slot in slots))
+    for start in range(0, len(session_ids), SESSIONS_PER_BATCH):
+        batch = set(session_ids[start : start + SESSIONS_PER_BATCH])
+        batch_slots = [slot for slot in slots if slot.session_id in batch]
+        attendances = _signed_attendances(batch_slots)
+        risks += _holidays(batch_slots, attendances)
+        risks += _late_signatures(attendances)
+        risks += _over_capacity(batch_slots, attendances)
+        risks += _identical_signatures(attendances)
+        del attendances
     risks += _trainer_overlaps(slots)
-    risks += _over_capacity(slots, attendances)
     risks += _never_signed(formation, now)
     risks += _no_countersignature(slots, now)
     risks += _outside_period(formation, slots)
-    risks += _identical_signatures(attendances)
     for detector in EXTRA_DETECTORS:
         risks += detector(formation)
 
@@ -181,6 +201,28 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     risks.sort(key=lambda r: (KIND_ORDER.index(r.kind), r.at or far, r.key))
     return [replace(r, acknowledgement=acknowledgements.get(r.key)) for r in risks]
+
+
+def _signed_attendances(slots) -> list[Attendance]:
+    """The signed attendances of these half-days (one query), each with its slot, its
+    signature replaced by `drawn` and `fingerprint` (`_identical_signatures`): the strokes,
+    a few hundred points each, are not held (deleted, the field reads as deferred)."""
+    slot_by_id = {slot.pk: slot for slot in slots}
+    attendances = []
+    for attendance in (
+        Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
+        .select_related("enrolment__participant")
+        # What the detectors read, no more.
+        .only(*ATTENDANCE_FIELDS)
+        .order_by("slot__starts_at", "pk")
+        .iterator(chunk_size=SIGNATURE_CHUNK)
+    ):
+        attendance.slot = slot_by_id[attendance.slot_id]
+        attendance.drawn = bool(attendance.signature)
+        attendance.fingerprint = signature_fingerprint(attendance.signature)
+        del attendance.signature
+        attendances.append(attendance)
+    return attendances
 
 
 def _holidays(slots, attendances) -> list[AuditRisk]:
@@ -288,6 +330,8 @@ def _trainer_overlaps(slots) -> list[AuditRisk]:
         )
         .exclude(session__status=TrainingSession.Status.CANCELLED)
         .select_related("session")
+        # Who and when only: not every countersignature's strokes of these trainers.
+        .defer("countersignature")
     )
     by_trainer = defaultdict(list)
     for other in candidates:
@@ -458,13 +502,13 @@ def _identical_signatures(attendances) -> list[AuditRisk]:
     which a replay reproduces and a hand does not."""
     by_enrolment = defaultdict(list)
     for attendance in attendances:
-        if attendance.signature:
+        if attendance.drawn:
             by_enrolment[attendance.enrolment_id].append(attendance)
     risks = []
     for rows in by_enrolment.values():
         if len(rows) < 2:
             continue
-        prints = [signature_fingerprint(a.signature) for a in rows]
+        prints = [a.fingerprint for a in rows]
         if any(p is None for p in prints):
             continue
         shapes = {shape for shape, _duration in prints}

@@ -123,7 +123,7 @@ class Command(BaseCommand):
                 "number": document.number,
                 "path": destination,
                 "size": filesizeformat(document.size),
-                "files": len(built.outcome.written) + 1,
+                "files": built.outcome.written + 1,
             }
         )
         self.stdout.write(_("SHA-256 : %(sha)s") % {"sha": document.sha256})
