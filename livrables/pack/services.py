@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from formations.french import user_name
@@ -73,8 +74,6 @@ def check_period(date_from: dt.date | None, date_to: dt.date | None) -> None:
 
 
 def pack_filename(scope: PackScope) -> str:
-    from django.utils.text import slugify
-
     reference = slugify(scope.formation.contract_reference) or f"formation-{scope.formation.pk}"
     period = ""
     if scope.date_from is not None or scope.date_to is not None:

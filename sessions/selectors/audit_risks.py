@@ -156,8 +156,8 @@ def signature_fingerprint(signature) -> tuple[tuple, int] | None:
 def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list[AuditRisk]:
     """Every audit risk of the formation's non-cancelled sessions, grouped by kind
     (``KIND_ORDER``) then in time order, each with its acknowledgement when there is one.
-    At most six queries plus one per extra detector, and one more per
-    ``SESSIONS_PER_BATCH`` sessions beyond the first batch (one without half-days)."""
+    At most six queries plus one per extra detector, whatever the size of the formation
+    (one without half-days)."""
     now = now or timezone.now()
     live = ~Q(session__status=TrainingSession.Status.CANCELLED)
     slots = list(
@@ -170,19 +170,15 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
     if not slots:
         return []  # every risk is about a half-day, its signatures or its people
     risks: list[AuditRisk] = []
-    # The signatures are read a few sessions at a time (each risk about a signature is
+    # The signatures are handled a few sessions at a time (each risk about a signature is
     # within one session), so that a formation of any size holds a bounded number of them
-    # at once (the audit pack reads whole formations): one query per `SESSIONS_PER_BATCH`.
-    session_ids = list(dict.fromkeys(slot.session_id for slot in slots))
-    for start in range(0, len(session_ids), SESSIONS_PER_BATCH):
-        batch = set(session_ids[start : start + SESSIONS_PER_BATCH])
-        batch_slots = [slot for slot in slots if slot.session_id in batch]
-        attendances = _signed_attendances(batch_slots)
+    # at once (the audit pack reads whole formations); still one query.
+    for sessions, attendances in _signed_attendances_by_sessions(slots):
+        batch_slots = [slot for slot in slots if slot.session_id in sessions]
         risks += _holidays(batch_slots, attendances)
         risks += _late_signatures(attendances)
         risks += _over_capacity(batch_slots, attendances)
         risks += _identical_signatures(attendances)
-        del attendances
     risks += _trainer_overlaps(slots)
     risks += _never_signed(formation, now)
     risks += _no_countersignature(slots, now)
@@ -203,26 +199,35 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
     return [replace(r, acknowledgement=acknowledgements.get(r.key)) for r in risks]
 
 
-def _signed_attendances(slots) -> list[Attendance]:
-    """The signed attendances of these half-days (one query), each with its slot, its
-    signature replaced by `drawn` and `fingerprint` (`_identical_signatures`): the strokes,
-    a few hundred points each, are not held (deleted, the field reads as deferred)."""
+def _signed_attendances_by_sessions(slots):
+    """The signed attendances of these half-days, read by one query in chunks, handed
+    over `SESSIONS_PER_BATCH` sessions at a time as (their session ids, their attendances),
+    each with its slot and its signature replaced by `drawn` and `fingerprint`
+    (`_identical_signatures`): the strokes, a few hundred points each, are not held
+    (deleted, the field reads as deferred)."""
     slot_by_id = {slot.pk: slot for slot in slots}
-    attendances = []
+    sessions: set[int] = set()
+    attendances: list[Attendance] = []
     for attendance in (
         Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
         .select_related("enrolment__participant")
         # What the detectors read, no more.
         .only(*ATTENDANCE_FIELDS)
-        .order_by("slot__starts_at", "pk")
+        .order_by("slot__session_id", "slot__starts_at", "pk")
         .iterator(chunk_size=SIGNATURE_CHUNK)
     ):
-        attendance.slot = slot_by_id[attendance.slot_id]
+        slot = slot_by_id[attendance.slot_id]
+        if slot.session_id not in sessions and len(sessions) >= SESSIONS_PER_BATCH:
+            yield sessions, attendances
+            sessions, attendances = set(), []
+        sessions.add(slot.session_id)
+        attendance.slot = slot
         attendance.drawn = bool(attendance.signature)
         attendance.fingerprint = signature_fingerprint(attendance.signature)
         del attendance.signature
         attendances.append(attendance)
-    return attendances
+    if attendances:
+        yield sessions, attendances
 
 
 def _holidays(slots, attendances) -> list[AuditRisk]:

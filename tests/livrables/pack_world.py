@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from formations.models import User
-from livrables.bulk import BULK_KINDS, Scope, structure_subjects
+from formations.models import Structure, User
+from livrables.bulk import Scope, structure_subjects
 from livrables.models import Expense, IssuedDocument
 from livrables.services import issue_certificate, issue_sheet, issue_structure_certificate
 from livrables.services_claims import issue_service_fait_statement
@@ -63,8 +63,6 @@ def issue_everything(world, *, now=NOW):
             IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
         )
     ]
-    from formations.models import Structure
-
     structures = [
         issue_structure_certificate(
             structure=structure, formation=world.formation, actor=world.coordinator, now=now
@@ -73,7 +71,6 @@ def issue_everything(world, *, now=NOW):
             pk__in=structure_subjects(Scope(formation=world.formation))
         )
     ]
-    assert BULK_KINDS  # the registry the structures' subjects come from
     return sheets, certificates, structures
 
 
