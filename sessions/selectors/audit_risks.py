@@ -58,7 +58,7 @@ REPLAY_MAX_DRAWING_MS = 1000
 # only to take its fingerprint.
 SIGNATURE_CHUNK = 200
 # Sessions whose signatures are held at once (see `audit_risks`).
-SESSIONS_PER_BATCH = 20
+SESSIONS_PER_BATCH = 10
 ATTENDANCE_FIELDS = (
     "slot_id",
     "enrolment_id",
@@ -179,6 +179,7 @@ def audit_risks(*, formation: Formation, now: dt.datetime | None = None) -> list
         risks += _late_signatures(attendances)
         risks += _over_capacity(batch_slots, attendances)
         risks += _identical_signatures(attendances)
+        del attendances  # freed before the next batch is read
     risks += _trainer_overlaps(slots)
     risks += _never_signed(formation, now)
     risks += _no_countersignature(slots, now)
