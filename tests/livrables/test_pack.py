@@ -287,3 +287,28 @@ def test_command_leaves_no_half_written_zip_when_building_fails(pack_world, tmp_
 def test_built_pack_is_dated_now(pack_world):
     built, _content = build(PackScope(formation=pack_world.formation))
     assert built.document.issued_at > NOW
+
+
+def test_demo_formation_pack_holds_its_issued_documents_with_matching_digests(db, tmp_path):
+    call_command("load_demo", stdout=io.StringIO())
+    formation = (
+        IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ATTENDANCE_SHEET)
+        .values_list("session__formation__contract_reference", flat=True)
+        .first()
+    )
+    out = tmp_path / "demo.zip"
+    call_command(
+        "export_justificatifs", "--formation", formation, "--out", str(out), stdout=io.StringIO()
+    )
+    files = read_zip(out.read_bytes())
+    rows = manifest_rows(files)[1:]
+    assert {row[0] for row in rows} == set(files) - {"manifest.csv"}
+    for name, sha, size in rows:
+        assert hashlib.sha256(files[name]).hexdigest() == sha and len(files[name]) == int(size)
+    sheets = IssuedDocument.objects.filter(
+        kind=IssuedDocument.Kind.ATTENDANCE_SHEET, session__formation__contract_reference=formation
+    )
+    in_pack = {hashlib.sha256(content).hexdigest() for content in files.values()}
+    assert sheets.exists()
+    assert set(sheets.values_list("sha256", flat=True)) <= in_pack
+    assert "non_inclus.csv" not in files
