@@ -179,6 +179,8 @@ ACTION_LABELS = {
         "Certificat d'assiduité de la structure émis"
     ),
     "livrables.certificates_bulk_started": gettext_lazy("Émission groupée des certificats lancée"),
+    "livrables.audit_pack_started": gettext_lazy("Constitution du dossier de justificatifs lancée"),
+    "livrables.audit_pack_built": gettext_lazy("Dossier de justificatifs constitué"),
     "livrables.mission_created": gettext_lazy("Mission ajoutée"),
     "livrables.mission_updated": gettext_lazy("Mission modifiée"),
     "livrables.mission_deleted": gettext_lazy("Mission supprimée"),

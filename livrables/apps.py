@@ -34,6 +34,7 @@ class LivrablesConfig(AppConfig):
         from formations import panels as registry
         from livrables import panels
         from livrables.audit_risks import rectified_after_certificate
+        from livrables.pack import sections  # noqa: F401 (registers the pack's sections)
         from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)

@@ -39,9 +39,17 @@ class ExpenseExporter(ListExporter):
         Column(gettext_lazy("Empreinte SHA-256 du justificatif"), lambda e: e.receipt_sha256),
     )
 
-    def __init__(self, *, formation):
-        super().__init__(queryset=formation_expenses(formation=formation))
+    def __init__(self, *, formation, date_from=None, date_to=None):
+        """`date_from`, `date_to`: only the expenses dated within (the audit pack of a
+        period), totals included."""
+        expenses = formation_expenses(formation=formation)
+        if date_from is not None:
+            expenses = expenses.filter(date__gte=date_from)
+        if date_to is not None:
+            expenses = expenses.filter(date__lte=date_to)
+        super().__init__(queryset=expenses)
         self.formation = formation
+        self.date_from, self.date_to = date_from, date_to
 
     def get_filename(self) -> str:
         reference = slugify(self.formation.contract_reference or "") or str(self.formation.pk)
@@ -49,7 +57,9 @@ class ExpenseExporter(ListExporter):
 
     def iterate_rows(self) -> Iterator[Sequence[Any]]:
         yield from super().iterate_rows()
-        totals = expense_totals(formation=self.formation)
+        totals = expense_totals(
+            formation=self.formation, date_from=self.date_from, date_to=self.date_to
+        )
         width = len(self.columns)
 
         def line(kind: str, total) -> list:

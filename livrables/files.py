@@ -7,7 +7,7 @@ registered), never a filesystem path: the storage may be an S3-compatible object
 import hashlib
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 
 from formations.storage import documents_storage
 
@@ -29,6 +29,10 @@ class DocumentFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
 
 def keep(*, kind: str, issued_at, number: str, content: bytes) -> str:
     """Writes `content` to the documents storage under
@@ -36,6 +40,14 @@ def keep(*, kind: str, issued_at, number: str, content: bytes) -> str:
     one if that name were somehow taken: a kept file is never overwritten)."""
     name = f"{ISSUED_FOLDER}/{kind}/{issued_at:%Y}/{number}.pdf"
     return documents_storage().save(name, ContentFile(content))
+
+
+def keep_file(*, kind: str, issued_at, number: str, handle, extension: str) -> str:
+    """Like `keep`, for a document too large to hold as bytes (the audit pack's ZIP):
+    `handle` is a binary file open for reading, copied into the storage chunk by chunk
+    under `issued/<kind>/<year>/<number>.<extension>`."""
+    name = f"{ISSUED_FOLDER}/{kind}/{issued_at:%Y}/{number}.{extension}"
+    return documents_storage().save(name, File(handle, name=name))
 
 
 def discard(name: str) -> None:

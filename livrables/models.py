@@ -58,6 +58,9 @@ class IssuedDocument(AppendOnlyModel):
         )
         # Per formation and period (subject: formation; period in covers_from / covers_to).
         SERVICE_FAIT_STATEMENT = "service_fait_statement", _("État de service fait")
+        # Per formation and period (subject: formation; period in covers_from / covers_to,
+        # empty for the whole formation): the ZIP of its justificatifs (`livrables.pack`).
+        AUDIT_PACK = "audit_pack", _("Dossier de justificatifs")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)

@@ -23,6 +23,7 @@ from livrables.panels_deliverables import (
     formation_deliverables_panel,
 )
 from livrables.panels_expenses import formation_expenses_panel
+from livrables.panels_pack import audit_pack_panel
 from livrables.panels_service_fait import service_fait_panel
 from livrables.panels_workspace import (
     workspace_certificates_panel,
@@ -273,6 +274,8 @@ def register(registry) -> None:
         registry.FORMATION_PANELS.append(formation_deliverables_panel)
     if dashboard_deliverables_panel not in registry.DASHBOARD_PANELS:
         registry.DASHBOARD_PANELS.append(dashboard_deliverables_panel)
+    if audit_pack_panel not in registry.FORMATION_PANELS:
+        registry.FORMATION_PANELS.append(audit_pack_panel)
     if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
         registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)
     # The auditor's workspace, after sessions' hours and audit risks.

@@ -120,11 +120,16 @@ def expense_totals_by_category(*, formation: Formation) -> ExpenseTotals:
     return ExpenseTotals(by_category=by_category, by_mission=[], overall=_overall(by_category))
 
 
-def expense_totals(*, formation: Formation) -> ExpenseTotals:
-    """Totals HT / TVA / TTC and counts of the formation's expenses by category (in the
-    order of the categories), by session or mission (sessions by code, then missions by
-    date, then those attached to neither) and overall: two queries."""
+def expense_totals(*, formation: Formation, date_from=None, date_to=None) -> ExpenseTotals:
+    """Totals HT / TVA / TTC and counts of the formation's expenses (those dated between
+    `date_from` and `date_to` when given) by category (in the order of the categories), by
+    session or mission (sessions by code, then missions by date, then those attached to
+    neither) and overall: two queries."""
     expenses = Expense.objects.filter(formation=formation).order_by()
+    if date_from is not None:
+        expenses = expenses.filter(date__gte=date_from)
+    if date_to is not None:
+        expenses = expenses.filter(date__lte=date_to)
     by_category = _category_totals(expenses)
     mission_rows = expenses.values(
         "session_id", "session__code", "mission_id", "mission__name", "mission__start_date"

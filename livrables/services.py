@@ -581,7 +581,7 @@ def _register(
         kind=kind,
         title=title[:255],
         sha256=document.sha256,
-        size=len(document.content),
+        size=document.size,
         issued_at=now,
         issued_by=issued_by,
         storage_name=stored,
@@ -643,7 +643,7 @@ def _log(
         data={
             "number": document.number,
             "sha256": document.sha256,
-            "bytes": len(document.content),
+            "bytes": document.size,
             **(extra or {}),
         },
     )

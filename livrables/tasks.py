@@ -3,6 +3,7 @@
 from django.tasks import task
 
 from livrables.bulk import certificates_bulk_run
+from livrables.pack.jobs import audit_pack_run
 
 
 @task
@@ -19,3 +20,19 @@ def issue_certificates_bulk(
         actor_id=actor_id,
     )
     return {"issued": outcome.issued, "skipped": outcome.skipped, "failed": outcome.failed}
+
+
+@task
+def build_audit_pack_task(
+    job_id: str, formation_id: int, date_from: str | None, date_to: str | None, actor_id
+) -> dict:
+    """Builds and registers a formation's audit pack (`pack.jobs.audit_pack_start`
+    enqueues it) and says under which number."""
+    number = audit_pack_run(
+        job_id=job_id,
+        formation_id=formation_id,
+        date_from=date_from,
+        date_to=date_to,
+        actor_id=actor_id,
+    )
+    return {"number": number}

@@ -5,6 +5,7 @@ from livrables import (
     views_bulk,
     views_deliverables,
     views_expenses,
+    views_pack,
     views_service_fait,
 )
 
@@ -192,6 +193,18 @@ urlpatterns = [
         "formations/<int:pk>/service-fait/paiements/<int:payment_pk>/annuler/",
         views_service_fait.service_fait_payment_cancel,
         name="service_fait_payment_cancel",
+    ),
+    # The audit pack (dossier de justificatifs) of a formation: built in the background,
+    # then downloaded as registered.
+    path(
+        "formations/<int:pk>/dossier-justificatifs/constituer/",
+        views_pack.audit_pack_build,
+        name="audit_pack_build",
+    ),
+    path(
+        "formations/<int:pk>/dossier-justificatifs.zip",
+        views_pack.audit_pack_download,
+        name="audit_pack_download",
     ),
     path("documents/<str:number>.pdf", views.document_download, name="document_download"),
     # The participant's own space (signed in by a one-time link, not a staff login).

@@ -346,6 +346,9 @@ def world(db, trainer):
             "pk": session.formation_id,
             "version_pk": version.pk,
         },
+        # The audit pack: coordinators and the formation's funders' auditors only.
+        "livrables:audit_pack_build": {"pk": session.formation_id},
+        "livrables:audit_pack_download": {"pk": session.formation_id},
         "livrables:document_download": {"number": document.number},
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},

@@ -56,6 +56,24 @@ LATE_SIGNATURE_DELAY = dt.timedelta(hours=24)
 # A real signature takes a second or more to draw; identical ones drawn faster than this,
 # on every half-day of one person, look replayed rather than signed.
 REPLAY_MAX_DRAWING_MS = 1000
+# Signatures read from the database at a time: each holds a few hundred points, decoded
+# only to take its fingerprint.
+SIGNATURE_CHUNK = 200
+# Sessions whose signatures are held at once (see `audit_risks`).
+SESSIONS_PER_BATCH = 10
+ATTENDANCE_FIELDS = (
+    "slot_id",
+    "enrolment_id",
+    "status",
+    "method",
+    "signature",
+    "signed_at",
+    "signer_name",
+    "enrolment__session_id",
+    "enrolment__participant_id",
+    "enrolment__participant__last_name",
+    "enrolment__participant__first_name",
+)
 
 KIND_LABELS = {
     "holiday": gettext_lazy("Dimanche ou jour férié"),
@@ -160,39 +178,45 @@ def audit_risks_by_formation(
     slots = list(
         Slot.objects.filter(live, session__formation__in=by_formation)
         .select_related("session", "countersigned_by")
+        # The countersignature's strokes are not read here: only who and when.
+        .defer("countersignature")
         .order_by("starts_at", "pk")
     )
     if not slots:
         return by_formation  # every risk is about a half-day, its signatures or its people
-    slot_by_id = {slot.pk: slot for slot in slots}
-    attendances = list(
-        Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
-        .select_related("enrolment__participant")
-        .order_by("slot__starts_at", "pk")
-    )
-    slots_of, attendances_of = defaultdict(list), defaultdict(list)
+    slots_of = defaultdict(list)
     for slot in slots:
         slots_of[slot.session.formation_id].append(slot)
-    for attendance in attendances:
-        attendance.slot = slot_by_id[attendance.slot_id]
-        attendances_of[attendance.slot.session.formation_id].append(attendance)
+    # The signatures are handled a few sessions at a time (each risk about a signature is
+    # within one session), so that formations of any size hold a bounded number of them at
+    # once (the audit pack reads whole formations); still one query.
+    for sessions, attendances in _signed_attendances_by_sessions(slots):
+        batch_slots, batch_attendances = defaultdict(list), defaultdict(list)
+        for slot in slots:
+            if slot.session_id in sessions:
+                batch_slots[slot.session.formation_id].append(slot)
+        for attendance in attendances:
+            batch_attendances[attendance.slot.session.formation_id].append(attendance)
+        for formation_pk, own_slots in batch_slots.items():
+            own_attendances = batch_attendances.get(formation_pk, [])
+            by_formation[formation_pk] += (
+                _holidays(own_slots, own_attendances)
+                + _late_signatures(own_attendances)
+                + _over_capacity(own_slots, own_attendances)
+                + _identical_signatures(own_attendances)
+            )
+        del attendances, batch_attendances  # freed before the next batch is read
     overlapping = _overlap_candidates(slots)
     never_signed = _never_signed(formations, now)
-
     for formation in formations:
         own_slots = slots_of.get(formation.pk)
         if not own_slots:
             continue
-        own_attendances = attendances_of.get(formation.pk, [])
         by_formation[formation.pk] += (
-            _holidays(own_slots, own_attendances)
-            + _late_signatures(own_attendances)
-            + _trainer_overlaps(own_slots, overlapping)
-            + _over_capacity(own_slots, own_attendances)
+            _trainer_overlaps(own_slots, overlapping)
             + never_signed.get(formation.pk, [])
             + _no_countersignature(own_slots, now)
             + _outside_period(formation, own_slots)
-            + _identical_signatures(own_attendances)
         )
     # Other apps' detectors look only at formations with half-days, as the ones above.
     with_slots = [f for f in formations if f.pk in slots_of]
@@ -217,6 +241,37 @@ def audit_risks_by_formation(
             replace(r, acknowledgement=acknowledgements.get((formation_pk, r.key))) for r in risks
         ]
     return by_formation
+
+
+def _signed_attendances_by_sessions(slots):
+    """The signed attendances of these half-days, read by one query in chunks, handed
+    over `SESSIONS_PER_BATCH` sessions at a time as (their session ids, their attendances),
+    each with its slot and its signature replaced by `drawn` and `fingerprint`
+    (`_identical_signatures`): the strokes, a few hundred points each, are not held
+    (deleted, the field reads as deferred)."""
+    slot_by_id = {slot.pk: slot for slot in slots}
+    sessions: set[int] = set()
+    attendances: list[Attendance] = []
+    for attendance in (
+        Attendance.objects.filter(SIGNED, slot_id__in=slot_by_id)
+        .select_related("enrolment__participant")
+        # What the detectors read, no more.
+        .only(*ATTENDANCE_FIELDS)
+        .order_by("slot__session_id", "slot__starts_at", "pk")
+        .iterator(chunk_size=SIGNATURE_CHUNK)
+    ):
+        slot = slot_by_id[attendance.slot_id]
+        if slot.session_id not in sessions and len(sessions) >= SESSIONS_PER_BATCH:
+            yield sessions, attendances
+            sessions, attendances = set(), []
+        sessions.add(slot.session_id)
+        attendance.slot = slot
+        attendance.drawn = bool(attendance.signature)
+        attendance.fingerprint = signature_fingerprint(attendance.signature)
+        del attendance.signature
+        attendances.append(attendance)
+    if attendances:
+        yield sessions, attendances
 
 
 def _holidays(slots, attendances) -> list[AuditRisk]:
@@ -324,6 +379,8 @@ def _overlap_candidates(slots) -> dict[int, list[Slot]]:
         )
         .exclude(session__status=TrainingSession.Status.CANCELLED)
         .select_related("session")
+        # Who and when only: not every countersignature's strokes of these trainers.
+        .defer("countersignature")
     )
     by_trainer = defaultdict(list)
     for other in candidates:
@@ -505,13 +562,13 @@ def _identical_signatures(attendances) -> list[AuditRisk]:
     which a replay reproduces and a hand does not."""
     by_enrolment = defaultdict(list)
     for attendance in attendances:
-        if attendance.signature:
+        if attendance.drawn:
             by_enrolment[attendance.enrolment_id].append(attendance)
     risks = []
     for rows in by_enrolment.values():
         if len(rows) < 2:
             continue
-        prints = [signature_fingerprint(a.signature) for a in rows]
+        prints = [a.fingerprint for a in rows]
         if any(p is None for p in prints):
             continue
         shapes = {shape for shape, _duration in prints}

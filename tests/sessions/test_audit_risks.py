@@ -442,6 +442,28 @@ def test_many_formations_read_together_give_each_its_own_list_in_constant_querie
     assert together[empty.pk] == []
 
 
+def test_signatures_read_a_few_sessions_at_a_time_find_the_same_risks(
+    trainer, monkeypatch, django_assert_max_num_queries
+):
+    """The audit pack reads whole formations: their signatures are held a batch of sessions
+    at a time, which changes nothing of what is found, nor the number of queries."""
+    from sessions.selectors import audit_risks as module
+
+    formation = FormationFactory(start_date=dt.date(2026, 5, 1), end_date=dt.date(2026, 12, 31))
+    _risky_world(formation, trainer, 4)
+    at_once = [(r.key, r.sentence) for r in audit_risks(formation=formation)]
+    monkeypatch.setattr(module, "SESSIONS_PER_BATCH", 2)
+    with django_assert_max_num_queries(7):
+        batched = [(r.key, r.sentence) for r in audit_risks(formation=formation)]
+    assert batched == at_once
+    assert {key.split(":")[0] for key, _sentence in at_once} >= {
+        "holiday",
+        "late_signature",
+        "trainer_overlap",
+        "identical_signatures",
+    }
+
+
 # --- explanations ---------------------------------------------------------------------------
 
 

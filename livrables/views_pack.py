@@ -1,0 +1,92 @@
+"""The audit pack of a formation from its page: start building it (a background job) and
+download the registered pack. The work is `livrables.pack`."""
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from formations.selectors import formations_visible_to
+from livrables.exceptions import LivrablesError
+from livrables.forms_pack import PackPeriodForm
+from livrables.pack.jobs import audit_pack_start
+from livrables.pack.selectors import kept_pack_chunks, standing_pack
+from livrables.pack.services import may_build_pack
+
+
+def _formation(request, pk: int):
+    """The formation, for coordinators and its funders' auditors; anyone else: not found
+    (an auditor of another funder does not learn that it exists)."""
+    formation = get_object_or_404(formations_visible_to(user=request.user), pk=pk)
+    if not may_build_pack(user=request.user, formation=formation):
+        raise Http404
+    return formation
+
+
+def _page(formation) -> str:
+    return reverse("formations:formation_detail", args=[formation.pk])
+
+
+@require_POST
+def audit_pack_build(request, pk: int):
+    """Starts building the formation's pack in the background (a read: auditors may)."""
+    formation = _formation(request, pk)
+    form = PackPeriodForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_page(formation) + "#audit-pack")
+    try:
+        job = audit_pack_start(
+            formation=formation,
+            date_from=form.cleaned_data["du"],
+            date_to=form.cleaned_data["au"],
+            actor=request.user,
+        )
+    except LivrablesError as error:
+        messages.error(request, error.message)
+        return redirect(_page(formation) + "#audit-pack")
+    if job.already_running:
+        messages.info(
+            request,
+            _(
+                "Un dossier de cette formation est déjà en cours de constitution : voici sa "
+                "progression."
+            ),
+        )
+    return redirect(f"{_page(formation)}?dossier={job.pk}#audit-pack")
+
+
+@require_GET
+def audit_pack_download(request, pk: int):
+    """The standing pack of the formation for the period asked (`du`, `au`, ISO dates;
+    none: the whole formation), byte for byte from the documents storage, checked against
+    its registered SHA-256 first."""
+    formation = _formation(request, pk)
+    form = PackPeriodForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    document = standing_pack(
+        formation=formation, date_from=form.cleaned_data["du"], date_to=form.cleaned_data["au"]
+    )
+    if document is None:
+        raise Http404
+    try:
+        chunks = kept_pack_chunks(document=document)
+    except LivrablesError as error:
+        return render(
+            request,
+            "livrables/document_unavailable.html",
+            {"document": document, "message": error.message},
+            status=503,
+        )
+    response = StreamingHttpResponse(chunks, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, document.filename)
+    response["Content-Length"] = str(document.size)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
