@@ -34,7 +34,14 @@ class LivrablesConfig(AppConfig):
         from formations import panels as registry
         from livrables import panels
         from livrables.audit_risks import rectified_after_certificate
-        from livrables.pack import sections  # noqa: F401 (registers the pack's sections)
+
+        # Each module registers its sections of the audit pack when imported.
+        from livrables.pack import (  # noqa: F401
+            recapitulatif,
+            sealed,
+            sections,
+            verifier_file,
+        )
         from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)

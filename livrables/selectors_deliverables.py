@@ -175,6 +175,7 @@ class ValidatedVersion:
     # the pack may carry it beside the version as the proof of the validation.
     message_storage_name: str = ""
     message_pack_name: str = ""
+    message_sha256: str = ""
 
 
 def _message_pack_name(version: DeliverableVersion) -> str:
@@ -223,6 +224,7 @@ def validated_versions(
             version_id=version.pk,
             message_storage_name=version.message_file.name or "",
             message_pack_name=_message_pack_name(version),
+            message_sha256=version.message_sha256,
         )
         for version in versions
     ]

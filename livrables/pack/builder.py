@@ -41,8 +41,6 @@ NOT_INCLUDED = "non_inclus.csv"
 MANIFEST_HEADER = ("fichier", "sha256", "octets")
 # Already compressed: stored as they are (deflating them again costs time for nothing).
 STORED_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".zip", ".gz")
-# Where the lead inserts the verifier's paragraph on scellements.json (issue 9).
-SEALS_PARAGRAPH_MARK = "[[PARAGRAPHE SCELLEMENTS]]"
 # A ZIP entry cannot be dated before 1980.
 ZIP_EPOCH = dt.datetime(1980, 1, 1)
 # The manifest stays in memory up to this size, then goes to a temporary file.
@@ -284,15 +282,38 @@ def readme_text(scope: PackScope, context: PackContext, outcome: PackOutcome) ->
         "-" * 19,
         _(
             "1. Décompressez le dossier, ouvrez un terminal dans le dossier obtenu et "
-            "lancez : python3 verifier.py"
+            "lancez : python3 verifier.py (sous Windows : py verifier.py). Il suffit de "
+            "Python 3.8 ou plus récent, sans rien installer : le script n'utilise que la "
+            "bibliothèque standard de Python et se lit avant d'être exécuté. Il vérifie "
+            "trois choses :"
         ),
         _(
-            "   Le script n'utilise que la bibliothèque standard de Python 3 : il recalcule "
-            "l'empreinte de chaque fichier listé dans %(manifest)s et affiche « OK », ou "
-            "nomme chaque fichier manquant, ajouté ou modifié."
+            "   a) chaque fichier listé dans %(manifest)s est présent et intact (empreinte "
+            "SHA-256 et taille), et aucun fichier n'a été ajouté ;"
         )
         % {"manifest": MANIFEST},
-        "   " + SEALS_PARAGRAPH_MARK,
+        _(
+            "   b) dans scellements.json, il recalcule l'empreinte de chaque émargement, de "
+            "chaque demi-journée scellée et de chaque rectification, et vérifie que les "
+            "scellements de chaque session se suivent sans trou depuis le premier. Les "
+            "émargements y sont donnés tels qu'ils ont été scellés, avec leurs "
+            "rectifications (auteur, motif, date) enchaînées à part. Une demi-journée "
+            "scellée hors de la période du dossier n'y figure que comme maillon de la "
+            "chaîne, sans ses émargements ;"
+        ),
+        _(
+            "   c) chaque ligne de recapitulatif.csv correspond à un émargement scellé, "
+            "rectifications appliquées : statut, minutes prévues et minutes réalisées. "
+            "Seuls comptent les émargements signés (ou saisis d'une feuille papier "
+            "scannée) d'une demi-journée contresignée par le formateur ou la formatrice : "
+            "présent = toute la demi-journée, retard ou départ anticipé = les minutes "
+            "notées, absent = 0."
+        ),
+        _(
+            "   Le script affiche « OK » si tout concorde. Sinon, il nomme chaque anomalie "
+            "(fichier, session, demi-journée, émargement et participant·e) et se termine "
+            "avec le code 1."
+        ),
     ]
     if context.verification_url:
         lines.append(

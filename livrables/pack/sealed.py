@@ -393,7 +393,7 @@ SEALED_SECTION = register_section(
     PackSection(
         key="scellements",
         label="Scellements des demi-journées (scellements.json), tels que calculés",
-        order=20,
+        order=12,
         files=sealed_files,
     )
 )

@@ -37,6 +37,7 @@ from livrables.models_expenses import Expense
 from livrables.pack.builder import csv_bytes
 from livrables.pack.registry import PackFile, PackScope, PackSection, register_section
 from livrables.selectors import issued_file, standing
+from livrables.selectors_deliverables import validated_versions
 from sessions.models import Enrolment, PaperSheetScan, Slot, TrainingSession
 from sessions.selectors.audit_risks import audit_risks
 
@@ -326,6 +327,43 @@ def expense_files(scope: PackScope) -> Iterator[PackFile]:
         )
 
 
+def deliverable_files(scope: PackScope) -> Iterator[PackFile]:
+    """The expected deliverables the funder validated (or that were since diffused), due
+    within the period, each checked against the digest recorded at upload, and beside it
+    the funder's message the coordination attached as the proof of the validation."""
+    for version in validated_versions(
+        formation=scope.formation, date_from=scope.date_from, date_to=scope.date_to
+    ):
+        label = _("la version %(number)s de « %(title)s » (échéance du %(date)s)") % {
+            "number": version.number,
+            "title": version.deliverable_title,
+            "date": f"{version.due_date:%d/%m/%Y}",
+        }
+        yield PackFile(
+            path=version.pack_name,
+            chunks=partial(
+                checked_chunks,
+                name=version.storage_name,
+                sha256=version.sha256,
+                size=version.size,
+                label=label,
+            ),
+            modified=version.decided_at,
+        )
+        if version.message_storage_name and version.message_pack_name:
+            yield PackFile(
+                path=version.message_pack_name,
+                chunks=partial(
+                    checked_chunks,
+                    name=version.message_storage_name,
+                    sha256=version.message_sha256,
+                    size=None,
+                    label=_("message du financeur sur %(label)s") % {"label": label},
+                ),
+                modified=version.decided_at,
+            )
+
+
 def risk_rows(scope: PackScope) -> list[list[str]]:
     """One row per audit risk of the formation (within the period when the risk is
     dated), with the coordinator's explanation, who gave it and when."""
@@ -405,6 +443,15 @@ SECTIONS = tuple(
             ),
             order=70,
             files=expense_files,
+        ),
+        PackSection(
+            key="livrables_attendus",
+            label=gettext_lazy(
+                "Livrables attendus validés par le financeur, avec son message quand la "
+                "coordination l'a joint (livrables-attendus/)"
+            ),
+            order=80,
+            files=deliverable_files,
         ),
         PackSection(
             key="risques_audit",

@@ -24,7 +24,7 @@ VERIFIER_SECTION = register_section(
     PackSection(
         key="verifier",
         label="Vérificateur autonome (verifier.py, Python 3.8 ou plus récent)",
-        order=30,
+        order=14,
         files=verifier_files,
     )
 )

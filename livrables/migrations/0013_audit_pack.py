@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('livrables', '0008_service_fait'),
+        ('livrables', '0012_deliverables'),
     ]
 
     operations = [
