@@ -28,6 +28,7 @@ from livrables.panels_service_fait import service_fait_panel
 from livrables.panels_workspace import (
     workspace_certificates_panel,
     workspace_deliverables_panel,
+    workspace_pack_panel,
     workspace_service_fait_panel,
 )
 from livrables.permissions import may_issue_certificate, may_issue_sheet
@@ -283,6 +284,7 @@ def register(registry) -> None:
         workspace_deliverables_panel,
         workspace_service_fait_panel,
         workspace_certificates_panel,
+        workspace_pack_panel,
     ):
         if panel not in registry.WORKSPACE_FORMATION_PANELS:
             registry.WORKSPACE_FORMATION_PANELS.append(panel)

@@ -15,6 +15,9 @@ from django.urls import reverse
 from formations.permissions import is_funder_auditor
 from livrables.bulk import BULK_KINDS
 from livrables.models import IssuedDocument
+from livrables.pack.jobs import download_url
+from livrables.pack.registry import PackScope
+from livrables.pack.services import period_label
 from livrables.selectors import standing
 from livrables.selectors_deliverables import deliverables_awaiting_validation
 
@@ -106,3 +109,41 @@ def workspace_deliverables_panel(request, formations) -> dict:
         for formation in formations
         if awaiting.get(formation.pk)
     }
+
+
+def workspace_pack_panel(request, formations) -> dict:
+    """The audit pack of each formation: the button that builds it in the background (the
+    progress and the period fields are on the formation page, where it leads) and the
+    newest standing pack to download. One query."""
+    if not is_funder_auditor(request.user):
+        return {}
+    newest = {}
+    packs = standing(
+        IssuedDocument.objects.filter(
+            kind=IssuedDocument.Kind.AUDIT_PACK, formation_id__in=[f.pk for f in formations]
+        )
+    ).exclude(storage_name="")
+    for pack in packs.order_by("formation_id", "-issued_at", "-pk"):
+        newest.setdefault(pack.formation_id, pack)
+    blocks = {}
+    for formation in formations:
+        pack = newest.get(formation.pk)
+        if pack is not None:
+            scope = PackScope(
+                formation=formation, date_from=pack.covers_from, date_to=pack.covers_to
+            )
+            pack.download_url = download_url(scope)
+            pack.period_label = period_label(pack.covers_from, pack.covers_to)
+        blocks[formation.pk] = (
+            "livrables/panels/workspace_pack.html",
+            {
+                "ws_pack": {
+                    "formation": formation,
+                    "pack": pack,
+                    "build_url": reverse("livrables:audit_pack_build", args=[formation.pk]),
+                    "section_url": reverse("formations:formation_detail", args=[formation.pk])
+                    + "#audit-pack",
+                }
+            },
+        )
+    return blocks

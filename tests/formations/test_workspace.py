@@ -221,10 +221,9 @@ def test_the_links_shown_open_for_the_auditor_read_only(client, world):
     ).status_code in (403, 404)
 
 
-# What the workspace may post to: the header's sign-out, as on every page. (The audit
-# pack's button starts a background job that only reads: its URL name joins this set when
-# its block is registered.)
-ALLOWED_FORM_TARGETS = {"logout"}
+# What the workspace may post to: the header's sign-out, as on every page, and the audit
+# pack's button, which starts a background job that only reads.
+ALLOWED_FORM_TARGETS = {"logout", "livrables:audit_pack_build"}
 
 
 def test_the_workspace_holds_no_form_that_writes(client, world):
@@ -316,9 +315,9 @@ def test_query_count_does_not_grow_with_formations(
     client.force_login(auditor)
 
     # Session and user, formations, hours (1), audit risks (6), statements (1), certificates
-    # (1), deliverables awaiting validation (1), programmes and their funders (2), the
-    # auditor's funders (1).
-    with django_assert_max_num_queries(16):
+    # (1), deliverables awaiting validation (1), audit packs (1), programmes and their
+    # funders (2), the auditor's funders (1).
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("dashboard"))
 
     assert response.content.decode().count('class="card ws-formation"') == n
@@ -344,12 +343,13 @@ def test_every_block_reads_all_formations_at_once():
     the registry holds the apps' blocks in page order."""
     names = [panel.__name__ for panel in WORKSPACE_FORMATION_PANELS]
 
-    assert names[:5] == [
+    assert names[:6] == [
         "workspace_hours_panel",
         "workspace_risks_panel",
         "workspace_deliverables_panel",
         "workspace_service_fait_panel",
         "workspace_certificates_panel",
+        "workspace_pack_panel",
     ]
 
 
@@ -379,3 +379,28 @@ def test_no_deliverable_block_when_nothing_awaits(client, world):
     response = client.get(reverse("dashboard"))
 
     assert "Livrables en attente de votre validation" not in text_of(response)
+
+
+def test_the_auditor_builds_the_pack_from_the_workspace_and_downloads_it(
+    client, world, committed
+):
+    ours = world["ours"]
+    client.force_login(world["auditor"])
+    build = reverse("livrables:audit_pack_build", args=[ours.pk])
+    page = client.get(reverse("dashboard")).content.decode()
+    assert f'action="{build}"' in page
+    assert "Aucun dossier constitué pour l'instant." in text_of(client.get(reverse("dashboard")))
+    # FEDER's formation has no button for an FSE auditor.
+    theirs = reverse("livrables:audit_pack_build", args=[world["theirs"].pk])
+    assert theirs not in page
+
+    response = committed(client.post, build, {})
+
+    assert response.status_code == 302
+    pack = IssuedDocument.objects.get(kind=IssuedDocument.Kind.AUDIT_PACK, formation=ours)
+    assert pack.issued_by == world["auditor"]
+    page = client.get(reverse("dashboard"))
+    assert "Télécharger le dossier (toute la formation, constitué le" in text_of(page)
+    download = reverse("livrables:audit_pack_download", args=[ours.pk])
+    assert download in page.content.decode()
+    assert client.get(download).status_code == 200
