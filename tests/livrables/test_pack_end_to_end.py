@@ -169,3 +169,39 @@ def test_verifier_says_ok_then_names_each_break(demo_pack):
     assert broken.returncode == 1
     assert f"émargement n°{record['attendance']}" in broken.stdout
     assert "modifié depuis le scellement" in broken.stdout
+
+
+def test_lille_sud_pack_holds_its_validated_deliverables_and_verifies(tmp_path, documents_dir):
+    """Seed 000's action hands over its narratives, framework and note: those the funder
+    validated are in the pack, byte for byte, and the pack still verifies."""
+    import hashlib
+
+    from livrables.selectors_deliverables import validated_versions
+
+    call_command("load_demo", stdout=io.StringIO())
+    formation = Formation.objects.get(contract_reference="FEDER-2018-AO.3")
+    versions = validated_versions(formation=formation)
+    assert versions, "the demo validates some of Lille Sud's deliverables"
+    out = tmp_path / "lille-sud.zip"
+    call_command(
+        "export_justificatifs",
+        "--formation",
+        "FEDER-2018-AO.3",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    folder = tmp_path / "lille-sud"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(folder)
+
+    for version in versions:
+        kept = (folder / version.pack_name).read_bytes()
+        assert hashlib.sha256(kept).hexdigest() == version.sha256
+    in_folder = {
+        p.relative_to(folder).as_posix() for p in (folder / "livrables-attendus").rglob("*")
+    }
+    assert {v.pack_name for v in versions} <= in_folder
+    assert "livrables-attendus/" in (folder / "LISEZMOI.txt").read_text(encoding="utf-8-sig")
+    result = run_verifier(folder)
+    assert result.returncode == 0, result.stdout
