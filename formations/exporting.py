@@ -51,6 +51,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -311,20 +312,47 @@ def _text_cell(sheet, text: str, *, bold: bool = False):
     return cell
 
 
+# How typed cells read in a French spreadsheet (the separators follow the reader's locale:
+# « 1 250,50 », « 06/10/2021 »); without a format a date reads 2021-10-06 and an amount 62.5.
+DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+CENTS_FORMAT = "#,##0.00"
+# Columns at least this wide (characters), or as wide as their header.
+MIN_COLUMN_WIDTH = 12
+MAX_COLUMN_WIDTH = 50
+
+
+def _formatted(sheet, value, number_format: str):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
 def xlsx_cell(sheet, value):
-    """One XLSX cell: numbers, dates and booleans typed, a `FileLink` a link; everything
-    else a text cell."""
+    """One XLSX cell: numbers, dates and booleans typed (dates shown the French way, amounts
+    in cents with two decimals), a `FileLink` a link; everything else a text cell."""
     if isinstance(value, FileLink):
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value.path))
         cell.data_type = "s"
         cell.hyperlink = value.path
         cell.style = "Hyperlink"
         return cell
-    if value is None or isinstance(value, bool | int | Decimal | float | dt.date | dt.time):
-        if isinstance(value, dt.datetime):
-            return _local_naive(value)
+    if isinstance(value, dt.datetime):
+        return _formatted(sheet, _local_naive(value), DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return _formatted(sheet, value, DATE_FORMAT)
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        return _formatted(sheet, value, CENTS_FORMAT)
+    if value is None or isinstance(value, bool | int | Decimal | float | dt.time):
         return value
     return _text_cell(sheet, force_str(value))
+
+
+def set_column_widths(sheet, headers: Sequence[str]) -> None:
+    """Columns wide enough for their header (write-only sheets: before the first row)."""
+    for index, header in enumerate(headers, start=1):
+        width = min(max(MIN_COLUMN_WIDTH, len(str(header)) + 2), MAX_COLUMN_WIDTH)
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def write_xlsx(exporter: BaseExporter, output) -> None:
@@ -333,7 +361,9 @@ def write_xlsx(exporter: BaseExporter, output) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title(exporter.get_sheet_title()))
     sheet.freeze_panes = "A2"
-    sheet.append([_text_cell(sheet, header, bold=True) for header in exporter.headers()])
+    headers = exporter.headers()
+    set_column_widths(sheet, headers)
+    sheet.append([_text_cell(sheet, header, bold=True) for header in headers])
     for row in exporter.iterate_rows():
         sheet.append([xlsx_cell(sheet, value) for value in row])
     workbook.save(output)

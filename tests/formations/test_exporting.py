@@ -158,6 +158,21 @@ def test_write_xlsx_types_cells_and_keeps_formulas_as_text():
     # Control characters XML forbids are dropped rather than failing the whole file.
     assert sheet.cell(row=4, column=1).value == "Awa Madi"
     assert sheet.cell(row=4, column=3).value == dt.datetime(2021, 10, 4, 9, 30)
+    # Read the French way in a spreadsheet: « 01/09/2020 », « 25 000,50 »; not 2020-09-01
+    # and 25000.5.
+    assert day.number_format == "DD/MM/YYYY"
+    assert sheet.cell(row=4, column=3).number_format == "DD/MM/YYYY HH:MM"
+    assert amount.number_format == "#,##0.00"
+    assert negative.number_format == "General"  # a count is no amount
+
+
+def test_write_xlsx_columns_are_wide_enough_for_their_header():
+    output = io.BytesIO()
+    write_xlsx(Rows(queryset=[("Madi", 1, None)]), output)
+    output.seek(0)
+    sheet = openpyxl.load_workbook(output).active
+    assert sheet.column_dimensions["A"].width >= 12
+    assert sheet.column_dimensions["B"].width >= len("Montant")
 
 
 @pytest.mark.django_db
