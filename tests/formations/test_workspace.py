@@ -381,9 +381,7 @@ def test_no_deliverable_block_when_nothing_awaits(client, world):
     assert "Livrables en attente de votre validation" not in text_of(response)
 
 
-def test_the_auditor_builds_the_pack_from_the_workspace_and_downloads_it(
-    client, world, committed
-):
+def test_the_auditor_builds_the_pack_from_the_workspace_and_downloads_it(client, world, committed):
     ours = world["ours"]
     client.force_login(world["auditor"])
     build = reverse("livrables:audit_pack_build", args=[ours.pk])
