@@ -27,7 +27,7 @@ import hashlib
 import io
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -162,48 +162,153 @@ def deliverable_schedule(deliverable: ExpectedDeliverable) -> list[Period]:
 
 @dataclass(frozen=True)
 class ScheduleChanges:
-    """What regenerating the due dates would do: dates added, dates removed (items without
-    any version), items kept although out of the new schedule (they have versions)."""
+    """What regenerating the due items would do: due dates added, removed (items without
+    any version), adjusted (`(before, after)` due dates: an item kept for its period, due
+    on another date since the lead time changed, or an item without versions due the same
+    day whose period changed), and items kept although out of the new schedule (they have
+    versions; among them, one that stands for a new period about the same, which is then
+    not added again)."""
 
     added: list[dt.date]
     removed: list[dt.date]
     kept_out_of_schedule: list[dt.date]
+    adjusted: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed)
+        return not (self.added or self.removed or self.adjusted)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    changes: ScheduleChanges
+    add: list[Period]
+    remove: list[DeliverableDue]
+    adjust: list[tuple[DeliverableDue, Period]]
+
+
+def _span(start: dt.date, end: dt.date) -> int:
+    return (end - start).days + 1
+
+
+def _about_the_same(period: Period, due: DeliverableDue) -> bool:
+    """Whether a kept item's period and a new one overlap on at least half of each (the
+    execution's end moved by a few days): the item stands for the new period."""
+    if None in (period.start, period.end, due.period_start, due.period_end):
+        return False
+    overlap = _span(max(period.start, due.period_start), min(period.end, due.period_end))
+    return overlap * 2 >= _span(period.start, period.end) and overlap * 2 >= _span(
+        due.period_start, due.period_end
+    )
+
+
+def _plan_schedule(periods: list[Period], dues, has_versions) -> _Plan:
+    """Matches the existing items to the new periods by period (given dates, which have
+    none, by due date): a matched item stays, its due date moved if the lead time changed,
+    so that a validated item is never doubled by a pending one for the same period. No
+    query: `has_versions(due)` says whether an item has versions."""
+
+    def key(start, end, due_date):
+        return (start, end) if start is not None else due_date
+
+    existing, extra = {}, []
+    for due in dues:
+        due_key = key(due.period_start, due.period_end, due.due_date)
+        if due_key in existing:
+            # Two items for one period (made before items were matched by period): the
+            # second one is out of schedule.
+            extra.append(due)
+        else:
+            existing[due_key] = due
+    matched, unmatched_periods = [], []
+    for period in periods:
+        due = existing.pop(key(period.start, period.end, period.due_date), None)
+        if due is None:
+            unmatched_periods.append(period)
+        else:
+            matched.append((due, period))
+    unmatched = [*existing.values(), *extra]
+    kept = [d for d in unmatched if has_versions(d)]
+    remove = [d for d in unmatched if not has_versions(d)]
+    # Dates taken once the items to remove are gone (one item per date).
+    taken = {d.due_date for d in kept}
+    adjust = [
+        (due, period)
+        for due, period in matched
+        if due.due_date != period.due_date and period.due_date not in taken
+    ]
+    add, standing = [], set()
+    for period in unmatched_periods:
+        stand_in = next(
+            (d for d in kept if d.pk not in standing and _about_the_same(period, d)), None
+        )
+        same_day = next((d for d in remove if d.due_date == period.due_date), None)
+        if stand_in is not None:
+            standing.add(stand_in.pk)
+        elif same_day is not None:
+            # An item without versions due that day takes the new period.
+            remove.remove(same_day)
+            adjust.append((same_day, period))
+        elif period.due_date not in taken:
+            add.append(period)
+            taken.add(period.due_date)
+    return _Plan(
+        changes=ScheduleChanges(
+            added=sorted(p.due_date for p in add),
+            removed=sorted(d.due_date for d in remove),
+            kept_out_of_schedule=sorted(d.due_date for d in kept),
+            adjusted=sorted((due.due_date, period.due_date) for due, period in adjust),
+        ),
+        add=add,
+        remove=remove,
+        adjust=adjust,
+    )
+
+
+def _deliverable_plan(deliverable: ExpectedDeliverable) -> _Plan:
+    periods = deliverable_schedule(deliverable)
+    dues = list(deliverable.dues.order_by("due_date").annotate(n=Count("versions")))
+    return _plan_schedule(periods, dues, lambda due: due.n > 0)
 
 
 def schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleChanges:
     """Two queries; raises like `due_schedule`."""
-    wanted = {period.due_date for period in deliverable_schedule(deliverable)}
-    existing = {
-        row["due_date"]: row["n"]
-        for row in deliverable.dues.order_by().values("due_date").annotate(n=Count("versions"))
-    }
-    return ScheduleChanges(
-        added=sorted(wanted - set(existing)),
-        removed=sorted(d for d, n in existing.items() if d not in wanted and n == 0),
-        kept_out_of_schedule=sorted(d for d, n in existing.items() if d not in wanted and n),
-    )
+    return _deliverable_plan(deliverable).changes
+
+
+def prefetched_schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleChanges:
+    """Like `schedule_changes`, from the due items and versions already prefetched (no
+    query)."""
+    periods = deliverable_schedule(deliverable)
+    dues = sorted(deliverable.dues.all(), key=lambda due: due.due_date)
+    return _plan_schedule(periods, dues, lambda due: bool(due.versions.all())).changes
 
 
 def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
-    periods = deliverable_schedule(deliverable)
-    changes = schedule_changes(deliverable)
-    if changes.removed:
-        deliverable.dues.filter(due_date__in=changes.removed, versions__isnull=True).delete()
-    existing = {due.due_date: due for due in deliverable.dues.all()}
-    for period in periods:
-        due = existing.get(period.due_date)
-        if due is None:
-            due = DeliverableDue(deliverable=deliverable, due_date=period.due_date)
-        elif (due.period_start, due.period_end) == (period.start, period.end):
-            continue
+    plan = _deliverable_plan(deliverable)
+    if plan.remove:
+        DeliverableDue.objects.filter(
+            pk__in=[due.pk for due in plan.remove], versions__isnull=True
+        ).delete()
+    # A changed lead time moves every matched item by the same number of days: moving the
+    # latest first (the earliest first when moving back) never puts two items on one date
+    # on the way (one item per date is a constraint).
+    later = any(period.due_date > due.due_date for due, period in plan.adjust)
+    for due, period in sorted(plan.adjust, key=lambda pair: pair[0].due_date, reverse=later):
+        due.due_date = period.due_date
         due.period_start, due.period_end = period.start, period.end
         _validated(due)
+        due.save(update_fields=["due_date", "period_start", "period_end"])
+    for period in plan.add:
+        due = DeliverableDue(
+            deliverable=deliverable,
+            due_date=period.due_date,
+            period_start=period.start,
+            period_end=period.end,
+        )
+        _validated(due)
         due.save()
-    return changes
+    return plan.changes
 
 
 # --- Checks ------------------------------------------------------------------------------
@@ -431,6 +536,7 @@ def deliverable_update(
         changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
         added=[day.isoformat() for day in changes.added],
         removed=[day.isoformat() for day in changes.removed],
+        adjusted=[[a.isoformat(), b.isoformat()] for a, b in changes.adjusted],
     )
     return changes
 
@@ -463,6 +569,7 @@ def deliverable_regenerate(*, actor, deliverable: ExpectedDeliverable) -> Schedu
             },
             added=[day.isoformat() for day in changes.added],
             removed=[day.isoformat() for day in changes.removed],
+            adjusted=[[a.isoformat(), b.isoformat()] for a, b in changes.adjusted],
         )
     return changes
 

@@ -32,8 +32,8 @@ from livrables.services_deliverables import (
     deliverable_create,
     deliverable_delete,
     deliverable_regenerate,
-    deliverable_schedule,
     deliverable_update,
+    prefetched_schedule_changes,
     schedule_changes,
     version_decide,
     version_diffuse,
@@ -71,13 +71,9 @@ def _out_of_schedule(deliverable, formation) -> bool:
     items are prefetched)."""
     deliverable.formation = formation
     try:
-        wanted = {period.due_date for period in deliverable_schedule(deliverable)}
+        return not prefetched_schedule_changes(deliverable).empty
     except LivrablesError:
         return False
-    existing = {due.due_date for due in deliverable.dues.all()}
-    return not wanted <= existing or any(
-        not due.versions.all() and due.due_date not in wanted for due in deliverable.dues.all()
-    )
 
 
 @require_GET

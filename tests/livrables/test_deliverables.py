@@ -30,6 +30,7 @@ from livrables.services_deliverables import (
     deliverable_regenerate,
     deliverable_update,
     due_schedule,
+    schedule_changes,
     version_decide,
     version_diffuse,
     version_submit,
@@ -631,3 +632,64 @@ def test_the_admin_cannot_bypass_the_services(rf):
         assert not model_admin.has_change_permission(request), model
         assert not model_admin.has_delete_permission(request), model
     assert DeliverableReminder not in admin.site._registry
+
+
+# --- Schedule changes after a decision (review) ----------------------------------------------
+
+
+def validated_first(recit, coordinator, feder):
+    due = first_due(recit)
+    version = submitted(due, coordinator)
+    version_decide(
+        actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+    )
+    return due
+
+
+def test_a_new_lead_time_moves_the_due_dates_without_doubling_a_validated_item(
+    recit, coordinator, feder, documents_dir
+):
+    due = validated_first(recit, coordinator, feder)
+
+    changes = deliverable_update(
+        actor=coordinator,
+        deliverable=recit,
+        title=recit.title,
+        rhythm=Rhythm.BIMONTHLY,
+        lead_days=15,
+    )
+
+    first_period = recit.dues.filter(period_start=D(2018, 1, 15), period_end=D(2018, 2, 28))
+    assert list(first_period.values_list("pk", "status", "due_date")) == [
+        (due.pk, Status.VALIDATED, D(2018, 3, 15))
+    ]
+    assert recit.dues.count() == 12
+    assert changes.added == [] and changes.removed == []
+    assert (D(2018, 2, 28), D(2018, 3, 15)) in changes.adjusted
+    assert recit.dues.get(period_start=D(2018, 3, 1)).due_date == D(2018, 5, 15)
+    recit.refresh_from_db()
+    assert schedule_changes(recit).empty
+
+
+def test_extending_the_execution_a_little_keeps_the_validated_item_for_its_period(
+    coordinator, feder, documents_dir
+):
+    programme = ProgrammeFactory()
+    programme.funders.add(feder)
+    formation = FormationFactory(
+        programme=programme, start_date=D(2018, 1, 1), end_date=D(2018, 2, 28)
+    )
+    recit = deliverable_create(
+        actor=coordinator, formation=formation, title="Récit", rhythm=Rhythm.BIMONTHLY
+    )
+    due = validated_first(recit, coordinator, feder)
+    formation.end_date = D(2018, 3, 10)  # ten days of March join January–February
+    formation.save()
+
+    changes = deliverable_regenerate(actor=coordinator, deliverable=recit)
+
+    assert list(recit.dues.values_list("pk", flat=True)) == [due.pk]
+    assert changes.added == []
+    assert changes.kept_out_of_schedule == [D(2018, 2, 28)]
+    recit.refresh_from_db()
+    assert schedule_changes(recit).empty
