@@ -693,3 +693,27 @@ def test_extending_the_execution_a_little_keeps_the_validated_item_for_its_perio
     assert changes.kept_out_of_schedule == [D(2018, 2, 28)]
     recit.refresh_from_db()
     assert schedule_changes(recit).empty
+
+
+def test_a_superuser_opens_a_version_in_the_admin(client, recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+    version_decide(
+        actor=coordinator,
+        version=version,
+        validated=True,
+        funder=feder,
+        message_file=upload(EML, "validation.eml"),
+    )
+    version.refresh_from_db()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    page = client.get(reverse("admin:livrables_deliverableversion_change", args=[version.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert version.sha256 in text and "recit.pdf" in text
+    assert version.message_sha256 in text and "validation.eml" in text
+    assert (
+        reverse("livrables:deliverable_version_message", args=[recit.formation_id, version.pk])
+        in text
+    )
