@@ -19,7 +19,8 @@ of execution plus the lead time. Given dates are due dates as typed.
 Codes of `LivrablesError`: `not_allowed`, `invalid`, `no_execution_period`, `no_dates`,
 `has_versions`, `file_missing`, `file_empty`, `file_too_large`, `file_type`,
 `message_required`, `message_type`, `funder_not_allowed`, `not_latest`,
-`not_submitted`, `comment_required`, `not_validated`, `already_validated`."""
+`not_submitted`, `comment_required`, `not_validated`, `already_validated`, `gone` (the
+row was deleted meanwhile, by a regeneration for instance)."""
 
 import datetime as dt
 import email.parser
@@ -30,7 +31,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max
@@ -311,6 +312,69 @@ def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
     return plan.changes
 
 
+# --- Locks ---------------------------------------------------------------------------------
+# Writes lock in one order, the deliverable, then the due item, then the version, and
+# each lock takes its own row only (`of=("self",)`: a `select_related` join would lock the
+# formation and its programme too, on PostgreSQL). A row deleted meanwhile (an item
+# removed by a regeneration while a version is uploaded to it) is a refusal `gone`, not a
+# server error. SQLite ignores `select_for_update`: its writes are serialised anyway.
+
+
+def _gone() -> LivrablesError:
+    return LivrablesError(
+        _(
+            "Ce livrable, cette échéance ou cette version n'existe plus (supprimé ou "
+            "recalculé entre-temps) : rechargez la page."
+        ),
+        code="gone",
+    )
+
+
+def _lock(queryset, pk):
+    try:
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise _gone() from None
+
+
+def _lock_deliverable(pk: int, *related) -> ExpectedDeliverable:
+    queryset = ExpectedDeliverable.objects.all()
+    return _lock(queryset.select_related(*related) if related else queryset, pk)
+
+
+def _lock_due(due_pk: int, deliverable_pk: int | None = None):
+    """Locks the due item's deliverable, then the due item; returns the due item with its
+    (locked) deliverable."""
+    if deliverable_pk is None:
+        deliverable_pk = (
+            DeliverableDue.objects.filter(pk=due_pk)
+            .values_list("deliverable_id", flat=True)
+            .first()
+        )
+        if deliverable_pk is None:
+            raise _gone()
+    deliverable = _lock_deliverable(deliverable_pk, "formation__programme")
+    due = _lock(DeliverableDue.objects.filter(deliverable=deliverable), due_pk)
+    due.deliverable = deliverable
+    return due
+
+
+def _lock_version(version_pk: int) -> DeliverableVersion:
+    """Locks the deliverable, the due item, then the version; returns the version with its
+    (locked) due item and deliverable, formation and programme."""
+    ids = (
+        DeliverableVersion.objects.filter(pk=version_pk)
+        .values_list("due_id", "due__deliverable_id")
+        .first()
+    )
+    if ids is None:
+        raise _gone()
+    due = _lock_due(ids[0], ids[1])
+    version = _lock(DeliverableVersion.objects.filter(due=due), version_pk)
+    version.due = due
+    return version
+
+
 # --- Checks ------------------------------------------------------------------------------
 
 
@@ -507,7 +571,7 @@ def deliverable_update(
     whatever the new rhythm; those without are removed when out of the new schedule.
     Journal `livrables.deliverable_updated`. Same codes as `deliverable_create`."""
     _ensure_coordinator(actor)
-    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable = _lock_deliverable(deliverable.pk)
     before = {
         "title": deliverable.title,
         "rhythm": deliverable.rhythm,
@@ -547,11 +611,7 @@ def deliverable_regenerate(*, actor, deliverable: ExpectedDeliverable) -> Schedu
     a change of its dates): items with versions are never lost. Journal
     `livrables.deliverable_regenerated` (nothing when nothing changes)."""
     _ensure_coordinator(actor)
-    deliverable = (
-        ExpectedDeliverable.objects.select_for_update()
-        .select_related("formation")
-        .get(pk=deliverable.pk)
-    )
+    deliverable = _lock_deliverable(deliverable.pk, "formation")
     changes = _apply_schedule(deliverable)
     if not changes.empty:
         _journal(
@@ -580,7 +640,7 @@ def deliverable_delete(*, actor, deliverable: ExpectedDeliverable) -> None:
     version (`has_versions`): uploaded evidence is never deleted. Journal
     `livrables.deliverable_deleted`."""
     _ensure_coordinator(actor)
-    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable = _lock_deliverable(deliverable.pk)
     if DeliverableVersion.objects.filter(due__deliverable=deliverable).exists():
         raise LivrablesError(
             _("Des versions ont été déposées pour ce livrable : il ne peut plus être supprimé."),
@@ -610,7 +670,7 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     `already_validated` (a validated or diffused item takes no new version), or a
     `file_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
-    due = DeliverableDue.objects.select_for_update().select_related("deliverable").get(pk=due.pk)
+    due = _lock_due(due.pk, due.deliverable_id)
     if due.status in (Status.VALIDATED, Status.DIFFUSED):
         raise LivrablesError(
             _("Cette échéance est déjà validée : elle ne prend plus de nouvelle version."),
@@ -695,12 +755,8 @@ def version_decide(
     (`message_required` when neither). Journal `livrables.deliverable_validated` or
     `livrables.deliverable_to_rework`. Raises LivrablesError `not_allowed`,
     `funder_not_allowed`, `not_latest`, `not_submitted` and the `file_…` codes."""
-    version = (
-        DeliverableVersion.objects.select_for_update()
-        .select_related("due__deliverable__formation__programme")
-        .get(pk=version.pk)
-    )
-    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    version = _lock_version(version.pk)
+    due = version.due
     formation = version.due.deliverable.formation
     auditor = actor is not None and is_funder_auditor(actor)
     if not (actor is None or auditor or can_manage(actor)):
@@ -809,18 +865,14 @@ def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> Delivera
     """Marks a validated version « diffusé » (circulated): only a validated version may be
     (`not_validated`). Coordinators only. Journal `livrables.deliverable_diffused`."""
     _ensure_coordinator(actor)
-    version = (
-        DeliverableVersion.objects.select_for_update()
-        .select_related("due__deliverable__formation")
-        .get(pk=version.pk)
-    )
+    version = _lock_version(version.pk)
     if version.status != Status.VALIDATED:
         raise LivrablesError(
             _("Seule une version validée par le financeur peut être diffusée (état : %(state)s).")
             % {"state": version.get_status_display().lower()},
             code="not_validated",
         )
-    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    due = version.due
     version.status = Status.DIFFUSED
     version.diffused_at = now or timezone.now()
     version.diffused_by = actor if getattr(actor, "is_authenticated", False) else None

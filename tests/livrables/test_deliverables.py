@@ -717,3 +717,39 @@ def test_a_superuser_opens_a_version_in_the_admin(client, recit, coordinator, fe
         reverse("livrables:deliverable_version_message", args=[recit.formation_id, version.pk])
         in text
     )
+
+
+# --- Locks ---------------------------------------------------------------------------------
+
+
+def test_an_upload_to_an_item_removed_meanwhile_is_refused(recit, coordinator, documents_dir):
+    due = first_due(recit)
+    DeliverableDue.objects.filter(pk=due.pk).delete()  # a regeneration at the same moment
+
+    with pytest.raises(LivrablesError) as refused:
+        submitted(due, coordinator)
+
+    assert refused.value.code == "gone"
+    assert not DeliverableVersion.objects.exists()
+    assert not any(documents_dir.rglob("*.pdf"))
+
+
+def test_a_decision_locks_its_own_rows_deliverable_first(recit, coordinator, feder, documents_dir):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update_of:
+        pytest.skip("FOR UPDATE OF: PostgreSQL only (SQLite serialises its writes)")
+    version = submitted(first_due(recit), coordinator)
+
+    with CaptureQueriesContext(connection) as queries:
+        version_decide(
+            actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+        )
+
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert [sql.rsplit("FOR UPDATE OF ", 1)[1].strip('"') for sql in locks] == [
+        "livrables_expecteddeliverable",
+        "livrables_deliverabledue",
+        "livrables_deliverableversion",
+    ]
