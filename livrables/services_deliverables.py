@@ -23,11 +23,8 @@ Codes of `LivrablesError`: `not_allowed`, `invalid`, `no_execution_period`, `no_
 row was deleted meanwhile, by a regeneration for instance)."""
 
 import datetime as dt
-import email.parser
 import hashlib
-import io
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -52,20 +49,17 @@ from livrables.models_deliverables import (
     DeliverableVersion,
     ExpectedDeliverable,
 )
+from livrables.uploads import (
+    UploadTooLarge,
+    document_content_type,
+    message_content_type,
+    upload_bytes,
+)
 
 Rhythm = ExpectedDeliverable.Rhythm
 Status = DeliverableStatus
 
 MONTHS_PER_PERIOD = {Rhythm.BIMONTHLY: 2, Rhythm.HALF_YEARLY: 6, Rhythm.YEARLY: 12}
-
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODP = "application/vnd.oasis.opendocument.presentation"
-EML = "message/rfc822"
-MSG = "application/vnd.ms-outlook"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def max_upload_bytes() -> int:
@@ -404,76 +398,17 @@ def _read_upload(upload, *, what: str) -> bytes:
             _("Joignez le fichier %(what)s.") % {"what": what}, code="file_missing"
         )
     limit = max_upload_bytes()
-    too_large = _("Le fichier %(what)s dépasse %(mb)s Mo.") % {
-        "what": what,
-        "mb": limit // (1024 * 1024),
-    }
-    if getattr(upload, "size", None) is not None and upload.size > limit:
-        raise LivrablesError(too_large, code="file_too_large")
-    upload.seek(0)
-    content = upload.read(limit + 1)
+    try:
+        content = upload_bytes(upload, limit=limit)
+    except UploadTooLarge:
+        raise LivrablesError(
+            _("Le fichier %(what)s dépasse %(mb)s Mo.")
+            % {"what": what, "mb": limit // (1024 * 1024)},
+            code="file_too_large",
+        ) from None
     if not content:
         raise LivrablesError(_("Le fichier %(what)s est vide.") % {"what": what}, code="file_empty")
-    if len(content) > limit:
-        raise LivrablesError(too_large, code="file_too_large")
     return content
-
-
-def _zip_kind(content: bytes) -> str | None:
-    """DOCX, PPTX (Office Open XML) or ODT, ODP (OpenDocument), from the archive's
-    inside: a ZIP is not a document by its first bytes alone."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return mimetype if mimetype in (ODT, ODP) else None
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "ppt/presentation.xml" in names:
-                    return PPTX
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        return None
-    return None
-
-
-def document_content_type(content: bytes) -> str | None:
-    """PDF, DOCX, ODT, PPTX or ODP by content; None for anything else (HTML named .pdf)."""
-    if content.startswith(b"%PDF-"):
-        return PDF
-    if content.startswith(b"PK\x03\x04"):
-        return _zip_kind(content)
-    return None
-
-
-def _looks_like_email(content: bytes) -> bool:
-    """An .eml: a block of RFC 5322 headers with at least From and one of Date / Subject,
-    before anything else (an HTML page or a text file is not a message)."""
-    head = content[: 64 * 1024]
-    first_line = head.split(b"\n", 1)[0]
-    if b":" not in first_line or first_line[:1] in (b"<", b" ", b"\t"):
-        return False
-    name = first_line.split(b":", 1)[0]
-    if not name or not all(33 <= byte <= 126 for byte in name):
-        return False
-    headers = email.parser.BytesHeaderParser().parsebytes(head)
-    return bool(headers.get("From")) and bool(headers.get("Date") or headers.get("Subject"))
-
-
-def message_content_type(content: bytes) -> str | None:
-    """The funder's message: PDF, JPEG, PNG, an e-mail saved as .eml or Outlook .msg."""
-    if content.startswith(b"%PDF-"):
-        return PDF
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(OLE_MAGIC):
-        return MSG
-    if _looks_like_email(content):
-        return EML
-    return None
 
 
 def _file_name(upload) -> str:

@@ -29,14 +29,10 @@ from livrables.models_expenses import (
     Mission,
 )
 from livrables.pdf.service_fait import euros
+from livrables.uploads import UploadTooLarge, signature_type, upload_bytes
 
 # A scanned invoice or a phone photo fits well under this.
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
-RECEIPT_MAGIC = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
 EXPENSE_FIELDS = (
     "date",
     "category",
@@ -79,24 +75,18 @@ def receipt_content(upload) -> tuple[bytes, str]:
         raise LivrablesError(
             _("Joignez le justificatif (PDF, JPEG ou PNG)."), code="receipt_missing"
         )
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_RECEIPT_BYTES:
+    try:
+        content = upload_bytes(upload, limit=MAX_RECEIPT_BYTES)
+    except UploadTooLarge:
         raise LivrablesError(
             _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
             code="receipt_too_large",
-        )
-    upload.seek(0)
-    content = upload.read(MAX_RECEIPT_BYTES + 1)
+        ) from None
     if not content:
         raise LivrablesError(_("Le fichier du justificatif est vide."), code="receipt_empty")
-    if len(content) > MAX_RECEIPT_BYTES:
-        raise LivrablesError(
-            _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
-            code="receipt_too_large",
-        )
-    for magic, content_type in RECEIPT_MAGIC.items():
-        if content.startswith(magic):
-            return content, content_type
+    content_type = signature_type(content)
+    if content_type:
+        return content, content_type
     name = getattr(upload, "name", "") or ""
     raise LivrablesError(
         _(

@@ -753,3 +753,53 @@ def test_a_decision_locks_its_own_rows_deliverable_first(recit, coordinator, fed
         "livrables_deliverabledue",
         "livrables_deliverableversion",
     ]
+
+
+# --- Content checks --------------------------------------------------------------------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+OUTLOOK_MSG = OLE + "__substg1.0_0037001F".encode("utf-16-le") + b"\x00" * 64
+WORD_DOC = OLE + "WordDocument".encode("utf-16-le") + b"\x00" * 64
+
+
+def test_an_opendocument_with_an_oversized_mimetype_entry_is_refused(
+    recit, coordinator, documents_dir
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Inflates to 10 MB from a few kilobytes: never read.
+        archive.writestr("mimetype", ODT_MIME + " " * 10_000_000)
+        archive.writestr("content.xml", "<office:document-content/>")
+
+    with pytest.raises(LivrablesError) as refused:
+        submitted(first_due(recit), coordinator, buffer.getvalue(), "recit.odt")
+
+    assert refused.value.code == "file_type"
+
+
+ODT_MIME = "application/vnd.oasis.opendocument.text"
+
+
+@pytest.mark.parametrize(
+    ("content", "accepted"), [(OUTLOOK_MSG, True), (WORD_DOC, False)], ids=["msg", "doc"]
+)
+def test_an_outlook_message_is_accepted_but_not_any_ole_file(
+    content, accepted, recit, coordinator, feder, documents_dir
+):
+    version = submitted(first_due(recit), coordinator)
+
+    def decide():
+        return version_decide(
+            actor=coordinator,
+            version=version,
+            validated=True,
+            funder=feder,
+            message_file=upload(content, "validation.msg"),
+        )
+
+    if accepted:
+        assert decide().message_content_type == "application/vnd.ms-outlook"
+    else:
+        with pytest.raises(LivrablesError) as refused:
+            decide()
+        assert refused.value.code == "message_type"
