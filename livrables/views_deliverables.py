@@ -5,6 +5,7 @@ user's reach (a trainer, a referent, an auditor of another funder) is 404; an au
 a coordinator's page is 404 too (their one write is the decision)."""
 
 from django.contrib import messages
+from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -300,6 +301,21 @@ def version_message(request, pk, version_pk):
     return _serve(version.message_file, version.message_content_type, version.message_original_name)
 
 
+def _not_awaiting_decision(version) -> str | None:
+    """Why the version awaits no decision (an older one, or already decided), or None."""
+    latest = version.due.versions.aggregate(n=Max("number"))["n"]
+    if latest != version.number:
+        return _(
+            "Une version plus récente (%(number)s) a été déposée : la décision porte sur "
+            "la dernière."
+        ) % {"number": latest}
+    if version.status != Status.SUBMITTED or version.due.status != Status.SUBMITTED:
+        return _("Cette version n'attend pas de décision (état : %(state)s).") % {
+            "state": version.get_status_display().lower()
+        }
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 @accepts_upload("message_file")
 def version_decide_view(request, pk, version_pk):
@@ -309,11 +325,14 @@ def version_decide_view(request, pk, version_pk):
         raise Http404
     version = _or_404(formation_version(formation=formation, pk=version_pk))
     auditor = is_funder_auditor(user)
-    funders = auditor_funders(user, formation) if auditor else formation.programme.funders.all()
-    form = DecisionForm(
-        request.POST or None, request.FILES or None, funders=funders, auditor=auditor
-    )
-    if request.method == "POST" and form.is_valid():
+    not_awaiting = _not_awaiting_decision(version)
+    form = None
+    if not_awaiting is None:
+        funders = auditor_funders(user, formation) if auditor else formation.programme.funders.all()
+        form = DecisionForm(
+            request.POST or None, request.FILES or None, funders=funders, auditor=auditor
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             version_decide(
@@ -346,6 +365,7 @@ def version_decide_view(request, pk, version_pk):
             "due": version.due,
             "form": form,
             "auditor": auditor,
+            "not_awaiting": not_awaiting,
             "cancel_url": _list_url(formation, f"echeance-{version.due_id}"),
         },
     )
