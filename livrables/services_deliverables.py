@@ -49,6 +49,7 @@ from livrables.models_deliverables import (
     DeliverableVersion,
     ExpectedDeliverable,
 )
+from livrables.notify_deliverables import notify_rework
 from livrables.uploads import (
     UploadTooLarge,
     document_content_type,
@@ -688,7 +689,8 @@ def version_decide(
     an auditor may make), or by a coordinator who attaches the funder's message: a file
     (PDF, .eml, .msg, JPEG, PNG, checked by content: `message_type`) or its pasted text
     (`message_required` when neither). Journal `livrables.deliverable_validated` or
-    `livrables.deliverable_to_rework`. Raises LivrablesError `not_allowed`,
+    `livrables.deliverable_to_rework`; « à reprendre » is e-mailed to the coordinators
+    with the comment (`notify_deliverables.notify_rework`). Raises LivrablesError `not_allowed`,
     `funder_not_allowed`, `not_latest`, `not_submitted` and the `file_…` codes."""
     version = _lock_version(version.pk)
     due = version.due
@@ -789,6 +791,8 @@ def version_decide(
             message_sha256=version.message_sha256,
             message_text=bool(version.message_text),
         )
+        if not validated:
+            notify_rework(version, actor=actor)
     except BaseException:
         _cleanup_on_failure(version.message_file.name or "", FUNDER_MESSAGES_FOLDER)
         raise

@@ -803,3 +803,43 @@ def test_an_outlook_message_is_accepted_but_not_any_ole_file(
         with pytest.raises(LivrablesError) as refused:
             decide()
         assert refused.value.code == "message_type"
+
+
+# --- Notices --------------------------------------------------------------------------------
+
+
+def test_a_version_to_rework_is_emailed_to_the_coordinators_with_the_comment(
+    recit, coordinator, feder, documents_dir
+):
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(feder)
+    other = UserFactory(role=User.Role.COORDINATOR, email="")  # no address: not written to
+    version = submitted(first_due(recit), coordinator)
+
+    version_decide(
+        actor=auditor,
+        version=version,
+        validated=False,
+        funder=feder,
+        comment="Ajoutez les ateliers de février.",
+    )
+
+    notice = OutboxMessage.objects.get(purpose="deliverable_rework")
+    assert notice.recipient == coordinator.email
+    assert notice.subject == (
+        "Livrable à reprendre : Récit collectif bimestriel, échéance du 28/02/2018 "
+        f"({recit.formation.contract_reference})"
+    )
+    assert "Ajoutez les ateliers de février." in notice.body
+    assert feder.name in notice.body
+    assert other.email == ""
+
+
+def test_a_validation_sends_no_rework_notice(recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+
+    version_decide(
+        actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+    )
+
+    assert not OutboxMessage.objects.filter(purpose="deliverable_rework").exists()
