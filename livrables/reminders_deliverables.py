@@ -61,7 +61,11 @@ def reminder_text(due: DeliverableDue, kind: str, today: dt.date) -> tuple[str, 
             "date": long_date(due.due_date),
         }
     else:
-        subject = _("Livrable à rendre le %(date)s : %(title)s (%(reference)s)")
+        subject = (
+            _("Livrable à rendre le %(date)s : %(title)s (%(reference)s)")
+            if days == 0
+            else _("Livrable en retard depuis le %(date)s : %(title)s (%(reference)s)")
+        )
         when = (
             _("est à rendre aujourd'hui, %(date)s.")
             if days == 0

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.models import Formation, Funder
@@ -280,6 +281,33 @@ def prefetched_schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleCha
     return _plan_schedule(periods, dues, lambda due: bool(due.versions.all())).changes
 
 
+def changes_summary(changes: ScheduleChanges) -> str:
+    """« 2 échéances ajoutées, 1 échéance retirée » (French, for messages and the
+    journal)."""
+    added, removed, adjusted = (
+        len(changes.added),
+        len(changes.removed),
+        len(changes.adjusted),
+    )
+    parts = []
+    if added:
+        parts.append(
+            ngettext("%(count)s échéance ajoutée", "%(count)s échéances ajoutées", added)
+            % {"count": added}
+        )
+    if removed:
+        parts.append(
+            ngettext("%(count)s échéance retirée", "%(count)s échéances retirées", removed)
+            % {"count": removed}
+        )
+    if adjusted:
+        parts.append(
+            ngettext("%(count)s échéance ajustée", "%(count)s échéances ajustées", adjusted)
+            % {"count": adjusted}
+        )
+    return ", ".join(parts) or _("aucune échéance changée")
+
+
 def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
     plan = _deliverable_plan(deliverable)
     if plan.remove:
@@ -479,7 +507,11 @@ def deliverable_create(
         actor,
         "livrables.deliverable_created",
         deliverable,
-        _("Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéances)")
+        ngettext(
+            "Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéance)",
+            "Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéances)",
+            len(changes.added),
+        )
         % {
             "title": deliverable.title,
             "rhythm": deliverable.get_rhythm_display().lower(),
@@ -554,15 +586,8 @@ def deliverable_regenerate(*, actor, deliverable: ExpectedDeliverable) -> Schedu
             actor,
             "livrables.deliverable_regenerated",
             deliverable,
-            _(
-                "Échéances de « %(title)s » recalculées : %(added)s ajoutée(s), "
-                "%(removed)s retirée(s)"
-            )
-            % {
-                "title": deliverable.title,
-                "added": len(changes.added),
-                "removed": len(changes.removed),
-            },
+            _("Échéances de « %(title)s » recalculées : %(changes)s")
+            % {"title": deliverable.title, "changes": changes_summary(changes)},
             added=[day.isoformat() for day in changes.added],
             removed=[day.isoformat() for day in changes.removed],
             adjusted=[[a.isoformat(), b.isoformat()] for a, b in changes.adjusted],
@@ -699,8 +724,8 @@ def version_decide(
     if not (actor is None or auditor or can_manage(actor)):
         raise LivrablesError(
             _(
-                "Seul·es le financeur (son auditeur·rice) ou la coordination enregistrent "
-                "sa décision."
+                "La décision ne peut être enregistrée que par l'auditeur·rice du financeur "
+                "ou par la coordination."
             ),
             code="not_allowed",
         )

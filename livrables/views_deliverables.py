@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from formations.permissions import can_manage, is_funder_auditor
@@ -30,6 +31,7 @@ from livrables.selectors_deliverables import (
 )
 from livrables.services_deliverables import (
     auditor_funders,
+    changes_summary,
     deliverable_create,
     deliverable_delete,
     deliverable_regenerate,
@@ -136,10 +138,15 @@ def deliverable_add(request, pk):
         except LivrablesError as error:
             form.add_error(None, error.message)
         else:
+            due_count = deliverable.dues.count()
             messages.success(
                 request,
-                _("Livrable « %(title)s » défini : %(count)s échéance(s).")
-                % {"title": deliverable.title, "count": deliverable.dues.count()},
+                ngettext(
+                    "Livrable « %(title)s » défini : %(count)s échéance.",
+                    "Livrable « %(title)s » défini : %(count)s échéances.",
+                    due_count,
+                )
+                % {"title": deliverable.title, "count": due_count},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return _definition_page(request, formation, form, _("Définir un livrable attendu"))
@@ -161,10 +168,10 @@ def deliverable_edit(request, pk, deliverable_pk):
             messages.success(
                 request,
                 _(
-                    "Livrable modifié : %(added)s échéance(s) ajoutée(s), %(removed)s "
-                    "retirée(s) ; les échéances qui ont des versions sont gardées."
+                    "Livrable modifié : %(changes)s ; les échéances qui ont des versions "
+                    "sont gardées."
                 )
-                % {"added": len(changes.added), "removed": len(changes.removed)},
+                % {"changes": changes_summary(changes)},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return _definition_page(
@@ -194,8 +201,7 @@ def deliverable_regenerate_view(request, pk, deliverable_pk):
         else:
             messages.success(
                 request,
-                _("Échéances recalculées : %(added)s ajoutée(s), %(removed)s retirée(s).")
-                % {"added": len(done.added), "removed": len(done.removed)},
+                _("Échéances recalculées : %(changes)s.") % {"changes": changes_summary(done)},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return render(

@@ -843,3 +843,49 @@ def test_a_validation_sends_no_rework_notice(recit, coordinator, feder, document
     )
 
     assert not OutboxMessage.objects.filter(purpose="deliverable_rework").exists()
+
+
+# --- French --------------------------------------------------------------------------------
+
+
+def test_a_late_item_reminder_says_late_since(soon, coordinator):
+    send_due_reminders(today=D(2026, 7, 2))  # missed on the day: caught up two days later
+
+    message = OutboxMessage.objects.get(purpose="deliverable_reminder")
+    assert message.subject.startswith("Livrable en retard depuis le 30/06/2026 : Note support")
+    assert "était à rendre le 30 juin 2026 : il est en retard." in message.body
+
+
+def test_creation_and_changes_are_told_in_singular_and_plural(soon, recit, coordinator):
+    from livrables.services_deliverables import ScheduleChanges, changes_summary
+
+    created = AuditEntry.objects.filter(action="livrables.deliverable_created")
+    assert {entry.summary for entry in created} == {
+        "Livrable attendu « Note support annuelle » défini (à des dates données, 1 échéance)",
+        "Livrable attendu « Récit collectif bimestriel » défini (bimestriel, 12 échéances)",
+    }
+    one = [D(2018, 1, 1)]
+    assert changes_summary(
+        ScheduleChanges(added=one, removed=one * 2, kept_out_of_schedule=[])
+    ) == ("1 échéance ajoutée, 2 échéances retirées")
+    assert changes_summary(ScheduleChanges(added=[], removed=[], kept_out_of_schedule=[])) == (
+        "aucune échéance changée"
+    )
+
+
+def test_a_trainer_is_told_who_records_the_decision(recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+
+    with pytest.raises(LivrablesError) as refused:
+        version_decide(
+            actor=UserFactory(role=User.Role.TRAINER),
+            version=version,
+            validated=True,
+            funder=feder,
+        )
+
+    assert refused.value.code == "not_allowed"
+    assert refused.value.message == (
+        "La décision ne peut être enregistrée que par l'auditeur·rice du financeur ou par "
+        "la coordination."
+    )
