@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max
@@ -40,7 +40,7 @@ from formations.audit import log_action
 from formations.models import Formation, Funder
 from formations.permissions import can_manage, is_funder_auditor
 from formations.storage import documents_storage
-from livrables.exceptions import LivrablesError
+from livrables.exceptions import LivrablesError, clean_or_refuse
 from livrables.models_deliverables import (
     FUNDER_MESSAGES_FOLDER,
     VERSION_EXTENSIONS,
@@ -51,6 +51,7 @@ from livrables.models_deliverables import (
     ExpectedDeliverable,
 )
 from livrables.notify_deliverables import notify_rework
+from livrables.permissions import ensure_coordinator
 from livrables.uploads import (
     UploadTooLarge,
     document_content_type,
@@ -321,7 +322,7 @@ def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
     for due, period in sorted(plan.adjust, key=lambda pair: pair[0].due_date, reverse=later):
         due.due_date = period.due_date
         due.period_start, due.period_end = period.start, period.end
-        _validated(due)
+        clean_or_refuse(due)
         due.save(update_fields=["due_date", "period_start", "period_end"])
     for period in plan.add:
         due = DeliverableDue(
@@ -330,7 +331,7 @@ def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
             period_start=period.start,
             period_end=period.end,
         )
-        _validated(due)
+        clean_or_refuse(due)
         due.save()
     return plan.changes
 
@@ -402,23 +403,9 @@ def _lock_version(version_pk: int) -> DeliverableVersion:
 
 
 def _ensure_coordinator(actor) -> None:
-    if actor is not None and not can_manage(actor):
-        raise LivrablesError(
-            _("Seul·e un·e coordinateur·rice peut faire cela sur les livrables attendus."),
-            code="not_allowed",
-        )
-
-
-def _validated(instance) -> None:
-    """`full_clean()` (constraints included), turned into one French refusal."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        messages = []
-        for field, errors in error.message_dict.items():
-            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
-            messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise LivrablesError(" ".join(messages), code="invalid") from error
+    ensure_coordinator(
+        actor, _("Seul·e un·e coordinateur·rice peut faire cela sur les livrables attendus.")
+    )
 
 
 def _read_upload(upload, *, what: str) -> bytes:
@@ -500,7 +487,7 @@ def deliverable_create(
         given_dates=_given(rhythm, given_dates),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    _validated(deliverable)
+    clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
     _journal(
@@ -551,7 +538,7 @@ def deliverable_update(
     deliverable.rhythm = rhythm
     deliverable.lead_days = lead_days or 0
     deliverable.given_dates = _given(rhythm, given_dates)
-    _validated(deliverable)
+    clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
     after = {
@@ -664,7 +651,7 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     version.file = ContentFile(
         content, name=f"{uuid.uuid4().hex}.{VERSION_EXTENSIONS[content_type]}"
     )
-    _validated(version)
+    clean_or_refuse(version)
     try:
         version.save()
         due.status = Status.SUBMITTED
@@ -793,7 +780,7 @@ def version_decide(
     version.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     decided_as = DeliverableVersion.DecidedAs
     version.decided_as = decided_as.AUDITOR if auditor else decided_as.COORDINATOR
-    _validated(version)
+    clean_or_refuse(version)
     try:
         version.save()
         due.status = version.status
@@ -840,7 +827,7 @@ def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> Delivera
     version.status = Status.DIFFUSED
     version.diffused_at = now or timezone.now()
     version.diffused_by = actor if getattr(actor, "is_authenticated", False) else None
-    _validated(version)
+    clean_or_refuse(version)
     version.save()
     due.status = Status.DIFFUSED
     due.save(update_fields=["status"])
