@@ -401,12 +401,16 @@ def test_page_queries_do_not_grow_with_deliverables(
 
     # The dashboard's own (eight) and the deliverables panel's one.
     with django_assert_max_num_queries(9):
-        client.get(reverse("dashboard"))
+        dashboard = client.get(reverse("dashboard"))
     with django_assert_max_num_queries(7):
-        client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+        page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
     client.force_login(auditor)
     with django_assert_max_num_queries(7):
-        client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+        auditor_page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+
+    assert (dashboard.status_code, page.status_code, auditor_page.status_code) == (200, 200, 200)
+    assert f"Livrable {count - 1}" in page.content.decode()
+    assert f"Livrable {count - 1}" in auditor_page.content.decode()
 
 
 def test_formation_panel_is_one_query(rf, coordinator, world, django_assert_num_queries):
