@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from formations.admin import ReadOnlyAdmin
 from livrables.models import (
@@ -9,6 +12,10 @@ from livrables.models import (
     IssuedDocument,
     Mission,
 )
+
+
+def _private_file(url: str, name: str, sha256: str):
+    return format_html('<a href="{}">{}</a> (SHA-256 {})', url, name, sha256)
 
 
 @admin.register(IssuedDocument)
@@ -30,6 +37,19 @@ class ExpenseAdmin(ReadOnlyAdmin):
     list_filter = ["category"]
     search_fields = ["description", "receipt_sha256", "formation__contract_reference"]
     list_select_related = ["formation"]
+    # The receipt lives in the private documents storage, which has no URL: the admin's
+    # file widget would ask for one. Shown by name and digest, with the permission-checked
+    # download link.
+    exclude = ["receipt"]
+    readonly_fields = ["receipt_file"]
+
+    @admin.display(description=_("justificatif"))
+    def receipt_file(self, obj):
+        return _private_file(
+            reverse("livrables:expense_receipt", args=[obj.formation_id, obj.number]),
+            obj.receipt_original_name,
+            obj.receipt_sha256,
+        )
 
 
 @admin.register(Mission)
@@ -61,3 +81,32 @@ class DeliverableVersionAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["sha256", "original_name"]
     list_select_related = ["due__deliverable", "funder"]
+    # Files live in the private documents storage, which has no URL: the admin's file
+    # widget would ask for one (server error). Shown by name and digest, with the
+    # permission-checked download links.
+    exclude = ["file", "message_file"]
+    readonly_fields = ["version_file", "funder_message_file"]
+
+    @admin.display(description=_("fichier"))
+    def version_file(self, obj):
+        return _private_file(
+            reverse(
+                "livrables:deliverable_version_file",
+                args=[obj.due.deliverable.formation_id, obj.pk],
+            ),
+            obj.original_name,
+            obj.sha256,
+        )
+
+    @admin.display(description=_("message du financeur (fichier)"))
+    def funder_message_file(self, obj):
+        if not obj.message_file:
+            return "—"
+        return _private_file(
+            reverse(
+                "livrables:deliverable_version_message",
+                args=[obj.due.deliverable.formation_id, obj.pk],
+            ),
+            obj.message_original_name,
+            obj.message_sha256,
+        )

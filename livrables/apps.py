@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 def register_deliverable_reminders() -> None:
     """The reminders before each deliverable's due date: an outbox purpose (a service
-    message to the coordination) and a job of `run_periodic`, added once."""
+    message to the coordination) and a job of `run_periodic`, added once; and the outbox
+    purpose of the notice of a version to rework."""
     from datetime import timedelta
 
     from formations import outbox
@@ -12,6 +13,9 @@ def register_deliverable_reminders() -> None:
 
     outbox.PURPOSES.setdefault(
         "deliverable_reminder", outbox.MessagePurpose(_("Rappel de livrable attendu"))
+    )
+    outbox.PURPOSES.setdefault(
+        "deliverable_rework", outbox.MessagePurpose(_("Livrable à reprendre"))
     )
     if not any(job.name == "deliverables.reminders" for job in PERIODIC_JOBS):
         PERIODIC_JOBS.append(

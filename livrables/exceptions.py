@@ -8,6 +8,8 @@ kept file of an issued document is gone, or no longer has the registered digest)
 for expenses (`livrables.services_expenses`): `invalid`, `receipt_missing`,
 `receipt_empty`, `receipt_too_large`, `receipt_type`."""
 
+from django.core.exceptions import ValidationError
+
 
 class LivrablesError(Exception):
     def __init__(self, message: str, *, code: str):
@@ -17,3 +19,16 @@ class LivrablesError(Exception):
 
     def __str__(self):
         return self.message
+
+
+def clean_or_refuse(instance, *, exclude=()) -> None:
+    """`full_clean()` (constraints included) of a row a service is about to save, its
+    errors turned into one French refusal `invalid` (« label : message »)."""
+    try:
+        instance.full_clean(exclude=list(exclude) or None)
+    except ValidationError as error:
+        messages = []
+        for field, errors in error.message_dict.items():
+            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
+            messages.extend(f"{label} : {message}" if label else message for message in errors)
+        raise LivrablesError(" ".join(messages), code="invalid") from error

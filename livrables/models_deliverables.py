@@ -299,7 +299,6 @@ VERSION_EXTENSIONS = {
     "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.oasis.opendocument.text": "odt",
-    "application/msword": "doc",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
     "application/vnd.oasis.opendocument.presentation": "odp",
     "message/rfc822": "eml",

@@ -4,6 +4,7 @@ management command, run by whoever operates the server); views scope their objec
 
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from formations.selectors import formations_visible_to
+from livrables.exceptions import LivrablesError
 from sessions.permissions import can_run_session
 from sessions.selectors.visibility import sessions_visible_to
 
@@ -25,6 +26,13 @@ def may_issue_extract(user, session, structure) -> bool:
         and user.structure_id == structure.pk
         and sessions_visible_to(user=user).filter(pk=session.pk).exists()
     )
+
+
+def ensure_coordinator(actor, refusal: str) -> None:
+    """The services' check that a write is a coordinator's (or a command's: `None`):
+    LivrablesError `not_allowed` with `refusal` otherwise."""
+    if actor is not None and not can_manage(actor):
+        raise LivrablesError(refusal, code="not_allowed")
 
 
 def may_revoke(user) -> bool:

@@ -21,6 +21,7 @@ from livrables.models_deliverables import (
     DeliverableReminder,
     DeliverableStatus,
 )
+from livrables.notify_deliverables import coordination_recipients
 from livrables.services_deliverables import due_label
 
 # A reminder 15 days before the due date, and one on the day. If `run_periodic` did not
@@ -32,14 +33,8 @@ ON_DAY_CATCH_UP = 3
 
 
 def reminder_recipients() -> list[User]:
-    """Who receives the reminders: the active coordinators' accounts with an e-mail (the
-    coordination of the training organisation; a formation has no coordinator of its
-    own)."""
-    return list(
-        User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    """Who receives the reminders: the coordination (`coordination_recipients`)."""
+    return coordination_recipients()
 
 
 def reminder_kind(due: DeliverableDue, today: dt.date) -> str | None:
@@ -66,7 +61,11 @@ def reminder_text(due: DeliverableDue, kind: str, today: dt.date) -> tuple[str, 
             "date": long_date(due.due_date),
         }
     else:
-        subject = _("Livrable à rendre le %(date)s : %(title)s (%(reference)s)")
+        subject = (
+            _("Livrable à rendre le %(date)s : %(title)s (%(reference)s)")
+            if days == 0
+            else _("Livrable en retard depuis le %(date)s : %(title)s (%(reference)s)")
+        )
         when = (
             _("est à rendre aujourd'hui, %(date)s.")
             if days == 0

@@ -78,17 +78,11 @@ def formation_version(*, formation: Formation, pk: int) -> DeliverableVersion | 
     )
 
 
-def latest_version_number(due: DeliverableDue) -> int | None:
-    versions = list(due.versions.all())  # prefetched
-    return versions[-1].number if versions else None
-
-
 def _with_latest_version(dues: QuerySet[DeliverableDue]) -> QuerySet[DeliverableDue]:
     latest = DeliverableVersion.objects.filter(due_id=OuterRef("pk")).order_by("-number")
     return dues.annotate(
         latest_version_id=Subquery(latest.values("pk")[:1]),
         latest_version_number=Subquery(latest.values("number")[:1]),
-        latest_uploaded_at=Subquery(latest.values("uploaded_at")[:1]),
     )
 
 
@@ -134,7 +128,7 @@ def deliverables_awaiting_validation(*, user) -> QuerySet[DeliverableDue]:
     """The submitted due items (awaiting the funder's decision) of the formations `user`
     may see — for an auditor, those of their funders' programmes — oldest date first, each
     with its deliverable, formation and programme (`select_related`) and its latest
-    version (`latest_version_id`, `latest_version_number`, `latest_uploaded_at`). One
+    version (`latest_version_id`, `latest_version_number`). One
     query, whatever the number of items; none for a trainer or a referent."""
     formations = deliverable_formations_for(user=user)
     return (

@@ -5,7 +5,6 @@ here; every write is validated (`full_clean`) and journaled on the formation."""
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -15,10 +14,11 @@ from formations.audit import log_action
 from formations.models import Formation
 from formations.permissions import can_manage
 from livrables.data_service_fait import build_statement_data
-from livrables.exceptions import LivrablesError
+from livrables.exceptions import LivrablesError, clean_or_refuse
 from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
 from livrables.models_claims import ACTIVE
 from livrables.pdf.service_fait import euros, render_service_fait
+from livrables.permissions import ensure_coordinator
 from livrables.service_fait import Money
 from livrables.services import Subject, _issue
 
@@ -27,11 +27,9 @@ MIN_REASON_CHARS = 10
 
 
 def _ensure_coordinator(actor) -> None:
-    if actor is not None and not can_manage(actor):
-        raise LivrablesError(
-            _("Seule la coordination enregistre les demandes de paiement et les paiements."),
-            code="not_allowed",
-        )
+    ensure_coordinator(
+        actor, _("Seule la coordination enregistre les demandes de paiement et les paiements.")
+    )
 
 
 def _positive(value, *, allow_zero: bool) -> Decimal:
@@ -42,13 +40,6 @@ def _positive(value, *, allow_zero: bool) -> Decimal:
     if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero):
         raise LivrablesError(_("Le montant doit être positif."), code="invalid_amount")
     return amount
-
-
-def _validated(obj, exclude=()):
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as error:
-        raise LivrablesError(" ".join(error.messages), code="invalid") from error
 
 
 @transaction.atomic
@@ -87,7 +78,7 @@ def record_claim(
         sent_by=actor if getattr(actor, "is_authenticated", False) else None,
         note=(note or "").strip(),
     )
-    _validated(claim, exclude=["formation", "sent_by"])
+    clean_or_refuse(claim, exclude=["formation", "sent_by"])
     claim.save()
     log_action(
         actor=actor,
@@ -212,7 +203,7 @@ def record_payment(
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         note=(note or "").strip(),
     )
-    _validated(payment, exclude=["formation", "claim", "funder", "recorded_by"])
+    clean_or_refuse(payment, exclude=["formation", "claim", "funder", "recorded_by"])
     payment.save()
     log_action(
         actor=actor,
@@ -327,7 +318,7 @@ def claim_update(
     claim.amount_ht, claim.amount_ttc = money.ht, money.ttc
     claim.sent_on = sent_on
     claim.note = (note or "").strip()
-    _validated(claim, exclude=["formation", "sent_by", "cancelled_by"])
+    clean_or_refuse(claim, exclude=["formation", "sent_by", "cancelled_by"])
     claim.save()
     after = _claim_values(claim)
     log_action(
@@ -414,7 +405,9 @@ def payment_update(
         claim,
     )
     payment.note = (note or "").strip()
-    _validated(payment, exclude=["formation", "claim", "funder", "recorded_by", "cancelled_by"])
+    clean_or_refuse(
+        payment, exclude=["formation", "claim", "funder", "recorded_by", "cancelled_by"]
+    )
     payment.save()
     log_action(
         actor=actor,

@@ -19,29 +19,28 @@ of execution plus the lead time. Given dates are due dates as typed.
 Codes of `LivrablesError`: `not_allowed`, `invalid`, `no_execution_period`, `no_dates`,
 `has_versions`, `file_missing`, `file_empty`, `file_too_large`, `file_type`,
 `message_required`, `message_type`, `funder_not_allowed`, `not_latest`,
-`not_submitted`, `comment_required`, `not_validated`, `already_validated`."""
+`not_submitted`, `comment_required`, `not_validated`, `already_validated`, `gone` (the
+row was deleted meanwhile, by a regeneration for instance)."""
 
 import datetime as dt
-import email.parser
 import hashlib
-import io
 import uuid
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.models import Formation, Funder
 from formations.permissions import can_manage, is_funder_auditor
 from formations.storage import documents_storage
-from livrables.exceptions import LivrablesError
+from livrables.exceptions import LivrablesError, clean_or_refuse
 from livrables.models_deliverables import (
     FUNDER_MESSAGES_FOLDER,
     VERSION_EXTENSIONS,
@@ -51,20 +50,19 @@ from livrables.models_deliverables import (
     DeliverableVersion,
     ExpectedDeliverable,
 )
+from livrables.notify_deliverables import notify_rework
+from livrables.permissions import ensure_coordinator
+from livrables.uploads import (
+    UploadTooLarge,
+    document_content_type,
+    message_content_type,
+    upload_bytes,
+)
 
 Rhythm = ExpectedDeliverable.Rhythm
 Status = DeliverableStatus
 
 MONTHS_PER_PERIOD = {Rhythm.BIMONTHLY: 2, Rhythm.HALF_YEARLY: 6, Rhythm.YEARLY: 12}
-
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODP = "application/vnd.oasis.opendocument.presentation"
-EML = "message/rfc822"
-MSG = "application/vnd.ms-outlook"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def max_upload_bytes() -> int:
@@ -162,71 +160,252 @@ def deliverable_schedule(deliverable: ExpectedDeliverable) -> list[Period]:
 
 @dataclass(frozen=True)
 class ScheduleChanges:
-    """What regenerating the due dates would do: dates added, dates removed (items without
-    any version), items kept although out of the new schedule (they have versions)."""
+    """What regenerating the due items would do: due dates added, removed (items without
+    any version), adjusted (`(before, after)` due dates: an item kept for its period, due
+    on another date since the lead time changed, or an item without versions due the same
+    day whose period changed), and items kept although out of the new schedule (they have
+    versions; among them, one that stands for a new period about the same, which is then
+    not added again)."""
 
     added: list[dt.date]
     removed: list[dt.date]
     kept_out_of_schedule: list[dt.date]
+    adjusted: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed)
+        return not (self.added or self.removed or self.adjusted)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    changes: ScheduleChanges
+    add: list[Period]
+    remove: list[DeliverableDue]
+    adjust: list[tuple[DeliverableDue, Period]]
+
+
+def _span(start: dt.date, end: dt.date) -> int:
+    return (end - start).days + 1
+
+
+def _about_the_same(period: Period, due: DeliverableDue) -> bool:
+    """Whether a kept item's period and a new one overlap on at least half of each (the
+    execution's end moved by a few days): the item stands for the new period."""
+    if None in (period.start, period.end, due.period_start, due.period_end):
+        return False
+    overlap = _span(max(period.start, due.period_start), min(period.end, due.period_end))
+    return overlap * 2 >= _span(period.start, period.end) and overlap * 2 >= _span(
+        due.period_start, due.period_end
+    )
+
+
+def _plan_schedule(periods: list[Period], dues, has_versions) -> _Plan:
+    """Matches the existing items to the new periods by period (given dates, which have
+    none, by due date): a matched item stays, its due date moved if the lead time changed,
+    so that a validated item is never doubled by a pending one for the same period. No
+    query: `has_versions(due)` says whether an item has versions."""
+
+    def key(start, end, due_date):
+        return (start, end) if start is not None else due_date
+
+    existing, extra = {}, []
+    for due in dues:
+        due_key = key(due.period_start, due.period_end, due.due_date)
+        if due_key in existing:
+            # Two items for one period (made before items were matched by period): the
+            # second one is out of schedule.
+            extra.append(due)
+        else:
+            existing[due_key] = due
+    matched, unmatched_periods = [], []
+    for period in periods:
+        due = existing.pop(key(period.start, period.end, period.due_date), None)
+        if due is None:
+            unmatched_periods.append(period)
+        else:
+            matched.append((due, period))
+    unmatched = [*existing.values(), *extra]
+    kept = [d for d in unmatched if has_versions(d)]
+    remove = [d for d in unmatched if not has_versions(d)]
+    # Dates taken once the items to remove are gone (one item per date).
+    taken = {d.due_date for d in kept}
+    adjust = [
+        (due, period)
+        for due, period in matched
+        if due.due_date != period.due_date and period.due_date not in taken
+    ]
+    add, standing = [], set()
+    for period in unmatched_periods:
+        stand_in = next(
+            (d for d in kept if d.pk not in standing and _about_the_same(period, d)), None
+        )
+        same_day = next((d for d in remove if d.due_date == period.due_date), None)
+        if stand_in is not None:
+            standing.add(stand_in.pk)
+        elif same_day is not None:
+            # An item without versions due that day takes the new period.
+            remove.remove(same_day)
+            adjust.append((same_day, period))
+        elif period.due_date not in taken:
+            add.append(period)
+            taken.add(period.due_date)
+    return _Plan(
+        changes=ScheduleChanges(
+            added=sorted(p.due_date for p in add),
+            removed=sorted(d.due_date for d in remove),
+            kept_out_of_schedule=sorted(d.due_date for d in kept),
+            adjusted=sorted((due.due_date, period.due_date) for due, period in adjust),
+        ),
+        add=add,
+        remove=remove,
+        adjust=adjust,
+    )
+
+
+def _deliverable_plan(deliverable: ExpectedDeliverable) -> _Plan:
+    periods = deliverable_schedule(deliverable)
+    dues = list(deliverable.dues.order_by("due_date").annotate(n=Count("versions")))
+    return _plan_schedule(periods, dues, lambda due: due.n > 0)
 
 
 def schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleChanges:
     """Two queries; raises like `due_schedule`."""
-    wanted = {period.due_date for period in deliverable_schedule(deliverable)}
-    existing = {
-        row["due_date"]: row["n"]
-        for row in deliverable.dues.order_by().values("due_date").annotate(n=Count("versions"))
-    }
-    return ScheduleChanges(
-        added=sorted(wanted - set(existing)),
-        removed=sorted(d for d, n in existing.items() if d not in wanted and n == 0),
-        kept_out_of_schedule=sorted(d for d, n in existing.items() if d not in wanted and n),
+    return _deliverable_plan(deliverable).changes
+
+
+def prefetched_schedule_changes(deliverable: ExpectedDeliverable) -> ScheduleChanges:
+    """Like `schedule_changes`, from the due items and versions already prefetched (no
+    query)."""
+    periods = deliverable_schedule(deliverable)
+    dues = sorted(deliverable.dues.all(), key=lambda due: due.due_date)
+    return _plan_schedule(periods, dues, lambda due: bool(due.versions.all())).changes
+
+
+def changes_summary(changes: ScheduleChanges) -> str:
+    """« 2 échéances ajoutées, 1 échéance retirée » (French, for messages and the
+    journal)."""
+    added, removed, adjusted = (
+        len(changes.added),
+        len(changes.removed),
+        len(changes.adjusted),
     )
+    parts = []
+    if added:
+        parts.append(
+            ngettext("%(count)s échéance ajoutée", "%(count)s échéances ajoutées", added)
+            % {"count": added}
+        )
+    if removed:
+        parts.append(
+            ngettext("%(count)s échéance retirée", "%(count)s échéances retirées", removed)
+            % {"count": removed}
+        )
+    if adjusted:
+        parts.append(
+            ngettext("%(count)s échéance ajustée", "%(count)s échéances ajustées", adjusted)
+            % {"count": adjusted}
+        )
+    return ", ".join(parts) or _("aucune échéance changée")
 
 
 def _apply_schedule(deliverable: ExpectedDeliverable) -> ScheduleChanges:
-    periods = deliverable_schedule(deliverable)
-    changes = schedule_changes(deliverable)
-    if changes.removed:
-        deliverable.dues.filter(due_date__in=changes.removed, versions__isnull=True).delete()
-    existing = {due.due_date: due for due in deliverable.dues.all()}
-    for period in periods:
-        due = existing.get(period.due_date)
-        if due is None:
-            due = DeliverableDue(deliverable=deliverable, due_date=period.due_date)
-        elif (due.period_start, due.period_end) == (period.start, period.end):
-            continue
+    plan = _deliverable_plan(deliverable)
+    if plan.remove:
+        DeliverableDue.objects.filter(
+            pk__in=[due.pk for due in plan.remove], versions__isnull=True
+        ).delete()
+    # A changed lead time moves every matched item by the same number of days: moving the
+    # latest first (the earliest first when moving back) never puts two items on one date
+    # on the way (one item per date is a constraint).
+    later = any(period.due_date > due.due_date for due, period in plan.adjust)
+    for due, period in sorted(plan.adjust, key=lambda pair: pair[0].due_date, reverse=later):
+        due.due_date = period.due_date
         due.period_start, due.period_end = period.start, period.end
-        _validated(due)
+        clean_or_refuse(due)
+        due.save(update_fields=["due_date", "period_start", "period_end"])
+    for period in plan.add:
+        due = DeliverableDue(
+            deliverable=deliverable,
+            due_date=period.due_date,
+            period_start=period.start,
+            period_end=period.end,
+        )
+        clean_or_refuse(due)
         due.save()
-    return changes
+    return plan.changes
+
+
+# --- Locks ---------------------------------------------------------------------------------
+# Writes lock in one order, the deliverable, then the due item, then the version, and
+# each lock takes its own row only (`of=("self",)`: a `select_related` join would lock the
+# formation and its programme too, on PostgreSQL). A row deleted meanwhile (an item
+# removed by a regeneration while a version is uploaded to it) is a refusal `gone`, not a
+# server error. SQLite ignores `select_for_update`: its writes are serialised anyway.
+
+
+def _gone() -> LivrablesError:
+    return LivrablesError(
+        _(
+            "Ce livrable, cette échéance ou cette version n'existe plus (supprimé ou "
+            "recalculé entre-temps) : rechargez la page."
+        ),
+        code="gone",
+    )
+
+
+def _lock(queryset, pk):
+    try:
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise _gone() from None
+
+
+def _lock_deliverable(pk: int, *related) -> ExpectedDeliverable:
+    queryset = ExpectedDeliverable.objects.all()
+    return _lock(queryset.select_related(*related) if related else queryset, pk)
+
+
+def _lock_due(due_pk: int, deliverable_pk: int | None = None):
+    """Locks the due item's deliverable, then the due item; returns the due item with its
+    (locked) deliverable."""
+    if deliverable_pk is None:
+        deliverable_pk = (
+            DeliverableDue.objects.filter(pk=due_pk)
+            .values_list("deliverable_id", flat=True)
+            .first()
+        )
+        if deliverable_pk is None:
+            raise _gone()
+    deliverable = _lock_deliverable(deliverable_pk, "formation__programme")
+    due = _lock(DeliverableDue.objects.filter(deliverable=deliverable), due_pk)
+    due.deliverable = deliverable
+    return due
+
+
+def _lock_version(version_pk: int) -> DeliverableVersion:
+    """Locks the deliverable, the due item, then the version; returns the version with its
+    (locked) due item and deliverable, formation and programme."""
+    ids = (
+        DeliverableVersion.objects.filter(pk=version_pk)
+        .values_list("due_id", "due__deliverable_id")
+        .first()
+    )
+    if ids is None:
+        raise _gone()
+    due = _lock_due(ids[0], ids[1])
+    version = _lock(DeliverableVersion.objects.filter(due=due), version_pk)
+    version.due = due
+    return version
 
 
 # --- Checks ------------------------------------------------------------------------------
 
 
 def _ensure_coordinator(actor) -> None:
-    if actor is not None and not can_manage(actor):
-        raise LivrablesError(
-            _("Seul·e un·e coordinateur·rice peut faire cela sur les livrables attendus."),
-            code="not_allowed",
-        )
-
-
-def _validated(instance) -> None:
-    """`full_clean()` (constraints included), turned into one French refusal."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        messages = []
-        for field, errors in error.message_dict.items():
-            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
-            messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise LivrablesError(" ".join(messages), code="invalid") from error
+    ensure_coordinator(
+        actor, _("Seul·e un·e coordinateur·rice peut faire cela sur les livrables attendus.")
+    )
 
 
 def _read_upload(upload, *, what: str) -> bytes:
@@ -235,76 +414,17 @@ def _read_upload(upload, *, what: str) -> bytes:
             _("Joignez le fichier %(what)s.") % {"what": what}, code="file_missing"
         )
     limit = max_upload_bytes()
-    too_large = _("Le fichier %(what)s dépasse %(mb)s Mo.") % {
-        "what": what,
-        "mb": limit // (1024 * 1024),
-    }
-    if getattr(upload, "size", None) is not None and upload.size > limit:
-        raise LivrablesError(too_large, code="file_too_large")
-    upload.seek(0)
-    content = upload.read(limit + 1)
+    try:
+        content = upload_bytes(upload, limit=limit)
+    except UploadTooLarge:
+        raise LivrablesError(
+            _("Le fichier %(what)s dépasse %(mb)s Mo.")
+            % {"what": what, "mb": limit // (1024 * 1024)},
+            code="file_too_large",
+        ) from None
     if not content:
         raise LivrablesError(_("Le fichier %(what)s est vide.") % {"what": what}, code="file_empty")
-    if len(content) > limit:
-        raise LivrablesError(too_large, code="file_too_large")
     return content
-
-
-def _zip_kind(content: bytes) -> str | None:
-    """DOCX, PPTX (Office Open XML) or ODT, ODP (OpenDocument), from the archive's
-    inside: a ZIP is not a document by its first bytes alone."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return mimetype if mimetype in (ODT, ODP) else None
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "ppt/presentation.xml" in names:
-                    return PPTX
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        return None
-    return None
-
-
-def document_content_type(content: bytes) -> str | None:
-    """PDF, DOCX, ODT, PPTX or ODP by content; None for anything else (HTML named .pdf)."""
-    if content.startswith(b"%PDF-"):
-        return PDF
-    if content.startswith(b"PK\x03\x04"):
-        return _zip_kind(content)
-    return None
-
-
-def _looks_like_email(content: bytes) -> bool:
-    """An .eml: a block of RFC 5322 headers with at least From and one of Date / Subject,
-    before anything else (an HTML page or a text file is not a message)."""
-    head = content[: 64 * 1024]
-    first_line = head.split(b"\n", 1)[0]
-    if b":" not in first_line or first_line[:1] in (b"<", b" ", b"\t"):
-        return False
-    name = first_line.split(b":", 1)[0]
-    if not name or not all(33 <= byte <= 126 for byte in name):
-        return False
-    headers = email.parser.BytesHeaderParser().parsebytes(head)
-    return bool(headers.get("From")) and bool(headers.get("Date") or headers.get("Subject"))
-
-
-def message_content_type(content: bytes) -> str | None:
-    """The funder's message: PDF, JPEG, PNG, an e-mail saved as .eml or Outlook .msg."""
-    if content.startswith(b"%PDF-"):
-        return PDF
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(OLE_MAGIC):
-        return MSG
-    if _looks_like_email(content):
-        return EML
-    return None
 
 
 def _file_name(upload) -> str:
@@ -367,14 +487,18 @@ def deliverable_create(
         given_dates=_given(rhythm, given_dates),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    _validated(deliverable)
+    clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
     _journal(
         actor,
         "livrables.deliverable_created",
         deliverable,
-        _("Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéances)")
+        ngettext(
+            "Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéance)",
+            "Livrable attendu « %(title)s » défini (%(rhythm)s, %(count)s échéances)",
+            len(changes.added),
+        )
         % {
             "title": deliverable.title,
             "rhythm": deliverable.get_rhythm_display().lower(),
@@ -402,7 +526,7 @@ def deliverable_update(
     whatever the new rhythm; those without are removed when out of the new schedule.
     Journal `livrables.deliverable_updated`. Same codes as `deliverable_create`."""
     _ensure_coordinator(actor)
-    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable = _lock_deliverable(deliverable.pk)
     before = {
         "title": deliverable.title,
         "rhythm": deliverable.rhythm,
@@ -414,7 +538,7 @@ def deliverable_update(
     deliverable.rhythm = rhythm
     deliverable.lead_days = lead_days or 0
     deliverable.given_dates = _given(rhythm, given_dates)
-    _validated(deliverable)
+    clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
     after = {
@@ -431,6 +555,7 @@ def deliverable_update(
         changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
         added=[day.isoformat() for day in changes.added],
         removed=[day.isoformat() for day in changes.removed],
+        adjusted=[[a.isoformat(), b.isoformat()] for a, b in changes.adjusted],
     )
     return changes
 
@@ -441,28 +566,18 @@ def deliverable_regenerate(*, actor, deliverable: ExpectedDeliverable) -> Schedu
     a change of its dates): items with versions are never lost. Journal
     `livrables.deliverable_regenerated` (nothing when nothing changes)."""
     _ensure_coordinator(actor)
-    deliverable = (
-        ExpectedDeliverable.objects.select_for_update()
-        .select_related("formation")
-        .get(pk=deliverable.pk)
-    )
+    deliverable = _lock_deliverable(deliverable.pk, "formation")
     changes = _apply_schedule(deliverable)
     if not changes.empty:
         _journal(
             actor,
             "livrables.deliverable_regenerated",
             deliverable,
-            _(
-                "Échéances de « %(title)s » recalculées : %(added)s ajoutée(s), "
-                "%(removed)s retirée(s)"
-            )
-            % {
-                "title": deliverable.title,
-                "added": len(changes.added),
-                "removed": len(changes.removed),
-            },
+            _("Échéances de « %(title)s » recalculées : %(changes)s")
+            % {"title": deliverable.title, "changes": changes_summary(changes)},
             added=[day.isoformat() for day in changes.added],
             removed=[day.isoformat() for day in changes.removed],
+            adjusted=[[a.isoformat(), b.isoformat()] for a, b in changes.adjusted],
         )
     return changes
 
@@ -473,7 +588,7 @@ def deliverable_delete(*, actor, deliverable: ExpectedDeliverable) -> None:
     version (`has_versions`): uploaded evidence is never deleted. Journal
     `livrables.deliverable_deleted`."""
     _ensure_coordinator(actor)
-    deliverable = ExpectedDeliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable = _lock_deliverable(deliverable.pk)
     if DeliverableVersion.objects.filter(due__deliverable=deliverable).exists():
         raise LivrablesError(
             _("Des versions ont été déposées pour ce livrable : il ne peut plus être supprimé."),
@@ -503,7 +618,7 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     `already_validated` (a validated or diffused item takes no new version), or a
     `file_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
-    due = DeliverableDue.objects.select_for_update().select_related("deliverable").get(pk=due.pk)
+    due = _lock_due(due.pk, due.deliverable_id)
     if due.status in (Status.VALIDATED, Status.DIFFUSED):
         raise LivrablesError(
             _("Cette échéance est déjà validée : elle ne prend plus de nouvelle version."),
@@ -536,7 +651,7 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     version.file = ContentFile(
         content, name=f"{uuid.uuid4().hex}.{VERSION_EXTENSIONS[content_type]}"
     )
-    _validated(version)
+    clean_or_refuse(version)
     try:
         version.save()
         due.status = Status.SUBMITTED
@@ -586,21 +701,18 @@ def version_decide(
     an auditor may make), or by a coordinator who attaches the funder's message: a file
     (PDF, .eml, .msg, JPEG, PNG, checked by content: `message_type`) or its pasted text
     (`message_required` when neither). Journal `livrables.deliverable_validated` or
-    `livrables.deliverable_to_rework`. Raises LivrablesError `not_allowed`,
+    `livrables.deliverable_to_rework`; « à reprendre » is e-mailed to the coordinators
+    with the comment (`notify_deliverables.notify_rework`). Raises LivrablesError `not_allowed`,
     `funder_not_allowed`, `not_latest`, `not_submitted` and the `file_…` codes."""
-    version = (
-        DeliverableVersion.objects.select_for_update()
-        .select_related("due__deliverable__formation__programme")
-        .get(pk=version.pk)
-    )
-    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    version = _lock_version(version.pk)
+    due = version.due
     formation = version.due.deliverable.formation
     auditor = actor is not None and is_funder_auditor(actor)
     if not (actor is None or auditor or can_manage(actor)):
         raise LivrablesError(
             _(
-                "Seul·es le financeur (son auditeur·rice) ou la coordination enregistrent "
-                "sa décision."
+                "La décision ne peut être enregistrée que par l'auditeur·rice du financeur "
+                "ou par la coordination."
             ),
             code="not_allowed",
         )
@@ -668,7 +780,7 @@ def version_decide(
     version.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     decided_as = DeliverableVersion.DecidedAs
     version.decided_as = decided_as.AUDITOR if auditor else decided_as.COORDINATOR
-    _validated(version)
+    clean_or_refuse(version)
     try:
         version.save()
         due.status = version.status
@@ -691,6 +803,8 @@ def version_decide(
             message_sha256=version.message_sha256,
             message_text=bool(version.message_text),
         )
+        if not validated:
+            notify_rework(version, actor=actor)
     except BaseException:
         _cleanup_on_failure(version.message_file.name or "", FUNDER_MESSAGES_FOLDER)
         raise
@@ -702,22 +816,18 @@ def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> Delivera
     """Marks a validated version « diffusé » (circulated): only a validated version may be
     (`not_validated`). Coordinators only. Journal `livrables.deliverable_diffused`."""
     _ensure_coordinator(actor)
-    version = (
-        DeliverableVersion.objects.select_for_update()
-        .select_related("due__deliverable__formation")
-        .get(pk=version.pk)
-    )
+    version = _lock_version(version.pk)
     if version.status != Status.VALIDATED:
         raise LivrablesError(
             _("Seule une version validée par le financeur peut être diffusée (état : %(state)s).")
             % {"state": version.get_status_display().lower()},
             code="not_validated",
         )
-    due = DeliverableDue.objects.select_for_update().get(pk=version.due_id)
+    due = version.due
     version.status = Status.DIFFUSED
     version.diffused_at = now or timezone.now()
     version.diffused_by = actor if getattr(actor, "is_authenticated", False) else None
-    _validated(version)
+    clean_or_refuse(version)
     version.save()
     due.status = Status.DIFFUSED
     due.save(update_fields=["status"])

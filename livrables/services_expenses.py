@@ -10,7 +10,6 @@ expense's date or a mission's dates outside the formation's execution period).""
 import hashlib
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,9 +17,8 @@ from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.models import Formation
-from formations.permissions import can_manage
 from formations.storage import documents_storage
-from livrables.exceptions import LivrablesError
+from livrables.exceptions import LivrablesError, clean_or_refuse
 from livrables.models_expenses import (
     RECEIPT_EXTENSIONS,
     RECEIPTS_FOLDER,
@@ -29,14 +27,11 @@ from livrables.models_expenses import (
     Mission,
 )
 from livrables.pdf.service_fait import euros
+from livrables.permissions import ensure_coordinator
+from livrables.uploads import UploadTooLarge, signature_type, upload_bytes
 
 # A scanned invoice or a phone photo fits well under this.
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
-RECEIPT_MAGIC = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
 EXPENSE_FIELDS = (
     "date",
     "category",
@@ -51,22 +46,7 @@ EXPENSE_FIELDS = (
 
 
 def _ensure_coordinator(actor) -> None:
-    if actor is not None and not can_manage(actor):
-        raise LivrablesError(
-            _("Seul·e un·e coordinateur·rice peut saisir les frais engagés."), code="not_allowed"
-        )
-
-
-def _validated(instance) -> None:
-    """`full_clean()` (constraints included), turned into one French refusal."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        messages = []
-        for field, errors in error.message_dict.items():
-            label = str(instance._meta.get_field(field).verbose_name) if field != "__all__" else ""
-            messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise LivrablesError(" ".join(messages), code="invalid") from error
+    ensure_coordinator(actor, _("Seul·e un·e coordinateur·rice peut saisir les frais engagés."))
 
 
 def receipt_content(upload) -> tuple[bytes, str]:
@@ -79,24 +59,18 @@ def receipt_content(upload) -> tuple[bytes, str]:
         raise LivrablesError(
             _("Joignez le justificatif (PDF, JPEG ou PNG)."), code="receipt_missing"
         )
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_RECEIPT_BYTES:
+    try:
+        content = upload_bytes(upload, limit=MAX_RECEIPT_BYTES)
+    except UploadTooLarge:
         raise LivrablesError(
             _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
             code="receipt_too_large",
-        )
-    upload.seek(0)
-    content = upload.read(MAX_RECEIPT_BYTES + 1)
+        ) from None
     if not content:
         raise LivrablesError(_("Le fichier du justificatif est vide."), code="receipt_empty")
-    if len(content) > MAX_RECEIPT_BYTES:
-        raise LivrablesError(
-            _("Le justificatif dépasse 10 Mo : réduisez-le (scan en 150 dpi, photo compressée)."),
-            code="receipt_too_large",
-        )
-    for magic, content_type in RECEIPT_MAGIC.items():
-        if content.startswith(magic):
-            return content, content_type
+    content_type = signature_type(content)
+    if content_type:
+        return content, content_type
     name = getattr(upload, "name", "") or ""
     raise LivrablesError(
         _(
@@ -219,7 +193,7 @@ def mission_create(
     mission = Mission(
         formation=formation, name=name, start_date=start_date, end_date=end_date, place=place
     )
-    _validated(mission)
+    clean_or_refuse(mission)
     _ensure_within_execution(formation, mission.start_date, mission.end_date)
     mission.save()
     log_action(
@@ -257,7 +231,7 @@ def mission_update(
         end_date,
         place or "",
     )
-    _validated(mission)
+    clean_or_refuse(mission)
     _ensure_within_execution(mission.formation, mission.start_date, mission.end_date)
     mission.save()
     after = _mission_values(mission)
@@ -330,7 +304,7 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
     _ensure_within_execution(formation, expense.date, expense.date)
     expense.number = _next_number(formation)
     _attach_receipt(expense, receipt)
-    _validated(expense)
+    clean_or_refuse(expense)
     _save_with_receipt(expense, "")
     log_action(
         actor=actor,
@@ -364,7 +338,7 @@ def expense_update(*, actor, expense: Expense, receipt=None, **fields) -> Expens
     _ensure_within_execution(expense.formation, expense.date, expense.date)
     if receipt is not None:
         _attach_receipt(expense, receipt)
-    _validated(expense)
+    clean_or_refuse(expense)
     _save_with_receipt(expense, old_name)
     if expense.receipt.name != old_name:
         transaction.on_commit(lambda: documents_storage().delete(old_name))

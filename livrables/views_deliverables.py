@@ -5,12 +5,14 @@ user's reach (a trainer, a referent, an auditor of another funder) is 404; an au
 a coordinator's page is 404 too (their one write is the decision)."""
 
 from django.contrib import messages
+from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from formations.permissions import can_manage, is_funder_auditor
@@ -29,11 +31,12 @@ from livrables.selectors_deliverables import (
 )
 from livrables.services_deliverables import (
     auditor_funders,
+    changes_summary,
     deliverable_create,
     deliverable_delete,
     deliverable_regenerate,
-    deliverable_schedule,
     deliverable_update,
+    prefetched_schedule_changes,
     schedule_changes,
     version_decide,
     version_diffuse,
@@ -71,13 +74,9 @@ def _out_of_schedule(deliverable, formation) -> bool:
     items are prefetched)."""
     deliverable.formation = formation
     try:
-        wanted = {period.due_date for period in deliverable_schedule(deliverable)}
+        return not prefetched_schedule_changes(deliverable).empty
     except LivrablesError:
         return False
-    existing = {due.due_date for due in deliverable.dues.all()}
-    return not wanted <= existing or any(
-        not due.versions.all() and due.due_date not in wanted for due in deliverable.dues.all()
-    )
 
 
 @require_GET
@@ -139,10 +138,15 @@ def deliverable_add(request, pk):
         except LivrablesError as error:
             form.add_error(None, error.message)
         else:
+            due_count = deliverable.dues.count()
             messages.success(
                 request,
-                _("Livrable « %(title)s » défini : %(count)s échéance(s).")
-                % {"title": deliverable.title, "count": deliverable.dues.count()},
+                ngettext(
+                    "Livrable « %(title)s » défini : %(count)s échéance.",
+                    "Livrable « %(title)s » défini : %(count)s échéances.",
+                    due_count,
+                )
+                % {"title": deliverable.title, "count": due_count},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return _definition_page(request, formation, form, _("Définir un livrable attendu"))
@@ -164,10 +168,10 @@ def deliverable_edit(request, pk, deliverable_pk):
             messages.success(
                 request,
                 _(
-                    "Livrable modifié : %(added)s échéance(s) ajoutée(s), %(removed)s "
-                    "retirée(s) ; les échéances qui ont des versions sont gardées."
+                    "Livrable modifié : %(changes)s ; les échéances qui ont des versions "
+                    "sont gardées."
                 )
-                % {"added": len(changes.added), "removed": len(changes.removed)},
+                % {"changes": changes_summary(changes)},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return _definition_page(
@@ -197,8 +201,7 @@ def deliverable_regenerate_view(request, pk, deliverable_pk):
         else:
             messages.success(
                 request,
-                _("Échéances recalculées : %(added)s ajoutée(s), %(removed)s retirée(s).")
-                % {"added": len(done.added), "removed": len(done.removed)},
+                _("Échéances recalculées : %(changes)s.") % {"changes": changes_summary(done)},
             )
             return redirect(_list_url(formation, f"livrable-{deliverable.pk}"))
     return render(
@@ -304,6 +307,21 @@ def version_message(request, pk, version_pk):
     return _serve(version.message_file, version.message_content_type, version.message_original_name)
 
 
+def _not_awaiting_decision(version) -> str | None:
+    """Why the version awaits no decision (an older one, or already decided), or None."""
+    latest = version.due.versions.aggregate(n=Max("number"))["n"]
+    if latest != version.number:
+        return _(
+            "Une version plus récente (%(number)s) a été déposée : la décision porte sur "
+            "la dernière."
+        ) % {"number": latest}
+    if version.status != Status.SUBMITTED or version.due.status != Status.SUBMITTED:
+        return _("Cette version n'attend pas de décision (état : %(state)s).") % {
+            "state": version.get_status_display().lower()
+        }
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 @accepts_upload("message_file")
 def version_decide_view(request, pk, version_pk):
@@ -313,11 +331,14 @@ def version_decide_view(request, pk, version_pk):
         raise Http404
     version = _or_404(formation_version(formation=formation, pk=version_pk))
     auditor = is_funder_auditor(user)
-    funders = auditor_funders(user, formation) if auditor else formation.programme.funders.all()
-    form = DecisionForm(
-        request.POST or None, request.FILES or None, funders=funders, auditor=auditor
-    )
-    if request.method == "POST" and form.is_valid():
+    not_awaiting = _not_awaiting_decision(version)
+    form = None
+    if not_awaiting is None:
+        funders = auditor_funders(user, formation) if auditor else formation.programme.funders.all()
+        form = DecisionForm(
+            request.POST or None, request.FILES or None, funders=funders, auditor=auditor
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             version_decide(
@@ -350,6 +371,7 @@ def version_decide_view(request, pk, version_pk):
             "due": version.due,
             "form": form,
             "auditor": auditor,
+            "not_awaiting": not_awaiting,
             "cancel_url": _list_url(formation, f"echeance-{version.due_id}"),
         },
     )

@@ -30,6 +30,7 @@ from livrables.services_deliverables import (
     deliverable_regenerate,
     deliverable_update,
     due_schedule,
+    schedule_changes,
     version_decide,
     version_diffuse,
     version_submit,
@@ -631,3 +632,260 @@ def test_the_admin_cannot_bypass_the_services(rf):
         assert not model_admin.has_change_permission(request), model
         assert not model_admin.has_delete_permission(request), model
     assert DeliverableReminder not in admin.site._registry
+
+
+# --- Schedule changes after a decision (review) ----------------------------------------------
+
+
+def validated_first(recit, coordinator, feder):
+    due = first_due(recit)
+    version = submitted(due, coordinator)
+    version_decide(
+        actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+    )
+    return due
+
+
+def test_a_new_lead_time_moves_the_due_dates_without_doubling_a_validated_item(
+    recit, coordinator, feder, documents_dir
+):
+    due = validated_first(recit, coordinator, feder)
+
+    changes = deliverable_update(
+        actor=coordinator,
+        deliverable=recit,
+        title=recit.title,
+        rhythm=Rhythm.BIMONTHLY,
+        lead_days=15,
+    )
+
+    first_period = recit.dues.filter(period_start=D(2018, 1, 15), period_end=D(2018, 2, 28))
+    assert list(first_period.values_list("pk", "status", "due_date")) == [
+        (due.pk, Status.VALIDATED, D(2018, 3, 15))
+    ]
+    assert recit.dues.count() == 12
+    assert changes.added == [] and changes.removed == []
+    assert (D(2018, 2, 28), D(2018, 3, 15)) in changes.adjusted
+    assert recit.dues.get(period_start=D(2018, 3, 1)).due_date == D(2018, 5, 15)
+    recit.refresh_from_db()
+    assert schedule_changes(recit).empty
+
+
+def test_extending_the_execution_a_little_keeps_the_validated_item_for_its_period(
+    coordinator, feder, documents_dir
+):
+    programme = ProgrammeFactory()
+    programme.funders.add(feder)
+    formation = FormationFactory(
+        programme=programme, start_date=D(2018, 1, 1), end_date=D(2018, 2, 28)
+    )
+    recit = deliverable_create(
+        actor=coordinator, formation=formation, title="Récit", rhythm=Rhythm.BIMONTHLY
+    )
+    due = validated_first(recit, coordinator, feder)
+    formation.end_date = D(2018, 3, 10)  # ten days of March join January–February
+    formation.save()
+
+    changes = deliverable_regenerate(actor=coordinator, deliverable=recit)
+
+    assert list(recit.dues.values_list("pk", flat=True)) == [due.pk]
+    assert changes.added == []
+    assert changes.kept_out_of_schedule == [D(2018, 2, 28)]
+    recit.refresh_from_db()
+    assert schedule_changes(recit).empty
+
+
+def test_a_superuser_opens_a_version_in_the_admin(client, recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+    version_decide(
+        actor=coordinator,
+        version=version,
+        validated=True,
+        funder=feder,
+        message_file=upload(EML, "validation.eml"),
+    )
+    version.refresh_from_db()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    page = client.get(reverse("admin:livrables_deliverableversion_change", args=[version.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert version.sha256 in text and "recit.pdf" in text
+    assert version.message_sha256 in text and "validation.eml" in text
+    assert (
+        reverse("livrables:deliverable_version_message", args=[recit.formation_id, version.pk])
+        in text
+    )
+
+
+# --- Locks ---------------------------------------------------------------------------------
+
+
+def test_an_upload_to_an_item_removed_meanwhile_is_refused(recit, coordinator, documents_dir):
+    due = first_due(recit)
+    DeliverableDue.objects.filter(pk=due.pk).delete()  # a regeneration at the same moment
+
+    with pytest.raises(LivrablesError) as refused:
+        submitted(due, coordinator)
+
+    assert refused.value.code == "gone"
+    assert not DeliverableVersion.objects.exists()
+    assert not any(documents_dir.rglob("*.pdf"))
+
+
+def test_a_decision_locks_its_own_rows_deliverable_first(recit, coordinator, feder, documents_dir):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update_of:
+        pytest.skip("FOR UPDATE OF: PostgreSQL only (SQLite serialises its writes)")
+    version = submitted(first_due(recit), coordinator)
+
+    with CaptureQueriesContext(connection) as queries:
+        version_decide(
+            actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+        )
+
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert [sql.rsplit("FOR UPDATE OF ", 1)[1].strip('"') for sql in locks] == [
+        "livrables_expecteddeliverable",
+        "livrables_deliverabledue",
+        "livrables_deliverableversion",
+    ]
+
+
+# --- Content checks --------------------------------------------------------------------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+OUTLOOK_MSG = OLE + "__substg1.0_0037001F".encode("utf-16-le") + b"\x00" * 64
+WORD_DOC = OLE + "WordDocument".encode("utf-16-le") + b"\x00" * 64
+
+
+def test_an_opendocument_with_an_oversized_mimetype_entry_is_refused(
+    recit, coordinator, documents_dir
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Inflates to 10 MB from a few kilobytes: never read.
+        archive.writestr("mimetype", ODT_MIME + " " * 10_000_000)
+        archive.writestr("content.xml", "<office:document-content/>")
+
+    with pytest.raises(LivrablesError) as refused:
+        submitted(first_due(recit), coordinator, buffer.getvalue(), "recit.odt")
+
+    assert refused.value.code == "file_type"
+
+
+ODT_MIME = "application/vnd.oasis.opendocument.text"
+
+
+@pytest.mark.parametrize(
+    ("content", "accepted"), [(OUTLOOK_MSG, True), (WORD_DOC, False)], ids=["msg", "doc"]
+)
+def test_an_outlook_message_is_accepted_but_not_any_ole_file(
+    content, accepted, recit, coordinator, feder, documents_dir
+):
+    version = submitted(first_due(recit), coordinator)
+
+    def decide():
+        return version_decide(
+            actor=coordinator,
+            version=version,
+            validated=True,
+            funder=feder,
+            message_file=upload(content, "validation.msg"),
+        )
+
+    if accepted:
+        assert decide().message_content_type == "application/vnd.ms-outlook"
+    else:
+        with pytest.raises(LivrablesError) as refused:
+            decide()
+        assert refused.value.code == "message_type"
+
+
+# --- Notices --------------------------------------------------------------------------------
+
+
+def test_a_version_to_rework_is_emailed_to_the_coordinators_with_the_comment(
+    recit, coordinator, feder, documents_dir
+):
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(feder)
+    other = UserFactory(role=User.Role.COORDINATOR, email="")  # no address: not written to
+    version = submitted(first_due(recit), coordinator)
+
+    version_decide(
+        actor=auditor,
+        version=version,
+        validated=False,
+        funder=feder,
+        comment="Ajoutez les ateliers de février.",
+    )
+
+    notice = OutboxMessage.objects.get(purpose="deliverable_rework")
+    assert notice.recipient == coordinator.email
+    assert notice.subject == (
+        "Livrable à reprendre : Récit collectif bimestriel, échéance du 28/02/2018 "
+        f"({recit.formation.contract_reference})"
+    )
+    assert "Ajoutez les ateliers de février." in notice.body
+    assert feder.name in notice.body
+    assert other.email == ""
+
+
+def test_a_validation_sends_no_rework_notice(recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+
+    version_decide(
+        actor=coordinator, version=version, validated=True, funder=feder, message_text="OK"
+    )
+
+    assert not OutboxMessage.objects.filter(purpose="deliverable_rework").exists()
+
+
+# --- French --------------------------------------------------------------------------------
+
+
+def test_a_late_item_reminder_says_late_since(soon, coordinator):
+    send_due_reminders(today=D(2026, 7, 2))  # missed on the day: caught up two days later
+
+    message = OutboxMessage.objects.get(purpose="deliverable_reminder")
+    assert message.subject.startswith("Livrable en retard depuis le 30/06/2026 : Note support")
+    assert "était à rendre le 30 juin 2026 : il est en retard." in message.body
+
+
+def test_creation_and_changes_are_told_in_singular_and_plural(soon, recit, coordinator):
+    from livrables.services_deliverables import ScheduleChanges, changes_summary
+
+    created = AuditEntry.objects.filter(action="livrables.deliverable_created")
+    assert {entry.summary for entry in created} == {
+        "Livrable attendu « Note support annuelle » défini (à des dates données, 1 échéance)",
+        "Livrable attendu « Récit collectif bimestriel » défini (bimestriel, 12 échéances)",
+    }
+    one = [D(2018, 1, 1)]
+    assert changes_summary(
+        ScheduleChanges(added=one, removed=one * 2, kept_out_of_schedule=[])
+    ) == ("1 échéance ajoutée, 2 échéances retirées")
+    assert changes_summary(ScheduleChanges(added=[], removed=[], kept_out_of_schedule=[])) == (
+        "aucune échéance changée"
+    )
+
+
+def test_a_trainer_is_told_who_records_the_decision(recit, coordinator, feder, documents_dir):
+    version = submitted(first_due(recit), coordinator)
+
+    with pytest.raises(LivrablesError) as refused:
+        version_decide(
+            actor=UserFactory(role=User.Role.TRAINER),
+            version=version,
+            validated=True,
+            funder=feder,
+        )
+
+    assert refused.value.code == "not_allowed"
+    assert refused.value.message == (
+        "La décision ne peut être enregistrée que par l'auditeur·rice du financeur ou par "
+        "la coordination."
+    )

@@ -401,12 +401,16 @@ def test_page_queries_do_not_grow_with_deliverables(
 
     # The dashboard's own (eight) and the deliverables panel's one.
     with django_assert_max_num_queries(9):
-        client.get(reverse("dashboard"))
+        dashboard = client.get(reverse("dashboard"))
     with django_assert_max_num_queries(7):
-        client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+        page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
     client.force_login(auditor)
     with django_assert_max_num_queries(7):
-        client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+        auditor_page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
+
+    assert (dashboard.status_code, page.status_code, auditor_page.status_code) == (200, 200, 200)
+    assert f"Livrable {count - 1}" in page.content.decode()
+    assert f"Livrable {count - 1}" in auditor_page.content.decode()
 
 
 def test_formation_panel_is_one_query(rf, coordinator, world, django_assert_num_queries):
@@ -455,3 +459,28 @@ def test_list_says_when_due_dates_no_longer_follow_the_execution_period(
     formation.save()
 
     assert "ne suivent plus la période" in client.get(url).content.decode()
+
+
+def test_the_decision_page_of_a_decided_or_older_version_shows_no_form(
+    client, coordinator, auditor, feder, world
+):
+    client.force_login(auditor)
+    first = world["version"]
+    version_decide(actor=auditor, version=first, validated=False, funder=feder, comment="Page 3")
+    second = version_submit(actor=coordinator, due=world["submitted"], upload=pdf())
+    formation_pk = first.due.deliverable.formation_id
+
+    def page(version):
+        url = reverse("livrables:deliverable_version_decide", args=[formation_pk, version.pk])
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    older = page(first)
+    assert "Une version plus récente (2) a été déposée" in older
+    assert 'name="decision"' not in older
+    assert 'name="decision"' in page(second)
+    version_decide(actor=auditor, version=second, validated=True, funder=feder)
+    decided = page(second)
+    assert "Cette version n&#x27;attend pas de décision (état : validé)" in decided
+    assert 'name="decision"' not in decided

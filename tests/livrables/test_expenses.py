@@ -574,3 +574,17 @@ def test_expense_date_refusal_is_shown_on_the_form(client, coordinator, formatio
         response.text
     )
     assert not Expense.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_superuser_opens_an_expense_in_the_admin(client, formation, coordinator, documents_dir):
+    expense = add(formation, coordinator)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    page = client.get(reverse("admin:livrables_expense_change", args=[expense.pk]))
+
+    assert page.status_code == 200
+    assert expense.receipt_sha256 in page.content.decode()
+    assert reverse("livrables:expense_receipt", args=[formation.pk, expense.number]) in (
+        page.content.decode()
+    )
