@@ -327,6 +327,7 @@ def claim_update(
     claim.amount_ht, claim.amount_ttc = money.ht, money.ttc
     claim.sent_on = sent_on
     claim.note = (note or "").strip()
+    claim.updated_at = timezone.now()
     _validated(claim, exclude=["formation", "sent_by", "cancelled_by"])
     claim.save()
     after = _claim_values(claim)
@@ -363,10 +364,10 @@ def claim_cancel(*, claim: ServiceFaitClaim, reason: str, actor, now=None) -> Se
             % {"date": f"{paid.received_on:%d/%m/%Y}", "amount": euros(paid.amount)},
             code="claim_paid",
         )
-    claim.cancelled_at = now or timezone.now()
+    claim.cancelled_at = claim.updated_at = now or timezone.now()
     claim.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     claim.cancellation_reason = reason
-    claim.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    claim.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
     log_action(
         actor=actor,
         action="livrables.service_fait_claim_cancelled",
@@ -414,6 +415,7 @@ def payment_update(
         claim,
     )
     payment.note = (note or "").strip()
+    payment.updated_at = timezone.now()
     _validated(payment, exclude=["formation", "claim", "funder", "recorded_by", "cancelled_by"])
     payment.save()
     log_action(
@@ -438,10 +440,12 @@ def payment_cancel(*, payment: Payment, reason: str, actor, now=None) -> Payment
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _ensure_standing(payment, _("Ce paiement est déjà annulé."))
     reason = _reason(reason)
-    payment.cancelled_at = now or timezone.now()
+    payment.cancelled_at = payment.updated_at = now or timezone.now()
     payment.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     payment.cancellation_reason = reason
-    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    payment.save(
+        update_fields=["cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"]
+    )
     log_action(
         actor=actor,
         action="livrables.payment_cancelled",

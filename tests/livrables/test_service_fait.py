@@ -529,7 +529,7 @@ def test_issued_statement_is_flagged_to_reissue_when_its_period_moves(client, do
         reverse("formations:formation_detail", args=[world.formation.pk])
     ).content.decode()
     assert "à rééditer" in page
-    assert "a été scellée ou rectifiée depuis" in page
+    assert "une demi-journée de la période a été scellée ou rectifiée" in page
 
     # Reissued: the new statement stands and is up to date.
     again = issue(OCTOBER, now=issued_at + dt.timedelta(hours=2))
