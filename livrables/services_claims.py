@@ -240,8 +240,13 @@ def _check_payment(formation, funder, claim) -> None:
         raise LivrablesError(
             _("Cette demande de paiement concerne une autre formation."), code="wrong_claim"
         )
-    # Read again: the caller's copy may predate a cancellation.
-    if claim is not None and not ServiceFaitClaim.objects.filter(ACTIVE, pk=claim.pk).exists():
+    if claim is None:
+        return
+    # Read again, locked: the caller's copy may predate a cancellation, and `claim_cancel`
+    # locks the claim before it checks that no standing payment settles it; without this
+    # lock both could pass their check at once and leave a payment on a cancelled claim.
+    locked = ServiceFaitClaim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
+    if locked is None or locked.is_cancelled:
         raise LivrablesError(
             _("Cette demande de paiement a été annulée : aucun paiement ne la règle."),
             code="wrong_claim",
