@@ -408,7 +408,12 @@ def payment_update(
     Raises LivrablesError as `record_payment`, and `cancelled`. Audit action
     `livrables.payment_updated`, on the formation, with the values before and after."""
     _ensure_coordinator(actor)
-    payment = Payment.objects.select_for_update().select_related("formation").get(pk=payment.pk)
+    # `of`: lock the payment's row only, not the formation joined to it.
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("formation")
+        .get(pk=payment.pk)
+    )
     _ensure_standing(payment, _("Ce paiement a été annulé : il ne se modifie plus."))
     amount = _positive(amount, allow_zero=False)
     _check_payment(payment.formation, funder, claim)

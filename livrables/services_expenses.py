@@ -249,7 +249,11 @@ def mission_update(
     with the values before and after). Its expenses follow it. Raises LivrablesError
     `not_allowed`, `invalid` or `outside_execution`."""
     _ensure_coordinator(actor)
-    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    mission = (
+        Mission.objects.select_for_update(of=("self",))  # not the formation joined to it
+        .select_related("formation")
+        .get(pk=mission.pk)
+    )
     before = _mission_values(mission)
     mission.name, mission.start_date, mission.end_date, mission.place = (
         name,
@@ -280,7 +284,11 @@ def mission_delete(*, actor, mission: Mission) -> None:
     `mission_in_use`: the expenses would lose what they were spent for). Journal
     `livrables.mission_deleted` with its values."""
     _ensure_coordinator(actor)
-    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    mission = (
+        Mission.objects.select_for_update(of=("self",))  # not the formation joined to it
+        .select_related("formation")
+        .get(pk=mission.pk)
+    )
     count = mission.expenses.count()
     if count:
         raise LivrablesError(

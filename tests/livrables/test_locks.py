@@ -2,7 +2,7 @@
 has no row locks: these tests run with DATABASE_URL set to a PostgreSQL database).
 
 * a payment recorded or corrected for a claim locks the claim, as `claim_cancel` does:
-  otherwise both check at once and a payment settles a cancelled claim.
+  otherwise both check at once and a payment settles a cancelled claim;
 * a row read with `select_related` is locked alone (`FOR UPDATE OF`): a bare
   `FOR UPDATE` would lock the formation joined to it and stall every other write on it."""
 
@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from formations.models import Formation
 from livrables.services_claims import payment_update, record_claim, record_payment
+from livrables.services_expenses import mission_create, mission_delete, mission_update
 from tests.livrables.test_service_fait import build_world
 
 D = dt.date
@@ -40,6 +41,11 @@ def world(db):
 
 def _locks(queries) -> list[str]:
     return [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+
+
+def _assert_no_joined_row_locked(locks):
+    for sql in locks:
+        assert " JOIN " not in sql or "FOR UPDATE OF" in sql, sql
 
 
 def test_payment_for_a_claim_locks_the_claim(world):
@@ -73,3 +79,27 @@ def test_payment_for_a_claim_locks_the_claim(world):
         )
     locks = _locks(recorded.captured_queries)
     assert any(CLAIM_LOCK in sql for sql in locks)
+    assert any('FOR UPDATE OF "livrables_payment"' in sql for sql in locks)
+    _assert_no_joined_row_locked(locks)
+
+
+def test_mission_writes_lock_the_mission_only(world):
+    mission = mission_create(
+        actor=world.coordinator,
+        formation=world.formation,
+        name="Comité",
+        start_date=D(2021, 10, 1),
+        end_date=D(2021, 10, 1),
+    )
+    with CaptureQueriesContext(connection) as recorded:
+        mission_update(
+            actor=world.coordinator,
+            mission=mission,
+            name="Comité de pilotage",
+            start_date=D(2021, 10, 1),
+            end_date=D(2021, 10, 1),
+        )
+        mission_delete(actor=world.coordinator, mission=mission)
+    locks = _locks(recorded.captured_queries)
+    assert len([sql for sql in locks if 'FOR UPDATE OF "livrables_mission"' in sql]) == 2
+    _assert_no_joined_row_locked(locks)
