@@ -148,22 +148,30 @@ def _journal_data(expense: Expense) -> dict:
     }
 
 
-def _next_number(formation: Formation) -> int:
-    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
-    number printed in a funder's file is never given twice, deletions included. The
-    counter's row is locked: two expenses typed at once do not take the same n°."""
-    Formation.objects.select_for_update().filter(pk=formation.pk).first()
+def _locked_numbering(formation_id: int) -> ExpenseNumbering:
+    """The formation's expense counter, locked (created when missing: the formation row
+    is locked first, so two writers never create it at once), raised to the highest n°
+    among its expenses: those numbered before the counter existed count too."""
+    Formation.objects.select_for_update().filter(pk=formation_id).first()
     numbering, _created = ExpenseNumbering.objects.select_for_update().get_or_create(
-        formation=formation
+        formation_id=formation_id
     )
-    # Expenses numbered before the counter existed count too.
     highest = (
-        Expense.objects.filter(formation=formation)
+        Expense.objects.filter(formation_id=formation_id)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    numbering.last_number = max(numbering.last_number, highest or 0) + 1
+    numbering.last_number = max(numbering.last_number, highest or 0)
+    return numbering
+
+
+def _next_number(formation: Formation) -> int:
+    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
+    number printed in a funder's file is never given twice, deletions included. The
+    counter's row is locked: two expenses typed at once do not take the same n°."""
+    numbering = _locked_numbering(formation.pk)
+    numbering.last_number += 1
     numbering.save(update_fields=["last_number"])
     return numbering.last_number
 
@@ -396,6 +404,10 @@ def expense_delete(*, actor, expense: Expense) -> None:
     keeps its values and its receipt's digest, the file goes once committed."""
     _ensure_coordinator(actor)
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    # The counter keeps the deleted n°: once the row is gone, nothing else remembers it
+    # was given (a formation whose expenses predate the counter has no counter yet).
+    numbering = _locked_numbering(expense.formation_id)
+    numbering.save(update_fields=["last_number"])
     data = _journal_data(expense)
     name = expense.receipt.name
     formation = expense.formation

@@ -509,6 +509,45 @@ def test_number_of_a_deleted_expense_is_never_given_again(
 
 
 @pytest.mark.django_db
+def test_number_deleted_before_any_counter_existed_is_never_given_again(
+    formation, coordinator, documents_dir, committed
+):
+    from livrables.models import ExpenseNumbering
+
+    add(formation, coordinator)
+    last = add(formation, coordinator, description="Hôtel")
+    # Expenses typed before the counter existed (migration 0010): no counter row.
+    ExpenseNumbering.objects.all().delete()
+    committed(expense_delete, actor=coordinator, expense=last)
+    assert ExpenseNumbering.objects.get(formation=formation).last_number == 2
+    assert add(formation, coordinator, description="Repas").number == 3
+
+
+@pytest.mark.django_db
+def test_migration_gives_a_counter_to_formations_numbered_before_it(
+    formation, coordinator, documents_dir
+):
+    import importlib
+
+    from django.apps import apps
+
+    from livrables.models import ExpenseNumbering
+
+    seed = importlib.import_module("livrables.migrations.0014_seed_expense_numbering").seed
+    add(formation, coordinator)
+    add(formation, coordinator, description="Hôtel")
+    other = FormationFactory(contract_reference="FEDER-2021-AO.8")
+    add(other, coordinator)
+    ExpenseNumbering.objects.filter(formation=formation).delete()
+    ExpenseNumbering.objects.filter(formation=other).update(last_number=7)
+
+    seed(apps, None)
+
+    counters = dict(ExpenseNumbering.objects.values_list("formation_id", "last_number"))
+    assert counters == {formation.pk: 2, other.pk: 7}  # an existing counter is left alone
+
+
+@pytest.mark.django_db
 def test_refused_expense_does_not_use_up_a_number(formation, coordinator, documents_dir):
     add(formation, coordinator)
     with pytest.raises(LivrablesError):
