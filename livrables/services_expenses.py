@@ -325,7 +325,21 @@ def mission_delete(*, actor, mission: Mission) -> None:
 def _check_scope(expense: Expense) -> None:
     if expense.session_id and expense.session.formation_id != expense.formation_id:
         raise LivrablesError(_("Cette session n'est pas de cette formation."), code="invalid")
-    if expense.mission_id and expense.mission.formation_id != expense.formation_id:
+    if not expense.mission_id:
+        return
+    # Read again, locked: `mission_delete` locks the mission before it counts its
+    # expenses, so a mission deleted meanwhile is told here, not met as a foreign-key
+    # error when the expense is saved (or, constraints being deferred, at commit).
+    mission = Mission.objects.select_for_update().filter(pk=expense.mission_id).first()
+    if mission is None:
+        raise LivrablesError(
+            _(
+                "Cette mission vient d'être supprimée : rattachez la dépense à une autre "
+                "mission ou à aucune."
+            ),
+            code="mission_deleted",
+        )
+    if mission.formation_id != expense.formation_id:
         raise LivrablesError(_("Cette mission n'est pas de cette formation."), code="invalid")
 
 

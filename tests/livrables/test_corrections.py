@@ -405,3 +405,23 @@ def test_statement_to_reissue_once_a_claim_it_printed_is_corrected(world, docume
         actor=world.coordinator,
     )
     assert document_state(document=statement).needs_reissue
+
+
+def test_expense_on_a_mission_deleted_meanwhile_is_refused_with_a_clear_error(
+    world, documents_dir
+):
+    from livrables.models import Expense
+
+    mission = mission_create(
+        actor=world.coordinator,
+        formation=world.formation,
+        name="Comité",
+        start_date=D(2021, 10, 1),
+        end_date=D(2021, 10, 1),
+    )
+    Mission.objects.filter(pk=mission.pk).delete()  # by another request, after the form
+    with pytest.raises(LivrablesError) as refused:
+        add(world.formation, world.coordinator, mission=mission)
+    assert refused.value.code == "mission_deleted"
+    assert "Cette mission vient d'être supprimée" in refused.value.message
+    assert not Expense.objects.exists()
