@@ -257,6 +257,15 @@ def test_cancelling_through_the_page_asks_first_and_auditors_may_not(client, wor
     page = client.get(reverse("formations:formation_detail", args=[world.formation.pk])).text
     assert edit_url not in page and pay_cancel not in page
 
+    # A trainer of the formation never sees its claims and payments: out of reach, 404.
+    trainer = UserFactory(role=User.Role.TRAINER)
+    world.session.trainers.add(trainer)
+    client.force_login(trainer)
+    for url in (pay_cancel, edit_url):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "Pas mon rôle du tout"}).status_code == 404, url
+    assert not Payment.objects.get().is_cancelled
+
 
 # --- Missions -------------------------------------------------------------------------------
 
@@ -322,9 +331,16 @@ def test_mission_edited_and_deleted_only_without_expenses(client, world, documen
         start_date=D(2021, 10, 1),
         end_date=D(2021, 10, 1),
     )
-    client.force_login(auditor)
-    for name in ("livrables:mission_edit", "livrables:mission_remove"):
-        assert client.post(reverse(name, args=[world.formation.pk, other.pk])).status_code == 404
+    trainer = UserFactory(role=User.Role.TRAINER)
+    world.session.trainers.add(trainer)
+    # The auditor reads the missions (in reach: 403); a trainer of the formation never sees
+    # its costs (out of reach: 404).
+    for user, code in ((auditor, 403), (trainer, 404)):
+        client.force_login(user)
+        for name in ("livrables:mission_edit", "livrables:mission_remove"):
+            url = reverse(name, args=[world.formation.pk, other.pk])
+            assert client.get(url).status_code == code, (user.role, name)
+            assert client.post(url).status_code == code, (user.role, name)
     assert Mission.objects.filter(pk=other.pk).exists()
 
 
@@ -407,9 +423,7 @@ def test_statement_to_reissue_once_a_claim_it_printed_is_corrected(world, docume
     assert document_state(document=statement).needs_reissue
 
 
-def test_expense_on_a_mission_deleted_meanwhile_is_refused_with_a_clear_error(
-    world, documents_dir
-):
+def test_expense_on_a_mission_deleted_meanwhile_is_refused_with_a_clear_error(world, documents_dir):
     from livrables.models import Expense
 
     mission = mission_create(
