@@ -29,6 +29,9 @@ class Cancellable(models.Model):
         related_name="+",
     )
     cancellation_reason = models.TextField(_("motif de l'annulation"), blank=True)
+    # Set by every correction and by the cancellation: an état de service fait issued
+    # before it printed the old figures (`livrables.selectors._outdated`).
+    updated_at = models.DateTimeField(_("corrigé le"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

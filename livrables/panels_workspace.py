@@ -18,14 +18,15 @@ from livrables.models import IssuedDocument
 from livrables.pack.jobs import download_url
 from livrables.pack.registry import PackScope
 from livrables.pack.services import period_label
-from livrables.selectors import standing
+from livrables.selectors import document_states, standing
 from livrables.selectors_deliverables import deliverables_awaiting_validation
 
 
 def workspace_service_fait_panel(request, formations) -> dict:
     """The newest standing service-fait statement of each formation (by the end of the
     period it covers), downloadable by the auditor (`documents_visible_to`), and the link
-    to the formation's « Service fait » section. One query."""
+    to the formation's « Service fait » section, with its « à rééditer » flag
+    (`document_states`, once for all the statements found). Three queries."""
     if not is_funder_auditor(request.user):
         return {}
     newest = {}
@@ -37,6 +38,7 @@ def workspace_service_fait_panel(request, formations) -> dict:
     ).order_by("formation_id", "-covers_to", "-issued_at", "-pk")
     for statement in statements:
         newest.setdefault(statement.formation_id, statement)
+    states = document_states(newest.values())
     blocks = {}
     for formation in formations:
         statement = newest.get(formation.pk)
@@ -46,6 +48,7 @@ def workspace_service_fait_panel(request, formations) -> dict:
                 "ws_sf": {
                     "formation": formation,
                     "statement": statement,
+                    "needs_reissue": statement is not None and states[statement.pk].needs_reissue,
                     "download_url": reverse("livrables:document_download", args=[statement.number])
                     if statement is not None
                     else "",

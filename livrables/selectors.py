@@ -17,7 +17,7 @@ from formations.selectors import formations_visible_to, participants_visible_to
 from livrables import files
 from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
-from livrables.models import DocumentEntry, IssuedDocument
+from livrables.models import DocumentEntry, IssuedDocument, Payment, ServiceFaitClaim
 from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.contract import _local_day
 from sessions.selectors.hours import count_subquery
@@ -452,8 +452,14 @@ def _outdated(document_ids: list[int]) -> set[int]:
     had a half-day of the formation sealed after it; an « état au » structure certificate
     whose formation has a session, now fully sealed (it covers every such session, with or
     without the structure's people), with a half-day sealed after it; a service-fait
-    statement whose period has a half-day sealed or rectified after it. One query (none
-    for none)."""
+    statement whose period has a half-day sealed or rectified after it, or whose
+    formation has a claim or a payment, recorded before it, corrected or cancelled after
+    it. One query (none for none).
+
+    Not flagged: claims and payments recorded after the issue (the usual order: issue the
+    statement, then send the claim it states), and changes of the contract's terms
+    (prices, amount, VAT rate, minimum hours) after the issue: the statement states the
+    terms of its day, and its issue is the coordinator's to repeat."""
     if not document_ids:
         return set()
     after_issue = {"created_at__gt": OuterRef("issued_at")}
@@ -500,6 +506,19 @@ def _outdated(document_ids: list[int]) -> set[int]:
         Exists(
             period_slots.filter(attendances__rectifications__created_at__gt=OuterRef("issued_at"))
         )
+    )
+    # The statement prints every standing claim of the formation with the totals claimed,
+    # received and still due, and subtracts the claims from the amount to claim: a claim
+    # or a payment it printed, corrected or cancelled since, changes those figures.
+    corrected_since = {
+        "formation_id": OuterRef("formation_id"),
+        "created_at__lte": OuterRef("issued_at"),
+        "updated_at__gt": OuterRef("issued_at"),
+    }
+    statement_moved = (
+        statement_moved
+        | Exists(ServiceFaitClaim.objects.filter(**corrected_since))
+        | Exists(Payment.objects.filter(**corrected_since))
     )
     outdated = (
         (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)

@@ -48,6 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, Max, OuterRef
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from formations.french import hours_label
 from formations.models import Formation
@@ -371,11 +372,16 @@ def _straddling_text(claims, period_start: dt.date, period_end: dt.date) -> str:
         % {"start": f"{c.period_start:%d/%m/%Y}", "end": f"{c.period_end:%d/%m/%Y}"}
         for c in claims
     )
-    return _(
+    return ngettext(
         "Une demande de paiement déjà envoyée (%(claims)s) ne tombe qu'en partie dans cette "
         "période : on ne peut pas savoir quelle part de son montant en déduire, et aucun "
         "montant à demander n'est calculé. Choisissez une période qui la contient entière "
-        "(par exemple du %(start)s au %(end)s) ou qui commence après le %(last)s."
+        "(par exemple du %(start)s au %(end)s) ou qui commence après le %(last)s.",
+        "Des demandes de paiement déjà envoyées (%(claims)s) ne tombent qu'en partie dans "
+        "cette période : on ne peut pas savoir quelle part de leur montant en déduire, et "
+        "aucun montant à demander n'est calculé. Choisissez une période qui les contient "
+        "entières (par exemple du %(start)s au %(end)s) ou qui commence après le %(last)s.",
+        len(claims),
     ) % {
         "claims": periods,
         "start": f"{min(first, period_start):%d/%m/%Y}",

@@ -231,8 +231,13 @@ def _check_payment(formation, funder, claim) -> None:
         raise LivrablesError(
             _("Cette demande de paiement concerne une autre formation."), code="wrong_claim"
         )
-    # Read again: the caller's copy may predate a cancellation.
-    if claim is not None and not ServiceFaitClaim.objects.filter(ACTIVE, pk=claim.pk).exists():
+    if claim is None:
+        return
+    # Read again, locked: the caller's copy may predate a cancellation, and `claim_cancel`
+    # locks the claim before it checks that no standing payment settles it; without this
+    # lock both could pass their check at once and leave a payment on a cancelled claim.
+    locked = ServiceFaitClaim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).first()
+    if locked is None or locked.is_cancelled:
         raise LivrablesError(
             _("Cette demande de paiement a été annulée : aucun paiement ne la règle."),
             code="wrong_claim",
@@ -318,6 +323,7 @@ def claim_update(
     claim.amount_ht, claim.amount_ttc = money.ht, money.ttc
     claim.sent_on = sent_on
     claim.note = (note or "").strip()
+    claim.updated_at = timezone.now()
     clean_or_refuse(claim, exclude=["formation", "sent_by", "cancelled_by"])
     claim.save()
     after = _claim_values(claim)
@@ -354,10 +360,10 @@ def claim_cancel(*, claim: ServiceFaitClaim, reason: str, actor, now=None) -> Se
             % {"date": f"{paid.received_on:%d/%m/%Y}", "amount": euros(paid.amount)},
             code="claim_paid",
         )
-    claim.cancelled_at = now or timezone.now()
+    claim.cancelled_at = claim.updated_at = now or timezone.now()
     claim.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     claim.cancellation_reason = reason
-    claim.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    claim.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
     log_action(
         actor=actor,
         action="livrables.service_fait_claim_cancelled",
@@ -393,7 +399,12 @@ def payment_update(
     Raises LivrablesError as `record_payment`, and `cancelled`. Audit action
     `livrables.payment_updated`, on the formation, with the values before and after."""
     _ensure_coordinator(actor)
-    payment = Payment.objects.select_for_update().select_related("formation").get(pk=payment.pk)
+    # `of`: lock the payment's row only, not the formation joined to it.
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("formation")
+        .get(pk=payment.pk)
+    )
     _ensure_standing(payment, _("Ce paiement a été annulé : il ne se modifie plus."))
     amount = _positive(amount, allow_zero=False)
     _check_payment(payment.formation, funder, claim)
@@ -405,6 +416,7 @@ def payment_update(
         claim,
     )
     payment.note = (note or "").strip()
+    payment.updated_at = timezone.now()
     clean_or_refuse(
         payment, exclude=["formation", "claim", "funder", "recorded_by", "cancelled_by"]
     )
@@ -431,10 +443,12 @@ def payment_cancel(*, payment: Payment, reason: str, actor, now=None) -> Payment
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _ensure_standing(payment, _("Ce paiement est déjà annulé."))
     reason = _reason(reason)
-    payment.cancelled_at = now or timezone.now()
+    payment.cancelled_at = payment.updated_at = now or timezone.now()
     payment.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     payment.cancellation_reason = reason
-    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    payment.save(
+        update_fields=["cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"]
+    )
     log_action(
         actor=actor,
         action="livrables.payment_cancelled",

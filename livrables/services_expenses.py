@@ -122,22 +122,30 @@ def _journal_data(expense: Expense) -> dict:
     }
 
 
-def _next_number(formation: Formation) -> int:
-    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
-    number printed in a funder's file is never given twice, deletions included. The
-    counter's row is locked: two expenses typed at once do not take the same n°."""
-    Formation.objects.select_for_update().filter(pk=formation.pk).first()
+def _locked_numbering(formation_id: int) -> ExpenseNumbering:
+    """The formation's expense counter, locked (created when missing: the formation row
+    is locked first, so two writers never create it at once), raised to the highest n°
+    among its expenses: those numbered before the counter existed count too."""
+    Formation.objects.select_for_update().filter(pk=formation_id).first()
     numbering, _created = ExpenseNumbering.objects.select_for_update().get_or_create(
-        formation=formation
+        formation_id=formation_id
     )
-    # Expenses numbered before the counter existed count too.
     highest = (
-        Expense.objects.filter(formation=formation)
+        Expense.objects.filter(formation_id=formation_id)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    numbering.last_number = max(numbering.last_number, highest or 0) + 1
+    numbering.last_number = max(numbering.last_number, highest or 0)
+    return numbering
+
+
+def _next_number(formation: Formation) -> int:
+    """The next expense n° of the formation, counted by `ExpenseNumbering` so that a
+    number printed in a funder's file is never given twice, deletions included. The
+    counter's row is locked: two expenses typed at once do not take the same n°."""
+    numbering = _locked_numbering(formation.pk)
+    numbering.last_number += 1
     numbering.save(update_fields=["last_number"])
     return numbering.last_number
 
@@ -223,7 +231,11 @@ def mission_update(
     with the values before and after). Its expenses follow it. Raises LivrablesError
     `not_allowed`, `invalid` or `outside_execution`."""
     _ensure_coordinator(actor)
-    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    mission = (
+        Mission.objects.select_for_update(of=("self",))  # not the formation joined to it
+        .select_related("formation")
+        .get(pk=mission.pk)
+    )
     before = _mission_values(mission)
     mission.name, mission.start_date, mission.end_date, mission.place = (
         name,
@@ -254,7 +266,11 @@ def mission_delete(*, actor, mission: Mission) -> None:
     `mission_in_use`: the expenses would lose what they were spent for). Journal
     `livrables.mission_deleted` with its values."""
     _ensure_coordinator(actor)
-    mission = Mission.objects.select_for_update().select_related("formation").get(pk=mission.pk)
+    mission = (
+        Mission.objects.select_for_update(of=("self",))  # not the formation joined to it
+        .select_related("formation")
+        .get(pk=mission.pk)
+    )
     count = mission.expenses.count()
     if count:
         raise LivrablesError(
@@ -283,7 +299,21 @@ def mission_delete(*, actor, mission: Mission) -> None:
 def _check_scope(expense: Expense) -> None:
     if expense.session_id and expense.session.formation_id != expense.formation_id:
         raise LivrablesError(_("Cette session n'est pas de cette formation."), code="invalid")
-    if expense.mission_id and expense.mission.formation_id != expense.formation_id:
+    if not expense.mission_id:
+        return
+    # Read again, locked: `mission_delete` locks the mission before it counts its
+    # expenses, so a mission deleted meanwhile is told here, not met as a foreign-key
+    # error when the expense is saved (or, constraints being deferred, at commit).
+    mission = Mission.objects.select_for_update().filter(pk=expense.mission_id).first()
+    if mission is None:
+        raise LivrablesError(
+            _(
+                "Cette mission vient d'être supprimée : rattachez la dépense à une autre "
+                "mission ou à aucune."
+            ),
+            code="mission_deleted",
+        )
+    if mission.formation_id != expense.formation_id:
         raise LivrablesError(_("Cette mission n'est pas de cette formation."), code="invalid")
 
 
@@ -362,6 +392,10 @@ def expense_delete(*, actor, expense: Expense) -> None:
     keeps its values and its receipt's digest, the file goes once committed."""
     _ensure_coordinator(actor)
     expense = Expense.objects.select_for_update().get(pk=expense.pk)
+    # The counter keeps the deleted n°: once the row is gone, nothing else remembers it
+    # was given (a formation whose expenses predate the counter has no counter yet).
+    numbering = _locked_numbering(expense.formation_id)
+    numbering.save(update_fields=["last_number"])
     data = _journal_data(expense)
     name = expense.receipt.name
     formation = expense.formation

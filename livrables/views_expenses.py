@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,8 +36,9 @@ def _formation(request, pk):
 def _editable_formation(request, pk):
     formation = _formation(request, pk)
     if not may_edit_expenses(request.user):
-        # An auditor sees the expenses (read-only): the write pages are not theirs.
-        raise Http404
+        # In reach but read-only (the funder's auditor reads the expenses): 403. Out of
+        # reach (`_formation`: not theirs, or a role that never sees costs): 404.
+        raise PermissionDenied
     return formation
 
 

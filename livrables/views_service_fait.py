@@ -5,6 +5,7 @@ reach but not theirs to read or write, 403."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,15 +34,14 @@ from livrables.views import issued_message
 
 
 def _formation(request, pk: int, *, write: bool):
+    # Out of reach (a formation not theirs, or service fait they do not read: a trainer)
+    # → 404, as every page; in reach but read-only (the funder's auditor) → 403.
     formation = get_object_or_404(
         formations_visible_to(user=request.user).select_related("programme"), pk=pk
     )
-    allowed = (
-        may_write_service_fait(request.user)
-        if write
-        else may_read_service_fait(request.user, formation)
-    )
-    if not allowed:
+    if not may_read_service_fait(request.user, formation):
+        raise Http404
+    if write and not may_write_service_fait(request.user):
         raise PermissionDenied
     return formation
 

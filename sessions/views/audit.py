@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views import View
 
 from formations.french import user_name
 from formations.models import User
-from formations.permissions import RoleRequiredMixin, can_manage
+from formations.permissions import RoleRequiredMixin, can_manage, is_funder_auditor
 from formations.selectors import formations_visible_to
 from sessions.exceptions import SessionsError
 from sessions.presence import attendance_text, signed_as_text, values_text
@@ -134,8 +135,8 @@ class SlotAuditView(RoleRequiredMixin, View):
 class AuditRiskAcknowledgeView(RoleRequiredMixin, View):
     """Posts a coordinator's explanation of one audit risk of a formation (the form is in
     the formation page's « Risques d'audit » panel), then goes back to the panel. A
-    formation out of the user's reach is 404, as on every page; in reach (a funder's
-    auditor reads the panel) but not theirs to write, 403."""
+    formation or a panel out of the user's reach is 404, as on every page; in reach (a
+    funder's auditor reads the panel) but not theirs to write, 403."""
 
     allowed_roles = None
     http_method_names = ["post"]
@@ -143,7 +144,9 @@ class AuditRiskAcknowledgeView(RoleRequiredMixin, View):
     def post(self, request, pk):
         formation = get_object_or_404(formations_visible_to(user=request.user), pk=pk)
         if not can_manage(request.user):
-            raise PermissionDenied
+            # The auditor reads the risks (in reach, 403); a trainer of the formation
+            # does not see them (out of reach, 404).
+            raise PermissionDenied if is_funder_auditor(request.user) else Http404
         try:
             audit_risk_acknowledge(
                 actor=request.user,

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from formations.models import Formation, Funder, User
 from formations.panels import WORKSPACE_FORMATION_PANELS
@@ -177,6 +178,29 @@ def test_auditor_home_lists_their_funders_operations_with_each_block(client, wor
     assert "1 document en vigueur" in text
 
 
+def test_statement_to_reissue_is_shown_so_to_the_auditor(client, world, coordinator):
+    from sessions.models import Rectification
+
+    ours = world["ours"]
+    client.force_login(world["auditor"])
+    assert "à rééditer" not in text_of(client.get(reverse("dashboard")))
+
+    # A half-day of its period rectified after the issue: its figures are out of date.
+    Rectification.objects.create(
+        attendance=Attendance.objects.filter(slot__session__formation=ours).first(),
+        old_values={"status": "present"},
+        new_values={"status": "absent"},
+        reason="Erreur de saisie",
+        author=coordinator,
+        created_at=timezone.now(),
+    )
+
+    text = text_of(client.get(reverse("dashboard")))
+    assert text.count("à rééditer") == 1
+    assert "ses chiffres ne sont plus à jour, la coordination doit l'émettre à nouveau" in text
+    assert f"Télécharger l'état n° {world['statements'][ours.pk].number} (PDF)" in text
+
+
 def test_fse_auditor_never_sees_a_feder_only_formation(client, world):
     theirs = world["theirs"]
     statement = world["statements"][theirs.pk]
@@ -215,10 +239,13 @@ def test_the_links_shown_open_for_the_auditor_read_only(client, world):
     # The auditor reads the risks: never the form that explains them.
     assert 'name="risk_key"' not in page
     assert reverse("sessions:audit_risk_acknowledge", args=[ours.pk]) not in page
-    assert client.post(
-        reverse("livrables:service_fait_issue", args=[ours.pk]),
-        {"du": "2021-10-01", "au": "2021-10-31"},
-    ).status_code in (403, 404)
+    assert (
+        client.post(
+            reverse("livrables:service_fait_issue", args=[ours.pk]),
+            {"du": "2021-10-01", "au": "2021-10-31"},
+        ).status_code
+        == 403
+    )  # in reach, read-only
 
 
 # What the workspace may post to: the header's sign-out, as on every page, and the audit
@@ -314,10 +341,11 @@ def test_query_count_does_not_grow_with_formations(
     _world_of(n, auditor, trainer, coordinator)
     client.force_login(auditor)
 
-    # Session and user, formations, hours (1), audit risks (6), statements (1), certificates
-    # (1), deliverables awaiting validation (1), audit packs (1), programmes and their
-    # funders (2), the auditor's funders (1).
-    with django_assert_max_num_queries(17):
+    # Session and user, formations, hours (1), audit risks (6), statements (1) and their
+    # states (2: register entries, « à rééditer »), certificates (1), deliverables awaiting
+    # validation (1), audit packs (1), programmes and their funders (2), the auditor's
+    # funders (1).
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("dashboard"))
 
     assert response.content.decode().count('class="card ws-formation"') == n

@@ -258,6 +258,15 @@ def test_cancelling_through_the_page_asks_first_and_auditors_may_not(client, wor
     page = client.get(reverse("formations:formation_detail", args=[world.formation.pk])).text
     assert edit_url not in page and pay_cancel not in page
 
+    # A trainer of the formation never sees its claims and payments: out of reach, 404.
+    trainer = UserFactory(role=User.Role.TRAINER)
+    world.session.trainers.add(trainer)
+    client.force_login(trainer)
+    for url in (pay_cancel, edit_url):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "Pas mon rôle du tout"}).status_code == 404, url
+    assert not Payment.objects.get().is_cancelled
+
 
 # --- Missions -------------------------------------------------------------------------------
 
@@ -323,7 +332,111 @@ def test_mission_edited_and_deleted_only_without_expenses(client, world, documen
         start_date=D(2021, 10, 1),
         end_date=D(2021, 10, 1),
     )
-    client.force_login(auditor)
-    for name in ("livrables:mission_edit", "livrables:mission_remove"):
-        assert client.post(reverse(name, args=[world.formation.pk, other.pk])).status_code == 404
+    trainer = UserFactory(role=User.Role.TRAINER)
+    world.session.trainers.add(trainer)
+    # The auditor reads the missions (in reach: 403); a trainer of the formation never sees
+    # its costs (out of reach: 404).
+    for user, code in ((auditor, 403), (trainer, 404)):
+        client.force_login(user)
+        for name in ("livrables:mission_edit", "livrables:mission_remove"):
+            url = reverse(name, args=[world.formation.pk, other.pk])
+            assert client.get(url).status_code == code, (user.role, name)
+            assert client.post(url).status_code == code, (user.role, name)
     assert Mission.objects.filter(pk=other.pk).exists()
+
+
+# --- The issued statement printed the claims and payments ---------------------------------
+
+
+def test_statement_to_reissue_once_a_claim_or_payment_it_printed_is_corrected(world, documents_dir):
+    from livrables.selectors import document_state
+    from livrables.services_claims import issue_service_fait_statement
+    from tests.factories import ProviderIdentityFactory
+
+    ProviderIdentityFactory()
+    october = claim(world, D(2021, 10, 1), D(2021, 10, 31), "500")
+    payment = record_payment(
+        formation=world.formation,
+        received_on=D(2021, 12, 1),
+        amount=Decimal("500"),
+        funder=world.funder,
+        claim=october,
+        actor=world.coordinator,
+    )
+
+    def issue():
+        return issue_service_fait_statement(
+            formation=world.formation,
+            period_start=D(2021, 10, 1),
+            period_end=D(2021, 10, 31),
+            actor=world.coordinator,
+        )
+
+    statement = issue()
+    # Claimed and paid after the issue: the usual order, nothing to reissue.
+    november = claim(world, D(2021, 11, 1), D(2021, 11, 30), "100")
+    claim_cancel(claim=november, reason="Envoyée par erreur", actor=world.coordinator)
+    assert not document_state(document=statement).needs_reissue
+
+    # The payment it printed (« reçu : 500,00 € ») corrected.
+    payment_update(
+        payment=payment,
+        received_on=D(2021, 12, 1),
+        amount=Decimal("450"),
+        funder=world.funder,
+        claim=october,
+        actor=world.coordinator,
+    )
+    assert document_state(document=statement).needs_reissue
+
+    # Reissued, then the claim it printed cancelled (its payment first).
+    statement = issue()
+    assert not document_state(document=statement).needs_reissue
+    payment_cancel(
+        payment=payment, reason="Saisi sur la mauvaise formation", actor=world.coordinator
+    )
+    statement = issue()
+    claim_cancel(claim=october, reason="Demande retirée par le financeur", actor=world.coordinator)
+    assert document_state(document=statement).needs_reissue
+
+
+def test_statement_to_reissue_once_a_claim_it_printed_is_corrected(world, documents_dir):
+    from livrables.selectors import document_state
+    from livrables.services_claims import issue_service_fait_statement
+    from tests.factories import ProviderIdentityFactory
+
+    ProviderIdentityFactory()
+    october = claim(world, D(2021, 10, 1), D(2021, 10, 31), "500")
+    statement = issue_service_fait_statement(
+        formation=world.formation,
+        period_start=D(2021, 10, 1),
+        period_end=D(2021, 10, 31),
+        actor=world.coordinator,
+    )
+    claim_update(
+        claim=october,
+        period_start=D(2021, 10, 1),
+        period_end=D(2021, 10, 31),
+        amount=Decimal("400"),
+        sent_on=D(2021, 11, 2),
+        actor=world.coordinator,
+    )
+    assert document_state(document=statement).needs_reissue
+
+
+def test_expense_on_a_mission_deleted_meanwhile_is_refused_with_a_clear_error(world, documents_dir):
+    from livrables.models import Expense
+
+    mission = mission_create(
+        actor=world.coordinator,
+        formation=world.formation,
+        name="Comité",
+        start_date=D(2021, 10, 1),
+        end_date=D(2021, 10, 1),
+    )
+    Mission.objects.filter(pk=mission.pk).delete()  # by another request, after the form
+    with pytest.raises(LivrablesError) as refused:
+        add(world.formation, world.coordinator, mission=mission)
+    assert refused.value.code == "mission_deleted"
+    assert "Cette mission vient d'être supprimée" in refused.value.message
+    assert not Expense.objects.exists()

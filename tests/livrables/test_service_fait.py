@@ -529,7 +529,7 @@ def test_issued_statement_is_flagged_to_reissue_when_its_period_moves(client, do
         reverse("formations:formation_detail", args=[world.formation.pk])
     ).content.decode()
     assert "à rééditer" in page
-    assert "a été scellée ou rectifiée depuis" in page
+    assert "une demi-journée de la période a été scellée ou rectifiée" in page
 
     # Reissued: the new statement stands and is up to date.
     again = issue(OCTOBER, now=issued_at + dt.timedelta(hours=2))
@@ -616,3 +616,27 @@ def test_claim_only_partly_in_the_period_gives_no_amount_and_cannot_be_issued(
     ).content.decode()
     assert "période à revoir" in page
     assert "ne tombe qu" in page and "du 05/10/2021 au 10/10/2021" in page
+
+
+@pytest.mark.django_db
+def test_several_claims_partly_in_the_period_are_told_in_the_plural():
+    world = build_world(
+        pricing_mode=Formation.PricingMode.PER_TRAINEE_HOUR, unit_price=Decimal("30")
+    )
+    for start, end in ((4, 5), (6, 10)):
+        record_claim(
+            formation=world.formation,
+            period_start=dt.date(2021, 10, start),
+            period_end=dt.date(2021, 10, end),
+            amount=Decimal("10"),
+            sent_on=dt.date(2021, 11, 2),
+            actor=world.coordinator,
+        )
+    problem = statement(world, (dt.date(2021, 10, 5), dt.date(2021, 10, 7))).claims_problem
+    assert problem.startswith(
+        "Des demandes de paiement déjà envoyées (du 04/10/2021 au 05/10/2021, du 06/10/2021 "
+        "au 10/10/2021) ne tombent qu'en partie dans cette période"
+    )
+    assert "une période qui les contient entières (par exemple du 04/10/2021 au 10/10/2021)" in (
+        problem
+    )

@@ -617,7 +617,10 @@ def test_posting_an_explanation_out_of_reach_is_404_like_every_page(client, risk
     other.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
     referent = UserFactory(role=User.Role.TRAINER)
     url = reverse("sessions:audit_risk_acknowledge", args=[formation.pk])
-    for user in (other, referent):
+    # A trainer of the formation sees it, not its audit risks: out of reach too.
+    trainer = UserFactory(role=User.Role.TRAINER)
+    formation.sessions.get().trainers.add(trainer)
+    for user in (other, referent, trainer):
         client.force_login(user)
         response = client.post(url, {"risk_key": key, "explanation": "Hors de ma portée."})
         assert response.status_code == 404, user.role
