@@ -256,11 +256,17 @@ class DeliverableVersion(models.Model):
     @property
     def pack_name(self) -> str:
         """The version's name in the audit pack:
-        `livrables-attendus/<livrable>/<échéance>-v<n>.<ext>`."""
+        `livrables-attendus/<livrable>-<n° du livrable>/<échéance>-v<n>.<ext>`. The number
+        keeps two titles apart that slug alike (« Récit » and « Recit », or two long titles
+        cut at the same place), as the certificates' folders carry the person's."""
         from livrables.models_expenses import short_slug
 
-        slug = short_slug(self.due.deliverable.title) or "livrable"
-        return f"{PACK_FOLDER}/{slug}/{self.due.due_date:%Y-%m-%d}-v{self.number}.{self.extension}"
+        deliverable = self.due.deliverable
+        slug = short_slug(deliverable.title) or "livrable"
+        return (
+            f"{PACK_FOLDER}/{slug}-{deliverable.pk}/"
+            f"{self.due.due_date:%Y-%m-%d}-v{self.number}.{self.extension}"
+        )
 
     @property
     def download_name(self) -> str:

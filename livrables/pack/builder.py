@@ -20,9 +20,11 @@ mark, « ; » between cells, CRLF line ends, header `fichier;sha256;octets`, one
 other file of the ZIP (LISEZMOI.txt and non_inclus.csv included), never itself."""
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
+import logging
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -34,6 +36,8 @@ from django.utils.translation import gettext as _
 from formations.french import long_date
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackFile, PackScope, PackSection, ordered_sections
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.csv"
 README = "LISEZMOI.txt"
@@ -121,6 +125,17 @@ def csv_bytes(rows, *, header) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def _unused_path(path: str, seen: set[str]) -> str:
+    """`path` with « -2 », « -3 »… before its extension, the first not written yet."""
+    stem, dot, extension = path.rpartition(".")
+    if not dot or "/" in extension:
+        stem, dot, extension = path, "", ""
+    n = 2
+    while (candidate := f"{stem}-{n}{dot}{extension}") in seen:
+        n += 1
+    return candidate
+
+
 def stream_pack(
     scope: PackScope,
     *,
@@ -164,7 +179,12 @@ def stream_pack(
             present = False
             for pack_file in section.files(scope):
                 if pack_file.path in seen or pack_file.path in (MANIFEST, README, NOT_INCLUDED):
-                    raise ValueError(f"Two files of the pack are called {pack_file.path!r}.")
+                    # Two documents named alike (user titles slug alike): the second gets a
+                    # suffix rather than the whole pack failing.
+                    logger.warning("Two files of the pack are called %r.", pack_file.path)
+                    pack_file = dataclasses.replace(
+                        pack_file, path=_unused_path(pack_file.path, seen)
+                    )
                 seen.add(pack_file.path)
                 first, rest, reason = _opened(pack_file)
                 if reason is not None:

@@ -422,7 +422,8 @@ def test_the_coordinator_needs_the_funders_message(recit, coordinator, feder, do
     (row,) = validated_versions(formation=recit.formation)
     assert row.message_storage_name == version.message_file.name
     assert row.message_pack_name == (
-        "livrables-attendus/recit-collectif-bimestriel/2018-02-28-v1-message-du-financeur.eml"
+        f"livrables-attendus/recit-collectif-bimestriel-{recit.pk}/"
+        "2018-02-28-v1-message-du-financeur.eml"
     )
 
 
@@ -503,7 +504,9 @@ def test_validated_versions_for_the_pack(recit, coordinator, auditor, feder, doc
         (D(2018, 2, 28), Status.DIFFUSED),
         (D(2018, 4, 30), Status.VALIDATED),
     ]
-    assert rows[0].pack_name == "livrables-attendus/recit-collectif-bimestriel/2018-02-28-v1.pdf"
+    assert rows[0].pack_name == (
+        f"livrables-attendus/recit-collectif-bimestriel-{recit.pk}/2018-02-28-v1.pdf"
+    )
     assert rows[1].pack_name.endswith("2018-04-30-v1.odt")
     assert (documents_dir / rows[0].storage_name).read_bytes() == PDF
     assert rows[0].funder == "FEDER"
@@ -889,3 +892,21 @@ def test_a_trainer_is_told_who_records_the_decision(recit, coordinator, feder, d
         "La décision ne peut être enregistrée que par l'auditeur·rice du financeur ou par "
         "la coordination."
     )
+
+
+def test_two_titles_that_slug_alike_get_their_own_folder_in_the_pack(
+    formation, coordinator, auditor, feder, documents_dir
+):
+    """« Récit collectif » and « Recit collectif » are two deliverables with one slug: the
+    pack must not give their versions one name (it would refuse to build)."""
+    names = []
+    for title in ("Récit collectif", "Recit collectif"):
+        deliverable = deliverable_create(
+            actor=coordinator, formation=formation, title=title, rhythm=Rhythm.BIMONTHLY
+        )
+        version = submitted(first_due(deliverable), coordinator)
+        version_decide(actor=auditor, version=version, validated=True, funder=feder)
+        names.append(version.pack_name)
+
+    assert names[0] != names[1]
+    assert {row.pack_name for row in validated_versions(formation=formation)} == set(names)

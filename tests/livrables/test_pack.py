@@ -312,3 +312,23 @@ def test_demo_formation_pack_holds_its_issued_documents_with_matching_digests(db
     assert sheets.exists()
     assert set(sheets.values_list("sha256", flat=True)) <= in_pack
     assert "non_inclus.csv" not in files
+
+
+def test_two_files_named_alike_are_both_kept_under_distinct_names(pack_world):
+    """A user's titles may slug alike: the pack still builds, the second file suffixed."""
+    from livrables.pack.registry import PackSection, bytes_file
+
+    twice = PackSection(
+        key="twice",
+        label="Deux fichiers de même nom",
+        order=1,
+        files=lambda scope: iter(
+            [bytes_file("notes/recit.txt", b"un"), bytes_file("notes/recit.txt", b"deux")]
+        ),
+    )
+    content = b"".join(stream_pack(PackScope(formation=pack_world.formation), sections=[twice]))
+    files = read_zip(content)
+
+    assert files["notes/recit.txt"] == b"un"
+    assert files["notes/recit-2.txt"] == b"deux"
+    assert {row[0] for row in manifest_rows(files)[1:]} >= {"notes/recit.txt", "notes/recit-2.txt"}
