@@ -31,10 +31,14 @@ import datetime as dt
 import gc
 import hashlib
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +63,7 @@ from livrables.models import Expense, IssuedDocument  # noqa: E402
 from livrables.pack.registry import PackScope  # noqa: E402
 from livrables.pack.services import build_audit_pack  # noqa: E402
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Seal, Slot  # noqa: E402
+from sessions.sealing import record_digest, seal_digest, slot_record  # noqa: E402
 from tests.factories import (  # noqa: E402
     FormationFactory,
     FunderFactory,
@@ -167,7 +172,7 @@ def build(sessions: int, people: int):
                     )
                 )
         slots = Slot.objects.bulk_create(slots)
-        Attendance.objects.bulk_create(
+        attendances = Attendance.objects.bulk_create(
             Attendance(
                 enrolment=enrolment,
                 slot=slot,
@@ -181,23 +186,32 @@ def build(sessions: int, people: int):
             for slot in slots
             for enrolment in enrolments
         )
+        # Sealed as `sessions.sealing.seal_slot` does (true digests, chained), so the pack's
+        # verifier.py recomputes and accepts them: its time and memory are measured too.
+        of_slot = defaultdict(list)
+        for attendance in attendances:
+            of_slot[attendance.slot_id].append(attendance)
         previous = ""
         seals = []
         for index, slot in enumerate(slots, start=1):
-            digest = hashlib.sha256(f"{slot.pk}|{previous}".encode()).hexdigest()
-            seals.append(
-                Seal(
-                    slot=slot,
-                    session=session,
-                    sequence=index,
-                    previous_digest=previous,
-                    digest=digest,
-                    record_digests={},
-                    sealed_at=slot.ends_at + dt.timedelta(minutes=5),
-                    sealed_by=trainer,
-                )
+            seal = Seal(
+                slot=slot,
+                session=session,
+                version=Seal.CURRENT_VERSION,
+                sequence=index,
+                previous_digest=previous,
+                record_digests={str(a.pk): record_digest(a) for a in of_slot[slot.pk]},
+                sealed_at=slot.ends_at + dt.timedelta(minutes=5),
+                sealed_by=trainer,
             )
-            previous = digest
+            seal.sealed_slot = slot_record(slot, seal)
+            seal.digest = seal_digest(
+                previous_digest=previous,
+                slot_part=seal.sealed_slot,
+                record_digests=seal.record_digests,
+            )
+            seals.append(seal)
+            previous = seal.digest
         Seal.objects.bulk_create(seals)
         documents.append(document(KIND.ATTENDANCE_SHEET, f"EMG-{session.code}", session=session))
         if number % 3 == 0:
@@ -264,7 +278,7 @@ def build(sessions: int, people: int):
 
 def measure(formation, coordinator) -> dict:
     gc.collect()
-    with tempfile.TemporaryFile() as output:
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryDirectory() as unzipped:
         tracemalloc.start()
         base, _peak = tracemalloc.get_traced_memory()
         start = time.perf_counter()
@@ -275,6 +289,17 @@ def measure(formation, coordinator) -> dict:
         elapsed = time.perf_counter() - start
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        # What the auditor then runs: verifier.py in the unzipped folder (its own process:
+        # time, and the peak resident memory of the largest run so far).
+        output.seek(0)
+        with zipfile.ZipFile(output) as archive:
+            archive.extractall(unzipped)
+        start = time.perf_counter()
+        verified = subprocess.run(
+            [sys.executable, "verifier.py"], cwd=unzipped, capture_output=True, text=True
+        )
+        verifying = time.perf_counter() - start
+        verifier_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {
         "files": built.outcome.written + 1,
         "left_out": len(built.outcome.left_out),
@@ -282,6 +307,9 @@ def measure(formation, coordinator) -> dict:
         "queries": len(queries),
         "seconds": elapsed,
         "peak": peak - base,
+        "verified": verified.returncode == 0,
+        "verify_seconds": verifying,
+        "verifier_rss": verifier_rss,
     }
 
 
@@ -310,7 +338,7 @@ def run(args) -> int:
     results = []
     print(
         f"{'sessions':>8} {'personnes':>9} {'fichiers':>8} {'ZIP':>9} {'requêtes':>8} "
-        f"{'temps':>8} {'pic mémoire':>12}  (construction des données)"
+        f"{'temps':>8} {'pic mémoire':>12}  {'verifier.py':>24}  (construction des données)"
     )
     # Warm-up: imports, translations, date formats, holiday calendars… loaded once by the
     # process, outside the measures.
@@ -325,7 +353,9 @@ def run(args) -> int:
         print(
             f"{sessions:>8} {sessions * args.people:>9} {result['files']:>8} "
             f"{result['bytes'] / 1e6:>7.1f} Mo {result['queries']:>8} "
-            f"{result['seconds']:>6.2f} s {result['peak'] / 1e6:>9.2f} Mo  ({building:.1f} s)",
+            f"{result['seconds']:>6.2f} s {result['peak'] / 1e6:>9.2f} Mo  "
+            f"{'OK' if result['verified'] else 'ÉCHEC':>5} {result['verify_seconds']:>6.1f} s "
+            f"{result['verifier_rss'] / 1e6:>6.0f} Mo RSS  ({building:.1f} s)",
             flush=True,
         )
         if result["left_out"]:
