@@ -258,27 +258,20 @@ def scan_files(scope: PackScope) -> Iterator[PackFile]:
 
 def statement_files(scope: PackScope) -> Iterator[PackFile]:
     """The standing états de service fait of the formation: every one without a period;
-    with one, those whose period meets it, or else the latest issued."""
+    with one, those whose period meets it (none when none does: a statement of another
+    period would justify nothing of this one)."""
     documents = standing(
         IssuedDocument.objects.filter(
             kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT, formation_id=scope.formation.pk
         )
     ).exclude(storage_name="")
-    if not _whole(scope):
-        meeting = documents
-        if scope.date_from is not None:
-            meeting = meeting.filter(Q(covers_to__isnull=True) | Q(covers_to__gte=scope.date_from))
-        if scope.date_to is not None:
-            meeting = meeting.filter(
-                Q(covers_from__isnull=True) | Q(covers_from__lte=scope.date_to)
-            )
-        found = list(meeting.order_by("covers_from", "issued_at", "pk")[:CHUNK])
-        if not found:
-            found = list(documents.order_by("-issued_at", "-pk")[:1])
-        documents = found
-    else:
-        documents = documents.order_by("covers_from", "issued_at", "pk").iterator(chunk_size=CHUNK)
-    for document in documents:
+    if scope.date_from is not None:
+        documents = documents.filter(Q(covers_to__isnull=True) | Q(covers_to__gte=scope.date_from))
+    if scope.date_to is not None:
+        documents = documents.filter(
+            Q(covers_from__isnull=True) | Q(covers_from__lte=scope.date_to)
+        )
+    for document in documents.order_by("covers_from", "issued_at", "pk").iterator(chunk_size=CHUNK):
         yield _issued_file("service-fait", document)
 
 
@@ -368,9 +361,17 @@ def risk_rows(scope: PackScope) -> list[list[str]]:
     """One row per audit risk of the formation (within the period when the risk is
     dated), with the coordinator's explanation, who gave it and when."""
     rows = []
+    # A dated risk falls in the period by its session's local date, as the half-days do.
+    zones = dict(
+        TrainingSession.objects.filter(formation_id=scope.formation.pk).values_list(
+            "code", "time_zone"
+        )
+    )
     for risk in audit_risks(formation=scope.formation):
         if risk.at is not None and not _whole(scope):
-            if not scope.covers(timezone.localtime(risk.at).date()):
+            zone = zones.get(risk.session_code)
+            local = risk.at.astimezone(_zone(zone)) if zone else timezone.localtime(risk.at)
+            if not scope.covers(local.date()):
                 continue
         ack = risk.acknowledgement
         rows.append(

@@ -130,6 +130,18 @@ def test_period_keeps_only_its_sessions(pack_world):
     assert "11 octobre 2021" in files["LISEZMOI.txt"].decode()
 
 
+def test_a_statement_of_another_period_is_not_in_the_pack(pack_world):
+    """October's statement justifies nothing of November: the pack of November holds no
+    statement rather than the latest one issued."""
+    scope = PackScope(
+        formation=pack_world.formation,
+        date_from=dt.date(2021, 11, 1),
+        date_to=dt.date(2021, 11, 30),
+    )
+    _built, content = build(scope)
+    assert not any(name.startswith("service-fait/") for name in read_zip(content))
+
+
 def test_period_is_read_in_the_session_local_date(pack_world):
     """A half-day starting at 00:30 in Paris is on the 4th locally, the 3rd in UTC."""
     from sessions.models import Slot
