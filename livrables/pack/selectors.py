@@ -4,6 +4,7 @@ is too large to hold in memory as `selectors.issued_file` holds a PDF)."""
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
@@ -14,6 +15,8 @@ from livrables.models import IssuedDocument
 from livrables.selectors import standing
 
 READ_CHUNK = 64 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 def standing_packs(*, formation):
@@ -69,12 +72,30 @@ def check_kept_pack(*, document: IssuedDocument) -> None:
 
 def kept_pack_chunks(*, document: IssuedDocument) -> Iterator[bytes]:
     """The kept ZIP's bytes, checked first (`check_kept_pack`, which raises before any
-    byte is yielded), then read chunk by chunk."""
+    byte is yielded), then read chunk by chunk and hashed again on the way: the last chunk
+    is held back until the digest is known, so a file replaced between the check and the
+    serving ends in a broken download (and a logged error), never in a complete ZIP that
+    is not the registered one."""
     check_kept_pack(document=document)
 
     def chunks():
+        digest = hashlib.sha256()
         with documents_storage().open(document.storage_name, "rb") as handle:
-            while chunk := handle.read(READ_CHUNK):
-                yield chunk
+            held = handle.read(READ_CHUNK)
+            while held:
+                digest.update(held)
+                following = handle.read(READ_CHUNK)
+                if not following and digest.hexdigest() != document.sha256:
+                    logger.error(
+                        "Kept pack %s changed while it was served: download cut.",
+                        document.number,
+                    )
+                    raise LivrablesError(
+                        _("Le fichier conservé du document n° %(number)s a changé.")
+                        % {"number": document.number},
+                        code="file_altered",
+                    )
+                yield held
+                held = following
 
     return chunks()

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from formations.models import AuditEntry
 from formations.storage import documents_storage
+from livrables.exceptions import LivrablesError
 from livrables.models import DocumentEntry, IssuedDocument
 from livrables.pack.builder import PackOutcome, stream_pack
 from livrables.pack.registry import PackScope
@@ -344,3 +345,24 @@ def test_two_files_named_alike_are_both_kept_under_distinct_names(pack_world):
     assert files["notes/recit.txt"] == b"un"
     assert files["notes/recit-2.txt"] == b"deux"
     assert {row[0] for row in manifest_rows(files)[1:]} >= {"notes/recit.txt", "notes/recit-2.txt"}
+
+
+def test_a_pack_changed_after_its_check_is_never_served_whole(pack_world, monkeypatch):
+    """Checked, then replaced before it is read out: the download stops before its last
+    chunk instead of handing over a complete ZIP that is not the registered one."""
+    from livrables.pack import selectors
+
+    built, _content = build(PackScope(formation=pack_world.formation))
+    document = built.document
+    chunks = selectors.kept_pack_chunks(document=document)  # checked here
+    path = documents_storage().path(document.storage_name)
+    with open(path, "r+b") as handle:
+        handle.seek(document.size - 10)
+        handle.write(b"X" * 10)
+    monkeypatch.setattr(selectors, "READ_CHUNK", 1024)
+
+    served = []
+    with pytest.raises(LivrablesError):
+        for chunk in chunks:
+            served.append(chunk)
+    assert sum(len(chunk) for chunk in served) < document.size
