@@ -329,3 +329,24 @@ def test_demo_versions_follow_each_other_in_time(documents_dir):
     for version in versions:
         assert version.decided_at is None or version.decided_at > version.uploaded_at
         assert version.diffused_at is None or version.diffused_at > version.decided_at
+
+
+def test_dashboard_shows_the_eight_most_urgent_and_links_to_the_others(
+    client, coordinator, formation, documents_dir
+):
+    today = timezone.localdate()
+    deliverable_create(
+        actor=coordinator,
+        formation=formation,
+        title="Récit",
+        rhythm=Rhythm.GIVEN_DATES,
+        given_dates=[today - n * DAY for n in range(1, 12)],
+    )
+    client.force_login(coordinator)
+
+    page = html.unescape(client.get(reverse("dashboard")).content.decode())
+
+    assert f"{today - DAY * 11:%d/%m/%Y}" in page  # the oldest, most late
+    assert f"{today - DAY * 3:%d/%m/%Y}" not in page
+    assert "Et 3 autres échéances" in page
+    assert f"voir les 3 autres, {formation.contract_reference}" in page
