@@ -97,6 +97,11 @@ def test_deliverables_pages_fit_and_refuse_a_fake_pdf(
     page.goto(live_server.url + reverse("livrables:deliverable_add", args=[formation.pk]))
     assert page.get_by_label("Intitulé").is_visible()
     assert page.get_by_label("Rythme", exact=False).first.is_visible()
+    # The due dates field only for the « à des dates données » rhythm (static JS, no
+    # inline script under the CSP).
+    assert not page.locator("#id_given_dates").is_visible()
+    page.locator("#id_rhythm").select_option("given_dates")
+    assert page.locator("#id_given_dates").is_visible()
     no_sideways_scroll(page, size)
     screenshot(page, f"deliverables-add-{size['width']}")
 
