@@ -199,16 +199,20 @@ def load_deliverables(*, coordinator) -> int:
     day = dt.timedelta(days=1)
 
     def submit(deliverable, due, number=1):
+        # A second version follows the funder's request (decided 10 days after the due
+        # date): uploaded 5 days later, decided 10 days after that.
         name = f"{deliverable.title} {due.due_date:%Y-%m-%d} v{number}.pdf"
         return version_submit(
             actor=coordinator,
             due=due,
             upload=SimpleUploadedFile(name, _demo_pdf(deliverable.title, due)),
-            now=_at(due.due_date - 2 * day),
+            now=_at(due.due_date + (-2 if number == 1 else 15) * day),
         )
 
     def decide(version, *, validated=True, comment="", by_coordinator=False):
-        due_date = version.due.due_date
+        # The funder answers 10 days after the due date (after the upload, for a second
+        # version).
+        base = version.due.due_date + (15 * day if version.number > 1 else dt.timedelta())
         if by_coordinator or auditor is None:
             return version_decide(
                 actor=coordinator,
@@ -217,10 +221,10 @@ def load_deliverables(*, coordinator) -> int:
                 funder=funder,
                 comment=comment,
                 message_text=(
-                    f"De : service FEDER, MEL\nLe {due_date + 10 * day:%d/%m/%Y}\n"
+                    f"De : service FEDER, MEL\nLe {base + 10 * day:%d/%m/%Y}\n"
                     + ("Le document est validé." if validated else comment)
                 ),
-                now=_at(due_date + 10 * day),
+                now=_at(base + 10 * day),
             )
         return version_decide(
             actor=auditor,
@@ -228,7 +232,7 @@ def load_deliverables(*, coordinator) -> int:
             validated=validated,
             funder=funder,
             comment=comment,
-            now=_at(due_date + 10 * day),
+            now=_at(base + 10 * day),
         )
 
     deliverables = [

@@ -5,9 +5,10 @@ import datetime as dt
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from formations.forms import FieldsetsMixin
+from formations.forms import DateInput, FieldsetsMixin
 from livrables.models_deliverables import ExpectedDeliverable
 
 VERSION_ACCEPT = ".pdf,.docx,.odt,.pptx,.odp"
@@ -70,7 +71,10 @@ class DeliverableForm(FieldsetsMixin, forms.Form):
         label=_("Dates d'échéance (rythme « à des dates données »)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Une date par ligne, par exemple 31/03/2026."),
+        help_text=_(
+            "Une date par ligne, par exemple 31/03/2026 ; seulement pour ce rythme, dans la "
+            "période d'exécution de la formation."
+        ),
     )
 
     fieldsets = [
@@ -105,6 +109,19 @@ class DeliverableForm(FieldsetsMixin, forms.Form):
             and not data["given_dates"]
         ):
             self.add_error("given_dates", _("Indiquez au moins une date d'échéance."))
+        if (
+            data.get("rhythm")
+            and data.get("rhythm") != ExpectedDeliverable.Rhythm.GIVEN_DATES
+            and data.get("given_dates")
+        ):
+            # Dates typed for another rhythm would be dropped without a word.
+            self.add_error(
+                "given_dates",
+                _(
+                    "Des dates d'échéance ne servent qu'au rythme « à des dates données » : "
+                    "choisissez ce rythme, ou effacez les dates."
+                ),
+            )
         return data
 
     def service_fields(self) -> dict:
@@ -131,7 +148,16 @@ class DecisionForm(FieldsetsMixin, forms.Form):
         choices=[("validated", _("Validé")), ("to_rework", _("À reprendre"))],
         widget=forms.RadioSelect,
     )
-    funder = forms.ModelChoiceField(label=_("Financeur"), queryset=None, empty_label=None)
+    funder = forms.ModelChoiceField(
+        label=_("Financeur"),
+        queryset=None,
+        error_messages={"required": _("Choisissez le financeur qui a décidé.")},
+    )
+    decided_on = forms.DateField(
+        label=_("Date de la décision"),
+        widget=DateInput(),
+        help_text=_("La date du message du financeur (pas avant le dépôt de la version)."),
+    )
     comment = forms.CharField(
         label=_("Commentaire"),
         required=False,
@@ -151,20 +177,38 @@ class DecisionForm(FieldsetsMixin, forms.Form):
     )
 
     fieldsets = [
-        (_("Décision"), ("decision", "funder", "comment")),
+        (_("Décision"), ("decision", "funder", "decided_on", "comment")),
         (_("Message du financeur"), ("message_file", "message_text")),
     ]
 
     def __init__(self, *args, funders, auditor: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the funders of the formation's programme (the auditor's own among them):
+        # the one funder preselected, a choice required among several.
         self.fields["funder"].queryset = funders
+        only = list(funders[:2])
+        if len(only) == 1:
+            self.fields["funder"].initial = only[0].pk
+            self.fields["funder"].empty_label = None
+        self.fields["decided_on"].initial = timezone.localdate
         if auditor:
-            # The auditor's own account is the funder's word: no message to attach.
+            # The auditor's own account is the funder's word, dated now: no message to
+            # attach, no date to give.
             del self.fields["message_file"]
             del self.fields["message_text"]
+            del self.fields["decided_on"]
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "to_rework" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Dites ce qui est à reprendre."))
         return data
+
+
+class DiffuseForm(FieldsetsMixin, forms.Form):
+    diffused_on = forms.DateField(
+        label=_("Date de la diffusion"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        help_text=_("Pas avant la validation par le financeur, ni dans le futur."),
+    )

@@ -4,6 +4,7 @@ those of the formations they audit). The formation page already found the format
 through `formations_visible_to`; each panel costs one query, whatever the
 number of deliverables."""
 
+from django.db.models import Count
 from django.utils import timezone
 
 from formations.permissions import can_manage, is_funder_auditor
@@ -16,8 +17,9 @@ from livrables.selectors_deliverables import (
     watched,
 )
 
-# Rows on the dashboard (the formation pages list them all).
-DASHBOARD_SHOWN = 30
+# Rows on the dashboard, the most urgent (the formation pages list them all; the others
+# are counted per formation, with a link to each).
+DASHBOARD_SHOWN = 8
 
 
 def _label(dues, today):
@@ -47,22 +49,39 @@ def formation_deliverables_panel(request, formation):
 
 
 def dashboard_deliverables_panel(request, obj=None):
-    """Coordinators: the due items late or due within `SOON_DAYS` days, every formation
-    (one query)."""
+    """Coordinators: the `DASHBOARD_SHOWN` most urgent due items late or due within
+    `SOON_DAYS` days, every formation, and how many others per formation (one query, two
+    when there are others)."""
     user = request.user
     if not can_manage(user):
         return None
     today = timezone.localdate()
-    dues = list(
-        urgent_dues(formations=formations_visible_to(user=user), today=today)[: DASHBOARD_SHOWN + 1]
-    )
+    urgent = urgent_dues(formations=formations_visible_to(user=user), today=today)
+    dues = list(urgent[: DASHBOARD_SHOWN + 1])
     if not dues:
         return None
+    others = []
+    if len(dues) > DASHBOARD_SHOWN:
+        shown = [due.pk for due in dues[:DASHBOARD_SHOWN]]
+        others = list(
+            urgent.exclude(pk__in=shown)
+            .order_by("deliverable__formation__contract_reference")
+            .values("deliverable__formation_id", "deliverable__formation__contract_reference")
+            .annotate(count=Count("pk"))
+        )
     return (
         "livrables/panels/dashboard_deliverables.html",
         {
             "urgent_dues": _label(dues[:DASHBOARD_SHOWN], today),
-            "urgent_more": len(dues) > DASHBOARD_SHOWN,
+            "urgent_others": [
+                {
+                    "formation_id": row["deliverable__formation_id"],
+                    "reference": row["deliverable__formation__contract_reference"],
+                    "count": row["count"],
+                }
+                for row in others
+            ],
+            "urgent_others_count": sum(row["count"] for row in others),
             "soon_days": SOON_DAYS,
         },
     )

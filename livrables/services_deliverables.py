@@ -17,10 +17,12 @@ last day plus the deliverable's lead time. « Once at the end »: one item, due 
 of execution plus the lead time. Given dates are due dates as typed.
 
 Codes of `LivrablesError`: `not_allowed`, `invalid`, `no_execution_period`, `no_dates`,
-`has_versions`, `file_missing`, `file_empty`, `file_too_large`, `file_type`,
+`has_versions`, `duplicate_title`, `file_missing`, `file_empty`, `file_too_large`, `file_type`,
 `message_required`, `message_type`, `funder_not_allowed`, `not_latest`,
-`not_submitted`, `comment_required`, `not_validated`, `already_validated`, `gone` (the
-row was deleted meanwhile, by a regeneration for instance)."""
+`not_submitted`, `comment_required`, `not_validated`, `already_validated`,
+`already_diffused`, `outside_execution` (a given date out of the execution period),
+`date_future`, `date_too_early` (a decision dated before the upload, a diffusion before
+the validation), `gone` (the row was deleted meanwhile, by a regeneration for instance)."""
 
 import datetime as dt
 import hashlib
@@ -454,13 +456,79 @@ def due_label(due: DeliverableDue) -> str:
     }
 
 
+def _dated(day: dt.date | None, *, now: dt.datetime, not_before: dt.datetime, what: str):
+    """The moment recorded for an event the coordinator dates from a message (the funder's
+    decision, the diffusion): `now` when undated or dated today; else noon of that day (the
+    hour is unknown), never before `not_before`. Raises LivrablesError `date_future` or
+    `date_too_early` (the decision before the upload, the diffusion before the validation:
+    the file's history would run backwards)."""
+    today = timezone.localdate(now)
+    if day is None or day == today:
+        return now
+    earliest = timezone.localdate(not_before)
+    if day > today:
+        raise LivrablesError(
+            _("La date %(what)s (%(day)s) est dans le futur.")
+            % {"what": what, "day": f"{day:%d/%m/%Y}"},
+            code="date_future",
+        )
+    if day < earliest:
+        raise LivrablesError(
+            _("La date %(what)s (%(day)s) précède le %(earliest)s.")
+            % {"what": what, "day": f"{day:%d/%m/%Y}", "earliest": f"{earliest:%d/%m/%Y}"},
+            code="date_too_early",
+        )
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    return max(noon, not_before)
+
+
 # --- Definition ------------------------------------------------------------------------------
 
 
-def _given(rhythm: str, given_dates) -> list[str]:
+def _ensure_unique_title(deliverable: ExpectedDeliverable) -> None:
+    """One title per formation (a constraint): said in the user's words (`duplicate_title`)."""
+    others = ExpectedDeliverable.objects.filter(
+        formation_id=deliverable.formation_id, title=deliverable.title
+    ).exclude(pk=deliverable.pk)
+    if others.exists():
+        raise LivrablesError(
+            _("Cette formation a déjà un livrable attendu intitulé « %(title)s ».")
+            % {"title": deliverable.title},
+            code="duplicate_title",
+        )
+
+
+def _given(rhythm: str, given_dates, formation: Formation) -> list[str]:
+    """The given dates as stored (ISO, sorted), for the « à des dates données » rhythm only;
+    the execution period bounds them (`outside_execution`: a deliverable is not due
+    outside the contract, and a date outside is most often a typing error)."""
     if rhythm != Rhythm.GIVEN_DATES:
         return []
-    return [day.isoformat() for day in sorted(set(given_dates or ()))]
+    days = sorted(set(given_dates or ()))
+    start, end = formation.start_date, formation.end_date
+    outside = [d for d in days if (start and d < start) or (end and d > end)]
+    if outside:
+        if start and end:
+            period = _("du %(start)s au %(end)s") % {
+                "start": f"{start:%d/%m/%Y}",
+                "end": f"{end:%d/%m/%Y}",
+            }
+        elif start:
+            period = _("à partir du %(start)s") % {"start": f"{start:%d/%m/%Y}"}
+        else:
+            period = _("jusqu'au %(end)s") % {"end": f"{end:%d/%m/%Y}"}
+        raise LivrablesError(
+            ngettext(
+                "La date du %(dates)s sort de la période d'exécution du marché (%(period)s) : "
+                "vérifiez-la.",
+                "Les dates du %(dates)s sortent de la période d'exécution du marché "
+                "(%(period)s) : vérifiez-les.",
+                len(outside),
+            )
+            % {"dates": ", ".join(f"{d:%d/%m/%Y}" for d in outside), "period": period},
+            code="outside_execution",
+        )
+    return [day.isoformat() for day in days]
 
 
 @transaction.atomic
@@ -484,9 +552,10 @@ def deliverable_create(
         description=description,
         rhythm=rhythm,
         lead_days=lead_days or 0,
-        given_dates=_given(rhythm, given_dates),
+        given_dates=_given(rhythm, given_dates, formation),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    _ensure_unique_title(deliverable)
     clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
@@ -537,7 +606,8 @@ def deliverable_update(
     deliverable.description = description
     deliverable.rhythm = rhythm
     deliverable.lead_days = lead_days or 0
-    deliverable.given_dates = _given(rhythm, given_dates)
+    deliverable.given_dates = _given(rhythm, given_dates, deliverable.formation)
+    _ensure_unique_title(deliverable)
     clean_or_refuse(deliverable)
     deliverable.save()
     changes = _apply_schedule(deliverable)
@@ -619,11 +689,9 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     `file_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
     due = _lock_due(due.pk, due.deliverable_id)
-    if due.status in (Status.VALIDATED, Status.DIFFUSED):
-        raise LivrablesError(
-            _("Cette échéance est déjà validée : elle ne prend plus de nouvelle version."),
-            code="already_validated",
-        )
+    refusal = no_new_version_reason(due)
+    if refusal is not None:
+        raise LivrablesError(refusal, code=f"already_{due.status}")
     content = _read_upload(upload, what=_("du livrable"))
     content_type = document_content_type(content)
     if content_type is None:
@@ -675,6 +743,15 @@ def version_submit(*, actor, due: DeliverableDue, upload, now=None) -> Deliverab
     return version
 
 
+def no_new_version_reason(due: DeliverableDue) -> str | None:
+    """Why a due item takes no new version (validated or diffused already), or None."""
+    if due.status == Status.VALIDATED:
+        return _("Cette échéance est déjà validée : elle ne prend plus de nouvelle version.")
+    if due.status == Status.DIFFUSED:
+        return _("Cette échéance est déjà diffusée : elle ne prend plus de nouvelle version.")
+    return None
+
+
 def auditor_funders(user, formation: Formation):
     """The funders of the formation's programme that `user` audits (none for others)."""
     if not is_funder_auditor(user):
@@ -692,6 +769,7 @@ def version_decide(
     comment: str = "",
     message_text: str = "",
     message_file=None,
+    decided_on: dt.date | None = None,
     now=None,
 ) -> DeliverableVersion:
     """Records the funder's decision on the latest, submitted version of a due item:
@@ -702,8 +780,11 @@ def version_decide(
     (PDF, .eml, .msg, JPEG, PNG, checked by content: `message_type`) or its pasted text
     (`message_required` when neither). Journal `livrables.deliverable_validated` or
     `livrables.deliverable_to_rework`; « à reprendre » is e-mailed to the coordinators
-    with the comment (`notify_deliverables.notify_rework`). Raises LivrablesError `not_allowed`,
-    `funder_not_allowed`, `not_latest`, `not_submitted` and the `file_…` codes."""
+    with the comment (`notify_deliverables.notify_rework`). A coordinator dates the
+    decision from the message (`decided_on`: not in the future, not before the upload:
+    `date_future`, `date_too_early`); an auditor's own decision is dated now. Raises
+    LivrablesError `not_allowed`, `funder_not_allowed`, `not_latest`, `not_submitted` and
+    the `file_…` codes."""
     version = _lock_version(version.pk)
     due = version.due
     formation = version.due.deliverable.formation
@@ -776,7 +857,12 @@ def version_decide(
     version.comment = comment
     version.message_text = "" if auditor else message_text
     version.funder = funder
-    version.decided_at = now or timezone.now()
+    version.decided_at = _dated(
+        None if auditor else decided_on,
+        now=now or timezone.now(),
+        not_before=version.uploaded_at,
+        what=_("de la décision"),
+    )
     version.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     decided_as = DeliverableVersion.DecidedAs
     version.decided_as = decided_as.AUDITOR if auditor else decided_as.COORDINATOR
@@ -789,16 +875,18 @@ def version_decide(
             actor,
             "livrables.deliverable_validated" if validated else "livrables.deliverable_to_rework",
             due,
-            (
-                _("Version %(number)s validée par %(funder)s : %(due)s")
-                if validated
-                else _("Version %(number)s à reprendre selon %(funder)s : %(due)s")
-            )
-            % {"number": version.number, "funder": funder.name, "due": due_label(version.due)},
+            _("Version %(number)s, décision de %(funder)s du %(date)s : %(due)s")
+            % {
+                "number": version.number,
+                "funder": funder.name,
+                "date": f"{timezone.localdate(version.decided_at):%d/%m/%Y}",
+                "due": due_label(version.due),
+            },
             due=due.pk,
             version=version.number,
             funder=funder.name,
             decided_as=version.decided_as,
+            decided_at=version.decided_at.isoformat(),
             comment=comment,
             message_sha256=version.message_sha256,
             message_text=bool(version.message_text),
@@ -812,9 +900,13 @@ def version_decide(
 
 
 @transaction.atomic
-def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> DeliverableVersion:
-    """Marks a validated version « diffusé » (circulated): only a validated version may be
-    (`not_validated`). Coordinators only. Journal `livrables.deliverable_diffused`."""
+def version_diffuse(
+    *, actor, version: DeliverableVersion, diffused_on: dt.date | None = None, now=None
+) -> DeliverableVersion:
+    """Marks a validated version « diffusé » (circulated) on `diffused_on` (today when
+    None; not in the future, not before the validation: `date_future`, `date_too_early`):
+    only a validated version may be (`not_validated`). Coordinators only. Journal
+    `livrables.deliverable_diffused`."""
     _ensure_coordinator(actor)
     version = _lock_version(version.pk)
     if version.status != Status.VALIDATED:
@@ -825,7 +917,12 @@ def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> Delivera
         )
     due = version.due
     version.status = Status.DIFFUSED
-    version.diffused_at = now or timezone.now()
+    version.diffused_at = _dated(
+        diffused_on,
+        now=now or timezone.now(),
+        not_before=version.decided_at or version.uploaded_at,
+        what=_("de diffusion"),
+    )
     version.diffused_by = actor if getattr(actor, "is_authenticated", False) else None
     clean_or_refuse(version)
     version.save()
@@ -835,9 +932,14 @@ def version_diffuse(*, actor, version: DeliverableVersion, now=None) -> Delivera
         actor,
         "livrables.deliverable_diffused",
         version.due,
-        _("Version %(number)s diffusée : %(due)s")
-        % {"number": version.number, "due": due_label(version.due)},
+        _("Version %(number)s, le %(date)s : %(due)s")
+        % {
+            "number": version.number,
+            "date": f"{timezone.localdate(version.diffused_at):%d/%m/%Y}",
+            "due": due_label(version.due),
+        },
         due=due.pk,
         version=version.number,
+        diffused_at=version.diffused_at.isoformat(),
     )
     return version

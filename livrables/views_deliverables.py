@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from formations.permissions import can_manage, is_funder_auditor
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
-from livrables.forms_deliverables import DecisionForm, DeliverableForm, VersionForm
-from livrables.models_deliverables import DeliverableStatus
+from livrables.forms_deliverables import DecisionForm, DeliverableForm, DiffuseForm, VersionForm
+from livrables.models_deliverables import DeliverableStatus, DeliverableVersion
 from livrables.selectors_deliverables import (
     deliverable_formations_for,
     formation_deliverable,
@@ -36,6 +36,7 @@ from livrables.services_deliverables import (
     deliverable_delete,
     deliverable_regenerate,
     deliverable_update,
+    no_new_version_reason,
     prefetched_schedule_changes,
     schedule_changes,
     version_decide,
@@ -112,6 +113,14 @@ def deliverable_list(request, pk):
     )
 
 
+def _definition_field(error: LivrablesError) -> str | None:
+    return {
+        "outside_execution": "given_dates",
+        "no_dates": "given_dates",
+        "duplicate_title": "title",
+    }.get(error.code)
+
+
 def _definition_page(request, formation, form, title, deliverable=None):
     return render(
         request,
@@ -136,7 +145,7 @@ def deliverable_add(request, pk):
                 actor=request.user, formation=formation, **form.service_fields()
             )
         except LivrablesError as error:
-            form.add_error(None, error.message)
+            form.add_error(_definition_field(error), error.message)
         else:
             due_count = deliverable.dues.count()
             messages.success(
@@ -163,7 +172,7 @@ def deliverable_edit(request, pk, deliverable_pk):
                 actor=request.user, deliverable=deliverable, **form.service_fields()
             )
         except LivrablesError as error:
-            form.add_error(None, error.message)
+            form.add_error(_definition_field(error), error.message)
         else:
             messages.success(
                 request,
@@ -222,7 +231,9 @@ def deliverable_remove(request, pk, deliverable_pk):
     formation = _editable_formation(request, pk)
     deliverable = _or_404(formation_deliverable(formation=formation, pk=deliverable_pk))
     error = None
-    if request.method == "POST":
+    # Uploaded evidence is never deleted: said at once, without a button to press.
+    has_versions = DeliverableVersion.objects.filter(due__deliverable=deliverable).exists()
+    if request.method == "POST" and not has_versions:
         try:
             deliverable_delete(actor=request.user, deliverable=deliverable)
         except LivrablesError as refused:
@@ -239,6 +250,7 @@ def deliverable_remove(request, pk, deliverable_pk):
             "formation": formation,
             "deliverable": deliverable,
             "due_count": deliverable.dues.count(),
+            "has_versions": has_versions,
             "error": error,
             "cancel_url": _list_url(formation, f"livrable-{deliverable.pk}"),
         },
@@ -250,8 +262,9 @@ def deliverable_remove(request, pk, deliverable_pk):
 def version_add(request, pk, due_pk):
     formation = _editable_formation(request, pk)
     due = _or_404(formation_due(formation=formation, pk=due_pk))
+    closed = no_new_version_reason(due)
     form = VersionForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and closed is None and form.is_valid():
         try:
             version = version_submit(actor=request.user, due=due, upload=form.cleaned_data["file"])
         except LivrablesError as error:
@@ -270,6 +283,7 @@ def version_add(request, pk, due_pk):
             "formation": formation,
             "due": due,
             "form": form,
+            "closed": closed,
             "page_title": _("Déposer une version : %(title)s, échéance du %(date)s")
             % {"title": due.deliverable.title, "date": f"{due.due_date:%d/%m/%Y}"},
             "cancel_url": _list_url(formation, f"echeance-{due.pk}"),
@@ -334,7 +348,11 @@ def version_decide_view(request, pk, version_pk):
     not_awaiting = _not_awaiting_decision(version)
     form = None
     if not_awaiting is None:
-        funders = auditor_funders(user, formation) if auditor else formation.programme.funders.all()
+        funders = (
+            auditor_funders(user, formation)
+            if auditor
+            else formation.programme.funders.order_by("name")
+        )
         form = DecisionForm(
             request.POST or None, request.FILES or None, funders=funders, auditor=auditor
         )
@@ -349,12 +367,15 @@ def version_decide_view(request, pk, version_pk):
                 comment=data.get("comment", ""),
                 message_text=data.get("message_text", ""),
                 message_file=data.get("message_file") or None,
+                decided_on=data.get("decided_on"),
             )
         except LivrablesError as error:
             field = {
                 "comment_required": "comment",
                 "message_type": "message_file",
                 "funder_not_allowed": "funder",
+                "date_future": "decided_on",
+                "date_too_early": "decided_on",
             }.get(error.code)
             if error.code.startswith("file") and "message_file" in form.fields:
                 field = "message_file"
@@ -381,12 +402,24 @@ def version_decide_view(request, pk, version_pk):
 def version_diffuse_view(request, pk, version_pk):
     formation = _editable_formation(request, pk)
     version = _or_404(formation_version(formation=formation, pk=version_pk))
-    error = None
-    if request.method == "POST":
+    # Only a validated version is diffused: said at once, without a form.
+    error = (
+        None
+        if version.status == Status.VALIDATED
+        else _("Seule une version validée par le financeur peut être diffusée (état : %(state)s).")
+        % {"state": version.get_status_display().lower()}
+    )
+    form = DiffuseForm(request.POST or None)
+    if request.method == "POST" and error is None and form.is_valid():
         try:
-            version_diffuse(actor=request.user, version=version)
+            version_diffuse(
+                actor=request.user, version=version, diffused_on=form.cleaned_data["diffused_on"]
+            )
         except LivrablesError as refused:
-            error = refused.message
+            if refused.code.startswith("date_"):
+                form.add_error("diffused_on", refused.message)
+            else:
+                error = refused.message
         else:
             messages.success(
                 request, _("Version %(number)s marquée diffusée.") % {"number": version.number}
@@ -400,6 +433,7 @@ def version_diffuse_view(request, pk, version_pk):
             "version": version,
             "due": version.due,
             "error": error,
+            "form": form,
             "cancel_url": _list_url(formation, f"echeance-{version.due_id}"),
             "can_manage": can_manage(request.user),
         },

@@ -97,6 +97,11 @@ def test_deliverables_pages_fit_and_refuse_a_fake_pdf(
     page.goto(live_server.url + reverse("livrables:deliverable_add", args=[formation.pk]))
     assert page.get_by_label("Intitulé").is_visible()
     assert page.get_by_label("Rythme", exact=False).first.is_visible()
+    # The due dates field only for the « à des dates données » rhythm (static JS, no
+    # inline script under the CSP).
+    assert not page.locator("#id_given_dates").is_visible()
+    page.locator("#id_rhythm").select_option("given_dates")
+    assert page.locator("#id_given_dates").is_visible()
     no_sideways_scroll(page, size)
     screenshot(page, f"deliverables-add-{size['width']}")
 
@@ -125,3 +130,42 @@ def test_deliverables_pages_fit_and_refuse_a_fake_pdf(
     page.get_by_role("button", name="Enregistrer la décision").click()
     page.wait_for_load_state()
     assert "Décision du financeur enregistrée." in page.inner_text("main")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_coordinator_decision_delete_and_upload_pages(
+    page, live_server, login_as, coordinator, world, size
+):
+    formation = world["formation"]
+    version = world["dues"][0].versions.order_by("-number").first()
+    login_as(coordinator)
+    page.set_viewport_size(size)
+
+    page.goto(
+        live_server.url
+        + reverse("livrables:deliverable_version_decide", args=[formation.pk, version.pk])
+    )
+    assert "Livrables attendus" in page.locator(".breadcrumbs").inner_text()
+    assert page.get_by_label("Date de la décision").input_value() == f"{timezone.localdate()}"
+    assert page.locator("#id_funder").input_value() == str(formation.programme.funders.get().pk)
+    no_sideways_scroll(page, size)
+    screenshot(page, f"deliverables-coordinator-decision-{size['width']}")
+
+    page.goto(
+        live_server.url
+        + reverse("livrables:deliverable_remove", args=[formation.pk, world["recit"].pk])
+    )
+    assert "ne peut plus être supprimé" in page.inner_text("main")
+    assert page.get_by_role("button", name="Supprimer le livrable").count() == 0
+    no_sideways_scroll(page, size)
+    screenshot(page, f"deliverables-delete-refused-{size['width']}")
+
+    due = world["dues"][1]
+    page.goto(
+        live_server.url + reverse("livrables:deliverable_version_add", args=[formation.pk, due.pk])
+    )
+    heading = page.locator("main h1").bounding_box()
+    explanation = page.get_by_text("La version déposée est soumise au financeur").bounding_box()
+    assert explanation["y"] > heading["y"]
+    no_sideways_scroll(page, size)
+    screenshot(page, f"deliverables-upload-{size['width']}")

@@ -312,7 +312,7 @@ def test_the_auditor_validates_and_it_is_logged(recit, coordinator, auditor, fed
     entry = AuditEntry.objects.get(action="livrables.deliverable_validated")
     assert entry.actor == auditor
     assert entry.object_id == str(recit.formation_id)
-    assert "validée par FEDER" in entry.summary
+    assert "décision de FEDER du" in entry.summary
 
 
 def test_an_auditor_of_another_funder_is_refused(recit, coordinator, feder, documents_dir):

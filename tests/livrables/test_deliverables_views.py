@@ -233,13 +233,17 @@ def test_coordinator_decision_page_asks_for_the_funders_message(client, coordina
         args=[version.due.deliverable.formation_id, version.pk],
     )
 
-    refused = client.post(url, {"decision": "validated", "funder": feder.pk})
+    today = timezone.localdate()
+    refused = client.post(
+        url, {"decision": "validated", "funder": feder.pk, "decided_on": today.isoformat()}
+    )
     assert "Joignez le message du financeur" in refused.content.decode()
     client.post(
         url,
         {
             "decision": "validated",
             "funder": feder.pk,
+            "decided_on": today.isoformat(),
             "message_file": SimpleUploadedFile("accord.pdf", PDF),
         },
     )
@@ -267,7 +271,7 @@ def test_diffusion_is_confirmed_first(client, coordinator, auditor, feder, world
     version.refresh_from_db()
     assert "Confirmer la diffusion" in page
     assert version.status == Status.VALIDATED
-    client.post(url)
+    client.post(url, {"diffused_on": timezone.localdate().isoformat()})
     version.refresh_from_db()
     assert version.status == Status.DIFFUSED
 
@@ -292,11 +296,15 @@ def test_deleting_asks_first_and_keeps_uploaded_evidence(client, coordinator, wo
     deliverable = world["deliverable"]
     url = reverse("livrables:deliverable_remove", args=[deliverable.formation_id, deliverable.pk])
 
-    assert "Supprimer le livrable" in client.get(url).content.decode()
     response = client.post(url)
+    spare = dated(deliverable.formation, coordinator, "Note", 30)
+    spare_url = reverse("livrables:deliverable_remove", args=[spare.formation_id, spare.pk])
+    assert "Supprimer le livrable" in client.get(spare_url).content.decode()
+    client.post(spare_url)
 
     assert "ne peut plus être supprimé" in response.content.decode()
     assert ExpectedDeliverable.objects.filter(pk=deliverable.pk).exists()
+    assert not ExpectedDeliverable.objects.filter(pk=spare.pk).exists()
 
 
 def test_version_download_is_private(client, coordinator, world):
@@ -399,8 +407,9 @@ def test_page_queries_do_not_grow_with_deliverables(
         version_submit(actor=coordinator, due=deliverable.dues.first(), upload=pdf())
     client.force_login(coordinator)
 
-    # The dashboard's own (eight) and the deliverables panel's one.
-    with django_assert_max_num_queries(9):
+    # The dashboard's own (eight) and the deliverables panel's two (the most urgent, then
+    # the others counted per formation).
+    with django_assert_max_num_queries(10):
         dashboard = client.get(reverse("dashboard"))
     with django_assert_max_num_queries(7):
         page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
