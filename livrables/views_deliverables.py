@@ -1,10 +1,12 @@
 """The expected deliverables' pages of a formation: the list with every due item and its
 versions, the definition form, the upload of a version, the funder's decision, the
 diffusion, the download of a version or of the funder's message. A formation out of the
-user's reach (a trainer, a referent, an auditor of another funder) is 404; an auditor on
-a coordinator's page is 404 too (their one write is the decision)."""
+user's reach (a trainer, a referent, an auditor of another funder) is 404; the
+formation's funder's auditor on a coordinator's page is 403 (in reach, read-only: their
+one write is the decision), as on the formation's other write pages."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,9 +54,11 @@ def _formation(request, pk):
 
 
 def _editable_formation(request, pk):
+    """Out of reach: 404, as everywhere. In reach but read-only (the formation's funder's
+    auditor, who may only decide): 403, as the other write pages of a formation."""
     formation = _formation(request, pk)
     if not may_edit_deliverables(request.user):
-        raise Http404
+        raise PermissionDenied
     return formation
 
 
@@ -342,7 +346,7 @@ def version_decide_view(request, pk, version_pk):
     formation = _formation(request, pk)
     user = request.user
     if not may_decide(user):
-        raise Http404
+        raise PermissionDenied
     version = _or_404(formation_version(formation=formation, pk=version_pk))
     auditor = is_funder_auditor(user)
     not_awaiting = _not_awaiting_decision(version)
