@@ -190,10 +190,12 @@ def record_payment(
 
     Raises LivrablesError `not_allowed`, `invalid_amount` (zero, negative, not a number),
     `wrong_funder` (not a funder of the programme), `wrong_claim` (a claim of another
-    formation), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
+    formation), `future_date` (received after today), `before_claim` (received before the
+    claim it settles was sent), `over_claim` (the claim's payments would exceed its TTC
+    amount), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
     _ensure_coordinator(actor)
     amount = _positive(amount, allow_zero=False)
-    _check_payment(formation, funder, claim)
+    _check_payment(formation, funder, claim, received_on=received_on, amount=amount)
     payment = Payment(
         formation=formation,
         claim=claim,
@@ -222,7 +224,19 @@ def record_payment(
     return payment
 
 
-def _check_payment(formation, funder, claim) -> None:
+def _check_payment(formation, funder, claim, *, received_on, amount, other_than=None) -> None:
+    """The checks of a payment recorded or changed (`other_than`: the payment being
+    changed, left out of what its claim has received)."""
+    today = timezone.localdate()
+    if received_on > today:
+        raise LivrablesError(
+            _(
+                "Le paiement est daté du %(date)s, après aujourd'hui (%(today)s) : "
+                "enregistrez-le une fois reçu."
+            )
+            % {"date": f"{received_on:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"},
+            code="future_date",
+        )
     if funder is None or not formation.programme.funders.filter(pk=funder.pk).exists():
         raise LivrablesError(
             _("Ce financeur ne finance pas le programme de la formation."), code="wrong_funder"
@@ -241,6 +255,36 @@ def _check_payment(formation, funder, claim) -> None:
         raise LivrablesError(
             _("Cette demande de paiement a été annulée : aucun paiement ne la règle."),
             code="wrong_claim",
+        )
+    # A payment settles a claim the funder has received: it cannot come before it.
+    if received_on < locked.sent_on:
+        raise LivrablesError(
+            _(
+                "Le paiement est daté du %(date)s, avant l'envoi de la demande qu'il règle "
+                "(envoyée le %(sent)s) : vérifiez la date ou la demande réglée."
+            )
+            % {"date": f"{received_on:%d/%m/%Y}", "sent": f"{locked.sent_on:%d/%m/%Y}"},
+            code="before_claim",
+        )
+    # The funder pays what was claimed TTC; more on one claim is a typing error. (A
+    # payment tied to no claim is not capped: the panel shows any overpayment.)
+    received = locked.payments.filter(ACTIVE)
+    if other_than is not None:
+        received = received.exclude(pk=other_than.pk)
+    already = received.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    if already + amount > locked.amount_ttc:
+        raise LivrablesError(
+            _(
+                "Avec ce paiement, %(total)s seraient reçus pour la demande du %(start)s au "
+                "%(end)s, plus que son montant (%(ttc)s TTC) : vérifiez le montant."
+            )
+            % {
+                "total": euros(already + amount),
+                "start": f"{locked.period_start:%d/%m/%Y}",
+                "end": f"{locked.period_end:%d/%m/%Y}",
+                "ttc": euros(locked.amount_ttc),
+            },
+            code="over_claim",
         )
 
 
@@ -407,7 +451,14 @@ def payment_update(
     )
     _ensure_standing(payment, _("Ce paiement a été annulé : il ne se modifie plus."))
     amount = _positive(amount, allow_zero=False)
-    _check_payment(payment.formation, funder, claim)
+    _check_payment(
+        payment.formation,
+        funder,
+        claim,
+        received_on=received_on,
+        amount=amount,
+        other_than=payment,
+    )
     before = _payment_values(payment)
     payment.received_on, payment.amount, payment.funder, payment.claim = (
         received_on,
