@@ -113,6 +113,7 @@ def _form_page(request, formation, form, title, expense=None):
             "form": form,
             "page_title": title,
             "cancel_url": _list_url(formation),
+            "cancel_label": _("Revenir sans rien changer"),
             "expense": expense,
         },
     )
@@ -202,15 +203,7 @@ def mission_add(request, pk):
         else:
             messages.success(request, _("Mission « %(name)s » ajoutée.") % {"name": mission.name})
             return redirect(_list_url(formation))
-    return render(
-        request,
-        "formations/form.html",
-        {
-            "form": form,
-            "page_title": _("Ajouter une mission"),
-            "cancel_url": _list_url(formation),
-        },
-    )
+    return _form_page(request, formation, form, _("Ajouter une mission"))
 
 
 def _mission(formation, mission_pk):
@@ -238,14 +231,8 @@ def mission_edit(request, pk, mission_pk):
         else:
             messages.success(request, _("Mission « %(name)s » modifiée.") % {"name": mission.name})
             return redirect(_list_url(formation))
-    return render(
-        request,
-        "formations/form.html",
-        {
-            "form": form,
-            "page_title": _("Modifier la mission « %(name)s »") % {"name": mission.name},
-            "cancel_url": _list_url(formation),
-        },
+    return _form_page(
+        request, formation, form, _("Modifier la mission « %(name)s »") % {"name": mission.name}
     )
 
 
