@@ -61,12 +61,14 @@ def record_claim(
     `invalid_amount` (negative or not a number), `period_overlap` (a claim of the
     formation already covers part of the period: a period is claimed once),
     `outside_execution` (the period leaves the contract's execution period),
-    `over_contract` (the claims would exceed the contract's amount), `invalid`.
+    `over_contract` (the claims would exceed the contract's amount),
+    `sent_before_period` (sent before the period began), `invalid`.
     Audit action `livrables.service_fait_claimed`, on the formation."""
     _ensure_coordinator(actor)
     # Lock the formation: two claims recorded at once cannot both pass the overlap check.
     formation = Formation.objects.select_for_update().get(pk=formation.pk)
     amount = _checked_claim(formation, period_start, period_end, amount)
+    _ensure_sent_after_start(period_start, sent_on)
     money = Money.from_basis(amount, formation=formation)
     claim = ServiceFaitClaim(
         formation=formation,
@@ -135,6 +137,21 @@ def _checked_claim(formation, period_start, period_end, amount, *, other_than=No
     _ensure_within_execution(formation, period_start, period_end)
     _ensure_within_contract(formation, amount, others)
     return amount
+
+
+def _ensure_sent_after_start(period_start: dt.date, sent_on: dt.date) -> None:
+    # Funders may accept a claim of a period still running (an interim claim), so a claim
+    # sent before its period ends is allowed; one sent before its period even began
+    # claims a service not yet started: a typing error of the date or of the period.
+    if sent_on < period_start:
+        raise LivrablesError(
+            _(
+                "La demande est envoyée le %(sent)s, avant le début de la période qu'elle "
+                "réclame (%(start)s) : vérifiez la date d'envoi ou la période."
+            )
+            % {"sent": f"{sent_on:%d/%m/%Y}", "start": f"{period_start:%d/%m/%Y}"},
+            code="sent_before_period",
+        )
 
 
 def _ensure_within_execution(formation, period_start, period_end) -> None:
@@ -361,6 +378,7 @@ def claim_update(
     claim = ServiceFaitClaim.objects.select_for_update().get(pk=claim.pk)
     _ensure_standing(claim, _("Cette demande de paiement a été annulée : elle ne se modifie plus."))
     amount = _checked_claim(formation, period_start, period_end, amount, other_than=claim)
+    _ensure_sent_after_start(period_start, sent_on)
     before = _claim_values(claim)
     money = Money.from_basis(amount, formation=formation)
     claim.period_start, claim.period_end = period_start, period_end

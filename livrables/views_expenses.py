@@ -104,6 +104,16 @@ def expense_receipt(request, pk, number):
     return response
 
 
+def _refused(form, error: LivrablesError) -> None:
+    if error.code.startswith("receipt"):
+        field = "receipt"
+    elif error.code in ("outside_mission", "outside_execution"):
+        field = "date"
+    else:
+        field = None
+    form.add_error(field, error.message)
+
+
 def _form_page(request, formation, form, title, expense=None):
     return render(
         request,
@@ -133,7 +143,7 @@ def expense_add(request, pk):
                 **form.service_fields(),
             )
         except LivrablesError as error:
-            form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
+            _refused(form, error)
         else:
             messages.success(
                 request, _("Dépense n° %(number)s enregistrée.") % {"number": expense.number}
@@ -159,7 +169,7 @@ def expense_edit(request, pk, number):
                 **form.service_fields(),
             )
         except LivrablesError as error:
-            form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
+            _refused(form, error)
         else:
             messages.success(
                 request, _("Dépense n° %(number)s modifiée.") % {"number": expense.number}
