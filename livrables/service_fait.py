@@ -211,7 +211,7 @@ def _mode_units(formation: Formation):
         return _("journées réalisées")
     if mode == Formation.PricingMode.PER_TRAINEE_HOUR:
         return _("heures-stagiaires réalisées")
-    return _("sessions réalisées (unités du forfait)")
+    return _("sessions réalisées, unités du forfait")
 
 
 def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:

@@ -155,7 +155,7 @@ def test_auditor_home_lists_their_funders_operations_with_each_block(client, wor
     assert response.status_code == 200
     assert "formations/workspace.html" in [t.name for t in response.templates]
     text = text_of(response)
-    assert "Les opérations financées par FSE+, en lecture seule" in text
+    assert "Les opérations financées par le FSE+, en lecture seule" in text
     assert "Inclusion numérique" in text and "FSE-2021-AO.1" in text
     assert "financeurs : FSE+, Région Hauts-de-France" in text
     # Hours: 2 people × 7 h scheduled; the countersigned morning alone counts (2 × 3 h 30).
@@ -198,6 +198,23 @@ def test_claimed_received_and_still_due_or_overpaid_per_formation(client, world,
     text = text_of(client.get(reverse("dashboard")))
     assert "Trop-perçu 50,00 €" in text and "Reste dû" not in text
     assert theirs.contract_reference not in text
+
+
+@pytest.mark.parametrize(
+    ("funders", "phrase"),
+    [
+        ([("FEDER", "feder"), ("FSE", "fse")], "par le FEDER et le FSE"),
+        (
+            [("FEDER", "feder"), ("État", "etat"), ("Région Hauts-de-France", "region")],
+            "par le FEDER, l'État et la Région Hauts-de-France",
+        ),
+        ([("FEDER", "feder"), ("Fondation X", "other")], "de vos financeurs (FEDER, Fondation X)"),
+    ],
+)
+def test_workspace_intro_names_the_funders_with_their_articles(funders, phrase):
+    from formations.views_workspace import funders_phrase
+
+    assert funders_phrase([Funder(name=name, kind=kind) for name, kind in funders]) == phrase
 
 
 def test_statement_to_reissue_is_shown_so_to_the_auditor(client, world, coordinator):

@@ -138,3 +138,25 @@ def test_expense_form_shows_the_mission_refusal_next_to_the_date(world, reperage
     page = response.content.decode()
     assert response.status_code == 200
     assert "loin de la mission" in page
+
+
+def test_expense_list_links_the_receipt_once_by_its_readable_name(world, client):
+    from django.urls import reverse
+
+    expense = add(world.formation, world.coordinator, date=D(2021, 10, 6))
+    client.force_login(world.coordinator)
+    page = client.get(reverse("livrables:expense_list", args=[world.formation.pk])).content
+    page = page.decode()
+    receipt_url = reverse("livrables:expense_receipt", args=[world.formation.pk, 1])
+    assert page.count(f'href="{receipt_url}"') == 1
+    assert f">{expense.receipt_original_name}<" in page
+    assert expense.pack_name not in page
+    # « TVA 0,00 » never splits over two lines.
+    assert "TVA\u00a0" in page and "HT\u00a0" in page
+
+
+def test_flat_rate_units_read_without_nested_brackets(db):
+    from livrables.service_fait import _mode_units
+
+    formation = Formation(pricing_mode=Formation.PricingMode.GLOBAL)
+    assert "(" not in _mode_units(formation)
