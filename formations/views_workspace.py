@@ -8,10 +8,11 @@ the pages and files the auditor may already open, and holds no form.
 
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from formations import selectors
-from formations.models import User
+from formations.models import Funder, User
 from formations.panels import (
     WORKSPACE_FORMATION_PANELS,
     WORKSPACE_PANELS,
@@ -19,6 +20,47 @@ from formations.panels import (
     collect_workspace_panels,
 )
 from formations.permissions import RoleRequiredMixin
+
+# French names a funder with its article (« le FEDER », « la Région Hauts-de-France »);
+# a funder of kind « Autre » has no known article.
+_ARTICLES = {
+    Funder.Kind.FEDER: "le",
+    Funder.Kind.FSE: "le",
+    Funder.Kind.FSE_PLUS: "le",
+    Funder.Kind.REGION: "la",
+    Funder.Kind.DEPARTEMENT: "le",
+    Funder.Kind.CAF: "la",
+    Funder.Kind.ETAT: "le",
+}
+
+
+def _with_article(funder) -> str | None:
+    article = _ARTICLES.get(funder.kind)
+    if article is None:
+        return None
+    if funder.name[:1].lower() in "aeiouyéèêàâîôûh":
+        return f"l'{funder.name}"
+    return f"{article} {funder.name}"
+
+
+def funders_phrase(funders) -> str:
+    """« par le FEDER et le FSE » when every funder's article is known, else
+    « de vos financeurs (FEDER, Autre) »: never « par FEDER, FSE »."""
+    named = [_with_article(funder) for funder in funders]
+    if named and all(named):
+        listed = (
+            named[0]
+            if len(named) == 1
+            else _("%(first)s et %(last)s")
+            % {
+                "first": ", ".join(named[:-1]),
+                "last": named[-1],
+            }
+        )
+        return _("par %(funders)s") % {"funders": listed}
+    return _("de vos financeurs (%(names)s)") % {
+        "names": ", ".join(funder.name for funder in funders)
+    }
 
 
 class AuditorWorkspaceView(RoleRequiredMixin, TemplateView):
@@ -45,8 +87,10 @@ class AuditorWorkspaceView(RoleRequiredMixin, TemplateView):
         )
         for programme in programmes:
             programme.workspace_formations = by_programme.get(programme.pk, [])
+        auditor_funders = list(user.funders.order_by("name"))
         return super().get_context_data(
-            auditor_funders=list(user.funders.order_by("name")),
+            auditor_funders=auditor_funders,
+            funders_phrase=funders_phrase(auditor_funders),
             programmes=programmes,
             panels=collect_panels(WORKSPACE_PANELS, self.request, None),
             **kwargs,

@@ -56,6 +56,10 @@ class PaymentForm(FieldsetsMixin, forms.Form):
         kwargs.setdefault("auto_id", "id_payment_%s")
         super().__init__(*args, **kwargs)
         self.fields["funder"].queryset = funders
+        # A programme funded by one funder: it is the one that paid.
+        only = list(funders[:2])
+        if len(only) == 1 and "funder" not in self.initial:
+            self.initial["funder"] = only[0].pk
         self.fields["claim"].queryset = claims
         self.fields["claim"].label_from_instance = lambda c: (
             _("du %(start)s au %(end)s (%(ttc)s TTC)")
@@ -70,9 +74,13 @@ class PaymentForm(FieldsetsMixin, forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif de l'annulation"),
-        help_text=gettext_lazy(
-            "Ex. : saisie en double, demande retirée à la demande du financeur. "
-            "L'historique de la formation le garde."
-        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, payment: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = (
+            _("Ex. : saisie en double, virement rejeté par la banque. ")
+            if payment
+            else _("Ex. : saisie en double, demande retirée par le financeur. ")
+        ) + _("L'historique de la formation le garde.")

@@ -8,13 +8,15 @@ page and answers in one query for them all: a function
 `livrables.panels.register`."""
 
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.urls import reverse
 
 from formations.permissions import is_funder_auditor
 from livrables.bulk import BULK_KINDS
-from livrables.models import IssuedDocument
+from livrables.models import IssuedDocument, Payment, ServiceFaitClaim
+from livrables.models_claims import ACTIVE
 from livrables.pack.jobs import download_url
 from livrables.pack.registry import PackScope
 from livrables.pack.services import period_label
@@ -26,9 +28,14 @@ def workspace_service_fait_panel(request, formations) -> dict:
     """The newest standing service-fait statement of each formation (by the end of the
     period it covers), downloadable by the auditor (`documents_visible_to`), and the link
     to the formation's « Service fait » section, with its « à rééditer » flag
-    (`document_states`, once for all the statements found). Three queries."""
+    (`document_states`, once for all the statements found), and what was claimed (TTC),
+    received and is still due (or overpaid), from the standing claims and payments.
+    Five queries."""
     if not is_funder_auditor(request.user):
         return {}
+    pks = [f.pk for f in formations]
+    claimed = _totals(ServiceFaitClaim, "amount_ttc", pks)
+    received = _totals(Payment, "amount", pks)
     newest = {}
     statements = standing(
         IssuedDocument.objects.filter(
@@ -54,10 +61,34 @@ def workspace_service_fait_panel(request, formations) -> dict:
                     else "",
                     "section_url": reverse("formations:formation_detail", args=[formation.pk])
                     + "#service-fait",
+                    **_money(claimed.get(formation.pk, ZERO), received.get(formation.pk, ZERO)),
                 }
             },
         )
     return blocks
+
+
+ZERO = Decimal("0")
+
+
+def _money(claimed: Decimal, received: Decimal) -> dict:
+    # As the formation page (`ClaimsSummary`): an overpayment shown, not a zero still due.
+    return {
+        "claimed": claimed,
+        "received": received,
+        "still_due": max(ZERO, claimed - received),
+        "overpaid": max(ZERO, received - claimed),
+    }
+
+
+def _totals(model, field: str, formation_pks) -> dict:
+    """{formation_pk: sum of `field`} over the standing rows of `model`. One query."""
+    return dict(
+        model.objects.filter(ACTIVE, formation_id__in=formation_pks)
+        .order_by()
+        .values_list("formation_id")
+        .annotate(total=Sum(field))
+    )
 
 
 def workspace_certificates_panel(request, formations) -> dict:

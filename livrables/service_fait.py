@@ -148,8 +148,15 @@ class ClaimsSummary:
 
     @property
     def still_due(self) -> Decimal:
-        """What the funder still owes on the claims sent: claimed TTC − received."""
+        """What the funder still owes on the claims sent: claimed TTC − received (zero
+        when more was received: see `overpaid`)."""
         return max(ZERO, self.claimed.ttc - self.paid)
+
+    @property
+    def overpaid(self) -> Decimal:
+        """What was received beyond the claims sent (a payment tied to no claim, or a
+        claim cancelled after): shown, never hidden behind a zero « reste dû »."""
+        return max(ZERO, self.paid - self.claimed.ttc)
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,7 @@ def _mode_units(formation: Formation):
         return _("journées réalisées")
     if mode == Formation.PricingMode.PER_TRAINEE_HOUR:
         return _("heures-stagiaires réalisées")
-    return _("sessions réalisées (unités du forfait)")
+    return _("sessions réalisées, unités du forfait")
 
 
 def claims_summary(*, formation: Formation, claims=None) -> ClaimsSummary:

@@ -61,12 +61,14 @@ def record_claim(
     `invalid_amount` (negative or not a number), `period_overlap` (a claim of the
     formation already covers part of the period: a period is claimed once),
     `outside_execution` (the period leaves the contract's execution period),
-    `over_contract` (the claims would exceed the contract's amount), `invalid`.
+    `over_contract` (the claims would exceed the contract's amount),
+    `sent_before_period` (sent before the period began), `invalid`.
     Audit action `livrables.service_fait_claimed`, on the formation."""
     _ensure_coordinator(actor)
     # Lock the formation: two claims recorded at once cannot both pass the overlap check.
     formation = Formation.objects.select_for_update().get(pk=formation.pk)
     amount = _checked_claim(formation, period_start, period_end, amount)
+    _ensure_sent_after_start(period_start, sent_on)
     money = Money.from_basis(amount, formation=formation)
     claim = ServiceFaitClaim(
         formation=formation,
@@ -137,6 +139,21 @@ def _checked_claim(formation, period_start, period_end, amount, *, other_than=No
     return amount
 
 
+def _ensure_sent_after_start(period_start: dt.date, sent_on: dt.date) -> None:
+    # Funders may accept a claim of a period still running (an interim claim), so a claim
+    # sent before its period ends is allowed; one sent before its period even began
+    # claims a service not yet started: a typing error of the date or of the period.
+    if sent_on < period_start:
+        raise LivrablesError(
+            _(
+                "La demande est envoyée le %(sent)s, avant le début de la période qu'elle "
+                "réclame (%(start)s) : vérifiez la date d'envoi ou la période."
+            )
+            % {"sent": f"{sent_on:%d/%m/%Y}", "start": f"{period_start:%d/%m/%Y}"},
+            code="sent_before_period",
+        )
+
+
 def _ensure_within_execution(formation, period_start, period_end) -> None:
     start, end = formation.start_date, formation.end_date
     if (start and period_start < start) or (end and period_end > end):
@@ -190,10 +207,12 @@ def record_payment(
 
     Raises LivrablesError `not_allowed`, `invalid_amount` (zero, negative, not a number),
     `wrong_funder` (not a funder of the programme), `wrong_claim` (a claim of another
-    formation), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
+    formation), `future_date` (received after today), `before_claim` (received before the
+    claim it settles was sent), `over_claim` (the claim's payments would exceed its TTC
+    amount), `invalid`. Audit action `livrables.payment_recorded`, on the formation."""
     _ensure_coordinator(actor)
     amount = _positive(amount, allow_zero=False)
-    _check_payment(formation, funder, claim)
+    _check_payment(formation, funder, claim, received_on=received_on, amount=amount)
     payment = Payment(
         formation=formation,
         claim=claim,
@@ -222,7 +241,19 @@ def record_payment(
     return payment
 
 
-def _check_payment(formation, funder, claim) -> None:
+def _check_payment(formation, funder, claim, *, received_on, amount, other_than=None) -> None:
+    """The checks of a payment recorded or changed (`other_than`: the payment being
+    changed, left out of what its claim has received)."""
+    today = timezone.localdate()
+    if received_on > today:
+        raise LivrablesError(
+            _(
+                "Le paiement est daté du %(date)s, après aujourd'hui (%(today)s) : "
+                "enregistrez-le une fois reçu."
+            )
+            % {"date": f"{received_on:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"},
+            code="future_date",
+        )
     if funder is None or not formation.programme.funders.filter(pk=funder.pk).exists():
         raise LivrablesError(
             _("Ce financeur ne finance pas le programme de la formation."), code="wrong_funder"
@@ -241,6 +272,36 @@ def _check_payment(formation, funder, claim) -> None:
         raise LivrablesError(
             _("Cette demande de paiement a été annulée : aucun paiement ne la règle."),
             code="wrong_claim",
+        )
+    # A payment settles a claim the funder has received: it cannot come before it.
+    if received_on < locked.sent_on:
+        raise LivrablesError(
+            _(
+                "Le paiement est daté du %(date)s, avant l'envoi de la demande qu'il règle "
+                "(envoyée le %(sent)s) : vérifiez la date ou la demande réglée."
+            )
+            % {"date": f"{received_on:%d/%m/%Y}", "sent": f"{locked.sent_on:%d/%m/%Y}"},
+            code="before_claim",
+        )
+    # The funder pays what was claimed TTC; more on one claim is a typing error. (A
+    # payment tied to no claim is not capped: the panel shows any overpayment.)
+    received = locked.payments.filter(ACTIVE)
+    if other_than is not None:
+        received = received.exclude(pk=other_than.pk)
+    already = received.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    if already + amount > locked.amount_ttc:
+        raise LivrablesError(
+            _(
+                "Avec ce paiement, %(total)s seraient reçus pour la demande du %(start)s au "
+                "%(end)s, plus que son montant (%(ttc)s TTC) : vérifiez le montant."
+            )
+            % {
+                "total": euros(already + amount),
+                "start": f"{locked.period_start:%d/%m/%Y}",
+                "end": f"{locked.period_end:%d/%m/%Y}",
+                "ttc": euros(locked.amount_ttc),
+            },
+            code="over_claim",
         )
 
 
@@ -317,6 +378,7 @@ def claim_update(
     claim = ServiceFaitClaim.objects.select_for_update().get(pk=claim.pk)
     _ensure_standing(claim, _("Cette demande de paiement a été annulée : elle ne se modifie plus."))
     amount = _checked_claim(formation, period_start, period_end, amount, other_than=claim)
+    _ensure_sent_after_start(period_start, sent_on)
     before = _claim_values(claim)
     money = Money.from_basis(amount, formation=formation)
     claim.period_start, claim.period_end = period_start, period_end
@@ -407,7 +469,14 @@ def payment_update(
     )
     _ensure_standing(payment, _("Ce paiement a été annulé : il ne se modifie plus."))
     amount = _positive(amount, allow_zero=False)
-    _check_payment(payment.formation, funder, claim)
+    _check_payment(
+        payment.formation,
+        funder,
+        claim,
+        received_on=received_on,
+        amount=amount,
+        other_than=payment,
+    )
     before = _payment_values(payment)
     payment.received_on, payment.amount, payment.funder, payment.claim = (
         received_on,

@@ -7,6 +7,7 @@ the message names it), `receipt_missing`, `receipt_empty`, `receipt_too_large`,
 `receipt_type` (not a PDF, JPEG or PNG by its content), `outside_execution` (an
 expense's date or a mission's dates outside the formation's execution period)."""
 
+import datetime as dt
 import hashlib
 import uuid
 
@@ -229,7 +230,8 @@ def mission_update(
 ) -> Mission:
     """Corrects a mission's name, dates or place (journal `livrables.mission_updated`,
     with the values before and after). Its expenses follow it. Raises LivrablesError
-    `not_allowed`, `invalid` or `outside_execution`."""
+    `not_allowed`, `invalid`, `outside_execution` or `mission_expenses_outside` (an
+    expense of the mission would be dated too far from its new dates)."""
     _ensure_coordinator(actor)
     mission = (
         Mission.objects.select_for_update(of=("self",))  # not the formation joined to it
@@ -245,6 +247,7 @@ def mission_update(
     )
     clean_or_refuse(mission)
     _ensure_within_execution(mission.formation, mission.start_date, mission.end_date)
+    _ensure_expenses_follow(mission)
     mission.save()
     after = _mission_values(mission)
     log_action(
@@ -258,6 +261,35 @@ def mission_update(
         },
     )
     return mission
+
+
+def _ensure_expenses_follow(mission: Mission) -> None:
+    """A mission's new dates keep its expenses near it (`_within_mission`): else the
+    expenses left out are named, to be re-dated or attached elsewhere first."""
+    left_out = [
+        expense
+        for expense in mission.expenses.order_by("number")
+        if not _within_mission(expense.date, mission.start_date, mission.end_date)
+    ]
+    if left_out:
+        raise LivrablesError(
+            _(
+                "Avec ces dates, des dépenses de la mission en seraient trop loin : "
+                "%(expenses)s. Corrigez ou rattachez ailleurs ces dépenses d'abord."
+            )
+            % {
+                "expenses": ", ".join(
+                    _("n° %(number)s du %(date)s (%(description)s)")
+                    % {
+                        "number": e.number,
+                        "date": f"{e.date:%d/%m/%Y}",
+                        "description": e.description,
+                    }
+                    for e in left_out
+                )
+            },
+            code="mission_expenses_outside",
+        )
 
 
 @transaction.atomic
@@ -315,6 +347,40 @@ def _check_scope(expense: Expense) -> None:
         )
     if mission.formation_id != expense.formation_id:
         raise LivrablesError(_("Cette mission n'est pas de cette formation."), code="invalid")
+    if expense.date and not _within_mission(expense.date, mission.start_date, mission.end_date):
+        first, last = _mission_window(mission.start_date, mission.end_date)
+        raise LivrablesError(
+            _(
+                "La dépense est datée du %(date)s, loin de la mission « %(name)s » "
+                "(%(period)s) : une dépense de la mission se date du %(first)s au %(last)s "
+                "(un billet réservé avant, une note réglée au retour). Vérifiez la date ou "
+                "la mission."
+            )
+            % {
+                "date": f"{expense.date:%d/%m/%Y}",
+                "name": mission.name,
+                "period": _period_text(mission.start_date, mission.end_date),
+                "first": f"{first:%d/%m/%Y}",
+                "last": f"{last:%d/%m/%Y}",
+            },
+            code="outside_mission",
+        )
+
+
+# An expense of a mission is dated near it, not necessarily within it: a ticket or a
+# hotel is booked weeks before, a bill is settled after the return. Beyond these
+# margins the date (or the mission chosen) is a typing error.
+MISSION_BOOKED_BEFORE = dt.timedelta(days=30)
+MISSION_SETTLED_AFTER = dt.timedelta(days=15)
+
+
+def _mission_window(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    return start - MISSION_BOOKED_BEFORE, end + MISSION_SETTLED_AFTER
+
+
+def _within_mission(date: dt.date, start: dt.date, end: dt.date) -> bool:
+    first, last = _mission_window(start, end)
+    return first <= date <= last
 
 
 @transaction.atomic
@@ -322,7 +388,8 @@ def expense_create(*, actor, formation: Formation, receipt, **fields) -> Expense
     """Records an expense of `formation` with its receipt (`fields`: those of
     `EXPENSE_FIELDS`), numbered after the formation's last one; journal
     `livrables.expense_created`. Raises LivrablesError `not_allowed`, `invalid`
-    (HT + TVA ≠ TTC among others) or a `receipt_…` code; nothing is kept on a refusal."""
+    (HT + TVA ≠ TTC among others), `outside_execution`, `outside_mission` (dated too far
+    from its mission's dates) or a `receipt_…` code; nothing is kept on a refusal."""
     _ensure_coordinator(actor)
     expense = Expense(
         formation=formation,

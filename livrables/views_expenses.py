@@ -104,6 +104,16 @@ def expense_receipt(request, pk, number):
     return response
 
 
+def _refused(form, error: LivrablesError) -> None:
+    if error.code.startswith("receipt"):
+        field = "receipt"
+    elif error.code in ("outside_mission", "outside_execution"):
+        field = "date"
+    else:
+        field = None
+    form.add_error(field, error.message)
+
+
 def _form_page(request, formation, form, title, expense=None):
     return render(
         request,
@@ -113,6 +123,7 @@ def _form_page(request, formation, form, title, expense=None):
             "form": form,
             "page_title": title,
             "cancel_url": _list_url(formation),
+            "cancel_label": _("Revenir sans rien changer"),
             "expense": expense,
         },
     )
@@ -132,7 +143,7 @@ def expense_add(request, pk):
                 **form.service_fields(),
             )
         except LivrablesError as error:
-            form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
+            _refused(form, error)
         else:
             messages.success(
                 request, _("Dépense n° %(number)s enregistrée.") % {"number": expense.number}
@@ -158,7 +169,7 @@ def expense_edit(request, pk, number):
                 **form.service_fields(),
             )
         except LivrablesError as error:
-            form.add_error("receipt" if error.code.startswith("receipt") else None, error.message)
+            _refused(form, error)
         else:
             messages.success(
                 request, _("Dépense n° %(number)s modifiée.") % {"number": expense.number}
@@ -202,15 +213,7 @@ def mission_add(request, pk):
         else:
             messages.success(request, _("Mission « %(name)s » ajoutée.") % {"name": mission.name})
             return redirect(_list_url(formation))
-    return render(
-        request,
-        "formations/form.html",
-        {
-            "form": form,
-            "page_title": _("Ajouter une mission"),
-            "cancel_url": _list_url(formation),
-        },
-    )
+    return _form_page(request, formation, form, _("Ajouter une mission"))
 
 
 def _mission(formation, mission_pk):
@@ -238,14 +241,8 @@ def mission_edit(request, pk, mission_pk):
         else:
             messages.success(request, _("Mission « %(name)s » modifiée.") % {"name": mission.name})
             return redirect(_list_url(formation))
-    return render(
-        request,
-        "formations/form.html",
-        {
-            "form": form,
-            "page_title": _("Modifier la mission « %(name)s »") % {"name": mission.name},
-            "cancel_url": _list_url(formation),
-        },
+    return _form_page(
+        request, formation, form, _("Modifier la mission « %(name)s »") % {"name": mission.name}
     )
 
 

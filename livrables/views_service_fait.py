@@ -98,55 +98,34 @@ def service_fait_issue(request, pk: int):
 @require_POST
 def service_fait_claim(request, pk: int):
     formation = _formation(request, pk, write=True)
-    form = ClaimForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_back(formation))
-    data = form.cleaned_data
-    try:
-        record_claim(
-            formation=formation,
-            period_start=data["period_start"],
-            period_end=data["period_end"],
-            amount=data["amount"],
-            sent_on=data["sent_on"],
-            note=data["note"],
-            actor=request.user,
-        )
-    except LivrablesError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Demande de paiement enregistrée."))
-    return redirect(_back(formation, (data["period_start"], data["period_end"])))
+    form = ClaimForm(request.POST, basis=_basis(formation))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_claim(formation=formation, actor=request.user, **data)
+        except LivrablesError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Demande de paiement enregistrée."))
+            return redirect(_back(formation, (data["period_start"], data["period_end"])))
+    # Refused: the form again, open on its own page with what was typed and the errors
+    # next to their fields (before, a banner on the formation page and an empty form).
+    return _form_page(request, formation, form, _("Enregistrer une demande de paiement"))
 
 
 @require_POST
 def service_fait_payment(request, pk: int):
     formation = _formation(request, pk, write=True)
-    form = PaymentForm(
-        request.POST,
-        funders=formation.programme.funders.order_by("name"),
-        claims=ServiceFaitClaim.objects.filter(ACTIVE, formation=formation),
-    )
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_back(formation))
-    data = form.cleaned_data
-    try:
-        record_payment(
-            formation=formation,
-            received_on=data["received_on"],
-            amount=data["amount"],
-            funder=data["funder"],
-            claim=data["claim"],
-            note=data["note"],
-            actor=request.user,
-        )
-    except LivrablesError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Paiement enregistré."))
-    return redirect(_back(formation))
+    form = _payment_form(formation, request.POST)
+    if form.is_valid():
+        try:
+            record_payment(formation=formation, actor=request.user, **form.cleaned_data)
+        except LivrablesError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Paiement enregistré."))
+            return redirect(_back(formation))
+    return _form_page(request, formation, form, _("Enregistrer un paiement reçu"))
 
 
 # ------------------------------------------------------------------ corrections
@@ -171,9 +150,33 @@ def _payment_form(formation, *args, **kwargs) -> PaymentForm:
 def _form_page(request, formation, form, title):
     return render(
         request,
-        "formations/form.html",
-        {"form": form, "page_title": title, "cancel_url": _back(formation)},
+        "livrables/service_fait/form.html",
+        {
+            "formation": formation,
+            "form": form,
+            "page_title": title,
+            "cancel_url": _back(formation),
+            "cancel_label": _("Revenir sans rien changer"),
+        },
     )
+
+
+# The field a refusal of the services is about, to show it next to that field.
+_ERROR_FIELDS = {
+    "future_date": "received_on",
+    "before_claim": "received_on",
+    "over_claim": "amount",
+    "invalid_amount": "amount",
+    "over_contract": "amount",
+    "wrong_funder": "funder",
+    "wrong_claim": "claim",
+    "sent_before_period": "sent_on",
+}
+
+
+def _refused(form, error: LivrablesError) -> None:
+    field = _ERROR_FIELDS.get(error.code)
+    form.add_error(field if field in form.fields else None, error.message)
 
 
 def _claim_title(claim) -> str:
@@ -209,7 +212,7 @@ def service_fait_claim_edit(request, pk: int, claim_pk: int):
         try:
             claim_update(claim=claim, actor=request.user, **form.cleaned_data)
         except LivrablesError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Demande de paiement corrigée."))
             return redirect(_back(formation))
@@ -224,7 +227,7 @@ def service_fait_claim_cancel(request, pk: int, claim_pk: int):
     claim = get_object_or_404(
         ServiceFaitClaim.objects.filter(ACTIVE, formation=formation), pk=claim_pk
     )
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, payment=False)
     if request.method == "POST" and form.is_valid():
         try:
             claim_cancel(claim=claim, reason=form.cleaned_data["reason"], actor=request.user)
@@ -276,7 +279,7 @@ def service_fait_payment_edit(request, pk: int, payment_pk: int):
         try:
             payment_update(payment=payment, actor=request.user, **form.cleaned_data)
         except LivrablesError as error:
-            form.add_error(None, error.message)
+            _refused(form, error)
         else:
             messages.success(request, _("Paiement corrigé."))
             return redirect(_back(formation))
@@ -292,7 +295,7 @@ def service_fait_payment_cancel(request, pk: int, payment_pk: int):
         Payment.objects.filter(ACTIVE, formation=formation).select_related("funder"),
         pk=payment_pk,
     )
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, payment=True)
     if request.method == "POST" and form.is_valid():
         try:
             payment_cancel(payment=payment, reason=form.cleaned_data["reason"], actor=request.user)

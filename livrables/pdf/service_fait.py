@@ -219,11 +219,15 @@ def _claims(data: StatementData) -> list:
     story += [
         Spacer(1, 4),
         _cell(
-            _("Demandé : %(claimed)s TTC — reçu : %(paid)s — reste dû : %(due)s")
+            (
+                _("Demandé : %(claimed)s TTC — reçu : %(paid)s — trop-perçu : %(due)s")
+                if summary.overpaid
+                else _("Demandé : %(claimed)s TTC — reçu : %(paid)s — reste dû : %(due)s")
+            )
             % {
                 "claimed": euros(summary.claimed.ttc),
                 "paid": euros(summary.paid),
-                "due": euros(summary.still_due),
+                "due": euros(summary.overpaid or summary.still_due),
             },
             True,
             9,

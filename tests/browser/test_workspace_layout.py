@@ -34,7 +34,8 @@ def test_workspace_fits_and_reads_without_colour(page, live_server, login_as, wo
         "Dossier de justificatifs",
     ]
     hours = formation.locator(".ws-hours")
-    assert "7 h réalisées sur 14 h programmées (50 %)" in hours.inner_text()
+    # « (50 %) » never splits between the figure and its sign (a no-break space).
+    assert "7 h réalisées sur 14 h programmées (50\u00a0%)" in hours.inner_text()
     # The bars are drawings beside the words, hidden from screen readers.
     assert hours.locator("svg").first.get_attribute("aria-hidden") == "true"
     for _ in range(40):

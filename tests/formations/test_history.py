@@ -250,10 +250,11 @@ def test_page_queries_do_not_grow_with_the_history(
     # the audit risks two here (the formation's scope, its half-days: there are none);
     # the expenses panel one (totals by category); the service-fait panel seven (claims,
     # the period's half-days, the statement's claims and payments, the contract rules,
-    # the statements issued, the claim choices); the expected deliverables one (their due
+    # the statements issued, the claim choices) and one more when the payment form
+    # preselects the programme's only funder; the expected deliverables one (their due
     # items with their latest version); the audit pack's two (a pack job running, the
     # standing packs).
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from formations.models import Formation, Funder, User
 from formations.panels import WORKSPACE_FORMATION_PANELS
 from livrables.models import ExpectedDeliverable, IssuedDocument
-from livrables.services_claims import issue_service_fait_statement
+from livrables.services_claims import issue_service_fait_statement, record_claim, record_payment
 from livrables.services_deliverables import deliverable_create, version_submit
 from sessions.models import Attendance
 from sessions.selectors.audit_risks import audit_risks
@@ -155,7 +155,7 @@ def test_auditor_home_lists_their_funders_operations_with_each_block(client, wor
     assert response.status_code == 200
     assert "formations/workspace.html" in [t.name for t in response.templates]
     text = text_of(response)
-    assert "Les opérations financées par FSE+, en lecture seule" in text
+    assert "Les opérations financées par le FSE+, en lecture seule" in text
     assert "Inclusion numérique" in text and "FSE-2021-AO.1" in text
     assert "financeurs : FSE+, Région Hauts-de-France" in text
     # Hours: 2 people × 7 h scheduled; the countersigned morning alone counts (2 × 3 h 30).
@@ -176,6 +176,45 @@ def test_auditor_home_lists_their_funders_operations_with_each_block(client, wor
     assert reverse("livrables:document_download", args=[statement.number]) in page
     assert reverse("livrables:formation_certificates_zip", args=[ours.pk]) in page
     assert "1 document en vigueur" in text
+
+
+def test_claimed_received_and_still_due_or_overpaid_per_formation(client, world, coordinator):
+    ours, theirs = world["ours"], world["theirs"]
+    fse = world["auditor"].funders.get()
+    claim_and_payment(ours, coordinator, fse, claimed="500", received="200")
+    client.force_login(world["auditor"])
+    text = text_of(client.get(reverse("dashboard")))
+    # 500 € HT claimed, 600 € TTC (VAT 20 %).
+    assert "Demandé 600,00 € TTC" in text and "Reçu 200,00 €" in text
+    assert "Reste dû 400,00 €" in text
+    # More received than claimed: shown as such, not as a zero still due.
+    record_payment(
+        formation=ours,
+        received_on=dt.date(2021, 12, 2),
+        amount=Decimal("450"),
+        funder=fse,
+        actor=coordinator,
+    )
+    text = text_of(client.get(reverse("dashboard")))
+    assert "Trop-perçu 50,00 €" in text and "Reste dû" not in text
+    assert theirs.contract_reference not in text
+
+
+@pytest.mark.parametrize(
+    ("funders", "phrase"),
+    [
+        ([("FEDER", "feder"), ("FSE", "fse")], "par le FEDER et le FSE"),
+        (
+            [("FEDER", "feder"), ("État", "etat"), ("Région Hauts-de-France", "region")],
+            "par le FEDER, l'État et la Région Hauts-de-France",
+        ),
+        ([("FEDER", "feder"), ("Fondation X", "other")], "de vos financeurs (FEDER, Fondation X)"),
+    ],
+)
+def test_workspace_intro_names_the_funders_with_their_articles(funders, phrase):
+    from formations.views_workspace import funders_phrase
+
+    assert funders_phrase([Funder(name=name, kind=kind) for name, kind in funders]) == phrase
 
 
 def test_statement_to_reissue_is_shown_so_to_the_auditor(client, world, coordinator):
@@ -303,6 +342,25 @@ def test_a_formation_without_session_and_a_programme_without_formation(client, a
     assert "Télécharger les certificats" not in text
 
 
+def claim_and_payment(formation, coordinator, funder, *, claimed="500", received="200"):
+    """A claim of October 2021 and a payment received (tied to no claim)."""
+    record_claim(
+        formation=formation,
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 31),
+        amount=Decimal(claimed),
+        sent_on=dt.date(2021, 11, 2),
+        actor=coordinator,
+    )
+    record_payment(
+        formation=formation,
+        received_on=dt.date(2021, 12, 1),
+        amount=Decimal(received),
+        funder=funder,
+        actor=coordinator,
+    )
+
+
 def _world_of(n: int, auditor, trainer, coordinator):
     """n formations over n/2 programmes of the auditor's funder, each with signed half-days,
     audit risks (one explained), a statement and a certificate."""
@@ -323,6 +381,7 @@ def _world_of(n: int, auditor, trainer, coordinator):
             period_end=dt.date(2021, 10, 31),
             actor=coordinator,
         )
+        claim_and_payment(formation, coordinator, funder)
         certificate(formation, f"CR-Q{n}-{i}")
         submit_deliverable(formation, coordinator)
         audit_risk_acknowledge(
@@ -344,8 +403,8 @@ def test_query_count_does_not_grow_with_formations(
     # Session and user, formations, hours (1), audit risks (6), statements (1) and their
     # states (2: register entries, « à rééditer »), certificates (1), deliverables awaiting
     # validation (1), audit packs (1), programmes and their funders (2), the auditor's
-    # funders (1).
-    with django_assert_max_num_queries(19):
+    # funders (1), claimed and received (2).
+    with django_assert_max_num_queries(21):
         response = client.get(reverse("dashboard"))
 
     assert response.content.decode().count('class="card ws-formation"') == n

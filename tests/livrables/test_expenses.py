@@ -203,8 +203,8 @@ def expenses_world(formation, coordinator, documents_dir):
         actor=coordinator,
         formation=formation,
         name="Comité de pilotage",
-        start_date=dt.date(2021, 9, 1),
-        end_date=dt.date(2021, 9, 1),
+        start_date=dt.date(2021, 10, 6),
+        end_date=dt.date(2021, 10, 6),
         place="Arras",
     )
     add(formation, coordinator, session=session)  # travel 40 + 8
