@@ -221,27 +221,38 @@ def service_fait_claim_edit(request, pk: int, claim_pk: int):
     )
 
 
+def _cancel_page(request, formation, *, payment: bool, cancel, done: str, page: dict):
+    """The confirmation page of a cancellation (reason asked, consequence said), and the
+    cancellation itself once confirmed: `cancel(reason)` calls the service."""
+    form = CancelForm(request.POST or None, payment=payment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel(form.cleaned_data["reason"])
+        except LivrablesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, done)
+            return redirect(_back(formation))
+    return render(
+        request,
+        "livrables/service_fait/cancel.html",
+        {"formation": formation, "form": form, "cancel_url": _back(formation), **page},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def service_fait_claim_cancel(request, pk: int, claim_pk: int):
     formation = _formation(request, pk, write=True)
     claim = get_object_or_404(
         ServiceFaitClaim.objects.filter(ACTIVE, formation=formation), pk=claim_pk
     )
-    form = CancelForm(request.POST or None, payment=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            claim_cancel(claim=claim, reason=form.cleaned_data["reason"], actor=request.user)
-        except LivrablesError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Demande de paiement annulée."))
-            return redirect(_back(formation))
-    return render(
+    return _cancel_page(
         request,
-        "livrables/service_fait/cancel.html",
-        {
-            "formation": formation,
-            "form": form,
+        formation,
+        payment=False,
+        cancel=lambda reason: claim_cancel(claim=claim, reason=reason, actor=request.user),
+        done=_("Demande de paiement annulée."),
+        page={
             "title": _("Annuler %(what)s") % {"what": _claim_title(claim)},
             "facts": [
                 (_("Période"), f"{claim.period_start:%d/%m/%Y} – {claim.period_end:%d/%m/%Y}"),
@@ -255,7 +266,6 @@ def service_fait_claim_cancel(request, pk: int, claim_pk: int):
                 "demandée à nouveau."
             ),
             "button": _("Annuler la demande"),
-            "cancel_url": _back(formation),
         },
     )
 
@@ -295,21 +305,13 @@ def service_fait_payment_cancel(request, pk: int, payment_pk: int):
         Payment.objects.filter(ACTIVE, formation=formation).select_related("funder"),
         pk=payment_pk,
     )
-    form = CancelForm(request.POST or None, payment=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            payment_cancel(payment=payment, reason=form.cleaned_data["reason"], actor=request.user)
-        except LivrablesError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Paiement annulé."))
-            return redirect(_back(formation))
-    return render(
+    return _cancel_page(
         request,
-        "livrables/service_fait/cancel.html",
-        {
-            "formation": formation,
-            "form": form,
+        formation,
+        payment=True,
+        cancel=lambda reason: payment_cancel(payment=payment, reason=reason, actor=request.user),
+        done=_("Paiement annulé."),
+        page={
             "title": _("Annuler %(what)s") % {"what": _payment_title(payment)},
             "facts": [
                 (_("Reçu le"), f"{payment.received_on:%d/%m/%Y}"),
@@ -321,6 +323,5 @@ def service_fait_payment_cancel(request, pk: int, payment_pk: int):
                 "compte plus dans le reçu ni dans le reste dû."
             ),
             "button": _("Annuler le paiement"),
-            "cancel_url": _back(formation),
         },
     )
