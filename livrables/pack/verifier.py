@@ -36,6 +36,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 
 try:
     from zoneinfo import ZoneInfo
@@ -45,6 +46,19 @@ except ImportError:  # Python 3.8: local times are checked against their UTC off
 MANIFEST = "manifest.csv"
 SEALED = "scellements.json"
 RECAP = "recapitulatif.csv"
+DOSSIER = "dossier.json"
+NOT_INCLUDED = "non_inclus.csv"
+SHEETS_FOLDER = "emargement/"
+# The issued sheet of a session, as the pack names it (livrables/pack/sections.py, from the
+# sheet's number EMG-<session code>-<yyyymmddHHMMSS>-<4 hex>).
+SHEET_NAME = re.compile(r"^feuille-emargement-EMG-(.+)-[0-9]{14}-[0-9A-Fa-f]{4}[.]pdf$")
+USAGE = """Utilisation : python3 verifier.py [DOSSIER]
+
+Vérifie un dossier de justificatifs de Suivi Formations décompressé : les empreintes de
+manifest.csv, les chaînes de scellements de scellements.json et les lignes de
+recapitulatif.csv. Sans DOSSIER, vérifie le dossier où se trouve ce fichier.
+
+Codes de sortie : 0 tout concorde, 1 anomalies (chacune est nommée), 2 dossier introuvable."""
 FORMAT = "suivi-formations/scellements"
 FORMAT_VERSION = 1
 MANIFEST_HEADER = ["fichier", "sha256", "octets"]
@@ -236,13 +250,13 @@ def check_manifest(folder, report):
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
         report.fail(MANIFEST, "le manifeste est absent : aucun fichier ne peut être vérifié.")
-        return
+        return set()
     listed = set()
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     if not rows or rows[0] != MANIFEST_HEADER:
         report.fail(MANIFEST, "en-tête inattendu (attendu : " + ";".join(MANIFEST_HEADER) + ").")
-        return
+        return set()
     for number, row in enumerate(rows[1:], start=2):
         if not row:
             continue
@@ -276,6 +290,7 @@ def check_manifest(folder, report):
         report.fail(name, "fichier présent dans le dossier mais absent du manifeste.")
     checked = plural(len(listed), "fichier vérifié", "fichiers vérifiés")
     report.lines.append(f"Manifeste : {checked}.")
+    return listed
 
 
 # --- 2. The seals ---------------------------------------------------------------------------
@@ -411,7 +426,7 @@ def check_rectifications(where, half_day, slot_record, records, report):
     return count
 
 
-def check_seals(folder, formation_holder, report):
+def check_seals(folder, formation_holder, report, sessions=None):
     """Returns the sealed records of the half-days in the scope, by émargement number, with
     their values after rectification, for the check of recapitulatif.csv; None when the
     file cannot be read."""
@@ -447,6 +462,10 @@ def check_seals(folder, formation_holder, report):
     for position_session, entry in enumerate(data.get("sessions") or [], start=1):
         try:
             check_session(entry, formation, scope_records, totals, report)
+            if sessions is not None:
+                code = str(entry["session"].get("code"))
+                in_scope = any(day.get("in_scope") for day in entry.get("half_days") or [])
+                sessions[code] = sessions.get(code, False) or in_scope
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             code = "session n°" + str(position_session)
             if isinstance(entry, dict) and isinstance(entry.get("session"), dict):
@@ -566,7 +585,8 @@ def check_session(entry, formation, scope_records, totals, report):
 # --- 3. The summary -------------------------------------------------------------------------
 
 
-def check_recap(folder, records, formation, report):
+def check_recap(folder, records, formation, report, recap_sessions=None):
+    recap_sessions = recap_sessions if recap_sessions is not None else set()
     path = os.path.join(folder, RECAP)
     if not os.path.isfile(path):
         report.fail(RECAP, "fichier absent.")
@@ -595,6 +615,7 @@ def check_recap(folder, records, formation, report):
             report.fail(where, found["label"] + " : listé deux fois.")
             continue
         seen.add(key)
+        recap_sessions.add(found["session"])
         sealed, current, local = found["sealed"], found["current"], found["local"]
         expected = [
             neutralise(str(formation.get("label", ""))),
@@ -629,16 +650,79 @@ def check_recap(folder, records, formation, report):
     report.lines.append(f"Récapitulatif : {checked}.")
 
 
+# --- 4. Sessions against their sheets -----------------------------------------------------
+
+
+def name_key(text):
+    """A session code or a file name part compared the way the pack writes file names
+    (ASCII letters and digits only, case ignored)."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def left_out_files(folder):
+    path = os.path.join(folder, NOT_INCLUDED)
+    if not os.path.isfile(path):
+        return set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row[0] for row in list(csv.reader(handle, delimiter=";"))[1:] if row}
+
+
+def check_sheets(folder, listed, sessions, recap_sessions, report):
+    """Every issued sheet under emargement/ belongs to a session of scellements.json (a
+    session removed from scellements.json but whose sheet stayed is named), and a session
+    with sealed half-days in the period appears somewhere else: its sheet, or its rows in
+    recapitulatif.csv."""
+    sheets = {}
+    for name in sorted(set(listed) | left_out_files(folder)):
+        if not name.startswith(SHEETS_FOLDER):
+            continue
+        match = SHEET_NAME.match(name[len(SHEETS_FOLDER) :])
+        if match is not None:
+            sheets.setdefault(name_key(match.group(1)), []).append(name)
+    codes = {name_key(code): code for code in sessions}
+    for key, names in sorted(sheets.items()):
+        if key not in codes:
+            for name in names:
+                report.fail(
+                    name,
+                    f"feuille d'émargement d'une session absente de {SEALED} "
+                    "(session retirée des scellements ?).",
+                )
+    for code, in_scope in sessions.items():
+        if in_scope and name_key(code) not in sheets and code not in recap_sessions:
+            report.fail(
+                code,
+                f"session scellée présente seulement dans {SEALED} : ni feuille d'émargement "
+                f"ni ligne dans {RECAP}.",
+            )
+
+
+def verification_address(folder):
+    """The pack's verification page, from dossier.json (written by the application)."""
+    path = os.path.join(folder, DOSSIER)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    url = data.get("verification_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
 # --- Main -----------------------------------------------------------------------------------
 
 
 def verify(folder):
     report = Report()
-    check_manifest(folder, report)
+    listed = check_manifest(folder, report)
     formation_holder = []
-    records = check_seals(folder, formation_holder, report)
+    sessions = {}
+    records = check_seals(folder, formation_holder, report, sessions)
     if records is not None:
-        check_recap(folder, records, formation_holder[0], report)
+        recap_sessions = set()
+        check_recap(folder, records, formation_holder[0], report, recap_sessions)
+        check_sheets(folder, listed, sessions, recap_sessions, report)
     return report
 
 
@@ -646,6 +730,13 @@ def main(argv):
     if hasattr(sys.stdout, "reconfigure"):
         # Names in any script: never fail on a console that cannot show them.
         sys.stdout.reconfigure(errors="replace")
+    if len(argv) > 1 and argv[1] in ("-h", "--help", "-?", "/?"):
+        print(USAGE)
+        return 0
+    if len(argv) > 1 and argv[1].startswith("-"):
+        print("Option inconnue : " + argv[1])
+        print(USAGE)
+        return 2
     folder = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     if not os.path.isdir(folder):
         print("Dossier introuvable : " + folder)
@@ -662,7 +753,26 @@ def main(argv):
             print("- " + item)
         print("ÉCHEC : le dossier ne correspond pas à ce qui a été scellé.")
         return 1
-    print("OK")
+    print("OK : les fichiers du dossier sont intacts et concordent avec les scellements.")
+    # Why: removing a whole session from every file of the pack (its half-days, its rows,
+    # its sheet, the manifest's lines) leaves a pack that agrees with itself. Only the
+    # register of the application, through the ZIP's SHA-256, proves nothing was taken out.
+    print(
+        "Attention : le dossier ne peut pas prouver seul qu'il est complet (une session "
+        "retirée de tous ses fichiers ne laisse pas de trace ici)."
+    )
+    url = verification_address(folder)
+    if url:
+        print(
+            "Comparez aussi l'empreinte SHA-256 du ZIP reçu avec celle de la page "
+            + url
+            + " (sha256sum, shasum -a 256 ou certutil -hashfile FICHIER SHA256)."
+        )
+    else:
+        print(
+            "Comparez aussi l'empreinte SHA-256 du ZIP reçu avec celle de sa page de "
+            "vérification (adresse dans LISEZMOI.txt)."
+        )
     return 0
 
 
