@@ -33,7 +33,7 @@ from formations.jobs import (
 from formations.models import BackgroundJob, Formation, User
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackScope, ordered_sections
-from livrables.pack.services import build_audit_pack, check_period, may_build_pack, period_label
+from livrables.pack.services import build_audit_pack, check_scope, may_build_pack, period_label
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,8 @@ def audit_pack_start(
     (`already_running` set) and nothing more is started.
 
     Raises LivrablesError `not_allowed` (neither a coordinator nor an auditor of the
-    formation's funders), `period_reversed`. Audit action `livrables.audit_pack_started`
-    on the formation (data: period, job)."""
+    formation's funders), `period_reversed`, `nothing_sealed`. Audit action
+    `livrables.audit_pack_started` on the formation (data: period, job)."""
     from livrables.tasks import build_audit_pack_task
 
     if not may_build_pack(user=actor, formation=formation):
@@ -109,7 +109,7 @@ def audit_pack_start(
             ),
             code="not_allowed",
         )
-    check_period(date_from, date_to)
+    check_scope(PackScope(formation=formation, date_from=date_from, date_to=date_to))
     # Serialises two starts on the same formation: the second sees the first's job.
     Formation.objects.select_for_update().filter(pk=formation.pk).values_list("pk").first()
     running = running_job(scope=job_scope(formation))

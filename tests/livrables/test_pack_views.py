@@ -57,7 +57,8 @@ def test_coordinator_builds_the_pack_in_the_background_and_downloads_it(
     assert state["finished"] and state["done"] == state["total"] and not state["failed"]
     # Steps are the files written, plus the registration.
     document = IssuedDocument.objects.get(kind=PACK)
-    assert state["total"] == len(read_zip(_kept(document))) - 2 + 1  # no LISEZMOI, manifest
+    # No LISEZMOI, dossier.json, manifest.
+    assert state["total"] == len(read_zip(_kept(document))) - 3 + 1
     assert state["result_url"] == download_url(pack_world)
     assert state["result_label"] == "Télécharger le dossier de justificatifs (ZIP)"
     shown = client.get(response.url)
@@ -116,6 +117,18 @@ def test_reversed_period_is_refused_with_a_message(client, pack_world):
     )
     assert "La période est inversée" in response.content.decode()
     assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
+
+
+def test_period_with_nothing_sealed_is_refused(client, pack_world):
+    client.force_login(pack_world.coordinator)
+    response = client.post(
+        build_url(pack_world), {"du": "2020-03-01", "au": "2020-03-31"}, follow=True
+    )
+    assert "Aucune demi-journée scellée dans la période du 01/03/2020 au 31/03/2020." in (
+        response.content.decode()
+    )
+    assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
+    assert not IssuedDocument.objects.filter(kind=PACK).exists()
 
 
 @pytest.mark.parametrize("role", ["trainer", "referent", "other_auditor"])
