@@ -192,3 +192,32 @@ def test_verification_page_of_a_pack(client, pack_world):
     assert response.status_code == 200
     assert "Dossier de justificatifs" in text and "toute la formation" in text
     assert built.document.sha256 in text
+
+
+def test_verification_page_of_a_pack_takes_a_zip_larger_than_a_pdf(client, pack_world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from livrables.pack.registry import PackScope
+    from livrables.pack.services import build_audit_pack
+
+    output = io.BytesIO()
+    built = build_audit_pack(
+        scope=PackScope(formation=pack_world.formation), actor=None, output=output
+    )
+    content = output.getvalue()
+    settings.SUIVI_MAX_UPLOAD_BYTES = 1024
+    settings.SUIVI_MAX_PACK_CHECK_BYTES = len(content) + 1
+    url = reverse("livrables:verify_document", args=[built.document.number])
+
+    page_text = client.get(url).content.decode()
+    assert 'accept="application/zip,.zip"' in page_text
+    assert "Fichier ZIP à comparer" in page_text and "sha256sum" in page_text
+    assert "le PDF que vous avez reçu" not in page_text
+    response = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
+    assert response.status_code == 200
+    assert 'data-verification="match"' in response.content.decode()
+
+    settings.SUIVI_MAX_PACK_CHECK_BYTES = 2048
+    refused = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
+    assert refused.status_code == 413
+    assert "2,0" in refused.content.decode()
