@@ -110,13 +110,41 @@ def test_double_submit_starts_no_second_job(client, pack_world, django_capture_o
     assert not IssuedDocument.objects.filter(kind=PACK).exists()
 
 
-def test_reversed_period_is_refused_with_a_message(client, pack_world):
+def _panel(content: bytes) -> str:
+    text = content.decode()
+    start = text.index('id="audit-pack"')
+    return text[start : text.index("</section>", start)]
+
+
+def test_reversed_period_is_refused_in_the_panel_with_the_dates_kept(client, pack_world):
     client.force_login(pack_world.coordinator)
     response = client.post(
         build_url(pack_world), {"du": "2021-10-31", "au": "2021-10-01"}, follow=True
     )
-    assert "La période est inversée" in response.content.decode()
+    panel = _panel(response.content)
+    assert 'id="audit-pack-errors"' in panel
+    assert "La période est inversée : la date de début doit précéder la date de fin." in panel
+    assert 'value="2021-10-31"' in panel and 'value="2021-10-01"' in panel
     assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
+    # Shown once: the page read again has neither the error nor the dates.
+    again = _panel(client.get(page(pack_world)).content)
+    assert "audit-pack-errors" not in again and "2021-10-31" not in again
+
+
+def test_a_period_asked_while_another_pack_builds_says_so_and_keeps_the_dates(
+    client, pack_world, django_capture_on_commit_callbacks
+):
+    client.force_login(pack_world.coordinator)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(build_url(pack_world), {})
+        response = client.post(
+            build_url(pack_world), {"du": "2021-10-01", "au": "2021-10-31"}, follow=True
+        )
+    panel = _panel(response.content)
+    assert "Un autre dossier de cette formation est en cours de constitution" in panel
+    assert "toute la formation" in panel
+    assert 'value="2021-10-01"' in panel and 'value="2021-10-31"' in panel
+    assert BackgroundJob.objects.filter(kind="livrables.audit_pack").count() == 1
 
 
 def test_period_with_nothing_sealed_is_refused(client, pack_world):
@@ -124,9 +152,9 @@ def test_period_with_nothing_sealed_is_refused(client, pack_world):
     response = client.post(
         build_url(pack_world), {"du": "2020-03-01", "au": "2020-03-31"}, follow=True
     )
-    assert "Aucune demi-journée scellée dans la période du 01/03/2020 au 31/03/2020." in (
-        response.content.decode()
-    )
+    panel = _panel(response.content)
+    assert "Aucune demi-journée scellée dans la période du 01/03/2020 au 31/03/2020." in panel
+    assert 'value="2020-03-01"' in panel
     assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
     assert not IssuedDocument.objects.filter(kind=PACK).exists()
 
