@@ -13,7 +13,7 @@ from formations.selectors import formations_visible_to
 from livrables.exceptions import LivrablesError
 from livrables.forms_pack import PackPeriodForm
 from livrables.pack.jobs import audit_pack_start
-from livrables.pack.selectors import kept_pack_chunks, standing_pack
+from livrables.pack.selectors import built_pack, kept_pack_chunks, standing_pack
 from livrables.pack.services import may_build_pack
 from livrables.panels_pack import PENDING
 
@@ -73,15 +73,23 @@ def _back_to_panel(request, formation, errors: list[str], job=None):
 @require_GET
 def audit_pack_download(request, pk: int):
     """The standing pack of the formation for the period asked (`du`, `au`, ISO dates;
-    none: the whole formation), byte for byte from the documents storage, checked against
-    its registered SHA-256 first."""
+    none: the whole formation), or the pack numbered `numero` (a finished build's link),
+    byte for byte from the documents storage, checked against its registered SHA-256
+    first."""
     formation = _formation(request, pk)
     form = PackPeriodForm(request.GET)
     if not form.is_valid():
         raise Http404
-    document = standing_pack(
-        formation=formation, date_from=form.cleaned_data["du"], date_to=form.cleaned_data["au"]
-    )
+    number = request.GET.get("numero", "")
+    if number:
+        # The pack a finished build links to, whatever was built after it.
+        document = built_pack(formation=formation, number=number)
+    else:
+        document = standing_pack(
+            formation=formation,
+            date_from=form.cleaned_data["du"],
+            date_to=form.cleaned_data["au"],
+        )
     if document is None:
         raise Http404
     try:

@@ -31,6 +31,7 @@ from formations.jobs import (
     running_job,
 )
 from formations.models import BackgroundJob, Formation, User
+from livrables.data import verification_url
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackScope, ordered_sections
 from livrables.pack.services import build_audit_pack, check_scope, may_build_pack, period_label
@@ -59,6 +60,11 @@ def download_url(scope: PackScope) -> str:
     return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
 
+def _with_number(url: str, number: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urllib.parse.urlencode({'numero': number})}"
+
+
 def count_pack_files(scope: PackScope) -> int:
     """How many files the sections will write (their lists read, no file read)."""
     return sum(1 for section in ordered_sections() for _file in section.files(scope))
@@ -80,11 +86,27 @@ def _interrupted(done: int, total: int) -> str:
     ) % {"done": done, "total": total}
 
 
+def _built(job: BackgroundJob) -> dict:
+    """The number of the pack the job built (carried by its result link, `numero`) and
+    its verification page, for the finished box: no reload needed to see them."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(job.result_url).query)
+    number = (query.get("numero") or [""])[0]
+    if not number:
+        return {}
+    return {
+        "note": _("Dossier n° %(number)s inscrit au registre des documents émis.")
+        % {"number": number},
+        "more_url": verification_url(number),
+        "more_label": _("Vérifier le dossier n° %(number)s") % {"number": number},
+    }
+
+
 # Keyed by the kind's prefix (`formations.jobs.job_kind`): « livrables. » jobs.
 JOB_KINDS[JOB_PREFIX] = JobKind(
     failed=_left_out,
     result_label=lambda: _("Télécharger le dossier de justificatifs (ZIP)"),
     stale=_interrupted,
+    result_details=_built,
 )
 
 
@@ -189,6 +211,11 @@ def audit_pack_run(
 
         with tempfile.TemporaryFile() as output:
             built = build_audit_pack(scope=scope, actor=actor, output=output, on_file=on_file)
+        # The result link names the pack built (its number shown in the finished box).
+        number = built.document.number
+        BackgroundJob.objects.filter(pk=job_id).update(
+            result_url=_with_number(download_url(scope), number)
+        )
         # The files not yet counted and the registration: the last step finishes the job.
         job_advance(job_id=job_id, done=pending["done"] + 1, failed=pending["failed"])
         return built.document.number

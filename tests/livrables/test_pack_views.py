@@ -59,8 +59,16 @@ def test_coordinator_builds_the_pack_in_the_background_and_downloads_it(
     document = IssuedDocument.objects.get(kind=PACK)
     # No LISEZMOI, dossier.json, manifest.
     assert state["total"] == len(read_zip(_kept(document))) - 3 + 1
-    assert state["result_url"] == download_url(pack_world)
+    assert state["result_url"] == f"{download_url(pack_world)}?numero={document.number}"
     assert state["result_label"] == "Télécharger le dossier de justificatifs (ZIP)"
+    # The finished box names the pack and links to its verification page, no reload needed.
+    assert state["result_note"] == (
+        f"Dossier n° {document.number} inscrit au registre des documents émis."
+    )
+    assert state["result_more_url"].endswith(f"/verifier/{document.number}/")
+    assert state["result_more_label"] == f"Vérifier le dossier n° {document.number}"
+    polled = client.get(reverse("formations:job_progress", args=[job.pk])).json()
+    assert polled["result_note"] == state["result_note"]
     shown = client.get(response.url)
     assert shown.status_code == 200
     assert b'id="audit-pack"' in shown.content and document.number.encode() in shown.content
