@@ -62,6 +62,7 @@ Codes de sortie : 0 tout concorde, 1 anomalies (chacune est nommée), 2 dossier 
 FORMAT = "suivi-formations/scellements"
 FORMAT_VERSION = 1
 MANIFEST_HEADER = ["fichier", "sha256", "octets"]
+# The one list of recapitulatif.csv's columns: livrables/pack/recapitulatif.py imports it.
 RECAP_HEADER = [
     "formation",
     "session",
@@ -69,6 +70,9 @@ RECAP_HEADER = [
     "début",
     "fin",
     "participant",
+    # The number of the participant's folder certificats/<nom-prénom-n°>/ (two people of
+    # the same name are told apart).
+    "n° participant",
     "structure",
     "statut",
     "minutes prévues",
@@ -606,7 +610,7 @@ def check_recap(folder, records, formation, report, recap_sessions=None):
         if len(row) != len(RECAP_HEADER):
             report.fail(where, "ligne illisible (" + str(len(row)) + " colonnes).")
             continue
-        key = row[12]
+        key = row[RECAP_HEADER.index("n° d'émargement")]
         found = records.get(key)
         if found is None:
             report.fail(where, f"émargement n°{key} absent des émargements scellés de {SEALED}.")
@@ -624,6 +628,7 @@ def check_recap(folder, records, formation, report, recap_sessions=None):
             local.get("start"),
             local.get("end"),
             neutralise(sealed["signer_name"]) if sealed.get("signer_name") else None,
+            str(sealed.get("participant")),
             neutralise(sealed["signer_structure"]) if sealed.get("signer_structure") else None,
             STATUS_LABELS.get(current.get("status"), current.get("status")),
             str(found["planned"]),

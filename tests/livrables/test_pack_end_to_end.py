@@ -140,15 +140,15 @@ def test_verifier_says_ok_then_names_each_break(demo_pack):
     recap = folder / "recapitulatif.csv"
     original = recap.read_bytes()
     lines = original.decode("utf-8-sig").split("\r\n")
-    index = next(i for i, line in enumerate(lines[1:], start=1) if line.split(";")[9] != "0")
+    index = next(i for i, line in enumerate(lines[1:], start=1) if line.split(";")[10] != "0")
     cells = lines[index].split(";")
-    cells[9] = str(int(cells[9]) - 1)
+    cells[10] = str(int(cells[10]) - 1)
     lines[index] = ";".join(cells)
     recap.write_bytes(("\ufeff" + "\r\n".join(lines)).encode())
     rewrite_manifest(folder, "recapitulatif.csv")
     broken = run_verifier(folder)
     assert broken.returncode == 1
-    assert f"minutes réalisées « {cells[9]} » dans recapitulatif.csv" in broken.stdout
+    assert f"minutes réalisées « {cells[10]} » dans recapitulatif.csv" in broken.stdout
     recap.write_bytes(original)
     rewrite_manifest(folder, "recapitulatif.csv")
 
@@ -262,3 +262,15 @@ def test_a_session_removed_from_the_seals_and_the_recap_is_named_by_its_sheet(de
     assert broken.returncode == 1, broken.stdout
     assert "feuille d'émargement d'une session absente de scellements.json" in broken.stdout
     assert code in broken.stdout
+
+
+def test_recap_rows_carry_the_number_of_the_participants_certificate_folder(demo_pack):
+    _formation, folder = demo_pack
+    text = (folder / "recapitulatif.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    folders = {path.name.rsplit("-", 1)[1] for path in (folder / "certificats").iterdir()}
+
+    numbers = {row["n° participant"] for row in rows}
+    assert folders and folders <= numbers
+    attendance = Attendance.objects.get(pk=int(rows[0]["n° d'émargement"]))
+    assert rows[0]["n° participant"] == str(attendance.enrolment.participant_id)
