@@ -20,7 +20,8 @@ class DocumentLookupForm(forms.Form):
         help_text=gettext_lazy(
             "Il figure en haut et en pied de chaque page du document (feuille d'émargement, "
             "certificat de réalisation, attestation ou certificat d'assiduité), par exemple "
-            "CR-F4-P100-20261129115422-6129. Les minuscules sont acceptées et les espaces "
+            "CR-F4-P100-20261129115422-6129 ; pour un dossier de justificatifs, dans son "
+            "fichier LISEZMOI.txt (DOS-…). Les minuscules sont acceptées et les espaces "
             "ignorés."
         ),
     )

@@ -300,6 +300,29 @@ def check_manifest(folder, report):
 # --- 2. The seals ---------------------------------------------------------------------------
 
 
+def french_instant(instant):
+    """JJ/MM/AAAA HH:MM (décalage ±HH:MM): how every message writes a date."""
+    offset = instant.strftime("%z")
+    offset = offset[:3] + ":" + offset[3:] if offset else ""
+    return instant.strftime("%d/%m/%Y %H:%M") + (" (UTC" + offset + ")" if offset else "")
+
+
+def french_date(text):
+    """An ISO date (AAAA-MM-JJ) as JJ/MM/AAAA; anything else as it is."""
+    try:
+        return datetime.date.fromisoformat(str(text)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(text)
+
+
+def json_error(error):
+    """Python's JSON error, in French: where the file stops being JSON."""
+    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if line is not None:
+        return f"ce n'est pas du JSON valide (ligne {line}, colonne {column})."
+    return "ce n'est pas du texte UTF-8 valide."
+
+
 def half_day_label(code, local, sequence):
     if isinstance(local, dict) and local.get("date") and local.get("start"):
         try:
@@ -324,10 +347,11 @@ def check_local_times(where, local, slot_record, time_zone, report):
     for key, field in (("starts_at", "starts_at"), ("ends_at", "ends_at")):
         shown, sealed = parse_instant(local.get(key)), parse_instant(slot_record.get(field))
         if shown is None or sealed is None or shown != sealed:
+            shown_text = french_instant(shown) if shown else local.get(key)
+            sealed_text = french_instant(sealed) if sealed else slot_record.get(field)
             report.fail(
                 where,
-                f"heure locale « {local.get(key)} » différente de l'heure scellée "
-                f"« {slot_record.get(field)} ».",
+                f"heure locale « {shown_text} » différente de l'heure scellée « {sealed_text} ».",
             )
             return
     start, end = parse_instant(local["starts_at"]), parse_instant(local["ends_at"])
@@ -336,7 +360,7 @@ def check_local_times(where, local, slot_record, time_zone, report):
         or local.get("start") != start.strftime("%H:%M")
         or local.get("end") != end.strftime("%H:%M")
     ):
-        report.fail(where, f"date ou heures locales incohérentes avec {start.isoformat()}.")
+        report.fail(where, f"date ou heures locales incohérentes avec {french_instant(start)}.")
         return
     if ZoneInfo is None:
         report.note(
@@ -353,7 +377,9 @@ def check_local_times(where, local, slot_record, time_zone, report):
         )
         return
     if start.utcoffset() != start.astimezone(zone).utcoffset():
-        report.fail(where, f"décalage horaire {start.isoformat()} faux pour le fuseau {time_zone}.")
+        report.fail(
+            where, f"décalage horaire de {french_instant(start)} faux pour le fuseau {time_zone}."
+        )
 
 
 def check_slot_record(where, seal, slot_record, session, formation, report):
@@ -442,7 +468,7 @@ def check_seals(folder, formation_holder, report, sessions=None):
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (ValueError, UnicodeDecodeError) as error:
-        report.fail(SEALED, "fichier illisible (JSON) : " + str(error))
+        report.fail(SEALED, "fichier illisible : " + json_error(error))
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         report.fail(SEALED, "ce n'est pas un fichier de scellements de Suivi Formations.")
@@ -567,7 +593,11 @@ def check_session(entry, formation, scope_records, totals, report):
             records[key] = {"sealed": record, "current": dict(record)}
         for key in record_digests:
             if key not in records:
-                report.fail(where, f"émargement n°{key} : scellé mais absent du fichier.")
+                report.fail(
+                    where,
+                    f"émargement n°{key} : scellé mais absent de {SEALED} (enregistrement retiré ; "
+                    f"sa participante ou son participant figure dans {RECAP} s'il y est resté).",
+                )
         totals["rectifications"] += check_rectifications(
             where, half_day, slot_record, records, report
         )
@@ -613,7 +643,13 @@ def check_recap(folder, records, formation, report, recap_sessions=None):
         key = row[RECAP_HEADER.index("n° d'émargement")]
         found = records.get(key)
         if found is None:
-            report.fail(where, f"émargement n°{key} absent des émargements scellés de {SEALED}.")
+            name = row[RECAP_HEADER.index("participant")]
+            number = row[RECAP_HEADER.index("n° participant")]
+            report.fail(
+                where,
+                f"émargement n°{key} ({name}, participant n°{number}) absent des émargements "
+                f"scellés de {SEALED}.",
+            )
             continue
         if key in seen:
             report.fail(where, found["label"] + " : listé deux fois.")
@@ -638,10 +674,13 @@ def check_recap(folder, records, formation, report, recap_sessions=None):
         ]
         for index, value in enumerate(expected):
             if value is not None and row[index] != value:
+                shown, expected_shown = row[index], value
+                if RECAP_HEADER[index] == "date":
+                    shown, expected_shown = french_date(shown), french_date(value)
                 report.fail(
                     where,
                     f"{found['where']}, {found['label']} : {RECAP_HEADER[index]} "
-                    f"« {row[index]} » dans {RECAP}, « {value} » d'après les émargements "
+                    f"« {shown} » dans {RECAP}, « {expected_shown} » d'après les émargements "
                     "scellés et leurs rectifications.",
                 )
     for key in sorted(set(records) - seen, key=lambda k: (len(k), k)):

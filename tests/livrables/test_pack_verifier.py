@@ -409,7 +409,7 @@ def test_a_recap_row_removed_or_invented_is_named(pack):
 
     assert_break(
         run_verifier(pack),
-        "émargement n°999999 absent des émargements scellés",
+        "émargement n°999999 (DVOŘÁK Ana, participant n°",
         f"émargement n°{removed.split(';')[-1]} ({removed.split(';')[5]}) : émargement scellé "
         "sans ligne",
     )
@@ -743,3 +743,29 @@ def test_a_session_whose_rows_are_removed_with_no_sheet_is_named(world, pack):
     write_manifest(pack)
 
     assert_break(run_verifier(pack), f"[{code}] session scellée présente seulement dans")
+
+
+def test_an_unreadable_sealed_file_is_said_in_french(pack):
+    (pack / "scellements.json").write_text('{"format": ', "utf-8")
+    write_manifest(pack)
+
+    result = run_verifier(pack)
+
+    assert_break(
+        result, "[scellements.json] fichier illisible : ce n'est pas du JSON valide (ligne 1"
+    )
+    assert "Expecting" not in result.stdout
+
+
+def test_a_sealed_record_removed_names_the_file_and_the_participant(pack):
+    data = read_sealed(pack)
+    half_day = next(h for h in data["sessions"][0]["half_days"] if h.get("records"))
+    removed = half_day["records"].pop(0)
+    write_sealed(pack, data)
+    write_manifest(pack)
+
+    assert_break(
+        run_verifier(pack),
+        f"émargement n°{removed['attendance']} : scellé mais absent de scellements.json",
+        f"participant n°{removed['participant']}) absent des émargements scellés",
+    )

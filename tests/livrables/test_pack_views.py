@@ -257,3 +257,12 @@ def test_verification_page_of_a_pack_takes_a_zip_larger_than_a_pdf(client, pack_
     refused = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
     assert refused.status_code == 413
     assert "2,0" in refused.content.decode()
+
+
+def test_unknown_document_help_names_the_audit_pack(client, db):
+    response = client.get(reverse("livrables:verify_document", args=["DOS-INCONNU"]))
+
+    assert response.status_code == 404
+    assert "pour un dossier de justificatifs, dans son fichier LISEZMOI.txt" in (
+        response.content.decode()
+    )
