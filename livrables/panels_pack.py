@@ -17,7 +17,7 @@ from livrables.pack.services import may_build_pack, period_label
 # Packs listed on the panel (the register keeps every one).
 PACKS_SHOWN = 5
 # Session key: the dates and errors of a refused build, shown once in the panel.
-PENDING = "livrables.audit_pack_form"
+PENDING = "audit_pack_pending_form"
 
 
 def audit_pack_panel(request, formation):

@@ -26,7 +26,13 @@ def test_workspace_fits_and_reads_without_colour(page, live_server, login_as, wo
     assert formation.count() == 1
     assert "FSE-2021-AO.1" in formation.get_by_role("heading", level=3).inner_text()
     blocks = [h.inner_text() for h in formation.get_by_role("heading", level=4).all()]
-    assert blocks == ["Heures-stagiaires", "Risques d'audit", "Service fait", "Certificats"]
+    assert blocks == [
+        "Heures-stagiaires",
+        "Risques d'audit",
+        "Service fait",
+        "Certificats",
+        "Dossier de justificatifs",
+    ]
     hours = formation.locator(".ws-hours")
     assert "7 h réalisées sur 14 h programmées (50 %)" in hours.inner_text()
     # The bars are drawings beside the words, hidden from screen readers.
