@@ -40,6 +40,9 @@ class JobKind:
     failed: Callable[[int], str]
     result_label: Callable[[], str] | None = None
     stale: Callable[[int, int], str] = _resumed_automatically
+    # What the finished box says besides the link (`result_url`): a sentence and a second
+    # link (`note`, `more_url`, `more_label`), e.g. the number of the document built.
+    result_details: Callable[[BackgroundJob], dict] | None = None
 
 
 def _messages_not_sent(count: int) -> str:
@@ -167,6 +170,7 @@ def job_state(job: BackgroundJob, *, now=None) -> dict:
     if job.failed:
         summary += " " + kind.failed(job.failed)
     result = finished and bool(job.result_url) and kind.result_label is not None
+    details = (kind.result_details(job) if result and kind.result_details else None) or {}
     return {
         "id": str(job.pk),
         "label": job.label,
@@ -180,4 +184,7 @@ def job_state(job: BackgroundJob, *, now=None) -> dict:
         # Shown once finished: the link to what the job produced.
         "result_url": job.result_url if result else "",
         "result_label": kind.result_label() if result else "",
+        "result_note": details.get("note", ""),
+        "result_more_url": details.get("more_url", ""),
+        "result_more_label": details.get("more_label", ""),
     }

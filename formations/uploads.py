@@ -26,11 +26,15 @@ SEVERAL_FILES = "several_files"
 UNEXPECTED_FIELD = "unexpected_field"
 
 
-def accepts_upload(field: str):
-    """Declares the one file field a view function accepts."""
+def accepts_upload(field: str, *, max_bytes=None):
+    """Declares the one file field a view function accepts. `max_bytes(view_kwargs)`:
+    the limit for that request when it is not `SUIVI_MAX_UPLOAD_BYTES` (the public
+    verification page of an audit pack takes a larger ZIP)."""
 
     def decorate(view):
         view.upload_field = field
+        if max_bytes is not None:
+            view.upload_max_bytes = max_bytes
         return view
 
     return decorate
@@ -89,12 +93,12 @@ class UploadGuard(FileUploadHandler):
         return None
 
 
-def refusal_message(reason: str, *, field: str | None) -> str:
+def refusal_message(reason: str, *, field: str | None, max_bytes: int | None = None) -> str:
     if reason == TOO_LARGE:
         return _(
             "Le fichier dépasse la taille maximale autorisée (%(max)s). Rien n'a été "
             "enregistré : choisissez un fichier plus petit."
-        ) % {"max": filesizeformat(settings.SUIVI_MAX_UPLOAD_BYTES)}
+        ) % {"max": filesizeformat(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)}
     if reason == SEVERAL_FILES:
         return _("Un seul fichier peut être déposé à la fois. Rien n'a été enregistré.")
     if field is None:
@@ -127,7 +131,9 @@ class UploadGuardMiddleware:
         if request.method != "POST" or not request.content_type.startswith("multipart/"):
             return None
         field = upload_field_of(view_func, request)
-        guard = UploadGuard(request, field=field, max_bytes=settings.SUIVI_MAX_UPLOAD_BYTES)
+        limit = getattr(view_func, "upload_max_bytes", None)
+        max_bytes = limit(view_kwargs) if limit is not None else settings.SUIVI_MAX_UPLOAD_BYTES
+        guard = UploadGuard(request, field=field, max_bytes=max_bytes)
         request.upload_handlers.insert(0, guard)
         try:
             request.POST  # noqa: B018 — reads the body now, through the guard
@@ -140,7 +146,7 @@ class UploadGuardMiddleware:
             request,
             "upload_refused.html",
             {
-                "message": refusal_message(guard.refusal, field=field),
+                "message": refusal_message(guard.refusal, field=field, max_bytes=max_bytes),
                 "code": guard.refusal,
                 "back_url": _back_url(request),
             },

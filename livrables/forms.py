@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 
-def too_large_message() -> str:
+def too_large_message(max_bytes: int | None = None) -> str:
     return _("Le fichier dépasse la taille maximale autorisée (%(max)s).") % {
-        "max": filesizeformat(settings.SUIVI_MAX_UPLOAD_BYTES)
+        "max": filesizeformat(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)
     }
 
 
@@ -20,7 +20,8 @@ class DocumentLookupForm(forms.Form):
         help_text=gettext_lazy(
             "Il figure en haut et en pied de chaque page du document (feuille d'émargement, "
             "certificat de réalisation, attestation ou certificat d'assiduité), par exemple "
-            "CR-F4-P100-20261129115422-6129. Les minuscules sont acceptées et les espaces "
+            "CR-F4-P100-20261129115422-6129 ; pour un dossier de justificatifs, dans son "
+            "fichier LISEZMOI.txt (DOS-…). Les minuscules sont acceptées et les espaces "
             "ignorés."
         ),
     )
@@ -42,20 +43,34 @@ class DocumentCheckForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pack: bool = False, **kwargs):
+        """`pack`: the document is an audit pack (a ZIP, with its own size limit)."""
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
+        self.max_bytes = max_check_bytes(pack=pack)
+        field = self.fields["file"]
+        if pack:
+            field.label = _("Fichier ZIP à comparer")
+            field.widget.attrs["accept"] = "application/zip,.zip"
+        field.help_text = _(
             "Le fichier n'est pas conservé : seule son empreinte SHA-256 est calculée et "
             "comparée. %(max)s au maximum."
-        ) % {"max": filesizeformat(settings.SUIVI_MAX_UPLOAD_BYTES)}
+        ) % {"max": filesizeformat(self.max_bytes)}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         # `formations.uploads` refuses larger requests before they reach the form; this is
         # the second line of defence.
-        if upload is not None and upload.size > settings.SUIVI_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(too_large_message(), code="file_too_large")
+        if upload is not None and upload.size > self.max_bytes:
+            raise forms.ValidationError(too_large_message(self.max_bytes), code="file_too_large")
         return upload
+
+
+def max_check_bytes(*, pack: bool) -> int:
+    """The largest file the public verification page compares: a pack's ZIP has its own
+    setting (`SUIVI_MAX_PACK_CHECK_BYTES`), every other document the uploads' limit."""
+    if pack:
+        return max(settings.SUIVI_MAX_PACK_CHECK_BYTES, settings.SUIVI_MAX_UPLOAD_BYTES)
+    return settings.SUIVI_MAX_UPLOAD_BYTES
 
 
 class RevocationForm(forms.Form):

@@ -1,10 +1,11 @@
 """The optional period of a formation's audit pack (the button on the formation page)."""
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from formations.forms import DateInput
+from livrables.exceptions import LivrablesError
+from livrables.pack.services import check_period
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -30,8 +31,8 @@ class PackPeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("du") and data.get("au") and data["du"] > data["au"]:
-            raise forms.ValidationError(
-                _("La période est inversée : la date de début suit la date de fin.")
-            )
+        try:
+            check_period(data.get("du"), data.get("au"))
+        except LivrablesError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
         return data

@@ -16,6 +16,8 @@ from livrables.pack.services import may_build_pack, period_label
 
 # Packs listed on the panel (the register keeps every one).
 PACKS_SHOWN = 5
+# Session key: the dates and errors of a refused build, shown once in the panel.
+PENDING = "audit_pack_pending_form"
 
 
 def audit_pack_panel(request, formation):
@@ -33,6 +35,12 @@ def audit_pack_panel(request, formation):
         running = running_job(scope=job_scope(formation))
         if running is not None and jobs_visible_to(user=user).filter(pk=running.pk).exists():
             job = running
+    pending = request.session.pop(PENDING, None) if hasattr(request, "session") else None
+    if not isinstance(pending, dict) or pending.get("formation") != formation.pk:
+        pending = None
+    form = PackPeriodForm(
+        initial={"du": pending.get("du"), "au": pending.get("au")} if pending else None
+    )
     packs = list(standing_packs(formation=formation)[:PACKS_SHOWN])
     for pack in packs:
         scope = PackScope(formation=formation, date_from=pack.covers_from, date_to=pack.covers_to)
@@ -42,7 +50,8 @@ def audit_pack_panel(request, formation):
     return (
         "livrables/panels/audit_pack.html",
         {
-            "pack_form": PackPeriodForm(),
+            "pack_form": form,
+            "pack_errors": pending.get("errors", []) if pending else [],
             "pack_build_url": reverse("livrables:audit_pack_build", args=[formation.pk]),
             "pack_job": job,
             "pack_job_state": job_state(job) if job is not None else None,

@@ -145,24 +145,33 @@ def workspace_deliverables_panel(request, formations) -> dict:
     }
 
 
+# Packs listed per formation in the auditor's workspace (all on the formation page).
+WS_PACKS_SHOWN = 3
+
+
 def workspace_pack_panel(request, formations) -> dict:
     """The audit pack of each formation: the button that builds it in the background (the
     progress and the period fields are on the formation page, where it leads) and the
-    newest standing pack to download. One query."""
+    standing packs to download: the whole formation's first (what an auditor asks for),
+    then those of a period, newest first, up to `WS_PACKS_SHOWN` (the formation page lists
+    them all). One query."""
     if not is_funder_auditor(request.user):
         return {}
-    newest = {}
+    by_formation: dict[int, list] = {}
     packs = standing(
         IssuedDocument.objects.filter(
             kind=IssuedDocument.Kind.AUDIT_PACK, formation_id__in=[f.pk for f in formations]
         )
     ).exclude(storage_name="")
     for pack in packs.order_by("formation_id", "-issued_at", "-pk"):
-        newest.setdefault(pack.formation_id, pack)
+        by_formation.setdefault(pack.formation_id, []).append(pack)
     blocks = {}
     for formation in formations:
-        pack = newest.get(formation.pk)
-        if pack is not None:
+        found = sorted(
+            by_formation.get(formation.pk, []),
+            key=lambda pack: pack.covers_from is not None or pack.covers_to is not None,
+        )
+        for pack in found:
             scope = PackScope(
                 formation=formation, date_from=pack.covers_from, date_to=pack.covers_to
             )
@@ -173,7 +182,8 @@ def workspace_pack_panel(request, formations) -> dict:
             {
                 "ws_pack": {
                     "formation": formation,
-                    "pack": pack,
+                    "packs": found[:WS_PACKS_SHOWN],
+                    "more": len(found) > WS_PACKS_SHOWN,
                     "build_url": reverse("livrables:audit_pack_build", args=[formation.pk]),
                     "section_url": reverse("formations:formation_detail", args=[formation.pk])
                     + "#audit-pack",

@@ -19,8 +19,14 @@ from formations.selectors import (
 from formations.space import participant_required
 from formations.uploads import accepts_upload
 from livrables.exceptions import LivrablesError
-from livrables.forms import DocumentCheckForm, DocumentLookupForm, RevocationForm
+from livrables.forms import (
+    DocumentCheckForm,
+    DocumentLookupForm,
+    RevocationForm,
+    max_check_bytes,
+)
 from livrables.models import IssuedDocument
+from livrables.pack.services import NUMBER_PREFIX as PACK_NUMBER_PREFIX
 from livrables.permissions import may_issue_certificate, may_issue_sheet
 from livrables.selectors import (
     CERTIFICATE_SLUGS,
@@ -327,8 +333,14 @@ def issuer_name() -> str:
     return _("%(organisation)s (avec Suivi Formations)") % {"organisation": provider.legal_name}
 
 
+def _check_limit(view_kwargs) -> int:
+    # Known from the number's prefix, without a query: audit packs are numbered DOS-….
+    number = str(view_kwargs.get("number", ""))
+    return max_check_bytes(pack=number.upper().startswith(f"{PACK_NUMBER_PREFIX}-"))
+
+
 @login_not_required
-@accepts_upload("file")
+@accepts_upload("file", max_bytes=_check_limit)
 @require_http_methods(["GET", "POST"])
 def verify_document(request, number: str):
     document = issued_document_by_number(number=number)
@@ -348,12 +360,13 @@ def verify_document(request, number: str):
         # Typed in lower case: the page lives at the number as it is printed.
         return redirect("livrables:verify_document", number=document.number)
     comparison = None
+    pack = document.kind == IssuedDocument.Kind.AUDIT_PACK
     if request.method == "POST":
-        form = DocumentCheckForm(request.POST, request.FILES)
+        form = DocumentCheckForm(request.POST, request.FILES, pack=pack)
         if form.is_valid():
             comparison = compare_file(document=document, uploaded_file=form.cleaned_data["file"])
     else:
-        form = DocumentCheckForm()
+        form = DocumentCheckForm(pack=pack)
     time_zone = document.session.time_zone if document.session else settings.TIME_ZONE
     return render(
         request,
@@ -364,6 +377,7 @@ def verify_document(request, number: str):
             "state": document_state(document=document),
             "form": form,
             "comparison": comparison,
+            "pack": pack,
             "time_zone": time_zone,
         },
     )

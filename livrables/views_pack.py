@@ -1,7 +1,6 @@
 """The audit pack of a formation from its page: start building it (a background job) and
 download the registered pack. The work is `livrables.pack`."""
 
-from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +13,9 @@ from formations.selectors import formations_visible_to
 from livrables.exceptions import LivrablesError
 from livrables.forms_pack import PackPeriodForm
 from livrables.pack.jobs import audit_pack_start
-from livrables.pack.selectors import kept_pack_chunks, standing_pack
+from livrables.pack.selectors import built_pack, kept_pack_chunks, standing_pack
 from livrables.pack.services import may_build_pack
+from livrables.panels_pack import PENDING
 
 
 def _formation(request, pk: int):
@@ -37,10 +37,8 @@ def audit_pack_build(request, pk: int):
     formation = _formation(request, pk)
     form = PackPeriodForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_page(formation) + "#audit-pack")
+        errors = [str(error) for errors in form.errors.values() for error in errors]
+        return _back_to_panel(request, formation, errors)
     try:
         job = audit_pack_start(
             formation=formation,
@@ -49,31 +47,49 @@ def audit_pack_build(request, pk: int):
             actor=request.user,
         )
     except LivrablesError as error:
-        messages.error(request, error.message)
-        return redirect(_page(formation) + "#audit-pack")
+        return _back_to_panel(request, formation, [error.message])
     if job.already_running:
-        messages.info(
-            request,
-            _(
-                "Un dossier de cette formation est déjà en cours de constitution : voici sa "
-                "progression."
-            ),
-        )
+        error = _(
+            "Un autre dossier de cette formation est en cours de constitution (%(label)s) : "
+            "attendez qu'il soit terminé, puis constituez le vôtre. Vos dates sont gardées."
+        ) % {"label": job.label}
+        return _back_to_panel(request, formation, [error], job=job)
     return redirect(f"{_page(formation)}?dossier={job.pk}#audit-pack")
+
+
+def _back_to_panel(request, formation, errors: list[str], job=None):
+    """Back to the formation page, the dates typed and the errors kept for the pack panel
+    (`panels_pack.PENDING`, read once), beside the fields rather than at the top."""
+    request.session[PENDING] = {
+        "formation": formation.pk,
+        "du": request.POST.get("du", ""),
+        "au": request.POST.get("au", ""),
+        "errors": errors,
+    }
+    query = f"?dossier={job.pk}" if job is not None else ""
+    return redirect(f"{_page(formation)}{query}#audit-pack")
 
 
 @require_GET
 def audit_pack_download(request, pk: int):
     """The standing pack of the formation for the period asked (`du`, `au`, ISO dates;
-    none: the whole formation), byte for byte from the documents storage, checked against
-    its registered SHA-256 first."""
+    none: the whole formation), or the pack numbered `numero` (a finished build's link),
+    byte for byte from the documents storage, checked against its registered SHA-256
+    first."""
     formation = _formation(request, pk)
     form = PackPeriodForm(request.GET)
     if not form.is_valid():
         raise Http404
-    document = standing_pack(
-        formation=formation, date_from=form.cleaned_data["du"], date_to=form.cleaned_data["au"]
-    )
+    number = request.GET.get("numero", "")
+    if number:
+        # The pack a finished build links to, whatever was built after it.
+        document = built_pack(formation=formation, number=number)
+    else:
+        document = standing_pack(
+            formation=formation,
+            date_from=form.cleaned_data["du"],
+            date_to=form.cleaned_data["au"],
+        )
     if document is None:
         raise Http404
     try:

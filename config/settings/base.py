@@ -142,6 +142,10 @@ STORAGES = {
 
 # Uploads (participant lists, scanned sheets) are refused above this size.
 SUIVI_MAX_UPLOAD_BYTES = int(os.environ.get("SUIVI_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+# The public verification page of an audit pack (a ZIP of hundreds of MB at scale) takes
+# the ZIP up to this size, hashed as it is read (kept on disk by Django meanwhile, never in
+# memory); beyond it, the page tells the auditor to compare the SHA-256 with sha256sum.
+SUIVI_MAX_PACK_CHECK_BYTES = int(os.environ.get("SUIVI_MAX_PACK_CHECK_BYTES", 512 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

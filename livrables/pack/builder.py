@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import json
 import logging
 import tempfile
 import zipfile
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.csv"
 README = "LISEZMOI.txt"
 NOT_INCLUDED = "non_inclus.csv"
+# The pack's number and verification page, read by verifier.py for its « OK » line.
+DOSSIER = "dossier.json"
 MANIFEST_HEADER = ("fichier", "sha256", "octets")
 # Already compressed: stored as they are (deflating them again costs time for nothing).
 STORED_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".zip", ".gz")
@@ -178,7 +181,12 @@ def stream_pack(
         for section in sections if sections is not None else ordered_sections():
             present = False
             for pack_file in section.files(scope):
-                if pack_file.path in seen or pack_file.path in (MANIFEST, README, NOT_INCLUDED):
+                if pack_file.path in seen or pack_file.path in (
+                    MANIFEST,
+                    README,
+                    NOT_INCLUDED,
+                    DOSSIER,
+                ):
                     # Two documents named alike (user titles slug alike): the second gets a
                     # suffix rather than the whole pack failing.
                     logger.warning("Two files of the pack are called %r.", pack_file.path)
@@ -201,10 +209,17 @@ def stream_pack(
         if outcome.left_out:
             missing = csv_bytes(outcome.left_out, header=("fichier", "rubrique", "motif"))
             yield from write(NOT_INCLUDED, [missing])
+        if context.number:
+            yield from write(DOSSIER, [dossier_json(context)])
         yield from write(README, [readme_text(scope, context, outcome).encode("utf-8")])
         manifest.seek(0)
         yield from write(MANIFEST, iter(lambda: manifest.read(READ_CHUNK), b""), count=False)
     yield pipe.take()
+
+
+def dossier_json(context: PackContext) -> bytes:
+    data = {"number": context.number, "verification_url": context.verification_url}
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _opened(pack_file: PackFile):
@@ -333,6 +348,16 @@ def readme_text(scope: PackScope, context: PackContext, outcome: PackOutcome) ->
             "   Le script affiche « OK » si tout concorde. Sinon, il nomme chaque anomalie "
             "(fichier, session, demi-journée, émargement et participant·e) et se termine "
             "avec le code 1."
+        ),
+        _(
+            "   Le dossier ne peut pas prouver seul qu'il est complet : une session retirée "
+            "de tous ses fichiers à la fois ne laisse pas de trace. Seule l'empreinte du "
+            "ZIP inscrite au registre le prouve (point 2)."
+        ),
+        _(
+            "   scellements.json contient des données personnelles (noms, adresses IP et "
+            "navigateurs des signatures) nécessaires pour recalculer les empreintes : "
+            "conservez-le comme les autres justificatifs du financeur."
         ),
     ]
     if context.verification_url:

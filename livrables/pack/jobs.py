@@ -31,9 +31,10 @@ from formations.jobs import (
     running_job,
 )
 from formations.models import BackgroundJob, Formation, User
+from livrables.data import verification_url
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackScope, ordered_sections
-from livrables.pack.services import build_audit_pack, check_period, may_build_pack, period_label
+from livrables.pack.services import build_audit_pack, check_scope, may_build_pack, period_label
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ def download_url(scope: PackScope) -> str:
     return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
 
+def _with_number(url: str, number: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urllib.parse.urlencode({'numero': number})}"
+
+
 def count_pack_files(scope: PackScope) -> int:
     """How many files the sections will write (their lists read, no file read)."""
     return sum(1 for section in ordered_sections() for _file in section.files(scope))
@@ -80,11 +86,27 @@ def _interrupted(done: int, total: int) -> str:
     ) % {"done": done, "total": total}
 
 
+def _built(job: BackgroundJob) -> dict:
+    """The number of the pack the job built (carried by its result link, `numero`) and
+    its verification page, for the finished box: no reload needed to see them."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(job.result_url).query)
+    number = (query.get("numero") or [""])[0]
+    if not number:
+        return {}
+    return {
+        "note": _("Dossier n° %(number)s inscrit au registre des documents émis.")
+        % {"number": number},
+        "more_url": verification_url(number),
+        "more_label": _("Vérifier le dossier n° %(number)s") % {"number": number},
+    }
+
+
 # Keyed by the kind's prefix (`formations.jobs.job_kind`): « livrables. » jobs.
 JOB_KINDS[JOB_PREFIX] = JobKind(
     failed=_left_out,
     result_label=lambda: _("Télécharger le dossier de justificatifs (ZIP)"),
     stale=_interrupted,
+    result_details=_built,
 )
 
 
@@ -97,8 +119,8 @@ def audit_pack_start(
     (`already_running` set) and nothing more is started.
 
     Raises LivrablesError `not_allowed` (neither a coordinator nor an auditor of the
-    formation's funders), `period_reversed`. Audit action `livrables.audit_pack_started`
-    on the formation (data: period, job)."""
+    formation's funders), `period_reversed`, `nothing_sealed`. Audit action
+    `livrables.audit_pack_started` on the formation (data: period, job)."""
     from livrables.tasks import build_audit_pack_task
 
     if not may_build_pack(user=actor, formation=formation):
@@ -109,7 +131,7 @@ def audit_pack_start(
             ),
             code="not_allowed",
         )
-    check_period(date_from, date_to)
+    check_scope(PackScope(formation=formation, date_from=date_from, date_to=date_to))
     # Serialises two starts on the same formation: the second sees the first's job.
     Formation.objects.select_for_update().filter(pk=formation.pk).values_list("pk").first()
     running = running_job(scope=job_scope(formation))
@@ -189,6 +211,11 @@ def audit_pack_run(
 
         with tempfile.TemporaryFile() as output:
             built = build_audit_pack(scope=scope, actor=actor, output=output, on_file=on_file)
+        # The result link names the pack built (its number shown in the finished box).
+        number = built.document.number
+        BackgroundJob.objects.filter(pk=job_id).update(
+            result_url=_with_number(download_url(scope), number)
+        )
         # The files not yet counted and the registration: the last step finishes the job.
         job_advance(job_id=job_id, done=pending["done"] + 1, failed=pending["failed"])
         return built.document.number

@@ -28,27 +28,15 @@ from formations.exporting import CHUNK_SIZE, BaseExporter, Column, write_csv
 from formations.models import Participant
 from livrables.pack.registry import PackFile, PackScope, PackSection, register_section
 from livrables.pack.sealed import formation_label, period_window, scope_sessions
+from livrables.pack.verifier import RECAP_HEADER
 from sessions.models import Attendance
 from sessions.selectors.hours import COUNTED, realised_expression, slot_minutes
 
 RECAP_FILE = "recapitulatif.csv"
 
-# Fixed: the pack's verifier.py reads the file by these headers.
-HEADERS = (
-    "formation",
-    "session",
-    "date",
-    "début",
-    "fin",
-    "participant",
-    "structure",
-    "statut",
-    "minutes prévues",
-    "minutes réalisées",
-    "mode de recueil",
-    "empreinte du scellement",
-    "n° d'émargement",
-)
+# Fixed, and written in one place: the pack's verifier.py (standard library only, so
+# importable here) reads the file by these headers.
+HEADERS = tuple(RECAP_HEADER)
 
 
 def recap_queryset(scope: PackScope):
@@ -88,6 +76,7 @@ def recap_queryset(scope: PackScope):
             "signer_structure",
             "enrolment__participant__last_name",
             "enrolment__participant__first_name",
+            "enrolment__participant_id",
             "enrolment__participant__structure__name",
             "status",
             "method",
@@ -121,6 +110,7 @@ def recap_rows(scope: PackScope) -> Iterator[list[Any]]:
         signer_structure,
         last_name,
         first_name,
+        participant_id,
         structure_name,
         status,
         method,
@@ -141,6 +131,7 @@ def recap_rows(scope: PackScope) -> Iterator[list[Any]]:
             f"{start:%H:%M}",
             f"{end:%H:%M}",
             signer_name or Participant(last_name=last_name, first_name=first_name).full_name,
+            participant_id,
             signer_structure or structure_name,
             statuses.get(status, status),
             planned,

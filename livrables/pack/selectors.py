@@ -31,6 +31,14 @@ def standing_packs(*, formation):
     )
 
 
+def built_pack(*, formation, number: str) -> IssuedDocument | None:
+    """The pack registered under `number` for `formation` (standing or superseded): what a
+    finished build job links to."""
+    return IssuedDocument.objects.filter(
+        kind=IssuedDocument.Kind.AUDIT_PACK, formation=formation, number=number
+    ).first()
+
+
 def standing_pack(
     *, formation, date_from: dt.date | None, date_to: dt.date | None
 ) -> IssuedDocument | None:

@@ -30,8 +30,10 @@ from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.pack.builder import PackContext, PackOutcome, stream_pack
 from livrables.pack.registry import PackScope
+from livrables.pack.sections import scope_slots
 from livrables.services import Subject, _register, retention_until
 from livrables.zips import may_download_zip
+from sessions.models import Seal
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,24 @@ def check_period(date_from: dt.date | None, date_to: dt.date | None) -> None:
         raise LivrablesError(
             _("La période est inversée : la date de début doit précéder la date de fin."),
             code="period_reversed",
+        )
+
+
+def check_scope(scope: PackScope) -> None:
+    """The period is in order and, when there is one, holds at least one sealed half-day
+    (local date of its start within the bounds): a pack of a period with nothing sealed
+    would prove nothing and only clutter the register.
+
+    Raises LivrablesError `period_reversed`, `nothing_sealed`."""
+    check_period(scope.date_from, scope.date_to)
+    if scope.date_from is None and scope.date_to is None:
+        return
+    slots = [slot for slot, _session in scope_slots(scope)]
+    if not Seal.objects.filter(slot_id__in=slots).exists():
+        raise LivrablesError(
+            _("Aucune demi-journée scellée dans la période %(period)s.")
+            % {"period": period_label(scope.date_from, scope.date_to)},
+            code="nothing_sealed",
         )
 
 
@@ -115,7 +135,8 @@ def build_audit_pack(
     after each section file.
 
     Raises LivrablesError `not_allowed` (neither a coordinator nor an auditor of the
-    formation's funders), `period_reversed`, `number_taken`. Audit action
+    formation's funders), `period_reversed`, `nothing_sealed` (`check_scope`),
+    `number_taken`. Audit action
     `livrables.audit_pack_built`, on the formation (data: number, sha256, bytes, period,
     left_out, supersedes)."""
     formation = scope.formation
@@ -127,7 +148,7 @@ def build_audit_pack(
             ),
             code="not_allowed",
         )
-    check_period(scope.date_from, scope.date_to)
+    check_scope(scope)
     now = now or timezone.now()
     number = _number(formation, now)
     context = PackContext(

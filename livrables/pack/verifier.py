@@ -36,6 +36,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 
 try:
     from zoneinfo import ZoneInfo
@@ -45,9 +46,23 @@ except ImportError:  # Python 3.8: local times are checked against their UTC off
 MANIFEST = "manifest.csv"
 SEALED = "scellements.json"
 RECAP = "recapitulatif.csv"
+DOSSIER = "dossier.json"
+NOT_INCLUDED = "non_inclus.csv"
+SHEETS_FOLDER = "emargement/"
+# The issued sheet of a session, as the pack names it (livrables/pack/sections.py, from the
+# sheet's number EMG-<session code>-<yyyymmddHHMMSS>-<4 hex>).
+SHEET_NAME = re.compile(r"^feuille-emargement-EMG-(.+)-[0-9]{14}-[0-9A-Fa-f]{4}[.]pdf$")
+USAGE = """Utilisation : python3 verifier.py [DOSSIER]
+
+Vérifie un dossier de justificatifs de Suivi Formations décompressé : les empreintes de
+manifest.csv, les chaînes de scellements de scellements.json et les lignes de
+recapitulatif.csv. Sans DOSSIER, vérifie le dossier où se trouve ce fichier.
+
+Codes de sortie : 0 tout concorde, 1 anomalies (chacune est nommée), 2 dossier introuvable."""
 FORMAT = "suivi-formations/scellements"
 FORMAT_VERSION = 1
 MANIFEST_HEADER = ["fichier", "sha256", "octets"]
+# The one list of recapitulatif.csv's columns: livrables/pack/recapitulatif.py imports it.
 RECAP_HEADER = [
     "formation",
     "session",
@@ -55,6 +70,9 @@ RECAP_HEADER = [
     "début",
     "fin",
     "participant",
+    # The number of the participant's folder certificats/<nom-prénom-n°>/ (two people of
+    # the same name are told apart).
+    "n° participant",
     "structure",
     "statut",
     "minutes prévues",
@@ -236,13 +254,13 @@ def check_manifest(folder, report):
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
         report.fail(MANIFEST, "le manifeste est absent : aucun fichier ne peut être vérifié.")
-        return
+        return set()
     listed = set()
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     if not rows or rows[0] != MANIFEST_HEADER:
         report.fail(MANIFEST, "en-tête inattendu (attendu : " + ";".join(MANIFEST_HEADER) + ").")
-        return
+        return set()
     for number, row in enumerate(rows[1:], start=2):
         if not row:
             continue
@@ -276,9 +294,33 @@ def check_manifest(folder, report):
         report.fail(name, "fichier présent dans le dossier mais absent du manifeste.")
     checked = plural(len(listed), "fichier vérifié", "fichiers vérifiés")
     report.lines.append(f"Manifeste : {checked}.")
+    return listed
 
 
 # --- 2. The seals ---------------------------------------------------------------------------
+
+
+def french_instant(instant):
+    """JJ/MM/AAAA HH:MM (décalage ±HH:MM): how every message writes a date."""
+    offset = instant.strftime("%z")
+    offset = offset[:3] + ":" + offset[3:] if offset else ""
+    return instant.strftime("%d/%m/%Y %H:%M") + (" (UTC" + offset + ")" if offset else "")
+
+
+def french_date(text):
+    """An ISO date (AAAA-MM-JJ) as JJ/MM/AAAA; anything else as it is."""
+    try:
+        return datetime.date.fromisoformat(str(text)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(text)
+
+
+def json_error(error):
+    """Python's JSON error, in French: where the file stops being JSON."""
+    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if line is not None:
+        return f"ce n'est pas du JSON valide (ligne {line}, colonne {column})."
+    return "ce n'est pas du texte UTF-8 valide."
 
 
 def half_day_label(code, local, sequence):
@@ -305,10 +347,11 @@ def check_local_times(where, local, slot_record, time_zone, report):
     for key, field in (("starts_at", "starts_at"), ("ends_at", "ends_at")):
         shown, sealed = parse_instant(local.get(key)), parse_instant(slot_record.get(field))
         if shown is None or sealed is None or shown != sealed:
+            shown_text = french_instant(shown) if shown else local.get(key)
+            sealed_text = french_instant(sealed) if sealed else slot_record.get(field)
             report.fail(
                 where,
-                f"heure locale « {local.get(key)} » différente de l'heure scellée "
-                f"« {slot_record.get(field)} ».",
+                f"heure locale « {shown_text} » différente de l'heure scellée « {sealed_text} ».",
             )
             return
     start, end = parse_instant(local["starts_at"]), parse_instant(local["ends_at"])
@@ -317,7 +360,7 @@ def check_local_times(where, local, slot_record, time_zone, report):
         or local.get("start") != start.strftime("%H:%M")
         or local.get("end") != end.strftime("%H:%M")
     ):
-        report.fail(where, f"date ou heures locales incohérentes avec {start.isoformat()}.")
+        report.fail(where, f"date ou heures locales incohérentes avec {french_instant(start)}.")
         return
     if ZoneInfo is None:
         report.note(
@@ -334,7 +377,9 @@ def check_local_times(where, local, slot_record, time_zone, report):
         )
         return
     if start.utcoffset() != start.astimezone(zone).utcoffset():
-        report.fail(where, f"décalage horaire {start.isoformat()} faux pour le fuseau {time_zone}.")
+        report.fail(
+            where, f"décalage horaire de {french_instant(start)} faux pour le fuseau {time_zone}."
+        )
 
 
 def check_slot_record(where, seal, slot_record, session, formation, report):
@@ -411,7 +456,7 @@ def check_rectifications(where, half_day, slot_record, records, report):
     return count
 
 
-def check_seals(folder, formation_holder, report):
+def check_seals(folder, formation_holder, report, sessions=None):
     """Returns the sealed records of the half-days in the scope, by émargement number, with
     their values after rectification, for the check of recapitulatif.csv; None when the
     file cannot be read."""
@@ -423,7 +468,7 @@ def check_seals(folder, formation_holder, report):
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (ValueError, UnicodeDecodeError) as error:
-        report.fail(SEALED, "fichier illisible (JSON) : " + str(error))
+        report.fail(SEALED, "fichier illisible : " + json_error(error))
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         report.fail(SEALED, "ce n'est pas un fichier de scellements de Suivi Formations.")
@@ -447,6 +492,10 @@ def check_seals(folder, formation_holder, report):
     for position_session, entry in enumerate(data.get("sessions") or [], start=1):
         try:
             check_session(entry, formation, scope_records, totals, report)
+            if sessions is not None:
+                code = str(entry["session"].get("code"))
+                in_scope = any(day.get("in_scope") for day in entry.get("half_days") or [])
+                sessions[code] = sessions.get(code, False) or in_scope
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             code = "session n°" + str(position_session)
             if isinstance(entry, dict) and isinstance(entry.get("session"), dict):
@@ -544,7 +593,11 @@ def check_session(entry, formation, scope_records, totals, report):
             records[key] = {"sealed": record, "current": dict(record)}
         for key in record_digests:
             if key not in records:
-                report.fail(where, f"émargement n°{key} : scellé mais absent du fichier.")
+                report.fail(
+                    where,
+                    f"émargement n°{key} : scellé mais absent de {SEALED} (enregistrement retiré ; "
+                    f"sa participante ou son participant figure dans {RECAP} s'il y est resté).",
+                )
         totals["rectifications"] += check_rectifications(
             where, half_day, slot_record, records, report
         )
@@ -566,7 +619,8 @@ def check_session(entry, formation, scope_records, totals, report):
 # --- 3. The summary -------------------------------------------------------------------------
 
 
-def check_recap(folder, records, formation, report):
+def check_recap(folder, records, formation, report, recap_sessions=None):
+    recap_sessions = recap_sessions if recap_sessions is not None else set()
     path = os.path.join(folder, RECAP)
     if not os.path.isfile(path):
         report.fail(RECAP, "fichier absent.")
@@ -586,15 +640,22 @@ def check_recap(folder, records, formation, report):
         if len(row) != len(RECAP_HEADER):
             report.fail(where, "ligne illisible (" + str(len(row)) + " colonnes).")
             continue
-        key = row[12]
+        key = row[RECAP_HEADER.index("n° d'émargement")]
         found = records.get(key)
         if found is None:
-            report.fail(where, f"émargement n°{key} absent des émargements scellés de {SEALED}.")
+            name = row[RECAP_HEADER.index("participant")]
+            number = row[RECAP_HEADER.index("n° participant")]
+            report.fail(
+                where,
+                f"émargement n°{key} ({name}, participant n°{number}) absent des émargements "
+                f"scellés de {SEALED}.",
+            )
             continue
         if key in seen:
             report.fail(where, found["label"] + " : listé deux fois.")
             continue
         seen.add(key)
+        recap_sessions.add(found["session"])
         sealed, current, local = found["sealed"], found["current"], found["local"]
         expected = [
             neutralise(str(formation.get("label", ""))),
@@ -603,6 +664,7 @@ def check_recap(folder, records, formation, report):
             local.get("start"),
             local.get("end"),
             neutralise(sealed["signer_name"]) if sealed.get("signer_name") else None,
+            str(sealed.get("participant")),
             neutralise(sealed["signer_structure"]) if sealed.get("signer_structure") else None,
             STATUS_LABELS.get(current.get("status"), current.get("status")),
             str(found["planned"]),
@@ -612,10 +674,13 @@ def check_recap(folder, records, formation, report):
         ]
         for index, value in enumerate(expected):
             if value is not None and row[index] != value:
+                shown, expected_shown = row[index], value
+                if RECAP_HEADER[index] == "date":
+                    shown, expected_shown = french_date(shown), french_date(value)
                 report.fail(
                     where,
                     f"{found['where']}, {found['label']} : {RECAP_HEADER[index]} "
-                    f"« {row[index]} » dans {RECAP}, « {value} » d'après les émargements "
+                    f"« {shown} » dans {RECAP}, « {expected_shown} » d'après les émargements "
                     "scellés et leurs rectifications.",
                 )
     for key in sorted(set(records) - seen, key=lambda k: (len(k), k)):
@@ -629,16 +694,79 @@ def check_recap(folder, records, formation, report):
     report.lines.append(f"Récapitulatif : {checked}.")
 
 
+# --- 4. Sessions against their sheets -----------------------------------------------------
+
+
+def name_key(text):
+    """A session code or a file name part compared the way the pack writes file names
+    (ASCII letters and digits only, case ignored)."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def left_out_files(folder):
+    path = os.path.join(folder, NOT_INCLUDED)
+    if not os.path.isfile(path):
+        return set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row[0] for row in list(csv.reader(handle, delimiter=";"))[1:] if row}
+
+
+def check_sheets(folder, listed, sessions, recap_sessions, report):
+    """Every issued sheet under emargement/ belongs to a session of scellements.json (a
+    session removed from scellements.json but whose sheet stayed is named), and a session
+    with sealed half-days in the period appears somewhere else: its sheet, or its rows in
+    recapitulatif.csv."""
+    sheets = {}
+    for name in sorted(set(listed) | left_out_files(folder)):
+        if not name.startswith(SHEETS_FOLDER):
+            continue
+        match = SHEET_NAME.match(name[len(SHEETS_FOLDER) :])
+        if match is not None:
+            sheets.setdefault(name_key(match.group(1)), []).append(name)
+    codes = {name_key(code): code for code in sessions}
+    for key, names in sorted(sheets.items()):
+        if key not in codes:
+            for name in names:
+                report.fail(
+                    name,
+                    f"feuille d'émargement d'une session absente de {SEALED} "
+                    "(session retirée des scellements ?).",
+                )
+    for code, in_scope in sessions.items():
+        if in_scope and name_key(code) not in sheets and code not in recap_sessions:
+            report.fail(
+                code,
+                f"session scellée présente seulement dans {SEALED} : ni feuille d'émargement "
+                f"ni ligne dans {RECAP}.",
+            )
+
+
+def verification_address(folder):
+    """The pack's verification page, from dossier.json (written by the application)."""
+    path = os.path.join(folder, DOSSIER)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    url = data.get("verification_url") if isinstance(data, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
 # --- Main -----------------------------------------------------------------------------------
 
 
 def verify(folder):
     report = Report()
-    check_manifest(folder, report)
+    listed = check_manifest(folder, report)
     formation_holder = []
-    records = check_seals(folder, formation_holder, report)
+    sessions = {}
+    records = check_seals(folder, formation_holder, report, sessions)
     if records is not None:
-        check_recap(folder, records, formation_holder[0], report)
+        recap_sessions = set()
+        check_recap(folder, records, formation_holder[0], report, recap_sessions)
+        check_sheets(folder, listed, sessions, recap_sessions, report)
     return report
 
 
@@ -646,6 +774,13 @@ def main(argv):
     if hasattr(sys.stdout, "reconfigure"):
         # Names in any script: never fail on a console that cannot show them.
         sys.stdout.reconfigure(errors="replace")
+    if len(argv) > 1 and argv[1] in ("-h", "--help", "-?", "/?"):
+        print(USAGE)
+        return 0
+    if len(argv) > 1 and argv[1].startswith("-"):
+        print("Option inconnue : " + argv[1])
+        print(USAGE)
+        return 2
     folder = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     if not os.path.isdir(folder):
         print("Dossier introuvable : " + folder)
@@ -662,7 +797,26 @@ def main(argv):
             print("- " + item)
         print("ÉCHEC : le dossier ne correspond pas à ce qui a été scellé.")
         return 1
-    print("OK")
+    print("OK : les fichiers du dossier sont intacts et concordent avec les scellements.")
+    # Why: removing a whole session from every file of the pack (its half-days, its rows,
+    # its sheet, the manifest's lines) leaves a pack that agrees with itself. Only the
+    # register of the application, through the ZIP's SHA-256, proves nothing was taken out.
+    print(
+        "Attention : le dossier ne peut pas prouver seul qu'il est complet (une session "
+        "retirée de tous ses fichiers ne laisse pas de trace ici)."
+    )
+    url = verification_address(folder)
+    if url:
+        print(
+            "Comparez aussi l'empreinte SHA-256 du ZIP reçu avec celle de la page "
+            + url
+            + " (sha256sum, shasum -a 256 ou certutil -hashfile FICHIER SHA256)."
+        )
+    else:
+        print(
+            "Comparez aussi l'empreinte SHA-256 du ZIP reçu avec celle de sa page de "
+            "vérification (adresse dans LISEZMOI.txt)."
+        )
     return 0
 
 

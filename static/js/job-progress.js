@@ -29,6 +29,17 @@
         link.href = state.result_url;
         link.textContent = state.result_label;
         result.hidden = false;
+        var more = result.querySelector("[data-job-result-more]");
+        if (more && state.result_more_url) {
+          more.href = state.result_more_url;
+          more.textContent = state.result_more_label;
+          more.hidden = false;
+        }
+        var note = root.querySelector("[data-job-result-note]");
+        if (note && state.result_note) {
+          note.textContent = state.result_note;
+          note.hidden = false;
+        }
       }
       // Once finished, the link that reads the page again (its counts have changed).
       if (refresh && state.finished) refresh.hidden = false;

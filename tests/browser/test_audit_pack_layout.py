@@ -38,9 +38,11 @@ def test_pack_panel_builds_and_offers_the_download(page, live_server, login_as, 
     panel = page.locator("#audit-pack")
     link = panel.get_by_role("link", name="Télécharger le dossier de justificatifs (ZIP)")
     link.wait_for()
-    assert link.get_attribute("href").endswith(
-        reverse("livrables:audit_pack_download", args=[world.formation.pk])
+    assert reverse("livrables:audit_pack_download", args=[world.formation.pk]) + "?numero=DOS-" in (
+        link.get_attribute("href")
     )
+    # The finished box names the pack built and links to its verification page.
+    assert panel.get_by_role("link", name="Vérifier le dossier n° DOS-").first.is_visible()
     panel.scroll_into_view_if_needed()
     screenshot(panel, f"audit-pack-{size['width']}")
     width = page.evaluate("document.documentElement.scrollWidth")

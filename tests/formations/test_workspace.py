@@ -489,3 +489,33 @@ def test_the_auditor_builds_the_pack_from_the_workspace_and_downloads_it(client,
     download = reverse("livrables:audit_pack_download", args=[ours.pk])
     assert download in page.content.decode()
     assert client.get(download).status_code == 200
+
+
+def _pack(formation, number, issued_at, period=(None, None)):
+    return IssuedDocument.objects.create(
+        number=number,
+        kind=IssuedDocument.Kind.AUDIT_PACK,
+        title="Dossier de justificatifs",
+        sha256="0" * 64,
+        size=1,
+        issued_at=issued_at,
+        formation=formation,
+        covers_from=period[0],
+        covers_to=period[1],
+        storage_name=f"dossiers/{number}.zip",
+    )
+
+
+def test_the_workspace_offers_the_whole_formation_pack_first(client, world):
+    ours = world["ours"]
+    _pack(ours, "DOS-1", dt.datetime(2021, 11, 1, tzinfo=dt.UTC))
+    # A period pack built after the whole formation's: the newest, yet listed second.
+    october = (dt.date(2021, 10, 1), dt.date(2021, 10, 31))
+    _pack(ours, "DOS-2", dt.datetime(2021, 11, 2, tzinfo=dt.UTC), october)
+    client.force_login(world["auditor"])
+
+    text = text_of(client.get(reverse("dashboard")))
+
+    whole = text.index("Télécharger le dossier (toute la formation, constitué le 01/11/2021)")
+    period = text.index("Télécharger le dossier (du 01/10/2021 au 31/10/2021")
+    assert whole < period

@@ -250,6 +250,10 @@ def test_command_writes_and_registers_the_pack(pack_world, tmp_path):
         (["--formation", "INCONNU"], "Formation inconnue"),
         (["--from", "31/10/2021", "--to", "01/10/2021"], "inversée"),
         (["--from", "2021-13-45"], "Date invalide"),
+        (
+            ["--from", "01/03/2020", "--to", "31/03/2020"],
+            "Aucune demi-journée scellée dans la période du 01/03/2020 au 31/03/2020.",
+        ),
     ],
 )
 def test_command_refuses_bad_arguments(pack_world, tmp_path, arguments, message):

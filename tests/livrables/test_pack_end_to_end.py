@@ -122,7 +122,7 @@ def test_verifier_says_ok_then_names_each_break(demo_pack):
     _formation, folder = demo_pack
     fresh = run_verifier(folder)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-    assert fresh.stdout.strip().endswith("OK")
+    assert "\nOK :" in fresh.stdout
 
     # One byte of an issued sheet.
     sheet = sorted((folder / "emargement").rglob("*.pdf"))[0]
@@ -140,15 +140,15 @@ def test_verifier_says_ok_then_names_each_break(demo_pack):
     recap = folder / "recapitulatif.csv"
     original = recap.read_bytes()
     lines = original.decode("utf-8-sig").split("\r\n")
-    index = next(i for i, line in enumerate(lines[1:], start=1) if line.split(";")[9] != "0")
+    index = next(i for i, line in enumerate(lines[1:], start=1) if line.split(";")[10] != "0")
     cells = lines[index].split(";")
-    cells[9] = str(int(cells[9]) - 1)
+    cells[10] = str(int(cells[10]) - 1)
     lines[index] = ";".join(cells)
     recap.write_bytes(("\ufeff" + "\r\n".join(lines)).encode())
     rewrite_manifest(folder, "recapitulatif.csv")
     broken = run_verifier(folder)
     assert broken.returncode == 1
-    assert f"minutes réalisées « {cells[9]} » dans recapitulatif.csv" in broken.stdout
+    assert f"minutes réalisées « {cells[10]} » dans recapitulatif.csv" in broken.stdout
     recap.write_bytes(original)
     rewrite_manifest(folder, "recapitulatif.csv")
 
@@ -205,3 +205,72 @@ def test_lille_sud_pack_holds_its_validated_deliverables_and_verifies(tmp_path, 
     assert "livrables-attendus/" in (folder / "LISEZMOI.txt").read_text(encoding="utf-8-sig")
     result = run_verifier(folder)
     assert result.returncode == 0, result.stdout
+
+
+def _rewrite_whole_manifest(folder: Path) -> None:
+    import hashlib
+
+    lines = ["fichier;sha256;octets"]
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if name == "manifest.csv":
+            continue
+        content = path.read_bytes()
+        lines.append(f"{name};{hashlib.sha256(content).hexdigest()};{len(content)}")
+    (folder / "manifest.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+
+
+def test_ok_says_the_pack_cannot_prove_completeness_and_names_its_page(demo_pack):
+    _formation, folder = demo_pack
+    dossier = json.loads((folder / "dossier.json").read_text("utf-8"))
+
+    fresh = run_verifier(folder)
+
+    assert fresh.returncode == 0, fresh.stdout
+    assert "ne peut pas prouver seul qu'il est complet" in fresh.stdout
+    assert dossier["number"].startswith("DOS-")
+    assert (
+        f"Comparez aussi l'empreinte SHA-256 du ZIP reçu avec celle de la page "
+        f"{dossier['verification_url']}" in fresh.stdout
+    )
+    readme = (folder / "LISEZMOI.txt").read_text("utf-8")
+    assert "ne peut pas prouver seul qu'il est complet" in readme
+    assert "données personnelles" in readme
+
+
+def test_a_session_removed_from_the_seals_and_the_recap_is_named_by_its_sheet(demo_pack):
+    _formation, folder = demo_pack
+    sealed = folder / "scellements.json"
+    data = json.loads(sealed.read_bytes())
+    sheets = sorted(p.name for p in (folder / "emargement").glob("feuille-emargement-*.pdf"))
+    removed = next(
+        entry
+        for entry in data["sessions"]
+        if any(entry["session"]["code"] in name for name in sheets)
+    )
+    code = removed["session"]["code"]
+    data["sessions"].remove(removed)
+    sealed.write_bytes(json.dumps(data, ensure_ascii=False).encode())
+    recap = folder / "recapitulatif.csv"
+    lines = recap.read_bytes().decode("utf-8-sig").split("\r\n")
+    kept = [line for line in lines if line.split(";")[1:2] != [code]]
+    recap.write_bytes(("\ufeff" + "\r\n".join(kept)).encode())
+    _rewrite_whole_manifest(folder)
+
+    broken = run_verifier(folder)
+
+    assert broken.returncode == 1, broken.stdout
+    assert "feuille d'émargement d'une session absente de scellements.json" in broken.stdout
+    assert code in broken.stdout
+
+
+def test_recap_rows_carry_the_number_of_the_participants_certificate_folder(demo_pack):
+    _formation, folder = demo_pack
+    text = (folder / "recapitulatif.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    folders = {path.name.rsplit("-", 1)[1] for path in (folder / "certificats").iterdir()}
+
+    numbers = {row["n° participant"] for row in rows}
+    assert folders and folders <= numbers
+    attendance = Attendance.objects.get(pk=int(rows[0]["n° d'émargement"]))
+    assert rows[0]["n° participant"] == str(attendance.enrolment.participant_id)

@@ -194,12 +194,13 @@ def write_sealed(folder: Path, data: dict) -> None:
 
 def assert_ok(result):
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "OK"
+    assert any(line.startswith("OK :") for line in result.stdout.splitlines()), result.stdout
+    assert "ne peut pas prouver seul qu'il est complet" in result.stdout
 
 
 def assert_break(result, *fragments):
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "OK" not in result.stdout.splitlines()
+    assert not any(line.startswith("OK") for line in result.stdout.splitlines())
     for fragment in fragments:
         assert fragment in result.stdout, result.stdout
 
@@ -383,7 +384,7 @@ def test_one_minute_in_the_recap_is_named_even_with_a_rewritten_manifest(pack):
     text = path.read_bytes().decode("utf-8-sig")
     line = next(line for line in text.split("\r\n") if ";Öztürk".upper() in line.upper())
     cells = line.split(";")
-    cells[9] = str(int(cells[9]) + 1)
+    cells[10] = str(int(cells[10]) + 1)
     path.write_bytes(("\ufeff" + text.replace(line, ";".join(cells), 1)).encode())
 
     # Caught by the manifest…
@@ -408,7 +409,7 @@ def test_a_recap_row_removed_or_invented_is_named(pack):
 
     assert_break(
         run_verifier(pack),
-        "émargement n°999999 absent des émargements scellés",
+        "émargement n°999999 (DVOŘÁK Ana, participant n°",
         f"émargement n°{removed.split(';')[-1]} ({removed.split(';')[5]}) : émargement scellé "
         "sans ligne",
     )
@@ -709,3 +710,62 @@ def test_verifier_section_ships_the_script_byte_for_byte():
     assert pack_file.path == "verifier.py"
     assert b"".join(pack_file.chunks()) == VERIFIER.read_bytes()
     assert verifier_file.VERIFIER_SECTION.key == "verifier"
+
+
+def test_help_prints_usage_in_french(pack):
+    result = subprocess.run(
+        [sys.executable, "verifier.py", "--help"],
+        cwd=pack,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+    )
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("Utilisation : python3 verifier.py [DOSSIER]")
+    assert "Dossier introuvable" not in result.stdout
+
+
+def test_a_session_whose_rows_are_removed_with_no_sheet_is_named(world, pack):
+    data = read_sealed(pack)
+    code = data["sessions"][0]["session"]["code"]
+    for half_day in data["sessions"][0]["half_days"]:
+        half_day["records"] = []
+        half_day["record_digests"] = {}
+    write_sealed(pack, data)
+    recap = pack / "recapitulatif.csv"
+    lines = recap.read_bytes().decode("utf-8-sig").split("\r\n")
+    recap.write_bytes(
+        ("\ufeff" + "\r\n".join(x for x in lines if x.split(";")[1:2] != [code])).encode()
+    )
+    write_manifest(pack)
+
+    assert_break(run_verifier(pack), f"[{code}] session scellée présente seulement dans")
+
+
+def test_an_unreadable_sealed_file_is_said_in_french(pack):
+    (pack / "scellements.json").write_text('{"format": ', "utf-8")
+    write_manifest(pack)
+
+    result = run_verifier(pack)
+
+    assert_break(
+        result, "[scellements.json] fichier illisible : ce n'est pas du JSON valide (ligne 1"
+    )
+    assert "Expecting" not in result.stdout
+
+
+def test_a_sealed_record_removed_names_the_file_and_the_participant(pack):
+    data = read_sealed(pack)
+    half_day = next(h for h in data["sessions"][0]["half_days"] if h.get("records"))
+    removed = half_day["records"].pop(0)
+    write_sealed(pack, data)
+    write_manifest(pack)
+
+    assert_break(
+        run_verifier(pack),
+        f"émargement n°{removed['attendance']} : scellé mais absent de scellements.json",
+        f"participant n°{removed['participant']}) absent des émargements scellés",
+    )

@@ -57,9 +57,18 @@ def test_coordinator_builds_the_pack_in_the_background_and_downloads_it(
     assert state["finished"] and state["done"] == state["total"] and not state["failed"]
     # Steps are the files written, plus the registration.
     document = IssuedDocument.objects.get(kind=PACK)
-    assert state["total"] == len(read_zip(_kept(document))) - 2 + 1  # no LISEZMOI, manifest
-    assert state["result_url"] == download_url(pack_world)
+    # No LISEZMOI, dossier.json, manifest.
+    assert state["total"] == len(read_zip(_kept(document))) - 3 + 1
+    assert state["result_url"] == f"{download_url(pack_world)}?numero={document.number}"
     assert state["result_label"] == "Télécharger le dossier de justificatifs (ZIP)"
+    # The finished box names the pack and links to its verification page, no reload needed.
+    assert state["result_note"] == (
+        f"Dossier n° {document.number} inscrit au registre des documents émis."
+    )
+    assert state["result_more_url"].endswith(f"/verifier/{document.number}/")
+    assert state["result_more_label"] == f"Vérifier le dossier n° {document.number}"
+    polled = client.get(reverse("formations:job_progress", args=[job.pk])).json()
+    assert polled["result_note"] == state["result_note"]
     shown = client.get(response.url)
     assert shown.status_code == 200
     assert b'id="audit-pack"' in shown.content and document.number.encode() in shown.content
@@ -109,13 +118,53 @@ def test_double_submit_starts_no_second_job(client, pack_world, django_capture_o
     assert not IssuedDocument.objects.filter(kind=PACK).exists()
 
 
-def test_reversed_period_is_refused_with_a_message(client, pack_world):
+def _panel(content: bytes) -> str:
+    text = content.decode()
+    start = text.index('id="audit-pack"')
+    return text[start : text.index("</section>", start)]
+
+
+def test_reversed_period_is_refused_in_the_panel_with_the_dates_kept(client, pack_world):
     client.force_login(pack_world.coordinator)
     response = client.post(
         build_url(pack_world), {"du": "2021-10-31", "au": "2021-10-01"}, follow=True
     )
-    assert "La période est inversée" in response.content.decode()
+    panel = _panel(response.content)
+    assert 'id="audit-pack-errors"' in panel
+    assert "La période est inversée : la date de début doit précéder la date de fin." in panel
+    assert 'value="2021-10-31"' in panel and 'value="2021-10-01"' in panel
     assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
+    # Shown once: the page read again has neither the error nor the dates.
+    again = _panel(client.get(page(pack_world)).content)
+    assert "audit-pack-errors" not in again and "2021-10-31" not in again
+
+
+def test_a_period_asked_while_another_pack_builds_says_so_and_keeps_the_dates(
+    client, pack_world, django_capture_on_commit_callbacks
+):
+    client.force_login(pack_world.coordinator)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(build_url(pack_world), {})
+        response = client.post(
+            build_url(pack_world), {"du": "2021-10-01", "au": "2021-10-31"}, follow=True
+        )
+    panel = _panel(response.content)
+    assert "Un autre dossier de cette formation est en cours de constitution" in panel
+    assert "toute la formation" in panel
+    assert 'value="2021-10-01"' in panel and 'value="2021-10-31"' in panel
+    assert BackgroundJob.objects.filter(kind="livrables.audit_pack").count() == 1
+
+
+def test_period_with_nothing_sealed_is_refused(client, pack_world):
+    client.force_login(pack_world.coordinator)
+    response = client.post(
+        build_url(pack_world), {"du": "2020-03-01", "au": "2020-03-31"}, follow=True
+    )
+    panel = _panel(response.content)
+    assert "Aucune demi-journée scellée dans la période du 01/03/2020 au 31/03/2020." in panel
+    assert 'value="2020-03-01"' in panel
+    assert not BackgroundJob.objects.filter(kind="livrables.audit_pack").exists()
+    assert not IssuedDocument.objects.filter(kind=PACK).exists()
 
 
 @pytest.mark.parametrize("role", ["trainer", "referent", "other_auditor"])
@@ -179,3 +228,41 @@ def test_verification_page_of_a_pack(client, pack_world):
     assert response.status_code == 200
     assert "Dossier de justificatifs" in text and "toute la formation" in text
     assert built.document.sha256 in text
+
+
+def test_verification_page_of_a_pack_takes_a_zip_larger_than_a_pdf(client, pack_world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from livrables.pack.registry import PackScope
+    from livrables.pack.services import build_audit_pack
+
+    output = io.BytesIO()
+    built = build_audit_pack(
+        scope=PackScope(formation=pack_world.formation), actor=None, output=output
+    )
+    content = output.getvalue()
+    settings.SUIVI_MAX_UPLOAD_BYTES = 1024
+    settings.SUIVI_MAX_PACK_CHECK_BYTES = len(content) + 1
+    url = reverse("livrables:verify_document", args=[built.document.number])
+
+    page_text = client.get(url).content.decode()
+    assert 'accept="application/zip,.zip"' in page_text
+    assert "Fichier ZIP à comparer" in page_text and "sha256sum" in page_text
+    assert "le PDF que vous avez reçu" not in page_text
+    response = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
+    assert response.status_code == 200
+    assert 'data-verification="match"' in response.content.decode()
+
+    settings.SUIVI_MAX_PACK_CHECK_BYTES = 2048
+    refused = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
+    assert refused.status_code == 413
+    assert "2,0" in refused.content.decode()
+
+
+def test_unknown_document_help_names_the_audit_pack(client, db):
+    response = client.get(reverse("livrables:verify_document", args=["DOS-INCONNU"]))
+
+    assert response.status_code == 404
+    assert "pour un dossier de justificatifs, dans son fichier LISEZMOI.txt" in (
+        response.content.decode()
+    )

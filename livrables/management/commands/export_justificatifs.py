@@ -7,7 +7,7 @@ registered: no half-written ZIP is ever left at FILE.zip. Dates as JJ/MM/AAAA or
 AAAA-MM-JJ, both bounds included (the half-days whose local date is within them).
 
 Exit codes: 0 written, 2 bad arguments (unknown reference, bad or reversed dates,
-unwritable destination), 1 the pack could not be built.
+unwritable destination, a period with no sealed half-day), 1 the pack could not be built.
 """
 
 import datetime as dt
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from formations.models import Formation
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackScope
-from livrables.pack.services import build_audit_pack, check_period
+from livrables.pack.services import build_audit_pack, check_scope
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         start = parse_date(date_from, "--from")
         end = parse_date(date_to, "--to")
         try:
-            check_period(start, end)
+            check_scope(PackScope(formation=found, date_from=start, date_to=end))
         except LivrablesError as error:
             raise CommandError(error.message, returncode=2) from None
         destination = Path(out).expanduser()
