@@ -445,7 +445,13 @@ def check_rectifications(where, half_day, slot_record, records, report):
             report.fail(where, label + " : illisible.")
             continue
         current = target["current"]
-        differing = [name for name in old if not same_value(name, current.get(name), old[name])]
+        # A format-1 record has no arrival or departure time: a rectification still names
+        # them (with their value at the time), which it is not for the sealed record to show.
+        differing = [
+            name
+            for name in old
+            if name in current and not same_value(name, current.get(name), old[name])
+        ]
         if differing:
             fields = ", ".join(differing)
             report.fail(
@@ -487,11 +493,12 @@ def check_seals(folder, formation_holder, report, sessions=None):
         report.fail(
             SEALED, f"nom de la formation « {formation.get('label')} » au lieu de « {label} »."
         )
+    period = data.get("period") or {}
     scope_records = {}
     totals = {"sessions": 0, "half_days": 0, "links": 0, "records": 0, "rectifications": 0}
     for position_session, entry in enumerate(data.get("sessions") or [], start=1):
         try:
-            check_session(entry, formation, scope_records, totals, report)
+            check_session(entry, formation, scope_records, totals, report, period)
             if sessions is not None:
                 code = str(entry["session"].get("code"))
                 in_scope = any(day.get("in_scope") for day in entry.get("half_days") or [])
@@ -513,7 +520,14 @@ def check_seals(folder, formation_holder, report, sessions=None):
     return scope_records
 
 
-def check_session(entry, formation, scope_records, totals, report):
+def in_period(day, period):
+    """Whether the local date `day` (AAAA-MM-JJ) is within the pack's period (bounds
+    included, either optional)."""
+    start, end = period.get("from"), period.get("to")
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def check_session(entry, formation, scope_records, totals, report, period=None):
     session = entry["session"]
     code = str(session.get("code"))
     half_days = entry.get("half_days") or []
@@ -563,6 +577,17 @@ def check_session(entry, formation, scope_records, totals, report):
         expected_previous = seal.get("digest")
         check_slot_record(where, seal, slot_record, session, formation, report)
         check_local_times(where, local, slot_record, session.get("time_zone"), report)
+        if period is not None and isinstance(local, dict) and isinstance(local.get("date"), str):
+            # Whether a half-day is in the pack follows from its sealed date and the period,
+            # not from what the file says: a half-day marked out of the period to drop its
+            # émargements (and its rows of the recapitulatif) is a break.
+            if bool(half_day.get("in_scope")) != in_period(local["date"], period):
+                report.fail(
+                    where,
+                    "demi-journée marquée "
+                    + ("dans" if half_day.get("in_scope") else "hors de")
+                    + " la période du dossier alors que sa date scellée dit le contraire.",
+                )
         if not half_day.get("in_scope"):
             totals["links"] += 1
             continue

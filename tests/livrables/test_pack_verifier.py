@@ -629,6 +629,55 @@ def test_a_seal_of_the_first_format_verifies(trainer, tmp_path):
     assert_ok(run_verifier(folder))
 
 
+def test_a_rectified_record_of_the_first_format_verifies(trainer, coordinator, tmp_path):
+    """A format-1 record has no arrival time; its rectification still names the one the
+    row held: the verifier must not call that a break (the application's check does not)."""
+    session, slot, seal = _single_half_day(trainer)
+    row = Attendance.objects.filter(slot=slot).order_by("pk").first()  # the signed one
+    Attendance.objects.filter(pk=row.pk).update(
+        status="late", arrived_at=slot.starts_at + dt.timedelta(minutes=20), minutes_attended=190
+    )
+    seal.version = 1
+    rows = Attendance.objects.filter(slot=slot).select_related("enrolment", "paper_scan")
+    seal.record_digests = {str(r.pk): record_digest(r, 1) for r in rows}
+    seal.sealed_slot = None
+    seal.digest = seal_digest(
+        previous_digest="", slot_part=slot_record(slot, seal), record_digests=seal.record_digests
+    )
+    seal.save()
+    attendance_rectify(
+        attendance=Attendance.objects.get(pk=row.pk),
+        status="present",
+        reason="Arrivée à l'heure, notée en retard par erreur",
+        author=coordinator,
+    )
+
+    folder = write_pack(PackScope(formation=session.formation), tmp_path / "v1-rectifie")
+
+    assert_ok(run_verifier(folder))
+
+
+def test_a_half_day_marked_out_of_the_period_to_drop_its_rows_is_named(world, tmp_path):
+    scope = PackScope(
+        formation=world.formation, date_from=dt.date(2021, 10, 5), date_to=dt.date(2021, 10, 5)
+    )
+    folder = write_pack(scope, tmp_path / "periode")
+    data = read_sealed(folder)
+    inside = next(h for h in data["sessions"][0]["half_days"] if h["in_scope"])
+    inside["in_scope"] = False
+    for key in ("records", "rectifications"):
+        inside.pop(key, None)
+    write_sealed(folder, data)
+    recap = folder / "recapitulatif.csv"
+    lines = recap.read_bytes().decode("utf-8-sig").split("\r\n")
+    start = inside["local"]["start"]
+    kept = [line for line in lines if f";{start};" not in line]
+    recap.write_bytes(("\ufeff" + "\r\n".join(kept)).encode())
+    write_manifest(folder)
+
+    assert_break(run_verifier(folder), "marquée hors de la période du dossier")
+
+
 # --- Queries and memory ------------------------------------------------------------------
 
 
