@@ -193,7 +193,14 @@ def audit_pack_run(
     cours »."""
     try:
         formation = Formation.objects.select_related("programme").get(pk=formation_id)
-        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        actor = User.objects.filter(pk=actor_id, is_active=True).first() if actor_id else None
+        if actor_id and actor is None:
+            # Started by someone whose account has since gone: built without an actor, the
+            # pack would pass as the command's, past every permission check.
+            raise LivrablesError(
+                _("Le compte qui a demandé ce dossier n'existe plus ou a été désactivé."),
+                code="actor_gone",
+            )
         scope = PackScope(
             formation=formation,
             date_from=dt.date.fromisoformat(date_from) if date_from else None,

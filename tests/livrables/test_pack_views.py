@@ -216,6 +216,30 @@ def test_failed_build_ends_the_job_without_a_link(client, pack_world, committed,
     assert state["finished"] and state["result_url"] == ""
 
 
+def test_a_job_whose_requester_is_gone_builds_nothing(
+    pack_world, django_capture_on_commit_callbacks
+):
+    """Started by an auditor whose account is deactivated before the worker runs: the pack
+    is not built as if the command had asked (no actor, no permission check)."""
+    from livrables.pack.jobs import audit_pack_start
+
+    auditor = auditor_of(pack_world.formation.programme.funders.first())
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = audit_pack_start(
+            formation=pack_world.formation, date_from=None, date_to=None, actor=auditor
+        )
+    User.objects.filter(pk=auditor.pk).update(is_active=False)
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the task re-raises once the job is ended
+            pass
+
+    job.refresh_from_db()
+    assert job_state(job)["finished"] and job_state(job)["result_url"] == ""
+    assert not IssuedDocument.objects.filter(kind=PACK).exists()
+
+
 def test_verification_page_of_a_pack(client, pack_world):
     from livrables.pack.registry import PackScope
     from livrables.pack.services import build_audit_pack
