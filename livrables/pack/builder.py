@@ -319,7 +319,7 @@ def readme_text(scope: PackScope, context: PackContext, outcome: PackOutcome) ->
             "1. Décompressez le dossier, ouvrez un terminal dans le dossier obtenu et "
             "lancez : python3 verifier.py (sous Windows : py verifier.py). Il suffit de "
             "Python 3.8 ou plus récent, sans rien installer : le script n'utilise que la "
-            "bibliothèque standard de Python et se lit avant d'être exécuté. Il vérifie "
+            "bibliothèque standard de Python et peut être lu avant d'être exécuté. Il vérifie "
             "trois choses :"
         ),
         _(
