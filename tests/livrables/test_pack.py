@@ -132,15 +132,16 @@ def test_period_keeps_only_its_sessions(pack_world):
 
 
 def test_a_statement_of_another_period_is_not_in_the_pack(pack_world):
-    """October's statement justifies nothing of November: the pack of November holds no
-    statement rather than the latest one issued."""
-    scope = PackScope(
-        formation=pack_world.formation,
-        date_from=dt.date(2021, 11, 1),
-        date_to=dt.date(2021, 11, 30),
-    )
-    _built, content = build(scope)
-    assert not any(name.startswith("service-fait/") for name in read_zip(content))
+    """October's statement justifies nothing of November: the pack's statements section
+    gives none for November rather than the latest one issued, and October's for October."""
+    from livrables.pack.sections import statement_files
+
+    def statements(start, end):
+        scope = PackScope(formation=pack_world.formation, date_from=start, date_to=end)
+        return [pack_file.path for pack_file in statement_files(scope)]
+
+    assert statements(dt.date(2021, 11, 1), dt.date(2021, 11, 30)) == []
+    assert len(statements(dt.date(2021, 10, 11), dt.date(2021, 10, 11))) == 1
 
 
 def test_period_is_read_in_the_session_local_date(pack_world):
