@@ -258,33 +258,23 @@ def space_certificates_panel(request, participant):
 
 
 def register(registry) -> None:
-    """Appends the panels to `formations.panels` once (`ready()` may run twice in tests)."""
-    if session_documents_panel not in registry.SESSION_PANELS:
-        registry.SESSION_PANELS.append(session_documents_panel)
-    if participant_certificates_panel not in registry.PARTICIPANT_PANELS:
-        registry.PARTICIPANT_PANELS.append(participant_certificates_panel)
-    if structure_certificates_panel not in registry.STRUCTURE_PANELS:
-        registry.STRUCTURE_PANELS.append(structure_certificates_panel)
-    if formation_certificates_panel not in registry.FORMATION_PANELS:
-        registry.FORMATION_PANELS.append(formation_certificates_panel)
-    if formation_expenses_panel not in registry.FORMATION_PANELS:
-        registry.FORMATION_PANELS.append(formation_expenses_panel)
-    if service_fait_panel not in registry.FORMATION_PANELS:
-        registry.FORMATION_PANELS.append(service_fait_panel)
-    if formation_deliverables_panel not in registry.FORMATION_PANELS:
-        registry.FORMATION_PANELS.append(formation_deliverables_panel)
-    if dashboard_deliverables_panel not in registry.DASHBOARD_PANELS:
-        registry.DASHBOARD_PANELS.append(dashboard_deliverables_panel)
-    if audit_pack_panel not in registry.FORMATION_PANELS:
-        registry.FORMATION_PANELS.append(audit_pack_panel)
-    if space_certificates_panel not in registry.SPACE_DOCUMENT_PANELS:
-        registry.SPACE_DOCUMENT_PANELS.append(space_certificates_panel)
-    # The auditor's workspace, after sessions' hours and audit risks.
-    for panel in (
-        workspace_deliverables_panel,
-        workspace_service_fait_panel,
-        workspace_certificates_panel,
-        workspace_pack_panel,
+    """Appends the panels to `formations.panels` once (`ready()` may run twice in tests),
+    in page order; the workspace's blocks come after sessions' hours and audit risks."""
+    for panels, panel in (
+        (registry.SESSION_PANELS, session_documents_panel),
+        (registry.PARTICIPANT_PANELS, participant_certificates_panel),
+        (registry.STRUCTURE_PANELS, structure_certificates_panel),
+        (registry.FORMATION_PANELS, formation_certificates_panel),
+        (registry.FORMATION_PANELS, formation_expenses_panel),
+        (registry.FORMATION_PANELS, service_fait_panel),
+        (registry.FORMATION_PANELS, formation_deliverables_panel),
+        (registry.FORMATION_PANELS, audit_pack_panel),
+        (registry.DASHBOARD_PANELS, dashboard_deliverables_panel),
+        (registry.SPACE_DOCUMENT_PANELS, space_certificates_panel),
+        (registry.WORKSPACE_FORMATION_PANELS, workspace_deliverables_panel),
+        (registry.WORKSPACE_FORMATION_PANELS, workspace_service_fait_panel),
+        (registry.WORKSPACE_FORMATION_PANELS, workspace_certificates_panel),
+        (registry.WORKSPACE_FORMATION_PANELS, workspace_pack_panel),
     ):
-        if panel not in registry.WORKSPACE_FORMATION_PANELS:
-            registry.WORKSPACE_FORMATION_PANELS.append(panel)
+        if panel not in panels:
+            panels.append(panel)
