@@ -14,6 +14,7 @@ urlpatterns = [
     path("mon-espace/", include("formations.urls_space")),
     path("", include("formations.urls")),
     path("", include("sessions.urls")),
+    path("", include("evaluations.urls")),
     path("", include("livrables.urls")),
 ]
 # Under /mon-espace/, the participant's space's own page (its layout, no staff menu).

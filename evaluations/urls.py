@@ -1,0 +1,4 @@
+app_name = "evaluations"
+
+# Filled by the pages of questionnaires, campaigns, answers and results.
+urlpatterns: list = []
