@@ -20,7 +20,7 @@ formation-wide campaign). The caller scopes both through the visibility selector
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
@@ -766,3 +766,19 @@ def _answer_text(answer: Answer) -> str:
     if question.kind == Question.Kind.OBJECTIVES:
         return f"{answer.objective} : {answer.before} → {answer.after}"
     return "" if answer.number is None else str(answer.number)
+
+
+def without_hidden_comments(results: Results) -> Results:
+    """The same results without the comments the coordination hid (the funder's copy,
+    and what trainers and auditors see)."""
+    sections = tuple(
+        replace(
+            section,
+            questions=tuple(
+                replace(q, comments=tuple(c for c in q.comments if not c.hidden))
+                for q in section.questions
+            ),
+        )
+        for section in results.sections
+    )
+    return replace(results, sections=sections)
