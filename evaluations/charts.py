@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from evaluations.models import Question
 from evaluations.selectors_results import QuestionResult, Trends
 
-WIDTH = 400
-BAR_SPACE = 250  # the longest bar; the rest of the width holds its value
+WIDTH = 320
+BAR_SPACE = 172  # the longest bar; the rest of the width holds its value
 BAR_HEIGHT = 16
 LABEL_HEIGHT = 18
 ROW_GAP = 10
@@ -69,12 +69,12 @@ class Chart:
     legend: tuple[tuple[str, str], ...] = ()  # (fill, words) for paired bars
 
 
-def fr_number(value, places: int = 2) -> str:
-    """« 3,67 », « 40 » (no trailing « ,0 »)."""
+def fr_number(value, places: int = 2, *, strip: bool = True) -> str:
+    """« 3,67 »; « 40 » for 40.0 unless ``strip`` is off (« 4,00 » for a mean)."""
     if value is None:
         return "—"
     text = f"{Decimal(value):.{places}f}"
-    if "." in text:
+    if strip and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",").replace("-", "−")
 
@@ -160,14 +160,15 @@ def question_chart(question: QuestionResult, *, chart_id: str) -> Chart | None:
                 [
                     (
                         objective.mean_before,
-                        _("avant : %(mean)s / 5") % {"mean": fr_number(objective.mean_before)},
+                        _("avant %(mean)s")
+                        % {"mean": fr_number(objective.mean_before, strip=False)},
                         LIGHT_BLUE,
                     ),
                     (
                         objective.mean_after,
-                        _("après : %(mean)s / 5 (%(progress)s)")
+                        _("après %(mean)s (%(progress)s)")
                         % {
-                            "mean": fr_number(objective.mean_after),
+                            "mean": fr_number(objective.mean_after, strip=False),
                             "progress": signed(objective.progress),
                         },
                         BLUE,
@@ -184,7 +185,7 @@ def question_chart(question: QuestionResult, *, chart_id: str) -> Chart | None:
 def signed(value) -> str:
     if value is None:
         return "—"
-    return ("+" if value > 0 else "") + fr_number(value)
+    return ("+" if value > 0 else "") + fr_number(value, strip=False)
 
 
 def _with_legend(chart: Chart, legend) -> Chart:
@@ -247,7 +248,7 @@ def trend_charts(trends: Trends, *, chart_id: str) -> tuple[Chart, Chart | None]
                 [
                     (
                         overall or 0,
-                        f"{fr_number(overall)} / 5" if overall else _("sans réponse"),
+                        f"{fr_number(overall, strip=False)} / 5" if overall else _("sans réponse"),
                         BLUE,
                     )
                 ],
