@@ -349,12 +349,14 @@ def results_for(
             previous[1] += Decimal(str(before_sum)) * n
             previous[2] += Decimal(str(after_sum)) * n
 
-    # Free text: read as rows.
+    # Free text: read as rows, in alphabetical order (per session): the order of
+    # submission would let a trainer who watched people answer on the tablet, one after
+    # the other, tell who wrote what.
     comments: dict[QuestionKey, list[Comment]] = defaultdict(list)
     for pk, question_pk, text, hidden_at, reason, code in (
         answers.filter(question__kind=Question.Kind.TEXT)
         .exclude(text="")
-        .order_by("response__submitted_on", "pk")
+        .order_by("response__session__code", "text", "pk")
         .values_list(
             "pk", "question_id", "text", "hidden_at", "hidden_reason", "response__session__code"
         )

@@ -238,3 +238,21 @@ def test_campaign_cancelled_shows_no_results(client, world, coordinator):
     Campaign.objects.update(cancelled_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
     client.force_login(coordinator)
     assert client.get(world["session_url"]).status_code == 404
+
+
+def test_no_results_panel_for_a_structure_referent(client, world):
+    structure = StructureFactory()
+    referent = UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=structure)
+    EnrolmentFactory(session=world["session"], participant=ParticipantFactory(structure=structure))
+    client.force_login(referent)
+    response = client.get(reverse("sessions:session_detail", args=[world["session"].pk]))
+    assert response.status_code == 200
+    assert "Résultats des évaluations" not in response.content.decode()
+
+
+def test_results_panel_for_a_trainer_without_names(client, world, trainer):
+    client.force_login(trainer)
+    page = client.get(reverse("sessions:session_detail", args=[world["session"].pk])).content
+    page = page.decode()
+    assert "animation — <strong>3,50 / 5</strong>" in page
+    assert "OUBLI" not in page.split("Résultats des évaluations")[1].split("</section>")[0]
