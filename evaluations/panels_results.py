@@ -5,7 +5,7 @@ page. Who sees them: `evaluations.selectors_results_access` (referents: nothing)
 from django.urls import reverse
 
 from evaluations.selectors_results import results_for
-from evaluations.selectors_results_access import formation_results_scope, session_results_scope
+from evaluations.selectors_results_access import formation_scope, session_scope
 
 # The means shown in the panel; the full page has all of them.
 MEANS_SHOWN = 6
@@ -30,10 +30,10 @@ def _summaries(scope, url_name: str, pk: int) -> list[dict]:
 def session_results_panel(request, session):
     if session is None:
         return None
-    found = session_results_scope(user=request.user, session_pk=session.pk)
-    if found is None:
+    # The session page read the session through `sessions_visible_to`.
+    scope = session_scope(user=request.user, session=session)
+    if scope is None:
         return None
-    _session, scope = found
     summaries = _summaries(scope, "evaluations:session_results", session.pk)
     if not summaries:
         return None
@@ -43,10 +43,10 @@ def session_results_panel(request, session):
 def formation_results_panel(request, formation):
     if formation is None:
         return None
-    found = formation_results_scope(user=request.user, formation_pk=formation.pk)
-    if found is None:
+    # The formation page read the formation through `formations_visible_to`.
+    scope = formation_scope(user=request.user, formation=formation)
+    if scope is None:
         return None
-    _formation, scope = found
     summaries = _summaries(scope, "evaluations:formation_results", formation.pk)
     if not summaries:
         return None

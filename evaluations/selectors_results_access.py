@@ -71,10 +71,18 @@ def session_results_scope(*, user, session_pk: int) -> tuple[TrainingSession, Re
     )
     if session is None:
         return None
+    return session, session_scope(user=user, session=session)
+
+
+def session_scope(*, user, session: TrainingSession) -> ResultsScope | None:
+    """As `session_results_scope`, for a session already read through
+    `sessions_visible_to(user=user)` (the session page's panel): no query."""
+    if not _may_see_results(user):
+        return None
     campaigns = Campaign.objects.filter(
         Q(session=session) | Q(session__isnull=True, formation_id=session.formation_id)
     )
-    return session, _scope(user, campaigns, TrainingSession.objects.filter(pk=session.pk))
+    return _scope(user, campaigns, TrainingSession.objects.filter(pk=session.pk))
 
 
 def formation_results_scope(*, user, formation_pk: int) -> tuple[Formation, ResultsScope] | None:
@@ -85,9 +93,17 @@ def formation_results_scope(*, user, formation_pk: int) -> tuple[Formation, Resu
     formation = formations_visible_to(user=user).filter(pk=formation_pk).first()
     if formation is None:
         return None
+    return formation, formation_scope(user=user, formation=formation)
+
+
+def formation_scope(*, user, formation: Formation) -> ResultsScope | None:
+    """As `formation_results_scope`, for a formation already read through
+    `formations_visible_to(user=user)` (the formation page's panel): no query."""
+    if not _may_see_results(user):
+        return None
     campaigns = Campaign.objects.filter(formation=formation)
     sessions = None
     if not can_manage(user) and is_trainer(user):
         sessions = sessions_visible_to(user=user).filter(formation=formation)
         campaigns = campaigns.filter(Q(session__isnull=True) | Q(session__in=sessions))
-    return formation, _scope(user, campaigns, sessions)
+    return _scope(user, campaigns, sessions)
