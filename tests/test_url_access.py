@@ -27,6 +27,7 @@ from tests.factories import (
     StructureFactory,
     UserFactory,
 )
+from tests.factories.evaluations import make_campaign, make_version
 
 PUBLIC = {
     "login",
@@ -192,6 +193,8 @@ def world(db, trainer):
         issued_at=slot.ends_at,
         session=session,
     )
+    # A questionnaire with a campaign on the session, for its results pages.
+    evaluation = make_campaign(session, make_version()).version.questionnaire
     return {
         "dashboard": {},
         "login": {},
@@ -362,6 +365,13 @@ def world(db, trainer):
         "space:consents": {},
         "sessions:space_session_ics": {"pk": session.pk},
         "livrables:space_document": {"number": document.number},
+        # Results of evaluations: coordinators, the session's trainers, the funders'
+        # auditors (tests/evaluations/test_results_views.py); referents never.
+        "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},
+        "evaluations:formation_results": {
+            "pk": session.formation_id,
+            "questionnaire_pk": evaluation.pk,
+        },
     }
 
 
