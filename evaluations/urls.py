@@ -1,4 +1,35 @@
+from django.urls import path
+
+from evaluations import views_answers
+
 app_name = "evaluations"
 
 # Filled by the pages of questionnaires, campaigns, answers and results.
 urlpatterns: list = []
+
+# Answering: the participant's personal link (public), and à chaud on the trainer's tablet.
+ANSWER = "evaluation/<uuid:key>/<str:token>/"
+TABLET = "evaluations/campagnes/<int:pk>/tablette/"
+urlpatterns += [
+    path(ANSWER, views_answers.AnswerWelcomeView.as_view(), name="answer"),
+    path(f"{ANSWER}<int:step>/", views_answers.AnswerStepView.as_view(), name="answer_step"),
+    path(f"{ANSWER}relecture/", views_answers.AnswerReviewView.as_view(), name="answer_review"),
+    path(f"{ANSWER}merci/", views_answers.AnswerDoneView.as_view(), name="answer_done"),
+    path(f"{ANSWER}a-plus-tard/", views_answers.AnswerLaterView.as_view(), name="answer_later"),
+    path(TABLET, views_answers.TabletListView.as_view(), name="tablet"),
+    path(
+        f"{TABLET}<int:participant_pk>/",
+        views_answers.TabletWelcomeView.as_view(),
+        name="tablet_answer",
+    ),
+    path(
+        f"{TABLET}<int:participant_pk>/<int:step>/",
+        views_answers.TabletStepView.as_view(),
+        name="tablet_answer_step",
+    ),
+    path(
+        f"{TABLET}<int:participant_pk>/relecture/",
+        views_answers.TabletReviewView.as_view(),
+        name="tablet_answer_review",
+    ),
+]
