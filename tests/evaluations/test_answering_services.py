@@ -89,7 +89,16 @@ def test_submit_writes_the_rows_as_the_model_stores_them(world):
     response = response_submit(invitation=invitation)
 
     rows = {
-        (a.question_id, a.number, tuple(a.choices), a.correct, a.text, a.objective, a.before, a.after)
+        (
+            a.question_id,
+            a.number,
+            tuple(a.choices),
+            a.correct,
+            a.text,
+            a.objective,
+            a.before,
+            a.after,
+        )
         for a in Answer.objects.filter(response=response)
     }
     scale, yes_no, single, multiple, quiz, objectives, text = questions
