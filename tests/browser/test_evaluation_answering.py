@@ -16,7 +16,7 @@ from evaluations.tokens import invitation_url
 from formations.models import User
 from formations.outbox import outbox_enqueue
 from tests.browser.test_accessibility import PHONE, axe_problems, describe
-from tests.evaluations.conftest import ALL_KINDS
+from tests.evaluations.answering_world import ALL_KINDS
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
 from tests.factories.evaluations import make_campaign, make_version
 

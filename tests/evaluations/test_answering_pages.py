@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from evaluations.models import Answer, Invitation, Response
 from evaluations.tokens import invitation_path, invitation_token
-from tests.evaluations.conftest import fill
+from tests.evaluations import answering_world
+from tests.evaluations.answering_world import fill
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
+
+world = answering_world.world  # the fixture, under its name
 
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.I)
 

@@ -13,8 +13,11 @@ from evaluations.services_answers import (
     response_submit,
 )
 from formations.models import Formation
-from tests.evaluations.conftest import fill
+from tests.evaluations import answering_world
+from tests.evaluations.answering_world import fill
 from tests.factories.evaluations import make_campaign, make_version
+
+world = answering_world.world  # the fixture, under its name
 
 OBJECTIVES = ["Accompagner un usager", "Sécuriser ses données"]
 

@@ -1,3 +1,6 @@
+"""The world of the answering tests (imported by them, not a conftest: the other pages of
+evaluations keep their own)."""
+
 import datetime as dt
 
 import pytest
