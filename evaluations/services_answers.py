@@ -182,7 +182,13 @@ def campaign_problem(
 
 
 def already_answered_error() -> AnswerError:
-    return AnswerError(_("Vous avez déjà répondu, merci."), code="already_answered")
+    return AnswerError(
+        _(
+            "Votre réponse à ce questionnaire est déjà enregistrée : il ne se remplit qu'une "
+            "fois. Vous pouvez fermer cette page."
+        ),
+        code="already_answered",
+    )
 
 
 def _locked(invitation: Invitation) -> Invitation:

@@ -336,3 +336,16 @@ def test_unlocking_with_the_password_leads_back_to_the_session(tablet, world, tr
     response = tablet.post(reverse("sessions:tablet_unlock"), {"password": "secret-formateur"})
     assert response.url == reverse("sessions:session_detail", args=[world["session"].pk])
     assert tablet.get(reverse("dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [1, 8])
+def test_tablet_list_reads_a_constant_number_of_queries(
+    tablet, world, extra, django_assert_max_num_queries
+):
+    for _ in range(extra):
+        newcomer = EnrolmentFactory(session=world["session"]).participant
+        Invitation.objects.create(campaign=world["campaign"], participant=newcomer, draft_step=2)
+    tablet.get(tablet_url(world))  # the lock, written once
+    with django_assert_max_num_queries(9):
+        response = tablet.get(tablet_url(world))
+    assert response.content.decode().count('class="tablet-name"') == extra + 1
