@@ -9,6 +9,9 @@ class EvaluationsConfig(AppConfig):
     def ready(self):
         # The results on the session and formation pages: those apps never import this one.
         from evaluations import panels_results
+        from evaluations.panels_answers import register_answering
         from formations import panels as registry
 
         panels_results.register(registry)
+        # À chaud on the trainer's tablet: its button on the session page, its tablet lock.
+        register_answering()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations import views_results
+from evaluations import views_answers, views_results
 
 app_name = "evaluations"
 
@@ -18,5 +18,32 @@ urlpatterns += [
         "formations/<int:pk>/resultats/<int:questionnaire_pk>/",
         views_results.FormationResultsView.as_view(),
         name="formation_results",
+    ),
+]
+
+# Answering: the participant's personal link (public), and à chaud on the trainer's tablet.
+ANSWER = "evaluation/<uuid:key>/<str:token>/"
+TABLET = "evaluations/campagnes/<int:pk>/tablette/"
+urlpatterns += [
+    path(ANSWER, views_answers.AnswerWelcomeView.as_view(), name="answer"),
+    path(f"{ANSWER}<int:step>/", views_answers.AnswerStepView.as_view(), name="answer_step"),
+    path(f"{ANSWER}relecture/", views_answers.AnswerReviewView.as_view(), name="answer_review"),
+    path(f"{ANSWER}merci/", views_answers.AnswerDoneView.as_view(), name="answer_done"),
+    path(f"{ANSWER}a-plus-tard/", views_answers.AnswerLaterView.as_view(), name="answer_later"),
+    path(TABLET, views_answers.TabletListView.as_view(), name="tablet"),
+    path(
+        f"{TABLET}<int:participant_pk>/",
+        views_answers.TabletWelcomeView.as_view(),
+        name="tablet_answer",
+    ),
+    path(
+        f"{TABLET}<int:participant_pk>/<int:step>/",
+        views_answers.TabletStepView.as_view(),
+        name="tablet_answer_step",
+    ),
+    path(
+        f"{TABLET}<int:participant_pk>/relecture/",
+        views_answers.TabletReviewView.as_view(),
+        name="tablet_answer_review",
     ),
 ]

@@ -50,6 +50,12 @@ PUBLIC = {
     "space:sign_in",
     "space:sign_in_sent",
     "space:link",
+    # Answering an evaluation with one's personal link (tests/evaluations/test_answering_pages.py).
+    "evaluations:answer",
+    "evaluations:answer_step",
+    "evaluations:answer_review",
+    "evaluations:answer_done",
+    "evaluations:answer_later",
 }
 # The participant's own space: for a participant signed in by link (formations.space),
 # never for staff; everyone else is sent to the space's sign-in page.
@@ -193,9 +199,25 @@ def world(db, trainer):
         issued_at=slot.ends_at,
         session=session,
     )
-    # A questionnaire with a campaign on the session, for its results pages.
-    evaluation = make_campaign(session, make_version()).version.questionnaire
+    # A questionnaire with a campaign on the session: its results pages, its tablet.
+    campaign = make_campaign(session, make_version({"kind": "scale", "text": "Contenus"}))
+    evaluation = campaign.version.questionnaire
+    answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
     return {
+        "evaluations:answer": answer,
+        "evaluations:answer_step": {**answer, "step": 1},
+        "evaluations:answer_review": answer,
+        "evaluations:answer_done": answer,
+        "evaluations:answer_later": answer,
+        # À chaud on the tablet: the session's trainers and coordinators.
+        "evaluations:tablet": {"pk": campaign.pk},
+        "evaluations:tablet_answer": {"pk": campaign.pk, "participant_pk": participant.pk},
+        "evaluations:tablet_answer_step": {
+            "pk": campaign.pk,
+            "participant_pk": participant.pk,
+            "step": 1,
+        },
+        "evaluations:tablet_answer_review": {"pk": campaign.pk, "participant_pk": participant.pk},
         "dashboard": {},
         "login": {},
         "logout": {},

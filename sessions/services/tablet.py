@@ -7,9 +7,16 @@ browser cannot edit): the id of the slot whose tablet pages stay open. The middl
 `sessions.middleware.TabletLockMiddleware` sends every other page to the unlock page.
 Wrong passwords are counted in the same session: after UNLOCK_MAX_ATTEMPTS, each further
 wrong try imposes a pause of UNLOCK_PAUSE, so a participant cannot guess at leisure.
+
+Other apps lock the tablet on their own pages the same way (evaluations: à chaud answered
+on the tablet, each participant in turn): they register a `TabletScope` in TABLET_SCOPES
+from their `AppConfig.ready()` (sessions never imports them) and lock with
+`tablet_lock_scope`; the lock then holds ``[scope, pk]`` instead of a slot id.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +33,72 @@ FAILURES_KEY = "sessions.tablet_unlock_failures"
 PAUSED_UNTIL_KEY = "sessions.tablet_unlock_paused_until"
 UNLOCK_MAX_ATTEMPTS = 5
 UNLOCK_PAUSE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TabletScope:
+    """Another app's locked tablet pages: the view names that stay open, when their `pk`
+    argument is the locked object's; the model of that object (for the journal); the
+    list page to go back to and the page to land on once unlocked; how the unlock page
+    names the list."""
+
+    pages: frozenset[str]
+    model: type
+    list_url: Callable[[int], str]
+    leave_url: Callable[[int], str]
+    list_label: str
+
+
+TABLET_SCOPES: dict[str, TabletScope] = {}
+
+
+def locked_scope(store) -> tuple[str, int] | None:
+    """What the tablet is locked on: ("slot", slot id), (scope, pk) for a registered
+    scope, or None when not locked."""
+    slot_id = locked_slot_id(store)
+    if slot_id is not None:
+        return ("slot", slot_id)
+    value = store.get(LOCK_KEY)
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and value[0] in TABLET_SCOPES
+        and isinstance(value[1], int)
+        and not isinstance(value[1], bool)
+    ):
+        return (value[0], value[1])
+    return None
+
+
+@transaction.atomic
+def tablet_lock_scope(*, store, scope: str, obj, session, actor) -> bool:
+    """Locks the browser session on a registered scope's pages for `obj` (of `session`),
+    as `tablet_lock` does for a half-day. Returns whether the lock is new; audit action
+    `tablet.locked` only then.
+
+    Codes: not_trainer (the actor neither trains the session nor coordinates)."""
+    if scope not in TABLET_SCOPES:
+        raise ValueError(f"unknown tablet scope {scope!r}")
+    ensure_runs_session(actor, session)
+    if locked_scope(store) == (scope, obj.pk):
+        return False
+    store[LOCK_KEY] = [scope, obj.pk]
+    log_action(
+        actor=actor,
+        action="tablet.locked",
+        obj=obj,
+        summary=_("Mode tablette verrouillé sur %(object)s") % {"object": obj},
+        data={"scope": scope, "pk": obj.pk},
+    )
+    return True
+
+
+def _locked_object(lock: tuple[str, int] | None):
+    if lock is None:
+        return None
+    scope, pk = lock
+    model = Slot if scope == "slot" else TABLET_SCOPES[scope].model
+    return model.objects.filter(pk=pk).first()
 
 
 def locked_slot_id(store) -> int | None:
@@ -73,16 +146,18 @@ def _pause_error(paused_until: dt.datetime, now: dt.datetime) -> SessionsError:
 def tablet_unlock(*, store, actor, password: str, now: dt.datetime | None = None) -> int | None:
     """Leaves tablet mode when `password` is the signed-in trainer's own (the account the
     session belongs to). Clears the lock and the failure count, audit action
-    `tablet.unlocked`; returns the slot id that was locked (None if there was no lock).
+    `tablet.unlocked`; returns the slot id that was locked (None if there was no lock, or
+    a lock of another scope: `locked_scope` tells which before unlocking).
 
     Codes: unlock_paused (too many wrong passwords: wait, the password is not even
     checked), wrong_password (the message says how many tries are left before a pause;
     audit action `tablet.unlock_paused` when a pause begins).
     """
     now = now or timezone.now()
-    slot_id = locked_slot_id(store)
-    if slot_id is None:
+    lock = locked_scope(store)
+    if lock is None:
         return None
+    slot_id = lock[1] if lock[0] == "slot" else None
     paused_until = _paused_until(store)
     if paused_until is not None and now < paused_until:
         raise _pause_error(paused_until, now)
@@ -95,7 +170,7 @@ def tablet_unlock(*, store, actor, password: str, now: dt.datetime | None = None
             log_action(
                 actor=actor,
                 action="tablet.unlock_paused",
-                obj=Slot.objects.filter(pk=slot_id).first(),
+                obj=_locked_object(lock),
                 summary=_("Mode tablette : %(count)d mots de passe erronés, pause imposée")
                 % {"count": failures},
                 data={"slot": slot_id, "failures": failures, "until": until.isoformat()},
@@ -119,7 +194,7 @@ def tablet_unlock(*, store, actor, password: str, now: dt.datetime | None = None
     log_action(
         actor=actor,
         action="tablet.unlocked",
-        obj=Slot.objects.filter(pk=slot_id).first(),
+        obj=_locked_object(lock),
         summary=_("Mode tablette quitté (mot de passe vérifié)"),
         data={"slot": slot_id, "failed_attempts": failures},
     )

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from evaluations.answers import answer_rows
 from evaluations.models import (
-    Answer,
     Campaign,
     Question,
     Questionnaire,
@@ -59,29 +59,3 @@ def add_response(campaign: Campaign, values: dict, *, participant=None, **facts)
             row.response = response
             row.save()
     return response
-
-
-def answer_rows(question: Question, value) -> list[Answer]:
-    kind = Question.Kind
-    if question.kind == kind.SCALE or question.kind == kind.SINGLE:
-        return [Answer(question=question, number=int(value))]
-    if question.kind == kind.YES_NO:
-        return [Answer(question=question, number=1 if value else 0)]
-    if question.kind == kind.MULTIPLE:
-        return [Answer(question=question, number=index) for index in value]
-    if question.kind == kind.TEXT:
-        return [Answer(question=question, text=value)]
-    if question.kind == kind.QUIZ:
-        correct = sorted(value) == sorted(question.correct_choices)
-        return [
-            Answer(
-                question=question,
-                choices=list(value),
-                correct=correct,
-                number=question.points if correct else 0,
-            )
-        ]
-    return [
-        Answer(question=question, objective=objective, before=before, after=after)
-        for objective, (before, after) in value.items()
-    ]

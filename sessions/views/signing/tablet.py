@@ -12,7 +12,7 @@ from sessions.exceptions import AttendanceError, SessionsError
 from sessions.forms_signing import SignatureForm, TabletUnlockForm
 from sessions.models import Attendance
 from sessions.selectors.signing import attendance_of, slot_attendances, slot_enrolments
-from sessions.services.tablet import locked_slot_id, tablet_lock, tablet_unlock
+from sessions.services.tablet import TABLET_SCOPES, locked_scope, tablet_lock, tablet_unlock
 from sessions.views.signing.common import (
     SignatureFormMixin,
     blocks_signing,
@@ -135,26 +135,29 @@ class TabletUnlockView(View):
     template_name = "sessions/signing/tablet_unlock.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.slot_id = locked_slot_id(request.session)
+        self.lock = locked_scope(request.session)
+        self.slot_id = self.lock[1] if self.lock and self.lock[0] == "slot" else None
         return super().dispatch(request, *args, **kwargs)
 
-    def onward(self, next_url: str | None, slot_id: int | None):
+    def onward(self, next_url: str | None, slot_id: int | None, lock=None):
         if next_url:
             return redirect(next_url)
         if slot_id is not None:
             return redirect("sessions:slot_detail", pk=slot_id)
+        if lock is not None and lock[0] in TABLET_SCOPES:
+            return redirect(TABLET_SCOPES[lock[0]].leave_url(lock[1]))
         return redirect("dashboard")
 
     def get(self, request):
         next_url = safe_next(request, request.GET.get("next"))
-        if self.slot_id is None:
+        if self.lock is None:
             return self.onward(next_url, None)
         return self.render_page(TabletUnlockForm(initial={"next": next_url or ""}))
 
     def post(self, request):
         form = TabletUnlockForm(request.POST)
         next_url = safe_next(request, request.POST.get("next"))
-        if self.slot_id is None:
+        if self.lock is None:
             return self.onward(next_url, None)
         if form.is_valid():
             try:
@@ -168,16 +171,20 @@ class TabletUnlockView(View):
                 status = 429 if exc.code == "unlock_paused" else 400
                 return self.render_page(form, status=status)
             messages.success(request, _("Mode tablette quitté."))
-            return self.onward(next_url, slot_id)
+            return self.onward(next_url, slot_id, self.lock)
         return self.render_page(form, status=400)
 
     def render_page(self, form, status: int = 200):
+        scope, pk = self.lock
+        if scope == "slot":
+            tablet_url = reverse("sessions:slot_tablet", args=[pk])
+            list_label = _("la liste d'émargement")
+        else:
+            tablet_url = TABLET_SCOPES[scope].list_url(pk)
+            list_label = TABLET_SCOPES[scope].list_label
         return render_uncached(
             self.request,
             self.template_name,
-            {
-                "form": form,
-                "tablet_url": reverse("sessions:slot_tablet", args=[self.slot_id]),
-            },
+            {"form": form, "tablet_url": tablet_url, "list_label": list_label},
             status=status,
         )
