@@ -2,9 +2,14 @@
 questionnaires (with their codes), a session with half-days and participants."""
 
 import datetime as dt
+import uuid
 
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from evaluations import tokens
 from evaluations.models import Questionnaire
-from evaluations.services_campaigns import COLD_CODE, HOT_CODE
+from evaluations.services_campaigns import COLD_CODE, HOT_CODE, latest_version
 from tests.factories import EnrolmentFactory, TrainingSessionFactory
 from tests.factories.evaluations import make_version
 from tests.factories.planning import make_slot
@@ -13,13 +18,20 @@ QUESTION = {"kind": "scale", "text": "Êtes-vous satisfait·e ?"}
 
 
 def shipped_versions():
-    hot = make_version(QUESTION, title="Satisfaction à chaud", kind=Questionnaire.Kind.HOT)
-    cold = make_version(QUESTION, title="Effets à trois mois", kind=Questionnaire.Kind.COLD)
-    Questionnaire.objects.filter(pk=hot.questionnaire_id).update(code=HOT_CODE)
-    Questionnaire.objects.filter(pk=cold.questionnaire_id).update(code=COLD_CODE)
-    hot.questionnaire.refresh_from_db()
-    cold.questionnaire.refresh_from_db()
-    return hot, cold
+    """The latest versions of the questionnaires coded « a-chaud » and « a-froid »: those
+    installed already (the shipped defaults), else made here."""
+    versions = []
+    for code, title, kind in (
+        (HOT_CODE, "Satisfaction à chaud", Questionnaire.Kind.HOT),
+        (COLD_CODE, "Effets à trois mois", Questionnaire.Kind.COLD),
+    ):
+        version = latest_version(code)
+        if version is None:
+            version = make_version(QUESTION, title=title, kind=kind)
+            Questionnaire.objects.filter(pk=version.questionnaire_id).update(code=code)
+            version.questionnaire.refresh_from_db()
+        versions.append(version)
+    return tuple(versions)
 
 
 def session_with_days(*days: dt.date, zone="Europe/Paris", people=0, **fields):
@@ -30,3 +42,17 @@ def session_with_days(*days: dt.date, zone="Europe/Paris", people=0, **fields):
     for _ in range(people):
         EnrolmentFactory(session=session)
     return session
+
+
+@pytest.fixture
+def answer_url(monkeypatch):
+    """The answering page (`evaluations:answer`) is built apart: until it is merged, the
+    link is written as that page's path would be, so the sending can be tested alone."""
+    try:
+        reverse("evaluations:answer", args=[uuid.uuid4(), "x"])
+    except NoReverseMatch:
+        monkeypatch.setattr(
+            tokens,
+            "invitation_path",
+            lambda i: f"/evaluation/{i.key}/{tokens.invitation_token(i.key)}/",
+        )

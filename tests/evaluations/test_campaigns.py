@@ -15,7 +15,12 @@ from evaluations.services_campaigns import (
     campaigns_schedule_hot_cold,
 )
 from formations.models import AuditEntry, User
-from tests.evaluations.campaign_helpers import QUESTION, session_with_days, shipped_versions
+from tests.evaluations.campaign_helpers import (
+    QUESTION,
+    answer_url,  # noqa: F401 (fixture)
+    session_with_days,
+    shipped_versions,
+)
 from tests.factories import (
     EnrolmentFactory,
     FunderFactory,
@@ -27,7 +32,7 @@ from tests.factories import (
 from tests.factories.evaluations import make_version
 from tests.factories.planning import make_slot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answer_url")]
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
