@@ -216,7 +216,7 @@ def campaign_update(
     ``opens_at_required``, ``closes_before_opens``."""
     _ensure_coordinator(actor)
     campaign = (
-        Campaign.objects.select_for_update()
+        Campaign.objects.select_for_update(of=("self",))
         .select_related("version__questionnaire", "session", "formation")
         .get(pk=campaign.pk)
     )
