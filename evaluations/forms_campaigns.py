@@ -43,7 +43,7 @@ class CampaignDatesForm(FieldsetsMixin, forms.Form):
     max_reminders = forms.IntegerField(
         label=_("Nombre de relances au plus"),
         validators=[MinValueValidator(0), MaxValueValidator(10)],
-        help_text=_("0 : aucune relance. Personne n'est relancé après avoir répondu."),
+        help_text=_("0 : aucune relance. Qui a répondu ne reçoit plus de relance."),
     )
 
     fieldsets = [
