@@ -213,6 +213,12 @@ class Campaign(models.Model):
     # When invitations go out (`run_periodic` sends them from then on) and, if set, when
     # answers stop being accepted.
     opens_at = models.DateTimeField(_("envoi le"))
+    # Set when `opens_at` is the default of the questionnaire's kind (à chaud, à froid):
+    # until the campaign is launched, it follows the session's last half-day when the
+    # half-days change (`evaluations.services_campaigns.campaign_follow_session`).
+    opens_at_follows_session = models.BooleanField(
+        _("date d'envoi calculée depuis la session"), default=False
+    )
     closes_at = models.DateTimeField(_("clôture le"), null=True, blank=True)
     reminder_delay_days = models.PositiveSmallIntegerField(
         _("relance après (jours)"),

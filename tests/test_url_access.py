@@ -190,6 +190,7 @@ def world(db, trainer):
         uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
+    campaign = make_campaign(session, make_version(title="Accès"))
     document = IssuedDocument.objects.create(
         number="EMG-ACCESS-20211006160000-0000",
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
@@ -378,6 +379,13 @@ def world(db, trainer):
         "livrables:document_revoke": {"number": document.number},
         "livrables:verify_lookup": {},
         "livrables:verify_document": {"number": "EMG-INCONNU"},
+        # Evaluation campaigns: coordinators only (the session's trainer gets 403).
+        "evaluations:campaign_create_session": {"pk": session.pk},
+        "evaluations:session_schedule_defaults": {"pk": session.pk},
+        "evaluations:campaign_create_formation": {"pk": session.formation_id},
+        "evaluations:campaign_detail": {"pk": campaign.pk},
+        "evaluations:campaign_edit": {"pk": campaign.pk},
+        "evaluations:campaign_cancel": {"pk": campaign.pk},
         "space:home": {},
         "space:sign_in": {},
         "space:sign_in_sent": {},

@@ -189,6 +189,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "suivi-formatio
 SUIVI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SUIVI_OUTBOX_MAX_ATTEMPTS", 5))
 SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 600))
 
+# Evaluation campaigns (evaluations/sending.py): the default delay before reminding a person
+# who has not answered, in days, and how many reminders at most (each campaign may change
+# both before it is launched).
+SUIVI_EVALUATION_REMINDER_DAYS = int(os.environ.get("SUIVI_EVALUATION_REMINDER_DAYS", 7))
+SUIVI_EVALUATION_MAX_REMINDERS = int(os.environ.get("SUIVI_EVALUATION_MAX_REMINDERS", 2))
+
 # Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
 # run by `manage.py db_worker` (started with the server by `make run`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
