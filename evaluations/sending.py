@@ -13,6 +13,9 @@ minutes) and `manage.py send_evaluations` run.
 4. reminders: after `reminder_delay_days` since the invitation (or the last reminder), at
    most `max_reminders`, never to an answered invitation, never once closed or cancelled.
 
+Steps 2–4 concern the campaigns launched in the last `SUIVI_EVALUATION_SENDING_DAYS`
+(60) days, or about to be: the cost of a run does not grow with the years of campaigns.
+
 Why a row lock: each message is written in one transaction with the invitation's
 `sent_at` (or its reminder count), after `SELECT … FOR UPDATE` of the invitation and a
 second look at its state. Two runs at once (two crons, the command beside the worker):
@@ -29,6 +32,7 @@ account (trainers, the funder's auditors) is a service message of their role.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Cast
@@ -122,10 +126,19 @@ class SendReport:
         }
 
 
+def sending_days() -> int:
+    return settings.SUIVI_EVALUATION_SENDING_DAYS
+
+
 def _open_campaigns(now: dt.datetime):
+    # A campaign launched more than SUIVI_EVALUATION_SENDING_DAYS ago is left alone (its
+    # link still answers until it closes): every run would otherwise read again the
+    # audience of every campaign ever launched without a closing date.
+    sending_since = now - dt.timedelta(days=sending_days())
     return (
         Campaign.objects.filter(cancelled_at__isnull=True, opens_at__lte=now)
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .filter(Q(launched_at__isnull=True) | Q(launched_at__gte=sending_since))
         .select_related("version__questionnaire", "session", "formation")
         .order_by("opens_at", "pk")
     )
@@ -164,6 +177,14 @@ def _run(now: dt.datetime, report: SendReport) -> None:
     open_ids = [c.pk for c in campaigns]
     _send_invitations(open_ids, now, report)
     _send_reminders(open_ids, now, report)
+
+
+def campaign_launch(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
+    """Writes the campaign's invitations now, without sending them (they go with the next
+    `send_due`); the number written. For the demo, which answers some at once."""
+    report = SendReport()
+    _invite(campaign, now or timezone.now(), report)
+    return report.invitations_written
 
 
 @transaction.atomic

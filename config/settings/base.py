@@ -194,6 +194,9 @@ SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 60
 # both before it is launched).
 SUIVI_EVALUATION_REMINDER_DAYS = int(os.environ.get("SUIVI_EVALUATION_REMINDER_DAYS", 7))
 SUIVI_EVALUATION_MAX_REMINDERS = int(os.environ.get("SUIVI_EVALUATION_MAX_REMINDERS", 2))
+# Invitations to people enrolled late and reminders go during this many days after a
+# campaign's launch (evaluations.sending), so that each run reads recent campaigns only.
+SUIVI_EVALUATION_SENDING_DAYS = int(os.environ.get("SUIVI_EVALUATION_SENDING_DAYS", 60))
 
 # Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
 # run by `manage.py db_worker` (started with the server by `make run`).

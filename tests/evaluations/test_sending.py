@@ -292,3 +292,21 @@ def test_two_runs_at_once_send_each_invitation_once():
     assert invitation_rows().count() == 4
     assert Invitation.objects.filter(sent_at__isnull=False).count() == 4
     assert Campaign.objects.get().launched_at is not None
+
+
+@pytest.mark.django_db
+def test_a_campaign_launched_long_ago_sends_nothing_more(settings):
+    """Past the sending window, a person enrolled late gets no invitation and nobody a
+    reminder: a run reads recent campaigns only (its link still answers)."""
+    settings.SUIVI_EVALUATION_SENDING_DAYS = 30
+    session = session_with_days(DAY, people=1)
+    campaign = hot_campaign(session, reminder_delay_days=20, max_reminders=3)
+    send_due(now=END + dt.timedelta(minutes=5))
+    EnrolmentFactory(session=session)
+
+    within = send_due(now=END + dt.timedelta(days=21))
+    past = send_due(now=END + dt.timedelta(days=45))
+
+    assert (within.invitations_written, within.reminders) == (1, 1)
+    assert (past.invitations_written, past.reminders, past.sent_email) == (0, 0, 0)
+    assert Invitation.objects.filter(campaign=campaign).count() == 2
