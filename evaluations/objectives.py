@@ -1,0 +1,20 @@
+"""The teaching objectives of a formation, as the questionnaires read them.
+
+A formation's `objectives` is free text, one objective per line (bullets allowed); an
+« objectives » question asks for a before/after self-rating of each of them."""
+
+import re
+
+# A list marker typed or pasted in front of an objective (« - », « • », « 1. », « a) »).
+_MARKER = re.compile(r"^\s*(?:[-–—•*·]+|\d{1,2}[.)]|[a-z][)])\s*", re.IGNORECASE)
+
+
+def formation_objectives(formation) -> list[str]:
+    """The formation's objectives in order: one per non-empty line, without its list
+    marker, duplicates dropped."""
+    objectives = []
+    for line in (getattr(formation, "objectives", "") or "").splitlines():
+        text = _MARKER.sub("", line, count=1).strip()
+        if text and text not in objectives:
+            objectives.append(text)
+    return objectives
