@@ -1,7 +1,9 @@
 """The teaching objectives of a formation, as the questionnaires read them.
 
 A formation's `objectives` is free text, one objective per line (bullets allowed); an
-« objectives » question asks for a before/after self-rating of each of them."""
+« objectives » question asks for a before/after self-rating of each of them. Objectives
+written on one line separated by semicolons (as tenders list them: « comprendre… ;
+connaître… ») count as several."""
 
 import re
 
@@ -10,11 +12,12 @@ _MARKER = re.compile(r"^\s*(?:[-–—•*·]+|\d{1,2}[.)]|[a-z][)])\s*", re.IGN
 
 
 def formation_objectives(formation) -> list[str]:
-    """The formation's objectives in order: one per non-empty line, without its list
-    marker, duplicates dropped."""
+    """The formation's objectives in order: one per non-empty line (or between
+    semicolons), without its list marker, duplicates dropped."""
     objectives = []
     for line in (getattr(formation, "objectives", "") or "").splitlines():
-        text = _MARKER.sub("", line, count=1).strip()
-        if text and text not in objectives:
-            objectives.append(text)
+        for piece in line.split(";"):
+            text = _MARKER.sub("", piece, count=1).strip().rstrip(".").strip()
+            if text and text not in objectives:
+                objectives.append(text)
     return objectives

@@ -334,7 +334,13 @@ def section_delete_view(request, pk, section_pk):
             "questionnaire": questionnaire,
             "page_title": _("Supprimer la partie « %(title)s »") % {"title": section.title},
             "refused": error,
-            "explanation": ngettext(
+            "explanation": _(
+                "La partie, qui n'a pas de question, sera retirée du questionnaire. Si cette "
+                "version a déjà servi, elle reste intacte et la suppression se fait dans une "
+                "nouvelle version."
+            )
+            if count == 0
+            else ngettext(
                 "La partie et sa question seront retirées du questionnaire. Si cette version "
                 "a déjà servi, elle reste intacte et la suppression se fait dans une "
                 "nouvelle version.",

@@ -133,3 +133,7 @@ def test_formation_objectives_one_per_line_without_markers():
         "Utiliser PIX et Aidants Connect",
     ]
     assert formation_objectives(FormationFactory.build(objectives="")) == []
+    # As the tenders (and the demo) write them: one line, separated by semicolons.
+    assert formation_objectives(
+        FormationFactory.build(objectives="Comprendre les enjeux ; connaître les outils (PIX).")
+    ) == ["Comprendre les enjeux", "connaître les outils (PIX)"]

@@ -187,3 +187,26 @@ def test_a_used_questionnaire_cannot_be_deleted_from_its_page(coordinator_client
         reverse("evaluations:questionnaire_delete", args=[unused.questionnaire_id])
     )
     assert not Questionnaire.objects.filter(pk=unused.questionnaire_id).exists()
+
+
+def test_the_admin_shows_questionnaires_but_changes_nothing(client, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(admin_user)
+    questionnaire = Questionnaire.objects.get(code=defaults.HOT)
+    version = questionnaire.versions.get()
+    question = Question.objects.filter(section__version=version).first()
+    for name, obj in [
+        ("questionnaire", questionnaire),
+        ("questionnaireversion", version),
+        ("section", question.section),
+        ("question", question),
+    ]:
+        assert client.get(reverse(f"admin:evaluations_{name}_changelist")).status_code == 200
+        url = reverse(f"admin:evaluations_{name}_change", args=[obj.pk])
+        page = client.get(url)
+        assert page.status_code == 200
+        assert b'type="submit"' not in page.content or b'name="_save"' not in page.content
+        assert client.post(url, {"text": "Changé", "title": "Changé"}).status_code == 403
+        assert client.get(reverse(f"admin:evaluations_{name}_add")).status_code == 403
+    question.refresh_from_db()
+    assert question.text != "Changé"
