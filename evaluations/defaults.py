@@ -13,6 +13,8 @@ of the trainers and of the funder, which the quality framework (Qualiopi, indica
 asks for.
 """
 
+import re
+
 from django.apps import apps as django_apps
 
 HOT = "a-chaud"
@@ -602,6 +604,24 @@ DEFAULTS: list[dict] = [
 ]
 
 
+def french_spacing(value: str) -> str:
+    """« convenu ? » never breaks before its « ? »: a no-break space before ? ! : ; »
+    and after «, as French typesetting wants."""
+    value = re.sub(r" ([?!:;»])", "\u00a0\\1", value)
+    return value.replace("« ", "«\u00a0")
+
+
+def _typeset(fields: dict) -> dict:
+    out = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = french_spacing(value)
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = [french_spacing(item) for item in value]
+        out[name] = value
+    return out
+
+
 def install_defaults(*, apps=None) -> int:
     """Creates each default questionnaire missing (by `code`), with its first version,
     sections and questions; returns how many were created. One that exists is left as
@@ -622,23 +642,25 @@ def install_defaults(*, apps=None) -> int:
             continue
         questionnaire = Questionnaire.objects.create(
             code=default["code"],
-            title=default["title"],
+            title=french_spacing(default["title"]),
             kind=default["kind"],
             nominative=default["nominative"],
-            description=default["description"],
+            description=french_spacing(default["description"]),
         )
         version = QuestionnaireVersion.objects.create(
-            questionnaire=questionnaire, number=1, introduction=default["introduction"]
+            questionnaire=questionnaire,
+            number=1,
+            introduction=french_spacing(default["introduction"]),
         )
         for position, part in enumerate(default["sections"], start=1):
             section_row = Section.objects.create(
                 version=version,
                 position=position,
-                title=part["title"],
-                description=part["description"],
+                title=french_spacing(part["title"]),
+                description=french_spacing(part["description"]),
             )
             Question.objects.bulk_create(
-                Question(section=section_row, position=index, **fields)
+                Question(section=section_row, position=index, **_typeset(fields))
                 for index, fields in enumerate(part["questions"], start=1)
             )
         created += 1

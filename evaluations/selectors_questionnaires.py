@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from evaluations.models import Campaign, Question, Questionnaire, QuestionnaireVersion, Response
 from formations.permissions import can_manage
+from formations.text import french_sort_key
 
 
 def _count(queryset, field: str):
@@ -31,23 +32,21 @@ def questionnaires_visible_to(*, user):
     return Questionnaire.objects.all()
 
 
-def questionnaire_list(*, user):
+def questionnaire_list(*, user) -> list[Questionnaire]:
     """Each questionnaire with its latest version number and how many campaigns and
-    responses all its versions had; the archived ones last."""
+    responses all its versions had, in French order of titles (« Évaluation » among the
+    E), the archived ones last."""
     latest = (
         QuestionnaireVersion.objects.filter(questionnaire=OuterRef("pk"))
         .order_by("-number")
         .values("number")[:1]
     )
-    return (
-        questionnaires_visible_to(user=user)
-        .annotate(
-            latest_number=Subquery(latest, output_field=IntegerField()),
-            campaign_count=_count(Campaign.objects.all(), "version__questionnaire"),
-            response_count=_count(Response.objects.all(), "version__questionnaire"),
-        )
-        .order_by("archived", "title", "pk")
+    rows = questionnaires_visible_to(user=user).annotate(
+        latest_number=Subquery(latest, output_field=IntegerField()),
+        campaign_count=_count(Campaign.objects.all(), "version__questionnaire"),
+        response_count=_count(Response.objects.all(), "version__questionnaire"),
     )
+    return sorted(rows, key=lambda row: (row.archived, french_sort_key(row.title), row.pk))
 
 
 def version_contents(version: QuestionnaireVersion) -> list:

@@ -114,7 +114,7 @@ def questionnaire_list(request):
     return render(
         request,
         "evaluations/questionnaires/list.html",
-        {"questionnaires": list(select_questionnaire_list(user=request.user))},
+        {"questionnaires": select_questionnaire_list(user=request.user)},
     )
 
 

@@ -94,7 +94,7 @@ def test_detail_shows_the_quiz_right_answers(coordinator_client):
     page = coordinator_client.get(
         reverse("evaluations:questionnaire_detail", args=[questionnaire.pk])
     ).content.decode()
-    assert "Qu&#x27;est-ce que PIX ?" in page
+    assert "Qu&#x27;est-ce que PIX\u00a0?" in page
     assert page.count("bonne réponse") >= 8
     assert "Nominatif" in page
 
