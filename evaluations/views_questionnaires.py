@@ -131,8 +131,6 @@ def questionnaire_detail(request, pk):
             "sections": version_contents(version) if version else [],
             "frozen": version is not None and version_is_frozen(version),
             "editable": not questionnaire.archived,
-            "question_kinds": Question.Kind.choices,
-            "campaign_count": version.campaigns.count() if version else 0,
         },
     )
 
