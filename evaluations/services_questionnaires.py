@@ -593,9 +593,9 @@ def question_update(
     *, actor, question: Question, section: Section | None = None, **fields
 ) -> Question:
     """Changes a question of the latest version (copied first if used: the change then
-    applies to the copy, the answered question stays as it was). ``section``: move it to
-    the end of another section of the same version. The kind is the question's own:
-    ``fields`` may leave it out."""
+    applies to the copy, the answered question stays as it was). ``fields``: the fields
+    to change (the others keep their value; the kind never changes: add another
+    question). ``section``: move it to the end of another section of the same version."""
     ensure_manager(actor)
     question = _locked_question(question)
     version = question.section.version
@@ -604,8 +604,12 @@ def question_update(
             _("Cette partie n'appartient pas à la même version du questionnaire."),
             code="not_same_version",
         )
-    fields.setdefault("kind", question.kind)
-    data = _normalise(fields)
+    # The fields not given keep their value; the kind is the question's own.
+    data = _normalise(
+        {name: getattr(question, name) for name in QUESTION_FIELDS}
+        | fields
+        | {"kind": question.kind}
+    )
     check_question(data)
     editable = editable_version(version.questionnaire, actor=actor)
     question = editable.question(question)

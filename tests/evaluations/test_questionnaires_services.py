@@ -363,3 +363,18 @@ def test_a_command_may_write_without_a_user():
     questionnaire = questionnaire_create(actor=None, title="Import", kind="other")
     assert questionnaire.versions.get().created_by is None
     assert UserFactory  # keeps the factory import used across the module
+
+
+def test_update_changes_only_the_fields_given_and_never_the_kind(coordinator):
+    version = make_version(
+        {"kind": "quiz", "text": "PIX ?", "choices": ["A", "B"], "correct_choices": [1]}
+    )
+    question = Question.objects.get(section__version=version)
+    question_update(actor=coordinator, question=question, points=3, kind="text")
+    question.refresh_from_db()
+    assert (question.kind, question.choices, question.correct_choices, question.points) == (
+        "quiz",
+        ["A", "B"],
+        [1],
+        3,
+    )
