@@ -1,6 +1,7 @@
 from django.urls import path
 
 from evaluations import views_answers, views_campaigns, views_results
+from evaluations.urls_questionnaires import urlpatterns as questionnaire_urls
 
 app_name = "evaluations"
 
@@ -79,3 +80,4 @@ urlpatterns += [
         name="campaign_cancel",
     ),
 ]
+urlpatterns += questionnaire_urls

@@ -280,6 +280,10 @@ class FormationForm(UserScopedModelForm):
             "audience": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
+            "objectives": _(
+                "Un objectif pédagogique par ligne (ou séparés par des points-virgules) : les "
+                "questionnaires d'évaluation demandent à chacun·e de se situer sur chacun."
+            ),
             "group_size_min": _("Ex. : 10 stagiaires par groupe au moins."),
             "group_size_max": _("Ex. : 15 stagiaires par groupe au plus."),
             "min_hours_per_day": _("Ex. : 7 heures de formation par jour."),

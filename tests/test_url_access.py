@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from evaluations.models import Question
 from formations.models import BackgroundJob, OutboxMessage, User
 from livrables.models import (
     DeliverableDue,
@@ -190,7 +191,9 @@ def world(db, trainer):
         uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
-    campaign = make_campaign(session, make_version(title="Accès"))
+    # A shipped questionnaire (evaluations.defaults), its first section and question.
+    question = Question.objects.filter(section__version__questionnaire__code="a-chaud").first()
+    questionnaire_pk, section_pk = question.section.version.questionnaire_id, question.section_id
     document = IssuedDocument.objects.create(
         number="EMG-ACCESS-20211006160000-0000",
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
@@ -386,6 +389,44 @@ def world(db, trainer):
         "evaluations:campaign_detail": {"pk": campaign.pk},
         "evaluations:campaign_edit": {"pk": campaign.pk},
         "evaluations:campaign_cancel": {"pk": campaign.pk},
+        # Questionnaires: coordinators only (tests/evaluations/test_questionnaires_views.py).
+        "evaluations:questionnaire_list": {},
+        "evaluations:questionnaire_create": {},
+        "evaluations:questionnaire_detail": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_edit": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_archive": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_delete": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_versions": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_version": {"pk": questionnaire_pk, "number": 1},
+        "evaluations:questionnaire_section_add": {"pk": questionnaire_pk},
+        "evaluations:questionnaire_section_edit": {
+            "pk": questionnaire_pk,
+            "section_pk": section_pk,
+        },
+        "evaluations:questionnaire_section_delete": {
+            "pk": questionnaire_pk,
+            "section_pk": section_pk,
+        },
+        "evaluations:questionnaire_section_move": {
+            "pk": questionnaire_pk,
+            "section_pk": section_pk,
+        },
+        "evaluations:questionnaire_question_add": {
+            "pk": questionnaire_pk,
+            "section_pk": section_pk,
+        },
+        "evaluations:questionnaire_question_edit": {
+            "pk": questionnaire_pk,
+            "question_pk": question.pk,
+        },
+        "evaluations:questionnaire_question_delete": {
+            "pk": questionnaire_pk,
+            "question_pk": question.pk,
+        },
+        "evaluations:questionnaire_question_move": {
+            "pk": questionnaire_pk,
+            "question_pk": question.pk,
+        },
         "space:home": {},
         "space:sign_in": {},
         "space:sign_in_sent": {},

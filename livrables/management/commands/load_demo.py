@@ -6,6 +6,7 @@ allowed to call every other app's demo loader."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from evaluations.defaults import install_defaults
 from formations import demo as formations_demo
 from livrables import demo as livrables_demo
 from sessions import demo as sessions_demo
@@ -17,6 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         loaded = formations_demo.load()
+        # The default questionnaires come with the migrations; a database emptied since
+        # (flush) gets them back. Those that exist are left as they are.
+        install_defaults()
         sessions = sessions_demo.load(
             accounts=loaded["accounts"], coordinator=loaded["accounts"]["coordination"]
         )

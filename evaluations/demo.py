@@ -1,0 +1,139 @@
+"""Demo evaluations: the shipped questionnaires; à chaud and à froid on the demo's past
+sessions; on three of them (two Seine-Saint-Denis sessions and the first Mayotte labo)
+answers from about three people in four, so that results, charts and syntheses show at
+once; on the others, campaigns due and not yet sent, so that `run_periodic` (or
+`send_evaluations`) has invitations to send. Idempotent: a session's campaigns are
+scheduled once, answers given once."""
+
+import random
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from evaluations import defaults
+from evaluations.models import Campaign, Invitation, Question
+from evaluations.objectives import formation_objectives
+from evaluations.sending import campaign_launch
+from evaluations.services_answers import asked_questions, draft_save, response_submit
+from evaluations.services_campaigns import (
+    campaign_create,
+    campaigns_schedule_hot_cold,
+    latest_version,
+)
+from sessions.models import TrainingSession
+
+PAST_SESSIONS = (
+    "AO3-2018-03",
+    "AO3-2018-04",
+    "LABO-2021-1",
+    "LABO-2021-2",
+    "CD93-2022-01",
+    "CD93-2022-02",
+    "CD93-2022-03",
+)
+ANSWERED_SESSIONS = ("CD93-2022-01", "CD93-2022-02", "LABO-2021-1")
+ANSWER_SHARE = 0.75
+
+COMMENTS = (
+    "Très concret, j'ai pu repartir avec des outils utilisables dès lundi.",
+    "Le rythme de l'après-midi était un peu rapide.",
+    "Les échanges entre structures ont été le meilleur moment.",
+    "J'aurais aimé plus de cas pratiques sur l'accès aux droits en ligne.",
+    "Salle trop petite pour le nombre de participants.",
+    "Formatrice à l'écoute, contenus clairs.",
+    # A comment that names someone: the coordinator hides it from the funder's copy.
+    "Merci à Mme Hamidou de la Mission locale pour son aide sur les démarches CAF.",
+)
+CHANGES = (
+    "J'oriente plus vite vers les bons interlocuteurs.",
+    "J'utilise le diagnostic numérique avec chaque nouvelle personne accompagnée.",
+    "Je prends le temps de faire les démarches avec la personne plutôt qu'à sa place.",
+    "Peu de changement : le logiciel de la structure ne le permet pas encore.",
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    campaigns: int
+    responses: int
+
+
+def load(*, coordinator) -> Loaded:
+    defaults.install_defaults()
+    rng = random.Random(2026)
+    sessions = (
+        TrainingSession.objects.filter(code__in=PAST_SESSIONS)
+        .annotate(last_end=Max("slots__ends_at"))
+        .select_related("formation")
+        .order_by("code")
+    )
+    created = responses = 0
+    for session in sessions:
+        if session.last_end is None:
+            continue
+        campaigns = campaigns_schedule_hot_cold(actor=coordinator, session=session)
+        if session.code.startswith("LABO"):
+            campaigns += _labo_end(session, coordinator)
+        created += len(campaigns)
+        if session.code in ANSWERED_SESSIONS:
+            for campaign in campaigns:
+                responses += _answer(campaign, rng)
+    return Loaded(campaigns=created, responses=responses)
+
+
+def _labo_end(session: TrainingSession, coordinator) -> list[Campaign]:
+    """The Mayotte labos' own questionnaire, at the end of the last half-day."""
+    version = latest_version(defaults.LABO_END)
+    if version is None or session.campaigns.filter(version__questionnaire=version.questionnaire):
+        return []
+    return [
+        campaign_create(
+            actor=coordinator,
+            version=version,
+            formation=session.formation,
+            session=session,
+            opens_at=session.last_end,
+        )
+    ]
+
+
+def _answer(campaign: Campaign, rng: random.Random) -> int:
+    """Launches the campaign (its invitations, unsent) and answers about three in four."""
+    campaign_launch(campaign=campaign)
+    objectives = formation_objectives(campaign.formation)
+    questions = asked_questions(campaign.version, objectives)
+    answered = 0
+    for invitation in Invitation.objects.filter(campaign=campaign).order_by("pk"):
+        if rng.random() > ANSWER_SHARE:
+            continue
+        for step, question in enumerate(questions, start=1):
+            value = _value(question, objectives, rng)
+            if value is not None:
+                draft_save(invitation=invitation, question=question, value=value, step=step)
+        response_submit(invitation=invitation)
+        answered += 1
+    return answered
+
+
+def _value(question: Question, objectives: list[str], rng: random.Random):
+    """A plausible answer: mostly satisfied, now and then not; comments now and then."""
+    kind = Question.Kind
+    if question.kind == kind.SCALE:
+        return rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 12, 10))[0]
+    if question.kind == kind.YES_NO:
+        return rng.random() < 0.8
+    if question.kind == kind.SINGLE:
+        return rng.randrange(len(question.choices))
+    if question.kind == kind.MULTIPLE:
+        picked = sorted(rng.sample(range(len(question.choices)), rng.randint(1, 2)))
+        return picked
+    if question.kind == kind.QUIZ:
+        if rng.random() < 0.7:
+            return list(question.correct_choices)
+        return [rng.randrange(len(question.choices))]
+    if question.kind == kind.TEXT:
+        if not question.required and rng.random() < 0.5:
+            return None
+        pool = CHANGES if "pratique" in question.text.lower() else COMMENTS
+        return rng.choice(pool)
+    return {objective: [rng.randint(1, 3), rng.randint(3, 5)] for objective in objectives} or None
