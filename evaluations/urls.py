@@ -1,4 +1,17 @@
+from django.urls import path
+
+from evaluations import views_synthesis
+
 app_name = "evaluations"
 
 # Filled by the pages of questionnaires, campaigns, answers and results.
 urlpatterns: list = []
+
+# Syntheses: hiding a comment from the funder's copy, the raw answers' exports.
+urlpatterns += [
+    path(
+        "evaluations/commentaires/<int:pk>/masquer/",
+        views_synthesis.comment_hide_view,
+        name="comment_hide",
+    ),
+]

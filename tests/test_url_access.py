@@ -183,6 +183,7 @@ def world(db, trainer):
         uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
+    comment = _evaluation_comment(session)
     document = IssuedDocument.objects.create(
         number="EMG-ACCESS-20211006160000-0000",
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
@@ -362,7 +363,20 @@ def world(db, trainer):
         "space:consents": {},
         "sessions:space_session_ics": {"pk": session.pk},
         "livrables:space_document": {"number": document.number},
+        # Evaluations: syntheses (coordinators hide a comment; in reach 403, else 404).
+        "evaluations:comment_hide": {"pk": comment.pk},
     }
+
+
+def _evaluation_comment(session):
+    """A free-text answer of an evaluation of `session`."""
+    from evaluations.models import Question
+    from tests.factories.evaluations import add_response, make_campaign, make_version
+
+    version = make_version({"kind": Question.Kind.TEXT, "text": "Commentaires"})
+    campaign = make_campaign(session, version)
+    response = add_response(campaign, {version.sections.get().questions.get(): "Bien"})
+    return response.answers.get()
 
 
 def test_every_url_is_listed(world):
