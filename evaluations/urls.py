@@ -14,4 +14,9 @@ urlpatterns += [
         views_synthesis.comment_hide_view,
         name="comment_hide",
     ),
+    path(
+        "evaluations/formations/<int:pk>/reponses.<str:export_format>",
+        views_synthesis.answers_export,
+        name="answers_export",
+    ),
 ]

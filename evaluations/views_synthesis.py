@@ -5,16 +5,20 @@ reach is 404; in reach but not theirs to hide (a trainer, an auditor), 403."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from evaluations.exceptions import EvaluationsError
-from evaluations.forms_synthesis import CommentHideForm, CommentShowForm
-from evaluations.selectors_synthesis import comments_in_reach
+from evaluations.exports_answers import AnswersExporter
+from evaluations.forms_synthesis import CommentHideForm, CommentShowForm, SynthesisScopeForm
+from evaluations.selectors_synthesis import comments_in_reach, may_read_raw_answers
 from evaluations.services_synthesis import comment_hide, comment_show
+from formations.exporting import FORMATS, export_response
 from formations.permissions import can_manage
+from formations.selectors import formations_visible_to
 
 
 def _back(request, answer) -> str:
@@ -80,3 +84,26 @@ def comment_hide_view(request, pk: int):
             "back": back,
         },
     )
+
+
+@login_required
+@require_GET
+def answers_export(request, pk: int, export_format: str):
+    """The raw answers of a synthesis's scope (`?questionnaire=…&session=…&du=…&au=…`):
+    coordinators get their copy, the auditors of the formation's funders the funder's (no
+    name, no contact details, hidden comments masked). Others: 404."""
+    formation = get_object_or_404(formations_visible_to(user=request.user), pk=pk)
+    if not may_read_raw_answers(request.user, formation) or export_format not in FORMATS:
+        raise Http404
+    form = SynthesisScopeForm(request.GET, formation=formation)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _(
+                "Choisissez le questionnaire, et une période dans l'ordre, pour exporter "
+                "les réponses."
+            ),
+        )
+        return redirect(formation.get_absolute_url())
+    exporter = AnswersExporter(scope=form.scope(), funder=not can_manage(request.user))
+    return export_response(exporter, export_format)

@@ -365,6 +365,8 @@ def world(db, trainer):
         "livrables:space_document": {"number": document.number},
         # Evaluations: syntheses (coordinators hide a comment; in reach 403, else 404).
         "evaluations:comment_hide": {"pk": comment.pk},
+        # Raw answers: coordinators and the formation's funders' auditors only.
+        "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
     }
 
 
