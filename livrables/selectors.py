@@ -97,7 +97,8 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     referent those of their own structure's people, an auditor those of their funders'
     programmes, nobody else. A structure's certificat d'assiduité
     (`structure_certificate_documents_for`): its referent and those auditors. A formation's
-    service-fait statement: those auditors. Later subjects (fiches) add their own clause."""
+    service-fait statement and its evaluation syntheses: those auditors. Later subjects
+    (fiches) add their own clause."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
@@ -114,9 +115,13 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
             | certificates
         )
     if is_funder_auditor(user):
-        # The service-fait statements of the formations their funders finance.
+        # The service-fait statements and the evaluation syntheses of the formations
+        # their funders finance.
         certificates |= Q(
-            kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+            kind__in=(
+                IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+                IssuedDocument.Kind.EVALUATION_SYNTHESIS,
+            ),
             formation__in=formations_visible_to(user=user).values("pk"),
         )
     return qs.filter(
@@ -329,7 +334,13 @@ def current_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedD
 
 
 def unreplaced_documents(
-    *, kind: str, session=None, structure=None, participant=None, formation=None
+    *,
+    kind: str,
+    session=None,
+    structure=None,
+    participant=None,
+    formation=None,
+    questionnaire=None,
 ) -> QuerySet[IssuedDocument]:
     """What a new issue of `kind` about its subject (`session`, and `structure` for an
     extract; `participant` and `formation` for a certificate) replaces: the standing
@@ -346,6 +357,7 @@ def unreplaced_documents(
             structure_id=_pk(structure),
             participant_id=_pk(participant),
             formation_id=_pk(formation),
+            questionnaire_id=_pk(questionnaire),
         )
         .filter(~Exists(superseded))
         .order_by("-issued_at", "-pk")
