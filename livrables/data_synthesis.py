@@ -65,6 +65,7 @@ class QuestionBlock:
     success_rate: Decimal | None = None
     mean_points: Decimal | None = None
     points: int | None = None
+    correct_labels: tuple[str, ...] = ()
     objectives: tuple[ObjectiveLine, ...] = ()
     comments: tuple[str, ...] = ()
     # Comments left out of this copy: hidden by the coordination.
@@ -145,6 +146,7 @@ def _question(result, *, nominative: bool) -> QuestionBlock:
         success_rate=result.success_rate,
         mean_points=result.mean_points,
         points=result.points,
+        correct_labels=tuple(result.correct_labels),
         objectives=tuple(
             ObjectiveLine(o.objective, o.count, o.mean_before, o.mean_after, o.progress)
             for o in result.objectives

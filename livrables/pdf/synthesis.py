@@ -95,10 +95,18 @@ def bar_chart(bars: tuple[Bar, ...], *, labels: list[str] | None = None) -> Draw
     chart.valueAxis.valueMax = max([b.count for b in bars] + [1])
     chart.valueAxis.visible = False
     chart.bars[0].fillColor = BAR_COLOUR
+    chart.bars[0].strokeColor = None
     chart.bars[0].strokeWidth = 0
     chart.barWidth = ROW * 0.6
     chart.groupSpacing = ROW * 0.4
-    chart.barLabelFormat = lambda value: str(int(value))
+    # Each bar says its count and its share: « 3 (75,0 %) ».
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [
+        [
+            f"{b.count} ({percent_text(b.percent)})" if b.percent is not None else str(b.count)
+            for b in reversed(bars)
+        ]
+    ]
     chart.barLabels.fontName = FONT_BOLD
     chart.barLabels.fontSize = 7.5
     chart.barLabels.boxAnchor = "w"
@@ -116,7 +124,8 @@ def objectives_chart(block: QuestionBlock) -> Drawing:
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 30, 30
-    chart.width, chart.height = width - 40, height - 50
+    # About 110 points per objective: one objective is not a page-wide slab.
+    chart.width, chart.height = min(width - 40, 110 * len(objectives) + 20), height - 50
     chart.data = [
         [float(o.before or 0) for o in objectives],
         [float(o.after or 0) for o in objectives],
@@ -133,6 +142,7 @@ def objectives_chart(block: QuestionBlock) -> Drawing:
     chart.valueAxis.strokeColor = GRID
     chart.bars[0].fillColor = BEFORE_COLOUR
     chart.bars[1].fillColor = BAR_COLOUR
+    chart.bars.strokeColor = None
     chart.bars.strokeWidth = 0
     chart.barLabelFormat = lambda value: decimal_text(Decimal(str(value)).quantize(Decimal("0.01")))
     chart.barLabels.fontName = FONT
@@ -212,7 +222,7 @@ def question_story(block: QuestionBlock) -> list:
             "mean": decimal_text(block.mean_points),
             "points": block.points or 0,
         }
-        right = [b.label for b in block.bars if b.correct]
+        right = list(block.correct_labels)
         if right:
             tail.append(
                 _cell(_("Bonne réponse : %(answer)s") % {"answer": ", ".join(right)}, size=8)
