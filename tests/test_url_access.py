@@ -367,6 +367,8 @@ def world(db, trainer):
         "evaluations:comment_hide": {"pk": comment.pk},
         # Raw answers: coordinators and the formation's funders' auditors only.
         "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
+        "livrables:synthesis": {"pk": session.formation_id},
+        "livrables:synthesis_send": {"number": document.number},
     }
 
 
