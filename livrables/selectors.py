@@ -8,9 +8,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
+from evaluations.models import Answer, Response
 from formations.models import Formation, Participant
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from formations.selectors import formations_visible_to, participants_visible_to
@@ -532,8 +534,27 @@ def _outdated(document_ids: list[int]) -> set[int]:
         | Exists(ServiceFaitClaim.objects.filter(**corrected_since))
         | Exists(Payment.objects.filter(**corrected_since))
     )
+    # An evaluation synthesis: a comment of its questionnaire in its formation hidden after
+    # it (the funder's copy still prints it), or an answer submitted on a later day (the
+    # day only is kept, for anonymity: one given later on the day of the issue is missed).
+    synthesis_moved = Exists(
+        Answer.objects.filter(
+            response__campaign__formation_id=OuterRef("formation_id"),
+            response__version__questionnaire_id=OuterRef("questionnaire_id"),
+            hidden_at__gt=OuterRef("issued_at"),
+        )
+    ) | Exists(
+        Response.objects.filter(
+            campaign__formation_id=OuterRef("formation_id"),
+            version__questionnaire_id=OuterRef("questionnaire_id"),
+            submitted_on__gt=TruncDate(
+                ExpressionWrapper(OuterRef("issued_at"), output_field=DateTimeField())
+            ),
+        )
+    )
     outdated = (
-        (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
+        (Q(kind=IssuedDocument.Kind.EVALUATION_SYNTHESIS) & synthesis_moved)
+        | (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
         | (

@@ -213,8 +213,8 @@ def question_story(block: QuestionBlock) -> list:
             tail += [_cell(f"• {label}", size=7.5, color=GREY) for label in long_labels]
     elif kind == Question.Kind.QUIZ:
         figures += " — " + _(
-            "réussite : %(success)s sur %(answered)s (%(rate)s), moyenne %(mean)s point(s) "
-            "sur %(points)s"
+            "réussite : %(success)s sur %(answered)s (%(rate)s), note moyenne %(mean)s sur "
+            "%(points)s"
         ) % {
             "success": block.success_count or 0,
             "answered": block.answered,
@@ -346,8 +346,8 @@ def _identity(data: SynthesisData) -> Table:
 
 def _rate(data: SynthesisData) -> list:
     text = _(
-        "Taux de réponse : %(rate)s — %(answered)s personne(s) sur %(invited)s invitée(s) "
-        "ont répondu"
+        "Taux de réponse : %(rate)s (réponses : %(answered)s ; personnes invitées : "
+        "%(invited)s)"
     ) % {
         "rate": percent_text(data.response_rate),
         "answered": data.answered,
@@ -357,7 +357,7 @@ def _rate(data: SynthesisData) -> list:
     if data.responses != data.answered:
         story.append(
             _cell(
-                _("%(n)s réponse(s) enregistrée(s) au total (réponses sur tablette comprises).")
+                _("Réponses enregistrées au total, tablette du formateur comprise : %(n)s.")
                 % {"n": data.responses},
                 size=8,
                 color=GREY,

@@ -42,7 +42,7 @@ def test_synthesis_shows_exact_means_counts_and_response_rate(world):
     text = pdf_text(render_synthesis(build_synthesis_data(scope=scope_of(world), now=NOW)))
 
     assert "SYNTHÈSE D'ÉVALUATION" in text
-    assert "Taux de réponse : 40,0 % — 4 personne(s) sur 10 invitée(s) ont répondu" in text
+    assert "Taux de réponse : 40,0 % (réponses : 4 ; personnes invitées : 10)" in text
     assert "Contenus de la formation 4 réponses — moyenne 3,75 / 5" in text
     assert "Recommanderiez-vous la formation ? 4 réponses — oui : 75,0 %" in text
     # Each bar says its count and share: the scale's 4 twice, Pix ticked by all three.
@@ -196,3 +196,49 @@ def test_send_refuses_superseded_and_no_recipient(world, coordinator):
         send_synthesis(document=first, actor=coordinator, address="x@example.org")
     assert refused.value.code == "not_current"
     assert not OutboxMessage.objects.exists()
+
+
+def test_synthesis_is_to_reissue_once_a_comment_is_hidden(world, coordinator):
+    document = issue_synthesis(scope=scope_of(world), actor=coordinator, now=NOW)
+    assert not document_state(document=document).needs_reissue
+
+    comment_hide(answer=world.hidden, actor=coordinator, reason="Nomme une élue")
+
+    assert document_state(document=document).needs_reissue
+
+
+def test_quiz_and_single_choice_render(db, trainer):
+    from evaluations.models import Question, Questionnaire
+    from tests.factories import TrainingSessionFactory
+    from tests.factories.evaluations import add_response, make_campaign, make_version
+
+    ProviderIdentityFactory()
+    session = TrainingSessionFactory()
+    version = make_version(
+        {
+            "kind": Question.Kind.QUIZ,
+            "text": "Quel service ouvre un compte Ameli ?",
+            "choices": ["La CAF", "La CPAM", "La mairie"],
+            "correct_choices": [1],
+            "points": 2,
+        },
+        {
+            "kind": Question.Kind.SINGLE,
+            "text": "Format préféré",
+            "choices": ["Présentiel", "Distance"],
+        },
+        title="Quiz intersession",
+        kind=Questionnaire.Kind.QUIZ,
+        nominative=True,
+    )
+    quiz, single = Question.objects.filter(section__version=version).order_by("position")
+    campaign = make_campaign(session, version)
+    add_response(campaign, {quiz: [1], single: 0})
+    add_response(campaign, {quiz: [0], single: 0})
+    scope = SynthesisScope(formation=session.formation, questionnaire=version.questionnaire)
+
+    text = pdf_text(render_synthesis(build_synthesis_data(scope=scope, now=NOW)))
+
+    assert "réussite : 1 sur 2 (50,0 %), note moyenne 1,00 sur 2" in text
+    assert "Bonne réponse : La CPAM" in text
+    assert "2 (100,0 %)" in text
