@@ -20,7 +20,7 @@ formation-wide campaign). The caller scopes both through the visibility selector
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
@@ -349,12 +349,14 @@ def results_for(
             previous[1] += Decimal(str(before_sum)) * n
             previous[2] += Decimal(str(after_sum)) * n
 
-    # Free text: read as rows.
+    # Free text: read as rows, in alphabetical order (per session): the order of
+    # submission would let a trainer who watched people answer on the tablet, one after
+    # the other, tell who wrote what.
     comments: dict[QuestionKey, list[Comment]] = defaultdict(list)
     for pk, question_pk, text, hidden_at, reason, code in (
         answers.filter(question__kind=Question.Kind.TEXT)
         .exclude(text="")
-        .order_by("response__submitted_on", "pk")
+        .order_by("response__session__code", "text", "pk")
         .values_list(
             "pk", "question_id", "text", "hidden_at", "hidden_reason", "response__session__code"
         )
@@ -766,3 +768,19 @@ def _answer_text(answer: Answer) -> str:
     if question.kind == Question.Kind.OBJECTIVES:
         return f"{answer.objective} : {answer.before} → {answer.after}"
     return "" if answer.number is None else str(answer.number)
+
+
+def without_hidden_comments(results: Results) -> Results:
+    """The same results without the comments the coordination hid (the funder's copy,
+    and what trainers and auditors see)."""
+    sections = tuple(
+        replace(
+            section,
+            questions=tuple(
+                replace(q, comments=tuple(c for c in q.comments if not c.hidden))
+                for q in section.questions
+            ),
+        )
+        for section in results.sections
+    )
+    return replace(results, sections=sections)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations import views_synthesis
+from evaluations import views_results, views_synthesis
 
 app_name = "evaluations"
 
@@ -18,5 +18,19 @@ urlpatterns += [
         "evaluations/formations/<int:pk>/reponses.<str:export_format>",
         views_synthesis.answers_export,
         name="answers_export",
+    ),
+]
+
+# Results of a questionnaire on a session, on a formation (evaluations.views_results).
+urlpatterns += [
+    path(
+        "sessions/<int:pk>/resultats/<int:questionnaire_pk>/",
+        views_results.SessionResultsView.as_view(),
+        name="session_results",
+    ),
+    path(
+        "formations/<int:pk>/resultats/<int:questionnaire_pk>/",
+        views_results.FormationResultsView.as_view(),
+        name="formation_results",
     ),
 ]

@@ -27,6 +27,7 @@ from tests.factories import (
     StructureFactory,
     UserFactory,
 )
+from tests.factories.evaluations import make_campaign, make_version
 
 PUBLIC = {
     "login",
@@ -193,6 +194,8 @@ def world(db, trainer):
         issued_at=slot.ends_at,
         session=session,
     )
+    # A questionnaire with a campaign on the session, for its results pages.
+    evaluation = make_campaign(session, make_version()).version.questionnaire
     return {
         "dashboard": {},
         "login": {},
@@ -369,6 +372,13 @@ def world(db, trainer):
         "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
         "livrables:synthesis": {"pk": session.formation_id},
         "livrables:synthesis_send": {"number": document.number},
+        # Results of evaluations: coordinators, the session's trainers, the funders'
+        # auditors (tests/evaluations/test_results_views.py); referents never.
+        "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},
+        "evaluations:formation_results": {
+            "pk": session.formation_id,
+            "questionnaire_pk": evaluation.pk,
+        },
     }
 
 

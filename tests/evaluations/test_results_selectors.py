@@ -62,7 +62,7 @@ def test_known_answers_give_exact_means_counts_and_rate(session):
     scale, yes, single, multi, text = _questions(version)
     campaign = make_campaign(session, version)
     _invite(campaign, 8, 3)
-    add_response(campaign, {scale: 5, yes: True, single: 1, multi: [0, 2], text: "Très bien"})
+    add_response(campaign, {scale: 5, yes: True, single: 1, multi: [0, 2], text: "Bien"})
     add_response(campaign, {scale: 4, yes: True, single: 1, multi: [0]})
     add_response(campaign, {scale: 2, yes: False, single: 2, multi: [], text: "Trop court"})
 
@@ -90,7 +90,7 @@ def test_known_answers_give_exact_means_counts_and_rate(session):
         ("Vidéo", 0, Decimal("0.0")),
         ("Jeu", 1, Decimal("50.0")),
     ]
-    assert [c.text for c in q_text.comments] == ["Très bien", "Trop court"]
+    assert [c.text for c in q_text.comments] == ["Bien", "Trop court"]
     assert q_text.comments[0].session_code == "S-LILLE-1"
 
 
@@ -287,3 +287,13 @@ def test_query_count_does_not_grow_with_answers(session, count, django_assert_ma
         trends_for(campaigns=campaigns)
     with django_assert_max_num_queries(8):
         breakdowns_for(campaigns=campaigns)
+
+
+def test_comments_are_not_in_the_order_people_answered(session):
+    version = make_version(TEXT)
+    (text,) = _questions(version)
+    campaign = make_campaign(session, version)
+    for comment in ("Super", "Accueil chaleureux", "Merci"):
+        add_response(campaign, {text: comment}, on_tablet=True)
+    (result,) = results_for(campaigns=Campaign.objects.all()).questions
+    assert [c.text for c in result.comments] == ["Accueil chaleureux", "Merci", "Super"]
