@@ -346,8 +346,7 @@ def _identity(data: SynthesisData) -> Table:
 
 def _rate(data: SynthesisData) -> list:
     text = _(
-        "Taux de réponse : %(rate)s (réponses : %(answered)s ; personnes invitées : "
-        "%(invited)s)"
+        "Taux de réponse : %(rate)s (réponses : %(answered)s ; personnes invitées : %(invited)s)"
     ) % {
         "rate": percent_text(data.response_rate),
         "answered": data.answered,

@@ -108,3 +108,21 @@ def test_hide_page_is_403_in_reach_and_404_out_of_reach(client, world, trainer, 
     assert client.post(url, {"reason": "x"}).status_code == 404
     world.hidden.refresh_from_db()
     assert world.hidden.hidden_at is None
+
+
+def test_results_page_links_to_hiding_for_coordinators_only(client, world, coordinator, trainer):
+    url = reverse(
+        "evaluations:formation_results",
+        args=[world.formation.pk, world.version.questionnaire_id],
+    )
+    hide = reverse("evaluations:comment_hide", args=[world.hidden.pk])
+    client.force_login(coordinator)
+    page = client.get(url).content.decode()
+    assert hide in page
+
+    done = client.post(hide + "?next=" + url, {"reason": "Nomme une élue", "next": url})
+    assert done.status_code == 302 and done.url == url
+
+    client.force_login(trainer)
+    page = client.get(url).content.decode()
+    assert hide not in page
