@@ -122,3 +122,24 @@ def test_hidden_comment_never_reaches_the_auditor(client, world, coordinator, au
     assert HIDDEN_COMMENT not in pdf_text(
         b"".join(response.streaming_content) if response.streaming else response.content
     )
+
+
+def test_verification_page_of_a_synthesis(client, world, coordinator):
+    import datetime as dt
+
+    from evaluations.selectors_synthesis import SynthesisScope
+    from livrables.services_synthesis import issue_synthesis
+
+    scope = SynthesisScope(
+        formation=world.formation,
+        questionnaire=world.version.questionnaire,
+        date_from=dt.date(2026, 5, 1),
+        date_to=dt.date(2026, 6, 30),
+    )
+    document = issue_synthesis(scope=scope, actor=coordinator)
+    client.logout()
+    page = client.get(reverse("livrables:verify_document", args=[document.number]))
+    text = page.content.decode()
+    assert "Synthèse d&#x27;évaluation" in text or "Synthèse d'évaluation" in text
+    assert "1er mai 2026" in text and "30 juin 2026" in text
+    assert "réalisées sur" not in text and "état au" not in text
