@@ -253,8 +253,9 @@ def test_page_queries_do_not_grow_with_the_history(
     # the statements issued, the claim choices) and one more when the payment form
     # preselects the programme's only funder; the expected deliverables one (their due
     # items with their latest version); the audit pack's two (a pack job running, the
-    # standing packs); the evaluation results one (the questionnaires with campaigns here).
-    with django_assert_max_num_queries(24):
+    # standing packs); the evaluation results one (the questionnaires with campaigns here);
+    # the evaluation syntheses two (their questionnaires, the syntheses issued).
+    with django_assert_max_num_queries(26):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))
