@@ -33,9 +33,8 @@ from sessions.models import TrainingSession
 
 MASK_THRESHOLD = 5
 
-QuestionKey = tuple[str, str]  # (kind, text)
-
-CHOICE_KIND = Question.Kind
+# (kind, text); (kind, text, n) for the n-th time a version asks the same question.
+QuestionKey = tuple
 
 
 # ---------------------------------------------------------------- data
@@ -250,32 +249,51 @@ def _questionnaire_info(campaigns: list[Campaign]) -> QuestionnaireInfo | None:
     )
 
 
+def _by_version(questions: list[Question]) -> list[list[Question]]:
+    """The questions of each version, newest version first, in the version's order."""
+    by_version: dict[int, list[Question]] = defaultdict(list)
+    for question in questions:
+        by_version[question.section.version.number].append(question)
+    return [
+        sorted(
+            by_version[number],
+            key=lambda q: (q.section.position, q.section.pk, q.position, q.pk),
+        )
+        for number in sorted(by_version, reverse=True)
+    ]
+
+
+def _question_pks_by_key(questions: list[Question]) -> dict[int, QuestionKey]:
+    """{question pk: its key}: (kind, text), the same in every version. A version asking
+    the same question twice (a « Commentaires » in two parts) keeps them apart: the
+    second is (kind, text, 2), matched with the second of another version."""
+    keys = {}
+    for ordered in _by_version(questions):
+        seen: dict[tuple[str, str], int] = defaultdict(int)
+        for question in ordered:
+            base = (question.kind, question.text)
+            seen[base] += 1
+            keys[question.pk] = base if seen[base] == 1 else (*base, seen[base])
+    return keys
+
+
 def _layout(questions: list[Question]) -> tuple[list[tuple[str, list[QuestionKey]]], dict]:
     """The sections and question keys in the newest version's order (questions only an
     older version had: after, in their own version's section), and for each key the
     question that gives its labels (the newest) and all the pks it covers."""
-    by_version: dict[int, list[Question]] = defaultdict(list)
-    for question in questions:
-        by_version[question.section.version.number].append(question)
+    key_of = _question_pks_by_key(questions)
     sections: dict[str, list[QuestionKey]] = {}
     reference: dict[QuestionKey, Question] = {}
     pks: dict[QuestionKey, list[int]] = defaultdict(list)
-    for number in sorted(by_version, reverse=True):
-        ordered = sorted(
-            by_version[number], key=lambda q: (q.section.position, q.section.pk, q.position, q.pk)
-        )
+    for ordered in _by_version(questions):
         for question in ordered:
-            key = (question.kind, question.text)
+            key = key_of[question.pk]
             pks[key].append(question.pk)
             if key in reference:
                 continue
             reference[key] = question
             sections.setdefault(question.section.title, []).append(key)
     return list(sections.items()), {"reference": reference, "pks": pks}
-
-
-def _question_pks_by_key(questions: list[Question]) -> dict[int, QuestionKey]:
-    return {q.pk: (q.kind, q.text) for q in questions}
 
 
 # ---------------------------------------------------------------- results
@@ -379,6 +397,7 @@ def results_for(
             section_questions.append(
                 _question_result(
                     question,
+                    key=key,
                     answered=answered_count.get(key, 0),
                     values=values.get(key, {}),
                     rights=rights.get(key, 0),
@@ -402,10 +421,12 @@ def results_for(
     )
 
 
-def _question_result(question, *, answered, values, rights, objectives, comments) -> QuestionResult:
+def _question_result(
+    question, *, key, answered, values, rights, objectives, comments
+) -> QuestionResult:
     kind = question.kind
     common = dict(
-        key=(kind, question.text),
+        key=key,
         text=question.text,
         kind=kind,
         answered_count=answered,

@@ -297,3 +297,16 @@ def test_comments_are_not_in_the_order_people_answered(session):
         add_response(campaign, {text: comment}, on_tablet=True)
     (result,) = results_for(campaigns=Campaign.objects.all()).questions
     assert [c.text for c in result.comments] == ["Accueil chaleureux", "Merci", "Super"]
+
+
+def test_the_same_question_twice_in_a_version_stays_two_lines(session):
+    version = make_version(TEXT, SCALE, TEXT)
+    first, scale, second = _questions(version)
+    campaign = make_campaign(session, version)
+    add_response(campaign, {first: "Sur le contenu", scale: 4, second: "Sur l'organisation"})
+    comments = [
+        [c.text for c in q.comments]
+        for q in results_for(campaigns=Campaign.objects.all()).questions
+        if q.kind == Question.Kind.TEXT
+    ]
+    assert comments == [["Sur le contenu"], ["Sur l'organisation"]]
