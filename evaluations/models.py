@@ -422,3 +422,8 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question}: {self.text or self.number}"
+
+
+# The coordinator's conclusion of a synthesis lives in its own module; imported here so
+# that Django registers it.
+from evaluations.models_synthesis import SynthesisDraft  # noqa: E402, F401

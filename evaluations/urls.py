@@ -1,12 +1,26 @@
 from django.urls import path
 
-from evaluations import views_answers, views_campaigns, views_results
+from evaluations import views_answers, views_campaigns, views_results, views_synthesis
 from evaluations.urls_questionnaires import urlpatterns as questionnaire_urls
 
 app_name = "evaluations"
 
 # Filled by the pages of questionnaires, campaigns, answers and results.
 urlpatterns: list = []
+
+# Syntheses: hiding a comment from the funder's copy, the raw answers' exports.
+urlpatterns += [
+    path(
+        "evaluations/commentaires/<int:pk>/masquer/",
+        views_synthesis.comment_hide_view,
+        name="comment_hide",
+    ),
+    path(
+        "evaluations/formations/<int:pk>/reponses.<str:export_format>",
+        views_synthesis.answers_export,
+        name="answers_export",
+    ),
+]
 
 # Results of a questionnaire on a session, on a formation (evaluations.views_results).
 urlpatterns += [

@@ -72,6 +72,8 @@ def results_context(scope: ResultsScope, campaigns) -> dict:
         if scope.show_non_respondents
         else None,
         "named": named,
+        # Coordinators hide a comment from the funder's copy (evaluations:comment_hide).
+        "can_hide_comments": scope.show_hidden_comments,
         "named_rows": [
             {"row": row, "cells": list(zip(named.questions, row.values, strict=True))}
             for row in named.rows

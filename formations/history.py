@@ -203,6 +203,14 @@ ACTION_LABELS = {
     "livrables.deliverable_to_rework": gettext_lazy("Livrable à reprendre selon le financeur"),
     "livrables.deliverable_diffused": gettext_lazy("Livrable diffusé"),
     "livrables.deliverable_reminder_sent": gettext_lazy("Rappel d'échéance de livrable"),
+    # Evaluation syntheses
+    "livrables.synthesis_issued": gettext_lazy("Synthèse d'évaluation émise"),
+    "livrables.synthesis_sent": gettext_lazy("Synthèse d'évaluation envoyée au financeur"),
+    "evaluations.comment_hidden": gettext_lazy("Commentaire masqué dans la copie du financeur"),
+    "evaluations.comment_shown": gettext_lazy("Commentaire rétabli dans la copie du financeur"),
+    "evaluations.synthesis_conclusion_saved": gettext_lazy(
+        "Conclusion de synthèse d'évaluation enregistrée"
+    ),
 }
 
 _CODE = re.compile(r"^[a-z_.]+$")

@@ -44,12 +44,15 @@ class LivrablesConfig(AppConfig):
             recapitulatif,
             sealed,
             sections,
+            syntheses,
             verifier_file,
         )
+        from livrables.services_synthesis import register_purpose
         from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)
         register_deliverable_reminders()
+        register_purpose()
         # Rectifications after a certificate: only livrables knows the certificates.
         if rectified_after_certificate not in EXTRA_DETECTORS:
             EXTRA_DETECTORS.append(rectified_after_certificate)

@@ -61,6 +61,10 @@ class IssuedDocument(AppendOnlyModel):
         # Per formation and period (subject: formation; period in covers_from / covers_to,
         # empty for the whole formation): the ZIP of its justificatifs (`livrables.pack`).
         AUDIT_PACK = "audit_pack", _("Dossier de justificatifs")
+        # Per formation (or session), questionnaire and period (subject: formation, session
+        # when one, questionnaire; period in covers_from / covers_to, empty for no bound):
+        # the funder's copy of an evaluation's results (`livrables.services_synthesis`).
+        EVALUATION_SYNTHESIS = "evaluation_synthesis", _("Synthèse d'évaluation")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)
@@ -122,6 +126,15 @@ class IssuedDocument(AppendOnlyModel):
     formation = models.ForeignKey(
         "formations.Formation",
         verbose_name=_("formation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    # An evaluation synthesis: the questionnaire whose results it gives.
+    questionnaire = models.ForeignKey(
+        "evaluations.Questionnaire",
+        verbose_name=_("questionnaire"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -25,6 +25,7 @@ from livrables.panels_deliverables import (
 from livrables.panels_expenses import formation_expenses_panel
 from livrables.panels_pack import audit_pack_panel
 from livrables.panels_service_fait import service_fait_panel
+from livrables.panels_synthesis import formation_syntheses_panel
 from livrables.panels_workspace import (
     workspace_certificates_panel,
     workspace_deliverables_panel,
@@ -269,6 +270,7 @@ def register(registry) -> None:
         (registry.FORMATION_PANELS, service_fait_panel),
         (registry.FORMATION_PANELS, formation_deliverables_panel),
         (registry.FORMATION_PANELS, audit_pack_panel),
+        (registry.FORMATION_PANELS, formation_syntheses_panel),
         (registry.DASHBOARD_PANELS, dashboard_deliverables_panel),
         (registry.SPACE_DOCUMENT_PANELS, space_certificates_panel),
         (registry.WORKSPACE_FORMATION_PANELS, workspace_deliverables_panel),

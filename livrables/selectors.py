@@ -8,9 +8,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
+from evaluations.models import Answer, Response
 from formations.models import Formation, Participant
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from formations.selectors import formations_visible_to, participants_visible_to
@@ -97,7 +99,8 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     referent those of their own structure's people, an auditor those of their funders'
     programmes, nobody else. A structure's certificat d'assiduité
     (`structure_certificate_documents_for`): its referent and those auditors. A formation's
-    service-fait statement: those auditors. Later subjects (fiches) add their own clause."""
+    service-fait statement and its evaluation syntheses: those auditors. Later subjects
+    (fiches) add their own clause."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
@@ -114,9 +117,13 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
             | certificates
         )
     if is_funder_auditor(user):
-        # The service-fait statements of the formations their funders finance.
+        # The service-fait statements and the evaluation syntheses of the formations
+        # their funders finance.
         certificates |= Q(
-            kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+            kind__in=(
+                IssuedDocument.Kind.SERVICE_FAIT_STATEMENT,
+                IssuedDocument.Kind.EVALUATION_SYNTHESIS,
+            ),
             formation__in=formations_visible_to(user=user).values("pk"),
         )
     return qs.filter(
@@ -329,7 +336,13 @@ def current_documents(*, kind: str, session, structure=None) -> QuerySet[IssuedD
 
 
 def unreplaced_documents(
-    *, kind: str, session=None, structure=None, participant=None, formation=None
+    *,
+    kind: str,
+    session=None,
+    structure=None,
+    participant=None,
+    formation=None,
+    questionnaire=None,
 ) -> QuerySet[IssuedDocument]:
     """What a new issue of `kind` about its subject (`session`, and `structure` for an
     extract; `participant` and `formation` for a certificate) replaces: the standing
@@ -346,6 +359,7 @@ def unreplaced_documents(
             structure_id=_pk(structure),
             participant_id=_pk(participant),
             formation_id=_pk(formation),
+            questionnaire_id=_pk(questionnaire),
         )
         .filter(~Exists(superseded))
         .order_by("-issued_at", "-pk")
@@ -520,8 +534,27 @@ def _outdated(document_ids: list[int]) -> set[int]:
         | Exists(ServiceFaitClaim.objects.filter(**corrected_since))
         | Exists(Payment.objects.filter(**corrected_since))
     )
+    # An evaluation synthesis: a comment of its questionnaire in its formation hidden after
+    # it (the funder's copy still prints it), or an answer submitted on a later day (the
+    # day only is kept, for anonymity: one given later on the day of the issue is missed).
+    synthesis_moved = Exists(
+        Answer.objects.filter(
+            response__campaign__formation_id=OuterRef("formation_id"),
+            response__version__questionnaire_id=OuterRef("questionnaire_id"),
+            hidden_at__gt=OuterRef("issued_at"),
+        )
+    ) | Exists(
+        Response.objects.filter(
+            campaign__formation_id=OuterRef("formation_id"),
+            version__questionnaire_id=OuterRef("questionnaire_id"),
+            submitted_on__gt=TruncDate(
+                ExpressionWrapper(OuterRef("issued_at"), output_field=DateTimeField())
+            ),
+        )
+    )
     outdated = (
-        (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
+        (Q(kind=IssuedDocument.Kind.EVALUATION_SYNTHESIS) & synthesis_moved)
+        | (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
         | (

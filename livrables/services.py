@@ -418,6 +418,8 @@ class Subject:
     structure: object = None
     participant: object = None
     formation: object = None
+    # An evaluation synthesis: the questionnaire whose results it gives.
+    questionnaire: object = None
     # A formation's statement covers one period: it replaces only the statement of the
     # same period (covers_from, covers_to), never another period's.
     period: tuple[dt.date, dt.date] | None = None
@@ -429,6 +431,7 @@ class Subject:
             "structure": self.structure,
             "participant": self.participant,
             "formation": self.formation,
+            "questionnaire": self.questionnaire,
         }
 
     @property

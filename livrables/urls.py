@@ -7,6 +7,7 @@ from livrables import (
     views_expenses,
     views_pack,
     views_service_fait,
+    views_synthesis,
 )
 
 app_name = "livrables"
@@ -215,4 +216,15 @@ urlpatterns = [
     # names another public address (a proxy in front of this route).
     path("verifier/", views.verify_lookup, name="verify_lookup"),
     path("verifier/<str:number>/", views.verify_document, name="verify_document"),
+    # Evaluation syntheses (coordinators).
+    path(
+        "formations/<int:pk>/synthese-evaluation/",
+        views_synthesis.synthesis_page,
+        name="synthesis",
+    ),
+    path(
+        "documents/<str:number>/envoyer-au-financeur/",
+        views_synthesis.synthesis_send,
+        name="synthesis_send",
+    ),
 ]

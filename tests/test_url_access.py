@@ -194,6 +194,7 @@ def world(db, trainer):
     # A shipped questionnaire (evaluations.defaults), its first section and question.
     question = Question.objects.filter(section__version__questionnaire__code="a-chaud").first()
     questionnaire_pk, section_pk = question.section.version.questionnaire_id, question.section_id
+    comment = _evaluation_comment(session)
     document = IssuedDocument.objects.create(
         number="EMG-ACCESS-20211006160000-0000",
         kind=IssuedDocument.Kind.ATTENDANCE_SHEET,
@@ -436,6 +437,12 @@ def world(db, trainer):
         "space:consents": {},
         "sessions:space_session_ics": {"pk": session.pk},
         "livrables:space_document": {"number": document.number},
+        # Evaluations: syntheses (coordinators hide a comment; in reach 403, else 404).
+        "evaluations:comment_hide": {"pk": comment.pk},
+        # Raw answers: coordinators and the formation's funders' auditors only.
+        "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
+        "livrables:synthesis": {"pk": session.formation_id},
+        "livrables:synthesis_send": {"number": document.number},
         # Results of evaluations: coordinators, the session's trainers, the funders'
         # auditors (tests/evaluations/test_results_views.py); referents never.
         "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},
@@ -444,6 +451,17 @@ def world(db, trainer):
             "questionnaire_pk": evaluation.pk,
         },
     }
+
+
+def _evaluation_comment(session):
+    """A free-text answer of an evaluation of `session`."""
+    from evaluations.models import Question
+    from tests.factories.evaluations import add_response, make_campaign, make_version
+
+    version = make_version({"kind": Question.Kind.TEXT, "text": "Commentaires"})
+    campaign = make_campaign(session, version)
+    response = add_response(campaign, {version.sections.get().questions.get(): "Bien"})
+    return response.answers.get()
 
 
 def test_every_url_is_listed(world):
