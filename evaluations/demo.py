@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Max
 
 from evaluations import defaults
-from evaluations.models import Campaign, Invitation, Question
+from evaluations.models import Answer, Campaign, Invitation, Question
 from evaluations.objectives import formation_objectives
 from evaluations.sending import campaign_launch
 from evaluations.services_answers import asked_questions, draft_save, response_submit
@@ -20,6 +20,7 @@ from evaluations.services_campaigns import (
     campaigns_schedule_hot_cold,
     latest_version,
 )
+from evaluations.services_synthesis import comment_hide
 from sessions.models import TrainingSession
 
 PAST_SESSIONS = (
@@ -34,6 +35,7 @@ PAST_SESSIONS = (
 ANSWERED_SESSIONS = ("CD93-2022-01", "CD93-2022-02", "LABO-2021-1")
 ANSWER_SHARE = 0.75
 
+NAMING_COMMENT = "Merci à Mme Hamidou de la Mission locale pour son aide sur les démarches CAF."
 COMMENTS = (
     "Très concret, j'ai pu repartir avec des outils utilisables dès lundi.",
     "Le rythme de l'après-midi était un peu rapide.",
@@ -41,8 +43,6 @@ COMMENTS = (
     "J'aurais aimé plus de cas pratiques sur l'accès aux droits en ligne.",
     "Salle trop petite pour le nombre de participants.",
     "Formatrice à l'écoute, contenus clairs.",
-    # A comment that names someone: the coordinator hides it from the funder's copy.
-    "Merci à Mme Hamidou de la Mission locale pour son aide sur les démarches CAF.",
 )
 CHANGES = (
     "J'oriente plus vite vers les bons interlocuteurs.",
@@ -59,6 +59,8 @@ class Loaded:
 
 
 def load(*, coordinator) -> Loaded:
+    # The shipped questionnaires come with the migrations; a database emptied since
+    # (flush) gets them back. Those that exist are left as they are.
     defaults.install_defaults()
     rng = random.Random(2026)
     sessions = (
@@ -78,7 +80,17 @@ def load(*, coordinator) -> Loaded:
         if session.code in ANSWERED_SESSIONS:
             for campaign in campaigns:
                 responses += _answer(campaign, rng)
+    _hide_naming_comments(coordinator)
     return Loaded(campaigns=created, responses=responses)
+
+
+def _hide_naming_comments(coordinator) -> None:
+    for answer in Answer.objects.filter(text=NAMING_COMMENT, hidden_at__isnull=True):
+        comment_hide(
+            answer=answer,
+            actor=coordinator,
+            reason="Nomme une professionnelle de la Mission locale.",
+        )
 
 
 def _labo_end(session: TrainingSession, coordinator) -> list[Campaign]:
@@ -102,12 +114,19 @@ def _answer(campaign: Campaign, rng: random.Random) -> int:
     campaign_launch(campaign=campaign)
     objectives = formation_objectives(campaign.formation)
     questions = asked_questions(campaign.version, objectives)
+    # One comment of the first Seine-Saint-Denis session's à chaud names someone.
+    naming = (
+        campaign.session.code == ANSWERED_SESSIONS[0]
+        and campaign.version.questionnaire.code == defaults.HOT
+    )
     answered = 0
     for invitation in Invitation.objects.filter(campaign=campaign).order_by("pk"):
         if rng.random() > ANSWER_SHARE:
             continue
         for step, question in enumerate(questions, start=1):
             value = _value(question, objectives, rng)
+            if naming and question.kind == Question.Kind.TEXT and value:
+                value, naming = NAMING_COMMENT, False
             if value is not None:
                 draft_save(invitation=invitation, question=question, value=value, step=step)
         response_submit(invitation=invitation)

@@ -8,6 +8,10 @@ claims and payment (`livrables.demo_money`). Idempotent: what stands is left alo
 
 from dataclasses import dataclass
 
+from evaluations import defaults
+from evaluations.models import Questionnaire, Response
+from evaluations.selectors_synthesis import SynthesisScope
+from evaluations.services_synthesis import synthesis_conclusion_save
 from formations.models import Formation, Participant, Structure
 from livrables import demo_money
 from livrables.exceptions import LivrablesError
@@ -21,6 +25,7 @@ from livrables.selectors import (
     standing,
 )
 from livrables.services import issue_certificate, issue_sheet, issue_structure_certificate
+from livrables.services_synthesis import issue_synthesis
 from sessions.models import Enrolment, TrainingSession
 
 
@@ -44,9 +49,39 @@ def load(*, coordinator) -> Issued:
         issued += 1
     _issue_certificates(coordinator=coordinator)
     demo_money.load(coordinator=coordinator)
+    _issue_synthesis(coordinator=coordinator)
     return Issued(
         sheets=issued, structure_certificates=_issue_structure_certificates(coordinator=coordinator)
     )
+
+
+SYNTHESIS_FORMATION = "CD93-DEIAT-2021-NI"
+SYNTHESIS_CONCLUSION = (
+    "Les participant·es jugent la formation utile et concrète ; le rythme de l'après-midi "
+    "sera allégé aux prochaines sessions et davantage de cas pratiques sur l'accès aux "
+    "droits en ligne seront proposés."
+)
+
+
+def _issue_synthesis(*, coordinator) -> None:
+    """The Seine-Saint-Denis formation's à chaud synthesis, « dont la synthèse sera envoyée
+    au Département », with its conclusion: issued once."""
+    formation = Formation.objects.filter(contract_reference=SYNTHESIS_FORMATION).first()
+    questionnaire = Questionnaire.objects.filter(code=defaults.HOT).first()
+    if formation is None or questionnaire is None:
+        return
+    answered = Response.objects.filter(
+        campaign__formation=formation, version__questionnaire=questionnaire
+    )
+    if not answered.exists():
+        return
+    if IssuedDocument.objects.filter(
+        kind=IssuedDocument.Kind.EVALUATION_SYNTHESIS, formation=formation
+    ).exists():
+        return
+    scope = SynthesisScope(formation=formation, questionnaire=questionnaire)
+    synthesis_conclusion_save(scope=scope, conclusion=SYNTHESIS_CONCLUSION, actor=coordinator)
+    issue_synthesis(scope=scope, actor=coordinator)
 
 
 def _issue_certificates(*, coordinator) -> None:

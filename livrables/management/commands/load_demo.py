@@ -6,7 +6,7 @@ allowed to call every other app's demo loader."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from evaluations.defaults import install_defaults
+from evaluations import demo as evaluations_demo
 from formations import demo as formations_demo
 from livrables import demo as livrables_demo
 from sessions import demo as sessions_demo
@@ -18,12 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         loaded = formations_demo.load()
-        # The default questionnaires come with the migrations; a database emptied since
-        # (flush) gets them back. Those that exist are left as they are.
-        install_defaults()
         sessions = sessions_demo.load(
             accounts=loaded["accounts"], coordinator=loaded["accounts"]["coordination"]
         )
+        evaluated = evaluations_demo.load(coordinator=loaded["accounts"]["coordination"])
         issued = livrables_demo.load(coordinator=loaded["accounts"]["coordination"])
         deliverables = livrables_demo.load_deliverables(
             coordinator=loaded["accounts"]["coordination"]
@@ -35,7 +33,9 @@ class Command(BaseCommand):
                 f"{len(loaded['participants'])} participant·es, "
                 f"{len(sessions)} nouvelles sessions ; feuilles d’émargement émises : "
                 f"{issued.sheets} ; certificats d’assiduité de structure émis : "
-                f"{issued.structure_certificates} ; livrables attendus définis : {deliverables}."
+                f"{issued.structure_certificates} ; livrables attendus définis : {deliverables} ; "
+                f"campagnes d’évaluation programmées : {evaluated.campaigns}, "
+                f"réponses : {evaluated.responses}."
             )
         )
         self.stdout.write(
