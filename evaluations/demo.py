@@ -5,13 +5,14 @@ once; on the others, campaigns due and not yet sent, so that `run_periodic` (or
 `send_evaluations`) has invitations to send. Idempotent: a session's campaigns are
 scheduled once, answers given once."""
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
 from django.db.models import Max
 
 from evaluations import defaults
-from evaluations.models import Answer, Campaign, Invitation, Question
+from evaluations.models import Answer, Campaign, Invitation, Question, Response
 from evaluations.objectives import formation_objectives
 from evaluations.sending import campaign_launch
 from evaluations.services_answers import asked_questions, draft_save, response_submit
@@ -36,20 +37,49 @@ ANSWERED_SESSIONS = ("CD93-2022-01", "CD93-2022-02", "LABO-2021-1")
 ANSWER_SHARE = 0.75
 
 NAMING_COMMENT = "Merci à Mme Hamidou de la Mission locale pour son aide sur les démarches CAF."
-COMMENTS = (
-    "Très concret, j'ai pu repartir avec des outils utilisables dès lundi.",
-    "Le rythme de l'après-midi était un peu rapide.",
-    "Les échanges entre structures ont été le meilleur moment.",
-    "J'aurais aimé plus de cas pratiques sur l'accès aux droits en ligne.",
-    "Salle trop petite pour le nombre de participants.",
-    "Formatrice à l'écoute, contenus clairs.",
+# Free-text answers by what the question asks (a word of its text), else REMARKS.
+TEXTS = {
+    "apprécié": (
+        "Très concret, je repars avec des outils utilisables dès lundi.",
+        "Les échanges entre structures, on ne se parle pas assez d'habitude.",
+        "Formatrice à l'écoute, contenus clairs.",
+        "Les cas pratiques sur l'accès aux droits en ligne.",
+    ),
+    "améliorer": (
+        "Le rythme de l'après-midi était un peu rapide.",
+        "Plus de cas pratiques sur les démarches CAF et France Travail.",
+        "Salle trop petite pour le nombre de participant·es.",
+        "Envoyer les supports avant la session.",
+    ),
+    "exemple concret": (
+        "J'oriente plus vite vers les bons interlocuteurs.",
+        "J'utilise le diagnostic numérique avec chaque nouvelle personne accompagnée.",
+        "Je fais les démarches avec la personne plutôt qu'à sa place.",
+    ),
+    "autres outils": (
+        "La carte des lieux de médiation numérique du département.",
+        "Le simulateur de droits mes-aides.",
+    ),
+    "précisez": (
+        "Pas assez de postes informatiques dans la structure.",
+        "Le logiciel de la structure ne le permet pas encore.",
+    ),
+    "retenez": (
+        "Travailler le projet avec les habitants dès le départ.",
+        "Les retours des autres CCAS sur leurs analyses des besoins sociaux.",
+    ),
+    "prochain labo": (
+        "Plus de temps pour avancer sur notre fiche projet.",
+        "Une visite de terrain dans une structure d'un autre territoire.",
+    ),
+}
+REMARKS = (
+    "Merci pour cette journée.",
+    "Formation à proposer aux collègues qui arrivent.",
+    "Bonne organisation, accueil agréable.",
 )
-CHANGES = (
-    "J'oriente plus vite vers les bons interlocuteurs.",
-    "J'utilise le diagnostic numérique avec chaque nouvelle personne accompagnée.",
-    "Je prends le temps de faire les démarches avec la personne plutôt qu'à sa place.",
-    "Peu de changement : le logiciel de la structure ne le permet pas encore.",
-)
+# Answers arrive on the days after the invitation, not on the day the demo is loaded.
+ANSWER_WITHIN_DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -129,9 +159,20 @@ def _answer(campaign: Campaign, rng: random.Random) -> int:
                 value, naming = NAMING_COMMENT, False
             if value is not None:
                 draft_save(invitation=invitation, question=question, value=value, step=step)
-        response_submit(invitation=invitation)
+        response = response_submit(invitation=invitation)
+        _date_back(response, invitation, campaign, rng)
         answered += 1
     return answered
+
+
+def _date_back(response, invitation, campaign: Campaign, rng: random.Random) -> None:
+    """A demo answer dated as a real one would be: in the days after the opening."""
+    zone = campaign.session.tzinfo
+    day = campaign.opens_at.astimezone(zone).date() + dt.timedelta(
+        days=rng.randrange(ANSWER_WITHIN_DAYS)
+    )
+    Response.objects.filter(pk=response.pk).update(submitted_on=day)
+    Invitation.objects.filter(pk=invitation.pk).update(answered_on=day)
 
 
 def _value(question: Question, objectives: list[str], rng: random.Random):
@@ -144,8 +185,13 @@ def _value(question: Question, objectives: list[str], rng: random.Random):
     if question.kind == kind.SINGLE:
         return rng.randrange(len(question.choices))
     if question.kind == kind.MULTIPLE:
-        picked = sorted(rng.sample(range(len(question.choices)), rng.randint(1, 2)))
-        return picked
+        # « Aucun… », the last option, is ticked alone.
+        last = len(question.choices) - 1
+        if question.choices[last].startswith("Aucun"):
+            if rng.random() < 0.1:
+                return [last]
+            return sorted(rng.sample(range(last), rng.randint(1, 2)))
+        return sorted(rng.sample(range(len(question.choices)), rng.randint(1, 2)))
     if question.kind == kind.QUIZ:
         if rng.random() < 0.7:
             return list(question.correct_choices)
@@ -153,6 +199,7 @@ def _value(question: Question, objectives: list[str], rng: random.Random):
     if question.kind == kind.TEXT:
         if not question.required and rng.random() < 0.5:
             return None
-        pool = CHANGES if "pratique" in question.text.lower() else COMMENTS
+        asked = question.text.lower()
+        pool = next((texts for word, texts in TEXTS.items() if word in asked), REMARKS)
         return rng.choice(pool)
     return {objective: [rng.randint(1, 3), rng.randint(3, 5)] for objective in objectives} or None

@@ -60,6 +60,11 @@ DEMO_ACCOUNTS = [
         "auditeur FEDER et FSE : consulte et télécharge les justificatifs",
     ),
     DemoAccount(
+        "auditrice93",
+        User.Role.FUNDER_AUDITOR,
+        "auditrice du Département de la Seine-Saint-Denis : reçoit les synthèses d'évaluation",
+    ),
+    DemoAccount(
         "referent",
         User.Role.STRUCTURE_REFERENT,
         "référente du CCAS de Mamoudzou : ne voit que sa structure",
@@ -271,6 +276,7 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
         "formateur": ("Julien", "Masson"),
         "formatrice": ("Anissa", "Boura"),
         "auditeur": ("Marc", "Delattre"),
+        "auditrice93": ("Nadia", "Belkacem"),
         "referent": ("Zaïnaba", "Ahamada"),
     }
     accounts = {}
@@ -294,7 +300,9 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
         user.save()
-        if account.role == User.Role.FUNDER_AUDITOR:
+        if account.username == "auditrice93":
+            user.funders.set([funders["Département de la Seine-Saint-Denis"]])
+        elif account.role == User.Role.FUNDER_AUDITOR:
             user.funders.set([funders["FEDER"], funders["FSE"]])
         accounts[account.username] = user
     return accounts
