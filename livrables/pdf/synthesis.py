@@ -36,6 +36,12 @@ HEAD_BACKGROUND = colors.Color(0.93, 0.94, 0.97)
 ROW = 15
 # An option's label is cut after this many characters in a chart (written in full below).
 LABEL_MAX = 46
+# Up to this many sessions, they are listed in the identity table; beyond, the table gives
+# their number and the list ends the document, a few sessions per line block: a table
+# cell never splits across pages, and a formation of a few hundred sessions would not fit
+# in one page's height (reportlab's LayoutError).
+SESSIONS_INLINE = 20
+SESSIONS_PER_BLOCK = 10
 
 
 def decimal_text(value: Decimal | None) -> str:
@@ -299,8 +305,14 @@ def _period_text(data: SynthesisData) -> str:
 def _sessions_text(data: SynthesisData) -> str:
     if not data.sessions:
         return "—"
+    if len(data.sessions) > SESSIONS_INLINE:
+        return _("%(count)s sessions, listées en fin de document") % {"count": len(data.sessions)}
+    return _sessions_list(data.sessions)
+
+
+def _sessions_list(sessions) -> str:
     parts = []
-    for session in data.sessions:
+    for session in sessions:
         if session.first_day and session.last_day and session.first_day != session.last_day:
             days = f"{session.first_day:%d/%m/%Y} – {session.last_day:%d/%m/%Y}"
         elif session.first_day:
@@ -309,6 +321,17 @@ def _sessions_text(data: SynthesisData) -> str:
             days = ""
         parts.append(f"{session.code} ({days})" if days else session.code)
     return ", ".join(parts)
+
+
+def _sessions_annex(data: SynthesisData) -> list:
+    """The list of the sessions covered, when too long for the identity table."""
+    if len(data.sessions) <= SESSIONS_INLINE:
+        return []
+    story = [Spacer(1, 12), _cell(_("Sessions couvertes"), True, 11), Spacer(1, 4)]
+    for start in range(0, len(data.sessions), SESSIONS_PER_BLOCK):
+        block = data.sessions[start : start + SESSIONS_PER_BLOCK]
+        story += [_cell(_sessions_list(block), size=8.5), Spacer(1, 2)]
+    return story
 
 
 def _identity(data: SynthesisData) -> Table:
@@ -409,4 +432,5 @@ def render_synthesis(data: SynthesisData) -> bytes:
         for block in section.questions:
             story += question_story(block)
     story += _conclusion(data)
+    story += _sessions_annex(data)
     return _build(data, title=title, story=story)

@@ -242,3 +242,22 @@ def test_quiz_and_single_choice_render(db, trainer):
     assert "réussite : 1 sur 2 (50,0 %), note moyenne 1,00 sur 2" in text
     assert "Bonne réponse : La CPAM" in text
     assert "2 (100,0 %)" in text
+
+
+def test_synthesis_of_hundreds_of_sessions_lists_them_at_the_end(world):
+    """A table cell never splits across pages: 300 sessions listed in the identity table
+    made reportlab give up (LayoutError, bench/evaluations.py at 1,000 sessions)."""
+    from dataclasses import replace
+
+    from livrables.data_synthesis import SessionLine
+
+    data = build_synthesis_data(scope=scope_of(world), now=NOW)
+    many = tuple(
+        SessionLine(f"NAT-{n:04d}", dt.date(2026, 3, 2), dt.date(2026, 3, 3)) for n in range(300)
+    )
+
+    text = pdf_text(render_synthesis(replace(data, sessions=many)))
+
+    assert "300 sessions, listées en fin de document" in text
+    assert "NAT-0000 (02/03/2026 – 03/03/2026)" in text
+    assert "NAT-0299 (02/03/2026 – 03/03/2026)" in text
