@@ -6,8 +6,10 @@ sessions to restrict the answers to (a trainer sees only their own sessions of a
 formation-wide campaign). The caller scopes both through the visibility selectors
 (`evaluations.selectors_results.results_campaigns_for` does it for the pages).
 
-- Questions are matched across versions by (kind, text): a question kept as it was from
-  one version to the next is one line of the results, so that a synthesis over several
+- Questions are matched across versions by (kind, text) — and their options for a
+  choice, their options, right options and points for a quiz, since answers keep the
+  index of the option ticked: a question kept as it was from one version to the next
+  is one line of the results (one whose options changed makes a line of its own), so that a synthesis over several
   sessions, or a trend, survives an edit of the questionnaire. The newest version gives
   the order and the section titles; questions only older versions had follow.
 - Aggregation is done by the database (counts grouped by question and value, averages per
@@ -33,8 +35,34 @@ from sessions.models import TrainingSession
 
 MASK_THRESHOLD = 5
 
-# (kind, text); (kind, text, n) for the n-th time a version asks the same question.
+# (kind, text[, options…]); (…, n) for the n-th time a version asks the same question.
 QuestionKey = tuple
+
+
+def _question_set(campaigns: QuerySet[Campaign], responses: QuerySet[Response]) -> list[Question]:
+    """The questions of the campaigns' versions and of the versions the responses were
+    given on: a campaign may have moved to a newer version after answers were taken.
+    One query."""
+    return list(
+        Question.objects.filter(
+            Q(section__version__in=campaigns.values("version_id"))
+            | Q(section__version__in=responses.values("version_id"))
+        ).select_related("section__version")
+    )
+
+
+def _base_key(question: Question) -> tuple:
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        return (question.kind, question.text, *(str(c) for c in question.choices or []))
+    if question.kind == Question.Kind.QUIZ:
+        return (
+            question.kind,
+            question.text,
+            tuple(str(c) for c in question.choices or []),
+            tuple(question.correct_choices or []),
+            question.points,
+        )
+    return (question.kind, question.text)
 
 
 # ---------------------------------------------------------------- data
@@ -264,14 +292,14 @@ def _by_version(questions: list[Question]) -> list[list[Question]]:
 
 
 def _question_pks_by_key(questions: list[Question]) -> dict[int, QuestionKey]:
-    """{question pk: its key}: (kind, text), the same in every version. A version asking
-    the same question twice (a « Commentaires » in two parts) keeps them apart: the
-    second is (kind, text, 2), matched with the second of another version."""
+    """{question pk: its key}: (kind, text[, options]), the same in every version. A
+    version asking the same question twice (a « Commentaires » in two parts) keeps them
+    apart: the second is (kind, text, 2), matched with the second of another version."""
     keys = {}
     for ordered in _by_version(questions):
-        seen: dict[tuple[str, str], int] = defaultdict(int)
+        seen: dict[tuple, int] = defaultdict(int)
         for question in ordered:
-            base = (question.kind, question.text)
+            base = _base_key(question)
             seen[base] += 1
             keys[question.pk] = base if seen[base] == 1 else (*base, seen[base])
     return keys
@@ -308,15 +336,12 @@ def results_for(
         campaigns.select_related("version__questionnaire", "session").order_by("opens_at", "pk")
     )
     campaign_qs = Campaign.objects.filter(pk__in=[c.pk for c in campaign_list])
-    version_pks = {c.version_id for c in campaign_list}
-    questions = list(
-        Question.objects.filter(section__version__in=version_pks).select_related("section__version")
-    )
+    responses = _responses(campaign_qs, sessions)
+    questions = _question_set(campaign_qs, responses)
     key_of = _question_pks_by_key(questions)
     layout, index = _layout(questions)
 
     rate = rate_of(_invitations(campaign_qs, sessions))
-    responses = _responses(campaign_qs, sessions)
     response_facts = responses.aggregate(
         n=Count("pk"), first=Min("submitted_on"), last=Max("submitted_on")
     )
@@ -334,7 +359,9 @@ def results_for(
         )
         .values_list("question_id", "number", "n", "right")
     ):
-        key = key_of[question_pk]
+        key = key_of.get(question_pk)
+        if key is None:
+            continue
         values[key][number] += n
         rights[key] += right
     # Responses per question (a multiple choice has one row per ticked option).
@@ -345,7 +372,8 @@ def results_for(
     )
     answered_count: dict[QuestionKey, int] = defaultdict(int)
     for question_pk, n in answered_by_question.items():
-        answered_count[key_of[question_pk]] += n
+        if question_pk in key_of:
+            answered_count[key_of[question_pk]] += n
 
     # Objectives: per question and objective, the pairs and their averages.
     objective_rows: dict[QuestionKey, dict[str, list]] = defaultdict(dict)
@@ -358,6 +386,8 @@ def results_for(
         .order_by("first")
         .values_list("question_id", "objective", "n", "before", "after")
     ):
+        if question_pk not in key_of:
+            continue
         rows = objective_rows[key_of[question_pk]]
         previous = rows.get(objective)
         if previous is None:
@@ -379,6 +409,8 @@ def results_for(
             "pk", "question_id", "text", "hidden_at", "hidden_reason", "response__session__code"
         )
     ):
+        if question_pk not in key_of:
+            continue
         comments[key_of[question_pk]].append(
             Comment(text, hidden_at is not None, reason, pk, code or "")
         )
@@ -516,11 +548,7 @@ def trends_for(
     """Per session (in date order): the response rate and the mean of each scale question,
     questions matched across versions. Five queries, whatever the sessions and answers."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
-    questions = list(
-        Question.objects.filter(
-            section__version__in=campaign_qs.values("version_id")
-        ).select_related("section__version")
-    )
+    questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
     scale = _scale_keys(questions)
     position = {key: i for i, (key, _text) in enumerate(scale)}
@@ -548,6 +576,8 @@ def trends_for(
         .annotate(n=Count("pk"), total=Sum("number"))
         .values_list("response__session_id", "question_id", "n", "total")
     ):
+        if question_pk not in key_of:
+            continue
         cell = sums[session_pk][position[key_of[question_pk]]]
         cell[0] += n
         cell[1] += total
@@ -613,11 +643,7 @@ def breakdowns_for(
     would be masked, the next smallest is masked with it, so that it cannot be worked out
     from the total. Seven queries."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
-    questions = list(
-        Question.objects.filter(
-            section__version__in=campaign_qs.values("version_id")
-        ).select_related("section__version")
-    )
+    questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
     scale = _scale_keys(questions)
     position = {key: i for i, (key, _text) in enumerate(scale)}
@@ -640,6 +666,8 @@ def breakdowns_for(
             .annotate(n=Count("pk"), total=Sum("number"))
             .values_list(f"response__{dimension}", "question_id", "n", "total")
         ):
+            if question_pk not in key_of:
+                continue
             cell = sums[value][position[key_of[question_pk]]]
             cell[0] += n
             cell[1] += total
@@ -731,7 +759,10 @@ def named_responses(
         pk__in=campaigns.values("pk"), version__questionnaire__nominative=True
     )
     questions = list(
-        Question.objects.filter(section__version__in=campaign_qs.values("version_id"))
+        Question.objects.filter(
+            Q(section__version__in=campaign_qs.values("version_id"))
+            | Q(section__version__in=_responses(campaign_qs, sessions).values("version_id"))
+        )
         .exclude(kind=Question.Kind.TEXT)
         .select_related("section__version")
     )

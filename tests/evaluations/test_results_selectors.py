@@ -310,3 +310,75 @@ def test_the_same_question_twice_in_a_version_stays_two_lines(session):
         if q.kind == Question.Kind.TEXT
     ]
     assert comments == [["Sur le contenu"], ["Sur l'organisation"]]
+
+
+def _second_version(first, *question_dicts):
+    second = QuestionnaireVersion.objects.create(questionnaire=first.questionnaire, number=2)
+    section = Section.objects.create(version=second, position=1, title="Questions")
+    return second, [
+        Question.objects.create(section=section, position=i, **fields)
+        for i, fields in enumerate(question_dicts, start=1)
+    ]
+
+
+def test_a_campaign_moved_to_a_new_version_after_answers_still_shows_them(session):
+    """Answers taken on version 1, then the campaign moved to version 2 (an older copy of
+    the editor did so): every page reads the questions of the responses' version too."""
+    first = make_version(SCALE, {"kind": Question.Kind.SCALE, "text": "Supprimée ensuite"})
+    scale, dropped = _questions(first)
+    campaign = make_campaign(session, first)
+    add_response(campaign, {scale: 4, dropped: 2}, sex="F")
+    second, _new = _second_version(first, SCALE)
+    Campaign.objects.filter(pk=campaign.pk).update(version=second)
+
+    results = results_for(campaigns=Campaign.objects.all())
+    assert [(q.text, q.answered_count, q.mean) for q in results.questions] == [
+        ("Contenu de la formation", 1, Decimal("4.00")),
+        ("Supprimée ensuite", 1, Decimal("2.00")),
+    ]
+    trends = trends_for(campaigns=Campaign.objects.all())
+    assert trends.points[0].means == (Decimal("4.00"), Decimal("2.00"))
+    by = {b.dimension: b for b in breakdowns_for(campaigns=Campaign.objects.all())}
+    assert len(by["sex"].groups) == 1
+
+
+def test_choice_answers_stay_with_their_option_when_the_options_change(session):
+    first = make_version(SINGLE)
+    (single,) = _questions(first)
+    add_response(make_campaign(session, first), {single: 2})  # « Rapide »
+    reordered = {**SINGLE, "choices": ["Rapide", "Bon", "Lent"]}
+    second, (new_single,) = _second_version(first, reordered)
+    other = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    add_response(make_campaign(other, second), {new_single: 0})  # « Rapide » too
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    counted = [
+        {t.label: t.count for t in q.options} for q in results.questions if q.kind == "single"
+    ]
+    assert sorted(counted, key=lambda c: list(c)) == [
+        {"Lent": 0, "Bon": 0, "Rapide": 1},
+        {"Rapide": 1, "Bon": 0, "Lent": 0},
+    ]
+
+
+def test_quiz_right_answers_come_from_each_version(session):
+    quiz = {
+        "kind": Question.Kind.QUIZ,
+        "text": "Capitale ?",
+        "choices": ["Paris", "Lyon"],
+        "correct_choices": [0],
+        "points": 1,
+    }
+    first = make_version(quiz)
+    (q1,) = _questions(first)
+    add_response(make_campaign(session, first), {q1: [0]})
+    second, (q2,) = _second_version(first, {**quiz, "correct_choices": [1], "points": 2})
+    add_response(make_campaign(session, second), {q2: [1]})
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    lines = sorted(
+        (q.correct_labels, q.points, q.success_count, q.answered_count) for q in results.questions
+    )
+    assert lines == [(("Lyon",), 2, 1, 1), (("Paris",), 1, 1, 1)]
