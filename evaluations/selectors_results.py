@@ -9,8 +9,9 @@ formation-wide campaign). The caller scopes both through the visibility selector
 - Questions are matched across versions by (kind, text) — and their options for a
   choice, their options, right options and points for a quiz, since answers keep the
   index of the option ticked: a question kept as it was from one version to the next
-  is one line of the results (one whose options changed makes a line of its own), so that a synthesis over several
-  sessions, or a trend, survives an edit of the questionnaire. The newest version gives
+  is one line of the results (one whose options changed makes a line of its own), so
+  that a synthesis over several sessions, or a trend, survives an edit of the
+  questionnaire. The newest version gives
   the order and the section titles; questions only older versions had follow.
 - Aggregation is done by the database (counts grouped by question and value, averages per
   objective), in a constant number of queries whatever the number of answers: the free
