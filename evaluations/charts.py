@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from evaluations.models import Question
-from evaluations.selectors_results import QuestionResult, Trends
+from evaluations.selectors_results import MASK_THRESHOLD, QuestionResult, Trends
 
 WIDTH = 320
 BAR_SPACE = 172  # the longest bar; the rest of the width holds its value
@@ -248,7 +248,11 @@ def trend_charts(trends: Trends, *, chart_id: str) -> tuple[Chart, Chart | None]
                 [
                     (
                         overall or 0,
-                        f"{fr_number(overall, strip=False)} / 5" if overall else _("sans réponse"),
+                        _("masqué (moins de %(n)s réponses)") % {"n": MASK_THRESHOLD}
+                        if point.masked
+                        else f"{fr_number(overall, strip=False)} / 5"
+                        if overall
+                        else _("sans réponse"),
                         BLUE,
                     )
                 ],

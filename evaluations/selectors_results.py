@@ -199,6 +199,23 @@ def masked(count: int) -> bool:
     return count < MASK_THRESHOLD
 
 
+def masked_groups(counts: dict) -> set:
+    """The groups of ``counts`` ({group: responses}) to mask: each of fewer than
+    `MASK_THRESHOLD` responses, then the next smallest ones until the masked groups
+    together hold at least `MASK_THRESHOLD` responses (or all are masked), so that no
+    small group can be worked out from the total and the groups shown."""
+    hidden = {group for group, n in counts.items() if masked(n)}
+    if not hidden:
+        return hidden
+    shown = sorted(
+        ((n, str(group), group) for group, n in counts.items() if group not in hidden),
+        key=lambda item: item[:2],
+    )
+    while shown and sum(counts[group] for group in hidden) < MASK_THRESHOLD:
+        hidden.add(shown.pop(0)[2])
+    return hidden
+
+
 def _responses(campaigns: QuerySet[Campaign], sessions: QuerySet | None) -> QuerySet[Response]:
     qs = Response.objects.filter(campaign__in=campaigns)
     if sessions is not None:
@@ -529,6 +546,8 @@ class TrendPoint:
     response_rate: Decimal | None
     responses: int
     means: tuple[Decimal | None, ...]  # one per scale question of `Trends.questions`
+    small: bool = False  # fewer than MASK_THRESHOLD responses (marked for coordinators)
+    masked: bool = False  # means withheld: `means` is all None
 
 
 @dataclass(frozen=True)
@@ -544,10 +563,16 @@ def _scale_keys(questions: list[Question]) -> list[tuple[QuestionKey, str]]:
 
 
 def trends_for(
-    *, campaigns: QuerySet[Campaign], sessions: QuerySet[TrainingSession] | None = None
+    *,
+    campaigns: QuerySet[Campaign],
+    sessions: QuerySet[TrainingSession] | None = None,
+    mask_small: bool = False,
 ) -> Trends:
     """Per session (in date order): the response rate and the mean of each scale question,
-    questions matched across versions. Five queries, whatever the sessions and answers."""
+    questions matched across versions. With ``mask_small`` (trainers, auditors), the
+    means of a session of fewer than `MASK_THRESHOLD` responses are withheld, with as
+    many others as `masked_groups` needs. Five queries, whatever the sessions and
+    answers."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
     questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
@@ -583,21 +608,29 @@ def trends_for(
         cell[0] += n
         cell[1] += total
     covered = _sessions_covered(Q(pk__in=set(invited) | set(response_counts)), sessions)
+    hidden = masked_groups(response_counts) if mask_small else set()
     points = []
     for session in covered:
         n, answered = invited.get(session.pk, [0, 0])
         means = tuple(
-            two_decimals(Decimal(total) / count) if count else None
+            None
+            if session.pk in hidden
+            else two_decimals(Decimal(total) / count)
+            if count
+            else None
             for count, total in sums.get(session.pk, [[0, 0] for _ in scale])
         )
+        responses_n = response_counts.get(session.pk, 0)
         points.append(
             TrendPoint(
                 session,
                 n,
                 answered,
                 percent(answered, n),
-                response_counts.get(session.pk, 0),
+                responses_n,
                 means,
+                small=0 < responses_n < MASK_THRESHOLD,
+                masked=session.pk in hidden,
             )
         )
     return Trends(tuple(scale), tuple(points))
@@ -640,9 +673,9 @@ def breakdowns_for(
     *, campaigns: QuerySet[Campaign], sessions: QuerySet[TrainingSession] | None = None
 ) -> tuple[Breakdown, ...]:
     """The mean of each scale question per structure type, sex and age band. A group of
-    fewer than `MASK_THRESHOLD` responses is masked (its count too); when a single group
-    would be masked, the next smallest is masked with it, so that it cannot be worked out
-    from the total. Seven queries."""
+    fewer than `MASK_THRESHOLD` responses is masked (its count too), and the next
+    smallest with it until the masked groups hold `MASK_THRESHOLD` responses together
+    (`masked_groups`), so that none can be worked out from the total. Seven queries."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
     questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
@@ -672,10 +705,7 @@ def breakdowns_for(
             cell = sums[value][position[key_of[question_pk]]]
             cell[0] += n
             cell[1] += total
-        hidden = {value for value, n in counts.items() if masked(n)}
-        if len(hidden) == 1 and len(counts) > 1:
-            shown = sorted((n, value) for value, n in counts.items() if value not in hidden)
-            hidden.add(shown[0][1])
+        hidden = masked_groups(counts)
         title, names = labels[dimension]
         groups = []
         for value, n in sorted(counts.items(), key=lambda item: (item[0] == "", str(item[0]))):

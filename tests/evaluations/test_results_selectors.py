@@ -382,3 +382,51 @@ def test_quiz_right_answers_come_from_each_version(session):
         (q.correct_labels, q.points, q.success_count, q.answered_count) for q in results.questions
     )
     assert lines == [(("Lyon",), 2, 1, 1), (("Paris",), 1, 1, 1)]
+
+
+def test_small_groups_are_masked_until_they_hide_five_answers_together(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    campaign = make_campaign(session, version)
+    for sex, n in (("F", 8), ("M", 6), ("X", 2), ("", 1)):
+        for _ in range(n):
+            add_response(campaign, {scale: 3}, sex=sex)
+
+    by = {b.dimension: b for b in breakdowns_for(campaigns=Campaign.objects.all())}
+
+    # « Autre » (2) and « Non renseigné » (1) hide 3 answers only: « Hommes » (6), the
+    # next smallest, goes with them.
+    assert [(g.label, g.masked) for g in by["sex"].groups] == [
+        ("Femmes", False),
+        ("Hommes", True),
+        ("Autre", True),
+        ("Non renseigné", True),
+    ]
+
+
+def test_trends_mask_small_sessions_on_request(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    add_response(make_campaign(session, version), {scale: 2})
+    big = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    for _ in range(5):
+        add_response(make_campaign(big, version), {scale: 4})
+    big2 = TrainingSessionFactory(formation=session.formation, code="S-LILLE-3")
+    for _ in range(7):
+        add_response(make_campaign(big2, version), {scale: 5})
+
+    shown = trends_for(campaigns=Campaign.objects.all())
+    assert [(p.session.code, p.small, p.masked, p.means) for p in shown.points][0] == (
+        "S-LILLE-1",
+        True,
+        False,
+        (Decimal("2.00"),),
+    )
+    masked = {
+        p.session.code: p
+        for p in trends_for(campaigns=Campaign.objects.all(), mask_small=True).points
+    }
+    assert masked["S-LILLE-1"].masked and masked["S-LILLE-1"].means == (None,)
+    assert masked["S-LILLE-2"].masked  # with it, so that it cannot be worked out
+    assert not masked["S-LILLE-3"].masked
+    assert masked["S-LILLE-3"].means == (Decimal("5.00"),)

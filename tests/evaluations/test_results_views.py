@@ -256,3 +256,28 @@ def test_results_panel_for_a_trainer_without_names(client, world, trainer):
     page = page.decode()
     assert "animation — <strong>3,50 / 5</strong>" in page
     assert "OUBLI" not in page.split("Résultats des évaluations")[1].split("</section>")[0]
+
+
+def test_small_sessions_trend_means_masked_for_trainer_and_auditor_marked_for_coordinator(
+    client, world, coordinator, trainer, auditor
+):
+    """World's session has 2 responses; another has 6: the small one's means would point
+    at its two people, and the other's could be worked out from the total with it."""
+    other = TrainingSessionFactory(formation=world["session"].formation, code="S-93-02")
+    other.trainers.add(trainer)
+    SlotFactory(session=other, day=dt.date(2026, 9, 1))
+    scale, _text = _questions(world["campaign"].version)
+    campaign = make_campaign(other, world["campaign"].version)
+    for value in (4, 4, 4, 4, 4, 4):
+        add_response(campaign, {scale: value})
+
+    coordinator_page = _page(client, coordinator, world["formation_url"])
+    trend = coordinator_page.split('id="trends-title"')[1].split("</section>")[0]
+    assert "3,50" in trend and "4,00" in trend
+    assert "moins de 5 réponses</span>" in trend
+
+    for user in (trainer, auditor):
+        trend = _page(client, user, world["formation_url"])
+        trend = trend.split('id="trends-title"')[1].split("</section>")[0]
+        assert "3,50" not in trend and "4,00" not in trend
+        assert "masqué (moins de 5 réponses" in trend
