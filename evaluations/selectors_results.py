@@ -132,6 +132,7 @@ class QuestionResult:
     correct_labels: tuple[str, ...] = ()  # quiz: the right options
     objectives: tuple[ObjectiveResult, ...] = ()
     comments: tuple[Comment, ...] = ()
+    comments_withheld: int = 0  # hidden by the coordination, left out of this copy
 
     @property
     def is_scale(self) -> bool:
@@ -433,8 +434,14 @@ def results_for(
             Comment(text, hidden_at is not None, reason, pk, code or "")
         )
 
+    # The sessions that had invitations or responses: not a session whose campaign
+    # nobody was invited to nor answered.
     covered = _sessions_covered(
-        Q(pk__in=[c.session_id for c in campaign_list if c.session_id])
+        Q(
+            pk__in=_invitations(campaign_qs, sessions)
+            .annotate(session_pk=Coalesce("campaign__session_id", "enrolment__session_id"))
+            .values("session_pk")
+        )
         | Q(pk__in=responses.values("session_id")),
         sessions,
     )
@@ -860,7 +867,11 @@ def without_hidden_comments(results: Results) -> Results:
         replace(
             section,
             questions=tuple(
-                replace(q, comments=tuple(c for c in q.comments if not c.hidden))
+                replace(
+                    q,
+                    comments=tuple(c for c in q.comments if not c.hidden),
+                    comments_withheld=q.comments_withheld + sum(c.hidden for c in q.comments),
+                )
                 for q in section.questions
             ),
         )

@@ -430,3 +430,29 @@ def test_trends_mask_small_sessions_on_request(session):
     assert masked["S-LILLE-2"].masked  # with it, so that it cannot be worked out
     assert not masked["S-LILLE-3"].masked
     assert masked["S-LILLE-3"].means == (Decimal("5.00"),)
+
+
+def test_sessions_covered_are_those_with_invitations_or_responses(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    add_response(make_campaign(session, version), {scale: 3})
+    invited = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    _invite(make_campaign(invited, version), 2, 0)
+    silent = TrainingSessionFactory(formation=session.formation, code="S-LILLE-3")
+    make_campaign(silent, version)  # due, nobody invited yet
+    wide = Campaign.objects.create(
+        version=version,
+        formation=session.formation,
+        opens_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+    )
+    Invitation.objects.create(
+        campaign=wide,
+        participant=ParticipantFactory(),
+        enrolment=EnrolmentFactory(
+            session=TrainingSessionFactory(formation=session.formation, code="S-LILLE-4")
+        ),
+    )
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    assert [s.code for s in results.sessions] == ["S-LILLE-1", "S-LILLE-2", "S-LILLE-4"]
