@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from evaluations.models import Question
-from evaluations.selectors_results import QuestionResult, Trends
+from evaluations.selectors_results import MASK_THRESHOLD, QuestionResult, Trends
 
 WIDTH = 320
 BAR_SPACE = 172  # the longest bar; the rest of the width holds its value
@@ -79,6 +79,12 @@ def fr_number(value, places: int = 2, *, strip: bool = True) -> str:
     return text.replace(".", ",").replace("-", "−")
 
 
+def fr_percent(value) -> str:
+    """« 10,5 % », « 76,0 % »: one decimal always, as the results pages and the synthesis
+    PDF write every percentage (`selectors_results.percent` rounded it half up)."""
+    return "—" if value is None else f"{fr_number(value, 1, strip=False)} %"
+
+
 def _cut(label: str) -> str:
     label = " ".join(str(label).split())
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
@@ -125,7 +131,7 @@ def build_chart(
 
 def _count_text(count: int, percent) -> str:
     words = ngettext("%(count)s réponse", "%(count)s réponses", count) % {"count": count}
-    return f"{words} ({fr_number(percent, 0)} %)" if percent is not None else words
+    return f"{words} ({fr_percent(percent)})" if percent is not None else words
 
 
 def question_chart(question: QuestionResult, *, chart_id: str) -> Chart | None:
@@ -144,15 +150,20 @@ def question_chart(question: QuestionResult, *, chart_id: str) -> Chart | None:
                     label = f"1 — {question.scale_low_label}"
                 elif label == "5" and question.scale_high_label:
                     label = f"5 — {question.scale_high_label}"
-            rows.append((label, [(tally.count, _count_text(tally.count, tally.percent), BLUE)]))
-        maximum = max(t.count for t in tallies) or 1
-        return build_chart(chart_id=chart_id, title=question.text, rows=rows, maximum=maximum)
+            rows.append(
+                (label, [(tally.percent or 0, _count_text(tally.count, tally.percent), BLUE)])
+            )
+        return _of_all_answers(
+            build_chart(chart_id=chart_id, title=question.text, rows=rows, maximum=100)
+        )
     if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
         rows = [
-            (t.label, [(t.count, _count_text(t.count, t.percent), BLUE)]) for t in question.options
+            (t.label, [(t.percent or 0, _count_text(t.count, t.percent), BLUE)])
+            for t in question.options
         ]
-        maximum = max((t.count for t in question.options), default=0) or 1
-        return build_chart(chart_id=chart_id, title=question.text, rows=rows, maximum=maximum)
+        return _of_all_answers(
+            build_chart(chart_id=chart_id, title=question.text, rows=rows, maximum=100)
+        )
     if question.kind == Question.Kind.OBJECTIVES and question.objectives:
         rows = [
             (
@@ -182,6 +193,13 @@ def question_chart(question: QuestionResult, *, chart_id: str) -> Chart | None:
     return None
 
 
+def _of_all_answers(chart: Chart) -> Chart:
+    """Bars drawn against 100 % of the people who answered the question (as the response
+    rate against 100 % of those invited), never against the largest bar: say so."""
+    note = _("Chaque barre est à l'échelle de 100 % des personnes qui ont répondu.")
+    return replace(chart, desc=f"{chart.desc} {note}")
+
+
 def signed(value) -> str:
     if value is None:
         return "—"
@@ -194,10 +212,10 @@ def _with_legend(chart: Chart, legend) -> Chart:
 
 def rate_chart(*, invited: int, answered: int, rate, chart_id: str, title: str = "") -> Chart:
     """One bar: the share of those invited who answered."""
-    text = _("%(answered)s sur %(invited)s (%(rate)s %%)") % {
+    text = _("%(answered)s sur %(invited)s (%(rate)s)") % {
         "answered": answered,
         "invited": invited,
-        "rate": fr_number(rate, 1),
+        "rate": fr_percent(rate),
     }
     return build_chart(
         chart_id=chart_id,
@@ -216,9 +234,9 @@ def trend_charts(trends: Trends, *, chart_id: str) -> tuple[Chart, Chart | None]
             [
                 (
                     point.response_rate or 0,
-                    _("%(rate)s %% (%(answered)s sur %(invited)s)")
+                    _("%(rate)s (%(answered)s sur %(invited)s)")
                     % {
-                        "rate": fr_number(point.response_rate, 1),
+                        "rate": fr_percent(point.response_rate),
                         "answered": point.answered,
                         "invited": point.invited,
                     }
@@ -248,7 +266,11 @@ def trend_charts(trends: Trends, *, chart_id: str) -> tuple[Chart, Chart | None]
                 [
                     (
                         overall or 0,
-                        f"{fr_number(overall, strip=False)} / 5" if overall else _("sans réponse"),
+                        _("masqué (moins de %(n)s réponses)") % {"n": MASK_THRESHOLD}
+                        if point.masked
+                        else f"{fr_number(overall, strip=False)} / 5"
+                        if overall
+                        else _("sans réponse"),
                         BLUE,
                     )
                 ],

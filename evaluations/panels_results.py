@@ -4,27 +4,24 @@ page. Who sees them: `evaluations.selectors_results_access` (referents: nothing)
 
 from django.urls import reverse
 
-from evaluations.selectors_results import results_for
 from evaluations.selectors_results_access import formation_scope, session_scope
+from evaluations.selectors_results_panel import panel_summaries
 
 # The means shown in the panel; the full page has all of them.
 MEANS_SHOWN = 6
 
 
 def _summaries(scope, url_name: str, pk: int) -> list[dict]:
-    summaries = []
-    for questionnaire in scope.questionnaires():
-        results = results_for(
-            campaigns=scope.for_questionnaire(questionnaire.pk), sessions=scope.sessions
-        )
-        summaries.append(
-            {
-                "results": results,
-                "means": [q for q in results.scale_questions if q.mean is not None][:MEANS_SHOWN],
-                "url": reverse(url_name, args=[pk, questionnaire.pk]),
-            }
-        )
-    return summaries
+    """Aggregates only (`panel_summaries`): the page of a formation of thousands of
+    sessions must not read their comments to show a few means."""
+    return [
+        {
+            "results": summary,
+            "means": summary.means,
+            "url": reverse(url_name, args=[pk, summary.questionnaire.pk]),
+        }
+        for summary in panel_summaries(scope=scope, means_shown=MEANS_SHOWN)
+    ]
 
 
 def session_results_panel(request, session):

@@ -6,9 +6,12 @@ sessions to restrict the answers to (a trainer sees only their own sessions of a
 formation-wide campaign). The caller scopes both through the visibility selectors
 (`evaluations.selectors_results.results_campaigns_for` does it for the pages).
 
-- Questions are matched across versions by (kind, text): a question kept as it was from
-  one version to the next is one line of the results, so that a synthesis over several
-  sessions, or a trend, survives an edit of the questionnaire. The newest version gives
+- Questions are matched across versions by (kind, text) — and their options for a
+  choice, their options, right options and points for a quiz, since answers keep the
+  index of the option ticked: a question kept as it was from one version to the next
+  is one line of the results (one whose options changed makes a line of its own), so
+  that a synthesis over several sessions, or a trend, survives an edit of the
+  questionnaire. The newest version gives
   the order and the section titles; questions only older versions had follow.
 - Aggregation is done by the database (counts grouped by question and value, averages per
   objective), in a constant number of queries whatever the number of answers: the free
@@ -33,8 +36,34 @@ from sessions.models import TrainingSession
 
 MASK_THRESHOLD = 5
 
-# (kind, text); (kind, text, n) for the n-th time a version asks the same question.
+# (kind, text[, options…]); (…, n) for the n-th time a version asks the same question.
 QuestionKey = tuple
+
+
+def _question_set(campaigns: QuerySet[Campaign], responses: QuerySet[Response]) -> list[Question]:
+    """The questions of the campaigns' versions and of the versions the responses were
+    given on: a campaign may have moved to a newer version after answers were taken.
+    One query."""
+    return list(
+        Question.objects.filter(
+            Q(section__version__in=campaigns.values("version_id"))
+            | Q(section__version__in=responses.values("version_id"))
+        ).select_related("section__version")
+    )
+
+
+def _base_key(question: Question) -> tuple:
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        return (question.kind, question.text, *(str(c) for c in question.choices or []))
+    if question.kind == Question.Kind.QUIZ:
+        return (
+            question.kind,
+            question.text,
+            tuple(str(c) for c in question.choices or []),
+            tuple(question.correct_choices or []),
+            question.points,
+        )
+    return (question.kind, question.text)
 
 
 # ---------------------------------------------------------------- data
@@ -103,6 +132,7 @@ class QuestionResult:
     correct_labels: tuple[str, ...] = ()  # quiz: the right options
     objectives: tuple[ObjectiveResult, ...] = ()
     comments: tuple[Comment, ...] = ()
+    comments_withheld: int = 0  # hidden by the coordination, left out of this copy
 
     @property
     def is_scale(self) -> bool:
@@ -168,6 +198,23 @@ def two_decimals(value) -> Decimal | None:
 def masked(count: int) -> bool:
     """Whether a breakdown group of ``count`` responses must be masked."""
     return count < MASK_THRESHOLD
+
+
+def masked_groups(counts: dict) -> set:
+    """The groups of ``counts`` ({group: responses}) to mask: each of fewer than
+    `MASK_THRESHOLD` responses, then the next smallest ones until the masked groups
+    together hold at least `MASK_THRESHOLD` responses (or all are masked), so that no
+    small group can be worked out from the total and the groups shown."""
+    hidden = {group for group, n in counts.items() if masked(n)}
+    if not hidden:
+        return hidden
+    shown = sorted(
+        ((n, str(group), group) for group, n in counts.items() if group not in hidden),
+        key=lambda item: item[:2],
+    )
+    while shown and sum(counts[group] for group in hidden) < MASK_THRESHOLD:
+        hidden.add(shown.pop(0)[2])
+    return hidden
 
 
 def _responses(campaigns: QuerySet[Campaign], sessions: QuerySet | None) -> QuerySet[Response]:
@@ -264,14 +311,14 @@ def _by_version(questions: list[Question]) -> list[list[Question]]:
 
 
 def _question_pks_by_key(questions: list[Question]) -> dict[int, QuestionKey]:
-    """{question pk: its key}: (kind, text), the same in every version. A version asking
-    the same question twice (a « Commentaires » in two parts) keeps them apart: the
-    second is (kind, text, 2), matched with the second of another version."""
+    """{question pk: its key}: (kind, text[, options]), the same in every version. A
+    version asking the same question twice (a « Commentaires » in two parts) keeps them
+    apart: the second is (kind, text, 2), matched with the second of another version."""
     keys = {}
     for ordered in _by_version(questions):
-        seen: dict[tuple[str, str], int] = defaultdict(int)
+        seen: dict[tuple, int] = defaultdict(int)
         for question in ordered:
-            base = (question.kind, question.text)
+            base = _base_key(question)
             seen[base] += 1
             keys[question.pk] = base if seen[base] == 1 else (*base, seen[base])
     return keys
@@ -308,15 +355,12 @@ def results_for(
         campaigns.select_related("version__questionnaire", "session").order_by("opens_at", "pk")
     )
     campaign_qs = Campaign.objects.filter(pk__in=[c.pk for c in campaign_list])
-    version_pks = {c.version_id for c in campaign_list}
-    questions = list(
-        Question.objects.filter(section__version__in=version_pks).select_related("section__version")
-    )
+    responses = _responses(campaign_qs, sessions)
+    questions = _question_set(campaign_qs, responses)
     key_of = _question_pks_by_key(questions)
     layout, index = _layout(questions)
 
     rate = rate_of(_invitations(campaign_qs, sessions))
-    responses = _responses(campaign_qs, sessions)
     response_facts = responses.aggregate(
         n=Count("pk"), first=Min("submitted_on"), last=Max("submitted_on")
     )
@@ -334,7 +378,9 @@ def results_for(
         )
         .values_list("question_id", "number", "n", "right")
     ):
-        key = key_of[question_pk]
+        key = key_of.get(question_pk)
+        if key is None:
+            continue
         values[key][number] += n
         rights[key] += right
     # Responses per question (a multiple choice has one row per ticked option).
@@ -345,7 +391,8 @@ def results_for(
     )
     answered_count: dict[QuestionKey, int] = defaultdict(int)
     for question_pk, n in answered_by_question.items():
-        answered_count[key_of[question_pk]] += n
+        if question_pk in key_of:
+            answered_count[key_of[question_pk]] += n
 
     # Objectives: per question and objective, the pairs and their averages.
     objective_rows: dict[QuestionKey, dict[str, list]] = defaultdict(dict)
@@ -358,6 +405,8 @@ def results_for(
         .order_by("first")
         .values_list("question_id", "objective", "n", "before", "after")
     ):
+        if question_pk not in key_of:
+            continue
         rows = objective_rows[key_of[question_pk]]
         previous = rows.get(objective)
         if previous is None:
@@ -379,12 +428,20 @@ def results_for(
             "pk", "question_id", "text", "hidden_at", "hidden_reason", "response__session__code"
         )
     ):
+        if question_pk not in key_of:
+            continue
         comments[key_of[question_pk]].append(
             Comment(text, hidden_at is not None, reason, pk, code or "")
         )
 
+    # The sessions that had invitations or responses: not a session whose campaign
+    # nobody was invited to nor answered.
     covered = _sessions_covered(
-        Q(pk__in=[c.session_id for c in campaign_list if c.session_id])
+        Q(
+            pk__in=_invitations(campaign_qs, sessions)
+            .annotate(session_pk=Coalesce("campaign__session_id", "enrolment__session_id"))
+            .values("session_pk")
+        )
         | Q(pk__in=responses.values("session_id")),
         sessions,
     )
@@ -496,6 +553,8 @@ class TrendPoint:
     response_rate: Decimal | None
     responses: int
     means: tuple[Decimal | None, ...]  # one per scale question of `Trends.questions`
+    small: bool = False  # fewer than MASK_THRESHOLD responses (marked for coordinators)
+    masked: bool = False  # means withheld: `means` is all None
 
 
 @dataclass(frozen=True)
@@ -511,16 +570,18 @@ def _scale_keys(questions: list[Question]) -> list[tuple[QuestionKey, str]]:
 
 
 def trends_for(
-    *, campaigns: QuerySet[Campaign], sessions: QuerySet[TrainingSession] | None = None
+    *,
+    campaigns: QuerySet[Campaign],
+    sessions: QuerySet[TrainingSession] | None = None,
+    mask_small: bool = False,
 ) -> Trends:
     """Per session (in date order): the response rate and the mean of each scale question,
-    questions matched across versions. Five queries, whatever the sessions and answers."""
+    questions matched across versions. With ``mask_small`` (trainers, auditors), the
+    means of a session of fewer than `MASK_THRESHOLD` responses are withheld, with as
+    many others as `masked_groups` needs. Five queries, whatever the sessions and
+    answers."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
-    questions = list(
-        Question.objects.filter(
-            section__version__in=campaign_qs.values("version_id")
-        ).select_related("section__version")
-    )
+    questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
     scale = _scale_keys(questions)
     position = {key: i for i, (key, _text) in enumerate(scale)}
@@ -548,25 +609,35 @@ def trends_for(
         .annotate(n=Count("pk"), total=Sum("number"))
         .values_list("response__session_id", "question_id", "n", "total")
     ):
+        if question_pk not in key_of:
+            continue
         cell = sums[session_pk][position[key_of[question_pk]]]
         cell[0] += n
         cell[1] += total
     covered = _sessions_covered(Q(pk__in=set(invited) | set(response_counts)), sessions)
+    hidden = masked_groups(response_counts) if mask_small else set()
     points = []
     for session in covered:
         n, answered = invited.get(session.pk, [0, 0])
         means = tuple(
-            two_decimals(Decimal(total) / count) if count else None
+            None
+            if session.pk in hidden
+            else two_decimals(Decimal(total) / count)
+            if count
+            else None
             for count, total in sums.get(session.pk, [[0, 0] for _ in scale])
         )
+        responses_n = response_counts.get(session.pk, 0)
         points.append(
             TrendPoint(
                 session,
                 n,
                 answered,
                 percent(answered, n),
-                response_counts.get(session.pk, 0),
+                responses_n,
                 means,
+                small=0 < responses_n < MASK_THRESHOLD,
+                masked=session.pk in hidden,
             )
         )
     return Trends(tuple(scale), tuple(points))
@@ -609,15 +680,11 @@ def breakdowns_for(
     *, campaigns: QuerySet[Campaign], sessions: QuerySet[TrainingSession] | None = None
 ) -> tuple[Breakdown, ...]:
     """The mean of each scale question per structure type, sex and age band. A group of
-    fewer than `MASK_THRESHOLD` responses is masked (its count too); when a single group
-    would be masked, the next smallest is masked with it, so that it cannot be worked out
-    from the total. Seven queries."""
+    fewer than `MASK_THRESHOLD` responses is masked (its count too), and the next
+    smallest with it until the masked groups hold `MASK_THRESHOLD` responses together
+    (`masked_groups`), so that none can be worked out from the total. Seven queries."""
     campaign_qs = Campaign.objects.filter(pk__in=campaigns.values("pk"))
-    questions = list(
-        Question.objects.filter(
-            section__version__in=campaign_qs.values("version_id")
-        ).select_related("section__version")
-    )
+    questions = _question_set(campaign_qs, _responses(campaign_qs, sessions))
     key_of = _question_pks_by_key(questions)
     scale = _scale_keys(questions)
     position = {key: i for i, (key, _text) in enumerate(scale)}
@@ -640,13 +707,12 @@ def breakdowns_for(
             .annotate(n=Count("pk"), total=Sum("number"))
             .values_list(f"response__{dimension}", "question_id", "n", "total")
         ):
+            if question_pk not in key_of:
+                continue
             cell = sums[value][position[key_of[question_pk]]]
             cell[0] += n
             cell[1] += total
-        hidden = {value for value, n in counts.items() if masked(n)}
-        if len(hidden) == 1 and len(counts) > 1:
-            shown = sorted((n, value) for value, n in counts.items() if value not in hidden)
-            hidden.add(shown[0][1])
+        hidden = masked_groups(counts)
         title, names = labels[dimension]
         groups = []
         for value, n in sorted(counts.items(), key=lambda item: (item[0] == "", str(item[0]))):
@@ -731,7 +797,10 @@ def named_responses(
         pk__in=campaigns.values("pk"), version__questionnaire__nominative=True
     )
     questions = list(
-        Question.objects.filter(section__version__in=campaign_qs.values("version_id"))
+        Question.objects.filter(
+            Q(section__version__in=campaign_qs.values("version_id"))
+            | Q(section__version__in=_responses(campaign_qs, sessions).values("version_id"))
+        )
         .exclude(kind=Question.Kind.TEXT)
         .select_related("section__version")
     )
@@ -798,7 +867,11 @@ def without_hidden_comments(results: Results) -> Results:
         replace(
             section,
             questions=tuple(
-                replace(q, comments=tuple(c for c in q.comments if not c.hidden))
+                replace(
+                    q,
+                    comments=tuple(c for c in q.comments if not c.hidden),
+                    comments_withheld=q.comments_withheld + sum(c.hidden for c in q.comments),
+                )
                 for q in section.questions
             ),
         )

@@ -33,6 +33,9 @@ class ResultsScope:
     show_non_respondents: bool
     show_hidden_comments: bool  # marked « masqué dans la synthèse du financeur »
     show_names: bool  # the named answers of a nominative questionnaire
+    # Withhold what is broken down into groups of fewer than MASK_THRESHOLD responses
+    # (coordinators see them, marked).
+    mask_small: bool = True
 
     def for_questionnaire(self, questionnaire_pk: int) -> QuerySet[Campaign]:
         return self.campaigns.filter(version__questionnaire_id=questionnaire_pk)
@@ -58,6 +61,7 @@ def _scope(user, campaigns, sessions) -> ResultsScope:
         show_non_respondents=manager,
         show_hidden_comments=manager,
         show_names=manager or is_trainer(user),
+        mask_small=not manager,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from evaluations.models import (
@@ -132,10 +132,16 @@ def _copy_version(version: QuestionnaireVersion, *, actor) -> EditableVersion:
         )
         new.save()
         result.questions[old.pk] = new
+    # An unlaunched campaign moves to the copy unless people already answer it: an à
+    # chaud campaign stays unlaunched until the last half-day ends, and may hold tablet
+    # drafts and responses of the version they were given.
     moved = list(
         Campaign.objects.filter(
             version=version, launched_at__isnull=True, cancelled_at__isnull=True
-        ).values_list("pk", flat=True)
+        )
+        .exclude(Exists(Invitation.objects.filter(campaign=OuterRef("pk"))))
+        .exclude(Exists(Response.objects.filter(campaign=OuterRef("pk"))))
+        .values_list("pk", flat=True)
     )
     Campaign.objects.filter(pk__in=moved).update(version=copy)
     log_action(

@@ -134,7 +134,9 @@ class FormationResultsView(RoleRequiredMixin, View):
         if not campaigns.exists():
             raise Http404
         context = results_context(scope, campaigns)
-        trends = trends_for(campaigns=campaigns, sessions=scope.sessions)
+        trends = trends_for(
+            campaigns=campaigns, sessions=scope.sessions, mask_small=scope.mask_small
+        )
         rates_chart, means_chart = charts.trend_charts(trends, chart_id="trend")
         context.update(
             formation=formation,

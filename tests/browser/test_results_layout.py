@@ -121,3 +121,50 @@ def test_results_pages_fit(page, live_server, login_as, coordinator, axe, csp_vi
             blocking, _others = axe_problems(axe, page)
             assert not blocking, blocking
     assert not csp_violations
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_a_table_of_many_questions_stays_in_its_card(
+    page, live_server, login_as, coordinator, size
+):
+    """Eight long scale questions make the trend table (a column each) wider than a
+    portrait tablet: it must stay within its card, not widen the page."""
+    first = TrainingSessionFactory(code="CD93-2026-01")
+    second = TrainingSessionFactory(formation=first.formation, code="CD93-2026-02")
+    SlotFactory(session=first, day=dt.date(2026, 3, 2))
+    SlotFactory(session=second, day=dt.date(2026, 5, 4))
+    version = make_version(
+        *(
+            {
+                "kind": Question.Kind.SCALE,
+                "text": f"Question {n} : les contenus répondaient-ils à vos besoins ?",
+            }
+            for n in range(1, 9)
+        ),
+        title="Satisfaction à chaud",
+    )
+    questions = list(Question.objects.filter(section__version=version).order_by("position"))
+    for session in (first, second):
+        campaign = make_campaign(session, version)
+        for i in range(6):
+            add_response(campaign, {q: 1 + (i + n) % 5 for n, q in enumerate(questions)}, sex="F")
+    login_as(coordinator)
+    page.set_viewport_size(size)
+    page.goto(
+        live_server.url
+        + reverse(
+            "evaluations:formation_results", args=[first.formation_id, version.questionnaire.pk]
+        )
+    )
+    table = page.get_by_role("table", name="Moyenne de chaque question notée de 1 à 5, par session")
+    assert table.is_visible()
+    if os.environ.get("SUIVI_SCREENSHOTS"):
+        page.screenshot(
+            path=f"{os.environ['SUIVI_SCREENSHOTS']}/results-many-{size['width']}.png",
+            full_page=True,
+        )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth"), f"{size['width']} px: {width}"
+    card = page.locator("section", has=table).first.bounding_box()
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= card["x"] + card["width"] + 1

@@ -378,3 +378,28 @@ def test_update_changes_only_the_fields_given_and_never_the_kind(coordinator):
         [1],
         3,
     )
+
+
+def test_an_unlaunched_campaign_already_answered_on_the_tablet_keeps_its_version(
+    coordinator, answered
+):
+    """An à chaud campaign stays unlaunched until the last half-day ends, but people may
+    already answer it on the tablet: an edit must not move it under their answers."""
+    from evaluations.models import Invitation
+    from tests.factories import ParticipantFactory
+
+    version, launched, waiting, scale, choice = answered
+    tablet = make_campaign(TrainingSessionFactory(), version)
+    add_response(tablet, {scale: 5, choice: 0}, on_tablet=True)
+    drafted = make_campaign(TrainingSessionFactory(), version)
+    Invitation.objects.create(campaign=drafted, participant=ParticipantFactory(), draft={"1": 4})
+
+    question_update(actor=coordinator, question=choice, text="Votre fonction")
+
+    for campaign in (tablet, drafted):
+        campaign.refresh_from_db()
+        assert campaign.version == version
+    waiting.refresh_from_db()
+    assert waiting.version.number == 2
+    entry = AuditEntry.objects.get(action="questionnaire_version_created")
+    assert entry.data["campaigns_moved"] == [waiting.pk]

@@ -310,3 +310,149 @@ def test_the_same_question_twice_in_a_version_stays_two_lines(session):
         if q.kind == Question.Kind.TEXT
     ]
     assert comments == [["Sur le contenu"], ["Sur l'organisation"]]
+
+
+def _second_version(first, *question_dicts):
+    second = QuestionnaireVersion.objects.create(questionnaire=first.questionnaire, number=2)
+    section = Section.objects.create(version=second, position=1, title="Questions")
+    return second, [
+        Question.objects.create(section=section, position=i, **fields)
+        for i, fields in enumerate(question_dicts, start=1)
+    ]
+
+
+def test_a_campaign_moved_to_a_new_version_after_answers_still_shows_them(session):
+    """Answers taken on version 1, then the campaign moved to version 2 (an older copy of
+    the editor did so): every page reads the questions of the responses' version too."""
+    first = make_version(SCALE, {"kind": Question.Kind.SCALE, "text": "Supprimée ensuite"})
+    scale, dropped = _questions(first)
+    campaign = make_campaign(session, first)
+    add_response(campaign, {scale: 4, dropped: 2}, sex="F")
+    second, _new = _second_version(first, SCALE)
+    Campaign.objects.filter(pk=campaign.pk).update(version=second)
+
+    results = results_for(campaigns=Campaign.objects.all())
+    assert [(q.text, q.answered_count, q.mean) for q in results.questions] == [
+        ("Contenu de la formation", 1, Decimal("4.00")),
+        ("Supprimée ensuite", 1, Decimal("2.00")),
+    ]
+    trends = trends_for(campaigns=Campaign.objects.all())
+    assert trends.points[0].means == (Decimal("4.00"), Decimal("2.00"))
+    by = {b.dimension: b for b in breakdowns_for(campaigns=Campaign.objects.all())}
+    assert len(by["sex"].groups) == 1
+
+
+def test_choice_answers_stay_with_their_option_when_the_options_change(session):
+    first = make_version(SINGLE)
+    (single,) = _questions(first)
+    add_response(make_campaign(session, first), {single: 2})  # « Rapide »
+    reordered = {**SINGLE, "choices": ["Rapide", "Bon", "Lent"]}
+    second, (new_single,) = _second_version(first, reordered)
+    other = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    add_response(make_campaign(other, second), {new_single: 0})  # « Rapide » too
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    counted = [
+        {t.label: t.count for t in q.options} for q in results.questions if q.kind == "single"
+    ]
+    assert sorted(counted, key=lambda c: list(c)) == [
+        {"Lent": 0, "Bon": 0, "Rapide": 1},
+        {"Rapide": 1, "Bon": 0, "Lent": 0},
+    ]
+
+
+def test_quiz_right_answers_come_from_each_version(session):
+    quiz = {
+        "kind": Question.Kind.QUIZ,
+        "text": "Capitale ?",
+        "choices": ["Paris", "Lyon"],
+        "correct_choices": [0],
+        "points": 1,
+    }
+    first = make_version(quiz)
+    (q1,) = _questions(first)
+    add_response(make_campaign(session, first), {q1: [0]})
+    second, (q2,) = _second_version(first, {**quiz, "correct_choices": [1], "points": 2})
+    add_response(make_campaign(session, second), {q2: [1]})
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    lines = sorted(
+        (q.correct_labels, q.points, q.success_count, q.answered_count) for q in results.questions
+    )
+    assert lines == [(("Lyon",), 2, 1, 1), (("Paris",), 1, 1, 1)]
+
+
+def test_small_groups_are_masked_until_they_hide_five_answers_together(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    campaign = make_campaign(session, version)
+    for sex, n in (("F", 8), ("M", 6), ("X", 2), ("", 1)):
+        for _ in range(n):
+            add_response(campaign, {scale: 3}, sex=sex)
+
+    by = {b.dimension: b for b in breakdowns_for(campaigns=Campaign.objects.all())}
+
+    # « Autre » (2) and « Non renseigné » (1) hide 3 answers only: « Hommes » (6), the
+    # next smallest, goes with them.
+    assert [(g.label, g.masked) for g in by["sex"].groups] == [
+        ("Femmes", False),
+        ("Hommes", True),
+        ("Autre", True),
+        ("Non renseigné", True),
+    ]
+
+
+def test_trends_mask_small_sessions_on_request(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    add_response(make_campaign(session, version), {scale: 2})
+    big = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    for _ in range(5):
+        add_response(make_campaign(big, version), {scale: 4})
+    big2 = TrainingSessionFactory(formation=session.formation, code="S-LILLE-3")
+    for _ in range(7):
+        add_response(make_campaign(big2, version), {scale: 5})
+
+    shown = trends_for(campaigns=Campaign.objects.all())
+    assert [(p.session.code, p.small, p.masked, p.means) for p in shown.points][0] == (
+        "S-LILLE-1",
+        True,
+        False,
+        (Decimal("2.00"),),
+    )
+    masked = {
+        p.session.code: p
+        for p in trends_for(campaigns=Campaign.objects.all(), mask_small=True).points
+    }
+    assert masked["S-LILLE-1"].masked and masked["S-LILLE-1"].means == (None,)
+    assert masked["S-LILLE-2"].masked  # with it, so that it cannot be worked out
+    assert not masked["S-LILLE-3"].masked
+    assert masked["S-LILLE-3"].means == (Decimal("5.00"),)
+
+
+def test_sessions_covered_are_those_with_invitations_or_responses(session):
+    version = make_version(SCALE)
+    (scale,) = _questions(version)
+    add_response(make_campaign(session, version), {scale: 3})
+    invited = TrainingSessionFactory(formation=session.formation, code="S-LILLE-2")
+    _invite(make_campaign(invited, version), 2, 0)
+    silent = TrainingSessionFactory(formation=session.formation, code="S-LILLE-3")
+    make_campaign(silent, version)  # due, nobody invited yet
+    wide = Campaign.objects.create(
+        version=version,
+        formation=session.formation,
+        opens_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+    )
+    Invitation.objects.create(
+        campaign=wide,
+        participant=ParticipantFactory(),
+        enrolment=EnrolmentFactory(
+            session=TrainingSessionFactory(formation=session.formation, code="S-LILLE-4")
+        ),
+    )
+
+    results = results_for(campaigns=Campaign.objects.all())
+
+    assert [s.code for s in results.sessions] == ["S-LILLE-1", "S-LILLE-2", "S-LILLE-4"]

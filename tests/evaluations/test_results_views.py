@@ -158,10 +158,10 @@ def test_nominative_answers_named_for_trainers_not_for_auditors(client, world, t
     )
     page = _page(client, trainer, url)
     assert "AUBERT Camille" in page and "BAMI Camille" in page
-    assert "réussie par <strong>1</strong> sur 2 (50 %)" in page
+    assert "réussie par <strong>1</strong> sur 2 (50,0 %)" in page
     page = _page(client, auditor, url)
     assert "AUBERT" not in page
-    assert "réussie par <strong>1</strong> sur 2 (50 %)" in page
+    assert "réussie par <strong>1</strong> sur 2 (50,0 %)" in page
 
 
 def test_charts_are_accessible_svg_without_style(client, world, coordinator):
@@ -173,7 +173,7 @@ def test_charts_are_accessible_svg_without_style(client, world, coordinator):
         assert 'role="img"' in svg
         assert re.search(r"<title id=\"[^\"]+\">[^<]+</title>", svg)
         assert "<desc" in svg
-    assert "1 réponse (50 %)" in svgs[1]
+    assert "1 réponse (50,0 %)" in svgs[1]
     assert "<style" not in page and " style=" not in page
 
 
@@ -256,3 +256,87 @@ def test_results_panel_for_a_trainer_without_names(client, world, trainer):
     page = page.decode()
     assert "animation — <strong>3,50 / 5</strong>" in page
     assert "OUBLI" not in page.split("Résultats des évaluations")[1].split("</section>")[0]
+
+
+def test_small_sessions_trend_means_masked_for_trainer_and_auditor_marked_for_coordinator(
+    client, world, coordinator, trainer, auditor
+):
+    """World's session has 2 responses; another has 6: the small one's means would point
+    at its two people, and the other's could be worked out from the total with it."""
+    other = TrainingSessionFactory(formation=world["session"].formation, code="S-93-02")
+    other.trainers.add(trainer)
+    SlotFactory(session=other, day=dt.date(2026, 9, 1))
+    scale, _text = _questions(world["campaign"].version)
+    campaign = make_campaign(other, world["campaign"].version)
+    for value in (4, 4, 4, 4, 4, 4):
+        add_response(campaign, {scale: value})
+
+    coordinator_page = _page(client, coordinator, world["formation_url"])
+    trend = coordinator_page.split('id="trends-title"')[1].split("</section>")[0]
+    assert "3,50" in trend and "4,00" in trend
+    assert "moins de 5 réponses</span>" in trend
+
+    for user in (trainer, auditor):
+        trend = _page(client, user, world["formation_url"])
+        trend = trend.split('id="trends-title"')[1].split("</section>")[0]
+        assert "3,50" not in trend and "4,00" not in trend
+        assert "masqué (moins de 5 réponses" in trend
+
+
+@pytest.mark.parametrize("user", ["trainer", "auditor"])
+def test_a_withheld_comment_is_counted_not_shown(client, world, user, request):
+    """« Vos commentaires : 2 réponses » and one comment listed: say why the other is not."""
+    page = _page(client, request.getfixturevalue(user), world["formation_url"])
+    assert "Mme Lebrun" not in page
+    assert "1 commentaire non reproduit : il permettait d'identifier une personne." in page
+
+
+def test_the_coordinator_sees_the_hidden_comment_not_a_count(client, world, coordinator):
+    page = _page(client, coordinator, world["session_url"])
+    assert "Mme Lebrun" in page
+    assert "non reproduit" not in page
+
+
+def test_percentages_have_one_decimal_everywhere(client, world, coordinator):
+    """2 of 19 is 10,5 %, a whole rate is 75,0 %: the page, the panel and the charts write
+    them as the synthesis PDF does."""
+    yes_no = make_version(
+        {"kind": Question.Kind.YES_NO, "text": "Utile ?"},
+        title="À froid",
+        kind=Questionnaire.Kind.COLD,
+    )
+    (useful,) = _questions(yes_no)
+    campaign = make_campaign(world["session"], yes_no)
+    for i in range(4):
+        Invitation.objects.create(
+            campaign=campaign,
+            participant=ParticipantFactory(),
+            answered_on=dt.date(2026, 5, 5) if i < 3 else None,
+        )
+    for i in range(19):
+        add_response(campaign, {useful: i >= 2})
+    results_url = reverse(
+        "evaluations:session_results", args=[world["session"].pk, yes_no.questionnaire.pk]
+    )
+    page = _page(client, coordinator, results_url)
+    assert "3 personnes sur 4 invitées ont répondu (75,0 %)" in page
+    assert "3 sur 4 (75,0 %)" in page  # the rate's chart
+    assert "2 réponses (10,5 %)" in page and "17 réponses (89,5 %)" in page
+    formation = _page(client, coordinator, world["formation_url"])
+    assert "89,5 % de oui" in formation
+    panel = _page(
+        client, coordinator, reverse("sessions:session_detail", args=[world["session"].pk])
+    )
+    assert "taux de réponse <strong>75,0 %</strong> (3 sur 4)" in panel
+
+
+def test_option_bars_are_drawn_against_all_the_answers(world):
+    from evaluations import charts
+    from evaluations.selectors_results import results_for
+
+    results = results_for(campaigns=Campaign.objects.filter(pk=world["campaign"].pk))
+    chart = charts.question_chart(results.questions[0], chart_id="q1")
+    widths = [bar.width for row in chart.rows for bar in row.bars]
+    # One answer of two on 2 and on 5: half the track each, not the whole of it.
+    assert max(widths) == charts.BAR_SPACE / 2
+    assert "100 % des personnes qui ont répondu" in chart.desc
