@@ -740,17 +740,32 @@ class NonRespondent:
     reminders_sent: int
 
 
+@dataclass(frozen=True)
+class NonRespondents:
+    total: int
+    shown: tuple[NonRespondent, ...]
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
 def non_respondents(
-    *, campaigns: QuerySet[Campaign], sessions: QuerySet[TrainingSession] | None = None
-) -> tuple[NonRespondent, ...]:
+    *,
+    campaigns: QuerySet[Campaign],
+    sessions: QuerySet[TrainingSession] | None = None,
+    limit: int | None = None,
+) -> NonRespondents:
     """Who was invited and has not answered: for coordinators only (the caller checks).
-    One query."""
-    rows = (
-        _invitations(Campaign.objects.filter(pk__in=campaigns.values("pk")), sessions)
-        .filter(answered_on__isnull=True)
-        .select_related("participant", "user", "campaign__session", "enrolment__session")
-        .order_by("participant__last_name", "participant__first_name", "user__last_name", "pk")
+    The first ``limit`` by name, and how many in all. Two queries."""
+    pending = _invitations(Campaign.objects.filter(pk__in=campaigns.values("pk")), sessions).filter(
+        answered_on__isnull=True
     )
+    rows = pending.select_related(
+        "participant", "user", "campaign__session", "enrolment__session"
+    ).order_by("participant__last_name", "participant__first_name", "user__last_name", "pk")
+    if limit is not None:
+        rows = rows[:limit]
     result = []
     for invitation in rows:
         person = invitation.participant or invitation.user
@@ -767,7 +782,8 @@ def non_respondents(
                 name, session.code if session else "", invitation.sent_at, invitation.reminders_sent
             )
         )
-    return tuple(result)
+    total = len(result) if limit is None or len(result) < limit else pending.count()
+    return NonRespondents(total=total, shown=tuple(result))
 
 
 @dataclass(frozen=True)

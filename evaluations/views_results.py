@@ -25,6 +25,12 @@ from evaluations.selectors_results_access import (
 )
 from formations.permissions import RoleRequiredMixin
 
+# A formation of a national programme has thousands of comments and people: the page shows
+# the first ones (comments in alphabetical order, people by name) and says how many more
+# there are; the raw answers' export and each campaign's page have them all.
+COMMENTS_SHOWN = 100
+NON_RESPONDENTS_SHOWN = 200
+
 OTHER_KIND = {
     Questionnaire.Kind.HOT: Questionnaire.Kind.COLD,
     Questionnaire.Kind.COLD: Questionnaire.Kind.HOT,
@@ -42,7 +48,12 @@ def results_context(scope: ResultsScope, campaigns) -> dict:
     questions = []
     for number, question in enumerate(results.questions, start=1):
         questions.append(
-            {"result": question, "chart": charts.question_chart(question, chart_id=f"q{number}")}
+            {
+                "result": question,
+                "chart": charts.question_chart(question, chart_id=f"q{number}"),
+                "comments": question.comments[:COMMENTS_SHOWN],
+                "comments_more": max(0, len(question.comments) - COMMENTS_SHOWN),
+            }
         )
     nominative = bool(results.questionnaire and results.questionnaire.nominative)
     named = (
@@ -68,7 +79,9 @@ def results_context(scope: ResultsScope, campaigns) -> dict:
         )
         if results.invited
         else None,
-        "non_respondents": non_respondents(campaigns=campaigns, sessions=scope.sessions)
+        "non_respondents": non_respondents(
+            campaigns=campaigns, sessions=scope.sessions, limit=NON_RESPONDENTS_SHOWN
+        )
         if scope.show_non_respondents
         else None,
         "named": named,

@@ -340,3 +340,19 @@ def test_option_bars_are_drawn_against_all_the_answers(world):
     # One answer of two on 2 and on 5: half the track each, not the whole of it.
     assert max(widths) == charts.BAR_SPACE / 2
     assert "100 % des personnes qui ont répondu" in chart.desc
+
+
+def test_long_lists_are_cut_and_say_how_many_more(client, world, coordinator, monkeypatch):
+    """A formation of a national programme has thousands of comments and people not
+    answering: the page shows the first ones and counts the rest."""
+    monkeypatch.setattr("evaluations.views_results.COMMENTS_SHOWN", 1)
+    monkeypatch.setattr("evaluations.views_results.NON_RESPONDENTS_SHOWN", 0)
+
+    page = _page(client, coordinator, world["session_url"])
+
+    assert "Mme Lebrun de la CAF" in page  # alphabetical: « Mme » before « Très »
+    assert "Très vivant, merci" not in page
+    assert "Et 1 autre commentaire, dans l'export des réponses." in page
+    assert "1 personne n'a pas encore répondu" in page
+    assert "OUBLI Camille" not in page
+    assert "Et 1 autre personne" in page
