@@ -8,20 +8,31 @@ This is the funder's copy, the only one issued: it never carries a name or conta
 details. Results hold none (an anonymous response has no author; a nominative
 questionnaire's synthesis keeps its aggregates only, no comment at all); a comment a
 coordinator hid is left out (and counted), and an e-mail address or phone number typed in
-a comment is taken out (`evaluations.anonymity`)."""
+a comment is taken out (`evaluations.anonymity`).
+
+Comments are printed in alphabetical order, never in the order of answers (on the trainer's
+tablet, that order is the order people handed it round). With fewer than
+`MASK_THRESHOLD` responses in the scope, the PDF keeps the aggregates and leaves every
+comment out (counted): a handful of respondents can be recognised by what they write, and
+the funder holds the attendance lists. We print the aggregates rather than refuse the
+document: the funder is owed a synthesis of every session, and figures over four people
+say less about one of them than his own sentence does; the coordinator is warned on the
+page before issuing."""
 
 import datetime as dt
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations.anonymity import redact_contacts
 from evaluations.models import Question
-from evaluations.selectors_results import results_for
+from evaluations.selectors_results import MASK_THRESHOLD, results_for
 from evaluations.selectors_synthesis import SynthesisScope, synthesis_campaigns, synthesis_draft
 from formations.french import time_zone_label
 from formations.selectors import provider_identity
@@ -70,6 +81,8 @@ class QuestionBlock:
     comments: tuple[str, ...] = ()
     # Comments left out of this copy: hidden by the coordination.
     withheld: int = 0
+    # Comments left out because the scope has fewer than MASK_THRESHOLD responses.
+    withheld_few: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,8 @@ class SynthesisData:
     session_code: str  # the one session covered by choice, else ""
     period_from: dt.date | None  # the campaigns' period chosen
     period_to: dt.date | None
+    campaigns_from: dt.date | None  # the first and last opening days of the campaigns covered
+    campaigns_to: dt.date | None
     first_day: dt.date | None  # the sessions' (or answers') first and last days
     last_day: dt.date | None
     sessions: tuple[SessionLine, ...]
@@ -115,6 +130,11 @@ class SynthesisData:
     verification_url: str = ""
 
     @property
+    def few_responses(self) -> bool:
+        """Fewer than MASK_THRESHOLD responses: aggregates only, no comment."""
+        return self.responses < MASK_THRESHOLD
+
+    @property
     def has_eu_funder(self) -> bool:
         return any(f.is_eu for f in self.funders)
 
@@ -125,15 +145,24 @@ def _bars(counts) -> tuple[Bar, ...]:
     )
 
 
-def _question(result, *, nominative: bool) -> QuestionBlock:
+def alphabetical(text: str) -> tuple[str, str]:
+    """Sort key of a comment: accents and case ignored, then as written."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return ("".join(c for c in decomposed if not unicodedata.combining(c)), text)
+
+
+def _question(result, *, nominative: bool, few: bool) -> QuestionBlock:
     kind = result.kind
     bars = _bars(result.distribution or result.options)
     comments: tuple[str, ...] = ()
-    withheld = 0
+    withheld = withheld_few = 0
     if kind == Question.Kind.TEXT and not nominative:
         shown = [c for c in result.comments if not c.hidden]
         withheld = len(result.comments) - len(shown)
-        comments = tuple(redact_contacts(c.text) for c in shown)
+        if few:
+            withheld_few = len(shown)
+        else:
+            comments = tuple(sorted((redact_contacts(c.text) for c in shown), key=alphabetical))
     return QuestionBlock(
         text=result.text,
         kind=kind,
@@ -153,6 +182,7 @@ def _question(result, *, nominative: bool) -> QuestionBlock:
         ),
         comments=comments,
         withheld=withheld,
+        withheld_few=withheld_few,
     )
 
 
@@ -187,7 +217,9 @@ def build_synthesis_data(*, scope: SynthesisScope, now=None) -> SynthesisData:
             code="no_responses",
         )
     nominative = scope.questionnaire.nominative
+    few = results.responses < MASK_THRESHOLD
     draft = synthesis_draft(scope=scope)
+    opened = synthesis_campaigns(scope=scope).aggregate(first=Min("opens_at"), last=Max("opens_at"))
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
     fingerprint = (
         f"{formation.pk}|{scope.questionnaire.pk}|{scope.session.pk if scope.session else ''}|"
@@ -213,6 +245,8 @@ def build_synthesis_data(*, scope: SynthesisScope, now=None) -> SynthesisData:
         session_code=scope.session.code if scope.session is not None else "",
         period_from=scope.date_from,
         period_to=scope.date_to,
+        campaigns_from=timezone.localdate(opened["first"]) if opened["first"] else None,
+        campaigns_to=timezone.localdate(opened["last"]) if opened["last"] else None,
         first_day=results.first_day,
         last_day=results.last_day,
         sessions=tuple(SessionLine(s.code, s.first_day, s.last_day) for s in results.sessions),
@@ -223,7 +257,9 @@ def build_synthesis_data(*, scope: SynthesisScope, now=None) -> SynthesisData:
         sections=tuple(
             SectionBlock(
                 title=section.title,
-                questions=tuple(_question(q, nominative=nominative) for q in section.questions),
+                questions=tuple(
+                    _question(q, nominative=nominative, few=few) for q in section.questions
+                ),
             )
             for section in results.sections
         ),

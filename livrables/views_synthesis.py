@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from evaluations.exceptions import EvaluationsError
 from evaluations.forms_synthesis import ConclusionForm, SynthesisScopeForm
-from evaluations.selectors_results import results_for
+from evaluations.selectors_results import MASK_THRESHOLD, results_for
 from evaluations.selectors_synthesis import synthesis_campaigns, synthesis_draft
 from evaluations.services_synthesis import synthesis_conclusion_save
 from formations.permissions import can_manage
@@ -100,6 +100,9 @@ def synthesis_page(request, pk: int):
             + "?"
             + query,
             "query": query,
+            # Warned before issuing: the PDF then leaves the comments out.
+            "few_responses": results.responses < MASK_THRESHOLD,
+            "mask_threshold": MASK_THRESHOLD,
         }
     )
     return render(request, "livrables/synthesis/page.html", context)

@@ -22,7 +22,7 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from evaluations.models import Question
-from livrables.data_synthesis import Bar, QuestionBlock, SynthesisData
+from livrables.data_synthesis import MASK_THRESHOLD, Bar, QuestionBlock, SynthesisData
 from livrables.pdf.base import FONT, FONT_BOLD, GREY, LIGHT_GREY
 from livrables.pdf.certificates import MARGIN_X, PAGE, QR_SIZE, _build, _styles, facts_table
 from livrables.pdf.sheet import QRFlowable, TextCell
@@ -34,6 +34,10 @@ GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BACKGROUND = colors.Color(0.93, 0.94, 0.97)
 # Height of one bar's row in the horizontal charts, in points.
 ROW = 15
+# Lines of a long list of comments kept with the question's heading, and together at its end.
+KEEP_LINES = 3
+# Beyond this many flowables under the heading (about 15 comments), a question is split.
+LONG_TAIL = 30
 # An option's label is cut after this many characters in a chart (written in full below).
 LABEL_MAX = 46
 # Up to this many sessions, they are listed in the identity table; beyond, the table gives
@@ -95,7 +99,9 @@ def bar_chart(bars: tuple[Bar, ...], *, labels: list[str] | None = None) -> Draw
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7.5
     chart.categoryAxis.labels.boxAnchor = "e"
-    chart.categoryAxis.labels.dx = -4
+    # Clear of the axis and its ticks: « 1 — Pas du tout satisfait·e » must not touch them.
+    chart.categoryAxis.tickLeft = 3
+    chart.categoryAxis.labels.dx = -8
     chart.categoryAxis.strokeColor = GRID
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = max([b.count for b in bars] + [1])
@@ -136,7 +142,11 @@ def objectives_chart(block: QuestionBlock) -> Drawing:
         [float(o.before or 0) for o in objectives],
         [float(o.after or 0) for o in objectives],
     ]
-    chart.categoryAxis.categoryNames = [_short(o.objective)[:28] for o in objectives]
+    # Numbered, not named: an objective's wording does not fit under its bars (it was cut
+    # mid-word); the table below gives each number its objective in full.
+    chart.categoryAxis.categoryNames = [
+        _("Objectif %(n)s") % {"n": n} for n in range(1, len(objectives) + 1)
+    ]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.strokeColor = GRID
@@ -243,7 +253,7 @@ def question_story(block: QuestionBlock) -> list:
                 ]
             ] + [
                 [
-                    _cell(o.objective, size=8),
+                    _cell(f"{number}. {o.objective}", size=8),
                     _cell(str(o.count), size=8),
                     _cell(decimal_text(o.before), size=8),
                     _cell(decimal_text(o.after), size=8),
@@ -254,7 +264,7 @@ def question_story(block: QuestionBlock) -> list:
                         8,
                     ),
                 ]
-                for o in block.objectives
+                for number, o in enumerate(block.objectives, start=1)
             ]
             tail += [Spacer(1, 4), _grid(rows, [USABLE - 230, 55, 55, 55, 65])]
     elif kind == Question.Kind.TEXT:
@@ -264,6 +274,21 @@ def question_story(block: QuestionBlock) -> list:
         for comment in block.comments:
             tail.append(_cell(f"« {comment} »", size=8.5))
             tail.append(Spacer(1, 3))
+        if block.withheld_few:
+            tail.append(
+                _cell(
+                    ngettext(
+                        "%(n)s commentaire non reproduit : moins de %(min)s réponses, il "
+                        "permettrait de reconnaître son auteur·rice.",
+                        "%(n)s commentaires non reproduits : moins de %(min)s réponses, ils "
+                        "permettraient de reconnaître leurs auteur·rices.",
+                        block.withheld_few,
+                    )
+                    % {"n": block.withheld_few, "min": MASK_THRESHOLD},
+                    size=8,
+                    color=GREY,
+                )
+            )
         if block.withheld:
             tail.append(
                 _cell(
@@ -283,23 +308,55 @@ def question_story(block: QuestionBlock) -> list:
     story = [*head, Spacer(1, 3)]
     if chart is not None:
         story.append(chart)
-    first = KeepTogether(story)
-    return [first, *tail, Spacer(1, 10)]
+    # The whole question on one page where it fits. A long one (many comments) keeps its
+    # heading with its chart or first lines, and its last lines together: a last comment
+    # never runs alone onto the next page. (KeepTogether cannot be nested: an inner one
+    # claims an endless height and pushes the outer to a page of its own.)
+    if len(tail) <= LONG_TAIL:
+        return [KeepTogether(story + tail), Spacer(1, 10)]
+    lead = KEEP_LINES * 2  # a comment and its spacer
+    return [
+        KeepTogether(story + tail[:lead]),
+        *tail[lead:-lead],
+        KeepTogether(tail[-lead:]),
+        Spacer(1, 10),
+    ]
 
 
 def _period_text(data: SynthesisData) -> str:
+    """The days the campaigns covered were opened, as they were (not the filter chosen)."""
+    first, last = data.campaigns_from, data.campaigns_to
+    if first is None:
+        return "—"
+    if first == last:
+        return _("campagne ouverte le %(day)s") % {"day": f"{first:%d/%m/%Y}"}
+    return _("campagnes ouvertes du %(start)s au %(end)s") % {
+        "start": f"{first:%d/%m/%Y}",
+        "end": f"{last:%d/%m/%Y}",
+    }
+
+
+def _scope_text(data: SynthesisData) -> str:
+    """What was chosen: the whole formation or one session, all campaigns or those
+    opened between two dates."""
+    if data.session_code:
+        where = _("la session %(code)s") % {"code": data.session_code}
+    else:
+        where = _("toute la formation")
     if data.period_from and data.period_to:
-        return _("campagnes ouvertes du %(start)s au %(end)s") % {
+        when = _("campagnes ouvertes du %(start)s au %(end)s") % {
             "start": f"{data.period_from:%d/%m/%Y}",
             "end": f"{data.period_to:%d/%m/%Y}",
         }
-    if data.period_from:
-        return _("campagnes ouvertes depuis le %(start)s") % {
+    elif data.period_from:
+        when = _("campagnes ouvertes depuis le %(start)s") % {
             "start": f"{data.period_from:%d/%m/%Y}"
         }
-    if data.period_to:
-        return _("campagnes ouvertes jusqu'au %(end)s") % {"end": f"{data.period_to:%d/%m/%Y}"}
-    return _("toutes les campagnes de la formation")
+    elif data.period_to:
+        when = _("campagnes ouvertes jusqu'au %(end)s") % {"end": f"{data.period_to:%d/%m/%Y}"}
+    else:
+        when = _("toutes les campagnes de ce questionnaire")
+    return f"{where}, {when}"
 
 
 def _sessions_text(data: SynthesisData) -> str:
@@ -348,16 +405,21 @@ def _identity(data: SynthesisData) -> Table:
             _("Questionnaire"),
             f"{data.questionnaire_title} ({data.questionnaire_kind}, {anonymity})",
         ),
+        (_("Périmètre"), _scope_text(data)),
         (_("Période"), _period_text(data)),
         (
             ngettext("Session couverte", "Sessions couvertes", len(data.sessions)),
             _sessions_text(data),
         ),
     ]
-    if data.first_day and data.last_day:
+    if data.first_day and data.last_day and data.first_day == data.last_day:
+        rows.append(
+            (_("Dates des sessions"), _("le %(day)s") % {"day": f"{data.first_day:%d/%m/%Y}"})
+        )
+    elif data.first_day and data.last_day:
         rows.append(
             (
-                _("Dates"),
+                _("Dates des sessions"),
                 _("du %(start)s au %(end)s")
                 % {"start": f"{data.first_day:%d/%m/%Y}", "end": f"{data.last_day:%d/%m/%Y}"},
             )
@@ -376,6 +438,19 @@ def _rate(data: SynthesisData) -> list:
         "invited": data.invited,
     }
     story = [_cell(text, True, 10), Spacer(1, 2), rate_chart(data)]
+    if data.few_responses:
+        story.append(
+            _cell(
+                _(
+                    "Moins de %(min)s réponses : cette synthèse n'en donne que les résultats "
+                    "agrégés, sans les commentaires, qui permettraient de reconnaître leurs "
+                    "auteur·rices."
+                )
+                % {"min": MASK_THRESHOLD},
+                size=8,
+                color=GREY,
+            )
+        )
     if data.responses != data.answered:
         story.append(
             _cell(

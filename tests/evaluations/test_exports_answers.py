@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 import re
 
@@ -6,6 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from evaluations.models import Question
 from evaluations.services_synthesis import comment_hide
 from formations.models import User
 from tests.evaluations.synthesis_world import (
@@ -15,6 +17,7 @@ from tests.evaluations.synthesis_world import (
     build_world,
 )
 from tests.factories import FunderFactory, UserFactory
+from tests.factories.evaluations import add_response, make_campaign, make_version
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -40,10 +43,10 @@ def test_coordinator_export_one_row_per_response_and_question(client, world, coo
     rows = rows_of(client.get(export_url(world)))
 
     header, body = rows[0], rows[1:]
+    # An anonymous questionnaire: no day of answer (it dates a person on the tablet).
     assert header == [
         "Réponse n°",
         "Session",
-        "Répondu le",
         "Type de structure",
         "Partie",
         "Question",
@@ -51,18 +54,22 @@ def test_coordinator_export_one_row_per_response_and_question(client, world, coo
     ]
     # 4 responses: 5 + 5 + 4 + 3 questions answered (text and tools optional).
     assert len(body) == 17
-    scale = [r for r in body if r[5] == "Contenus de la formation"]
-    assert [r[6] for r in scale] == ["5", "4", "4", "2"]
-    tools = {r[0]: r[6] for r in body if r[5] == "Outils utilisés"}
-    assert tools["1"] == "Pix, France Connect"
-    assert body[0][1] == "LILLE-2026-01" and body[0][2] == "2026-06-02"
-    assert body[0][3] == "CCAS / CIAS"
-    objectives = [r[6] for r in body if r[5] == "Progrès par objectif"]
-    assert objectives[0] == "Accompagner une démarche : 2 → 4"
+    scale = [r for r in body if r[4] == "Contenus de la formation"]
+    assert sorted(r[5] for r in scale) == ["2", "4", "4", "5"]
+    assert {r[5] for r in body if r[4] == "Outils utilisés"} >= {"Pix, France Connect"}
+    assert body[0][1] == "LILLE-2026-01"
+    # Four CCAS respondents in the session: fewer than five, the type is not shown.
+    assert {r[2] for r in body} == {"— (moins de 5 réponses)"}
+    objectives = [r[5] for r in body if r[4] == "Progrès par objectif"]
+    assert "Accompagner une démarche : 2 → 4" in objectives
     # The coordination's copy keeps a hidden comment as written.
     comment_hide(answer=world.hidden, actor=coordinator, reason="Nomme une élue")
-    texts = [r[6] for r in rows_of(client.get(export_url(world))) if r[5] == "Commentaires"]
-    assert texts == [SHOWN_COMMENT, HIDDEN_COMMENT]
+    rows = rows_of(client.get(export_url(world)))
+    comments = [r for r in rows if r[4] == "Commentaires"]
+    assert [r[5] for r in comments] == [SHOWN_COMMENT, HIDDEN_COMMENT]
+    # The hidden comment comes last, with neither a response number nor a structure type.
+    assert rows[-1][5] == HIDDEN_COMMENT
+    assert rows[-1][0] == "—" and rows[-1][2] == "—"
 
 
 def test_funder_export_has_no_name_no_email_no_phone_and_masks_hidden(
@@ -108,9 +115,9 @@ def test_xlsx_export_is_neutralised_and_readable(client, world, coordinator):
     client.force_login(coordinator)
     response = client.get(export_url(world, "xlsx"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    values = [row[6].value for row in sheet.iter_rows(min_row=2)]
+    values = [row[5].value for row in sheet.iter_rows(min_row=2)]
     assert '=HYPERLINK("http://evil")' in values
-    cell = next(row[6] for row in sheet.iter_rows(min_row=2) if str(row[6].value).startswith("="))
+    cell = next(row[5] for row in sheet.iter_rows(min_row=2) if str(row[5].value).startswith("="))
     assert cell.data_type == "s"
 
 
@@ -140,3 +147,60 @@ def test_export_streams_with_constant_queries(
     client.force_login(coordinator)
     with django_assert_max_num_queries(12):
         rows_of(client.get(export_url(world)))
+
+
+def test_anonymous_export_does_not_point_at_a_lone_respondent(client, world, coordinator, auditor):
+    """Six CCAS respondents and one from a centre social in the session: the CCAS type is
+    shown, the centre social is not (it would be that person's whole response); the
+    numbers do not follow the order of submission; no day anywhere."""
+    q = world.questions
+    submitted = []
+    for index in range(2):
+        add_response(
+            world.campaign,
+            {q["scale"]: 3, q["text"]: f"Réponse CCAS {index}"},
+            structure_kind="ccas",
+            submitted_on=dt.date(2026, 6, 3 + index),
+        )
+        submitted.append(f"Réponse CCAS {index}")
+    add_response(
+        world.campaign,
+        {q["scale"]: 1, q["text"]: "Seul du centre social"},
+        structure_kind="centre_social",
+        submitted_on=dt.date(2026, 6, 5),
+    )
+    submitted.append("Seul du centre social")
+    for index in range(4):
+        add_response(
+            world.campaign,
+            {q["scale"]: 4, q["text"]: f"Plus tard {index}"},
+            structure_kind="ccas",
+            submitted_on=dt.date(2026, 6, 6 + index),
+        )
+        submitted.append(f"Plus tard {index}")
+    for user in (coordinator, auditor):
+        client.force_login(user)
+        rows = rows_of(client.get(export_url(world)))
+        assert "Répondu le" not in rows[0]
+        content = "\n".join(";".join(r) for r in rows)
+        assert "2026-06" not in content and "/06/2026" not in content
+        assert "Centre social" not in content
+        kinds = {r[5]: r[2] for r in rows[1:] if r[4] == "Commentaires"}
+        assert kinds["Seul du centre social"] == "— (moins de 5 réponses)"
+        assert kinds["Réponse CCAS 0"] == "CCAS / CIAS"
+        numbers = {r[5]: int(r[0]) for r in rows[1:] if r[4] == "Commentaires"}
+        in_submission_order = [numbers[text] for text in submitted]
+        assert in_submission_order != sorted(in_submission_order)
+        # Each response keeps one number on all its rows; the numbers run 1 to 11.
+        assert {int(r[0]) for r in rows[1:]} == set(range(1, 12))
+
+
+def test_export_filename_names_the_questionnaire(client, world, coordinator):
+    client.force_login(coordinator)
+    other = make_version({"kind": Question.Kind.SCALE, "text": "Utilité"})
+    make_campaign(world.session, other)
+    first = client.get(export_url(world))["Content-Disposition"]
+    url = reverse("evaluations:answers_export", args=[world.formation.pk, "csv"])
+    second = client.get(f"{url}?questionnaire={other.questionnaire_id}")["Content-Disposition"]
+    assert first != second
+    assert str(world.version.questionnaire.pk) in first

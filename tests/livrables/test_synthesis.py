@@ -1,7 +1,10 @@
 import datetime as dt
+import io
+from dataclasses import replace
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from evaluations.selectors_synthesis import SynthesisScope
 from evaluations.services_synthesis import comment_hide, synthesis_conclusion_save
@@ -20,6 +23,7 @@ from tests.evaluations.synthesis_world import (
     build_world,
 )
 from tests.factories import FunderFactory, ProviderIdentityFactory, UserFactory
+from tests.factories.evaluations import add_response, make_campaign
 from tests.livrables.conftest import pdf_text
 
 NOW = timezone.make_aware(dt.datetime(2026, 6, 20, 10, 0))
@@ -53,7 +57,17 @@ def test_synthesis_shows_exact_means_counts_and_response_rate(world):
     assert "Ce projet est cofinancé par l'Union européenne avec le FEDER" in text
 
 
+def fifth_response(world, comment=""):
+    """A fifth response (MASK_THRESHOLD): the synthesis then prints its comments."""
+    q = world.questions
+    values = {q["scale"]: 3}
+    if comment:
+        values[q["text"]] = comment
+    return add_response(world.campaign, values, structure_kind="ccas")
+
+
 def test_funder_copy_leaves_out_hidden_comments_and_contact_details(world, coordinator):
+    fifth_response(world)
     comment_hide(answer=world.hidden, actor=coordinator, reason="Nomme une élue")
     world.shown.text = f"{SHOWN_COMMENT}, écrivez-moi à {PARTICIPANT_EMAIL}"
     world.shown.save()
@@ -261,3 +275,94 @@ def test_synthesis_of_hundreds_of_sessions_lists_them_at_the_end(world):
     assert "300 sessions, listées en fin de document" in text
     assert "NAT-0000 (02/03/2026 – 03/03/2026)" in text
     assert "NAT-0299 (02/03/2026 – 03/03/2026)" in text
+
+
+def test_under_five_responses_the_pdf_keeps_aggregates_and_no_comment(world):
+    """The session has four responses: a funder holding its attendance list could tell who
+    wrote what. The figures stay, every comment goes (counted, with why)."""
+    text = pdf_text(
+        render_synthesis(
+            build_synthesis_data(scope=scope_of(world, session=world.session), now=NOW)
+        )
+    )
+    assert "moyenne 3,75 / 5" in text
+    assert SHOWN_COMMENT not in text and HIDDEN_COMMENT not in text
+    assert "Moins de 5 réponses : cette synthèse n'en donne que les résultats agrégés" in text
+    assert "2 commentaires non reproduits : moins de 5 réponses" in text
+
+    fifth_response(world)
+    text = pdf_text(
+        render_synthesis(
+            build_synthesis_data(scope=scope_of(world, session=world.session), now=NOW)
+        )
+    )
+    assert SHOWN_COMMENT in text and "Moins de 5 réponses" not in text
+
+
+def test_period_prints_the_campaigns_real_dates_and_the_scope_apart(world):
+    text = pdf_text(render_synthesis(build_synthesis_data(scope=scope_of(world), now=NOW)))
+    assert "Période campagne ouverte le 01/06/2026" in text
+    assert "Périmètre toute la formation, toutes les campagnes de ce questionnaire" in text
+    assert "toutes les campagnes de la formation" not in text
+
+    make_campaign(
+        world.session,
+        world.version,
+        opens_at=timezone.make_aware(dt.datetime(2026, 6, 15, 9, 0)),
+    )
+    text = pdf_text(
+        render_synthesis(
+            build_synthesis_data(
+                scope=scope_of(world, date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 7, 31)),
+                now=NOW,
+            )
+        )
+    )
+    assert "Période campagnes ouvertes du 01/06/2026 au 15/06/2026" in text
+    assert "Périmètre toute la formation, campagnes ouvertes du 01/05/2026 au 31/07/2026" in text
+
+
+def test_objectives_are_numbered_under_the_chart_and_named_in_the_table(world):
+    text = pdf_text(render_synthesis(build_synthesis_data(scope=scope_of(world), now=NOW)))
+    assert "Objectif 1" in text
+    assert "1. Accompagner une démarche 4 2,00 4,00 +2,00" in text
+
+
+def test_comments_are_printed_in_alphabetical_order(world):
+    for comment in ("Zéro temps mort", "accueil chaleureux", "Écoute attentive"):
+        fifth_response(world, comment)
+    text = pdf_text(render_synthesis(build_synthesis_data(scope=scope_of(world), now=NOW)))
+    order = ["accueil chaleureux", "Écoute attentive", HIDDEN_COMMENT, SHOWN_COMMENT]
+    positions = [text.index(f"« {comment} »") for comment in order + ["Zéro temps mort"]]
+    assert positions == sorted(positions)
+
+
+def test_a_last_comment_never_runs_alone_onto_the_next_page(world):
+    """Whatever the number of comments, a page holding comments of the question holds at
+    least two of them (or its heading): never one line cut from its block."""
+    fifth_response(world)
+    data = build_synthesis_data(scope=scope_of(world), now=NOW)
+    checked_split = False
+    for count in range(4, 60):
+        comments = tuple(f"Commentaire numéro {n:02d}" for n in range(count))
+        sections = tuple(
+            replace(
+                section,
+                questions=tuple(
+                    replace(q, comments=comments) if q.kind == "text" else q
+                    for q in section.questions
+                ),
+            )
+            for section in data.sections
+        )
+        reader = PdfReader(io.BytesIO(render_synthesis(replace(data, sections=sections))))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        on_page = [page.count("Commentaire numéro") for page in pages]
+        assert sum(on_page) == count
+        holding = [n for n in on_page if n]
+        assert all(n >= 2 for n in holding), (count, on_page)
+        checked_split = checked_split or len(holding) > 1
+        # The heading is on the page of the first comment.
+        first = next(page for page in pages if "Commentaire numéro 00" in page)
+        assert "Commentaires" in first.replace("Commentaire numéro", "")
+    assert checked_split  # some counts did run over two pages

@@ -143,3 +143,11 @@ def test_verification_page_of_a_synthesis(client, world, coordinator):
     assert "Synthèse d&#x27;évaluation" in text or "Synthèse d'évaluation" in text
     assert "1er mai 2026" in text and "30 juin 2026" in text
     assert "réalisées sur" not in text and "état au" not in text
+
+
+def test_page_warns_before_issuing_a_synthesis_of_fewer_than_five(client, world, coordinator):
+    client.force_login(coordinator)
+    page = client.get(page_url(world, session=world.session.pk)).content.decode()
+    assert "4 réponses seulement dans ce périmètre : moins de 5" in page
+    assert "sans aucun commentaire" in page
+    assert 'aria-describedby="synthesis-issue-help synthesis-few"' in page
