@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from evaluations.selectors_synthesis import SynthesisScope
 from formations import outbox
@@ -192,7 +192,11 @@ def send_synthesis(
         actor=actor,
         action="livrables.synthesis_sent",
         obj=document.formation,
-        summary=_("Synthèse n° %(number)s envoyée au financeur (%(count)s destinataire(s))")
+        summary=ngettext(
+            "Synthèse n° %(number)s envoyée au financeur (%(count)s destinataire)",
+            "Synthèse n° %(number)s envoyée au financeur (%(count)s destinataires)",
+            len(messages),
+        )
         % {"number": document.number, "count": len(messages)},
         data={"number": document.number, "recipients": [email for email, _name in recipients]},
     )

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from evaluations.exceptions import EvaluationsError
@@ -135,9 +136,12 @@ def synthesis_send(request, number: str):
         else:
             messages.success(
                 request,
-                _(
-                    "Synthèse n° %(number)s mise à l'envoi pour %(count)s destinataire(s) "
-                    "(boîte d'envoi)."
+                ngettext(
+                    "Synthèse n° %(number)s mise dans la file d'envoi pour %(count)s "
+                    "destinataire (page Envois).",
+                    "Synthèse n° %(number)s mise dans la file d'envoi pour %(count)s "
+                    "destinataires (page Envois).",
+                    len(sent),
                 )
                 % {"number": document.number, "count": len(sent)},
             )
