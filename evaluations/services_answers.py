@@ -97,7 +97,11 @@ def answer_value_check(question: Question, raw, objectives: list[str]):
     if question.kind in (kind.MULTIPLE, kind.QUIZ):
         return _indices(question, raw) or None
     if question.kind == kind.TEXT:
-        text = str(raw).replace("\r\n", "\n").strip()
+        # NUL, which no browser types but a pasted text or a forged form may carry, cannot
+        # be stored (PostgreSQL refuses it in text and JSON): it is dropped.
+        text = str(raw).replace("\x00", "").replace("\r\n", "\n").strip()
+        if not text:
+            return None
         if len(text) > TEXT_MAX_LENGTH:
             raise _invalid(
                 question,

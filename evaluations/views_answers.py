@@ -81,14 +81,20 @@ def _invitations():
 
 
 def _raw_input(question: Question, post, objectives: list[str]):
+    """The question's input as typed, NUL characters dropped (they could not be stored,
+    nor shown again)."""
+
+    def get(name):
+        return post.get(name, "").replace("\x00", "")
+
     if question.kind in (Question.Kind.MULTIPLE, Question.Kind.QUIZ):
-        return post.getlist("value")
+        return [item.replace("\x00", "") for item in post.getlist("value")]
     if question.kind == Question.Kind.OBJECTIVES:
         return {
-            index: (post.get(f"before-{index}", ""), post.get(f"after-{index}", ""))
+            index: (get(f"before-{index}"), get(f"after-{index}"))
             for index in range(len(objectives))
         }
-    return post.get("value", "")
+    return get("value")
 
 
 def _shown_value(question: Question, value, objectives: list[str]) -> list[str]:

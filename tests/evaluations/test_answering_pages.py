@@ -349,3 +349,25 @@ def test_tablet_list_reads_a_constant_number_of_queries(
     with django_assert_max_num_queries(9):
         response = tablet.get(tablet_url(world))
     assert response.content.decode().count('class="tablet-name"') == extra + 1
+
+
+def test_a_nul_character_posted_in_any_field_is_not_a_server_error(client, world):
+    invitation = world["invitation"]
+    for step, data in (
+        (1, {"value": "4\x00", "go": "next"}),
+        (4, {"value": ["0\x00", "2"], "go": "next"}),
+        (6, {"before-0": "2\x00", "after-0": "4", "go": "next"}),
+        (7, {"value": "Très\x00 utile", "go": "next"}),
+    ):
+        response = client.post(step_url(invitation, step), data)
+        assert response.status_code in (302, 400), (step, response.status_code)
+    invitation.refresh_from_db()
+    assert invitation.draft[str(world["questions"][6].pk)] == "Très utile"
+
+
+def test_the_anonymous_notice_names_every_fact_kept(client, world):
+    html = client.get(invitation_path(world["invitation"])).content.decode()
+    assert (
+        "le type de votre structure, et si nous les connaissons votre sexe et votre tranche "
+        "d'âge, et le jour de la réponse" in html.replace("&#x27;", "'")
+    )
