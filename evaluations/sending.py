@@ -85,8 +85,8 @@ def register_purposes(purposes: dict) -> None:
 
 def delivery_refusal(message: OutboxMessage) -> str | None:
     """Asked by the outbox before each handover (`formations.outbox.DELIVERY_CHECKS`):
-    nothing of a cancelled campaign goes, and no reminder to an invitation answered since
-    it was written."""
+    nothing of a cancelled campaign goes, and nothing (invitation or reminder) to an
+    invitation answered since it was written (on the trainer's tablet, for instance)."""
     if message.about_type != ABOUT_TYPE:
         return None
     row = (
@@ -98,7 +98,7 @@ def delivery_refusal(message: OutboxMessage) -> str | None:
         return None
     if row["campaign__cancelled_at"] is not None:
         return _("Campagne d'évaluation annulée.")
-    if row["answered_on"] is not None and message.purpose in REMINDER_PURPOSES:
+    if row["answered_on"] is not None:
         return _("La personne a déjà répondu.")
     return None
 

@@ -206,7 +206,8 @@ def test_a_reminder_answered_since_it_was_written_is_refused_at_delivery():
     refusals = [check(reminder) for check in DELIVERY_CHECKS]
 
     assert "La personne a déjà répondu." in refusals
-    assert delivery_refusal(invitation_rows().get(purpose="evaluation_invitation")) is None
+    invitation = invitation_rows().get(purpose="evaluation_invitation")
+    assert delivery_refusal(invitation) == "La personne a déjà répondu."
 
 
 @pytest.mark.django_db
@@ -310,3 +311,14 @@ def test_a_campaign_launched_long_ago_sends_nothing_more(settings):
     assert (within.invitations_written, within.reminders) == (1, 1)
     assert (past.invitations_written, past.reminders, past.sent_email) == (0, 0, 0)
     assert Invitation.objects.filter(campaign=campaign).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_invitation_answered_since_it_was_written_is_refused_at_delivery():
+    session = session_with_days(DAY, people=1)
+    hot_campaign(session)
+    send_due(now=END + dt.timedelta(minutes=5))
+    message = invitation_rows().get(purpose="evaluation_invitation")
+    Invitation.objects.update(answered_on=dt.date(2026, 3, 2))
+
+    assert delivery_refusal(message) == "La personne a déjà répondu."
