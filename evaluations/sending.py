@@ -7,9 +7,12 @@ minutes) and `manage.py send_evaluations` run.
 2. every open campaign (opened, not cancelled, not closed) writes one invitation per
    person of its audience as it is now: at launch, and for people enrolled since at each
    later run; the unique constraints of `Invitation` make a second write impossible;
-3. every invitation not sent yet goes through the outbox: by e-mail when the person has
-   an address, else by SMS when they have only a phone, else it stays unsent and is
-   listed as « sans coordonnées » (sent as soon as an address is added);
+3. every invitation not sent yet and not answered goes through the outbox: by e-mail
+   when the person has an address, else by SMS when they have only a phone, else it stays
+   unsent and is listed as « sans coordonnées » (sent as soon as an address is added).
+   An invitation opened on the trainer's tablet (channel « tablette ») and not answered
+   there goes the same way: its channel becomes e-mail or SMS, and the person finishes
+   through the link (the tablet no longer takes it: `services_answers`);
 4. reminders: after `reminder_delay_days` since the invitation (or the last reminder), at
    most `max_reminders`, never to an answered invitation, never once closed or cancelled.
 
@@ -371,7 +374,6 @@ def _send_invitations(campaign_ids: list[int], now: dt.datetime, report: SendRep
         Invitation.objects.filter(
             campaign_id__in=campaign_ids, sent_at__isnull=True, answered_on__isnull=True
         )
-        .exclude(channel=Invitation.Channel.TABLET)
         .order_by("campaign_id", "pk")
         .values_list("pk", flat=True)
     )

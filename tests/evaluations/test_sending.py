@@ -322,3 +322,28 @@ def test_an_invitation_answered_since_it_was_written_is_refused_at_delivery():
     Invitation.objects.update(answered_on=dt.date(2026, 3, 2))
 
     assert delivery_refusal(message) == "La personne a déjà répondu."
+
+
+@pytest.mark.django_db
+def test_a_name_tapped_on_the_tablet_without_answering_still_gets_the_invitation():
+    session = session_with_days(DAY, people=2)
+    campaign = hot_campaign(session)
+    tapped, answered = (e.participant for e in session.enrolments.all())
+    for person, answered_on in ((tapped, None), (answered, DAY)):
+        Invitation.objects.create(
+            campaign=campaign,
+            participant=person,
+            enrolment=person.enrolments.get(),
+            channel="tablet",
+            draft_step=1 if answered_on is None else 0,
+            answered_on=answered_on,
+        )
+
+    report = send_due(now=END + dt.timedelta(minutes=5))
+
+    assert report.sent_email == 1
+    message = invitation_rows().get()
+    assert message.participant == tapped and message.recipient == tapped.email
+    invitation = Invitation.objects.get(participant=tapped)
+    assert invitation.channel == "email" and invitation.sent_at is not None
+    assert Invitation.objects.get(participant=answered).sent_at is None
