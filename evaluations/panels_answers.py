@@ -1,14 +1,19 @@
 """On the session page: « Évaluation à chaud sur tablette », for the trainers of the
-session and coordinators, one button per à chaud campaign asked of its participants."""
+session and coordinators, one button per à chaud campaign asked of its participants while
+the tablet takes its answers (from the first half-day until the invitations go out), else
+why not."""
 
 from evaluations.selectors_answers import tablet_campaigns_run_by
+from evaluations.services_answers import tablet_problem
 
 
 def session_tablet_panel(request, session):
     campaigns = list(tablet_campaigns_run_by(user=request.user).filter(session=session))
     if not campaigns:
         return None
-    return "evaluations/answer/panel_tablet.html", {"tablet_campaigns": campaigns}
+    return "evaluations/answer/panel_tablet.html", {
+        "tablet_campaigns": [(campaign, tablet_problem(campaign)) for campaign in campaigns]
+    }
 
 
 def _leave_url(pk: int) -> str:

@@ -7,9 +7,12 @@ minutes) and `manage.py send_evaluations` run.
 2. every open campaign (opened, not cancelled, not closed) writes one invitation per
    person of its audience as it is now: at launch, and for people enrolled since at each
    later run; the unique constraints of `Invitation` make a second write impossible;
-3. every invitation not sent yet goes through the outbox: by e-mail when the person has
-   an address, else by SMS when they have only a phone, else it stays unsent and is
-   listed as « sans coordonnées » (sent as soon as an address is added);
+3. every invitation not sent yet and not answered goes through the outbox: by e-mail
+   when the person has an address, else by SMS when they have only a phone, else it stays
+   unsent and is listed as « sans coordonnées » (sent as soon as an address is added).
+   An invitation opened on the trainer's tablet (channel « tablette ») and not answered
+   there goes the same way: its channel becomes e-mail or SMS, and the person finishes
+   through the link (the tablet no longer takes it: `services_answers`);
 4. reminders: after `reminder_delay_days` since the invitation (or the last reminder), at
    most `max_reminders`, never to an answered invitation, never once closed or cancelled.
 
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,8 +88,8 @@ def register_purposes(purposes: dict) -> None:
 
 def delivery_refusal(message: OutboxMessage) -> str | None:
     """Asked by the outbox before each handover (`formations.outbox.DELIVERY_CHECKS`):
-    nothing of a cancelled campaign goes, and no reminder to an invitation answered since
-    it was written."""
+    nothing of a cancelled campaign goes, and nothing (invitation or reminder) to an
+    invitation answered since it was written (on the trainer's tablet, for instance)."""
     if message.about_type != ABOUT_TYPE:
         return None
     row = (
@@ -98,7 +101,7 @@ def delivery_refusal(message: OutboxMessage) -> str | None:
         return None
     if row["campaign__cancelled_at"] is not None:
         return _("Campagne d'évaluation annulée.")
-    if row["answered_on"] is not None and message.purpose in REMINDER_PURPOSES:
+    if row["answered_on"] is not None:
         return _("La personne a déjà répondu.")
     return None
 
@@ -366,22 +369,36 @@ def _line(invitation: Invitation, channel: str, what: str) -> str:
     return f"{what} — {invitation.campaign} — {name} ({channel})"
 
 
+# Whom `contact_of` finds an address for, and whom not: in SQL, so that a run neither locks
+# nor reads one by one the invitations of people without contact details, every five
+# minutes until someone adds an address.
+HAS_CONTACT = Q(participant__email__gt="") | Q(participant__phone__gt="") | Q(user__email__gt="")
+NO_CONTACT = Q(participant__isnull=False, participant__email="", participant__phone="") | Q(
+    user__isnull=False, user__email=""
+)
+
+
 def _send_invitations(campaign_ids: list[int], now: dt.datetime, report: SendReport) -> None:
-    pending = (
-        Invitation.objects.filter(
-            campaign_id__in=campaign_ids, sent_at__isnull=True, answered_on__isnull=True
-        )
-        .exclude(channel=Invitation.Channel.TABLET)
-        .order_by("campaign_id", "pk")
-        .values_list("pk", flat=True)
+    unsent = Invitation.objects.filter(
+        campaign_id__in=campaign_ids, sent_at__isnull=True, answered_on__isnull=True
     )
+    # Listed, not locked: they stay unsent (one query, whatever their number).
+    for invitation in (
+        unsent.filter(NO_CONTACT)
+        .select_related("campaign__version__questionnaire", "campaign__session")
+        .select_related("campaign__formation", "participant", "user")
+        .order_by("campaign_id", "pk")
+    ):
+        report.no_contact += 1
+        report.lines.append(_line(invitation, "—", _("sans coordonnées")))
+    pending = unsent.filter(HAS_CONTACT).order_by("campaign_id", "pk").values_list("pk", flat=True)
     for pk in list(pending):
         with transaction.atomic():
             invitation = _locked(pk, sent_at__isnull=True)
             if invitation is None:
                 continue
             contact = contact_of(invitation)
-            if contact is None:
+            if contact is None:  # the address removed since the list was read
                 report.no_contact += 1
                 report.lines.append(_line(invitation, "—", _("sans coordonnées")))
                 continue
@@ -402,6 +419,19 @@ def _reminder_due(invitation: Invitation, now: dt.datetime) -> bool:
     return last + dt.timedelta(days=invitation.campaign.reminder_delay_days) <= now
 
 
+def _reminders_due_q(delays, now: dt.datetime) -> Q:
+    """Invitations whose reminder is due: ``reminder_delay_days`` past the last reminder
+    (or the invitation), in SQL alike on SQLite and PostgreSQL, one term per distinct
+    delay of the campaigns at hand (they are few). Nothing when there is no delay."""
+    due = Q(pk__in=[])
+    for days in sorted(set(delays)):
+        due |= Q(
+            campaign__reminder_delay_days=days,
+            last_contact__lte=now - dt.timedelta(days=days),
+        )
+    return due
+
+
 def _send_reminders(campaign_ids: list[int], now: dt.datetime, report: SendReport) -> None:
     # An invitation the outbox refused (no consent, no usable number) gets no reminder:
     # it would be refused for the same reason.
@@ -411,6 +441,9 @@ def _send_reminders(campaign_ids: list[int], now: dt.datetime, report: SendRepor
         purpose__in=INVITATION_PURPOSES,
         status=OutboxMessage.Status.ABANDONED,
     )
+    delays = Campaign.objects.filter(pk__in=campaign_ids).values_list(
+        "reminder_delay_days", flat=True
+    )
     candidates = (
         Invitation.objects.filter(
             campaign_id__in=campaign_ids,
@@ -419,13 +452,14 @@ def _send_reminders(campaign_ids: list[int], now: dt.datetime, report: SendRepor
             reminders_sent__lt=F("campaign__max_reminders"),
         )
         .exclude(channel=Invitation.Channel.TABLET)
+        .annotate(last_contact=Coalesce("last_reminder_at", "sent_at"))
+        .filter(_reminders_due_q(delays.distinct().order_by(), now))
+        .filter(HAS_CONTACT)
         .exclude(Exists(refused))
         .select_related("campaign")
         .order_by("campaign_id", "pk")
     )
     for candidate in list(candidates):
-        if not _reminder_due(candidate, now):
-            continue
         with transaction.atomic():
             invitation = _locked(candidate.pk, reminders_sent=candidate.reminders_sent)
             if invitation is None or not _reminder_due(invitation, now):

@@ -97,7 +97,11 @@ def answer_value_check(question: Question, raw, objectives: list[str]):
     if question.kind in (kind.MULTIPLE, kind.QUIZ):
         return _indices(question, raw) or None
     if question.kind == kind.TEXT:
-        text = str(raw).replace("\r\n", "\n").strip()
+        # NUL, which no browser types but a pasted text or a forged form may carry, cannot
+        # be stored (PostgreSQL refuses it in text and JSON): it is dropped.
+        text = str(raw).replace("\x00", "").replace("\r\n", "\n").strip()
+        if not text:
+            return None
         if len(text) > TEXT_MAX_LENGTH:
             raise _invalid(
                 question,
@@ -181,6 +185,63 @@ def campaign_problem(
     return None
 
 
+def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
+    """Why the trainer's tablet takes no answer to this campaign now, or None. Beside a
+    closed or cancelled campaign (`campaign_problem`), the tablet serves from the day of
+    the session's first half-day until the campaign is launched: then everyone has their
+    personal link and answers through it (codes tablet_not_yet, tablet_over).
+
+    The first half-day is read from the campaign's ``first_slot_start`` when the query
+    annotated it (`selectors_answers.tablet_campaigns_run_by`), else asked."""
+    now = now or timezone.now()
+    problem = campaign_problem(campaign, on_tablet=True, now=now)
+    if problem is not None:
+        return problem
+    if campaign.launched_at is not None:
+        return AnswerError(
+            _(
+                "Les invitations de cette évaluation sont parties : chaque personne répond "
+                "avec le lien personnel reçu par e-mail ou SMS. La tablette n'est plus "
+                "proposée."
+            ),
+            code="tablet_over",
+        )
+    session = campaign.session
+    if hasattr(campaign, "first_slot_start"):
+        first = campaign.first_slot_start
+    else:
+        first = session.slots.order_by("starts_at").values_list("starts_at", flat=True).first()
+    if first is None:
+        return AnswerError(
+            _(
+                "La tablette sera proposée à partir de la première demi-journée de la "
+                "session : elle n'en a pas encore."
+            ),
+            code="tablet_not_yet",
+        )
+    first_day = timezone.localtime(first, session.tzinfo).date()
+    if first_day > timezone.localtime(now, session.tzinfo).date():
+        return AnswerError(
+            _(
+                "La tablette sera proposée à partir de la première demi-journée de la "
+                "session, le %(date)s."
+            )
+            % {"date": first_day.strftime("%d/%m/%Y")},
+            code="tablet_not_yet",
+        )
+    return None
+
+
+def sent_by_link_error() -> AnswerError:
+    return AnswerError(
+        _(
+            "Cette personne a reçu son lien personnel : elle répond depuis son téléphone ou "
+            "sa messagerie."
+        ),
+        code="sent_by_link",
+    )
+
+
 def already_answered_error() -> AnswerError:
     return AnswerError(
         _(
@@ -247,10 +308,13 @@ def response_submit(*, invitation: Invitation, on_tablet: bool = False) -> Respo
     nominative one names the participant (or the account).
 
     Codes (nothing written): already_answered, cancelled, closed, not_open (not on the
-    tablet), required_missing (the message names the question)."""
+    tablet), sent_by_link (on the tablet, an invitation sent meanwhile: the person
+    answers through their link), required_missing (the message names the question)."""
     locked = _locked(invitation)
     if locked.is_answered:
         raise already_answered_error()
+    if on_tablet and locked.sent_at is not None:
+        raise sent_by_link_error()
     campaign = locked.campaign
     problem = campaign_problem(campaign, on_tablet=on_tablet)
     if problem is not None:
@@ -310,13 +374,20 @@ def response_submit(*, invitation: Invitation, on_tablet: bool = False) -> Respo
 @transaction.atomic
 def invitation_for_tablet(*, campaign: Campaign, participant_pk: int, actor) -> Invitation:
     """The invitation through which a participant of the campaign's session answers on the
-    trainer's tablet: theirs if the campaign has one (whatever its channel: one person
-    answers once), else a new one of channel « tablette ». Audit action
-    `evaluation.tablet_invitation` when created.
+    trainer's tablet: theirs if the campaign has one not sent (one person answers once),
+    else a new one of channel « tablette ». Audit action `evaluation.tablet_invitation`
+    when created.
+
+    An invitation sent by e-mail or SMS is the person's own: the tablet never takes it
+    over nor shows its draft (an anonymous answer begun from the link stays theirs).
 
     Codes: not_trainer (SessionsError: the actor neither trains the session nor
-    coordinates), not_enrolled (the person is not in the session)."""
+    coordinates), those of `tablet_problem` (cancelled, closed, tablet_not_yet,
+    tablet_over), not_enrolled (the person is not in the session), sent_by_link."""
     ensure_runs_session(actor, campaign.session)
+    problem = tablet_problem(campaign)
+    if problem is not None:
+        raise problem
     enrolment = (
         Enrolment.objects.filter(session_id=campaign.session_id, participant_id=participant_pk)
         .select_related("participant")
@@ -324,11 +395,13 @@ def invitation_for_tablet(*, campaign: Campaign, participant_pk: int, actor) -> 
     )
     if enrolment is None:
         raise AnswerError(_("Cette personne n'est pas inscrite à la session."), code="not_enrolled")
-    invitation, created = Invitation.objects.get_or_create(
+    invitation, created = Invitation.objects.select_for_update().get_or_create(
         campaign=campaign,
         participant=enrolment.participant,
         defaults={"channel": Invitation.Channel.TABLET, "enrolment": enrolment},
     )
+    if invitation.sent_at is not None:
+        raise sent_by_link_error()
     if created:
         log_action(
             actor=actor,

@@ -27,6 +27,7 @@ from evaluations.services_answers import (
     invitation_for_tablet,
     invitation_opened,
     response_submit,
+    tablet_problem,
 )
 from evaluations.tokens import token_matches
 from formations.client_ip import client_ip
@@ -81,14 +82,20 @@ def _invitations():
 
 
 def _raw_input(question: Question, post, objectives: list[str]):
+    """The question's input as typed, NUL characters dropped (they could not be stored,
+    nor shown again)."""
+
+    def get(name):
+        return post.get(name, "").replace("\x00", "")
+
     if question.kind in (Question.Kind.MULTIPLE, Question.Kind.QUIZ):
-        return post.getlist("value")
+        return [item.replace("\x00", "") for item in post.getlist("value")]
     if question.kind == Question.Kind.OBJECTIVES:
         return {
-            index: (post.get(f"before-{index}", ""), post.get(f"after-{index}", ""))
+            index: (get(f"before-{index}"), get(f"after-{index}"))
             for index in range(len(objectives))
         }
-    return post.get("value", "")
+    return get("value")
 
 
 def _shown_value(question: Question, value, objectives: list[str]) -> list[str]:
@@ -136,13 +143,16 @@ class AnswerFlow(View):
         try:
             self.invitation = self.load(request, **kwargs)
         except AnswerError as exc:
-            return render_refusal(request, exc)
+            return self.load_refused(request, exc, **kwargs)
         self.campaign = self.invitation.campaign
         self.version = self.campaign.version
         self.questionnaire = self.version.questionnaire
         self.objectives = formation_objectives(self.campaign.formation)
         self.questions = asked_questions(self.version, self.objectives)
         return super().dispatch(request, *args, **kwargs)
+
+    def load_refused(self, request, error: AnswerError, **kwargs):
+        return render_refusal(request, error)
 
     def refuse(self, error: AnswerError):
         return render_refusal(self.request, error)
@@ -442,7 +452,8 @@ def tablet_campaign(request, pk) -> Campaign:
 class TabletListView(View):
     def get(self, request, pk):
         campaign = tablet_campaign(request, pk)
-        entries = tablet_entries(campaign=campaign)
+        problem = tablet_problem(campaign)
+        entries = [] if problem is not None else tablet_entries(campaign=campaign)
         return render_uncached(
             request,
             "evaluations/answer/tablet.html",
@@ -450,10 +461,11 @@ class TabletListView(View):
                 "campaign": campaign,
                 "session": campaign.session,
                 "questionnaire": campaign.version.questionnaire,
-                "entries": [e for e in entries if not e["answered"]],
+                "entries": entries,
+                # Answers given on this tablet only: the link's answers are nobody's here.
                 "answered_count": sum(1 for e in entries if e["answered"]),
-                "total": len(entries),
-                "problem": campaign_problem(campaign, on_tablet=True),
+                "waiting_count": sum(1 for e in entries if not e["answered"]),
+                "problem": problem,
             },
         )
 
@@ -480,6 +492,12 @@ class TabletFlow(AnswerFlow):
         if screen == "review":
             return reverse("evaluations:tablet_answer_review", args=args)
         return reverse("evaluations:tablet_answer", args=args)
+
+    def load_refused(self, request, error: AnswerError, **kwargs):
+        # An invitation sent by link, a tablet no longer (or not yet) offered: back to
+        # the list, which says why; nothing of the person's answers is shown.
+        messages.error(request, error.message)
+        return redirect("evaluations:tablet", pk=kwargs["pk"])
 
     def refuse(self, error: AnswerError):
         messages.error(self.request, error.message)

@@ -4,6 +4,7 @@ time, leaves halfway, opens the link again and resumes where they were, submits 
 the thank-you page; the database has the response. And the trainer's tablet list. No CSP
 violation, no sideways scroll at 390 and 820 px, axe-core's blocking rules pass."""
 
+import datetime as dt
 import os
 import re
 
@@ -19,6 +20,7 @@ from tests.browser.test_accessibility import PHONE, axe_problems, describe
 from tests.evaluations.answering_world import ALL_KINDS
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
 from tests.factories.evaluations import make_campaign, make_version
+from tests.factories.planning import make_slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -177,6 +179,8 @@ def test_trainer_tablet_list_and_a_question_on_it(
 ):
     session = invited.campaign.session
     session.trainers.add(trainer)
+    # The tablet serves from the first half-day until the invitations go out.
+    make_slot(session, timezone.localdate(), dt.time(9, 0), dt.time(12, 30))
     EnrolmentFactory(session=session, participant__last_name="Ravelonarivo-Andrianasolo")
     login_as(trainer)
     page.goto(live_server.url + reverse("sessions:session_detail", args=[session.pk]))

@@ -5,11 +5,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluations.models import Answer, Invitation, Response
+from evaluations.models import Answer, Campaign, Invitation, Response
 from evaluations.tokens import invitation_path, invitation_token
 from tests.evaluations import answering_world
 from tests.evaluations.answering_world import fill
 from tests.factories import EnrolmentFactory, ParticipantFactory, UserFactory
+from tests.factories.planning import make_slot
 
 world = answering_world.world  # the fixture, under its name
 
@@ -221,6 +222,9 @@ def test_a_campaign_cancelled_closed_or_not_yet_open_refuses(
 
 @pytest.fixture
 def tablet(client, world, trainer):
+    """The trainer's tablet on the session's first half-day (today), before the
+    invitations go out."""
+    make_slot(world["session"], timezone.localdate(), dt.time(9, 0), dt.time(12, 30))
     world["session"].trainers.add(trainer)
     client.force_login(trainer)
     return client
@@ -245,20 +249,29 @@ def test_another_trainer_gets_404(client, world):
     assert not Invitation.objects.filter(channel="tablet").exists()
 
 
-def test_tablet_lists_who_has_not_answered_and_locks(tablet, world):
-    answered = EnrolmentFactory(session=world["session"]).participant
-    Invitation.objects.create(
-        campaign=world["campaign"],
-        participant=answered,
-        channel="email",
-        answered_on=timezone.localdate(),
-    )
+def test_tablet_lists_who_may_answer_there_never_who_answered_by_link(tablet, world):
+    session, campaign = world["session"], world["campaign"]
+    now, today = timezone.now(), timezone.localdate()
+    people = {}
+    for name, fields in (
+        ("by_link", {"channel": "email", "sent_at": now, "answered_on": today}),
+        ("link_started", {"channel": "email", "sent_at": now, "draft_step": 3}),
+        ("on_tablet", {"channel": "tablet", "answered_on": today}),
+    ):
+        people[name] = EnrolmentFactory(session=session).participant
+        Invitation.objects.create(campaign=campaign, participant=people[name], **fields)
     page = tablet.get(tablet_url(world))
     html = page.content.decode()
     assert page.status_code == 200
     assert world["participant"].full_name in html
-    assert answered.full_name not in html
-    assert "(réponses : 1 / 2)" in html
+    assert people["by_link"].full_name not in html
+    assert people["link_started"].full_name not in html
+    assert "Commencé" not in html
+    done = html.split(people["on_tablet"].full_name)[1].split("</li>")[0]
+    assert "Répondu, merci" in done
+    assert tablet_url(world, "tablet_answer", people["on_tablet"].pk) not in html
+    assert "(1 réponse sur cette tablette)" in html
+    assert " / " not in html.split('class="tablet-instruction"')[1].split("</p>")[0]
     assert_no_inline(html)
 
     elsewhere = tablet.get(reverse("dashboard"))
@@ -349,3 +362,99 @@ def test_tablet_list_reads_a_constant_number_of_queries(
     with django_assert_max_num_queries(9):
         response = tablet.get(tablet_url(world))
     assert response.content.decode().count('class="tablet-name"') == extra + 1
+
+
+def test_a_nul_character_posted_in_any_field_is_not_a_server_error(client, world):
+    invitation = world["invitation"]
+    for step, data in (
+        (1, {"value": "4\x00", "go": "next"}),
+        (4, {"value": ["0\x00", "2"], "go": "next"}),
+        (6, {"before-0": "2\x00", "after-0": "4", "go": "next"}),
+        (7, {"value": "Très\x00 utile", "go": "next"}),
+    ):
+        response = client.post(step_url(invitation, step), data)
+        assert response.status_code in (302, 400), (step, response.status_code)
+    invitation.refresh_from_db()
+    assert invitation.draft[str(world["questions"][6].pk)] == "Très utile"
+
+
+def test_the_anonymous_notice_names_every_fact_kept(client, world):
+    html = client.get(invitation_path(world["invitation"])).content.decode()
+    assert (
+        "le type de votre structure, et si nous les connaissons votre sexe et votre tranche "
+        "d'âge, et le jour de la réponse" in html.replace("&#x27;", "'")
+    )
+
+
+def test_the_tablet_refuses_a_person_sent_their_link_and_never_shows_their_draft(tablet, world):
+    invitation, participant = world["invitation"], world["participant"]
+    comment = world["questions"][6]
+    Invitation.objects.filter(pk=invitation.pk).update(
+        sent_at=timezone.now(), draft={str(comment.pk): "Mon avis caché"}, draft_step=7
+    )
+    refusal = "Cette personne a reçu son lien personnel : elle répond depuis son téléphone"
+    for url in (
+        tablet_url(world, "tablet_answer", participant.pk),
+        tablet_url(world, "tablet_answer_step", participant.pk, 7),
+        tablet_url(world, "tablet_answer_review", participant.pk),
+    ):
+        response = tablet.get(url)
+        assert response.status_code == 302 and response.url == tablet_url(world)
+        listing = tablet.get(response.url).content.decode()
+        assert refusal in listing and "Mon avis caché" not in listing
+    step = tablet.post(
+        tablet_url(world, "tablet_answer_step", participant.pk, 7),
+        {"value": "Autre chose", "go": "next"},
+    )
+    submit = tablet.post(tablet_url(world, "tablet_answer_review", participant.pk))
+    assert step.url == submit.url == tablet_url(world)
+    invitation.refresh_from_db()
+    assert invitation.draft == {str(comment.pk): "Mon avis caché"}
+    assert not Response.objects.exists()
+
+
+def test_the_tablet_serves_from_the_first_half_day_until_the_invitations_go_out(
+    client, world, trainer
+):
+    session, campaign, participant = world["session"], world["campaign"], world["participant"]
+    session.trainers.add(trainer)
+    client.force_login(trainer)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    make_slot(session, tomorrow, dt.time(9, 0), dt.time(12, 30))
+    panel = client.get(reverse("sessions:session_detail", args=[session.pk])).content.decode()
+    assert "La tablette sera proposée à partir de la première demi-journée" in panel
+    assert tablet_url(world) not in panel
+
+    early = client.get(tablet_url(world)).content.decode()
+    assert f"à partir de la première demi-journée de la session, le {tomorrow:%d/%m/%Y}" in early
+    assert participant.full_name not in early
+    tap = client.get(tablet_url(world, "tablet_answer", participant.pk))
+    assert tap.url == tablet_url(world)
+    assert not Invitation.objects.filter(channel="tablet").exists()
+
+    make_slot(session, timezone.localdate(), dt.time(9, 0), dt.time(12, 30))
+    assert participant.full_name in client.get(tablet_url(world)).content.decode()
+
+    Campaign.objects.filter(pk=campaign.pk).update(launched_at=timezone.now())
+    late = client.get(tablet_url(world)).content.decode()
+    assert "Les invitations de cette évaluation sont parties" in late
+    assert participant.full_name not in late
+    assert client.get(tablet_url(world, "tablet_answer", participant.pk)).url == tablet_url(world)
+
+
+def test_a_name_tapped_without_answering_gets_the_e_mail_at_launch(tablet, world):
+    from evaluations.sending import send_due
+    from formations.models import OutboxMessage
+
+    newcomer = EnrolmentFactory(session=world["session"]).participant
+    assert tablet.get(tablet_url(world, "tablet_answer", newcomer.pk)).status_code == 200
+    assert Invitation.objects.get(participant=newcomer).channel == "tablet"
+
+    send_due(now=timezone.now())
+
+    message = OutboxMessage.objects.get(participant=newcomer)
+    assert message.recipient == newcomer.email and message.channel == "email"
+    invitation = Invitation.objects.get(participant=newcomer)
+    assert invitation.channel == "email" and invitation.sent_at is not None
+    # From now on the tablet leaves the person to their link.
+    assert tablet.get(tablet_url(world, "tablet_answer", newcomer.pk)).url == tablet_url(world)

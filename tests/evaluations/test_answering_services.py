@@ -220,3 +220,39 @@ def test_factory_writes_the_same_rows(world):
     question = version.sections.get().questions.get()
     response = add_response(campaign, {question: [0, 1]})
     assert sorted(response.answers.values_list("number", flat=True)) == [0, 1]
+
+
+def test_a_long_objective_is_cut_to_what_an_answer_keeps_and_submits(world):
+    long = "Comprendre " + "très " * 200 + "longuement"
+    formation = world["session"].formation
+    formation.objectives = f"{long}\nSécuriser ses données"
+    formation.save()
+    objectives = formation_objectives(formation)
+    assert len(objectives[0]) == 500 and objectives[0] == long[:500].rstrip()
+    question = world["questions"][5]
+    value = answer_value_check(question, {0: ("2", "4"), 1: ("1", "3")}, objectives)
+    invitation = world["invitation"]
+    draft_save(invitation=invitation, question=question, value=value, step=6)
+    for other, raw in zip(world["questions"][:5], (4, True, 1, [0], [1]), strict=True):
+        draft_save(invitation=invitation, question=other, value=raw, step=7)
+    response = response_submit(invitation=invitation)
+    assert set(response.answers.exclude(objective="").values_list("objective", flat=True)) == {
+        objectives[0],
+        "Sécuriser ses données",
+    }
+
+
+def test_a_nul_character_in_a_text_answer_is_dropped(world):
+    question = world["questions"][6]
+    assert answer_value_check(question, "Très\x00 utile\x00", OBJECTIVES) == "Très utile"
+    assert answer_value_check(question, "\x00", OBJECTIVES) is None
+    invitation = world["invitation"]
+    fill(invitation, world["questions"])
+    draft_save(
+        invitation=invitation,
+        question=question,
+        value=answer_value_check(question, "Bien\x00", OBJECTIVES),
+        step=8,
+    )
+    response_submit(invitation=invitation)
+    assert Answer.objects.get(question=question).text == "Bien"

@@ -206,7 +206,8 @@ def test_a_reminder_answered_since_it_was_written_is_refused_at_delivery():
     refusals = [check(reminder) for check in DELIVERY_CHECKS]
 
     assert "La personne a déjà répondu." in refusals
-    assert delivery_refusal(invitation_rows().get(purpose="evaluation_invitation")) is None
+    invitation = invitation_rows().get(purpose="evaluation_invitation")
+    assert delivery_refusal(invitation) == "La personne a déjà répondu."
 
 
 @pytest.mark.django_db
@@ -310,3 +311,78 @@ def test_a_campaign_launched_long_ago_sends_nothing_more(settings):
     assert (within.invitations_written, within.reminders) == (1, 1)
     assert (past.invitations_written, past.reminders, past.sent_email) == (0, 0, 0)
     assert Invitation.objects.filter(campaign=campaign).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_invitation_answered_since_it_was_written_is_refused_at_delivery():
+    session = session_with_days(DAY, people=1)
+    hot_campaign(session)
+    send_due(now=END + dt.timedelta(minutes=5))
+    message = invitation_rows().get(purpose="evaluation_invitation")
+    Invitation.objects.update(answered_on=dt.date(2026, 3, 2))
+
+    assert delivery_refusal(message) == "La personne a déjà répondu."
+
+
+@pytest.mark.django_db
+def test_a_name_tapped_on_the_tablet_without_answering_still_gets_the_invitation():
+    session = session_with_days(DAY, people=2)
+    campaign = hot_campaign(session)
+    tapped, answered = (e.participant for e in session.enrolments.all())
+    for person, answered_on in ((tapped, None), (answered, DAY)):
+        Invitation.objects.create(
+            campaign=campaign,
+            participant=person,
+            enrolment=person.enrolments.get(),
+            channel="tablet",
+            draft_step=1 if answered_on is None else 0,
+            answered_on=answered_on,
+        )
+
+    report = send_due(now=END + dt.timedelta(minutes=5))
+
+    assert report.sent_email == 1
+    message = invitation_rows().get()
+    assert message.participant == tapped and message.recipient == tapped.email
+    invitation = Invitation.objects.get(participant=tapped)
+    assert invitation.channel == "email" and invitation.sent_at is not None
+    assert Invitation.objects.get(participant=answered).sent_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("people", [1, 12])
+def test_a_run_with_nothing_due_reads_a_constant_number_of_queries(
+    people, django_assert_max_num_queries
+):
+    """Neither the invitations whose reminder is not due nor those of people without
+    contact details are read (or locked) one by one at every run."""
+    session = session_with_days(DAY, people=people)
+    for _ in range(people):
+        EnrolmentFactory(session=session, participant=ParticipantFactory(email="", phone=""))
+    hot_campaign(session, reminder_delay_days=7)
+    first = send_due(now=END + dt.timedelta(minutes=5))
+    assert (first.sent_email, first.no_contact) == (people, people)
+
+    with django_assert_max_num_queries(10):
+        report = send_due(now=END + dt.timedelta(days=3))
+
+    assert (report.sent_email, report.reminders, report.no_contact) == (0, 0, people)
+
+
+@pytest.mark.django_db
+def test_each_campaign_reminds_after_its_own_delay():
+    short, long = session_with_days(DAY, people=1), session_with_days(DAY, people=1)
+    for session in (short, long):
+        _agree(session.enrolments.get().participant)
+    hot_campaign(short, reminder_delay_days=3, max_reminders=2)
+    hot_campaign(long, reminder_delay_days=10, max_reminders=2)
+    send_due(now=END + dt.timedelta(minutes=5))
+
+    day5 = send_due(now=END + dt.timedelta(days=5))
+    day9 = send_due(now=END + dt.timedelta(days=9))
+    day11 = send_due(now=END + dt.timedelta(days=11))
+
+    assert (day5.reminders, day9.reminders, day11.reminders) == (1, 1, 1)
+    reminders = invitation_rows().filter(purpose="evaluation_reminder")
+    assert reminders.filter(participant=short.enrolments.get().participant).count() == 2
+    assert reminders.filter(participant=long.enrolments.get().participant).count() == 1
