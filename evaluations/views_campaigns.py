@@ -34,8 +34,10 @@ from sessions.selectors.visibility import sessions_visible_to
 
 FIELD_OF_CODE = {
     "structure_required": "structure",
+    "structure_without_participant": "structure",
     "funder_required": "funder",
     "funder_not_of_programme": "funder",
+    "funder_without_auditor": "funder",
     "no_half_days": "opens_at",
     "opens_at_required": "opens_at",
     "closes_before_opens": "closes_at",

@@ -15,7 +15,13 @@ from tests.evaluations.campaign_helpers import (
     session_with_days,
     shipped_versions,
 )
-from tests.factories import EnrolmentFactory, ParticipantFactory, StructureFactory, UserFactory
+from tests.factories import (
+    EnrolmentFactory,
+    FunderFactory,
+    ParticipantFactory,
+    StructureFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answer_url")]
 
@@ -273,3 +279,47 @@ def test_the_panels_cost_the_same_queries_whatever_the_campaigns(client, coordin
         counts[user.role] = (few, many)
     for few, many in counts.values():
         assert many == few
+
+
+def test_a_launched_campaign_that_found_nobody_says_so(client, coordinator):
+    session = session_with_days(DAY)
+    hot, _cold = shipped_versions()
+    campaign = campaign_create(
+        actor=None, version=hot, formation=session.formation, session=session
+    )
+    send_due(now=END + dt.timedelta(minutes=5))
+    campaign.refresh_from_db()
+    assert campaign.launched_at is not None
+    client.force_login(coordinator)
+
+    panel = session_page(client, session).content.decode()
+    detail = client.get(reverse("evaluations:campaign_detail", args=[campaign.pk]))
+
+    assert "personne à inviter" in panel
+    assert ">envoyée<" not in panel
+    assert "personne à inviter" in detail.content.decode()
+    assert ">envoyée<" not in detail.content.decode()
+
+
+def test_a_funder_without_auditor_is_refused_on_the_field(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    funder = FunderFactory(name="Département de la Seine-Saint-Denis", kind="departement")
+    session.formation.programme.funders.add(funder)
+    hot, _cold = shipped_versions()
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("evaluations:campaign_create_session", args=[session.pk]),
+        {
+            "questionnaire": hot.questionnaire_id,
+            "audience": "funder",
+            "funder": funder.pk,
+            "opens_at": "2026-03-03T10:00",
+            "reminder_delay_days": "7",
+            "max_reminders": "2",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "aucun compte d&#x27;auditeur·rice actif" in response.content.decode()
+    assert not Campaign.objects.exists()
