@@ -323,3 +323,53 @@ def test_a_funder_without_auditor_is_refused_on_the_field(client, coordinator):
     assert response.status_code == 200
     assert "aucun compte d&#x27;auditeur·rice actif" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_a_past_sending_date_says_the_invitations_leave_at_the_next_run(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    hot, _cold = shipped_versions()
+    client.force_login(coordinator)
+    fields = {
+        "questionnaire": hot.questionnaire_id,
+        "audience": "participants",
+        "reminder_delay_days": "7",
+        "max_reminders": "2",
+    }
+    url = reverse("evaluations:campaign_create_session", args=[session.pk])
+
+    past = client.post(url, {**fields, "opens_at": "2026-03-03T10:00"}, follow=True)
+    future = client.post(url, {**fields, "opens_at": "2099-03-03T10:00"}, follow=True)
+
+    assert _messages(past) == [
+        "Campagne programmée. La date d'envoi est déjà passée : les invitations partiront "
+        "au prochain envoi, dans les cinq minutes."
+    ]
+    assert _messages(future) == [
+        "Campagne programmée. Les invitations partiront le 03/03/2099 à 10:00."
+    ]
+
+
+def test_scheduling_again_after_a_cancelled_campaign_warns_of_a_second_invitation(
+    client, coordinator
+):
+    session = session_with_days(DAY, people=2)
+    hot, _cold = shipped_versions()
+    first = campaign_create(actor=None, version=hot, formation=session.formation, session=session)
+    send_due(now=END + dt.timedelta(minutes=5))
+    assert Invitation.objects.filter(campaign=first, sent_at__isnull=False).count() == 2
+    client.force_login(coordinator)
+    client.post(reverse("evaluations:campaign_cancel", args=[first.pk]), {"confirm": "on"})
+
+    response = client.post(
+        reverse("evaluations:session_schedule_defaults", args=[session.pk]), follow=True
+    )
+
+    texts = _messages(response)
+    assert any(
+        t.startswith("Attention : 2 personnes ont déjà reçu ce questionnaire") for t in texts
+    ), texts
+    assert sum("Attention" in t for t in texts) == 1  # the cold one was never sent
