@@ -11,6 +11,7 @@ from evaluations.sending import send_due
 from evaluations.services_campaigns import campaign_create
 from formations.models import User
 from tests.evaluations.campaign_helpers import (
+    QUESTION,
     answer_url,  # noqa: F401 (fixture)
     session_with_days,
     shipped_versions,
@@ -22,6 +23,7 @@ from tests.factories import (
     StructureFactory,
     UserFactory,
 )
+from tests.factories.evaluations import make_version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answer_url")]
 
@@ -373,3 +375,18 @@ def test_scheduling_again_after_a_cancelled_campaign_warns_of_a_second_invitatio
         t.startswith("Attention : 2 personnes ont déjà reçu ce questionnaire") for t in texts
     ), texts
     assert sum("Attention" in t for t in texts) == 1  # the cold one was never sent
+
+
+def test_the_questionnaire_list_is_in_french_order(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    for title in ("Quiz numérique", "Évaluation de fin de labo", "auto-positionnement"):
+        make_version(QUESTION, title=title)
+    client.force_login(coordinator)
+
+    page = client.get(reverse("evaluations:campaign_create_session", args=[session.pk]))
+
+    titles = [label for _pk, label in page.context["form"].fields["questionnaire"].choices][1:]
+    assert titles.index("auto-positionnement") < titles.index("Évaluation de fin de labo")
+    assert titles.index("Évaluation de fin de labo") < titles.index("Quiz numérique")
+    html = page.content.decode()
+    assert html.index("Évaluation de fin de labo") < html.index("Quiz numérique")
