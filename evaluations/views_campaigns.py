@@ -28,6 +28,7 @@ from evaluations.services_campaigns import (
     campaign_update,
     campaigns_schedule_hot_cold,
 )
+from formations.french import time_zone_label
 from formations.permissions import can_manage
 from formations.selectors import formations_visible_to
 from sessions.selectors.visibility import sessions_visible_to
@@ -84,6 +85,11 @@ def _back_url(campaign_or_session=None, formation=None) -> str:
 
 def _zone(session):
     return session.tzinfo if session is not None else timezone.get_current_timezone()
+
+
+def _zone_label(session) -> str:
+    """« heure de Mayotte », as the session pages name it."""
+    return time_zone_label(str(_zone(session)))
 
 
 def _sending_note(campaign: Campaign, zone) -> str:
@@ -159,7 +165,7 @@ def _create_page(request, *, formation, session):
                 "session": session,
                 "page_title": _("Nouvelle campagne d'évaluation"),
                 "cancel_url": back,
-                "zone_label": str(zone),
+                "zone_label": _zone_label(session),
             },
         )
 
@@ -222,6 +228,7 @@ def campaign_detail(request, pk):
             "not_answered": [i for i in invitations if i.state != "answered"],
             "back_url": _back_url(campaign),
             "zone": str(_zone(campaign.session)),
+            "zone_label": _zone_label(campaign.session),
             "can_edit": row.state == "scheduled",
             "can_cancel": row.state != "cancelled",
         },
@@ -263,7 +270,7 @@ def campaign_edit(request, pk):
                 "page_title": _("Modifier la campagne « %(title)s »")
                 % {"title": campaign.version.questionnaire.title},
                 "cancel_url": reverse("evaluations:campaign_detail", args=[campaign.pk]),
-                "zone_label": str(zone),
+                "zone_label": _zone_label(campaign.session),
                 "locked": error,
             },
         )

@@ -390,3 +390,26 @@ def test_the_questionnaire_list_is_in_french_order(client, coordinator):
     assert titles.index("Évaluation de fin de labo") < titles.index("Quiz numérique")
     html = page.content.decode()
     assert html.index("Évaluation de fin de labo") < html.index("Quiz numérique")
+
+
+def test_a_mayotte_campaign_names_its_time_zone_in_words(client, coordinator):
+    session = session_with_days(DAY, zone="Indian/Mayotte", people=1)
+    paris = session_with_days(DAY, people=1)
+    hot, _cold = shipped_versions()
+    campaign = campaign_create(
+        actor=None, version=hot, formation=session.formation, session=session
+    )
+    campaign_create(actor=None, version=hot, formation=paris.formation, session=paris)
+    client.force_login(coordinator)
+
+    panel = session_page(client, session).content.decode()
+    paris_panel = session_page(client, paris).content.decode()
+    detail = client.get(reverse("evaluations:campaign_detail", args=[campaign.pk]))
+    form = client.get(reverse("evaluations:campaign_create_session", args=[session.pk]))
+
+    assert "(heure de Mayotte)" in panel
+    assert "02/03/2026 17:00" in panel
+    assert "heure de Paris" not in paris_panel
+    assert "(heure de Mayotte)" in detail.content.decode()
+    assert "Indian/Mayotte" not in detail.content.decode()
+    assert "à l'heure de la session (heure de Mayotte)" in form.content.decode()
