@@ -10,6 +10,7 @@ from evaluations.models import Campaign, Questionnaire, QuestionnaireVersion
 from evaluations.services_campaigns import max_reminders_default, reminder_days_default
 from formations.forms import FieldsetsMixin
 from formations.models import Structure
+from formations.text import french_sort_key
 from sessions.models import TrainingSession
 
 
@@ -113,10 +114,16 @@ class CampaignCreateForm(CampaignDatesForm):
     def __init__(self, *args, formation, session=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_session = session
-        self.fields["questionnaire"].queryset = Questionnaire.objects.filter(
+        questionnaires = self.fields["questionnaire"]
+        questionnaires.queryset = Questionnaire.objects.filter(
             archived=False,
             pk__in=QuestionnaireVersion.objects.values("questionnaire_id"),
         )
+        # In French order (« Évaluation… » among the E), as on the questionnaires list.
+        questionnaires.choices = [("", questionnaires.empty_label)] + [
+            (q.pk, questionnaires.label_from_instance(q))
+            for q in sorted(questionnaires.queryset, key=lambda q: (french_sort_key(q.title), q.pk))
+        ]
         if session is not None:
             del self.fields["session"]
         else:

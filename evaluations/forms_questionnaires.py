@@ -110,6 +110,9 @@ class QuestionForm(FieldsetsMixin, forms.Form):
         label=_("Options, une par ligne"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Au moins deux. Les personnes les voient dans cet ordre."),
+        error_messages={
+            "required": _("Une question à choix propose au moins deux options (une par ligne).")
+        },
     )
     correct = forms.CharField(
         label=_("Numéro des bonnes réponses"),
@@ -118,11 +121,16 @@ class QuestionForm(FieldsetsMixin, forms.Form):
             "Selon l'ordre des options ci-dessus : 2 pour la deuxième, ou 1, 3 si plusieurs "
             "options sont justes (il faut alors les cocher toutes)."
         ),
+        error_messages={
+            "required": _("Une question de quiz a au moins une bonne réponse parmi ses options.")
+        },
     )
     points = forms.IntegerField(label=_("Points pour une bonne réponse"), min_value=1, initial=1)
     section = forms.TypedChoiceField(label=_("Partie"), coerce=int)
 
-    def __init__(self, *args, kind: str, question=None, sections=(), **kwargs):
+    def __init__(self, *args, kind: str, question=None, sections=(), answered=False, **kwargs):
+        """``answered``: the questionnaire already has answers (the edit page warns that a
+        reworded question is counted apart in the results)."""
         self.kind = kind
         if question is not None:
             kwargs.setdefault(
@@ -140,6 +148,12 @@ class QuestionForm(FieldsetsMixin, forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        if answered:
+            self.fields["text"].help_text = _(
+                "Ce questionnaire a déjà des réponses. Les résultats ne s'additionnent que pour "
+                "un libellé identique : reformulée, la question commence une nouvelle ligne "
+                "dans les résultats. Corriger une faute de frappe a le même effet."
+            )
         if kind != Kind.SCALE:
             del self.fields["scale_low_label"], self.fields["scale_high_label"]
         if kind not in Question.CHOICE_KINDS:

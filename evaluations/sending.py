@@ -262,19 +262,37 @@ def _closing_day(campaign: Campaign) -> dt.date | None:
 
 
 def message_text(invitation: Invitation, *, channel: str, reminder: bool) -> tuple[str, str]:
-    """The subject and body (French) of an invitation or a reminder."""
+    """The subject and body (French) of an invitation or a reminder. A quiz, or another
+    nominative questionnaire (auto-positionnement), is not an opinion survey: its message
+    does not ask for « votre avis »."""
     campaign = invitation.campaign
     questionnaire = campaign.version.questionnaire
     title = questionnaire.title
     about = _subject_of(campaign)
     url = invitation_url(invitation)
     closing = _closing_day(campaign)
+    quiz = questionnaire.kind == Questionnaire.Kind.QUIZ
+    opinion = not quiz and not questionnaire.nominative
     if channel == OutboxMessage.Channel.SMS:
-        text = (
-            _("Rappel : votre avis sur %(about)s (questionnaire %(kind)s) : %(url)s")
-            if reminder
-            else _("Votre avis sur %(about)s (questionnaire %(kind)s) : %(url)s")
-        ) % {
+        if quiz:
+            text = (
+                _("Rappel : quiz sur %(about)s (questionnaire %(kind)s) : %(url)s")
+                if reminder
+                else _("Quiz sur %(about)s (questionnaire %(kind)s) : %(url)s")
+            )
+        elif not opinion:
+            text = (
+                _("Rappel : questionnaire sur %(about)s (%(kind)s) : %(url)s")
+                if reminder
+                else _("Questionnaire sur %(about)s (%(kind)s) : %(url)s")
+            )
+        else:
+            text = (
+                _("Rappel : votre avis sur %(about)s (questionnaire %(kind)s) : %(url)s")
+                if reminder
+                else _("Votre avis sur %(about)s (questionnaire %(kind)s) : %(url)s")
+            )
+        text %= {
             "about": campaign.session.code if campaign.session_id else campaign.formation.title,
             "kind": _("nominatif") if questionnaire.nominative else _("anonyme"),
             "url": url,
@@ -282,32 +300,45 @@ def message_text(invitation: Invitation, *, channel: str, reminder: bool) -> tup
         if closing:
             text += " " + _("Avant le %(date)s.") % {"date": f"{closing:%d/%m}"}
         return "", text
-    subject = (
-        _("Rappel : « %(title)s », votre avis compte")
-        if reminder
-        else _("Votre avis : « %(title)s »")
-    ) % {"title": title}
+    if quiz:
+        subject = _("Rappel : quiz « %(title)s »") if reminder else _("Quiz : « %(title)s »")
+    elif not opinion:
+        subject = (
+            _("Rappel : questionnaire « %(title)s »")
+            if reminder
+            else _("Questionnaire : « %(title)s »")
+        )
+    else:
+        subject = (
+            _("Rappel : « %(title)s », votre avis compte")
+            if reminder
+            else _("Votre avis : « %(title)s »")
+        )
+    subject %= {"title": title}
     _name, greeting = _person_name(invitation)
     lines = [
         _("Bonjour %(name)s,") % {"name": greeting} if greeting else _("Bonjour,"),
         "",
     ]
-    if reminder:
-        lines.append(
-            _(
-                "Vous n'avez pas encore répondu au questionnaire « %(title)s » sur %(about)s. "
-                "Il ne prend que quelques minutes."
-            )
-            % {"title": title, "about": about}
+    if reminder and quiz:
+        first = _(
+            "Vous n'avez pas encore répondu au quiz « %(title)s » sur %(about)s. "
+            "Il ne prend que quelques minutes."
         )
+    elif reminder:
+        first = _(
+            "Vous n'avez pas encore répondu au questionnaire « %(title)s » sur %(about)s. "
+            "Il ne prend que quelques minutes."
+        )
+    elif quiz:
+        first = _("Merci de répondre au quiz « %(title)s » sur %(about)s.")
+    elif not opinion:
+        first = _("Merci de répondre au questionnaire « %(title)s » sur %(about)s.")
     else:
-        lines.append(
-            _(
-                "Merci de donner votre avis sur %(about)s en répondant au questionnaire "
-                "« %(title)s »."
-            )
-            % {"title": title, "about": about}
+        first = _(
+            "Merci de donner votre avis sur %(about)s en répondant au questionnaire « %(title)s »."
         )
+    lines.append(first % {"title": title, "about": about})
     lines += [
         "",
         _("Vos réponses porteront votre nom : ce questionnaire est nominatif.")

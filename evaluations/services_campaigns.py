@@ -47,9 +47,10 @@ DEFAULT_KINDS = (Questionnaire.Kind.HOT, Questionnaire.Kind.COLD)
 
 class CampaignError(Exception):
     """A refused campaign write. Codes: ``forbidden``, ``session_not_in_formation``,
-    ``structure_required``, ``funder_required``, ``funder_not_of_programme``,
-    ``no_half_days``, ``opens_at_required``, ``closes_before_opens``, ``launched``,
-    ``cancelled``, ``no_default_questionnaire``, ``session_cancelled``."""
+    ``structure_required``, ``structure_without_participant``, ``funder_required``,
+    ``funder_not_of_programme``, ``funder_without_auditor``, ``no_half_days``,
+    ``opens_at_required``, ``closes_before_opens``, ``launched``, ``cancelled``,
+    ``no_default_questionnaire``, ``session_cancelled``."""
 
     def __init__(self, message: str, *, code: str):
         super().__init__(message)
@@ -108,6 +109,31 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
         raise CampaignError(
             _("Choisissez la structure dont l'équipe est interrogée."), code="structure_required"
         )
+    if audience == Campaign.Audience.STRUCTURE_TEAM:
+        enrolled = Enrolment.objects.filter(participant__structure=structure)
+        if session is not None:
+            enrolled = enrolled.filter(session=session)
+        else:
+            enrolled = enrolled.filter(session__formation=formation).exclude(
+                session__status=TrainingSession.Status.CANCELLED
+            )
+        if not enrolled.exists():
+            # Launched, such a campaign would reach nobody.
+            raise CampaignError(
+                (
+                    _(
+                        "Personne de la structure « %(structure)s » n'est inscrit·e à cette "
+                        "session : choisissez une autre structure."
+                    )
+                    if session is not None
+                    else _(
+                        "Personne de la structure « %(structure)s » n'est inscrit·e à cette "
+                        "formation : choisissez une autre structure."
+                    )
+                )
+                % {"structure": structure.name},
+                code="structure_without_participant",
+            )
     if audience == Campaign.Audience.FUNDER:
         if funder is None:
             raise CampaignError(_("Choisissez le financeur interrogé."), code="funder_required")
@@ -115,6 +141,18 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
             raise CampaignError(
                 _("Ce financeur ne finance pas le programme de cette formation."),
                 code="funder_not_of_programme",
+            )
+        if not User.objects.filter(
+            is_active=True, role=User.Role.FUNDER_AUDITOR, funders=funder
+        ).exists():
+            # Launched, such a campaign would reach nobody.
+            raise CampaignError(
+                _(
+                    "Le financeur « %(funder)s » n'a aucun compte d'auditeur·rice actif : "
+                    "créez-en un dans Comptes, ou choisissez un autre financeur."
+                )
+                % {"funder": funder.name},
+                code="funder_without_auditor",
             )
 
 
@@ -141,10 +179,12 @@ def campaign_create(
     """Writes a campaign of ``version`` on ``session`` (or the whole ``formation``).
     Without ``opens_at``, the default of the questionnaire's kind, followed until launch.
     Reminders default to the settings `SUIVI_EVALUATION_REMINDER_DAYS` and
-    `SUIVI_EVALUATION_MAX_REMINDERS`. Journal `evaluations.campaign_created`. Codes:
-    ``session_not_in_formation``, ``session_cancelled``, ``structure_required``,
-    ``funder_required``, ``funder_not_of_programme``, ``no_half_days``,
-    ``opens_at_required``, ``closes_before_opens``."""
+    `SUIVI_EVALUATION_MAX_REMINDERS`. A team or funder campaign that would reach nobody
+    (nobody of the structure enrolled, no active auditor account) is refused. Journal
+    `evaluations.campaign_created`. Codes: ``session_not_in_formation``,
+    ``session_cancelled``, ``structure_required``, ``structure_without_participant``,
+    ``funder_required``, ``funder_not_of_programme``, ``funder_without_auditor``,
+    ``no_half_days``, ``opens_at_required``, ``closes_before_opens``."""
     _ensure_coordinator(actor)
     _check_target(
         formation=formation, session=session, audience=audience, structure=structure, funder=funder

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations.forms_campaigns import CampaignCancelForm, CampaignCreateForm, CampaignDatesForm
-from evaluations.models import Campaign
+from evaluations.models import Campaign, Invitation
 from evaluations.selectors_campaigns import (
     STATE_LABELS,
     campaign_in_reach,
@@ -28,14 +28,17 @@ from evaluations.services_campaigns import (
     campaign_update,
     campaigns_schedule_hot_cold,
 )
+from formations.french import time_zone_label
 from formations.permissions import can_manage
 from formations.selectors import formations_visible_to
 from sessions.selectors.visibility import sessions_visible_to
 
 FIELD_OF_CODE = {
     "structure_required": "structure",
+    "structure_without_participant": "structure",
     "funder_required": "funder",
     "funder_not_of_programme": "funder",
+    "funder_without_auditor": "funder",
     "no_half_days": "opens_at",
     "opens_at_required": "opens_at",
     "closes_before_opens": "closes_at",
@@ -84,6 +87,55 @@ def _zone(session):
     return session.tzinfo if session is not None else timezone.get_current_timezone()
 
 
+def _zone_label(session) -> str:
+    """« heure de Mayotte », as the session pages name it."""
+    return time_zone_label(str(_zone(session)))
+
+
+def _sending_note(campaign: Campaign, zone) -> str:
+    """When the invitations leave: the date chosen, or, a date already past, the next
+    sending run (`run_periodic` sends every five minutes)."""
+    if campaign.opens_at <= timezone.now():
+        return _(
+            "La date d'envoi est déjà passée : les invitations partiront au prochain envoi, "
+            "dans les cinq minutes."
+        )
+    return _("Les invitations partiront le %(date)s.") % {
+        "date": timezone.localtime(campaign.opens_at, zone).strftime("%d/%m/%Y à %H:%M")
+    }
+
+
+def _invited_before(campaign: Campaign) -> int:
+    """How many people a cancelled campaign of the same questionnaire on the same session
+    already sent an invitation to: they will be invited once more."""
+    if campaign.session_id is None:
+        return 0
+    return (
+        Invitation.objects.filter(
+            campaign__session_id=campaign.session_id,
+            campaign__version__questionnaire_id=campaign.version.questionnaire_id,
+            campaign__cancelled_at__isnull=False,
+            sent_at__isnull=False,
+        )
+        .values("participant_id", "user_id")
+        .distinct()
+        .count()
+    )
+
+
+def _invited_again_note(campaign: Campaign) -> str:
+    count = _invited_before(campaign)
+    if not count:
+        return ""
+    return ngettext(
+        "Attention : %(count)s personne a déjà reçu ce questionnaire « %(title)s » par une "
+        "campagne annulée de la session ; elle sera invitée une seconde fois.",
+        "Attention : %(count)s personnes ont déjà reçu ce questionnaire « %(title)s » par "
+        "une campagne annulée de la session ; elles seront invitées une seconde fois.",
+        count,
+    ) % {"count": count, "title": campaign.version.questionnaire.title}
+
+
 def _create_page(request, *, formation, session):
     zone = _zone(session)
     with timezone.override(zone):
@@ -98,13 +150,10 @@ def _create_page(request, *, formation, session):
             else:
                 messages.success(
                     request,
-                    _("Campagne programmée : les invitations partiront le %(date)s.")
-                    % {
-                        "date": timezone.localtime(campaign.opens_at, zone).strftime(
-                            "%d/%m/%Y à %H:%M"
-                        )
-                    },
+                    _("Campagne programmée. %(when)s") % {"when": _sending_note(campaign, zone)},
                 )
+                if again := _invited_again_note(campaign):
+                    messages.warning(request, again)
                 return redirect("evaluations:campaign_detail", pk=campaign.pk)
         back = _back_url(session, formation)
         return render(
@@ -116,7 +165,7 @@ def _create_page(request, *, formation, session):
                 "session": session,
                 "page_title": _("Nouvelle campagne d'évaluation"),
                 "cancel_url": back,
-                "zone_label": str(zone),
+                "zone_label": _zone_label(session),
             },
         )
 
@@ -151,6 +200,9 @@ def session_schedule_defaults(request, pk):
                 )
                 % {"count": len(created)},
             )
+            for campaign in created:
+                if again := _invited_again_note(campaign):
+                    messages.warning(request, again)
         else:
             messages.info(request, _("Les évaluations à chaud et à froid sont déjà programmées."))
     return redirect(_back_url(session))
@@ -176,6 +228,7 @@ def campaign_detail(request, pk):
             "not_answered": [i for i in invitations if i.state != "answered"],
             "back_url": _back_url(campaign),
             "zone": str(_zone(campaign.session)),
+            "zone_label": _zone_label(campaign.session),
             "can_edit": row.state == "scheduled",
             "can_cancel": row.state != "cancelled",
         },
@@ -195,11 +248,16 @@ def campaign_edit(request, pk):
             )
         elif request.method == "POST" and form.is_valid():
             try:
-                campaign_update(actor=request.user, campaign=campaign, **form.service_fields())
+                campaign = campaign_update(
+                    actor=request.user, campaign=campaign, **form.service_fields()
+                )
             except CampaignError as exc:
                 form.add_error(FIELD_OF_CODE.get(exc.code), exc.message)
             else:
-                messages.success(request, _("Campagne modifiée."))
+                messages.success(
+                    request,
+                    _("Campagne modifiée. %(when)s") % {"when": _sending_note(campaign, zone)},
+                )
                 return redirect("evaluations:campaign_detail", pk=campaign.pk)
         return render(
             request,
@@ -212,7 +270,7 @@ def campaign_edit(request, pk):
                 "page_title": _("Modifier la campagne « %(title)s »")
                 % {"title": campaign.version.questionnaire.title},
                 "cancel_url": reverse("evaluations:campaign_detail", args=[campaign.pk]),
-                "zone_label": str(zone),
+                "zone_label": _zone_label(campaign.session),
                 "locked": error,
             },
         )

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evaluations.forms_questionnaires import QuestionForm, QuestionnaireForm, SectionForm
-from evaluations.models import Question, Section
+from evaluations.models import Question, Response, Section
 from evaluations.selectors_questionnaires import (
     questionnaire_list as select_questionnaire_list,
 )
@@ -415,7 +415,11 @@ def question_edit(request, pk, question_pk):
     question = _question(questionnaire, question_pk)
     sections = list(question.section.version.sections.order_by("position", "pk"))
     form = QuestionForm(
-        request.POST or None, kind=question.kind, question=question, sections=sections
+        request.POST or None,
+        kind=question.kind,
+        question=question,
+        sections=sections,
+        answered=Response.objects.filter(version__questionnaire=questionnaire).exists(),
     )
     if request.method == "POST" and form.is_valid():
         before = _latest_number(questionnaire)

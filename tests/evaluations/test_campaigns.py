@@ -348,3 +348,39 @@ def test_audiences_trainers_team_and_funder(coordinator):
     )
     assert audience(audience=Campaign.Audience.FUNDER, funder=funder) == ([], [auditor])
     assert not Invitation.objects.exists()
+
+
+def test_a_funder_or_team_campaign_that_would_reach_nobody_is_refused(coordinator):
+    hot, _cold = shipped_versions()
+    session = session_with_days(dt.date(2026, 3, 2))
+    funder = FunderFactory(name="Département de la Seine-Saint-Denis", kind="departement")
+    session.formation.programme.funders.add(funder)
+    gone = UserFactory(role=User.Role.FUNDER_AUDITOR, is_active=False)
+    gone.funders.add(funder)
+    elsewhere = StructureFactory(name="Centre social Nord")
+    EnrolmentFactory(participant__structure=elsewhere)  # another session
+    opens = dt.datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)
+
+    def refused(**fields):
+        with pytest.raises(CampaignError) as error:
+            campaign_create(
+                actor=coordinator,
+                version=hot,
+                formation=session.formation,
+                session=session,
+                opens_at=opens,
+                **fields,
+            )
+        return error.value
+
+    funder_error = refused(audience=Campaign.Audience.FUNDER, funder=funder)
+    team_error = refused(audience=Campaign.Audience.STRUCTURE_TEAM, structure=elsewhere)
+
+    assert funder_error.code == "funder_without_auditor"
+    assert funder_error.message == (
+        "Le financeur « Département de la Seine-Saint-Denis » n'a aucun compte "
+        "d'auditeur·rice actif : créez-en un dans Comptes, ou choisissez un autre financeur."
+    )
+    assert team_error.code == "structure_without_participant"
+    assert "Centre social Nord" in team_error.message
+    assert not Campaign.objects.exists()

@@ -11,11 +11,19 @@ from evaluations.sending import send_due
 from evaluations.services_campaigns import campaign_create
 from formations.models import User
 from tests.evaluations.campaign_helpers import (
+    QUESTION,
     answer_url,  # noqa: F401 (fixture)
     session_with_days,
     shipped_versions,
 )
-from tests.factories import EnrolmentFactory, ParticipantFactory, StructureFactory, UserFactory
+from tests.factories import (
+    EnrolmentFactory,
+    FunderFactory,
+    ParticipantFactory,
+    StructureFactory,
+    UserFactory,
+)
+from tests.factories.evaluations import make_version
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answer_url")]
 
@@ -273,3 +281,135 @@ def test_the_panels_cost_the_same_queries_whatever_the_campaigns(client, coordin
         counts[user.role] = (few, many)
     for few, many in counts.values():
         assert many == few
+
+
+def test_a_launched_campaign_that_found_nobody_says_so(client, coordinator):
+    session = session_with_days(DAY)
+    hot, _cold = shipped_versions()
+    campaign = campaign_create(
+        actor=None, version=hot, formation=session.formation, session=session
+    )
+    send_due(now=END + dt.timedelta(minutes=5))
+    campaign.refresh_from_db()
+    assert campaign.launched_at is not None
+    client.force_login(coordinator)
+
+    panel = session_page(client, session).content.decode()
+    detail = client.get(reverse("evaluations:campaign_detail", args=[campaign.pk]))
+
+    assert "personne à inviter" in panel
+    assert ">envoyée<" not in panel
+    assert "personne à inviter" in detail.content.decode()
+    assert ">envoyée<" not in detail.content.decode()
+
+
+def test_a_funder_without_auditor_is_refused_on_the_field(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    funder = FunderFactory(name="Département de la Seine-Saint-Denis", kind="departement")
+    session.formation.programme.funders.add(funder)
+    hot, _cold = shipped_versions()
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("evaluations:campaign_create_session", args=[session.pk]),
+        {
+            "questionnaire": hot.questionnaire_id,
+            "audience": "funder",
+            "funder": funder.pk,
+            "opens_at": "2026-03-03T10:00",
+            "reminder_delay_days": "7",
+            "max_reminders": "2",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "aucun compte d&#x27;auditeur·rice actif" in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_a_past_sending_date_says_the_invitations_leave_at_the_next_run(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    hot, _cold = shipped_versions()
+    client.force_login(coordinator)
+    fields = {
+        "questionnaire": hot.questionnaire_id,
+        "audience": "participants",
+        "reminder_delay_days": "7",
+        "max_reminders": "2",
+    }
+    url = reverse("evaluations:campaign_create_session", args=[session.pk])
+
+    past = client.post(url, {**fields, "opens_at": "2026-03-03T10:00"}, follow=True)
+    future = client.post(url, {**fields, "opens_at": "2099-03-03T10:00"}, follow=True)
+
+    assert _messages(past) == [
+        "Campagne programmée. La date d'envoi est déjà passée : les invitations partiront "
+        "au prochain envoi, dans les cinq minutes."
+    ]
+    assert _messages(future) == [
+        "Campagne programmée. Les invitations partiront le 03/03/2099 à 10:00."
+    ]
+
+
+def test_scheduling_again_after_a_cancelled_campaign_warns_of_a_second_invitation(
+    client, coordinator
+):
+    session = session_with_days(DAY, people=2)
+    hot, _cold = shipped_versions()
+    first = campaign_create(actor=None, version=hot, formation=session.formation, session=session)
+    send_due(now=END + dt.timedelta(minutes=5))
+    assert Invitation.objects.filter(campaign=first, sent_at__isnull=False).count() == 2
+    client.force_login(coordinator)
+    client.post(reverse("evaluations:campaign_cancel", args=[first.pk]), {"confirm": "on"})
+
+    response = client.post(
+        reverse("evaluations:session_schedule_defaults", args=[session.pk]), follow=True
+    )
+
+    texts = _messages(response)
+    assert any(
+        t.startswith("Attention : 2 personnes ont déjà reçu ce questionnaire") for t in texts
+    ), texts
+    assert sum("Attention" in t for t in texts) == 1  # the cold one was never sent
+
+
+def test_the_questionnaire_list_is_in_french_order(client, coordinator):
+    session = session_with_days(DAY, people=1)
+    for title in ("Quiz numérique", "Évaluation de fin de labo", "auto-positionnement"):
+        make_version(QUESTION, title=title)
+    client.force_login(coordinator)
+
+    page = client.get(reverse("evaluations:campaign_create_session", args=[session.pk]))
+
+    titles = [label for _pk, label in page.context["form"].fields["questionnaire"].choices][1:]
+    assert titles.index("auto-positionnement") < titles.index("Évaluation de fin de labo")
+    assert titles.index("Évaluation de fin de labo") < titles.index("Quiz numérique")
+    html = page.content.decode()
+    assert html.index("Évaluation de fin de labo") < html.index("Quiz numérique")
+
+
+def test_a_mayotte_campaign_names_its_time_zone_in_words(client, coordinator):
+    session = session_with_days(DAY, zone="Indian/Mayotte", people=1)
+    paris = session_with_days(DAY, people=1)
+    hot, _cold = shipped_versions()
+    campaign = campaign_create(
+        actor=None, version=hot, formation=session.formation, session=session
+    )
+    campaign_create(actor=None, version=hot, formation=paris.formation, session=paris)
+    client.force_login(coordinator)
+
+    panel = session_page(client, session).content.decode()
+    paris_panel = session_page(client, paris).content.decode()
+    detail = client.get(reverse("evaluations:campaign_detail", args=[campaign.pk]))
+    form = client.get(reverse("evaluations:campaign_create_session", args=[session.pk]))
+
+    assert "(heure de Mayotte)" in panel
+    assert "02/03/2026 17:00" in panel
+    assert "heure de Paris" not in paris_panel
+    assert "(heure de Mayotte)" in detail.content.decode()
+    assert "Indian/Mayotte" not in detail.content.decode()
+    assert "à l'heure de la session (heure de Mayotte)" in form.content.decode()

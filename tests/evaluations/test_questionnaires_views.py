@@ -210,3 +210,41 @@ def test_the_admin_shows_questionnaires_but_changes_nothing(client, django_user_
         assert client.get(reverse(f"admin:evaluations_{name}_add")).status_code == 403
     question.refresh_from_db()
     assert question.text != "Changé"
+
+
+def test_a_quiz_question_without_right_answer_gives_the_rule(coordinator_client):
+    version = make_version(SCALE, kind="quiz", nominative=True)
+    section = version.sections.get()
+    url = reverse(
+        "evaluations:questionnaire_question_add", args=[version.questionnaire_id, section.pk]
+    )
+
+    refused = coordinator_client.post(
+        url + "?type=quiz",
+        {"text": "PIX ?", "required": "on", "choices": "Un réseau\nUn service", "points": "1"},
+    )
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Une question de quiz a au moins une bonne réponse parmi ses options." in page
+    assert "Ce champ est obligatoire." not in page
+    assert not Question.objects.filter(section=section, kind="quiz").exists()
+
+
+def test_the_edit_page_warns_that_a_reworded_answered_question_counts_apart(
+    coordinator_client,
+):
+    version = make_version(SCALE)
+    question = Question.objects.get(section__version=version)
+    url = reverse(
+        "evaluations:questionnaire_question_edit", args=[version.questionnaire_id, question.pk]
+    )
+    warning = "Les résultats ne s'additionnent que pour un libellé identique"
+    before = coordinator_client.get(url).content.decode()
+    campaign = make_campaign(TrainingSessionFactory(), version, launched_at=timezone.now())
+    add_response(campaign, {question: 4})
+
+    after = coordinator_client.get(url).content.decode()
+
+    assert warning not in before
+    assert warning in after

@@ -261,8 +261,13 @@ def test_the_command_dry_run_lists_and_writes_nothing(capsys, time_machine=None)
     real = capsys.readouterr().out
 
     assert dry.count("invitation — ") == 2
-    assert "Simulation : 1 campagne(s) lancée(s), 2 invitation(s) créée(s)" in dry
-    assert "2 envoyée(s) par e-mail" in real
+    assert "Simulation : 1 campagne lancée, 2 invitations créées," in dry
+    assert (
+        "1 campagne lancée, 2 invitations créées, 2 invitations mises dans la file d'envoi "
+        "par e-mail et 0 par SMS, 0 personne sans coordonnées, 0 relance mise dans la file "
+        "d'envoi."
+    ) in real
+    assert "(s)" not in dry + real
     assert invitation_rows().count() == 2
 
 
