@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations.answers import answer_rows
+from evaluations.exceptions import EvaluationsError
 from evaluations.models import Campaign, Invitation, Question, Response
 from evaluations.objectives import formation_objectives
 from formations.audit import log_action
@@ -21,22 +22,8 @@ TEXT_MAX_LENGTH = 5000
 SCALE = range(1, 6)
 
 
-class AnswerError(Exception):
-    """A refused answer. Codes: invalid_value, already_answered, cancelled, closed,
-    not_open, required_missing."""
-
-    def __init__(self, message: str, *, code: str, question: Question | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.question = question
-
-    def __str__(self):
-        return self.message
-
-
-def _invalid(question, message) -> AnswerError:
-    return AnswerError(message, code="invalid_value", question=question)
+def _invalid(question, message) -> EvaluationsError:
+    return EvaluationsError(message, code="invalid_value", question=question)
 
 
 def _blank(raw) -> bool:
@@ -75,7 +62,7 @@ def answer_value_check(question: Question, raw, objectives: list[str]):
 
     ``raw``: a str for a scale, yes/no, single choice or text; a list of str for a
     multiple choice or a quiz; for objectives, {objective index: (before, after)} as str.
-    ``objectives``: the formation's (`formation_objectives`). Raises AnswerError
+    ``objectives``: the formation's (`formation_objectives`). Raises EvaluationsError
     (invalid_value) with a message to show beside the question."""
     kind = Question.Kind
     if _blank(raw):
@@ -158,23 +145,23 @@ def asked_questions(version, objectives: list[str]) -> list[Question]:
 
 def campaign_problem(
     campaign: Campaign, *, on_tablet: bool = False, now=None
-) -> AnswerError | None:
+) -> EvaluationsError | None:
     """Why answers to this campaign are refused now, or None. On the trainer's tablet the
     opening date does not hold: à chaud is answered there before the invitations go out."""
     now = now or timezone.now()
     if campaign.cancelled_at is not None:
-        return AnswerError(
+        return EvaluationsError(
             _("Cette évaluation a été annulée : il n'est plus possible d'y répondre."),
             code="cancelled",
         )
     if campaign.closes_at is not None and campaign.closes_at <= now:
-        return AnswerError(
+        return EvaluationsError(
             _("Cette évaluation est close depuis le %(date)s : merci de votre intérêt.")
             % {"date": timezone.localtime(campaign.closes_at).strftime("%d/%m/%Y")},
             code="closed",
         )
     if not on_tablet and campaign.opens_at > now:
-        return AnswerError(
+        return EvaluationsError(
             _("Cette évaluation ouvre le %(date)s à %(time)s : revenez à partir de ce moment.")
             % {
                 "date": timezone.localtime(campaign.opens_at).strftime("%d/%m/%Y"),
@@ -185,7 +172,7 @@ def campaign_problem(
     return None
 
 
-def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
+def tablet_problem(campaign: Campaign, *, now=None) -> EvaluationsError | None:
     """Why the trainer's tablet takes no answer to this campaign now, or None. Beside a
     closed or cancelled campaign (`campaign_problem`), the tablet serves from the day of
     the session's first half-day until the campaign is launched: then everyone has their
@@ -198,7 +185,7 @@ def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
     if problem is not None:
         return problem
     if campaign.launched_at is not None:
-        return AnswerError(
+        return EvaluationsError(
             _(
                 "Les invitations de cette évaluation sont parties : chaque personne répond "
                 "avec le lien personnel reçu par e-mail ou SMS. La tablette n'est plus "
@@ -212,7 +199,7 @@ def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
     else:
         first = session.slots.order_by("starts_at").values_list("starts_at", flat=True).first()
     if first is None:
-        return AnswerError(
+        return EvaluationsError(
             _(
                 "La tablette sera proposée à partir de la première demi-journée de la "
                 "session : elle n'en a pas encore."
@@ -221,7 +208,7 @@ def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
         )
     first_day = timezone.localtime(first, session.tzinfo).date()
     if first_day > timezone.localtime(now, session.tzinfo).date():
-        return AnswerError(
+        return EvaluationsError(
             _(
                 "La tablette sera proposée à partir de la première demi-journée de la "
                 "session, le %(date)s."
@@ -232,8 +219,8 @@ def tablet_problem(campaign: Campaign, *, now=None) -> AnswerError | None:
     return None
 
 
-def sent_by_link_error() -> AnswerError:
-    return AnswerError(
+def sent_by_link_error() -> EvaluationsError:
+    return EvaluationsError(
         _(
             "Cette personne a reçu son lien personnel : elle répond depuis son téléphone ou "
             "sa messagerie."
@@ -242,8 +229,8 @@ def sent_by_link_error() -> AnswerError:
     )
 
 
-def already_answered_error() -> AnswerError:
-    return AnswerError(
+def already_answered_error() -> EvaluationsError:
+    return EvaluationsError(
         _(
             "Votre réponse à ce questionnaire est déjà enregistrée : il ne se remplit qu'une "
             "fois. Vous pouvez fermer cette page."
@@ -327,7 +314,7 @@ def response_submit(*, invitation: Invitation, on_tablet: bool = False) -> Respo
         value = draft.get(str(question.pk))
         if value in (None, "", [], {}):
             if question.required:
-                raise AnswerError(
+                raise EvaluationsError(
                     _("La question « %(question)s » demande une réponse.")
                     % {"question": question.text},
                     code="required_missing",
@@ -394,7 +381,9 @@ def invitation_for_tablet(*, campaign: Campaign, participant_pk: int, actor) -> 
         .first()
     )
     if enrolment is None:
-        raise AnswerError(_("Cette personne n'est pas inscrite à la session."), code="not_enrolled")
+        raise EvaluationsError(
+            _("Cette personne n'est pas inscrite à la session."), code="not_enrolled"
+        )
     invitation, created = Invitation.objects.select_for_update().get_or_create(
         campaign=campaign,
         participant=enrolment.participant,

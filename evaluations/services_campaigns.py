@@ -18,7 +18,7 @@ Rules:
   after it: nothing more is sent, the pending messages of its invitations are withdrawn
   and its link answers « campagne close ».
 
-Errors: `CampaignError` with a stable code (see each service).
+Errors: `EvaluationsError` with a stable code (see each service).
 """
 
 import datetime as dt
@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations.dates import default_opens_at
+from evaluations.exceptions import EvaluationsError
 from evaluations.models import Campaign, Invitation, Questionnaire, QuestionnaireVersion
 from formations.audit import log_action
 from formations.models import OutboxMessage, User
@@ -43,19 +44,6 @@ HOT_CODE = "a-chaud"
 COLD_CODE = "a-froid"
 
 DEFAULT_KINDS = (Questionnaire.Kind.HOT, Questionnaire.Kind.COLD)
-
-
-class CampaignError(Exception):
-    """A refused campaign write. Codes: ``forbidden``, ``session_not_in_formation``,
-    ``structure_required``, ``structure_without_participant``, ``funder_required``,
-    ``funder_not_of_programme``, ``funder_without_auditor``, ``no_half_days``,
-    ``opens_at_required``, ``closes_before_opens``, ``launched``, ``cancelled``,
-    ``no_default_questionnaire``, ``session_cancelled``."""
-
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def reminder_days_default() -> int:
@@ -87,7 +75,7 @@ def default_opening(version: QuestionnaireVersion, session: TrainingSession | No
         return None
     end = last_slot_end(session)
     if end is None:
-        raise CampaignError(
+        raise EvaluationsError(
             _(
                 "La session n'a pas encore de demi-journée : la date d'envoi ne peut pas "
                 "être calculée. Ajoutez les demi-journées ou choisissez une date."
@@ -99,14 +87,14 @@ def default_opening(version: QuestionnaireVersion, session: TrainingSession | No
 
 def _check_target(*, formation, session, audience, structure, funder) -> None:
     if session is not None and session.formation_id != formation.pk:
-        raise CampaignError(
+        raise EvaluationsError(
             _("Cette session n'est pas une session de la formation."),
             code="session_not_in_formation",
         )
     if session is not None and session.status == TrainingSession.Status.CANCELLED:
-        raise CampaignError(_("Cette session est annulée."), code="session_cancelled")
+        raise EvaluationsError(_("Cette session est annulée."), code="session_cancelled")
     if audience == Campaign.Audience.STRUCTURE_TEAM and structure is None:
-        raise CampaignError(
+        raise EvaluationsError(
             _("Choisissez la structure dont l'équipe est interrogée."), code="structure_required"
         )
     if audience == Campaign.Audience.STRUCTURE_TEAM:
@@ -119,7 +107,7 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
             )
         if not enrolled.exists():
             # Launched, such a campaign would reach nobody.
-            raise CampaignError(
+            raise EvaluationsError(
                 (
                     _(
                         "Personne de la structure « %(structure)s » n'est inscrit·e à cette "
@@ -136,9 +124,9 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
             )
     if audience == Campaign.Audience.FUNDER:
         if funder is None:
-            raise CampaignError(_("Choisissez le financeur interrogé."), code="funder_required")
+            raise EvaluationsError(_("Choisissez le financeur interrogé."), code="funder_required")
         if not formation.programme.funders.filter(pk=funder.pk).exists():
-            raise CampaignError(
+            raise EvaluationsError(
                 _("Ce financeur ne finance pas le programme de cette formation."),
                 code="funder_not_of_programme",
             )
@@ -146,7 +134,7 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
             is_active=True, role=User.Role.FUNDER_AUDITOR, funders=funder
         ).exists():
             # Launched, such a campaign would reach nobody.
-            raise CampaignError(
+            raise EvaluationsError(
                 _(
                     "Le financeur « %(funder)s » n'a aucun compte d'auditeur·rice actif : "
                     "créez-en un dans Comptes, ou choisissez un autre financeur."
@@ -158,7 +146,9 @@ def _check_target(*, formation, session, audience, structure, funder) -> None:
 
 def _check_dates(opens_at, closes_at) -> None:
     if closes_at is not None and closes_at <= opens_at:
-        raise CampaignError(_("La clôture doit venir après l'envoi."), code="closes_before_opens")
+        raise EvaluationsError(
+            _("La clôture doit venir après l'envoi."), code="closes_before_opens"
+        )
 
 
 @transaction.atomic
@@ -193,7 +183,7 @@ def campaign_create(
     if opens_at is None:
         opens_at = default_opening(version, session)
         if opens_at is None:
-            raise CampaignError(
+            raise EvaluationsError(
                 _("Choisissez la date d'envoi des invitations."), code="opens_at_required"
             )
         follows = True
@@ -233,9 +223,9 @@ def _local(campaign: Campaign) -> dt.datetime:
 
 def _ensure_not_launched(campaign: Campaign) -> None:
     if campaign.cancelled_at is not None:
-        raise CampaignError(_("Cette campagne est annulée."), code="cancelled")
+        raise EvaluationsError(_("Cette campagne est annulée."), code="cancelled")
     if campaign.launched_at is not None:
-        raise CampaignError(
+        raise EvaluationsError(
             _("Les invitations sont parties : la campagne ne se modifie plus."), code="launched"
         )
 
@@ -265,7 +255,7 @@ def campaign_update(
     if opens_at is None:
         opens_at = default_opening(campaign.version, campaign.session)
         if opens_at is None:
-            raise CampaignError(
+            raise EvaluationsError(
                 _("Choisissez la date d'envoi des invitations."), code="opens_at_required"
             )
         follows = True
@@ -301,7 +291,7 @@ def campaign_cancel(*, actor, campaign: Campaign) -> Campaign:
     _ensure_coordinator(actor)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.cancelled_at is not None:
-        raise CampaignError(_("Cette campagne est déjà annulée."), code="cancelled")
+        raise EvaluationsError(_("Cette campagne est déjà annulée."), code="cancelled")
     now = timezone.now()
     campaign.cancelled_at = now
     campaign.save(update_fields=["cancelled_at"])
@@ -352,7 +342,7 @@ def campaigns_schedule_hot_cold(*, actor, session: TrainingSession) -> list[Camp
     for code in (HOT_CODE, COLD_CODE):
         version = latest_version(code)
         if version is None:
-            raise CampaignError(
+            raise EvaluationsError(
                 _("Le questionnaire par défaut « %(code)s » n'est pas installé.") % {"code": code},
                 code="no_default_questionnaire",
             )

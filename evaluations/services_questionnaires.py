@@ -10,7 +10,7 @@ questions, number + 1) and applies the change to the copy; the campaigns not yet
 that used the old version move to the new one, the launched ones keep theirs
 (`editable_version`). Only the latest version is ever edited.
 
-Codes of `QuestionnaireError`: `invalid`, `archived`, `not_latest`, `kind_locked`,
+Codes of `EvaluationsError`: `invalid`, `archived`, `not_latest`, `kind_locked`,
 `nominative_locked`, `too_few_choices`, `duplicate_choices`, `no_correct_choice`,
 `bad_correct_choice`, `points`, `scale_labels`, `no_objectives`, `last_section`,
 `not_same_version`, `has_campaigns`, `bad_direction`."""
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
+from evaluations.exceptions import EvaluationsError
 from evaluations.models import (
     Campaign,
     Invitation,
@@ -50,16 +51,6 @@ QUESTION_FIELDS = (
 UP, DOWN = "up", "down"
 
 
-class QuestionnaireError(Exception):
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    def __str__(self):
-        return self.message
-
-
 def _clean(instance, *, exclude=()) -> None:
     """`full_clean()`, its errors turned into one French refusal `invalid`."""
     try:
@@ -69,7 +60,7 @@ def _clean(instance, *, exclude=()) -> None:
         for name, errors in error.message_dict.items():
             label = str(instance._meta.get_field(name).verbose_name) if name != "__all__" else ""
             messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise QuestionnaireError(" ".join(messages), code="invalid") from error
+        raise EvaluationsError(" ".join(messages), code="invalid") from error
 
 
 # --- Reading the state of a version --------------------------------------------------------
@@ -163,7 +154,7 @@ def editable_version(questionnaire: Questionnaire, *, actor=None) -> EditableVer
     ensure_manager(actor)
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.archived:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _("Ce questionnaire est archivé : désarchivez-le pour le modifier."),
             code="archived",
         )
@@ -179,7 +170,7 @@ def editable_version(questionnaire: Questionnaire, *, actor=None) -> EditableVer
 def _ensure_latest(version: QuestionnaireVersion) -> None:
     top = version.questionnaire.versions.aggregate(top=Max("number"))["top"]
     if version.number != top:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _(
                 "Cet élément appartient à la version %(number)s, remplacée depuis : seule "
                 "la dernière version d'un questionnaire se modifie."
@@ -256,13 +247,13 @@ def questionnaire_update(
     ensure_manager(actor)
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.archived:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _("Ce questionnaire est archivé : désarchivez-le pour le modifier."),
             code="archived",
         )
     used = _has_been_used(questionnaire)
     if used and nominative != questionnaire.nominative:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _(
                 "Des personnes ont déjà été invitées à répondre à ce questionnaire en sachant "
                 "s'il était nominatif ou anonyme : ce choix ne change plus. Créez un autre "
@@ -271,7 +262,7 @@ def questionnaire_update(
             code="nominative_locked",
         )
     if used and kind != questionnaire.kind:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _(
                 "Ce questionnaire a déjà servi : son type ne change plus, pour que les "
                 "résultats restent comparables. Créez un autre questionnaire."
@@ -336,7 +327,7 @@ def questionnaire_delete(*, actor, questionnaire: Questionnaire) -> None:
     ensure_manager(actor)
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if Campaign.objects.filter(version__questionnaire=questionnaire).exists():
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _(
                 "Ce questionnaire a servi à des campagnes : il ne peut pas être supprimé. "
                 "Archivez-le pour ne plus le proposer."
@@ -419,7 +410,7 @@ def section_delete(*, actor, section: Section) -> None:
     section = editable.section(section)
     siblings = list(editable.version.sections.order_by("position", "pk"))
     if len(siblings) <= 1:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _("Un questionnaire garde au moins une partie : modifiez celle-ci plutôt."),
             code="last_section",
         )
@@ -437,7 +428,7 @@ def section_delete(*, actor, section: Section) -> None:
 
 def _swap(rows: list, row, direction: str) -> bool:
     if direction not in (UP, DOWN):
-        raise QuestionnaireError(_("Sens de déplacement inconnu."), code="bad_direction")
+        raise EvaluationsError(_("Sens de déplacement inconnu."), code="bad_direction")
     index = next(i for i, other in enumerate(rows) if other.pk == row.pk)
     other = index - 1 if direction == UP else index + 1
     if other < 0 or other >= len(rows):
@@ -500,31 +491,31 @@ def check_question(data: dict) -> None:
     """The rules of each kind of question, with a message naming the problem."""
     kind = data["kind"]
     if kind == Kind.SCALE and not (data["scale_low_label"] and data["scale_high_label"]):
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _("Une échelle dit ce que signifient 1 et 5 : indiquez les deux libellés."),
             code="scale_labels",
         )
     if kind in Question.CHOICE_KINDS:
         choices = data["choices"]
         if len(choices) < 2:
-            raise QuestionnaireError(
+            raise EvaluationsError(
                 _("Une question à choix propose au moins deux options (une par ligne)."),
                 code="too_few_choices",
             )
         if len({choice.casefold() for choice in choices}) != len(choices):
-            raise QuestionnaireError(
+            raise EvaluationsError(
                 _("Deux options sont identiques : chaque option doit être différente."),
                 code="duplicate_choices",
             )
     if kind == Kind.QUIZ:
         correct = data["correct_choices"]
         if not correct:
-            raise QuestionnaireError(
+            raise EvaluationsError(
                 _("Une question de quiz a au moins une bonne réponse parmi ses options."),
                 code="no_correct_choice",
             )
         if any(not isinstance(i, int) or i < 0 or i >= len(data["choices"]) for i in correct):
-            raise QuestionnaireError(
+            raise EvaluationsError(
                 _(
                     "Une bonne réponse indiquée ne correspond à aucune option : numérotez "
                     "les options de 1 à %(count)s."
@@ -533,9 +524,7 @@ def check_question(data: dict) -> None:
                 code="bad_correct_choice",
             )
         if not data["points"] or data["points"] < 1:
-            raise QuestionnaireError(
-                _("Une bonne réponse rapporte au moins 1 point."), code="points"
-            )
+            raise EvaluationsError(_("Une bonne réponse rapporte au moins 1 point."), code="points")
 
 
 def check_version_for_formation(*, version: QuestionnaireVersion, formation) -> None:
@@ -546,7 +535,7 @@ def check_version_for_formation(*, version: QuestionnaireVersion, formation) -> 
         section__version=version, kind=Kind.OBJECTIVES
     ).exists()
     if has_objectives_question and not formation_objectives(formation):
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _(
                 "Ce questionnaire demande une auto-évaluation par objectif, mais la formation "
                 "« %(formation)s » n'a pas d'objectifs pédagogiques : renseignez-les sur sa "
@@ -606,7 +595,7 @@ def question_update(
     question = _locked_question(question)
     version = question.section.version
     if section is not None and section.version_id != version.pk:
-        raise QuestionnaireError(
+        raise EvaluationsError(
             _("Cette partie n'appartient pas à la même version du questionnaire."),
             code="not_same_version",
         )

@@ -18,7 +18,7 @@ from evaluations.models import Campaign, Invitation, Question
 from evaluations.objectives import formation_objectives
 from evaluations.selectors_answers import tablet_campaigns_run_by, tablet_entries
 from evaluations.services_answers import (
-    AnswerError,
+    EvaluationsError,
     already_answered_error,
     answer_value_check,
     asked_questions,
@@ -58,7 +58,7 @@ REFUSAL_TITLES = {
 }
 
 
-def render_refusal(request, error: AnswerError):
+def render_refusal(request, error: EvaluationsError):
     return render_uncached(
         request,
         "evaluations/answer/refused.html",
@@ -142,7 +142,7 @@ class AnswerFlow(View):
     def dispatch(self, request, *args, **kwargs):
         try:
             self.invitation = self.load(request, **kwargs)
-        except AnswerError as exc:
+        except EvaluationsError as exc:
             return self.load_refused(request, exc, **kwargs)
         self.campaign = self.invitation.campaign
         self.version = self.campaign.version
@@ -151,13 +151,13 @@ class AnswerFlow(View):
         self.questions = asked_questions(self.version, self.objectives)
         return super().dispatch(request, *args, **kwargs)
 
-    def load_refused(self, request, error: AnswerError, **kwargs):
+    def load_refused(self, request, error: EvaluationsError, **kwargs):
         return render_refusal(request, error)
 
-    def refuse(self, error: AnswerError):
+    def refuse(self, error: EvaluationsError):
         return render_refusal(self.request, error)
 
-    def refusal(self) -> AnswerError | None:
+    def refusal(self) -> EvaluationsError | None:
         if self.invitation.is_answered:
             return already_answered_error()
         return campaign_problem(self.campaign, on_tablet=self.on_tablet)
@@ -232,7 +232,7 @@ class QuestionScreen:
         raw = _raw_input(question, request.POST, self.objectives)
         try:
             value = answer_value_check(question, raw, self.objectives)
-        except AnswerError as exc:
+        except EvaluationsError as exc:
             return self.render_question(question, step, None, error=exc.message, raw=raw)
         if move == "next" and value is None and question.required:
             return self.render_question(
@@ -241,7 +241,7 @@ class QuestionScreen:
         target = {"previous": step - 1, "later": step}.get(move, step + 1)
         try:
             draft_save(invitation=self.invitation, question=question, value=value, step=target)
-        except AnswerError as exc:
+        except EvaluationsError as exc:
             return self.refuse(exc)
         if move == "later":
             return self.after_later()
@@ -324,7 +324,7 @@ class ReviewScreen:
     def post(self, request, **kwargs):
         try:
             response = response_submit(invitation=self.invitation, on_tablet=self.on_tablet)
-        except AnswerError as exc:
+        except EvaluationsError as exc:
             if exc.code == "required_missing":
                 return self.render_review(error=exc.message, missing=exc.question, status=400)
             return self.refuse(exc)
@@ -364,11 +364,11 @@ class PublicFlow(AnswerFlow):
             if not rate_limit_hit(
                 "evaluation_link", ip, limit=BAD_LINKS_PER_WINDOW, window_seconds=600
             ):
-                raise AnswerError(
+                raise EvaluationsError(
                     _("Trop de liens non valides depuis cette connexion : réessayez plus tard."),
                     code="rate_limited",
                 )
-            raise AnswerError(
+            raise EvaluationsError(
                 _(
                     "Ce lien ne correspond à aucune évaluation. Vérifiez qu'il est complet "
                     "(copiez-le en entier depuis le message reçu)."
@@ -479,7 +479,7 @@ class TabletFlow(AnswerFlow):
             invitation = invitation_for_tablet(
                 campaign=campaign, participant_pk=participant_pk, actor=request.user
             )
-        except AnswerError as exc:
+        except EvaluationsError as exc:
             if exc.code == "not_enrolled":
                 raise Http404 from exc
             raise
@@ -493,13 +493,13 @@ class TabletFlow(AnswerFlow):
             return reverse("evaluations:tablet_answer_review", args=args)
         return reverse("evaluations:tablet_answer", args=args)
 
-    def load_refused(self, request, error: AnswerError, **kwargs):
+    def load_refused(self, request, error: EvaluationsError, **kwargs):
         # An invitation sent by link, a tablet no longer (or not yet) offered: back to
         # the list, which says why; nothing of the person's answers is shown.
         messages.error(request, error.message)
         return redirect("evaluations:tablet", pk=kwargs["pk"])
 
-    def refuse(self, error: AnswerError):
+    def refuse(self, error: EvaluationsError):
         messages.error(self.request, error.message)
         return self.back_to_list()
 

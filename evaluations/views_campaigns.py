@@ -22,7 +22,7 @@ from evaluations.selectors_campaigns import (
     invitation_rows,
 )
 from evaluations.services_campaigns import (
-    CampaignError,
+    EvaluationsError,
     campaign_cancel,
     campaign_create,
     campaign_update,
@@ -145,7 +145,7 @@ def _create_page(request, *, formation, session):
                 campaign = campaign_create(
                     actor=request.user, formation=formation, **form.service_fields()
                 )
-            except CampaignError as error:
+            except EvaluationsError as error:
                 form.add_error(FIELD_OF_CODE.get(error.code), error.message)
             else:
                 messages.success(
@@ -187,7 +187,7 @@ def session_schedule_defaults(request, pk):
     session = _session_for_manager(request, pk)
     try:
         created = campaigns_schedule_hot_cold(actor=request.user, session=session)
-    except CampaignError as error:
+    except EvaluationsError as error:
         messages.error(request, error.message)
     else:
         if created:
@@ -251,7 +251,7 @@ def campaign_edit(request, pk):
                 campaign = campaign_update(
                     actor=request.user, campaign=campaign, **form.service_fields()
                 )
-            except CampaignError as exc:
+            except EvaluationsError as exc:
                 form.add_error(FIELD_OF_CODE.get(exc.code), exc.message)
             else:
                 messages.success(
@@ -283,7 +283,7 @@ def campaign_cancel_view(request, pk):
     if request.method == "POST" and campaign.cancelled_at is None and form.is_valid():
         try:
             campaign_cancel(actor=request.user, campaign=campaign)
-        except CampaignError as error:
+        except EvaluationsError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Campagne annulée : plus rien ne sera envoyé."))

@@ -23,7 +23,7 @@ from evaluations.selectors_questionnaires import (
 from evaluations.services_questionnaires import (
     DOWN,
     UP,
-    QuestionnaireError,
+    EvaluationsError,
     latest_version,
     question_add,
     question_delete,
@@ -169,7 +169,7 @@ def questionnaire_create_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             questionnaire = questionnaire_create(actor=request.user, **form.cleaned_data)
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Questionnaire créé : ajoutez-lui des questions."))
@@ -192,7 +192,7 @@ def questionnaire_edit(request, pk):
             questionnaire_update(
                 actor=request.user, questionnaire=questionnaire, **form.cleaned_data
             )
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             field = {"kind_locked": "kind", "nominative_locked": "nominative"}.get(error.code)
             form.add_error(field, error.message)
         else:
@@ -229,7 +229,7 @@ def questionnaire_delete_view(request, pk):
     if request.method == "POST" and not used:
         try:
             questionnaire_delete(actor=request.user, questionnaire=questionnaire)
-        except QuestionnaireError as refused:
+        except EvaluationsError as refused:
             error = refused.message
         else:
             messages.success(
@@ -274,7 +274,7 @@ def section_add_view(request, pk):
             section = section_add(
                 actor=request.user, questionnaire=questionnaire, **form.cleaned_data
             )
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Partie ajoutée."))
@@ -295,7 +295,7 @@ def section_edit(request, pk, section_pk):
         before = _latest_number(questionnaire)
         try:
             section = section_update(actor=request.user, section=section, **form.cleaned_data)
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Partie enregistrée."))
@@ -318,7 +318,7 @@ def section_delete_view(request, pk, section_pk):
         before = _latest_number(questionnaire)
         try:
             section_delete(actor=request.user, section=section)
-        except QuestionnaireError as refused:
+        except EvaluationsError as refused:
             error = refused.message
         else:
             messages.success(request, _("Partie supprimée."))
@@ -367,7 +367,7 @@ def section_move_view(request, pk, section_pk):
     before = _latest_number(questionnaire)
     try:
         section = section_move(actor=request.user, section=section, direction=_direction(request))
-    except QuestionnaireError as error:
+    except EvaluationsError as error:
         messages.error(request, error.message)
         return redirect(_detail_url(questionnaire))
     _say_new_version(request, questionnaire, before)
@@ -393,7 +393,7 @@ def question_add_view(request, pk, section_pk):
         before = _latest_number(questionnaire)
         try:
             question = question_add(actor=request.user, section=section, **form.service_fields())
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             form.add_error(form.field_for(error.code), error.message)
         else:
             messages.success(request, _("Question ajoutée."))
@@ -430,7 +430,7 @@ def question_edit(request, pk, question_pk):
             question = question_update(
                 actor=request.user, question=question, section=target, **form.service_fields()
             )
-        except QuestionnaireError as error:
+        except EvaluationsError as error:
             form.add_error(form.field_for(error.code), error.message)
         else:
             messages.success(request, _("Question enregistrée."))
@@ -455,7 +455,7 @@ def question_delete_view(request, pk, question_pk):
         before = _latest_number(questionnaire)
         try:
             question_delete(actor=request.user, question=question)
-        except QuestionnaireError as refused:
+        except EvaluationsError as refused:
             error = refused.message
         else:
             messages.success(request, _("Question supprimée."))
@@ -488,7 +488,7 @@ def question_move_view(request, pk, question_pk):
         question = question_move(
             actor=request.user, question=question, direction=_direction(request)
         )
-    except QuestionnaireError as error:
+    except EvaluationsError as error:
         messages.error(request, error.message)
         return redirect(_detail_url(questionnaire))
     _say_new_version(request, questionnaire, before)

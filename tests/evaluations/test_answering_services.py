@@ -7,7 +7,7 @@ from evaluations.models import Answer, Invitation, Question, Response
 from evaluations.objectives import formation_objectives
 from evaluations.services_answers import (
     TEXT_MAX_LENGTH,
-    AnswerError,
+    EvaluationsError,
     answer_value_check,
     draft_save,
     response_submit,
@@ -67,7 +67,7 @@ def test_each_kind_is_normalised(world, index, raw, expected):
     ],
 )
 def test_bad_values_are_refused_with_a_message(world, index, raw, message):
-    with pytest.raises(AnswerError) as refused:
+    with pytest.raises(EvaluationsError) as refused:
         answer_value_check(world["questions"][index], raw, OBJECTIVES)
     assert refused.value.code == "invalid_value"
     assert message in refused.value.message
@@ -150,12 +150,12 @@ def test_second_submission_writes_nothing(world):
     response_submit(invitation=invitation)
     stale = Invitation.objects.get(pk=invitation.pk)
     stale.answered_on = None  # a copy read before the first submission committed
-    with pytest.raises(AnswerError) as refused:
+    with pytest.raises(EvaluationsError) as refused:
         response_submit(invitation=stale)
     assert refused.value.code == "already_answered"
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 9
-    with pytest.raises(AnswerError):
+    with pytest.raises(EvaluationsError):
         draft_save(invitation=stale, question=world["questions"][0], value=1, step=1)
 
 
@@ -164,7 +164,7 @@ def test_required_question_missing_is_named(world):
     fill(invitation, questions)
     del invitation.draft[str(questions[2].pk)]
     invitation.save()
-    with pytest.raises(AnswerError) as refused:
+    with pytest.raises(EvaluationsError) as refused:
         response_submit(invitation=invitation)
     assert refused.value.code == "required_missing"
     assert "« Durée »" in refused.value.message
@@ -195,7 +195,7 @@ def test_campaign_cancelled_closed_or_not_open_refuses(world, fields, code):
         setattr(campaign, name, timezone.now() + delta)
     campaign.save()
     fill(world["invitation"], world["questions"])
-    with pytest.raises(AnswerError) as refused:
+    with pytest.raises(EvaluationsError) as refused:
         response_submit(invitation=world["invitation"])
     assert refused.value.code == code
     assert not Response.objects.exists()

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from evaluations.models import Campaign, Invitation, Questionnaire
 from evaluations.sending import send_due
 from evaluations.services_campaigns import (
-    CampaignError,
+    EvaluationsError,
     campaign_audience,
     campaign_cancel,
     campaign_create,
@@ -110,7 +110,7 @@ def test_a_session_without_half_days_cannot_default(coordinator):
     shipped_versions()
     session = TrainingSessionFactory()
 
-    with pytest.raises(CampaignError) as error:
+    with pytest.raises(EvaluationsError) as error:
         campaigns_schedule_hot_cold(actor=coordinator, session=session)
 
     assert error.value.code == "no_half_days"
@@ -122,7 +122,7 @@ def test_the_one_click_needs_the_shipped_questionnaires(coordinator):
     Questionnaire.objects.filter(code__in=["a-chaud", "a-froid"]).update(code="")
     session = session_with_days(dt.date(2026, 3, 2))
 
-    with pytest.raises(CampaignError) as error:
+    with pytest.raises(EvaluationsError) as error:
         campaigns_schedule_hot_cold(actor=coordinator, session=session)
 
     assert error.value.code == "no_default_questionnaire"
@@ -132,7 +132,7 @@ def test_other_kinds_need_a_chosen_date(coordinator):
     quiz = make_version(QUESTION, title="Quiz", kind=Questionnaire.Kind.QUIZ)
     session = session_with_days(dt.date(2026, 3, 2))
 
-    with pytest.raises(CampaignError) as error:
+    with pytest.raises(EvaluationsError) as error:
         campaign_create(
             actor=coordinator, version=quiz, formation=session.formation, session=session
         )
@@ -181,7 +181,7 @@ def test_the_funder_must_fund_the_programme_and_a_team_needs_its_structure(coord
     session = session_with_days(dt.date(2026, 3, 2))
     stranger = FunderFactory(name="CAF du Nord", kind="caf")
 
-    with pytest.raises(CampaignError) as funder:
+    with pytest.raises(EvaluationsError) as funder:
         campaign_create(
             actor=coordinator,
             version=hot,
@@ -190,7 +190,7 @@ def test_the_funder_must_fund_the_programme_and_a_team_needs_its_structure(coord
             audience=Campaign.Audience.FUNDER,
             funder=stranger,
         )
-    with pytest.raises(CampaignError) as team:
+    with pytest.raises(EvaluationsError) as team:
         campaign_create(
             actor=coordinator,
             version=hot,
@@ -226,7 +226,7 @@ def test_dates_and_reminders_change_before_launch_only(coordinator):
         3,
     )
     assert not campaign.opens_at_follows_session
-    with pytest.raises(CampaignError) as backwards:
+    with pytest.raises(EvaluationsError) as backwards:
         campaign_update(
             actor=coordinator,
             campaign=campaign,
@@ -236,7 +236,7 @@ def test_dates_and_reminders_change_before_launch_only(coordinator):
             max_reminders=3,
         )
     send_due(now=chosen + dt.timedelta(hours=1))
-    with pytest.raises(CampaignError) as launched:
+    with pytest.raises(EvaluationsError) as launched:
         campaign_update(
             actor=coordinator,
             campaign=campaign,
@@ -258,7 +258,7 @@ def test_a_campaign_is_cancelled_once(coordinator):
     )
 
     campaign_cancel(actor=coordinator, campaign=campaign)
-    with pytest.raises(CampaignError) as again:
+    with pytest.raises(EvaluationsError) as again:
         campaign_cancel(actor=coordinator, campaign=campaign)
 
     campaign.refresh_from_db()
@@ -362,7 +362,7 @@ def test_a_funder_or_team_campaign_that_would_reach_nobody_is_refused(coordinato
     opens = dt.datetime(2026, 3, 2, 17, 0, tzinfo=PARIS)
 
     def refused(**fields):
-        with pytest.raises(CampaignError) as error:
+        with pytest.raises(EvaluationsError) as error:
             campaign_create(
                 actor=coordinator,
                 version=hot,

@@ -6,7 +6,7 @@ from evaluations.models import Campaign, Question, Questionnaire, QuestionnaireV
 from evaluations.services_questionnaires import (
     DOWN,
     UP,
-    QuestionnaireError,
+    EvaluationsError,
     check_version_for_formation,
     editable_version,
     question_add,
@@ -148,7 +148,7 @@ def test_a_second_edit_goes_to_the_same_new_version(coordinator, answered):
     v2_scale = Question.objects.get(section__version__number=2, kind="scale")
     question_update(actor=coordinator, question=v2_scale, text="Note globale", **_labels())
     assert version.questionnaire.versions.count() == 2
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(EvaluationsError) as caught:
         question_update(actor=coordinator, question=scale, text="Ancienne", **_labels())
     assert caught.value.code == "not_latest"
 
@@ -278,7 +278,7 @@ def test_moves_within_and_across_sections(coordinator):
 )
 def test_invalid_questions_are_refused_with_their_reason(coordinator, fields, code):
     version = make_version(SCALE)
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(EvaluationsError) as caught:
         question_add(actor=coordinator, section=version.sections.get(), **fields)
     assert caught.value.code == code
     assert caught.value.message
@@ -302,7 +302,7 @@ def test_a_valid_quiz_question_keeps_its_right_answers(coordinator):
 
 def test_objectives_questions_need_a_formation_with_objectives():
     version = make_version({"kind": "objectives", "text": "Avant / après"})
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(EvaluationsError) as caught:
         check_version_for_formation(version=version, formation=FormationFactory(objectives=" \n"))
     assert caught.value.code == "no_objectives"
     check_version_for_formation(
@@ -315,11 +315,11 @@ def test_kind_and_nominative_lock_once_used(coordinator, answered):
     version = answered[0]
     q = version.questionnaire
     common = {"title": q.title, "description": "", "introduction": version.introduction}
-    with pytest.raises(QuestionnaireError) as nominative:
+    with pytest.raises(EvaluationsError) as nominative:
         questionnaire_update(
             actor=coordinator, questionnaire=q, kind=q.kind, nominative=True, **common
         )
-    with pytest.raises(QuestionnaireError) as kind:
+    with pytest.raises(EvaluationsError) as kind:
         questionnaire_update(
             actor=coordinator, questionnaire=q, kind="cold", nominative=False, **common
         )
@@ -337,13 +337,13 @@ def test_kind_and_nominative_lock_once_used(coordinator, answered):
 
 def test_delete_only_when_never_used_else_archive(coordinator, answered):
     version = answered[0]
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(EvaluationsError) as caught:
         questionnaire_delete(actor=coordinator, questionnaire=version.questionnaire)
     assert caught.value.code == "has_campaigns"
     questionnaire_set_archived(
         actor=coordinator, questionnaire=version.questionnaire, archived=True
     )
-    with pytest.raises(QuestionnaireError) as edit:
+    with pytest.raises(EvaluationsError) as edit:
         section_add(actor=coordinator, questionnaire=version.questionnaire, title="Encore")
     assert edit.value.code == "archived"
     unused = make_version(SCALE)
@@ -354,7 +354,7 @@ def test_delete_only_when_never_used_else_archive(coordinator, answered):
 
 def test_the_last_section_stays(coordinator):
     version = make_version(SCALE)
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(EvaluationsError) as caught:
         section_delete(actor=coordinator, section=version.sections.get())
     assert caught.value.code == "last_section"
 
