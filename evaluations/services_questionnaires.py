@@ -147,17 +147,23 @@ def _copy_version(version: QuestionnaireVersion, *, actor) -> EditableVersion:
 
 
 @transaction.atomic
-def editable_version(questionnaire: Questionnaire, *, actor=None) -> EditableVersion:
-    """The latest version if it may still change; otherwise a copy of it as the next
-    version (unlaunched campaigns move to it). The questionnaire is locked meanwhile, so
-    that two edits at once make one copy, not two."""
-    ensure_manager(actor)
+def _locked_for_edit(questionnaire: Questionnaire) -> Questionnaire:
+    """The questionnaire locked for the caller's transaction; refused when archived."""
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.archived:
         raise EvaluationsError(
             _("Ce questionnaire est archivé : désarchivez-le pour le modifier."),
             code="archived",
         )
+    return questionnaire
+
+
+def editable_version(questionnaire: Questionnaire, *, actor=None) -> EditableVersion:
+    """The latest version if it may still change; otherwise a copy of it as the next
+    version (unlaunched campaigns move to it). The questionnaire is locked meanwhile, so
+    that two edits at once make one copy, not two."""
+    ensure_manager(actor)
+    questionnaire = _locked_for_edit(questionnaire)
     latest = latest_version(questionnaire)
     if latest is None:
         latest = QuestionnaireVersion.objects.create(questionnaire=questionnaire, number=1)
@@ -245,12 +251,7 @@ def questionnaire_update(
     (people were told whether their answers carry their name) no longer change:
     `kind_locked`, `nominative_locked`."""
     ensure_manager(actor)
-    questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
-    if questionnaire.archived:
-        raise EvaluationsError(
-            _("Ce questionnaire est archivé : désarchivez-le pour le modifier."),
-            code="archived",
-        )
+    questionnaire = _locked_for_edit(questionnaire)
     used = _has_been_used(questionnaire)
     if used and nominative != questionnaire.nominative:
         raise EvaluationsError(
