@@ -133,6 +133,11 @@ class AnswerFlow(View):
     def url(self, screen: str, step: int | None = None) -> str:
         raise NotImplementedError
 
+    def step_url(self, step: int) -> str:
+        if step > len(self.questions):
+            return self.url("review")
+        return self.url("step", max(step, 1))
+
     def after_submit(self, response):
         raise NotImplementedError
 
@@ -203,11 +208,6 @@ class WelcomeScreen:
             resuming=bool(step),
         )
 
-    def step_url(self, step: int) -> str:
-        if step > len(self.questions):
-            return self.url("review")
-        return self.url("step", max(step, 1))
-
 
 class QuestionScreen:
     def question_at(self, step: int) -> Question:
@@ -215,10 +215,17 @@ class QuestionScreen:
             raise Http404
         return self.questions[step - 1]
 
+    def from_review(self) -> bool:
+        """Opened with « Modifier » from the review: « Suivant » goes back to it."""
+        return "relecture" in self.request.GET or bool(self.request.POST.get("from_review"))
+
     def get(self, request, step, **kwargs):
         refusal = self.refusal()
         if refusal is not None:
             return self.refuse(refusal)
+        if not 1 <= step <= len(self.questions):
+            # A screen that does not exist (an edited address): back where the person was.
+            return redirect(self.step_url(self.invitation.draft_step or 1))
         question = self.question_at(step)
         value = (self.invitation.draft or {}).get(str(question.pk))
         return self.render_question(question, step, value, resumed="reprise" in request.GET)
@@ -239,6 +246,8 @@ class QuestionScreen:
                 question, step, None, error=_("Cette question demande une réponse.")
             )
         target = {"previous": step - 1, "later": step}.get(move, step + 1)
+        if move == "next" and self.from_review():
+            target = len(self.questions) + 1
         try:
             draft_save(invitation=self.invitation, question=question, value=value, step=target)
         except EvaluationsError as exc:
@@ -265,7 +274,10 @@ class QuestionScreen:
             resumed=resumed,
             fields=_fields(question, selected, self.objectives),
             previous_label=_("Précédent") if step > 1 else _("Retour à l'accueil"),
-            next_label=_("Suivant") if step < total else _("Relire mes réponses"),
+            next_label=_("Suivant")
+            if step < total and not self.from_review()
+            else _("Relire mes réponses"),
+            from_review=self.from_review(),
         )
 
 
@@ -339,7 +351,7 @@ class ReviewScreen:
                 {
                     "question": question,
                     "shown": shown,
-                    "url": self.url("step", step),
+                    "url": self.url("step", step) + "?relecture=1",
                     "missing": question.required and not shown,
                 }
             )

@@ -458,3 +458,30 @@ def test_a_name_tapped_without_answering_gets_the_e_mail_at_launch(tablet, world
     assert invitation.channel == "email" and invitation.sent_at is not None
     # From now on the tablet leaves the person to their link.
     assert tablet.get(tablet_url(world, "tablet_answer", newcomer.pk)).url == tablet_url(world)
+
+
+def test_modify_from_the_review_comes_back_to_the_review(client, world):
+    """« Modifier » on the review opens the question; « Relire mes réponses » then goes
+    back to the review, not through every question again."""
+    invitation, questions = world["invitation"], world["questions"]
+    fill(invitation, questions)
+    review = client.get(page_url(invitation, "answer_review")).content.decode()
+    modify = step_url(invitation, 1) + "?relecture=1"
+    assert f'href="{modify}"' in review
+
+    page = client.get(modify).content.decode()
+    assert 'name="from_review" value="1"' in page and "Relire mes réponses" in page
+    response = client.post(modify, {"value": "2", "go": "next", "from_review": "1"})
+
+    assert response.url == page_url(invitation, "answer_review")
+    invitation.refresh_from_db()
+    assert invitation.draft[str(questions[0].pk)] == 2
+
+
+def test_a_screen_beyond_the_last_leads_back_to_the_screen_reached(client, world):
+    invitation = world["invitation"]
+    client.post(step_url(invitation, 1), {"value": "5", "go": "next"})
+
+    response = client.get(step_url(invitation, 999))
+
+    assert response.status_code == 302 and response.url == step_url(invitation, 2)
