@@ -56,6 +56,12 @@ def _indices(question, raw) -> list[int]:
     return sorted(values)
 
 
+def _is_none_option(label: str) -> bool:
+    """« Aucun », « Aucune », « Aucun changement pour l'instant »: an option that says
+    none of the others applies is ticked alone."""
+    return str(label).strip().lower().startswith(("aucun", "aucune"))
+
+
 def answer_value_check(question: Question, raw, objectives: list[str]):
     """The value of one question from its raw form input, or None when it was left empty
     (whether that is allowed is decided on submission: `response_submit`).
@@ -82,7 +88,16 @@ def answer_value_check(question: Question, raw, objectives: list[str]):
             _("Choisissez l'une des options proposées."),
         )
     if question.kind in (kind.MULTIPLE, kind.QUIZ):
-        return _indices(question, raw) or None
+        values = _indices(question, raw)
+        if question.kind == kind.MULTIPLE and len(values) > 1:
+            for index in values:
+                if _is_none_option(question.choices[index]):
+                    raise _invalid(
+                        question,
+                        _("« %(option)s » ne se coche pas avec une autre option.")
+                        % {"option": question.choices[index]},
+                    )
+        return values or None
     if question.kind == kind.TEXT:
         # NUL, which no browser types but a pasted text or a forged form may carry, cannot
         # be stored (PostgreSQL refuses it in text and JSON): it is dropped.

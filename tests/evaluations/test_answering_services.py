@@ -256,3 +256,20 @@ def test_a_nul_character_in_a_text_answer_is_dropped(world):
     )
     response_submit(invitation=invitation)
     assert Answer.objects.get(question=question).text == "Bien"
+
+
+def test_a_none_option_is_ticked_alone():
+    """« Aucun changement pour l'instant » with « Accueil » contradicts itself."""
+    question = Question(
+        kind=Question.Kind.MULTIPLE,
+        text="Dans quels domaines ?",
+        choices=["Accueil", "Orientation", "Aucun changement pour l'instant"],
+    )
+    assert answer_value_check(question, ["2"], []) == [2]
+    assert answer_value_check(question, ["0", "1"], []) == [0, 1]
+    with pytest.raises(EvaluationsError) as error:
+        answer_value_check(question, ["0", "2"], [])
+    assert error.value.code == "invalid_value"
+    assert "« Aucun changement pour l'instant » ne se coche pas avec une autre option." in str(
+        error.value
+    )
