@@ -165,6 +165,7 @@ class ProgrammeForm(UserScopedModelForm):
         ),
         (_("Financement et partenaires"), ("funders", "structures")),
         (_("Publicité"), ("publicity_sentence",)),
+        (_("Participant·es"), ("logbook_enabled",)),
     ]
 
     class Meta:
@@ -179,6 +180,7 @@ class ProgrammeForm(UserScopedModelForm):
             "funders",
             "structures",
             "publicity_sentence",
+            "logbook_enabled",
         ]
         widgets = {
             "start_date": DateInput(),

@@ -190,6 +190,14 @@ class Programme(models.Model):
         blank=True,
         help_text=_("Mention propre à l'opération, imprimée après celles des financeurs."),
     )
+    logbook_enabled = models.BooleanField(
+        _("journal de bord des participant·es"),
+        default=False,
+        help_text=_(
+            "Chaque participant·e tient un journal de bord professionnel privé dans son "
+            "espace, et peut en partager des entrées avec les formateur·rices du programme."
+        ),
+    )
 
     class Meta:
         verbose_name = _("programme")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "formations",
     "sessions.apps.TrainingSessionsConfig",
     "evaluations",
+    "projects",
     "livrables",
 ]
 
