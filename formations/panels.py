@@ -20,6 +20,8 @@ DASHBOARD_PANELS: list[Panel] = []
 FORMATION_PANELS: list[Panel] = []
 PARTICIPANT_PANELS: list[Panel] = []
 STRUCTURE_PANELS: list[Panel] = []
+# On the programme page (projects adds the fiches projet and the follow-up of structures).
+PROGRAMME_PANELS: list[Panel] = []
 # On the session page (sessions never imports livrables: livrables adds its documents).
 SESSION_PANELS: list[Panel] = []
 # The participant's own space (`/mon-espace/`, formations.views_space): `obj` is the

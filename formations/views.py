@@ -32,6 +32,7 @@ from formations.panels import (
     DASHBOARD_PANELS,
     FORMATION_PANELS,
     PARTICIPANT_PANELS,
+    PROGRAMME_PANELS,
     STRUCTURE_PANELS,
     collect_panels,
 )
@@ -201,6 +202,7 @@ class ProgrammeDetailView(ScopedDetailView):
             funders=selectors.programme_funders(programme=programme),
             structures=selectors.programme_structures(programme=programme, user=user),
             formations=selectors.programme_formations(programme=programme, user=user),
+            panels=collect_panels(PROGRAMME_PANELS, self.request, programme),
             **kwargs,
         )
 

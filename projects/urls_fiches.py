@@ -1,0 +1,3 @@
+"""URLs of the fiches pages (filled by their pages)."""
+
+urlpatterns: list = []

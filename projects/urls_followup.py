@@ -1,0 +1,3 @@
+"""URLs of the followup pages (filled by their pages)."""
+
+urlpatterns: list = []

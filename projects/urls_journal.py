@@ -1,0 +1,3 @@
+"""URLs of the journal pages (filled by their pages)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the tasks pages (filled by their pages)."""
+
+urlpatterns: list = []
