@@ -1,7 +1,7 @@
-"""The apps depend one way, livrables → evaluations → sessions → formations: the
+"""The apps depend one way, livrables → projects → evaluations → sessions → formations: the
 import-linter contract of pyproject.toml (run by `make test`) holds for the project, and it
 would catch a lower app importing a higher one. The second part runs the same contract,
-read from pyproject.toml, on a throwaway copy of the four apps in a temporary folder."""
+read from pyproject.toml, on a throwaway copy of the five apps in a temporary folder."""
 
 import shutil
 import subprocess
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-APPS = ["livrables", "evaluations", "sessions", "formations"]
+APPS = ["livrables", "projects", "evaluations", "sessions", "formations"]
 
 
 def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess:
@@ -34,7 +34,7 @@ def project_contract() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 
 
-def test_the_contract_checks_the_four_apps_in_order():
+def test_the_contract_checks_the_five_apps_in_order():
     config = project_contract()
     (contract,) = config["contracts"]
 
@@ -56,7 +56,7 @@ def _toml_list(values) -> str:
 
 @pytest.fixture
 def apps_copy(tmp_path):
-    """Four empty apps with one module each, and pyproject.toml's contract. Returns a
+    """Five empty apps with one module each, and pyproject.toml's contract. Returns a
     function that adds a module to an app and runs lint-imports."""
     config = project_contract()
     (contract,) = config["contracts"]
@@ -89,12 +89,16 @@ def apps_copy(tmp_path):
         # An import inside a function counts too (the usual way round a cycle).
         ("evaluations", "def later():\n    from livrables import models\n    return models\n"),
         ("formations", "from livrables.models import VALUE\n"),
+        ("evaluations", "import projects.models\n"),
+        ("projects", "from livrables.models import VALUE\n"),
     ],
     ids=[
         "formations→sessions",
         "sessions→evaluations",
         "evaluations→livrables (lazy)",
         "formations→livrables",
+        "evaluations→projects",
+        "projects→livrables",
     ],
 )
 def test_a_lower_app_importing_a_higher_one_breaks_the_contract(apps_copy, app, source):
