@@ -1,6 +1,7 @@
 """The fiche projet pages on a portrait tablet (820 px) and a phone (390 px): the list of
 fiches, a filled fiche with long texts, its history, an earlier state and the themes never
-scroll sideways; a referent edits the lessons learned with the keyboard."""
+scroll sideways nor break axe-core's serious rules; a referent edits the lessons learned
+with the keyboard."""
 
 import os
 
@@ -14,6 +15,7 @@ from projects.services_fiches import (
     fiche_project_save,
     fiche_themes_save,
 )
+from tests.browser.test_accessibility import axe_problems, describe
 from tests.factories.projects import make_themes, project_world
 
 pytestmark = pytest.mark.browser
@@ -74,7 +76,9 @@ def world(db):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["tablet-820", "phone-390"])
-def test_fiche_pages_never_scroll_sideways(page, live_server, login_as, world, size):
+def test_fiche_pages_never_scroll_sideways(
+    page, live_server, login_as, world, size, axe, csp_violations
+):
     login_as(world.coordinator)
     page.set_viewport_size(size)
     programme, structure = world.programme.pk, world.ccas.pk
@@ -97,6 +101,9 @@ def test_fiche_pages_never_scroll_sideways(page, live_server, login_as, world, s
                 full_page=True,
             )
         assert width <= inner, f"{name} at {size['width']} px: {width} > {inner}"
+        blocking, _others = axe_problems(axe, page)
+        assert not blocking, f"{name}:\n" + "\n".join(map(describe, blocking))
+    assert csp_violations == []
 
 
 def test_a_referent_edits_the_lessons_with_the_keyboard(page, live_server, login_as, world):
