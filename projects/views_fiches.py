@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from formations.panels import collect_panels
 from formations.permissions import can_manage, is_structure_referent
@@ -179,6 +179,7 @@ def theme_delete_view(request, programme, theme):
 
 
 @login_required
+@require_GET
 def fiche_list(request, programme):
     programme = fiche_programme(user=request.user, programme_id=programme)
     if is_structure_referent(request.user):
@@ -216,6 +217,7 @@ def _scope(request, programme_id, structure_id):
 
 
 @login_required
+@require_GET
 def fiche_detail_view(request, programme, structure):
     programme, structure = _scope(request, programme, structure)
     detail = fiche_detail(programme=programme, structure=structure)
@@ -354,6 +356,7 @@ def fiche_edit_lessons(request, programme, structure):
 
 
 @login_required
+@require_GET
 def fiche_history(request, programme, structure):
     programme, structure = _scope(request, programme, structure)
     fiche = fiche_of(programme=programme, structure=structure)
@@ -399,6 +402,7 @@ def _with_rows(revision):
 
 
 @login_required
+@require_GET
 def fiche_revision_view(request, programme, structure, number):
     programme, structure = _scope(request, programme, structure)
     fiche = fiche_of(programme=programme, structure=structure)
