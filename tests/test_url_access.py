@@ -19,6 +19,8 @@ from livrables.models import (
     Payment,
     ServiceFaitClaim,
 )
+from projects.models import Theme
+from projects.services_fiches import fiche_lessons_save
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -191,6 +193,20 @@ def world(db, trainer):
         uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
+    # Fiches projet (tests/projects/test_fiches_*.py): the programme's partner structures,
+    # read by coordinators, the programme's trainers, the structure's referent and the
+    # programme's funders' auditors; edited by the first three; themes: coordinators only.
+    programme_pk, structure_pk = session.formation.programme_id, participant.structure_id
+    session.formation.programme.structures.add(participant.structure)
+    theme = Theme.objects.create(programme_id=programme_pk, label="Accès aux droits", position=1)
+    fiche_lessons_save(
+        actor=None,
+        programme=session.formation.programme,
+        structure=participant.structure,
+        expected_revision=None,
+        lessons_learned="Enseignements",
+    )
+    fiche = {"programme": programme_pk, "structure": structure_pk}
     # A shipped questionnaire (evaluations.defaults), its first section and question.
     question = Question.objects.filter(section__version__questionnaire__code="a-chaud").first()
     questionnaire_pk, section_pk = question.section.version.questionnaire_id, question.section_id
@@ -209,6 +225,18 @@ def world(db, trainer):
     evaluation = campaign.version.questionnaire
     answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
     return {
+        "projects:theme_list": {"programme": programme_pk},
+        "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
+        "projects:theme_move": {"programme": programme_pk, "theme": theme.pk},
+        "projects:theme_delete": {"programme": programme_pk, "theme": theme.pk},
+        "projects:fiche_list": {"programme": programme_pk},
+        "projects:fiche_detail": fiche,
+        "projects:fiche_edit_data": fiche,
+        "projects:fiche_edit_themes": fiche,
+        "projects:fiche_edit_project": {**fiche, "kind": "experimente"},
+        "projects:fiche_edit_lessons": fiche,
+        "projects:fiche_history": fiche,
+        "projects:fiche_revision": {**fiche, "number": 1},
         "evaluations:answer": answer,
         "evaluations:answer_step": {**answer, "step": 1},
         "evaluations:answer_review": answer,

@@ -1,0 +1,287 @@
+"""Writes of the fiche projet pages: the programme's list of themes (coordinators) and the
+parts of a fiche edited from its page (data sheet, themes, the two projects, lessons
+learned). Every fiche edit goes through `services.fiche_edit` (permission, lock, stale
+form refused, one `FicheRevision`, audit entry); the team and the road map have their own
+pages and services.
+
+Codes of `ProjectsError`: `theme_exists`, `theme_empty`, `theme_in_use` (themes);
+`theme_not_in_programme`, `same_theme` (themes of a fiche); `stale`, `not_partner` (from
+`fiche_edit`). An actor who may not write gets `PermissionDenied`.
+"""
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from formations.audit import log_action
+from formations.models import Programme, Structure
+from formations.permissions import ensure_manager
+from projects.exceptions import ProjectsError
+from projects.models import Project, ProjectFiche, ProjectStage, Theme
+from projects.services import fiche_edit
+
+UP, DOWN = "up", "down"
+
+
+# --- The programme's themes -------------------------------------------------------------------
+
+
+def _clean_label(label: str) -> str:
+    label = " ".join((label or "").split())
+    if not label:
+        raise ProjectsError(
+            _("Donnez un intitulé à la thématique."), code="theme_empty", field="label"
+        )
+    return label
+
+
+def _ensure_label_free(*, programme: Programme, label: str, exclude_pk: int | None = None) -> None:
+    others = Theme.objects.filter(programme=programme, label__iexact=label)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ProjectsError(
+            _("La thématique « %(label)s » existe déjà dans ce programme.") % {"label": label},
+            code="theme_exists",
+            field="label",
+        )
+
+
+@transaction.atomic
+def theme_add(*, actor, programme: Programme, label: str) -> Theme:
+    """Adds a theme at the end of the programme's list (coordinators)."""
+    ensure_manager(actor)
+    Programme.objects.select_for_update().get(pk=programme.pk)
+    label = _clean_label(label)
+    _ensure_label_free(programme=programme, label=label)
+    last = Theme.objects.filter(programme=programme).aggregate(last=Max("position"))["last"]
+    theme = Theme(programme=programme, label=label, position=(last or 0) + 1)
+    theme.full_clean()
+    theme.save()
+    log_action(
+        actor=actor,
+        action="projects.theme_add",
+        obj=programme,
+        summary=_("Thématique « %(label)s » ajoutée") % {"label": label},
+    )
+    return theme
+
+
+@transaction.atomic
+def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
+    """Renames a theme; the fiches that chose it show the new name (their history keeps
+    the name they were written with)."""
+    ensure_manager(actor)
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)
+    label = _clean_label(label)
+    _ensure_label_free(programme=theme.programme, label=label, exclude_pk=theme.pk)
+    old = theme.label
+    if old == label:
+        return theme
+    theme.label = label
+    theme.full_clean()
+    theme.save(update_fields=["label"])
+    log_action(
+        actor=actor,
+        action="projects.theme_rename",
+        obj=theme.programme,
+        summary=_("Thématique « %(old)s » renommée « %(new)s »") % {"old": old, "new": label},
+    )
+    return theme
+
+
+@transaction.atomic
+def theme_move(*, actor, theme: Theme, direction: str) -> Theme:
+    """Moves a theme one place up or down the list (nothing at either end); positions are
+    renumbered 1…n on the way."""
+    ensure_manager(actor)
+    Programme.objects.select_for_update().get(pk=theme.programme_id)
+    rows = list(Theme.objects.filter(programme_id=theme.programme_id).order_by("position", "pk"))
+    index = next(i for i, row in enumerate(rows) if row.pk == theme.pk)
+    other = index - 1 if direction == UP else index + 1
+    if not 0 <= other < len(rows):
+        return rows[index]
+    rows[index], rows[other] = rows[other], rows[index]
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+    moved = rows[other]
+    log_action(
+        actor=actor,
+        action="projects.theme_move",
+        obj=moved.programme,
+        summary=_("Thématique « %(label)s » placée en position %(n)s")
+        % {"label": moved.label, "n": other + 1},
+    )
+    return moved
+
+
+def theme_usage(*, theme: Theme) -> int:
+    """How many fiches chose the theme (as priority or secondary)."""
+    return ProjectFiche.objects.filter(Q(priority_theme=theme) | Q(secondary_theme=theme)).count()
+
+
+@transaction.atomic
+def theme_delete(*, actor, theme: Theme) -> None:
+    """Deletes a theme no fiche has chosen; refused (`theme_in_use`) otherwise."""
+    ensure_manager(actor)
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)
+    used = theme_usage(theme=theme)
+    if used:
+        raise ProjectsError(
+            ngettext(
+                "La thématique « %(label)s » est choisie dans %(n)s fiche projet : elle ne "
+                "peut pas être supprimée. Faites d'abord changer la thématique de cette "
+                "fiche, ou renommez la thématique.",
+                "La thématique « %(label)s » est choisie dans %(n)s fiches projet : elle ne "
+                "peut pas être supprimée. Faites d'abord changer la thématique de ces "
+                "fiches, ou renommez la thématique.",
+                used,
+            )
+            % {"label": theme.label, "n": used},
+            code="theme_in_use",
+        )
+    programme, label = theme.programme, theme.label
+    theme.delete()
+    log_action(
+        actor=actor,
+        action="projects.theme_delete",
+        obj=programme,
+        summary=_("Thématique « %(label)s » supprimée") % {"label": label},
+    )
+
+
+# --- The parts of a fiche -----------------------------------------------------------------------
+
+
+def _save_fiche(fiche: ProjectFiche) -> None:
+    fiche.full_clean(exclude=["programme", "structure"], validate_unique=False)
+    fiche.save()
+
+
+def fiche_data_sheet_save(
+    *,
+    actor,
+    programme: Programme,
+    structure: Structure,
+    expected_revision: int | None,
+    territory: str,
+    staff_size: int | None,
+    public_served: str,
+    partners: str,
+) -> ProjectFiche:
+    """The « fiche de données »: territory, staff size, public served, partners."""
+    with fiche_edit(
+        actor=actor,
+        programme=programme,
+        structure=structure,
+        part=_("Fiche de données"),
+        expected_revision=expected_revision,
+    ) as fiche:
+        fiche.territory = territory.strip()
+        fiche.staff_size = staff_size
+        fiche.public_served = public_served.strip()
+        fiche.partners = partners.strip()
+        _save_fiche(fiche)
+    return fiche
+
+
+def fiche_themes_save(
+    *,
+    actor,
+    programme: Programme,
+    structure: Structure,
+    expected_revision: int | None,
+    priority_theme: Theme | None,
+    secondary_theme: Theme | None,
+) -> ProjectFiche:
+    """The priority and the secondary theme, from the programme's list, two different
+    ones (either may stay empty while the team chooses)."""
+    with fiche_edit(
+        actor=actor,
+        programme=programme,
+        structure=structure,
+        part=_("Thématiques"),
+        expected_revision=expected_revision,
+    ) as fiche:
+        for field, theme in (
+            ("priority_theme", priority_theme),
+            ("secondary_theme", secondary_theme),
+        ):
+            if theme is not None and theme.programme_id != programme.pk:
+                raise ProjectsError(
+                    _("Choisissez une thématique de la liste du programme."),
+                    code="theme_not_in_programme",
+                    field=field,
+                )
+        if priority_theme is not None and priority_theme == secondary_theme:
+            raise ProjectsError(
+                _("La thématique secondaire doit différer de la thématique prioritaire."),
+                code="same_theme",
+                field="secondary_theme",
+            )
+        fiche.priority_theme = priority_theme
+        fiche.secondary_theme = secondary_theme
+        _save_fiche(fiche)
+    return fiche
+
+
+PROJECT_FIELDS = ("title", "problem", "public", "partners", "means", "stage")
+
+
+def fiche_project_save(
+    *,
+    actor,
+    programme: Programme,
+    structure: Structure,
+    expected_revision: int | None,
+    kind: str,
+    title: str,
+    problem: str,
+    public: str,
+    partners: str,
+    means: str,
+    stage: str,
+) -> Project:
+    """The experimented or the proposed project (`kind`), created on its first save."""
+    kind = Project.Kind(kind)
+    with fiche_edit(
+        actor=actor,
+        programme=programme,
+        structure=structure,
+        part=str(kind.label),
+        expected_revision=expected_revision,
+    ) as fiche:
+        project = fiche.projects.filter(kind=kind).first() or Project(fiche=fiche, kind=kind)
+        project.title = title.strip()
+        project.problem = problem.strip()
+        project.public = public.strip()
+        project.partners = partners.strip()
+        project.means = means.strip()
+        project.stage = ProjectStage(stage)
+        project.full_clean(validate_unique=False)
+        project.save()
+    return project
+
+
+def fiche_lessons_save(
+    *,
+    actor,
+    programme: Programme,
+    structure: Structure,
+    expected_revision: int | None,
+    lessons_learned: str,
+) -> ProjectFiche:
+    """The lessons learned (« enseignements »)."""
+    with fiche_edit(
+        actor=actor,
+        programme=programme,
+        structure=structure,
+        part=_("Enseignements"),
+        expected_revision=expected_revision,
+    ) as fiche:
+        fiche.lessons_learned = lessons_learned.strip()
+        _save_fiche(fiche)
+    return fiche
