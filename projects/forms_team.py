@@ -27,7 +27,7 @@ class MemberForm(FieldsetsMixin, RevisionForm):
         label=_("Agent parmi les participant·es de la structure"),
         queryset=None,
         required=False,
-        empty_label=_("— Personne de la liste : saisir le nom ci-dessous —"),
+        empty_label=_("— Saisir le nom ci-dessous —"),
         help_text=_("Pour un agent seulement. Sinon, saisissez le nom ci-dessous."),
     )
     full_name = forms.CharField(
