@@ -249,6 +249,6 @@ def test_the_road_map_page_query_count_does_not_grow(client, django_assert_max_n
         for number in range(size):
             _action(world, axis, f"Action {index}.{number}")
     client.force_login(world.coordinator)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         response = client.get(_url(world))
     assert response.content.decode().count('class="roadmap-action"') == size * size

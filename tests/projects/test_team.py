@@ -17,7 +17,12 @@ from projects.services_team import (
     member_update,
     referent_set,
 )
-from tests.factories import FunderFactory, ParticipantFactory, UserFactory
+from tests.factories import (
+    FunderFactory,
+    ParticipantFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
 from tests.factories.projects import project_world
 
 pytestmark = pytest.mark.django_db
@@ -347,6 +352,20 @@ def test_the_team_page_query_count_does_not_grow_with_members(
     for index in range(count):
         _add(world, kind=Kind.PARTNER, full_name=f"Partenaire {index}")
     client.force_login(world.coordinator)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(_url(world))
     assert response.content.decode().count('class="team-member"') == 2 * count
+
+
+def test_a_trainer_of_the_programme_edits_the_team_and_a_stranger_trainer_gets_404(client):
+    world = project_world()
+    trainer, stranger = (UserFactory(role=User.Role.TRAINER) for _ in range(2))
+    TrainingSessionFactory(formation=world.programme.formations.get()).trainers.add(trainer)
+    client.force_login(trainer)
+    response = client.post(
+        _url(world, "fiche_team_add"), {"revision": 0, "kind": "elected", "full_name": "ABDOU M."}
+    )
+    assert response.status_code == 302
+    assert TeamMember.objects.get().kind == Kind.ELECTED
+    client.force_login(stranger)
+    assert client.get(_url(world)).status_code == 404
