@@ -19,7 +19,7 @@ from livrables.models import (
     Payment,
     ServiceFaitClaim,
 )
-from projects.models import Theme
+from projects.models import ProjectFiche, RoadmapAction, RoadmapAxis, TeamMember, Theme
 from projects.services_fiches import fiche_lessons_save
 from sessions.models import PaperSheetScan
 from tests.factories import (
@@ -224,6 +224,16 @@ def world(db, trainer):
     campaign = make_campaign(session, make_version({"kind": "scale", "text": "Contenus"}))
     evaluation = campaign.version.questionnaire
     answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
+    # A fiche projet of the session's structure (part A2: team and road map): coordinators,
+    # the programme's trainers and the structure's referent (tests/projects/test_team.py,
+    # test_roadmap.py); others who may read the fiche read only; anyone else 404.
+    fiche_row = ProjectFiche.objects.get(programme_id=programme_pk, structure_id=structure_pk)
+    member = TeamMember.objects.create(
+        fiche=fiche_row, kind="agent", full_name="MADI Awa", position=1
+    )
+    axis = RoadmapAxis.objects.create(fiche=fiche_row, position=1, title="Accueil")
+    action = RoadmapAction.objects.create(axis=axis, position=1, title="Affiche")
+    fiche_kwargs = fiche
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -237,6 +247,22 @@ def world(db, trainer):
         "projects:fiche_edit_lessons": fiche,
         "projects:fiche_history": fiche,
         "projects:fiche_revision": {**fiche, "number": 1},
+        "projects:fiche_team": fiche_kwargs,
+        "projects:fiche_team_add": fiche_kwargs,
+        "projects:fiche_team_edit": {**fiche_kwargs, "member": member.pk},
+        "projects:fiche_team_remove": {**fiche_kwargs, "member": member.pk},
+        "projects:fiche_team_move": {**fiche_kwargs, "member": member.pk},
+        "projects:fiche_team_referent": {**fiche_kwargs, "member": member.pk},
+        "projects:fiche_roadmap": fiche_kwargs,
+        "projects:roadmap_axis_add": fiche_kwargs,
+        "projects:roadmap_axis_edit": {**fiche_kwargs, "axis": axis.pk},
+        "projects:roadmap_axis_delete": {**fiche_kwargs, "axis": axis.pk},
+        "projects:roadmap_axis_move": {**fiche_kwargs, "axis": axis.pk},
+        "projects:roadmap_action_add": {**fiche_kwargs, "axis": axis.pk},
+        "projects:roadmap_action_edit": {**fiche_kwargs, "action": action.pk},
+        "projects:roadmap_action_delete": {**fiche_kwargs, "action": action.pk},
+        "projects:roadmap_action_move": {**fiche_kwargs, "action": action.pk},
+        "projects:roadmap_action_status": {**fiche_kwargs, "action": action.pk},
         "evaluations:answer": answer,
         "evaluations:answer_step": {**answer, "step": 1},
         "evaluations:answer_review": answer,

@@ -1,0 +1,38 @@
+"""Keeping ordered rows (team members, road map axes and actions) numbered 1..n without
+gaps: after any addition, removal or move, positions are rewritten in order. Called inside
+`fiche_edit`, whose lock on the fiche row serialises the writers."""
+
+from django.db.models import QuerySet
+
+from projects.exceptions import ProjectsError
+
+UP, DOWN = "up", "down"
+
+
+def renumber(rows: QuerySet) -> list:
+    """Rewrites `position` 1..n in the current order (position, pk); one update per row
+    whose position changes."""
+    ordered = list(rows.order_by("position", "pk"))
+    changed = []
+    for number, row in enumerate(ordered, start=1):
+        if row.position != number:
+            row.position = number
+            changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, ["position"])
+    return ordered
+
+
+def move_in(rows: QuerySet, pk: int, direction: str) -> None:
+    """Swaps the row `pk` with its neighbour above (`up`) or below (`down`); the first row
+    going up or the last going down stays where it is."""
+    if direction not in (UP, DOWN):
+        raise ProjectsError("direction", code="bad_direction")
+    ordered = renumber(rows)
+    index = next(i for i, row in enumerate(ordered) if row.pk == pk)
+    other = index - 1 if direction == UP else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    first, second = ordered[index], ordered[other]
+    first.position, second.position = second.position, first.position
+    type(first).objects.bulk_update([first, second], ["position"])
