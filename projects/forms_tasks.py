@@ -85,7 +85,7 @@ class TaskForm(FieldsetsMixin, forms.Form):
             del self.fields["roadmap_action"]
 
 
-class TaskBatchForm(forms.Form):
+class TaskBatchForm(FieldsetsMixin, forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)
     instructions = forms.CharField(
         label=_("Consignes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -98,9 +98,6 @@ class TaskBatchForm(forms.Form):
         ),
     )
 
-    def grouped_fields(self):
-        return [("", [self[name] for name in self.fields])]
-
 
 class DeleteForm(forms.Form):
     confirm_documents = forms.BooleanField(
@@ -109,7 +106,7 @@ class DeleteForm(forms.Form):
     )
 
 
-class DoneForm(forms.Form):
+class DoneForm(FieldsetsMixin, forms.Form):
     note = forms.CharField(
         label=_("Commentaire (facultatif)"),
         required=False,

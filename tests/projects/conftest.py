@@ -29,6 +29,10 @@ def xlsx_bytes() -> bytes:
 
 @pytest.fixture
 def task_world(db):
+    return make_task_world()
+
+
+def make_task_world():
     """`project_world()` with a programme running (ending in a year), a third partner
     CCAS without any referent account, and a trainer of the programme."""
     from tests.factories import TrainingSessionFactory
