@@ -208,6 +208,8 @@ def world(db, trainer):
     campaign = make_campaign(session, make_version({"kind": "scale", "text": "Contenus"}))
     evaluation = campaign.version.questionnaire
     answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
+    task = _intersession_task(session, participant.structure)
+    programme_pk = session.formation.programme_id
     return {
         "evaluations:answer": answer,
         "evaluations:answer_step": {**answer, "step": 1},
@@ -450,7 +452,53 @@ def world(db, trainer):
             "pk": session.formation_id,
             "questionnaire_pk": evaluation.pk,
         },
+        # Intersession tasks (tests/projects/test_tasks_views.py): setting them, coordinators
+        # and the programme's trainers; a structure's side, also its own referent. Anyone
+        # else: 404.
+        "projects:task_list": {"programme": programme_pk},
+        "projects:task_add": {"programme": programme_pk},
+        "projects:task_batch_edit": {"programme": programme_pk, "batch": task.batch},
+        "projects:task_batch_remove": {"programme": programme_pk, "batch": task.batch},
+        "projects:task_remove": {"programme": programme_pk, "task": task.pk},
+        "projects:structure_tasks": {"programme": programme_pk, "structure": task.structure_id},
+        "projects:task_done": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
+        "projects:task_undo": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
+        "projects:task_document": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
     }
+
+
+def _intersession_task(session, structure):
+    """A task of the session's programme for `structure` (made a partner), done with a
+    document."""
+    import datetime as dt
+
+    from projects.models import IntersessionTask
+
+    programme = session.formation.programme
+    programme.structures.add(structure)
+    return IntersessionTask.objects.create(
+        programme=programme,
+        structure=structure,
+        kind=IntersessionTask.Kind.DOCUMENT,
+        title="Diagnostic",
+        due_on=dt.date(2030, 1, 31),
+        done_at=session.slots.first().ends_at if session.slots.exists() else None,
+        document=ContentFile(b"%PDF-1.4 diagnostic", name="diagnostic.pdf"),
+        document_name="diagnostic.pdf",
+        document_content_type="application/pdf",
+    )
 
 
 def _evaluation_comment(session):
