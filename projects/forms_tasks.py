@@ -84,6 +84,10 @@ class TaskForm(FieldsetsMixin, forms.Form):
         if not self.fields["roadmap_action"].queryset.exists():
             del self.fields["roadmap_action"]
 
+    def grouped_fields(self):
+        """Without a campaign nor a road-map action to offer, no empty « Lien » group."""
+        return [(legend, fields) for legend, fields in super().grouped_fields() if fields]
+
 
 class TaskBatchForm(FieldsetsMixin, forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)

@@ -4,7 +4,6 @@ tasks, where its referent (or a coordinator, a trainer) marks one done with a co
 a document, undoes it, and downloads the document. Out of reach: 404 (`selectors_tasks`)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -295,8 +294,6 @@ def task_undo(request, programme, structure, task):
         task_reopen(actor=request.user, task=task)
     except ProjectsError as error:
         messages.error(request, error.message)
-    except PermissionDenied:
-        raise
     else:
         messages.success(
             request, _("« %(title)s » est de nouveau à faire.") % {"title": task.title}

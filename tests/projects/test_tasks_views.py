@@ -290,3 +290,33 @@ def test_an_auditor_and_another_trainer_get_404(client, task_world):
             _structure_url(task_world, task_world.ccas, "projects:task_done", task),
         ):
             assert client.get(url).status_code == 404, (user.role, url)
+
+
+def test_editing_a_batch_from_its_page(client, task_world):
+    tasks = _set(task_world)
+    client.force_login(task_world.trainer)
+    url = reverse("projects:task_batch_edit", args=[task_world.programme.pk, tasks[0].batch])
+    assert client.get(url).status_code == 200
+
+    response = client.post(
+        url,
+        {
+            "title": "Diagnostic (version courte)",
+            "instructions": "Deux pages.",
+            "due_on": (task_world.today + dt.timedelta(days=20)).isoformat(),
+        },
+    )
+
+    assert response.status_code == 302
+    assert set(IntersessionTask.objects.values_list("title", "instructions")) == {
+        ("Diagnostic (version courte)", "Deux pages.")
+    }
+
+
+def test_the_programme_page_links_to_its_tasks_for_those_who_set_them(client, task_world):
+    url = reverse("formations:programme_detail", args=[task_world.programme.pk])
+    link = reverse("projects:task_list", args=[task_world.programme.pk])
+    client.force_login(task_world.coordinator)
+    assert link in client.get(url).content.decode()
+    client.force_login(task_world.referent)
+    assert link not in client.get(url).content.decode()
