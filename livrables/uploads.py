@@ -1,115 +1,19 @@
-"""Uploaded files checked by their content, shared by the expenses' receipts and the
-expected deliverables' versions and funders' messages: how much is read, and what a file
-is from its bytes (never from its name or the browser's content type: an HTML page
-renamed `.pdf` is not a PDF). Pure functions, no ORM."""
+"""The content checks of uploaded files now live in `formations.filetypes` (projects uses
+them too and may not import livrables); this module keeps livrables' imports working."""
 
-import email.parser
-import io
-import zipfile
-
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODP = "application/vnd.oasis.opendocument.presentation"
-EML = "message/rfc822"
-MSG = "application/vnd.ms-outlook"
-
-# The first bytes of the formats recognised by their signature alone.
-SIGNATURES = {
-    b"%PDF-": PDF,
-    b"\xff\xd8\xff": JPEG,
-    b"\x89PNG\r\n\x1a\n": PNG,
-}
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# An Outlook message is an OLE compound file whose streams are named `__substg1.0_…`
-# (UTF-16 in the directory): a Word .doc or an Excel .xls is OLE too, and is not one.
-OUTLOOK_STREAM = "__substg1.0_".encode("utf-16-le")
-# An OpenDocument's `mimetype` entry is one short line: a bigger one is not read (a ZIP
-# bomb would inflate it).
-MAX_MIMETYPE_BYTES = 100
-
-
-class UploadTooLarge(Exception):
-    pass
-
-
-def upload_bytes(upload, *, limit: int) -> bytes:
-    """The bytes of `upload` (b"" for an empty file). UploadTooLarge above `limit` bytes:
-    its declared size is checked first, then at most `limit` + 1 bytes are read, so that a
-    big file is never read whole."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise UploadTooLarge
-    upload.seek(0)
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise UploadTooLarge
-    return content or b""
-
-
-def signature_type(content: bytes, allowed=(PDF, JPEG, PNG)) -> str | None:
-    """PDF, JPEG or PNG (among `allowed`) by the file's first bytes; None otherwise."""
-    for magic, content_type in SIGNATURES.items():
-        if content_type in allowed and content.startswith(magic):
-            return content_type
-    return None
-
-
-def _zip_kind(content: bytes) -> str | None:
-    """DOCX, PPTX (Office Open XML) or ODT, ODP (OpenDocument), from the archive's
-    inside: a ZIP is not a document by its first bytes alone."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                if archive.getinfo("mimetype").file_size >= MAX_MIMETYPE_BYTES:
-                    return None
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return mimetype if mimetype in (ODT, ODP) else None
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "ppt/presentation.xml" in names:
-                    return PPTX
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
-        return None
-    return None
-
-
-def document_content_type(content: bytes) -> str | None:
-    """PDF, DOCX, ODT, PPTX or ODP by content; None for anything else (HTML named .pdf)."""
-    if signature_type(content, allowed=(PDF,)):
-        return PDF
-    if content.startswith(b"PK\x03\x04"):
-        return _zip_kind(content)
-    return None
-
-
-def _looks_like_email(content: bytes) -> bool:
-    """An .eml: a block of RFC 5322 headers with at least From and one of Date / Subject,
-    before anything else (an HTML page or a text file is not a message)."""
-    head = content[: 64 * 1024]
-    first_line = head.split(b"\n", 1)[0]
-    if b":" not in first_line or first_line[:1] in (b"<", b" ", b"\t"):
-        return False
-    name = first_line.split(b":", 1)[0]
-    if not name or not all(33 <= byte <= 126 for byte in name):
-        return False
-    headers = email.parser.BytesHeaderParser().parsebytes(head)
-    return bool(headers.get("From")) and bool(headers.get("Date") or headers.get("Subject"))
-
-
-def message_content_type(content: bytes) -> str | None:
-    """A funder's message: PDF, JPEG, PNG, an e-mail saved as .eml or as Outlook .msg (an
-    OLE file holding Outlook's streams; a Word .doc is not one)."""
-    known = signature_type(content)
-    if known:
-        return known
-    if content.startswith(OLE_MAGIC):
-        return MSG if OUTLOOK_STREAM in content else None
-    if _looks_like_email(content):
-        return EML
-    return None
+from formations.filetypes import (  # noqa: F401
+    DOCX,
+    EML,
+    JPEG,
+    MSG,
+    ODP,
+    ODT,
+    PDF,
+    PNG,
+    PPTX,
+    UploadTooLarge,
+    document_content_type,
+    message_content_type,
+    signature_type,
+    upload_bytes,
+)

@@ -234,6 +234,7 @@ def world(db, trainer):
     axis = RoadmapAxis.objects.create(fiche=fiche_row, position=1, title="Accueil")
     action = RoadmapAction.objects.create(axis=axis, position=1, title="Affiche")
     fiche_kwargs = fiche
+    task = _intersession_task(session, participant.structure)
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -504,7 +505,53 @@ def world(db, trainer):
             "pk": session.formation_id,
             "questionnaire_pk": evaluation.pk,
         },
+        # Intersession tasks (tests/projects/test_tasks_views.py): setting them, coordinators
+        # and the programme's trainers; a structure's side, also its own referent. Anyone
+        # else: 404.
+        "projects:task_list": {"programme": programme_pk},
+        "projects:task_add": {"programme": programme_pk},
+        "projects:task_batch_edit": {"programme": programme_pk, "batch": task.batch},
+        "projects:task_batch_remove": {"programme": programme_pk, "batch": task.batch},
+        "projects:task_remove": {"programme": programme_pk, "task": task.pk},
+        "projects:structure_tasks": {"programme": programme_pk, "structure": task.structure_id},
+        "projects:task_done": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
+        "projects:task_undo": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
+        "projects:task_document": {
+            "programme": programme_pk,
+            "structure": task.structure_id,
+            "task": task.pk,
+        },
     }
+
+
+def _intersession_task(session, structure):
+    """A task of the session's programme for `structure` (made a partner), done with a
+    document."""
+    import datetime as dt
+
+    from projects.models import IntersessionTask
+
+    programme = session.formation.programme
+    programme.structures.add(structure)
+    return IntersessionTask.objects.create(
+        programme=programme,
+        structure=structure,
+        kind=IntersessionTask.Kind.DOCUMENT,
+        title="Diagnostic",
+        due_on=dt.date(2030, 1, 31),
+        done_at=session.slots.first().ends_at if session.slots.exists() else None,
+        document=ContentFile(b"%PDF-1.4 diagnostic", name="diagnostic.pdf"),
+        document_name="diagnostic.pdf",
+        document_content_type="application/pdf",
+    )
 
 
 def _evaluation_comment(session):

@@ -199,6 +199,10 @@ SUIVI_EVALUATION_MAX_REMINDERS = int(os.environ.get("SUIVI_EVALUATION_MAX_REMIND
 # campaign's launch (evaluations.sending), so that each run reads recent campaigns only.
 SUIVI_EVALUATION_SENDING_DAYS = int(os.environ.get("SUIVI_EVALUATION_SENDING_DAYS", 60))
 
+# Intersession tasks (projects/reminders_tasks.py): the structure's referents get one reminder
+# this many days before a task's due date (`run_periodic`, job projects.remind_tasks).
+SUIVI_TASK_REMINDER_DAYS = int(os.environ.get("SUIVI_TASK_REMINDER_DAYS", 3))
+
 # Background tasks: Django's tasks framework, stored in the database (django-tasks-db),
 # run by `manage.py db_worker` (started with the server by `make run`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

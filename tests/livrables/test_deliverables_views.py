@@ -408,9 +408,9 @@ def test_page_queries_do_not_grow_with_deliverables(
         version_submit(actor=coordinator, due=deliverable.dues.first(), upload=pdf())
     client.force_login(coordinator)
 
-    # The dashboard's own (eight) and the deliverables panel's two (the most urgent, then
-    # the others counted per formation).
-    with django_assert_max_num_queries(10):
+    # The dashboard's own (eight), the deliverables panel's two (the most urgent, then
+    # the others counted per formation) and the overdue intersession tasks' one (projects).
+    with django_assert_max_num_queries(11):
         dashboard = client.get(reverse("dashboard"))
     with django_assert_max_num_queries(7):
         page = client.get(reverse("livrables:deliverable_list", args=[formation.pk]))
