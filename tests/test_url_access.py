@@ -19,6 +19,7 @@ from livrables.models import (
     Payment,
     ServiceFaitClaim,
 )
+from projects.models import FollowUpEntry
 from sessions.models import PaperSheetScan
 from tests.factories import (
     AttendanceFactory,
@@ -208,6 +209,18 @@ def world(db, trainer):
     campaign = make_campaign(session, make_version({"kind": "scale", "text": "Contenus"}))
     evaluation = campaign.version.questionnaire
     answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
+    # The follow-up log of the participant's structure, partner of the session's programme.
+    programme, structure = session.formation.programme, participant.structure
+    programme.structures.add(structure)
+    entry = FollowUpEntry.objects.create(
+        programme=programme,
+        structure=structure,
+        occurred_on=slot.ends_at.date(),
+        kind=FollowUpEntry.Kind.QUESTION,
+        channel=FollowUpEntry.Channel.PHONE,
+        summary="Question",
+    )
+    follow_up_entry = {"programme": programme.pk, "structure": structure.pk, "entry": entry.pk}
     return {
         "evaluations:answer": answer,
         "evaluations:answer_step": {**answer, "step": 1},
@@ -450,6 +463,15 @@ def world(db, trainer):
             "pk": session.formation_id,
             "questionnaire_pk": evaluation.pk,
         },
+        # Follow-up of structures: coordinators and the programme's trainers write, its
+        # funders' auditors read (403 on writes), referents and everyone else 404
+        # (tests/projects/test_followup.py).
+        "projects:follow_up": {"programme": programme.pk},
+        "projects:follow_up_remind": {"programme": programme.pk},
+        "projects:follow_up_log": {"programme": programme.pk, "structure": structure.pk},
+        "projects:follow_up_entry_edit": follow_up_entry,
+        "projects:follow_up_entry_delete": follow_up_entry,
+        "projects:follow_up_entry_answer": follow_up_entry,
     }
 
 
