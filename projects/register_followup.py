@@ -3,4 +3,14 @@
 
 
 def register() -> None:
-    pass
+    from formations import outbox
+    from formations import panels as registry
+    from projects import panels_followup, services_followup
+
+    services_followup.register_purposes(outbox.PURPOSES)
+    for panels, panel in (
+        (registry.PROGRAMME_PANELS, panels_followup.programme_follow_up_panel),
+        (registry.STRUCTURE_PANELS, panels_followup.structure_follow_up_panel),
+    ):
+        if panel not in panels:
+            panels.append(panel)

@@ -19,7 +19,14 @@ from livrables.models import (
     Payment,
     ServiceFaitClaim,
 )
-from projects.models import ProjectFiche, RoadmapAction, RoadmapAxis, TeamMember, Theme
+from projects.models import (
+    FollowUpEntry,
+    ProjectFiche,
+    RoadmapAction,
+    RoadmapAxis,
+    TeamMember,
+    Theme,
+)
 from projects.services_fiches import fiche_lessons_save
 from sessions.models import PaperSheetScan
 from tests.factories import (
@@ -235,6 +242,18 @@ def world(db, trainer):
     action = RoadmapAction.objects.create(axis=axis, position=1, title="Affiche")
     fiche_kwargs = fiche
     task = _intersession_task(session, participant.structure)
+    # The follow-up log of the participant's structure, partner of the session's programme.
+    programme, structure = session.formation.programme, participant.structure
+    programme.structures.add(structure)
+    entry = FollowUpEntry.objects.create(
+        programme=programme,
+        structure=structure,
+        occurred_on=slot.ends_at.date(),
+        kind=FollowUpEntry.Kind.QUESTION,
+        channel=FollowUpEntry.Channel.PHONE,
+        summary="Question",
+    )
+    follow_up_entry = {"programme": programme.pk, "structure": structure.pk, "entry": entry.pk}
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -529,6 +548,15 @@ def world(db, trainer):
             "structure": task.structure_id,
             "task": task.pk,
         },
+        # Follow-up of structures: coordinators and the programme's trainers write, its
+        # funders' auditors read (403 on writes), referents and everyone else 404
+        # (tests/projects/test_followup.py).
+        "projects:follow_up": {"programme": programme.pk},
+        "projects:follow_up_remind": {"programme": programme.pk},
+        "projects:follow_up_log": {"programme": programme.pk, "structure": structure.pk},
+        "projects:follow_up_entry_edit": follow_up_entry,
+        "projects:follow_up_entry_delete": follow_up_entry,
+        "projects:follow_up_entry_answer": follow_up_entry,
     }
 
 

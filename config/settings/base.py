@@ -195,6 +195,9 @@ SUIVI_OUTBOX_LEASE_SECONDS = int(os.environ.get("SUIVI_OUTBOX_LEASE_SECONDS", 60
 # both before it is launched).
 SUIVI_EVALUATION_REMINDER_DAYS = int(os.environ.get("SUIVI_EVALUATION_REMINDER_DAYS", 7))
 SUIVI_EVALUATION_MAX_REMINDERS = int(os.environ.get("SUIVI_EVALUATION_MAX_REMINDERS", 2))
+# Follow-up of structures (projects): a structure with no contact for this many days shows
+# as silent on the overview (its filter « sans contact depuis N jours » starts from it).
+SUIVI_FOLLOW_UP_SILENCE_DAYS = int(os.environ.get("SUIVI_FOLLOW_UP_SILENCE_DAYS", 30))
 # Invitations to people enrolled late and reminders go during this many days after a
 # campaign's launch (evaluations.sending), so that each run reads recent campaigns only.
 SUIVI_EVALUATION_SENDING_DAYS = int(os.environ.get("SUIVI_EVALUATION_SENDING_DAYS", 60))

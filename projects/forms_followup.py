@@ -1,0 +1,98 @@
+"""Forms of the follow-up pages. They only gather input: the services write."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from formations.forms import DateInput, FieldsetsMixin
+from projects.models import FollowUpEntry
+
+
+class EntryForm(FieldsetsMixin, forms.Form):
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Type"), choices=FollowUpEntry.Kind.choices)
+    channel = forms.ChoiceField(label=_("Canal"), choices=FollowUpEntry.Channel.choices)
+    summary = forms.CharField(
+        label=_("Objet et contenu"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ce qui a été dit, demandé ou convenu."),
+    )
+    answer = forms.CharField(
+        label=_("Réponse apportée"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Pour une question seulement ; laissez vide tant qu'elle est en attente."),
+    )
+    answered_on = forms.DateField(
+        label=_("Répondu le"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Aujourd'hui si la réponse est écrite sans date."),
+    )
+    fieldsets = [
+        ("", ("occurred_on", "kind", "channel", "summary")),
+        (_("Si c'est une question"), ("answer", "answered_on")),
+    ]
+
+    def __init__(self, *args, entry: FollowUpEntry | None = None, **kwargs):
+        if entry is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "occurred_on": entry.occurred_on,
+                    "kind": entry.kind,
+                    "channel": entry.channel,
+                    "summary": entry.summary,
+                    "answer": entry.answer,
+                    "answered_on": entry.answered_on,
+                },
+            )
+        else:
+            kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > timezone.localdate() + dt.timedelta(days=1):
+            raise forms.ValidationError(
+                _("Le suivi note ce qui a eu lieu : la date ne peut pas être à venir."),
+                code="future",
+            )
+        return value
+
+
+class AnswerForm(FieldsetsMixin, forms.Form):
+    answer = forms.CharField(label=_("Réponse apportée"), widget=forms.Textarea(attrs={"rows": 4}))
+    answered_on = forms.DateField(label=_("Répondu le"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"answered_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class OverviewFilterForm(forms.Form):
+    """The overview's filters (GET)."""
+
+    silent = forms.BooleanField(label=_("Sans contact depuis"), required=False)
+    days = forms.IntegerField(
+        label=_("Nombre de jours sans contact"), min_value=1, max_value=3650, required=False
+    )
+    nobody_next = forms.BooleanField(
+        label=_("Personne inscrit·e à la prochaine session"), required=False
+    )
+
+
+class ReminderForm(forms.Form):
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 12}))
+    # Drawn when the page is shown: a second submit of the same form sends nothing.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    structure = forms.TypedMultipleChoiceField(
+        coerce=int, widget=forms.MultipleHiddenInput, choices=()
+    )
+
+    def __init__(self, *args, structure_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].choices = [(pk, pk) for pk in structure_ids]
