@@ -21,6 +21,7 @@ from projects.models import (
     Theme,
 )
 from sessions import demo as sessions_demo
+from sessions.models import Attendance
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,6 @@ def test_the_demo_fills_the_mayotte_fiches_logs_tasks_and_the_lille_journal():
     entries = JournalEntry.objects.filter(programme=lille)
     assert entries.values("participant").distinct().count() == 3
     assert 0 < entries.filter(shared_at__isnull=False).count() < entries.count()
+    # The person whose address `load_demo` prints for the space is one of them (README).
+    shown = Attendance.objects.order_by("enrolment__participant_id").first().enrolment.participant
+    assert entries.filter(participant=shown).exists()
