@@ -21,6 +21,7 @@ from livrables.models import (
 )
 from projects.models import (
     FollowUpEntry,
+    JournalEntry,
     ProjectFiche,
     RoadmapAction,
     RoadmapAxis,
@@ -76,6 +77,11 @@ PARTICIPANT_PAGES = {
     "space:consents",
     "sessions:space_session_ics",
     "livrables:space_document",
+    # The journal de bord (tests/projects/test_journal.py): the author's own entries.
+    "projects:journal",
+    "projects:journal_edit",
+    "projects:journal_delete",
+    "projects:journal_share",
 }
 # Pages any signed-in person may open: their content is scoped by the selectors.
 ANY_SIGNED_IN = {
@@ -230,6 +236,14 @@ def world(db, trainer):
     # A questionnaire with a campaign on the session: its results pages, its tablet.
     campaign = make_campaign(session, make_version({"kind": "scale", "text": "Contenus"}))
     evaluation = campaign.version.questionnaire
+    journal_entry = JournalEntry.objects.create(
+        participant=participant,
+        programme=session.formation.programme,
+        written_on=slot.ends_at.date(),
+        title="Premier labo",
+        body="Notes",
+        shared_at=slot.ends_at,
+    )
     answer = {"key": "6f1c8e0a-1b2c-4d5e-8f90-123456789abc", "token": "forged"}
     # A fiche projet of the session's structure (part A2: team and road map): coordinators,
     # the programme's trainers and the structure's referent (tests/projects/test_team.py,
@@ -511,6 +525,13 @@ def world(db, trainer):
         "space:consents": {},
         "sessions:space_session_ics": {"pk": session.pk},
         "livrables:space_document": {"number": document.number},
+        # The journal de bord: the author in their space; the entries shared with the
+        # programme's trainers for those trainers only (coordinators get 404).
+        "projects:journal": {},
+        "projects:journal_edit": {"entry": journal_entry.pk},
+        "projects:journal_delete": {"entry": journal_entry.pk},
+        "projects:journal_share": {"entry": journal_entry.pk},
+        "projects:shared_journal": {"programme": session.formation.programme_id},
         # Evaluations: syntheses (coordinators hide a comment; in reach 403, else 404).
         "evaluations:comment_hide": {"pk": comment.pk},
         # Raw answers: coordinators and the formation's funders' auditors only.

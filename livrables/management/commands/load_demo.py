@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from evaluations import demo as evaluations_demo
 from formations import demo as formations_demo
 from livrables import demo as livrables_demo
+from projects import demo as projects_demo
 from sessions import demo as sessions_demo
 from sessions.models import Attendance
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         deliverables = livrables_demo.load_deliverables(
             coordinator=loaded["accounts"]["coordination"]
         )
+        projects = projects_demo.load(accounts=loaded["accounts"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
@@ -35,7 +37,10 @@ class Command(BaseCommand):
                 f"{issued.sheets} ; certificats d’assiduité de structure émis : "
                 f"{issued.structure_certificates} ; livrables attendus définis : {deliverables} ; "
                 f"campagnes d’évaluation programmées : {evaluated.campaigns}, "
-                f"réponses : {evaluated.responses}."
+                f"réponses : {evaluated.responses} ; fiches projet à Mayotte : {projects.fiches} "
+                f"({projects.revisions} versions), entrées de suivi : {projects.follow_up}, "
+                f"travaux d’intersession : {projects.tasks} ; entrées de journal de bord : "
+                f"{projects.journal_entries}."
             )
         )
         self.stdout.write(
