@@ -75,6 +75,9 @@ def snapshot(fiche: ProjectFiche) -> dict:
         [_("Thématique secondaire"), _text(fiche.secondary_theme)],
     ]
     team_rows = [[member.full_name, _member_text(member)] for member in team]
+    if len(team) > 1:
+        # Rows are keyed by person, so a new order shows as its own row.
+        team_rows.append([_("Ordre de l'équipe"), ", ".join(m.full_name for m in team)])
     roadmap_rows = []
     for number, axis in enumerate(axes, start=1):
         axis_label = _("Axe %(n)s") % {"n": number}

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,15 +51,6 @@ PROJECT_SLUGS = {
     "propose": Project.Kind.PROPOSED,
 }
 PROJECT_SLUG_OF = {kind: slug for slug, kind in PROJECT_SLUGS.items()}
-
-
-def _optional_url(name: str, *args) -> str:
-    """The team and road map pages are another part's (`urls_team`): linked once they
-    exist."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _detail_url(programme, structure, anchor: str = "") -> str:
@@ -234,8 +225,8 @@ def fiche_detail_view(request, programme, structure):
             "detail": detail,
             "fiche": detail.fiche,
             "can_edit": can_edit,
-            "team_url": _optional_url("projects:fiche_team", programme.pk, structure.pk),
-            "roadmap_url": _optional_url("projects:fiche_roadmap", programme.pk, structure.pk),
+            "team_url": reverse("projects:fiche_team", args=[programme.pk, structure.pk]),
+            "roadmap_url": reverse("projects:fiche_roadmap", args=[programme.pk, structure.pk]),
             "last_revision": fiche_revisions(fiche=detail.fiche).first(),
             "panels": collect_panels(FICHE_PANELS, request, context),
         },

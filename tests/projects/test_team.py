@@ -369,3 +369,22 @@ def test_a_trainer_of_the_programme_edits_the_team_and_a_stranger_trainer_gets_4
     assert TeamMember.objects.get().kind == Kind.ELECTED
     client.force_login(stranger)
     assert client.get(_url(world)).status_code == 404
+
+
+def test_moving_a_member_records_the_new_order_in_a_revision():
+    world = project_world(team_max=None)
+    a, b = _agents(world, 2)
+    before = _revision(world)
+    member_move(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        member=b,
+        direction="up",
+        expected_revision=before,
+    )
+    revision = FicheRevision.objects.order_by("-number").first()
+    assert revision.number == before + 1
+    [change] = revision.changes
+    assert change["field"] == "Équipe projet › Ordre de l'équipe"
+    assert change["after"] == f"{b.full_name}, {a.full_name}"
