@@ -22,8 +22,8 @@ The contract between the pages:
   not. The project referent is one of the agents, a person of the team, not an account.
 * The **follow-up log** of a structure is its `FollowUpEntry` rows (written by people), the
   participation read from the sealed émargements (`selectors_participation`) and the
-  outbox messages sent about the structure (`OutboxMessage.about_type ==
-  "formations.structure"`), merged at read time.
+  outbox messages queued about its entries or its intersession tasks in that programme
+  (`OutboxMessage.about_type` / `about_id`), merged at read time.
 * An **intersession task** (`IntersessionTask`) is one structure's: a task set for several
   structures at once is one row each, sharing a `batch`. The referent marks it done and may
   attach a document (private storage). `reminded_at` records the one reminder sent before

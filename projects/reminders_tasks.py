@@ -176,7 +176,8 @@ def remind_tasks(*, today: dt.date | None = None, dry_run: bool = False) -> Remi
                     recipient_name=user.get_full_name() or user.username,
                     subject=subject,
                     body=body,
-                    about=task.structure,
+                    # About the task: the follow-up log of its programme lists it.
+                    about=task,
                 )
             log_action(
                 actor=None,

@@ -10,8 +10,11 @@ proactif »): who sees it, the log of one structure, the overview of all.
 
 The log merges, at read time, the `FollowUpEntry` rows written by people, the
 participation in each session read from the sealed émargements
-(`selectors_participation`) and the outbox messages sent about the structure
-(`about_type == "formations.structure"`).
+(`selectors_participation`) and the outbox messages sent about the structure within the
+programme: those queued about one of its follow-up entries (a reminder sent from the
+overview) or about one of its intersession tasks (the reminder before a due date). A
+structure in two programmes thus never shows one programme's messages in the other's log,
+whose auditors may differ.
 """
 
 import datetime as dt
@@ -20,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    CharField,
     Count,
     DateField,
     IntegerField,
@@ -30,17 +34,18 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from formations.models import OutboxMessage, Programme, Structure, User
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
-from projects.models import FollowUpEntry, TeamMember
+from projects.models import FollowUpEntry, IntersessionTask, TeamMember
 from projects.selectors import fiche_structures, is_programme_trainer
 from projects.selectors_participation import SessionParticipation, structure_participation
 from sessions.models import Enrolment, Slot, TrainingSession
 
-STRUCTURE_ABOUT_TYPE = Structure._meta.label_lower  # "formations.structure"
+ENTRY_ABOUT_TYPE = FollowUpEntry._meta.label_lower  # "projects.followupentry"
+TASK_ABOUT_TYPE = IntersessionTask._meta.label_lower  # "projects.intersessiontask"
 
 # The kinds that are an exchange with the structure: a note is the provider's own memo.
 CONTACT_KINDS = (
@@ -85,11 +90,17 @@ def follow_up_entries(*, programme: Programme, structure: Structure) -> QuerySet
     )
 
 
-def structure_messages(*, structure: Structure | int) -> QuerySet[OutboxMessage]:
-    """The outbox messages sent about the structure (newest first)."""
-    structure_id = getattr(structure, "pk", structure)
+def structure_messages(*, programme: Programme, structure: Structure) -> QuerySet[OutboxMessage]:
+    """The outbox messages sent about the structure within the programme (newest first):
+    about its follow-up entries or its intersession tasks there."""
+
+    def ids(queryset) -> QuerySet:
+        return queryset.annotate(key=Cast("pk", CharField())).values("key")
+
+    scope = {"programme": programme, "structure": structure}
     return OutboxMessage.objects.filter(
-        about_type=STRUCTURE_ABOUT_TYPE, about_id=str(structure_id)
+        Q(about_type=ENTRY_ABOUT_TYPE, about_id__in=ids(FollowUpEntry.objects.filter(**scope)))
+        | Q(about_type=TASK_ABOUT_TYPE, about_id__in=ids(IntersessionTask.objects.filter(**scope)))
     ).order_by("-created_at", "-pk")
 
 
@@ -135,7 +146,7 @@ def structure_log(*, programme: Programme, structure: Structure) -> StructureLog
     sealed half-days only) and the messages about the structure. Three queries."""
     entries = list(follow_up_entries(programme=programme, structure=structure))
     sessions = structure_participation(programme=programme, structure=structure)
-    messages = list(structure_messages(structure=structure))
+    messages = list(structure_messages(programme=programme, structure=structure))
     items: list[LogItem] = []
     for entry in entries:
         items.append(

@@ -278,20 +278,6 @@ def follow_up_remind(
             if not target.recipients:
                 skipped.append(target.structure)
                 continue
-            sent = [
-                outbox_enqueue(
-                    purpose=REMINDER_PURPOSE,
-                    recipient=recipient.email,
-                    recipient_name=recipient.name,
-                    subject=subject,
-                    body=body,
-                    about=target.structure,
-                    participant=participants.get(recipient.participant_id),
-                    requested_by=actor,
-                )
-                for recipient in target.recipients
-            ]
-            messages.extend(sent)
             entry = FollowUpEntry(
                 programme=programme,
                 structure=target.structure,
@@ -301,10 +287,26 @@ def follow_up_remind(
                 summary=_("Relance envoyée à %(names)s : « %(subject)s »")
                 % {"names": ", ".join(r.name for r in target.recipients), "subject": subject},
                 author=actor,
-                outbox_message=sent[0],
             )
             entry.full_clean()
             entry.save()
+            # About the entry, not the structure: the log of this programme only lists it.
+            sent = [
+                outbox_enqueue(
+                    purpose=REMINDER_PURPOSE,
+                    recipient=recipient.email,
+                    recipient_name=recipient.name,
+                    subject=subject,
+                    body=body,
+                    about=entry,
+                    participant=participants.get(recipient.participant_id),
+                    requested_by=actor,
+                )
+                for recipient in target.recipients
+            ]
+            messages.extend(sent)
+            entry.outbox_message = sent[0]
+            entry.save(update_fields=["outbox_message"])
             entries.append(entry)
         log_action(
             actor=actor,

@@ -25,6 +25,7 @@ from tests.factories import (
     EnrolmentFactory,
     FunderFactory,
     ParticipantFactory,
+    ProgrammeFactory,
     StructureFactory,
     TrainingSessionFactory,
     UserFactory,
@@ -130,8 +131,8 @@ def test_the_log_merges_entries_sessions_and_messages_newest_first():
         recipient_name="Zaïnaba Ali",
         subject="Relance",
         body="Bonjour",
-        about_type="formations.structure",
-        about_id=str(world.ccas.pk),
+        about_type="projects.followupentry",
+        about_id=str(old.pk),
     )
     log = structure_log(programme=world.programme, structure=world.ccas)
     assert [item.entry or item.message for item in log.items] == [message, question, old]
@@ -385,8 +386,8 @@ def test_a_reminder_queues_messages_and_a_relance_entry_and_a_double_submit_send
     assert message.recipient == "zainaba@ccas-mamoudzou.yt"
     assert message.purpose == REMINDER_PURPOSE
     assert message.legal_basis == OutboxMessage.LegalBasis.SERVICE
-    assert (message.about_type, message.about_id) == ("formations.structure", str(world.ccas.pk))
     entry = FollowUpEntry.objects.get()
+    assert (message.about_type, message.about_id) == ("projects.followupentry", str(entry.pk))
     assert (entry.kind, entry.channel, entry.structure) == ("reminder", "email", world.ccas)
     assert entry.outbox_message == message
     assert entry.author == world.coordinator
@@ -448,3 +449,30 @@ def test_the_programme_and_structure_pages_show_the_follow_up(client):
     assert reverse("projects:follow_up_log", args=[world.programme.pk, world.ccas.pk]) in (
         structure_page
     )
+
+
+def test_a_structure_in_two_programmes_sees_each_programmes_messages_in_its_own_log():
+    world = project_world()
+    other_programme = ProgrammeFactory(title="Centres sociaux connectés")
+    other_programme.structures.add(world.ccas)
+    here = _entry(world, summary="Relance ici")
+    there = FollowUpEntry.objects.create(
+        programme=other_programme,
+        structure=world.ccas,
+        occurred_on=timezone.localdate(),
+        kind="reminder",
+        channel="email",
+        summary="Relance là-bas",
+    )
+    for entry, subject in ((here, "Sujet d'ici"), (there, "Sujet d'ailleurs")):
+        OutboxMessage.objects.create(
+            purpose=REMINDER_PURPOSE,
+            recipient="ref@example.org",
+            subject=subject,
+            body="Bonjour",
+            about_type="projects.followupentry",
+            about_id=str(entry.pk),
+        )
+    log = structure_log(programme=world.programme, structure=world.ccas)
+    subjects = [item.message.subject for item in log.items if item.message]
+    assert subjects == ["Sujet d'ici"]

@@ -56,7 +56,7 @@ def test_the_reminder_goes_once_n_days_before_and_not_for_a_done_task(task_world
     assert recipients == {task_world.referent.email, "second@ccas.yt"}
     message = _messages().first()
     assert message.legal_basis == OutboxMessage.LegalBasis.SERVICE
-    assert message.about_type == "formations.structure"
+    assert message.about_type == "projects.intersessiontask"
     assert "Diagnostic territorial" in message.subject
     assert "dans 3 jours" in message.body and "Remplir la trame." in message.body
     assert IntersessionTask.objects.get(structure=task_world.ccas).reminded_at is not None
@@ -65,7 +65,8 @@ def test_the_reminder_goes_once_n_days_before_and_not_for_a_done_task(task_world
     assert remind_tasks(today=today + dt.timedelta(days=3)).reminded == 0
     assert remind_tasks(today=today + dt.timedelta(days=5)).reminded == 0
     assert _messages().count() == 2
-    assert not _messages().filter(about_id=str(task_world.other.pk)).exists()
+    other_tasks = IntersessionTask.objects.filter(structure=task_world.other)
+    assert not _messages().filter(about_id__in=[str(t.pk) for t in other_tasks]).exists()
 
 
 @pytest.mark.django_db
