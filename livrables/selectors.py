@@ -343,6 +343,7 @@ def unreplaced_documents(
     participant=None,
     formation=None,
     questionnaire=None,
+    programme=None,
 ) -> QuerySet[IssuedDocument]:
     """What a new issue of `kind` about its subject (`session`, and `structure` for an
     extract; `participant` and `formation` for a certificate) replaces: the standing
@@ -360,6 +361,7 @@ def unreplaced_documents(
             participant_id=_pk(participant),
             formation_id=_pk(formation),
             questionnaire_id=_pk(questionnaire),
+            programme_id=_pk(programme),
         )
         .filter(~Exists(superseded))
         .order_by("-issued_at", "-pk")
