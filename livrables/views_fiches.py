@@ -5,7 +5,7 @@ through `livrables:document_download` (`selectors.fiche_documents_for`)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
@@ -29,7 +29,11 @@ from projects.selectors import fiche_programmes, fiche_structures
 
 
 def _programme(request, pk: int):
-    return get_object_or_404(fiche_programmes(user=request.user), pk=pk)
+    """The programme, if the user may open at least one of its fiches (else 404)."""
+    programme = get_object_or_404(fiche_programmes(user=request.user), pk=pk)
+    if not fiche_structures(programme=programme, user=request.user).exists():
+        raise Http404
+    return programme
 
 
 def _page(name: str, args: list, fallback: str) -> str:

@@ -191,6 +191,8 @@ def world(db, trainer):
         uploaded_at=slot.ends_at,
     )
     participant = attendance.enrolment.participant
+    # A partner structure of the programme: the fiches' pages are then in reach of its people.
+    session.formation.programme.structures.add(participant.structure)
     # A shipped questionnaire (evaluations.defaults), its first section and question.
     question = Question.objects.filter(section__version__questionnaire__code="a-chaud").first()
     questionnaire_pk, section_pk = question.section.version.questionnaire_id, question.section_id
@@ -443,6 +445,16 @@ def world(db, trainer):
         "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
         "livrables:synthesis": {"pk": session.formation_id},
         "livrables:synthesis_send": {"number": document.number},
+        # Fiches of a programme's structures and its livret (tests/livrables/test_fiches*.py):
+        # coordinators and the programme's trainers issue; referents their own structure's
+        # downloads only; anyone out of the programme: 404.
+        "livrables:fiche_issue": {
+            "programme": session.formation.programme_id,
+            "structure": participant.structure_id,
+            "kind": "fiche-projet",
+        },
+        "livrables:booklet_issue": {"programme": session.formation.programme_id},
+        "livrables:fiches_zip": {"programme": session.formation.programme_id},
         # Results of evaluations: coordinators, the session's trainers, the funders'
         # auditors (tests/evaluations/test_results_views.py); referents never.
         "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},
