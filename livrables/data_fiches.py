@@ -417,7 +417,9 @@ def structure_activity(
 # ---------------------------------------------------------------------------- builders
 
 
-def _head(*, programme: Programme, prefix: str, target: str, fingerprint: str, now) -> dict:
+def _shared_head(programme: Programme) -> dict:
+    """What every document of the programme prints, read once (a bulk issue reads it once
+    for all its structures)."""
     provider = provider_identity()
     if provider is None:
         raise LivrablesError(
@@ -427,12 +429,7 @@ def _head(*, programme: Programme, prefix: str, target: str, fingerprint: str, n
             ),
             code="provider_missing",
         )
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
-    suffix = hashlib.sha256(f"{target}|{stamp}|{fingerprint}".encode()).hexdigest()[:4].upper()
-    number = f"{prefix}-{target}-{stamp}-{suffix}"
     return {
-        "number": number,
-        "generated_at": timezone.localtime(now),
         "time_zone_label": time_zone_label(settings.TIME_ZONE),
         "provider": ProviderInfo.of(provider),
         "programme_reference": programme.reference,
@@ -441,8 +438,25 @@ def _head(*, programme: Programme, prefix: str, target: str, fingerprint: str, n
         "contract_reference": programme.reference,
         "funders": funder_infos(programme.funders.order_by("name")),
         "programme_sentence": programme.publicity_sentence,
+    }
+
+
+def _numbered(head: dict, *, prefix: str, target: str, fingerprint: str, now) -> dict:
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+    suffix = hashlib.sha256(f"{target}|{stamp}|{fingerprint}".encode()).hexdigest()[:4].upper()
+    number = f"{prefix}-{target}-{stamp}-{suffix}"
+    return {
+        **head,
+        "number": number,
+        "generated_at": timezone.localtime(now),
         "verification_url": verification_url(number),
     }
+
+
+def _head(*, programme: Programme, prefix: str, target: str, fingerprint: str, now) -> dict:
+    return _numbered(
+        _shared_head(programme), prefix=prefix, target=target, fingerprint=fingerprint, now=now
+    )
 
 
 def _ensure_partner(programme: Programme, structure: Structure) -> None:
@@ -480,25 +494,58 @@ def build_structure_fiche_data(
     """The fiche individuelle of `structure` in `programme`. Raises LivrablesError
     `not_partner`, `provider_missing`."""
     _ensure_partner(programme, structure)
+    return build_structure_fiches_data(programme=programme, structures=[structure], now=now)[
+        structure.pk
+    ]
+
+
+def build_fiches_data(*, programme: Programme, structures, now=None) -> dict[int, FicheData]:
+    """The fiche projet of each of `structures` (partner structures of `programme`), by
+    structure id, in a constant number of queries (a bulk issue)."""
     now = now or timezone.now()
-    (body,) = fiche_bodies(programme=programme, structures=[structure])
-    follow_up, participation, tasks, certificates = structure_activity(
-        programme=programme, structure_ids=[structure.pk]
-    )[structure.pk]
-    return StructureFicheData(
-        **_head(
-            programme=programme,
-            prefix=STRUCTURE_FICHE_PREFIX,
-            target=f"P{programme.pk}-S{structure.pk}",
-            fingerprint=f"{body.revision}|{follow_up.total}|{len(tasks)}|{len(certificates)}",
-            now=now,
-        ),
-        fiche=body,
-        follow_up=follow_up,
-        participation=participation,
-        tasks=tasks,
-        certificates=certificates,
-    )
+    head = _shared_head(programme)
+    return {
+        body.structure_id: FicheData(
+            **_numbered(
+                head,
+                prefix=FICHE_PREFIX,
+                target=f"P{programme.pk}-S{body.structure_id}",
+                fingerprint=f"{body.revision}",
+                now=now,
+            ),
+            fiche=body,
+        )
+        for body in fiche_bodies(programme=programme, structures=structures)
+    }
+
+
+def build_structure_fiches_data(
+    *, programme: Programme, structures, now=None
+) -> dict[int, StructureFicheData]:
+    """The fiche individuelle of each of `structures`, by structure id, in a constant
+    number of queries whatever their number."""
+    now = now or timezone.now()
+    structures = list(structures)
+    head = _shared_head(programme)
+    activity = structure_activity(programme=programme, structure_ids=[s.pk for s in structures])
+    found = {}
+    for body in fiche_bodies(programme=programme, structures=structures):
+        follow_up, participation, tasks, certificates = activity[body.structure_id]
+        found[body.structure_id] = StructureFicheData(
+            **_numbered(
+                head,
+                prefix=STRUCTURE_FICHE_PREFIX,
+                target=f"P{programme.pk}-S{body.structure_id}",
+                fingerprint=f"{body.revision}|{follow_up.total}|{len(tasks)}|{len(certificates)}",
+                now=now,
+            ),
+            fiche=body,
+            follow_up=follow_up,
+            participation=participation,
+            tasks=tasks,
+            certificates=certificates,
+        )
+    return found
 
 
 def build_booklet_data(*, programme: Programme, now=None) -> BookletData:

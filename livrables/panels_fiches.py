@@ -10,8 +10,12 @@
 
 Registered once from `LivrablesConfig.ready()`."""
 
+import uuid
+
 from django.urls import reverse
 
+from formations.jobs import job_state, jobs_visible_to, running_job
+from livrables.bulk_fiches import job_scope
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
 from livrables.selectors import document_states, fiche_documents_for, standing
@@ -71,9 +75,26 @@ def fiche_documents_panel(request, context):
     return ("livrables/panels/fiche_documents.html", {"fiche_rows": rows})
 
 
+def _job(request, programme, may_issue: bool):
+    """The bulk issue named in `?emission=` (if the user may see it), else the one running
+    on the programme (for those who may issue)."""
+    try:
+        asked = uuid.UUID(request.GET.get("emission", ""))
+    except ValueError:
+        asked = None
+    scope = job_scope(programme)
+    job = None
+    if asked is not None:
+        job = jobs_visible_to(user=request.user).filter(scope=scope, pk=asked).first()
+    if job is None and may_issue:
+        job = running_job(scope=scope)
+    return job
+
+
 def fiche_list_panel(request, programme):
     user = request.user
     may_issue = may_issue_fiches(user, programme)
+    job = _job(request, programme, may_issue)
     visible = fiche_documents_for(user=user).filter(programme_id=programme.pk)
     booklet = _with_state(
         list(standing(visible.filter(kind=BOOKLET)).order_by("-issued_at", "-pk")[:1])
@@ -90,6 +111,12 @@ def fiche_list_panel(request, programme):
             else "",
             "fiches_count": fiches,
             "fiches_zip_url": reverse("livrables:fiches_zip", args=[programme.pk]),
+            "fiches_bulk_url": reverse("livrables:fiches_bulk", args=[programme.pk])
+            if may_issue
+            else "",
+            "fiches_job": job,
+            "fiches_job_state": job_state(job) if job is not None else None,
+            "fiches_refresh_url": f"?emission={job.pk}#fiche-booklet" if job else "",
         },
     )
 

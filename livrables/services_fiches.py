@@ -72,11 +72,32 @@ def issue_fiche(*, kind: str, programme, structure, actor, now=None) -> IssuedDo
     now = now or timezone.now()
     if kind == IssuedDocument.Kind.PROJECT_FICHE:
         data = build_fiche_data(programme=programme, structure=structure, now=now)
-        render, prefix, action = render_fiche, "fiche-projet", "livrables.fiche_issued"
     else:
         data = build_structure_fiche_data(programme=programme, structure=structure, now=now)
-        render, prefix = render_structure_fiche, "fiche-individuelle"
-        action = "livrables.structure_fiche_issued"
+    return issue_fiche_data(
+        kind=kind, data=data, programme=programme, structure=structure, actor=actor, now=now
+    )
+
+
+RENDERING = {
+    IssuedDocument.Kind.PROJECT_FICHE: (render_fiche, "fiche-projet", "livrables.fiche_issued"),
+    IssuedDocument.Kind.STRUCTURE_FICHE: (
+        render_structure_fiche,
+        "fiche-individuelle",
+        "livrables.structure_fiche_issued",
+    ),
+}
+
+
+def issue_fiche_data(
+    *, kind: str, data, programme, structure, actor, now, retention=None
+) -> IssuedDocument:
+    """Issues a fiche from its built data: the one path of `issue_fiche` and of the issue
+    of every structure's fiches at once (`livrables.bulk_fiches`). Raises LivrablesError
+    `not_allowed`."""
+    kind = IssuedDocument.Kind(kind)
+    _ensure_may_issue(actor, programme)
+    render, prefix, action = RENDERING[kind]
     return _issue(
         data=data,
         render=render,
@@ -90,6 +111,7 @@ def issue_fiche(*, kind: str, programme, structure, actor, now=None) -> IssuedDo
         now=now,
         log_data={"programme": programme.pk, "revision": data.fiche.revision},
         public={"fiche_revision": data.fiche.revision},
+        retention=retention,
     )
 
 

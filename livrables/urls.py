@@ -239,5 +239,10 @@ urlpatterns = [
         views_fiches.booklet_issue,
         name="booklet_issue",
     ),
+    path(
+        "programmes/<int:programme>/fiches/emettre/",
+        views_fiches.fiches_bulk,
+        name="fiches_bulk",
+    ),
     path("programmes/<int:programme>/fiches.zip", views_fiches.fiches_zip, name="fiches_zip"),
 ]

@@ -11,8 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from livrables.bulk_fiches import fiches_bulk_start
 from livrables.exceptions import LivrablesError
 from livrables.models import IssuedDocument
 from livrables.panels_fiches import FICHE_SLUGS
@@ -84,6 +86,27 @@ def booklet_issue(request, programme: int):
         messages.success(request, issued_message(record))
     fallback = reverse("formations:programme_detail", args=[programme.pk])
     return redirect(_page("projects:fiche_list", [programme.pk], fallback) + "#fiche-booklet")
+
+
+@require_POST
+def fiches_bulk(request, programme: int):
+    """Coordinators and the programme's trainers issue every structure's fiches at once,
+    in the background; the page then follows the job (`?emission=<job>`)."""
+    programme = _programme(request, programme)
+    if not may_issue_fiches(request.user, programme):
+        raise PermissionDenied
+    fallback = reverse("formations:programme_detail", args=[programme.pk])
+    page = _page("projects:fiche_list", [programme.pk], fallback)
+    try:
+        job = fiches_bulk_start(programme=programme, actor=request.user)
+    except LivrablesError as error:
+        messages.error(request, error.message)
+        return redirect(page + "#fiche-booklet")
+    if job.already_running:
+        messages.info(
+            request, _("Une émission des fiches est déjà en cours : voici sa progression.")
+        )
+    return redirect(f"{page}?emission={job.pk}#fiche-booklet")
 
 
 def _folder(document: IssuedDocument) -> str:

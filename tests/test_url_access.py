@@ -455,6 +455,7 @@ def world(db, trainer):
         },
         "livrables:booklet_issue": {"programme": session.formation.programme_id},
         "livrables:fiches_zip": {"programme": session.formation.programme_id},
+        "livrables:fiches_bulk": {"programme": session.formation.programme_id},
         # Results of evaluations: coordinators, the session's trainers, the funders'
         # auditors (tests/evaluations/test_results_views.py); referents never.
         "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},

@@ -520,7 +520,7 @@ def _booklet_story(data: BookletData, pages: dict, found: dict) -> list:
         story += [
             _PageMark(found, fiche.structure_id),
             Paragraph(safe_text(fiche.structure_name), st["h1"]),
-            TextCell.styled(_version_text(fiche), st["subtitle"]),
+            TextCell(_version_text(fiche), FONT, 9, 12, GREY),
             *fiche_story(fiche),
         ]
         if index < len(data.fiches) - 1:

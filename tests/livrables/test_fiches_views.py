@@ -127,3 +127,33 @@ def test_panels_are_registered_and_say_à_rééditer(client, fw):
     assert "Télécharger le ZIP de la fiche émise" in listing
     assert _render(fiche_list_panel, world.referent, world.programme) is not None
     assert "booklet_issue" not in (_render(fiche_list_panel, world.referent, world.programme))
+
+
+def test_every_structure_s_fiches_are_issued_at_once_in_the_background(client, fw, committed):
+    from formations.models import BackgroundJob
+    from livrables.bulk_fiches import fiches_bulk_start
+
+    job = committed(fiches_bulk_start, programme=fw.world.programme, actor=fw.trainer)
+    job.refresh_from_db()
+    assert job.status == BackgroundJob.Status.FINISHED
+    assert (job.total, job.done, job.failed) == (4, 4, 0)
+    issued = IssuedDocument.objects.filter(programme=fw.world.programme)
+    assert issued.count() == 4
+    assert set(issued.values_list("structure_id", flat=True)) == {
+        fw.world.ccas.pk,
+        fw.world.other.pk,
+    }
+    # Up to date: a second run issues nothing.
+    again = committed(fiches_bulk_start, programme=fw.world.programme, actor=fw.trainer)
+    again.refresh_from_db()
+    assert (again.total, again.done, again.failed) == (4, 4, 0)
+    assert IssuedDocument.objects.filter(programme=fw.world.programme).count() == 4
+    # The page follows the job; the referent may not start one.
+    client.force_login(fw.trainer)
+    url = reverse("livrables:fiches_bulk", args=[fw.world.programme.pk])
+    response = committed(client.post, url)
+    assert response.status_code == 302 and "?emission=" in response.url
+    client.force_login(fw.world.referent)
+    assert client.post(url).status_code == 403
+    html = _render(fiche_list_panel, fw.trainer, fw.world.programme)
+    assert "Émettre les fiches de toutes les structures" in html
