@@ -224,6 +224,12 @@ ACTION_LABELS = {
     "projects.task_reminder_sent": gettext_lazy("Rappel de travail d'intersession envoyé"),
     "projects.journal_shared": gettext_lazy("Entrée du journal de bord partagée"),
     "projects.journal_unshared": gettext_lazy("Entrée du journal de bord retirée du partage"),
+    "livrables.fiche_issued": gettext_lazy("Fiche projet émise"),
+    "livrables.structure_fiche_issued": gettext_lazy("Fiche individuelle de la structure émise"),
+    "livrables.booklet_issued": gettext_lazy("Livret des projets émis"),
+    "livrables.fiches_bulk_started": gettext_lazy(
+        "Émission des fiches de toutes les structures lancée"
+    ),
     "livrables.synthesis_sent": gettext_lazy("Synthèse d'évaluation envoyée au financeur"),
     "evaluations.comment_hidden": gettext_lazy("Commentaire masqué dans la copie du financeur"),
     "evaluations.comment_shown": gettext_lazy("Commentaire rétabli dans la copie du financeur"),

@@ -36,11 +36,12 @@ class LivrablesConfig(AppConfig):
     def ready(self):
         # The documents of a session on its page: sessions never imports livrables.
         from formations import panels as registry
-        from livrables import panels
+        from livrables import panels, panels_fiches
         from livrables.audit_risks import rectified_after_certificate
 
         # Each module registers its sections of the audit pack when imported.
         from livrables.pack import (  # noqa: F401
+            projets,
             recapitulatif,
             sealed,
             sections,
@@ -51,6 +52,7 @@ class LivrablesConfig(AppConfig):
         from sessions.selectors.audit_risks import EXTRA_DETECTORS
 
         panels.register(registry)
+        panels_fiches.register()
         register_deliverable_reminders()
         register_purpose()
         # Rectifications after a certificate: only livrables knows the certificates.

@@ -65,6 +65,13 @@ class IssuedDocument(AppendOnlyModel):
         # when one, questionnaire; period in covers_from / covers_to, empty for no bound):
         # the funder's copy of an evaluation's results (`livrables.services_synthesis`).
         EVALUATION_SYNTHESIS = "evaluation_synthesis", _("Synthèse d'évaluation")
+        # Per programme and structure (subject: programme + structure; the fiche's
+        # `revision` in fiche_revision): the fiche projet, and the « fiche individuelle »
+        # (the fiche with the follow-up, participation, tasks and certificates).
+        PROJECT_FICHE = "project_fiche", _("Fiche projet")
+        STRUCTURE_FICHE = "structure_fiche", _("Fiche individuelle de la structure")
+        # Per programme (subject: programme): every partner structure's fiche projet.
+        PROJECT_BOOKLET = "project_booklet", _("Livret des projets")
 
     number = models.CharField(_("numéro"), max_length=120, unique=True)
     kind = models.CharField(_("type de document"), max_length=40, choices=Kind.choices)
@@ -140,6 +147,17 @@ class IssuedDocument(AppendOnlyModel):
         blank=True,
         related_name="issued_documents",
     )
+    # A fiche projet, a fiche individuelle or the livret of a programme's projects.
+    programme = models.ForeignKey(
+        "formations.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_documents",
+    )
+    # The fiche projet's `revision` it printed (« à rééditer » once the fiche moved on).
+    fiche_revision = models.PositiveIntegerField(_("version de la fiche"), null=True, blank=True)
     # Name of the file in the documents storage (`formations.storage.documents_storage`);
     # empty for documents registered before files were kept (their digest alone remains).
     storage_name = models.CharField(_("fichier conservé"), max_length=255, blank=True)

@@ -14,12 +14,22 @@ from django.utils.translation import gettext as _
 
 from evaluations.models import Answer, Response
 from formations.models import Formation, Participant
-from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
-from formations.selectors import formations_visible_to, participants_visible_to
+from formations.permissions import (
+    can_manage,
+    is_funder_auditor,
+    is_structure_referent,
+    is_trainer,
+)
+from formations.selectors import (
+    formations_visible_to,
+    participants_visible_to,
+    programmes_visible_to,
+)
 from livrables import files
 from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument, Payment, ServiceFaitClaim
+from projects.models import FicheRevision, FollowUpEntry, IntersessionTask, ProjectFiche
 from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.contract import _local_day
 from sessions.selectors.hours import count_subquery
@@ -40,6 +50,10 @@ CERTIFICATE_KINDS = (
     IssuedDocument.Kind.ATTENDANCE_ATTESTATION,
 )
 STRUCTURE_CERTIFICATE = IssuedDocument.Kind.STRUCTURE_ATTENDANCE_CERTIFICATE
+# Kinds about one structure in one programme (its fiche projet, its fiche individuelle),
+# and the programme's livret of every structure's fiche.
+FICHE_KINDS = (IssuedDocument.Kind.PROJECT_FICHE, IssuedDocument.Kind.STRUCTURE_FICHE)
+BOOKLET = IssuedDocument.Kind.PROJECT_BOOKLET
 # Their names in the issuing address (`livrables:certificate_issue`), and the buttons'.
 CERTIFICATE_SLUGS = {
     "certificat-de-realisation": IssuedDocument.Kind.COMPLETION_CERTIFICATE,
@@ -99,13 +113,15 @@ def documents_visible_to(*, user) -> QuerySet[IssuedDocument]:
     referent those of their own structure's people, an auditor those of their funders'
     programmes, nobody else. A structure's certificat d'assiduité
     (`structure_certificate_documents_for`): its referent and those auditors. A formation's
-    service-fait statement and its evaluation syntheses: those auditors. Later subjects
-    (fiches) add their own clause."""
+    service-fait statement and its evaluation syntheses: those auditors. The fiches of a
+    programme's structures and its livret (`fiche_documents_for`)."""
     qs = IssuedDocument.objects.all()
     if can_manage(user):
         return qs
-    certificates = Q(pk__in=certificate_documents_for(user=user).values("pk")) | Q(
-        pk__in=structure_certificate_documents_for(user=user).values("pk")
+    certificates = (
+        Q(pk__in=certificate_documents_for(user=user).values("pk"))
+        | Q(pk__in=structure_certificate_documents_for(user=user).values("pk"))
+        | Q(pk__in=fiche_documents_for(user=user).values("pk"))
     )
     if is_structure_referent(user):
         return qs.filter(
@@ -159,6 +175,23 @@ def structure_certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
         return qs.filter(structure_id=user.structure_id)
     if is_funder_auditor(user):
         return qs.filter(formation__in=formations_visible_to(user=user).values("pk"))
+    return qs.none()
+
+
+def fiche_documents_for(*, user) -> QuerySet[IssuedDocument]:
+    """Fiches projet, fiches individuelles and livrets the user may see and download:
+    coordinators all; a structure referent their own structure's fiches (never the livret,
+    which holds every structure's); the trainers of a programme its fiches and livret; a
+    funder auditor those of their funders' programmes."""
+    qs = IssuedDocument.objects.filter(kind__in=(*FICHE_KINDS, BOOKLET))
+    if can_manage(user):
+        return qs
+    if is_structure_referent(user):
+        return qs.filter(kind__in=FICHE_KINDS, structure_id=user.structure_id)
+    if is_funder_auditor(user):
+        return qs.filter(programme__in=programmes_visible_to(user=user).values("pk"))
+    if is_trainer(user):
+        return qs.filter(programme__in=user.trained_sessions.values("formation__programme_id"))
     return qs.none()
 
 
@@ -343,6 +376,7 @@ def unreplaced_documents(
     participant=None,
     formation=None,
     questionnaire=None,
+    programme=None,
 ) -> QuerySet[IssuedDocument]:
     """What a new issue of `kind` about its subject (`session`, and `structure` for an
     extract; `participant` and `formation` for a certificate) replaces: the standing
@@ -360,6 +394,7 @@ def unreplaced_documents(
             participant_id=_pk(participant),
             formation_id=_pk(formation),
             questionnaire_id=_pk(questionnaire),
+            programme_id=_pk(programme),
         )
         .filter(~Exists(superseded))
         .order_by("-issued_at", "-pk")
@@ -553,7 +588,8 @@ def _outdated(document_ids: list[int]) -> set[int]:
         )
     )
     outdated = (
-        (Q(kind=IssuedDocument.Kind.EVALUATION_SYNTHESIS) & synthesis_moved)
+        _fiches_outdated()
+        | (Q(kind=IssuedDocument.Kind.EVALUATION_SYNTHESIS) & synthesis_moved)
         | (Q(kind=IssuedDocument.Kind.SERVICE_FAIT_STATEMENT) & statement_moved)
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET) & Exists(in_session))
         | (Q(kind=IssuedDocument.Kind.ATTENDANCE_SHEET_EXTRACT) & Exists(of_structure))
@@ -570,6 +606,59 @@ def _outdated(document_ids: list[int]) -> set[int]:
         IssuedDocument.objects.filter(pk__in=document_ids)
         .filter(outdated)
         .values_list("pk", flat=True)
+    )
+
+
+def _fiches_outdated() -> Q:
+    """A fiche projet whose fiche has a newer revision than the one it printed; a fiche
+    individuelle likewise, or whose structure has had since its issue a follow-up entry, an
+    intersession task set or done, a half-day of the programme with its people sealed or
+    rectified, or a certificate issued (its numbers are printed); a livret whose
+    programme has a fiche edited since."""
+    after_issue = {"created_at__gt": OuterRef("issued_at")}
+    of_fiche = {"programme_id": OuterRef("programme_id"), "structure_id": OuterRef("structure_id")}
+    fiche_moved = Exists(
+        ProjectFiche.objects.filter(**of_fiche, revision__gt=OuterRef("fiche_revision"))
+    )
+    people = {
+        "enrolment__participant__structure_id": OuterRef("structure_id"),
+        "enrolment__session__formation__programme_id": OuterRef("programme_id"),
+    }
+    activity_moved = (
+        Exists(FollowUpEntry.objects.filter(**of_fiche, **after_issue))
+        | Exists(IntersessionTask.objects.filter(**of_fiche, **after_issue))
+        | Exists(IntersessionTask.objects.filter(**of_fiche, done_at__gt=OuterRef("issued_at")))
+        | Exists(
+            Seal.objects.filter(
+                slot__session__formation__programme_id=OuterRef("programme_id"),
+                slot__session__enrolments__participant__structure_id=OuterRef("structure_id"),
+                sealed_at__gt=OuterRef("issued_at"),
+            )
+        )
+        | Exists(
+            Rectification.objects.filter(
+                **{f"attendance__{key}": value for key, value in people.items()}, **after_issue
+            )
+        )
+        | Exists(
+            IssuedDocument.objects.filter(
+                Q(participant__structure_id=OuterRef("structure_id"))
+                | Q(participant__isnull=True, structure_id=OuterRef("structure_id")),
+                kind__in=(*CERTIFICATE_KINDS, STRUCTURE_CERTIFICATE),
+                formation__programme_id=OuterRef("programme_id"),
+                issued_at__gt=OuterRef("issued_at"),
+            )
+        )
+    )
+    booklet_moved = Exists(
+        FicheRevision.objects.filter(
+            fiche__programme_id=OuterRef("programme_id"), at__gt=OuterRef("issued_at")
+        )
+    )
+    return (
+        (Q(kind=IssuedDocument.Kind.PROJECT_FICHE) & fiche_moved)
+        | (Q(kind=IssuedDocument.Kind.STRUCTURE_FICHE) & (fiche_moved | activity_moved))
+        | (Q(kind=BOOKLET) & booklet_moved)
     )
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
-from formations.models import Formation, Participant, Structure
+from formations.models import Formation, Participant, Programme, Structure
 from livrables import files
 from livrables.data import SheetData, alternative_number, build_sheet_data, verification_url
 from livrables.data_certificates import build_certificate_data
@@ -420,6 +420,8 @@ class Subject:
     formation: object = None
     # An evaluation synthesis: the questionnaire whose results it gives.
     questionnaire: object = None
+    # A fiche projet, a fiche individuelle (with a structure) or the livret (alone).
+    programme: object = None
     # A formation's statement covers one period: it replaces only the statement of the
     # same period (covers_from, covers_to), never another period's.
     period: tuple[dt.date, dt.date] | None = None
@@ -432,6 +434,7 @@ class Subject:
             "participant": self.participant,
             "formation": self.formation,
             "questionnaire": self.questionnaire,
+            "programme": self.programme,
         }
 
     @property
@@ -440,7 +443,9 @@ class Subject:
             return self.session
         if self.participant is not None:
             return self.participant
-        return self.structure if self.structure is not None else self.formation
+        if self.structure is not None:
+            return self.structure
+        return self.formation if self.formation is not None else self.programme
 
     def lock(self) -> None:
         if self.session is not None:
@@ -449,6 +454,9 @@ class Subject:
             rows = Participant.objects.filter(pk=self.participant.pk)
         elif self.structure is not None:
             rows = Structure.objects.filter(pk=self.structure.pk)
+        elif self.formation is None:
+            # A programme's own document (the livret of its projects).
+            rows = Programme.objects.filter(pk=self.programme.pk)
         else:
             # A formation's own document (the service-fait statement).
             rows = Formation.objects.filter(pk=self.formation.pk)
@@ -458,6 +466,9 @@ class Subject:
         if self.session is not None:
             rows = TrainingSession.objects.filter(pk=self.session.pk)
             lookup = "formation__programme__end_date"
+        elif self.formation is None and self.programme is not None:
+            rows = Programme.objects.filter(pk=self.programme.pk)
+            lookup = "end_date"
         else:
             rows = Formation.objects.filter(pk=self.formation.pk)
             lookup = "programme__end_date"

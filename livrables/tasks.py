@@ -36,3 +36,12 @@ def build_audit_pack_task(
         actor_id=actor_id,
     )
     return {"number": number}
+
+
+@task
+def issue_fiches_bulk(job_id: str, programme_id: int, actor_id) -> dict:
+    """Issues the fiches of every partner structure of a programme
+    (`bulk_fiches.fiches_bulk_start` enqueues it)."""
+    from livrables.bulk_fiches import fiches_bulk_run
+
+    return fiches_bulk_run(job_id=job_id, programme_id=programme_id, actor_id=actor_id)

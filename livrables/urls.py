@@ -5,6 +5,7 @@ from livrables import (
     views_bulk,
     views_deliverables,
     views_expenses,
+    views_fiches,
     views_pack,
     views_service_fait,
     views_synthesis,
@@ -227,4 +228,21 @@ urlpatterns = [
         views_synthesis.synthesis_send,
         name="synthesis_send",
     ),
+    # The fiches of a programme's structures (issue 11), the livret, the ZIP of the fiches.
+    path(
+        "programmes/<int:programme>/fiches/<int:structure>/<slug:kind>/emettre/",
+        views_fiches.fiche_issue,
+        name="fiche_issue",
+    ),
+    path(
+        "programmes/<int:programme>/livret/emettre/",
+        views_fiches.booklet_issue,
+        name="booklet_issue",
+    ),
+    path(
+        "programmes/<int:programme>/fiches/emettre/",
+        views_fiches.fiches_bulk,
+        name="fiches_bulk",
+    ),
+    path("programmes/<int:programme>/fiches.zip", views_fiches.fiches_zip, name="fiches_zip"),
 ]

@@ -10,7 +10,7 @@ they are, already compressed; the ZIP uses data descriptors, no seeking back).""
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -96,19 +96,25 @@ def _folder(document: IssuedDocument) -> str:
 def stream_zip(*, scope: Scope) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk. A document whose kept file is gone or altered is
     not put in (never served as genuine): the manifest says so on its line."""
+    documents = (
+        document
+        for queryset in scope_documents(scope=scope)
+        for document in queryset.iterator(chunk_size=200)
+    )
+    yield from stream_documents(documents, folder=_folder)
+
+
+def stream_documents(documents: Iterable[IssuedDocument], *, folder) -> Iterator[bytes]:
+    """Kept documents in a ZIP, each under `folder(document)`, with the manifest: the one
+    way the certificates' ZIP and the fiches' ZIP (`livrables.views_fiches`) are written."""
     pipe = _Pipe()
     manifest = io.StringIO()
     # « ; » as the application's other CSV files: French spreadsheets read it as columns.
     rows = csv.writer(manifest, delimiter=";", lineterminator="\r\n")
     rows.writerow(["fichier", "numero", "type", "sha256", "octets", "etat"])
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        documents = (
-            document
-            for queryset in scope_documents(scope=scope)
-            for document in queryset.iterator(chunk_size=200)
-        )
         for document in documents:
-            name = f"{_folder(document)}/{document.filename or document.number + '.pdf'}"
+            name = f"{folder(document)}/{document.filename or document.number + '.pdf'}"
             try:
                 kept = issued_file(document=document)
             except LivrablesError as error:

@@ -538,6 +538,17 @@ def world(db, trainer):
         "evaluations:answers_export": {"pk": session.formation_id, "export_format": "csv"},
         "livrables:synthesis": {"pk": session.formation_id},
         "livrables:synthesis_send": {"number": document.number},
+        # Fiches of a programme's structures and its livret (tests/livrables/test_fiches*.py):
+        # coordinators and the programme's trainers issue; referents their own structure's
+        # downloads only; anyone out of the programme: 404.
+        "livrables:fiche_issue": {
+            "programme": session.formation.programme_id,
+            "structure": participant.structure_id,
+            "kind": "fiche-projet",
+        },
+        "livrables:booklet_issue": {"programme": session.formation.programme_id},
+        "livrables:fiches_zip": {"programme": session.formation.programme_id},
+        "livrables:fiches_bulk": {"programme": session.formation.programme_id},
         # Results of evaluations: coordinators, the session's trainers, the funders'
         # auditors (tests/evaluations/test_results_views.py); referents never.
         "evaluations:session_results": {"pk": session.pk, "questionnaire_pk": evaluation.pk},
