@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -38,15 +38,6 @@ def _programme(request, pk: int):
     return programme
 
 
-def _page(name: str, args: list, fallback: str) -> str:
-    # The fiches pages are part A1 of issue 11 (`projects.urls_fiches`); until they are
-    # there, the programme's page.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return fallback
-
-
 @require_POST
 def fiche_issue(request, programme: int, structure: int, kind: str):
     """Coordinators and the programme's trainers issue (or reissue) a structure's fiche
@@ -67,8 +58,7 @@ def fiche_issue(request, programme: int, structure: int, kind: str):
         messages.error(request, error.message)
     else:
         messages.success(request, issued_message(record))
-    fallback = reverse("formations:programme_detail", args=[programme.pk])
-    page = _page("projects:fiche_detail", [programme.pk, structure.pk], fallback)
+    page = reverse("projects:fiche_detail", args=[programme.pk, structure.pk])
     return redirect(page + "#fiche-documents")
 
 
@@ -84,8 +74,7 @@ def booklet_issue(request, programme: int):
         messages.error(request, error.message)
     else:
         messages.success(request, issued_message(record))
-    fallback = reverse("formations:programme_detail", args=[programme.pk])
-    return redirect(_page("projects:fiche_list", [programme.pk], fallback) + "#fiche-booklet")
+    return redirect(reverse("projects:fiche_list", args=[programme.pk]) + "#fiche-booklet")
 
 
 @require_POST
@@ -95,8 +84,7 @@ def fiches_bulk(request, programme: int):
     programme = _programme(request, programme)
     if not may_issue_fiches(request.user, programme):
         raise PermissionDenied
-    fallback = reverse("formations:programme_detail", args=[programme.pk])
-    page = _page("projects:fiche_list", [programme.pk], fallback)
+    page = reverse("projects:fiche_list", args=[programme.pk])
     try:
         job = fiches_bulk_start(programme=programme, actor=request.user)
     except LivrablesError as error:
