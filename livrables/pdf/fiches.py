@@ -86,13 +86,17 @@ def _value(text) -> Paragraph:
 
 
 def _facts(rows: list[tuple[str, object]], label_width: float = 130) -> Table:
-    return facts_table(
+    table = facts_table(
         [[_label(label), _value(value)] for label, value in rows], label_width=label_width
     )
+    # A value may be longer than a page (free texts): its row splits across pages.
+    table.splitInRow = 1
+    return table
 
 
 def _grid(rows: list, widths: list[float], *, total_row: bool = False) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    # splitInRow: a row taller than a page (a long user text) splits across pages.
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BACKGROUND),
