@@ -116,9 +116,10 @@ def _date(value) -> str:
     return f"{value:%d/%m/%Y}" if value else NONE
 
 
-def _h2(text: str) -> Flowable:
-    # A heading is never left alone at the foot of a page.
-    return KeepTogether([CondPageBreak(60), Paragraph(safe_text(text), _st()["h2"])])
+def _h2(text: str, *, keep: float = 60) -> Flowable:
+    # A heading is never left alone at the foot of a page: less than `keep` points below
+    # it (what must follow it on the same page), it starts the next one.
+    return KeepTogether([CondPageBreak(keep), Paragraph(safe_text(text), _st()["h2"])])
 
 
 # ---------------------------------------------------------------------------- fiche
@@ -175,7 +176,20 @@ def _team_story(fiche: FicheBody) -> list:
     return story
 
 
-def _axis_story(axis: AxisBlock) -> list:
+# Never more than this is kept together at the foot of a page: a longer lead (a very long
+# description) starts where it is and splits.
+MAX_LEAD = 250
+
+
+def _height(flowable: Flowable) -> float:
+    _width, height = flowable.wrap(USABLE, 10_000)
+    return height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+
+
+def _axis_story(axis: AxisBlock) -> tuple[float, list]:
+    """An axis's heading, description and table of actions, and the height of its lead:
+    the heading, the description and the table's head and first action, which are never
+    left at the foot of a page while the rest goes on the next one."""
     st = _st()
     heading = _("Priorité %(n)s — %(title)s") % {"n": axis.priority, "title": axis.title}
     story: list = [Paragraph(safe_text(heading), st["h3"])]
@@ -193,10 +207,16 @@ def _axis_story(axis: AxisBlock) -> list:
                     TextCell(action.status_label),
                 ]
             )
-        story.append(_grid(rows, [USABLE - 120 - 62 - 70, 120, 62, 70]))
+        table = _grid(rows, [USABLE - 120 - 62 - 70, 120, 62, 70])
+        table.wrap(USABLE, 10_000)
+        first_rows = sum(table._rowHeights[:2])  # measured by reportlab
+        lead = sum(_height(flowable) for flowable in story) + first_rows
+        story.append(table)
     else:
         story.append(TextCell.styled(_("Pas encore d'action."), st["small"]))
-    return [KeepTogether(story[:2]), *story[2:]]
+        lead = sum(_height(flowable) for flowable in story)
+    lead = min(lead, MAX_LEAD)
+    return lead, [CondPageBreak(lead), *story]
 
 
 def fiche_story(fiche: FicheBody) -> list:
@@ -231,12 +251,16 @@ def fiche_story(fiche: FicheBody) -> list:
         story += _project_story(project)
     story += _team_story(fiche)
     story += [_h2(_("Enseignements")), _para(fiche.lessons_learned, st["text"])]
-    story.append(_h2(_("Feuille de route")))
     if fiche.axes:
-        story.append(TextCell.styled(_("Axes de travail par ordre de priorité."), st["small"]))
-        for axis in fiche.axes:
-            story += _axis_story(axis)
+        axes = [_axis_story(axis) for axis in fiche.axes]
+        note = TextCell.styled(_("Axes de travail par ordre de priorité."), st["small"])
+        # The heading and its note stay with the first axis's lead.
+        story.append(_h2(_("Feuille de route"), keep=40 + _height(note) + axes[0][0]))
+        story.append(note)
+        for _lead, axis_story in axes:
+            story += axis_story
     else:
+        story.append(_h2(_("Feuille de route")))
         story.append(TextCell.styled(_("Pas encore d'axe de travail."), st["small"]))
     return story
 

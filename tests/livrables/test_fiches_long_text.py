@@ -2,11 +2,15 @@
 3,000-character word with no space to break at) still prints: the fiche projet, the fiche
 individuelle and the livret render, with the start of each text."""
 
-import pytest
+import dataclasses
+import io
 
-from livrables.data_fiches import build_booklet_data
+import pytest
+from pypdf import PdfReader
+
+from livrables.data_fiches import build_booklet_data, build_fiche_data
 from livrables.models import IssuedDocument
-from livrables.pdf.fiches import render_booklet
+from livrables.pdf.fiches import render_booklet, render_fiche
 from livrables.selectors import issued_file
 from livrables.services_fiches import issue_fiche
 from projects.models import (
@@ -100,3 +104,29 @@ def test_livret_prints_a_fiche_with_very_long_texts(documents_dir, make):
     for start in starts:
         if not start.startswith(("Question", "Travail")):
             assert start[:12] in text, start
+
+
+def test_an_axis_heading_is_never_left_at_the_foot_of_a_page_without_its_first_action(
+    documents_dir,
+):
+    """Whatever pushes the road map down the page (here longer and longer lessons), « Priorité
+    1 » is on the page of its first action, and « Feuille de route » on the page of « Priorité
+    1 »."""
+    fw = fiche_world()
+    data = build_fiche_data(programme=fw.world.programme, structure=fw.world.ccas)
+    for lines in range(0, 60, 2):
+        lessons = "\n".join(f"Enseignement {n}" for n in range(lines))
+        body = dataclasses.replace(data.fiche, lessons_learned=lessons)
+        content = render_fiche(dataclasses.replace(data, fiche=body))
+        pages = [
+            " ".join((page.extract_text() or "").split())
+            for page in PdfReader(io.BytesIO(content)).pages
+        ]
+
+        def page_of(text, pages=pages):
+            return next(number for number, page in enumerate(pages) if text in page)
+
+        first = page_of("Priorité 1 —")
+        assert page_of("Trouver un local") == first, lines
+        assert page_of("Feuille de route") == first, lines
+        assert page_of("Priorité 2 —") == page_of("Atelier France Services"), lines
