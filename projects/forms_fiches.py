@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import FieldsetsMixin
+from projects.forms_fields import LongTextField
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.selectors import programme_themes
 
@@ -29,10 +30,10 @@ class FicheForm(FieldsetsMixin, forms.Form):
 
 def _text(model, name, *, rows=4, required=False, **kwargs):
     model_field = _field(model, name)
-    return forms.CharField(
+    return LongTextField(
         label=str(model_field.verbose_name).capitalize(),
         required=required,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        rows=rows,
         help_text=model_field.help_text,
         **kwargs,
     )
@@ -133,10 +134,10 @@ class ProjectForm(FicheForm):
 
 
 class LessonsForm(FicheForm):
-    lessons_learned = forms.CharField(
+    lessons_learned = LongTextField(
         label=_("Enseignements"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        rows=10,
         help_text=_(
             "Ce que l'équipe retient de l'expérimentation : ce qui a marché, ce qui a freiné, "
             "ce qu'elle conseillerait à une autre structure."

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
+from projects.forms_fields import LONGER_TEXT, LongTextField
 from projects.models import FollowUpEntry
 
 
@@ -14,15 +15,14 @@ class EntryForm(FieldsetsMixin, forms.Form):
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Type"), choices=FollowUpEntry.Kind.choices)
     channel = forms.ChoiceField(label=_("Canal"), choices=FollowUpEntry.Channel.choices)
-    summary = forms.CharField(
+    summary = LongTextField(
         label=_("Objet et contenu"),
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ce qui a été dit, demandé ou convenu."),
     )
-    answer = forms.CharField(
+    answer = LongTextField(
         label=_("Réponse apportée"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         help_text=_("Pour une question seulement ; laissez vide tant qu'elle est en attente."),
     )
     answered_on = forms.DateField(
@@ -64,7 +64,7 @@ class EntryForm(FieldsetsMixin, forms.Form):
 
 
 class AnswerForm(FieldsetsMixin, forms.Form):
-    answer = forms.CharField(label=_("Réponse apportée"), widget=forms.Textarea(attrs={"rows": 4}))
+    answer = LongTextField(label=_("Réponse apportée"))
     answered_on = forms.DateField(label=_("Répondu le"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
@@ -86,7 +86,7 @@ class OverviewFilterForm(forms.Form):
 
 class ReminderForm(forms.Form):
     subject = forms.CharField(label=_("Objet"), max_length=200)
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 12}))
+    body = LongTextField(label=_("Message"), max_length=LONGER_TEXT, rows=12)
     # Drawn when the page is shown: a second submit of the same form sends nothing.
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     structure = forms.TypedMultipleChoiceField(

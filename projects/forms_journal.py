@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput
+from projects.forms_fields import LONGER_TEXT, LongTextField
 from projects.models import JournalEntry
 
 
@@ -14,8 +15,9 @@ class JournalEntryForm(forms.Form):
         max_length=JournalEntry._meta.get_field("title").max_length,
         help_text=_("Quelques mots pour la retrouver : une situation, une idée, une question."),
     )
-    body = forms.CharField(
+    body = LongTextField(
         label=_("Texte"),
-        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=LONGER_TEXT,
+        rows=8,
         help_text=_("Ce que vous avez observé, essayé, compris ; ce que vous voulez retravailler."),
     )

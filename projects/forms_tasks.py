@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
+from projects.forms_fields import LongTextField
 from projects.models import IntersessionTask
 from projects.selectors_tasks import (
     offered_campaigns,
@@ -37,10 +38,9 @@ class TaskForm(FieldsetsMixin, forms.Form):
         initial=IntersessionTask.Kind.DOCUMENT,
     )
     title = forms.CharField(label=_("Intitulé"), max_length=255)
-    instructions = forms.CharField(
+    instructions = LongTextField(
         label=_("Consignes"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ce qui est attendu de l'équipe projet, les outils à utiliser…"),
     )
     due_on = forms.DateField(label=_("À rendre le"), widget=DateInput)
@@ -91,9 +91,7 @@ class TaskForm(FieldsetsMixin, forms.Form):
 
 class TaskBatchForm(FieldsetsMixin, forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)
-    instructions = forms.CharField(
-        label=_("Consignes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    instructions = LongTextField(label=_("Consignes"), required=False)
     due_on = forms.DateField(
         label=_("À rendre le"),
         widget=DateInput,
@@ -111,11 +109,7 @@ class DeleteForm(forms.Form):
 
 
 class DoneForm(FieldsetsMixin, forms.Form):
-    note = forms.CharField(
-        label=_("Commentaire (facultatif)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = LongTextField(label=_("Commentaire (facultatif)"), required=False, rows=3)
     document = forms.FileField(
         label=_("Document (facultatif)"),
         required=False,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
+from projects.forms_fields import LongTextField
 from projects.models import ActionStatus, TeamMember
 
 
@@ -70,11 +71,7 @@ class MemberForm(FieldsetsMixin, RevisionForm):
 
 class AxisForm(FieldsetsMixin, RevisionForm):
     title = forms.CharField(label=_("Axe de travail"), max_length=255)
-    description = forms.CharField(
-        label=_("Description"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    description = LongTextField(label=_("Description"), required=False, rows=3)
 
     def service_fields(self) -> dict:
         return {
