@@ -6,13 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from formations.forms import DateInput, FieldsetsMixin
-from projects.forms_fields import LONGER_TEXT, LongTextField
+from formations.forms import FieldsetsMixin
+from projects.forms_fields import LONGER_TEXT, BoundedDateField, LongTextField
 from projects.models import FollowUpEntry
 
 
 class EntryForm(FieldsetsMixin, forms.Form):
-    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    occurred_on = BoundedDateField(label=_("Date"))
     kind = forms.ChoiceField(label=_("Type"), choices=FollowUpEntry.Kind.choices)
     channel = forms.ChoiceField(label=_("Canal"), choices=FollowUpEntry.Channel.choices)
     summary = LongTextField(
@@ -25,10 +25,9 @@ class EntryForm(FieldsetsMixin, forms.Form):
         rows=3,
         help_text=_("Pour une question seulement ; laissez vide tant qu'elle est en attente."),
     )
-    answered_on = forms.DateField(
+    answered_on = BoundedDateField(
         label=_("Répondu le"),
         required=False,
-        widget=DateInput(),
         help_text=_("Aujourd'hui si la réponse est écrite sans date."),
     )
     fieldsets = [
@@ -65,7 +64,7 @@ class EntryForm(FieldsetsMixin, forms.Form):
 
 class AnswerForm(FieldsetsMixin, forms.Form):
     answer = LongTextField(label=_("Réponse apportée"))
-    answered_on = forms.DateField(label=_("Répondu le"), widget=DateInput())
+    answered_on = BoundedDateField(label=_("Répondu le"))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"answered_on": timezone.localdate()})

@@ -3,13 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from formations.forms import DateInput
-from projects.forms_fields import LONGER_TEXT, LongTextField
+from projects.forms_fields import LONGER_TEXT, BoundedDateField, LongTextField
 from projects.models import JournalEntry
 
 
 class JournalEntryForm(forms.Form):
-    written_on = forms.DateField(label=_("Date"), widget=DateInput())
+    written_on = BoundedDateField(label=_("Date"))
     title = forms.CharField(
         label=_("Titre"),
         max_length=JournalEntry._meta.get_field("title").max_length,

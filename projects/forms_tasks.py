@@ -5,8 +5,8 @@ the services' (`projects.services_tasks`), whose refusals the views put beside t
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from formations.forms import DateInput, FieldsetsMixin
-from projects.forms_fields import LongTextField
+from formations.forms import FieldsetsMixin
+from projects.forms_fields import BoundedDateField, LongTextField
 from projects.models import IntersessionTask
 from projects.selectors_tasks import (
     offered_campaigns,
@@ -43,7 +43,7 @@ class TaskForm(FieldsetsMixin, forms.Form):
         required=False,
         help_text=_("Ce qui est attendu de l'équipe projet, les outils à utiliser…"),
     )
-    due_on = forms.DateField(label=_("À rendre le"), widget=DateInput)
+    due_on = BoundedDateField(label=_("À rendre le"))
     structures = forms.ModelMultipleChoiceField(
         label=_("Structures concernées"),
         queryset=None,
@@ -92,9 +92,8 @@ class TaskForm(FieldsetsMixin, forms.Form):
 class TaskBatchForm(FieldsetsMixin, forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)
     instructions = LongTextField(label=_("Consignes"), required=False)
-    due_on = forms.DateField(
+    due_on = BoundedDateField(
         label=_("À rendre le"),
-        widget=DateInput,
         help_text=_(
             "Reportée plus tard, la date réarme le rappel des structures qui n'ont pas fini."
         ),

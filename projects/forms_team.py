@@ -5,8 +5,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from formations.forms import DateInput, FieldsetsMixin
-from projects.forms_fields import LongTextField
+from formations.forms import FieldsetsMixin
+from projects.forms_fields import BoundedDateField, LongTextField
 from projects.models import ActionStatus, TeamMember
 
 
@@ -88,7 +88,7 @@ class ActionForm(FieldsetsMixin, RevisionForm):
         required=False,
         help_text=_("La personne ou le service qui la mène."),
     )
-    due_on = forms.DateField(label=_("Échéance"), required=False, widget=DateInput)
+    due_on = BoundedDateField(label=_("Échéance"), required=False)
     status = forms.ChoiceField(label=_("État"), choices=ActionStatus.choices)
 
     def service_fields(self) -> dict:

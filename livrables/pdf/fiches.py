@@ -113,7 +113,8 @@ def _head_row(*labels: str) -> list:
 
 
 def _date(value) -> str:
-    return f"{value:%d/%m/%Y}" if value else NONE
+    # Four-digit years always (strftime prints the year 1 as « 1 »).
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else NONE
 
 
 def _h2(text: str, *, keep: float = 60) -> Flowable:
@@ -511,7 +512,7 @@ def _cover(data: BookletData) -> list:
         Spacer(1, 20),
         TextCell.styled(
             _("Les fiches projet de %(n)s structures, état au %(date)s.")
-            % {"n": len(data.fiches), "date": f"{data.generated_at:%d/%m/%Y}"},
+            % {"n": len(data.fiches), "date": _date(data.generated_at)},
             st["subtitle"],
         ),
         Spacer(1, 40),
