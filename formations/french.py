@@ -49,6 +49,28 @@ def hours_label(minutes) -> str:
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
+# --------------------------------------------------------------------------- file sizes
+
+_SIZE_UNITS = ("Ko", "Mo", "Go", "To")
+
+
+def size_label(size) -> str:
+    """A number of bytes the way French pages write it, in units of 1,024: 10,485,760 →
+    « 10 Mo », 12,345,678 → « 11,8 Mo », 500 → « 500 octets ». No decimal when the value
+    is whole (Django's `filesizeformat` prints « 10,0 Mio »)."""
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size}\u00a0{'octet' if size < 2 else 'octets'}"
+    value = float(size)
+    for unit in _SIZE_UNITS:
+        value /= 1024
+        if round(value, 1) < 1024 or unit == _SIZE_UNITS[-1]:
+            break
+    rounded = round(value, 1)
+    text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}".replace(".", ",")
+    return f"{text}\u00a0{unit}"
+
+
 # --------------------------------------------------------------------------- « de » + name
 
 # The article a structure's name takes when its first word is one of these (the names

@@ -49,6 +49,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from formations.french import size_label
 from formations.xlsx import MAX_COLUMNS, XlsxError, beyond_column_message, iter_rows
 
 DEFAULT_MAX_ROWS = 5000
@@ -78,16 +79,9 @@ def max_upload_bytes() -> int:
 
 
 def format_size(size: int) -> str:
-    """A size in French units (Mo, Ko, octets), as shown in messages."""
-    mib, kib = 1024 * 1024, 1024
-    if size >= mib:
-        value, unit = size / mib, "Mo"
-    elif size >= kib:
-        value, unit = size / kib, "Ko"
-    else:
-        return f"{size} octets"
-    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return f"{text} {unit}"
+    """A size in French units (Mo, Ko, octets), as shown in messages: the pages' wording
+    (`formations.french.size_label`), with a plain space for the command line."""
+    return size_label(size).replace("\u00a0", " ")
 
 
 def too_large_message(size: int | None = None) -> str:

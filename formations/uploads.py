@@ -17,9 +17,10 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import UnreadablePostError
 from django.shortcuts import render
-from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from formations.french import size_label
 
 TOO_LARGE = "too_large"
 SEVERAL_FILES = "several_files"
@@ -98,7 +99,7 @@ def refusal_message(reason: str, *, field: str | None, max_bytes: int | None = N
         return _(
             "Le fichier dépasse la taille maximale autorisée (%(max)s). Rien n'a été "
             "enregistré : choisissez un fichier plus petit."
-        ) % {"max": filesizeformat(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)}
+        ) % {"max": size_label(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)}
     if reason == SEVERAL_FILES:
         return _("Un seul fichier peut être déposé à la fois. Rien n'a été enregistré.")
     if field is None:

@@ -2,14 +2,15 @@
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from formations.french import size_label
 
 
 def too_large_message(max_bytes: int | None = None) -> str:
     return _("Le fichier dépasse la taille maximale autorisée (%(max)s).") % {
-        "max": filesizeformat(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)
+        "max": size_label(max_bytes or settings.SUIVI_MAX_UPLOAD_BYTES)
     }
 
 
@@ -54,7 +55,7 @@ class DocumentCheckForm(forms.Form):
         field.help_text = _(
             "Le fichier n'est pas conservé : seule son empreinte SHA-256 est calculée et "
             "comparée. %(max)s au maximum."
-        ) % {"max": filesizeformat(self.max_bytes)}
+        ) % {"max": size_label(self.max_bytes)}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

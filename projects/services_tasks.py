@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,6 +33,7 @@ from formations.filetypes import (
     document_content_type,
     upload_bytes,
 )
+from formations.french import size_label
 from formations.models import Programme, Structure
 from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
@@ -385,7 +385,7 @@ def read_task_document(upload) -> tuple[bytes, str]:
                 "Le fichier dépasse la taille maximale autorisée (%(max)s) : rien n'a été "
                 "enregistré."
             )
-            % {"max": filesizeformat(limit)},
+            % {"max": size_label(limit)},
             code="file_too_large",
             field="document",
         ) from None

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from formations.french import size_label
 from sessions.forms_signing import MarkForm
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot
 from sessions.presence import attendance_text, local_moment
@@ -27,7 +27,7 @@ class PaperScanUploadForm(forms.Form):
         self.fields["file"].help_text = _(
             "PDF, JPEG ou PNG, %(max)s au maximum. "
             "Sur téléphone, vous pouvez photographier la feuille."
-        ) % {"max": filesizeformat(settings.SUIVI_MAX_UPLOAD_BYTES)}
+        ) % {"max": size_label(settings.SUIVI_MAX_UPLOAD_BYTES)}
 
 
 @dataclass

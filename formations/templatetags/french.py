@@ -45,6 +45,15 @@ def hours(minutes):
 
 
 @register.filter
+def file_size(value):
+    """A number of bytes as « 10 Mo », « 11,8 Mo », « 500 octets »
+    (`formations.french.size_label`), instead of `filesizeformat`'s « 10,0 Mio »."""
+    if value is None or value == "":
+        return "—"
+    return french.size_label(value)
+
+
+@register.filter
 def euros(value):
     """A Decimal amount as French writes it: « 12 345,60 € » (narrow no-break spaces)."""
     if value is None or value == "":

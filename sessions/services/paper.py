@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from formations.audit import log_action
+from formations.french import size_label
 from sessions.exceptions import AttendanceError, SessionsError
 from sessions.models import Attendance, Enrolment, PaperSheetScan, Slot
 from sessions.permissions import ensure_runs_session
@@ -61,7 +61,7 @@ def check_scan_file(uploaded_file) -> tuple[str, str, int]:
     max_bytes = settings.SUIVI_MAX_UPLOAD_BYTES
     too_large = SessionsError(
         _("Le fichier dépasse la taille maximale autorisée (%(max)s).")
-        % {"max": filesizeformat(max_bytes)},
+        % {"max": size_label(max_bytes)},
         code="file_too_large",
     )
     declared = getattr(uploaded_file, "size", None)

@@ -175,7 +175,7 @@ def test_oversized_upload_is_refused_with_the_limit(coordinator_client, settings
     response = upload(coordinator_client, GOOD + b"x" * 2000)
 
     assert response.status_code == 413
-    assert "dépasse la taille maximale autorisée (1,0" in response.content.decode()
+    assert "dépasse la taille maximale autorisée (1\u00a0Ko)" in response.content.decode()
     assert SESSION_KEY not in coordinator_client.session
 
 

@@ -280,7 +280,7 @@ def test_verification_page_of_a_pack_takes_a_zip_larger_than_a_pdf(client, pack_
     settings.SUIVI_MAX_PACK_CHECK_BYTES = 2048
     refused = client.post(url, {"file": SimpleUploadedFile("dossier.zip", content)})
     assert refused.status_code == 413
-    assert "2,0" in refused.content.decode()
+    assert "2\u00a0Ko" in refused.content.decode()  # the limit, as « 2 Ko »
 
 
 def test_unknown_document_help_names_the_audit_pack(client, db):

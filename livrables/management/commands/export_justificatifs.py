@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from formations.french import size_label
 from formations.models import Formation
 from livrables.exceptions import LivrablesError
 from livrables.pack.registry import PackScope
@@ -122,7 +122,7 @@ class Command(BaseCommand):
             % {
                 "number": document.number,
                 "path": destination,
-                "size": filesizeformat(document.size),
+                "size": size_label(document.size),
                 "files": built.outcome.written + 1,
             }
         )
