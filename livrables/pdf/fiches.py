@@ -15,6 +15,7 @@ and a QR code to it. No queries; every user string goes through `safe_text()` (l
 texts are Paragraphs, which may split across pages) or a `TextCell` (plain text).
 """
 
+import functools
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -50,7 +51,10 @@ HEAD_BACKGROUND = colors.Color(0.93, 0.94, 0.97)
 NONE = "—"
 
 
+@functools.cache
 def _st() -> dict[str, ParagraphStyle]:
+    """Built once: a livret asks for a style in every table cell (tens of thousands of
+    calls, bench/projects.py); styles are never changed once made."""
     st = _styles()
     return {
         **st,
@@ -78,11 +82,11 @@ def _para(text: str, style) -> Paragraph:
 
 
 def _label(text: str) -> TextCell:
-    return TextCell.styled(text, _styles()["head"])
+    return TextCell.styled(text, _st()["head"])
 
 
 def _value(text) -> Paragraph:
-    return _para("" if text is None else str(text), _styles()["cell"])
+    return _para("" if text is None else str(text), _st()["cell"])
 
 
 def _facts(rows: list[tuple[str, object]], label_width: float = 130) -> Table:
