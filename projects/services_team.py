@@ -38,27 +38,40 @@ def _member(fiche: ProjectFiche, member: TeamMember | int) -> TeamMember:
         ) from None
 
 
-def _check_room_for_an_agent(fiche: ProjectFiche, programme: Programme) -> None:
-    """Called with the fiche locked: the count cannot change under us."""
+def _check_room_for_an_agent(
+    fiche: ProjectFiche, programme: Programme, *, changing: bool = False
+) -> None:
+    """Called with the fiche locked: the count cannot change under us. `changing`: an
+    elected member or a partner would become an agent (the advice then differs)."""
     limits = team_limits(programme=programme)
     if limits.maximum is None:
         return
     agents = fiche.team.filter(kind=Kind.AGENT).count()
-    if agents + 1 > limits.maximum:
-        raise ProjectsError(
-            ngettext(
-                "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
-                "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
-                "ou retirez d'abord un agent de l'équipe.",
-                "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
-                "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
-                "ou retirez d'abord un agent de l'équipe.",
-                agents,
-            )
-            % {"count": agents, "max": limits.maximum},
-            code="team_full",
-            field="kind",
+    if agents + 1 <= limits.maximum:
+        return
+    if changing:
+        message = ngettext(
+            "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
+            "prévoit au plus %(max)s. Gardez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
+            "prévoit au plus %(max)s. Gardez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            agents,
         )
+    else:
+        message = ngettext(
+            "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
+            "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
+            "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            agents,
+        )
+    raise ProjectsError(
+        message % {"count": agents, "max": limits.maximum}, code="team_full", field="kind"
+    )
 
 
 def _identity(
@@ -173,7 +186,7 @@ def member_update(
         current = _member(fiche, member)
         _check_not_in_team(fiche, participant, exclude_pk=current.pk)
         if kind == Kind.AGENT and current.kind != Kind.AGENT:
-            _check_room_for_an_agent(fiche, programme)
+            _check_room_for_an_agent(fiche, programme, changing=True)
         if current.is_referent and kind != Kind.AGENT:
             raise ProjectsError(
                 _(

@@ -4,7 +4,9 @@ follow-up, intersession tasks)."""
 import pytest
 from django.urls import reverse
 
-from projects.models import FicheRevision, Project
+from projects.exceptions import ProjectsError
+from projects.models import FicheRevision, Project, ProjectFiche, TeamMember
+from projects.services_team import member_add, member_update
 from tests.factories.projects import project_world
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +44,37 @@ def test_the_untouched_project_form_creates_neither_project_nor_version(client, 
     assert client.post(url, {**empty, "title": "Guichet mobile"}).status_code == 302
     assert Project.objects.get().title == "Guichet mobile"
     assert FicheRevision.objects.count() == 1
+
+
+def _revision(world):
+    fiche = ProjectFiche.objects.filter(programme=world.programme, structure=world.ccas).first()
+    return fiche.revision if fiche else 0
+
+
+def _add(world, **fields):
+    return member_add(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        expected_revision=_revision(world),
+        **fields,
+    )
+
+
+def test_turning_an_elected_member_into_a_fourth_agent_says_to_keep_them_elected():
+    world = project_world(team_max=1)
+    _add(world, kind=TeamMember.Kind.AGENT, full_name="MADI Awa")
+    elected = _add(world, kind=TeamMember.Kind.ELECTED, full_name="ABDOU Mariam")
+    with pytest.raises(ProjectsError) as error:
+        member_update(
+            actor=world.coordinator,
+            programme=world.programme,
+            structure=world.ccas,
+            member=elected,
+            expected_revision=_revision(world),
+            kind=TeamMember.Kind.AGENT,
+            full_name="ABDOU Mariam",
+        )
+    assert error.value.code == "team_full"
+    assert "Gardez cette personne comme élu·e ou partenaire" in error.value.message
+    assert "Ajoutez" not in error.value.message
