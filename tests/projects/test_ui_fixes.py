@@ -78,3 +78,27 @@ def test_turning_an_elected_member_into_a_fourth_agent_says_to_keep_them_elected
     assert error.value.code == "team_full"
     assert "Gardez cette personne comme élu·e ou partenaire" in error.value.message
     assert "Ajoutez" not in error.value.message
+
+
+def test_zero_takes_the_french_singular(client, world):
+    client.force_login(world.coordinator)
+    text = client.get(reverse("projects:fiche_list", args=[world.programme.pk])).content.decode()
+    assert "0 agents" not in text
+    log = client.get(_url("follow_up_log", world)).content.decode()
+    assert "0 sessions" not in log
+    assert "0 session où" in log
+
+
+def test_the_projects_app_plurals_are_in_the_french_catalogue():
+    """French says « 0 structure »: the catalogue's plural rule (n > 1) applies to the
+    projects app's Python messages too, not only to its templates."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override("fr"):
+        text = ngettext(
+            "Relance envoyée à %(count)s structure : « %(subject)s »",
+            "Relance envoyée à %(count)s structures : « %(subject)s »",
+            0,
+        )
+    assert text == "Relance envoyée à %(count)s structure : « %(subject)s »"
