@@ -7,6 +7,7 @@ from django.urls import reverse
 from projects.exceptions import ProjectsError
 from projects.models import FicheRevision, Project, ProjectFiche, TeamMember
 from projects.services_team import member_add, member_update
+from tests.factories import ParticipantFactory
 from tests.factories.projects import project_world
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,37 @@ def test_the_projects_app_plurals_are_in_the_french_catalogue():
             0,
         )
     assert text == "Relance envoyée à %(count)s structure : « %(subject)s »"
+
+
+def test_a_typed_name_equal_to_a_members_is_refused_whatever_its_case_and_accents():
+    world = project_world(team_max=3)
+    person = ParticipantFactory(structure=world.ccas, first_name="Zaïnaba", last_name="Ahamada")
+    _add(world, kind=TeamMember.Kind.AGENT, participant=person)
+    for typed in ("Zaïnaba Ahamada", "zainaba AHAMADA", "AHAMADA Zaïnaba"):
+        with pytest.raises(ProjectsError) as error:
+            _add(world, kind=TeamMember.Kind.AGENT, full_name=typed)
+        assert error.value.code == "already_member"
+        assert error.value.field == "full_name"
+    assert TeamMember.objects.count() == 1
+    partner = _add(world, kind=TeamMember.Kind.PARTNER, full_name="SOULA Ali")
+    with pytest.raises(ProjectsError):
+        member_update(
+            actor=world.coordinator,
+            programme=world.programme,
+            structure=world.ccas,
+            member=partner,
+            expected_revision=_revision(world),
+            kind=TeamMember.Kind.PARTNER,
+            full_name="zaïnaba ahamada",
+        )
+    # Saving a member under their own name is no duplicate.
+    member_update(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        member=partner,
+        expected_revision=_revision(world),
+        kind=TeamMember.Kind.PARTNER,
+        full_name="Soula Ali",
+        role="Association Nayma",
+    )
