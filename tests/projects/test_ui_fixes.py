@@ -137,3 +137,29 @@ def test_a_typed_name_equal_to_a_members_is_refused_whatever_its_case_and_accent
         full_name="Soula Ali",
         role="Association Nayma",
     )
+
+
+def test_an_answer_to_an_entry_that_is_not_a_question_is_refused_not_dropped(client, world):
+    from django.utils import timezone
+
+    from projects.models import FollowUpEntry
+
+    client.force_login(world.coordinator)
+    url = _url("follow_up_log", world)
+    data = {
+        "occurred_on": timezone.localdate().isoformat(),
+        "kind": "contact",
+        "channel": "phone",
+        "summary": "Appel de la directrice.",
+        "answer": "On lui a envoyé le guide.",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Seule une question reçoit une réponse" in text
+    assert 'id="form-errors" tabindex="-1" autofocus' in text  # focused on load
+    assert not FollowUpEntry.objects.exists()
+    # The answer fields are marked to be shown for a question only.
+    assert "data-only-for-question" in client.get(url).content.decode()
+    assert client.post(url, {**data, "kind": "question"}).status_code == 302
+    assert FollowUpEntry.objects.get().answer == "On lui a envoyé le guide."
