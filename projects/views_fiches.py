@@ -29,6 +29,7 @@ from projects.selectors_fiches import (
     fiche_rows,
     fiche_structure,
     programme_theme_list,
+    theme_structures,
 )
 from projects.services_fiches import (
     DOWN,
@@ -161,6 +162,7 @@ def theme_delete_view(request, programme, theme):
             "programme": programme,
             "theme": theme,
             "uses": theme_usage(theme=theme),
+            "used_by": theme_structures(theme),
             "refused": refused,
         },
     )

@@ -163,3 +163,30 @@ def test_an_answer_to_an_entry_that_is_not_a_question_is_refused_not_dropped(cli
     assert "data-only-for-question" in client.get(url).content.decode()
     assert client.post(url, {**data, "kind": "question"}).status_code == 302
     assert FollowUpEntry.objects.get().answer == "On lui a envoyé le guide."
+
+
+def test_a_theme_in_use_names_the_structures_that_chose_it(client, world):
+    from projects.models import Theme
+    from projects.services_fiches import fiche_themes_save
+
+    for structure, referent, priority, secondary in (
+        (world.ccas, world.referent, world.themes[0], None),
+        (world.other, world.other_referent, world.themes[1], world.themes[0]),
+    ):
+        fiche_themes_save(
+            actor=referent,
+            programme=world.programme,
+            structure=structure,
+            expected_revision=0,
+            priority_theme=priority,
+            secondary_theme=secondary,
+        )
+    client.force_login(world.coordinator)
+    url = reverse("projects:theme_delete", args=[world.programme.pk, world.themes[0].pk])
+    for response in (client.get(url), client.post(url)):
+        text = response.content.decode()
+        assert "choisie dans 2 fiches projet" in text
+        # Dzaoudzi before Mamoudzou, each linked to its fiche.
+        assert text.index("CCAS de Dzaoudzi") < text.index("CCAS de Mamoudzou")
+        assert _url("fiche_detail", world, world.other) in text
+    assert Theme.objects.filter(pk=world.themes[0].pk).exists()
