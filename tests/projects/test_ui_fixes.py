@@ -190,3 +190,28 @@ def test_a_theme_in_use_names_the_structures_that_chose_it(client, world):
         assert text.index("CCAS de Dzaoudzi") < text.index("CCAS de Mamoudzou")
         assert _url("fiche_detail", world, world.other) in text
     assert Theme.objects.filter(pk=world.themes[0].pk).exists()
+
+
+def test_an_action_past_its_due_date_and_not_done_says_en_retard(client, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from projects.services_roadmap import action_add, axis_add
+
+    def where():
+        return {
+            "actor": world.coordinator,
+            "programme": world.programme,
+            "structure": world.ccas,
+            "expected_revision": _revision(world),
+        }
+
+    axis = axis_add(**where(), title="Accueil")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    action_add(**where(), axis=axis, title="Lancer", due_on=yesterday, status="in_progress")
+    action_add(**where(), axis=axis, title="Clore", due_on=yesterday, status="done")
+    client.force_login(world.referent)
+    for name in ("fiche_roadmap", "fiche_detail"):
+        text = client.get(_url(name, world)).content.decode()
+        assert text.count("en retard") == 1, name
