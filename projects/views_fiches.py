@@ -31,6 +31,8 @@ from projects.selectors_fiches import (
     programme_theme_list,
     theme_structures,
 )
+from projects.selectors_followup import can_read_follow_up
+from projects.selectors_tasks import may_follow_structure
 from projects.services_fiches import (
     DOWN,
     UP,
@@ -231,6 +233,11 @@ def fiche_detail_view(request, programme, structure):
             "roadmap_url": reverse("projects:fiche_roadmap", args=[programme.pk, structure.pk]),
             "last_revision": fiche_revisions(fiche=detail.fiche).first(),
             "panels": collect_panels(FICHE_PANELS, request, context),
+            # « Suivi et travaux »: the follow-up log (never a referent's) and the tasks.
+            "show_follow_up": can_read_follow_up(user=request.user, programme=programme),
+            "show_tasks": may_follow_structure(
+                user=request.user, programme=programme, structure=structure
+            ),
         },
     )
 

@@ -215,3 +215,54 @@ def test_an_action_past_its_due_date_and_not_done_says_en_retard(client, world):
     for name in ("fiche_roadmap", "fiche_detail"):
         text = client.get(_url(name, world)).content.decode()
         assert text.count("en retard") == 1, name
+
+
+def test_the_fiche_links_to_the_follow_up_log_and_the_tasks_for_those_who_may_see_them(
+    client, world
+):
+    from formations.models import User
+    from tests.factories import FunderFactory, UserFactory
+
+    log = _url("follow_up_log", world)
+    tasks = _url("structure_tasks", world)
+    client.force_login(world.coordinator)
+    text = client.get(_url("fiche_detail", world)).content.decode()
+    assert "Suivi et travaux" in text and log in text and tasks in text
+    client.force_login(world.referent)  # never the follow-up log
+    text = client.get(_url("fiche_detail", world)).content.decode()
+    assert tasks in text and log not in text
+    funder = FunderFactory()
+    world.programme.funders.add(funder)
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(funder)
+    client.force_login(auditor)
+    text = client.get(_url("fiche_detail", world)).content.decode()
+    assert log in text and tasks not in text
+
+
+def test_the_structure_page_links_to_its_tasks_when_all_are_done(client, task_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from projects.models import IntersessionTask
+    from projects.services_tasks import task_create
+
+    world = task_world
+    [task] = task_create(
+        actor=world.coordinator,
+        programme=world.programme,
+        structures=[world.ccas],
+        kind=IntersessionTask.Kind.OTHER,
+        title="Diagnostic territorial",
+        due_on=world.today + dt.timedelta(days=3),
+    )
+    IntersessionTask.objects.filter(pk=task.pk).update(done_at=timezone.now())
+    client.force_login(world.coordinator)
+    url = reverse("formations:structure_detail", args=[world.ccas.pk])
+    text = client.get(url).content.decode()
+    assert "Aucun travail à faire : tous ont été rendus." in text
+    assert _url("structure_tasks", world) in text
+    # A structure never set any task shows no panel.
+    other = client.get(reverse("formations:structure_detail", args=[world.other.pk]))
+    assert "travaux-intersession" not in other.content.decode()
