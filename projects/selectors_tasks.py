@@ -212,6 +212,9 @@ def programme_task_batches(*, programme: Programme, today: dt.date) -> list[Task
     for task in label_tasks(tasks, today):
         task.reachable = task.structure_id in reachable
         batches.setdefault(task.batch, TaskBatch(batch=task.batch, first=task)).tasks.append(task)
+    # Within a batch, the structures in the order of the other lists (not as created).
+    for batch in batches.values():
+        batch.tasks.sort(key=lambda task: (task.structure.sort_key, task.pk))
     return list(batches.values())
 
 

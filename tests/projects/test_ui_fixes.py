@@ -266,3 +266,54 @@ def test_the_structure_page_links_to_its_tasks_when_all_are_done(client, task_wo
     # A structure never set any task shows no panel.
     other = client.get(reverse("formations:structure_detail", args=[world.other.pk]))
     assert "travaux-intersession" not in other.content.decode()
+
+
+def test_the_intersession_pages_read_like_the_others(client, task_world):
+    import datetime as dt
+
+    world = task_world
+    client.force_login(world.coordinator)
+    add = reverse("projects:task_add", args=[world.programme.pk])
+    data = {
+        "kind": "document",
+        "title": "Trame de diagnostic",
+        "instructions": "",
+        "due_on": (world.today + dt.timedelta(days=5)).isoformat(),
+    }
+    response = client.post(add, data)  # no structure ticked
+    assert "Cochez au moins une structure." in response.content.decode()
+    assert "Ce champ est obligatoire." not in response.content.decode()
+    # Created Sada first: the list still files Dzaoudzi, Mamoudzou, Sada.
+    structures = [world.third.pk, world.ccas.pk, world.other.pk]
+    assert client.post(add, {**data, "structures": structures}).status_code == 302
+    text = client.get(reverse("projects:task_list", args=[world.programme.pk])).content.decode()
+    main = text[text.index("<main") :]
+    positions = [main.index(s.name) for s in (world.other, world.ccas, world.third)]
+    assert positions == sorted(positions)
+    # Programmes › <reference> › Travaux d'intersession › <structure>, like the fiches.
+    text = client.get(_url("structure_tasks", world)).content.decode()
+    crumbs = text[text.index('class="breadcrumbs"') :].split("</p>")[0]
+    reference = world.programme.reference or world.programme.title
+    order = [
+        crumbs.index(w) for w in ("Programmes", reference, "intersession", "CCAS de Mamoudzou")
+    ]
+    assert order == sorted(order)
+
+
+def test_structure_names_take_de_as_french_does(client, world):
+    from projects.services_fiches import fiche_lessons_save
+
+    client.force_login(world.coordinator)
+    text = client.get(_url("fiche_team_add", world)).content.decode()
+    assert "Équipe projet du CCAS de Mamoudzou." in text
+    fiche_lessons_save(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        expected_revision=0,
+        lessons_learned="Écouter.",
+    )
+    from formations.models import AuditEntry
+
+    summary = AuditEntry.objects.get(action="projects.fiche_edit").summary
+    assert "fiche projet du CCAS de Mamoudzou" in summary
