@@ -137,7 +137,14 @@ def theme_move_view(request, programme, theme):
     if direction not in (UP, DOWN):
         messages.error(request, _("Déplacement inconnu."))
         return redirect("projects:theme_list", programme.pk)
-    theme_move(actor=request.user, theme=theme, direction=direction)
+    before = theme.position
+    moved = theme_move(actor=request.user, theme=theme, direction=direction)
+    if moved.position != before:
+        messages.success(
+            request,
+            _("La thématique passe en position %(n)s : %(label)s.")
+            % {"n": moved.position, "label": moved.label},
+        )
     return redirect(reverse("projects:theme_list", args=[programme.pk]) + f"#theme-{theme.pk}")
 
 

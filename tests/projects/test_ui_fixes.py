@@ -317,3 +317,47 @@ def test_structure_names_take_de_as_french_does(client, world):
 
     summary = AuditEntry.objects.get(action="projects.fiche_edit").summary
     assert "fiche projet du CCAS de Mamoudzou" in summary
+
+
+def test_moving_says_where_the_item_now_stands_and_marks_it_to_take_the_focus(client, world):
+    from projects.services_roadmap import axis_add
+
+    def where():
+        return {
+            "actor": world.coordinator,
+            "programme": world.programme,
+            "structure": world.ccas,
+            "expected_revision": _revision(world),
+        }
+
+    axis_add(**where(), title="Accueil")
+    second = axis_add(**where(), title="Lancer « Permanence »")
+    client.force_login(world.referent)
+    response = client.post(
+        _url("roadmap_axis_move", world, axis=second.pk),
+        {"direction": "up", "revision": _revision(world)},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "L&#x27;axe passe en priorité 1 : Lancer « Permanence »." in text
+    assert response.redirect_chain[-1][0].endswith(f"#axe-{second.pk}")
+    assert f'id="axe-{second.pk}" tabindex="-1" data-focus-target' in text
+    assert "js/focus-target.js" in text
+
+    first = _add(world, kind=TeamMember.Kind.AGENT, full_name="MADI Awa")
+    other = _add(world, kind=TeamMember.Kind.AGENT, full_name="ALI Zaïnaba")
+    response = client.post(
+        _url("fiche_team_move", world, member=other.pk),
+        {"direction": "up", "revision": _revision(world)},
+        follow=True,
+    )
+    assert "ALI Zaïnaba passe en position 1 dans l&#x27;équipe." in response.content.decode()
+    assert first.pk
+    client.force_login(world.coordinator)
+    theme = world.themes[1]
+    response = client.post(
+        reverse("projects:theme_move", args=[world.programme.pk, theme.pk]),
+        {"direction": "up"},
+        follow=True,
+    )
+    assert f"La thématique passe en position 1 : {theme.label}." in response.content.decode()
