@@ -26,7 +26,15 @@ PLURAL_FORMS = "nplurals=2; plural=(n > 1);"
 PLURAL_FUNCTIONS = {"ngettext", "ngettext_lazy", "npgettext", "npgettext_lazy"}
 TEMPLATE_SUFFIXES = {".html", ".txt"}
 # Where the application's messages live, relative to BASE_DIR.
-SOURCE_FOLDERS = ("config", "formations", "sessions", "evaluations", "livrables", "templates")
+SOURCE_FOLDERS = (
+    "config",
+    "formations",
+    "sessions",
+    "evaluations",
+    "projects",
+    "livrables",
+    "templates",
+)
 SKIPPED_DIRS = {"migrations", "__pycache__", "node_modules", ".venv", "tests"}
 
 _LITERAL = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""

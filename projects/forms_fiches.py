@@ -75,14 +75,14 @@ class ThemesForm(FicheForm):
         queryset=Theme.objects.none(),
         required=False,
         empty_label=_("— pas encore choisie —"),
-        help_text=_("Le projet expérimenté porte sur elle."),
+        help_text=_("La thématique sur laquelle porte le projet expérimenté."),
     )
     secondary_theme = forms.ModelChoiceField(
         label=_("Thématique secondaire"),
         queryset=Theme.objects.none(),
         required=False,
         empty_label=_("— pas encore choisie —"),
-        help_text=_("Le projet proposé porte sur elle."),
+        help_text=_("La thématique sur laquelle porte le projet proposé."),
     )
 
     def __init__(self, *args, fiche, programme, **kwargs):

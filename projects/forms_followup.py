@@ -61,6 +61,26 @@ class EntryForm(FieldsetsMixin, forms.Form):
             )
         return value
 
+    def clean(self):
+        """Only a question carries an answer: one typed for another kind of entry would be
+        dropped without a word, so it is refused (the page hides these fields then)."""
+        data = super().clean()
+        kind = data.get("kind")
+        if kind and kind != FollowUpEntry.Kind.QUESTION:
+            for name in ("answer", "answered_on"):
+                if data.get(name):
+                    self.add_error(
+                        name,
+                        forms.ValidationError(
+                            _(
+                                "Seule une question reçoit une réponse : choisissez le type "
+                                "« Question » ou videz ce champ."
+                            ),
+                            code="not_a_question",
+                        ),
+                    )
+        return data
+
 
 class AnswerForm(FieldsetsMixin, forms.Form):
     answer = LongTextField(label=_("Réponse apportée"))

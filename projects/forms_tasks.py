@@ -49,6 +49,7 @@ class TaskForm(FieldsetsMixin, forms.Form):
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Un travail est créé pour chaque structure cochée (toutes par défaut)."),
+        error_messages={"required": _("Cochez au moins une structure.")},
     )
     campaign = CampaignChoice(
         label=_("Quiz : évaluation à remplir"),

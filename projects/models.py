@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from formations.storage import documents_storage
@@ -281,6 +282,15 @@ class RoadmapAction(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_late(self) -> bool:
+        """Due before today and neither done nor dropped (« en retard », said in words)."""
+        return (
+            self.due_on is not None
+            and self.status in (ActionStatus.TODO, ActionStatus.IN_PROGRESS)
+            and self.due_on < timezone.localdate()
+        )
 
 
 class FicheRevision(models.Model):

@@ -3,7 +3,8 @@
 * the coordinator's dashboard (trainers: their programmes'): the tasks past their due date,
   every programme, the longest overdue first, with how many days late;
 * a referent's dashboard: their structure's open tasks;
-* the structure page: its open and overdue tasks, in the programmes the user follows;
+* the structure page: its open and overdue tasks, in the programmes the user follows, and
+  a link to each programme's list of its tasks, whenever it has some (done ones too);
 * the programme page: a link to the programme's intersession tasks.
 
 Each panel costs a constant number of queries, whatever the number of tasks.
@@ -18,6 +19,7 @@ from projects.selectors_tasks import (
     may_set_tasks,
     open_tasks_of_structure,
     overdue_tasks,
+    programmes_with_tasks_of_structure,
 )
 
 # Rows shown on the dashboard; the others are counted.
@@ -66,7 +68,8 @@ def dashboard_referent_tasks_panel(request, obj=None):
 
 def structure_tasks_panel(request, structure):
     """On the structure page: its open tasks in the programmes whose tasks the user sees
-    (the structure's referent, coordinators, the programmes' trainers). One query."""
+    (the structure's referent, coordinators, the programmes' trainers), and a link to all
+    its tasks of each programme where it has some. Two queries."""
     user = request.user
     if is_structure_referent(user):
         if user.structure_id != structure.pk:
@@ -79,12 +82,19 @@ def structure_tasks_panel(request, structure):
     else:
         return None
     today = timezone.localdate()
-    tasks = list(open_tasks_of_structure(structure_id=structure.pk, programmes=programmes))
-    if not tasks:
+    with_tasks = list(
+        programmes_with_tasks_of_structure(structure_id=structure.pk, programmes=programmes)
+    )
+    if not with_tasks:
         return None
+    tasks = list(open_tasks_of_structure(structure_id=structure.pk, programmes=programmes))
     return (
         "projects/panels/structure_tasks.html",
-        {"open_tasks": label_tasks(tasks, today), "structure": structure},
+        {
+            "open_tasks": label_tasks(tasks, today),
+            "structure": structure,
+            "task_programmes": with_tasks,
+        },
     )
 
 

@@ -5,7 +5,7 @@ with all its rows, its revisions. Scoping comes from `projects.selectors`
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from formations.models import Programme, Structure
@@ -263,3 +263,12 @@ def programme_theme_list(*, programme: Programme) -> list[Theme]:
     for theme in themes:
         theme.uses = uses.get(theme.pk, 0)
     return themes
+
+
+def theme_structures(theme: Theme) -> list[Structure]:
+    """The structures whose fiche chose the theme (priority or secondary), in the order of
+    the other lists: what a coordinator must see before a theme can be deleted."""
+    fiches = ProjectFiche.objects.filter(Q(priority_theme=theme) | Q(secondary_theme=theme))
+    return list(
+        Structure.objects.filter(pk__in=fiches.values("structure")).order_by("sort_key", "pk")
+    )

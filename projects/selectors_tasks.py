@@ -212,6 +212,9 @@ def programme_task_batches(*, programme: Programme, today: dt.date) -> list[Task
     for task in label_tasks(tasks, today):
         task.reachable = task.structure_id in reachable
         batches.setdefault(task.batch, TaskBatch(batch=task.batch, first=task)).tasks.append(task)
+    # Within a batch, the structures in the order of the other lists (not as created).
+    for batch in batches.values():
+        batch.tasks.sort(key=lambda task: (task.structure.sort_key, task.pk))
     return list(batches.values())
 
 
@@ -284,3 +287,14 @@ def open_tasks_of_structure(*, structure_id: int, programmes=None) -> QuerySet[I
     if programmes is not None:
         qs = qs.filter(programme__in=programmes)
     return qs.select_related("programme").order_by("due_on", "pk")
+
+
+def programmes_with_tasks_of_structure(
+    *, structure_id: int, programmes=None
+) -> QuerySet[Programme]:
+    """The programmes (among `programmes`, or every one) where the structure has been set
+    intersession tasks, open or done, by title."""
+    tasks = IntersessionTask.objects.filter(structure_id=structure_id)
+    if programmes is not None:
+        tasks = tasks.filter(programme__in=programmes)
+    return Programme.objects.filter(pk__in=tasks.values("programme")).order_by("title", "pk")

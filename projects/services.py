@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
+from formations.french import de_structure
 from formations.models import Programme, Structure
 from projects.exceptions import ProjectsError
 from projects.models import FicheRevision, ProjectFiche
@@ -106,7 +107,7 @@ def fiche_edit(
             actor=actor,
             action="projects.fiche_edit",
             obj=fiche,
-            summary=_("%(part)s — fiche projet de %(structure)s, version %(n)s")
-            % {"part": part, "structure": structure.name, "n": fiche.revision},
+            summary=_("%(part)s — fiche projet %(of_structure)s, version %(n)s")
+            % {"part": part, "of_structure": de_structure(structure.name), "n": fiche.revision},
             data={"revision": fiche.revision, "fields": [change["field"] for change in diff]},
         )

@@ -19,7 +19,7 @@ from formations.models import Programme, Structure
 from formations.permissions import ensure_manager
 from projects.exceptions import ProjectsError
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
-from projects.services import fiche_edit
+from projects.services import ensure_can_edit, fiche_edit
 
 UP, DOWN = "up", "down"
 
@@ -245,8 +245,18 @@ def fiche_project_save(
     means: str,
     stage: str,
 ) -> Project:
-    """The experimented or the proposed project (`kind`), created on its first save."""
+    """The experimented or the proposed project (`kind`), created on its first save that
+    says something: the untouched form of a project not yet written (every text empty, the
+    first stage) creates neither the project nor a version, and returns it unsaved."""
     kind = Project.Kind(kind)
+    texts = (title, problem, public, partners, means)
+    if not any(text.strip() for text in texts) and stage == ProjectStage.IDEA:
+        ensure_can_edit(actor=actor, programme=programme, structure=structure)
+        existing = Project.objects.filter(
+            fiche__programme=programme, fiche__structure=structure, kind=kind
+        ).first()
+        if existing is None:
+            return Project(kind=kind, stage=ProjectStage.IDEA)
     with fiche_edit(
         actor=actor,
         programme=programme,

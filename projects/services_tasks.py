@@ -33,7 +33,7 @@ from formations.filetypes import (
     document_content_type,
     upload_bytes,
 )
-from formations.french import size_label
+from formations.french import de_structure, size_label
 from formations.models import Programme, Structure
 from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
@@ -139,9 +139,9 @@ def _check_links(
             raise ProjectsError(
                 _(
                     "Cette étape appartient à la feuille de route d'une autre structure "
-                    "(%(other)s) : choisissez une étape de %(structure)s."
+                    "(%(other)s) : choisissez une étape %(of_structure)s."
                 )
-                % {"other": fiche.structure.name, "structure": structures[0].name},
+                % {"other": fiche.structure.name, "of_structure": de_structure(structures[0].name)},
                 code="bad_roadmap_action",
                 field="roadmap_action",
             )

@@ -11,8 +11,12 @@ is allowed (it is built over time): the page shows it.
 
 Codes of `ProjectsError`: `team_full`, `other_structure`, `already_member`, `name_missing`,
 `participant_not_agent`, `referent_not_agent`, `gone` (plus `stale`, `not_partner` of
-`fiche_edit`). `PermissionDenied` for an actor who may not edit.
+`fiche_edit`); `already_member` also for a typed name equal to a member's, case, accents and
+word order aside. `PermissionDenied` for an actor who may not edit.
 """
+
+import re
+import unicodedata
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -38,27 +42,40 @@ def _member(fiche: ProjectFiche, member: TeamMember | int) -> TeamMember:
         ) from None
 
 
-def _check_room_for_an_agent(fiche: ProjectFiche, programme: Programme) -> None:
-    """Called with the fiche locked: the count cannot change under us."""
+def _check_room_for_an_agent(
+    fiche: ProjectFiche, programme: Programme, *, changing: bool = False
+) -> None:
+    """Called with the fiche locked: the count cannot change under us. `changing`: an
+    elected member or a partner would become an agent (the advice then differs)."""
     limits = team_limits(programme=programme)
     if limits.maximum is None:
         return
     agents = fiche.team.filter(kind=Kind.AGENT).count()
-    if agents + 1 > limits.maximum:
-        raise ProjectsError(
-            ngettext(
-                "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
-                "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
-                "ou retirez d'abord un agent de l'équipe.",
-                "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
-                "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
-                "ou retirez d'abord un agent de l'équipe.",
-                agents,
-            )
-            % {"count": agents, "max": limits.maximum},
-            code="team_full",
-            field="kind",
+    if agents + 1 <= limits.maximum:
+        return
+    if changing:
+        message = ngettext(
+            "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
+            "prévoit au plus %(max)s. Gardez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
+            "prévoit au plus %(max)s. Gardez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            agents,
         )
+    else:
+        message = ngettext(
+            "L'équipe projet compte déjà %(count)s agent de la structure : le marché en "
+            "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            "L'équipe projet compte déjà %(count)s agents de la structure : le marché en "
+            "prévoit au plus %(max)s. Ajoutez cette personne comme élu·e ou partenaire, "
+            "ou retirez d'abord un agent de l'équipe.",
+            agents,
+        )
+    raise ProjectsError(
+        message % {"count": agents, "max": limits.maximum}, code="team_full", field="kind"
+    )
 
 
 def _identity(
@@ -107,6 +124,27 @@ def _check_not_in_team(fiche: ProjectFiche, participant, exclude_pk=None) -> Non
         )
 
 
+def _name_key(name: str) -> tuple[str, ...]:
+    """A person's name as words, case and accents aside, in any order: « Zaïnaba Ahamada »
+    and « AHAMADA Zaïnaba » are one person."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return tuple(sorted(re.findall(r"\w+", plain)))
+
+
+def _check_name_not_in_team(fiche: ProjectFiche, name: str, *, field: str, exclude_pk=None) -> None:
+    """A typed name (or a chosen participant) that is already a member's name, however
+    written, would count one person twice."""
+    key = _name_key(name)
+    for other in fiche.team.exclude(pk=exclude_pk).only("full_name"):
+        if _name_key(other.full_name) == key:
+            raise ProjectsError(
+                _("%(name)s fait déjà partie de l'équipe projet.") % {"name": other.full_name},
+                code="already_member",
+                field=field,
+            )
+
+
 def member_add(
     *,
     actor,
@@ -130,6 +168,7 @@ def member_add(
             structure=structure, kind=kind, participant=participant, full_name=full_name
         )
         _check_not_in_team(fiche, participant)
+        _check_name_not_in_team(fiche, name, field="participant" if participant else "full_name")
         if kind == Kind.AGENT:
             _check_room_for_an_agent(fiche, programme)
         last = fiche.team.aggregate(last=Max("position"))["last"] or 0
@@ -172,8 +211,14 @@ def member_update(
         )
         current = _member(fiche, member)
         _check_not_in_team(fiche, participant, exclude_pk=current.pk)
+        _check_name_not_in_team(
+            fiche,
+            name,
+            field="participant" if participant else "full_name",
+            exclude_pk=current.pk,
+        )
         if kind == Kind.AGENT and current.kind != Kind.AGENT:
-            _check_room_for_an_agent(fiche, programme)
+            _check_room_for_an_agent(fiche, programme, changing=True)
         if current.is_referent and kind != Kind.AGENT:
             raise ProjectsError(
                 _(

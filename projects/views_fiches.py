@@ -29,7 +29,10 @@ from projects.selectors_fiches import (
     fiche_rows,
     fiche_structure,
     programme_theme_list,
+    theme_structures,
 )
+from projects.selectors_followup import can_read_follow_up
+from projects.selectors_tasks import may_follow_structure
 from projects.services_fiches import (
     DOWN,
     UP,
@@ -134,7 +137,14 @@ def theme_move_view(request, programme, theme):
     if direction not in (UP, DOWN):
         messages.error(request, _("Déplacement inconnu."))
         return redirect("projects:theme_list", programme.pk)
-    theme_move(actor=request.user, theme=theme, direction=direction)
+    before = theme.position
+    moved = theme_move(actor=request.user, theme=theme, direction=direction)
+    if moved.position != before:
+        messages.success(
+            request,
+            _("La thématique passe en position %(n)s : %(label)s.")
+            % {"n": moved.position, "label": moved.label},
+        )
     return redirect(reverse("projects:theme_list", args=[programme.pk]) + f"#theme-{theme.pk}")
 
 
@@ -161,6 +171,7 @@ def theme_delete_view(request, programme, theme):
             "programme": programme,
             "theme": theme,
             "uses": theme_usage(theme=theme),
+            "used_by": theme_structures(theme),
             "refused": refused,
         },
     )
@@ -229,6 +240,11 @@ def fiche_detail_view(request, programme, structure):
             "roadmap_url": reverse("projects:fiche_roadmap", args=[programme.pk, structure.pk]),
             "last_revision": fiche_revisions(fiche=detail.fiche).first(),
             "panels": collect_panels(FICHE_PANELS, request, context),
+            # « Suivi et travaux »: the follow-up log (never a referent's) and the tasks.
+            "show_follow_up": can_read_follow_up(user=request.user, programme=programme),
+            "show_tasks": may_follow_structure(
+                user=request.user, programme=programme, structure=structure
+            ),
         },
     )
 

@@ -198,6 +198,15 @@ def roadmap_axis_delete(request, programme, structure, axis):
     )
 
 
+def _say_moved(request, moved, text: str) -> None:
+    """The feedback of « Monter » / « Descendre »: where the item now stands (the page
+    then focuses it, static/js/focus-target.js)."""
+    before = moved.position
+    moved.refresh_from_db(fields=["position"])
+    if moved.position != before:
+        messages.success(request, text % {"n": moved.position, "title": moved.title})
+
+
 @require_POST
 def roadmap_axis_move(request, programme, structure, axis):
     place = fiche_place(request, programme, structure, write=True)
@@ -213,6 +222,8 @@ def roadmap_axis_move(request, programme, structure, axis):
         )
     except ProjectsError as error:
         messages.error(request, error.message)
+    else:
+        _say_moved(request, current, _("L'axe passe en priorité %(n)s : %(title)s."))
     return redirect(_page(place, f"axe-{current.pk}"))
 
 
@@ -330,6 +341,8 @@ def roadmap_action_move(request, programme, structure, action):
         )
     except ProjectsError as error:
         messages.error(request, error.message)
+    else:
+        _say_moved(request, current, _("L'action passe en position %(n)s de son axe : %(title)s."))
     return redirect(_page(place, f"action-{current.pk}"))
 
 

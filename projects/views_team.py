@@ -225,6 +225,15 @@ def fiche_team_move(request, programme, structure, member):
         )
     except ProjectsError as error:
         messages.error(request, error.message)
+    else:
+        before = current.position
+        current.refresh_from_db(fields=["position"])
+        if current.position != before:
+            messages.success(
+                request,
+                _("%(name)s passe en position %(n)s dans l'équipe.")
+                % {"name": current.full_name, "n": current.position},
+            )
     return redirect(place.url("fiche_team", anchor=f"membre-{current.pk}"))
 
 

@@ -121,13 +121,13 @@ def test_road_map_page_on_a_phone_or_tablet(page, live_server, login_as, axe, wo
 
     page.get_by_role(
         "button",
-        name="Monter l'axe « Développer les partenariats avec les associations du territoire »",
+        name="Monter l'axe : Développer les partenariats avec les associations du territoire",
     ).focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert RoadmapAxis.objects.get(position=1).title.startswith("Développer")
 
-    select = page.get_by_label("État « Affiche multilingue »")
+    select = page.get_by_label("État : Affiche multilingue")
     select.select_option("in_progress")
     select.press("Tab")
     with page.expect_navigation():
