@@ -30,7 +30,7 @@ from projects.selectors_tasks import (
 )
 from projects.services_tasks import (
     max_document_bytes,
-    programme_running,
+    may_reopen,
     task_batch_delete,
     task_batch_update,
     task_create,
@@ -242,7 +242,7 @@ def structure_tasks(request, programme, structure):
             "structure": structure,
             "tasks": structure_task_list(programme=programme, structure=structure, today=today),
             "can_set": may_set_tasks(user=request.user, programme=programme),
-            "running": programme_running(programme, today),
+            "running": may_reopen(user=request.user, programme=programme, today=today),
         },
     )
 
