@@ -27,6 +27,7 @@ from projects.selectors_tasks import (
     structure_task,
     structure_task_list,
     task_programme,
+    unreachable_structures,
 )
 from projects.services_tasks import (
     max_document_bytes,
@@ -79,12 +80,14 @@ def _add_error(form, error: ProjectsError) -> None:
 def task_list(request, programme):
     programme = _programme(request, programme)
     today = timezone.localdate()
+    batches = programme_task_batches(programme=programme, today=today)
     return render(
         request,
         "projects/tasks/list.html",
         {
             "programme": programme,
-            "batches": programme_task_batches(programme=programme, today=today),
+            "batches": batches,
+            "unreachable": unreachable_structures(batches),
             "reminder_days": reminder_days(),
         },
     )
