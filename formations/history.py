@@ -272,13 +272,17 @@ class HistoryLine:
 
 def history_lines(entries) -> list[HistoryLine]:
     """Entries as lines to show. An entry without an author was written by someone signing
-    without an account (a QR code, a personal link: the address tells) or by the server (a
-    command, a background task: no address)."""
+    without an account (a QR code, a personal link: the address tells), by the person in
+    their own space (`data["by_participant"]`) or by the server (a command, a background
+    task: no address)."""
     lines = []
     for entry in entries:
         ip = entry.ip_address or str((entry.data or {}).get("ip") or "")
         if entry.actor is not None:
             who = user_name(entry.actor)
+        elif (entry.data or {}).get("by_participant"):
+            # An act of the person in their own space (contact details, journal sharing).
+            who = _("La personne, dans son espace")
         elif ip:
             who = _("Sans compte (lien ou QR code)")
         else:

@@ -88,9 +88,20 @@ def structures_visible_to(*, user) -> QuerySet[Structure]:
             )
         )
     if is_trainer(user):
+        # The structures of their sessions' people, and the partner structures of the
+        # programmes they train (whose fiches projet they edit); the people shown stay
+        # those of their sessions (`participants_visible_to`).
+        trained_programmes = _trained_sessions(user).filter(
+            formation__programme_id=OuterRef("programme_id")
+        )
         return qs.filter(
             Exists(
                 _trained_sessions(user).filter(enrolments__participant__structure_id=OuterRef("pk"))
+            )
+            | Exists(
+                ProgrammeStructure.objects.filter(
+                    Exists(trained_programmes), structure_id=OuterRef("pk")
+                )
             )
         )
     return qs.none()

@@ -222,7 +222,7 @@ AXES = (
 ACTIONS = (
     (
         "Réunir l'équipe projet et fixer le calendrier",
-        "Présenter le projet au conseil d'administration du CCAS",
+        "Présenter le projet au conseil d'administration {of_structure}",
         "Mener la première action test",
     ),
     ("Rencontrer les partenaires", "Signer une convention de partenariat"),
@@ -276,6 +276,52 @@ ELECTED_ROLES = (
     "Adjoint au maire chargé de la solidarité",
     "Conseillère municipale déléguée aux personnes âgées",
 )
+# The demo's first names (fixtures/demo.json) that are women's: a job title is written in the
+# person's own form (« Travailleuse sociale »), not the inclusive one of the list.
+WOMEN = {
+    "Zaïnaba", "Anrifa", "Fatima", "Mariame", "Echati", "Soifia", "Faïza", "Toiyifou",
+    "Hadidja", "Roukia", "Hélène", "Thị Hương", "Ayşe", "Léa", "Chloé", "Inès", "Françoise",
+    "Noémie", "Aïcha", "Émilie", "Zoé",
+}  # fmt: skip
+JOB_FORMS = {  # inclusive form → (man's, woman's)
+    "Directeur·rice du CCAS": ("Directeur du CCAS", "Directrice du CCAS"),
+    "Travailleur·se social·e": ("Travailleur social", "Travailleuse sociale"),
+    "Chargé·e de projet": ("Chargé de projet", "Chargée de projet"),
+    "Élu·e aux affaires sociales": ("Élu aux affaires sociales", "Élue aux affaires sociales"),
+    "Agent d'accueil du CCAS": ("Agent d'accueil du CCAS", "Agente d'accueil du CCAS"),
+}
+ELECTED_JOB = "Élu·e aux affaires sociales"
+
+
+def is_woman(person) -> bool:
+    return person.first_name in WOMEN
+
+
+def own_job_title(person) -> str:
+    """The person's job in their own form (« Travailleuse sociale » for a woman)."""
+    forms = JOB_FORMS.get(person.job_title)
+    if forms is None:
+        return person.job_title
+    return forms[1] if is_woman(person) else forms[0]
+
+
+# The partners named first on the projects, with their article (« Associer le lycée… »).
+WITH_ARTICLE = {
+    "CAF de Mayotte": "la CAF de Mayotte",
+    "CSSM": "la CSSM",
+    "Associations de quartier": "les associations de quartier",
+    "Association de quartier": "l'association de quartier",
+    "Conseiller numérique France Services": "le conseiller numérique France Services",
+    "PMI du Département": "la PMI du Département",
+    "Service des écoles de la mairie": "le service des écoles de la mairie",
+    "Mission locale": "la Mission locale",
+    "Banque alimentaire": "la Banque alimentaire",
+    "Lycée agricole de Coconi": "le lycée agricole de Coconi",
+    "MDPH de Mayotte": "la MDPH de Mayotte",
+    "Services techniques de la mairie": "les services techniques de la mairie",
+    "France Services": "France Services",
+}
+
 PARTNER_MEMBERS = (
     ("Association Nayma", "Association de quartier, partenaire du projet"),
     ("Mission locale de Mayotte", "Conseillère en insertion, antenne du Nord"),
@@ -469,13 +515,30 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def _load_team(fiche, structure, plan, own_referent, rng) -> None:
+    """The team: the structure's people (an elected one as « élu·e », the others as
+    agents), each with their job in their own form. A person is linked to their
+    participant record only if enrolled in one of the programme's sessions: otherwise the
+    fiche would list participants whose log shows no session; their name is then typed."""
     people = list(Participant.objects.filter(structure=structure).order_by("pk"))
+    enrolled = set(
+        Enrolment.objects.filter(
+            session__formation__programme=fiche.programme, participant__in=people
+        ).values_list("participant_id", flat=True)
+    )
     agents = []
     if own_referent is not None:
         agents.append((None, own_referent.get_full_name(), "Directrice du CCAS"))
     size = 1 if plan.state == PARTIAL else rng.randint(1, 3)
-    for person in people[: max(0, size - len(agents))]:
-        agents.append((person, f"{person.first_name} {person.last_name}", person.job_title))
+    staff = [person for person in people if person.job_title != ELECTED_JOB]
+    elected = [person for person in people if person.job_title == ELECTED_JOB]
+    for person in staff[: max(0, size - len(agents))]:
+        agents.append(
+            (
+                person if person.pk in enrolled else None,
+                f"{person.first_name} {person.last_name}",
+                own_job_title(person),
+            )
+        )
     position = 1
     for number, (person, name, role) in enumerate(agents):
         _save(
@@ -492,7 +555,19 @@ def _load_team(fiche, structure, plan, own_referent, rng) -> None:
         position += 1
     if plan.state == PARTIAL:
         return
-    if rng.random() < 0.6:
+    if elected:
+        person = elected[0]
+        _save(
+            TeamMember(
+                fiche=fiche,
+                kind=TeamMember.Kind.ELECTED,
+                participant=person if person.pk in enrolled else None,
+                full_name=f"{person.first_name} {person.last_name}",
+                role=own_job_title(person),
+                position=position,
+            )
+        )
+    elif rng.random() < 0.6:
         first = rng.choice(("Mariame", "Nassuf", "Hadidja", "Rachidi", "Soifia", "Ibrahim"))
         last = rng.choice(("Houmadi", "Combo", "Boinali", "Chanfi", "Attoumani", "Soilihi"))
         _save(
@@ -518,7 +593,10 @@ def _load_team(fiche, structure, plan, own_referent, rng) -> None:
 
 
 def _load_roadmap(fiche, count: int, experimented, proposed, rng) -> None:
-    partner = experimented.partners.split(",")[0].strip() or "les partenaires"
+    first = experimented.partners.split(",")[0].strip()
+    partner = WITH_ARTICLE.get(first, first) or "les partenaires"
+    udccas = fiche.structure.kind == Structure.Kind.UDCCAS
+    of_structure = "de l'UDCCAS" if udccas else "du CCAS"
     owners = [member.full_name for member in fiche.team.all()] or ["Équipe projet"]
     for number in range(count):
         title, description = AXES[number]
@@ -535,7 +613,7 @@ def _load_roadmap(fiche, count: int, experimented, proposed, rng) -> None:
                 RoadmapAction(
                     axis=axis,
                     position=position,
-                    title=action,
+                    title=action.format(of_structure=of_structure),
                     owner=rng.choice(owners),
                     due_on=due,
                     status=ActionStatus.TODO,
@@ -625,6 +703,16 @@ FOLLOW_UP = (
 )
 FOLLOW_UP_START = dt.date(2021, 5, 10)
 FOLLOW_UP_END = dt.date(2022, 11, 30)
+# The structures that kept in touch end with a call in the programme's last weeks, so that
+# at its end (31/12/2022, where silence is measured once it is over) only the quiet ones
+# are « sans contact ».
+CLOSING_CALL = (
+    FollowUpEntry.Kind.CONTACT,
+    FollowUpEntry.Channel.PHONE,
+    "Appel de clôture : bilan du programme avec l'équipe projet, suites prévues l'an prochain.",
+    "",
+)
+CLOSING_FROM = dt.date(2022, 12, 5)
 QUIET_UNTIL = dt.date(2022, 3, 31)  # the quiet structures' last contact is before this
 
 
@@ -658,6 +746,19 @@ def _load_follow_up(programme, structures: dict[str, Structure], accounts) -> No
             )
             row.full_clean()
             rows.append(row)
+        if not quiet:
+            kind, channel, summary, _answer = CLOSING_CALL
+            row = FollowUpEntry(
+                programme=programme,
+                structure=structure,
+                occurred_on=CLOSING_FROM + dt.timedelta(days=rng.randint(0, 12)),
+                kind=kind,
+                channel=channel,
+                summary=summary,
+                author=rng.choice(authors),
+            )
+            row.full_clean()
+            rows.append(row)
     FollowUpEntry.objects.bulk_create(rows)
 
 
@@ -669,12 +770,13 @@ class TaskPlan:
     kind: str
     title: str
     instructions: str
-    due_on: dt.date | None  # None: from the day of the load (`offset`)
-    offset: int = 0
-    done_share: float = 1.0  # for a current task: the share of the structures that did it
+    due_on: dt.date
     structures: tuple[str, ...] = ()  # () = all
+    left_open: tuple[str, ...] = ()  # the structures that never did it (now overdue)
 
 
+# Within the programme's period (April 2021 to December 2022): a task may not be due after
+# its end. Every one done but two, which are overdue.
 TASKS = (
     TaskPlan(
         IntersessionTask.Kind.DOCUMENT,
@@ -695,40 +797,34 @@ TASKS = (
         dt.date(2021, 11, 26),
     ),
     TaskPlan(
-        IntersessionTask.Kind.DOCUMENT,
-        "Bilan et photos de l'action test",
-        "Une page de bilan (public touché, ce qui a marché, ce qui est à revoir) et trois "
-        "photos au plus, avec l'accord des personnes photographiées.",
-        None,
-        offset=-8,
-        done_share=0.5,
-        structures=("CCAS de Koungou", "CCAS de Sada", "CCAS de Chirongui", "CCAS de Dembéni"),
-    ),
-    TaskPlan(
-        IntersessionTask.Kind.ROADMAP_STEP,
-        "Mettre à jour la feuille de route avant le prochain labo",
-        "Indiquer l'état de chaque action et ajouter celles décidées avec les partenaires.",
-        None,
-        offset=12,
-        done_share=0.25,
-        structures=tuple(plan.structure for plan in PLANS if plan.state == COMPLETE),
-    ),
-    TaskPlan(
         IntersessionTask.Kind.OTHER,
         "Constituer l'équipe projet et désigner son référent",
         "Un à trois agents, dont le ou la référent·e du projet ; un·e élu·e ou un partenaire "
         "peut s'y joindre.",
-        None,
-        offset=3,
-        done_share=0.0,
-        structures=("CCAS de Bouéni", "CCAS de Kani-Kéli", "CCAS de M'Tsangamouji"),
+        dt.date(2022, 3, 11),
+        structures=("CCAS de Kani-Kéli", "CCAS de M'Tsangamouji"),
+        left_open=("CCAS de Kani-Kéli", "CCAS de M'Tsangamouji"),
+    ),
+    TaskPlan(
+        IntersessionTask.Kind.DOCUMENT,
+        "Bilan et photos de l'action test",
+        "Une page de bilan (public touché, ce qui a marché, ce qui est à revoir) et trois "
+        "photos au plus, avec l'accord des personnes photographiées.",
+        dt.date(2022, 6, 24),
+        structures=("CCAS de Koungou", "CCAS de Sada", "CCAS de Chirongui", "CCAS de Dembéni"),
+    ),
+    TaskPlan(
+        IntersessionTask.Kind.ROADMAP_STEP,
+        "Mettre à jour la feuille de route avant le labo de clôture",
+        "Indiquer l'état de chaque action et ajouter celles décidées avec les partenaires.",
+        dt.date(2022, 11, 18),
+        structures=tuple(plan.structure for plan in PLANS if plan.state == COMPLETE),
     ),
 )
 
 
 def _load_tasks(programme, structures: dict[str, Structure], accounts, today: dt.date) -> None:
-    """The past tasks are done; the current ones are dated from the day of the first load,
-    so the coordinator sees some to come and two overdue."""
+    """The tasks of the programme's period: all done but two, left open and overdue."""
     if IntersessionTask.objects.filter(programme=programme).exists():
         return
     coordinator = accounts["coordination"]
@@ -736,11 +832,9 @@ def _load_tasks(programme, structures: dict[str, Structure], accounts, today: dt
     rows = []
     for plan in TASKS:
         batch = uuid.uuid4()
-        due = plan.due_on or today + dt.timedelta(days=plan.offset)
+        due = plan.due_on
         names = plan.structures or tuple(sorted(structures))
         rng = random.Random(f"tache-{plan.title}")
-        done_count = round(len(names) * plan.done_share)
-        done_names = set(rng.sample(names, done_count)) if plan.due_on is None else set(names)
         for name in names:
             structure = structures.get(name)
             if structure is None:
@@ -755,7 +849,7 @@ def _load_tasks(programme, structures: dict[str, Structure], accounts, today: dt
                 due_on=due,
                 created_by=coordinator,
             )
-            if name in done_names:
+            if name not in plan.left_open:
                 own = referent if referent and referent.structure_id == structure.pk else None
                 done_on = due - dt.timedelta(days=rng.randint(0, 6))
                 row.done_at = _at(min(done_on, today), rng)
@@ -772,31 +866,61 @@ def _load_tasks(programme, structures: dict[str, Structure], accounts, today: dt
 
 # --------------------------------------------------------------------------- journal
 
-JOURNAL = (
+# Each person writes their own entries (no two people the same text): four, three and two.
+# « {aidé} », « {arrivé} » agree with the author (« aidée » for a woman).
+JOURNALS = (
     (
-        "Premier atelier numérique au centre",
-        "Six habitantes sont venues pour créer leur adresse e-mail. Deux n'avaient jamais "
-        "tenu une souris : il faut prévoir un temps de prise en main avant les démarches.",
+        (
+            "Premier atelier numérique au centre",
+            "Six habitantes sont venues pour créer leur adresse e-mail. Deux n'avaient jamais "
+            "tenu une souris : il faut prévoir un temps de prise en main avant les démarches.",
+        ),
+        (
+            "Observation : l'accueil du mercredi",
+            "Le mercredi, les parents attendent leurs enfants au centre et posent des questions "
+            "sur Parcoursup et l'ENT. Un créneau numérique ce jour-là aurait son public.",
+        ),
+        (
+            "Ce que je retiens de la session",
+            "Le cadre de référence m'a {aidé} à nommer ce que je fais déjà : animer, "
+            "accompagner, faire le lien avec les partenaires. Je veux travailler la partie "
+            "innovation.",
+        ),
+        (
+            "Idée : les alertes SMS",
+            "Beaucoup d'habitants ne lisent pas leurs mails mais lisent les SMS. Tester un "
+            "rappel par SMS la veille des ateliers.",
+        ),
     ),
     (
-        "Observation : l'accueil du mercredi",
-        "Le mercredi, les parents attendent leurs enfants au centre et posent des questions "
-        "sur Parcoursup et l'ENT. Un créneau numérique ce jour-là aurait son public.",
+        (
+            "Difficulté avec un partenaire",
+            "La médiathèque ne répond pas à nos propositions d'ateliers communs. Essayer de "
+            "passer par la directrice du centre plutôt que par mail.",
+        ),
+        (
+            "Retour sur la deuxième session",
+            "L'exercice de la carte des partenaires m'a {aidé} à voir que nous travaillons "
+            "surtout avec la CAF et presque jamais avec les associations de locataires.",
+        ),
+        (
+            "Atelier CV avec les jeunes du quartier",
+            "Quatre jeunes, un seul ordinateur qui marchait. La prochaine fois, réserver la "
+            "salle de la médiathèque et demander aux jeunes d'apporter leur téléphone.",
+        ),
     ),
     (
-        "Ce que je retiens de la session",
-        "Le cadre de référence m'a aidé à nommer ce que je fais déjà : animer, accompagner, "
-        "faire le lien avec les partenaires. Je veux travailler la partie innovation.",
-    ),
-    (
-        "Difficulté avec un partenaire",
-        "La médiathèque ne répond pas à nos propositions d'ateliers communs. Essayer de "
-        "passer par la directrice du centre plutôt que par mail.",
-    ),
-    (
-        "Idée : les alertes SMS",
-        "Beaucoup d'habitants ne lisent pas leurs mails mais lisent les SMS. Tester un rappel "
-        "par SMS la veille des ateliers.",
+        (
+            "Ma place dans l'équipe",
+            "Je suis {arrivé} au centre il y a trois mois. La formation m'a {aidé} à "
+            "expliquer mon poste à l'équipe : le numérique n'est pas qu'une affaire de "
+            "matériel.",
+        ),
+        (
+            "Une habitante qui revient",
+            "Mme B. est revenue seule pour faire sa déclaration en ligne. Elle m'a dit qu'elle "
+            "n'avait plus peur de se tromper. C'est le premier résultat visible.",
+        ),
     ),
 )
 
@@ -816,9 +940,10 @@ def _load_journal(programme: Programme) -> None:
     for number, person in enumerate(people):
         if JournalEntry.objects.filter(participant=person, programme=programme).exists():
             continue
-        count = 4 - number  # 4, 3 and 2 entries
-        for index in range(count):
-            title, body = JOURNAL[(number + index) % len(JOURNAL)]
+        woman = is_woman(person)
+        for index, (title, body) in enumerate(JOURNALS[number]):
+            ending = "e" if woman else ""
+            body = body.format(aidé=f"aidé{ending}", arrivé=f"arrivé{ending}")
             entry = services_journal.journal_entry_create(
                 actor=person,
                 participant=person,

@@ -1,16 +1,16 @@
 """Reminders of intersession tasks, run daily by `run_periodic` (job
-`projects.remind_tasks`) and by `manage.py remind_intersession_tasks`: the referents of the
-structure (accounts « référent·e structure » of that structure, active, with an e-mail
-address) receive, through the outbox, one reminder `SUIVI_TASK_REMINDER_DAYS` days (3 by
+`projects.remind_tasks`) and by `manage.py remind_intersession_tasks`: the people a
+follow-up reminder goes to (`selectors_followup.reminder_recipients`: the structure's
+referent accounts with an e-mail address, else the agents of its project team with one)
+receive, through the outbox, one reminder `SUIVI_TASK_REMINDER_DAYS` days (3 by
 default) before the due date of each task still open. A task set with less time left is
 reminded at the next run; a task done, or past its due date, is not.
 
 Once per task: `reminded_at` is set in the transaction that writes the messages, on the
 row locked first (`select_for_update(skip_locked=True)` where the database has it) and by
 a conditional UPDATE (`reminded_at IS NULL`), so two runs at the same moment send once. A
-structure without any referent account is not marked reminded (the programme's task list
-says nobody can be reminded); it is reminded once a referent account exists, if still in
-time.
+structure nobody can be reminded at is not marked reminded (the programme's task list says
+so); it is reminded once someone can be, if still in time.
 """
 
 import datetime as dt
@@ -25,9 +25,10 @@ from django.utils.translation import ngettext
 
 from formations.audit import log_action
 from formations.french import long_date
-from formations.models import User
+from formations.models import Structure
 from formations.outbox import outbox_enqueue
 from projects.models import IntersessionTask
+from projects.selectors_followup import Recipient, reminder_recipients
 
 PURPOSE = "projects_task_reminder"
 
@@ -66,18 +67,22 @@ def due_for_reminder(*, today: dt.date):
     )
 
 
-def referents_by_structure(structure_ids) -> dict[int, list[User]]:
-    """The active referent accounts with an e-mail address, per structure. One query."""
-    referents: dict[int, list[User]] = {}
-    for user in (
-        User.objects.filter(
-            role=User.Role.STRUCTURE_REFERENT, is_active=True, structure_id__in=structure_ids
-        )
-        .exclude(email="")
-        .order_by("last_name", "first_name", "pk")
-    ):
-        referents.setdefault(user.structure_id, []).append(user)
-    return referents
+def recipients_by_task(tasks: list[IntersessionTask]) -> dict[int, list[Recipient]]:
+    """Whom each task's reminder goes to: the same rule as the follow-up's reminders
+    (`selectors_followup.reminder_recipients`: the structure's referent accounts with an
+    e-mail address, else its project team's agents with one). Two queries per programme."""
+    by_programme: dict[int, dict[int, Structure]] = {}
+    programmes = {}
+    for task in tasks:
+        programmes[task.programme_id] = task.programme
+        by_programme.setdefault(task.programme_id, {})[task.structure_id] = task.structure
+    found: dict[tuple[int, int], list[Recipient]] = {}
+    for programme_id, structures in by_programme.items():
+        for answer in reminder_recipients(
+            programme=programmes[programme_id], structures=list(structures.values())
+        ):
+            found[programme_id, answer.structure.pk] = answer.recipients
+    return {task.pk: found.get((task.programme_id, task.structure_id), []) for task in tasks}
 
 
 def reminder_text(task: IntersessionTask, today: dt.date) -> tuple[str, str]:
@@ -142,13 +147,13 @@ def remind_tasks(*, today: dt.date | None = None, dry_run: bool = False) -> Remi
     today = today or timezone.localdate()
     report = ReminderReport()
     tasks = list(due_for_reminder(today=today))
-    referents = referents_by_structure({task.structure_id for task in tasks})
+    recipients_of = recipients_by_task(tasks)
     for task in tasks:
-        recipients = referents.get(task.structure_id, [])
+        recipients = recipients_of[task.pk]
         if not recipients:
             report.no_recipient += 1
             report.lines.append(
-                _("%(structure)s — « %(title)s » : aucun·e référent·e à qui envoyer le rappel.")
+                _("%(structure)s — « %(title)s » : personne à qui envoyer le rappel.")
                 % {"structure": task.structure.name, "title": task.title}
             )
             continue
@@ -161,7 +166,7 @@ def remind_tasks(*, today: dt.date | None = None, dry_run: bool = False) -> Remi
                     "structure": task.structure.name,
                     "title": task.title,
                     "date": f"{task.due_on:%d/%m/%Y}",
-                    "who": ", ".join(user.email for user in recipients),
+                    "who": ", ".join(recipient.email for recipient in recipients),
                 }
             )
             continue
@@ -169,11 +174,11 @@ def remind_tasks(*, today: dt.date | None = None, dry_run: bool = False) -> Remi
         with transaction.atomic():
             if not _claim(task.pk, timezone.now()):
                 continue
-            for user in recipients:
+            for recipient in recipients:
                 outbox_enqueue(
                     purpose=PURPOSE,
-                    recipient=user.email,
-                    recipient_name=user.get_full_name() or user.username,
+                    recipient=recipient.email,
+                    recipient_name=recipient.name,
                     subject=subject,
                     body=body,
                     # About the task: the follow-up log of its programme lists it.
@@ -183,10 +188,7 @@ def remind_tasks(*, today: dt.date | None = None, dry_run: bool = False) -> Remi
                 actor=None,
                 action="projects.task_reminder_sent",
                 obj=task.structure,
-                summary=_(
-                    "Rappel du travail d'intersession « %(title)s » envoyé aux référent·es "
-                    "de la structure"
-                )
+                summary=_("Rappel du travail d'intersession « %(title)s » envoyé à la structure")
                 % {"title": task.title},
                 data={"task": task.pk, "recipients": len(recipients)},
             )

@@ -11,12 +11,16 @@ A fiche is reached by (programme, structure); the structure must be one of the
 programme's partner structures (`Programme.structures`).
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
+from formations.french import TIME_ZONE_LABELS
 from formations.models import Programme, Structure
 from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
 from formations.selectors import programmes_visible_to
 from projects.models import ProjectFiche, Theme
+from sessions.models import TrainingSession
 
 ProgrammeStructure = Programme.structures.through
 
@@ -85,3 +89,27 @@ def fiche_of(*, programme: Programme, structure: Structure) -> ProjectFiche | No
 
 def programme_themes(*, programme: Programme) -> QuerySet[Theme]:
     return Theme.objects.filter(programme=programme).order_by("position", "pk")
+
+
+def programme_time_zone(programme: Programme) -> str:
+    """The time zone most of the programme's sessions use (DESIGN PALAS: Mayotte, two
+    hours ahead of Paris), else `settings.TIME_ZONE`; on a tie, the first by name. One
+    query."""
+    most = (
+        TrainingSession.objects.filter(formation__programme=programme)
+        .order_by()
+        .values("time_zone")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "time_zone")
+        .first()
+    )
+    return most["time_zone"] if most else settings.TIME_ZONE
+
+
+def time_zone_plain_label(zone: str) -> str:
+    """« heure de Mayotte », « heure de Paris »: the French name where there is one, else
+    the zone's city (« America/Sao_Paulo » → « heure de Sao Paulo »)."""
+    label = TIME_ZONE_LABELS.get(zone)
+    if label is not None:
+        return str(label)
+    return _("heure de %(city)s") % {"city": zone.rsplit("/", 1)[-1].replace("_", " ")}

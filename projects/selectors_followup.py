@@ -238,6 +238,9 @@ class Overview:
     rows: list[OverviewRow]
     next_session: TrainingSession | None
     silence_days: int
+    # The day silence is measured at: today, or the programme's end once it has ended.
+    as_of: dt.date | None = None
+    ended: bool = False
 
     @property
     def silent(self) -> list[OverviewRow]:
@@ -260,9 +263,13 @@ def follow_up_overview(
 ) -> Overview:
     """One row per partner structure the user may follow: last contact (the latest entry
     that is an exchange, notes excluded) and days since, entries, open questions, people
-    enrolled in the next session. Three queries whatever the number of structures."""
+    enrolled in the next session. Three queries whatever the number of structures.
+
+    Days since the last contact count up to today, or, for a programme that has ended, up
+    to its last day: a finished programme's structures are not « silent » for years."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
+    as_of = silence_reference_date(programme=programme, today=today)
     silence_days = silence_days_default() if silence_days is None else silence_days
     upcoming = next_session(programme=programme, now=now)
     entries = FollowUpEntry.objects.filter(programme=programme, structure_id=OuterRef("pk"))
@@ -308,14 +315,27 @@ def follow_up_overview(
         OverviewRow(
             structure=structure,
             last_contact=structure.last_contact,
-            days_since=(today - structure.last_contact).days if structure.last_contact else None,
+            days_since=max(0, (as_of - structure.last_contact).days)
+            if structure.last_contact
+            else None,
             entries=structure.entry_count,
             open_questions=structure.open_questions,
             enrolled_next=getattr(structure, "enrolled_next", None),
         )
         for structure in structures
     ]
-    return Overview(rows=rows, next_session=upcoming, silence_days=silence_days)
+    return Overview(
+        rows=rows,
+        next_session=upcoming,
+        silence_days=silence_days,
+        as_of=as_of,
+        ended=as_of < today,
+    )
+
+
+def silence_reference_date(*, programme: Programme, today: dt.date) -> dt.date:
+    """The day « sans contact depuis N jours » is measured at: min(today, programme's end)."""
+    return min(today, programme.end_date) if programme.end_date else today
 
 
 @dataclass(frozen=True)

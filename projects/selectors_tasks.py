@@ -19,11 +19,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import Campaign
-from formations.models import Programme, Structure, User
+from formations.models import Programme, Structure
 from formations.permissions import can_manage, is_structure_referent, is_trainer
 from formations.selectors import programmes_visible_to
 from projects.models import IntersessionTask, RoadmapAction
 from projects.selectors import ProgrammeStructure, is_programme_trainer
+from projects.selectors_followup import reminder_recipients
 
 DONE = "done"
 OPEN = "open"
@@ -176,27 +177,30 @@ class TaskBatch:
 
     @property
     def unreachable(self) -> list[IntersessionTask]:
-        """Open tasks whose structure has no referent account to remind."""
+        """Open tasks whose structure nobody can be reminded at (`reminder_recipients`)."""
         return [task for task in self.tasks if task.state != DONE and not task.reachable]
 
 
-def referent_structure_ids(structure_ids) -> set[int]:
-    """The structures (among `structure_ids`) with an active referent account that has an
-    e-mail address: those a reminder can reach. One query."""
-    return set(
-        User.objects.filter(
-            role=User.Role.STRUCTURE_REFERENT,
-            is_active=True,
-            structure_id__in=list(structure_ids),
-        )
-        .exclude(email="")
-        .values_list("structure_id", flat=True)
-    )
+def reachable_structure_ids(*, programme: Programme, structures) -> set[int]:
+    """The structures (among `structures`) a reminder can reach: the same rule as the
+    follow-up's reminders (`selectors_followup.reminder_recipients`: the referent accounts
+    with an e-mail address, else the project team's agents with one). Two queries."""
+    return {
+        answer.structure.pk
+        for answer in reminder_recipients(programme=programme, structures=list(structures))
+        if answer.recipients
+    }
+
+
+def unreachable_structures(batches: list[TaskBatch]) -> list[Structure]:
+    """The structures with an open task that nobody can be reminded of, by name, once."""
+    found = {task.structure_id: task.structure for batch in batches for task in batch.unreachable}
+    return sorted(found.values(), key=lambda structure: (structure.sort_key, structure.pk))
 
 
 def programme_task_batches(*, programme: Programme, today: dt.date) -> list[TaskBatch]:
     """The programme's tasks grouped by batch, the nearest due date first; each task
-    labelled with its state and whether a referent can be reminded. Two queries."""
+    labelled with its state and whether someone can be reminded. Three queries."""
     tasks = list(
         IntersessionTask.objects.filter(programme=programme)
         .select_related(
@@ -207,7 +211,8 @@ def programme_task_batches(*, programme: Programme, today: dt.date) -> list[Task
         )
         .order_by("due_on", "created_at", "batch", "structure__sort_key", "pk")
     )
-    reachable = referent_structure_ids({task.structure_id for task in tasks})
+    structures = {task.structure_id: task.structure for task in tasks}
+    reachable = reachable_structure_ids(programme=programme, structures=structures.values())
     batches: dict[uuid.UUID, TaskBatch] = {}
     for task in label_tasks(tasks, today):
         task.reachable = task.structure_id in reachable

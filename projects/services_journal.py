@@ -35,6 +35,41 @@ def _locked(actor, entry: JournalEntry) -> JournalEntry:
     return locked
 
 
+BODY_MAX_LENGTH = 10_000
+
+
+def _check_entry(programme: Programme, written_on: dt.date | None, body: str) -> None:
+    """An entry is dated within the programme, not after today, and not too long."""
+    today = timezone.localdate()
+    if written_on is not None and written_on > today:
+        raise ProjectsError(
+            _("La date (%(date)s) est à venir : une entrée se date d'aujourd'hui ou avant.")
+            % {"date": f"{written_on:%d/%m/%Y}"},
+            code="date_future",
+            field="written_on",
+        )
+    if written_on is not None and programme.start_date and written_on < programme.start_date:
+        raise ProjectsError(
+            _(
+                "La date (%(date)s) est avant le début du programme, le %(start)s : "
+                "choisissez une date depuis."
+            )
+            % {"date": f"{written_on:%d/%m/%Y}", "start": f"{programme.start_date:%d/%m/%Y}"},
+            code="date_before_programme",
+            field="written_on",
+        )
+    if len(body) > BODY_MAX_LENGTH:
+        raise ProjectsError(
+            _(
+                "Le texte fait %(length)s caractères : 10 000 au plus. Coupez-le en "
+                "plusieurs entrées."
+            )
+            % {"length": len(body)},
+            code="body_too_long",
+            field="body",
+        )
+
+
 def _checked_save(entry: JournalEntry) -> None:
     try:
         entry.full_clean()
@@ -54,9 +89,11 @@ def journal_entry_create(
     title: str,
     body: str,
 ) -> JournalEntry:
-    """A new entry, private until shared."""
+    """A new entry, private until shared. Codes: `date_future`, `date_before_programme`,
+    `body_too_long`, `invalid`, `no_logbook`."""
     _ensure_author(actor, participant)
     _ensure_logbook(participant, programme)
+    _check_entry(programme, written_on, (body or "").strip())
     entry = JournalEntry(
         participant=participant,
         programme=programme,
@@ -74,6 +111,7 @@ def journal_entry_update(
 ) -> JournalEntry:
     """The author corrects an entry (a shared one stays shared, with its new text)."""
     entry = _locked(actor, entry)
+    _check_entry(entry.programme, written_on, (body or "").strip())
     entry.written_on, entry.title, entry.body = (
         written_on,
         (title or "").strip(),

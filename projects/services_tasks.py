@@ -35,6 +35,7 @@ from formations.filetypes import (
 )
 from formations.french import de_structure, size_label
 from formations.models import Programme, Structure
+from formations.permissions import can_manage
 from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
 from projects.models import TASK_DOCUMENTS_FOLDER, IntersessionTask, RoadmapAction
@@ -78,11 +79,21 @@ def _clean(task: IntersessionTask) -> None:
         raise ProjectsError(" ".join(messages), code="invalid") from error
 
 
-def _check_due(due_on: dt.date | None, today: dt.date) -> None:
+def _check_due(due_on: dt.date | None, today: dt.date, programme: Programme) -> None:
     if due_on is None:
         raise ProjectsError(
             _("Indiquez la date à laquelle le travail est à rendre."),
             code="due_missing",
+            field="due_on",
+        )
+    if programme.end_date and due_on > programme.end_date:
+        raise ProjectsError(
+            _(
+                "La date à rendre (%(date)s) est après la fin du programme, le %(end)s : "
+                "choisissez une date d'ici là."
+            )
+            % {"date": f"{due_on:%d/%m/%Y}", "end": f"{programme.end_date:%d/%m/%Y}"},
+            code="due_after_end",
             field="due_on",
         )
     if due_on < today:
@@ -169,7 +180,7 @@ def task_create(
 ) -> list[IntersessionTask]:
     """Sets one task for each of `structures` (partner structures of the programme), all
     sharing one `batch`. Journal `projects.task_created`. Codes: `no_structure`,
-    `not_partner`, `due_missing`, `due_past`, `campaign_not_quiz`, `bad_campaign`,
+    `not_partner`, `due_missing`, `due_past`, `due_after_end`, `campaign_not_quiz`, `bad_campaign`,
     `roadmap_one_structure`, `roadmap_action_missing`, `bad_roadmap_action`,
     `roadmap_action_not_step`, `invalid`."""
     _ensure_can_set(actor, programme)
@@ -192,7 +203,7 @@ def task_create(
             code="not_partner",
             field="structures",
         )
-    _check_due(due_on, today)
+    _check_due(due_on, today, programme)
     _check_links(
         programme=programme,
         structures=structures,
@@ -268,7 +279,7 @@ def task_batch_update(
     tasks = _locked_batch(programme, batch)
     old_due = tasks[0].due_on
     if due_on != old_due:
-        _check_due(due_on, today)
+        _check_due(due_on, today, programme)
     later = due_on is not None and due_on > old_due
     for task in tasks:
         task.title = title.strip()
@@ -487,17 +498,24 @@ def programme_running(programme: Programme, today: dt.date) -> bool:
     return today <= programme.end_date
 
 
+def may_reopen(*, user, programme: Programme, today: dt.date) -> bool:
+    """Undoing « fait »: coordinators always may (a correction after the end); the
+    structure's referent and the trainers while the programme runs."""
+    return user is None or can_manage(user) or programme_running(programme, today)
+
+
 @transaction.atomic
 def task_reopen(*, actor, task: IntersessionTask, today: dt.date | None = None) -> IntersessionTask:
-    """Undoes « fait » while the programme is running (its end date not passed); the
-    comment and the document are kept (marking it done again may replace the document).
+    """Undoes « fait »: a coordinator at any time, the others while the programme is
+    running (its end date not passed); the comment and the document are kept (marking it
+    done again may replace the document).
     Journal `projects.task_reopened`. Codes: `not_found`, `not_done`, `programme_ended`."""
     _ensure_can_follow(actor, task)
     today = today or timezone.localdate()
     task = _lock_task(task)
     if task.done_at is None:
         raise ProjectsError(_("Ce travail n'est pas marqué fait."), code="not_done")
-    if not programme_running(task.programme, today):
+    if not may_reopen(user=actor, programme=task.programme, today=today):
         raise ProjectsError(
             _("Le programme est terminé (le %(date)s) : un travail fait ne peut plus être rouvert.")
             % {"date": f"{task.programme.end_date:%d/%m/%Y}"},

@@ -20,7 +20,12 @@ from projects.exceptions import ProjectsError
 from projects.forms_fiches import DataSheetForm, LessonsForm, ProjectForm, ThemeForm, ThemesForm
 from projects.models import Project, Theme
 from projects.panels import FICHE_LIST_PANELS, FICHE_PANELS, FicheContext
-from projects.selectors import can_edit_fiche, fiche_of
+from projects.selectors import (
+    can_edit_fiche,
+    fiche_of,
+    programme_time_zone,
+    time_zone_plain_label,
+)
 from projects.selectors_fiches import (
     fiche_detail,
     fiche_programme,
@@ -379,8 +384,16 @@ def fiche_history(request, programme, structure):
             "fiche": fiche,
             "page_obj": page,
             "revisions": [_with_rows(revision) for revision in page.object_list],
+            **_history_time_zone(programme),
         },
     )
+
+
+def _history_time_zone(programme) -> dict:
+    """History times are shown in the programme's time zone (that of most of its
+    sessions), named plainly."""
+    zone = programme_time_zone(programme)
+    return {"time_zone": zone, "time_zone_label": time_zone_plain_label(zone)}
 
 
 SHORT_TEXT = 160
@@ -423,5 +436,6 @@ def fiche_revision_view(request, programme, structure, number):
             "fiche": fiche,
             "revision": revision,
             "sections": revision.snapshot.get("sections", []),
+            **_history_time_zone(programme),
         },
     )

@@ -115,6 +115,23 @@ def journal_share(request, entry):
     return redirect(f"{_journal_url(entry.programme)}#entree-{entry.pk}")
 
 
+HEAD_CHARS = 500
+HEAD_LINES = 6
+
+
+def split_long_text(text: str) -> tuple[str, str]:
+    """A long entry's first lines and the rest (shown on demand, « Lire la suite »);
+    a short one whole, with no rest. Cut at a line end or a space, never inside a word."""
+    lines = text.split("\n")
+    if len(text) <= HEAD_CHARS * 1.3 and len(lines) <= HEAD_LINES + 2:
+        return text, ""
+    head = "\n".join(lines[:HEAD_LINES])
+    if len(head) > HEAD_CHARS:
+        cut = head.rfind(" ", 0, HEAD_CHARS)
+        head = head[: cut if cut > 0 else HEAD_CHARS]
+    return head.rstrip(), text[len(head) :].strip()
+
+
 def shared_journal(request, programme):
     """The entries shared with the programme's trainers. Anybody else, coordinators
     included, gets 404: the journal is private to its authors and the trainers they chose."""
@@ -124,6 +141,7 @@ def shared_journal(request, programme):
     entries = list(selectors.shared_entries(user=request.user, programme=programme))
     people = []
     for entry in entries:
+        entry.head, entry.rest = split_long_text(entry.body)
         if not people or people[-1]["participant"].pk != entry.participant_id:
             people.append({"participant": entry.participant, "entries": []})
         people[-1]["entries"].append(entry)

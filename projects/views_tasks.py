@@ -27,10 +27,11 @@ from projects.selectors_tasks import (
     structure_task,
     structure_task_list,
     task_programme,
+    unreachable_structures,
 )
 from projects.services_tasks import (
     max_document_bytes,
-    programme_running,
+    may_reopen,
     task_batch_delete,
     task_batch_update,
     task_create,
@@ -79,12 +80,14 @@ def _add_error(form, error: ProjectsError) -> None:
 def task_list(request, programme):
     programme = _programme(request, programme)
     today = timezone.localdate()
+    batches = programme_task_batches(programme=programme, today=today)
     return render(
         request,
         "projects/tasks/list.html",
         {
             "programme": programme,
-            "batches": programme_task_batches(programme=programme, today=today),
+            "batches": batches,
+            "unreachable": unreachable_structures(batches),
             "reminder_days": reminder_days(),
         },
     )
@@ -242,7 +245,7 @@ def structure_tasks(request, programme, structure):
             "structure": structure,
             "tasks": structure_task_list(programme=programme, structure=structure, today=today),
             "can_set": may_set_tasks(user=request.user, programme=programme),
-            "running": programme_running(programme, today),
+            "running": may_reopen(user=request.user, programme=programme, today=today),
         },
     )
 

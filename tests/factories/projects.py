@@ -1,6 +1,9 @@
 """A programme with partner structures, themes and a fiche to work on (issue 11)."""
 
+import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from formations.models import Programme, Structure, User
 from projects.models import Theme
@@ -28,8 +31,13 @@ class ProjectWorld:
 
 def project_world(*, team_max: int | None = 3, team_min: int | None = 1) -> ProjectWorld:
     """A programme whose formation says 1 to 3 people per structure, two partner CCAS with
-    a referent each, three themes."""
-    programme = ProgrammeFactory(title="DESIGN PALAS")
+    a referent each, three themes. The programme runs from a year ago to a year ahead."""
+    today = timezone.localdate()
+    programme = ProgrammeFactory(
+        title="DESIGN PALAS",
+        start_date=today - dt.timedelta(days=365),
+        end_date=today + dt.timedelta(days=365),
+    )
     FormationFactory(
         programme=programme,
         attendees_per_structure_min=team_min,

@@ -158,3 +158,22 @@ def test_scoping_and_filters_nest_no_in_subquery(request, role, world):
     ]
     for queryset in querysets:
         assert "IN (SELECT" not in str(queryset.query).upper()
+
+
+def test_trainer_sees_the_partner_structures_of_the_programmes_they_train(client, trainer, world):
+    """She edits their fiches projet: their page opens, showing only her sessions' people."""
+    partner = StructureFactory(name="UDCCAS de Mayotte")
+    world["audited"].structures.add(partner)
+    stranger = ParticipantFactory(structure=partner, last_name="Inconnue")
+    # Someone of the partner structure in another programme's session: not hers to see.
+    EnrolmentFactory(
+        session__formation=FormationFactory(programme=world["other"]), participant=stranger
+    )
+    visible = pks(selectors.structures_visible_to(user=trainer))
+    assert visible == {world["referent_structure"].pk, partner.pk}
+    assert world["other_structure"].pk not in visible
+    client.force_login(trainer)
+    page = client.get(partner.get_absolute_url())
+    assert page.status_code == 200
+    assert "Inconnue" not in page.content.decode()
+    assert client.get(world["other_structure"].get_absolute_url()).status_code == 404

@@ -17,11 +17,13 @@ from projects.models import (
     JournalEntry,
     ProjectFiche,
     RoadmapAction,
+    RoadmapAxis,
     TeamMember,
     Theme,
 )
+from projects.selectors_followup import follow_up_overview
 from sessions import demo as sessions_demo
-from sessions.models import Attendance
+from sessions.models import Attendance, Enrolment
 
 pytestmark = pytest.mark.django_db
 
@@ -107,18 +109,40 @@ def test_the_demo_fills_the_mayotte_fiches_logs_tasks_and_the_lille_journal():
     }
     assert sum(1 for day in last.values() if day <= dt.date(2022, 3, 31)) >= 3
 
-    # Tasks: some done, some open, two overdue on the day of the load.
+    # At the programme's end, only the four quiet structures are « sans contact » (README).
+    overview = follow_up_overview(programme=palas, user=accounts["coordination"], today=TODAY)
+    assert overview.as_of == palas.end_date
+    assert len(overview.silent) == 4
+
+    # Tasks: within the programme's period, all done but two, which are overdue.
     tasks = IntersessionTask.objects.filter(programme=palas)
-    assert tasks.filter(done_at__isnull=False).count() > tasks.filter(done_at__isnull=True).count()
+    assert all(palas.start_date <= t.due_on <= palas.end_date for t in tasks)
     open_tasks = tasks.filter(done_at__isnull=True)
+    assert open_tasks.count() == 2
     assert open_tasks.filter(due_on__lt=TODAY).count() == 2
-    assert open_tasks.filter(due_on__gte=TODAY).count() >= 3
+
+    # People: an elected member is « élu·e », a job reads in the person's own form, a
+    # member linked to a participant record is enrolled in one of the programme's sessions.
+    members = TeamMember.objects.filter(fiche__programme=palas)
+    assert not members.filter(kind=TeamMember.Kind.AGENT, role__startswith="Élu").exists()
+    assert members.filter(kind=TeamMember.Kind.ELECTED, role__startswith="Élu").exists()
+    assert not members.filter(role__contains="·").exists()
+    for member in members.filter(participant__isnull=False):
+        assert Enrolment.objects.filter(
+            participant=member.participant_id, session__formation__programme=palas
+        ).exists()
+    udccas = RoadmapAction.objects.filter(axis__fiche__structure__name="UDCCAS de Mayotte")
+    assert not udccas.filter(title__contains="du CCAS").exists()
+    assert not RoadmapAxis.objects.filter(description__startswith="Associer Lycée").exists()
 
     # Lille Sud: the journal is on; three people wrote, some entries shared.
     lille = Programme.objects.get(reference="CSC-MEL-2018")
     assert lille.logbook_enabled
     entries = JournalEntry.objects.filter(programme=lille)
     assert entries.values("participant").distinct().count() == 3
+    # Nobody writes another's text word for word.
+    assert entries.values("body").distinct().count() == entries.count()
+    assert "{" not in "".join(entries.values_list("body", flat=True))
     assert 0 < entries.filter(shared_at__isnull=False).count() < entries.count()
     # The person whose address `load_demo` prints for the space is one of them (README).
     shown = Attendance.objects.order_by("enrolment__participant_id").first().enrolment.participant

@@ -2,14 +2,23 @@
 `fiche_edit` (one version per save, stale forms refused), the history and an earlier
 state, and the programme's list of fiches."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from formations.models import User
 from projects.exceptions import ProjectsError
 from projects.models import FicheRevision, Project, ProjectFiche, RoadmapAxis, TeamMember
+from projects.selectors import programme_time_zone, time_zone_plain_label
 from projects.services_fiches import fiche_lessons_save, fiche_themes_save
-from tests.factories import FunderFactory, ProgrammeFactory, StructureFactory, UserFactory
+from tests.factories import (
+    FunderFactory,
+    ProgrammeFactory,
+    StructureFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
 from tests.factories.projects import make_themes, project_world
 
 pytestmark = pytest.mark.django_db
@@ -422,3 +431,28 @@ def test_a_referent_goes_straight_to_their_own_fiche(client, world):
     response = client.get(reverse("projects:fiche_list", args=[world.programme.pk]))
     assert response.status_code == 302
     assert response.url == _url("fiche_detail", world)
+
+
+def test_the_history_shows_times_in_the_programmes_time_zone(client, world):
+    """Mayotte is two hours ahead of Paris: a version written at 08:00 UTC reads 11:00."""
+    assert programme_time_zone(world.programme) == "Europe/Paris"  # no session yet
+    formation = world.programme.formations.get()
+    TrainingSessionFactory(formation=formation, time_zone="Indian/Mayotte")
+    TrainingSessionFactory(formation=formation, time_zone="Indian/Mayotte")
+    TrainingSessionFactory(formation=formation, time_zone="Europe/Paris")
+    assert programme_time_zone(world.programme) == "Indian/Mayotte"
+    assert time_zone_plain_label("America/Sao_Paulo") == "heure de Sao Paulo"
+    fiche_lessons_save(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        expected_revision=0,
+        lessons_learned="Associer l'élue dès le premier labo.",
+    )
+    FicheRevision.objects.update(at=dt.datetime(2022, 1, 10, 8, 0, tzinfo=dt.UTC))
+    client.force_login(world.coordinator)
+    text = client.get(_url("fiche_history", world)).content.decode()
+    assert "(heure de Mayotte)" in text and "11:00" in text
+    assert "heures en" not in text
+    earlier = client.get(_url("fiche_revision", world, number=1)).content.decode()
+    assert "à 11:00 (heure de Mayotte)" in earlier

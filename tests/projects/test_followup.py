@@ -476,3 +476,37 @@ def test_a_structure_in_two_programmes_sees_each_programmes_messages_in_its_own_
     log = structure_log(programme=world.programme, structure=world.ccas)
     subjects = [item.message.subject for item in log.items if item.message]
     assert subjects == ["Sujet d'ici"]
+
+
+def test_an_ended_programmes_silence_is_measured_at_its_end(client, settings):
+    settings.SUIVI_FOLLOW_UP_SILENCE_DAYS = 30
+    world = project_world()
+    today = timezone.localdate()
+    world.programme.start_date = today - dt.timedelta(days=400)
+    world.programme.end_date = today - dt.timedelta(days=100)
+    world.programme.save()
+    _entry(world, structure=world.ccas, days_ago=110)  # 10 days before the end
+    _entry(world, structure=world.other, days_ago=200)  # 100 days before the end
+    overview = follow_up_overview(programme=world.programme, user=world.coordinator)
+    rows = {row.structure: row for row in overview.rows}
+    assert rows[world.ccas].days_since == 10
+    assert rows[world.other].days_since == 100
+    assert overview.ended and overview.as_of == world.programme.end_date
+    assert [row.structure for row in overview.silent] == [world.other]
+    client.force_login(world.coordinator)
+    page = client.get(reverse("projects:follow_up", args=[world.programme.pk])).content.decode()
+    end = world.programme.end_date.strftime("%d/%m/%Y")
+    assert f"Au {end}, fin du programme : 1 structure sans contact" in page
+    assert "10 jours avant la fin du programme" in page
+
+
+def test_a_running_programmes_silence_is_measured_today():
+    world = project_world()
+    today = timezone.localdate()
+    world.programme.start_date = today - dt.timedelta(days=100)
+    world.programme.end_date = today + dt.timedelta(days=100)
+    world.programme.save()
+    _entry(world, structure=world.ccas, days_ago=40)
+    overview = follow_up_overview(programme=world.programme, user=world.coordinator)
+    assert not overview.ended and overview.as_of == today
+    assert {row.structure: row.days_since for row in overview.rows}[world.ccas] == 40

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from formations import space
+from formations.history import history_entries, history_lines
 from formations.models import User
 from projects import services_journal
 from projects.exceptions import ProjectsError
@@ -223,3 +225,70 @@ def test_the_journal_page_reads_in_a_constant_number_of_queries(
         write(author, programme, title=f"Entrée {index}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("projects:journal"))
+
+
+def test_a_date_to_come_or_before_the_programme_and_a_too_long_text_are_refused(logbook):
+    programme, _trainer, author, _neighbour = logbook
+    cases = [
+        ({"written_on": timezone.localdate() + dt.timedelta(days=1)}, "date_future"),
+        ({"written_on": programme.start_date - dt.timedelta(days=1)}, "date_before_programme"),
+        ({"body": "x" * 10_001}, "body_too_long"),
+    ]
+    for kwargs, code in cases:
+        with pytest.raises(ProjectsError) as error:
+            write(author, programme, **kwargs)
+        assert error.value.code == code
+    assert "10 000 au plus" in error.value.message
+    entry = write(author, programme, body="x" * 10_000)
+    with pytest.raises(ProjectsError) as error:
+        services_journal.journal_entry_update(
+            actor=author,
+            entry=entry,
+            written_on=programme.start_date - dt.timedelta(days=1),
+            title="Titre",
+            body="Texte",
+        )
+    assert error.value.code == "date_before_programme"
+    assert f"le {programme.start_date:%d/%m/%Y}" in error.value.message
+
+
+def test_the_form_refuses_a_date_to_come_beside_the_field(client, logbook):
+    programme, _trainer, author, _neighbour = logbook
+    sign_in(client, author)
+    response = client.post(
+        reverse("projects:journal"),
+        {
+            "programme": programme.pk,
+            "written_on": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+            "title": "Demain",
+            "body": "Pas encore.",
+        },
+    )
+    assert response.status_code == 200
+    assert "est à venir" in response.content.decode()
+    assert not JournalEntry.objects.exists()
+
+
+def test_the_trainers_page_names_the_programme_and_folds_long_entries(client, logbook):
+    programme, trainer, author, _neighbour = logbook
+    long_body = "\n".join(f"Ligne {n} de l'atelier du mercredi." for n in range(1, 21))
+    entry = write(author, programme, title="Long récit", body=long_body)
+    services_journal.journal_entry_share(actor=author, entry=entry, shared=True)
+    client.force_login(trainer)
+    page = client.get(reverse("projects:shared_journal", args=[programme.pk])).content.decode()
+    assert f"<title>Journaux de bord partagés — {programme.title}" in page
+    assert '<span aria-current="page">Journaux de bord partagés</span>' in page
+    assert "Lire la suite" in page and "<details" in page
+    head, rest = page.split("Lire la suite", 1)
+    assert "Ligne 1 " in head and "Ligne 20 " in rest
+
+
+def test_the_participants_history_says_they_shared_from_their_space(client, logbook, coordinator):
+    programme, _trainer, author, _neighbour = logbook
+    entry = write(author, programme)
+    sign_in(client, author)
+    client.post(reverse("projects:journal_share", args=[entry.pk]), {"shared": "1"})
+    assert JournalEntry.objects.get().shared_at is not None
+    lines = history_lines(history_entries(obj=author, user=coordinator))
+    shared = next(line for line in lines if "partagée" in line.what + line.summary)
+    assert shared.who == "La personne, dans son espace"

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from formations.models import OutboxMessage, User
 from formations.periodic import PERIODIC_JOBS, run_periodic
-from projects.models import IntersessionTask
+from projects.models import IntersessionTask, ProjectFiche, TeamMember
 from projects.reminders_tasks import remind_tasks
 from projects.services_tasks import task_create, task_mark_done
-from tests.factories import UserFactory
+from tests.factories import ParticipantFactory, UserFactory
 
 Kind = IntersessionTask.Kind
 
@@ -70,6 +70,21 @@ def test_the_reminder_goes_once_n_days_before_and_not_for_a_done_task(task_world
 
 
 @pytest.mark.django_db
+def test_without_a_referent_account_the_project_teams_agents_are_reminded(task_world):
+    """The same recipients as the follow-up's reminder (`reminder_recipients`)."""
+    fiche = ProjectFiche.objects.create(programme=task_world.programme, structure=task_world.third)
+    agent = ParticipantFactory(structure=task_world.third, email="agent@ccas-sada.yt")
+    TeamMember.objects.create(
+        fiche=fiche, kind="agent", participant=agent, full_name=agent.full_name, is_referent=True
+    )
+    _set(task_world, due_in=2, structures=[task_world.third])
+    report = remind_tasks(today=task_world.today)
+    assert (report.reminded, report.no_recipient) == (1, 0)
+    message = _messages().get()
+    assert (message.recipient, message.recipient_name) == ("agent@ccas-sada.yt", agent.full_name)
+
+
+@pytest.mark.django_db
 def test_a_past_due_task_is_not_reminded(task_world):
     _set(task_world, due_in=1, structures=[task_world.ccas])
     assert remind_tasks(today=task_world.today + dt.timedelta(days=2)).reminded == 0
@@ -98,7 +113,7 @@ def test_the_command_dry_run_writes_nothing(task_world):
 
     text = out.getvalue()
     assert "Simulation" in text
-    assert "CCAS de Mamoudzou" in text and "aucun·e référent·e" in text
+    assert "CCAS de Mamoudzou" in text and "personne à qui envoyer le rappel" in text
     assert not _messages().exists()
     assert not IntersessionTask.objects.filter(reminded_at__isnull=False).exists()
 

@@ -245,6 +245,34 @@ def test_undo_while_the_programme_runs_not_after(task_world, documents_dir):
         )
     assert error.value.code == "programme_ended"
 
+    # A coordinator may still correct it after the end.
+    task_reopen(
+        actor=task_world.coordinator,
+        task=task,
+        today=task_world.programme.end_date + dt.timedelta(days=1),
+    )
+    task.refresh_from_db()
+    assert task.done_at is None
+
+
+def test_a_due_date_after_the_programmes_end_is_refused(task_world):
+    end = task_world.programme.end_date
+    with pytest.raises(ProjectsError) as error:
+        _create(task_world, due_on=end + dt.timedelta(days=1))
+    assert error.value.code == "due_after_end"
+    assert f"fin du programme, le {end:%d/%m/%Y}" in error.value.message
+    tasks = _create(task_world, due_on=end)  # its last day is fine
+    with pytest.raises(ProjectsError) as error:
+        task_batch_update(
+            actor=task_world.coordinator,
+            programme=task_world.programme,
+            batch=tasks[0].batch,
+            title="Diagnostic",
+            instructions="",
+            due_on=end + dt.timedelta(days=30),
+        )
+    assert error.value.code == "due_after_end"
+
 
 def test_a_task_done_with_a_document_is_deleted_only_when_confirmed(
     task_world, documents_dir, django_capture_on_commit_callbacks

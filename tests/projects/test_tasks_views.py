@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from formations.models import User
-from projects.models import IntersessionTask
+from projects.models import IntersessionTask, ProjectFiche, TeamMember
 from projects.services_tasks import task_create, task_mark_done
-from tests.factories import StructureFactory, UserFactory
+from tests.factories import ParticipantFactory, StructureFactory, UserFactory
 from tests.projects.conftest import pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,26 @@ def test_the_list_groups_by_batch_with_counts_and_says_who_cannot_be_reminded(
     # CCAS de Sada has no referent account.
     assert "Personne ne peut être relancé·e pour 1 structure" in page
     assert "personne à relancer" in page
+
+
+def test_the_warning_about_who_cannot_be_reminded_comes_once_and_follows_the_team_rule(
+    client, task_world
+):
+    _set(task_world)
+    _set(task_world, title="Quiz")
+    client.force_login(task_world.coordinator)
+    url = reverse("projects:task_list", args=[task_world.programme.pk])
+    page = client.get(url).content.decode()
+    assert page.count("Personne ne peut être relancé·e") == 1
+    assert "Personne ne peut être relancé·e pour 1 structure" in page
+    # An agent of CCAS de Sada's project team with an e-mail address: the follow-up's
+    # reminder would reach them, so the tasks' reminder does too.
+    fiche = ProjectFiche.objects.create(programme=task_world.programme, structure=task_world.third)
+    agent = ParticipantFactory(structure=task_world.third, email="agent@ccas-sada.yt")
+    TeamMember.objects.create(
+        fiche=fiche, kind="agent", participant=agent, full_name=agent.full_name, is_referent=True
+    )
+    assert "Personne ne peut être relancé·e" not in client.get(url).content.decode()
 
 
 def test_the_referent_marks_their_own_task_done_with_a_pdf(client, task_world, documents_dir):
