@@ -178,16 +178,28 @@ def structure_certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
     return qs.none()
 
 
+def fiche_kinds_for(*, user) -> tuple[str, ...]:
+    """The kinds of fiche of a structure the user may see: a structure referent the fiche
+    projet only; everyone else who sees a structure's fiches both. The fiche individuelle
+    prints the follow-up log (counts, last exchange, the text of unanswered questions),
+    the provider's working record hidden from referents (`projects.selectors_followup`):
+    it is the provider's document for the funder."""
+    if is_structure_referent(user):
+        return (IssuedDocument.Kind.PROJECT_FICHE,)
+    return FICHE_KINDS
+
+
 def fiche_documents_for(*, user) -> QuerySet[IssuedDocument]:
     """Fiches projet, fiches individuelles and livrets the user may see and download:
-    coordinators all; a structure referent their own structure's fiches (never the livret,
+    coordinators all; a structure referent their own structure's fiche projet (never its
+    fiche individuelle, which prints the follow-up log hidden from them, nor the livret,
     which holds every structure's); the trainers of a programme its fiches and livret; a
     funder auditor those of their funders' programmes."""
     qs = IssuedDocument.objects.filter(kind__in=(*FICHE_KINDS, BOOKLET))
     if can_manage(user):
         return qs
     if is_structure_referent(user):
-        return qs.filter(kind__in=FICHE_KINDS, structure_id=user.structure_id)
+        return qs.filter(kind__in=fiche_kinds_for(user=user), structure_id=user.structure_id)
     if is_funder_auditor(user):
         return qs.filter(programme__in=programmes_visible_to(user=user).values("pk"))
     if is_trainer(user):

@@ -73,9 +73,42 @@ def test_zip_holds_each_structure_s_fiches_for_the_coordinator_and_own_for_refer
     assert sum(name.startswith("ccas-de-mamoudzou-") for name in pdfs) == 2
     client.force_login(fw.world.referent)
     own = zipfile.ZipFile(io.BytesIO(b"".join(client.get(url).streaming_content))).namelist()
+    # Their structure's fiche projet only: the fiche individuelle prints the follow-up log.
+    fiche = IssuedDocument.objects.get(
+        kind=IssuedDocument.Kind.PROJECT_FICHE, structure=fw.world.ccas
+    )
     assert [n for n in own if n.endswith(".pdf")] == [
-        n for n in pdfs if n.startswith("ccas-de-mamoudzou-")
+        n for n in pdfs if n.startswith("ccas-de-mamoudzou-") and fiche.filename in n
     ]
+
+
+def test_referent_never_gets_the_fiche_individuelle_which_prints_the_follow_up(client, fw):
+    client.force_login(fw.world.coordinator)
+    client.post(issue_url(fw))
+    client.post(issue_url(fw, kind="fiche-individuelle"))
+    fiche = IssuedDocument.objects.get(kind=IssuedDocument.Kind.PROJECT_FICHE)
+    individual = IssuedDocument.objects.get(kind=IssuedDocument.Kind.STRUCTURE_FICHE)
+    world = fw.world
+    client.force_login(world.referent)
+    assert client.get(f"/documents/{fiche.number}.pdf").status_code == 200
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 404
+    html = _render(
+        fiche_documents_panel, world.referent, FicheContext(world.programme, world.ccas, None, True)
+    )
+    assert fiche.number in html and individual.number not in html
+    assert "Fiche individuelle de la structure" not in html
+    assert "document de l'organisme de formation pour le financeur" in html
+    # The question asked of the structure, printed on the fiche individuelle, is nowhere.
+    page = client.get(reverse("projects:fiche_detail", args=[world.programme.pk, world.ccas.pk]))
+    assert page.status_code == 200
+    assert individual.number not in page.content.decode()
+    # The coordinator and the funder's auditor still get it.
+    client.force_login(world.coordinator)
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 200
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(world.programme.funders.first())
+    client.force_login(auditor)
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 200
 
 
 def test_auditor_of_the_funder_downloads_the_livret(client, fw):
