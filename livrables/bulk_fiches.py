@@ -74,6 +74,7 @@ JOB_KINDS["fiches"] = JobKind(
 )
 
 
+@transaction.atomic
 def fiches_bulk_start(*, programme, actor) -> BackgroundJob:
     """Starts issuing both fiches of every partner structure of `programme` in the
     background. A run still going on the programme is returned instead (`already_running`

@@ -190,3 +190,25 @@ def test_every_structure_s_fiches_are_issued_at_once_in_the_background(client, f
     assert client.post(url).status_code == 403
     html = _render(fiche_list_panel, fw.trainer, fw.world.programme)
     assert "Émettre les fiches de toutes les structures" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bulk_start_locks_the_programme_inside_its_own_transaction(
+    client, documents_dir, monkeypatch
+):
+    """Outside a test's transaction, as in a real request: the row lock must run in a
+    transaction of the service's own (PostgreSQL refuses `select_for_update` in
+    autocommit). SQLite ignores the lock: make it check the transaction as PostgreSQL
+    does, without writing FOR UPDATE."""
+    from django.db import connection
+
+    from formations.models import BackgroundJob
+
+    fw = fiche_world()
+    client.force_login(fw.trainer)
+    if not connection.features.has_select_for_update:
+        monkeypatch.setattr(connection.features, "has_select_for_update", True)
+        monkeypatch.setattr(connection.ops, "for_update_sql", lambda **kwargs: "")
+    response = client.post(reverse("livrables:fiches_bulk", args=[fw.world.programme.pk]))
+    assert response.status_code == 302 and "?emission=" in response.url
+    assert BackgroundJob.objects.filter(scope=f"fiches:programme:{fw.world.programme.pk}").exists()
