@@ -1,6 +1,7 @@
 """The fiche projet, the fiche individuelle and the livret of a programme's structures:
 what they print, their issue, « à rééditer », the query count, the pack."""
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -102,6 +103,29 @@ def test_fiche_individuelle_prints_hours_per_person_and_certificate_numbers(fw):
     assert "Référent·e du projet : Awa Madi" in text
     # Another structure's person is not there.
     assert "LABO-1" in text and text.count("LABO-1") == 1
+
+
+def test_a_note_is_not_the_last_exchange_on_the_fiche_individuelle(fw):
+    """The figures of the follow-up pages (`selectors_followup`): a note is the provider's
+    own memo, not an exchange; an answered question is no longer open."""
+    from projects.selectors_followup import structure_log
+
+    world = fw.world
+    FollowUpEntry.objects.create(
+        programme=world.programme,
+        structure=world.ccas,
+        occurred_on=dt.date(2021, 8, 5),
+        kind=FollowUpEntry.Kind.NOTE,
+        channel=FollowUpEntry.Channel.OTHER,
+        summary="Mémo interne",
+    )
+    text = " ".join(pdf_text(issued_file(document=_issue(fw, INDIVIDUAL)).content).split())
+    # The question of 20/07/2021 (by e-mail) is the last exchange, not the note of 05/08.
+    assert "Dernier échange 20/07/2021 — Question (e-mail)" in text, text
+    assert "05/08/2021" not in text
+    log = structure_log(programme=world.programme, structure=world.ccas)
+    assert log.last_contact == dt.date(2021, 7, 20) and log.open_questions == 1
+    assert "Questions sans réponse 1" in text
 
 
 def test_fiche_individuelle_is_a_rééditer_after_a_new_follow_up_entry(fw):
