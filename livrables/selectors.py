@@ -8,12 +8,20 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext as _
 
 from evaluations.models import Answer, Response
-from formations.models import Formation, Participant
+from formations.models import AuditEntry, Formation, Participant, Programme, Structure
 from formations.permissions import (
     can_manage,
     is_funder_auditor,
@@ -30,6 +38,7 @@ from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument, Payment, ServiceFaitClaim
 from projects.models import FicheRevision, FollowUpEntry, IntersessionTask, ProjectFiche
+from projects.selectors import ProgrammeStructure
 from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.contract import _local_day
 from sessions.selectors.hours import count_subquery
@@ -621,25 +630,65 @@ def _outdated(document_ids: list[int]) -> set[int]:
     )
 
 
+# Journal actions after which the documents of a programme's structures print something
+# else though no row of theirs says so (a rename, a deletion: `formations.AuditEntry`).
+# On the programme: what every fiche and the livret print (its title, reference, carrier,
+# funders, partner structures: the programme form journals `programme_updated`), the
+# themes' labels; the intersession tasks of several structures edited or deleted at once.
+PROGRAMME_ACTIONS = ("programme_updated", "projects.theme_rename", "projects.theme_delete")
+PROGRAMME_TASK_ACTIONS = ("projects.task_updated", "projects.task_deleted")
+
+
 def _fiches_outdated() -> Q:
-    """A fiche projet whose fiche has a newer revision than the one it printed; a fiche
-    individuelle likewise, or whose structure has had since its issue a follow-up entry, an
-    intersession task set or done, a half-day of the programme with its people sealed or
-    rectified, or a certificate issued (its numbers are printed); a livret whose
-    programme has a fiche edited since."""
+    """A fiche projet whose fiche has a newer revision than the one it printed, whose
+    structure or programme was edited since (name, kind, title, partner structures: the
+    journal's `structure_updated`, `programme_updated`), or whose programme's themes were
+    renamed or deleted since; a fiche individuelle likewise, or whose structure has had
+    since its issue a follow-up entry written, edited, answered or deleted, an
+    intersession task set, edited, done, reopened or deleted, a half-day of the programme
+    with its people sealed or rectified, or a certificate issued (its numbers are
+    printed); a livret whose programme has a fiche edited since, or was edited itself
+    (a partner structure added), or had a theme renamed or deleted, or one of whose
+    partner structures was edited. One query for all, with the others (`_outdated`).
+
+    Deletions and renames are read from the journal. A follow-up entry deleted, or a task
+    reopened, are journaled on the structure, not the programme: a structure in two
+    programmes has both programmes' fiches individuelles flagged; an edit or a deletion
+    of tasks is journaled on the programme, and flags its every fiche individuelle."""
     after_issue = {"created_at__gt": OuterRef("issued_at")}
     of_fiche = {"programme_id": OuterRef("programme_id"), "structure_id": OuterRef("structure_id")}
-    fiche_moved = Exists(
-        ProjectFiche.objects.filter(**of_fiche, revision__gt=OuterRef("fiche_revision"))
+    journal = AuditEntry.objects.filter(at__gt=OuterRef("issued_at"))
+    on_programme = journal.filter(
+        object_type=Programme._meta.label_lower,
+        object_id=Cast(OuterRef("programme_id"), output_field=CharField()),
+    )
+    structure_key = Cast(OuterRef("structure_id"), output_field=CharField())
+    on_structure = journal.filter(object_type=Structure._meta.label_lower, object_id=structure_key)
+    renamed = Exists(on_programme.filter(action__in=PROGRAMME_ACTIONS)) | Exists(
+        on_structure.filter(action="structure_updated")
+    )
+    fiche_moved = (
+        Exists(ProjectFiche.objects.filter(**of_fiche, revision__gt=OuterRef("fiche_revision")))
+        | renamed
     )
     people = {
         "enrolment__participant__structure_id": OuterRef("structure_id"),
         "enrolment__session__formation__programme_id": OuterRef("programme_id"),
     }
+    since_issue = {"updated_at__gt": OuterRef("issued_at")}  # written, or saved again
     activity_moved = (
-        Exists(FollowUpEntry.objects.filter(**of_fiche, **after_issue))
-        | Exists(IntersessionTask.objects.filter(**of_fiche, **after_issue))
+        Exists(FollowUpEntry.objects.filter(**of_fiche, **since_issue))
+        | Exists(IntersessionTask.objects.filter(**of_fiche, **since_issue))
         | Exists(IntersessionTask.objects.filter(**of_fiche, done_at__gt=OuterRef("issued_at")))
+        | Exists(
+            journal.filter(
+                action="projects.follow_up.deleted",
+                mentions__object_type=Structure._meta.label_lower,
+                mentions__object_id=structure_key,
+            )
+        )
+        | Exists(on_structure.filter(action="projects.task_reopened"))
+        | Exists(on_programme.filter(action__in=PROGRAMME_TASK_ACTIONS))
         | Exists(
             Seal.objects.filter(
                 slot__session__formation__programme_id=OuterRef("programme_id"),
@@ -662,9 +711,24 @@ def _fiches_outdated() -> Q:
             )
         )
     )
-    booklet_moved = Exists(
-        FicheRevision.objects.filter(
-            fiche__programme_id=OuterRef("programme_id"), at__gt=OuterRef("issued_at")
+    partners = (
+        ProgrammeStructure.objects.filter(programme_id=OuterRef(OuterRef("programme_id")))
+        .annotate(key=Cast("structure_id", output_field=CharField()))
+        .values("key")
+    )
+    booklet_moved = (
+        Exists(
+            FicheRevision.objects.filter(
+                fiche__programme_id=OuterRef("programme_id"), at__gt=OuterRef("issued_at")
+            )
+        )
+        | Exists(on_programme.filter(action__in=PROGRAMME_ACTIONS))
+        | Exists(
+            journal.filter(
+                action="structure_updated",
+                object_type=Structure._meta.label_lower,
+                object_id__in=partners,
+            )
         )
     )
     return (
