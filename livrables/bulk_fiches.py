@@ -3,7 +3,7 @@ programme at once, as a background job with progress (the 17 CCAS and the UDCCAS
 DESIGN PALAS: 36 documents, a few seconds).
 
 A coordinator or a trainer of the programme starts it (`fiches_bulk_start`, from the
-programme's list of fiches): a `BackgroundJob` is created in the request's transaction and
+programme's list of fiches): a `BackgroundJob` is created in a transaction of its own and
 the task (`livrables.tasks.issue_fiches_bulk`) is enqueued once it commits. The task
 (`fiches_bulk_run`) issues what is missing or « à rééditer » and counts what already stands
 up to date as done. Every document goes through the one issuing path
@@ -74,6 +74,7 @@ JOB_KINDS["fiches"] = JobKind(
 )
 
 
+@transaction.atomic
 def fiches_bulk_start(*, programme, actor) -> BackgroundJob:
     """Starts issuing both fiches of every partner structure of `programme` in the
     background. A run still going on the programme is returned instead (`already_running`

@@ -46,6 +46,7 @@ from projects.models import (
     TeamMember,
 )
 from projects.selectors import ProgrammeStructure
+from projects.selectors_followup import with_figures
 from projects.selectors_participation import SessionParticipation, participation_by_structure
 
 FICHE_PREFIX = "FPJ"
@@ -308,8 +309,14 @@ def fiche_bodies(*, programme: Programme, structures) -> list[FicheBody]:
 
 
 def _follow_up(entries: list[FollowUpEntry]) -> FollowUpSummary:
+    """Entries annotated by `selectors_followup.with_figures`: the last exchange and the
+    open questions are those of the follow-up pages (a note is no exchange)."""
     counts = Counter(entry.kind for entry in entries)
-    last = max(entries, key=lambda e: (e.occurred_on, e.created_at, e.pk), default=None)
+    last = max(
+        (entry for entry in entries if entry.is_contact),
+        key=lambda e: (e.occurred_on, e.created_at, e.pk),
+        default=None,
+    )
     last_label = ""
     if last is not None:
         last_label = _("%(kind)s (%(channel)s)") % {
@@ -317,9 +324,7 @@ def _follow_up(entries: list[FollowUpEntry]) -> FollowUpSummary:
             "channel": str(last.get_channel_display()).lower(),
         }
     open_questions = sorted(
-        (entry.occurred_on, entry.summary)
-        for entry in entries
-        if entry.kind == FollowUpEntry.Kind.QUESTION and not entry.answer.strip()
+        (entry.occurred_on, entry.summary) for entry in entries if entry.is_open_question
     )
     return FollowUpSummary(
         by_kind=tuple(
@@ -385,8 +390,8 @@ def structure_activity(
     tasks and its certificates' numbers. Four queries whatever the number of structures."""
     structure_ids = list(structure_ids)
     entries: dict[int, list[FollowUpEntry]] = {pk: [] for pk in structure_ids}
-    for entry in FollowUpEntry.objects.filter(
-        programme_id=programme.pk, structure_id__in=structure_ids
+    for entry in with_figures(
+        FollowUpEntry.objects.filter(programme_id=programme.pk, structure_id__in=structure_ids)
     ):
         entries[entry.structure_id].append(entry)
     tasks: dict[int, list[TaskLine]] = {pk: [] for pk in structure_ids}

@@ -3,8 +3,9 @@
 * on a structure's fiche page (`FICHE_PANELS`): its fiche projet and its fiche
   individuelle, the standing one of each with its state (« à rééditer » once the fiche or
   the structure's activity moved on since) and, for coordinators and the programme's
-  trainers, the button that issues or reissues it; the structure's referent and the
-  funders' auditors download what is issued;
+  trainers, the button that issues or reissues it; the funders' auditors download what is
+  issued, the structure's referent its fiche projet only (the fiche individuelle prints
+  the follow-up log hidden from them: `selectors.fiche_kinds_for`);
 * on the programme's list of fiches (`FICHE_LIST_PANELS`): the livret of every structure's
   fiche projet, and the ZIP of all the structures' issued fiches.
 
@@ -18,7 +19,7 @@ from formations.jobs import job_state, jobs_visible_to, running_job
 from livrables.bulk_fiches import job_scope
 from livrables.data import verification_url
 from livrables.models import IssuedDocument
-from livrables.selectors import document_states, fiche_documents_for, standing
+from livrables.selectors import document_states, fiche_documents_for, fiche_kinds_for, standing
 from livrables.services_fiches import BOOKLET, FICHE_KINDS, may_issue_fiches
 
 # Their names in the issuing address (`livrables:fiche_issue`).
@@ -38,13 +39,14 @@ def _with_state(documents: list[IssuedDocument]) -> list[IssuedDocument]:
 
 
 def fiche_rows(*, user, programme, structure) -> list[dict]:
-    """For each kind of fiche: the standing document the user may see (or None) and
-    whether they may issue it. Two queries."""
+    """For each kind of fiche the user may see (a referent: the fiche projet only): the
+    standing document (or None) and whether they may issue it. Two queries."""
+    kinds = fiche_kinds_for(user=user)
     documents = _with_state(
         list(
             standing(
                 fiche_documents_for(user=user).filter(
-                    kind__in=FICHE_KINDS, programme_id=programme.pk, structure_id=structure.pk
+                    kind__in=kinds, programme_id=programme.pk, structure_id=structure.pk
                 )
             ).order_by("-issued_at", "-pk")
         )
@@ -64,7 +66,7 @@ def fiche_rows(*, user, programme, structure) -> list[dict]:
             if may_issue
             else "",
         }
-        for kind in FICHE_KINDS
+        for kind in kinds
     ]
 
 
@@ -72,7 +74,14 @@ def fiche_documents_panel(request, context):
     rows = fiche_rows(user=request.user, programme=context.programme, structure=context.structure)
     if not any(row["document"] or row["issue_url"] for row in rows):
         return None
-    return ("livrables/panels/fiche_documents.html", {"fiche_rows": rows})
+    return (
+        "livrables/panels/fiche_documents.html",
+        {
+            "fiche_rows": rows,
+            "shows_structure_fiche": IssuedDocument.Kind.STRUCTURE_FICHE
+            in fiche_kinds_for(user=request.user),
+        },
+    )
 
 
 def _job(request, programme, may_issue: bool):
@@ -110,6 +119,8 @@ def fiche_list_panel(request, programme):
             if may_issue
             else "",
             "fiches_count": fiches,
+            "shows_structure_fiche": IssuedDocument.Kind.STRUCTURE_FICHE
+            in fiche_kinds_for(user=user),
             "fiches_zip_url": reverse("livrables:fiches_zip", args=[programme.pk]),
             "fiches_bulk_url": reverse("livrables:fiches_bulk", args=[programme.pk])
             if may_issue

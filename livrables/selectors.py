@@ -8,12 +8,20 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext as _
 
 from evaluations.models import Answer, Response
-from formations.models import Formation, Participant
+from formations.models import AuditEntry, Formation, Participant, Programme, Structure
 from formations.permissions import (
     can_manage,
     is_funder_auditor,
@@ -30,6 +38,7 @@ from livrables.exceptions import LivrablesError
 from livrables.files import DocumentFile
 from livrables.models import DocumentEntry, IssuedDocument, Payment, ServiceFaitClaim
 from projects.models import FicheRevision, FollowUpEntry, IntersessionTask, ProjectFiche
+from projects.selectors import ProgrammeStructure
 from sessions.models import Enrolment, Rectification, Seal, Slot, TrainingSession
 from sessions.selectors.contract import _local_day
 from sessions.selectors.hours import count_subquery
@@ -178,16 +187,28 @@ def structure_certificate_documents_for(*, user) -> QuerySet[IssuedDocument]:
     return qs.none()
 
 
+def fiche_kinds_for(*, user) -> tuple[str, ...]:
+    """The kinds of fiche of a structure the user may see: a structure referent the fiche
+    projet only; everyone else who sees a structure's fiches both. The fiche individuelle
+    prints the follow-up log (counts, last exchange, the text of unanswered questions),
+    the provider's working record hidden from referents (`projects.selectors_followup`):
+    it is the provider's document for the funder."""
+    if is_structure_referent(user):
+        return (IssuedDocument.Kind.PROJECT_FICHE,)
+    return FICHE_KINDS
+
+
 def fiche_documents_for(*, user) -> QuerySet[IssuedDocument]:
     """Fiches projet, fiches individuelles and livrets the user may see and download:
-    coordinators all; a structure referent their own structure's fiches (never the livret,
+    coordinators all; a structure referent their own structure's fiche projet (never its
+    fiche individuelle, which prints the follow-up log hidden from them, nor the livret,
     which holds every structure's); the trainers of a programme its fiches and livret; a
     funder auditor those of their funders' programmes."""
     qs = IssuedDocument.objects.filter(kind__in=(*FICHE_KINDS, BOOKLET))
     if can_manage(user):
         return qs
     if is_structure_referent(user):
-        return qs.filter(kind__in=FICHE_KINDS, structure_id=user.structure_id)
+        return qs.filter(kind__in=fiche_kinds_for(user=user), structure_id=user.structure_id)
     if is_funder_auditor(user):
         return qs.filter(programme__in=programmes_visible_to(user=user).values("pk"))
     if is_trainer(user):
@@ -609,25 +630,65 @@ def _outdated(document_ids: list[int]) -> set[int]:
     )
 
 
+# Journal actions after which the documents of a programme's structures print something
+# else though no row of theirs says so (a rename, a deletion: `formations.AuditEntry`).
+# On the programme: what every fiche and the livret print (its title, reference, carrier,
+# funders, partner structures: the programme form journals `programme_updated`), the
+# themes' labels; the intersession tasks of several structures edited or deleted at once.
+PROGRAMME_ACTIONS = ("programme_updated", "projects.theme_rename", "projects.theme_delete")
+PROGRAMME_TASK_ACTIONS = ("projects.task_updated", "projects.task_deleted")
+
+
 def _fiches_outdated() -> Q:
-    """A fiche projet whose fiche has a newer revision than the one it printed; a fiche
-    individuelle likewise, or whose structure has had since its issue a follow-up entry, an
-    intersession task set or done, a half-day of the programme with its people sealed or
-    rectified, or a certificate issued (its numbers are printed); a livret whose
-    programme has a fiche edited since."""
+    """A fiche projet whose fiche has a newer revision than the one it printed, whose
+    structure or programme was edited since (name, kind, title, partner structures: the
+    journal's `structure_updated`, `programme_updated`), or whose programme's themes were
+    renamed or deleted since; a fiche individuelle likewise, or whose structure has had
+    since its issue a follow-up entry written, edited, answered or deleted, an
+    intersession task set, edited, done, reopened or deleted, a half-day of the programme
+    with its people sealed or rectified, or a certificate issued (its numbers are
+    printed); a livret whose programme has a fiche edited since, or was edited itself
+    (a partner structure added), or had a theme renamed or deleted, or one of whose
+    partner structures was edited. One query for all, with the others (`_outdated`).
+
+    Deletions and renames are read from the journal. A follow-up entry deleted, or a task
+    reopened, are journaled on the structure, not the programme: a structure in two
+    programmes has both programmes' fiches individuelles flagged; an edit or a deletion
+    of tasks is journaled on the programme, and flags its every fiche individuelle."""
     after_issue = {"created_at__gt": OuterRef("issued_at")}
     of_fiche = {"programme_id": OuterRef("programme_id"), "structure_id": OuterRef("structure_id")}
-    fiche_moved = Exists(
-        ProjectFiche.objects.filter(**of_fiche, revision__gt=OuterRef("fiche_revision"))
+    journal = AuditEntry.objects.filter(at__gt=OuterRef("issued_at"))
+    on_programme = journal.filter(
+        object_type=Programme._meta.label_lower,
+        object_id=Cast(OuterRef("programme_id"), output_field=CharField()),
+    )
+    structure_key = Cast(OuterRef("structure_id"), output_field=CharField())
+    on_structure = journal.filter(object_type=Structure._meta.label_lower, object_id=structure_key)
+    renamed = Exists(on_programme.filter(action__in=PROGRAMME_ACTIONS)) | Exists(
+        on_structure.filter(action="structure_updated")
+    )
+    fiche_moved = (
+        Exists(ProjectFiche.objects.filter(**of_fiche, revision__gt=OuterRef("fiche_revision")))
+        | renamed
     )
     people = {
         "enrolment__participant__structure_id": OuterRef("structure_id"),
         "enrolment__session__formation__programme_id": OuterRef("programme_id"),
     }
+    since_issue = {"updated_at__gt": OuterRef("issued_at")}  # written, or saved again
     activity_moved = (
-        Exists(FollowUpEntry.objects.filter(**of_fiche, **after_issue))
-        | Exists(IntersessionTask.objects.filter(**of_fiche, **after_issue))
+        Exists(FollowUpEntry.objects.filter(**of_fiche, **since_issue))
+        | Exists(IntersessionTask.objects.filter(**of_fiche, **since_issue))
         | Exists(IntersessionTask.objects.filter(**of_fiche, done_at__gt=OuterRef("issued_at")))
+        | Exists(
+            journal.filter(
+                action="projects.follow_up.deleted",
+                mentions__object_type=Structure._meta.label_lower,
+                mentions__object_id=structure_key,
+            )
+        )
+        | Exists(on_structure.filter(action="projects.task_reopened"))
+        | Exists(on_programme.filter(action__in=PROGRAMME_TASK_ACTIONS))
         | Exists(
             Seal.objects.filter(
                 slot__session__formation__programme_id=OuterRef("programme_id"),
@@ -650,9 +711,24 @@ def _fiches_outdated() -> Q:
             )
         )
     )
-    booklet_moved = Exists(
-        FicheRevision.objects.filter(
-            fiche__programme_id=OuterRef("programme_id"), at__gt=OuterRef("issued_at")
+    partners = (
+        ProgrammeStructure.objects.filter(programme_id=OuterRef(OuterRef("programme_id")))
+        .annotate(key=Cast("structure_id", output_field=CharField()))
+        .values("key")
+    )
+    booklet_moved = (
+        Exists(
+            FicheRevision.objects.filter(
+                fiche__programme_id=OuterRef("programme_id"), at__gt=OuterRef("issued_at")
+            )
+        )
+        | Exists(on_programme.filter(action__in=PROGRAMME_ACTIONS))
+        | Exists(
+            journal.filter(
+                action="structure_updated",
+                object_type=Structure._meta.label_lower,
+                object_id__in=partners,
+            )
         )
     )
     return (

@@ -6,7 +6,10 @@ once, kept, registered, superseding the standing document of the same kind and s
 journaled).
 
 Who issues: coordinators and the programme's trainers (they follow the teams between the
-labos). A structure's referent downloads their own structure's fiches once issued."""
+labos). A structure's referent downloads their own structure's fiche projet once issued,
+never its fiche individuelle: that one prints the follow-up log, the provider's working
+record hidden from referents; it is the provider's document for the funder
+(`selectors.fiche_documents_for`)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -382,6 +382,8 @@ class FollowUpEntry(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+    # Last saved (an edit, an answer): the fiche individuelle prints the entries.
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
         verbose_name = _("entrée du suivi")
@@ -447,6 +449,9 @@ class IntersessionTask(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # Last saved with every field (`save()`, not `update_fields`, not `bulk_update`): the
+    # fiche individuelle prints the tasks.
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

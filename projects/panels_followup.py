@@ -11,8 +11,8 @@ from formations.permissions import is_structure_referent
 from formations.selectors import programmes_visible_to
 from projects.models import FollowUpEntry
 from projects.selectors_followup import (
-    CONTACT_KINDS,
     can_read_follow_up,
+    contact_q,
     follow_up_overview,
     silence_days_default,
 )
@@ -43,9 +43,7 @@ def structure_follow_up_panel(request, structure: Structure):
     # auditors those of their funders, trainers those they train in, each of which lets
     # them read the log of every partner structure (`follow_up_structures`).
     last_contact = (
-        FollowUpEntry.objects.filter(
-            programme_id=OuterRef("pk"), structure=structure, kind__in=CONTACT_KINDS
-        )
+        FollowUpEntry.objects.filter(contact_q(), programme_id=OuterRef("pk"), structure=structure)
         .order_by("-occurred_on")
         .values("occurred_on")[:1]
     )

@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     DateField,
+    ExpressionWrapper,
     IntegerField,
     Max,
     OuterRef,
@@ -54,6 +56,29 @@ CONTACT_KINDS = (
     FollowUpEntry.Kind.QUESTION,
     FollowUpEntry.Kind.MEETING,
 )
+
+
+# The one definition of each follow-up figure, for the log, the overview, the panels and
+# the fiche individuelle (`livrables.data_fiches`).
+def contact_q() -> Q:
+    """An entry that is an exchange with the structure (« dernier contact », « dernier
+    échange »): notes excluded."""
+    return Q(kind__in=CONTACT_KINDS)
+
+
+def open_question_q() -> Q:
+    """A question still without an answer. The services store a blank answer as ""
+    (`services_followup._tidy_answer`)."""
+    return Q(kind=FollowUpEntry.Kind.QUESTION, answer="")
+
+
+def with_figures(entries: QuerySet[FollowUpEntry]) -> QuerySet[FollowUpEntry]:
+    """`entries` with `is_contact` and `is_open_question` (`contact_q`, `open_question_q`),
+    computed by the database in the same query."""
+    return entries.annotate(
+        is_contact=ExpressionWrapper(contact_q(), output_field=BooleanField()),
+        is_open_question=ExpressionWrapper(open_question_q(), output_field=BooleanField()),
+    )
 
 
 def silence_days_default() -> int:
@@ -85,8 +110,10 @@ def follow_up_structures(*, programme: Programme, user) -> QuerySet[Structure]:
 
 
 def follow_up_entries(*, programme: Programme, structure: Structure) -> QuerySet[FollowUpEntry]:
-    return FollowUpEntry.objects.filter(programme=programme, structure=structure).select_related(
-        "author", "outbox_message"
+    return with_figures(
+        FollowUpEntry.objects.filter(programme=programme, structure=structure).select_related(
+            "author", "outbox_message"
+        )
     )
 
 
@@ -178,18 +205,14 @@ def structure_log(*, programme: Programme, structure: Structure) -> StructureLog
             LogItem(kind="message", on=local.date(), at=message.created_at, message=message)
         )
     items.sort(key=lambda item: (item.on, item.at), reverse=True)
-    contacts = [entry.occurred_on for entry in entries if entry.kind in CONTACT_KINDS]
+    contacts = [entry.occurred_on for entry in entries if entry.is_contact]
     return StructureLog(
         items=items,
         sessions=sessions,
         entries=len(entries),
-        open_questions=sum(1 for entry in entries if _is_open_question(entry)),
+        open_questions=sum(1 for entry in entries if entry.is_open_question),
         last_contact=max(contacts) if contacts else None,
     )
-
-
-def _is_open_question(entry: FollowUpEntry) -> bool:
-    return entry.kind == FollowUpEntry.Kind.QUESTION and not entry.answer.strip()
 
 
 # --------------------------------------------------------------------------- overview
@@ -276,9 +299,7 @@ def follow_up_overview(
     counted = entries.order_by().values("structure_id")
     structures = follow_up_structures(programme=programme, user=user).annotate(
         last_contact=Subquery(
-            counted.filter(kind__in=CONTACT_KINDS)
-            .annotate(last=Max("occurred_on"))
-            .values("last")[:1],
+            counted.filter(contact_q()).annotate(last=Max("occurred_on")).values("last")[:1],
             output_field=DateField(),
         ),
         entry_count=Coalesce(
@@ -287,9 +308,7 @@ def follow_up_overview(
         ),
         open_questions=Coalesce(
             Subquery(
-                counted.filter(Q(answer="") & Q(kind=FollowUpEntry.Kind.QUESTION))
-                .annotate(n=Count("pk"))
-                .values("n")[:1],
+                counted.filter(open_question_q()).annotate(n=Count("pk")).values("n")[:1],
                 output_field=IntegerField(),
             ),
             Value(0),

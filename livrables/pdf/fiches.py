@@ -349,7 +349,10 @@ def _follow_up_story(data: StructureFicheData) -> list:
                 (_("Échanges consignés"), f"{summary.total} ({counts})"),
                 (
                     _("Dernier échange"),
-                    f"{_date(summary.last_contact_on)} — {summary.last_contact_label}",
+                    # Notes only: no exchange yet.
+                    f"{_date(summary.last_contact_on)} — {summary.last_contact_label}"
+                    if summary.last_contact_on
+                    else NONE,
                 ),
                 (_("Questions sans réponse"), str(len(summary.open_questions))),
             ]

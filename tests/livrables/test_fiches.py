@@ -1,11 +1,13 @@
 """The fiche projet, the fiche individuelle and the livret of a programme's structures:
 what they print, their issue, « à rééditer », the query count, the pack."""
 
+import datetime as dt
 import io
 import re
 import zipfile
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from formations.models import User
@@ -102,6 +104,29 @@ def test_fiche_individuelle_prints_hours_per_person_and_certificate_numbers(fw):
     assert "Référent·e du projet : Awa Madi" in text
     # Another structure's person is not there.
     assert "LABO-1" in text and text.count("LABO-1") == 1
+
+
+def test_a_note_is_not_the_last_exchange_on_the_fiche_individuelle(fw):
+    """The figures of the follow-up pages (`selectors_followup`): a note is the provider's
+    own memo, not an exchange; an answered question is no longer open."""
+    from projects.selectors_followup import structure_log
+
+    world = fw.world
+    FollowUpEntry.objects.create(
+        programme=world.programme,
+        structure=world.ccas,
+        occurred_on=dt.date(2021, 8, 5),
+        kind=FollowUpEntry.Kind.NOTE,
+        channel=FollowUpEntry.Channel.OTHER,
+        summary="Mémo interne",
+    )
+    text = " ".join(pdf_text(issued_file(document=_issue(fw, INDIVIDUAL)).content).split())
+    # The question of 20/07/2021 (by e-mail) is the last exchange, not the note of 05/08.
+    assert "Dernier échange 20/07/2021 — Question (e-mail)" in text, text
+    assert "05/08/2021" not in text
+    log = structure_log(programme=world.programme, structure=world.ccas)
+    assert log.last_contact == dt.date(2021, 7, 20) and log.open_questions == 1
+    assert "Questions sans réponse 1" in text
 
 
 def test_fiche_individuelle_is_a_rééditer_after_a_new_follow_up_entry(fw):
@@ -231,3 +256,141 @@ def test_an_unrelated_trainer_gets_404_everywhere(client, fw):
         assert client.post(url).status_code == 404, url
     assert client.get(f"/programmes/{programme}/fiches.zip").status_code == 404
     assert client.get(f"/documents/{document.number}.pdf").status_code == 404
+
+
+# --- « À rééditer » after what the documents print changes without a new row -------------
+
+
+def _answer(fw):
+    from projects.services_followup import follow_up_answer
+
+    question = FollowUpEntry.objects.get(kind=FollowUpEntry.Kind.QUESTION)
+    follow_up_answer(actor=fw.world.coordinator, entry=question, answer="500 euros")
+
+
+def _own_contact(fw):
+    # Its author edits or deletes an entry (a queryset update: the entry is not saved).
+    entries = FollowUpEntry.objects.filter(kind=FollowUpEntry.Kind.CONTACT)
+    entries.update(author=fw.world.coordinator)
+    return entries.get()
+
+
+def _edit_entry(fw):
+    from projects.services_followup import follow_up_update
+
+    entry = _own_contact(fw)
+    follow_up_update(
+        actor=fw.world.coordinator,
+        entry=entry,
+        occurred_on=entry.occurred_on,
+        kind=entry.kind,
+        channel=entry.channel,
+        summary="Point d'étape (corrigé)",
+    )
+
+
+def _delete_entry(fw):
+    from projects.services_followup import follow_up_delete
+
+    follow_up_delete(actor=fw.world.coordinator, entry=_own_contact(fw))
+
+
+def _reopen_task(fw):
+    from projects.models import IntersessionTask
+    from projects.services_tasks import task_reopen
+
+    task_reopen(
+        actor=fw.world.coordinator,
+        task=IntersessionTask.objects.get(done_at__isnull=False),
+        today=fw.world.programme.start_date,
+    )
+
+
+def _edit_task(fw):
+    from projects.models import IntersessionTask
+    from projects.services_tasks import task_batch_update
+
+    task = IntersessionTask.objects.get(title="Carte des partenaires")
+    task_batch_update(
+        actor=fw.world.coordinator,
+        programme=fw.world.programme,
+        batch=task.batch,
+        title="Carte des partenaires du territoire",
+        instructions="",
+        due_on=task.due_on,
+        today=fw.world.programme.start_date,
+    )
+
+
+def _delete_task(fw):
+    from projects.models import IntersessionTask
+    from projects.services_tasks import task_delete
+
+    task_delete(
+        actor=fw.world.coordinator,
+        programme=fw.world.programme,
+        task=IntersessionTask.objects.get(title="Carte des partenaires"),
+    )
+
+
+@pytest.mark.parametrize(
+    "change", [_answer, _edit_entry, _delete_entry, _reopen_task, _edit_task, _delete_task]
+)
+def test_fiche_individuelle_is_a_rééditer_after_what_it_prints_changed(fw, change):
+    document = _issue(fw, INDIVIDUAL)
+    fiche = _issue(fw)
+    assert not document_state(document=document).needs_reissue
+    change(fw)
+    assert document_state(document=document).needs_reissue, change.__name__
+    assert not document_state(document=fiche).needs_reissue
+
+
+def _rename_theme(fw):
+    from projects.services_fiches import theme_rename
+
+    theme_rename(actor=fw.world.coordinator, theme=fw.world.themes[1], label="Numérique pour tous")
+
+
+def _rename_structure(fw):
+    from django.forms.models import model_to_dict
+
+    from formations.forms import StructureForm
+    from formations.services import record_save
+
+    structure = fw.world.ccas
+    data = {**model_to_dict(structure), "name": "CCAS de Mamoudzou (Grande-Terre)"}
+    form = StructureForm(data, instance=structure, user=fw.world.coordinator)
+    assert form.is_valid(), form.errors
+    record_save(form=form, actor=fw.world.coordinator)
+
+
+@pytest.mark.parametrize("change", [_rename_theme, _rename_structure])
+def test_fiche_projet_and_livret_are_a_rééditer_after_a_rename(fw, change):
+    fiche = _issue(fw)
+    booklet = issue_booklet(programme=fw.world.programme, actor=fw.world.coordinator)
+    assert not document_state(document=fiche).needs_reissue
+    assert not document_state(document=booklet).needs_reissue
+    change(fw)
+    assert document_state(document=fiche).needs_reissue
+    assert document_state(document=booklet).needs_reissue
+
+
+def test_livret_is_a_rééditer_after_a_partner_structure_is_added(client, fw):
+    from tests.factories import StructureFactory
+
+    booklet = issue_booklet(programme=fw.world.programme, actor=fw.world.coordinator)
+    fiche = _issue(fw)
+    programme = fw.world.programme
+    added = StructureFactory(name="CCAS de Bandrélé")
+    client.force_login(fw.world.coordinator)
+    page = client.get(reverse("formations:programme_edit", args=[programme.pk]))
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {key: value for key, value in data.items() if value is not None}
+    data["structures"] = [*programme.structures.values_list("pk", flat=True), added.pk]
+    response = client.post(reverse("formations:programme_edit", args=[programme.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert programme.structures.filter(pk=added.pk).exists()
+    assert document_state(document=booklet).needs_reissue
+    # A fiche prints the programme too (title, reference, funders): flagged as well.
+    assert document_state(document=fiche).needs_reissue

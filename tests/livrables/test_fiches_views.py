@@ -73,9 +73,42 @@ def test_zip_holds_each_structure_s_fiches_for_the_coordinator_and_own_for_refer
     assert sum(name.startswith("ccas-de-mamoudzou-") for name in pdfs) == 2
     client.force_login(fw.world.referent)
     own = zipfile.ZipFile(io.BytesIO(b"".join(client.get(url).streaming_content))).namelist()
+    # Their structure's fiche projet only: the fiche individuelle prints the follow-up log.
+    fiche = IssuedDocument.objects.get(
+        kind=IssuedDocument.Kind.PROJECT_FICHE, structure=fw.world.ccas
+    )
     assert [n for n in own if n.endswith(".pdf")] == [
-        n for n in pdfs if n.startswith("ccas-de-mamoudzou-")
+        n for n in pdfs if n.startswith("ccas-de-mamoudzou-") and fiche.filename in n
     ]
+
+
+def test_referent_never_gets_the_fiche_individuelle_which_prints_the_follow_up(client, fw):
+    client.force_login(fw.world.coordinator)
+    client.post(issue_url(fw))
+    client.post(issue_url(fw, kind="fiche-individuelle"))
+    fiche = IssuedDocument.objects.get(kind=IssuedDocument.Kind.PROJECT_FICHE)
+    individual = IssuedDocument.objects.get(kind=IssuedDocument.Kind.STRUCTURE_FICHE)
+    world = fw.world
+    client.force_login(world.referent)
+    assert client.get(f"/documents/{fiche.number}.pdf").status_code == 200
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 404
+    html = _render(
+        fiche_documents_panel, world.referent, FicheContext(world.programme, world.ccas, None, True)
+    )
+    assert fiche.number in html and individual.number not in html
+    assert "Fiche individuelle de la structure" not in html
+    assert "document de l'organisme de formation pour le financeur" in html
+    # The question asked of the structure, printed on the fiche individuelle, is nowhere.
+    page = client.get(reverse("projects:fiche_detail", args=[world.programme.pk, world.ccas.pk]))
+    assert page.status_code == 200
+    assert individual.number not in page.content.decode()
+    # The coordinator and the funder's auditor still get it.
+    client.force_login(world.coordinator)
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 200
+    auditor = UserFactory(role=User.Role.FUNDER_AUDITOR)
+    auditor.funders.add(world.programme.funders.first())
+    client.force_login(auditor)
+    assert client.get(f"/documents/{individual.number}.pdf").status_code == 200
 
 
 def test_auditor_of_the_funder_downloads_the_livret(client, fw):
@@ -157,3 +190,25 @@ def test_every_structure_s_fiches_are_issued_at_once_in_the_background(client, f
     assert client.post(url).status_code == 403
     html = _render(fiche_list_panel, fw.trainer, fw.world.programme)
     assert "Émettre les fiches de toutes les structures" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bulk_start_locks_the_programme_inside_its_own_transaction(
+    client, documents_dir, monkeypatch
+):
+    """Outside a test's transaction, as in a real request: the row lock must run in a
+    transaction of the service's own (PostgreSQL refuses `select_for_update` in
+    autocommit). SQLite ignores the lock: make it check the transaction as PostgreSQL
+    does, without writing FOR UPDATE."""
+    from django.db import connection
+
+    from formations.models import BackgroundJob
+
+    fw = fiche_world()
+    client.force_login(fw.trainer)
+    if not connection.features.has_select_for_update:
+        monkeypatch.setattr(connection.features, "has_select_for_update", True)
+        monkeypatch.setattr(connection.ops, "for_update_sql", lambda **kwargs: "")
+    response = client.post(reverse("livrables:fiches_bulk", args=[fw.world.programme.pk]))
+    assert response.status_code == 302 and "?emission=" in response.url
+    assert BackgroundJob.objects.filter(scope=f"fiches:programme:{fw.world.programme.pk}").exists()
