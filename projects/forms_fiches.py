@@ -8,6 +8,11 @@ from formations.forms import FieldsetsMixin
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.selectors import programme_themes
 
+# Bounds of the numbers typed in (or sent) so that absurd input is a form error, never a
+# number the database cannot store.
+MAX_STAFF_SIZE = 100_000
+MAX_REVISION = 1_000_000_000
+
 
 def _field(model, name):
     return model._meta.get_field(name)
@@ -18,7 +23,7 @@ class ThemeForm(forms.Form):
 
 
 class FicheForm(FieldsetsMixin, forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_REVISION)
 
     def __init__(self, *args, fiche: ProjectFiche | None, **kwargs):
         self.fiche = fiche
@@ -44,6 +49,7 @@ class DataSheetForm(FicheForm):
         label=_("Taille de l'équipe de la structure"),
         required=False,
         min_value=0,
+        max_value=MAX_STAFF_SIZE,
         help_text=_("Nombre d'agents de la structure."),
     )
     public_served = _text(ProjectFiche, "public_served")

@@ -9,7 +9,7 @@ Codes of `ProjectsError`: `theme_exists`, `theme_empty`, `theme_in_use` (themes)
 `fiche_edit`). An actor who may not write gets `PermissionDenied`.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from formations.permissions import ensure_manager
 from projects.exceptions import ProjectsError
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.services import fiche_edit
+from projects.validation import checked_save
 
 UP, DOWN = "up", "down"
 
@@ -48,6 +49,22 @@ def _ensure_label_free(*, programme: Programme, label: str, exclude_pk: int | No
         )
 
 
+def _save_theme(theme: Theme, *, update_fields=None) -> None:
+    """Saves a checked theme. The unique label is checked before, under the programme's
+    lock (`_ensure_label_free`); should the database still find a duplicate, it is refused
+    with the same message (hence no `validate_constraints` here, whose wording is Django's)."""
+    try:
+        with transaction.atomic():
+            checked_save(theme, update_fields=update_fields, validate_constraints=False)
+    except IntegrityError:
+        raise ProjectsError(
+            _("La thématique « %(label)s » existe déjà dans ce programme.")
+            % {"label": theme.label},
+            code="theme_exists",
+            field="label",
+        ) from None
+
+
 @transaction.atomic
 def theme_add(*, actor, programme: Programme, label: str) -> Theme:
     """Adds a theme at the end of the programme's list (coordinators)."""
@@ -57,8 +74,7 @@ def theme_add(*, actor, programme: Programme, label: str) -> Theme:
     _ensure_label_free(programme=programme, label=label)
     last = Theme.objects.filter(programme=programme).aggregate(last=Max("position"))["last"]
     theme = Theme(programme=programme, label=label, position=(last or 0) + 1)
-    theme.full_clean()
-    theme.save()
+    _save_theme(theme)
     log_action(
         actor=actor,
         action="projects.theme_add",
@@ -73,6 +89,9 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
     """Renames a theme; the fiches that chose it show the new name (their history keeps
     the name they were written with)."""
     ensure_manager(actor)
+    # The programme's lock, as in `theme_add`: two renames at once are serialised, the
+    # second one sees the first one's label.
+    Programme.objects.select_for_update().get(pk=theme.programme_id)
     theme = Theme.objects.select_for_update().get(pk=theme.pk)
     label = _clean_label(label)
     _ensure_label_free(programme=theme.programme, label=label, exclude_pk=theme.pk)
@@ -80,8 +99,7 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
     if old == label:
         return theme
     theme.label = label
-    theme.full_clean()
-    theme.save(update_fields=["label"])
+    _save_theme(theme, update_fields=["label"])
     log_action(
         actor=actor,
         action="projects.theme_rename",
@@ -157,8 +175,7 @@ def theme_delete(*, actor, theme: Theme) -> None:
 
 
 def _save_fiche(fiche: ProjectFiche) -> None:
-    fiche.full_clean(exclude=["programme", "structure"], validate_unique=False)
-    fiche.save()
+    checked_save(fiche, exclude=["programme", "structure"], validate_unique=False)
 
 
 def fiche_data_sheet_save(
@@ -261,8 +278,7 @@ def fiche_project_save(
         project.partners = partners.strip()
         project.means = means.strip()
         project.stage = ProjectStage(stage)
-        project.full_clean(validate_unique=False)
-        project.save()
+        checked_save(project, validate_unique=False)
     return project
 
 

@@ -28,6 +28,7 @@ from projects.exceptions import ProjectsError
 from projects.models import FollowUpEntry
 from projects.selectors import ProgrammeStructure
 from projects.selectors_followup import can_write_follow_up, reminder_recipients
+from projects.validation import checked_save
 
 REMINDER_PURPOSE = "projects_follow_up_reminder"
 REMIND_ACTION = "projects.follow_up.reminder_sent"
@@ -112,8 +113,7 @@ def follow_up_add(
         author=actor,
     )
     _tidy_answer(entry)
-    entry.full_clean()
-    entry.save()
+    checked_save(entry)
     log_action(
         actor=actor,
         action="projects.follow_up.added",
@@ -151,8 +151,7 @@ def follow_up_update(
     entry.occurred_on, entry.kind, entry.channel = occurred_on, kind, channel
     entry.summary, entry.answer, entry.answered_on = summary.strip(), answer.strip(), answered_on
     _tidy_answer(entry)
-    entry.full_clean()
-    entry.save()
+    checked_save(entry)
     log_action(
         actor=actor,
         action="projects.follow_up.changed",
@@ -206,8 +205,7 @@ def follow_up_answer(
         raise ProjectsError(_("Écrivez la réponse apportée."), code="empty", field="answer")
     entry.answer = answer.strip()
     entry.answered_on = answered_on or timezone.localdate()
-    entry.full_clean()
-    entry.save()
+    checked_save(entry)
     log_action(
         actor=actor,
         action="projects.follow_up.answered",
@@ -288,8 +286,7 @@ def follow_up_remind(
                 % {"names": ", ".join(r.name for r in target.recipients), "subject": subject},
                 author=actor,
             )
-            entry.full_clean()
-            entry.save()
+            checked_save(entry)
             # About the entry, not the structure: the log of this programme only lists it.
             sent = [
                 outbox_enqueue(

@@ -6,7 +6,7 @@ journal; sharing and unsharing are recorded there (``projects.journal_shared``,
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from formations.models import Participant, Programme
 from projects.exceptions import ProjectsError
 from projects.models import JournalEntry
 from projects.selectors_journal import logbook_programmes
+from projects.validation import checked_save
 
 
 def _ensure_author(actor, participant: Participant) -> None:
@@ -33,15 +34,6 @@ def _locked(actor, entry: JournalEntry) -> JournalEntry:
     locked = JournalEntry.objects.select_for_update().select_related("programme").get(pk=entry.pk)
     _ensure_logbook(locked.participant, locked.programme)
     return locked
-
-
-def _checked_save(entry: JournalEntry) -> None:
-    try:
-        entry.full_clean()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ProjectsError(" ".join(messages), code="invalid", field=field) from None
-    entry.save()
 
 
 @transaction.atomic
@@ -64,7 +56,7 @@ def journal_entry_create(
         title=(title or "").strip(),
         body=(body or "").strip(),
     )
-    _checked_save(entry)
+    checked_save(entry)
     return entry
 
 
@@ -79,7 +71,7 @@ def journal_entry_update(
         (title or "").strip(),
         (body or "").strip(),
     )
-    _checked_save(entry)
+    checked_save(entry)
     return entry
 
 

@@ -17,7 +17,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -43,6 +43,7 @@ from projects.selectors_tasks import (
     may_set_tasks,
     partner_structures,
 )
+from projects.validation import clean_or_refuse
 
 Kind = IntersessionTask.Kind
 
@@ -65,17 +66,6 @@ def _ensure_can_follow(actor, task: IntersessionTask) -> None:
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _clean(task: IntersessionTask) -> None:
-    try:
-        task.full_clean(exclude=["batch"])
-    except ValidationError as error:
-        messages = []
-        for name, errors in error.message_dict.items():
-            label = str(task._meta.get_field(name).verbose_name) if name != "__all__" else ""
-            messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise ProjectsError(" ".join(messages), code="invalid") from error
 
 
 def _check_due(due_on: dt.date | None, today: dt.date) -> None:
@@ -215,7 +205,7 @@ def task_create(
             roadmap_action=roadmap_action,
             created_by=_user(actor),
         )
-        _clean(task)
+        clean_or_refuse(task, exclude=["batch"])
         tasks.append(task)
     IntersessionTask.objects.bulk_create(tasks)
     log_action(
@@ -276,7 +266,7 @@ def task_batch_update(
         task.due_on = due_on
         if later and task.done_at is None:
             task.reminded_at = None
-        _clean(task)
+        clean_or_refuse(task, exclude=["batch"])
     IntersessionTask.objects.bulk_update(tasks, ["title", "instructions", "due_on", "reminded_at"])
     log_action(
         actor=actor,
@@ -454,7 +444,7 @@ def task_mark_done(
         task.document_sha256 = hashlib.sha256(content).hexdigest()
         task.document_size = len(content)
         task.document_content_type = content_type
-    _clean(task)
+    clean_or_refuse(task, exclude=["batch"])
     stored = ""
     try:
         task.save()
