@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
 from projects.models import FollowUpEntry
+from projects.once import once_token_field
 
 
 class EntryForm(FieldsetsMixin, forms.Form):
+    token = once_token_field()
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Type"), choices=FollowUpEntry.Kind.choices)
     channel = forms.ChoiceField(label=_("Canal"), choices=FollowUpEntry.Channel.choices)

@@ -5,9 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput
 from projects.models import JournalEntry
+from projects.once import once_token_field
 
 
 class JournalEntryForm(forms.Form):
+    token = once_token_field()
     written_on = forms.DateField(label=_("Date"), widget=DateInput())
     title = forms.CharField(
         label=_("Titre"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
 from projects.models import IntersessionTask
+from projects.once import once_token_field
 from projects.selectors_tasks import (
     offered_campaigns,
     partner_structures,
@@ -30,6 +31,7 @@ class RoadmapActionChoice(forms.ModelChoiceField):
 
 
 class TaskForm(FieldsetsMixin, forms.Form):
+    token = once_token_field()
     kind = forms.ChoiceField(
         label=_("Type de travail"),
         choices=IntersessionTask.Kind.choices,

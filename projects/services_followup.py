@@ -22,16 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from formations.audit import log_action
-from formations.models import AuditEntry, OutboxMessage, Participant, Programme, Structure
+from formations.models import OutboxMessage, Participant, Programme, Structure
 from formations.outbox import MessagePurpose, outbox_enqueue
 from projects.exceptions import ProjectsError
 from projects.models import FollowUpEntry
+from projects.once import first_submit
 from projects.selectors import ProgrammeStructure
 from projects.selectors_followup import can_write_follow_up, reminder_recipients
 from projects.validation import checked_save
 
 REMINDER_PURPOSE = "projects_follow_up_reminder"
 REMIND_ACTION = "projects.follow_up.reminder_sent"
+ADD_ACTION = "projects.follow_up.added"
 
 
 def register_purposes(purposes: dict) -> None:
@@ -98,9 +100,12 @@ def follow_up_add(
     summary: str,
     answer: str = "",
     answered_on: dt.date | None = None,
+    token: str = "",
 ) -> FollowUpEntry:
-    """Writes one entry of the structure's log, authored by `actor`."""
+    """Writes one entry of the structure's log, authored by `actor`. `token`: the form's
+    (`projects.once`), a second post of the same form writes nothing (`already_done`)."""
     _ensure_writer(actor=actor, programme=programme, structure=structure)
+    first_submit(lock=programme, action=ADD_ACTION, token=token)
     entry = FollowUpEntry(
         programme=programme,
         structure=structure,
@@ -116,10 +121,10 @@ def follow_up_add(
     checked_save(entry)
     log_action(
         actor=actor,
-        action="projects.follow_up.added",
+        action=ADD_ACTION,
         obj=entry,
         summary=_summary(entry),
-        data={"programme": programme.pk, "structure": structure.pk, "kind": kind},
+        data={"programme": programme.pk, "structure": structure.pk, "kind": kind, "token": token},
         mentions=(structure,),
     )
     return entry
@@ -248,17 +253,15 @@ def follow_up_remind(
     if not token:
         raise ProjectsError(_("Le formulaire a expiré : rouvrez-le."), code="no_token")
     with transaction.atomic():
-        Programme.objects.select_for_update().filter(pk=programme.pk).first()
-        if AuditEntry.objects.filter(
+        first_submit(
+            lock=programme,
             action=REMIND_ACTION,
-            object_type=Programme._meta.label_lower,
-            object_id=str(programme.pk),
-            data__token=token,
-        ).exists():
-            raise ProjectsError(
-                _("Cette relance a déjà été envoyée : elle n'est pas envoyée une seconde fois."),
-                code="already_sent",
-            )
+            token=token,
+            message=_(
+                "Cette relance a déjà été envoyée : elle n'est pas envoyée une seconde fois."
+            ),
+            code="already_sent",
+        )
         for structure in structures:
             _ensure_writer(actor=None, programme=programme, structure=structure)
         targets = reminder_recipients(programme=programme, structures=structures)

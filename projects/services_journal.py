@@ -1,7 +1,8 @@
 """Writing the journal de bord: only the participant writes, edits, deletes and shares
 their own entries, in a programme of theirs that asks for the journal
 (`Programme.logbook_enabled`). The text is private: it is never copied to the audit
-journal; sharing and unsharing are recorded there (``projects.journal_shared``,
+journal; writing (``projects.journal_written``, from a form: it recognises a double
+submit), sharing and unsharing are recorded there (``projects.journal_shared``,
 ``projects.journal_unshared``) without the entry's title or text."""
 
 import datetime as dt
@@ -15,8 +16,11 @@ from formations.audit import log_action
 from formations.models import Participant, Programme
 from projects.exceptions import ProjectsError
 from projects.models import JournalEntry
+from projects.once import first_submit
 from projects.selectors_journal import logbook_programmes
 from projects.validation import checked_save
+
+WRITTEN_ACTION = "projects.journal_written"
 
 
 def _ensure_author(actor, participant: Participant) -> None:
@@ -45,10 +49,14 @@ def journal_entry_create(
     written_on: dt.date,
     title: str,
     body: str,
+    token: str = "",
 ) -> JournalEntry:
-    """A new entry, private until shared."""
+    """A new entry, private until shared. `token`: the form's (`projects.once`); the same
+    form posted again writes nothing (`already_done`). The audit journal records that an
+    entry was written (to recognise the token), never its title or text."""
     _ensure_author(actor, participant)
     _ensure_logbook(participant, programme)
+    first_submit(lock=participant, action=WRITTEN_ACTION, token=token)
     entry = JournalEntry(
         participant=participant,
         programme=programme,
@@ -57,6 +65,15 @@ def journal_entry_create(
         body=(body or "").strip(),
     )
     checked_save(entry)
+    if token:
+        log_action(
+            actor=None,
+            action=WRITTEN_ACTION,
+            obj=participant,
+            summary=_("Entrée du journal de bord écrite dans « %(programme)s »")
+            % {"programme": programme.title},
+            data={"entry": entry.pk, "programme": programme.pk, "token": token},
+        )
     return entry
 
 

@@ -38,6 +38,7 @@ from formations.models import Programme, Structure
 from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
 from projects.models import TASK_DOCUMENTS_FOLDER, IntersessionTask, RoadmapAction
+from projects.once import first_submit
 from projects.selectors_tasks import (
     may_follow_structure,
     may_set_tasks,
@@ -156,13 +157,16 @@ def task_create(
     campaign: Campaign | None = None,
     roadmap_action: RoadmapAction | None = None,
     today: dt.date | None = None,
+    token: str = "",
 ) -> list[IntersessionTask]:
     """Sets one task for each of `structures` (partner structures of the programme), all
     sharing one `batch`. Journal `projects.task_created`. Codes: `no_structure`,
     `not_partner`, `due_missing`, `due_past`, `campaign_not_quiz`, `bad_campaign`,
     `roadmap_one_structure`, `roadmap_action_missing`, `bad_roadmap_action`,
-    `roadmap_action_not_step`, `invalid`."""
+    `roadmap_action_not_step`, `invalid`, `already_done` (the same form posted again:
+    `token`, see `projects.once`)."""
     _ensure_can_set(actor, programme)
+    first_submit(lock=programme, action="projects.task_created", token=token)
     today = today or timezone.localdate()
     structures = list(structures)
     if not structures:
@@ -218,7 +222,12 @@ def task_create(
             len(tasks),
         )
         % {"title": title.strip(), "n": len(tasks), "date": f"{due_on:%d/%m/%Y}"},
-        data={"batch": str(batch), "kind": kind, "structures": [s.pk for s in structures]},
+        data={
+            "batch": str(batch),
+            "kind": kind,
+            "structures": [s.pk for s in structures],
+            "token": token,
+        },
     )
     return tasks
 

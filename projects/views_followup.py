@@ -15,6 +15,7 @@ from formations.selectors import programmes_visible_to
 from projects.exceptions import ProjectsError
 from projects.forms_followup import AnswerForm, EntryForm, OverviewFilterForm, ReminderForm
 from projects.models import FollowUpEntry
+from projects.once import ALREADY_DONE
 from projects.selectors_followup import (
     can_read_follow_up,
     can_write_follow_up,
@@ -132,8 +133,12 @@ def follow_up_log(request, programme, structure):
                     programme=programme,
                     structure=structure,
                     **_entry_fields(form),
+                    token=form.cleaned_data["token"],
                 )
             except ProjectsError as error:
+                if error.code == ALREADY_DONE:
+                    messages.info(request, error.message)
+                    return redirect(_log_url(programme, structure))
                 form.add_error(error.field, error.message)
             else:
                 messages.success(request, _("Entrée ajoutée au suivi."))

@@ -16,6 +16,7 @@ from projects import selectors_journal as selectors
 from projects import services_journal as services
 from projects.exceptions import ProjectsError
 from projects.forms_journal import JournalEntryForm
+from projects.once import ALREADY_DONE
 
 
 def _journal_url(programme) -> str:
@@ -46,6 +47,9 @@ def journal(request):
                 actor=participant, participant=participant, programme=programme, **form.cleaned_data
             )
         except ProjectsError as exc:
+            if exc.code == ALREADY_DONE:
+                messages.info(request, exc.message)
+                return redirect(_journal_url(programme))
             _form_error(form, exc)
         else:
             messages.success(
@@ -74,7 +78,8 @@ def journal_edit(request, entry):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.journal_entry_update(actor=participant, entry=entry, **form.cleaned_data)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "token"}
+            services.journal_entry_update(actor=participant, entry=entry, **data)
         except ProjectsError as exc:
             _form_error(form, exc)
         else:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from formations.uploads import accepts_upload
 from projects.exceptions import ProjectsError
 from projects.forms_tasks import DeleteForm, DoneForm, TaskBatchForm, TaskForm
+from projects.once import ALREADY_DONE
 from projects.reminders_tasks import reminder_days
 from projects.selectors_tasks import (
     followed_structure,
@@ -107,8 +108,12 @@ def task_add(request, programme):
                 due_on=data["due_on"],
                 campaign=data.get("campaign"),
                 roadmap_action=data.get("roadmap_action"),
+                token=data["token"],
             )
         except ProjectsError as error:
+            if error.code == ALREADY_DONE:
+                messages.info(request, error.message)
+                return redirect(_list_url(programme))
             _add_error(form, error)
         else:
             messages.success(
