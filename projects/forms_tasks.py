@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from formations.forms import DateInput, FieldsetsMixin
 from projects.models import IntersessionTask
 from projects.once import once_token_field
+from projects.selectors import partner_structures
 from projects.selectors_tasks import (
     offered_campaigns,
-    partner_structures,
     programme_roadmap_actions,
 )
 

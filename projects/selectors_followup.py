@@ -38,9 +38,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from formations.models import OutboxMessage, Programme, Structure, User
-from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
+from formations.permissions import is_funder_auditor, is_structure_referent
 from projects.models import FollowUpEntry, IntersessionTask, TeamMember
-from projects.selectors import fiche_structures, is_programme_trainer
+from projects.permissions import may_follow
+from projects.selectors import fiche_structures
 from projects.selectors_participation import SessionParticipation, structure_participation
 from sessions.models import Enrolment, Slot, TrainingSession
 
@@ -74,7 +75,7 @@ def can_write_follow_up(*, user, programme: Programme) -> bool:
     """Coordinators and the programme's trainers. Auditors read only."""
     if not user.is_authenticated or is_funder_auditor(user) or is_structure_referent(user):
         return False
-    return can_manage(user) or is_programme_trainer(user=user, programme=programme)
+    return may_follow(user=user, programme=programme)
 
 
 def follow_up_structures(*, programme: Programme, user) -> QuerySet[Structure]:

@@ -27,7 +27,7 @@ from formations.outbox import MessagePurpose, outbox_enqueue
 from projects.exceptions import ProjectsError
 from projects.models import FollowUpEntry
 from projects.once import first_submit
-from projects.selectors import ProgrammeStructure
+from projects.permissions import is_partner
 from projects.selectors_followup import can_write_follow_up, reminder_recipients
 from projects.validation import checked_save
 
@@ -49,12 +49,7 @@ def _ensure_writer(*, actor, programme: Programme, structure: Structure | None =
     """`None` is a management command or the demo, run by whoever operates the server."""
     if actor is not None and not can_write_follow_up(user=actor, programme=programme):
         raise PermissionDenied
-    if (
-        structure is not None
-        and not ProgrammeStructure.objects.filter(
-            programme_id=programme.pk, structure_id=structure.pk
-        ).exists()
-    ):
+    if structure is not None and not is_partner(programme=programme, structure=structure):
         raise ProjectsError(
             _("« %(structure)s » n'est pas une structure partenaire de ce programme.")
             % {"structure": structure.name},

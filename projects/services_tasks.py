@@ -39,10 +39,10 @@ from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
 from projects.models import TASK_DOCUMENTS_FOLDER, IntersessionTask, RoadmapAction
 from projects.once import first_submit
+from projects.selectors import partner_structures
 from projects.selectors_tasks import (
     may_follow_structure,
     may_set_tasks,
-    partner_structures,
 )
 from projects.validation import clean_or_refuse
 
