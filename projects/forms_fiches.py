@@ -22,9 +22,14 @@ class ThemeForm(forms.Form):
     label = forms.CharField(label=_("Intitulé de la thématique"), max_length=150)
 
 
-class FicheForm(FieldsetsMixin, forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_REVISION)
+class RevisionForm(forms.Form):
+    """The fiche's `revision` the form was drawn from (every form that edits a fiche: its
+    parts here, its team and road map in `forms_team`)."""
 
+    revision = forms.IntegerField(min_value=0, max_value=MAX_REVISION, widget=forms.HiddenInput)
+
+
+class FicheForm(FieldsetsMixin, RevisionForm):
     def __init__(self, *args, fiche: ProjectFiche | None, **kwargs):
         self.fiche = fiche
         initial = kwargs.setdefault("initial", {})

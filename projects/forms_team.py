@@ -6,12 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import DateInput, FieldsetsMixin
-from projects.forms_fiches import MAX_REVISION
+from projects.forms_fiches import RevisionForm
 from projects.models import ActionStatus, TeamMember
-
-
-class RevisionForm(forms.Form):
-    revision = forms.IntegerField(min_value=0, max_value=MAX_REVISION, widget=forms.HiddenInput)
 
 
 class MemberForm(FieldsetsMixin, RevisionForm):

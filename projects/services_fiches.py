@@ -20,10 +20,8 @@ from formations.permissions import ensure_manager
 from projects.exceptions import ProjectsError
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.services import fiche_edit
+from projects.services_ordering import move_in
 from projects.validation import checked_save
-
-UP, DOWN = "up", "down"
-
 
 # --- The programme's themes -------------------------------------------------------------------
 
@@ -112,28 +110,20 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
 @transaction.atomic
 def theme_move(*, actor, theme: Theme, direction: str) -> Theme:
     """Moves a theme one place up or down the list (nothing at either end); positions are
-    renumbered 1…n on the way."""
+    renumbered 1…n on the way (`services_ordering`, under the programme's lock)."""
     ensure_manager(actor)
     Programme.objects.select_for_update().get(pk=theme.programme_id)
-    rows = list(Theme.objects.filter(programme_id=theme.programme_id).order_by("position", "pk"))
-    index = next(i for i, row in enumerate(rows) if row.pk == theme.pk)
-    other = index - 1 if direction == UP else index + 1
-    if not 0 <= other < len(rows):
-        return rows[index]
-    rows[index], rows[other] = rows[other], rows[index]
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            row.position = position
-            row.save(update_fields=["position"])
-    moved = rows[other]
-    log_action(
-        actor=actor,
-        action="projects.theme_move",
-        obj=moved.programme,
-        summary=_("Thématique « %(label)s » placée en position %(n)s")
-        % {"label": moved.label, "n": other + 1},
-    )
-    return moved
+    moved = move_in(Theme.objects.filter(programme_id=theme.programme_id), theme.pk, direction)
+    theme = Theme.objects.get(pk=theme.pk)
+    if moved:
+        log_action(
+            actor=actor,
+            action="projects.theme_move",
+            obj=theme.programme,
+            summary=_("Thématique « %(label)s » placée en position %(n)s")
+            % {"label": theme.label, "n": theme.position},
+        )
+    return theme
 
 
 def theme_usage(*, theme: Theme) -> int:

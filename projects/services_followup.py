@@ -9,7 +9,10 @@ Errors (`ProjectsError` codes): `not_partner` (the structure is not one of the
 programme's), `not_author` (editing or deleting someone else's entry), `not_question`
 (answering an entry that is not a question), `sent_reminder` (deleting the entry of a sent
 reminder: it records a message that left), `no_recipient` (a reminder to structures with
-nobody to write to), `already_sent` (the same reminder form posted twice).
+nobody to write to), `already_sent` (the same reminder form posted twice), `already_done`
+(the same entry form posted twice), `future` (an entry dated to come),
+`answer_before_question` (an answer dated before its question), `invalid` (a row that
+does not pass `full_clean`).
 """
 
 import datetime as dt
@@ -83,6 +86,24 @@ def _tidy_answer(entry: FollowUpEntry) -> None:
         entry.answer, entry.answered_on = "", None
 
 
+def _check_dates(entry: FollowUpEntry) -> None:
+    """The log notes what happened: no date to come (a day's margin for time zones); an
+    answer is not dated before the question."""
+    if entry.occurred_on and entry.occurred_on > timezone.localdate() + dt.timedelta(days=1):
+        raise ProjectsError(
+            _("Le suivi note ce qui a eu lieu : la date ne peut pas être à venir."),
+            code="future",
+            field="occurred_on",
+        )
+    if entry.answered_on and entry.occurred_on and entry.answered_on < entry.occurred_on:
+        raise ProjectsError(
+            _("La réponse ne peut pas être datée d'avant la question (%(date)s).")
+            % {"date": f"{entry.occurred_on:%d/%m/%Y}"},
+            code="answer_before_question",
+            field="answered_on",
+        )
+
+
 @transaction.atomic
 def follow_up_add(
     *,
@@ -113,6 +134,7 @@ def follow_up_add(
         author=actor,
     )
     _tidy_answer(entry)
+    _check_dates(entry)
     checked_save(entry)
     log_action(
         actor=actor,
@@ -151,6 +173,7 @@ def follow_up_update(
     entry.occurred_on, entry.kind, entry.channel = occurred_on, kind, channel
     entry.summary, entry.answer, entry.answered_on = summary.strip(), answer.strip(), answered_on
     _tidy_answer(entry)
+    _check_dates(entry)
     checked_save(entry)
     log_action(
         actor=actor,
@@ -205,6 +228,7 @@ def follow_up_answer(
         raise ProjectsError(_("Écrivez la réponse apportée."), code="empty", field="answer")
     entry.answer = answer.strip()
     entry.answered_on = answered_on or timezone.localdate()
+    _check_dates(entry)
     checked_save(entry)
     log_action(
         actor=actor,

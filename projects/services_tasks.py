@@ -424,6 +424,12 @@ def _lock_task(task: IntersessionTask) -> IntersessionTask:
     return locked
 
 
+def already_done_message(task: IntersessionTask) -> str:
+    return _("Ce travail est déjà marqué fait (le %(date)s).") % {
+        "date": f"{timezone.localtime(task.done_at):%d/%m/%Y}"
+    }
+
+
 @transaction.atomic
 def task_mark_done(
     *, actor, task: IntersessionTask, note: str = "", upload=None, now=None
@@ -435,11 +441,7 @@ def task_mark_done(
     _ensure_can_follow(actor, task)
     task = _lock_task(task)
     if task.done_at is not None:
-        raise ProjectsError(
-            _("Ce travail est déjà marqué fait (le %(date)s).")
-            % {"date": f"{timezone.localtime(task.done_at):%d/%m/%Y}"},
-            code="already_done",
-        )
+        raise ProjectsError(already_done_message(task), code="already_done")
     content = content_type = None
     if upload is not None:
         content, content_type = read_task_document(upload)

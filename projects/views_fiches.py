@@ -31,8 +31,6 @@ from projects.selectors_fiches import (
     programme_theme_list,
 )
 from projects.services_fiches import (
-    DOWN,
-    UP,
     fiche_data_sheet_save,
     fiche_lessons_save,
     fiche_project_save,
@@ -43,6 +41,7 @@ from projects.services_fiches import (
     theme_rename,
     theme_usage,
 )
+from projects.services_ordering import DOWN, UP
 
 HISTORY_PER_PAGE = 20
 # The two projects in the URL: …/modifier/projet-experimente/, …/modifier/projet-propose/.

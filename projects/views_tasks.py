@@ -30,6 +30,7 @@ from projects.selectors_tasks import (
     task_programme,
 )
 from projects.services_tasks import (
+    already_done_message,
     max_document_bytes,
     programme_running,
     task_batch_delete,
@@ -262,8 +263,14 @@ def _structure_task(request, programme, structure, task):
 @accepts_upload("document")
 def task_done(request, programme, structure, task):
     programme, structure, task = _structure_task(request, programme, structure, task)
+    done_url = _structure_url(programme, structure, f"travail-{task.pk}")
+    if request.method == "POST" and task.done_at is not None:
+        # A second submit, or another person was quicker: say so rather than show the
+        # form again with nothing said.
+        messages.info(request, already_done_message(task))
+        return redirect(done_url)
     form = DoneForm(request.POST or None, request.FILES or None, initial={"note": task.done_note})
-    if request.method == "POST" and task.done_at is None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             task_mark_done(
                 actor=request.user,

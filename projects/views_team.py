@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from formations.models import Programme, Structure
 from projects.exceptions import ProjectsError
-from projects.forms_team import MemberForm, RevisionForm
+from projects.forms_fiches import RevisionForm
+from projects.forms_team import MemberForm
 from projects.models import ProjectFiche, TeamMember
 from projects.selectors import can_edit_fiche, fiche_of, fiche_programmes, fiche_structures
 from projects.selectors_team import structure_agents, team_state

@@ -254,6 +254,8 @@ def test_deleting_asks_for_confirmation(client):
 def test_another_writer_answers_a_question(client):
     world = project_world()
     question = _entry(world, kind="question", summary="Comment inscrire ?")
+    question.occurred_on = dt.date(2021, 6, 7)  # an answer is never dated before its question
+    question.save()
     colleague = UserFactory(role=User.Role.COORDINATOR)
     client.force_login(colleague)
     url = reverse(
