@@ -82,7 +82,7 @@ class OverviewFilterForm(forms.Form):
         label=_("Nombre de jours sans contact"), min_value=1, max_value=3650, required=False
     )
     nobody_next = forms.BooleanField(
-        label=_("Personne inscrit·e à la prochaine session"), required=False
+        label=_("Aucun·e inscrit·e à la prochaine session"), required=False
     )
 
 
