@@ -39,3 +39,9 @@ def checked_save(obj: models.Model, *, update_fields=None, **options) -> None:
     """`clean_or_refuse(obj, **options)`, then `obj.save(update_fields=…)`."""
     clean_or_refuse(obj, **options)
     obj.save(update_fields=update_fields)
+
+
+def show_refusal(form, error: ProjectsError) -> None:
+    """Puts a service's refusal on the form: beside its field when the form has it, at
+    the top otherwise (a field the form does not show never raises)."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -42,6 +42,7 @@ from projects.services_fiches import (
     theme_usage,
 )
 from projects.services_ordering import DOWN, UP
+from projects.validation import show_refusal
 
 HISTORY_PER_PAGE = 20
 # The two projects in the URL: …/modifier/projet-experimente/, …/modifier/projet-propose/.
@@ -257,7 +258,7 @@ def _edit_page(
             if error.code == "stale":
                 messages.error(request, error.message)
             else:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_refusal(form, error)
         else:
             messages.success(request, _("%(part)s : modifications enregistrées.") % {"part": title})
             return redirect(_detail_url(programme, structure, anchor))

@@ -38,6 +38,7 @@ from projects.services_followup import (
     follow_up_remind,
     follow_up_update,
 )
+from projects.validation import show_refusal
 
 
 def _programme(request, pk):
@@ -143,7 +144,7 @@ def follow_up_log(request, programme, structure):
                 if error.code == ALREADY_DONE:
                     messages.info(request, error.message)
                     return redirect(_log_url(programme, structure))
-                form.add_error(error.field, error.message)
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Entrée ajoutée au suivi."))
                 return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))
@@ -176,7 +177,7 @@ def follow_up_entry_edit(request, programme, structure, entry):
         try:
             follow_up_update(actor=request.user, entry=entry, **_entry_fields(form))
         except ProjectsError as error:
-            form.add_error(error.field, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Entrée modifiée."))
             return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))
@@ -245,7 +246,7 @@ def follow_up_entry_answer(request, programme, structure, entry):
                 answered_on=form.cleaned_data["answered_on"],
             )
         except ProjectsError as error:
-            form.add_error(error.field, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Réponse enregistrée."))
             return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))

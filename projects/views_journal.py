@@ -17,14 +17,11 @@ from projects import services_journal as services
 from projects.exceptions import ProjectsError
 from projects.forms_journal import JournalEntryForm
 from projects.once import ALREADY_DONE
+from projects.validation import show_refusal
 
 
 def _journal_url(programme) -> str:
     return f"{reverse('projects:journal')}?programme={programme.pk}"
-
-
-def _form_error(form, exc: ProjectsError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @space.participant_required
@@ -50,7 +47,7 @@ def journal(request):
             if exc.code == ALREADY_DONE:
                 messages.info(request, exc.message)
                 return redirect(_journal_url(programme))
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(
                 request, _("Votre entrée est enregistrée. Elle n'est visible que de vous.")
@@ -81,7 +78,7 @@ def journal_edit(request, entry):
             data = {k: v for k, v in form.cleaned_data.items() if k != "token"}
             services.journal_entry_update(actor=participant, entry=entry, **data)
         except ProjectsError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Votre entrée est modifiée."))
             return redirect(_journal_url(entry.programme))

@@ -40,6 +40,7 @@ from projects.services_tasks import (
     task_mark_done,
     task_reopen,
 )
+from projects.validation import show_refusal
 
 
 def _programme(request, programme):
@@ -70,11 +71,6 @@ def _list_url(programme, anchor: str = "") -> str:
 def _structure_url(programme, structure, anchor: str = "") -> str:
     url = reverse("projects:structure_tasks", args=[programme.pk, structure.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _add_error(form, error: ProjectsError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 @require_GET
@@ -115,7 +111,7 @@ def task_add(request, programme):
             if error.code == ALREADY_DONE:
                 messages.info(request, error.message)
                 return redirect(_list_url(programme))
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -154,7 +150,7 @@ def task_batch_edit(request, programme, batch):
                 actor=request.user, programme=programme, batch=batch, **form.cleaned_data
             )
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Travail modifié pour toutes ses structures."))
             return redirect(_list_url(programme, f"lot-{batch}"))
@@ -182,7 +178,7 @@ def _delete_page(request, programme, tasks, *, title, delete, back):
         try:
             delete(form.cleaned_data["confirm_documents"])
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Travail supprimé."))
             return redirect(_list_url(programme))
@@ -279,7 +275,7 @@ def task_done(request, programme, structure, task):
                 upload=form.cleaned_data["document"],
             )
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("« %(title)s » est marqué fait.") % {"title": task.title})
             return redirect(_structure_url(programme, structure, f"travail-{task.pk}"))

@@ -27,6 +27,7 @@ from projects.services_team import (
     member_update,
     referent_set,
 )
+from projects.validation import show_refusal
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def fiche_team_add(request, programme, structure):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_refusal(form, error)
         else:
             messages.success(
                 request, _("%(name)s ajouté·e à l'équipe projet.") % {"name": member.full_name}
@@ -159,7 +160,7 @@ def fiche_team_edit(request, programme, structure, member):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Membre de l'équipe enregistré·e."))
             return redirect(place.url("fiche_team", anchor=f"membre-{current.pk}"))

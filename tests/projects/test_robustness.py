@@ -107,3 +107,15 @@ def test_a_rename_that_meets_a_duplicate_is_refused_not_a_crash(world):
             theme_rename(actor=world.coordinator, theme=second, label=first.label.upper())
     assert refused.value.field == "label"
     assert Theme.objects.get(pk=second.pk).label == second.label
+
+
+def test_a_refusal_about_a_field_the_form_lacks_goes_on_top_of_it():
+    from projects.forms_followup import AnswerForm
+    from projects.validation import show_refusal
+
+    form = AnswerForm({"answer": "Oui", "answered_on": "2021-06-08"})
+    assert form.is_valid()
+    show_refusal(form, ProjectsError("Le suivi a changé.", code="invalid", field="outbox_message"))
+    show_refusal(form, ProjectsError("Trop tôt.", code="invalid", field="answered_on"))
+    assert form.non_field_errors() == ["Le suivi a changé."]
+    assert form.errors["answered_on"] == ["Trop tôt."]
