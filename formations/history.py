@@ -222,6 +222,7 @@ ACTION_LABELS = {
     "projects.task_done": gettext_lazy("Travail d'intersession fait"),
     "projects.task_reopened": gettext_lazy("Travail d'intersession rouvert"),
     "projects.task_reminder_sent": gettext_lazy("Rappel de travail d'intersession envoyé"),
+    "projects.journal_written": gettext_lazy("Entrée du journal de bord écrite"),
     "projects.journal_shared": gettext_lazy("Entrée du journal de bord partagée"),
     "projects.journal_unshared": gettext_lazy("Entrée du journal de bord retirée du partage"),
     "livrables.fiche_issued": gettext_lazy("Fiche projet émise"),

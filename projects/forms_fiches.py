@@ -9,6 +9,11 @@ from projects.forms_fields import LongTextField
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.selectors import programme_themes
 
+# Bounds of the numbers typed in (or sent) so that absurd input is a form error, never a
+# number the database cannot store.
+MAX_STAFF_SIZE = 100_000
+MAX_REVISION = 1_000_000_000
+
 
 def _field(model, name):
     return model._meta.get_field(name)
@@ -18,9 +23,14 @@ class ThemeForm(forms.Form):
     label = forms.CharField(label=_("Intitulé de la thématique"), max_length=150)
 
 
-class FicheForm(FieldsetsMixin, forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+class RevisionForm(forms.Form):
+    """The fiche's `revision` the form was drawn from (every form that edits a fiche: its
+    parts here, its team and road map in `forms_team`)."""
 
+    revision = forms.IntegerField(min_value=0, max_value=MAX_REVISION, widget=forms.HiddenInput)
+
+
+class FicheForm(FieldsetsMixin, RevisionForm):
     def __init__(self, *args, fiche: ProjectFiche | None, **kwargs):
         self.fiche = fiche
         initial = kwargs.setdefault("initial", {})
@@ -45,6 +55,7 @@ class DataSheetForm(FicheForm):
         label=_("Taille de l'équipe de la structure"),
         required=False,
         min_value=0,
+        max_value=MAX_STAFF_SIZE,
         help_text=_("Nombre d'agents de la structure."),
     )
     public_served = _text(ProjectFiche, "public_served")

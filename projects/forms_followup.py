@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from formations.forms import FieldsetsMixin
 from projects.forms_fields import LONGER_TEXT, BoundedDateField, LongTextField
 from projects.models import FollowUpEntry
+from projects.once import once_token_field
 
 
 class EntryForm(FieldsetsMixin, forms.Form):
+    token = once_token_field()
     occurred_on = BoundedDateField(label=_("Date"))
     kind = forms.ChoiceField(label=_("Type"), choices=FollowUpEntry.Kind.choices)
     channel = forms.ChoiceField(label=_("Canal"), choices=FollowUpEntry.Channel.choices)
@@ -99,7 +101,7 @@ class OverviewFilterForm(forms.Form):
         label=_("Nombre de jours sans contact"), min_value=1, max_value=3650, required=False
     )
     nobody_next = forms.BooleanField(
-        label=_("Personne inscrit·e à la prochaine session"), required=False
+        label=_("Aucun·e inscrit·e à la prochaine session"), required=False
     )
 
 

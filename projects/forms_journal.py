@@ -6,10 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.forms_fields import BoundedDateField, LongTextField
 from projects.models import JournalEntry
+from projects.once import once_token_field
 from projects.services_journal import BODY_MAX_LENGTH
 
 
 class JournalEntryForm(forms.Form):
+    token = once_token_field()
     written_on = BoundedDateField(label=_("Date"))
     title = forms.CharField(
         label=_("Titre"),

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from formations.forms import FieldsetsMixin
 from projects.forms_fields import BoundedDateField, LongTextField
 from projects.models import IntersessionTask
+from projects.once import once_token_field
+from projects.selectors import partner_structures
 from projects.selectors_tasks import (
     offered_campaigns,
-    partner_structures,
     programme_roadmap_actions,
 )
 
@@ -31,6 +32,7 @@ class RoadmapActionChoice(forms.ModelChoiceField):
 
 
 class TaskForm(FieldsetsMixin, forms.Form):
+    token = once_token_field()
     kind = forms.ChoiceField(
         label=_("Type de travail"),
         choices=IntersessionTask.Kind.choices,

@@ -6,12 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from formations.forms import FieldsetsMixin
+from projects.forms_fiches import RevisionForm
 from projects.forms_fields import BoundedDateField, LongTextField
 from projects.models import ActionStatus, TeamMember
-
-
-class RevisionForm(forms.Form):
-    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 class MemberForm(FieldsetsMixin, RevisionForm):

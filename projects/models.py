@@ -259,7 +259,7 @@ class RoadmapAxis(models.Model):
 class ActionStatus(models.TextChoices):
     TODO = "todo", _("À faire")
     IN_PROGRESS = "in_progress", _("En cours")
-    DONE = "done", _("Fait")
+    DONE = "done", _("Faite")  # une action
     DROPPED = "dropped", _("Abandonnée")
 
 

@@ -17,20 +17,24 @@ from django.utils.translation import gettext as _
 
 from formations.french import TIME_ZONE_LABELS
 from formations.models import Programme, Structure
-from formations.permissions import can_manage, is_funder_auditor, is_structure_referent, is_trainer
+from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
 from formations.selectors import programmes_visible_to
 from projects.models import ProjectFiche, Theme
+from projects.permissions import ProgrammeStructure, is_partner, is_programme_trainer
 from sessions.models import TrainingSession
 
-ProgrammeStructure = Programme.structures.through
+__all__ = ["ProgrammeStructure", "is_programme_trainer"]  # read by livrables from here
 
 
-def is_programme_trainer(*, user, programme: Programme | int) -> bool:
-    programme_id = getattr(programme, "pk", programme)
-    return (
-        is_trainer(user)
-        and user.trained_sessions.filter(formation__programme_id=programme_id).exists()
-    )
+def partner_structures(*, programme: Programme) -> QuerySet[Structure]:
+    """The programme's partner structures, by name (whoever asks)."""
+    return Structure.objects.filter(
+        Exists(
+            ProgrammeStructure.objects.filter(
+                programme_id=programme.pk, structure_id=OuterRef("pk")
+            )
+        )
+    ).order_by("sort_key", "pk")
 
 
 def fiche_programmes(*, user) -> QuerySet[Programme]:
@@ -42,13 +46,7 @@ def fiche_programmes(*, user) -> QuerySet[Programme]:
 
 def fiche_structures(*, programme: Programme, user) -> QuerySet[Structure]:
     """The partner structures of `programme` whose fiche the user may open, by name."""
-    qs = Structure.objects.filter(
-        Exists(
-            ProgrammeStructure.objects.filter(
-                programme_id=programme.pk, structure_id=OuterRef("pk")
-            )
-        )
-    ).order_by("sort_key", "pk")
+    qs = partner_structures(programme=programme)
     if not programmes_visible_to(user=user).filter(pk=programme.pk).exists():
         return qs.none()
     if is_structure_referent(user):
@@ -67,9 +65,7 @@ def can_edit_fiche(*, user, programme: Programme, structure: Structure) -> bool:
     partner structure of the programme."""
     if not user.is_authenticated or is_funder_auditor(user):
         return False
-    if not ProgrammeStructure.objects.filter(
-        programme_id=programme.pk, structure_id=structure.pk
-    ).exists():
+    if not is_partner(programme=programme, structure=structure):
         return False
     if can_manage(user):
         return True

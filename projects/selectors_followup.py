@@ -38,11 +38,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from formations.models import OutboxMessage, Programme, Structure, User
-from formations.permissions import can_manage, is_funder_auditor, is_structure_referent
+from formations.permissions import is_funder_auditor, is_structure_referent
 from projects.models import FollowUpEntry, IntersessionTask, TeamMember
-from projects.selectors import fiche_structures, is_programme_trainer
+from projects.permissions import may_follow
+from projects.selectors import fiche_structures
 from projects.selectors_participation import SessionParticipation, structure_participation
 from sessions.models import Enrolment, Slot, TrainingSession
 
@@ -99,7 +102,7 @@ def can_write_follow_up(*, user, programme: Programme) -> bool:
     """Coordinators and the programme's trainers. Auditors read only."""
     if not user.is_authenticated or is_funder_auditor(user) or is_structure_referent(user):
         return False
-    return can_manage(user) or is_programme_trainer(user=user, programme=programme)
+    return may_follow(user=user, programme=programme)
 
 
 def follow_up_structures(*, programme: Programme, user) -> QuerySet[Structure]:
@@ -158,7 +161,8 @@ class StructureLog:
     last_contact: dt.date | None = None
 
 
-def _local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+def local_time(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+    """`value` in the session's time zone (the server's if the zone is unknown)."""
     if value is None:
         return None
     try:
@@ -185,8 +189,8 @@ def structure_log(*, programme: Programme, structure: Structure) -> StructureLog
             )
         )
     for session in sessions:
-        start = _local(session.first_start, session.timezone)
-        end = _local(session.last_end, session.timezone)
+        start = local_time(session.first_start, session.timezone)
+        end = local_time(session.last_end, session.timezone)
         if start is None:
             continue  # no half-day yet: nothing to date it by
         items.append(
@@ -419,3 +423,40 @@ def reminder_recipients(
         else:
             answer.append(StructureRecipients(structure, [], ""))
     return answer
+
+
+def reminder_draft(*, programme: Programme, author) -> tuple[str, str]:
+    """The subject and text the reminder's confirmation page offers, to be edited: the
+    programme, its next session (when and where, in the session's time zone) and the
+    author's name as signature."""
+    upcoming = next_session(programme=programme)
+    signature = author.get_full_name() or author.get_username()
+    subject = _("%(programme)s : où en êtes-vous ?") % {"programme": programme.title}
+    if upcoming is not None:
+        start = local_time(upcoming.first_start, upcoming.time_zone)
+        end = local_time(upcoming.last_end, upcoming.time_zone)
+        if start.date() == end.date():
+            when = _("le %(date)s") % {"date": date_format(start, "l j F Y")}
+        else:
+            when = _("du %(start)s au %(end)s") % {
+                "start": date_format(start, "l j F"),
+                "end": date_format(end, "l j F Y"),
+            }
+        place = f" ({upcoming.place})" if upcoming.place else ""
+        session_text = _(
+            "La prochaine session, %(session)s, aura lieu %(when)s%(place)s. Pensez à y "
+            "inscrire les membres de votre équipe projet si ce n'est pas encore fait."
+        ) % {"session": upcoming.formation.title, "when": when, "place": place}
+    else:
+        session_text = _("Nous vous tiendrons informés de la date de la prochaine session.")
+    body = _(
+        "Bonjour,\n\n"
+        "Nous revenons vers vous dans le cadre du programme « %(programme)s ». Où en est "
+        "votre projet ? Avez-vous rencontré des difficultés, ou des questions auxquelles "
+        "nous pourrions répondre sans attendre la prochaine rencontre ?\n\n"
+        "%(session)s\n\n"
+        "N'hésitez pas à répondre à ce message ou à nous appeler.\n\n"
+        "Bien cordialement,\n"
+        "%(signature)s"
+    ) % {"programme": programme.title, "session": session_text, "signature": signature}
+    return subject, body

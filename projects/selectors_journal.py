@@ -22,14 +22,6 @@ def logbook_programmes(*, participant: Participant) -> QuerySet[Programme]:
     )
 
 
-def logbook_programme(*, participant: Participant, programme_id) -> Programme:
-    """One of the participant's logbook programmes, or 404."""
-    programme = logbook_programmes(participant=participant).filter(pk=programme_id).first()
-    if programme is None:
-        raise Http404
-    return programme
-
-
 def own_entries(*, participant: Participant, programme: Programme) -> QuerySet[JournalEntry]:
     return JournalEntry.objects.filter(participant=participant, programme=programme).order_by(
         "-written_on", "-pk"

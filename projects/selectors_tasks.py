@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import Campaign
@@ -23,7 +23,7 @@ from formations.models import Programme, Structure
 from formations.permissions import can_manage, is_structure_referent, is_trainer
 from formations.selectors import programmes_visible_to
 from projects.models import IntersessionTask, RoadmapAction
-from projects.selectors import ProgrammeStructure, is_programme_trainer
+from projects.permissions import is_partner, may_follow
 from projects.selectors_followup import reminder_recipients
 
 DONE = "done"
@@ -54,18 +54,9 @@ def label_tasks(tasks, today: dt.date):
 # --- Permissions -----------------------------------------------------------------------------
 
 
-def is_partner(*, programme: Programme | int, structure: Structure | int) -> bool:
-    return ProgrammeStructure.objects.filter(
-        programme_id=getattr(programme, "pk", programme),
-        structure_id=getattr(structure, "pk", structure),
-    ).exists()
-
-
 def may_set_tasks(*, user, programme: Programme) -> bool:
     """Coordinators and the programme's trainers."""
-    if not user.is_authenticated:
-        return False
-    return can_manage(user) or is_programme_trainer(user=user, programme=programme)
+    return may_follow(user=user, programme=programme)
 
 
 def may_follow_structure(*, user, programme: Programme, structure: Structure) -> bool:
@@ -98,16 +89,6 @@ def followed_structure(*, user, programme_pk: int, structure_pk: int):
 
 
 # --- Choices offered by the forms ------------------------------------------------------------
-
-
-def partner_structures(*, programme: Programme) -> QuerySet[Structure]:
-    return Structure.objects.filter(
-        Exists(
-            ProgrammeStructure.objects.filter(
-                programme_id=programme.pk, structure_id=OuterRef("pk")
-            )
-        )
-    ).order_by("sort_key", "pk")
 
 
 def offered_campaigns(*, programme: Programme) -> QuerySet[Campaign]:

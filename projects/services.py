@@ -23,7 +23,8 @@ from formations.french import de_structure
 from formations.models import Programme, Structure
 from projects.exceptions import ProjectsError
 from projects.models import FicheRevision, ProjectFiche
-from projects.selectors import ProgrammeStructure, can_edit_fiche
+from projects.permissions import is_partner
+from projects.selectors import can_edit_fiche
 from projects.snapshot import changes, snapshot
 
 
@@ -44,9 +45,7 @@ def ensure_can_edit(*, actor, programme: Programme, structure: Structure) -> Non
 def fiche_for(*, programme: Programme, structure: Structure) -> ProjectFiche:
     """The fiche of a partner structure of the programme, created empty on first use (its
     territory taken from the structure)."""
-    if not ProgrammeStructure.objects.filter(
-        programme_id=programme.pk, structure_id=structure.pk
-    ).exists():
+    if not is_partner(programme=programme, structure=structure):
         raise ProjectsError(
             _("« %(structure)s » n'est pas une structure partenaire de ce programme.")
             % {"structure": structure.name},

@@ -9,7 +9,7 @@ Codes of `ProjectsError`: `theme_exists`, `theme_empty`, `theme_in_use` (themes)
 `fiche_edit`). An actor who may not write gets `PermissionDenied`.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,9 +20,8 @@ from formations.permissions import ensure_manager
 from projects.exceptions import ProjectsError
 from projects.models import Project, ProjectFiche, ProjectStage, Theme
 from projects.services import ensure_can_edit, fiche_edit
-
-UP, DOWN = "up", "down"
-
+from projects.services_ordering import move_in
+from projects.validation import checked_save
 
 # --- The programme's themes -------------------------------------------------------------------
 
@@ -48,6 +47,22 @@ def _ensure_label_free(*, programme: Programme, label: str, exclude_pk: int | No
         )
 
 
+def _save_theme(theme: Theme, *, update_fields=None) -> None:
+    """Saves a checked theme. The unique label is checked before, under the programme's
+    lock (`_ensure_label_free`); should the database still find a duplicate, it is refused
+    with the same message (hence no `validate_constraints` here, whose wording is Django's)."""
+    try:
+        with transaction.atomic():
+            checked_save(theme, update_fields=update_fields, validate_constraints=False)
+    except IntegrityError:
+        raise ProjectsError(
+            _("La thématique « %(label)s » existe déjà dans ce programme.")
+            % {"label": theme.label},
+            code="theme_exists",
+            field="label",
+        ) from None
+
+
 @transaction.atomic
 def theme_add(*, actor, programme: Programme, label: str) -> Theme:
     """Adds a theme at the end of the programme's list (coordinators)."""
@@ -57,8 +72,7 @@ def theme_add(*, actor, programme: Programme, label: str) -> Theme:
     _ensure_label_free(programme=programme, label=label)
     last = Theme.objects.filter(programme=programme).aggregate(last=Max("position"))["last"]
     theme = Theme(programme=programme, label=label, position=(last or 0) + 1)
-    theme.full_clean()
-    theme.save()
+    _save_theme(theme)
     log_action(
         actor=actor,
         action="projects.theme_add",
@@ -73,6 +87,9 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
     """Renames a theme; the fiches that chose it show the new name (their history keeps
     the name they were written with)."""
     ensure_manager(actor)
+    # The programme's lock, as in `theme_add`: two renames at once are serialised, the
+    # second one sees the first one's label.
+    Programme.objects.select_for_update().get(pk=theme.programme_id)
     theme = Theme.objects.select_for_update().get(pk=theme.pk)
     label = _clean_label(label)
     _ensure_label_free(programme=theme.programme, label=label, exclude_pk=theme.pk)
@@ -80,8 +97,7 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
     if old == label:
         return theme
     theme.label = label
-    theme.full_clean()
-    theme.save(update_fields=["label"])
+    _save_theme(theme, update_fields=["label"])
     log_action(
         actor=actor,
         action="projects.theme_rename",
@@ -94,28 +110,20 @@ def theme_rename(*, actor, theme: Theme, label: str) -> Theme:
 @transaction.atomic
 def theme_move(*, actor, theme: Theme, direction: str) -> Theme:
     """Moves a theme one place up or down the list (nothing at either end); positions are
-    renumbered 1…n on the way."""
+    renumbered 1…n on the way (`services_ordering`, under the programme's lock)."""
     ensure_manager(actor)
     Programme.objects.select_for_update().get(pk=theme.programme_id)
-    rows = list(Theme.objects.filter(programme_id=theme.programme_id).order_by("position", "pk"))
-    index = next(i for i, row in enumerate(rows) if row.pk == theme.pk)
-    other = index - 1 if direction == UP else index + 1
-    if not 0 <= other < len(rows):
-        return rows[index]
-    rows[index], rows[other] = rows[other], rows[index]
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            row.position = position
-            row.save(update_fields=["position"])
-    moved = rows[other]
-    log_action(
-        actor=actor,
-        action="projects.theme_move",
-        obj=moved.programme,
-        summary=_("Thématique « %(label)s » placée en position %(n)s")
-        % {"label": moved.label, "n": other + 1},
-    )
-    return moved
+    moved = move_in(Theme.objects.filter(programme_id=theme.programme_id), theme.pk, direction)
+    theme = Theme.objects.get(pk=theme.pk)
+    if moved:
+        log_action(
+            actor=actor,
+            action="projects.theme_move",
+            obj=theme.programme,
+            summary=_("Thématique « %(label)s » placée en position %(n)s")
+            % {"label": theme.label, "n": theme.position},
+        )
+    return theme
 
 
 def theme_usage(*, theme: Theme) -> int:
@@ -157,8 +165,7 @@ def theme_delete(*, actor, theme: Theme) -> None:
 
 
 def _save_fiche(fiche: ProjectFiche) -> None:
-    fiche.full_clean(exclude=["programme", "structure"], validate_unique=False)
-    fiche.save()
+    checked_save(fiche, exclude=["programme", "structure"], validate_unique=False)
 
 
 def fiche_data_sheet_save(
@@ -271,8 +278,7 @@ def fiche_project_save(
         project.partners = partners.strip()
         project.means = means.strip()
         project.stage = ProjectStage(stage)
-        project.full_clean(validate_unique=False)
-        project.save()
+        checked_save(project, validate_unique=False)
     return project
 
 

@@ -9,7 +9,10 @@ Errors (`ProjectsError` codes): `not_partner` (the structure is not one of the
 programme's), `not_author` (editing or deleting someone else's entry), `not_question`
 (answering an entry that is not a question), `sent_reminder` (deleting the entry of a sent
 reminder: it records a message that left), `no_recipient` (a reminder to structures with
-nobody to write to), `already_sent` (the same reminder form posted twice).
+nobody to write to), `already_sent` (the same reminder form posted twice), `already_done`
+(the same entry form posted twice), `future` (an entry dated to come),
+`answer_before_question` (an answer dated before its question), `invalid` (a row that
+does not pass `full_clean`).
 """
 
 import datetime as dt
@@ -22,15 +25,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from formations.audit import log_action
-from formations.models import AuditEntry, OutboxMessage, Participant, Programme, Structure
+from formations.models import OutboxMessage, Participant, Programme, Structure
 from formations.outbox import MessagePurpose, outbox_enqueue
 from projects.exceptions import ProjectsError
 from projects.models import FollowUpEntry
-from projects.selectors import ProgrammeStructure
+from projects.once import first_submit
+from projects.permissions import is_partner
 from projects.selectors_followup import can_write_follow_up, reminder_recipients
+from projects.validation import checked_save
 
 REMINDER_PURPOSE = "projects_follow_up_reminder"
 REMIND_ACTION = "projects.follow_up.reminder_sent"
+ADD_ACTION = "projects.follow_up.added"
 
 
 def register_purposes(purposes: dict) -> None:
@@ -46,12 +52,7 @@ def _ensure_writer(*, actor, programme: Programme, structure: Structure | None =
     """`None` is a management command or the demo, run by whoever operates the server."""
     if actor is not None and not can_write_follow_up(user=actor, programme=programme):
         raise PermissionDenied
-    if (
-        structure is not None
-        and not ProgrammeStructure.objects.filter(
-            programme_id=programme.pk, structure_id=structure.pk
-        ).exists()
-    ):
+    if structure is not None and not is_partner(programme=programme, structure=structure):
         raise ProjectsError(
             _("« %(structure)s » n'est pas une structure partenaire de ce programme.")
             % {"structure": structure.name},
@@ -85,6 +86,24 @@ def _tidy_answer(entry: FollowUpEntry) -> None:
         entry.answer, entry.answered_on = "", None
 
 
+def _check_dates(entry: FollowUpEntry) -> None:
+    """The log notes what happened: no date to come (a day's margin for time zones); an
+    answer is not dated before the question."""
+    if entry.occurred_on and entry.occurred_on > timezone.localdate() + dt.timedelta(days=1):
+        raise ProjectsError(
+            _("Le suivi note ce qui a eu lieu : la date ne peut pas être à venir."),
+            code="future",
+            field="occurred_on",
+        )
+    if entry.answered_on and entry.occurred_on and entry.answered_on < entry.occurred_on:
+        raise ProjectsError(
+            _("La réponse ne peut pas être datée d'avant la question (%(date)s).")
+            % {"date": f"{entry.occurred_on:%d/%m/%Y}"},
+            code="answer_before_question",
+            field="answered_on",
+        )
+
+
 @transaction.atomic
 def follow_up_add(
     *,
@@ -97,9 +116,12 @@ def follow_up_add(
     summary: str,
     answer: str = "",
     answered_on: dt.date | None = None,
+    token: str = "",
 ) -> FollowUpEntry:
-    """Writes one entry of the structure's log, authored by `actor`."""
+    """Writes one entry of the structure's log, authored by `actor`. `token`: the form's
+    (`projects.once`), a second post of the same form writes nothing (`already_done`)."""
     _ensure_writer(actor=actor, programme=programme, structure=structure)
+    first_submit(lock=programme, action=ADD_ACTION, token=token)
     entry = FollowUpEntry(
         programme=programme,
         structure=structure,
@@ -112,14 +134,14 @@ def follow_up_add(
         author=actor,
     )
     _tidy_answer(entry)
-    entry.full_clean()
-    entry.save()
+    _check_dates(entry)
+    checked_save(entry)
     log_action(
         actor=actor,
-        action="projects.follow_up.added",
+        action=ADD_ACTION,
         obj=entry,
         summary=_summary(entry),
-        data={"programme": programme.pk, "structure": structure.pk, "kind": kind},
+        data={"programme": programme.pk, "structure": structure.pk, "kind": kind, "token": token},
         mentions=(structure,),
     )
     return entry
@@ -151,8 +173,8 @@ def follow_up_update(
     entry.occurred_on, entry.kind, entry.channel = occurred_on, kind, channel
     entry.summary, entry.answer, entry.answered_on = summary.strip(), answer.strip(), answered_on
     _tidy_answer(entry)
-    entry.full_clean()
-    entry.save()
+    _check_dates(entry)
+    checked_save(entry)
     log_action(
         actor=actor,
         action="projects.follow_up.changed",
@@ -206,8 +228,8 @@ def follow_up_answer(
         raise ProjectsError(_("Écrivez la réponse apportée."), code="empty", field="answer")
     entry.answer = answer.strip()
     entry.answered_on = answered_on or timezone.localdate()
-    entry.full_clean()
-    entry.save()
+    _check_dates(entry)
+    checked_save(entry)
     log_action(
         actor=actor,
         action="projects.follow_up.answered",
@@ -250,17 +272,15 @@ def follow_up_remind(
     if not token:
         raise ProjectsError(_("Le formulaire a expiré : rouvrez-le."), code="no_token")
     with transaction.atomic():
-        Programme.objects.select_for_update().filter(pk=programme.pk).first()
-        if AuditEntry.objects.filter(
+        first_submit(
+            lock=programme,
             action=REMIND_ACTION,
-            object_type=Programme._meta.label_lower,
-            object_id=str(programme.pk),
-            data__token=token,
-        ).exists():
-            raise ProjectsError(
-                _("Cette relance a déjà été envoyée : elle n'est pas envoyée une seconde fois."),
-                code="already_sent",
-            )
+            token=token,
+            message=_(
+                "Cette relance a déjà été envoyée : elle n'est pas envoyée une seconde fois."
+            ),
+            code="already_sent",
+        )
         for structure in structures:
             _ensure_writer(actor=None, programme=programme, structure=structure)
         targets = reminder_recipients(programme=programme, structures=structures)
@@ -288,8 +308,7 @@ def follow_up_remind(
                 % {"names": ", ".join(r.name for r in target.recipients), "subject": subject},
                 author=actor,
             )
-            entry.full_clean()
-            entry.save()
+            checked_save(entry)
             # About the entry, not the structure: the log of this programme only lists it.
             sent = [
                 outbox_enqueue(

@@ -1,12 +1,13 @@
 """Writing the journal de bord: only the participant writes, edits, deletes and shares
 their own entries, in a programme of theirs that asks for the journal
 (`Programme.logbook_enabled`). The text is private: it is never copied to the audit
-journal; sharing and unsharing are recorded there (``projects.journal_shared``,
+journal; writing (``projects.journal_written``, from a form: it recognises a double
+submit), sharing and unsharing are recorded there (``projects.journal_shared``,
 ``projects.journal_unshared``) without the entry's title or text."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,11 @@ from formations.audit import log_action
 from formations.models import Participant, Programme
 from projects.exceptions import ProjectsError
 from projects.models import JournalEntry
+from projects.once import first_submit
 from projects.selectors_journal import logbook_programmes
+from projects.validation import checked_save
+
+WRITTEN_ACTION = "projects.journal_written"
 
 
 def _ensure_author(actor, participant: Participant) -> None:
@@ -70,15 +75,6 @@ def _check_entry(programme: Programme, written_on: dt.date | None, body: str) ->
         )
 
 
-def _checked_save(entry: JournalEntry) -> None:
-    try:
-        entry.full_clean()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ProjectsError(" ".join(messages), code="invalid", field=field) from None
-    entry.save()
-
-
 @transaction.atomic
 def journal_entry_create(
     *,
@@ -88,12 +84,16 @@ def journal_entry_create(
     written_on: dt.date,
     title: str,
     body: str,
+    token: str = "",
 ) -> JournalEntry:
-    """A new entry, private until shared. Codes: `date_future`, `date_before_programme`,
-    `body_too_long`, `invalid`, `no_logbook`."""
+    """A new entry, private until shared. `token`: the form's (`projects.once`); the same
+    form posted again writes nothing (`already_done`). Codes also `date_future`,
+    `date_before_programme`, `body_too_long`, `invalid`, `no_logbook`. The audit journal
+    records that an entry was written (to recognise the token), never its title or text."""
     _ensure_author(actor, participant)
     _ensure_logbook(participant, programme)
     _check_entry(programme, written_on, (body or "").strip())
+    first_submit(lock=participant, action=WRITTEN_ACTION, token=token)
     entry = JournalEntry(
         participant=participant,
         programme=programme,
@@ -101,7 +101,21 @@ def journal_entry_create(
         title=(title or "").strip(),
         body=(body or "").strip(),
     )
-    _checked_save(entry)
+    checked_save(entry)
+    if token:
+        log_action(
+            actor=None,
+            action=WRITTEN_ACTION,
+            obj=participant,
+            summary=_("Entrée du journal de bord écrite dans « %(programme)s »")
+            % {"programme": programme.title},
+            data={
+                "entry": entry.pk,
+                "programme": programme.pk,
+                "token": token,
+                "by_participant": participant.pk,
+            },
+        )
     return entry
 
 
@@ -117,7 +131,7 @@ def journal_entry_update(
         (title or "").strip(),
         (body or "").strip(),
     )
-    _checked_save(entry)
+    checked_save(entry)
     return entry
 
 

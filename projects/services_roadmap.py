@@ -19,6 +19,7 @@ from projects.exceptions import ProjectsError
 from projects.models import ActionStatus, ProjectFiche, RoadmapAction, RoadmapAxis
 from projects.services import fiche_edit
 from projects.services_ordering import move_in, renumber
+from projects.validation import checked_save
 
 ROADMAP_PART = gettext_lazy("Feuille de route")
 
@@ -81,8 +82,7 @@ def axis_add(
         axis = RoadmapAxis(
             fiche=fiche, position=last + 1, title=_title(title), description=description.strip()
         )
-        axis.full_clean()
-        axis.save()
+        checked_save(axis)
     return axis
 
 
@@ -102,8 +102,7 @@ def axis_update(
         current = _axis(fiche, axis)
         current.title = _title(title)
         current.description = description.strip()
-        current.full_clean()
-        current.save()
+        checked_save(current)
     return current
 
 
@@ -168,8 +167,7 @@ def action_add(
             due_on=due_on,
             status=status,
         )
-        action.full_clean()
-        action.save()
+        checked_save(action)
     return action
 
 
@@ -193,8 +191,7 @@ def action_update(
         current.owner = owner.strip()
         current.due_on = due_on
         current.status = status
-        current.full_clean()
-        current.save()
+        checked_save(current)
     return current
 
 
@@ -213,8 +210,7 @@ def action_set_status(
     ) as fiche:
         current = _action(fiche, action)
         current.status = status
-        current.full_clean()
-        current.save(update_fields=["status"])
+        checked_save(current, update_fields=["status"])
     return current
 
 

@@ -17,7 +17,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -39,11 +39,13 @@ from formations.permissions import can_manage
 from formations.storage import documents_storage
 from projects.exceptions import ProjectsError
 from projects.models import TASK_DOCUMENTS_FOLDER, IntersessionTask, RoadmapAction
+from projects.once import first_submit
+from projects.selectors import partner_structures
 from projects.selectors_tasks import (
     may_follow_structure,
     may_set_tasks,
-    partner_structures,
 )
+from projects.validation import clean_or_refuse
 
 Kind = IntersessionTask.Kind
 
@@ -66,17 +68,6 @@ def _ensure_can_follow(actor, task: IntersessionTask) -> None:
 
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _clean(task: IntersessionTask) -> None:
-    try:
-        task.full_clean(exclude=["batch"])
-    except ValidationError as error:
-        messages = []
-        for name, errors in error.message_dict.items():
-            label = str(task._meta.get_field(name).verbose_name) if name != "__all__" else ""
-            messages.extend(f"{label} : {message}" if label else message for message in errors)
-        raise ProjectsError(" ".join(messages), code="invalid") from error
 
 
 def _check_due(due_on: dt.date | None, today: dt.date, programme: Programme) -> None:
@@ -177,13 +168,16 @@ def task_create(
     campaign: Campaign | None = None,
     roadmap_action: RoadmapAction | None = None,
     today: dt.date | None = None,
+    token: str = "",
 ) -> list[IntersessionTask]:
     """Sets one task for each of `structures` (partner structures of the programme), all
     sharing one `batch`. Journal `projects.task_created`. Codes: `no_structure`,
     `not_partner`, `due_missing`, `due_past`, `due_after_end`, `campaign_not_quiz`, `bad_campaign`,
     `roadmap_one_structure`, `roadmap_action_missing`, `bad_roadmap_action`,
-    `roadmap_action_not_step`, `invalid`."""
+    `roadmap_action_not_step`, `invalid`, `already_done` (the same form posted again:
+    `token`, see `projects.once`)."""
     _ensure_can_set(actor, programme)
+    first_submit(lock=programme, action="projects.task_created", token=token)
     today = today or timezone.localdate()
     structures = list(structures)
     if not structures:
@@ -226,7 +220,7 @@ def task_create(
             roadmap_action=roadmap_action,
             created_by=_user(actor),
         )
-        _clean(task)
+        clean_or_refuse(task, exclude=["batch"])
         tasks.append(task)
     IntersessionTask.objects.bulk_create(tasks)
     log_action(
@@ -239,7 +233,12 @@ def task_create(
             len(tasks),
         )
         % {"title": title.strip(), "n": len(tasks), "date": f"{due_on:%d/%m/%Y}"},
-        data={"batch": str(batch), "kind": kind, "structures": [s.pk for s in structures]},
+        data={
+            "batch": str(batch),
+            "kind": kind,
+            "structures": [s.pk for s in structures],
+            "token": token,
+        },
     )
     return tasks
 
@@ -287,7 +286,7 @@ def task_batch_update(
         task.due_on = due_on
         if later and task.done_at is None:
             task.reminded_at = None
-        _clean(task)
+        clean_or_refuse(task, exclude=["batch"])
     IntersessionTask.objects.bulk_update(tasks, ["title", "instructions", "due_on", "reminded_at"])
     log_action(
         actor=actor,
@@ -436,6 +435,12 @@ def _lock_task(task: IntersessionTask) -> IntersessionTask:
     return locked
 
 
+def already_done_message(task: IntersessionTask) -> str:
+    return _("Ce travail est déjà marqué fait (le %(date)s).") % {
+        "date": f"{timezone.localtime(task.done_at):%d/%m/%Y}"
+    }
+
+
 @transaction.atomic
 def task_mark_done(
     *, actor, task: IntersessionTask, note: str = "", upload=None, now=None
@@ -447,11 +452,7 @@ def task_mark_done(
     _ensure_can_follow(actor, task)
     task = _lock_task(task)
     if task.done_at is not None:
-        raise ProjectsError(
-            _("Ce travail est déjà marqué fait (le %(date)s).")
-            % {"date": f"{timezone.localtime(task.done_at):%d/%m/%Y}"},
-            code="already_done",
-        )
+        raise ProjectsError(already_done_message(task), code="already_done")
     content = content_type = None
     if upload is not None:
         content, content_type = read_task_document(upload)
@@ -465,7 +466,7 @@ def task_mark_done(
         task.document_sha256 = hashlib.sha256(content).hexdigest()
         task.document_size = len(content)
         task.document_content_type = content_type
-    _clean(task)
+    clean_or_refuse(task, exclude=["batch"])
     stored = ""
     try:
         task.save()

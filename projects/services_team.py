@@ -28,6 +28,7 @@ from projects.models import ProjectFiche, TeamMember
 from projects.rules import team_limits
 from projects.services import fiche_edit
 from projects.services_ordering import move_in, renumber
+from projects.validation import checked_save
 
 TEAM_PART = gettext_lazy("Équipe projet")
 Kind = TeamMember.Kind
@@ -180,8 +181,7 @@ def member_add(
             role=(role or "").strip() or (participant.job_title if participant else ""),
             position=last + 1,
         )
-        member.full_clean()
-        member.save()
+        checked_save(member)
     return member
 
 
@@ -233,8 +233,7 @@ def member_update(
         current.participant = participant
         current.full_name = name
         current.role = (role or "").strip()
-        current.full_clean()
-        current.save()
+        checked_save(current)
     return current
 
 

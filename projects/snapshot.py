@@ -55,6 +55,19 @@ def _action_text(action) -> str:
     return " — ".join(parts)
 
 
+def _member_labels(team: list[TeamMember]) -> list[str]:
+    """One distinct label per member, in the team's order: the name, then « Awa Dupont
+    (2) », « (3) »… for namesakes, so that a change to either of two « Awa Dupont » is a
+    change of its own row (rows are compared by label)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for member in team:
+        name = member.full_name
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return labels
+
+
 def snapshot(fiche: ProjectFiche) -> dict:
     """Reads the fiche and its rows (four queries) into the structure above."""
     projects = {project.kind: project for project in fiche.projects.all()}
@@ -74,10 +87,11 @@ def snapshot(fiche: ProjectFiche) -> dict:
         [_("Thématique prioritaire"), _text(fiche.priority_theme)],
         [_("Thématique secondaire"), _text(fiche.secondary_theme)],
     ]
-    team_rows = [[member.full_name, _member_text(member)] for member in team]
+    labels = _member_labels(team)
+    team_rows = [[label, _member_text(member)] for label, member in zip(labels, team, strict=True)]
     if len(team) > 1:
         # Rows are keyed by person, so a new order shows as its own row.
-        team_rows.append([_("Ordre de l'équipe"), ", ".join(m.full_name for m in team)])
+        team_rows.append([_("Ordre de l'équipe"), ", ".join(labels)])
     roadmap_rows = []
     for number, axis in enumerate(axes, start=1):
         axis_label = _("Axe %(n)s") % {"n": number}

@@ -39,8 +39,6 @@ from projects.selectors_fiches import (
 from projects.selectors_followup import can_read_follow_up
 from projects.selectors_tasks import may_follow_structure
 from projects.services_fiches import (
-    DOWN,
-    UP,
     fiche_data_sheet_save,
     fiche_lessons_save,
     fiche_project_save,
@@ -51,6 +49,8 @@ from projects.services_fiches import (
     theme_rename,
     theme_usage,
 )
+from projects.services_ordering import DOWN, UP
+from projects.validation import show_refusal
 
 HISTORY_PER_PAGE = 20
 # The two projects in the URL: …/modifier/projet-experimente/, …/modifier/projet-propose/.
@@ -279,7 +279,7 @@ def _edit_page(
             if error.code == "stale":
                 messages.error(request, error.message)
             else:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_refusal(form, error)
         else:
             messages.success(request, _("%(part)s : modifications enregistrées.") % {"part": title})
             return redirect(_detail_url(programme, structure, anchor))

@@ -1,4 +1,7 @@
-import uuid
+"""Pages of the follow-up of the structures (part B): the programme's overview, one
+structure's log (entries, sessions, messages), writing, answering and deleting entries,
+and the reminder sent to the structures chosen on the overview. Thin: the reads are in
+`selectors_followup`, the writes in `services_followup`."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,13 +18,15 @@ from formations.selectors import programmes_visible_to
 from projects.exceptions import ProjectsError
 from projects.forms_followup import AnswerForm, EntryForm, OverviewFilterForm, ReminderForm
 from projects.models import FollowUpEntry
+from projects.once import ALREADY_DONE, new_token
 from projects.selectors_followup import (
     can_read_follow_up,
     can_write_follow_up,
     follow_up_entries,
     follow_up_overview,
     follow_up_structures,
-    next_session,
+    local_time,
+    reminder_draft,
     reminder_recipients,
     silence_days_default,
     structure_log,
@@ -33,6 +38,7 @@ from projects.services_followup import (
     follow_up_remind,
     follow_up_update,
 )
+from projects.validation import show_refusal
 
 
 def _programme(request, pk):
@@ -99,8 +105,8 @@ def follow_up(request, programme):
         {
             "programme": programme,
             "overview": overview,
-            "next_start": timezone.localtime(
-                overview.next_session.first_start, _zone(overview.next_session)
+            "next_start": local_time(
+                overview.next_session.first_start, overview.next_session.time_zone
             )
             if overview.next_session
             else None,
@@ -132,9 +138,13 @@ def follow_up_log(request, programme, structure):
                     programme=programme,
                     structure=structure,
                     **_entry_fields(form),
+                    token=form.cleaned_data["token"],
                 )
             except ProjectsError as error:
-                form.add_error(error.field, error.message)
+                if error.code == ALREADY_DONE:
+                    messages.info(request, error.message)
+                    return redirect(_log_url(programme, structure))
+                show_refusal(form, error)
             else:
                 messages.success(request, _("Entrée ajoutée au suivi."))
                 return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))
@@ -167,7 +177,7 @@ def follow_up_entry_edit(request, programme, structure, entry):
         try:
             follow_up_update(actor=request.user, entry=entry, **_entry_fields(form))
         except ProjectsError as error:
-            form.add_error(error.field, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Entrée modifiée."))
             return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))
@@ -236,7 +246,7 @@ def follow_up_entry_answer(request, programme, structure, entry):
                 answered_on=form.cleaned_data["answered_on"],
             )
         except ProjectsError as error:
-            form.add_error(error.field, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Réponse enregistrée."))
             return redirect(_log_url(programme, structure, f"entree-{entry.pk}"))
@@ -256,50 +266,6 @@ def follow_up_entry_answer(request, programme, structure, entry):
 
 
 # --------------------------------------------------------------------------- reminder
-
-
-def _reminder_text(request, programme) -> tuple[str, str]:
-    """The French message the confirmation page offers, to be edited."""
-    upcoming = next_session(programme=programme)
-    signature = request.user.get_full_name() or request.user.get_username()
-    subject = _("%(programme)s : où en êtes-vous ?") % {"programme": programme.title}
-    if upcoming is not None:
-        start = timezone.localtime(upcoming.first_start, _zone(upcoming))
-        end = timezone.localtime(upcoming.last_end, _zone(upcoming))
-        if start.date() == end.date():
-            when = _("le %(date)s") % {"date": date_format(start, "l j F Y")}
-        else:
-            when = _("du %(start)s au %(end)s") % {
-                "start": date_format(start, "l j F"),
-                "end": date_format(end, "l j F Y"),
-            }
-        place = f" ({upcoming.place})" if upcoming.place else ""
-        session_text = _(
-            "La prochaine session, %(session)s, aura lieu %(when)s%(place)s. Pensez à y "
-            "inscrire les membres de votre équipe projet si ce n'est pas encore fait."
-        ) % {"session": upcoming.formation.title, "when": when, "place": place}
-    else:
-        session_text = _("Nous vous tiendrons informés de la date de la prochaine session.")
-    body = _(
-        "Bonjour,\n\n"
-        "Nous revenons vers vous dans le cadre du programme « %(programme)s ». Où en est "
-        "votre projet ? Avez-vous rencontré des difficultés, ou des questions auxquelles "
-        "nous pourrions répondre sans attendre la prochaine rencontre ?\n\n"
-        "%(session)s\n\n"
-        "N'hésitez pas à répondre à ce message ou à nous appeler.\n\n"
-        "Bien cordialement,\n"
-        "%(signature)s"
-    ) % {"programme": programme.title, "session": session_text, "signature": signature}
-    return subject, body
-
-
-def _zone(session):
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(session.time_zone)
-    except (KeyError, ValueError):
-        return timezone.get_current_timezone()
 
 
 @require_http_methods(["GET", "POST"])
@@ -350,12 +316,12 @@ def follow_up_remind_view(request, programme):
                 )
                 return redirect(overview_url)
     else:
-        subject, body = _reminder_text(request, programme)
+        subject, body = reminder_draft(programme=programme, author=request.user)
         form = ReminderForm(
             initial={
                 "subject": subject,
                 "body": body,
-                "token": uuid.uuid4().hex,
+                "token": new_token(),
                 "structure": ids,
             },
             structure_ids=ids,

@@ -16,14 +16,12 @@ from projects import selectors_journal as selectors
 from projects import services_journal as services
 from projects.exceptions import ProjectsError
 from projects.forms_journal import JournalEntryForm
+from projects.once import ALREADY_DONE
+from projects.validation import show_refusal
 
 
 def _journal_url(programme) -> str:
     return f"{reverse('projects:journal')}?programme={programme.pk}"
-
-
-def _form_error(form, exc: ProjectsError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @space.participant_required
@@ -46,7 +44,10 @@ def journal(request):
                 actor=participant, participant=participant, programme=programme, **form.cleaned_data
             )
         except ProjectsError as exc:
-            _form_error(form, exc)
+            if exc.code == ALREADY_DONE:
+                messages.info(request, exc.message)
+                return redirect(_journal_url(programme))
+            show_refusal(form, exc)
         else:
             messages.success(
                 request, _("Votre entrée est enregistrée. Elle n'est visible que de vous.")
@@ -74,9 +75,10 @@ def journal_edit(request, entry):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.journal_entry_update(actor=participant, entry=entry, **form.cleaned_data)
+            data = {k: v for k, v in form.cleaned_data.items() if k != "token"}
+            services.journal_entry_update(actor=participant, entry=entry, **data)
         except ProjectsError as exc:
-            _form_error(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Votre entrée est modifiée."))
             return redirect(_journal_url(entry.programme))

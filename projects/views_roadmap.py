@@ -24,6 +24,7 @@ from projects.services_roadmap import (
     axis_move,
     axis_update,
 )
+from projects.validation import show_refusal
 from projects.views_team import Place, fiche_place, posted_direction, posted_revision
 
 
@@ -75,10 +76,6 @@ def _confirm_page(request, place: Place, *, title, explanation, button, refused)
     )
 
 
-def _refuse(form, error: ProjectsError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @require_GET
 def fiche_roadmap(request, programme, structure):
     place = fiche_place(request, programme, structure)
@@ -110,7 +107,7 @@ def roadmap_axis_add(request, programme, structure):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Axe ajouté à la feuille de route."))
             return redirect(_page(place, f"axe-{axis.pk}"))
@@ -146,7 +143,7 @@ def roadmap_axis_edit(request, programme, structure, axis):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Axe enregistré."))
             return redirect(_page(place, f"axe-{current.pk}"))
@@ -248,7 +245,7 @@ def roadmap_action_add(request, programme, structure, axis):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Action ajoutée."))
             return redirect(_page(place, f"action-{action.pk}"))
@@ -285,7 +282,7 @@ def roadmap_action_edit(request, programme, structure, action):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Action enregistrée."))
             return redirect(_page(place, f"action-{current.pk}"))

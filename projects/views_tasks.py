@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from formations.uploads import accepts_upload
 from projects.exceptions import ProjectsError
 from projects.forms_tasks import DeleteForm, DoneForm, TaskBatchForm, TaskForm
+from projects.once import ALREADY_DONE
 from projects.reminders_tasks import reminder_days
 from projects.selectors_tasks import (
     followed_structure,
@@ -30,6 +31,7 @@ from projects.selectors_tasks import (
     unreachable_structures,
 )
 from projects.services_tasks import (
+    already_done_message,
     max_document_bytes,
     may_reopen,
     task_batch_delete,
@@ -39,6 +41,7 @@ from projects.services_tasks import (
     task_mark_done,
     task_reopen,
 )
+from projects.validation import show_refusal
 
 
 def _programme(request, programme):
@@ -69,11 +72,6 @@ def _list_url(programme, anchor: str = "") -> str:
 def _structure_url(programme, structure, anchor: str = "") -> str:
     url = reverse("projects:structure_tasks", args=[programme.pk, structure.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _add_error(form, error: ProjectsError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 @require_GET
@@ -110,9 +108,13 @@ def task_add(request, programme):
                 due_on=data["due_on"],
                 campaign=data.get("campaign"),
                 roadmap_action=data.get("roadmap_action"),
+                token=data["token"],
             )
         except ProjectsError as error:
-            _add_error(form, error)
+            if error.code == ALREADY_DONE:
+                messages.info(request, error.message)
+                return redirect(_list_url(programme))
+            show_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -151,7 +153,7 @@ def task_batch_edit(request, programme, batch):
                 actor=request.user, programme=programme, batch=batch, **form.cleaned_data
             )
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Travail modifié pour toutes ses structures."))
             return redirect(_list_url(programme, f"lot-{batch}"))
@@ -179,7 +181,7 @@ def _delete_page(request, programme, tasks, *, title, delete, back):
         try:
             delete(form.cleaned_data["confirm_documents"])
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Travail supprimé."))
             return redirect(_list_url(programme))
@@ -260,8 +262,14 @@ def _structure_task(request, programme, structure, task):
 @accepts_upload("document")
 def task_done(request, programme, structure, task):
     programme, structure, task = _structure_task(request, programme, structure, task)
+    done_url = _structure_url(programme, structure, f"travail-{task.pk}")
+    if request.method == "POST" and task.done_at is not None:
+        # A second submit, or another person was quicker: say so rather than show the
+        # form again with nothing said.
+        messages.info(request, already_done_message(task))
+        return redirect(done_url)
     form = DoneForm(request.POST or None, request.FILES or None, initial={"note": task.done_note})
-    if request.method == "POST" and task.done_at is None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             task_mark_done(
                 actor=request.user,
@@ -270,7 +278,7 @@ def task_done(request, programme, structure, task):
                 upload=form.cleaned_data["document"],
             )
         except ProjectsError as error:
-            _add_error(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("« %(title)s » est marqué fait.") % {"title": task.title})
             return redirect(_structure_url(programme, structure, f"travail-{task.pk}"))

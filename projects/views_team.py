@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from formations.models import Programme, Structure
 from projects.exceptions import ProjectsError
-from projects.forms_team import MemberForm, RevisionForm
+from projects.forms_fiches import RevisionForm
+from projects.forms_team import MemberForm
 from projects.models import ProjectFiche, TeamMember
 from projects.selectors import can_edit_fiche, fiche_of, fiche_programmes, fiche_structures
 from projects.selectors_team import structure_agents, team_state
@@ -26,6 +27,7 @@ from projects.services_team import (
     member_update,
     referent_set,
 )
+from projects.validation import show_refusal
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def fiche_team_add(request, programme, structure):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_refusal(form, error)
         else:
             messages.success(
                 request, _("%(name)s ajouté·e à l'équipe projet.") % {"name": member.full_name}
@@ -158,7 +160,7 @@ def fiche_team_edit(request, programme, structure, member):
                 **form.service_fields(),
             )
         except ProjectsError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Membre de l'équipe enregistré·e."))
             return redirect(place.url("fiche_team", anchor=f"membre-{current.pk}"))

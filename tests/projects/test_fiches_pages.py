@@ -293,7 +293,7 @@ def test_the_page_shows_team_and_road_map_in_priority_order(client, world):
     client.force_login(world.coordinator)
     page = client.get(_url("fiche_detail", world)).content.decode()
     assert page.index("Axe 1 : Axe premier") < page.index("Axe 2 : Axe second")
-    assert "Réunir les partenaires" in page and "Fait" in page
+    assert "Réunir les partenaires" in page and "Faite" in page
     assert "Ali Zaïnaba" in page and "référent·e du projet" in page
     assert "Élu·e" in page
 

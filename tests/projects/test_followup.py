@@ -254,6 +254,8 @@ def test_deleting_asks_for_confirmation(client):
 def test_another_writer_answers_a_question(client):
     world = project_world()
     question = _entry(world, kind="question", summary="Comment inscrire ?")
+    question.occurred_on = dt.date(2021, 6, 7)  # an answer is never dated before its question
+    question.save()
     colleague = UserFactory(role=User.Role.COORDINATOR)
     client.force_login(colleague)
     url = reverse(
@@ -442,7 +444,7 @@ def test_the_programme_and_structure_pages_show_the_follow_up(client):
     ).content.decode()
     assert "Suivi des structures" in programme_page
     assert "2 structures sur 2 sans contact depuis 30 jours ou plus" in programme_page
-    assert "2 structures sans personne d'inscrit à la prochaine session" in programme_page
+    assert "2 structures sans aucun·e inscrit·e à la prochaine session" in programme_page
     structure_page = client.get(
         reverse("formations:structure_detail", args=[world.ccas.pk])
     ).content.decode()

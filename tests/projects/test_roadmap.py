@@ -184,7 +184,7 @@ def test_the_referent_builds_and_reorders_the_road_map_from_the_page(client):
     assert page.index("Partenariats") < page.index("Accueil")
     assert "Priorité 1" in page
     assert "Réunir les partenaires" in page
-    assert "Fait" in page
+    assert "Faite" in page  # une action
     assert RoadmapAction.objects.get().status == "done"
 
 

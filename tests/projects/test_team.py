@@ -388,3 +388,27 @@ def test_moving_a_member_records_the_new_order_in_a_revision():
     [change] = revision.changes
     assert change["field"] == "Équipe projet › Ordre de l'équipe"
     assert change["after"] == f"{b.full_name}, {a.full_name}"
+
+
+def test_a_change_to_one_of_two_namesakes_records_its_own_revision():
+    world = project_world(team_max=3)
+    _add(world, kind=Kind.PARTNER, full_name="Awa Dupont", role="CAF")
+    second = _add(world, kind=Kind.PARTNER, full_name="Awa Dupont", role="Mairie")
+    member_update(
+        actor=world.coordinator,
+        programme=world.programme,
+        structure=world.ccas,
+        member=second,
+        expected_revision=_revision(world),
+        kind=Kind.PARTNER,
+        full_name="Awa Dupont",
+        role="Département",
+    )
+    last = FicheRevision.objects.order_by("-number").first()
+    assert last.number == 3
+    assert [(c["before"], c["after"]) for c in last.changes] == [
+        ("Partenaire — Mairie", "Partenaire — Département")
+    ]
+    assert last.changes[0]["field"].endswith("Awa Dupont (2)")
+    rows = dict(last.snapshot["sections"][4]["rows"])
+    assert rows["Ordre de l'équipe"] == "Awa Dupont, Awa Dupont (2)"
