@@ -211,12 +211,14 @@ def member_update(
         )
         current = _member(fiche, member)
         _check_not_in_team(fiche, participant, exclude_pk=current.pk)
-        _check_name_not_in_team(
-            fiche,
-            name,
-            field="participant" if participant else "full_name",
-            exclude_pk=current.pk,
-        )
+        if _name_key(name) != _name_key(current.full_name):
+            # Only a new name is checked: namesakes already in the team stay editable.
+            _check_name_not_in_team(
+                fiche,
+                name,
+                field="participant" if participant else "full_name",
+                exclude_pk=current.pk,
+            )
         if kind == Kind.AGENT and current.kind != Kind.AGENT:
             _check_room_for_an_agent(fiche, programme, changing=True)
         if current.is_referent and kind != Kind.AGENT:

@@ -4,8 +4,8 @@
                   {"title": "Projet expérimenté", "rows": […]},
                   {"title": "Équipe projet", "rows": [["DUPONT Awa", "Agent de la
                    structure — directrice — référente du projet"], …]},
-                  {"title": "Feuille de route", "rows": [["Axe 1", "…"],
-                   ["Axe 1 › action 1", "… — porteur — 15/03/2022 — En cours"], …]}]}
+                  {"title": "Feuille de route", "rows": [["Accueil", "Priorité 1 — …"],
+                   ["Accueil › Permanence", "1. porteur — 15/03/2022 — En cours"], …]}]}
 
 Labels are written in the words of the page at the time of the edit, so an old state reads
 as it was shown. `changes()` compares two snapshots row by row (section, label): that is
@@ -45,8 +45,8 @@ def _member_text(member: TeamMember) -> str:
     return " — ".join(parts)
 
 
-def _action_text(action) -> str:
-    parts = [action.title]
+def _action_state(action) -> str:
+    parts = []
     if action.owner:
         parts.append(action.owner)
     if action.due_on:
@@ -55,14 +55,13 @@ def _action_text(action) -> str:
     return " — ".join(parts)
 
 
-def _member_labels(team: list[TeamMember]) -> list[str]:
-    """One distinct label per member, in the team's order: the name, then « Awa Dupont
-    (2) », « (3) »… for namesakes, so that a change to either of two « Awa Dupont » is a
-    change of its own row (rows are compared by label)."""
+def _distinct_labels(names: list[str]) -> list[str]:
+    """One distinct label per row, in order: the name, then « Awa Dupont (2) », « (3) »…
+    for namesakes, so that a change to either of two « Awa Dupont » (or two axes of the same
+    title) is a change of its own row (rows are compared by label)."""
     seen: dict[str, int] = {}
     labels = []
-    for member in team:
-        name = member.full_name
+    for name in names:
         seen[name] = seen.get(name, 0) + 1
         labels.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return labels
@@ -87,21 +86,25 @@ def snapshot(fiche: ProjectFiche) -> dict:
         [_("Thématique prioritaire"), _text(fiche.priority_theme)],
         [_("Thématique secondaire"), _text(fiche.secondary_theme)],
     ]
-    labels = _member_labels(team)
+    labels = _distinct_labels([member.full_name for member in team])
     team_rows = [[label, _member_text(member)] for label, member in zip(labels, team, strict=True)]
     if len(team) > 1:
         # Rows are keyed by person, so a new order shows as its own row.
         team_rows.append([_("Ordre de l'équipe"), ", ".join(labels)])
+    # Axes and actions are rows of their own, keyed by title: moving one changes its
+    # priority (and its neighbour's), not every row after it.
     roadmap_rows = []
-    for number, axis in enumerate(axes, start=1):
-        axis_label = _("Axe %(n)s") % {"n": number}
-        roadmap_rows.append([axis_label, " — ".join(filter(None, [axis.title, axis.description]))])
-        for index, action in enumerate(axis.actions.all(), start=1):
+    axis_labels = _distinct_labels([axis.title for axis in axes])
+    for number, (axis, axis_label) in enumerate(zip(axes, axis_labels, strict=True), start=1):
+        priority = _("Priorité %(n)s") % {"n": number}
+        roadmap_rows.append([axis_label, " — ".join(filter(None, [priority, axis.description]))])
+        actions = list(axis.actions.all())
+        action_labels = _distinct_labels([action.title for action in actions])
+        for index, (action, action_label) in enumerate(
+            zip(actions, action_labels, strict=True), start=1
+        ):
             roadmap_rows.append(
-                [
-                    _("%(axis)s › action %(n)s") % {"axis": axis_label, "n": index},
-                    _action_text(action),
-                ]
+                [f"{axis_label} › {action_label}", f"{index}. {_action_state(action)}"]
             )
     return {
         "sections": [

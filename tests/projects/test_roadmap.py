@@ -60,12 +60,13 @@ def test_axes_are_added_last_and_moved_up_with_the_new_order_in_the_revision():
     assert _axis_order() == [("Accueil", 1), ("Numérique", 2), ("Partenariats", 3)]
     revision = FicheRevision.objects.order_by("-number").first()
     assert revision.part == "Feuille de route"
+    # Only the two axes that changed places: their rows are keyed by title.
     assert revision.changes == [
-        {"field": "Feuille de route › Axe 2", "before": "Partenariats", "after": "Numérique"},
-        {"field": "Feuille de route › Axe 3", "before": "Numérique", "after": "Partenariats"},
+        {"field": "Feuille de route › Numérique", "before": "Priorité 3", "after": "Priorité 2"},
+        {"field": "Feuille de route › Partenariats", "before": "Priorité 2", "after": "Priorité 3"},
     ]
     rows = revision.snapshot["sections"][-1]["rows"]
-    assert [value for _label, value in rows] == ["Accueil", "Numérique", "Partenariats"]
+    assert [label for label, _value in rows] == ["Accueil", "Numérique", "Partenariats"]
 
 
 def test_the_first_axis_going_up_stays_first_and_records_nothing():
@@ -102,11 +103,18 @@ def test_actions_keep_contiguous_positions_within_their_axis():
         (b.pk, 2),
     ]
     changes = FicheRevision.objects.order_by("-number")[1].changes
-    assert {
-        "field": "Feuille de route › Axe 1 › action 2",
-        "before": "Affiche — À faire",
-        "after": "Permanence — MADI Awa — 15/03/2022 — À faire",
-    } in changes
+    assert changes == [
+        {
+            "field": "Feuille de route › Accueil › Permanence",
+            "before": "3. MADI Awa — 15/03/2022 — À faire",
+            "after": "2. MADI Awa — 15/03/2022 — À faire",
+        },
+        {
+            "field": "Feuille de route › Accueil › Affiche",
+            "before": "2. À faire",
+            "after": "3. À faire",
+        },
+    ]
 
 
 def test_a_status_change_is_one_revision():
@@ -117,9 +125,7 @@ def test_a_status_change_is_one_revision():
     action_set_status(**_where(world), action=action, status="in_progress")
     assert RoadmapAction.objects.get().status == "in_progress"
     assert FicheRevision.objects.count() == before + 1
-    assert FicheRevision.objects.order_by("-number").first().changes[0]["after"] == (
-        "Affiche — En cours"
-    )
+    assert FicheRevision.objects.order_by("-number").first().changes[0]["after"] == ("1. En cours")
 
 
 def test_an_action_of_another_fiche_is_not_reached():

@@ -392,8 +392,12 @@ def test_moving_a_member_records_the_new_order_in_a_revision():
 
 def test_a_change_to_one_of_two_namesakes_records_its_own_revision():
     world = project_world(team_max=3)
-    _add(world, kind=Kind.PARTNER, full_name="Awa Dupont", role="CAF")
-    second = _add(world, kind=Kind.PARTNER, full_name="Awa Dupont", role="Mairie")
+    first = _add(world, kind=Kind.PARTNER, full_name="Awa Dupont", role="CAF")
+    # Typing a member's name again is refused; namesakes still exist (two participants,
+    # or rows written before that rule): each keeps its own row in the versions.
+    second = _add(world, kind=Kind.PARTNER, full_name="Awa Dupond", role="Mairie")
+    TeamMember.objects.filter(pk=second.pk).update(full_name=first.full_name)
+    second.refresh_from_db()
     member_update(
         actor=world.coordinator,
         programme=world.programme,
