@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("evaluations.urls")),
     path("", include("projects.urls")),
+    path("", include("alertes.urls")),
     path("", include("livrables.urls")),
 ]
 # Under /mon-espace/, the participant's space's own page (its layout, no staff menu).

@@ -30,6 +30,15 @@ it to a provider (a STOP may arrive in between):
 only its address; `legal_basis_for(purpose)` gives the basis a purpose is sent on.
 Channel codes: "email", "sms"; purpose codes: "service", "evaluation_follow_up",
 "news_campaigns" (`formations.models.Channel`, `Purpose`).
+
+Structures' own purposes (seed 002, Alertes: `STRUCTURE_PURPOSES`) are agreed to with one
+structure: the rows name it, and every function takes ``structure=`` for them
+(`may_contact(person, Channel.SMS, Purpose.STRUCTURE_NEWS, structure=centre)`). News of
+the structure needs consent; administrative reminders the person asked for
+(`Purpose.ADMIN_REMINDERS`) are a service they requested: recorded like a consent (the
+request, its wording, who noted it, how), sent on the service basis (reason
+"requested"), stopped by a withdrawal. A STOP reply withdraws every SMS purpose, the
+structures' ones included (`consent_withdraw_channel`).
 """
 
 from __future__ import annotations
@@ -49,11 +58,14 @@ from django.utils.translation import gettext_lazy
 from formations.audit import log_action
 from formations.models import (
     CONSENT_PURPOSES,
+    STRUCTURE_PURPOSES,
     Channel,
     ContactConsent,
     LegalBasis,
+    Membership,
     Participant,
     Purpose,
+    Structure,
     User,
 )
 from formations.permissions import ensure_manager
@@ -62,7 +74,7 @@ from formations.phones import is_e164, is_mobile
 
 class ConsentError(Exception):
     """A consent that cannot be recorded. `code`: "not_a_consent_purpose",
-    "future_date", "unknown_wording", "inactive_collector"."""
+    "future_date", "unknown_wording", "inactive_collector", "structure_required"."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -110,12 +122,48 @@ WORDINGS: dict[tuple[str, str], Wording] = {
             "programme. Je peux retirer cet accord à tout moment (réponse STOP)."
         ),
     ),
+    # Seed 002's box, one per channel: « J'accepte que le centre social m'envoie des SMS et
+    # des newsletters pour m'informer de l'actualité de la structure ».
+    (Channel.EMAIL, Purpose.STRUCTURE_NEWS): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte que le centre social m'envoie des newsletters par e-mail pour "
+            "m'informer de l'actualité de la structure. Je peux retirer cet accord à tout "
+            "moment (lien en bas de chaque e-mail)."
+        ),
+    ),
+    (Channel.SMS, Purpose.STRUCTURE_NEWS): Wording(
+        "v1",
+        gettext_lazy(
+            "J'accepte que le centre social m'envoie des SMS pour m'informer de l'actualité de "
+            "la structure. Je peux retirer cet accord à tout moment (réponse STOP)."
+        ),
+    ),
+    (Channel.EMAIL, Purpose.ADMIN_REMINDERS): Wording(
+        "v1",
+        gettext_lazy(
+            "Je demande à recevoir par e-mail un rappel avant les dates de mes démarches "
+            "administratives suivies par le centre social. Je peux l'arrêter à tout moment."
+        ),
+    ),
+    (Channel.SMS, Purpose.ADMIN_REMINDERS): Wording(
+        "v1",
+        gettext_lazy(
+            "Je demande à recevoir par SMS un rappel avant les dates de mes démarches "
+            "administratives suivies par le centre social. Je peux l'arrêter à tout moment "
+            "(réponse STOP)."
+        ),
+    ),
 }
 # The box participants had before consents were recorded per channel (migration 0006).
 LEGACY_WORDING_VERSION = "v0 (case à cocher d'origine)"
 
 PAIRS: tuple[tuple[str, str], ...] = tuple(
     (channel, purpose) for purpose in CONSENT_PURPOSES for channel in Channel.values
+)
+# The same for what a person agrees to with a structure (each row names the structure).
+STRUCTURE_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (channel, purpose) for purpose in STRUCTURE_PURPOSES for channel in Channel.values
 )
 
 
@@ -131,6 +179,7 @@ class Reason:
 
     SERVICE = "service"
     CONSENT = "consent"
+    REQUESTED = "requested"
     NO_ADDRESS = "no_address"
     INVALID_PHONE = "invalid_phone"
     NOT_MOBILE = "not_mobile"
@@ -140,6 +189,7 @@ class Reason:
     LABELS = {
         SERVICE: gettext_lazy("message de service"),
         CONSENT: gettext_lazy("consentement donné"),
+        REQUESTED: gettext_lazy("rappel demandé par la personne"),
         NO_ADDRESS: gettext_lazy("aucune adresse pour ce canal"),
         INVALID_PHONE: gettext_lazy("numéro de téléphone invalide"),
         NOT_MOBILE: gettext_lazy("ce numéro ne reçoit pas de SMS (ligne fixe)"),
@@ -163,11 +213,17 @@ class ContactDecision(NamedTuple):
         """What the outbox row records when the message is sent; None when refused."""
         if not self.allowed:
             return None
-        return LegalBasis.SERVICE if self.reason == Reason.SERVICE else LegalBasis.CONSENT
+        if self.reason in (Reason.SERVICE, Reason.REQUESTED):
+            return LegalBasis.SERVICE
+        return LegalBasis.CONSENT
+
+
+# Sent on the service basis: needed by the person, or asked for by them.
+SERVICE_BASIS_PURPOSES = (Purpose.SERVICE, Purpose.ADMIN_REMINDERS)
 
 
 def legal_basis_for(purpose: str) -> str:
-    return LegalBasis.SERVICE if purpose == Purpose.SERVICE else LegalBasis.CONSENT
+    return LegalBasis.SERVICE if purpose in SERVICE_BASIS_PURPOSES else LegalBasis.CONSENT
 
 
 def _address_problem(person: Participant, channel: str) -> str | None:
@@ -189,28 +245,43 @@ def _decide(person: Participant, channel: str, purpose: str, latest: str | None)
     if purpose == Purpose.SERVICE:
         return ContactDecision(True, Reason.SERVICE)
     if latest == ContactConsent.Action.GIVEN:
+        if purpose == Purpose.ADMIN_REMINDERS:
+            return ContactDecision(True, Reason.REQUESTED)
         return ContactDecision(True, Reason.CONSENT)
     if latest == ContactConsent.Action.WITHDRAWN:
         return ContactDecision(False, Reason.CONSENT_WITHDRAWN)
     return ContactDecision(False, Reason.NO_CONSENT)
 
 
-def _check_channel_purpose(channel: str, purpose: str) -> None:
+def _check_channel_purpose(channel: str, purpose: str, structure=None) -> None:
     if channel not in Channel.values or purpose not in Purpose.values:
         raise ValueError(f"unknown channel or purpose: {channel!r}, {purpose!r}")
+    if (purpose in STRUCTURE_PURPOSES) != (structure is not None):
+        raise ValueError(f"purpose {purpose!r} and structure {structure!r} do not go together")
 
 
-def may_contact(person: Participant, channel: str, purpose: str) -> ContactDecision:
+def _structure_filter(structure) -> dict:
+    """The rows of one structure's purposes, or the programme's (no structure)."""
+    if structure is None:
+        return {"structure__isnull": True}
+    return {"structure": structure}
+
+
+def may_contact(
+    person: Participant, channel: str, purpose: str, *, structure: Structure | None = None
+) -> ContactDecision:
     """May `person` be sent a message on `channel` for `purpose`? One query at most.
 
     Service messages: yes, given an address for the channel (for SMS, a valid mobile
     number). Other purposes: only if the latest consent row for that channel and purpose
-    gives it. Reason codes: `Reason.*`."""
-    _check_channel_purpose(channel, purpose)
+    (and `structure`, for `STRUCTURE_PURPOSES`) gives it. Reason codes: `Reason.*`."""
+    _check_channel_purpose(channel, purpose, structure)
     latest = None
     if purpose != Purpose.SERVICE:
         latest = (
-            ContactConsent.objects.filter(participant=person, channel=channel, purpose=purpose)
+            ContactConsent.objects.filter(
+                participant=person, channel=channel, purpose=purpose, **_structure_filter(structure)
+            )
             .order_by("-at", "-pk")
             .values_list("action", flat=True)
             .first()
@@ -219,16 +290,23 @@ def may_contact(person: Participant, channel: str, purpose: str) -> ContactDecis
 
 
 def may_contact_many(
-    people: Iterable[Participant], channel: str, purpose: str
+    people: Iterable[Participant],
+    channel: str,
+    purpose: str,
+    *,
+    structure: Structure | None = None,
 ) -> dict[int, ContactDecision]:
     """`may_contact` for many people (a campaign) in one query: {participant pk: decision}."""
-    _check_channel_purpose(channel, purpose)
+    _check_channel_purpose(channel, purpose, structure)
     people = list(people)
     latest: dict[int, str] = {}
     if purpose != Purpose.SERVICE and people:
         rows = (
             ContactConsent.objects.filter(
-                participant__in=[p.pk for p in people], channel=channel, purpose=purpose
+                participant__in=[p.pk for p in people],
+                channel=channel,
+                purpose=purpose,
+                **_structure_filter(structure),
             )
             .order_by("participant_id", "at", "pk")
             .values_list("participant_id", "action")
@@ -248,6 +326,9 @@ def may_contact_address(channel: str, address: str, purpose: str) -> ContactDeci
     shared phone: a STOP from it withdrew them all), else the first one's reason, and
     `no_consent` when nobody holds it. A few queries at most."""
     _check_channel_purpose(channel, purpose)
+    if purpose in STRUCTURE_PURPOSES:
+        # A structure's message always names its person (the outbox row's participant).
+        return ContactDecision(False, Reason.NO_CONSENT)
     address = (address or "").strip()
     if channel == Channel.EMAIL:
         holders = Participant.objects.filter(email__iexact=address) if address else None
@@ -271,7 +352,22 @@ def current_consents(participant: Participant) -> dict[tuple[str, str], ContactC
     """The latest row for each (channel, purpose) pair, None where nothing was recorded."""
     state: dict[tuple[str, str], ContactConsent | None] = dict.fromkeys(PAIRS)
     for row in (
-        ContactConsent.objects.filter(participant=participant)
+        ContactConsent.objects.filter(participant=participant, structure__isnull=True)
+        .select_related("collected_by")
+        .order_by("at", "pk")
+    ):
+        state[(row.channel, row.purpose)] = row
+    return state
+
+
+def structure_consents(
+    participant: Participant, structure: Structure
+) -> dict[tuple[str, str], ContactConsent | None]:
+    """What the person agreed to with `structure`: the latest row for each (channel,
+    purpose) of `STRUCTURE_PAIRS`, None where nothing was recorded. One query."""
+    state: dict[tuple[str, str], ContactConsent | None] = dict.fromkeys(STRUCTURE_PAIRS)
+    for row in (
+        ContactConsent.objects.filter(participant=participant, structure=structure)
         .select_related("collected_by")
         .order_by("at", "pk")
     ):
@@ -308,13 +404,15 @@ def consent_rows(participant: Participant) -> list[ConsentRow]:
     ]
 
 
-def consent_history(participant: Participant) -> QuerySet[ContactConsent]:
-    """Every consent row of a person, latest first."""
-    return (
-        ContactConsent.objects.filter(participant=participant)
-        .select_related("collected_by")
-        .order_by("-at", "-pk")
-    )
+def consent_history(
+    participant: Participant, *, structure: Structure | None = None
+) -> QuerySet[ContactConsent]:
+    """Every consent row of a person, latest first; with `structure`, only the rows of
+    what the person agreed to with that structure (what its team may see)."""
+    rows = ContactConsent.objects.filter(participant=participant)
+    if structure is not None:
+        rows = rows.filter(structure=structure)
+    return rows.select_related("collected_by", "structure").order_by("-at", "-pk")
 
 
 def annotation_name(channel: str, purpose: str) -> str:
@@ -337,6 +435,28 @@ def annotate_current_consents(queryset: QuerySet[Participant]) -> QuerySet[Parti
     return queryset.annotate(**annotations)
 
 
+def annotate_structure_consents(
+    queryset: QuerySet[Participant], structure: Structure, *, prefix: str = ""
+) -> QuerySet[Participant]:
+    """`annotate_current_consents` for what people agreed to with `structure`: adds
+    `consent_<channel>_<purpose>` for each of `STRUCTURE_PAIRS`. On a queryset of another
+    model (memberships), `prefix` leads to the person: ``prefix="participant__"``."""
+    annotations = {}
+    for channel, purpose in STRUCTURE_PAIRS:
+        latest = (
+            ContactConsent.objects.filter(
+                participant=OuterRef(f"{prefix}pk"),
+                channel=channel,
+                purpose=purpose,
+                structure=structure,
+            )
+            .order_by("-at", "-pk")
+            .values("action")[:1]
+        )
+        annotations[annotation_name(channel, purpose)] = Subquery(latest)
+    return queryset.annotate(**annotations)
+
+
 def given_purposes(participant: Participant, channel: str) -> list[str]:
     """Purposes given on a channel, from `annotate_current_consents`' annotations."""
     return [
@@ -348,8 +468,14 @@ def given_purposes(participant: Participant, channel: str) -> list[str]:
 
 
 # Who may be named as having collected a consent: active coordinators, trainers (a paper
-# form filled in during a session) and structure referents.
-COLLECTOR_ROLES = (User.Role.COORDINATOR, User.Role.TRAINER, User.Role.STRUCTURE_REFERENT)
+# form filled in during a session), structure referents and a structure's Alertes team.
+COLLECTOR_ROLES = (
+    User.Role.COORDINATOR,
+    User.Role.TRAINER,
+    User.Role.STRUCTURE_REFERENT,
+    User.Role.STRUCTURE_ADMIN,
+    User.Role.STRUCTURE_STAFF,
+)
 
 
 def consent_collectors() -> QuerySet[User]:
@@ -385,16 +511,41 @@ def _collector(collected_by, actor):
     return collected_by
 
 
-def _ensure_may_record(actor, participant: Participant, method: str) -> None:
+def _ensure_may_record(actor, participant: Participant, method: str, structure=None) -> None:
     """Coordinators and `None` (a command, a webhook) record anyone's consent; a
     participant records only their own, from their space (`PermissionDenied` otherwise).
     Such a row has no collector (a participant is no account) and its method is
-    ``web_link``; the journal entry has no author and says so by its method."""
+    ``web_link``; the journal entry has no author and says so by its method. A
+    structure's administrator or staff records what the person agrees to with their own
+    structure, for a person their structure follows (an active membership)."""
     if isinstance(actor, Participant):
         if actor.pk != participant.pk or method != ContactConsent.Method.WEB_LINK:
             raise PermissionDenied
         return
+    if getattr(actor, "works_in_alertes", False):
+        if (
+            structure is None
+            or structure.pk != actor.structure_id
+            or not Membership.objects.filter(
+                participant=participant, structure=structure, ended_at__isnull=True
+            ).exists()
+        ):
+            raise PermissionDenied
+        return
     ensure_manager(actor)
+
+
+def _check_structure(purpose: str, structure) -> None:
+    if purpose in STRUCTURE_PURPOSES and structure is None:
+        raise ConsentError(
+            _("Cet accord est donné à une structure : indiquez laquelle."),
+            code="structure_required",
+        )
+    if purpose not in STRUCTURE_PURPOSES and structure is not None:
+        raise ConsentError(
+            _("Cet accord concerne le programme, pas une structure."),
+            code="structure_required",
+        )
 
 
 def consent_changes_record(*, participant: Participant, changes, **how) -> list[ContactConsent]:
@@ -428,8 +579,10 @@ def consent_give(
     at: dt.datetime | None = None,
     note: str = "",
     collected_by=None,
+    structure: Structure | None = None,
 ) -> ContactConsent:
-    """Record that `participant` agreed to be contacted on `channel` for `purpose`.
+    """Record that `participant` agreed to be contacted on `channel` for `purpose`
+    (with `structure`, for one of `STRUCTURE_PURPOSES`).
 
     Writes one `ContactConsent` row (action given, the current wording's version unless
     another known one is named) and one audit entry `consent_given`. `at` is when the
@@ -438,14 +591,15 @@ def consent_give(
     actor. Coordinators, `actor=None` (a command), or the participant themself from their
     space (method ``web_link``, see `_ensure_may_record`). Raises
     `ConsentError` ("not_a_consent_purpose", "future_date", "unknown_wording",
-    "inactive_collector")."""
-    _ensure_may_record(actor, participant, method)
+    "inactive_collector", "structure_required")."""
+    _ensure_may_record(actor, participant, method, structure)
     collector = _collector(collected_by, actor)
-    if purpose not in CONSENT_PURPOSES or channel not in Channel.values:
+    if purpose not in (*CONSENT_PURPOSES, *STRUCTURE_PURPOSES) or channel not in Channel.values:
         raise ConsentError(
             _("Les messages de service ne demandent pas de consentement."),
             code="not_a_consent_purpose",
         )
+    _check_structure(purpose, structure)
     known = {current_wording(channel, purpose).version, LEGACY_WORDING_VERSION}
     version = wording_version or current_wording(channel, purpose).version
     if version not in known:
@@ -464,6 +618,7 @@ def consent_give(
         method=method,
         note=note,
         actor=actor,
+        structure=structure,
     )
     return row
 
@@ -479,9 +634,11 @@ def consent_withdraw(
     at: dt.datetime | None = None,
     note: str = "",
     collected_by=None,
+    structure: Structure | None = None,
 ) -> list[ContactConsent]:
     """Record that `participant` withdrew (or refused) consent on `channel` for each of
-    `purposes` (all by default, as a STOP does).
+    `purposes` (the programme's by default; with `structure`, `purposes` are that
+    structure's: `STRUCTURE_PURPOSES` unless told).
 
     Writes one row (action withdrawn) per purpose whose latest row is not already a
     withdrawal — a refusal never preceded by consent is recorded too, so a paper form
@@ -489,8 +646,10 @@ def consent_withdraw(
     Returns the rows written. `collected_by` as for `consent_give`. Coordinators, or
     `actor=None` (a command, a STOP reply received on the webhook), or the participant
     themself from their space (method ``web_link``). Raises `ConsentError`
-    ("not_a_consent_purpose", "future_date", "inactive_collector")."""
-    _ensure_may_record(actor, participant, method)
+    ("not_a_consent_purpose", "future_date", "inactive_collector", "structure_required")."""
+    _ensure_may_record(actor, participant, method, structure)
+    if structure is not None and purposes is CONSENT_PURPOSES:
+        purposes = STRUCTURE_PURPOSES
     collector = _collector(collected_by, actor)
     when = _effective_date(at)
     # Why a lock: two STOP receipts for one number arrive together (retries); the second
@@ -498,13 +657,19 @@ def consent_withdraw(
     Participant.objects.select_for_update().filter(pk=participant.pk).first()
     written = []
     for purpose in purposes:
-        if purpose not in CONSENT_PURPOSES:
+        if purpose not in (*CONSENT_PURPOSES, *STRUCTURE_PURPOSES):
             raise ConsentError(
                 _("Les messages de service ne demandent pas de consentement."),
                 code="not_a_consent_purpose",
             )
+        _check_structure(purpose, structure)
         latest = (
-            ContactConsent.objects.filter(participant=participant, channel=channel, purpose=purpose)
+            ContactConsent.objects.filter(
+                participant=participant,
+                channel=channel,
+                purpose=purpose,
+                **_structure_filter(structure),
+            )
             .order_by("-at", "-pk")
             .values_list("action", flat=True)
             .first()
@@ -522,8 +687,38 @@ def consent_withdraw(
             method=method,
             note=note,
             actor=actor,
+            structure=structure,
         )
         written.append(row)
+    return written
+
+
+@transaction.atomic
+def consent_withdraw_channel(
+    *, participant: Participant, channel: str, method: str, actor, **how
+) -> list[ContactConsent]:
+    """Everything the person agreed to on `channel` withdrawn: the programme's purposes,
+    and each structure's (news, requested reminders) — what a STOP reply means. Same
+    `how` and checks as `consent_withdraw`; the rows written."""
+    written = consent_withdraw(
+        participant=participant, channel=channel, method=method, actor=actor, **how
+    )
+    structure_ids = (
+        ContactConsent.objects.filter(
+            participant=participant, channel=channel, structure__isnull=False
+        )
+        .values_list("structure_id", flat=True)
+        .distinct()
+    )
+    for structure in Structure.objects.filter(pk__in=list(structure_ids)).order_by("pk"):
+        written += consent_withdraw(
+            participant=participant,
+            channel=channel,
+            method=method,
+            actor=actor,
+            structure=structure,
+            **how,
+        )
     return written
 
 
@@ -539,11 +734,23 @@ SUMMARIES = {
 
 
 def _write_row(
-    *, participant, channel, purpose, action, wording_version, at, collector, method, note, actor
+    *,
+    participant,
+    channel,
+    purpose,
+    action,
+    wording_version,
+    at,
+    collector,
+    method,
+    note,
+    actor,
+    structure=None,
 ) -> ContactConsent:
     """One consent row and its journal entry (`consent_given`, `consent_withdrawn`)."""
     row = ContactConsent(
         participant=participant,
+        structure=structure,
         channel=channel,
         purpose=purpose,
         action=action,
@@ -564,6 +771,8 @@ def _write_row(
         "collected_by": collector.pk if collector else None,
         "note": row.note,
     }
+    if structure is not None:
+        data["structure_id"] = structure.pk
     if wording_version:
         data["wording_version"] = wording_version
     log_action(

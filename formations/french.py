@@ -5,9 +5,12 @@ e-mails, calendars and documents alike.
 
 import re
 import unicodedata
+import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.functional import lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 # --------------------------------------------------------------------------- dates
@@ -237,6 +240,20 @@ def time_zone_label(zone: str) -> str:
 
 
 time_zone_label_lazy = lazy(time_zone_label, str)
+
+# « Heure de Mayotte (Indian/Mayotte) »: what people call it, and the zone it stands for.
+# Sessions and structures (the Alertes' scheduled sending) choose from this list.
+TIME_ZONE_CHOICES = [
+    (zone, format_lazy("{} ({})", capfirst(TIME_ZONE_LABELS[zone]), zone))
+    for zone in TIME_ZONE_LABELS
+]
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s"), params={"tz": value}) from None
 
 
 # --------------------------------------------------------------------------- people

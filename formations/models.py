@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from formations.french import TIME_ZONE_CHOICES, validate_time_zone
 from formations.phones import validate_e164
 from formations.storage import documents_storage
 from formations.text import french_sort_key
@@ -154,6 +155,15 @@ class Structure(SortKeyModel):
         help_text=_("Ex. : Lille Sud, Valenciennois, Mayotte."),
     )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # Where the structure's Alertes campaigns and reminders are scheduled (a centre social in
+    # Mayotte schedules in Mayotte's time).
+    time_zone = models.CharField(
+        _("fuseau horaire"),
+        max_length=64,
+        default="Europe/Paris",
+        choices=TIME_ZONE_CHOICES,
+        validators=[validate_time_zone],
+    )
 
     class Meta:
         verbose_name = _("structure")
@@ -443,8 +453,24 @@ class Formation(models.Model):
 
 
 class Participant(SortKeyModel):
+    """One person of the registry: a professional trained in the programmes, or a member
+    (resident, volunteer, partner) a structure follows in Alertes (`Membership`). For a
+    member, `structure` is the structure that registered the record; what each structure
+    sees of a member goes through its own membership."""
+
+    class Kind(models.TextChoices):
+        PROFESSIONAL = "professional", _("Professionnel·le en formation")
+        RESIDENT = "resident", _("Habitant·e, adhérent·e")
+        VOLUNTEER = "volunteer", _("Bénévole")
+        PARTNER = "partner", _("Partenaire")
+
+    MEMBER_KINDS = (Kind.RESIDENT, Kind.VOLUNTEER, Kind.PARTNER)
+
     SORT_KEY_SOURCES = ("last_name", "first_name")
 
+    kind = models.CharField(
+        _("type de personne"), max_length=20, choices=Kind.choices, default=Kind.PROFESSIONAL
+    )
     last_name = models.CharField(_("nom"), max_length=120)
     first_name = models.CharField(_("prénom"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -459,6 +485,10 @@ class Participant(SortKeyModel):
         related_name="participants",
     )
     post_taken_on = models.DateField(_("date de prise de poste"), null=True, blank=True)
+    date_of_birth = models.DateField(_("date de naissance"), null=True, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False
     )
@@ -470,9 +500,14 @@ class Participant(SortKeyModel):
         verbose_name_plural = _("participant·es")
         ordering = ["sort_key", "pk"]
         constraints = [
-            # One person, one record: the same e-mail cannot be registered twice.
+            # One professional, one record: the same e-mail cannot be registered twice.
+            # Members are unique per structure instead (`formations.members`): a structure
+            # registering someone another structure knows creates its own record, and
+            # never learns the other one exists; coordinators merge such duplicates.
             models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="participant_email_unique_ci"
+                Lower("email"),
+                condition=~Q(email="") & Q(kind="professional"),
+                name="participant_email_unique_ci",
             ),
         ]
 
@@ -493,6 +528,17 @@ class User(AbstractUser):
         TRAINER = "trainer", _("Formateur·rice")
         FUNDER_AUDITOR = "funder_auditor", _("Auditeur·rice financeur")
         STRUCTURE_REFERENT = "structure_referent", _("Référent·e structure")
+        # Seed 002: a structure's own accounts for its members' follow-up (Alertes). The
+        # administrator is also its structure's referent, and manages the staff accounts.
+        STRUCTURE_ADMIN = "structure_admin", _("Administrateur·rice de structure")
+        STRUCTURE_STAFF = "structure_staff", _("Équipe de structure")
+
+    # Roles whose account belongs to one structure and sees only its data.
+    STRUCTURE_ROLES = (
+        Role.STRUCTURE_REFERENT,
+        Role.STRUCTURE_ADMIN,
+        Role.STRUCTURE_STAFF,
+    )
 
     role = models.CharField(
         _("rôle"), max_length=30, choices=Role.choices, default=Role.COORDINATOR
@@ -513,7 +559,10 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="referents",
-        help_text=_("Pour un·e référent·e : la seule structure dont il ou elle voit les données."),
+        help_text=_(
+            "Pour un·e référent·e, un·e administrateur·rice ou l'équipe d'une structure : la "
+            "seule structure dont il ou elle voit les données."
+        ),
     )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False
@@ -524,7 +573,10 @@ class User(AbstractUser):
         verbose_name_plural = _("utilisateur·rices")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role="structure_referent") | Q(structure__isnull=False),
+                condition=~Q(
+                    role__in=["structure_referent", "structure_admin", "structure_staff"]
+                )
+                | Q(structure__isnull=False),
                 name="referent_has_structure",
             ),
         ]
@@ -533,9 +585,9 @@ class User(AbstractUser):
         from django.core.exceptions import ValidationError
 
         super().clean()
-        if self.role == self.Role.STRUCTURE_REFERENT and not self.structure_id:
+        if self.role in self.STRUCTURE_ROLES and not self.structure_id:
             raise ValidationError(
-                {"structure": _("Un·e référent·e structure doit être rattaché·e à une structure.")}
+                {"structure": _("Ce rôle demande d'être rattaché·e à une structure.")}
             )
 
     @property
@@ -548,7 +600,17 @@ class User(AbstractUser):
 
     @property
     def is_structure_referent(self) -> bool:
-        return self.role == self.Role.STRUCTURE_REFERENT
+        """A referent, or a structure administrator (who is its structure's referent too)."""
+        return self.role in (self.Role.STRUCTURE_REFERENT, self.Role.STRUCTURE_ADMIN)
+
+    @property
+    def is_structure_admin(self) -> bool:
+        return self.role == self.Role.STRUCTURE_ADMIN
+
+    @property
+    def works_in_alertes(self) -> bool:
+        """A structure administrator or staff: follows the structure's members."""
+        return self.role in (self.Role.STRUCTURE_ADMIN, self.Role.STRUCTURE_STAFF)
 
 
 class AuditEntry(models.Model):
@@ -682,8 +744,10 @@ class ProviderIdentity(models.Model):
 
 # Consent records and SMS provider events (formations.consent, formations.sms); the outbox,
 # background jobs and periodic runs. Defined apart, part of this app.
+from formations.models_members import MemberGroup, Membership  # noqa: E402, F401
 from formations.models_messaging import (  # noqa: E402, F401
     CONSENT_PURPOSES,
+    STRUCTURE_PURPOSES,
     Channel,
     ContactConsent,
     LegalBasis,

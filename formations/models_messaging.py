@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from formations.models import Participant, User
+from formations.models import Participant, Structure, User
 
 
 class Channel(models.TextChoices):
@@ -22,9 +22,17 @@ class Purpose(models.TextChoices):
     SERVICE = "service", _("message de service")
     EVALUATION_FOLLOW_UP = "evaluation_follow_up", _("suivi des évaluations")
     NEWS_CAMPAIGNS = "news_campaigns", _("actualités et campagnes")
+    # Seed 002 (Alertes): what a person agrees to with ONE structure, recorded with it.
+    STRUCTURE_NEWS = "structure_news", _("actualités de la structure")
+    # Reminders of their administrative dates the person asked for: a service they
+    # requested (sent on that basis), recorded and withdrawn like a consent.
+    ADMIN_REMINDERS = "admin_reminders", _("rappels de démarches demandés")
 
 
+# Purposes agreed to with the programme (no structure on the row).
 CONSENT_PURPOSES = (Purpose.EVALUATION_FOLLOW_UP, Purpose.NEWS_CAMPAIGNS)
+# Purposes agreed to with one structure (the row names it).
+STRUCTURE_PURPOSES = (Purpose.STRUCTURE_NEWS, Purpose.ADMIN_REMINDERS)
 
 
 class LegalBasis(models.TextChoices):
@@ -63,7 +71,17 @@ class ContactConsent(models.Model):
     purpose = models.CharField(
         _("finalité"),
         max_length=30,
-        choices=[(p.value, p.label) for p in CONSENT_PURPOSES],
+        choices=[(p.value, p.label) for p in (*CONSENT_PURPOSES, *STRUCTURE_PURPOSES)],
+    )
+    # For `STRUCTURE_PURPOSES`: the structure the person agreed with (a consent to one
+    # centre social lets no other centre write to them).
+    structure = models.ForeignKey(
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     wording_version = models.CharField(
@@ -91,6 +109,19 @@ class ContactConsent(models.Model):
         ordering = ["participant", "channel", "purpose", "at", "pk"]
         indexes = [models.Index(fields=["participant", "channel", "purpose", "at"])]
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(purpose__in=["structure_news", "admin_reminders"], structure__isnull=False)
+                    | (
+                        ~Q(purpose__in=["structure_news", "admin_reminders"])
+                        & Q(structure__isnull=True)
+                    )
+                ),
+                name="consent_structure_for_structure_purposes",
+                violation_error_message=_(
+                    "Un accord donné à une structure nomme cette structure, et elle seule."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(action="withdrawn") | ~Q(wording_version=""),
                 name="consent_given_names_its_wording",

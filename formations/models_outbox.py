@@ -66,6 +66,16 @@ class OutboxMessage(models.Model):
         blank=True,
         related_name="outbox_messages",
     )
+    # The structure it is sent for (an Alertes campaign or reminder): whose consents are
+    # asked, whose team sees it, whose statistics count it. Empty for the programme's own.
+    structure = models.ForeignKey(
+        "formations.Structure",
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("demandé par"),

@@ -65,7 +65,13 @@ from formations import sms
 from formations.audit import log_action
 from formations.consent import ContactDecision, may_contact, may_contact_address
 from formations.jobs import job_advance, job_finish
-from formations.models import BackgroundJob, OutboxMessage, Participant, SmsEvent
+from formations.models import (
+    STRUCTURE_PURPOSES,
+    BackgroundJob,
+    OutboxMessage,
+    Participant,
+    SmsEvent,
+)
 from formations.models import Purpose as ContactPurpose
 from formations.permissions import can_manage
 
@@ -154,14 +160,17 @@ def contact_purpose(code: str) -> str:
 
 
 def contact_decision(
-    *, channel: str, purpose: str, recipient: str, participant: Participant | None
+    *, channel: str, purpose: str, recipient: str, participant: Participant | None, structure=None
 ) -> ContactDecision:
     """May this message go? The participant's consents when the row names one (exact even
-    when a phone is shared), else what the address allows (an account's e-mail)."""
+    when a phone is shared), else what the address allows (an account's e-mail). For a
+    structure's purpose (Alertes), what the person agreed to with that `structure`."""
     wanted = contact_purpose(purpose)
     if participant is not None:
         # The row's address, not the participant's current one, is what would be used.
         person = Participant(pk=participant.pk, email=recipient, phone=recipient)
+        if wanted in STRUCTURE_PURPOSES:
+            return may_contact(person, channel, wanted, structure=structure)
         return may_contact(person, channel, wanted)
     return may_contact_address(channel, recipient, wanted)
 
@@ -174,6 +183,7 @@ def consent_refusal(message: OutboxMessage) -> str | None:
         purpose=message.purpose,
         recipient=message.recipient,
         participant=message.participant,
+        structure=message.structure,
     )
     if decision.allowed:
         return None
@@ -238,6 +248,7 @@ def outbox_enqueue(
     attachments: Iterable[tuple[str, bytes | str, str]] = (),
     about: models.Model | None = None,
     participant: Participant | None = None,
+    structure=None,
     requested_by=None,
     recipient_name: str = "",
     expires_at=None,
@@ -250,11 +261,16 @@ def outbox_enqueue(
     ``participant``: the person it goes to, whose consents decide (see `contact_decision`);
     the row records the legal basis it is sent on. A message the person may not receive
     (no consent for the channel and purpose, consent withdrawn, no usable address) is
-    written as abandoned with the reason, and never sent."""
+    written as abandoned with the reason, and never sent. ``structure``: the structure
+    it is sent for (an Alertes message), whose consents decide for its purposes."""
     now = timezone.now()
     recipient = recipient.strip()
     decision = contact_decision(
-        channel=channel, purpose=purpose, recipient=recipient, participant=participant
+        channel=channel,
+        purpose=purpose,
+        recipient=recipient,
+        participant=participant,
+        structure=structure,
     )
     refused_reason = "" if decision.allowed else str(decision.label)
     message = OutboxMessage(
@@ -262,6 +278,7 @@ def outbox_enqueue(
         purpose=purpose,
         legal_basis=decision.legal_basis or _refused_basis(purpose),
         participant=participant,
+        structure=structure,
         recipient=recipient,
         recipient_name=recipient_name[:300],
         from_email=settings.DEFAULT_FROM_EMAIL if channel == OutboxMessage.Channel.EMAIL else "",
@@ -643,10 +660,14 @@ def latest_messages_about(*, objects, purpose: str) -> dict:
 
 
 def outbox_messages_visible_to(*, user):
-    """Every message for coordinators, none for anyone else."""
-    if not can_manage(user):
-        return OutboxMessage.objects.none()
-    return OutboxMessage.objects.select_related("requested_by")
+    """Every message for coordinators; for a structure's administrator or staff, the
+    messages sent for their structure (its campaigns and reminders); none for anyone else."""
+    messages = OutboxMessage.objects.select_related("requested_by")
+    if can_manage(user):
+        return messages
+    if getattr(user, "works_in_alertes", False) and user.structure_id:
+        return messages.filter(structure_id=user.structure_id)
+    return OutboxMessage.objects.none()
 
 
 @transaction.atomic

@@ -19,10 +19,29 @@ def is_funder_auditor(user) -> bool:
 
 
 def is_structure_referent(user) -> bool:
+    """A structure's referent — or its administrator, who is its referent too (seed 002:
+    « a structure referent can be made one »)."""
     return (
         user.is_authenticated
         and not user.is_superuser
-        and user.role == User.Role.STRUCTURE_REFERENT
+        and user.role in (User.Role.STRUCTURE_REFERENT, User.Role.STRUCTURE_ADMIN)
+    )
+
+
+def is_structure_admin(user) -> bool:
+    return (
+        user.is_authenticated and not user.is_superuser and user.role == User.Role.STRUCTURE_ADMIN
+    )
+
+
+def works_in_alertes(user) -> bool:
+    """A structure's administrator or staff: follows its members (Alertes), within that
+    structure only."""
+    return (
+        user.is_authenticated
+        and not user.is_superuser
+        and user.role in (User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF)
+        and user.structure_id is not None
     )
 
 

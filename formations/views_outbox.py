@@ -1,5 +1,6 @@
-"""The outbox page (« Envois »): every e-mail and SMS with its status, for coordinators;
-the demo mailbox of old. And the progress of a long job, as JSON for its page to poll."""
+"""The outbox page (« Envois »): every e-mail and SMS with its status, for coordinators
+(a structure's Alertes team: its own structure's); the demo mailbox of old. And the
+progress of a long job, as JSON for its page to poll."""
 
 import binascii
 
@@ -18,8 +19,8 @@ from django_filters.views import FilterView
 
 from formations import outbox
 from formations.jobs import job_state, jobs_visible_to
-from formations.models import OutboxMessage
-from formations.permissions import ManagerRequiredMixin
+from formations.models import OutboxMessage, User
+from formations.permissions import RoleRequiredMixin, can_manage
 
 
 def demo_mailbox() -> bool:
@@ -61,7 +62,12 @@ class OutboxFilter(django_filters.FilterSet):
         return queryset
 
 
-class OutboxListView(ManagerRequiredMixin, FilterView):
+# A structure's Alertes team sees its own structure's messages (`outbox_messages_visible_to`).
+OUTBOX_ROLES = (User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF)
+
+
+class OutboxListView(RoleRequiredMixin, FilterView):
+    allowed_roles = OUTBOX_ROLES
     template_name = "formations/outbox/list.html"
     filterset_class = OutboxFilter
     paginate_by = 50
@@ -90,7 +96,9 @@ class OutboxListView(ManagerRequiredMixin, FilterView):
         return context
 
 
-class OutboxMessageMixin(ManagerRequiredMixin):
+class OutboxMessageMixin(RoleRequiredMixin):
+    allowed_roles = OUTBOX_ROLES
+
     def get_queryset(self):
         return outbox.outbox_messages_visible_to(user=self.request.user)
 
@@ -105,7 +113,8 @@ class OutboxMessageView(OutboxMessageMixin, DetailView):
             purpose_label=outbox.purpose_label(message.purpose),
             # Outside the demo a password link is for its recipient's eyes only.
             show_body=demo_mailbox() or not outbox.is_confidential(message),
-            can_retry=message.status == OutboxMessage.Status.FAILED,
+            can_retry=message.status == OutboxMessage.Status.FAILED
+            and can_manage(self.request.user),
             **kwargs,
         )
 

@@ -8,27 +8,19 @@ which `verify_seals` can undo to recompute the original digest.
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from formations.french import TIME_ZONE_LABELS
+# validate_time_zone: named by the migrations as sessions.models.validate_time_zone.
+from formations.french import TIME_ZONE_CHOICES, validate_time_zone  # noqa: F401
 from formations.models import Formation, Participant
 from formations.storage import documents_storage
 from sessions.public_holidays import HOLIDAY_SUBDIVISION_CHOICES, holiday_subdivision_for
-
-
-def validate_time_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s"), params={"tz": value}) from None
 
 
 class TrainingSession(models.Model):
@@ -42,20 +34,7 @@ class TrainingSession(models.Model):
         COMPLETED = "completed", _("Terminée")
         CANCELLED = "cancelled", _("Annulée")
 
-    # « Heure de Mayotte (Indian/Mayotte) »: what people call it, and the zone it stands for.
-    TIME_ZONE_CHOICES = [
-        (zone, format_lazy("{} ({})", capfirst(TIME_ZONE_LABELS[zone]), zone))
-        for zone in (
-            "Europe/Paris",
-            "Indian/Mayotte",
-            "Indian/Reunion",
-            "America/Martinique",
-            "America/Guadeloupe",
-            "America/Cayenne",
-            "Pacific/Noumea",
-            "Pacific/Tahiti",
-        )
-    ]
+    TIME_ZONE_CHOICES = TIME_ZONE_CHOICES
 
     formation = models.ForeignKey(
         Formation, verbose_name=_("formation"), on_delete=models.PROTECT, related_name="sessions"

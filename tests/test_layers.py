@@ -1,7 +1,8 @@
-"""The apps depend one way, livrables → projects → evaluations → sessions → formations: the
+"""The apps depend one way, livrables → projects | alertes → evaluations → sessions →
+formations (alertes and projects are independent of each other): the
 import-linter contract of pyproject.toml (run by `make test`) holds for the project, and it
 would catch a lower app importing a higher one. The second part runs the same contract,
-read from pyproject.toml, on a throwaway copy of the five apps in a temporary folder."""
+read from pyproject.toml, on a throwaway copy of the six apps in a temporary folder."""
 
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
-APPS = ["livrables", "projects", "evaluations", "sessions", "formations"]
+LAYERS = ["livrables", "projects | alertes", "evaluations", "sessions", "formations"]
+APPS = ["livrables", "projects", "alertes", "evaluations", "sessions", "formations"]
 
 
 def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess:
@@ -34,12 +36,12 @@ def project_contract() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 
 
-def test_the_contract_checks_the_five_apps_in_order():
+def test_the_contract_checks_the_six_apps_in_order():
     config = project_contract()
     (contract,) = config["contracts"]
 
     assert contract["type"] == "layers"
-    assert contract["layers"] == APPS
+    assert contract["layers"] == LAYERS
     assert sorted(config["root_packages"]) == sorted(APPS)
 
 
@@ -56,7 +58,7 @@ def _toml_list(values) -> str:
 
 @pytest.fixture
 def apps_copy(tmp_path):
-    """Five empty apps with one module each, and pyproject.toml's contract. Returns a
+    """Six empty apps with one module each, and pyproject.toml's contract. Returns a
     function that adds a module to an app and runs lint-imports."""
     config = project_contract()
     (contract,) = config["contracts"]
@@ -91,6 +93,10 @@ def apps_copy(tmp_path):
         ("formations", "from livrables.models import VALUE\n"),
         ("evaluations", "import projects.models\n"),
         ("projects", "from livrables.models import VALUE\n"),
+        ("alertes", "import projects.models\n"),
+        ("projects", "from alertes.models import VALUE\n"),
+        ("formations", "import alertes.models\n"),
+        ("alertes", "from livrables.models import VALUE\n"),
     ],
     ids=[
         "formations→sessions",
@@ -99,6 +105,10 @@ def apps_copy(tmp_path):
         "formations→livrables",
         "evaluations→projects",
         "projects→livrables",
+        "alertes→projects",
+        "projects→alertes",
+        "formations→alertes",
+        "alertes→livrables",
     ],
 )
 def test_a_lower_app_importing_a_higher_one_breaks_the_contract(apps_copy, app, source):

@@ -589,6 +589,10 @@ def world(db, trainer):
         "projects:follow_up_entry_edit": follow_up_entry,
         "projects:follow_up_entry_delete": follow_up_entry,
         "projects:follow_up_entry_answer": follow_up_entry,
+        # Alertes (seed 002): coordinators and the structure's own administrator and staff;
+        # anyone else 403 on the home, 404 on a structure's pages (tests/alertes).
+        "alertes:home": {},
+        "alertes:structure_home": {"structure": structure.pk},
     }
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "sessions.apps.TrainingSessionsConfig",
     "evaluations",
     "projects",
+    "alertes",
     "livrables",
 ]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from formations.audit import log_action
-from formations.consent import consent_withdraw
+from formations.consent import consent_withdraw_channel
 from formations.models import Channel, ContactConsent, Participant, SmsEvent
 from formations.outbox import outbox_mark_delivered, outbox_mark_undelivered
 from formations.phones import is_e164
@@ -52,11 +52,12 @@ def sms_events_record(*, events: list[ProviderEvent]) -> list[SmsEvent]:
     the rows written.
 
     A reply whose first word is STOP (or ARRET), or the provider's own unsubscribe event,
-    withdraws every SMS consent of each participant whose stored number is the sender's
-    (`consent_withdraw`, method « réponse STOP », audit entries `consent_withdrawn`); a
-    STOP from a number nobody has is journaled as `sms_stop_unmatched`. A delivery
-    receipt updates the outbox row with the provider's `message_id`: `delivered` makes it
-    « délivré », `failed` (unknown or unreachable number) « échec » with the report."""
+    withdraws every SMS consent of each participant whose stored number is the sender's,
+    the structures' purposes too (`consent_withdraw_channel`, method « réponse STOP »,
+    audit entries `consent_withdrawn`); a STOP from a number nobody has is journaled as
+    `sms_stop_unmatched`. A delivery receipt updates the outbox row with the provider's
+    `message_id`: `delivered` makes it « délivré », `failed` (unknown or unreachable
+    number) « échec » with the report."""
     stored = []
     for event in events:
         row, created = SmsEvent.objects.get_or_create(
@@ -107,7 +108,7 @@ def _withdraw_sms_consents(event: SmsEvent) -> None:
         "provider": event.provider,
     }
     for person in people:
-        consent_withdraw(
+        consent_withdraw_channel(
             participant=person,
             channel=Channel.SMS,
             method=ContactConsent.Method.SMS_STOP,

@@ -1,0 +1,223 @@
+"""A structure's members (seed 002): who may act on them, and their registration.
+
+Registering someone already known **in the same structure** — same e-mail, same mobile
+number, or same name and date of birth — creates nothing and leads to the existing
+profile (the tender: « bloquer l'inscription d'une personne déjà inscrite, dans ce cas une
+redirection vers le profil existant »). Someone known only to **another** structure is
+registered as a new person: a structure never learns whether another one follows
+someone; a coordinator merges such duplicates afterwards (`formations.members_merge`).
+
+    result = member_register(structure=centre, actor=user, data=MemberData(...))
+    result.membership, result.created, result.matched_on   # "email", "phone", "name_birth"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from formations.audit import log_action
+from formations.consent import consent_give
+from formations.models import ContactConsent, MemberGroup, Membership, Participant, Structure
+from formations.permissions import can_manage, works_in_alertes
+from formations.text import french_sort_key
+
+
+class MemberError(Exception):
+    """A refused act on members. Codes: "forbidden", "foreign_group", "not_a_member_kind",
+    "ended"."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def may_follow_members(user, structure: Structure | int | None) -> bool:
+    """Coordinators (the general administrators) act on every structure's members; a
+    structure's administrator and staff on their own structure's only."""
+    structure_id = structure.pk if isinstance(structure, Structure) else structure
+    if can_manage(user):
+        return True
+    return works_in_alertes(user) and structure_id is not None and user.structure_id == structure_id
+
+
+def ensure_may_follow(actor, structure: Structure) -> None:
+    """For services: `PermissionDenied` unless `actor` may act on `structure`'s members;
+    `None` is a management command (the demo, an import run by the operator)."""
+    if actor is not None and not may_follow_members(actor, structure):
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- finding
+
+
+MATCH_LABELS = {
+    "email": gettext_lazy("même adresse e-mail"),
+    "phone": gettext_lazy("même numéro de téléphone"),
+    "name_birth": gettext_lazy("mêmes nom, prénom et date de naissance"),
+}
+
+
+def known_in_structure(
+    *,
+    structure: Structure,
+    email: str = "",
+    phone: str = "",
+    last_name: str = "",
+    first_name: str = "",
+    date_of_birth: dt.date | None = None,
+) -> tuple[Membership, str] | None:
+    """The membership of `structure` (ended ones included) whose person has this e-mail
+    (any case), this E.164 number, or this name (accents and case aside) and date of
+    birth, with what matched; None if nobody there. Never looks at other structures."""
+    email = (email or "").strip()
+    key = french_sort_key(last_name, first_name) if last_name and first_name else ""
+    any_of = Q(pk__in=[])
+    if email:
+        any_of |= Q(participant__email__iexact=email)
+    if phone:
+        any_of |= Q(participant__phone=phone)
+    if key and date_of_birth:
+        any_of |= Q(participant__sort_key=key, participant__date_of_birth=date_of_birth)
+    candidates = list(
+        Membership.objects.filter(any_of, structure=structure)
+        .select_related("participant")
+        .order_by(F("ended_at").asc(nulls_first=True), "pk")  # an active membership first
+    )
+    tests = (
+        ("email", lambda person: bool(email) and person.email.casefold() == email.casefold()),
+        ("phone", lambda person: bool(phone) and person.phone == phone),
+        (
+            "name_birth",
+            lambda person: (
+                bool(key and date_of_birth)
+                and person.sort_key == key
+                and person.date_of_birth == date_of_birth
+            ),
+        ),
+    )
+    for name, matches in tests:
+        for membership in candidates:
+            if matches(membership.participant):
+                return membership, name
+    return None
+
+
+# --------------------------------------------------------------------------- registering
+
+
+@dataclass
+class MemberData:
+    """What a registration form or an import line gives. `phone`: E.164 already."""
+
+    last_name: str
+    first_name: str
+    kind: str = Participant.Kind.RESIDENT
+    email: str = ""
+    phone: str = ""
+    date_of_birth: dt.date | None = None
+    address: str = ""
+    postal_code: str = ""
+    commune: str = ""
+    groups: list[MemberGroup] = field(default_factory=list)
+    note: str = ""
+    # (channel, purpose) pairs of `STRUCTURE_PAIRS` the person agreed to or asked for.
+    consents: list[tuple[str, str]] = field(default_factory=list)
+    consent_method: str = ContactConsent.Method.PAPER
+
+
+@dataclass(frozen=True)
+class Registration:
+    membership: Membership
+    created: bool
+    matched_on: str = ""
+
+    @property
+    def matched_label(self) -> str:
+        return str(MATCH_LABELS.get(self.matched_on, ""))
+
+
+def _check_groups(structure: Structure, groups) -> None:
+    if any(group.structure_id != structure.pk for group in groups):
+        raise MemberError(
+            _("Un des groupes choisis n'appartient pas à cette structure."), code="foreign_group"
+        )
+
+
+@transaction.atomic
+def member_register(*, structure: Structure, actor, data: MemberData) -> Registration:
+    """Registers a person as a member of `structure`, or finds them there already.
+
+    Known in this structure (`known_in_structure`): nothing is written, the existing
+    membership is returned with `created=False` and what matched. Otherwise a new
+    `Participant` (of a member kind, `structure` as its registering structure), its
+    `Membership` with the chosen groups, and the consents given (method
+    `data.consent_method`, collected by the actor) are written; audit `member_registered`.
+    Registrations in one structure are serialised (a lock on the structure's row), so two
+    people pressing « Enregistrer » together cannot create the same person twice."""
+    ensure_may_follow(actor, structure)
+    if data.kind not in Participant.MEMBER_KINDS:
+        raise MemberError(_("Choisissez le type d'adhérent·e."), code="not_a_member_kind")
+    _check_groups(structure, data.groups)
+    Structure.objects.select_for_update().filter(pk=structure.pk).first()
+    known = known_in_structure(
+        structure=structure,
+        email=data.email,
+        phone=data.phone,
+        last_name=data.last_name,
+        first_name=data.first_name,
+        date_of_birth=data.date_of_birth,
+    )
+    if known is not None:
+        membership, matched_on = known
+        return Registration(membership=membership, created=False, matched_on=matched_on)
+    person = Participant(
+        kind=data.kind,
+        last_name=data.last_name.strip(),
+        first_name=data.first_name.strip(),
+        email=data.email.strip(),
+        phone=data.phone,
+        date_of_birth=data.date_of_birth,
+        address=data.address.strip(),
+        postal_code=data.postal_code.strip(),
+        commune=data.commune.strip(),
+        structure=structure,
+    )
+    person.full_clean()
+    person.save()
+    membership = Membership.objects.create(
+        structure=structure,
+        participant=person,
+        note=data.note,
+        registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    membership.groups.set(data.groups)
+    for channel, purpose in data.consents:
+        consent_give(
+            participant=person,
+            channel=channel,
+            purpose=purpose,
+            structure=structure,
+            method=data.consent_method,
+            actor=actor,
+        )
+    log_action(
+        actor=actor,
+        action="member_registered",
+        obj=person,
+        summary=_("%(person)s inscrit·e comme adhérent·e de %(structure)s")
+        % {"person": person, "structure": structure},
+        data={
+            "membership_id": membership.pk,
+            "structure_id": structure.pk,
+            "groups": [group.pk for group in data.groups],
+        },
+    )
+    return Registration(membership=membership, created=True)
