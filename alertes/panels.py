@@ -51,6 +51,7 @@ def tabs_for(user, structure) -> list[dict]:
         if may_admin or not tab.admin_only
     ]
 
+
 # On a member's profile (`obj` is the `Membership`): their administrative dates and
 # reminders, the campaigns they were sent.
 MEMBER_PANELS: list[Panel] = []

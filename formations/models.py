@@ -573,9 +573,7 @@ class User(AbstractUser):
         verbose_name_plural = _("utilisateur·rices")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(
-                    role__in=["structure_referent", "structure_admin", "structure_staff"]
-                )
+                condition=~Q(role__in=["structure_referent", "structure_admin", "structure_staff"])
                 | Q(structure__isnull=False),
                 name="referent_has_structure",
             ),
