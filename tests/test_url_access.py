@@ -39,6 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.evaluations import make_campaign, make_version
+from tests.factories.members import AdministrativeStepFactory
 
 PUBLIC = {
     "login",
@@ -268,6 +269,7 @@ def world(db, trainer):
         summary="Question",
     )
     follow_up_entry = {"programme": programme.pk, "structure": structure.pk, "entry": entry.pk}
+    step = AdministrativeStepFactory(membership__structure=structure)
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -593,6 +595,11 @@ def world(db, trainer):
         # anyone else 403 on the home, 404 on a structure's pages (tests/alertes).
         "alertes:home": {},
         "alertes:structure_home": {"structure": structure.pk},
+        # Administrative dates (tests/alertes/test_steps_pages.py): the same people.
+        "alertes:step_add": {"structure": structure.pk, "membership": step.membership_id},
+        "alertes:step_edit": {"structure": structure.pk, "step": step.pk},
+        "alertes:step_end": {"structure": structure.pk, "step": step.pk},
+        "alertes:week": {"structure": structure.pk},
     }
 
 

@@ -62,9 +62,7 @@ def test_occurrences_within_a_week():
         D(2026, 12, 1)
     ]
     assert occurrences_between(due_on=D(2026, 12, 7), recurrence="once", **week) == []
-    assert occurrences_between(due_on=D(2026, 12, 6), recurrence="once", **week) == [
-        D(2026, 12, 6)
-    ]
+    assert occurrences_between(due_on=D(2026, 12, 6), recurrence="once", **week) == [D(2026, 12, 6)]
     assert occurrences_between(due_on=D(2026, 12, 2), recurrence="yearly", **week) == [
         D(2026, 12, 2)
     ]

@@ -1,0 +1,156 @@
+"""Reminders of administrative steps (seed 002: « prévenir les personnes de leurs
+démarches administratives à réaliser »), the periodic job `alertes.remind_steps`.
+
+For each active step (member still followed, step not stopped) whose next date falls
+within its `remind_days_before` days of today (today in the structure's time zone), on
+each channel chosen: one `StepReminder` and its outbox message, in one transaction. The
+unique (step, occurrence, channel) makes it idempotent: a monthly step is reminded once a
+month however often the job runs, two runs at once write one reminder. A request
+withdrawn since (STOP) is the outbox's to refuse: the row is written abandoned with the
+reason, so the page shows why nothing went."""
+
+import datetime as dt
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alertes.constants import STEP_REMINDER_PURPOSE
+from alertes.models import AdministrativeStep, StepReminder
+from alertes.occurrences import step_next_occurrence
+from formations.french import de_structure, long_date
+from formations.models import OutboxMessage
+from formations.outbox import outbox_enqueue
+
+# The longest notice a step may ask (`remind_days_before`'s validator), and a day of
+# margin for the time zones (Mayotte is ahead of UTC, the Antilles behind).
+_MAX_NOTICE = dt.timedelta(days=60)
+_MARGIN = dt.timedelta(days=1)
+
+
+def structure_today(structure, now: dt.datetime) -> dt.date:
+    """The day it is at `now` where the structure is."""
+    return timezone.localtime(now, zoneinfo.ZoneInfo(structure.time_zone)).date()
+
+
+def _lower_first(text: str) -> str:
+    """« Actualisation France Travail » → « actualisation France Travail »; « CAF : … »
+    stays as written."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def reminder_text(step: AdministrativeStep, occurrence: dt.date) -> tuple[str, str]:
+    """(subject, body) of the reminder: « Bonjour Anaïs, rappel du Centre social
+    l'Arbrisseau : actualisation France Travail le mardi 1er décembre. »"""
+    person = step.membership.participant
+    what = _lower_first(step.title)
+    when = long_date(occurrence, "l j F")
+    body = _("Bonjour %(first_name)s, rappel %(of_structure)s : %(what)s le %(when)s.") % {
+        "first_name": person.first_name,
+        "of_structure": de_structure(step.membership.structure.name),
+        "what": what,
+        "when": when,
+    }
+    subject = _("Rappel : %(what)s le %(when)s") % {"what": what, "when": when}
+    return subject, body
+
+
+@dataclass(frozen=True)
+class Due:
+    step: AdministrativeStep
+    occurrence: dt.date
+    channel: str
+
+
+def candidate_steps(now: dt.datetime):
+    """Steps that may have a date to remind around `now`, in one query: active, with a
+    channel, and a date in reach whatever the time zone (the exact test is Python's)."""
+    today = now.date()
+    low, high = today - _MARGIN, today + _MAX_NOTICE + _MARGIN
+    return (
+        AdministrativeStep.objects.filter(
+            ended_at__isnull=True,
+            membership__ended_at__isnull=True,
+            due_on__lte=high,
+        )
+        .filter(Q(remind_by_sms=True) | Q(remind_by_email=True))
+        .filter(
+            Q(recurrence=AdministrativeStep.Recurrence.ONCE, due_on__gte=low)
+            | (
+                ~Q(recurrence=AdministrativeStep.Recurrence.ONCE)
+                & (Q(until__isnull=True) | Q(until__gte=low))
+            )
+        )
+        .select_related("membership__participant", "membership__structure")
+        .order_by("pk")
+    )
+
+
+def due_reminders(now: dt.datetime) -> list[Due]:
+    """What should have been reminded by `now`, written or not. Two queries."""
+    due = []
+    for step in candidate_steps(now):
+        today = structure_today(step.membership.structure, now)
+        occurrence = step_next_occurrence(step, today)
+        if occurrence is None or (occurrence - today).days > step.remind_days_before:
+            continue
+        for channel, chosen in (("sms", step.remind_by_sms), ("email", step.remind_by_email)):
+            if chosen:
+                due.append(Due(step, occurrence, channel))
+    if not due:
+        return due
+    done = set(
+        StepReminder.objects.filter(
+            step__in={item.step.pk for item in due},
+            occurrence__in={item.occurrence for item in due},
+        ).values_list("step_id", "occurrence", "channel")
+    )
+    return [item for item in due if (item.step.pk, item.occurrence, item.channel) not in done]
+
+
+def _write(item: Due) -> StepReminder | None:
+    """One reminder and its message, or None when another run wrote it first."""
+    step, participant = item.step, item.step.membership.participant
+    subject, body = reminder_text(step, item.occurrence)
+    try:
+        with transaction.atomic():
+            reminder = StepReminder(step=step, occurrence=item.occurrence, channel=item.channel)
+            message = outbox_enqueue(
+                purpose=STEP_REMINDER_PURPOSE,
+                channel=item.channel,
+                recipient=participant.phone if item.channel == "sms" else participant.email,
+                recipient_name=str(participant),
+                subject=subject if item.channel == "email" else "",
+                body=body,
+                participant=participant,
+                structure=step.membership.structure,
+                about=step,
+            )
+            reminder.message = message
+            reminder.save()
+    except IntegrityError:
+        return None
+    return reminder
+
+
+def remind_due_steps(*, now: dt.datetime | None = None) -> dict:
+    """Writes the reminders due at `now` (default: now). Returns the counts: written,
+    refused by the outbox (request withdrawn, no address) and already written by a run at
+    the same time."""
+    now = now or timezone.now()
+    counts = Counter(written=0, refused=0, raced=0)
+    for item in due_reminders(now):
+        reminder = _write(item)
+        if reminder is None:
+            counts["raced"] += 1
+        elif reminder.message.status == OutboxMessage.Status.ABANDONED:
+            counts["refused"] += 1
+        else:
+            counts["written"] += 1
+    return dict(counts)
