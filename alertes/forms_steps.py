@@ -16,9 +16,9 @@ from formations.models import ContactConsent, Purpose
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2100, 12, 31)
 REQUEST_METHODS = [
-    (ContactConsent.Method.ORAL, ContactConsent.Method.ORAL.label),
-    (ContactConsent.Method.PAPER, ContactConsent.Method.PAPER.label),
-    (ContactConsent.Method.WRITTEN, ContactConsent.Method.WRITTEN.label),
+    (ContactConsent.Method.ORAL, _("de vive voix (noté par l'équipe)")),
+    (ContactConsent.Method.PAPER, _("sur un bulletin papier signé")),
+    (ContactConsent.Method.WRITTEN, _("par écrit (e-mail, courrier)")),
 ]
 
 
@@ -76,10 +76,10 @@ class StepForm(FieldsetsMixin, forms.Form):
         help_text=WORDINGS[("email", Purpose.ADMIN_REMINDERS)].text,
     )
     request_method = forms.ChoiceField(
-        label=_("Demande recueillie"), choices=REQUEST_METHODS, initial=ContactConsent.Method.ORAL
+        label=_("Demande faite"), choices=REQUEST_METHODS, initial=ContactConsent.Method.ORAL
     )
     remind_days_before = forms.IntegerField(
-        label=_("Rappel combien de jours avant ?"), min_value=0, max_value=60, initial=3
+        label=_("Rappel (nombre de jours avant la date)"), min_value=0, max_value=60, initial=3
     )
 
     def __init__(self, *args, structure, membership=None, **kwargs):
