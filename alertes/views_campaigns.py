@@ -3,7 +3,7 @@ each recipient's outbox status), edit and cancel before sending, « réutiliser 
 and the public unsubscribe link of the e-mails."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -241,6 +241,7 @@ def campaign_reuse_view(request, structure, campaign):
 # --------------------------------------------------------------------------- unsubscribe
 
 
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """Public: the link of a campaign e-mail. GET asks to confirm (a mail client that
