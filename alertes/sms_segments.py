@@ -14,7 +14,7 @@ Note: the GSM-7 basic set has few accented letters: à é è ù ì ò Ä Ö Ñ �
 ß É Ç Ø ø, and not ï, ë, ê, â, î, ô, û, œ nor the lowercase ç (the table's 0x09 is the
 capital Ç): « Anaïs » and « Zoë » both force Unicode."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # GSM 03.38 default alphabet (basic set), in table order; \n and \r are line feed and
 # carriage return. The escape (0x1B) is not a character one can type.
@@ -75,7 +75,9 @@ def sms_segments(text: str) -> Segments:
 
 def worst_case(texts) -> Segments:
     """Among the texts one message becomes for its recipients (their first names put in),
-    the one that costs most (most segments, then most characters); an empty list is the
-    empty text."""
+    the one that costs most (most segments, then Unicode, then most characters), naming
+    every character that forces Unicode for any of them; an empty list is the empty text."""
     figures = [sms_segments(text) for text in texts] or [sms_segments("")]
-    return max(figures, key=lambda s: (s.segments, s.characters, s.is_unicode))
+    worst = max(figures, key=lambda s: (s.segments, s.is_unicode, s.characters))
+    forcing = tuple(dict.fromkeys(char for s in figures for char in s.unicode_characters))
+    return replace(worst, unicode_characters=forcing)
