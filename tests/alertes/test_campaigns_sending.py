@@ -267,3 +267,16 @@ def test_a_forged_unsubscribe_token_gets_a_clear_page(client, token):
     assert may_contact(
         consenting.participant, "email", "structure_news", structure=world.arbrisseau
     ).allowed
+
+
+def test_campaign_sms_go_as_marketing_so_the_provider_adds_its_stop_mention(committed):
+    world = alertes_world()
+    _members(world)
+    committed(
+        campaign_send,
+        campaign=AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group]),
+    )
+    assert [m.marketing for m in sms.outbox] == [True]
+    # No STOP number of our own is written in the text: Brevo appends « STOP au [STOP CODE] »
+    # with its own short number (formations/sms/brevo.py).
+    assert "STOP" not in sms.outbox[0].body
