@@ -68,7 +68,8 @@
       });
       if (result.forcing.length) {
         warning.hidden = false;
-        warning.textContent = fill(output.dataset.unicodeTemplate, {
+        var template = result.forcing.length === 1 ? output.dataset.unicodeTemplateOne : output.dataset.unicodeTemplate;
+        warning.textContent = fill(template, {
           chars: result.forcing.map(function (c) { return c === "\n" ? "↵" : c; }).join(", ")
         });
       } else {

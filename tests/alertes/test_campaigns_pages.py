@@ -120,7 +120,7 @@ def test_detail_lists_those_without_consent_apart_with_the_reason_and_the_worst_
     assert "pas de consentement pour ce canal" in page
     # Zoë's ë forces Unicode: the worst case is named.
     assert "UCS-2" in page
-    assert "ë : ces caractères font passer le message en Unicode (70 caractères par SMS)." in page
+    assert "ë : ce caractère fait passer le message en Unicode (70 caractères par SMS)." in page
     assert apart.pk
 
 
