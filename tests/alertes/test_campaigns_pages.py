@@ -243,3 +243,43 @@ def test_queries_do_not_grow_with_rows(client, django_assert_max_num_queries, na
         campaign_send(campaign=big[0])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url(big)).status_code == 200
+
+
+def test_home_and_member_panels(rf, committed):
+    from django.template.loader import render_to_string
+
+    from alertes.panels_campaigns import home_next_campaigns_panel, member_campaigns_panel
+
+    world = alertes_world()
+    member = MembershipFactory(structure=world.arbrisseau, groups=[world.group])
+    give_structure_consent(member, "sms")
+    sent = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group], title="Sortie")
+    committed(campaign_send, campaign=sent)
+    AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group], title="Atelier cuisine")
+    AlertCampaignFactory(structure=world.chemin_rouge, groups=[world.other_group], title="Chez eux")
+    request = rf.get("/")
+    request.user = world.staff
+
+    template, context = home_next_campaigns_panel(request, world.arbrisseau)
+    home = render_to_string(template, {**context, "structure": world.arbrisseau})
+    assert "Atelier cuisine" in home and "Sortie" not in home and "Chez eux" not in home
+
+    template, context = member_campaigns_panel(request, member)
+    panel = render_to_string(template, context)
+    assert "Sortie" in panel and "Atelier cuisine" not in panel
+
+
+def test_edit_a_scheduled_campaign(client):
+    world = alertes_world()
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    other = MemberGroupFactory(structure=world.arbrisseau, name="Jeunesse")
+    client.force_login(world.admin)
+    url = reverse("alertes:campaign_edit", args=[world.arbrisseau.pk, campaign.pk])
+    assert "Bonjour {prénom}" in _text(client.get(url))
+
+    response = client.post(url, _form(world, title="Sortie reportée", groups=[other.pk], token=""))
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.title == "Sortie reportée"
+    assert list(campaign.groups.all()) == [other]
