@@ -52,7 +52,10 @@ def world(db):
         structure=world.arbrisseau,
         groups=[world.group],
         title="Sortie au parc de la Citadelle avec les familles du quartier",
-        body="Bonjour {prénom}, la sortie au parc a lieu samedi à 14 h. Rendez-vous devant le centre.",
+        body=(
+            "Bonjour {prénom}, la sortie au parc a lieu samedi à 14 h. "
+            "Rendez-vous devant le centre."
+        ),
         send_email=True,
         email_subject="Sortie samedi",
     )
