@@ -474,7 +474,10 @@ def send_sms(message: OutboxMessage) -> str:
         to=message.recipient,
         body=message.body,
         idempotency_key=message.idempotency_key,
-        marketing=contact_purpose(message.purpose) == ContactPurpose.NEWS_CAMPAIGNS,
+        # A structure's news (Alertes campaigns) is marketing too: French rules ask for the
+        # opt-out mention on it as on the programme's news.
+        marketing=contact_purpose(message.purpose)
+        in (ContactPurpose.NEWS_CAMPAIGNS, ContactPurpose.STRUCTURE_NEWS),
     )
 
 

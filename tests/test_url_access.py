@@ -68,6 +68,8 @@ PUBLIC = {
     "evaluations:answer_review",
     "evaluations:answer_done",
     "evaluations:answer_later",
+    # A campaign e-mail's unsubscribe link: a signed token (tests/alertes).
+    "alertes:unsubscribe",
 }
 # The participant's own space: for a participant signed in by link (formations.space),
 # never for staff; everyone else is sent to the space's sign-in page.
@@ -270,6 +272,7 @@ def world(db, trainer):
     )
     follow_up_entry = {"programme": programme.pk, "structure": structure.pk, "entry": entry.pk}
     step = AdministrativeStepFactory(membership__structure=structure)
+    alertes_group, alertes_campaign, unsubscribe_token = _alertes_objects(structure, participant)
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -600,7 +603,30 @@ def world(db, trainer):
         "alertes:step_edit": {"structure": structure.pk, "step": step.pk},
         "alertes:step_end": {"structure": structure.pk, "step": step.pk},
         "alertes:week": {"structure": structure.pk},
+        "alertes:group_list": {"structure": structure.pk},
+        "alertes:group_create": {"structure": structure.pk},
+        "alertes:group_edit": {"structure": structure.pk, "group": alertes_group.pk},
+        "alertes:group_delete": {"structure": structure.pk, "group": alertes_group.pk},
+        "alertes:campaign_list": {"structure": structure.pk},
+        "alertes:campaign_create": {"structure": structure.pk},
+        "alertes:campaign_detail": {"structure": structure.pk, "campaign": alertes_campaign.pk},
+        "alertes:campaign_edit": {"structure": structure.pk, "campaign": alertes_campaign.pk},
+        "alertes:campaign_cancel": {"structure": structure.pk, "campaign": alertes_campaign.pk},
+        "alertes:campaign_reuse": {"structure": structure.pk, "campaign": alertes_campaign.pk},
+        # The unsubscribe link of a campaign e-mail: a signed token (tests/alertes).
+        "alertes:unsubscribe": {"token": unsubscribe_token},
     }
+
+
+def _alertes_objects(structure, participant):
+    """A group and a scheduled campaign of `structure`, and an unsubscribe token."""
+    from alertes.unsubscribe import unsubscribe_token
+    from tests.factories.members import AlertCampaignFactory, MemberGroupFactory
+
+    group = MemberGroupFactory(structure=structure, name="Petite enfance")
+    campaign = AlertCampaignFactory(structure=structure, groups=[group])
+    token = unsubscribe_token(participant_id=participant.pk, structure_id=structure.pk)
+    return group, campaign, token
 
 
 def _intersession_task(session, structure):

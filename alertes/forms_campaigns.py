@@ -1,0 +1,136 @@
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alertes.models import AlertCampaign
+from alertes.services_campaigns import CampaignData
+from alertes.sms_segments import GSM7_BASIC, GSM7_EXTENSION
+from formations.models import MemberGroup, Membership
+
+
+class MemberChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.participant.last_name.upper()} {obj.participant.first_name}".strip()
+
+
+class ScheduleFields(forms.Form):
+    send_on = forms.DateField(
+        label=_("Date d'envoi"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    send_time = forms.TimeField(
+        label=_("Heure d'envoi"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.structure = structure
+        self.zone = ZoneInfo(structure.time_zone or "Europe/Paris")
+        self.fields["send_time"].help_text = _("Heure de %(zone)s.") % {"zone": self.zone.key}
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4().hex)
+
+    def scheduled_at(self) -> dt.datetime:
+        return dt.datetime.combine(
+            self.cleaned_data["send_on"], self.cleaned_data["send_time"], tzinfo=self.zone
+        )
+
+
+class CampaignForm(ScheduleFields):
+    title = forms.CharField(label=_("Titre de la campagne"), max_length=200)
+    category = forms.ChoiceField(label=_("Catégorie"), choices=AlertCampaign.Category.choices)
+    send_sms = forms.BooleanField(label=_("Par SMS"), required=False)
+    send_email = forms.BooleanField(label=_("Par e-mail"), required=False)
+    email_subject = forms.CharField(
+        label=_("Objet de l'e-mail"),
+        max_length=200,
+        required=False,
+        help_text=_("Obligatoire pour un envoi par e-mail."),
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Écrivez {prénom} là où doit figurer le prénom de la personne."),
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groupes destinataires"),
+        queryset=MemberGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    members = MemberChoice(
+        label=_("Adhérent·es choisi·es (en plus des groupes)"),
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = [
+        "title",
+        "category",
+        "send_sms",
+        "send_email",
+        "email_subject",
+        "body",
+        "groups",
+        "members",
+        "send_on",
+        "send_time",
+        "token",
+    ]
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, structure=structure, **kwargs)
+        self.fields["groups"].queryset = MemberGroup.objects.filter(structure=structure).order_by(
+            "sort_key", "pk"
+        )
+        self.fields["members"].queryset = (
+            Membership.objects.filter(structure=structure, ended_at__isnull=True)
+            .select_related("participant")
+            .order_by("participant__sort_key", "pk")
+        )
+        body = self.fields["body"].widget.attrs
+        body["data-sms-counter"] = "campaign-sms-counter"
+        body["data-gsm-basic"] = GSM7_BASIC
+        body["data-gsm-extension"] = GSM7_EXTENSION
+        body["aria-describedby"] = "campaign-sms-counter"
+
+    def data_for_service(self) -> CampaignData:
+        data = self.cleaned_data
+        return CampaignData(
+            title=data["title"],
+            body=data["body"],
+            scheduled_at=self.scheduled_at(),
+            category=data["category"],
+            email_subject=data["email_subject"],
+            send_sms=data["send_sms"],
+            send_email=data["send_email"],
+            groups=list(data["groups"]),
+            members=list(data["members"]),
+            token=data.get("token", ""),
+        )
+
+    @classmethod
+    def initial_from(cls, campaign: AlertCampaign) -> dict:
+        zone = ZoneInfo(campaign.structure.time_zone or "Europe/Paris")
+        local = campaign.scheduled_at.astimezone(zone)
+        return {
+            "title": campaign.title,
+            "category": campaign.category,
+            "send_sms": campaign.send_sms,
+            "send_email": campaign.send_email,
+            "email_subject": campaign.email_subject,
+            "body": campaign.body,
+            "groups": list(campaign.groups.all()),
+            "members": list(campaign.members.all()),
+            "send_on": local.date(),
+            "send_time": local.time().replace(second=0, microsecond=0),
+        }
+
+
+class ReuseForm(ScheduleFields):
+    pass
