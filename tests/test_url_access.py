@@ -593,6 +593,12 @@ def world(db, trainer):
         # anyone else 403 on the home, 404 on a structure's pages (tests/alertes).
         "alertes:home": {},
         "alertes:structure_home": {"structure": structure.pk},
+        # Members' mass import: the structure's administrator and staff, and coordinators;
+        # anyone else 404 (tests/alertes/test_import_members.py).
+        "alertes:member_import": {"structure": structure.pk},
+        "alertes:member_import_template": {"structure": structure.pk},
+        "alertes:member_import_preview": {"structure": structure.pk, "token": "x" * 24},
+        "alertes:member_import_confirm": {"structure": structure.pk, "token": "x" * 24},
     }
 
 
