@@ -27,3 +27,15 @@ urlpatterns += [
         name="member_import_confirm",
     ),
 ]
+
+# --- Duplicates and merge, coordinators only (helper « importmerge ») ------------------
+from alertes import views_merge  # noqa: E402
+
+urlpatterns += [
+    path("alertes/doublons/", views_merge.duplicates, name="duplicates"),
+    path(
+        "alertes/doublons/<int:keep>/<int:other>/fusionner/",
+        views_merge.merge,
+        name="merge",
+    ),
+]

@@ -599,6 +599,10 @@ def world(db, trainer):
         "alertes:member_import_template": {"structure": structure.pk},
         "alertes:member_import_preview": {"structure": structure.pk, "token": "x" * 24},
         "alertes:member_import_confirm": {"structure": structure.pk, "token": "x" * 24},
+        # Duplicates and merge: coordinators only, 403 for anyone else
+        # (tests/alertes/test_merge_members.py).
+        "alertes:duplicates": {},
+        "alertes:merge": {"keep": participant.pk, "other": participant.pk},
     }
 
 
