@@ -31,7 +31,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _l
 
 from formations.audit import log_action
@@ -272,20 +272,43 @@ class MemberImportReport:
         if self.file_errors:
             return _("Fichier refusé : %(errors)s") % {"errors": " ".join(self.file_errors)}
         if self.has_errors:
-            return _("Import refusé : %(errors)s ligne(s) en erreur, rien n'a été enregistré.") % {
-                "errors": self.error_count
-            }
-        verb = _("inscrit·es") if self.applied else _("à inscrire")
-        return _(
-            "%(created)s %(verb)s, %(known)s déjà inscrit·es, %(same)s en double dans le "
-            "fichier, %(groups)s groupe(s) nouveau(x)."
-        ) % {
-            "created": self.create_count,
-            "verb": verb,
-            "known": self.known_count,
-            "same": self.same_count,
-            "groups": len(self.new_groups),
-        }
+            return ngettext(
+                "Import refusé : %(n)s ligne en erreur, rien n'a été enregistré.",
+                "Import refusé : %(n)s lignes en erreur, rien n'a été enregistré.",
+                self.error_count,
+            ) % {"n": self.error_count}
+        created, known = self.create_count, self.known_count
+        same, groups = self.same_count, len(self.new_groups)
+        parts = [
+            (
+                ngettext("%(n)s adhérent·e inscrit·e", "%(n)s adhérent·es inscrit·es", created)
+                if self.applied
+                else ngettext(
+                    "%(n)s adhérent·e à inscrire", "%(n)s adhérent·es à inscrire", created
+                )
+            )
+            % {"n": created},
+            ngettext("%(n)s déjà inscrit·e", "%(n)s déjà inscrit·es", known) % {"n": known},
+        ]
+        if same:
+            parts.append(
+                ngettext(
+                    "%(n)s ligne en double dans le fichier",
+                    "%(n)s lignes en double dans le fichier",
+                    same,
+                )
+                % {"n": same}
+            )
+        if groups:
+            parts.append(
+                (
+                    ngettext("%(n)s groupe créé", "%(n)s groupes créés", groups)
+                    if self.applied
+                    else ngettext("%(n)s groupe à créer", "%(n)s groupes à créer", groups)
+                )
+                % {"n": groups}
+            )
+        return ", ".join(parts) + "."
 
 
 # --- Validation ------------------------------------------------------------------------
