@@ -5,7 +5,7 @@ number, or same name and date of birth — creates nothing and leads to the exis
 profile (the tender: « bloquer l'inscription d'une personne déjà inscrite, dans ce cas une
 redirection vers le profil existant »). Someone known only to **another** structure is
 registered as a new person: a structure never learns whether another one follows
-someone; a coordinator merges such duplicates afterwards (`formations.members_merge`).
+someone; a coordinator merges such duplicates afterwards (`alertes.services_merge`).
 
     result = member_register(structure=centre, actor=user, data=MemberData(...))
     result.membership, result.created, result.matched_on   # "email", "phone", "name_birth"

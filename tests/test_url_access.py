@@ -615,6 +615,16 @@ def world(db, trainer):
         "alertes:campaign_reuse": {"structure": structure.pk, "campaign": alertes_campaign.pk},
         # The unsubscribe link of a campaign e-mail: a signed token (tests/alertes).
         "alertes:unsubscribe": {"token": unsubscribe_token},
+        # Members' mass import: the structure's administrator and staff, and coordinators;
+        # anyone else 404 (tests/alertes/test_import_members.py).
+        "alertes:member_import": {"structure": structure.pk},
+        "alertes:member_import_template": {"structure": structure.pk},
+        "alertes:member_import_preview": {"structure": structure.pk, "token": "x" * 24},
+        "alertes:member_import_confirm": {"structure": structure.pk, "token": "x" * 24},
+        # Duplicates and merge: coordinators only, 403 for anyone else
+        # (tests/alertes/test_merge_members.py).
+        "alertes:duplicates": {},
+        "alertes:merge": {"keep": participant.pk, "other": participant.pk},
     }
 
 
