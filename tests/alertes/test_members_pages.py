@@ -233,7 +233,7 @@ def test_the_list_is_in_french_alphabetical_order_with_ages(client, world):
 
 def test_the_list_filters_and_hides_ended_members(client, world):
     other_group = MemberGroupFactory(structure=world.arbrisseau, name="Jeunesse")
-    in_group = MembershipFactory(
+    MembershipFactory(
         structure=world.arbrisseau, participant__last_name="Durand", groups=[world.group]
     )
     MembershipFactory(
@@ -245,7 +245,7 @@ def test_the_list_filters_and_hides_ended_members(client, world):
         participant__phone="+33698765432",
     )
     give_structure_consent(with_sms, "sms")
-    ended = MembershipFactory(
+    MembershipFactory(
         structure=world.arbrisseau, participant__last_name="Parti", ended_at=timezone.now()
     )
     client.force_login(world.staff)
@@ -260,8 +260,6 @@ def test_the_list_filters_and_hides_ended_members(client, world):
     assert names(q="06 98 76") == ["Petit"]
     assert names(q="durand") == ["Durand"]
     assert names(ended="on") == ["Durand", "Martin", "Parti", "Petit"]
-    assert ended.pk not in [m.pk for m in []]
-    assert in_group  # used
 
 
 def test_the_list_costs_the_same_queries_whatever_the_rows(
@@ -449,7 +447,8 @@ def test_another_structures_member_is_a_404(client, world, name):
             f"alertes:{name}", kwargs={"structure": structure.pk, "membership": foreign.pk}
         )
         assert client.get(url).status_code == 404, (name, structure)
-        assert client.post(url, {"confirm": "on"}).status_code == 404, (name, structure)
+        posted = client.post(url, {"confirm": "on"}).status_code
+        assert posted in (404, 405), (name, structure)
     foreign.refresh_from_db()
     assert foreign.is_active
 
@@ -458,7 +457,7 @@ def test_another_structures_member_is_a_404(client, world, name):
 def test_another_structures_pages_are_a_404(client, world, name):
     client.force_login(world.staff)
     assert client.get(_url(name, world.chemin_rouge)).status_code == 404
-    assert client.post(_url(name, world.chemin_rouge), _form()).status_code == 404
+    assert client.post(_url(name, world.chemin_rouge), _form()).status_code in (404, 405)
     assert not Membership.objects.exists()
 
 
