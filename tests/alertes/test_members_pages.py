@@ -16,8 +16,8 @@ from formations.members import AGE_BANDS, age_band, age_on
 from formations.models import ContactConsent, Membership, Participant
 from tests.factories.members import (
     MemberGroupFactory,
-    MembershipFactory,
     MemberPersonFactory,
+    MembershipFactory,
     alertes_world,
     give_structure_consent,
 )
