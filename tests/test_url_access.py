@@ -39,6 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.evaluations import make_campaign, make_version
+from tests.factories.members import MembershipFactory
 
 PUBLIC = {
     "login",
@@ -258,6 +259,7 @@ def world(db, trainer):
     task = _intersession_task(session, participant.structure)
     # The follow-up log of the participant's structure, partner of the session's programme.
     programme, structure = session.formation.programme, participant.structure
+    membership = MembershipFactory(structure=structure)
     programme.structures.add(structure)
     entry = FollowUpEntry.objects.create(
         programme=programme,
@@ -593,6 +595,14 @@ def world(db, trainer):
         # anyone else 403 on the home, 404 on a structure's pages (tests/alertes).
         "alertes:home": {},
         "alertes:structure_home": {"structure": structure.pk},
+        # A structure's members (tests/alertes/test_members_pages.py): the same people; a
+        # membership of another structure is a 404 too.
+        "alertes:member_list": {"structure": structure.pk},
+        "alertes:member_register": {"structure": structure.pk},
+        "alertes:member_detail": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_edit": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_consents": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_end": {"structure": structure.pk, "membership": membership.pk},
     }
 
 
