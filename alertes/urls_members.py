@@ -1,11 +1,35 @@
-urlpatterns = []
+from django.urls import path
 
-# --- Mass import of members (helper « importmerge ») -----------------------------------
-from django.urls import path  # noqa: E402
+from alertes import views_members, views_members_import, views_merge
 
-from alertes import views_members_import  # noqa: E402
-
-urlpatterns += [
+urlpatterns = [
+    path("alertes/<int:structure>/adherents/", views_members.member_list, name="member_list"),
+    path(
+        "alertes/<int:structure>/adherents/inscrire/",
+        views_members.member_register_view,
+        name="member_register",
+    ),
+    path(
+        "alertes/<int:structure>/adherents/<int:membership>/",
+        views_members.member_detail,
+        name="member_detail",
+    ),
+    path(
+        "alertes/<int:structure>/adherents/<int:membership>/modifier/",
+        views_members.member_edit,
+        name="member_edit",
+    ),
+    path(
+        "alertes/<int:structure>/adherents/<int:membership>/accords/",
+        views_members.member_consents,
+        name="member_consents",
+    ),
+    path(
+        "alertes/<int:structure>/adherents/<int:membership>/fin-du-suivi/",
+        views_members.member_end_view,
+        name="member_end",
+    ),
+    # Mass import of members (CSV, XLSX): upload, model file, preview, confirmation.
     path(
         "alertes/<int:structure>/adherents/importer/",
         views_members_import.member_import,
@@ -26,12 +50,7 @@ urlpatterns += [
         views_members_import.member_import_confirm,
         name="member_import_confirm",
     ),
-]
-
-# --- Duplicates and merge, coordinators only (helper « importmerge ») ------------------
-from alertes import views_merge  # noqa: E402
-
-urlpatterns += [
+    # Duplicates across structures and their merge: coordinators only.
     path("alertes/doublons/", views_merge.duplicates, name="duplicates"),
     path(
         "alertes/doublons/<int:keep>/<int:other>/fusionner/",

@@ -4,6 +4,7 @@ querysets are callables of the request that start from the scoped selectors."""
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from formations import selectors
@@ -107,6 +108,11 @@ def _kind_filter(field_name):
     )
 
 
+PERSON_PROFESSIONALS = "professional"
+PERSON_MEMBERS = "members"
+PERSON_ALL = "all"
+
+
 class ParticipantFilter(SearchFilterSet):
     search_hint = _("Nom, prénom, e-mail, fonction, structure, commune")
     search_fields = (
@@ -129,18 +135,45 @@ class ParticipantFilter(SearchFilterSet):
         method="filter_programme",
         empty_label=_("Tous"),
     )
+    # The structures' members (residents, volunteers, partners) are followed in Alertes:
+    # the list shows the professionals in training unless asked otherwise.
+    person = django_filters.ChoiceFilter(
+        label=_("Personnes"),
+        choices=[
+            (PERSON_PROFESSIONALS, _("Professionnel·les en formation")),
+            (PERSON_MEMBERS, _("Adhérent·es des structures (Alertes)")),
+            (PERSON_ALL, _("Tout le monde")),
+        ],
+        method="filter_person",
+        empty_label=None,
+    )
 
     class Meta:
         model = Participant
-        fields = ["q", "kind", "territory", "structure", "programme"]
+        fields = ["q", "person", "kind", "territory", "structure", "programme"]
 
     def __init__(self, *args, **kwargs):
+        data = args[0] if args else kwargs.get("data")
+        if data is None or not data.get("person"):
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["person"] = PERSON_PROFESSIONALS
+            if args:
+                args = (data, *args[1:])
+            else:
+                kwargs["data"] = data
         user = _user(kwargs.get("request"))
         if user is not None and not can_see_contact_details(user):
             # Searching by e-mail would tell who owns an address the page does not show.
             self.search_fields = tuple(f for f in self.search_fields if f != "email")
             self.search_hint = _("Nom, prénom, fonction, structure, commune")
         super().__init__(*args, **kwargs)
+
+    def filter_person(self, queryset, name, value):
+        if value == PERSON_MEMBERS:
+            return queryset.filter(kind__in=Participant.MEMBER_KINDS)
+        if value == PERSON_ALL:
+            return queryset
+        return queryset.filter(kind=Participant.Kind.PROFESSIONAL)
 
     def filter_programme(self, queryset, name, value):
         # A participant belongs to a programme through a partner structure or an enrolment.

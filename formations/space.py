@@ -55,11 +55,18 @@ from django.views.decorators.cache import never_cache
 
 from formations.audit import log_action
 from formations.client_ip import valid_ip
-from formations.consent import consent_changes_record
+from formations.consent import (
+    STRUCTURE_PAIRS,
+    consent_changes_record,
+    consent_withdraw,
+    current_wording,
+    structure_consents,
+)
 from formations.contact_notice import contact_changed_notify
 from formations.models import (
     Channel,
     ContactConsent,
+    Membership,
     OutboxMessage,
     Participant,
     SpaceLinkRequest,
@@ -489,3 +496,61 @@ def space_consents_record(
         "note": _("depuis son espace personnel"),
     }
     return consent_changes_record(participant=participant, changes=changes, **how)
+
+
+def space_structure_consents(participant: Participant) -> list[dict]:
+    """What the person agreed to with each structure that follows them (seed 002, Alertes),
+    for their space: ``[{"structure", "rows": [{"channel", "purpose", "wording", "given",
+    "latest"}]}]`` in the structures' order. Only their own memberships' structures."""
+    memberships = (
+        Membership.objects.filter(participant=participant)
+        .select_related("structure")
+        .order_by("structure__sort_key", "structure_id")
+    )
+    result = []
+    for membership in memberships:
+        state = structure_consents(participant, membership.structure)
+        rows = []
+        for channel, purpose in STRUCTURE_PAIRS:
+            latest = state[(channel, purpose)]
+            rows.append(
+                {
+                    "channel": channel,
+                    "purpose": purpose,
+                    "wording": current_wording(channel, purpose).text,
+                    "given": latest is not None and latest.action == ContactConsent.Action.GIVEN,
+                    "latest": latest,
+                }
+            )
+        result.append({"structure": membership.structure, "rows": rows})
+    return result
+
+
+@transaction.atomic
+def space_structure_consent_withdraw(
+    *, participant: Participant, actor, structure_id: int, channel: str, purpose: str
+) -> list:
+    """The participant withdraws, from their space, what they agreed to with a structure
+    that follows them (news or requested reminders, on one channel): method « lien
+    personnel » (``web_link``), no collector. Only the person themself, for a structure
+    they are a member of (`PermissionDenied` otherwise). Returns the rows written (none
+    when already withdrawn)."""
+    _ensure_self(actor, participant)
+    if (channel, purpose) not in STRUCTURE_PAIRS:
+        raise PermissionDenied
+    membership = (
+        Membership.objects.filter(participant=participant, structure_id=structure_id)
+        .select_related("structure")
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied
+    return consent_withdraw(
+        participant=participant,
+        channel=channel,
+        purposes=[purpose],
+        structure=membership.structure,
+        method=ContactConsent.Method.WEB_LINK,
+        actor=actor,
+        note=_("depuis son espace personnel"),
+    )

@@ -4,6 +4,8 @@ and consents. See `formations.space` for the security choices."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -118,6 +120,8 @@ def contact(request):
 @space.participant_required
 def consents(request):
     participant = request.participant
+    if request.method == "POST" and "withdraw" in request.POST:
+        return _withdraw_structure_consent(request, participant)
     form = SpaceConsentForm(request.POST or None, rows=consent_rows(participant))
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
@@ -127,7 +131,32 @@ def consents(request):
         else:
             messages.info(request, _("Rien n'a changé."))
         return redirect("space:home")
-    return render(request, "formations/space/consents.html", {"form": form})
+    return render(
+        request,
+        "formations/space/consents.html",
+        {"form": form, "structures": space.space_structure_consents(participant)},
+    )
+
+
+def _withdraw_structure_consent(request, participant):
+    """One « Ne plus recevoir » button of a structure that follows the person: the
+    button's value is ``<structure pk>:<channel>:<purpose>``."""
+    structure_id, _sep, rest = request.POST["withdraw"].partition(":")
+    channel, _sep, purpose = rest.partition(":")
+    if not structure_id.isdigit():
+        raise Http404
+    try:
+        space.space_structure_consent_withdraw(
+            participant=participant,
+            actor=participant,
+            structure_id=int(structure_id),
+            channel=channel,
+            purpose=purpose,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("C'est noté : vous ne recevrez plus ces messages."))
+    return redirect("space:consents")
 
 
 def page_not_found(request, exception):

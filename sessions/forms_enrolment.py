@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from formations.models import Participant
 from formations.selectors import participants_visible_to, structures_visible_to
 
 
@@ -22,7 +23,9 @@ class EnrolParticipantsForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The page renders only a filtered page of candidates (?q=); validation accepts
         # any participant the user may see, and nobody else.
-        self.fields["participants"].queryset = participants_visible_to(user=user)
+        self.fields["participants"].queryset = participants_visible_to(user=user).filter(
+            kind=Participant.Kind.PROFESSIONAL
+        )
 
 
 class EnrolStructureForm(forms.Form):

@@ -40,6 +40,7 @@ from tests.factories import (
 )
 from tests.factories.evaluations import make_campaign, make_version
 from tests.factories.members import AdministrativeStepFactory
+from tests.factories.members import MembershipFactory
 
 PUBLIC = {
     "login",
@@ -261,6 +262,7 @@ def world(db, trainer):
     task = _intersession_task(session, participant.structure)
     # The follow-up log of the participant's structure, partner of the session's programme.
     programme, structure = session.formation.programme, participant.structure
+    membership = MembershipFactory(structure=structure)
     programme.structures.add(structure)
     entry = FollowUpEntry.objects.create(
         programme=programme,
@@ -625,6 +627,14 @@ def world(db, trainer):
         # (tests/alertes/test_merge_members.py).
         "alertes:duplicates": {},
         "alertes:merge": {"keep": participant.pk, "other": participant.pk},
+        # A structure's members (tests/alertes/test_members_pages.py): the same people; a
+        # membership of another structure is a 404 too.
+        "alertes:member_list": {"structure": structure.pk},
+        "alertes:member_register": {"structure": structure.pk},
+        "alertes:member_detail": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_edit": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_consents": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_end": {"structure": structure.pk, "membership": membership.pk},
     }
 
 

@@ -13,7 +13,9 @@ def enrolment_candidates(*, session, user, query: str = "") -> QuerySet[Particip
     """Participants the user may see who are not enrolled yet, matching every word of
     `query` (name, e-mail or structure). People of the programme's partner structures
     come first: they are the audience the contract was written for."""
-    candidates = participants_visible_to(user=user).exclude(enrolments__session=session)
+    # Professionals only: a structure's members (residents…) are followed in Alertes.
+    candidates = participants_visible_to(user=user).filter(kind=Participant.Kind.PROFESSIONAL)
+    candidates = candidates.exclude(enrolments__session=session)
     for word in query.split():
         candidates = candidates.filter(
             Q(last_name__icontains=word)

@@ -153,10 +153,13 @@ def _person_key(participant: Participant):
 
 @transaction.atomic
 def enrol_structure(*, session: TrainingSession, structure, actor) -> EnrolmentResult:
-    """Enrols every participant of the structure (see `enrol_participants`)."""
+    """Enrols every professional of the structure (see `enrol_participants`); its
+    members followed in Alertes (residents, volunteers, partners) are not trainees."""
     return enrol_participants(
         session=session,
-        participants=list(Participant.objects.filter(structure=structure)),
+        participants=list(
+            Participant.objects.filter(structure=structure, kind=Participant.Kind.PROFESSIONAL)
+        ),
         actor=actor,
     )
 
@@ -233,7 +236,7 @@ def parse_enrolment_file(*, file_name: str, content: bytes, user) -> list[Partic
         )
     rows = list(header.rows(table))
 
-    visible = participants_visible_to(user=user)
+    visible = participants_visible_to(user=user).filter(kind=Participant.Kind.PROFESSIONAL)
     emails = {row.text("email").casefold() for row in rows} - {""}
     by_email: dict[str, list[Participant]] = {}
     if emails:
