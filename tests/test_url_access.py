@@ -593,6 +593,7 @@ def world(db, trainer):
         # anyone else 403 on the home, 404 on a structure's pages (tests/alertes).
         "alertes:home": {},
         "alertes:structure_home": {"structure": structure.pk},
+        "alertes:stats": {"structure": structure.pk},
     }
 
 
