@@ -594,6 +594,8 @@ def world(db, trainer):
         "alertes:home": {},
         "alertes:structure_home": {"structure": structure.pk},
         "alertes:stats": {"structure": structure.pk},
+        "alertes:notice": {"structure": structure.pk},
+        "alertes:notice_pdf": {"structure": structure.pk},
     }
 
 
