@@ -17,17 +17,13 @@ def _people(count: int) -> str:
 
 
 def _sent(count: int) -> str:
-    return ngettext("%(count)s message envoyé", "%(count)s messages envoyés", count) % {
-        "count": count
-    }
+    return ngettext("%(count)s envoyé", "%(count)s envoyés", count) % {"count": count}
 
 
 def _failed(count: int) -> str:
-    return ngettext(
-        "%(count)s message en échec ou abandonné",
-        "%(count)s messages en échec ou abandonnés",
-        count,
-    ) % {"count": count}
+    # Failed and abandoned together (the table tells them apart); short enough to be read
+    # beside its bar on a phone.
+    return _("%(count)s en échec") % {"count": count}
 
 
 def _count_chart(chart_id: str, title: str, rows) -> Chart:
@@ -82,7 +78,7 @@ def stats_charts(stats: StructureStats) -> dict[str, Chart]:
     maximum = max((row.written for row in stats.messages_by_month), default=0)
     charts["messages"] = build_chart(
         chart_id="stats-messages",
-        title=_("Messages par mois"),
+        title=_("Messages par mois : envoyés, en échec ou abandonnés"),
         rows=[
             (
                 row.label,
