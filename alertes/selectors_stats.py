@@ -177,7 +177,7 @@ def _month_key(value) -> dt.date:
 
 def structure_stats(*, structure: Structure, now: dt.datetime | None = None) -> StructureStats:
     """The statistics of `structure`, the last `MONTHS` months (this one included) in its
-    time zone. Ten queries, whatever the rows."""
+    time zone. Nine queries, whatever the rows."""
     zone = zoneinfo.ZoneInfo(structure.time_zone)
     today = timezone.localtime(now or timezone.now(), zone).date()
     months = _months(today)

@@ -13,7 +13,7 @@ use the static emblem `static/img/eu-emblem.svg` (no CDN) and
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, QuerySet
 
 from formations.models import Funder, Programme, Structure
 
@@ -34,23 +34,32 @@ class EuPublicity:
     operation_sentence: str
 
 
-def _eu_funders() -> Prefetch:
-    return Prefetch(
-        "funders",
-        queryset=Funder.objects.filter(kind__in=Funder.EU_KINDS).order_by("name"),
-        to_attr="eu_funders",
-    )
-
-
 def eu_publicity(programmes: QuerySet[Programme]) -> list[EuPublicity]:
-    """The blocks of the EU-funded programmes among `programmes` (two queries)."""
+    """The blocks of the EU-funded programmes among `programmes`, latest first: one query
+    (the EU funders of those programmes, with their programme's fields)."""
     rows = (
-        programmes.filter(funders__kind__in=Funder.EU_KINDS)
-        .distinct()
-        .order_by("-start_date", "pk")
-        .prefetch_related(_eu_funders())
+        Funder.objects.filter(kind__in=Funder.EU_KINDS, programmes__in=programmes)
+        .annotate(
+            programme_pk=F("programmes__pk"),
+            programme_title=F("programmes__title"),
+            programme_reference=F("programmes__reference"),
+            programme_sentence=F("programmes__publicity_sentence"),
+            programme_start=F("programmes__start_date"),
+        )
+        .order_by("-programme_start", "programme_pk", "name")
     )
-    return [_block(programme, programme.eu_funders) for programme in rows]
+    grouped: dict[int, tuple[Programme, list[Funder]]] = {}
+    for funder in rows:
+        if funder.programme_pk not in grouped:
+            programme = Programme(
+                pk=funder.programme_pk,
+                title=funder.programme_title,
+                reference=funder.programme_reference,
+                publicity_sentence=funder.programme_sentence,
+            )
+            grouped[funder.programme_pk] = (programme, [])
+        grouped[funder.programme_pk][1].append(funder)
+    return [_block(programme, funders) for programme, funders in grouped.values()]
 
 
 def _block(programme: Programme, eu_funders) -> EuPublicity:

@@ -78,3 +78,25 @@ def test_the_programme_and_formation_pages_of_a_feder_programme_carry_it(client)
     other = ProgrammeFactory()
     text = client.get(reverse("formations:programme_detail", args=[other.pk])).content.decode()
     assert "img/eu-emblem" not in text
+
+
+def test_each_eu_programme_of_the_structure_is_one_block_read_in_one_query(
+    django_assert_num_queries,
+):
+    import datetime as dt
+
+    world = alertes_world()
+    older = _feder_programme(world.arbrisseau, start_date=dt.date(2018, 1, 15))
+    fse = FunderFactory(name="FSE+", kind=Funder.Kind.FSE_PLUS, publicity_sentence="")
+    newer = ProgrammeFactory(
+        reference="FSE-2024", start_date=dt.date(2024, 1, 1), end_date=dt.date(2027, 12, 31)
+    )
+    newer.funders.set([fse, Funder.objects.get(name="FEDER")])
+    newer.structures.add(world.arbrisseau)
+    ProgrammeFactory(reference="REG").structures.add(world.arbrisseau)  # no EU fund
+
+    with django_assert_num_queries(1):
+        blocks = structure_eu_publicity(world.arbrisseau)
+
+    assert [block.programme_pk for block in blocks] == [newer.pk, older.pk]
+    assert blocks[0].sentences == (FEDER_2014, EU_STATEMENT)

@@ -234,3 +234,10 @@ def test_the_csv_holds_every_table(client):
     assert "Petite enfance;1" in text
     assert "Messages des campagnes par catégorie" in text
     assert timezone.now()  # the page is dated in the structure's zone
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_the_statistics_take_nine_queries_whatever_the_rows(django_assert_num_queries, rows):
+    world = _world_with(rows)
+    with django_assert_num_queries(9):
+        structure_stats(structure=world.arbrisseau)
