@@ -32,6 +32,7 @@ SOURCE_FOLDERS = (
     "sessions",
     "evaluations",
     "projects",
+    "alertes",
     "livrables",
     "templates",
 )

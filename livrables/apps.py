@@ -36,7 +36,7 @@ class LivrablesConfig(AppConfig):
     def ready(self):
         # The documents of a session on its page: sessions never imports livrables.
         from formations import panels as registry
-        from livrables import panels, panels_fiches
+        from livrables import panels, panels_fiches, register_alertes
         from livrables.audit_risks import rectified_after_certificate
 
         # Each module registers its sections of the audit pack when imported.
@@ -53,6 +53,7 @@ class LivrablesConfig(AppConfig):
 
         panels.register(registry)
         panels_fiches.register()
+        register_alertes.register()  # the Alertes notice's PDF renderer
         register_deliverable_reminders()
         register_purpose()
         # Rectifications after a certificate: only livrables knows the certificates.

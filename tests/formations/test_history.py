@@ -255,8 +255,9 @@ def test_page_queries_do_not_grow_with_the_history(
     # items with their latest version); the audit pack's two (a pack job running, the
     # standing packs); the evaluation results one (the questionnaires with campaigns here);
     # the evaluation campaigns one (the campaigns with their counts); the evaluation
-    # syntheses two (their questionnaires, the syntheses issued).
-    with django_assert_max_num_queries(27):
+    # syntheses two (their questionnaires, the syntheses issued); the EU publicity one (the
+    # programme's EU funders).
+    with django_assert_max_num_queries(28):
         client.get(reverse("formations:formation_detail", args=[formation.pk]))
     with django_assert_max_num_queries(5):
         client.get(reverse("formations:participant_history", args=[alice.pk]))

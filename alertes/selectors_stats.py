@@ -1,0 +1,324 @@
+"""A structure's Alertes statistics (seed 002: « un suivi des statistiques pour chaque
+structure »): its active members by group, kind and age band; consents by channel; the
+messages it sent per month, per campaign category and per group; its reminders.
+
+Every figure is counted by the database (`Count` with a filter, `TruncMonth` in the
+structure's time zone), in a constant number of queries whatever the rows. Only the
+structure's own rows are read: the caller has checked that the user may follow it
+(`alertes.selectors.alertes_structure`).
+
+Messages: « écrits » are the outbox rows of the period (`CAMPAIGN_PURPOSE` and
+`STEP_REMINDER_PURPOSE`, month of writing), « envoyés » those handed to the provider
+(status sent or delivered), « délivrés » those the provider reported as delivered (SMS
+receipts; e-mail has no such report), « en échec » status failed (the provider refused or
+the retries are not over), « abandonnés » status abandoned (given up after the retries, or
+refused at delivery: consent withdrawn meanwhile).
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from alertes.constants import CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE
+from alertes.models import AlertCampaign, CampaignRecipient, StepReminder
+from formations.consent import STRUCTURE_PAIRS, annotate_structure_consents, annotation_name
+from formations.models import (
+    ContactConsent,
+    MemberGroup,
+    Membership,
+    OutboxMessage,
+    Participant,
+    Structure,
+)
+
+MONTHS = 12
+
+# The age bands of the statistics (the same labels as `formations.members.AGE_BANDS`).
+AGE_BANDS: tuple[tuple[str, object], ...] = (
+    ("age_under_18", gettext_lazy("moins de 18 ans")),
+    ("age_18_25", gettext_lazy("18–25 ans")),
+    ("age_26_44", gettext_lazy("26–44 ans")),
+    ("age_45_64", gettext_lazy("45–64 ans")),
+    ("age_65_plus", gettext_lazy("65 ans et plus")),
+    ("age_unknown", gettext_lazy("non renseigné")),
+)
+
+FRENCH_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+SENT_STATUSES = (OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED)
+
+
+@dataclass(frozen=True)
+class CountRow:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    channel: str
+    purpose: str
+    given: int
+    withdrawn: int
+    never: int
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    label: str
+    written: int
+    sent: int
+    delivered: int
+    failed: int
+    abandoned: int
+    pending: int
+    skipped: int = 0  # campaign recipients not written to (no consent, no address)
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    label: str
+    due: int  # reminders written (one per due occurrence × channel)
+    sent: int
+    delivered: int
+    failed: int  # failed or abandoned
+
+
+@dataclass(frozen=True)
+class StructureStats:
+    structure: Structure
+    today: dt.date
+    since: dt.date  # first day of the first month of the period
+    members: int
+    by_group: tuple[CountRow, ...]
+    by_kind: tuple[CountRow, ...]
+    by_age: tuple[CountRow, ...]
+    consents: tuple[ConsentRow, ...]
+    messages_by_month: tuple[MessageRow, ...]
+    messages_by_category: tuple[MessageRow, ...]
+    messages_by_group: tuple[MessageRow, ...]
+    reminders_by_month: tuple[ReminderRow, ...]
+
+
+def month_label(month: dt.date) -> str:
+    return f"{FRENCH_MONTHS[month.month - 1]} {month.year}"
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _months(today: dt.date) -> list[dt.date]:
+    first = today.replace(day=1)
+    months = []
+    for back in range(MONTHS - 1, -1, -1):
+        index = first.year * 12 + first.month - 1 - back
+        months.append(dt.date(index // 12, index % 12 + 1, 1))
+    return months
+
+
+def _message_counts(prefix: str = "") -> dict:
+    status = f"{prefix}status"
+    return {
+        "written": Count("pk"),
+        "sent": Count("pk", filter=Q(**{f"{status}__in": SENT_STATUSES})),
+        "delivered": Count("pk", filter=Q(**{status: OutboxMessage.Status.DELIVERED})),
+        "failed": Count("pk", filter=Q(**{status: OutboxMessage.Status.FAILED})),
+        "abandoned": Count("pk", filter=Q(**{status: OutboxMessage.Status.ABANDONED})),
+        "pending": Count("pk", filter=Q(**{status: OutboxMessage.Status.PENDING})),
+    }
+
+
+def _recipient_counts() -> dict:
+    counts = _message_counts("message__")
+    counts["written"] = Count("pk", filter=Q(message__isnull=False))
+    counts["skipped"] = Count("pk", filter=Q(message__isnull=True))
+    return counts
+
+
+def _message_row(label, values) -> MessageRow:
+    return MessageRow(
+        label=str(label),
+        written=values.get("written", 0),
+        sent=values.get("sent", 0),
+        delivered=values.get("delivered", 0),
+        failed=values.get("failed", 0),
+        abandoned=values.get("abandoned", 0),
+        pending=values.get("pending", 0),
+        skipped=values.get("skipped", 0),
+    )
+
+
+def _month_key(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def structure_stats(*, structure: Structure, now: dt.datetime | None = None) -> StructureStats:
+    """The statistics of `structure`, the last `MONTHS` months (this one included) in its
+    time zone. Nine queries, whatever the rows."""
+    zone = zoneinfo.ZoneInfo(structure.time_zone)
+    today = timezone.localtime(now or timezone.now(), zone).date()
+    months = _months(today)
+    since = dt.datetime.combine(months[0], dt.time.min, tzinfo=zone)
+    active = Membership.objects.filter(structure=structure, ended_at__isnull=True)
+
+    # Members: by group (a member may be in several), without group, by kind, by age band.
+    groups = (
+        MemberGroup.objects.filter(structure=structure)
+        .annotate(active=Count("memberships", filter=Q(memberships__ended_at__isnull=True)))
+        .order_by("sort_key", "pk")
+    )
+    by_group = [CountRow(group.name, group.active) for group in groups]
+    cut = {years: _years_before(today, years) for years in (18, 26, 45, 65)}
+    birth = "participant__date_of_birth"
+    totals = active.aggregate(
+        members=Count("pk", distinct=True),
+        without_group=Count("pk", filter=Q(groups__isnull=True)),
+    )
+    # Age bands, from the birth-date bounds of today (« 18–25 ans »: born after the day 26
+    # years ago, on or before the day 18 years ago).
+    bounds = {
+        "age_under_18": Q(**{f"{birth}__gt": cut[18]}),
+        "age_18_25": Q(**{f"{birth}__lte": cut[18], f"{birth}__gt": cut[26]}),
+        "age_26_44": Q(**{f"{birth}__lte": cut[26], f"{birth}__gt": cut[45]}),
+        "age_45_64": Q(**{f"{birth}__lte": cut[45], f"{birth}__gt": cut[65]}),
+        "age_65_plus": Q(**{f"{birth}__lte": cut[65]}),
+        "age_unknown": Q(**{f"{birth}__isnull": True}),
+    }
+    ages = active.aggregate(**{code: Count("pk", filter=q) for code, q in bounds.items()})
+    by_group.append(CountRow(_("sans groupe"), totals["without_group"]))
+    kinds = dict(active.values_list("participant__kind").annotate(count=Count("pk")).order_by())
+    by_kind = [
+        CountRow(str(label), kinds.get(kind, 0))
+        for kind, label in Participant.Kind.choices
+        if kind in Participant.MEMBER_KINDS or kinds.get(kind)
+    ]
+
+    # Consents: the latest row per channel × purpose with this structure, for active members.
+    consents_qs = annotate_structure_consents(active, structure, prefix="participant__")
+    aggregates = {}
+    for channel, purpose in STRUCTURE_PAIRS:
+        name = annotation_name(channel, purpose)
+        aggregates[f"{name}_given"] = Count("pk", filter=Q(**{name: ContactConsent.Action.GIVEN}))
+        aggregates[f"{name}_withdrawn"] = Count(
+            "pk", filter=Q(**{name: ContactConsent.Action.WITHDRAWN})
+        )
+    consent_counts = consents_qs.aggregate(**aggregates)
+    consents = []
+    for channel, purpose in STRUCTURE_PAIRS:
+        name = annotation_name(channel, purpose)
+        given = consent_counts[f"{name}_given"]
+        withdrawn = consent_counts[f"{name}_withdrawn"]
+        consents.append(
+            ConsentRow(channel, purpose, given, withdrawn, totals["members"] - given - withdrawn)
+        )
+
+    # Messages of the period, per month of writing.
+    messages = OutboxMessage.objects.filter(
+        structure=structure,
+        purpose__in=(CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE),
+        created_at__gte=since,
+    )
+    per_month = {
+        _month_key(row.pop("month")): row
+        for row in messages.annotate(month=TruncMonth("created_at", tzinfo=zone))
+        .values("month")
+        .annotate(**_message_counts())
+        .order_by("month")
+    }
+    messages_by_month = [
+        _message_row(month_label(month), per_month.get(month, {})) for month in months
+    ]
+
+    # Campaign recipients of the period: per category, per group at sending time.
+    recipients = CampaignRecipient.objects.filter(campaign__structure=structure).filter(
+        Q(message__created_at__gte=since)
+        | Q(message__isnull=True, campaign__scheduled_at__gte=since)
+    )
+    per_category = {
+        row.pop("campaign__category"): row
+        for row in recipients.values("campaign__category")
+        .annotate(**_recipient_counts())
+        .order_by()
+    }
+    messages_by_category = [
+        _message_row(label, per_category[code])
+        for code, label in AlertCampaign.Category.choices
+        if code in per_category
+    ]
+    per_group = (
+        recipients.values("groups__pk", "groups__name", "groups__sort_key")
+        .annotate(**_recipient_counts())
+        .order_by("groups__sort_key", "groups__pk")
+    )
+    messages_by_group = [
+        _message_row(row["groups__name"] or _("sans groupe (membres choisis)"), row)
+        for row in sorted(per_group, key=lambda row: row["groups__pk"] is None)
+    ]
+
+    # Reminders: one StepReminder per due occurrence × channel, month of writing.
+    reminders = (
+        StepReminder.objects.filter(step__membership__structure=structure, created_at__gte=since)
+        .annotate(month=TruncMonth("created_at", tzinfo=zone))
+        .values("month")
+        .annotate(
+            due=Count("pk"),
+            sent=Count("pk", filter=Q(message__status__in=SENT_STATUSES)),
+            delivered=Count("pk", filter=Q(message__status=OutboxMessage.Status.DELIVERED)),
+            failed=Count(
+                "pk",
+                filter=Q(
+                    message__status__in=(
+                        OutboxMessage.Status.FAILED,
+                        OutboxMessage.Status.ABANDONED,
+                    )
+                ),
+            ),
+        )
+        .order_by("month")
+    )
+    per_month_reminders = {_month_key(row.pop("month")): row for row in reminders}
+    reminders_by_month = [
+        ReminderRow(month_label(month), **per_month_reminders.get(month, _NO_REMINDERS))
+        for month in months
+    ]
+
+    return StructureStats(
+        structure=structure,
+        today=today,
+        since=months[0],
+        members=totals["members"],
+        by_group=tuple(by_group),
+        by_kind=tuple(by_kind),
+        by_age=tuple(CountRow(str(label), ages[code]) for code, label in AGE_BANDS),
+        consents=tuple(consents),
+        messages_by_month=tuple(messages_by_month),
+        messages_by_category=tuple(messages_by_category),
+        messages_by_group=tuple(messages_by_group),
+        reminders_by_month=tuple(reminders_by_month),
+    )
+
+
+_NO_REMINDERS = {"due": 0, "sent": 0, "delivered": 0, "failed": 0}
