@@ -39,8 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.evaluations import make_campaign, make_version
-from tests.factories.members import AdministrativeStepFactory
-from tests.factories.members import MembershipFactory
+from tests.factories.members import AdministrativeStepFactory, MembershipFactory
 
 PUBLIC = {
     "login",
