@@ -276,7 +276,7 @@ def load(*, today: dt.date | None = None, password_hash: str = "") -> AlertesDem
         written, sent = _load_campaigns(structure, groups, admin, staff, people, today)
         campaigns += written
         messages += sent
-    _load_shared_person(structures, today)
+    _load_shared_person(structures)
     return AlertesDemo(
         structures=len(structures),
         members=Membership.objects.filter(structure__in=structures.values()).count(),
@@ -495,7 +495,7 @@ def _consents_for(index: int) -> list[tuple[str, str]]:
     return [news_sms, news_email]
 
 
-def _load_shared_person(structures: dict[str, Structure], today: dt.date) -> None:
+def _load_shared_person(structures: dict[str, Structure]) -> None:
     """Mme Dupont, whose child goes to both centres' activities: registered by each centre
     with the same name, date of birth and mobile, two records the coordinators may merge."""
     data = {
