@@ -6,6 +6,7 @@ allowed to call every other app's demo loader."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from alertes import demo as alertes_demo
 from evaluations import demo as evaluations_demo
 from formations import demo as formations_demo
 from livrables import demo as livrables_demo
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             coordinator=loaded["accounts"]["coordination"]
         )
         projects = projects_demo.load(accounts=loaded["accounts"])
+        # The coordinator's password is the demo's (just set): its hash is reused.
+        alertes = alertes_demo.load(password_hash=loaded["accounts"]["coordination"].password)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {len(loaded['programmes'])} programmes, "
@@ -40,13 +43,15 @@ class Command(BaseCommand):
                 f"réponses : {evaluated.responses} ; fiches projet à Mayotte : {projects.fiches} "
                 f"({projects.revisions} versions), entrées de suivi : {projects.follow_up}, "
                 f"travaux d’intersession : {projects.tasks} ; entrées de journal de bord : "
-                f"{projects.journal_entries}."
+                f"{projects.journal_entries} ; Alertes : {alertes.members} adhérent·es dans "
+                f"{alertes.structures} centres sociaux, {alertes.steps} nouvelles démarches, "
+                f"{alertes.campaigns} nouvelles campagnes, {alertes.messages} messages envoyés."
             )
         )
         self.stdout.write(
             f"\nComptes de démonstration (mot de passe : {formations_demo.DEMO_PASSWORD}) :"
         )
-        for account in formations_demo.DEMO_ACCOUNTS:
+        for account in [*formations_demo.DEMO_ACCOUNTS, *alertes_demo.DEMO_ACCOUNTS]:
             self.stdout.write(f"  {account.username:<14} {account.description}")
         self.stdout.write(f"\nOuvrez {settings.SUIVI_BASE_URL}/ et connectez-vous.")
         # The participant's space: a person who has signed half-days, reached by the
