@@ -540,8 +540,11 @@ def _load_steps(structure, people, groups, staff, rng, today) -> int:
     rsa = groups.get("RSA")
     childhood = groups.get("Petite enfance") or groups.get("Accueil de loisirs")
     adults = [m for m in people if m.person.date_of_birth.year <= today.year - 18]
+    # The week page shows Monday to Sunday: the CAF appointments fill this very week
+    # (whatever day the demo is loaded), the others come in the next seven days.
+    monday = today - dt.timedelta(days=today.weekday())
     for position, member in enumerate(adults[:20]):
-        offset = position % 7  # 0..6: due this week (today included)
+        offset = position % 7  # 0..6: from today on
         if rsa in member.groups or position % 5 == 0:
             steps.append(
                 _step(
@@ -586,7 +589,7 @@ def _load_steps(structure, people, groups, staff, rng, today) -> int:
                     staff,
                     "Rendez-vous CAF",
                     AdministrativeStep.Category.BENEFITS,
-                    today + dt.timedelta(days=offset),
+                    monday + dt.timedelta(days=offset),
                     remind=1,
                     note="Agence CAF de Lille, rue de Valmy : dossier d'aide au logement.",
                 )
