@@ -721,12 +721,17 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
         user = UserFactory(role=User.Role.FUNDER_AUDITOR)
         user.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
     client.force_login(user)
-    skipped = PUBLIC | ANY_SIGNED_IN | PARTICIPANT_PAGES | {
-        "sessions:my_calendar",
-        "sessions:my_calendar_regenerate",
-        # Without a tablet lock of one's own it only sends one on (to the dashboard).
-        "sessions:tablet_unlock",
-    }
+    skipped = (
+        PUBLIC
+        | ANY_SIGNED_IN
+        | PARTICIPANT_PAGES
+        | {
+            "sessions:my_calendar",
+            "sessions:my_calendar_regenerate",
+            # Without a tablet lock of one's own it only sends one on (to the dashboard).
+            "sessions:tablet_unlock",
+        }
+    )
     if role in ("other_admin", "other_staff"):
         # Their Alertes home sends them on to their own structure; the outbox lists their
         # own structure's messages: none of the world's.
