@@ -49,7 +49,7 @@ def staff_list(request, structure):
 @require_http_methods(["GET", "POST"])
 def staff_create(request, structure):
     structure = _team_structure(request, structure)
-    form = StaffAccountForm(request.POST or None)
+    form = StaffAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             account = accounts.account_create(
@@ -106,7 +106,7 @@ def _account_action(request, structure, account, *, texts, perform):
     account = get_object_or_404(
         accounts.team_accounts_visible_to(user=request.user, structure=structure), pk=account
     )
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             perform(actor=request.user, user=account)
