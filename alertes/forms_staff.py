@@ -12,7 +12,12 @@ class StaffAccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email"]
-        labels = {"username": _("Nom d’utilisateur"), "email": _("E-mail")}
+        labels = {
+            "username": _("Nom d’utilisateur"),
+            "first_name": _("Prénom"),
+            "last_name": _("Nom"),
+            "email": _("E-mail"),
+        }
         help_texts = {
             "username": _(
                 "Pour se connecter. Lettres, chiffres et @ . + - _ ; ne change plus ensuite."
