@@ -703,10 +703,15 @@ def test_staff_are_sent_to_the_space_sign_in_page(client, world, coordinator):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "role",
-    ["other_trainer", "other_referent", "other_auditor", "other_admin", "other_staff"],
+    ["other_trainer", "other_referent", "other_auditor", "other_admin", "other_staff", "staff"],
 )
 def test_people_outside_the_session_get_nothing_of_it(client, world, role):
-    if role == "other_trainer":
+    """`staff`: the team of the session's participant's own structure, which sees nothing
+    of the training side (only its Alertes pages)."""
+    if role == "staff":
+        structure = world["alertes:structure_home"]["structure"]
+        user = UserFactory(role=User.Role.STRUCTURE_STAFF, structure_id=structure)
+    elif role == "other_trainer":
         user = UserFactory(role=User.Role.TRAINER)
     elif role in ("other_referent", "other_admin", "other_staff"):
         roles = {
@@ -732,7 +737,9 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
             "sessions:tablet_unlock",
         }
     )
-    if role in ("other_admin", "other_staff"):
+    if role == "staff":
+        skipped |= {"alertes:home", "alertes:structure_home", "formations:outbox"}
+    elif role in ("other_admin", "other_staff"):
         # Their Alertes home sends them on to their own structure; the outbox lists their
         # own structure's messages: none of the world's.
         skipped |= {"alertes:home", "formations:outbox"}
