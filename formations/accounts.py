@@ -5,8 +5,8 @@ own structure (seed 002, Alertes), through the same services.
 Reads: `accounts_visible_to`, `accounts_editable_by`, `team_accounts_visible_to`.
 Writes (keyword-only, atomic, audit-logged, `AccountError` with a stable `code`):
 `account_create`, `account_update`, `account_deactivate`, `account_reactivate`,
-`account_set_password`; and the e-mail that
-lets someone choose their password, `account_send_password_link` / `password_link_request`.
+`account_set_password`; and the e-mail that lets someone choose their password,
+`account_send_password_link` / `password_link_request`.
 
 Nobody types a password for someone else. A new account has no usable password; its
 owner receives a link built on Django's password-reset tokens
@@ -251,8 +251,8 @@ def _check_not_last_coordinator(user: User) -> None:
 
 def _scope(role: str, structure, funders) -> tuple[Structure | None, list[Funder]]:
     """A structure only for a structure's referent, administrator or staff, funders only
-    for an auditor: what another role
-    would carry is dropped, so a role change never leaves a stale scope behind."""
+    for an auditor: what another role would carry is dropped, so a role change never
+    leaves a stale scope behind."""
     return (
         structure if role in User.STRUCTURE_ROLES else None,
         sorted(funders, key=lambda f: f.name) if role == User.Role.FUNDER_AUDITOR else [],
