@@ -1,9 +1,12 @@
-"""The accounts of the people who use the application, managed by coordinators.
+"""The accounts of the people who use the application, managed by coordinators; a
+structure's administrator creates, deactivates and reactivates the staff accounts of their
+own structure (seed 002, Alertes), through the same services.
 
-Reads: `accounts_visible_to`, `accounts_editable_by`. Writes (keyword-only, atomic,
-audit-logged, `AccountError` with a stable `code`): `account_create`, `account_update`,
-`account_deactivate`, `account_reactivate`, `account_set_password`; and the e-mail that
-lets someone choose their password, `account_send_password_link` / `password_link_request`.
+Reads: `accounts_visible_to`, `accounts_editable_by`, `team_accounts_visible_to`.
+Writes (keyword-only, atomic, audit-logged, `AccountError` with a stable `code`):
+`account_create`, `account_update`, `account_deactivate`, `account_reactivate`,
+`account_set_password`; and the e-mail that lets someone choose their password,
+`account_send_password_link` / `password_link_request`.
 
 Nobody types a password for someone else. A new account has no usable password; its
 owner receives a link built on Django's password-reset tokens
@@ -39,7 +42,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from formations.audit import log_action
 from formations.models import AuditEntry, Funder, OutboxMessage, Structure, User
 from formations.outbox import outbox_enqueue
-from formations.permissions import can_manage
+from formations.permissions import can_manage, is_structure_admin
 from formations.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -80,6 +83,29 @@ def accounts_visible_to(*, user) -> QuerySet[User]:
         return User.objects.none()
     return User.objects.select_related("structure").prefetch_related(
         Prefetch("funders", queryset=Funder.objects.order_by("name"))
+    )
+
+
+def team_accounts_visible_to(*, user, structure) -> QuerySet[User]:
+    """A structure's own accounts (its administrators and staff, seed 002's « animateurs,
+    travailleurs sociaux ») for a coordinator or that structure's administrator; none for
+    anyone else (its staff included)."""
+    if not may_manage_team(user, structure):
+        return User.objects.none()
+    return User.objects.filter(
+        structure=structure,
+        role__in=(User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF),
+        is_superuser=False,
+        is_staff=False,
+    ).order_by("last_name", "first_name", "username")
+
+
+def may_manage_team(user, structure) -> bool:
+    """Whether `user` may create and deactivate the staff accounts of `structure`:
+    coordinators for every structure, an administrator for their own."""
+    structure_id = getattr(structure, "pk", structure)
+    return can_manage(user) or (
+        is_structure_admin(user) and user.is_active and user.structure_id == structure_id
     )
 
 
@@ -125,6 +151,33 @@ def _check_actor(actor) -> None:
         )
 
 
+def _check_some_manager(actor) -> None:
+    """A coordinator or a structure's administrator (what they may change is checked once
+    the account is known, `_check_team_actor`)."""
+    if actor is None or not (can_manage(actor) or is_structure_admin(actor)):
+        _check_actor(actor)
+
+
+def _check_team_actor(actor, *, role: str, structure_id: int | None) -> None:
+    """A coordinator manages every account; a structure's administrator only the staff
+    accounts of their own structure (never another role, never another structure)."""
+    _check_some_manager(actor)
+    if can_manage(actor):
+        return
+    if role != User.Role.STRUCTURE_STAFF:
+        raise AccountError(
+            _("Vous ne pouvez gérer que les comptes de l'équipe de votre structure."),
+            code="role_not_allowed",
+            field="role",
+        )
+    if structure_id is None or structure_id != actor.structure_id:
+        raise AccountError(
+            _("Vous ne pouvez gérer que les comptes de votre propre structure."),
+            code="other_structure",
+            field="structure",
+        )
+
+
 def _check_editable(user: User) -> None:
     if is_technical(user):
         raise AccountError(
@@ -137,9 +190,12 @@ def _check_editable(user: User) -> None:
 
 
 def _check_role_scope(role: str, structure: Structure | None, funders: list[Funder]) -> None:
-    if role == User.Role.STRUCTURE_REFERENT and structure is None:
+    if role in User.STRUCTURE_ROLES and structure is None:
         raise AccountError(
-            _("Un·e référent·e structure doit être rattaché·e à une structure."),
+            _(
+                "Ce rôle (référent·e, administrateur·rice ou équipe de structure) demande "
+                "d'être rattaché·e à une structure."
+            ),
             code="referent_needs_structure",
             field="structure",
         )
@@ -194,10 +250,11 @@ def _check_not_last_coordinator(user: User) -> None:
 
 
 def _scope(role: str, structure, funders) -> tuple[Structure | None, list[Funder]]:
-    """A structure only for a referent, funders only for an auditor: what another role
-    would carry is dropped, so a role change never leaves a stale scope behind."""
+    """A structure only for a structure's referent, administrator or staff, funders only
+    for an auditor: what another role would carry is dropped, so a role change never
+    leaves a stale scope behind."""
     return (
-        structure if role == User.Role.STRUCTURE_REFERENT else None,
+        structure if role in User.STRUCTURE_ROLES else None,
         sorted(funders, key=lambda f: f.name) if role == User.Role.FUNDER_AUDITOR else [],
     )
 
@@ -269,12 +326,15 @@ def account_create(
     """Creates an active account without a usable password (its owner chooses one through
     `account_send_password_link`, which the caller sends once this has committed).
 
-    Audit action ``account.created``. Codes: ``forbidden``, ``referent_needs_structure``,
+    A structure's administrator creates only staff accounts of their own structure.
+
+    Audit action ``account.created``. Codes: ``forbidden``, ``role_not_allowed`` and
+    ``other_structure`` (an administrator), ``referent_needs_structure``,
     ``auditor_needs_funder``, ``username_taken``, ``email_required``, ``email_taken``;
     ``ValidationError``
     from ``full_clean()`` (username characters, e-mail format).
     """
-    _check_actor(actor)
+    _check_team_actor(actor, role=role, structure_id=structure.pk if structure else None)
     structure, funders = _scope(role, structure, list(funders))
     _check_role_scope(role, structure, funders)
     email = email.strip()
@@ -368,10 +428,14 @@ def account_deactivate(*, actor, user: User) -> User:
     next request) nor use a password link. Nothing is deleted: the journal, signatures
     and seals keep naming them. Idempotent (nothing logged for an inactive account).
 
+    Coordinators deactivate any account, a structure's administrator the staff accounts of
+    their own structure.
+
     Audit action ``account.deactivated``. Codes: ``forbidden``, ``technical_account``,
-    ``own_account`` (not oneself), ``last_coordinator``.
+    ``own_account`` (not oneself), ``role_not_allowed``, ``other_structure``,
+    ``last_coordinator``.
     """
-    _check_actor(actor)
+    _check_some_manager(actor)
     _lock_coordinators()
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_editable(user)
@@ -381,6 +445,7 @@ def account_deactivate(*, actor, user: User) -> User:
         raise AccountError(
             _("Vous ne pouvez pas désactiver votre propre compte."), code="own_account"
         )
+    _check_team_actor(actor, role=user.role, structure_id=user.structure_id)
     _check_not_last_coordinator(user)
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -396,10 +461,12 @@ def account_deactivate(*, actor, user: User) -> User:
 @transaction.atomic
 def account_reactivate(*, actor, user: User) -> User:
     """Reactivates an account (its password, if it had one, works again). Idempotent.
-    Audit action ``account.reactivated``. Codes: ``forbidden``, ``technical_account``."""
-    _check_actor(actor)
+    Same actors as `account_deactivate`. Audit action ``account.reactivated``. Codes:
+    ``forbidden``, ``technical_account``, ``role_not_allowed``, ``other_structure``."""
+    _check_some_manager(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_editable(user)
+    _check_team_actor(actor, role=user.role, structure_id=user.structure_id)
     if user.is_active:
         return user
     user.is_active = True
@@ -476,7 +543,7 @@ def account_send_password_link(*, user: User, actor=None, reason: str = RESET) -
         raise ValueError(reason)
     user = User.objects.get(pk=user.pk)  # a cached instance may predate a deactivation
     if actor is not None:
-        _check_actor(actor)
+        _check_team_actor(actor, role=user.role, structure_id=user.structure_id)
         _check_editable(user)
     if not user.is_active:
         raise AccountError(

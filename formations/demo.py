@@ -294,7 +294,7 @@ def _load_accounts(funders: dict, structures: dict) -> dict[str, User]:
         user.is_active = True
         user.structure = (
             structures["CCAS de Mamoudzou"]
-            if account.role == User.Role.STRUCTURE_REFERENT
+            if account.role in (User.Role.STRUCTURE_REFERENT, User.Role.STRUCTURE_ADMIN)
             else None
         )
         if created or not user.check_password(DEMO_PASSWORD):

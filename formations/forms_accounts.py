@@ -31,10 +31,16 @@ class AccountForm(FieldsetsMixin, forms.ModelForm):
             "email": _("Le lien pour choisir le mot de passe y est envoyé."),
             "role": _(
                 "Coordination : tout ; formateur·rice : ses sessions ; auditeur·rice : les "
-                "opérations de ses financeurs, en lecture ; référent·e : sa structure."
+                "opérations de ses financeurs, en lecture ; référent·e : sa structure ; "
+                "administrateur·rice de structure : sa structure comme un·e référent·e, ses "
+                "adhérent·es (Alertes) et les comptes de son équipe ; équipe de structure : "
+                "les adhérent·es de sa structure (Alertes), rien des formations."
             ),
             "funders": _("Pour un·e auditeur·rice financeur seulement (au moins un)."),
-            "structure": _("Pour un·e référent·e structure seulement (obligatoire)."),
+            "structure": _(
+                "Pour un·e référent·e, un·e administrateur·rice ou l'équipe d'une structure "
+                "seulement (obligatoire)."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -52,6 +58,18 @@ class AccountForm(FieldsetsMixin, forms.ModelForm):
             # whoever forgets to change it.
             self.fields["role"].choices = [("", _("— choisissez —")), *User.Role.choices]
             self.initial["role"] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") in User.STRUCTURE_ROLES and not cleaned.get("structure"):
+            self.add_error(
+                "structure",
+                _(
+                    "Choisissez la structure : un·e référent·e, un·e administrateur·rice ou "
+                    "l'équipe d'une structure y est rattaché·e et ne voit qu'elle."
+                ),
+            )
+        return cleaned
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -288,7 +288,7 @@ class AccountTable(BaseTable):
     def value_scope(self, record):
         if record.role == User.Role.FUNDER_AUDITOR:
             return ", ".join(funder.name for funder in record.funders.all())
-        if record.role == User.Role.STRUCTURE_REFERENT and record.structure_id:
+        if record.role in User.STRUCTURE_ROLES and record.structure_id:
             return record.structure.name
         return ""
 

@@ -55,6 +55,10 @@ class DashboardView(TemplateView):
         # A funder auditor's home page is their workspace (formations.views_workspace).
         if is_funder_auditor(request.user):
             return AuditorWorkspaceView.as_view()(request, *args, **kwargs)
+        # A structure's team has nothing on the training side: their home is Alertes.
+        user = request.user
+        if user.is_authenticated and user.role == User.Role.STRUCTURE_STAFF and user.structure_id:
+            return redirect("alertes:structure_home", structure=user.structure_id)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

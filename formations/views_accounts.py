@@ -61,7 +61,7 @@ def _add_service_error(form, exc) -> None:
     form.add_error(field, exc.message)
 
 
-def _send_link(request, user, *, reason) -> None:
+def send_link(request, user, *, reason) -> None:
     """Queues the password link and says so; a refusal (no e-mail…) is a warning, not an
     error: the account exists and « Renvoyer le lien » is on its page."""
     try:
@@ -119,7 +119,7 @@ class AccountFormView(ManagerRequiredMixin, View):
                     messages.success(
                         request, _("Le compte « %(username)s » a été créé.") % {"username": saved}
                     )
-                    _send_link(request, saved, reason=accounts.INVITATION)
+                    send_link(request, saved, reason=accounts.INVITATION)
                 else:
                     messages.success(
                         request,
@@ -228,7 +228,7 @@ class AccountSendLinkView(ManagerRequiredMixin, View):
 
     def post(self, request, pk):
         account = get_object_or_404(accounts.accounts_editable_by(user=request.user), pk=pk)
-        _send_link(request, account, reason=accounts.RESET)
+        send_link(request, account, reason=accounts.RESET)
         return redirect("formations:account_detail", pk=account.pk)
 
 

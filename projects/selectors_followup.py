@@ -381,14 +381,19 @@ class StructureRecipients:
 def reminder_recipients(
     *, programme: Programme, structures: list[Structure]
 ) -> list[StructureRecipients]:
-    """Whom a reminder about each structure goes to: its referent accounts that have an
-    e-mail address; failing those, the agents of its project team (fiche projet) who are
-    participants with an e-mail address; failing those, nobody (the page says so). Two
-    queries whatever the number of structures."""
+    """Whom a reminder about each structure goes to: its referent accounts (its
+    administrators are referents too) that have an e-mail address; failing those, the
+    agents of its project team (fiche projet) who are participants with an e-mail address;
+    failing those, nobody (the page says so). Two queries whatever the number of
+    structures."""
     ids = [structure.pk for structure in structures]
     referents: dict[int, list[Recipient]] = {pk: [] for pk in ids}
     for user in (
-        User.objects.filter(role=User.Role.STRUCTURE_REFERENT, structure_id__in=ids, is_active=True)
+        User.objects.filter(
+            role__in=(User.Role.STRUCTURE_REFERENT, User.Role.STRUCTURE_ADMIN),
+            structure_id__in=ids,
+            is_active=True,
+        )
         .exclude(email="")
         .order_by("last_name", "first_name", "pk")
     ):

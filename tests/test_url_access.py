@@ -115,6 +115,10 @@ DELIVERABLE_PAGES = {
 }
 
 
+# The body of a message the world's structure sent its members (Alertes).
+STRUCTURE_MESSAGE = "Bonjour, la sortie au parc a lieu samedi."
+
+
 def url_names():
     def walk(patterns, namespace=""):
         for pattern in patterns:
@@ -274,6 +278,16 @@ def world(db, trainer):
     follow_up_entry = {"programme": programme.pk, "structure": structure.pk, "entry": entry.pk}
     step = AdministrativeStepFactory(membership__structure=structure)
     alertes_group, alertes_campaign, unsubscribe_token = _alertes_objects(structure, participant)
+    # Alertes: a staff account of the structure, and a message sent for it.
+    structure_staff = UserFactory(role=User.Role.STRUCTURE_STAFF, structure=structure)
+    OutboxMessage.objects.create(
+        purpose="alertes_campaign",
+        recipient="+33612345678",
+        channel="sms",
+        subject="",
+        body=STRUCTURE_MESSAGE,
+        structure=structure,
+    )
     return {
         "projects:theme_list": {"programme": programme_pk},
         "projects:theme_edit": {"programme": programme_pk, "theme": theme.pk},
@@ -637,6 +651,12 @@ def world(db, trainer):
         "alertes:stats": {"structure": structure.pk},
         "alertes:notice": {"structure": structure.pk},
         "alertes:notice_pdf": {"structure": structure.pk},
+        # The structure's team accounts: coordinators and the structure's administrator;
+        # its staff 403, other structures 404 (tests/alertes/test_staff_pages.py).
+        "alertes:staff_list": {"structure": structure.pk},
+        "alertes:staff_create": {"structure": structure.pk},
+        "alertes:staff_deactivate": {"structure": structure.pk, "account": structure_staff.pk},
+        "alertes:staff_reactivate": {"structure": structure.pk, "account": structure_staff.pk},
     }
 
 
@@ -736,25 +756,69 @@ def test_staff_are_sent_to_the_space_sign_in_page(client, world, coordinator):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["other_trainer", "other_referent", "other_auditor"])
+@pytest.mark.parametrize(
+    "role",
+    ["other_trainer", "other_referent", "other_auditor", "other_admin", "other_staff", "staff"],
+)
 def test_people_outside_the_session_get_nothing_of_it(client, world, role):
-    if role == "other_trainer":
+    """`staff`: the team of the session's participant's own structure, which sees nothing
+    of the training side (only its Alertes pages)."""
+    if role == "staff":
+        structure = world["alertes:structure_home"]["structure"]
+        user = UserFactory(role=User.Role.STRUCTURE_STAFF, structure_id=structure)
+    elif role == "other_trainer":
         user = UserFactory(role=User.Role.TRAINER)
-    elif role == "other_referent":
-        user = UserFactory(role=User.Role.STRUCTURE_REFERENT, structure=StructureFactory())
+    elif role in ("other_referent", "other_admin", "other_staff"):
+        roles = {
+            "other_referent": User.Role.STRUCTURE_REFERENT,
+            "other_admin": User.Role.STRUCTURE_ADMIN,
+            "other_staff": User.Role.STRUCTURE_STAFF,
+        }
+        user = UserFactory(role=roles[role], structure=StructureFactory())
         ParticipantFactory(structure=user.structure)
         EnrolmentFactory(participant__structure=user.structure)
     else:
         user = UserFactory(role=User.Role.FUNDER_AUDITOR)
         user.funders.add(FunderFactory(name="CAF du Nord", kind="caf"))
     client.force_login(user)
-    for name, kwargs in world.items():
-        if name in PUBLIC | ANY_SIGNED_IN | PARTICIPANT_PAGES | {
+    skipped = (
+        PUBLIC
+        | ANY_SIGNED_IN
+        | PARTICIPANT_PAGES
+        | {
             "sessions:my_calendar",
             "sessions:my_calendar_regenerate",
             # Without a tablet lock of one's own it only sends one on (to the dashboard).
             "sessions:tablet_unlock",
-        }:
+        }
+    )
+    if role == "staff":
+        # Their own structure's Alertes pages are theirs; the coordinators' duplicates and
+        # merge, and the team accounts (the administrator's), stay closed to them.
+        closed = {
+            "alertes:duplicates",
+            "alertes:merge",
+            "alertes:staff_list",
+            "alertes:staff_create",
+            "alertes:staff_deactivate",
+            "alertes:staff_reactivate",
+        }
+        skipped |= {"formations:outbox"} | {
+            name for name in world if name.startswith("alertes:") and name not in closed
+        }
+    elif role in ("other_admin", "other_staff"):
+        # Their Alertes home sends them on to their own structure; the outbox lists their
+        # own structure's messages: none of the world's.
+        skipped |= {"alertes:home", "formations:outbox"}
+        assert client.get(reverse("alertes:home")).url == reverse(
+            "alertes:structure_home", args=[user.structure_id]
+        )
+        outbox = client.get(reverse("formations:outbox"))
+        assert outbox.status_code == 200
+        assert STRUCTURE_MESSAGE.encode() not in outbox.content
+        assert b"b@example.org" not in outbox.content
+    for name, kwargs in world.items():
+        if name in skipped:
             continue
         url = reverse(name, kwargs=kwargs)
         for method in (client.get, client.post):
@@ -768,11 +832,21 @@ def test_people_outside_the_session_get_nothing_of_it(client, world, role):
 
 
 @pytest.mark.django_db
-def test_lists_show_nothing_of_the_session_to_an_outsider(client, world):
-    outsider = UserFactory(role=User.Role.TRAINER)
+@pytest.mark.parametrize("role", [User.Role.TRAINER, "other_admin", "staff"])
+def test_lists_show_nothing_of_the_session_to_an_outsider(client, world, role):
+    """Nor to a structure's team, even the session's participant's own structure: the
+    training side is not theirs."""
+    structure = StructureFactory()
+    if role == "staff":
+        structure = world["projects:follow_up_log"]["structure"]
+        outsider = UserFactory(role=User.Role.STRUCTURE_STAFF, structure_id=structure)
+    elif role == "other_admin":
+        outsider = UserFactory(role=User.Role.STRUCTURE_ADMIN, structure=structure)
+    else:
+        outsider = UserFactory(role=User.Role.TRAINER)
     client.force_login(outsider)
     session_code = reverse("sessions:session_detail", kwargs=world["sessions:session_detail"])
     for name in ANY_SIGNED_IN:
-        response = client.get(reverse(name))
+        response = client.get(reverse(name), follow=True)
         assert response.status_code == 200, name
         assert session_code.encode() not in response.content, name
