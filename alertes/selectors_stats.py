@@ -23,11 +23,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alertes.constants import CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE
 from alertes.models import AlertCampaign, CampaignRecipient, StepReminder
 from formations.consent import STRUCTURE_PAIRS, annotate_structure_consents, annotation_name
+from formations.members import AGE_BANDS, age_band_filter
 from formations.models import (
     ContactConsent,
     MemberGroup,
@@ -38,16 +38,6 @@ from formations.models import (
 )
 
 MONTHS = 12
-
-# The age bands of the statistics (the same labels as `formations.members.AGE_BANDS`).
-AGE_BANDS: tuple[tuple[str, object], ...] = (
-    ("age_under_18", gettext_lazy("moins de 18 ans")),
-    ("age_18_25", gettext_lazy("18–25 ans")),
-    ("age_26_44", gettext_lazy("26–44 ans")),
-    ("age_45_64", gettext_lazy("45–64 ans")),
-    ("age_65_plus", gettext_lazy("65 ans et plus")),
-    ("age_unknown", gettext_lazy("non renseigné")),
-)
 
 FRENCH_MONTHS = (
     "janvier",
@@ -123,13 +113,6 @@ def month_label(month: dt.date) -> str:
     return f"{FRENCH_MONTHS[month.month - 1]} {month.year}"
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _months(today: dt.date) -> list[dt.date]:
     first = today.replace(day=1)
     months = []
@@ -191,23 +174,18 @@ def structure_stats(*, structure: Structure, now: dt.datetime | None = None) -> 
         .order_by("sort_key", "pk")
     )
     by_group = [CountRow(group.name, group.active) for group in groups]
-    cut = {years: _years_before(today, years) for years in (18, 26, 45, 65)}
-    birth = "participant__date_of_birth"
     totals = active.aggregate(
         members=Count("pk", distinct=True),
         without_group=Count("pk", filter=Q(groups__isnull=True)),
     )
-    # Age bands, from the birth-date bounds of today (« 18–25 ans »: born after the day 26
-    # years ago, on or before the day 18 years ago).
-    bounds = {
-        "age_under_18": Q(**{f"{birth}__gt": cut[18]}),
-        "age_18_25": Q(**{f"{birth}__lte": cut[18], f"{birth}__gt": cut[26]}),
-        "age_26_44": Q(**{f"{birth}__lte": cut[26], f"{birth}__gt": cut[45]}),
-        "age_45_64": Q(**{f"{birth}__lte": cut[45], f"{birth}__gt": cut[65]}),
-        "age_65_plus": Q(**{f"{birth}__lte": cut[65]}),
-        "age_unknown": Q(**{f"{birth}__isnull": True}),
-    }
-    ages = active.aggregate(**{code: Count("pk", filter=q) for code, q in bounds.items()})
+    ages = active.aggregate(
+        **{
+            band.code: Count(
+                "pk", filter=age_band_filter(band, today, "participant__date_of_birth")
+            )
+            for band in AGE_BANDS
+        }
+    )
     by_group.append(CountRow(_("sans groupe"), totals["without_group"]))
     kinds = dict(active.values_list("participant__kind").annotate(count=Count("pk")).order_by())
     by_kind = [
@@ -312,7 +290,7 @@ def structure_stats(*, structure: Structure, now: dt.datetime | None = None) -> 
         members=totals["members"],
         by_group=tuple(by_group),
         by_kind=tuple(by_kind),
-        by_age=tuple(CountRow(str(label), ages[code]) for code, label in AGE_BANDS),
+        by_age=tuple(CountRow(str(band.label), ages[band.code]) for band in AGE_BANDS),
         consents=tuple(consents),
         messages_by_month=tuple(messages_by_month),
         messages_by_category=tuple(messages_by_category),

@@ -264,6 +264,27 @@ def age_on(date_of_birth: dt.date | None, today: dt.date) -> int | None:
     return today.year - date_of_birth.year - before_birthday
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (29 February → 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_band_filter(band: AgeBand, today: dt.date, field: str = "date_of_birth") -> Q:
+    """The people of `band` on `today`, as a filter on their date of birth `field`, for
+    counting in SQL (the same bands as `age_band`)."""
+    if band.code == UNKNOWN_AGE_BAND.code:
+        return Q(**{f"{field}__isnull": True})
+    condition = Q()
+    if band.low is not None:  # at least `low` years old: born on or before that day
+        condition &= Q(**{f"{field}__lte": _years_before(today, band.low)})
+    if band.high is not None:  # not yet `high + 1`: born after that day
+        condition &= Q(**{f"{field}__gt": _years_before(today, band.high + 1)})
+    return condition
+
+
 def age_band(age: int | None) -> AgeBand:
     """The band of `age` (`age_on`'s result); « non renseigné » for None."""
     if age is None:
