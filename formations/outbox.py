@@ -73,7 +73,7 @@ from formations.models import (
     SmsEvent,
 )
 from formations.models import Purpose as ContactPurpose
-from formations.permissions import can_manage
+from formations.permissions import can_manage, works_in_alertes
 
 logger = logging.getLogger(__name__)
 
@@ -668,7 +668,7 @@ def outbox_messages_visible_to(*, user):
     messages = OutboxMessage.objects.select_related("requested_by")
     if can_manage(user):
         return messages
-    if getattr(user, "works_in_alertes", False) and user.structure_id:
+    if works_in_alertes(user):
         return messages.filter(structure_id=user.structure_id)
     return OutboxMessage.objects.none()
 

@@ -138,6 +138,9 @@ class OutboxAttachmentView(OutboxMessageMixin, DetailView):
 
 
 class OutboxRetryView(OutboxMessageMixin, View):
+    """Coordinators only: a structure's team reads its messages but retries none."""
+
+    allowed_roles = ()
     http_method_names = ["post"]
 
     def post(self, request, pk):
