@@ -65,8 +65,9 @@ def ensure_manager(actor) -> None:
 class RoleRequiredMixin:
     """Restricts a view to some roles. Coordinators (and superusers) may always enter.
 
-    `allowed_roles = None` admits every signed-in user; object scoping then comes from
-    the view's selector, never from `Model.objects`.
+    `allowed_roles = None` admits every signed-in user but a structure's staff (who work
+    in Alertes only); object scoping then comes from the view's selector, never from
+    `Model.objects`.
     """
 
     allowed_roles: tuple[str, ...] | None = ()
@@ -78,6 +79,10 @@ class RoleRequiredMixin:
 
             return redirect_to_login(request.get_full_path())
         if not (can_manage(user) or self.allowed_roles is None or user.role in self.allowed_roles):
+            raise PermissionDenied
+        # A structure's staff works in Alertes only: the training side's pages (even the
+        # lists open to every role, which would show them nothing) are not theirs.
+        if user.role == User.Role.STRUCTURE_STAFF and user.role not in (self.allowed_roles or ()):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
