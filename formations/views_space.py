@@ -143,7 +143,7 @@ def _withdraw_structure_consent(request, participant):
     button's value is ``<structure pk>:<channel>:<purpose>``."""
     structure_id, _sep, rest = request.POST["withdraw"].partition(":")
     channel, _sep, purpose = rest.partition(":")
-    if not structure_id.isdigit():
+    if not structure_id.isdigit() or len(structure_id) > 18:  # a primary key, not any number
         raise Http404
     try:
         space.space_structure_consent_withdraw(

@@ -54,6 +54,8 @@ def test_a_structure_the_person_is_not_a_member_of_is_a_404(client):
         f"{world.chemin_rouge.pk}:sms:structure_news",
         "x:sms:structure_news",
         f"{world.arbrisseau.pk}:sms:service",
+        # Too large for a primary key: not found, never a server error (a tester's find).
+        "99999999999999999999:sms:structure_news",
     ):
         response = client.post(reverse("space:consents"), {"withdraw": value})
         assert response.status_code == 404, value
