@@ -325,9 +325,9 @@ def notice_sections() -> tuple[Section, ...]:
                         "fait passer tout le message en Unicode, limité à 70 caractères. Un "
                         "message plus long est découpé en parties de 153 (ou 67) caractères. "
                         "Le compteur nomme les caractères responsables et tient compte du "
-                        "prénom le plus coûteux parmi les destinataires (« Zoë » passe en "
-                        "Unicode, « Anaïs » non) : remplacer ces caractères peut diviser le "
-                        "coût par deux."
+                        "prénom le plus coûteux parmi les destinataires (« Zoë » et « Anaïs » "
+                        "passent en Unicode, à cause du ë et du ï ; « Hélène » ou « Noémie » "
+                        "non) : remplacer ces caractères peut diviser le coût par deux."
                     )
                 ),
                 _p(

@@ -22,10 +22,17 @@ def alertes_home(request):
         return redirect("alertes:structure_home", structure=user.structure_id)
     if not can_manage(user):
         raise PermissionDenied
+    structures = list(structures_with_member_counts(user=user))
     return render(
         request,
         "alertes/home.html",
-        {"structures": structures_with_member_counts(user=user)},
+        {
+            "structures": structures,
+            # Those following members first; the many partner structures that do not
+            # use Alertes (yet) folded away, still in French order.
+            "following": [s for s in structures if s.member_count],
+            "others": [s for s in structures if not s.member_count],
+        },
     )
 
 

@@ -219,3 +219,16 @@ def test_the_alertes_pages_of_another_structure_are_404(client):
     assert client.get(reverse("alertes:home")).url == reverse(
         "alertes:structure_home", args=[world.arbrisseau.pk]
     )
+
+
+
+def test_the_coordinators_alertes_home_puts_structures_following_members_first(client):
+    world = alertes_world()
+    MembershipFactory(structure=world.chemin_rouge)
+    client.force_login(world.coordinator)
+
+    page = client.get(reverse("alertes:home")).content.decode()
+
+    following, folded = page.split("<details", 1)
+    assert "Chemin Rouge" in following and "Arbrisseau" not in following
+    assert "1 structure sans adhérent·e suivi·e" in folded and "Arbrisseau" in folded
