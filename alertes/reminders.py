@@ -7,7 +7,12 @@ each channel chosen: one `StepReminder` and its outbox message, in one transacti
 unique (step, occurrence, channel) makes it idempotent: a monthly step is reminded once a
 month however often the job runs, two runs at once write one reminder. A request
 withdrawn since (STOP) is the outbox's to refuse: the row is written abandoned with the
-reason, so the page shows why nothing went."""
+reason, so the page shows why nothing went.
+
+Hours, in the structure's time zone: a reminder is due from 09:00 on the first day of its
+notice (not from midnight: nobody wants a reminder at 00:05), and nothing is written
+between 20:00 and 08:00. A step added in the evening, or a run missed overnight, is
+reminded the next morning from 08:00, as long as that morning is not after the date."""
 
 import datetime as dt
 import zoneinfo
@@ -30,11 +35,37 @@ from formations.outbox import outbox_enqueue
 # margin for the time zones (Mayotte is ahead of UTC, the Antilles behind).
 _MAX_NOTICE = dt.timedelta(days=60)
 _MARGIN = dt.timedelta(days=1)
+# Local hours (the structure's zone): due from DUE_AT on the first day of the notice; no
+# reminder written from QUIET_FROM to QUIET_UNTIL.
+DUE_AT = dt.time(9, 0)
+QUIET_FROM = dt.time(20, 0)
+QUIET_UNTIL = dt.time(8, 0)
+
+
+def structure_now(structure, now: dt.datetime) -> dt.datetime:
+    """`now` on the structure's clock."""
+    return timezone.localtime(now, zoneinfo.ZoneInfo(structure.time_zone))
 
 
 def structure_today(structure, now: dt.datetime) -> dt.date:
     """The day it is at `now` where the structure is."""
-    return timezone.localtime(now, zoneinfo.ZoneInfo(structure.time_zone)).date()
+    return structure_now(structure, now).date()
+
+
+def is_quiet(local: dt.datetime) -> bool:
+    """Whether `local` (a structure's clock) is in the hours no reminder is written."""
+    return local.time() >= QUIET_FROM or local.time() < QUIET_UNTIL
+
+
+def reminder_is_due(step, occurrence: dt.date, local: dt.datetime) -> bool:
+    """Whether the reminder of `occurrence` may be written at `local` (the structure's
+    clock): within the notice, from 09:00 on its first day, on or before the date, outside
+    the quiet hours."""
+    today = local.date()
+    first_day = occurrence - dt.timedelta(days=step.remind_days_before)
+    if is_quiet(local) or today > occurrence or today < first_day:
+        return False
+    return today > first_day or local.time() >= DUE_AT
 
 
 def _lower_first(text: str) -> str:
@@ -96,9 +127,9 @@ def due_reminders(now: dt.datetime) -> list[Due]:
     """What should have been reminded by `now`, written or not. Two queries."""
     due = []
     for step in candidate_steps(now):
-        today = structure_today(step.membership.structure, now)
-        occurrence = step_next_occurrence(step, today)
-        if occurrence is None or (occurrence - today).days > step.remind_days_before:
+        local = structure_now(step.membership.structure, now)
+        occurrence = step_next_occurrence(step, local.date())
+        if occurrence is None or not reminder_is_due(step, occurrence, local):
             continue
         for channel, chosen in (("sms", step.remind_by_sms), ("email", step.remind_by_email)):
             if chosen:

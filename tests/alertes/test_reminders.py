@@ -86,7 +86,24 @@ def test_a_one_off_step_is_reminded_once_within_its_notice_and_not_after():
 def test_a_step_added_late_is_reminded_on_its_day_but_never_after_it():
     _step(remind_days_before=3, due_on=dt.date(2026, 12, 1))
     assert remind_due_steps(now=_at(dt.date(2026, 12, 2)))["written"] == 0
-    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=7))["written"] == 1
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=7))["written"] == 0  # night
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=8))["written"] == 1
+
+
+def test_a_reminder_is_due_from_nine_on_its_first_day_and_never_at_night():
+    _step(remind_days_before=3)  # 1 December: first day of the notice 28 November
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=0))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=8))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=9))["written"] == 1
+
+
+def test_a_step_added_in_the_evening_is_reminded_the_next_morning():
+    _step(remind_days_before=3, due_on=dt.date(2026, 12, 2))
+    for hour in (20, 21, 23):
+        assert remind_due_steps(now=_at(dt.date(2026, 11, 30), hour=hour))["written"] == 0
+    for hour in (0, 3, 7):
+        assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=hour))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=8))["written"] == 1
 
 
 def test_a_monthly_reminder_is_sent_once_a_month_through_run_periodic():
@@ -171,9 +188,10 @@ def test_a_reminder_never_asked_for_is_not_sent():
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.ABANDONED
 
 
-def test_the_day_starts_in_the_structures_time_zone():
-    """Mayotte is three hours ahead of UTC, Paris one: at 21:30 UTC on 27 November it is
-    already the 28th in Mamoudzou, still the 27th in Lille."""
+def test_the_hours_are_the_structures_own():
+    """At 23:30 UTC it is 00:30 in Lille and 02:30 in Mamoudzou (Mayotte, UTC+3): night
+    in both, nothing is sent. At 06:30 UTC it is 09:30 in Mamoudzou and 07:30 in Lille:
+    Mayotte's reminder goes, Lille's waits for 09:00 there (08:00 UTC)."""
     world = alertes_world()
     world.chemin_rouge.time_zone = "Indian/Mayotte"
     world.chemin_rouge.save()
@@ -183,11 +201,34 @@ def test_the_day_starts_in_the_structures_time_zone():
         world, membership=mayotte_member, due_on=dt.date(2026, 12, 1), remind_days_before=3
     )
 
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 20, 59, tzinfo=dt.UTC))
-    assert not StepReminder.objects.exists()  # 23:59 in Mayotte
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 21, 30, tzinfo=dt.UTC))
+    # The evening before the first day of the notice (27 November), and its night.
+    remind_due_steps(now=dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.UTC))
+    assert not StepReminder.objects.exists()
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 5, 30, tzinfo=dt.UTC))  # 08:30 Mayotte
+    assert not StepReminder.objects.exists()
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 6, 30, tzinfo=dt.UTC))
     assert list(StepReminder.objects.values_list("step", flat=True)) == [mayotte.pk]
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC))  # midnight in Lille
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC))  # 09:00 in Lille
+    assert set(StepReminder.objects.values_list("step", flat=True)) == {mayotte.pk, lille.pk}
+
+
+def test_no_reminder_at_night_whatever_the_zone():
+    """A step whose notice has long begun, added late: at 23:30 UTC (00:30 in Lille, 02:30
+    in Mamoudzou) nothing goes; each goes from 08:00 local, Mayotte first."""
+    world = alertes_world()
+    world.chemin_rouge.time_zone = "Indian/Mayotte"
+    world.chemin_rouge.save()
+    lille = _step(world, due_on=dt.date(2026, 12, 3), remind_days_before=5)
+    mayotte = _step(
+        world,
+        membership=MembershipFactory(structure=world.chemin_rouge),
+        due_on=dt.date(2026, 12, 3),
+        remind_days_before=5,
+    )
+    assert remind_due_steps(now=dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC))["written"] == 0
+    remind_due_steps(now=dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC))  # 08:00 Mayotte
+    assert list(StepReminder.objects.values_list("step", flat=True)) == [mayotte.pk]
+    remind_due_steps(now=dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC))  # 08:00 Lille
     assert set(StepReminder.objects.values_list("step", flat=True)) == {mayotte.pk, lille.pk}
 
 
