@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from alertes.constants import STEP_REMINDER_PURPOSE
 from alertes.models import AdministrativeStep, StepReminder
 from alertes.occurrences import step_next_occurrence
+from alertes.unsubscribe import unsubscribe_url
 from formations.french import de_structure, long_date
-from formations.models import OutboxMessage
+from formations.models import OutboxMessage, Purpose
 from formations.outbox import outbox_enqueue
 
 # The longest notice a step may ask (`remind_days_before`'s validator), and a day of
@@ -76,20 +77,41 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def reminder_text(step: AdministrativeStep, occurrence: dt.date) -> tuple[str, str]:
-    """(subject, body) of the reminder: « Bonjour Anaïs, rappel du Centre social
-    l'Arbrisseau : actualisation France Travail le mardi 1er décembre. »"""
-    person = step.membership.participant
+def reminder_text(
+    step: AdministrativeStep, occurrence: dt.date, channel: str = "sms"
+) -> tuple[str, str]:
+    """(subject, body) of the reminder on `channel`: « Bonjour Anaïs, rappel du Centre
+    social l'Arbrisseau : actualisation France Travail le mardi 1er décembre. », then how
+    to stop it. The e-mail carries a signed link that withdraws the e-mail request
+    (`alertes.unsubscribe`). The SMS goes as a transactional SMS, from a sender that may
+    not receive replies: it names the structure to ask rather than promise a STOP answer
+    that may never arrive."""
+    membership = step.membership
+    structure = membership.structure
     what = _lower_first(step.title)
     when = long_date(occurrence, "l j F")
-    body = _("Bonjour %(first_name)s, rappel %(of_structure)s : %(what)s le %(when)s.") % {
-        "first_name": person.first_name,
-        "of_structure": de_structure(step.membership.structure.name),
+    text = _("Bonjour %(first_name)s, rappel %(of_structure)s : %(what)s le %(when)s.") % {
+        "first_name": membership.participant.first_name,
+        "of_structure": de_structure(structure.name),
         "what": what,
         "when": when,
     }
     subject = _("Rappel : %(what)s le %(when)s") % {"what": what, "when": when}
-    return subject, body
+    if channel == "email":
+        link = unsubscribe_url(
+            participant_id=membership.participant_id,
+            structure_id=structure.pk,
+            purpose=Purpose.ADMIN_REMINDERS,
+        )
+        footer = _(
+            "Vous recevez ce rappel parce que vous l'avez demandé à %(structure)s. Pour ne "
+            "plus recevoir ces rappels par e-mail : %(link)s"
+        ) % {"structure": structure.name, "link": link}
+        return subject, f"{text}\n\n-- \n{footer}\n"
+    stop = _("Pour ne plus recevoir ces rappels : contactez %(structure)s.") % {
+        "structure": structure.name
+    }
+    return subject, f"{text} {stop}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,7 @@ def due_reminders(now: dt.datetime) -> list[Due]:
 def _write(item: Due) -> StepReminder | None:
     """One reminder and its message, or None when another run wrote it first."""
     step, participant = item.step, item.step.membership.participant
-    subject, body = reminder_text(step, item.occurrence)
+    subject, body = reminder_text(step, item.occurrence, item.channel)
     try:
         with transaction.atomic():
             reminder = StepReminder(step=step, occurrence=item.occurrence, channel=item.channel)

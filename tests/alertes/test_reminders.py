@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alertes.models import StepReminder
 from alertes.reminders import Due, _write, due_reminders, remind_due_steps
-from formations.consent import consent_withdraw_channel
+from formations.consent import consent_withdraw_channel, may_contact
 from formations.models import ContactConsent, OutboxMessage
 from formations.periodic import PERIODIC_JOBS, run_periodic
 from tests.factories.members import (
@@ -55,7 +55,8 @@ def test_the_reminder_names_the_structure_the_step_and_its_date():
     sms = OutboxMessage.objects.get(channel="sms")
     assert sms.body == (
         "Bonjour Anaïs, rappel du Centre social l'Arbrisseau : "
-        "actualisation France Travail le mardi 1er décembre."
+        "actualisation France Travail le mardi 1er décembre. "
+        "Pour ne plus recevoir ces rappels : contactez Centre social l'Arbrisseau."
     )
     assert sms.purpose == "alertes_step_reminder" and sms.structure == step.membership.structure
     assert sms.recipient == step.membership.participant.phone
@@ -63,6 +64,11 @@ def test_the_reminder_names_the_structure_the_step_and_its_date():
     assert sms.status == OutboxMessage.Status.PENDING
     email = OutboxMessage.objects.get(channel="email")
     assert email.subject == "Rappel : actualisation France Travail le mardi 1er décembre"
+    assert email.body.startswith(
+        "Bonjour Anaïs, rappel du Centre social l'Arbrisseau : "
+        "actualisation France Travail le mardi 1er décembre.\n\n-- \n"
+    )
+    assert "Pour ne plus recevoir ces rappels par e-mail : http" in email.body
     assert (email.about_type, email.about_id) == ("alertes.administrativestep", str(step.pk))
     assert set(step.reminders.values_list("channel", "occurrence")) == {
         ("sms", dt.date(2026, 12, 1)),
@@ -247,3 +253,32 @@ def test_the_selection_does_not_grow_with_the_steps(django_assert_max_num_querie
     assert StepReminder.objects.count() == 13
     with django_assert_max_num_queries(2):
         assert due_reminders(now) == []
+
+
+def test_the_reminder_email_link_stops_the_email_reminders_only(client):
+    step = _step(email=True)
+    person, structure = step.membership.participant, step.membership.structure
+    remind_due_steps(now=_at(dt.date(2026, 11, 30)))
+    body = OutboxMessage.objects.get(channel="email").body
+    path = "/" + body.split("par e-mail : ")[1].split()[0].split("://", 1)[1].split("/", 1)[1]
+
+    page = client.get(path).content.decode()
+    assert "rappels de vos démarches administratives" in page
+    assert may_contact(person, "email", "admin_reminders", structure=structure).allowed
+
+    done = client.post(path).content.decode()
+    assert "ne vous enverra plus de rappels de vos démarches par e-mail" in done
+    row = ContactConsent.objects.filter(participant=person, channel="email").latest("at", "pk")
+    assert (row.action, row.purpose, row.method, row.structure, row.collected_by) == (
+        "withdrawn",
+        "admin_reminders",
+        "web_link",
+        structure,
+        None,
+    )
+    assert may_contact(person, "sms", "admin_reminders", structure=structure).allowed
+    # The next date's e-mail is written abandoned, the SMS still goes.
+    step.due_on = dt.date(2026, 12, 15)
+    step.save()
+    counts = remind_due_steps(now=_at(dt.date(2026, 12, 14)))
+    assert counts == {"written": 1, "refused": 1, "raced": 0}
