@@ -6,6 +6,7 @@ e-mail consent (or request) for the link's purpose with that structure, as the p
 
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alertes.unsubscribe import participant_of_link, read_unsubscribe_token
@@ -32,6 +33,7 @@ def unsubscribe(request, token):
             actor=None,
             purposes=[link.purpose],
             structure=structure,
+            note=_("lien « ne plus recevoir » d'un e-mail"),
         )
         done = True
     already = (

@@ -122,6 +122,7 @@ def test_editing_shows_a_withdrawn_request_unticked(client, world):
 
     page = client.get(url)
     assert "a retiré sa demande de rappel" in page.text
+    assert "par SMS, le " in page.text and "(réponse STOP à un SMS)" in page.text
     assert page.context["form"]["remind_by_sms"].value() is False
 
     response = client.post(
@@ -131,6 +132,27 @@ def test_editing_shows_a_withdrawn_request_unticked(client, world):
     step.refresh_from_db()
     assert step.title == "Actualisation" and not step.remind_by_sms
     assert ContactConsent.objects.filter(action="given").count() == 1  # nothing renewed
+
+
+def test_the_withdrawn_notice_says_the_request_was_stopped_from_the_members_space(client, world):
+    from formations.consent import consent_withdraw
+
+    step = AdministrativeStepFactory(
+        membership__structure=world.arbrisseau, remind_by_sms=False, remind_by_email=True
+    )
+    give_structure_consent(step.membership, "email", purpose="admin_reminders")
+    consent_withdraw(
+        participant=step.membership.participant,
+        channel="email",
+        purposes=["admin_reminders"],
+        structure=world.arbrisseau,
+        method=ContactConsent.Method.WEB_LINK,
+        actor=None,
+        note="depuis son espace personnel",
+    )
+    client.force_login(world.staff)
+    page = client.get(reverse("alertes:step_edit", args=[world.arbrisseau.pk, step.pk])).text
+    assert "par e-mail, le " in page and "(depuis son espace personnel)" in page
 
 
 def test_stopping_a_step_asks_first(client, world):
