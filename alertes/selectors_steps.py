@@ -146,18 +146,22 @@ def member_steps(*, membership, now=None) -> list[MemberStep]:
     return rows
 
 
-def followers(structure) -> QuerySet[User]:
+def followers(structure, *, actor=None, keep_id: int | None = None) -> QuerySet[User]:
     """Who may follow a step of `structure`'s members: its active administrator and staff
-    accounts, and the coordinators."""
+    accounts, and the coordinators. Offered to a structure's own account (`actor`), the
+    coordinators are left out (the regional team is not the centre's to pick; a list of
+    every coordinator only lengthens the choice), except `keep_id`, the step's current
+    follower. `actor=None` (the services' check): everyone who may."""
+    accounts = Q(
+        role__in=(User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF), structure=structure
+    )
+    if actor is None or getattr(actor, "role", None) == User.Role.COORDINATOR:
+        accounts |= Q(role=User.Role.COORDINATOR)
+    elif keep_id is not None:
+        accounts |= Q(role=User.Role.COORDINATOR, pk=keep_id)
     return (
         User.objects.filter(is_active=True)
-        .filter(
-            Q(
-                role__in=(User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF),
-                structure=structure,
-            )
-            | Q(role=User.Role.COORDINATOR)
-        )
+        .filter(accounts)
         .order_by("last_name", "first_name", "pk")
     )
 

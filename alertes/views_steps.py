@@ -77,6 +77,7 @@ def step_add_view(request, structure, membership):
         request.POST or None,
         structure=structure,
         membership=membership,
+        actor=request.user,
         initial={"followed_by": request.user.pk if works_in_alertes(request.user) else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -132,7 +133,12 @@ def step_edit_view(request, structure, step):
         "remind_days_before": step.remind_days_before,
     }
     form = StepForm(
-        request.POST or None, structure=structure, membership=membership, initial=initial
+        request.POST or None,
+        structure=structure,
+        membership=membership,
+        actor=request.user,
+        follower_id=step.followed_by_id,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:

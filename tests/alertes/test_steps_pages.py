@@ -263,3 +263,33 @@ def test_the_member_panel_lists_the_steps_with_their_next_date(world):
         assert reverse("alertes:step_add", args=[world.arbrisseau.pk, mine.membership_id]) in html
         request.user = world.other_admin
         assert member_steps_panel(request, mine.membership) is None
+
+
+def test_suivie_par_offers_coordinators_to_coordinators_only(client, world):
+    membership = MembershipFactory(structure=world.arbrisseau)
+    add = reverse("alertes:step_add", args=[world.arbrisseau.pk, membership.pk])
+
+    client.force_login(world.staff)
+    choices = list(client.get(add).context["form"].fields["followed_by"].queryset)
+    assert world.staff in choices and world.admin in choices
+    assert world.coordinator not in choices and world.other_admin not in choices
+    # A staff member cannot pick a coordinator by posting their pk.
+    refused = client.post(add, _form(followed_by=world.coordinator.pk))
+    assert refused.status_code == 200 and "followed_by" in refused.context["form"].errors
+
+    client.force_login(world.coordinator)
+    page = client.get(add)
+    choices = list(page.context["form"].fields["followed_by"].queryset)
+    assert world.coordinator in choices and world.staff in choices
+    assert "(coordination)" in page.text
+
+    # A step a coordinator follows keeps its follower when the centre's team edits it.
+    step = AdministrativeStepFactory(membership=membership, followed_by=world.coordinator)
+    client.force_login(world.staff)
+    edit = reverse("alertes:step_edit", args=[world.arbrisseau.pk, step.pk])
+    choices = list(client.get(edit).context["form"].fields["followed_by"].queryset)
+    assert world.coordinator in choices
+    saved = client.post(
+        edit, _form(title="Titre", due_on="2026-12-02", followed_by=world.coordinator.pk)
+    )
+    assert saved.status_code == 302
