@@ -104,12 +104,12 @@ def reminder_text(
             purpose=Purpose.ADMIN_REMINDERS,
         )
         footer = _(
-            "Vous recevez ce rappel parce que vous l'avez demandé à %(structure)s. Pour ne "
-            "plus recevoir ces rappels par e-mail : %(link)s"
-        ) % {"structure": structure.name, "link": link}
+            "Vous recevez ce rappel parce que vous l'avez demandé à l'équipe "
+            "%(of_structure)s. Pour ne plus recevoir ces rappels par e-mail : %(link)s"
+        ) % {"of_structure": de_structure(structure.name), "link": link}
         return subject, f"{text}\n\n-- \n{footer}\n"
-    stop = _("Pour ne plus recevoir ces rappels : contactez %(structure)s.") % {
-        "structure": structure.name
+    stop = _("Pour ne plus recevoir ces rappels, prévenez l'équipe %(of_structure)s.") % {
+        "of_structure": de_structure(structure.name)
     }
     return subject, f"{text} {stop}"
 

@@ -56,7 +56,7 @@ def test_the_reminder_names_the_structure_the_step_and_its_date():
     assert sms.body == (
         "Bonjour Anaïs, rappel du Centre social l'Arbrisseau : "
         "actualisation France Travail le mardi 1er décembre. "
-        "Pour ne plus recevoir ces rappels : contactez Centre social l'Arbrisseau."
+        "Pour ne plus recevoir ces rappels, prévenez l'équipe du Centre social l'Arbrisseau."
     )
     assert sms.purpose == "alertes_step_reminder" and sms.structure == step.membership.structure
     assert sms.recipient == step.membership.participant.phone
