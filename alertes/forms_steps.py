@@ -11,7 +11,7 @@ from alertes.models import AdministrativeStep
 from alertes.selectors_steps import followers
 from formations.consent import WORDINGS
 from formations.forms import DateInput, FieldsetsMixin
-from formations.models import ContactConsent, Purpose
+from formations.models import ContactConsent, Purpose, User
 
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2100, 12, 31)
@@ -24,7 +24,10 @@ REQUEST_METHODS = [
 
 class FollowerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.email
+        name = obj.get_full_name() or obj.email
+        if obj.role == User.Role.COORDINATOR:
+            return _("%(name)s (coordination)") % {"name": name}
+        return name
 
 
 class StepForm(FieldsetsMixin, forms.Form):
@@ -82,10 +85,12 @@ class StepForm(FieldsetsMixin, forms.Form):
         label=_("Rappel (nombre de jours avant la date)"), min_value=0, max_value=60, initial=3
     )
 
-    def __init__(self, *args, structure, membership=None, **kwargs):
+    def __init__(self, *args, structure, membership=None, actor=None, follower_id=None, **kwargs):
+        """`actor`: who fills the form (a structure's account is not offered the
+        coordinators); `follower_id`: the step's current follower, kept in the choices."""
         super().__init__(*args, **kwargs)
         self.membership = membership
-        self.fields["followed_by"].queryset = followers(structure)
+        self.fields["followed_by"].queryset = followers(structure, actor=actor, keep_id=follower_id)
         for name in ("remind_by_sms", "remind_by_email"):
             if membership is not None:
                 channel = name.removeprefix("remind_by_")

@@ -281,8 +281,11 @@ def notice_sections() -> tuple[Section, ...]:
                 _p(
                     _(
                         "Les rappels partent automatiquement, une seule fois par échéance et "
-                        "par canal, même pour une démarche mensuelle. Ils ne partent que si la "
-                        "personne a demandé des rappels sur ce canal."
+                        "par canal, même pour une démarche mensuelle, à partir de 9 h (heure "
+                        "de la structure) et jamais entre 20 h et 8 h. Ils ne partent que si "
+                        "la personne a demandé des rappels sur ce canal ; chaque e-mail de "
+                        "rappel porte un lien pour les arrêter, chaque SMS invite à le "
+                        "demander à la structure."
                     )
                 ),
                 _p(

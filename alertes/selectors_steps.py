@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alertes.models import AdministrativeStep, StepReminder
 from alertes.occurrences import step_next_occurrence, step_occurrences_between
@@ -145,18 +146,22 @@ def member_steps(*, membership, now=None) -> list[MemberStep]:
     return rows
 
 
-def followers(structure) -> QuerySet[User]:
+def followers(structure, *, actor=None, keep_id: int | None = None) -> QuerySet[User]:
     """Who may follow a step of `structure`'s members: its active administrator and staff
-    accounts, and the coordinators."""
+    accounts, and the coordinators. Offered to a structure's own account (`actor`), the
+    coordinators are left out (the regional team is not the centre's to pick; a list of
+    every coordinator only lengthens the choice), except `keep_id`, the step's current
+    follower. `actor=None` (the services' check): everyone who may."""
+    accounts = Q(
+        role__in=(User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF), structure=structure
+    )
+    if actor is None or getattr(actor, "role", None) == User.Role.COORDINATOR:
+        accounts |= Q(role=User.Role.COORDINATOR)
+    elif keep_id is not None:
+        accounts |= Q(role=User.Role.COORDINATOR, pk=keep_id)
     return (
         User.objects.filter(is_active=True)
-        .filter(
-            Q(
-                role__in=(User.Role.STRUCTURE_ADMIN, User.Role.STRUCTURE_STAFF),
-                structure=structure,
-            )
-            | Q(role=User.Role.COORDINATOR)
-        )
+        .filter(accounts)
         .order_by("last_name", "first_name", "pk")
     )
 
@@ -170,9 +175,30 @@ def standing_requests(membership) -> dict[str, ContactConsent | None]:
     }
 
 
-def standing_requests_of(membership) -> dict[str, bool]:
-    """{channel: whether the member's request for reminders on it stands}. One query."""
-    return {
-        channel: row is not None and row.action == ContactConsent.Action.GIVEN
-        for channel, row in standing_requests(membership).items()
-    }
+@dataclass(frozen=True)
+class Withdrawal:
+    channel: str
+    at: dt.datetime
+    how: str
+
+
+def withdrawal_how(row: ContactConsent) -> str:
+    """How a request was withdrawn, in the team's words: « réponse STOP à un SMS »,
+    « depuis son espace personnel » (the note the space writes), « lien … d'un e-mail »,
+    or the method the team noted."""
+    if row.method == ContactConsent.Method.SMS_STOP:
+        return _("réponse STOP à un SMS")
+    if row.method == ContactConsent.Method.WEB_LINK and row.note:
+        return row.note
+    return row.get_method_display()
+
+
+def withdrawn_requests(step: AdministrativeStep, rows: dict) -> list[Withdrawal]:
+    """The channels `step` reminds on whose request was withdrawn, with when and how
+    (`rows`: `standing_requests`)."""
+    withdrawn = []
+    for channel, field_name in CHANNEL_FIELDS:
+        row = rows[channel]
+        if getattr(step, field_name) and row is not None and row.action == row.Action.WITHDRAWN:
+            withdrawn.append(Withdrawal(channel, row.at, withdrawal_how(row)))
+    return withdrawn

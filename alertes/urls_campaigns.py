@@ -1,6 +1,7 @@
 from django.urls import path
 
 from alertes import views_campaigns as views
+from alertes import views_unsubscribe
 
 urlpatterns = [
     path("alertes/<int:structure>/campagnes/", views.campaign_list, name="campaign_list"),
@@ -29,5 +30,5 @@ urlpatterns = [
         views.campaign_reuse_view,
         name="campaign_reuse",
     ),
-    path("alertes/desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("alertes/desinscription/<str:token>/", views_unsubscribe.unsubscribe, name="unsubscribe"),
 ]

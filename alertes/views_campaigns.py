@@ -1,9 +1,9 @@
 """A structure's campaigns: list, create, detail (the recipients preview and, once sent,
-each recipient's outbox status), edit and cancel before sending, « réutiliser » after;
-and the public unsubscribe link of the e-mails."""
+each recipient's outbox status), edit and cancel before sending, « réutiliser » after.
+The public unsubscribe page is `alertes.views_unsubscribe`."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, login_required
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,9 +26,7 @@ from alertes.services_campaigns import (
     targeted_memberships,
 )
 from alertes.sms_segments import worst_case
-from alertes.unsubscribe import read_unsubscribe_token
-from formations.consent import consent_withdraw, may_contact
-from formations.models import ContactConsent, MemberGroup, Participant, Purpose, Structure
+from formations.models import MemberGroup
 
 Status = AlertCampaign.Status
 
@@ -235,42 +233,4 @@ def campaign_reuse_view(request, structure, campaign):
         request,
         "alertes/campaigns/reuse.html",
         _context(structure, campaign=campaign, form=form),
-    )
-
-
-# --------------------------------------------------------------------------- unsubscribe
-
-
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
-    """Public: the link of a campaign e-mail. GET asks to confirm (a mail client that
-    opens links must not unsubscribe anyone); POST withdraws the e-mail consent to the
-    structure's news."""
-    ids = read_unsubscribe_token(token)
-    person = structure = None
-    if ids is not None:
-        person = Participant.objects.filter(pk=ids[0]).first()
-        structure = Structure.objects.filter(pk=ids[1]).first()
-    if person is None or structure is None:
-        return render(request, "alertes/unsubscribe_invalid.html", status=404)
-    done = False
-    if request.method == "POST":
-        consent_withdraw(
-            participant=person,
-            channel="email",
-            method=ContactConsent.Method.WEB_LINK,
-            actor=None,
-            purposes=[Purpose.STRUCTURE_NEWS],
-            structure=structure,
-        )
-        done = True
-    already = (
-        not done
-        and not may_contact(person, "email", Purpose.STRUCTURE_NEWS, structure=structure).allowed
-    )
-    return render(
-        request,
-        "alertes/unsubscribe.html",
-        {"structure": structure, "done": done, "already": already},
     )

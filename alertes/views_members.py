@@ -22,6 +22,7 @@ from alertes.forms_members import (
     MemberRegisterForm,
 )
 from alertes.panels import MEMBER_PANELS
+from alertes.reminders import structure_today
 from alertes.selectors import alertes_structure
 from alertes.selectors_members import member_consent_state, members_of, membership_of
 from formations.consent import STRUCTURE_PAIRS, ConsentError, annotation_name, current_wording
@@ -63,7 +64,7 @@ def member_list(request, structure):
     form = MemberFilterForm(request.GET or None, structure=structure)
     members = members_of(structure, **form.filters())
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = structure_today(structure, timezone.now())
     for membership in page:
         membership.age = age_on(membership.participant.date_of_birth, today)
         membership.consent_cells = _consent_cells(membership)
@@ -151,7 +152,7 @@ def member_detail(request, structure, membership):
             structure,
             membership=membership,
             person=person,
-            age=age_on(person.date_of_birth, timezone.localdate()),
+            age=age_on(person.date_of_birth, structure_today(structure, timezone.now())),
             phone_display=format_national(person.phone) if person.phone else "",
             consent_rows=consent_rows,
             history=state["history"],

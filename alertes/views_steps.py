@@ -16,9 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alertes.forms_steps import StepForm
 from alertes.panels_steps import member_url
 from alertes.selectors import alertes_structure
-from alertes.selectors_steps import standing_requests_of, step_in_reach, structure_week
+from alertes.selectors_steps import (
+    standing_requests,
+    step_in_reach,
+    structure_week,
+    withdrawn_requests,
+)
 from alertes.services_steps import StepError, step_add, step_end, step_update
-from formations.models import Membership
+from formations.models import ContactConsent, Membership
 from formations.permissions import works_in_alertes
 
 
@@ -72,6 +77,7 @@ def step_add_view(request, structure, membership):
         request.POST or None,
         structure=structure,
         membership=membership,
+        actor=request.user,
         initial={"followed_by": request.user.pk if works_in_alertes(request.user) else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -107,12 +113,12 @@ def step_edit_view(request, structure, step):
     if step.ended_at is not None or not membership.is_active:
         messages.info(request, _("Cette démarche est arrêtée : elle ne se modifie plus."))
         return redirect(_back_url(structure, membership.pk))
-    requests = standing_requests_of(membership)
-    withdrawn = [
-        channel
-        for channel in ("sms", "email")
-        if getattr(step, f"remind_by_{channel}") and not requests[channel]
-    ]
+    rows = standing_requests(membership)
+    requests = {
+        channel: row is not None and row.action == ContactConsent.Action.GIVEN
+        for channel, row in rows.items()
+    }
+    withdrawn = withdrawn_requests(step, rows)
     initial = {
         "title": step.title,
         "category": step.category,
@@ -127,7 +133,12 @@ def step_edit_view(request, structure, step):
         "remind_days_before": step.remind_days_before,
     }
     form = StepForm(
-        request.POST or None, structure=structure, membership=membership, initial=initial
+        request.POST or None,
+        structure=structure,
+        membership=membership,
+        actor=request.user,
+        follower_id=step.followed_by_id,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -146,12 +146,27 @@ WORDINGS: dict[tuple[str, str], Wording] = {
             "administratives suivies par le centre social. Je peux l'arrêter à tout moment."
         ),
     ),
+    # v2: reminder SMS go as transactional SMS, whose sender may not receive replies: a
+    # STOP answer to a reminder cannot be promised (v1 did), asking the centre can.
     (Channel.SMS, Purpose.ADMIN_REMINDERS): Wording(
-        "v1",
+        "v2",
         gettext_lazy(
             "Je demande à recevoir par SMS un rappel avant les dates de mes démarches "
             "administratives suivies par le centre social. Je peux l'arrêter à tout moment "
-            "(réponse STOP)."
+            "en le demandant au centre social."
+        ),
+    ),
+}
+# Earlier texts, still the evidence of the consents recorded under them.
+PREVIOUS_WORDINGS: dict[tuple[str, str], tuple[Wording, ...]] = {
+    (Channel.SMS, Purpose.ADMIN_REMINDERS): (
+        Wording(
+            "v1",
+            gettext_lazy(
+                "Je demande à recevoir par SMS un rappel avant les dates de mes démarches "
+                "administratives suivies par le centre social. Je peux l'arrêter à tout "
+                "moment (réponse STOP)."
+            ),
         ),
     ),
 }
@@ -169,6 +184,13 @@ STRUCTURE_PAIRS: tuple[tuple[str, str], ...] = tuple(
 
 def current_wording(channel: str, purpose: str) -> Wording:
     return WORDINGS[(channel, purpose)]
+
+
+def known_wordings(channel: str, purpose: str) -> dict[str, Wording]:
+    """{version: wording} of every text shown for (channel, purpose), the current one
+    included."""
+    wordings = (*PREVIOUS_WORDINGS.get((channel, purpose), ()), WORDINGS[(channel, purpose)])
+    return {wording.version: wording for wording in wordings}
 
 
 # --- Decisions -----------------------------------------------------------------------------
@@ -600,7 +622,7 @@ def consent_give(
             code="not_a_consent_purpose",
         )
     _check_structure(purpose, structure)
-    known = {current_wording(channel, purpose).version, LEGACY_WORDING_VERSION}
+    known = {*known_wordings(channel, purpose), LEGACY_WORDING_VERSION}
     version = wording_version or current_wording(channel, purpose).version
     if version not in known:
         raise ConsentError(

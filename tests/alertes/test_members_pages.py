@@ -470,3 +470,34 @@ def test_coordinators_see_every_structures_members(client, world):
 
 def test_member_person_factory_is_a_resident():
     assert MemberPersonFactory().kind == Participant.Kind.RESIDENT
+
+
+def test_the_member_page_counts_days_in_the_structures_time_zone(client, world):
+    """At 22:30 UTC on 27 November it is already 28 November, 01:30, in Mamoudzou: the
+    person born on 28 November has their birthday, a consent given then is dated the 28th,
+    and so is the campaign received."""
+    import time_machine
+
+    from alertes.models import CampaignRecipient
+    from tests.factories.members import AlertCampaignFactory
+
+    structure = world.chemin_rouge
+    structure.time_zone = "Indian/Mayotte"
+    structure.save()
+    membership = MembershipFactory(
+        structure=structure, participant__date_of_birth=dt.date(2000, 11, 28)
+    )
+    moment = dt.datetime(2026, 11, 27, 22, 30, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        give_structure_consent(membership, "sms")
+        campaign = AlertCampaignFactory(structure=structure, status="sent", sent_at=moment)
+        CampaignRecipient.objects.create(
+            campaign=campaign, membership=membership, channel="sms", skipped_reason="x"
+        )
+        client.force_login(world.other_admin)
+        page = client.get(_url("member_detail", structure, membership)).text
+        listing = client.get(_url("member_list", structure)).text
+    assert "26 ans" in page and "25 ans" not in page
+    assert "donné le 28 novembre 2026" in page and "27 novembre" not in page
+    assert "28 novembre 2026 : non envoyé" in page  # the campaign received
+    assert "26 ans" in listing

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alertes.models import StepReminder
 from alertes.reminders import Due, _write, due_reminders, remind_due_steps
-from formations.consent import consent_withdraw_channel
+from formations.consent import consent_withdraw_channel, may_contact
 from formations.models import ContactConsent, OutboxMessage
 from formations.periodic import PERIODIC_JOBS, run_periodic
 from tests.factories.members import (
@@ -55,7 +55,8 @@ def test_the_reminder_names_the_structure_the_step_and_its_date():
     sms = OutboxMessage.objects.get(channel="sms")
     assert sms.body == (
         "Bonjour Anaïs, rappel du Centre social l'Arbrisseau : "
-        "actualisation France Travail le mardi 1er décembre."
+        "actualisation France Travail le mardi 1er décembre. "
+        "Pour ne plus recevoir ces rappels, prévenez l'équipe du Centre social l'Arbrisseau."
     )
     assert sms.purpose == "alertes_step_reminder" and sms.structure == step.membership.structure
     assert sms.recipient == step.membership.participant.phone
@@ -63,6 +64,11 @@ def test_the_reminder_names_the_structure_the_step_and_its_date():
     assert sms.status == OutboxMessage.Status.PENDING
     email = OutboxMessage.objects.get(channel="email")
     assert email.subject == "Rappel : actualisation France Travail le mardi 1er décembre"
+    assert email.body.startswith(
+        "Bonjour Anaïs, rappel du Centre social l'Arbrisseau : "
+        "actualisation France Travail le mardi 1er décembre.\n\n-- \n"
+    )
+    assert "Pour ne plus recevoir ces rappels par e-mail : http" in email.body
     assert (email.about_type, email.about_id) == ("alertes.administrativestep", str(step.pk))
     assert set(step.reminders.values_list("channel", "occurrence")) == {
         ("sms", dt.date(2026, 12, 1)),
@@ -86,7 +92,24 @@ def test_a_one_off_step_is_reminded_once_within_its_notice_and_not_after():
 def test_a_step_added_late_is_reminded_on_its_day_but_never_after_it():
     _step(remind_days_before=3, due_on=dt.date(2026, 12, 1))
     assert remind_due_steps(now=_at(dt.date(2026, 12, 2)))["written"] == 0
-    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=7))["written"] == 1
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=7))["written"] == 0  # night
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=8))["written"] == 1
+
+
+def test_a_reminder_is_due_from_nine_on_its_first_day_and_never_at_night():
+    _step(remind_days_before=3)  # 1 December: first day of the notice 28 November
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=0))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=8))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 11, 28), hour=9))["written"] == 1
+
+
+def test_a_step_added_in_the_evening_is_reminded_the_next_morning():
+    _step(remind_days_before=3, due_on=dt.date(2026, 12, 2))
+    for hour in (20, 21, 23):
+        assert remind_due_steps(now=_at(dt.date(2026, 11, 30), hour=hour))["written"] == 0
+    for hour in (0, 3, 7):
+        assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=hour))["written"] == 0
+    assert remind_due_steps(now=_at(dt.date(2026, 12, 1), hour=8))["written"] == 1
 
 
 def test_a_monthly_reminder_is_sent_once_a_month_through_run_periodic():
@@ -171,9 +194,10 @@ def test_a_reminder_never_asked_for_is_not_sent():
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.ABANDONED
 
 
-def test_the_day_starts_in_the_structures_time_zone():
-    """Mayotte is three hours ahead of UTC, Paris one: at 21:30 UTC on 27 November it is
-    already the 28th in Mamoudzou, still the 27th in Lille."""
+def test_the_hours_are_the_structures_own():
+    """At 23:30 UTC it is 00:30 in Lille and 02:30 in Mamoudzou (Mayotte, UTC+3): night
+    in both, nothing is sent. At 06:30 UTC it is 09:30 in Mamoudzou and 07:30 in Lille:
+    Mayotte's reminder goes, Lille's waits for 09:00 there (08:00 UTC)."""
     world = alertes_world()
     world.chemin_rouge.time_zone = "Indian/Mayotte"
     world.chemin_rouge.save()
@@ -183,11 +207,34 @@ def test_the_day_starts_in_the_structures_time_zone():
         world, membership=mayotte_member, due_on=dt.date(2026, 12, 1), remind_days_before=3
     )
 
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 20, 59, tzinfo=dt.UTC))
-    assert not StepReminder.objects.exists()  # 23:59 in Mayotte
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 21, 30, tzinfo=dt.UTC))
+    # The evening before the first day of the notice (27 November), and its night.
+    remind_due_steps(now=dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.UTC))
+    assert not StepReminder.objects.exists()
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 5, 30, tzinfo=dt.UTC))  # 08:30 Mayotte
+    assert not StepReminder.objects.exists()
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 6, 30, tzinfo=dt.UTC))
     assert list(StepReminder.objects.values_list("step", flat=True)) == [mayotte.pk]
-    remind_due_steps(now=dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC))  # midnight in Lille
+    remind_due_steps(now=dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC))  # 09:00 in Lille
+    assert set(StepReminder.objects.values_list("step", flat=True)) == {mayotte.pk, lille.pk}
+
+
+def test_no_reminder_at_night_whatever_the_zone():
+    """A step whose notice has long begun, added late: at 23:30 UTC (00:30 in Lille, 02:30
+    in Mamoudzou) nothing goes; each goes from 08:00 local, Mayotte first."""
+    world = alertes_world()
+    world.chemin_rouge.time_zone = "Indian/Mayotte"
+    world.chemin_rouge.save()
+    lille = _step(world, due_on=dt.date(2026, 12, 3), remind_days_before=5)
+    mayotte = _step(
+        world,
+        membership=MembershipFactory(structure=world.chemin_rouge),
+        due_on=dt.date(2026, 12, 3),
+        remind_days_before=5,
+    )
+    assert remind_due_steps(now=dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC))["written"] == 0
+    remind_due_steps(now=dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC))  # 08:00 Mayotte
+    assert list(StepReminder.objects.values_list("step", flat=True)) == [mayotte.pk]
+    remind_due_steps(now=dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC))  # 08:00 Lille
     assert set(StepReminder.objects.values_list("step", flat=True)) == {mayotte.pk, lille.pk}
 
 
@@ -206,3 +253,32 @@ def test_the_selection_does_not_grow_with_the_steps(django_assert_max_num_querie
     assert StepReminder.objects.count() == 13
     with django_assert_max_num_queries(2):
         assert due_reminders(now) == []
+
+
+def test_the_reminder_email_link_stops_the_email_reminders_only(client):
+    step = _step(email=True)
+    person, structure = step.membership.participant, step.membership.structure
+    remind_due_steps(now=_at(dt.date(2026, 11, 30)))
+    body = OutboxMessage.objects.get(channel="email").body
+    path = "/" + body.split("par e-mail : ")[1].split()[0].split("://", 1)[1].split("/", 1)[1]
+
+    page = client.get(path).content.decode()
+    assert "rappels de vos démarches administratives" in page
+    assert may_contact(person, "email", "admin_reminders", structure=structure).allowed
+
+    done = client.post(path).content.decode()
+    assert "ne vous enverra plus de rappels de vos démarches par e-mail" in done
+    row = ContactConsent.objects.filter(participant=person, channel="email").latest("at", "pk")
+    assert (row.action, row.purpose, row.method, row.structure, row.collected_by) == (
+        "withdrawn",
+        "admin_reminders",
+        "web_link",
+        structure,
+        None,
+    )
+    assert may_contact(person, "sms", "admin_reminders", structure=structure).allowed
+    # The next date's e-mail is written abandoned, the SMS still goes.
+    step.due_on = dt.date(2026, 12, 15)
+    step.save()
+    counts = remind_due_steps(now=_at(dt.date(2026, 12, 14)))
+    assert counts == {"written": 1, "refused": 1, "raced": 0}

@@ -122,6 +122,7 @@ def test_editing_shows_a_withdrawn_request_unticked(client, world):
 
     page = client.get(url)
     assert "a retiré sa demande de rappel" in page.text
+    assert "par SMS, le " in page.text and "(réponse STOP à un SMS)" in page.text
     assert page.context["form"]["remind_by_sms"].value() is False
 
     response = client.post(
@@ -131,6 +132,27 @@ def test_editing_shows_a_withdrawn_request_unticked(client, world):
     step.refresh_from_db()
     assert step.title == "Actualisation" and not step.remind_by_sms
     assert ContactConsent.objects.filter(action="given").count() == 1  # nothing renewed
+
+
+def test_the_withdrawn_notice_says_the_request_was_stopped_from_the_members_space(client, world):
+    from formations.consent import consent_withdraw
+
+    step = AdministrativeStepFactory(
+        membership__structure=world.arbrisseau, remind_by_sms=False, remind_by_email=True
+    )
+    give_structure_consent(step.membership, "email", purpose="admin_reminders")
+    consent_withdraw(
+        participant=step.membership.participant,
+        channel="email",
+        purposes=["admin_reminders"],
+        structure=world.arbrisseau,
+        method=ContactConsent.Method.WEB_LINK,
+        actor=None,
+        note="depuis son espace personnel",
+    )
+    client.force_login(world.staff)
+    page = client.get(reverse("alertes:step_edit", args=[world.arbrisseau.pk, step.pk])).text
+    assert "par e-mail, le " in page and "(depuis son espace personnel)" in page
 
 
 def test_stopping_a_step_asks_first(client, world):
@@ -241,3 +263,33 @@ def test_the_member_panel_lists_the_steps_with_their_next_date(world):
         assert reverse("alertes:step_add", args=[world.arbrisseau.pk, mine.membership_id]) in html
         request.user = world.other_admin
         assert member_steps_panel(request, mine.membership) is None
+
+
+def test_suivie_par_offers_coordinators_to_coordinators_only(client, world):
+    membership = MembershipFactory(structure=world.arbrisseau)
+    add = reverse("alertes:step_add", args=[world.arbrisseau.pk, membership.pk])
+
+    client.force_login(world.staff)
+    choices = list(client.get(add).context["form"].fields["followed_by"].queryset)
+    assert world.staff in choices and world.admin in choices
+    assert world.coordinator not in choices and world.other_admin not in choices
+    # A staff member cannot pick a coordinator by posting their pk.
+    refused = client.post(add, _form(followed_by=world.coordinator.pk))
+    assert refused.status_code == 200 and "followed_by" in refused.context["form"].errors
+
+    client.force_login(world.coordinator)
+    page = client.get(add)
+    choices = list(page.context["form"].fields["followed_by"].queryset)
+    assert world.coordinator in choices and world.staff in choices
+    assert "(coordination)" in page.text
+
+    # A step a coordinator follows keeps its follower when the centre's team edits it.
+    step = AdministrativeStepFactory(membership=membership, followed_by=world.coordinator)
+    client.force_login(world.staff)
+    edit = reverse("alertes:step_edit", args=[world.arbrisseau.pk, step.pk])
+    choices = list(client.get(edit).context["form"].fields["followed_by"].queryset)
+    assert world.coordinator in choices
+    saved = client.post(
+        edit, _form(title="Titre", due_on="2026-12-02", followed_by=world.coordinator.pk)
+    )
+    assert saved.status_code == 302

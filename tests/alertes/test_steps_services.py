@@ -129,3 +129,25 @@ def test_stopping_a_step_keeps_it_and_is_done_once():
     with pytest.raises(StepError) as caught:
         step_update(step=step, actor=world.admin, title="Autre")
     assert caught.value.code == "step_ended"
+
+
+def test_the_sms_reminder_request_no_longer_promises_stop_and_v1_stays_known():
+    """Reminder SMS go transactional, whose sender may not get replies: the request's
+    text (v2) says to ask the centre; requests recorded under v1 keep their text."""
+    from formations.consent import WORDINGS, consent_give, known_wordings
+
+    current = WORDINGS[("sms", "admin_reminders")]
+    assert current.version == "v2" and "STOP" not in str(current.text)
+    assert "STOP" in str(known_wordings("sms", "admin_reminders")["v1"].text)
+    world = alertes_world()
+    membership = MembershipFactory(structure=world.arbrisseau)
+    row = consent_give(
+        participant=membership.participant,
+        channel="sms",
+        purpose="admin_reminders",
+        structure=world.arbrisseau,
+        method="paper",
+        actor=world.coordinator,
+        wording_version="v1",
+    )
+    assert row.wording_version == "v1"

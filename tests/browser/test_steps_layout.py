@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from alertes.models import AdministrativeStep
 from alertes.reminders import remind_due_steps
+from alertes.unsubscribe import unsubscribe_token
+from formations.consent import consent_withdraw_channel
 from formations.models import ContactConsent
 from tests.browser.test_accessibility import PHONE, TABLET, axe_problems, describe
 from tests.factories.members import (
@@ -51,8 +53,16 @@ def steps_world(transactional_db):
             remind_by_email=offset == 2,
             remind_days_before=7,
         )
-    remind_due_steps()
+    # The reminders of the morning, whatever the hour the tests run (none at night).
+    remind_due_steps(now=timezone.make_aware(dt.datetime.combine(today, dt.time(10))))
     world.step = AdministrativeStep.objects.order_by("pk").first()
+    # Its person answered STOP since: the edit page explains the withdrawn request.
+    consent_withdraw_channel(
+        participant=world.step.membership.participant,
+        channel="sms",
+        method=ContactConsent.Method.SMS_STOP,
+        actor=None,
+    )
     return world
 
 
@@ -68,6 +78,16 @@ def test_step_pages_fit_a_phone_and_a_tablet(
         reverse("alertes:step_add", args=[structure, step.membership_id]),
         reverse("alertes:step_edit", args=[structure, step.pk]),
         reverse("alertes:step_end", args=[structure, step.pk]),
+        reverse(
+            "alertes:unsubscribe",
+            args=[
+                unsubscribe_token(
+                    participant_id=step.membership.participant_id,
+                    structure_id=structure,
+                    purpose="admin_reminders",
+                )
+            ],
+        ),
     ]
     login_as(world.staff)
     failures, overflows = [], []
