@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from alertes.constants import CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE
 from alertes.models import AlertCampaign, CampaignRecipient, StepReminder
+from alertes.selectors_campaigns import sent_q, skipped_q
 from formations.consent import STRUCTURE_PAIRS, annotate_structure_consents, annotation_name
 from formations.members import AGE_BANDS, age_band_filter
 from formations.models import (
@@ -135,9 +136,16 @@ def _message_counts(prefix: str = "") -> dict:
 
 
 def _recipient_counts() -> dict:
-    counts = _message_counts("message__")
-    counts["written"] = Count("pk", filter=Q(message__isnull=False))
-    counts["skipped"] = Count("pk", filter=Q(message__isnull=True))
+    """The same figures over campaign recipients, with the campaigns' one definition of a
+    message written (`sent_q`) and of a recipient left apart (`skipped_q`)."""
+    written = sent_q()
+    counts = {
+        name: Count("pk", filter=written & count.filter)
+        for name, count in _message_counts("message__").items()
+        if name != "written"
+    }
+    counts["written"] = Count("pk", filter=written)
+    counts["skipped"] = Count("pk", filter=skipped_q())
     return counts
 
 

@@ -4,7 +4,7 @@ and the public unsubscribe link of the e-mails."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alertes.forms_campaigns import CampaignForm, ReuseForm
 from alertes.models import AlertCampaign, CampaignRecipient
 from alertes.selectors import alertes_structure
+from alertes.selectors_campaigns import campaigns_of, sent_q, skipped_q
 from alertes.services_campaigns import (
     CampaignError,
     campaign_cancel,
@@ -28,23 +29,9 @@ from alertes.services_campaigns import (
 from alertes.sms_segments import worst_case
 from alertes.unsubscribe import read_unsubscribe_token
 from formations.consent import consent_withdraw, may_contact
-from formations.models import ContactConsent, MemberGroup, Participant, Purpose, Structure
+from formations.models import ContactConsent, Participant, Purpose, Structure
 
 Status = AlertCampaign.Status
-
-
-def _campaigns(structure):
-    return (
-        AlertCampaign.objects.filter(structure=structure)
-        .annotate(
-            sent_count=Count("recipients", filter=Q(recipients__message__isnull=False)),
-            skipped_count=Count("recipients", filter=Q(recipients__message__isnull=True)),
-        )
-        .prefetch_related(
-            Prefetch("groups", queryset=MemberGroup.objects.order_by("sort_key", "pk"))
-        )
-        .annotate(member_count=Count("members", distinct=True))
-    )
 
 
 def _campaign(structure, pk) -> AlertCampaign:
@@ -64,7 +51,7 @@ def _context(structure, **extra):
 @require_GET
 def campaign_list(request, structure):
     structure = alertes_structure(user=request.user, pk=structure)
-    campaigns = list(_campaigns(structure).order_by("-scheduled_at", "-pk"))
+    campaigns = list(campaigns_of(structure).order_by("-scheduled_at", "-pk"))
     sections = [
         (
             _("Programmées"),
@@ -173,8 +160,11 @@ def campaign_detail(request, structure, campaign):
             .order_by("channel", "membership__participant__sort_key", "pk")
         )
         context["recipients"] = recipients
-        context["sent_count"] = sum(1 for r in recipients if r.message_id and not r.skipped_reason)
-        context["skipped_count"] = sum(1 for r in recipients if r.skipped_reason)
+        figures = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
+            sent=Count("pk", filter=sent_q()), skipped=Count("pk", filter=skipped_q())
+        )
+        context["sent_count"] = figures["sent"]
+        context["skipped_count"] = figures["skipped"]
         if campaign.send_sms:
             texts = [r.message.body for r in recipients if r.channel == "sms" and r.message_id]
             context["segments"] = worst_case(texts)

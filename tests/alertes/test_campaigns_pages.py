@@ -283,3 +283,26 @@ def test_edit_a_scheduled_campaign(client):
     campaign.refresh_from_db()
     assert campaign.title == "Sortie reportée"
     assert list(campaign.groups.all()) == [other]
+
+
+def test_list_counts_are_not_multiplied_by_the_chosen_members(client, committed):
+    world = alertes_world()
+    chosen = []
+    for _index in range(3):
+        membership = MembershipFactory(structure=world.arbrisseau)
+        give_structure_consent(membership, "sms")
+        chosen.append(membership)
+    MembershipFactory(structure=world.arbrisseau, groups=[world.group])  # no consent
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    campaign.members.set(chosen)
+    committed(campaign_send, campaign=campaign)
+    client.force_login(world.staff)
+
+    listing = _text(client.get(reverse("alertes:campaign_list", args=[world.arbrisseau.pk])))
+    detail = _text(
+        client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
+    )
+
+    assert "3 messages ·" in listing and "1 non envoyé (sans accord)" in listing
+    assert "3 adhérent·es choisi·es" in listing
+    assert "3 messages" in detail and "1 non envoyé" in detail
