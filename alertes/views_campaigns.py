@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count
 from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alertes.forms_campaigns import CampaignForm, ReuseForm
@@ -231,12 +233,24 @@ def campaign_reuse_view(request, structure, campaign):
 # --------------------------------------------------------------------------- unsubscribe
 
 
+def _one_click(request) -> bool:
+    """RFC 8058: the mail client's own POST, body « List-Unsubscribe=One-Click »."""
+    return request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click"
+
+
 @login_not_required
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """Public: the link of a campaign e-mail. GET asks to confirm (a mail client that
     opens links must not unsubscribe anyone); POST withdraws the e-mail consent to the
-    structure's news."""
+    structure's news. The one-click POST a mail client sends from the `List-Unsubscribe`
+    header (RFC 8058) carries no CSRF token: that form of POST alone is exempt (the signed
+    token in the URL is what authorises it); the page's own form is checked as usual."""
+    if request.method == "POST" and not _one_click(request):
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            return refused
     ids = read_unsubscribe_token(token)
     person = structure = None
     if ids is not None:
