@@ -227,9 +227,13 @@ def campaign_reuse(
     channels, groups and chosen members still active) at `scheduled_at`. The sent one is
     left as it is."""
     ensure_may_follow(actor, campaign.structure)
-    # No lock: « envoyée » is final, so the status read here cannot change under us.
-    if campaign.status != Status.SENT:
-        raise CampaignError(_("Seule une campagne envoyée peut être réutilisée."), code="not_sent")
+    # No lock: « envoyée » and « échec d'envoi » are final, so the status read here cannot
+    # change under us.
+    if campaign.status not in (Status.SENT, Status.FAILED):
+        raise CampaignError(
+            _("Seule une campagne envoyée, ou dont l'envoi a échoué, peut être réutilisée."),
+            code="not_sent",
+        )
     data = CampaignData(
         title=campaign.title,
         body=campaign.body,

@@ -2,6 +2,8 @@
 each recipient's outbox status), edit and cancel before sending, « réutiliser » after;
 and the public unsubscribe link of the e-mails."""
 
+import zoneinfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count
@@ -31,6 +33,7 @@ from alertes.services_campaigns import (
 from alertes.sms_segments import worst_case
 from alertes.unsubscribe import read_unsubscribe_token
 from formations.consent import consent_withdraw, may_contact
+from formations.french import long_date
 from formations.models import ContactConsent, Participant, Purpose, Structure
 
 Status = AlertCampaign.Status
@@ -43,6 +46,11 @@ def _campaign(structure, pk) -> AlertCampaign:
         )
     except AlertCampaign.DoesNotExist:
         raise Http404 from None
+
+
+def _when(moment, structure) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(structure.time_zone or "Europe/Paris"))
+    return _("%(day)s à %(time)s") % {"day": long_date(local), "time": local.strftime("%H:%M")}
 
 
 def _context(structure, **extra):
@@ -60,6 +68,7 @@ def campaign_list(request, structure):
             [c for c in campaigns if c.status in (Status.SCHEDULED, Status.SENDING)],
         ),
         (_("Envoyées"), [c for c in campaigns if c.status == Status.SENT]),
+        (_("Échecs d'envoi"), [c for c in campaigns if c.status == Status.FAILED]),
         (_("Annulées"), [c for c in campaigns if c.status == Status.CANCELLED]),
     ]
     # Next first among the scheduled ones.
@@ -203,8 +212,11 @@ def campaign_cancel_view(request, structure, campaign):
 def campaign_reuse_view(request, structure, campaign):
     structure = alertes_structure(user=request.user, pk=structure)
     campaign = _campaign(structure, campaign)
-    if campaign.status != Status.SENT:
-        messages.error(request, _("Seule une campagne envoyée peut être réutilisée."))
+    if campaign.status not in (Status.SENT, Status.FAILED):
+        messages.error(
+            request,
+            _("Seule une campagne envoyée, ou dont l'envoi a échoué, peut être réutilisée."),
+        )
         return redirect("alertes:campaign_detail", structure=structure.pk, campaign=campaign.pk)
     form = ReuseForm(request.POST or None, structure=structure)
     if request.method == "POST" and form.is_valid():
@@ -221,7 +233,11 @@ def campaign_reuse_view(request, structure, campaign):
                 return redirect("alertes:campaign_list", structure=structure.pk)
             _show_refusal(form, exc)
         else:
-            messages.success(request, _("Campagne reprise : la copie est programmée."))
+            messages.success(
+                request,
+                _("Campagne réutilisée : la nouvelle campagne est programmée le %(when)s.")
+                % {"when": _when(copy.scheduled_at, structure)},
+            )
             return redirect("alertes:campaign_detail", structure=structure.pk, campaign=copy.pk)
     return render(
         request,

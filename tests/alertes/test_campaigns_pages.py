@@ -138,7 +138,7 @@ def test_after_sending_each_recipient_has_their_outbox_status_and_the_admin_sees
     page = _text(
         client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
     )
-    assert "1 message écrit" in page and "1 non envoyé" in page
+    assert "1 message confié à l'envoi" in page and "1 non envoyé" in page
     assert "Réutiliser" in page
 
     outbox = _text(client.get(reverse("formations:outbox")))
@@ -195,6 +195,9 @@ def test_reuse_page_schedules_a_copy(client):
     assert response.status_code == 302
     copy = AlertCampaign.objects.get(copied_from=sent)
     assert copy.status == "scheduled"
+    shown = _text(client.get(response.url))
+    assert "Campagne réutilisée : la nouvelle campagne est programmée le " in shown
+    assert " à 10:00." in shown
     assert (
         client.post(
             url, {"send_on": next_week.isoformat(), "send_time": "10:00", "token": "r1"}
@@ -305,4 +308,21 @@ def test_list_counts_are_not_multiplied_by_the_chosen_members(client, committed)
 
     assert "3 messages ·" in listing and "1 non envoyé (sans accord)" in listing
     assert "3 adhérent·es choisi·es" in listing
-    assert "3 messages" in detail and "1 non envoyé" in detail
+    assert "3 messages confiés à l'envoi" in detail and "1 non envoyé" in detail
+
+
+def test_a_failed_campaign_says_so_with_its_reason(client):
+    world = alertes_world()
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    AlertCampaign.objects.filter(pk=campaign.pk).update(
+        status="failed", failure_reason="RuntimeError : base indisponible", failed_at=timezone.now()
+    )
+    client.force_login(world.staff)
+    page = _text(
+        client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
+    )
+    assert "Échec d'envoi" in page and "aucun message n'est parti" in page
+    assert "RuntimeError : base indisponible" in page
+    assert "Réutiliser" in page
+    listing = _text(client.get(reverse("alertes:campaign_list", args=[world.arbrisseau.pk])))
+    assert "Échecs d'envoi (1)" in listing
