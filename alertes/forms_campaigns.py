@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from alertes.models import AlertCampaign
 from alertes.services_campaigns import CampaignData
 from alertes.sms_segments import GSM7_BASIC, GSM7_EXTENSION
+from formations.member_groups import current_groups
 from formations.models import MemberGroup, Membership
 
 
@@ -85,9 +86,7 @@ class CampaignForm(ScheduleFields):
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, structure=structure, **kwargs)
-        self.fields["groups"].queryset = MemberGroup.objects.filter(structure=structure).order_by(
-            "sort_key", "pk"
-        )
+        self.fields["groups"].queryset = current_groups(structure)
         self.fields["members"].queryset = (
             Membership.objects.filter(structure=structure, ended_at__isnull=True)
             .select_related("participant")

@@ -268,7 +268,10 @@ class CampaignRecipient(models.Model):
         related_name="campaign_recipient",
     )
     groups = models.ManyToManyField(
-        MemberGroup, verbose_name=_("groupes au moment de l'envoi"), related_name="+", blank=True
+        MemberGroup,
+        verbose_name=_("groupes au moment de l'envoi"),
+        related_name="sent_receipts",
+        blank=True,
     )
     skipped_reason = models.CharField(_("non envoyé : motif"), max_length=300, blank=True)
 

@@ -123,28 +123,23 @@ def _months(today: dt.date) -> list[dt.date]:
     return months
 
 
-def _message_counts(prefix: str = "") -> dict:
+def _message_counts(prefix: str = "", where: Q | None = None) -> dict:
     status = f"{prefix}status"
+    where = where or Q()
     return {
-        "written": Count("pk"),
-        "sent": Count("pk", filter=Q(**{f"{status}__in": SENT_STATUSES})),
-        "delivered": Count("pk", filter=Q(**{status: OutboxMessage.Status.DELIVERED})),
-        "failed": Count("pk", filter=Q(**{status: OutboxMessage.Status.FAILED})),
-        "abandoned": Count("pk", filter=Q(**{status: OutboxMessage.Status.ABANDONED})),
-        "pending": Count("pk", filter=Q(**{status: OutboxMessage.Status.PENDING})),
+        "written": Count("pk", filter=where) if where else Count("pk"),
+        "sent": Count("pk", filter=where & Q(**{f"{status}__in": SENT_STATUSES})),
+        "delivered": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.DELIVERED})),
+        "failed": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.FAILED})),
+        "abandoned": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.ABANDONED})),
+        "pending": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.PENDING})),
     }
 
 
 def _recipient_counts() -> dict:
     """The same figures over campaign recipients, with the campaigns' one definition of a
     message written (`sent_q`) and of a recipient left apart (`skipped_q`)."""
-    written = sent_q()
-    counts = {
-        name: Count("pk", filter=written & count.filter)
-        for name, count in _message_counts("message__").items()
-        if name != "written"
-    }
-    counts["written"] = Count("pk", filter=written)
+    counts = _message_counts("message__", sent_q())
     counts["skipped"] = Count("pk", filter=skipped_q())
     return counts
 

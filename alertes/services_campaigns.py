@@ -46,8 +46,8 @@ SENDING_HOURS = (dt.time(8, 0), dt.time(20, 0))
 
 class CampaignError(Exception):
     """A refused act on a campaign. Codes: "no_recipients", "no_channel", "foreign_group",
-    "foreign_member", "subject_required", "not_scheduled", "not_sent", "past", "night",
-    "already_done"."""
+    "archived_group", "foreign_member", "subject_required", "not_scheduled", "not_sent",
+    "past", "night", "already_done"."""
 
     def __init__(self, message: str, *, code: str, field: str | None = None):
         super().__init__(message)
@@ -99,6 +99,12 @@ def _check(structure: Structure, data: CampaignData, *, now=None) -> None:
         )
     if any(group.structure_id != structure.pk for group in data.groups):
         raise CampaignError(_("Ce groupe n'est pas celui de la structure."), code="foreign_group")
+    if any(group.archived_at is not None for group in data.groups):
+        raise CampaignError(
+            _("Ce groupe est archivé : il ne reçoit plus de campagne."),
+            code="archived_group",
+            field="groups",
+        )
     if any(m.structure_id != structure.pk or not m.is_active for m in data.members):
         raise CampaignError(
             _("Cette personne n'est pas adhérente de la structure."), code="foreign_member"
