@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alertes.forms_campaigns import CampaignForm, ReuseForm
+from alertes.forms_campaigns import CampaignForm, ReuseForm, ended_members
 from alertes.models import AlertCampaign, CampaignRecipient
 from alertes.selectors import alertes_structure
 from alertes.selectors_campaigns import campaigns_of, sent_q, skipped_q
@@ -30,7 +30,7 @@ from alertes.services_campaigns import (
     recipients_preview,
     targeted_memberships,
 )
-from alertes.sms_segments import worst_case
+from alertes.sms_segments import marketing_suffix, worst_case
 from alertes.unsubscribe import read_unsubscribe_token
 from formations.consent import consent_withdraw, may_contact
 from formations.french import long_date
@@ -135,6 +135,16 @@ def campaign_edit(request, structure, campaign):
     form = CampaignForm(
         request.POST or None, structure=structure, initial=CampaignForm.initial_from(campaign)
     )
+    ended = ended_members(campaign)
+    if ended and request.method == "GET":
+        messages.warning(
+            request,
+            _(
+                "Ne font plus partie de la structure, et ne sont donc plus parmi les "
+                "adhérent·es choisi·es : %(names)s. Enregistrez pour confirmer."
+            )
+            % {"names": ", ".join(ended)},
+        )
     if request.method == "POST" and form.is_valid():
         try:
             campaign_update(campaign=campaign, actor=request.user, data=form.data_for_service())
@@ -162,7 +172,9 @@ def campaign_detail(request, structure, campaign):
         sms = next((p for p in previews if p.channel == "sms"), None)
         if sms is not None:
             texts = [personalised(campaign.body, m.participant.first_name) for m in sms.receiving]
-            context["segments"] = worst_case(texts or [personalised(campaign.body, "")])
+            context["segments"] = worst_case(
+                texts or [personalised(campaign.body, "")], suffix=marketing_suffix()
+            )
             context["sms_receiving"] = len(sms.receiving)
     else:
         recipients = list(
@@ -178,8 +190,9 @@ def campaign_detail(request, structure, campaign):
         context["skipped_count"] = figures["skipped"]
         if campaign.send_sms:
             texts = [r.message.body for r in recipients if r.channel == "sms" and r.message_id]
-            context["segments"] = worst_case(texts)
+            context["segments"] = worst_case(texts, suffix=marketing_suffix())
     context["channels"] = channels_of(campaign)
+    context["suffix_length"] = len(marketing_suffix())
     return render(request, "alertes/campaigns/detail.html", context)
 
 
