@@ -7,12 +7,14 @@ structure's time zone), in a constant number of queries whatever the rows. Only 
 structure's own rows are read: the caller has checked that the user may follow it
 (`alertes.selectors.alertes_structure`).
 
-Messages: « écrits » are the outbox rows of the period (`CAMPAIGN_PURPOSE` and
-`STEP_REMINDER_PURPOSE`, month of writing), « envoyés » those handed to the provider
-(status sent or delivered), « délivrés » those the provider reported as delivered (SMS
-receipts; e-mail has no such report), « en échec » status failed (the provider refused or
-the retries are not over), « abandonnés » status abandoned (given up after the retries, or
-refused at delivery: consent withdrawn meanwhile).
+Messages, in the outbox's own words: « messages » (field `written`) are the outbox rows
+of the period (`CAMPAIGN_PURPOSE` and `STEP_REMINDER_PURPOSE`, month of writing), then
+by status: « en attente », « envoyés » (handed to the provider: status sent or
+delivered), « délivrés » (the provider reported delivery: SMS receipts; e-mail has no
+such report), « échec » (the provider refused, or the retries are over), « abandonnés »
+(refused at delivery: consent withdrawn meanwhile, or expired). Campaign recipients use
+the campaigns' definition (`alertes.selectors_campaigns.sent_q`), plus « non envoyés »
+for those left apart (no consent, no address).
 """
 
 import datetime as dt
@@ -28,6 +30,7 @@ from alertes.constants import CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE
 from alertes.models import AlertCampaign, CampaignRecipient, StepReminder
 from alertes.selectors_campaigns import sent_q, skipped_q
 from formations.consent import STRUCTURE_PAIRS, annotate_structure_consents, annotation_name
+from formations.french import long_date
 from formations.members import AGE_BANDS, age_band_filter
 from formations.models import (
     ContactConsent,
@@ -39,21 +42,6 @@ from formations.models import (
 )
 
 MONTHS = 12
-
-FRENCH_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 SENT_STATUSES = (OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED)
 
@@ -111,7 +99,8 @@ class StructureStats:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{FRENCH_MONTHS[month.month - 1]} {month.year}"
+    """« janvier 2026 », in the active language (`formations.french.long_date`)."""
+    return long_date(month, "F Y")
 
 
 def _months(today: dt.date) -> list[dt.date]:
