@@ -74,6 +74,12 @@ class CampaignForm(ScheduleFields):
         label=_("Adhérent·es choisi·es (en plus des groupes)"),
         queryset=Membership.objects.none(),
         required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Une personne choisie ne fait plus partie de la structure : elle est retirée "
+                "de la liste. Vérifiez les destinataires et enregistrez de nouveau."
+            )
+        },
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -326,3 +326,36 @@ def test_a_failed_campaign_says_so_with_its_reason(client):
     assert "Réutiliser" in page
     listing = _text(client.get(reverse("alertes:campaign_list", args=[world.arbrisseau.pk])))
     assert "Échecs d'envoi (1)" in listing
+
+
+def test_chosen_members_errors_are_shown_in_an_open_section_and_ended_ones_are_dropped(client):
+    import re
+
+    world = alertes_world()
+    stays = MembershipFactory(
+        structure=world.arbrisseau, participant__first_name="Inès", participant__last_name="Roux"
+    )
+    leaves = MembershipFactory(
+        structure=world.arbrisseau, participant__first_name="Paul", participant__last_name="Vidal"
+    )
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    campaign.members.set([stays, leaves])
+    leaves.ended_at = timezone.now()
+    leaves.save(update_fields=["ended_at"])
+    client.force_login(world.staff)
+    url = reverse("alertes:campaign_edit", args=[world.arbrisseau.pk, campaign.pk])
+
+    page = _text(client.get(url))
+    assert "Ne font plus partie de la structure" in page and "Paul" in page
+    assert f'value="{stays.pk}" id="id_members_' in page and "checked" in page
+    assert f'value="{leaves.pk}"' not in page
+    assert 'aria-describedby="id_body_helptext campaign-sms-counter"' in page
+
+    # Posting the ended member anyway (an old tab): the error is shown, in an open section.
+    refused = _text(client.post(url, _form(world, groups=[], members=[leaves.pk], token="")))
+    assert "<details open>" in refused
+    members_part = refused[refused.index("<details open>") :]
+    assert "Une personne choisie ne fait plus partie de la structure" in members_part
+    # The groups' error is printed once.
+    empty = _text(client.post(url, _form(world, groups=[], token="")))
+    assert len(re.findall("une campagne ne part jamais à tous", empty)) == 1
