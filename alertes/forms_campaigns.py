@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -6,8 +7,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alertes.models import AlertCampaign
-from alertes.services_campaigns import CampaignData
-from alertes.sms_segments import GSM7_BASIC, GSM7_EXTENSION
+from alertes.services_campaigns import CampaignData, normalised_body
+from alertes.sms_segments import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    INVISIBLE_NAMES,
+    first_name_figures,
+    marketing_suffix,
+)
+from formations.member_groups import current_groups
 from formations.models import MemberGroup, Membership
 
 
@@ -66,6 +74,12 @@ class CampaignForm(ScheduleFields):
         label=_("Adhérent·es choisi·es (en plus des groupes)"),
         queryset=Membership.objects.none(),
         required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Une personne choisie ne fait plus partie de la structure : elle est retirée "
+                "de la liste. Vérifiez les destinataires et enregistrez de nouveau."
+            )
+        },
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -85,9 +99,7 @@ class CampaignForm(ScheduleFields):
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, structure=structure, **kwargs)
-        self.fields["groups"].queryset = MemberGroup.objects.filter(structure=structure).order_by(
-            "sort_key", "pk"
-        )
+        self.fields["groups"].queryset = current_groups(structure)
         self.fields["members"].queryset = (
             Membership.objects.filter(structure=structure, ended_at__isnull=True)
             .select_related("participant")
@@ -97,7 +109,23 @@ class CampaignForm(ScheduleFields):
         body["data-sms-counter"] = "campaign-sms-counter"
         body["data-gsm-basic"] = GSM7_BASIC
         body["data-gsm-extension"] = GSM7_EXTENSION
-        body["aria-describedby"] = "campaign-sms-counter"
+        # The live figure is the worst case among the structure's members: « {prénom} »
+        # as long as the longest first name, Unicode if any first name forces it.
+        longest, forcing = first_name_figures(
+            self.fields["members"].queryset.values_list("participant__first_name", flat=True)
+        )
+        self.name_length = longest
+        body["data-name-length"] = str(longest)
+        body["data-name-forcing"] = forcing
+        body["data-suffix"] = marketing_suffix()
+        body["data-char-names"] = json.dumps(
+            {char: str(name) for char, name in INVISIBLE_NAMES.items()}, ensure_ascii=False
+        )
+        # Django's own help text link is kept: both are read after the field.
+        body["aria-describedby"] = "id_body_helptext campaign-sms-counter"
+
+    def clean_body(self):
+        return normalised_body(self.cleaned_data["body"])
 
     def data_for_service(self) -> CampaignData:
         data = self.cleaned_data
@@ -125,11 +153,23 @@ class CampaignForm(ScheduleFields):
             "send_email": campaign.send_email,
             "email_subject": campaign.email_subject,
             "body": campaign.body,
-            "groups": list(campaign.groups.all()),
-            "members": list(campaign.members.all()),
+            "groups": list(campaign.groups.filter(archived_at__isnull=True)),
+            # A member who left since the campaign was written is no longer offered
+            # (the view says so: `ended_members`).
+            "members": list(campaign.members.filter(ended_at__isnull=True)),
             "send_on": local.date(),
             "send_time": local.time().replace(second=0, microsecond=0),
         }
+
+
+def ended_members(campaign: AlertCampaign) -> list[str]:
+    """The chosen members of `campaign` who left the structure since: dropped from it."""
+    return [
+        str(membership.participant)
+        for membership in campaign.members.filter(ended_at__isnull=False)
+        .select_related("participant")
+        .order_by("participant__sort_key")
+    ]
 
 
 class ReuseForm(ScheduleFields):

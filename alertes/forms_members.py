@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from formations.consent import STRUCTURE_PAIRS, current_wording
 from formations.forms import DateInput, FieldsetsMixin
+from formations.member_groups import current_groups
 from formations.members import MemberData
 from formations.models import Channel, ContactConsent, Participant, Purpose, User
 from formations.phones import PhoneError, format_national, normalize_phone, region_for_structure
@@ -33,7 +34,7 @@ def consent_field(channel: str, purpose: str) -> str:
 def _groups_field(structure):
     return forms.ModelMultipleChoiceField(
         label=_("Groupes"),
-        queryset=structure.member_groups.order_by("sort_key", "pk"),
+        queryset=current_groups(structure),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Les groupes de la structure auxquels la personne est inscrite."),
@@ -313,7 +314,7 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = structure.member_groups.order_by("sort_key", "pk")
+        self.fields["group"].queryset = current_groups(structure)
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": _("Nom, prénom, e-mail, téléphone")}
         )

@@ -149,6 +149,8 @@ class AlertCampaign(models.Model):
         SENDING = "sending", _("En cours d'envoi")
         SENT = "sent", _("Envoyée")
         CANCELLED = "cancelled", _("Annulée")
+        # Sending raised: nothing was written; not retried by the periodic job.
+        FAILED = "failed", _("Échec d'envoi")
 
     structure = models.ForeignKey(
         Structure,
@@ -198,6 +200,12 @@ class AlertCampaign(models.Model):
     )
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    # Why sending failed (status « échec d'envoi »), for the campaign's page.
+    failure_reason = models.TextField(_("motif de l'échec d'envoi"), blank=True)
+    failed_at = models.DateTimeField(_("échec d'envoi le"), null=True, blank=True)
+    # The form's one-time token: the same form posted twice creates one campaign (the
+    # unique constraint, on non-empty tokens, is the guard).
+    form_token = models.CharField(_("jeton du formulaire"), max_length=64, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("annulée par"),
@@ -217,6 +225,11 @@ class AlertCampaign(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=~Q(form_token=""),
+                name="campaign_form_token_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(send_sms=True) | Q(send_email=True),
                 name="campaign_has_a_channel",
@@ -255,7 +268,10 @@ class CampaignRecipient(models.Model):
         related_name="campaign_recipient",
     )
     groups = models.ManyToManyField(
-        MemberGroup, verbose_name=_("groupes au moment de l'envoi"), related_name="+", blank=True
+        MemberGroup,
+        verbose_name=_("groupes au moment de l'envoi"),
+        related_name="sent_receipts",
+        blank=True,
     )
     skipped_reason = models.CharField(_("non envoyé : motif"), max_length=300, blank=True)
 

@@ -363,7 +363,7 @@ def notice_sections() -> tuple[Section, ...]:
                     _("les adhérent·es actif·ves par groupe, par type et par tranche d'âge ;"),
                     _("les accords par canal : donnés, retirés, jamais demandés ;"),
                     _(
-                        "les messages des douze derniers mois : écrits, envoyés, délivrés "
+                        "les messages des douze derniers mois : en attente, envoyés, délivrés "
                         "(quand l'opérateur le confirme), en échec et abandonnés, par mois, "
                         "par catégorie de campagne et par groupe ;"
                     ),

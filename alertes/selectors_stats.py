@@ -7,12 +7,14 @@ structure's time zone), in a constant number of queries whatever the rows. Only 
 structure's own rows are read: the caller has checked that the user may follow it
 (`alertes.selectors.alertes_structure`).
 
-Messages: « écrits » are the outbox rows of the period (`CAMPAIGN_PURPOSE` and
-`STEP_REMINDER_PURPOSE`, month of writing), « envoyés » those handed to the provider
-(status sent or delivered), « délivrés » those the provider reported as delivered (SMS
-receipts; e-mail has no such report), « en échec » status failed (the provider refused or
-the retries are not over), « abandonnés » status abandoned (given up after the retries, or
-refused at delivery: consent withdrawn meanwhile).
+Messages, in the outbox's own words: « messages » (field `written`) are the outbox rows
+of the period (`CAMPAIGN_PURPOSE` and `STEP_REMINDER_PURPOSE`, month of writing), then
+by status: « en attente », « envoyés » (handed to the provider: status sent or
+delivered), « délivrés » (the provider reported delivery: SMS receipts; e-mail has no
+such report), « échec » (the provider refused, or the retries are over), « abandonnés »
+(refused at delivery: consent withdrawn meanwhile, or expired). Campaign recipients use
+the campaigns' definition (`alertes.selectors_campaigns.sent_q`), plus « non envoyés »
+for those left apart (no consent, no address).
 """
 
 import datetime as dt
@@ -26,7 +28,9 @@ from django.utils.translation import gettext as _
 
 from alertes.constants import CAMPAIGN_PURPOSE, STEP_REMINDER_PURPOSE
 from alertes.models import AlertCampaign, CampaignRecipient, StepReminder
+from alertes.selectors_campaigns import sent_q, skipped_q
 from formations.consent import STRUCTURE_PAIRS, annotate_structure_consents, annotation_name
+from formations.french import long_date
 from formations.members import AGE_BANDS, age_band_filter
 from formations.models import (
     ContactConsent,
@@ -38,21 +42,6 @@ from formations.models import (
 )
 
 MONTHS = 12
-
-FRENCH_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 SENT_STATUSES = (OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED)
 
@@ -110,7 +99,8 @@ class StructureStats:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{FRENCH_MONTHS[month.month - 1]} {month.year}"
+    """« janvier 2026 », in the active language (`formations.french.long_date`)."""
+    return long_date(month, "F Y")
 
 
 def _months(today: dt.date) -> list[dt.date]:
@@ -122,22 +112,24 @@ def _months(today: dt.date) -> list[dt.date]:
     return months
 
 
-def _message_counts(prefix: str = "") -> dict:
+def _message_counts(prefix: str = "", where: Q | None = None) -> dict:
     status = f"{prefix}status"
+    where = where or Q()
     return {
-        "written": Count("pk"),
-        "sent": Count("pk", filter=Q(**{f"{status}__in": SENT_STATUSES})),
-        "delivered": Count("pk", filter=Q(**{status: OutboxMessage.Status.DELIVERED})),
-        "failed": Count("pk", filter=Q(**{status: OutboxMessage.Status.FAILED})),
-        "abandoned": Count("pk", filter=Q(**{status: OutboxMessage.Status.ABANDONED})),
-        "pending": Count("pk", filter=Q(**{status: OutboxMessage.Status.PENDING})),
+        "written": Count("pk", filter=where) if where else Count("pk"),
+        "sent": Count("pk", filter=where & Q(**{f"{status}__in": SENT_STATUSES})),
+        "delivered": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.DELIVERED})),
+        "failed": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.FAILED})),
+        "abandoned": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.ABANDONED})),
+        "pending": Count("pk", filter=where & Q(**{status: OutboxMessage.Status.PENDING})),
     }
 
 
 def _recipient_counts() -> dict:
-    counts = _message_counts("message__")
-    counts["written"] = Count("pk", filter=Q(message__isnull=False))
-    counts["skipped"] = Count("pk", filter=Q(message__isnull=True))
+    """The same figures over campaign recipients, with the campaigns' one definition of a
+    message written (`sent_q`) and of a recipient left apart (`skipped_q`)."""
+    counts = _message_counts("message__", sent_q())
+    counts["skipped"] = Count("pk", filter=skipped_q())
     return counts
 
 

@@ -2,18 +2,21 @@
 each recipient's outbox status), edit and cancel before sending, « réutiliser » after.
 The public unsubscribe page is `alertes.views_unsubscribe`."""
 
+import zoneinfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alertes.forms_campaigns import CampaignForm, ReuseForm
+from alertes.forms_campaigns import CampaignForm, ReuseForm, ended_members
 from alertes.models import AlertCampaign, CampaignRecipient
 from alertes.selectors import alertes_structure
+from alertes.selectors_campaigns import campaigns_of, sent_q, skipped_q
 from alertes.services_campaigns import (
     CampaignError,
     campaign_cancel,
@@ -25,24 +28,10 @@ from alertes.services_campaigns import (
     recipients_preview,
     targeted_memberships,
 )
-from alertes.sms_segments import worst_case
-from formations.models import MemberGroup
+from alertes.sms_segments import marketing_suffix, worst_case
+from formations.french import long_date
 
 Status = AlertCampaign.Status
-
-
-def _campaigns(structure):
-    return (
-        AlertCampaign.objects.filter(structure=structure)
-        .annotate(
-            sent_count=Count("recipients", filter=Q(recipients__message__isnull=False)),
-            skipped_count=Count("recipients", filter=Q(recipients__message__isnull=True)),
-        )
-        .prefetch_related(
-            Prefetch("groups", queryset=MemberGroup.objects.order_by("sort_key", "pk"))
-        )
-        .annotate(member_count=Count("members", distinct=True))
-    )
 
 
 def _campaign(structure, pk) -> AlertCampaign:
@@ -54,6 +43,11 @@ def _campaign(structure, pk) -> AlertCampaign:
         raise Http404 from None
 
 
+def _when(moment, structure) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(structure.time_zone or "Europe/Paris"))
+    return _("%(day)s à %(time)s") % {"day": long_date(local), "time": local.strftime("%H:%M")}
+
+
 def _context(structure, **extra):
     return {"structure": structure, "current": "campaigns", **extra}
 
@@ -62,13 +56,14 @@ def _context(structure, **extra):
 @require_GET
 def campaign_list(request, structure):
     structure = alertes_structure(user=request.user, pk=structure)
-    campaigns = list(_campaigns(structure).order_by("-scheduled_at", "-pk"))
+    campaigns = list(campaigns_of(structure).order_by("-scheduled_at", "-pk"))
     sections = [
         (
             _("Programmées"),
             [c for c in campaigns if c.status in (Status.SCHEDULED, Status.SENDING)],
         ),
         (_("Envoyées"), [c for c in campaigns if c.status == Status.SENT]),
+        (_("Échecs d'envoi"), [c for c in campaigns if c.status == Status.FAILED]),
         (_("Annulées"), [c for c in campaigns if c.status == Status.CANCELLED]),
     ]
     # Next first among the scheduled ones.
@@ -135,6 +130,16 @@ def campaign_edit(request, structure, campaign):
     form = CampaignForm(
         request.POST or None, structure=structure, initial=CampaignForm.initial_from(campaign)
     )
+    ended = ended_members(campaign)
+    if ended and request.method == "GET":
+        messages.warning(
+            request,
+            _(
+                "Ne font plus partie de la structure, et ne sont donc plus parmi les "
+                "adhérent·es choisi·es : %(names)s. Enregistrez pour confirmer."
+            )
+            % {"names": ", ".join(ended)},
+        )
     if request.method == "POST" and form.is_valid():
         try:
             campaign_update(campaign=campaign, actor=request.user, data=form.data_for_service())
@@ -162,7 +167,9 @@ def campaign_detail(request, structure, campaign):
         sms = next((p for p in previews if p.channel == "sms"), None)
         if sms is not None:
             texts = [personalised(campaign.body, m.participant.first_name) for m in sms.receiving]
-            context["segments"] = worst_case(texts or [personalised(campaign.body, "")])
+            context["segments"] = worst_case(
+                texts or [personalised(campaign.body, "")], suffix=marketing_suffix()
+            )
             context["sms_receiving"] = len(sms.receiving)
     else:
         recipients = list(
@@ -171,12 +178,16 @@ def campaign_detail(request, structure, campaign):
             .order_by("channel", "membership__participant__sort_key", "pk")
         )
         context["recipients"] = recipients
-        context["sent_count"] = sum(1 for r in recipients if r.message_id and not r.skipped_reason)
-        context["skipped_count"] = sum(1 for r in recipients if r.skipped_reason)
+        figures = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
+            sent=Count("pk", filter=sent_q()), skipped=Count("pk", filter=skipped_q())
+        )
+        context["sent_count"] = figures["sent"]
+        context["skipped_count"] = figures["skipped"]
         if campaign.send_sms:
             texts = [r.message.body for r in recipients if r.channel == "sms" and r.message_id]
-            context["segments"] = worst_case(texts)
+            context["segments"] = worst_case(texts, suffix=marketing_suffix())
     context["channels"] = channels_of(campaign)
+    context["suffix_length"] = len(marketing_suffix())
     return render(request, "alertes/campaigns/detail.html", context)
 
 
@@ -209,8 +220,11 @@ def campaign_cancel_view(request, structure, campaign):
 def campaign_reuse_view(request, structure, campaign):
     structure = alertes_structure(user=request.user, pk=structure)
     campaign = _campaign(structure, campaign)
-    if campaign.status != Status.SENT:
-        messages.error(request, _("Seule une campagne envoyée peut être réutilisée."))
+    if campaign.status not in (Status.SENT, Status.FAILED):
+        messages.error(
+            request,
+            _("Seule une campagne envoyée, ou dont l'envoi a échoué, peut être réutilisée."),
+        )
         return redirect("alertes:campaign_detail", structure=structure.pk, campaign=campaign.pk)
     form = ReuseForm(request.POST or None, structure=structure)
     if request.method == "POST" and form.is_valid():
@@ -227,7 +241,11 @@ def campaign_reuse_view(request, structure, campaign):
                 return redirect("alertes:campaign_list", structure=structure.pk)
             _show_refusal(form, exc)
         else:
-            messages.success(request, _("Campagne reprise : la copie est programmée."))
+            messages.success(
+                request,
+                _("Campagne réutilisée : la nouvelle campagne est programmée le %(when)s.")
+                % {"when": _when(copy.scheduled_at, structure)},
+            )
             return redirect("alertes:campaign_detail", structure=structure.pk, campaign=copy.pk)
     return render(
         request,

@@ -16,10 +16,11 @@ from formations.members import MemberError
 from formations.models import MemberGroup
 
 
-def groups_of(structure):
-    """The structure's groups in French order, with active members and campaigns to come."""
+def groups_of(structure, *, archived: bool = False):
+    """The structure's groups in French order, with active members and campaigns to come:
+    the current ones, or (`archived`) those archived because sent campaigns used them."""
     return (
-        MemberGroup.objects.filter(structure=structure)
+        MemberGroup.objects.filter(structure=structure, archived_at__isnull=not archived)
         .annotate(
             member_count=Count(
                 "memberships", filter=Q(memberships__ended_at__isnull=True), distinct=True
@@ -45,10 +46,19 @@ def _group(structure, pk) -> MemberGroup:
 @require_GET
 def group_list(request, structure):
     structure = alertes_structure(user=request.user, pk=structure)
+    archived = request.GET.get("archives") == "1"
     return render(
         request,
         "alertes/groups/list.html",
-        {"structure": structure, "current": "groups", "groups": groups_of(structure)},
+        {
+            "structure": structure,
+            "current": "groups",
+            "groups": groups_of(structure, archived=archived),
+            "archived": archived,
+            "archived_count": MemberGroup.objects.filter(
+                structure=structure, archived_at__isnull=False
+            ).count(),
+        },
     )
 
 
@@ -112,11 +122,18 @@ def group_delete_view(request, structure, group):
     error = ""
     if request.method == "POST":
         try:
-            group_delete(group=group, actor=request.user)
+            outcome = group_delete(group=group, actor=request.user)
         except MemberError as exc:
             error = exc.message
         else:
-            messages.success(request, _("Groupe « %(name)s » supprimé.") % {"name": group.name})
+            if outcome == "archived":
+                done = _(
+                    "Groupe « %(name)s » archivé : des campagnes envoyées l'ont utilisé, il "
+                    "reste sur leur page et dans les statistiques."
+                )
+            else:
+                done = _("Groupe « %(name)s » supprimé.")
+            messages.success(request, done % {"name": group.name})
             return redirect("alertes:group_list", structure=structure.pk)
     use = group_use(group)
     return render(

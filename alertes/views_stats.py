@@ -22,17 +22,18 @@ from formations.exporting import csv_cell
 def stats_tables(stats: StructureStats) -> list[dict]:
     """The page's tables, the same for the page and the CSV: caption, headers, rows."""
     people = _("Personnes")
+    # The outbox's own words, in its order.
     message_headers = [
-        _("Écrits"),
+        _("Messages"),
+        _("En attente"),
         _("Envoyés"),
         _("Délivrés"),
-        _("En échec"),
+        _("Échec"),
         _("Abandonnés"),
-        _("En attente"),
     ]
 
     def message_cells(row):
-        return [row.written, row.sent, row.delivered, row.failed, row.abandoned, row.pending]
+        return [row.written, row.pending, row.sent, row.delivered, row.failed, row.abandoned]
 
     return [
         {

@@ -29,6 +29,9 @@ class MemberGroup(SortKeyModel):
     name = models.CharField(_("nom du groupe"), max_length=120)
     description = models.CharField(_("description"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # Archived instead of deleted once a sent campaign used it: past campaigns and the
+    # statistics keep saying whom they went to. Hidden from the pickers and the list.
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("groupe")

@@ -53,6 +53,9 @@ class OutboxMessage(models.Model):
     html_body = models.TextField(_("message HTML"), blank=True)
     # [{"filename", "mimetype", "content" (base64)}]: small files only (an .ics).
     attachments = models.JSONField(_("pièces jointes"), default=list, blank=True)
+    # Extra e-mail headers ({"List-Unsubscribe": "<https://…>", …}): a campaign e-mail's
+    # one-click unsubscribe (RFC 8058). Never Message-ID nor X-Idempotency-Key (the row's).
+    headers = models.JSONField(_("en-têtes de l'e-mail"), default=dict, blank=True)
     # What the message is about (as in the audit journal: "training_sessions.enrolment", "12").
     about_type = models.CharField(_("à propos de (type)"), max_length=80, blank=True)
     about_id = models.CharField(_("à propos de (identifiant)"), max_length=40, blank=True)

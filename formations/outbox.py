@@ -236,8 +236,7 @@ def decoded_attachments(message: OutboxMessage) -> list[tuple[str, bytes, str]]:
     ]
 
 
-@transaction.atomic
-def outbox_enqueue(
+def outbox_build(
     *,
     purpose: str,
     recipient: str,
@@ -246,6 +245,7 @@ def outbox_enqueue(
     subject: str = "",
     html_body: str = "",
     attachments: Iterable[tuple[str, bytes | str, str]] = (),
+    headers: dict | None = None,
     about: models.Model | None = None,
     participant: Participant | None = None,
     structure=None,
@@ -254,24 +254,23 @@ def outbox_enqueue(
     expires_at=None,
     job: BackgroundJob | None = None,
     deliver: bool = True,
+    decision: ContactDecision | None = None,
+    now=None,
 ) -> OutboxMessage:
-    """Writes one message in the caller's transaction and, with ``deliver``, enqueues its
-    delivery once that transaction has committed.
-
-    ``participant``: the person it goes to, whose consents decide (see `contact_decision`);
-    the row records the legal basis it is sent on. A message the person may not receive
-    (no consent for the channel and purpose, consent withdrawn, no usable address) is
-    written as abandoned with the reason, and never sent. ``structure``: the structure
-    it is sent for (an Alertes message), whose consents decide for its purposes."""
-    now = timezone.now()
+    """The row `outbox_enqueue` writes, unsaved: the legal basis it is sent on, or
+    abandoned with the reason when the person may not receive it. ``decision``: the
+    consent decision already taken for this participant, channel and purpose (a caller
+    writing many rows asks `may_contact_many` once); by default it is asked here."""
+    now = now or timezone.now()
     recipient = recipient.strip()
-    decision = contact_decision(
-        channel=channel,
-        purpose=purpose,
-        recipient=recipient,
-        participant=participant,
-        structure=structure,
-    )
+    if decision is None:
+        decision = contact_decision(
+            channel=channel,
+            purpose=purpose,
+            recipient=recipient,
+            participant=participant,
+            structure=structure,
+        )
     refused_reason = "" if decision.allowed else str(decision.label)
     message = OutboxMessage(
         channel=channel,
@@ -286,6 +285,7 @@ def outbox_enqueue(
         body=body,
         html_body=html_body,
         attachments=_encode_attachments(attachments),
+        headers=dict(headers or {}),
         about_type=about._meta.label_lower if about is not None else "",
         about_id=str(about.pk) if about is not None else "",
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
@@ -300,10 +300,32 @@ def outbox_enqueue(
         message.next_attempt_at = None
     elif deliver:
         message.queued_at = now
+    return message
+
+
+@transaction.atomic
+def outbox_enqueue(*, deliver: bool = True, **fields) -> OutboxMessage:
+    """Writes one message in the caller's transaction and, with ``deliver``, enqueues its
+    delivery once that transaction has committed.
+
+    ``participant``: the person it goes to, whose consents decide (see `contact_decision`);
+    the row records the legal basis it is sent on. A message the person may not receive
+    (no consent for the channel and purpose, consent withdrawn, no usable address) is
+    written as abandoned with the reason, and never sent. ``structure``: the structure
+    it is sent for (an Alertes message), whose consents decide for its purposes. The
+    other arguments are `outbox_build`'s."""
+    message = outbox_build(deliver=deliver, **fields)
     message.save()
-    if deliver and not refused_reason:
+    if deliver and message.status == Status.PENDING:
         outbox_deliver_after_commit([message])
     return message
+
+
+def outbox_write_many(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Writes rows built by `outbox_build(..., deliver=False)` in one statement (their
+    pks are set: PostgreSQL and SQLite return them). The caller then calls
+    `outbox_deliver_after_commit` with the pending ones."""
+    return OutboxMessage.objects.bulk_create(messages, batch_size=500)
 
 
 def _refused_basis(purpose: str) -> str:
@@ -446,6 +468,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
         headers={
+            **(message.headers or {}),
             "Message-ID": f"<{message.uuid}@{_message_domain()}>",
             "X-Idempotency-Key": message.idempotency_key,
         },

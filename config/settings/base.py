@@ -232,6 +232,15 @@ SUIVI_BREVO_SMS_URL = os.environ.get(
 # The provider's webhook (/webhooks/sms/brevo/) must present this secret; empty: refused.
 SUIVI_SMS_WEBHOOK_SECRET = os.environ.get("SUIVI_SMS_WEBHOOK_SECRET", "")
 SUIVI_SMS_TIMEOUT = float(os.environ.get("SUIVI_SMS_TIMEOUT", 10))
+# What the provider adds at the end of a marketing SMS (campaigns), counted in the cost the
+# campaign pages show. Brevo documents the mention « STOP au [STOP_CODE] » on the last line
+# for France, the code replaced at sending by its short number; formations.sms.brevo adds
+# "\nSTOP au [STOP CODE]". French SMS short numbers have 5 digits: only the length counts
+# here (14 characters, GSM-7). Empty when the provider adds nothing. In the environment,
+# write the line break « \n ».
+SUIVI_SMS_MARKETING_SUFFIX = os.environ.get(
+    "SUIVI_SMS_MARKETING_SUFFIX", "\\nSTOP au 00000"
+).replace("\\n", "\n")
 
 # A link to choose one's password (new account, « mot de passe oublié ») works once and
 # for this many seconds (Django's password-reset tokens): 3 days by default.

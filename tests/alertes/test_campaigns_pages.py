@@ -138,7 +138,7 @@ def test_after_sending_each_recipient_has_their_outbox_status_and_the_admin_sees
     page = _text(
         client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
     )
-    assert "1 message écrit" in page and "1 non envoyé" in page
+    assert "1 message confié à l'envoi" in page and "1 non envoyé" in page
     assert "Réutiliser" in page
 
     outbox = _text(client.get(reverse("formations:outbox")))
@@ -195,6 +195,9 @@ def test_reuse_page_schedules_a_copy(client):
     assert response.status_code == 302
     copy = AlertCampaign.objects.get(copied_from=sent)
     assert copy.status == "scheduled"
+    shown = _text(client.get(response.url))
+    assert "Campagne réutilisée : la nouvelle campagne est programmée le " in shown
+    assert " à 10:00." in shown
     assert (
         client.post(
             url, {"send_on": next_week.isoformat(), "send_time": "10:00", "token": "r1"}
@@ -283,3 +286,76 @@ def test_edit_a_scheduled_campaign(client):
     campaign.refresh_from_db()
     assert campaign.title == "Sortie reportée"
     assert list(campaign.groups.all()) == [other]
+
+
+def test_list_counts_are_not_multiplied_by_the_chosen_members(client, committed):
+    world = alertes_world()
+    chosen = []
+    for _index in range(3):
+        membership = MembershipFactory(structure=world.arbrisseau)
+        give_structure_consent(membership, "sms")
+        chosen.append(membership)
+    MembershipFactory(structure=world.arbrisseau, groups=[world.group])  # no consent
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    campaign.members.set(chosen)
+    committed(campaign_send, campaign=campaign)
+    client.force_login(world.staff)
+
+    listing = _text(client.get(reverse("alertes:campaign_list", args=[world.arbrisseau.pk])))
+    detail = _text(
+        client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
+    )
+
+    assert "3 messages ·" in listing and "1 non envoyé (sans accord)" in listing
+    assert "3 adhérent·es choisi·es" in listing
+    assert "3 messages confiés à l'envoi" in detail and "1 non envoyé" in detail
+
+
+def test_a_failed_campaign_says_so_with_its_reason(client):
+    world = alertes_world()
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    AlertCampaign.objects.filter(pk=campaign.pk).update(
+        status="failed", failure_reason="RuntimeError : base indisponible", failed_at=timezone.now()
+    )
+    client.force_login(world.staff)
+    page = _text(
+        client.get(reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, campaign.pk]))
+    )
+    assert "Échec d'envoi" in page and "aucun message n'est parti" in page
+    assert "RuntimeError : base indisponible" in page
+    assert "Réutiliser" in page
+    listing = _text(client.get(reverse("alertes:campaign_list", args=[world.arbrisseau.pk])))
+    assert "Échecs d'envoi (1)" in listing
+
+
+def test_chosen_members_errors_are_shown_in_an_open_section_and_ended_ones_are_dropped(client):
+    import re
+
+    world = alertes_world()
+    stays = MembershipFactory(
+        structure=world.arbrisseau, participant__first_name="Inès", participant__last_name="Roux"
+    )
+    leaves = MembershipFactory(
+        structure=world.arbrisseau, participant__first_name="Paul", participant__last_name="Vidal"
+    )
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    campaign.members.set([stays, leaves])
+    leaves.ended_at = timezone.now()
+    leaves.save(update_fields=["ended_at"])
+    client.force_login(world.staff)
+    url = reverse("alertes:campaign_edit", args=[world.arbrisseau.pk, campaign.pk])
+
+    page = _text(client.get(url))
+    assert "Ne font plus partie de la structure" in page and "Paul" in page
+    assert f'value="{stays.pk}" id="id_members_' in page and "checked" in page
+    assert f'value="{leaves.pk}"' not in page
+    assert 'aria-describedby="id_body_helptext campaign-sms-counter"' in page
+
+    # Posting the ended member anyway (an old tab): the error is shown, in an open section.
+    refused = _text(client.post(url, _form(world, groups=[], members=[leaves.pk], token="")))
+    assert "<details open>" in refused
+    members_part = refused[refused.index("<details open>") :]
+    assert "Une personne choisie ne fait plus partie de la structure" in members_part
+    # The groups' error is printed once.
+    empty = _text(client.post(url, _form(world, groups=[], token="")))
+    assert len(re.findall("une campagne ne part jamais à tous", empty)) == 1

@@ -1,6 +1,7 @@
 """Sending campaigns: once, to those who agreed on each channel, never to the others."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -20,11 +21,13 @@ from alertes.services_campaigns import (
 from formations import sms
 from formations.consent import may_contact
 from formations.models import ContactConsent, OutboxMessage
+from formations.outbox import deliver_pending
 from formations.periodic import run_periodic
 from formations.sms.base import ProviderEvent
 from formations.sms.receipts import sms_events_record
 from tests.factories.members import (
     AlertCampaignFactory,
+    MemberGroupFactory,
     MembershipFactory,
     alertes_world,
     give_structure_consent,
@@ -45,11 +48,20 @@ def _members(world):
     return consenting, without
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def daytime(days: int = 1, hour: int = 10) -> dt.datetime:
+    """A moment `days` ahead at `hour` in Paris: inside the sending hours (8 h – 20 h)."""
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS)
+
+
 def _data(world, **overrides):
     values = {
         "title": "Sortie au parc",
         "body": "Bonjour {prénom}, la sortie au parc a lieu samedi.",
-        "scheduled_at": timezone.now() + dt.timedelta(hours=2),
+        "scheduled_at": daytime(),
         "send_sms": True,
         "groups": [world.group],
     }
@@ -123,7 +135,11 @@ def test_run_periodic_many_times_sends_a_due_campaign_once(committed):
                 committed(run_periodic, now=moment)
             if minute < 0:
                 assert sms.outbox == []
-    assert send_due_campaigns(now=start + dt.timedelta(hours=1)) == {"campaigns": 0, "messages": 0}
+    assert send_due_campaigns(now=start + dt.timedelta(hours=1)) == {
+        "campaigns": 0,
+        "messages": 0,
+        "failed": 0,
+    }
     assert campaign_send(campaign=campaign) == 0
 
     assert len(sms.outbox) == 1
@@ -164,7 +180,7 @@ def test_reuse_makes_a_new_scheduled_campaign_and_leaves_the_sent_one_unchanged(
     committed(campaign_send, campaign=sent)
     sent.refresh_from_db()
     before = (sent.status, sent.sent_at, sent.scheduled_at, sent.body, sent.recipients.count())
-    later = timezone.now() + dt.timedelta(days=7)
+    later = daytime(days=7)
 
     copy = campaign_reuse(campaign=sent, actor=world.staff, scheduled_at=later)
 
@@ -280,3 +296,164 @@ def test_campaign_sms_go_as_marketing_so_the_provider_adds_its_stop_mention(comm
     # No STOP number of our own is written in the text: Brevo appends « STOP au [STOP CODE] »
     # with its own short number (formations/sms/brevo.py).
     assert "STOP" not in sms.outbox[0].body
+
+
+@pytest.mark.parametrize("members", [2, 12])
+def test_sending_costs_the_same_queries_whatever_the_recipients(members, django_assert_num_queries):
+    world = alertes_world()
+    other = MemberGroupFactory(structure=world.arbrisseau)
+    for index in range(members):
+        membership = MembershipFactory(structure=world.arbrisseau, groups=[world.group, other])
+        if index % 2:
+            give_structure_consent(membership, "sms", "email")
+    campaign = AlertCampaignFactory(
+        structure=world.arbrisseau, groups=[world.group], send_email=True, email_subject="S"
+    )
+    # Claim, campaign, memberships + groups, 2 × consents, outbox rows, queued_at,
+    # recipients, their groups, status, audit (2): 14, whatever the recipients.
+    with django_assert_num_queries(14):
+        written = campaign_send(campaign=campaign)
+    assert written == members  # half agreed, on both channels
+    assert CampaignRecipient.objects.filter(campaign=campaign).count() == 2 * members
+    assert CampaignRecipient.groups.through.objects.count() == 2 * 2 * members
+
+
+def test_bulk_rows_record_the_legal_basis_like_outbox_enqueue(committed):
+    world = alertes_world()
+    consenting, without = _members(world)
+    campaign = AlertCampaignFactory(
+        structure=world.arbrisseau, groups=[world.group], send_email=True, email_subject="S"
+    )
+    committed(campaign_send, campaign=campaign)
+    rows = OutboxMessage.objects.filter(about_id=str(campaign.pk))
+    assert {(m.participant_id, m.channel) for m in rows} == {
+        (consenting.participant_id, "sms"),
+        (consenting.participant_id, "email"),
+        (without.participant_id, "email"),
+    }
+    assert {m.legal_basis for m in rows} == {"consent"}
+    assert all(m.structure == world.arbrisseau and m.refused_reason == "" for m in rows)
+    skipped = CampaignRecipient.objects.get(membership=without, channel="sms")
+    assert skipped.message is None and "consentement" in skipped.skipped_reason
+
+
+def test_campaign_emails_carry_one_click_unsubscribe_headers(client, committed):
+    world = alertes_world()
+    consenting, _without = _members(world)
+    campaign = AlertCampaignFactory(
+        structure=world.arbrisseau, groups=[world.group], send_email=True, email_subject="S"
+    )
+    committed(campaign_send, campaign=campaign)
+    email = next(m for m in mail.outbox if m.to == [consenting.participant.email])
+    header = email.extra_headers["List-Unsubscribe"]
+    assert header.startswith("<http") and header.endswith(">")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = "/" + header.strip("<>").split("://", 1)[1].split("/", 1)[1]
+
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    # The page's own form without its CSRF token is refused…
+    assert csrf_client.post(path).status_code == 403
+    assert may_contact(
+        consenting.participant, "email", "structure_news", structure=world.arbrisseau
+    ).allowed
+    # …the mail client's one-click POST is accepted.
+    done = csrf_client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    decision = may_contact(
+        consenting.participant, "email", "structure_news", structure=world.arbrisseau
+    )
+    assert decision.reason == "consent_withdrawn"
+
+
+def test_a_stop_arriving_while_a_message_is_pending_abandons_it_at_delivery():
+    world = alertes_world()
+    consenting, _without = _members(world)
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    campaign_send(campaign=campaign)  # written, not delivered (no commit callbacks)
+    message = OutboxMessage.objects.get(participant=consenting.participant, channel="sms")
+    assert message.status == "pending"
+
+    sms_events_record(
+        events=[
+            ProviderEvent(
+                provider="console",
+                status="reply",
+                phone=consenting.participant.phone,
+                text="STOP",
+                message_id="r-pending",
+            )
+        ]
+    )
+    deliver_pending(message_ids=[message.pk])
+
+    message.refresh_from_db()
+    assert message.status == "abandoned"
+    assert "retiré" in message.refused_reason
+    assert sms.outbox == []
+
+
+def test_a_campaign_whose_sending_raises_is_marked_failed_and_not_retried(monkeypatch):
+    world = alertes_world()
+    _members(world)
+    campaign = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    AlertCampaign.objects.filter(pk=campaign.pk).update(scheduled_at=timezone.now())
+
+    def broken(messages):
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setattr("alertes.services_campaigns.outbox_write_many", broken)
+    assert send_due_campaigns() == {"campaigns": 0, "messages": 0, "failed": 1}
+
+    campaign.refresh_from_db()
+    assert campaign.status == "failed"
+    assert "base indisponible" in campaign.failure_reason
+    assert not CampaignRecipient.objects.filter(campaign=campaign).exists()
+    assert not OutboxMessage.objects.exists()
+    # Not retried: the next run finds nothing due.
+    monkeypatch.undo()
+    assert send_due_campaigns() == {"campaigns": 0, "messages": 0, "failed": 0}
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "accepted"),
+    [(7, 59, False), (8, 0, True), (20, 0, True), (20, 1, False), (23, 30, False)],
+)
+def test_scheduling_at_night_in_the_structures_time_zone_is_refused(hour, minute, accepted):
+    world = alertes_world()
+    world.arbrisseau.time_zone = "Indian/Mayotte"
+    world.arbrisseau.save(update_fields=["time_zone"])
+    day = timezone.localdate() + dt.timedelta(days=2)
+    when = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo("Indian/Mayotte"))
+    data = _data(world, scheduled_at=when)
+    if accepted:
+        assert campaign_create(structure=world.arbrisseau, actor=world.staff, data=data)
+    else:
+        with pytest.raises(CampaignError) as refused:
+            campaign_create(structure=world.arbrisseau, actor=world.staff, data=data)
+        assert refused.value.code == "night"
+        assert "entre 8 h et 20 h (heure de Indian/Mayotte)" in refused.value.message
+
+
+def test_the_same_form_token_creates_one_campaign():
+    world = alertes_world()
+    campaign_create(structure=world.arbrisseau, actor=world.staff, data=_data(world, token="t1"))
+    with pytest.raises(CampaignError) as twice:
+        campaign_create(
+            structure=world.arbrisseau, actor=world.staff, data=_data(world, token="t1")
+        )
+    assert twice.value.code == "already_done"
+    assert AlertCampaign.objects.get().form_token == "t1"
+    # No token: no guard between two campaigns.
+    campaign_create(structure=world.arbrisseau, actor=world.staff, data=_data(world))
+    campaign_create(structure=world.arbrisseau, actor=world.staff, data=_data(world))
+    assert AlertCampaign.objects.count() == 3
+
+
+def test_a_crlf_body_is_stored_with_lf():
+    world = alertes_world()
+    campaign = campaign_create(
+        structure=world.arbrisseau,
+        actor=world.staff,
+        data=_data(world, body="Bonjour\r\n{prénom}\r\n"),
+    )
+    assert campaign.body == "Bonjour\n{prénom}"

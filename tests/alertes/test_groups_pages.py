@@ -119,3 +119,68 @@ def test_the_groups_tab_is_in_the_menu(client):
     client.force_login(world.staff)
     page = client.get(reverse("alertes:structure_home", args=[world.arbrisseau.pk]))
     assert reverse("alertes:group_list", args=[world.arbrisseau.pk]) in page.content.decode()
+
+
+def test_a_group_used_by_a_sent_campaign_is_archived_and_history_keeps_it(client, committed):
+    from alertes.models import CampaignRecipient
+    from alertes.selectors_stats import structure_stats
+    from alertes.services_campaigns import campaign_send
+    from tests.factories.members import give_structure_consent
+
+    world = alertes_world()
+    # Targeted by the campaign: « Petite enfance »; also in « Jeunesse » when it left.
+    youth = MemberGroupFactory(structure=world.arbrisseau, name="Jeunesse")
+    member = MembershipFactory(structure=world.arbrisseau, groups=[world.group, youth])
+    give_structure_consent(member, "sms")
+    sent = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
+    committed(campaign_send, campaign=sent)
+    never = MemberGroupFactory(structure=world.arbrisseau, name="Jamais servi")
+    client.force_login(world.admin)
+
+    for group in (world.group, youth):
+        url = reverse("alertes:group_delete", args=[world.arbrisseau.pk, group.pk])
+        assert "il sera archivé plutôt que supprimé" in html.unescape(
+            client.get(url).content.decode()
+        )
+        assert client.post(url).status_code == 302
+        group.refresh_from_db()
+        assert group.archived_at is not None
+    never_url = reverse("alertes:group_delete", args=[world.arbrisseau.pk, never.pk])
+    assert client.post(never_url).status_code == 302
+    assert not MemberGroup.objects.filter(pk=never.pk).exists()
+    assert AuditEntry.objects.filter(action="member_group_archived").count() == 2
+
+    # History unchanged: the campaign's page, its recipients' groups, the statistics.
+    detail = html.unescape(
+        client.get(
+            reverse("alertes:campaign_detail", args=[world.arbrisseau.pk, sent.pk])
+        ).content.decode()
+    )
+    assert "Petite enfance" in detail
+    recipient = CampaignRecipient.objects.get(campaign=sent)
+    assert {g.name for g in recipient.groups.all()} == {"Petite enfance", "Jeunesse"}
+    by_group = {row.label for row in structure_stats(structure=world.arbrisseau).messages_by_group}
+    assert {"Petite enfance", "Jeunesse"} <= by_group
+
+    # Hidden from the list and the pickers, shown on demand.
+    listing = html.unescape(
+        client.get(reverse("alertes:group_list", args=[world.arbrisseau.pk])).content.decode()
+    )
+    assert "Jeunesse" not in listing and "Voir les groupes archivés (2)" in listing
+    archives = html.unescape(
+        client.get(
+            reverse("alertes:group_list", args=[world.arbrisseau.pk]) + "?archives=1"
+        ).content.decode()
+    )
+    assert "Jeunesse" in archives and "Archivé le" in archives
+    form = html.unescape(
+        client.get(reverse("alertes:campaign_create", args=[world.arbrisseau.pk])).content.decode()
+    )
+    assert "Jeunesse" not in form and "Petite enfance" not in form
+    # Reusing the sent campaign drops the archived group (it targets nobody any more).
+    member_form = html.unescape(
+        client.get(
+            reverse("alertes:member_edit", args=[world.arbrisseau.pk, member.pk])
+        ).content.decode()
+    )
+    assert "Jeunesse" not in member_form

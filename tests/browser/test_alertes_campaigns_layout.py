@@ -84,9 +84,46 @@ def test_alertes_pages_fit_and_the_counter_names_unicode_characters(
     counter = page.locator("#campaign-sms-counter")
     assert "ê, œ : ces caractères font passer le message en Unicode" in counter.inner_text()
     assert "UCS-2" in counter.inner_text()
-    page.get_by_label("Message").fill("Bonjour {prénom} " + "a" * 150)
+    # 150 letters + Brevo's STOP mention (14): 164, two SMS.
+    page.get_by_label("Message").fill("a" * 150)
     assert "2 SMS" in counter.inner_text() and "GSM-7" in counter.inner_text()
     assert not page.locator("[data-unicode]").is_visible()
+    # The worst case among the members: Zoë's ë forces Unicode once {prénom} is used.
+    page.get_by_label("Message").fill("Bonjour {prénom} !")
+    assert "UCS-2" in counter.inner_text()
+    assert "ë : ce caractère fait passer le message en Unicode" in counter.inner_text()
+    # Invisible characters are named.
+    page.get_by_label("Message").fill("Rendez-vous à 14\u00a0h")
+    assert "« espace insécable »" in counter.inner_text()
     no_sideways_scroll(page, size)
     screenshot(page, f"campaign_create-{size['width']}")
     assert csp_violations == []
+
+
+def test_the_live_counter_agrees_with_the_server_on_the_shared_vectors(
+    page, live_server, login_as, world
+):
+    from alertes.sms_segments import GSM7_BASIC, GSM7_EXTENSION
+    from tests.alertes.test_sms_segments import VECTORS
+
+    login_as(world.staff)
+    page.goto(live_server.url + reverse("alertes:campaign_create", args=[world.arbrisseau.pk]))
+    results = page.evaluate(
+        """([vectors, basic, extension]) => vectors.map(
+            (v) => window.SuiviSmsCounter.segments(v.text, basic, extension, []))""",
+        [VECTORS, GSM7_BASIC, GSM7_EXTENSION],
+    )
+    for vector, result in zip(VECTORS, results, strict=True):
+        assert (
+            result["encoding"],
+            result["characters"],
+            result["segments"],
+            result["perSegment"],
+            result["forcing"],
+        ) == (
+            vector["encoding"],
+            vector["characters"],
+            vector["segments"],
+            vector["per_segment"],
+            vector["forcing"],
+        ), vector["why"]
