@@ -405,13 +405,17 @@ def consent_rows(participant: Participant) -> list[ConsentRow]:
 
 
 def consent_history(
-    participant: Participant, *, structure: Structure | None = None
+    participant: Participant, *, structure: Structure | None = None, programme_only: bool = False
 ) -> QuerySet[ContactConsent]:
     """Every consent row of a person, latest first; with `structure`, only the rows of
-    what the person agreed to with that structure (what its team may see)."""
+    what the person agreed to with that structure (what its team may see); with
+    `programme_only`, only what they agreed to with the programmes (no structure's rows:
+    whoever is not a coordinator must not learn which structures follow the person)."""
     rows = ContactConsent.objects.filter(participant=participant)
     if structure is not None:
         rows = rows.filter(structure=structure)
+    elif programme_only:
+        rows = rows.filter(structure__isnull=True)
     return rows.select_related("collected_by", "structure").order_by("-at", "-pk")
 
 
