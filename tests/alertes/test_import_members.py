@@ -254,3 +254,30 @@ def test_the_command_dry_run_then_import(tmp_path):
     assert not Participant.objects.exists()
     call_command("import_members", str(world.arbrisseau.pk), str(path))
     assert Participant.objects.get().memberships.get().structure == world.arbrisseau
+
+
+def test_a_confirmation_is_bound_to_the_structure_and_the_import_it_was_previewed_for(client):
+    """A coordinator previews l'Arbrisseau's file: the token confirmed under Chemin
+    Rouge's URL, or at the participants' import, is a 404 and imports nothing; the
+    participants' token is refused by the members' pages too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    world = alertes_world()
+    client.force_login(world.coordinator)
+    url = reverse("alertes:member_import", kwargs={"structure": world.arbrisseau.pk})
+    upload = SimpleUploadedFile("adherents.csv", csv_bytes([_row()], header=HEADER), "text/csv")
+    token = client.post(url, {"fichier": upload})["Location"].rstrip("/").rsplit("/", 1)[-1]
+    elsewhere = {"structure": world.chemin_rouge.pk, "token": token}
+    assert client.get(reverse("alertes:member_import_preview", kwargs=elsewhere)).status_code == 404
+    assert (
+        client.post(reverse("alertes:member_import_confirm", kwargs=elsewhere)).status_code == 404
+    )
+    assert (
+        client.post(reverse("formations:participant_import_confirm", args=[token])).status_code
+        == 404
+    )
+    assert not Participant.objects.exists()
+    # Still confirmable where it was previewed.
+    here = {"structure": world.arbrisseau.pk, "token": token}
+    assert client.post(reverse("alertes:member_import_confirm", kwargs=here)).status_code == 200
+    assert Membership.objects.get().structure == world.arbrisseau
