@@ -24,7 +24,7 @@ from alertes.forms_members import (
 from alertes.panels import MEMBER_PANELS
 from alertes.selectors import alertes_structure
 from alertes.selectors_members import member_consent_state, members_of, membership_of
-from formations.consent import STRUCTURE_PAIRS, ConsentError, annotation_name, current_wording
+from formations.consent import ConsentError, annotation_name, recorded_wording
 from formations.members import (
     MemberError,
     age_on,
@@ -139,10 +139,11 @@ def member_detail(request, structure, membership):
         {
             "channel": Channel(channel).label,
             "purpose": Purpose(purpose).label,
-            "wording": current_wording(channel, purpose).text,
-            "latest": state["current"][(channel, purpose)],
+            "latest": latest,
+            # The text of the version recorded, never the current one (review finding 16).
+            "wording": recorded_wording(latest) if latest is not None else "",
         }
-        for channel, purpose in STRUCTURE_PAIRS
+        for (channel, purpose), latest in state["current"].items()
     ]
     return render(
         request,

@@ -157,6 +157,12 @@ WORDINGS: dict[tuple[str, str], Wording] = {
 }
 # The box participants had before consents were recorded per channel (migration 0006).
 LEGACY_WORDING_VERSION = "v0 (case à cocher d'origine)"
+# A consent read from a structure's file (`formations.members_import`): the person agreed
+# on whatever paper the structure used, not to one of our texts; the row's note names the
+# file's SHA-256.
+IMPORT_WORDING_VERSION = "import (texte recueilli par la structure)"
+# Versions that name no text of ours: shown by their label.
+LABELLED_VERSIONS = (LEGACY_WORDING_VERSION, IMPORT_WORDING_VERSION)
 
 PAIRS: tuple[tuple[str, str], ...] = tuple(
     (channel, purpose) for purpose in CONSENT_PURPOSES for channel in Channel.values
@@ -169,6 +175,16 @@ STRUCTURE_PAIRS: tuple[tuple[str, str], ...] = tuple(
 
 def current_wording(channel: str, purpose: str) -> Wording:
     return WORDINGS[(channel, purpose)]
+
+
+def recorded_wording(row: ContactConsent) -> str:
+    """What the person agreed to in `row`: the text of its version when it is one of ours,
+    else its version's label (a legacy box, an import, a version no longer known). Never
+    the current text when the row was given under another."""
+    wording = WORDINGS.get((row.channel, row.purpose))
+    if wording is not None and row.wording_version == wording.version:
+        return str(wording.text)
+    return row.wording_version
 
 
 # --- Decisions -----------------------------------------------------------------------------
@@ -604,7 +620,7 @@ def consent_give(
             code="not_a_consent_purpose",
         )
     _check_structure(purpose, structure)
-    known = {current_wording(channel, purpose).version, LEGACY_WORDING_VERSION}
+    known = {current_wording(channel, purpose).version, *LABELLED_VERSIONS}
     version = wording_version or current_wording(channel, purpose).version
     if version not in known:
         raise ConsentError(

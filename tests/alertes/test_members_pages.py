@@ -306,6 +306,26 @@ def test_the_profile_shows_identity_age_groups_and_consents(client, world):
     assert "Historique des accords" in content
 
 
+def test_the_profile_shows_the_wording_recorded_not_the_current_one(client, world):
+    """A consent given under an older or an imported text shows that version, never
+    today's text the person may not have seen (review finding 16)."""
+    from formations.consent import IMPORT_WORDING_VERSION
+
+    membership = MembershipFactory(structure=world.arbrisseau)
+    give_structure_consent(membership, "sms", "email")
+    ContactConsent.objects.filter(channel="sms").update(wording_version="v0-ancien")
+    ContactConsent.objects.filter(channel="email").update(wording_version=IMPORT_WORDING_VERSION)
+    client.force_login(world.staff)
+    content = client.get(_url("member_detail", world.arbrisseau, membership)).content.decode()
+    assert "v0-ancien" in content
+    assert "import (texte recueilli par la structure)" in content
+    assert "m&#x27;envoie des SMS" not in content
+    # The current text when it is the one recorded.
+    ContactConsent.objects.filter(channel="sms").update(wording_version="v1")
+    content = client.get(_url("member_detail", world.arbrisseau, membership)).content.decode()
+    assert "m&#x27;envoie des SMS pour m&#x27;informer" in content
+
+
 # --------------------------------------------------------------------------- edit
 
 
