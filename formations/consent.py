@@ -531,25 +531,27 @@ def _collector(collected_by, actor):
     return collected_by
 
 
-def _ensure_may_record(actor, participant: Participant, method: str, structure=None) -> None:
+def _ensure_may_record(
+    actor, participant: Participant, method: str, structure=None, *, withdrawal: bool = False
+) -> None:
     """Coordinators and `None` (a command, a webhook) record anyone's consent; a
     participant records only their own, from their space (`PermissionDenied` otherwise).
     Such a row has no collector (a participant is no account) and its method is
     ``web_link``; the journal entry has no author and says so by its method. A
     structure's administrator or staff records what the person agrees to with their own
-    structure, for a person their structure follows (an active membership)."""
+    structure, for a person their structure follows (an active membership; a
+    `withdrawal` also once the follow-up ended)."""
     if isinstance(actor, Participant):
         if actor.pk != participant.pk or method != ContactConsent.Method.WEB_LINK:
             raise PermissionDenied
         return
     if getattr(actor, "works_in_alertes", False):
-        if (
-            structure is None
-            or structure.pk != actor.structure_id
-            or not Membership.objects.filter(
-                participant=participant, structure=structure, ended_at__isnull=True
-            ).exists()
-        ):
+        # A withdrawal also after the follow-up ended: the person may still ask it
+        # (never a grant: nothing is sent to them any more).
+        memberships = Membership.objects.filter(participant=participant, structure=structure)
+        if not withdrawal:
+            memberships = memberships.filter(ended_at__isnull=True)
+        if structure is None or structure.pk != actor.structure_id or not memberships.exists():
             raise PermissionDenied
         return
     ensure_manager(actor)
@@ -667,7 +669,7 @@ def consent_withdraw(
     `actor=None` (a command, a STOP reply received on the webhook), or the participant
     themself from their space (method ``web_link``). Raises `ConsentError`
     ("not_a_consent_purpose", "future_date", "inactive_collector", "structure_required")."""
-    _ensure_may_record(actor, participant, method, structure)
+    _ensure_may_record(actor, participant, method, structure, withdrawal=True)
     if structure is not None and purposes is CONSENT_PURPOSES:
         purposes = STRUCTURE_PURPOSES
     collector = _collector(collected_by, actor)
