@@ -138,6 +138,10 @@ class MemberData:
     # (channel, purpose) pairs of `STRUCTURE_PAIRS` the person agreed to or asked for.
     consents: list[tuple[str, str]] = field(default_factory=list)
     consent_method: str = ContactConsent.Method.PAPER
+    # None: the current wording (the form showed it); an import names its own version,
+    # and its note the file it came from.
+    consent_wording_version: str | None = None
+    consent_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,8 @@ def member_register(*, structure: Structure, actor, data: MemberData) -> Registr
             structure=structure,
             method=data.consent_method,
             actor=actor,
+            wording_version=data.consent_wording_version,
+            note=data.consent_note,
         )
     log_action(
         actor=actor,
