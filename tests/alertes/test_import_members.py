@@ -281,6 +281,13 @@ def test_a_confirmation_is_bound_to_the_structure_and_the_import_it_was_previewe
     here = {"structure": world.arbrisseau.pk, "token": token}
     assert client.post(reverse("alertes:member_import_confirm", kwargs=here)).status_code == 200
     assert Membership.objects.get().structure == world.arbrisseau
+    # A participants' upload is not a members' one.
+    upload = SimpleUploadedFile("participants.csv", b"nom;prenom\r\nDurand;Alix\r\n", "text/csv")
+    location = client.post(reverse("formations:participant_import"), {"fichier": upload})
+    theirs = location["Location"].rstrip("/").rsplit("/", 1)[-1]
+    here["token"] = theirs
+    assert client.post(reverse("alertes:member_import_confirm", kwargs=here)).status_code == 404
+    assert Participant.objects.count() == 1
 
 
 def test_a_no_for_a_known_person_withdraws_and_a_yes_is_never_a_grant():
