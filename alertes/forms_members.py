@@ -233,18 +233,26 @@ class MemberConsentForm(forms.Form):
     )
     note = forms.CharField(label=_("Remarque"), max_length=500, required=False)
 
-    def __init__(self, *args, membership, current, actor, **kwargs):
+    def __init__(self, *args, membership, current, actor, proposed=(), **kwargs):
+        """`proposed`: the field names ticked on a registration form that found the person
+        already registered, pre-ticked here and not saved until the form is. Once the
+        follow-up ended, withdrawals only: a box for what stands given, nothing else."""
         super().__init__(*args, **kwargs)
         self.current = current
+        self.withdraw_only = not membership.is_active
         self.fields["on"].initial = timezone.localdate()
         self.fields["collected_by"].queryset = collector_choices(membership.structure, actor)
         self.fields["collected_by"].initial = actor.pk
         for channel, purpose in STRUCTURE_PAIRS:
             row = current.get((channel, purpose))
-            self.fields[consent_field(channel, purpose)] = forms.BooleanField(
+            given = bool(row and row.action == ContactConsent.Action.GIVEN)
+            if self.withdraw_only and not given:
+                continue
+            name = consent_field(channel, purpose)
+            self.fields[name] = forms.BooleanField(
                 label=current_wording(channel, purpose).text,
                 required=False,
-                initial=bool(row and row.action == ContactConsent.Action.GIVEN),
+                initial=given or (name in proposed and not self.withdraw_only),
             )
 
     def grouped(self):
@@ -255,8 +263,10 @@ class MemberConsentForm(forms.Form):
                 self[consent_field(channel, purpose)]
                 for channel in Channel.values
                 if (channel, purpose) in STRUCTURE_PAIRS
+                and consent_field(channel, purpose) in self.fields
             ]
-            groups.append((Purpose(purpose).label, fields))
+            if fields:
+                groups.append((Purpose(purpose).label, fields))
         return groups
 
     def how_fields(self):
@@ -278,12 +288,23 @@ class MemberConsentForm(forms.Form):
     def changes(self) -> list[tuple[str, str, bool]]:
         changed = []
         for channel, purpose in STRUCTURE_PAIRS:
+            if consent_field(channel, purpose) not in self.fields:
+                continue
             row = self.current.get((channel, purpose))
             was = bool(row and row.action == ContactConsent.Action.GIVEN)
             now = self.cleaned_data[consent_field(channel, purpose)]
             if now != was:
                 changed.append((channel, purpose, now))
         return changed
+
+
+class MemberResumeForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme la reprise du suivi : la personne revient dans la liste et peut de "
+            "nouveau recevoir les messages qu'elle a acceptés."
+        ),
+    )
 
 
 class MemberEndForm(forms.Form):

@@ -18,18 +18,24 @@ model pointing at a member is not silently left behind (or deleted with `other`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from alertes.models import AdministrativeStep, AlertCampaign, CampaignRecipient
 from formations.audit import log_action
+from formations.consent import consent_withdraw
 from formations.members import MemberError
 from formations.models import (
+    Channel,
     ContactConsent,
     Membership,
     OutboxMessage,
     Participant,
+    Purpose,
     SpaceSignInLink,
+    Structure,
 )
 from formations.permissions import ensure_manager
 
@@ -46,6 +52,76 @@ MEMBERSHIP_RELATIONS = {
     "alertes.AlertCampaign": "moved (the campaign's chosen members)",
     "alertes.CampaignRecipient": "moved, one per (campaign, channel)",
 }
+# How each channel reaches the person: a consent was given for that address.
+CHANNEL_ADDRESS = {"sms": "phone", "email": "email"}
+
+
+@dataclass(frozen=True)
+class StaleConsent:
+    """A consent of `other`'s given for an address the merge drops (keep's differs): it
+    would count for keep's address, which the person never agreed to (review finding
+    15). The merge writes a withdrawal for it."""
+
+    channel: str
+    purpose: str
+    structure: Structure | None
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
+
+    @property
+    def purpose_label(self) -> str:
+        return str(Purpose(self.purpose).label)
+
+
+def _address(person: Participant, channel: str) -> str:
+    value = getattr(person, CHANNEL_ADDRESS[channel]) or ""
+    return value.casefold() if channel == "email" else value
+
+
+def stale_consents(keep: Participant, other: Participant) -> list[StaleConsent]:
+    """`other`'s consents that stand given after the merge (the latest row of their
+    channel, purpose and structure among both records' rows) on a channel where both
+    records have an address and the addresses differ: given for the address dropped.
+    What the confirmation page shows and the merge withdraws. One query."""
+    channels = [
+        channel
+        for channel in CHANNEL_ADDRESS
+        if _address(keep, channel)
+        and _address(other, channel)
+        and _address(keep, channel) != _address(other, channel)
+    ]
+    if not channels:
+        return []
+    latest: dict[tuple, ContactConsent] = {}
+    for row in (
+        ContactConsent.objects.filter(participant__in=[keep, other], channel__in=channels)
+        .select_related("structure")
+        .order_by("at", "pk")
+    ):
+        latest[(row.channel, row.purpose, row.structure_id)] = row
+    return [
+        StaleConsent(row.channel, row.purpose, row.structure)
+        for row in latest.values()
+        if row.participant_id == other.pk and row.action == ContactConsent.Action.GIVEN
+    ]
+
+
+def _withdraw_stale(keep: Participant, stale: list[StaleConsent], actor) -> int:
+    for item in stale:
+        consent_withdraw(
+            participant=keep,
+            channel=item.channel,
+            purposes=[item.purpose],
+            structure=item.structure,
+            method=ContactConsent.Method.MERGE,
+            actor=actor,
+            note=_("accord donné pour un autre numéro ou une autre adresse (fusion de fiches)"),
+        )
+    return len(stale)
+
+
 # Blank fields of `keep` taken from `other`.
 FILLED_FIELDS = ("email", "phone", "date_of_birth", "address", "postal_code", "commune")
 
@@ -96,7 +172,10 @@ def members_merge(*, keep: Participant, other: Participant, actor) -> Participan
     into `keep`'s: union of groups, earliest registration, notes joined, active if either
     was, and `other`'s steps, campaign recipients (one per campaign and channel: `keep`'s,
     unless only `other`'s carries a message) and campaign choices follow it. Consents and
-    outbox messages move; blank fields of `keep` are filled from `other`. Audit
+    outbox messages move; blank fields of `keep` are filled from `other`. Where both have
+    a phone (an e-mail) and they differ, `other`'s consents standing on that channel were
+    given for the address dropped: a withdrawal (method « fusion ») is written for each
+    (`stale_consents`), so a number that said STOP is not written to again. Audit
     `members_merged`. Each structure still sees only its own membership afterwards.
     Raises `MemberError` (see `merge_refusal`)."""
     ensure_manager(actor)
@@ -116,8 +195,10 @@ def members_merge(*, keep: Participant, other: Participant, actor) -> Participan
         raise refusal
 
     before = {"keep": _describe(keep), "other": _describe(other)}
+    stale = stale_consents(keep, other)
     folded = _move_memberships(keep, other)
     ContactConsent.objects.filter(participant=other).update(participant=keep)
+    _withdraw_stale(keep, stale, actor)
     OutboxMessage.objects.filter(participant=other).update(participant=keep)
     SpaceSignInLink.objects.filter(participant=other).delete()
     filled = []
@@ -142,6 +223,10 @@ def members_merge(*, keep: Participant, other: Participant, actor) -> Participan
             "before": before,
             "filled": filled,
             "folded_memberships": folded,
+            "withdrawn_for_dropped_address": [
+                [item.channel, item.purpose, item.structure.pk if item.structure else None]
+                for item in stale
+            ],
         },
     )
     return keep

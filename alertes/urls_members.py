@@ -29,6 +29,11 @@ urlpatterns = [
         views_members.member_end_view,
         name="member_end",
     ),
+    path(
+        "alertes/<int:structure>/adherents/<int:membership>/reprendre/",
+        views_members.member_resume_view,
+        name="member_resume",
+    ),
     # Mass import of members (CSV, XLSX): upload, model file, preview, confirmation.
     path(
         "alertes/<int:structure>/adherents/importer/",

@@ -23,6 +23,12 @@ from formations.views_import import consume_upload, load_upload, store_upload
 TAB = "members"
 
 
+def _bound_to(structure) -> str:
+    """What a members' upload is bound to: this structure's members import
+    (`formations.views_import.store_upload`)."""
+    return f"members:{structure.pk}"
+
+
 class MemberImportForm(ParticipantImportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +43,9 @@ def member_import(request, structure):
     form = MemberImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        token = store_upload(request, file_name=upload.name, content=upload.read())
+        token = store_upload(
+            request, file_name=upload.name, content=upload.read(), bound_to=_bound_to(structure)
+        )
         return redirect("alertes:member_import_preview", structure=structure.pk, token=token)
     return render(
         request,
@@ -79,7 +87,7 @@ def _expired(request, structure):
 @require_GET
 def member_import_preview(request, structure, token):
     structure = alertes_structure(user=request.user, pk=structure)
-    upload = load_upload(request, token)
+    upload = load_upload(request, token, bound_to=_bound_to(structure))
     if upload is None:
         return _expired(request, structure)
     file_name, content = upload
@@ -102,7 +110,7 @@ def member_import_preview(request, structure, token):
 @require_POST
 def member_import_confirm(request, structure, token):
     structure = alertes_structure(user=request.user, pk=structure)
-    upload = consume_upload(request, token)
+    upload = consume_upload(request, token, bound_to=_bound_to(structure))
     if upload is None:
         return _expired(request, structure)
     file_name, content = upload

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alertes.selectors_merge import likely_duplicates
-from alertes.services_merge import FILLED_FIELDS, members_merge, merge_refusal
+from alertes.services_merge import FILLED_FIELDS, members_merge, merge_refusal, stale_consents
 from formations.members import MemberError
 from formations.models import Membership, Participant
 from formations.permissions import can_manage
@@ -109,5 +109,6 @@ def merge(request, keep, other):
             "other_memberships": memberships[other.pk],
             "shared_structures": shared,
             "refusal": refusal,
+            "stale": [] if refusal else stale_consents(keep, other),
         },
     )

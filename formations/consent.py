@@ -172,6 +172,12 @@ PREVIOUS_WORDINGS: dict[tuple[str, str], tuple[Wording, ...]] = {
 }
 # The box participants had before consents were recorded per channel (migration 0006).
 LEGACY_WORDING_VERSION = "v0 (case à cocher d'origine)"
+# A consent read from a structure's file (`formations.members_import`): the person agreed
+# on whatever paper the structure used, not to one of our texts; the row's note names the
+# file's SHA-256.
+IMPORT_WORDING_VERSION = "import (texte recueilli par la structure)"
+# Versions that name no text of ours: shown by their label.
+LABELLED_VERSIONS = (LEGACY_WORDING_VERSION, IMPORT_WORDING_VERSION)
 
 PAIRS: tuple[tuple[str, str], ...] = tuple(
     (channel, purpose) for purpose in CONSENT_PURPOSES for channel in Channel.values
@@ -191,6 +197,18 @@ def known_wordings(channel: str, purpose: str) -> dict[str, Wording]:
     included."""
     wordings = (*PREVIOUS_WORDINGS.get((channel, purpose), ()), WORDINGS[(channel, purpose)])
     return {wording.version: wording for wording in wordings}
+
+
+def recorded_wording(row: ContactConsent) -> str:
+    """What the person agreed to in `row`: the text of its version when it is one of ours
+    (the current one or an earlier one), else its version's label (a legacy box, an
+    import, a version no longer known). Never the current text when the row was given
+    under another."""
+    if (row.channel, row.purpose) in WORDINGS:
+        wording = known_wordings(row.channel, row.purpose).get(row.wording_version)
+        if wording is not None:
+            return str(wording.text)
+    return row.wording_version
 
 
 # --- Decisions -----------------------------------------------------------------------------
@@ -427,13 +445,17 @@ def consent_rows(participant: Participant) -> list[ConsentRow]:
 
 
 def consent_history(
-    participant: Participant, *, structure: Structure | None = None
+    participant: Participant, *, structure: Structure | None = None, programme_only: bool = False
 ) -> QuerySet[ContactConsent]:
     """Every consent row of a person, latest first; with `structure`, only the rows of
-    what the person agreed to with that structure (what its team may see)."""
+    what the person agreed to with that structure (what its team may see); with
+    `programme_only`, only what they agreed to with the programmes (no structure's rows:
+    whoever is not a coordinator must not learn which structures follow the person)."""
     rows = ContactConsent.objects.filter(participant=participant)
     if structure is not None:
         rows = rows.filter(structure=structure)
+    elif programme_only:
+        rows = rows.filter(structure__isnull=True)
     return rows.select_related("collected_by", "structure").order_by("-at", "-pk")
 
 
@@ -533,25 +555,27 @@ def _collector(collected_by, actor):
     return collected_by
 
 
-def _ensure_may_record(actor, participant: Participant, method: str, structure=None) -> None:
+def _ensure_may_record(
+    actor, participant: Participant, method: str, structure=None, *, withdrawal: bool = False
+) -> None:
     """Coordinators and `None` (a command, a webhook) record anyone's consent; a
     participant records only their own, from their space (`PermissionDenied` otherwise).
     Such a row has no collector (a participant is no account) and its method is
     ``web_link``; the journal entry has no author and says so by its method. A
     structure's administrator or staff records what the person agrees to with their own
-    structure, for a person their structure follows (an active membership)."""
+    structure, for a person their structure follows (an active membership; a
+    `withdrawal` also once the follow-up ended)."""
     if isinstance(actor, Participant):
         if actor.pk != participant.pk or method != ContactConsent.Method.WEB_LINK:
             raise PermissionDenied
         return
     if getattr(actor, "works_in_alertes", False):
-        if (
-            structure is None
-            or structure.pk != actor.structure_id
-            or not Membership.objects.filter(
-                participant=participant, structure=structure, ended_at__isnull=True
-            ).exists()
-        ):
+        # A withdrawal also after the follow-up ended: the person may still ask it
+        # (never a grant: nothing is sent to them any more).
+        memberships = Membership.objects.filter(participant=participant, structure=structure)
+        if not withdrawal:
+            memberships = memberships.filter(ended_at__isnull=True)
+        if structure is None or structure.pk != actor.structure_id or not memberships.exists():
             raise PermissionDenied
         return
     ensure_manager(actor)
@@ -622,7 +646,7 @@ def consent_give(
             code="not_a_consent_purpose",
         )
     _check_structure(purpose, structure)
-    known = {*known_wordings(channel, purpose), LEGACY_WORDING_VERSION}
+    known = {*known_wordings(channel, purpose), *LABELLED_VERSIONS}
     version = wording_version or current_wording(channel, purpose).version
     if version not in known:
         raise ConsentError(
@@ -669,7 +693,7 @@ def consent_withdraw(
     `actor=None` (a command, a STOP reply received on the webhook), or the participant
     themself from their space (method ``web_link``). Raises `ConsentError`
     ("not_a_consent_purpose", "future_date", "inactive_collector", "structure_required")."""
-    _ensure_may_record(actor, participant, method, structure)
+    _ensure_may_record(actor, participant, method, structure, withdrawal=True)
     if structure is not None and purposes is CONSENT_PURPOSES:
         purposes = STRUCTURE_PURPOSES
     collector = _collector(collected_by, actor)

@@ -95,6 +95,19 @@ CONTACT_ACTIONS = (
 )
 
 
+# Entries about a person's follow-up by structures (Alertes): coordinators only. A merged
+# member's record carries the entries of every structure that follows them; an auditor
+# checking a programme has no use for them, and a structure must not learn of the others.
+MEMBER_ACTIONS = (
+    "member_registered",
+    "member_updated",
+    "member_ended",
+    "member_resumed",
+    "members_merged",
+    "members_imported",
+)
+
+
 def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
     """The audit entries that concern `obj`, newest first, with their authors; none for a
     user who may not see histories. `obj` must come from a scoped selector (the page's).
@@ -109,6 +122,8 @@ def history_entries(*, obj: models.Model, user) -> QuerySet[AuditEntry]:
         part = AuditEntry.objects.filter(branch)
         if not can_see_contact_details(user):
             part = part.exclude(action__in=CONTACT_ACTIONS)
+        if not can_manage(user):
+            part = part.exclude(action__in=MEMBER_ACTIONS)
         parts.append(part.select_related("actor").order_by())
     return parts[0].union(*parts[1:], all=True).order_by("-at", "-pk")
 

@@ -33,7 +33,7 @@ from formations.text import french_sort_key
 
 class MemberError(Exception):
     """A refused act on members. Codes: "forbidden", "foreign_group", "not_a_member_kind",
-    "ended", "duplicate", "not_a_structure_pair"."""
+    "ended", "active", "duplicate", "not_a_structure_pair"."""
 
     def __init__(self, message: str, *, code: str):
         super().__init__(message)
@@ -138,6 +138,10 @@ class MemberData:
     # (channel, purpose) pairs of `STRUCTURE_PAIRS` the person agreed to or asked for.
     consents: list[tuple[str, str]] = field(default_factory=list)
     consent_method: str = ContactConsent.Method.PAPER
+    # None: the current wording (the form showed it); an import names its own version,
+    # and its note the file it came from.
+    consent_wording_version: str | None = None
+    consent_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,8 @@ def member_register(*, structure: Structure, actor, data: MemberData) -> Registr
             structure=structure,
             method=data.consent_method,
             actor=actor,
+            wording_version=data.consent_wording_version,
+            note=data.consent_note,
         )
     log_action(
         actor=actor,
@@ -403,6 +409,34 @@ def member_end(*, membership: Membership, actor, at: dt.datetime | None = None) 
 
 
 @transaction.atomic
+def member_resume(*, membership: Membership, actor) -> Membership:
+    """Follows again a member whose follow-up ended (a family back at the centre): the
+    same membership, its groups and history, back in the lists; what they agreed to
+    before stands as recorded (withdrawals included). Audit `member_resumed`.
+    `MemberError` "active" if the follow-up had not ended."""
+    ensure_may_follow(actor, membership.structure)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended_at is None:
+        raise MemberError(_("Cette personne est déjà suivie par la structure."), code="active")
+    ended_at = membership.ended_at
+    membership.ended_at = None
+    membership.save(update_fields=["ended_at"])
+    log_action(
+        actor=actor,
+        action="member_resumed",
+        obj=membership.participant,
+        summary=_("Reprise du suivi de %(person)s par %(structure)s")
+        % {"person": membership.participant, "structure": membership.structure},
+        data={
+            "membership_id": membership.pk,
+            "structure_id": membership.structure_id,
+            "ended_at": ended_at.isoformat(),
+        },
+    )
+    return membership
+
+
+@transaction.atomic
 def member_consents_record(
     *,
     membership: Membership,
@@ -416,11 +450,15 @@ def member_consents_record(
     """What a member agreed to (or withdrew) with their structure, from their profile:
     each ``(channel, purpose, given)`` of `changes` (pairs of `STRUCTURE_PAIRS` only)
     through `consent_give` / `consent_withdraw` with the structure, all or nothing. The
-    consent functions check the actor and journal each row. Only while the structure
-    follows the person (`MemberError` "ended"). Returns the rows written."""
+    consent functions check the actor and journal each row. Grants only while the
+    structure follows the person (`MemberError` "ended"); withdrawals also after.
+    Returns the rows written."""
     ensure_may_follow(actor, membership.structure)
-    if membership.ended_at is not None:
-        raise MemberError(_("Le suivi de cette personne est terminé."), code="ended")
+    if membership.ended_at is not None and any(given for _c, _p, given in changes):
+        raise MemberError(
+            _("Le suivi de cette personne est terminé : seul un retrait peut être noté."),
+            code="ended",
+        )
     if any((channel, purpose) not in STRUCTURE_PAIRS for channel, purpose, _given in changes):
         raise MemberError(
             _("Cet accord ne concerne pas la structure."), code="not_a_structure_pair"

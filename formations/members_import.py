@@ -35,6 +35,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _l
 
 from formations.audit import log_action
+from formations.consent import (
+    IMPORT_WORDING_VERSION,
+    annotate_structure_consents,
+    annotation_name,
+    consent_withdraw,
+)
 from formations.importing.reading import COLUMNS as PARTICIPANT_COLUMNS
 from formations.importing.reading import NO, YES
 from formations.members import (
@@ -212,6 +218,27 @@ class MemberLine:
     matched_on: str = ""
     same_as: int | None = None  # earlier line of the same person
     membership: Membership | None = None  # written
+    # Channels answered « non »; for a known person, those whose consent stands given
+    # (withdrawn by the import) and those answered « oui » (never granted by an import).
+    refused: list[str] = field(default_factory=list)
+    withdrawals: list[str] = field(default_factory=list)
+    grants_ignored: list[str] = field(default_factory=list)
+
+    @property
+    def consent_notes(self) -> list[str]:
+        """What the import does, or not, with a known person's consent answers."""
+        notes = []
+        for channel in self.withdrawals:
+            notes.append(
+                _("accord %(channel)s retiré (« non » dans le fichier)")
+                % {"channel": Channel(channel).label}
+            )
+        for channel in self.grants_ignored:
+            notes.append(
+                _("accord %(channel)s non modifié : notez-le depuis sa fiche")
+                % {"channel": Channel(channel).label}
+            )
+        return notes
 
     @property
     def full_name(self) -> str:
@@ -268,6 +295,14 @@ class MemberImportReport:
     def same_count(self) -> int:
         return self.count(Outcome.SAME)
 
+    @property
+    def withdrawal_count(self) -> int:
+        return sum(len(line.withdrawals) for line in self.lines if line.outcome == Outcome.KNOWN)
+
+    @property
+    def grants_ignored_count(self) -> int:
+        return sum(len(line.grants_ignored) for line in self.lines if line.outcome == Outcome.KNOWN)
+
     def summary(self) -> str:
         if self.file_errors:
             return _("Fichier refusé : %(errors)s") % {"errors": " ".join(self.file_errors)}
@@ -299,6 +334,35 @@ class MemberImportReport:
                 )
                 % {"n": same}
             )
+        withdrawn, ignored = self.withdrawal_count, self.grants_ignored_count
+        if withdrawn:
+            parts.append(
+                (
+                    ngettext(
+                        "%(n)s accord retiré pour des personnes déjà inscrites",
+                        "%(n)s accords retirés pour des personnes déjà inscrites",
+                        withdrawn,
+                    )
+                    if self.applied
+                    else ngettext(
+                        "%(n)s accord à retirer pour des personnes déjà inscrites",
+                        "%(n)s accords à retirer pour des personnes déjà inscrites",
+                        withdrawn,
+                    )
+                )
+                % {"n": withdrawn}
+            )
+        if ignored:
+            parts.append(
+                ngettext(
+                    "%(n)s accord « oui » non repris pour des personnes déjà inscrites (à "
+                    "noter depuis leur fiche)",
+                    "%(n)s accords « oui » non repris pour des personnes déjà inscrites (à "
+                    "noter depuis leur fiche)",
+                    ignored,
+                )
+                % {"n": ignored}
+            )
         if groups:
             parts.append(
                 (
@@ -326,7 +390,11 @@ class _Known:
     @classmethod
     def load(cls, structure: Structure) -> _Known:
         known = cls()
-        memberships = Membership.objects.filter(structure=structure).select_related("participant")
+        memberships = annotate_structure_consents(
+            Membership.objects.filter(structure=structure).select_related("participant"),
+            structure,
+            prefix="participant__",
+        )
         # Active memberships win over ended ones, as in `known_in_structure`.
         ordered = sorted(memberships, key=lambda m: (m.ended_at is not None, m.pk))
         for membership in ordered:
@@ -410,6 +478,8 @@ def _check_row(row: Row, *, region: str) -> MemberLine:
         answer = name_key(values[key])
         if answer in YES:
             consents.append((channel, Purpose.STRUCTURE_NEWS))
+        elif answer in NO and answer:
+            line.refused.append(channel)
         elif answer and answer not in NO:
             errors.append(
                 _("« %(column)s » : répondez oui ou non (et non « %(value)s »).")
@@ -438,6 +508,8 @@ def _check_row(row: Row, *, region: str) -> MemberLine:
         commune=values["commune"],
         consents=consents,
         consent_method=ContactConsent.Method.IMPORT,
+        # The person signed the structure's own paper, not one of our texts.
+        consent_wording_version=IMPORT_WORDING_VERSION,
     )
     return line
 
@@ -467,6 +539,7 @@ def validate_members(table: Table, *, structure: Structure, file_name: str) -> M
         if found is not None:
             line.outcome = Outcome.KNOWN
             line.existing, line.matched_on = found
+            _known_consents(line)
             continue
         repeated = earlier.find(line.data)
         if repeated is not None:
@@ -498,6 +571,20 @@ def validate_members(table: Table, *, structure: Structure, file_name: str) -> M
                 new_groups.setdefault(name.casefold(), name)
     report.new_groups = list(new_groups.values())
     return report
+
+
+def _known_consents(line: MemberLine) -> None:
+    """A known person's answers: a « non » withdraws the structure's news on that channel
+    where it stands given; a « oui » is never a grant from a file (the person's consent
+    is noted from their profile, in the words they saw)."""
+    for channel in line.refused:
+        state = getattr(line.existing, annotation_name(channel, Purpose.STRUCTURE_NEWS), None)
+        if state == ContactConsent.Action.GIVEN:
+            line.withdrawals.append(channel)
+    for channel, _purpose in line.data.consents:
+        state = getattr(line.existing, annotation_name(channel, Purpose.STRUCTURE_NEWS), None)
+        if state != ContactConsent.Action.GIVEN:
+            line.grants_ignored.append(channel)
 
 
 # --- Service ---------------------------------------------------------------------------
@@ -569,9 +656,27 @@ def _write(report: MemberImportReport, *, actor, content: bytes) -> None:
         group.save()
         groups[name.casefold()] = group
         created_groups.append(group)
+    digest = hashlib.sha256(content).hexdigest()
+    # Each consent row says which file it came from (the evidence is that file).
+    note = (
+        _("import « %(file)s », SHA-256 %(sha)s") % {"file": report.file_name[:120], "sha": digest}
+    )[:255]
     for line in report.lines:
+        if line.outcome == Outcome.KNOWN:
+            for channel in line.withdrawals:
+                consent_withdraw(
+                    participant=line.existing.participant,
+                    channel=channel,
+                    purposes=[Purpose.STRUCTURE_NEWS],
+                    structure=structure,
+                    method=ContactConsent.Method.IMPORT,
+                    actor=actor,
+                    note=note,
+                )
+            continue
         if line.outcome != Outcome.CREATE:
             continue
+        line.data.consent_note = note
         line.data.groups = [groups[name.casefold()] for name in line.group_names]
         registration = member_register(structure=structure, actor=actor, data=line.data)
         if not registration.created:  # validated just above, under the structure's lock
@@ -586,7 +691,13 @@ def _write(report: MemberImportReport, *, actor, content: bytes) -> None:
         % {"file": report.file_name, "structure": structure, "summary": report.summary()},
         data={
             "file_name": report.file_name,
-            "sha256": hashlib.sha256(content).hexdigest(),
+            "sha256": digest,
+            "withdrawn": [
+                [line.existing.pk, channel]
+                for line in report.lines
+                if line.outcome == Outcome.KNOWN
+                for channel in line.withdrawals
+            ],
             "structure_id": structure.pk,
             "created_membership_ids": [
                 line.membership.pk for line in report.lines if line.membership is not None

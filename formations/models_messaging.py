@@ -60,6 +60,7 @@ class ContactConsent(models.Model):
         WEB_LINK = "web_link", _("lien personnel envoyé à la personne")
         SMS_STOP = "sms_stop", _("réponse STOP à un SMS")
         MIGRATION = "migration", _("reprise de l'ancienne case « accepte d'être recontacté·e »")
+        MERGE = "merge", _("fusion de deux fiches (accord donné pour une autre adresse)")
 
     participant = models.ForeignKey(
         Participant,

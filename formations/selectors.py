@@ -108,12 +108,19 @@ def structures_visible_to(*, user) -> QuerySet[Structure]:
 
 
 def participants_visible_to(*, user) -> QuerySet[Participant]:
-    """Structures never see each other's people (the tenders ask it)."""
+    """Structures never see each other's people (the tenders ask it).
+
+    Outside coordinators, the people of the training programmes only: members (residents,
+    volunteers, partners) are seen through their membership in Alertes
+    (`alertes.selectors`), never here. A member two structures follow has one record,
+    registered by one of them; its pages here would show what the person agreed to with
+    the other (issue 12). Members are never enrolled (`sessions.services.enrolment`), so
+    lists, certificates and counts of the programmes lose nobody."""
     qs = Participant.objects.select_related("structure")
     if can_manage(user):
         return qs
     if is_structure_referent(user):
-        return qs.filter(structure_id=user.structure_id)
+        return qs.filter(structure_id=user.structure_id).exclude(kind__in=Participant.MEMBER_KINDS)
     if is_trainer(user):
         return qs.filter(
             Exists(_trained_sessions(user).filter(enrolments__participant_id=OuterRef("pk")))

@@ -60,7 +60,7 @@ from formations.consent import (
     consent_changes_record,
     consent_withdraw,
     current_wording,
-    structure_consents,
+    recorded_wording,
 )
 from formations.contact_notice import contact_changed_notify
 from formations.models import (
@@ -501,24 +501,37 @@ def space_consents_record(
 def space_structure_consents(participant: Participant) -> list[dict]:
     """What the person agreed to with each structure that follows them (seed 002, Alertes),
     for their space: ``[{"structure", "rows": [{"channel", "purpose", "wording", "given",
-    "latest"}]}]`` in the structures' order. Only their own memberships' structures."""
-    memberships = (
+    "latest"}]}]`` in the structures' order. Only their own memberships' structures.
+    Two queries whatever the number of structures: the memberships, then every structure
+    row of the person (latest per structure and pair kept). `wording`: the text the person
+    agreed to where a consent stands given (`recorded_wording`), else today's."""
+    memberships = list(
         Membership.objects.filter(participant=participant)
         .select_related("structure")
         .order_by("structure__sort_key", "structure_id")
     )
+    latest_rows: dict[tuple[int, str, str], ContactConsent] = {}
+    for row in ContactConsent.objects.filter(
+        participant=participant,
+        structure_id__in=[membership.structure_id for membership in memberships],
+    ).order_by("at", "pk"):
+        latest_rows[(row.structure_id, row.channel, row.purpose)] = row
     result = []
     for membership in memberships:
-        state = structure_consents(participant, membership.structure)
         rows = []
         for channel, purpose in STRUCTURE_PAIRS:
-            latest = state[(channel, purpose)]
+            latest = latest_rows.get((membership.structure_id, channel, purpose))
+            given = latest is not None and latest.action == ContactConsent.Action.GIVEN
             rows.append(
                 {
                     "channel": channel,
                     "purpose": purpose,
-                    "wording": current_wording(channel, purpose).text,
-                    "given": latest is not None and latest.action == ContactConsent.Action.GIVEN,
+                    "wording": (
+                        recorded_wording(latest)
+                        if given
+                        else str(current_wording(channel, purpose).text)
+                    ),
+                    "given": given,
                     "latest": latest,
                 }
             )

@@ -331,7 +331,11 @@ class ParticipantDetailView(ScopedDetailView):
         show_contact = can_see_contact_details(self.request.user)
         if show_contact:
             kwargs["consents"] = consent_rows(participant)
-            kwargs["consent_history"] = list(consent_history(participant)[:50])
+            # Outside coordinators, the programmes' rows only: a structure's rows would tell
+            # which other structures follow a merged member (issue 12, review finding 1).
+            kwargs["consent_history"] = list(
+                consent_history(participant, programme_only=not can_manage(self.request.user))[:50]
+            )
         return super().get_context_data(
             structure_visible=selectors.structure_is_visible(
                 structure_id=participant.structure_id, user=self.request.user

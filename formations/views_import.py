@@ -17,7 +17,7 @@ import secrets
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,13 +70,22 @@ def _delete_pending(token: str) -> None:
         pass
 
 
-def store_upload(request, *, file_name: str, content: bytes) -> str:
-    """Keep the bytes server-side until the user confirms; returns the token."""
+def store_upload(request, *, file_name: str, content: bytes, bound_to: str = "") -> str:
+    """Keep the bytes server-side until the user confirms; returns the token.
+
+    `bound_to` names what the upload was previewed for ("members:<structure pk>"; empty:
+    the participants' import): the preview and the confirmation must name the same, or
+    they are a 404 (a token of one structure's preview confirmed under another's URL
+    would import the file there)."""
     _remove_stale_files()
     token = secrets.token_urlsafe(18)
     documents_storage().save(pending_name(token), ContentFile(content))
     pending = dict(request.session.get(SESSION_KEY, {}))
-    pending[token] = {"file_name": file_name, "stored_at": timezone.now().isoformat()}
+    pending[token] = {
+        "file_name": file_name,
+        "stored_at": timezone.now().isoformat(),
+        "bound_to": bound_to,
+    }
     while len(pending) > MAX_PENDING_PER_SESSION:
         oldest = min(pending, key=lambda key: pending[key]["stored_at"])
         pending.pop(oldest)
@@ -94,17 +103,25 @@ def _read_pending(token: str) -> bytes | None:
         return None
 
 
-def load_upload(request, token: str) -> tuple[str, bytes] | None:
+def _ensure_bound(entry: dict | None, bound_to: str) -> None:
+    if entry is not None and entry.get("bound_to", "") != bound_to:
+        raise Http404
+
+
+def load_upload(request, token: str, *, bound_to: str = "") -> tuple[str, bytes] | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
+    _ensure_bound(entry, bound_to)
     if entry is None or not _TOKEN_RE.match(token):
         return None
     content = _read_pending(token)
     return None if content is None else (entry["file_name"], content)
 
 
-def consume_upload(request, token: str) -> tuple[str, bytes] | None:
-    """Take the upload out of the store. Only one request can win the claim."""
+def consume_upload(request, token: str, *, bound_to: str = "") -> tuple[str, bytes] | None:
+    """Take the upload out of the store. Only one request can win the claim. A token
+    stored for something else (`bound_to`) is a 404 and stays where it is."""
     pending = dict(request.session.get(SESSION_KEY, {}))
+    _ensure_bound(pending.get(token), bound_to)
     entry = pending.pop(token, None)
     request.session[SESSION_KEY] = pending
     if entry is None or not _TOKEN_RE.match(token):

@@ -648,6 +648,7 @@ def world(db, trainer):
         "alertes:member_edit": {"structure": structure.pk, "membership": membership.pk},
         "alertes:member_consents": {"structure": structure.pk, "membership": membership.pk},
         "alertes:member_end": {"structure": structure.pk, "membership": membership.pk},
+        "alertes:member_resume": {"structure": structure.pk, "membership": membership.pk},
         "alertes:stats": {"structure": structure.pk},
         "alertes:notice": {"structure": structure.pk},
         "alertes:notice_pdf": {"structure": structure.pk},

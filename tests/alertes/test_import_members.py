@@ -254,3 +254,81 @@ def test_the_command_dry_run_then_import(tmp_path):
     assert not Participant.objects.exists()
     call_command("import_members", str(world.arbrisseau.pk), str(path))
     assert Participant.objects.get().memberships.get().structure == world.arbrisseau
+
+
+def test_a_confirmation_is_bound_to_the_structure_and_the_import_it_was_previewed_for(client):
+    """A coordinator previews l'Arbrisseau's file: the token confirmed under Chemin
+    Rouge's URL, or at the participants' import, is a 404 and imports nothing; the
+    participants' token is refused by the members' pages too."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    world = alertes_world()
+    client.force_login(world.coordinator)
+    url = reverse("alertes:member_import", kwargs={"structure": world.arbrisseau.pk})
+    upload = SimpleUploadedFile("adherents.csv", csv_bytes([_row()], header=HEADER), "text/csv")
+    token = client.post(url, {"fichier": upload})["Location"].rstrip("/").rsplit("/", 1)[-1]
+    elsewhere = {"structure": world.chemin_rouge.pk, "token": token}
+    assert client.get(reverse("alertes:member_import_preview", kwargs=elsewhere)).status_code == 404
+    assert (
+        client.post(reverse("alertes:member_import_confirm", kwargs=elsewhere)).status_code == 404
+    )
+    assert (
+        client.post(reverse("formations:participant_import_confirm", args=[token])).status_code
+        == 404
+    )
+    assert not Participant.objects.exists()
+    # Still confirmable where it was previewed.
+    here = {"structure": world.arbrisseau.pk, "token": token}
+    assert client.post(reverse("alertes:member_import_confirm", kwargs=here)).status_code == 200
+    assert Membership.objects.get().structure == world.arbrisseau
+    # A participants' upload is not a members' one.
+    upload = SimpleUploadedFile("participants.csv", b"nom;prenom\r\nDurand;Alix\r\n", "text/csv")
+    location = client.post(reverse("formations:participant_import"), {"fichier": upload})
+    theirs = location["Location"].rstrip("/").rsplit("/", 1)[-1]
+    here["token"] = theirs
+    assert client.post(reverse("alertes:member_import_confirm", kwargs=here)).status_code == 404
+    assert Participant.objects.count() == 1
+
+
+def test_a_no_for_a_known_person_withdraws_and_a_yes_is_never_a_grant():
+    """Review finding 11: a file used to record refusals changes what stands; a « oui »
+    on a known person is reported, not granted; imported consents carry their own
+    wording version and the file's SHA-256."""
+    import hashlib
+
+    from formations.consent import IMPORT_WORDING_VERSION
+    from tests.factories.members import give_structure_consent
+
+    world = alertes_world()
+    known = MembershipFactory(structure=world.arbrisseau, participant__email="known@example.org")
+    give_structure_consent(known, "sms")
+    content = csv_bytes(
+        [
+            _row("Known", "Person", email="known@example.org", sms="non", mail="oui"),
+            _row(email="new@example.org", tel="06 12 34 56 78", sms="oui"),
+        ],
+        header=HEADER,
+    )
+    preview = _import(world, content, dry_run=True)
+    assert "1 accord à retirer pour des personnes déjà inscrites" in preview.summary()
+    assert "1 accord « oui » non repris" in preview.summary()
+    assert may_contact(
+        known.participant, "sms", "structure_news", structure=world.arbrisseau
+    ).allowed
+
+    report = _import(world, content)
+    assert "1 accord retiré pour des personnes déjà inscrites" in report.summary()
+    person = known.participant
+    assert not may_contact(person, "sms", "structure_news", structure=world.arbrisseau).allowed
+    assert not may_contact(person, "email", "structure_news", structure=world.arbrisseau).allowed
+    withdrawal = ContactConsent.objects.get(participant=person, action="withdrawn")
+    digest = hashlib.sha256(content).hexdigest()
+    assert withdrawal.method == ContactConsent.Method.IMPORT and digest in withdrawal.note
+    created = ContactConsent.objects.get(participant__email="new@example.org")
+    assert created.wording_version == IMPORT_WORDING_VERSION
+    assert digest in created.note
+    assert AuditEntry.objects.get(action="members_imported").data["withdrawn"] == [
+        [known.pk, "sms"]
+    ]
+    # Imported again: nothing more to withdraw.
+    assert _import(world, content, dry_run=True).withdrawal_count == 0

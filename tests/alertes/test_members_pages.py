@@ -141,7 +141,8 @@ def test_a_known_person_leads_to_their_profile_and_nothing_is_created(client, wo
         _form(email="ZOE.DUPONT@example.org", phone="", consent_email_structure_news="on"),
     )
 
-    assert response.url == _url("member_detail", world.arbrisseau, known)
+    # The box typed comes pre-ticked, unsaved, on the consents form (review finding 7).
+    assert response.url.startswith(_url("member_consents", world.arbrisseau, known) + "?")
     assert Participant.objects.count() == 1
     assert not ContactConsent.objects.exists()
     assert "même adresse e-mail" in _messages(response)[0]
@@ -306,6 +307,26 @@ def test_the_profile_shows_identity_age_groups_and_consents(client, world):
     assert "Historique des accords" in content
 
 
+def test_the_profile_shows_the_wording_recorded_not_the_current_one(client, world):
+    """A consent given under an older or an imported text shows that version, never
+    today's text the person may not have seen (review finding 16)."""
+    from formations.consent import IMPORT_WORDING_VERSION
+
+    membership = MembershipFactory(structure=world.arbrisseau)
+    give_structure_consent(membership, "sms", "email")
+    ContactConsent.objects.filter(channel="sms").update(wording_version="v0-ancien")
+    ContactConsent.objects.filter(channel="email").update(wording_version=IMPORT_WORDING_VERSION)
+    client.force_login(world.staff)
+    content = client.get(_url("member_detail", world.arbrisseau, membership)).content.decode()
+    assert "v0-ancien" in content
+    assert "import (texte recueilli par la structure)" in content
+    assert "m&#x27;envoie des SMS" not in content
+    # The current text when it is the one recorded.
+    ContactConsent.objects.filter(channel="sms").update(wording_version="v1")
+    content = client.get(_url("member_detail", world.arbrisseau, membership)).content.decode()
+    assert "m&#x27;envoie des SMS pour m&#x27;informer" in content
+
+
 # --------------------------------------------------------------------------- edit
 
 
@@ -431,10 +452,122 @@ def test_ending_the_follow_up_hides_the_member_and_is_audited(client, world):
     assert client.post(url, {"confirm": "on"}).status_code == 302
 
 
+def test_an_ended_follow_up_is_resumed_after_a_confirmation_and_audited(client, world):
+    membership = MembershipFactory(structure=world.arbrisseau, ended_at=timezone.now())
+    client.force_login(world.staff)
+    detail = client.get(_url("member_detail", world.arbrisseau, membership)).content.decode()
+    url = _url("member_resume", world.arbrisseau, membership)
+    assert url in detail and "Reprendre le suivi" in detail
+    assert client.get(url).status_code == 200
+    assert client.post(url, {}).status_code == 200  # not confirmed
+    membership.refresh_from_db()
+    assert not membership.is_active
+
+    response = client.post(url, {"confirm": "on"})
+    assert response.url == _url("member_detail", world.arbrisseau, membership)
+    membership.refresh_from_db()
+    assert membership.is_active
+    entry = AuditEntry.objects.get(action="member_resumed")
+    assert entry.data["structure_id"] == world.arbrisseau.pk
+    assert membership in list(client.get(_url("member_list", world.arbrisseau)).context["page"])
+    # Resuming again changes nothing; another structure's administrator gets a 404.
+    assert client.post(url, {"confirm": "on"}).status_code == 302
+    assert AuditEntry.objects.filter(action="member_resumed").count() == 1
+    client.force_login(world.other_admin)
+    assert client.post(url, {"confirm": "on"}).status_code == 404
+
+
+def test_registering_someone_whose_follow_up_ended_says_so_and_offers_to_resume(client, world):
+    known = MembershipFactory(
+        structure=world.arbrisseau,
+        participant__email="zoe.dupont@example.org",
+        ended_at=timezone.now(),
+    )
+    client.force_login(world.staff)
+    response = client.post(
+        _url("member_register", world.arbrisseau),
+        _form(phone="", consent_email_structure_news="on"),
+    )
+    assert response.url == _url("member_detail", world.arbrisseau, known)
+    said = " ".join(_messages(response))
+    assert "Son suivi est terminé depuis le" in said and "Reprendre le suivi" in said
+    assert "Les accords saisis n'ont pas été enregistrés" in said
+    assert not ContactConsent.objects.exists()
+    assert Participant.objects.count() == 1
+
+
+def test_registering_a_known_person_carries_the_boxes_and_names_the_groups_not_recorded(
+    client, world
+):
+    """Review finding 7: the consents typed are not lost silently: they come pre-ticked
+    (unsaved) on the consents form, and the groups are named."""
+    known = MembershipFactory(
+        structure=world.arbrisseau, participant__email="zoe.dupont@example.org"
+    )
+    client.force_login(world.staff)
+    response = client.post(
+        _url("member_register", world.arbrisseau),
+        _form(phone="", groups=[world.group.pk], consent_email_structure_news="on"),
+    )
+    consents_url = _url("member_consents", world.arbrisseau, known)
+    assert response.url.startswith(consents_url + "?")
+    said = " ".join(_messages(response))
+    assert "Les groupes saisis n'ont pas été enregistrés (Petite enfance)" in said
+    assert "Les accords saisis n'ont pas été enregistrés" in said
+    assert not ContactConsent.objects.exists() and not known.groups.exists()
+    page = client.get(response.url)
+    assert page.context["form"]["consent_email_structure_news"].initial is True
+    assert page.context["form"]["consent_sms_structure_news"].initial is False
+    assert "pas encore enregistrées" in page.content.decode()
+
+
+def test_a_withdrawal_but_no_grant_is_noted_once_the_follow_up_ended(client, world):
+    membership = MembershipFactory(structure=world.arbrisseau)
+    give_structure_consent(membership, "sms")
+    membership.ended_at = timezone.now()
+    membership.save()
+    person = membership.participant
+    client.force_login(world.staff)
+    url = _url("member_consents", world.arbrisseau, membership)
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert "consent_sms_structure_news" in form.fields
+    assert "consent_email_structure_news" not in form.fields  # nothing to withdraw
+    # A forged grant is not a field: ignored.
+    response = client.post(
+        url,
+        {
+            "method": "paper",
+            "on": timezone.localdate().isoformat(),
+            "collected_by": world.staff.pk,
+            "consent_email_structure_news": "on",
+        },
+    )
+    assert response.status_code == 302
+    latest = ContactConsent.objects.filter(participant=person).order_by("-pk").first()
+    assert latest.channel == "sms" and latest.action == ContactConsent.Action.WITHDRAWN
+    assert not ContactConsent.objects.filter(channel="email").exists()
+
+
+def test_the_service_refuses_a_grant_on_an_ended_follow_up(world):
+    from formations.members import MemberError, member_consents_record
+
+    membership = MembershipFactory(structure=world.arbrisseau, ended_at=timezone.now())
+    with pytest.raises(MemberError) as refused:
+        member_consents_record(
+            membership=membership,
+            actor=world.staff,
+            changes=[("sms", "structure_news", True)],
+            method="paper",
+        )
+    assert refused.value.code == "ended"
+
+
 # --------------------------------------------------------------------------- reach
 
 
-PAGES = ["member_detail", "member_edit", "member_consents", "member_end"]
+PAGES = ["member_detail", "member_edit", "member_consents", "member_end", "member_resume"]
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -60,3 +60,21 @@ def test_a_structure_the_person_is_not_a_member_of_is_a_404(client):
         response = client.post(reverse("space:consents"), {"withdraw": value})
         assert response.status_code == 404, value
     assert not ContactConsent.objects.exists()
+
+
+@pytest.mark.parametrize("structures", [1, 4])
+def test_the_structures_consents_cost_the_same_queries_whatever_the_structures(
+    structures, django_assert_num_queries
+):
+    """Review finding 30: two queries, not one per structure that follows the person."""
+    from tests.factories import StructureFactory
+
+    world = alertes_world()
+    person = MembershipFactory(structure=world.arbrisseau).participant
+    for _ in range(structures - 1):
+        membership = MembershipFactory(structure=StructureFactory(), participant=person)
+        give_structure_consent(membership, "sms")
+    with django_assert_num_queries(2):
+        result = space.space_structure_consents(person)
+    assert len(result) == structures
+    assert sum(row["given"] for entry in result for row in entry["rows"]) == structures - 1

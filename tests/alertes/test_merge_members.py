@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 
 from alertes.models import AdministrativeStep, CampaignRecipient
@@ -141,6 +142,9 @@ def test_two_memberships_of_one_structure_fold_into_one():
         registered_at=keep.registered_at - dt.timedelta(days=30)
     )
     earliest = Membership.objects.get(pk=other.pk).registered_at
+    # The same address: the consent given for it still counts after the merge.
+    Participant.objects.filter(pk=other.participant_id).update(email=keep.participant.email)
+    other.participant.refresh_from_db()
     give_structure_consent(other, "email")
     step = AdministrativeStepFactory(membership=other)
     sent = AlertCampaignFactory(structure=world.arbrisseau, groups=[world.group])
@@ -251,3 +255,63 @@ def test_merge_refuses_a_record_with_training_data():
         members_merge(keep=keep.participant, other=other.participant, actor=world.coordinator)
     assert refused.value.code == "linked_records"
     assert Participant.objects.filter(pk=other.participant_id).exists()
+
+
+def test_consents_given_for_a_phone_the_merge_drops_stop_counting():
+    """Review finding 15: the kept record's number P1 said STOP to l'Arbrisseau; the other
+    record gave l'Arbrisseau its SMS consent later, for P2. After the merge (P1 kept), P1
+    must not receive l'Arbrisseau's SMS again: a withdrawal « fusion » is written, and
+    shown beforehand on the confirmation page. The e-mail consent (same address) stands."""
+    from formations.consent import consent_withdraw
+
+    world = alertes_world()
+    keep, other = _twins(world)
+    Participant.objects.filter(pk=other.participant_id).update(
+        phone="+33699999999", email="zoe@example.org"
+    )
+    Participant.objects.filter(pk=keep.participant_id).update(email="ZOE@example.org")
+    other.participant.refresh_from_db()
+    keep.participant.refresh_from_db()
+    give_structure_consent(keep, "sms")
+    consent_withdraw(
+        participant=keep.participant,
+        channel="sms",
+        structure=world.arbrisseau,
+        method=ContactConsent.Method.SMS_STOP,
+        actor=None,
+    )
+    second = MembershipFactory(structure=world.arbrisseau, participant=other.participant)
+    give_structure_consent(second, "sms", "email")
+
+    client = Client()
+    client.force_login(world.coordinator)
+    page = client.get(
+        reverse("alertes:merge", args=[keep.participant_id, other.participant_id])
+    ).content.decode()
+    assert "Accords qui ne compteront plus" in page
+    assert "Centre social l&#x27;Arbrisseau" in page
+
+    person = members_merge(keep=keep.participant, other=other.participant, actor=world.coordinator)
+    assert person.phone == "+33612345678"
+    assert not may_contact(person, "sms", "structure_news", structure=world.arbrisseau).allowed
+    assert may_contact(person, "email", "structure_news", structure=world.arbrisseau).allowed
+    row = ContactConsent.objects.filter(participant=person).order_by("-at", "-pk").first()
+    assert row.method == ContactConsent.Method.MERGE
+    assert row.action == ContactConsent.Action.WITHDRAWN and row.channel == "sms"
+    assert "autre numéro" in row.note
+    entry = AuditEntry.objects.get(action="members_merged")
+    assert entry.data["withdrawn_for_dropped_address"] == [
+        ["sms", "structure_news", world.arbrisseau.pk]
+    ]
+
+
+def test_the_same_phone_keeps_the_consents_and_the_page_warns_of_nothing(client):
+    world = alertes_world()
+    keep, other = _twins(world)  # same phone
+    give_structure_consent(other, "sms")
+    client.force_login(world.coordinator)
+    page = client.get(reverse("alertes:merge", args=[keep.participant_id, other.participant_id]))
+    assert "Accords qui ne compteront plus" not in page.content.decode()
+    person = members_merge(keep=keep.participant, other=other.participant, actor=world.coordinator)
+    assert may_contact(person, "sms", "structure_news", structure=world.chemin_rouge).allowed
+    assert not ContactConsent.objects.filter(method=ContactConsent.Method.MERGE).exists()

@@ -70,3 +70,40 @@ def test_registering_and_following_a_member(page, live_server, login_as, csp_vio
         no_sideways_scroll(page, size)
         screenshot(page, f"{name.split(':')[1]}-{size['width']}")
     assert not csp_violations
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_resuming_an_ended_follow_up_by_keyboard(
+    page, live_server, login_as, csp_violations, size, db
+):
+    """An ended member: the profile offers « Reprendre le suivi », the confirmation is done
+    with the keyboard; the withdrawal-only consents page fits too."""
+    from django.utils import timezone
+
+    world = alertes_world()
+    ended = MembershipFactory(
+        structure=world.arbrisseau,
+        participant__last_name="Abdallah-Soilihi-Madi",
+        participant__first_name="Élodie",
+    )
+    give_structure_consent(ended, "sms")
+    Membership.objects.filter(pk=ended.pk).update(ended_at=timezone.now())
+    login_as(world.staff)
+    page.set_viewport_size(size)
+    base = live_server.url
+    page.goto(base + reverse("alertes:member_consents", args=[world.arbrisseau.pk, ended.pk]))
+    no_sideways_scroll(page, size)
+    assert "seul un retrait peut être noté" in page.inner_text("body")
+    page.goto(base + reverse("alertes:member_detail", args=[world.arbrisseau.pk, ended.pk]))
+    page.get_by_role("link", name="Reprendre le suivi").click()
+    no_sideways_scroll(page, size)
+    screenshot(page, f"member_resume-{size['width']}")
+    page.get_by_label("Je confirme la reprise du suivi", exact=False).focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + reverse("alertes:member_detail", args=[world.arbrisseau.pk, ended.pk]))
+    assert "Le suivi de ABDALLAH-SOILIHI-MADI Élodie reprend." in page.inner_text("body")
+    ended.refresh_from_db()
+    assert ended.is_active
+    assert not csp_violations
