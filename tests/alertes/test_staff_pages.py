@@ -221,7 +221,6 @@ def test_the_alertes_pages_of_another_structure_are_404(client):
     )
 
 
-
 def test_the_coordinators_alertes_home_puts_structures_following_members_first(client):
     world = alertes_world()
     MembershipFactory(structure=world.chemin_rouge)
