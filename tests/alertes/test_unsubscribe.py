@@ -49,8 +49,10 @@ def test_a_token_with_an_unknown_purpose_is_refused(client):
 @pytest.mark.parametrize("purpose", ["structure_news", "admin_reminders"])
 def test_the_link_of_a_record_merged_away_withdraws_on_the_person_kept(client, purpose):
     world = alertes_world()
-    keep = MembershipFactory(structure=world.arbrisseau)
-    other = MembershipFactory(structure=world.chemin_rouge)
+    # One person, one address, two records (the merge keeps consents for the address kept).
+    same = {"participant__email": "madeleine.dupont@example.org"}
+    keep = MembershipFactory(structure=world.arbrisseau, **same)
+    other = MembershipFactory(structure=world.chemin_rouge, **same)
     give_structure_consent(other, "email", purpose=purpose)
     link = reverse(
         "alertes:unsubscribe",
@@ -77,9 +79,10 @@ def test_the_link_of_a_record_merged_away_withdraws_on_the_person_kept(client, p
 
 def test_a_link_of_a_record_merged_twice_follows_both_merges(client):
     world = alertes_world()
-    first = MembershipFactory(structure=world.arbrisseau)
-    second = MembershipFactory(structure=world.chemin_rouge)
-    third = MembershipFactory(structure=world.chemin_rouge)
+    same = {"participant__email": "madeleine.dupont@example.org"}
+    first = MembershipFactory(structure=world.arbrisseau, **same)
+    second = MembershipFactory(structure=world.chemin_rouge, **same)
+    third = MembershipFactory(structure=world.chemin_rouge, **same)
     give_structure_consent(third, "email")
     token = unsubscribe_token(
         participant_id=third.participant_id, structure_id=world.chemin_rouge.pk
