@@ -4,6 +4,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from alertes.models import AlertCampaign
@@ -15,6 +16,7 @@ from alertes.sms_segments import (
     first_name_figures,
     marketing_suffix,
 )
+from formations.french import time_zone_label
 from formations.member_groups import current_groups
 from formations.models import MemberGroup, Membership
 
@@ -37,7 +39,7 @@ class ScheduleFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.structure = structure
         self.zone = ZoneInfo(structure.time_zone or "Europe/Paris")
-        self.fields["send_time"].help_text = _("Heure de %(zone)s.") % {"zone": self.zone.key}
+        self.fields["send_time"].help_text = capfirst(time_zone_label(self.zone.key)) + "."
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
 

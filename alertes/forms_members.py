@@ -154,10 +154,11 @@ class MemberRegisterForm(MemberForm):
     """Registration: the member's form with the consent boxes, per channel, in the words
     the person agrees to (`formations.consent.WORDINGS`), and how they were collected."""
 
+    # No default: an oral agreement must not be recorded as a signed paper form.
     consent_method = forms.ChoiceField(
         label=_("Comment l'accord a été recueilli"),
-        choices=METHOD_CHOICES,
-        initial=ContactConsent.Method.PAPER,
+        choices=[("", _("— choisissez —")), *METHOD_CHOICES],
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):
@@ -188,12 +189,18 @@ class MemberRegisterForm(MemberForm):
     def clean(self):
         cleaned = super().clean()
         _check_addresses(self, cleaned, self.given_pairs())
+        if self.given_pairs() and not cleaned.get("consent_method"):
+            self.add_error(
+                "consent_method",
+                _("Dites comment l'accord a été recueilli (papier signé, oral, par écrit)."),
+            )
         return cleaned
 
     def member_data(self) -> MemberData:
         data = super().member_data()
         data.consents = self.given_pairs()
-        data.consent_method = self.cleaned_data["consent_method"]
+        if data.consents:
+            data.consent_method = self.cleaned_data["consent_method"]
         return data
 
 

@@ -634,3 +634,25 @@ def test_the_member_page_counts_days_in_the_structures_time_zone(client, world):
     assert "donné le 28 novembre 2026" in page and "27 novembre" not in page
     assert "28 novembre 2026 : non envoyé" in page  # the campaign received
     assert "26 ans" in listing
+
+
+def test_a_consent_ticked_without_saying_how_it_was_collected_is_refused(client):
+    from formations.models import Participant
+
+    world = alertes_world()
+    client.force_login(world.staff)
+
+    response = client.post(
+        reverse("alertes:member_register", args=[world.arbrisseau.pk]),
+        {
+            "kind": "resident",
+            "last_name": "Oral",
+            "first_name": "Inès",
+            "phone": "06 12 34 56 78",
+            "consent_sms_structure_news": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Dites comment l&#x27;accord a été recueilli" in response.content.decode()
+    assert not Participant.objects.filter(last_name="Oral").exists()

@@ -45,6 +45,7 @@ def test_an_administrator_schedules_a_campaign_that_reaches_the_outbox(
     page.get_by_label("Téléphone").fill("06 12 34 56 78")
     page.get_by_label("Parentalité").check()
     page.get_by_label("J'accepte que le centre social m'envoie des SMS", exact=False).check()
+    page.get_by_label("Comment l'accord a été recueilli").select_option("paper")
     page.get_by_role("button", name="Inscrire").click()
     page.wait_for_url(base + reverse("alertes:structure_home", args=[structure.pk]))
     # Someone of the same group who never agreed: listed apart, sent nothing.

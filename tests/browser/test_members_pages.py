@@ -53,6 +53,7 @@ def test_registering_and_following_a_member(page, live_server, login_as, csp_vio
     page.get_by_label("Téléphone").fill("06 12 34 56 78")
     page.get_by_label("Petite enfance").check()
     page.get_by_label("J'accepte que le centre social m'envoie des SMS", exact=False).check()
+    page.get_by_label("Comment l'accord a été recueilli").select_option("paper")
     page.get_by_role("button", name="Inscrire").click()
 
     page.wait_for_url(base + reverse("alertes:structure_home", args=[world.arbrisseau.pk]))
