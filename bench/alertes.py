@@ -308,9 +308,7 @@ def groups_for(structure, target: int) -> list:
     for group in MemberGroup.objects.filter(structure=structure).order_by("pk"):
         chosen.append(group)
         reached = (
-            Membership.objects.filter(groups__in=chosen, ended_at__isnull=True)
-            .distinct()
-            .count()
+            Membership.objects.filter(groups__in=chosen, ended_at__isnull=True).distinct().count()
         )
         if reached >= target:
             break
