@@ -37,6 +37,7 @@ import random
 import statistics
 import sys
 import time
+import zoneinfo
 from functools import partial
 from pathlib import Path
 
@@ -518,7 +519,9 @@ def run(args) -> int:
         f"{written} messages écrits, {rows} destinataires, {queries} requêtes, "
         f"{elapsed:.0f} ms, {written / elapsed * 1000:.0f} messages/s"
     )
-    later = now + dt.timedelta(hours=2)
+    # Reminders leave in the structure's daytime only (09:00–20:00): measured at 10:30 there.
+    zone = zoneinfo.ZoneInfo(structure.time_zone)
+    later = dt.datetime.combine(now.astimezone(zone).date(), dt.time(10, 30), tzinfo=zone)
     queries, elapsed, counts = once(partial(remind_due_steps, now=later))
     total = sum(counts.values())
     print(
