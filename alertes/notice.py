@@ -102,9 +102,9 @@ def notice_sections() -> tuple[Section, ...]:
                 _p(
                     _(
                         "Le menu de la structure donne accès à chaque partie : Accueil, "
-                        "Adhérent·es, Groupes, Semaine (les démarches de la semaine), Campagnes, "
-                        "Statistiques, Équipe (administrateur·rice seulement) et cette Notice. "
-                        "Le logo en haut de chaque page ramène à l'accueil."
+                        "Adhérent·es, Groupes, Cette semaine (les démarches de la semaine), "
+                        "Campagnes, Statistiques, Équipe (administrateur·rice seulement) et "
+                        "cette Notice. Le logo en haut de chaque page ramène à l'accueil."
                     )
                 ),
             ),
@@ -290,9 +290,9 @@ def notice_sections() -> tuple[Section, ...]:
                 ),
                 _p(
                     _(
-                        "L'onglet « Semaine » liste les démarches de la semaine des personnes "
-                        "que vous suivez. Une démarche terminée s'arrête par « Arrêter » : son "
-                        "historique est conservé."
+                        "L'onglet « Cette semaine » liste les démarches de la semaine des "
+                        "personnes que vous suivez. Une démarche terminée s'arrête par "
+                        "« Arrêter » : son historique est conservé."
                     )
                 ),
             ),
